@@ -1,0 +1,1 @@
+"""The local launcher: the whole system on one machine, supervised."""

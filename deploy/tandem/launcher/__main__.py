@@ -1,0 +1,129 @@
+"""`tandem up` starts the whole system; `tandem token` prints a development token."""
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import uuid
+from pathlib import Path
+
+from tandem.kit import infra
+from tandem.kit.auth import Role, TokenIssuer
+from tandem.kit.logs import configure_logging
+from tandem.launcher.demo import DEMO_ORGANIZATION_ID, demo_admin_token, load_demo
+from tandem.launcher.keys import load_or_create_keys
+from tandem.launcher.stack import SERVICES, Stack, StackConfig
+
+
+def main() -> None:
+    arguments = _parser().parse_args()
+    arguments.run(arguments)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
+    parser.add_argument("--state-dir", type=Path, default=Path(".tandem"))
+    commands = parser.add_subparsers(required=True)
+    up = commands.add_parser("up", help="start everything and load the demo organization")
+    up.add_argument("--port", type=int, default=8000, help="gateway port; services follow it")
+    up.set_defaults(run=lambda arguments: asyncio.run(_up(arguments)))
+    token = commands.add_parser("token", help="print a development bearer token")
+    token.add_argument("--role", type=Role, choices=list(Role), default=Role.HR_ADMIN)
+    token.add_argument("--organization", type=uuid.UUID, default=DEMO_ORGANIZATION_ID)
+    token.add_argument("--subject", help="person id, or a partner's client id")
+    token.add_argument("--scope", action="append", default=[], help="e.g. people:write")
+    token.add_argument("--hours", type=int, default=12)
+    token.set_defaults(run=_token)
+    return parser
+
+
+def _token(arguments: argparse.Namespace) -> None:
+    keys = load_or_create_keys(arguments.state_dir / "keys")
+    subject = arguments.subject or (
+        "partner" if arguments.role is Role.PARTNER else str(uuid.uuid4())
+    )
+    token = TokenIssuer(keys.private_pem).issue(
+        subject, arguments.organization, [arguments.role], arguments.scope, arguments.hours * 3600
+    )
+    print(token)
+
+
+async def _up(arguments: argparse.Namespace) -> None:
+    configure_logging("launcher")
+    state_dir: Path = arguments.state_dir.resolve()
+    keys = load_or_create_keys(state_dir / "keys")
+    nats_server = None
+    postgres_url = os.environ.get("DATABASE_URL") or infra.start_embedded_postgres(
+        state_dir / "postgres"
+    )
+    nats_url, monitor_url = os.environ.get("NATS_URL"), os.environ.get("NATS_MONITOR_URL")
+    if nats_url is None:
+        nats_server = infra.embedded_nats(state_dir / "nats").start()
+        nats_url, monitor_url = nats_server.url, nats_server.monitor_url
+    ports = {name: arguments.port + 1 + index for index, name in enumerate(SERVICES)}
+    stack = Stack(
+        StackConfig(
+            postgres_url=postgres_url,
+            nats_url=nats_url,
+            nats_monitor_url=monitor_url,
+            jwt_public_key=keys.public_pem,
+            gateway_port=arguments.port,
+            service_ports=ports,
+            log_dir=_log_dir(state_dir),
+        )
+    )
+    try:
+        await stack.prepare()
+        stack.start()
+        await stack.wait_ready()
+        token = demo_admin_token(TokenIssuer(keys.private_pem))
+        added = await load_demo(stack.config.service_url("profiles"), token)
+        _announce(stack, token, added, state_dir)
+        await _supervise_until_signalled(stack)
+    finally:
+        stack.stop()
+        if nats_server is not None:
+            nats_server.stop()
+
+
+def _log_dir(state_dir: Path) -> Path:
+    log_dir = state_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    return log_dir
+
+
+def _announce(stack: Stack, token: str, added: int, state_dir: Path) -> None:
+    lines = [
+        "",
+        "Tandem is running.",
+        f"  GraphQL (GraphiQL in a browser): {stack.config.gateway_url}/graphql",
+        *(
+            f"  {service:<9} API docs: {stack.config.service_url(service)}/docs"
+            for service in SERVICES
+        ),
+        f"  demo organization: {DEMO_ORGANIZATION_ID} ({added} people added now)",
+        f"  logs: {state_dir / 'logs'}",
+        "",
+        "Send this header (an HR admin of the demo organization, valid 12 hours):",
+        f"  Authorization: Bearer {token}",
+        "",
+        "Try: { health { service status } kpis { headcount } }",
+        "Stop with Ctrl-C.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+async def _supervise_until_signalled(stack: Stack) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    while not stop.is_set():
+        stack.restart_dead()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Developer commands; needs only Python 3.11+. Creates .venv and installs what is missing.
+
+python3 dev.py up       start the whole system with a demo organization (Ctrl-C stops)
+python3 dev.py test     run every test (real PostgreSQL and NATS: embedded unless
+                        DATABASE_URL / NATS_URL are set)
+python3 dev.py lint     ruff (lint + format check), mypy, import-linter
+python3 dev.py token    print a development token (see `python3 dev.py token --help`)
+"""
+
+import hashlib
+import subprocess
+import sys
+import venv
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+INSTALL_INPUTS = ["constraints.txt", "requirements-dev.txt", "**/pyproject.toml"]
+
+# Test suites run one pytest process each: a service's fixtures start that service's app.
+SUITES = [
+    "services/kit/tests",
+    "services/profiles/tests",
+    "services/matching/tests",
+    "services/sessions/tests",
+    "services/feedback/tests",
+    "gateway/tests",
+    "tests",
+]
+
+
+def main() -> int:
+    command, arguments = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("help", [])
+    commands = {"up": up, "test": test, "lint": lint, "token": token, "install": install}
+    if command not in commands:
+        print(__doc__)
+        return 0 if command == "help" else 2
+    install()
+    return commands[command](arguments) if command != "install" else 0
+
+
+def install(_: list[str] | None = None) -> int:
+    """Create .venv and install every member, unless nothing changed since the last install."""
+    stamp = VENV / ".installed"
+    digest = _install_digest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return 0
+    if not PYTHON.exists():
+        venv.create(VENV, with_pip=True)
+    pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run(
+        [*pip, "-c", "constraints.txt", "-r", "requirements-dev.txt"], cwd=ROOT, check=True
+    )
+    stamp.write_text(digest)
+    return 0
+
+
+def _install_digest() -> str:
+    files = sorted({path for pattern in INSTALL_INPUTS for path in ROOT.glob(pattern)})
+    files = [path for path in files if ".venv" not in path.parts]
+    return hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
+
+
+def up(arguments: list[str]) -> int:
+    return _run(["-m", "tandem.launcher", "up", *arguments])
+
+
+def token(arguments: list[str]) -> int:
+    return _run(["-m", "tandem.launcher", "token", *arguments])
+
+
+def lint(_: list[str]) -> int:
+    checks = [
+        ["-m", "ruff", "check", "."],
+        ["-m", "ruff", "format", "--check", "."],
+        ["-m", "mypy"],
+        ["-m", "importlinter.cli", "--no-cache"],
+    ]
+    failed = [check for check in checks if _run(check) != 0]
+    return 1 if failed else 0
+
+
+def test(arguments: list[str]) -> int:
+    """Every suite; fails if any suite fails or collects no test. Ends with one summary line."""
+    reports = ROOT / ".tandem" / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    totals = {"passed": 0, "failed": 0, "skipped": 0}
+    failed_suites = []
+    for suite in SUITES:
+        report = reports / (suite.replace("/", "_") + ".xml")
+        report.unlink(missing_ok=True)
+        print(f"\n=== {suite}", flush=True)
+        code = _run(["-m", "pytest", suite, f"--junitxml={report}", *arguments])
+        for key, value in _counts(report).items():
+            totals[key] += value
+        if code != 0:
+            failed_suites.append(f"{suite} (pytest exit {code})")
+    if failed_suites:
+        print("\nfailed suites: " + ", ".join(failed_suites))
+    print(f"\n{totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
+    return 1 if failed_suites else 0
+
+
+def _counts(report: Path) -> dict[str, int]:
+    if not report.exists():
+        return {}
+    suite = ElementTree.parse(report).getroot().find("testsuite")  # noqa: S314 - our own file
+    assert suite is not None
+    total, skipped = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
+    failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+    return {"passed": total - skipped - failed, "failed": failed, "skipped": skipped}
+
+
+def _run(arguments: list[str]) -> int:
+    return subprocess.run([str(PYTHON), *arguments], cwd=ROOT, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+from dataclasses import dataclass
+
+from fastapi import Request
+from strawberry.fastapi import BaseContext
+
+from tandem.gateway.clients import Clients
+from tandem.kit.auth import Principal, TokenVerifier
+from tandem.kit.errors import Unauthorized
+
+
+@dataclass
+class Context(BaseContext):
+    """Made per request: who asks (verified here, and again by every service) and the clients."""
+
+    clients: Clients
+    principal: Principal | None
+
+    def require_principal(self) -> Principal:
+        if self.principal is None:
+            raise Unauthorized()
+        return self.principal
+
+
+async def build_context(request: Request) -> Context:
+    verifier: TokenVerifier = request.app.state.token_verifier
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    principal = verifier.verify(token) if scheme.lower() == "bearer" and token else None
+    return Context(clients=request.app.state.clients, principal=principal)

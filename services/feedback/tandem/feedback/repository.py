@@ -1,0 +1,27 @@
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.feedback.models import Headcount
+
+
+class HeadcountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def people(self, organization_id: UUID) -> int:
+        count = await self.session.scalar(
+            select(Headcount.people).where(Headcount.organization_id == organization_id)
+        )
+        return count or 0
+
+    async def add_person(self, organization_id: UUID) -> None:
+        statement = insert(Headcount).values(organization_id=organization_id, people=1)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Headcount.organization_id],
+                set_={"people": Headcount.people + 1},
+            )
+        )

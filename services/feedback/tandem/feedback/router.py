@@ -1,0 +1,14 @@
+from fastapi import APIRouter
+
+from tandem.feedback import service
+from tandem.feedback.schemas import HeadcountRead
+from tandem.kit.auth import PrincipalDep
+from tandem.kit.db import SessionDep
+
+router = APIRouter(prefix="/kpis", tags=["kpis"])
+
+
+@router.get("/headcount", response_model=HeadcountRead)
+async def get_headcount(session: SessionDep, principal: PrincipalDep) -> HeadcountRead:
+    """People known in the caller's organization (admins, partners with `kpis:read`)."""
+    return await service.get_headcount(session, principal)

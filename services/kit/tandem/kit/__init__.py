@@ -1,0 +1,1 @@
+"""Shared library of the Tandem services. It imports no service."""

@@ -1,0 +1,139 @@
+"""The app factory: one FastAPI app per service, with health, metrics, errors and operations."""
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from nats.aio.client import Client as NatsClient
+from sqlalchemy import text
+
+from tandem.kit import bus, ops
+from tandem.kit.auth import TokenVerifier
+from tandem.kit.db import create_engine, create_sessionmaker
+from tandem.kit.errors import install_error_handlers
+from tandem.kit.inbox import Handlers, consumer_lag, waiting_dead_letters
+from tandem.kit.logs import (
+    CORRELATION_HEADER,
+    bind_correlation_id,
+    clear_correlation_id,
+    configure_logging,
+)
+from tandem.kit.metrics import CONSUMER_LAG, DEAD_LETTERS, OUTBOX_BACKLOG, install_metrics
+from tandem.kit.outbox import outbox_backlog
+from tandem.kit.settings import ServiceSettings
+
+
+def create_app(
+    settings_type: type[ServiceSettings],
+    routers: Sequence[APIRouter],
+    handlers: Handlers | None = None,
+    description: str = "",
+) -> FastAPI:
+    """Settings are read from the environment when the app starts, not when it is imported."""
+    app = FastAPI(
+        title=f"Tandem {settings_type.service_name}",
+        description=description,
+        lifespan=_lifespan(settings_type),
+    )
+    app.state.settings_type = settings_type
+    app.state.handlers = handlers or {}
+    install_error_handlers(app)
+    install_correlation(app)
+    install_metrics(app, refresh=lambda: _refresh_gauges(app))
+    app.add_api_route("/healthz", _healthz, include_in_schema=False)
+    app.add_api_route("/readyz", _readyz, include_in_schema=False)
+    for router in [*routers, ops.router]:
+        app.include_router(router)
+    return app
+
+
+def _lifespan(
+    settings_type: type[ServiceSettings],
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings = settings_type()
+        configure_logging(settings.service_name, settings.log_level)
+        app.state.settings = settings
+        app.state.token_verifier = TokenVerifier(settings)
+        app.state.engine = create_engine(settings.database_url, settings.database_pool_size)
+        app.state.sessionmaker = create_sessionmaker(app.state.engine, settings.service_name)
+        app.state.nats = None
+        connecting = asyncio.create_task(_connect_nats(app, settings))
+        try:
+            yield
+        finally:
+            connecting.cancel()
+            if app.state.nats is not None:
+                await app.state.nats.close()
+            await app.state.engine.dispose()
+
+    return lifespan
+
+
+async def _connect_nats(app: FastAPI, settings: ServiceSettings) -> None:
+    """The API takes writes while NATS is away (the outbox keeps them); readiness reports it."""
+    await bus.warn_unless_synced(settings.nats_monitor_url)
+    app.state.nats = await bus.connect(settings.nats_url, f"{settings.service_name}-api")
+
+
+def install_correlation(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def correlate(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        correlation = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+        bind_correlation_id(correlation)
+        try:
+            response = await call_next(request)
+        finally:
+            clear_correlation_id()
+        response.headers[CORRELATION_HEADER] = correlation
+        return response
+
+
+async def _healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+async def _readyz(request: Request) -> JSONResponse:
+    """Readiness: the database answers and NATS is connected."""
+    checks = {
+        "database": await _database_ready(request.app),
+        "nats": _nats_ready(request.app.state.nats),
+    }
+    ready = all(checks.values())
+    body = {"status": "ready" if ready else "unavailable"} | {
+        name: "ok" if ok else "unavailable" for name, ok in checks.items()
+    }
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+async def _database_ready(app: FastAPI) -> bool:
+    try:
+        async with app.state.engine.connect() as connection:
+            await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+def _nats_ready(connection: NatsClient | None) -> bool:
+    return connection is not None and connection.is_connected
+
+
+async def _refresh_gauges(app: FastAPI) -> None:
+    settings: ServiceSettings = app.state.settings
+    async with app.state.sessionmaker() as session:
+        OUTBOX_BACKLOG.set(await outbox_backlog(session))
+        DEAD_LETTERS.set(await waiting_dead_letters(session))
+    if app.state.handlers and _nats_ready(app.state.nats):
+        with contextlib.suppress(Exception):
+            lag = await consumer_lag(
+                app.state.nats.jetstream(), settings.stream_name, settings.service_name
+            )
+            CONSUMER_LAG.set(lag)

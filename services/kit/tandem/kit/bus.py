@@ -1,0 +1,98 @@
+"""NATS JetStream: connection, the one stream, durable consumers, durability check."""
+
+import asyncio
+
+import httpx
+import nats
+import structlog
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import BadRequestError
+
+log = structlog.get_logger()
+
+ALL_EVENTS = "tandem.>"
+DUPLICATE_WINDOW_SECONDS = 120.0
+RETENTION_SECONDS = 30 * 24 * 3600.0
+
+
+async def connect(url: str, name: str) -> NatsClient:
+    """Connect, retrying until the server answers; later drops reconnect on their own."""
+    delay = 0.2
+    while True:
+        try:
+            return await nats.connect(
+                url,
+                name=name,
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                connect_timeout=2,
+            )
+        except (OSError, TimeoutError, nats.errors.NoServersError) as error:
+            log.warning("nats_unreachable", url=url, error=str(error), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+async def ensure_stream(js: JetStreamContext, name: str, subject_prefix: str = "") -> None:
+    config = StreamConfig(
+        name=name,
+        subjects=[subject_prefix + ALL_EVENTS],
+        retention=RetentionPolicy.LIMITS,
+        storage=StorageType.FILE,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        max_age=RETENTION_SECONDS,
+    )
+    try:
+        await js.add_stream(config)
+    except BadRequestError:
+        await js.update_stream(config)
+
+
+async def ensure_consumer(
+    js: JetStreamContext, stream: str, durable: str, subjects: list[str], ack_wait: float
+) -> None:
+    """Create or update the service's durable pull consumer (both are idempotent)."""
+    config = ConsumerConfig(
+        durable_name=durable,
+        filter_subjects=sorted(subjects),
+        ack_policy=AckPolicy.EXPLICIT,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_wait=ack_wait,
+        max_deliver=-1,
+    )
+    await js.add_consumer(stream, config)
+
+
+async def warn_unless_synced(monitor_url: str | None) -> bool:
+    """Log a warning unless the server confirms it syncs every JetStream write to disk."""
+    if monitor_url is None:
+        log.warning(
+            "jetstream_durability_unknown",
+            hint="set <SERVICE>_NATS_MONITOR_URL to confirm sync_interval: always; without it "
+            "acknowledged events may be lost on power failure",
+        )
+        return False
+    try:
+        async with httpx.AsyncClient(timeout=3) as client:
+            varz = (await client.get(f"{monitor_url.rstrip('/')}/varz")).json()
+        synced = bool(varz.get("jetstream", {}).get("config", {}).get("sync_always", False))
+    except (httpx.HTTPError, ValueError) as error:
+        log.warning("jetstream_durability_unknown", monitor_url=monitor_url, error=str(error))
+        return False
+    if not synced:
+        log.warning(
+            "jetstream_not_synced",
+            hint="the NATS server does not run with sync_interval: always; acknowledged "
+            "events may be lost on power failure",
+        )
+    return synced

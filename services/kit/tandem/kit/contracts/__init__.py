@@ -1,0 +1,5 @@
+"""Event payloads, one module per producing service."""
+
+from tandem.kit.contracts import profiles
+
+__all__ = ["profiles"]

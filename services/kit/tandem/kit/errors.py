@@ -1,0 +1,96 @@
+"""One error family, rendered once as RFC 9457 problem+json."""
+
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger()
+
+
+class AppError(Exception):
+    """An expected outcome with an HTTP status; subclasses name the outcome."""
+
+    status: ClassVar[int] = HTTPStatus.INTERNAL_SERVER_ERROR
+    detail: ClassVar[str] = "The request could not be completed."
+
+    def __init__(self, detail: str | None = None, **extensions: Any) -> None:
+        self.instance_detail = detail or self.detail
+        self.extensions = extensions
+        super().__init__(self.instance_detail)
+
+    @property
+    def type_name(self) -> str:
+        return type(self).__name__
+
+
+class BadRequest(AppError):
+    status = HTTPStatus.BAD_REQUEST
+    detail = "The request is not valid."
+
+
+class Unauthorized(AppError):
+    status = HTTPStatus.UNAUTHORIZED
+    detail = "A valid bearer token is required."
+
+
+class Forbidden(AppError):
+    status = HTTPStatus.FORBIDDEN
+    detail = "You may not do this."
+
+
+class NotFound(AppError):
+    status = HTTPStatus.NOT_FOUND
+    detail = "No such resource."
+
+
+class Conflict(AppError):
+    status = HTTPStatus.CONFLICT
+    detail = "The request conflicts with the current state."
+
+
+class Unavailable(AppError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    detail = "A dependency is unavailable; try again later."
+
+
+def problem(status: int, title: str, detail: str, **extensions: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    return JSONResponse(body | extensions, status_code=status, media_type=PROBLEM_JSON)
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem(exc.status, exc.type_name, exc.instance_detail, **exc.extensions)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors()
+    ]
+    return problem(422, "ValidationError", "The payload is malformed.", errors=errors)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    phrase = HTTPStatus(exc.status_code).phrase
+    return problem(exc.status_code, phrase, str(exc.detail))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled_error", path=request.url.path, exc_info=exc)
+    return problem(500, "InternalError", "An unexpected error occurred; it has been logged.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,164 @@
+"""Idempotent consumption: the inbox records each event id with its effects, in one transaction.
+
+A message is acknowledged only after that transaction commits, so a crash in between leads to a
+redelivery that the inbox recognises. A message that keeps failing is moved to the dead-letter
+store after a bounded number of deliveries, from where operators can replay it.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tandem.kit.errors import Conflict, NotFound
+from tandem.kit.events import Envelope, Event
+from tandem.kit.logs import bind_correlation_id, clear_correlation_id
+from tandem.kit.metrics import EVENTS_HANDLED
+from tandem.kit.models import DeadLetter, InboxEvent
+
+log = structlog.get_logger()
+
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+Handlers = Mapping[type[Event], Handler]
+
+
+class DeadLetterNotFound(NotFound):
+    detail = "No such dead letter."
+
+
+class DeadLetterReplayFailed(Conflict):
+    detail = "The dead letter failed again; it stays in the store."
+
+
+async def apply_event(session: AsyncSession, handlers: Handlers, data: bytes) -> bool:
+    """Apply one message's effects unless its event was applied before; True if applied now."""
+    envelope = Envelope.model_validate_json(data)
+    event = envelope.event()
+    handler = handlers[type(event)]
+    first_time = await session.scalar(
+        insert(InboxEvent)
+        .values(event_id=envelope.id, subject=envelope.type)
+        .on_conflict_do_nothing()
+        .returning(InboxEvent.event_id)
+    )
+    if first_time is None:
+        return False
+    bind_correlation_id(envelope.correlation_id)
+    await handler(session, event)
+    return True
+
+
+class Consumer:
+    """Pulls the service's durable consumer and applies each message exactly once."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        js: JetStreamContext,
+        handlers: Handlers,
+        *,
+        stream: str,
+        durable: str,
+        max_deliveries: int,
+        backoff_seconds: Sequence[float],
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._js = js
+        self._handlers = handlers
+        self._stream = stream
+        self._durable = durable
+        self._max_deliveries = max_deliveries
+        self._backoff_seconds = backoff_seconds
+
+    async def run(self, batch: int = 20) -> None:
+        subscription = await self._js.pull_subscribe_bind(self._durable, self._stream)
+        log.info("consumer_active", durable=self._durable)
+        while True:
+            try:
+                messages = await subscription.fetch(batch, timeout=1)
+            except (TimeoutError, NatsTimeoutError):
+                continue
+            for message in messages:
+                await self.handle(message)
+
+    async def handle(self, message: Msg) -> None:
+        deliveries = message.metadata.num_delivered
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                applied = await apply_event(session, self._handlers, message.data)
+        except Exception as error:
+            await self._failed(message, deliveries, error)
+            return
+        finally:
+            clear_correlation_id()
+        EVENTS_HANDLED.labels("applied" if applied else "duplicate").inc()
+        await message.ack()
+
+    async def _failed(self, message: Msg, deliveries: int, error: Exception) -> None:
+        log.warning(
+            "event_failed", subject=message.subject, deliveries=deliveries, error=repr(error)
+        )
+        if deliveries < self._max_deliveries:
+            EVENTS_HANDLED.labels("retried").inc()
+            delay = self._backoff_seconds[min(deliveries, len(self._backoff_seconds)) - 1]
+            await message.nak(delay=delay)
+            return
+        await self._dead_letter(message, deliveries, error)
+        EVENTS_HANDLED.labels("dead_lettered").inc()
+        await message.ack()
+
+    async def _dead_letter(self, message: Msg, deliveries: int, error: Exception) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            await session.execute(
+                insert(DeadLetter)
+                .values(
+                    stream_sequence=message.metadata.sequence.stream,
+                    subject=message.subject,
+                    data=message.data.decode(errors="replace"),
+                    error=repr(error),
+                    deliveries=deliveries,
+                )
+                .on_conflict_do_nothing()
+            )
+
+
+async def consumer_lag(js: JetStreamContext, stream: str, durable: str) -> int:
+    info = await js.consumer_info(stream, durable)
+    return info.num_pending or 0
+
+
+async def list_dead_letters(
+    session: AsyncSession, *, limit: int, after: int | None
+) -> list[DeadLetter]:
+    query = select(DeadLetter).order_by(DeadLetter.stream_sequence).limit(limit)
+    if after is not None:
+        query = query.where(DeadLetter.stream_sequence > after)
+    return list(await session.scalars(query))
+
+
+async def waiting_dead_letters(session: AsyncSession) -> int:
+    waiting = select(func.count()).where(DeadLetter.replayed_at.is_(None))
+    return (await session.scalar(waiting)) or 0
+
+
+async def replay_dead_letter(
+    session: AsyncSession, handlers: Handlers, stream_sequence: int
+) -> DeadLetter:
+    """Apply a dead letter's event now, in the caller's transaction."""
+    letter = await session.get(DeadLetter, stream_sequence, with_for_update=True)
+    if letter is None:
+        raise DeadLetterNotFound()
+    try:
+        async with session.begin_nested():
+            await apply_event(session, handlers, letter.data.encode())
+    except Exception as error:
+        raise DeadLetterReplayFailed(error=repr(error)) from error
+    letter.replayed_at = datetime.now(UTC)
+    return letter

@@ -1,0 +1,80 @@
+"""Alembic glue shared by every service: run migrations, and create kit's own tables."""
+
+import asyncio
+import os
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import Connection, MetaData, text
+
+from tandem.kit.db import create_engine
+from tandem.kit.models import EVENT_TABLES
+from tandem.kit.outbox import NOTIFY_CHANNEL
+from tandem.kit.settings import ServiceSettings
+
+
+def run_env(metadata: MetaData, settings_type: type[ServiceSettings]) -> None:
+    """The body of a service's `migrations/env.py`.
+
+    Run from code (`upgrade`), it migrates the connection it is given; run as `alembic upgrade
+    head`, it reads the service's `<SERVICE>_DATABASE_URL`.
+    """
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection, metadata)
+        return
+    prefix = settings_type.model_config.get("env_prefix", "")
+    asyncio.run(_run_online(metadata, os.environ[f"{prefix}DATABASE_URL"]))
+
+
+async def _run_online(metadata: MetaData, database_url: str) -> None:
+    engine = create_engine(database_url, pool_size=1)
+    async with engine.begin() as connection:
+        await connection.run_sync(_run, metadata)
+    await engine.dispose()
+
+
+def _run(connection: Connection, metadata: MetaData) -> None:
+    context.configure(connection=connection, target_metadata=metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def upgrade(alembic_ini: Path, database_url: str) -> None:
+    """Migrate a database to head from inside a running event loop (tests, launcher)."""
+    config = Config(str(alembic_ini))
+    engine = create_engine(database_url, pool_size=1)
+    async with engine.begin() as connection:
+
+        def migrate(sync_connection: Connection) -> None:
+            config.attributes["connection"] = sync_connection
+            command.upgrade(config, "head")
+
+        await connection.run_sync(migrate)
+    await engine.dispose()
+
+
+def create_event_tables(connection: Connection) -> None:
+    """For a service's first migration: outbox (with its wake-up trigger), inbox, dead letters."""
+    for table in EVENT_TABLES:
+        table.create(connection)
+    connection.execute(
+        text(
+            "CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN PERFORM pg_notify('{NOTIFY_CHANNEL}', ''); RETURN NULL; END $$"
+        )
+    )
+    connection.execute(
+        text(
+            "CREATE TRIGGER outbox_inserted AFTER INSERT ON outbox "
+            "FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()"
+        )
+    )
+
+
+def drop_event_tables(connection: Connection) -> None:
+    connection.execute(text("DROP TRIGGER outbox_inserted ON outbox"))
+    connection.execute(text("DROP FUNCTION outbox_notify()"))
+    for table in reversed(EVENT_TABLES):
+        table.drop(connection)

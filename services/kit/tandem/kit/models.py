@@ -1,0 +1,51 @@
+"""The tables kit keeps in every service's database: outbox, inbox and dead letters."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import BigInteger, Identity, Index, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tandem.kit.db import Base
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_unpublished", "position", postgresql_where=text("published_at IS NULL")),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, Identity(always=True), unique=True)
+    subject: Mapped[str]
+    envelope: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    published_at: Mapped[datetime | None]
+
+
+class InboxEvent(Base):
+    __tablename__ = "inbox"
+
+    event_id: Mapped[UUID] = mapped_column(primary_key=True)
+    subject: Mapped[str]
+    consumed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class DeadLetter(Base):
+    """A message that kept failing; kept raw, since it may not even parse."""
+
+    __tablename__ = "dead_letter"
+
+    stream_sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    subject: Mapped[str]
+    data: Mapped[str]
+    error: Mapped[str]
+    deliveries: Mapped[int]
+    failed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    replayed_at: Mapped[datetime | None]
+
+
+EVENT_TABLES = [
+    Base.metadata.tables[model.__tablename__] for model in (OutboxEvent, InboxEvent, DeadLetter)
+]

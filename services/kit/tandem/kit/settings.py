@@ -1,0 +1,48 @@
+"""Settings: one class per service, read from `<SERVICE>_<NAME>` environment variables."""
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AuthSettings(BaseSettings):
+    """How bearer tokens are verified; shared by the services and the gateway."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    jwt_public_key: str = Field(description="PEM public key that verifies bearer tokens.")
+    jwt_algorithm: Literal["RS256", "ES256", "EdDSA"] = "RS256"
+    jwt_issuer: str = "tandem-dev"
+    jwt_audience: str = "tandem"
+    log_level: str = "INFO"
+
+
+class ServiceSettings(AuthSettings):
+    """Everything a service's API and worker need; subclasses set the env prefix and name."""
+
+    service_name: ClassVar[str]
+
+    database_url: str = Field(description="postgresql+asyncpg URL of this service's own database.")
+    database_pool_size: int = 5
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_monitor_url: str | None = Field(
+        default=None,
+        description="NATS monitoring URL, used to confirm JetStream syncs every write to disk.",
+    )
+    stream_name: str = "TANDEM"
+    subject_prefix: str = Field(
+        default="",
+        description="Put before every subject, e.g. 'test-1.': lets test runs share a NATS server.",
+    )
+    inbox_max_deliveries: int = Field(default=5, ge=1)
+    inbox_backoff_seconds: list[float] = Field(default=[0.5, 2.0, 10.0, 30.0])
+    inbox_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    relay_batch_size: int = Field(default=100, ge=1)
+    relay_idle_poll_seconds: float = Field(default=1.0, gt=0)
+
+
+def service_environment(service_name: str, **values: str | None) -> dict[str, str]:
+    """Environment variables configuring one service, e.g. `PROFILES_DATABASE_URL`."""
+    prefix = service_name.upper()
+    return {f"{prefix}_{name.upper()}": value for name, value in values.items() if value}

@@ -1,0 +1,1 @@
+"""Test support for every Tandem component; the fixtures live in `tandem.kit.testing.plugin`."""

@@ -1,0 +1,213 @@
+"""Pytest plugin: real PostgreSQL and NATS, a migrated database per worker, rollback per test.
+
+Servers: `DATABASE_URL` / `NATS_URL` when set, otherwise embedded ones started from Python
+packages. Test runs share a server safely: each xdist worker gets its own databases, and each
+run its own JetStream stream and subject prefix.
+
+A service's `tests/conftest.py` provides two fixtures, `service_app` (its FastAPI app) and
+`alembic_ini` (its migrations), and gets `app`, `db_session` and `client_for`.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.kit import infra
+from tandem.kit.auth import KeyPair, Role, TokenIssuer, generate_key_pair
+from tandem.kit.db import PRODUCER_KEY, request_session
+from tandem.kit.migrations import upgrade
+from tandem.kit.settings import service_environment
+
+
+@dataclass(frozen=True)
+class NatsEndpoint:
+    url: str
+    monitor_url: str | None
+
+
+@dataclass(frozen=True)
+class EventNamespace:
+    """A stream and subject prefix of this test run alone."""
+
+    stream: str
+    subject_prefix: str
+
+
+def worker_name(config: pytest.Config) -> str:
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else "main"
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(pytestconfig: pytest.Config) -> str:
+    given = os.environ.get("DATABASE_URL")
+    if given:
+        return given
+    return infra.start_embedded_postgres(pytestconfig.rootpath / ".tandem" / "test-postgres")
+
+
+@pytest.fixture(scope="session")
+def nats_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsEndpoint]:
+    given = os.environ.get("NATS_URL")
+    if given:
+        yield NatsEndpoint(given, os.environ.get("NATS_MONITOR_URL"))
+        return
+    server = infra.embedded_nats(tmp_path_factory.mktemp("nats")).start()
+    yield NatsEndpoint(server.url, server.monitor_url)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def event_namespace(nats_endpoint: NatsEndpoint) -> AsyncIterator[EventNamespace]:
+    run = uuid.uuid4().hex[:10]
+    namespace = EventNamespace(stream=f"TEST_{run}", subject_prefix=f"test{run}.")
+    yield namespace
+    connection = await nats.connect(nats_endpoint.url)
+    try:
+        await connection.jetstream().delete_stream(namespace.stream)
+    except nats.js.errors.NotFoundError:
+        pass
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def signing_keys() -> KeyPair:
+    return generate_key_pair()
+
+
+@pytest.fixture(scope="session")
+def token_issuer(signing_keys: KeyPair) -> TokenIssuer:
+    return TokenIssuer(signing_keys.private_pem)
+
+
+@pytest.fixture(scope="session")
+async def create_test_database(
+    pytestconfig: pytest.Config, postgres_server_url: str
+) -> Callable[[str], Awaitable[str]]:
+    """A factory: an empty database of this worker's own, under the given name."""
+
+    async def create(name: str) -> str:
+        database = f"test_{name}_{worker_name(pytestconfig)}"
+        return await infra.create_database(postgres_server_url, database, recreate=True)
+
+    return create
+
+
+@pytest.fixture(scope="session")
+async def service_database_url(
+    service_app: FastAPI,
+    alembic_ini: Path,
+    create_test_database: Callable[[str], Awaitable[str]],
+) -> str:
+    url = await create_test_database(service_app.state.settings_type.service_name)
+    await upgrade(alembic_ini, url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def app(
+    service_app: FastAPI,
+    service_database_url: str,
+    nats_endpoint: NatsEndpoint,
+    event_namespace: EventNamespace,
+    signing_keys: KeyPair,
+) -> AsyncIterator[FastAPI]:
+    """The service's app, started (lifespan entered) against the test servers."""
+    environment = service_environment(
+        service_app.state.settings_type.service_name,
+        database_url=service_database_url,
+        nats_url=nats_endpoint.url,
+        nats_monitor_url=nats_endpoint.monitor_url,
+        stream_name=event_namespace.stream,
+        subject_prefix=event_namespace.subject_prefix,
+        jwt_public_key=signing_keys.public_pem,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        async with service_app.router.lifespan_context(service_app):
+            yield service_app
+
+
+@pytest.fixture
+async def db_session(app: FastAPI) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back after the test.
+
+    Requests made during the test use this same session, so what they write is visible to the
+    test and gone afterwards; their commits release savepoints instead.
+    """
+    async with app.state.engine.connect() as connection:
+        transaction = await connection.begin()
+        session = AsyncSession(
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+            info={PRODUCER_KEY: app.state.settings.service_name},
+        )
+
+        async def request_session_in_test() -> AsyncIterator[AsyncSession]:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+        app.dependency_overrides[request_session] = request_session_in_test
+        try:
+            yield session
+        finally:
+            app.dependency_overrides.pop(request_session, None)
+            await session.close()
+            await transaction.rollback()
+
+
+ClientFactory = Callable[..., httpx.AsyncClient]
+
+
+@pytest.fixture
+async def client_for(
+    app: FastAPI, db_session: AsyncSession, token_issuer: TokenIssuer
+) -> AsyncIterator[ClientFactory]:
+    """`client_for(Role.HR_ADMIN, organization_id=..., person_id=..., scopes=[...])`.
+
+    Without a role the client sends no token.
+    """
+    clients: list[httpx.AsyncClient] = []
+
+    def make(
+        *roles: Role,
+        organization_id: uuid.UUID | None = None,
+        person_id: uuid.UUID | None = None,
+        scopes: list[str] | None = None,
+        subject: str | None = None,
+    ) -> httpx.AsyncClient:
+        headers = {}
+        if roles:
+            token = token_issuer.issue(
+                subject or str(person_id or uuid.uuid4()),
+                organization_id or uuid.uuid4(),
+                list(roles),
+                scopes,
+            )
+            headers["Authorization"] = f"Bearer {token}"
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            base_url="http://test",
+            headers=headers,
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()

@@ -1,0 +1,91 @@
+"""The background worker of a service: the outbox relay and the event consumer, supervised."""
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from tandem.kit import bus
+from tandem.kit.db import create_engine, create_sessionmaker
+from tandem.kit.inbox import Consumer, Handlers
+from tandem.kit.logs import configure_logging
+from tandem.kit.outbox import OutboxRelay
+from tandem.kit.settings import ServiceSettings
+
+log = structlog.get_logger()
+
+
+def run_worker(settings_type: type[ServiceSettings], handlers: Handlers | None = None) -> None:
+    """Entry point of `python -m tandem.<service>.worker`; stops cleanly on SIGINT/SIGTERM."""
+    settings = settings_type()
+    configure_logging(f"{settings.service_name}-worker", settings.log_level)
+    asyncio.run(_serve_until_signalled(settings, handlers or {}))
+
+
+async def _serve_until_signalled(settings: ServiceSettings, handlers: Handlers) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(settings, handlers, stop)
+
+
+async def serve(settings: ServiceSettings, handlers: Handlers, stop: asyncio.Event) -> None:
+    engine = create_engine(settings.database_url, settings.database_pool_size)
+    sessionmaker = create_sessionmaker(engine, settings.service_name)
+    await bus.warn_unless_synced(settings.nats_monitor_url)
+    nats = await bus.connect(settings.nats_url, f"{settings.service_name}-worker")
+    js = nats.jetstream()
+    await bus.ensure_stream(js, settings.stream_name, settings.subject_prefix)
+    relay = OutboxRelay(
+        engine,
+        sessionmaker,
+        js,
+        subject_prefix=settings.subject_prefix,
+        batch_size=settings.relay_batch_size,
+        idle_poll_seconds=settings.relay_idle_poll_seconds,
+    )
+    tasks = [asyncio.create_task(_supervise("outbox_relay", relay.run))]
+    if handlers:
+        await bus.ensure_consumer(
+            js,
+            settings.stream_name,
+            settings.service_name,
+            [settings.subject_prefix + event_type.type for event_type in handlers],
+            settings.inbox_ack_wait_seconds,
+        )
+        consumer = Consumer(
+            sessionmaker,
+            js,
+            handlers,
+            stream=settings.stream_name,
+            durable=settings.service_name,
+            max_deliveries=settings.inbox_max_deliveries,
+            backoff_seconds=settings.inbox_backoff_seconds,
+        )
+        tasks.append(asyncio.create_task(_supervise("consumer", consumer.run)))
+    log.info("worker_started", consumes=sorted(event_type.type for event_type in handlers))
+    try:
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await nats.close()
+        await engine.dispose()
+        log.info("worker_stopped")
+
+
+async def _supervise(name: str, run: Callable[[], Awaitable[None]]) -> None:
+    """Keep a loop alive through transient failures (database or NATS restarts)."""
+    delay = 0.5
+    while True:
+        try:
+            await run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("worker_loop_failed", loop=name, retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)

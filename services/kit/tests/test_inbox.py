@@ -1,0 +1,160 @@
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from conftest import count_effects
+from nats.js import JetStreamContext
+from nats.js.api import ConsumerInfo
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from things import HANDLERS, ThingHappened
+
+from tandem.kit import bus
+from tandem.kit.auth import Role, Scope
+from tandem.kit.events import Envelope
+from tandem.kit.inbox import Consumer
+from tandem.kit.models import DeadLetter
+from tandem.kit.testing.plugin import ClientFactory, EventNamespace
+
+pytestmark = pytest.mark.usefixtures("clean_tables")
+MAX_DELIVERIES = 3
+
+
+class ConsumerKilled(BaseException):
+    """Stands for the process dying: nothing after it runs."""
+
+
+@pytest.fixture
+async def consumer(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    js: JetStreamContext,
+    event_namespace: EventNamespace,
+) -> AsyncIterator[Consumer]:
+    durable = f"kittest_{uuid.uuid4().hex[:8]}"
+    await js.purge_stream(event_namespace.stream)
+    await bus.ensure_consumer(
+        js, event_namespace.stream, durable, [event_namespace.subject_prefix + "tandem.>"], 1.0
+    )
+    yield Consumer(
+        sessionmaker,
+        js,
+        HANDLERS,
+        stream=event_namespace.stream,
+        durable=durable,
+        max_deliveries=MAX_DELIVERIES,
+        backoff_seconds=[0.05],
+    )
+    await js.delete_consumer(event_namespace.stream, durable)
+
+
+async def _publish(
+    js: JetStreamContext, namespace: EventNamespace, data: bytes, message_id: str
+) -> None:
+    subject = namespace.subject_prefix + ThingHappened.type
+    await js.publish(subject, data, headers={"Nats-Msg-Id": message_id})
+
+
+def _thing(value: int) -> Envelope:
+    return Envelope.wrap(ThingHappened(organization_id=uuid.uuid4(), value=value), "kittest")
+
+
+async def _next_message(js: JetStreamContext, consumer: Consumer, timeout: float = 5.0):  # type: ignore[no-untyped-def]
+    subscription = await js.pull_subscribe_bind(consumer._durable, consumer._stream)
+    (message,) = await subscription.fetch(1, timeout=timeout)
+    return message
+
+
+async def _consumer_info(js: JetStreamContext, consumer: Consumer) -> ConsumerInfo:
+    return await js.consumer_info(consumer._stream, consumer._durable)
+
+
+async def test_an_event_delivered_twice_is_applied_once(
+    consumer: Consumer, js: JetStreamContext, event_namespace: EventNamespace, engine: AsyncEngine
+) -> None:
+    envelope = _thing(1)
+    data = envelope.model_dump_json().encode()
+    # Two publishes with different message ids: JetStream cannot deduplicate, the inbox must.
+    await _publish(js, event_namespace, data, "first")
+    await _publish(js, event_namespace, data, "second")
+
+    for _ in range(2):
+        await consumer.handle(await _next_message(js, consumer))
+
+    assert await count_effects(engine) == 1
+    assert (await _consumer_info(js, consumer)).num_ack_pending == 0
+
+
+async def test_a_consumer_killed_after_applying_but_before_acking_does_not_apply_twice(
+    consumer: Consumer, js: JetStreamContext, event_namespace: EventNamespace, engine: AsyncEngine
+) -> None:
+    await _publish(js, event_namespace, _thing(7).model_dump_json().encode(), "only")
+    message = await _next_message(js, consumer)
+
+    async def die() -> None:
+        raise ConsumerKilled
+
+    message.ack = die
+    with pytest.raises(ConsumerKilled):
+        await consumer.handle(message)
+    assert await count_effects(engine) == 1
+
+    redelivered = await _next_message(js, consumer)  # after the 1 s ack wait
+    assert redelivered.metadata.num_delivered == 2
+    await consumer.handle(redelivered)
+
+    assert await count_effects(engine) == 1
+    assert (await _consumer_info(js, consumer)).num_ack_pending == 0
+
+
+async def test_a_poison_message_lands_in_the_dead_letter_store_after_the_configured_deliveries(
+    consumer: Consumer,
+    js: JetStreamContext,
+    event_namespace: EventNamespace,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    await _publish(js, event_namespace, b"{not json", "poison")
+
+    for delivery in range(1, MAX_DELIVERIES + 1):
+        message = await _next_message(js, consumer)
+        assert message.metadata.num_delivered == delivery
+        await consumer.handle(message)
+
+    async with sessionmaker() as session:
+        letter = await session.scalar(select(DeadLetter))
+    assert letter is not None
+    assert letter.deliveries == MAX_DELIVERIES
+    assert letter.data == "{not json"
+    info = await _consumer_info(js, consumer)
+    assert (info.num_ack_pending, info.num_pending) == (0, 0)
+
+
+async def test_an_operator_replays_a_dead_letter_once_its_cause_is_fixed(
+    consumer: Consumer,
+    js: JetStreamContext,
+    event_namespace: EventNamespace,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+) -> None:
+    await _publish(js, event_namespace, _thing(-1).model_dump_json().encode(), "negative")
+    for _ in range(MAX_DELIVERIES):
+        await consumer.handle(await _next_message(js, consumer))
+    async with sessionmaker() as session:
+        letter = await session.scalar(select(DeadLetter))
+    assert letter is not None
+    operator = client_for(Role.PARTNER, subject="ops", scopes=[Scope.OPERATIONS])
+
+    listed = (await operator.get("/ops/dead-letters")).json()
+    still_failing = await operator.post(f"/ops/dead-letters/{letter.stream_sequence}/replay")
+    fixed = letter.data.replace('"value":-1', '"value":1')
+    async with sessionmaker() as session, session.begin():
+        (await session.get_one(DeadLetter, letter.stream_sequence)).data = fixed
+    replayed = await operator.post(f"/ops/dead-letters/{letter.stream_sequence}/replay")
+
+    assert [item["stream_sequence"] for item in listed["items"]] == [letter.stream_sequence]
+    assert still_failing.status_code == 409
+    assert replayed.status_code == 200
+    assert replayed.json()["replayed_at"] is not None
+    effects = await db_session.scalar(text("SELECT count(*) FROM effect"))
+    assert effects == 1  # inside the request's transaction, which the test rolls back

@@ -1,0 +1,53 @@
+"""The small service kit is tested through: a settings class, an event, a handler, routes."""
+
+from typing import ClassVar
+
+from fastapi import APIRouter
+from pydantic_settings import SettingsConfigDict
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.kit.errors import Conflict
+from tandem.kit.events import Event
+from tandem.kit.settings import ServiceSettings
+
+
+class KitTestSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="KITTEST_", extra="ignore")
+    service_name: ClassVar[str] = "kittest"
+
+
+class ThingHappened(Event):
+    type: ClassVar[str] = "tandem.kittest.thing.happened"
+    value: int
+
+
+class ThingRefused(Conflict):
+    detail = "The thing was refused."
+
+
+async def record_thing(session: AsyncSession, event: ThingHappened) -> None:
+    if event.value < 0:
+        raise ValueError("negative things are poison")
+    await session.execute(
+        text("INSERT INTO effect (value) VALUES (:value)"), {"value": event.value}
+    )
+
+
+HANDLERS = {ThingHappened: record_thing}
+router = APIRouter()
+
+
+@router.get("/refuse")
+async def refuse() -> None:
+    raise ThingRefused()
+
+
+@router.get("/crash")
+async def crash() -> None:
+    raise RuntimeError("secret internals")
+
+
+@router.get("/items/{item_id}")
+async def item(item_id: int) -> dict[str, int]:
+    return {"item_id": item_id}

@@ -1,0 +1,1 @@
+"""The matching service: match runs, the OR-Tools solver, proposals and mentorships."""

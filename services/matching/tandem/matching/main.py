@@ -1,0 +1,4 @@
+from tandem.kit.app import create_app
+from tandem.matching.settings import MatchingSettings
+
+app = create_app(MatchingSettings, routers=[])

@@ -1,0 +1,5 @@
+from tandem.kit.worker import run_worker
+from tandem.matching.settings import MatchingSettings
+
+if __name__ == "__main__":
+    run_worker(MatchingSettings)

@@ -1,0 +1,1 @@
+"""The profiles service: the directory of people, skills, availability, programs, enrollments."""

@@ -1,0 +1,5 @@
+from tandem.kit.db import Base
+from tandem.kit.migrations import run_env
+from tandem.sessions.settings import SessionsSettings
+
+run_env(Base.metadata, SessionsSettings)

@@ -1,0 +1,1 @@
+"""The sessions service: sessions, goals, notes, calendar feeds and reminders of each mentorship."""
