@@ -20,16 +20,22 @@ VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 INSTALL_INPUTS = ["constraints.txt", "requirements-dev.txt", "**/pyproject.toml"]
 
-# Test suites run one pytest process each: a service's fixtures start that service's app.
-SUITES = [
-    "services/kit/tests",
-    "services/profiles/tests",
-    "services/matching/tests",
-    "services/sessions/tests",
-    "services/feedback/tests",
-    "gateway/tests",
-    "tests",
+# Each suite runs in a pytest process of its own: a service's fixtures start that service's app.
+SUITE_PARENTS = [
+    "services/kit",
+    "services/profiles",
+    "services/matching",
+    "services/sessions",
+    "services/feedback",
+    "gateway",
+    ".",
 ]
+
+
+def suites() -> list[str]:
+    """Every tests/ folder that holds tests; one that is there but collects none fails the run."""
+    found = [ROOT / parent / "tests" for parent in SUITE_PARENTS]
+    return [str(path.relative_to(ROOT)) for path in found if any(path.glob("test_*.py"))]
 
 
 def main() -> int:
@@ -89,7 +95,7 @@ def test(arguments: list[str]) -> int:
     reports.mkdir(parents=True, exist_ok=True)
     totals = {"passed": 0, "failed": 0, "skipped": 0}
     failed_suites = []
-    for suite in SUITES:
+    for suite in suites():
         report = reports / (suite.replace("/", "_") + ".xml")
         report.unlink(missing_ok=True)
         print(f"\n=== {suite}", flush=True)

@@ -99,11 +99,11 @@ class Stack:
         self.processes: dict[str, Process] = {}
         self.database_urls: dict[str, str] = {}
 
-    async def prepare(self) -> None:
-        """Create each service's database when missing, and migrate it to head."""
+    async def prepare(self, *, fresh: bool = False) -> None:
+        """Create each service's database when missing (or anew), and migrate it to head."""
         for service in SERVICES:
             name = f"{self.config.database_prefix}{service}"
-            url = await create_database(self.config.postgres_url, name)
+            url = await create_database(self.config.postgres_url, name, recreate=fresh)
             await upgrade(service_dir(service) / "alembic.ini", url)
             self.database_urls[service] = url
 

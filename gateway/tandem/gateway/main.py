@@ -9,7 +9,7 @@ from tandem.gateway.clients import Clients
 from tandem.gateway.context import build_context
 from tandem.gateway.schema import schema
 from tandem.gateway.settings import GatewaySettings
-from tandem.kit.app import install_correlation
+from tandem.kit.app import healthz, install_correlation
 from tandem.kit.auth import TokenVerifier
 from tandem.kit.errors import install_error_handlers
 from tandem.kit.logs import configure_logging
@@ -31,8 +31,4 @@ install_error_handlers(app)
 install_correlation(app)
 install_metrics(app)
 app.include_router(GraphQLRouter(schema, context_getter=build_context), prefix="/graphql")
-
-
-@app.get("/healthz", include_in_schema=False)
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+app.add_api_route("/healthz", healthz, include_in_schema=False)

@@ -26,7 +26,7 @@ class Query:
 def _is_unexpected(error: GraphQLError) -> bool:
     """Expected outcomes (permissions, not found, unavailable) keep their message."""
     original = error.original_error
-    return original is not None and not isinstance(original, AppError | PermissionError)
+    return original is not None and not isinstance(original, AppError | GraphQLError)
 
 
 schema = strawberry.Schema(

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sysconfig
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +36,12 @@ def wait_for_port(port: int, timeout: float = 15.0) -> None:
 
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) a PostgreSQL cluster in `data_dir`; returns a server URL."""
-    from pgserver.postgres_server import get_server
+    from pgserver.postgres_server import get_server  # only where an embedded server is wanted
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = get_server(data_dir, cleanup_mode="stop")
+    with warnings.catch_warnings():  # platformdirs' notice about XDG_RUNTIME_DIR is noise here
+        warnings.simplefilter("ignore")
+        server = get_server(data_dir, cleanup_mode="stop")
     return str(server.get_uri("postgres"))
 
 
@@ -72,6 +75,7 @@ class NatsServer:
     store_dir: Path
     port: int
     monitor_port: int
+    sync_always: bool = True
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -85,10 +89,11 @@ class NatsServer:
     def start(self) -> "NatsServer":
         self.store_dir.mkdir(parents=True, exist_ok=True)
         config = self.store_dir / "nats.conf"
+        sync = ", sync_interval: always" if self.sync_always else ""
         config.write_text(
             f"listen: 127.0.0.1:{self.port}\n"
             f"http: 127.0.0.1:{self.monitor_port}\n"
-            f'jetstream {{ store_dir: "{self.store_dir}", sync_interval: always }}\n'
+            f'jetstream {{ store_dir: "{self.store_dir}"{sync} }}\n'
         )
         log = (self.store_dir / "nats.log").open("ab")
         self.process = subprocess.Popen(
@@ -108,8 +113,8 @@ class NatsServer:
         self.process = None
 
 
-def embedded_nats(store_dir: Path, port: int | None = None) -> NatsServer:
-    return NatsServer(store_dir, port or free_port(), free_port())
+def embedded_nats(store_dir: Path, port: int | None = None, sync_always: bool = True) -> NatsServer:
+    return NatsServer(store_dir, port or free_port(), free_port(), sync_always)
 
 
 def nats_server_binary() -> str:

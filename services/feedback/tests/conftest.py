@@ -1,0 +1,16 @@
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from tandem.feedback.main import app
+
+
+@pytest.fixture(scope="session")
+def service_app() -> FastAPI:
+    return app
+
+
+@pytest.fixture(scope="session")
+def alembic_ini() -> Path:
+    return Path(__file__).parents[1] / "alembic.ini"
