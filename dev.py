@@ -80,12 +80,12 @@ def token(arguments: list[str]) -> int:
 
 def lint(_: list[str]) -> int:
     checks = [
-        ["-m", "ruff", "check", "."],
-        ["-m", "ruff", "format", "--check", "."],
-        ["-m", "mypy"],
-        ["-m", "importlinter.cli", "--no-cache"],
+        ["ruff", "check", "."],
+        ["ruff", "format", "--check", "."],
+        ["mypy"],
+        ["lint-imports", "--no-cache"],
     ]
-    failed = [check for check in checks if _run(check) != 0]
+    failed = [check for check in checks if _run(check[1:], program=check[0]) != 0]
     return 1 if failed else 0
 
 
@@ -120,8 +120,10 @@ def _counts(report: Path) -> dict[str, int]:
     return {"passed": total - skipped - failed, "failed": failed, "skipped": skipped}
 
 
-def _run(arguments: list[str]) -> int:
-    return subprocess.run([str(PYTHON), *arguments], cwd=ROOT, check=False).returncode
+def _run(arguments: list[str], program: str = "python") -> int:
+    """Run one of the virtual environment's programs from the repository root."""
+    command = [str(VENV / "bin" / program), *arguments]
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
 if __name__ == "__main__":

@@ -1,8 +1,11 @@
+import uuid
 from pathlib import Path
 
 import pytest
+from nats.js import JetStreamContext
 
 from tandem.kit import bus, infra
+from tandem.kit.testing.plugin import EventNamespace
 
 
 @pytest.mark.parametrize("sync_always", [True, False])
@@ -24,3 +27,25 @@ async def test_without_a_monitoring_url_durability_is_reported_unknown(
 ) -> None:
     assert await bus.warn_unless_synced(None) is False
     assert "jetstream_durability_unknown" in capsys.readouterr().out
+
+
+async def test_stream_and_consumer_set_up_twice_are_the_same_and_can_change_subjects(
+    js: JetStreamContext, event_namespace: EventNamespace
+) -> None:
+    prefix = event_namespace.subject_prefix
+    durable = f"setup_{uuid.uuid4().hex[:8]}"
+    for subjects in (
+        [f"{prefix}tandem.a.b.c"],
+        [f"{prefix}tandem.a.b.c"],
+        [f"{prefix}tandem.x.y.z"],
+    ):
+        await bus.ensure_stream(js, event_namespace.stream, prefix)
+        await bus.ensure_consumer(js, event_namespace.stream, durable, subjects, ack_wait=5)
+
+    info = await js.consumer_info(event_namespace.stream, durable)
+    stream = await js.stream_info(event_namespace.stream)
+
+    assert info.config.filter_subject == f"{prefix}tandem.x.y.z"
+    assert stream.config.subjects == [f"{prefix}tandem.>"]
+    assert stream.config.duplicate_window == bus.DUPLICATE_WINDOW_SECONDS
+    await js.delete_consumer(event_namespace.stream, durable)

@@ -158,3 +158,25 @@ async def test_an_operator_replays_a_dead_letter_once_its_cause_is_fixed(
     assert replayed.json()["replayed_at"] is not None
     effects = await db_session.scalar(text("SELECT count(*) FROM effect"))
     assert effects == 1  # inside the request's transaction, which the test rolls back
+
+
+async def test_an_event_the_service_does_not_handle_is_acknowledged_and_passed_over(
+    consumer: Consumer, js: JetStreamContext, event_namespace: EventNamespace, engine: AsyncEngine
+) -> None:
+    """Servers before NATS 2.10 cannot filter a consumer on several subjects."""
+    unhandled = Envelope(
+        type="tandem.kittest.other.happened",
+        version=1,
+        producer="x",
+        correlation_id="c",
+        payload={},
+    )
+    await js.publish(
+        event_namespace.subject_prefix + unhandled.type, unhandled.model_dump_json().encode()
+    )
+
+    await consumer.handle(await _next_message(js, consumer))
+
+    assert await count_effects(engine) == 0
+    info = await _consumer_info(js, consumer)
+    assert (info.num_ack_pending, info.num_pending) == (0, 0)

@@ -148,3 +148,25 @@ async def test_only_one_relay_of_a_service_is_active(
     async with engine.connect() as connection:
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(standby._become_active(connection), timeout=1.5)
+
+
+async def test_a_standby_relay_takes_over_when_the_active_one_stops(
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    js: JetStreamContext,
+    event_namespace: EventNamespace,
+) -> None:
+    active = asyncio.create_task(_relay(engine, sessionmaker, js, event_namespace).run())
+    await asyncio.sleep(0.3)
+    standby = _relay(engine, sessionmaker, js, event_namespace)
+    async with engine.connect() as connection:
+        takeover = asyncio.create_task(standby._become_active(connection))
+        await asyncio.sleep(0.5)
+        assert not takeover.done()
+
+        active.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await active
+
+        await asyncio.wait_for(takeover, timeout=3)
+        await connection.invalidate()

@@ -7,6 +7,7 @@ from pydantic_settings import SettingsConfigDict
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.kit.db import SessionDep
 from tandem.kit.errors import Conflict
 from tandem.kit.events import Event
 from tandem.kit.settings import ServiceSettings
@@ -46,6 +47,14 @@ async def refuse() -> None:
 @router.get("/crash")
 async def crash() -> None:
     raise RuntimeError("secret internals")
+
+
+@router.post("/effects", status_code=201)
+async def add_effect(value: int, session: SessionDep) -> None:
+    """Writes, then refuses negative values: the write must not survive the refusal."""
+    await session.execute(text("INSERT INTO effect (value) VALUES (:value)"), {"value": value})
+    if value < 0:
+        raise ThingRefused()
 
 
 @router.get("/items/{item_id}")

@@ -62,9 +62,12 @@ async def ensure_consumer(
     js: JetStreamContext, stream: str, durable: str, subjects: list[str], ack_wait: float
 ) -> None:
     """Create or update the service's durable pull consumer (both are idempotent)."""
+    # Servers before 2.10 know only the single `filter_subject`.
+    single, several = (subjects[0], None) if len(subjects) == 1 else (None, sorted(subjects))
     config = ConsumerConfig(
         durable_name=durable,
-        filter_subjects=sorted(subjects),
+        filter_subject=single,
+        filter_subjects=several,
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=ack_wait,

@@ -38,10 +38,17 @@ class DeadLetterReplayFailed(Conflict):
 
 
 async def apply_event(session: AsyncSession, handlers: Handlers, data: bytes) -> bool:
-    """Apply one message's effects unless its event was applied before; True if applied now."""
+    """Apply one message's effects unless its event was applied before; True if applied now.
+
+    An event of a type the service does not handle is passed over.
+    """
     envelope = Envelope.model_validate_json(data)
+    handler = next(
+        (handle for kind, handle in handlers.items() if kind.type == envelope.type), None
+    )
+    if handler is None:
+        return False
     event = envelope.event()
-    handler = handlers[type(event)]
     first_time = await session.scalar(
         insert(InboxEvent)
         .values(event_id=envelope.id, subject=envelope.type)
@@ -52,6 +59,7 @@ async def apply_event(session: AsyncSession, handlers: Handlers, data: bytes) ->
         return False
     bind_correlation_id(envelope.correlation_id)
     await handler(session, event)
+    log.info("event_applied", event_id=str(envelope.id), type=envelope.type)
     return True
 
 
