@@ -70,11 +70,15 @@ class Organization:
     def _headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.token}"}
 
-    async def add_people(self, count: int, first: int = 0) -> None:
+    async def add_people(
+        self, count: int, first: int = 0, headers: dict[str, str] | None = None
+    ) -> None:
         async with httpx.AsyncClient(base_url=self._stack.config.service_url("profiles")) as http:
             for index in range(first, first + count):
                 person = {"email": f"person{index}@example.com", "full_name": f"Person {index}"}
-                response = await http.post("/people", json=person, headers=self._headers())
+                response = await http.post(
+                    "/people", json=person, headers=self._headers() | (headers or {})
+                )
                 assert response.status_code == 201, response.text
 
     async def graphql(self, query: str) -> dict[str, Any]:

@@ -75,3 +75,24 @@ async def test_a_poison_message_is_dead_lettered_after_the_configured_deliveries
         item for item in await organization.dead_letters() if json.loads(item["data"]) == poison
     ]
     assert letter["deliveries"] == MAX_DELIVERIES
+
+
+async def test_a_correlation_id_crosses_from_the_request_into_the_consumer_logs(
+    organization: Organization, stack: Stack
+) -> None:
+    correlation = f"e2e-{uuid.uuid4()}"
+    await organization.add_people(1, headers={"X-Correlation-ID": correlation})
+    assert stack.config.log_dir is not None
+    worker_log = stack.config.log_dir / "feedback-worker.log"
+
+    async def logged() -> bool:
+        """feedback's worker logged applying the event under the request's correlation id"""
+        entries = [
+            json.loads(line) for line in worker_log.read_text().splitlines() if line[:1] == "{"
+        ]
+        return any(
+            entry.get("message") == "event_applied" and entry.get("correlation_id") == correlation
+            for entry in entries
+        )
+
+    await eventually(logged)

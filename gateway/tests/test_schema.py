@@ -1,8 +1,11 @@
 import uuid
 
 import httpx
+from graphql import GraphQLError
 
+from tandem.gateway.schema import _is_unexpected
 from tandem.kit.auth import Role, TokenIssuer
+from tandem.kit.errors import Unavailable
 
 
 async def _query(
@@ -54,3 +57,12 @@ async def test_a_service_that_does_not_answer_is_an_unavailable_error_not_a_cras
     body = await _query(gateway, "{ kpis { headcount } }", token)
 
     assert body["errors"][0]["message"] == "The feedback service did not answer."  # type: ignore[index]
+
+
+def test_only_unexpected_errors_are_masked() -> None:
+    def raised(original: Exception) -> GraphQLError:
+        return GraphQLError("x", original_error=original)
+
+    assert _is_unexpected(raised(KeyError("internal detail")))
+    assert not _is_unexpected(raised(Unavailable()))
+    assert not _is_unexpected(raised(GraphQLError("A valid bearer token is required.")))

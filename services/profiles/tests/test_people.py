@@ -105,3 +105,15 @@ async def test_a_person_of_another_organization_is_not_found(client_for: ClientF
     foreign_admin = client_for(Role.HR_ADMIN, organization_id=uuid.uuid4())
 
     assert (await foreign_admin.get(f"/people/{ada['id']}")).status_code == 404
+
+
+async def test_the_request_correlation_id_travels_in_the_event(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    admin = client_for(Role.HR_ADMIN, organization_id=ORGANIZATION)
+
+    await admin.post("/people", json=ADA, headers={"X-Correlation-ID": "hris-sync-42"})
+
+    event = await db_session.scalar(select(OutboxEvent))
+    assert event is not None
+    assert event.envelope["correlation_id"] == "hris-sync-42"
