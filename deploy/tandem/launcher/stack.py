@@ -1,7 +1,6 @@
 """A running Tandem: databases migrated, every service's API and worker, and the gateway."""
 
 import asyncio
-import importlib.util
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import httpx
 import structlog
 
 from tandem.kit.infra import create_database
-from tandem.kit.migrations import upgrade
+from tandem.kit.migrations import alembic_ini, upgrade
 from tandem.kit.settings import service_environment
 
 log = structlog.get_logger()
@@ -85,14 +84,6 @@ class Process:
             self.popen = None
 
 
-def service_dir(service: str) -> Path:
-    """Where a service's alembic.ini lives, found without importing the service."""
-    spec = importlib.util.find_spec(f"tandem.{service}")
-    assert spec is not None
-    assert spec.submodule_search_locations is not None
-    return Path(next(iter(spec.submodule_search_locations))).parents[1]
-
-
 class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
@@ -104,7 +95,7 @@ class Stack:
         for service in SERVICES:
             name = f"{self.config.database_prefix}{service}"
             url = await create_database(self.config.postgres_url, name, recreate=fresh)
-            await upgrade(service_dir(service) / "alembic.ini", url)
+            await upgrade(alembic_ini(service), url)
             self.database_urls[service] = url
 
     def start(self) -> None:

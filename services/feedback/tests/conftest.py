@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 from fastapi import FastAPI
 
@@ -9,8 +7,3 @@ from tandem.feedback.main import app
 @pytest.fixture(scope="session")
 def service_app() -> FastAPI:
     return app
-
-
-@pytest.fixture(scope="session")
-def alembic_ini() -> Path:
-    return Path(__file__).parents[1] / "alembic.ini"

@@ -1,6 +1,7 @@
 """Alembic glue shared by every service: run migrations, and create kit's own tables."""
 
 import asyncio
+import importlib.util
 import os
 from pathlib import Path
 
@@ -39,6 +40,14 @@ def _run(connection: Connection, metadata: MetaData) -> None:
     context.configure(connection=connection, target_metadata=metadata)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def alembic_ini(service: str) -> Path:
+    """A service's alembic.ini, beside its pyproject.toml, found without importing the service."""
+    spec = importlib.util.find_spec(f"tandem.{service}")
+    if spec is None or not spec.submodule_search_locations:
+        raise LookupError(f"tandem.{service} is not installed")
+    return Path(next(iter(spec.submodule_search_locations))).parents[1] / "alembic.ini"
 
 
 async def upgrade(alembic_ini: Path, database_url: str) -> None:

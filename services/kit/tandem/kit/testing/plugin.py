@@ -4,15 +4,14 @@ Servers: `DATABASE_URL` / `NATS_URL` when set, otherwise embedded ones started f
 packages. Test runs share a server safely: each xdist worker gets its own databases, and each
 run its own JetStream stream and subject prefix.
 
-A service's `tests/conftest.py` provides two fixtures, `service_app` (its FastAPI app) and
-`alembic_ini` (its migrations), and gets `app`, `db_session` and `client_for`.
+A service's `tests/conftest.py` provides one fixture, `service_app` (its FastAPI app), and gets
+`app` (started, on a database migrated to head), `db_session` and `client_for`.
 """
 
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import nats
@@ -23,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit import infra
 from tandem.kit.auth import KeyPair, Role, TokenIssuer, generate_key_pair
 from tandem.kit.db import PRODUCER_KEY, request_session
-from tandem.kit.migrations import upgrade
+from tandem.kit.migrations import alembic_ini, upgrade
 from tandem.kit.settings import service_environment
 
 
@@ -104,12 +103,11 @@ async def create_test_database(
 
 @pytest.fixture(scope="session")
 async def service_database_url(
-    service_app: FastAPI,
-    alembic_ini: Path,
-    create_test_database: Callable[[str], Awaitable[str]],
+    service_app: FastAPI, create_test_database: Callable[[str], Awaitable[str]]
 ) -> str:
-    url = await create_test_database(service_app.state.settings_type.service_name)
-    await upgrade(alembic_ini, url)
+    service = service_app.state.settings_type.service_name
+    url = await create_test_database(service)
+    await upgrade(alembic_ini(service), url)
     return url
 
 
