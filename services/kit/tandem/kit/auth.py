@@ -28,6 +28,7 @@ class Role(StrEnum):
 class Scope(StrEnum):
     PEOPLE_WRITE = "people:write"
     KPIS_READ = "kpis:read"
+    SNAPSHOTS_READ = "snapshots:read"
     OPERATIONS = "operations"
 
 

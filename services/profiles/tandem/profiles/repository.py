@@ -1,10 +1,45 @@
+"""Every query of the profiles service, scoped by organization."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.profiles.errors import PersonNotFound
-from tandem.profiles.models import Person
+from tandem.profiles.errors import (
+    AbsenceNotFound,
+    ConflictNotFound,
+    EnrollmentNotFound,
+    PersonNotFound,
+    ProgramNotFound,
+    SkillNotFound,
+)
+from tandem.profiles.models import (
+    Absence,
+    AvailabilityWindow,
+    DeclaredConflict,
+    Enrollment,
+    EnrollmentStatus,
+    OfferedSkill,
+    Person,
+    PersonStatus,
+    Program,
+    Skill,
+    SkillName,
+    WantedSkill,
+)
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    department: str | None = None
+    skill_id: UUID | None = None
+    job_level: int | None = None
+    program_id: UUID | None = None
+    text: str | None = None
+    status: PersonStatus | None = None
 
 
 class PersonRepository:
@@ -18,3 +53,315 @@ class PersonRepository:
         if person is None:
             raise PersonNotFound()
         return person
+
+    async def get_by_external_id(self, organization_id: UUID, external_id: str) -> Person:
+        person = await self.session.scalar(
+            select(Person).where(
+                Person.organization_id == organization_id, Person.external_id == external_id
+            )
+        )
+        if person is None:
+            raise PersonNotFound()
+        return person
+
+    async def get_many(self, organization_id: UUID, ids: Sequence[UUID]) -> list[Person]:
+        found = await self.session.scalars(
+            select(Person).where(Person.organization_id == organization_id, Person.id.in_(ids))
+        )
+        return list(found)
+
+    async def all(self, organization_id: UUID) -> list[Person]:
+        found = await self.session.scalars(
+            select(Person).where(Person.organization_id == organization_id)
+        )
+        return list(found)
+
+    async def search(
+        self, organization_id: UUID, where: PeopleFilter, after: list[Any] | None, limit: int
+    ) -> list[Person]:
+        query = _people_matching(select(Person), organization_id, where)
+        if after is not None:
+            name, person_id = after
+            query = query.where(
+                or_(
+                    Person.full_name > name,
+                    (Person.full_name == name) & (Person.id > UUID(person_id)),
+                )
+            )
+        found = await self.session.scalars(query.order_by(Person.full_name, Person.id).limit(limit))
+        return list(found)
+
+    async def managers(self, organization_id: UUID) -> dict[UUID, UUID | None]:
+        """Every person's manager: the reporting tree of the organization."""
+        rows = await self.session.execute(
+            select(Person.id, Person.manager_id).where(Person.organization_id == organization_id)
+        )
+        return dict(rows.tuples().all())
+
+    async def manages_indirectly(self, person_id: UUID, candidate_report_id: UUID) -> bool:
+        """Whether `person_id` is `candidate_report_id` or one of their managers, at any depth."""
+        chain = (
+            select(Person.id, Person.manager_id)
+            .where(Person.id == candidate_report_id)
+            .cte("chain", recursive=True)
+        )
+        chain = chain.union(
+            select(Person.id, Person.manager_id).join(chain, Person.id == chain.c.manager_id)
+        )
+        found = await self.session.scalar(select(chain.c.id).where(chain.c.id == person_id))
+        return found is not None
+
+
+def _people_matching(
+    query: Select[Person], organization_id: UUID, where: PeopleFilter
+) -> Select[Person]:
+    query = query.where(Person.organization_id == organization_id)
+    if where.department is not None:
+        query = query.where(Person.department == where.department)
+    if where.job_level is not None:
+        query = query.where(Person.job_level == where.job_level)
+    if where.status is not None:
+        query = query.where(Person.status == where.status)
+    if where.text:
+        pattern = f"%{where.text}%"
+        query = query.where(or_(Person.full_name.ilike(pattern), Person.title.ilike(pattern)))
+    if where.skill_id is not None:
+        query = query.where(
+            select(OfferedSkill.person_id)
+            .where(OfferedSkill.person_id == Person.id, OfferedSkill.skill_id == where.skill_id)
+            .exists()
+        )
+    if where.program_id is not None:
+        query = query.where(
+            select(Enrollment.id)
+            .where(
+                Enrollment.person_id == Person.id,
+                Enrollment.program_id == where.program_id,
+                Enrollment.status == EnrollmentStatus.ACTIVE,
+            )
+            .exists()
+        )
+    return query
+
+
+class SkillRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, organization_id: UUID, skill_id: UUID) -> Skill:
+        skill = await self.session.scalar(
+            select(Skill).where(Skill.organization_id == organization_id, Skill.id == skill_id)
+        )
+        if skill is None:
+            raise SkillNotFound()
+        return skill
+
+    async def search(
+        self, organization_id: UUID, text: str | None, after: list[Any] | None, limit: int
+    ) -> list[Skill]:
+        query = select(Skill).where(Skill.organization_id == organization_id)
+        if text:
+            named = select(SkillName.skill_id).where(
+                SkillName.organization_id == organization_id,
+                SkillName.folded.contains(text.casefold()),
+            )
+            query = query.where(Skill.id.in_(named))
+        if after is not None:
+            name, skill_id = after
+            query = query.where(
+                or_(Skill.name > name, (Skill.name == name) & (Skill.id > UUID(skill_id)))
+            )
+        found = await self.session.scalars(query.order_by(Skill.name, Skill.id).limit(limit))
+        return list(found)
+
+    async def existing_ids(self, organization_id: UUID, ids: Sequence[UUID]) -> set[UUID]:
+        found = await self.session.scalars(
+            select(Skill.id).where(Skill.organization_id == organization_id, Skill.id.in_(ids))
+        )
+        return set(found)
+
+    async def replace_names(self, skill: Skill, names: set[str]) -> None:
+        await self.session.execute(delete(SkillName).where(SkillName.skill_id == skill.id))
+        self.session.add_all(
+            SkillName(skill_id=skill.id, folded=name, organization_id=skill.organization_id)
+            for name in names
+        )
+        await self.session.flush()
+
+
+class PersonSkillRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def offered(self, person_ids: Sequence[UUID]) -> list[OfferedSkill]:
+        found = await self.session.scalars(
+            select(OfferedSkill).where(OfferedSkill.person_id.in_(person_ids))
+        )
+        return list(found)
+
+    async def wanted(self, person_ids: Sequence[UUID]) -> list[WantedSkill]:
+        found = await self.session.scalars(
+            select(WantedSkill).where(WantedSkill.person_id.in_(person_ids))
+        )
+        return list(found)
+
+    async def replace(
+        self, person_id: UUID, offered: list[OfferedSkill], wanted: list[WantedSkill]
+    ) -> None:
+        await self.session.execute(delete(OfferedSkill).where(OfferedSkill.person_id == person_id))
+        await self.session.execute(delete(WantedSkill).where(WantedSkill.person_id == person_id))
+        self.session.add_all([*offered, *wanted])
+        await self.session.flush()
+
+
+class AvailabilityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def windows(self, person_ids: Sequence[UUID]) -> list[AvailabilityWindow]:
+        found = await self.session.scalars(
+            select(AvailabilityWindow)
+            .where(AvailabilityWindow.person_id.in_(person_ids))
+            .order_by(AvailabilityWindow.person_id, AvailabilityWindow.start_minute)
+        )
+        return list(found)
+
+    async def replace_windows(self, person_id: UUID, windows: list[AvailabilityWindow]) -> None:
+        await self.session.execute(
+            delete(AvailabilityWindow).where(AvailabilityWindow.person_id == person_id)
+        )
+        self.session.add_all(windows)
+        await self.session.flush()
+
+    async def absences(self, person_ids: Sequence[UUID]) -> list[Absence]:
+        found = await self.session.scalars(
+            select(Absence)
+            .where(Absence.person_id.in_(person_ids))
+            .order_by(Absence.person_id, Absence.start_date)
+        )
+        return list(found)
+
+    async def remove_absences(self, person_id: UUID) -> None:
+        await self.session.execute(delete(Absence).where(Absence.person_id == person_id))
+
+    async def absence(self, person_id: UUID, absence_id: UUID) -> Absence:
+        absence = await self.session.scalar(
+            select(Absence).where(Absence.person_id == person_id, Absence.id == absence_id)
+        )
+        if absence is None:
+            raise AbsenceNotFound()
+        return absence
+
+
+class ProgramRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, organization_id: UUID, program_id: UUID) -> Program:
+        program = await self.session.scalar(
+            select(Program).where(
+                Program.organization_id == organization_id, Program.id == program_id
+            )
+        )
+        if program is None:
+            raise ProgramNotFound()
+        return program
+
+    async def list(
+        self, organization_id: UUID, after: list[Any] | None, limit: int
+    ) -> list[Program]:
+        query = select(Program).where(Program.organization_id == organization_id)
+        if after is not None:
+            created_at, program_id = after
+            query = query.where(
+                or_(
+                    Program.created_at < created_at,
+                    (Program.created_at == created_at) & (Program.id > UUID(program_id)),
+                )
+            )
+        found = await self.session.scalars(
+            query.order_by(Program.created_at.desc(), Program.id).limit(limit)
+        )
+        return list(found)
+
+
+class EnrollmentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, organization_id: UUID, enrollment_id: UUID) -> Enrollment:
+        enrollment = await self.session.scalar(
+            select(Enrollment).where(
+                Enrollment.organization_id == organization_id, Enrollment.id == enrollment_id
+            )
+        )
+        if enrollment is None:
+            raise EnrollmentNotFound()
+        return enrollment
+
+    async def active_in_program(
+        self, program_id: UUID, after: UUID | None = None, limit: int | None = None
+    ) -> list[Enrollment]:
+        query = select(Enrollment).where(
+            Enrollment.program_id == program_id, Enrollment.status == EnrollmentStatus.ACTIVE
+        )
+        if after is not None:
+            query = query.where(Enrollment.id > after)
+        found = await self.session.scalars(query.order_by(Enrollment.id).limit(limit))
+        return list(found)
+
+    async def of_person(self, person_id: UUID) -> list[Enrollment]:
+        found = await self.session.scalars(
+            select(Enrollment)
+            .where(Enrollment.person_id == person_id)
+            .order_by(Enrollment.created_at)
+        )
+        return list(found)
+
+    async def count_active(self, program_id: UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count()).where(
+                Enrollment.program_id == program_id, Enrollment.status == EnrollmentStatus.ACTIVE
+            )
+        )
+        return count or 0
+
+
+class ConflictRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, organization_id: UUID, conflict_id: UUID) -> DeclaredConflict:
+        conflict = await self.session.scalar(
+            select(DeclaredConflict).where(
+                DeclaredConflict.organization_id == organization_id,
+                DeclaredConflict.id == conflict_id,
+            )
+        )
+        if conflict is None:
+            raise ConflictNotFound()
+        return conflict
+
+    async def involving(
+        self, organization_id: UUID, person_ids: Sequence[UUID] | None = None
+    ) -> list[DeclaredConflict]:
+        query = select(DeclaredConflict).where(DeclaredConflict.organization_id == organization_id)
+        if person_ids is not None:
+            query = query.where(
+                or_(
+                    DeclaredConflict.person_a_id.in_(person_ids),
+                    DeclaredConflict.person_b_id.in_(person_ids),
+                )
+            )
+        found = await self.session.scalars(query.order_by(DeclaredConflict.created_at))
+        return list(found)
+
+    async def remove_involving(self, person_id: UUID) -> None:
+        await self.session.execute(
+            delete(DeclaredConflict).where(
+                or_(
+                    DeclaredConflict.person_a_id == person_id,
+                    DeclaredConflict.person_b_id == person_id,
+                )
+            )
+        )

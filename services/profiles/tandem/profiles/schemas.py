@@ -1,20 +1,485 @@
-from datetime import datetime
+"""What the profiles API reads and writes: `XCreate`, `XUpdate` (all optional), `XRead`."""
+
+import csv
+import io
+from datetime import date, datetime, time
+from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from tandem.kit.availability import InvalidAvailability, validate_time_zone
+from tandem.profiles.models import (
+    Cadence,
+    EnrollmentRole,
+    EnrollmentStatus,
+    PersonStatus,
+    ProgramKind,
+    ProgramStatus,
+)
 
 
-class PersonCreate(BaseModel):
-    email: EmailStr
-    full_name: str = Field(min_length=1, max_length=200)
+def _time_zone(name: str) -> str:
+    try:
+        return validate_time_zone(name)
+    except InvalidAvailability as error:
+        raise ValueError(str(error)) from error
 
 
-class PersonRead(BaseModel):
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Language = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2,3}(-[a-z0-9]+)?$"),
+]
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+Bio = Annotated[str, StringConstraints(max_length=4000)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+
+# People ----------------------------------------------------------------------------------------
+
+
+class SelfServiceFields(Model):
+    """What a person may change about themselves."""
+
+    location: ShortText | None = None
+    time_zone: TimeZone | None = None
+    languages: list[Language] | None = Field(default=None, max_length=20)
+    interests: list[Tag] | None = Field(default=None, max_length=50)
+    bio: Bio | None = None
+
+
+class PersonCreate(Model):
+    email: EmailStr
+    full_name: Name
+    external_id: ShortText | None = None
+    department: ShortText | None = None
+    title: ShortText | None = None
+    job_level: int = Field(default=1, ge=0, le=20)
+    manager_id: UUID | None = None
+    location: ShortText | None = None
+    time_zone: TimeZone = "UTC"
+    languages: list[Language] = Field(default_factory=list, max_length=20)
+    interests: list[Tag] = Field(default_factory=list, max_length=50)
+    hire_date: date | None = None
+    bio: Bio | None = None
+
+
+class PersonUpdate(SelfServiceFields):
+    """An admin's change: any field; absent fields stay as they are."""
+
+    email: EmailStr | None = None
+    full_name: Name | None = None
+    external_id: ShortText | None = None
+    department: ShortText | None = None
+    title: ShortText | None = None
+    job_level: int | None = Field(default=None, ge=0, le=20)
+    manager_id: UUID | None = None
+    hire_date: date | None = None
+    status: PersonStatus | None = None
+
+
+class PersonPublicRead(ReadModel):
+    """What any colleague of the organization may see."""
+
     id: UUID
-    organization_id: UUID
-    email: str
     full_name: str
+    department: str | None
+    title: str | None
+    location: str | None
+    time_zone: str
+    languages: list[str]
+    interests: list[str]
+    bio: str | None
+
+
+class PersonRead(PersonPublicRead):
+    """The whole profile: for the person themselves and for admins."""
+
+    organization_id: UUID
+    external_id: str | None
+    email: str
+    job_level: int
+    manager_id: UUID | None
+    hire_date: date | None
+    status: PersonStatus
     version: int
     created_at: datetime
+    updated_at: datetime
+
+
+class PeopleBatch(Model):
+    ids: list[UUID] = Field(min_length=1, max_length=500)
+
+
+# Skills ----------------------------------------------------------------------------------------
+
+
+class SkillCreate(Model):
+    name: Name
+    category: ShortText | None = None
+    aliases: list[Name] = Field(default_factory=list, max_length=20)
+
+
+class SkillUpdate(Model):
+    name: Name | None = None
+    category: ShortText | None = None
+    aliases: list[Name] | None = Field(default=None, max_length=20)
+
+
+class SkillRead(ReadModel):
+    id: UUID
+    name: str
+    category: str | None
+    aliases: list[str]
+    version: int
+
+
+class OfferedSkillItem(Model):
+    skill_id: UUID
+    proficiency: int = Field(ge=1, le=5)
+
+
+class WantedSkillItem(Model):
+    skill_id: UUID
+    priority: int = Field(ge=1, le=3, description="1 = most wanted")
+
+
+class PersonSkills(Model):
+    """A person's skills as a whole: replaced together."""
+
+    offered: list[OfferedSkillItem] = Field(default_factory=list, max_length=100)
+    wanted: list[WantedSkillItem] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _each_skill_once(self) -> Self:
+        for items in (self.offered, self.wanted):
+            ids = [item.skill_id for item in items]
+            if len(ids) != len(set(ids)):
+                raise ValueError("a skill appears twice in the same list")
+        return self
+
+
+class PersonSkillsRead(ReadModel):
+    offered: list[OfferedSkillItem]
+    wanted: list[WantedSkillItem]
+
+
+# Availability ----------------------------------------------------------------------------------
+
+
+class WindowItem(Model):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    start: time
+    end: time = Field(description="00:00 means the end of the day")
+
+
+class Availability(Model):
+    """Weekly windows in the person's own time zone; overlapping ones are merged."""
+
+    windows: list[WindowItem] = Field(default_factory=list, max_length=100)
+
+
+class AvailabilityRead(ReadModel):
+    time_zone: str
+    windows: list[WindowItem]
+    weekly_minutes: int
+
+
+class AbsenceCreate(Model):
+    start_date: date
+    end_date: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.start_date > self.end_date:
+            raise ValueError("start_date is after end_date")
+        if (self.end_date - self.start_date).days > 366:
+            raise ValueError("an absence is at most a year; split longer ones")
+        return self
+
+
+class AbsenceRead(ReadModel):
+    id: UUID
+    start_date: date
+    end_date: date
+
+
+class FreeInterval(BaseModel):
+    start: datetime
+    end: datetime
+
+
+class FreeIntervals(BaseModel):
+    time_zone: str
+    intervals: list[FreeInterval]
+
+
+# Programs --------------------------------------------------------------------------------------
+
+
+class ConflictPolicy(Model):
+    reporting_chain_depth: int = Field(
+        default=1, ge=0, le=10, description="how many levels of managers apart is too close"
+    )
+    same_manager_peers_allowed: bool = True
+    no_repeat_pairs: bool = True
+
+
+class ProgramRules(Model):
+    department_policy: str = Field(
+        default="any", pattern="^(any|cross_department|same_department)$"
+    )
+    max_level_gap: int | None = Field(
+        default=None, ge=0, le=20, description="peer programs: largest job-level difference"
+    )
+    min_weekly_overlap_minutes: int = Field(default=0, ge=0, le=10080)
+    shared_language_required: bool = True
+    max_time_zone_distance_hours: int | None = Field(default=None, ge=0, le=24)
+    conflicts: ConflictPolicy = Field(default_factory=ConflictPolicy)
+    circle_min_size: int = Field(default=4, ge=3, le=12)
+    circle_max_size: int = Field(default=8, ge=3, le=12)
+
+    @model_validator(mode="after")
+    def _circle_bounds(self) -> Self:
+        if self.circle_min_size > self.circle_max_size:
+            raise ValueError("circle_min_size is larger than circle_max_size")
+        return self
+
+
+class MatchingWeights(Model):
+    skill_fit: float = Field(default=0.4, ge=0, le=1)
+    interests: float = Field(default=0.1, ge=0, le=1)
+    availability: float = Field(default=0.2, ge=0, le=1)
+    time_zone: float = Field(default=0.1, ge=0, le=1)
+    cross_department: float = Field(default=0.1, ge=0, le=1)
+    seniority: float = Field(default=0.1, ge=0, le=1)
+
+
+class ProgramCreate(Model):
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    kind: ProgramKind
+    rules: ProgramRules = Field(default_factory=ProgramRules)
+    weights: MatchingWeights = Field(default_factory=MatchingWeights)
+    cadence: Cadence = Cadence.BIWEEKLY
+    session_minutes: int = Field(default=45, ge=15, le=480)
+    start_date: date
+    end_date: date
+    admin_ids: list[UUID] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.start_date > self.end_date:
+            raise ValueError("start_date is after end_date")
+        return self
+
+
+class ProgramUpdate(Model):
+    name: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    rules: ProgramRules | None = None
+    weights: MatchingWeights | None = None
+    cadence: Cadence | None = None
+    session_minutes: int | None = Field(default=None, ge=15, le=480)
+    start_date: date | None = None
+    end_date: date | None = None
+    admin_ids: list[UUID] | None = Field(default=None, max_length=20)
+
+
+class ProgramRead(ReadModel):
+    id: UUID
+    name: str
+    description: str | None
+    kind: ProgramKind
+    status: ProgramStatus
+    rules: ProgramRules
+    weights: MatchingWeights
+    cadence: Cadence
+    session_minutes: int
+    start_date: date
+    end_date: date
+    admin_ids: list[UUID]
+    version: int
+    created_at: datetime
+
+
+class ProgramTransition(Model):
+    to: ProgramStatus
+
+
+# Enrollments -----------------------------------------------------------------------------------
+
+
+class EnrollmentCreate(Model):
+    person_id: UUID | None = Field(
+        default=None, description="admins enroll someone else; omit to enroll yourself"
+    )
+    role: EnrollmentRole
+    capacity: int = Field(default=1, ge=0, le=20, description="mentees a mentor can take")
+    goals: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    wanted_skill_ids: list[UUID] = Field(default_factory=list, max_length=20)
+
+
+class EnrollmentRead(ReadModel):
+    id: UUID
+    program_id: UUID
+    person_id: UUID
+    role: EnrollmentRole
+    capacity: int
+    goals: str | None
+    wanted_skill_ids: list[UUID]
+    status: EnrollmentStatus
+    created_at: datetime
+    withdrawn_at: datetime | None
+
+
+# Conflicts -------------------------------------------------------------------------------------
+
+
+class ConflictCreate(Model):
+    person_ids: tuple[UUID, UUID]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+    @model_validator(mode="after")
+    def _two_people(self) -> Self:
+        if self.person_ids[0] == self.person_ids[1]:
+            raise ValueError("a conflict is between two different people")
+        return self
+
+
+class ConflictRead(ReadModel):
+    id: UUID
+    person_a_id: UUID
+    person_b_id: UUID
+    reason: str
+    declared_by: UUID | None
+    created_at: datetime
+
+
+class ForbiddenPair(BaseModel):
+    person_ids: tuple[UUID, UUID]
+    reasons: list[str] = Field(description="declared, reporting_chain, same_manager")
+
+
+# Snapshot, export ------------------------------------------------------------------------------
+
+
+class EnrolleeSnapshot(BaseModel):
+    """What matching needs to know of one enrollee."""
+
+    enrollment_id: UUID
+    person_id: UUID
+    role: EnrollmentRole
+    capacity: int
+    goals: str | None
+    wanted_skill_ids: list[UUID]
+    department: str | None
+    job_level: int
+    manager_id: UUID | None
+    time_zone: str
+    languages: list[str]
+    interests: list[str]
+    hire_date: date | None
+    offered: list[OfferedSkillItem]
+    wanted: list[WantedSkillItem]
+    windows: list[WindowItem]
+    absences: list[AbsenceRead]
+
+
+class ProgramSnapshot(BaseModel):
+    program: ProgramRead
+    enrollees: list[EnrolleeSnapshot]
+    forbidden_pairs: list[ForbiddenPair]
+    taken_at: datetime
+
+
+class PersonExport(BaseModel):
+    """Everything the profiles service holds about one person."""
+
+    person: PersonRead
+    skills: PersonSkillsRead
+    availability: AvailabilityRead
+    absences: list[AbsenceRead]
+    enrollments: list[EnrollmentRead]
+    conflicts: list[ConflictRead] = Field(description="only in an HR admin's export")
+    exported_at: datetime
+
+
+# HRIS import -----------------------------------------------------------------------------------
+
+MAX_IMPORT_ROWS = 20_000
+
+
+class HrisRow(BaseModel):
+    """One person as the HRIS knows them; unknown columns are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    external_id: Name
+    email: EmailStr
+    full_name: Name
+    department: ShortText | None = None
+    title: ShortText | None = None
+    job_level: int = Field(default=1, ge=0, le=20)
+    manager_external_id: ShortText | None = None
+    location: ShortText | None = None
+    time_zone: TimeZone = "UTC"
+    languages: list[Language] = Field(default_factory=list, max_length=20)
+    hire_date: date | None = None
+    status: PersonStatus = PersonStatus.ACTIVE
+
+
+class HrisImport(Model):
+    rows: list[dict[str, Any]] = Field(
+        max_length=MAX_IMPORT_ROWS, description="people as HrisRow objects, checked one by one"
+    )
+    full_sync: bool = Field(
+        default=False, description="mark active people missing from the rows as having left"
+    )
+
+
+class ImportRowError(BaseModel):
+    row: int = Field(description="1 for the first row (the first line after a CSV header)")
+    external_id: str | None
+    message: str
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    marked_left: int
+    errors: list[ImportRowError]
+
+
+def csv_rows(text: str) -> list[dict[str, Any]]:
+    """CSV with a header line; `languages` separated by `;`; empty cells are absent values."""
+    rows = []
+    for record in csv.DictReader(io.StringIO(text)):
+        row: dict[str, Any] = {
+            name.strip(): value.strip()
+            for name, value in record.items()
+            if name is not None and value is not None and value.strip()
+        }
+        if "languages" in row:
+            row["languages"] = [code for code in row["languages"].split(";") if code.strip()]
+        rows.append(row)
+    return rows

@@ -1,40 +1,1201 @@
-from uuid import UUID
+"""The rules of the profiles service; the only layer that writes and emits."""
 
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.kit import availability as weekly
 from tandem.kit.auth import Principal, Role, Scope
-from tandem.kit.contracts.profiles import PersonCreated
+from tandem.kit.contracts import profiles as events
 from tandem.kit.errors import Forbidden
 from tandem.kit.outbox import emit
-from tandem.profiles.errors import PersonEmailTaken
-from tandem.profiles.models import Person
-from tandem.profiles.repository import PersonRepository
-from tandem.profiles.schemas import PersonCreate
+from tandem.kit.pagination import Page, decode_cursor, page_of
+from tandem.profiles.errors import (
+    AlreadyEnrolled,
+    ConflictAlreadyDeclared,
+    IllegalProgramTransition,
+    InvalidAvailabilityWindows,
+    ManagerCycle,
+    ManagerNotFound,
+    MentorWithoutCapacity,
+    PersonEmailTaken,
+    PersonErased,
+    PersonExternalIdTaken,
+    PersonNotActive,
+    PersonNotFound,
+    ProgramClosed,
+    ProgramNotEnrolling,
+    RoleNotOffered,
+    SkillNameTaken,
+    UnknownSkills,
+    VersionMismatch,
+)
+from tandem.profiles.models import (
+    Absence,
+    AvailabilityWindow,
+    DeclaredConflict,
+    Enrollment,
+    EnrollmentRole,
+    EnrollmentStatus,
+    OfferedSkill,
+    Person,
+    PersonStatus,
+    Program,
+    ProgramKind,
+    ProgramStatus,
+    Skill,
+    WantedSkill,
+)
+from tandem.profiles.repository import (
+    AvailabilityRepository,
+    ConflictRepository,
+    EnrollmentRepository,
+    PeopleFilter,
+    PersonRepository,
+    PersonSkillRepository,
+    ProgramRepository,
+    SkillRepository,
+)
+from tandem.profiles.schemas import (
+    AbsenceCreate,
+    AbsenceRead,
+    Availability,
+    AvailabilityRead,
+    ConflictCreate,
+    ConflictRead,
+    EnrolleeSnapshot,
+    EnrollmentCreate,
+    EnrollmentRead,
+    ForbiddenPair,
+    FreeInterval,
+    FreeIntervals,
+    HrisImport,
+    HrisRow,
+    ImportResult,
+    ImportRowError,
+    OfferedSkillItem,
+    PersonCreate,
+    PersonExport,
+    PersonRead,
+    PersonSkills,
+    PersonSkillsRead,
+    PersonUpdate,
+    ProgramCreate,
+    ProgramRead,
+    ProgramRules,
+    ProgramSnapshot,
+    ProgramUpdate,
+    SelfServiceFields,
+    SkillCreate,
+    SkillUpdate,
+    WantedSkillItem,
+    WindowItem,
+)
+
+# Who may do what -------------------------------------------------------------------------------
 
 
-def _require_people_admin(principal: Principal) -> None:
-    if principal.has_role(Role.HR_ADMIN) or Scope.PEOPLE_WRITE in principal.scopes:
-        return
-    raise Forbidden("Only HR admins and HRIS partners may add people.")
+def _require_hr_admin(principal: Principal) -> None:
+    principal.require_role(Role.HR_ADMIN)
+
+
+def _require_people_writer(principal: Principal) -> None:
+    if not (principal.has_role(Role.HR_ADMIN) or Scope.PEOPLE_WRITE in principal.scopes):
+        raise Forbidden("Only HR admins and HRIS partners with people:write may change people.")
+
+
+def _is_self_or_hr_admin(principal: Principal, person_id: UUID) -> bool:
+    return principal.person_id == person_id or principal.has_role(Role.HR_ADMIN)
+
+
+def _require_self_or_hr_admin(principal: Principal, person_id: UUID) -> None:
+    if not _is_self_or_hr_admin(principal, person_id):
+        raise Forbidden("This is for the person themselves and HR admins.")
+
+
+def _administers(principal: Principal, program: Program) -> bool:
+    return principal.has_role(Role.HR_ADMIN) or (
+        principal.has_role(Role.PROGRAM_ADMIN) and principal.person_id in program.admin_ids
+    )
+
+
+def _require_program_admin(principal: Principal, program: Program) -> None:
+    if not _administers(principal, program):
+        raise Forbidden("Only HR admins and this program's admins may do this.")
+
+
+def _check_version(current: int, expected: int | None) -> None:
+    if expected is not None and expected != current:
+        raise VersionMismatch(current_version=current)
+
+
+# People ----------------------------------------------------------------------------------------
 
 
 async def create_person(session: AsyncSession, principal: Principal, data: PersonCreate) -> Person:
-    _require_people_admin(principal)
-    person = Person(organization_id=principal.organization_id, **data.model_dump())
+    _require_people_writer(principal)
+    if data.manager_id is not None:
+        await _require_manager(session, principal.organization_id, data.manager_id)
+    values = data.model_dump() | {"email": data.email.lower()}
+    person = Person(organization_id=principal.organization_id, **values)
+    await _insert_person(session, person)
+    emit(session, _person_created(person))
+    return person
+
+
+def _person_created(person: Person) -> events.PersonCreated:
+    return events.PersonCreated(
+        organization_id=person.organization_id, person_id=person.id, hire_date=person.hire_date
+    )
+
+
+async def _insert_person(session: AsyncSession, person: Person) -> None:
     try:
         async with session.begin_nested():
             session.add(person)
-    except IntegrityError as error:  # the unique (organization, email) constraint decides
-        raise PersonEmailTaken() from error
-    emit(session, PersonCreated(organization_id=person.organization_id, person_id=person.id))
-    return person
+    except IntegrityError as error:
+        raise _person_uniqueness_error(error) from error
 
 
-async def get_person(session: AsyncSession, principal: Principal, person_id: UUID) -> Person:
+def _person_uniqueness_error(error: IntegrityError) -> Exception:
+    if "external_id" in str(error.orig):
+        return PersonExternalIdTaken()
+    if "email" in str(error.orig):
+        return PersonEmailTaken()
+    return error
+
+
+async def _require_manager(session: AsyncSession, organization_id: UUID, manager_id: UUID) -> None:
+    try:
+        await PersonRepository(session).get(organization_id, manager_id)
+    except PersonNotFound as error:
+        raise ManagerNotFound() from error
+
+
+async def get_person(
+    session: AsyncSession, principal: Principal, person_id: UUID
+) -> tuple[Person, bool]:
+    """The person, and whether the caller may see their private fields."""
     person = await PersonRepository(session).get(principal.organization_id, person_id)
-    if person.id != principal.person_id and not principal.has_role(
-        Role.HR_ADMIN, Role.PROGRAM_ADMIN
-    ):
-        raise Forbidden("You may read only your own profile.")
+    return person, _is_self_or_hr_admin(principal, person_id)
+
+
+async def get_person_by_external_id(
+    session: AsyncSession, principal: Principal, external_id: str
+) -> Person:
+    _require_people_writer(principal)
+    return await PersonRepository(session).get_by_external_id(
+        principal.organization_id, external_id
+    )
+
+
+async def search_people(
+    session: AsyncSession,
+    principal: Principal,
+    where: PeopleFilter,
+    cursor: str | None,
+    limit: int,
+) -> Page[Person]:
+    after = decode_cursor(cursor, 2) if cursor else None
+    people = await PersonRepository(session).search(
+        principal.organization_id, where, after, limit + 1
+    )
+    return page_of(people, limit, lambda person: [person.full_name, str(person.id)])
+
+
+async def get_people(session: AsyncSession, principal: Principal, ids: list[UUID]) -> list[Person]:
+    """The people among `ids` that exist in the caller's organization, in the order asked."""
+    found = {
+        person.id: person
+        for person in await PersonRepository(session).get_many(principal.organization_id, ids)
+    }
+    return [found[person_id] for person_id in dict.fromkeys(ids) if person_id in found]
+
+
+async def update_person(
+    session: AsyncSession,
+    principal: Principal,
+    person_id: UUID,
+    data: PersonUpdate,
+    expected_version: int | None,
+) -> Person:
+    _require_people_writer(principal)
+    person = await PersonRepository(session).get(principal.organization_id, person_id)
+    _check_version(person.version, expected_version)
+    changes = data.model_dump(exclude_unset=True)
+    if "email" in changes and changes["email"] is not None:
+        changes["email"] = changes["email"].lower()
+    if changes.get("manager_id") is not None:
+        await _require_acyclic_manager(session, person, changes["manager_id"])
+    return await _apply_person_changes(session, person, changes)
+
+
+def _own_id(principal: Principal) -> UUID:
+    if principal.person_id is None:
+        raise Forbidden("Only a person has a profile of their own.")
+    return principal.person_id
+
+
+async def get_me(session: AsyncSession, principal: Principal) -> Person:
+    return await PersonRepository(session).get(principal.organization_id, _own_id(principal))
+
+
+async def update_me(session: AsyncSession, principal: Principal, data: SelfServiceFields) -> Person:
+    person = await get_me(session, principal)
+    return await _apply_person_changes(session, person, data.model_dump(exclude_unset=True))
+
+
+async def _require_acyclic_manager(session: AsyncSession, person: Person, manager_id: UUID) -> None:
+    await _require_manager(session, person.organization_id, manager_id)
+    if await PersonRepository(session).manages_indirectly(person.id, manager_id):
+        raise ManagerCycle()
+
+
+async def _apply_person_changes(
+    session: AsyncSession, person: Person, changes: dict[str, Any]
+) -> Person:
+    if person.status is PersonStatus.ERASED:
+        raise PersonErased()
+    changed = sorted(name for name, value in changes.items() if getattr(person, name) != value)
+    if not changed:
+        return person
+    for name in changed:
+        setattr(person, name, changes[name])
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as error:
+        raise _person_uniqueness_error(error) from error
+    _emit_person_changes(session, person, changed)
     return person
+
+
+def _emit_person_changes(session: AsyncSession, person: Person, changed: list[str]) -> None:
+    emit(
+        session,
+        events.PersonUpdated(
+            organization_id=person.organization_id,
+            person_id=person.id,
+            changed=changed,
+            manager_id=person.manager_id,
+            time_zone=person.time_zone,
+            status=person.status.value,
+        ),
+    )
+    if "status" in changed and person.status in (PersonStatus.LEFT, PersonStatus.ON_LEAVE):
+        emit(
+            session,
+            events.PersonDeactivated(
+                organization_id=person.organization_id,
+                person_id=person.id,
+                status=person.status.value,
+            ),
+        )
+
+
+# Skills ----------------------------------------------------------------------------------------
+
+
+def _folded_names(name: str, aliases: Iterable[str]) -> set[str]:
+    return {name.casefold(), *(alias.casefold() for alias in aliases)}
+
+
+async def create_skill(session: AsyncSession, principal: Principal, data: SkillCreate) -> Skill:
+    _require_hr_admin(principal)
+    skill = Skill(organization_id=principal.organization_id, **data.model_dump())
+    await _save_skill(session, skill)
+    return skill
+
+
+async def update_skill(
+    session: AsyncSession,
+    principal: Principal,
+    skill_id: UUID,
+    data: SkillUpdate,
+    expected_version: int | None,
+) -> Skill:
+    _require_hr_admin(principal)
+    skill = await SkillRepository(session).get(principal.organization_id, skill_id)
+    _check_version(skill.version, expected_version)
+    for name, value in data.model_dump(exclude_unset=True).items():
+        setattr(skill, name, value)
+    await _save_skill(session, skill)
+    return skill
+
+
+async def _save_skill(session: AsyncSession, skill: Skill) -> None:
+    try:
+        async with session.begin_nested():
+            session.add(skill)
+            await session.flush()
+            await SkillRepository(session).replace_names(
+                skill, _folded_names(skill.name, skill.aliases)
+            )
+    except IntegrityError as error:
+        raise SkillNameTaken() from error
+
+
+async def search_skills(
+    session: AsyncSession, principal: Principal, text: str | None, cursor: str | None, limit: int
+) -> Page[Skill]:
+    after = decode_cursor(cursor, 2) if cursor else None
+    skills = await SkillRepository(session).search(
+        principal.organization_id, text, after, limit + 1
+    )
+    return page_of(skills, limit, lambda skill: [skill.name, str(skill.id)])
+
+
+async def _require_known_skills(
+    session: AsyncSession, organization_id: UUID, skill_ids: Sequence[UUID]
+) -> None:
+    known = await SkillRepository(session).existing_ids(organization_id, skill_ids)
+    unknown = sorted(str(skill_id) for skill_id in set(skill_ids) - known)
+    if unknown:
+        raise UnknownSkills(skill_ids=unknown)
+
+
+async def set_person_skills(
+    session: AsyncSession, principal: Principal, person_id: UUID, data: PersonSkills
+) -> PersonSkillsRead:
+    _require_self_or_hr_admin(principal, person_id)
+    person = await _living_person(session, principal.organization_id, person_id)
+    skill_ids = [item.skill_id for item in data.offered] + [item.skill_id for item in data.wanted]
+    await _require_known_skills(session, principal.organization_id, skill_ids)
+    await PersonSkillRepository(session).replace(
+        person.id,
+        [OfferedSkill(person_id=person.id, **item.model_dump()) for item in data.offered],
+        [WantedSkill(person_id=person.id, **item.model_dump()) for item in data.wanted],
+    )
+    emit(session, events.SkillsUpdated(organization_id=person.organization_id, person_id=person.id))
+    return PersonSkillsRead(offered=data.offered, wanted=data.wanted)
+
+
+async def get_person_skills(
+    session: AsyncSession, principal: Principal, person_id: UUID
+) -> PersonSkillsRead:
+    """Offered skills are on the public profile; what a person wants to learn is theirs."""
+    person = await PersonRepository(session).get(principal.organization_id, person_id)
+    skills = PersonSkillRepository(session)
+    offered = [
+        OfferedSkillItem(skill_id=item.skill_id, proficiency=item.proficiency)
+        for item in await skills.offered([person.id])
+    ]
+    wanted = []
+    if _is_self_or_hr_admin(principal, person_id):
+        wanted = [
+            WantedSkillItem(skill_id=item.skill_id, priority=item.priority)
+            for item in await skills.wanted([person.id])
+        ]
+    return PersonSkillsRead(offered=offered, wanted=wanted)
+
+
+async def _living_person(session: AsyncSession, organization_id: UUID, person_id: UUID) -> Person:
+    person = await PersonRepository(session).get(organization_id, person_id)
+    if person.status is PersonStatus.ERASED:
+        raise PersonErased()
+    return person
+
+
+# Availability ----------------------------------------------------------------------------------
+
+
+def _to_weekly(item: WindowItem) -> weekly.WeeklyWindow:
+    return weekly.WeeklyWindow(weekday=item.weekday, start=item.start, end=item.end)
+
+
+def _stored(person_id: UUID, window: weekly.WeeklyWindow) -> AvailabilityWindow:
+    start, end = window.minutes_of_week
+    return AvailabilityWindow(person_id=person_id, start_minute=start, end_minute=end)
+
+
+def _from_stored(window: AvailabilityWindow) -> weekly.WeeklyWindow:
+    return weekly.WeeklyWindow.from_minutes_of_week(window.start_minute, window.end_minute)
+
+
+def _availability_read(person: Person, windows: list[weekly.WeeklyWindow]) -> AvailabilityRead:
+    return AvailabilityRead(
+        time_zone=person.time_zone,
+        windows=[
+            WindowItem(weekday=window.weekday, start=window.start, end=window.end)
+            for window in windows
+        ],
+        weekly_minutes=weekly.weekly_minutes(windows),
+    )
+
+
+async def set_availability(
+    session: AsyncSession, principal: Principal, person_id: UUID, data: Availability
+) -> AvailabilityRead:
+    _require_self_or_hr_admin(principal, person_id)
+    person = await _living_person(session, principal.organization_id, person_id)
+    try:
+        windows = weekly.normalize_windows(_to_weekly(item) for item in data.windows)
+    except weekly.InvalidAvailability as error:
+        raise InvalidAvailabilityWindows(str(error)) from error
+    await AvailabilityRepository(session).replace_windows(
+        person.id, [_stored(person.id, window) for window in windows]
+    )
+    emit(
+        session,
+        events.AvailabilityUpdated(organization_id=person.organization_id, person_id=person.id),
+    )
+    return _availability_read(person, windows)
+
+
+async def _readable_availability(
+    session: AsyncSession, principal: Principal, person_id: UUID
+) -> Person:
+    person = await PersonRepository(session).get(principal.organization_id, person_id)
+    if not (_is_self_or_hr_admin(principal, person_id) or principal.has_role(Role.PROGRAM_ADMIN)):
+        raise Forbidden("A person's calendar is for themselves and admins.")
+    return person
+
+
+async def get_availability(
+    session: AsyncSession, principal: Principal, person_id: UUID
+) -> AvailabilityRead:
+    person = await _readable_availability(session, principal, person_id)
+    stored = await AvailabilityRepository(session).windows([person.id])
+    return _availability_read(person, [_from_stored(window) for window in stored])
+
+
+async def get_free_intervals(
+    session: AsyncSession, principal: Principal, person_id: UUID, start: date, end: date
+) -> FreeIntervals:
+    person = await _readable_availability(session, principal, person_id)
+    repository = AvailabilityRepository(session)
+    windows = [_from_stored(window) for window in await repository.windows([person.id])]
+    absences = [(item.start_date, item.end_date) for item in await repository.absences([person.id])]
+    try:
+        intervals = weekly.free_intervals(windows, person.time_zone, absences, start, end)
+    except weekly.InvalidAvailability as error:
+        raise InvalidAvailabilityWindows(str(error)) from error
+    return FreeIntervals(
+        time_zone=person.time_zone,
+        intervals=[FreeInterval(start=begin, end=finish) for begin, finish in intervals],
+    )
+
+
+async def list_absences(
+    session: AsyncSession, principal: Principal, person_id: UUID
+) -> list[Absence]:
+    person = await _readable_availability(session, principal, person_id)
+    return await AvailabilityRepository(session).absences([person.id])
+
+
+async def add_absence(
+    session: AsyncSession, principal: Principal, person_id: UUID, data: AbsenceCreate
+) -> Absence:
+    _require_self_or_hr_admin(principal, person_id)
+    person = await _living_person(session, principal.organization_id, person_id)
+    absence = Absence(person_id=person.id, **data.model_dump())
+    session.add(absence)
+    await session.flush()
+    emit(
+        session,
+        events.AvailabilityUpdated(organization_id=person.organization_id, person_id=person.id),
+    )
+    return absence
+
+
+async def remove_absence(
+    session: AsyncSession, principal: Principal, person_id: UUID, absence_id: UUID
+) -> None:
+    _require_self_or_hr_admin(principal, person_id)
+    person = await PersonRepository(session).get(principal.organization_id, person_id)
+    absence = await AvailabilityRepository(session).absence(person.id, absence_id)
+    await session.delete(absence)
+    emit(
+        session,
+        events.AvailabilityUpdated(organization_id=person.organization_id, person_id=person.id),
+    )
+
+
+# Programs --------------------------------------------------------------------------------------
+
+LEGAL_TRANSITIONS: dict[ProgramStatus, set[ProgramStatus]] = {
+    ProgramStatus.DRAFT: {ProgramStatus.ENROLLING, ProgramStatus.CLOSED},
+    ProgramStatus.ENROLLING: {ProgramStatus.DRAFT, ProgramStatus.MATCHING, ProgramStatus.CLOSED},
+    ProgramStatus.MATCHING: {ProgramStatus.ENROLLING, ProgramStatus.ACTIVE, ProgramStatus.CLOSED},
+    ProgramStatus.ACTIVE: {ProgramStatus.CLOSED},
+    ProgramStatus.CLOSED: set(),
+}
+
+ROLES_BY_KIND: dict[ProgramKind, set[EnrollmentRole]] = {
+    ProgramKind.CIRCLE: {EnrollmentRole.MEMBER},
+    ProgramKind.MUTUAL: {EnrollmentRole.EITHER},
+    ProgramKind.PEER: {EnrollmentRole.MENTOR, EnrollmentRole.MENTEE, EnrollmentRole.EITHER},
+    ProgramKind.TRADITIONAL: {EnrollmentRole.MENTOR, EnrollmentRole.MENTEE, EnrollmentRole.EITHER},
+    ProgramKind.REVERSE: {EnrollmentRole.MENTOR, EnrollmentRole.MENTEE, EnrollmentRole.EITHER},
+    ProgramKind.ONBOARDING: {EnrollmentRole.MENTOR, EnrollmentRole.MENTEE},
+}
+
+
+async def _require_people(
+    session: AsyncSession, organization_id: UUID, person_ids: Sequence[UUID]
+) -> None:
+    found = await PersonRepository(session).get_many(organization_id, person_ids)
+    missing = sorted(str(person_id) for person_id in set(person_ids) - {p.id for p in found})
+    if missing:
+        raise PersonNotFound(person_ids=missing)
+
+
+async def create_program(
+    session: AsyncSession, principal: Principal, data: ProgramCreate
+) -> Program:
+    _require_hr_admin(principal)
+    await _require_people(session, principal.organization_id, data.admin_ids)
+    program = Program(organization_id=principal.organization_id, **data.model_dump(mode="json"))
+    program.start_date, program.end_date = data.start_date, data.end_date
+    program.admin_ids = list(data.admin_ids)
+    session.add(program)
+    await session.flush()
+    emit(
+        session,
+        events.ProgramCreated(
+            organization_id=program.organization_id, program_id=program.id, kind=program.kind
+        ),
+    )
+    return program
+
+
+async def get_program(session: AsyncSession, principal: Principal, program_id: UUID) -> Program:
+    return await ProgramRepository(session).get(principal.organization_id, program_id)
+
+
+async def list_programs(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int
+) -> Page[Program]:
+    after = decode_cursor(cursor, 2) if cursor else None
+    programs = await ProgramRepository(session).list(principal.organization_id, after, limit + 1)
+    return page_of(programs, limit, lambda program: [program.created_at, str(program.id)])
+
+
+async def update_program(
+    session: AsyncSession,
+    principal: Principal,
+    program_id: UUID,
+    data: ProgramUpdate,
+    expected_version: int | None,
+) -> Program:
+    program = await ProgramRepository(session).get(principal.organization_id, program_id)
+    _require_program_admin(principal, program)
+    _check_version(program.version, expected_version)
+    if program.status is ProgramStatus.CLOSED:
+        raise ProgramClosed()
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    if data.admin_ids is not None:
+        await _require_people(session, principal.organization_id, data.admin_ids)
+        changes["admin_ids"] = list(data.admin_ids)
+    for name in ("start_date", "end_date"):
+        if name in changes:
+            changes[name] = getattr(data, name)
+    _require_ordered_dates(
+        changes.get("start_date", program.start_date), changes.get("end_date", program.end_date)
+    )
+    changed = sorted(name for name, value in changes.items() if getattr(program, name) != value)
+    for name in changed:
+        setattr(program, name, changes[name])
+    await session.flush()
+    if changed:
+        _emit_program_updated(session, program, changed)
+    return program
+
+
+def _require_ordered_dates(start: date, end: date) -> None:
+    if start > end:
+        raise IllegalProgramTransition("The program would end before it starts.")
+
+
+def _emit_program_updated(session: AsyncSession, program: Program, changed: list[str]) -> None:
+    emit(
+        session,
+        events.ProgramUpdated(
+            organization_id=program.organization_id,
+            program_id=program.id,
+            status=program.status.value,
+            changed=changed,
+        ),
+    )
+
+
+async def transition_program(
+    session: AsyncSession, principal: Principal, program_id: UUID, to: ProgramStatus
+) -> Program:
+    program = await ProgramRepository(session).get(principal.organization_id, program_id)
+    _require_program_admin(principal, program)
+    if to not in LEGAL_TRANSITIONS[program.status]:
+        raise IllegalProgramTransition(
+            f"A {program.status.value} program cannot become {to.value}.",
+            allowed=sorted(status.value for status in LEGAL_TRANSITIONS[program.status]),
+        )
+    program.status = to
+    await session.flush()
+    _emit_program_updated(session, program, ["status"])
+    return program
+
+
+# Enrollments -----------------------------------------------------------------------------------
+
+
+async def enroll(
+    session: AsyncSession, principal: Principal, program_id: UUID, data: EnrollmentCreate
+) -> Enrollment:
+    program = await ProgramRepository(session).get(principal.organization_id, program_id)
+    person_id = data.person_id or principal.person_id
+    if person_id is None:
+        raise Forbidden("A partner enrolls someone by naming them (person_id).")
+    if person_id != principal.person_id:
+        _require_program_admin(principal, program)
+    person = await PersonRepository(session).get(principal.organization_id, person_id)
+    _require_enrollable(program, person, data)
+    await _require_known_skills(session, principal.organization_id, data.wanted_skill_ids)
+    enrollment = Enrollment(
+        organization_id=program.organization_id,
+        program_id=program.id,
+        **(data.model_dump() | {"person_id": person.id}),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(enrollment)
+    except IntegrityError as error:
+        raise AlreadyEnrolled() from error
+    emit(
+        session,
+        events.EnrollmentCreated(
+            organization_id=enrollment.organization_id,
+            enrollment_id=enrollment.id,
+            program_id=program.id,
+            person_id=person.id,
+            role=enrollment.role.value,
+        ),
+    )
+    return enrollment
+
+
+def _require_enrollable(program: Program, person: Person, data: EnrollmentCreate) -> None:
+    if program.status is not ProgramStatus.ENROLLING:
+        raise ProgramNotEnrolling()
+    if person.status is not PersonStatus.ACTIVE:
+        raise PersonNotActive()
+    offered_roles = ROLES_BY_KIND[program.kind]
+    if data.role not in offered_roles:
+        raise RoleNotOffered(
+            f"A {program.kind.value} program takes the roles "
+            f"{', '.join(sorted(role.value for role in offered_roles))}."
+        )
+    if data.role in (EnrollmentRole.MENTOR, EnrollmentRole.EITHER) and data.capacity < 1:
+        raise MentorWithoutCapacity()
+
+
+async def withdraw(session: AsyncSession, principal: Principal, enrollment_id: UUID) -> Enrollment:
+    enrollment = await EnrollmentRepository(session).get(principal.organization_id, enrollment_id)
+    if enrollment.person_id != principal.person_id:
+        program = await ProgramRepository(session).get(
+            principal.organization_id, enrollment.program_id
+        )
+        _require_program_admin(principal, program)
+    if enrollment.status is EnrollmentStatus.WITHDRAWN:
+        return enrollment
+    enrollment.status = EnrollmentStatus.WITHDRAWN
+    enrollment.withdrawn_at = datetime.now(UTC)
+    await session.flush()
+    emit(
+        session,
+        events.EnrollmentWithdrawn(
+            organization_id=enrollment.organization_id,
+            enrollment_id=enrollment.id,
+            program_id=enrollment.program_id,
+            person_id=enrollment.person_id,
+        ),
+    )
+    return enrollment
+
+
+async def list_enrollments(
+    session: AsyncSession,
+    principal: Principal,
+    program_id: UUID,
+    cursor: str | None,
+    limit: int,
+) -> Page[Enrollment]:
+    program = await ProgramRepository(session).get(principal.organization_id, program_id)
+    _require_program_admin(principal, program)
+    after = UUID(decode_cursor(cursor, 1)[0]) if cursor else None
+    enrollments = await EnrollmentRepository(session).active_in_program(
+        program.id, after, limit + 1
+    )
+    return page_of(enrollments, limit, lambda enrollment: [str(enrollment.id)])
+
+
+async def my_enrollments(session: AsyncSession, principal: Principal) -> list[Enrollment]:
+    return await EnrollmentRepository(session).of_person(_own_id(principal))
+
+
+# Conflicts -------------------------------------------------------------------------------------
+
+
+async def declare_conflict(
+    session: AsyncSession, principal: Principal, data: ConflictCreate
+) -> DeclaredConflict:
+    _require_hr_admin(principal)
+    await _require_people(session, principal.organization_id, data.person_ids)
+    first, second = sorted(data.person_ids)
+    conflict = DeclaredConflict(
+        organization_id=principal.organization_id,
+        person_a_id=first,
+        person_b_id=second,
+        reason=data.reason,
+        declared_by=principal.person_id,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(conflict)
+    except IntegrityError as error:
+        raise ConflictAlreadyDeclared() from error
+    emit(session, _conflict_event(events.ConflictDeclared, conflict))
+    return conflict
+
+
+def _conflict_event(
+    kind: type[events.ConflictDeclared] | type[events.ConflictRemoved], conflict: DeclaredConflict
+) -> events.ConflictDeclared | events.ConflictRemoved:
+    return kind(
+        organization_id=conflict.organization_id,
+        conflict_id=conflict.id,
+        person_ids=(conflict.person_a_id, conflict.person_b_id),
+    )
+
+
+async def list_conflicts(
+    session: AsyncSession, principal: Principal, person_id: UUID | None
+) -> list[DeclaredConflict]:
+    _require_hr_admin(principal)
+    return await ConflictRepository(session).involving(
+        principal.organization_id, [person_id] if person_id else None
+    )
+
+
+async def remove_conflict(session: AsyncSession, principal: Principal, conflict_id: UUID) -> None:
+    _require_hr_admin(principal)
+    conflict = await ConflictRepository(session).get(principal.organization_id, conflict_id)
+    await session.delete(conflict)
+    emit(session, _conflict_event(events.ConflictRemoved, conflict))
+
+
+def forbidden_pairs(
+    enrollees: set[UUID],
+    managers: dict[UUID, UUID | None],
+    declared: Iterable[DeclaredConflict],
+    rules: ProgramRules,
+) -> list[ForbiddenPair]:
+    """The pairs among `enrollees` that must never be matched, each with its reasons."""
+    reasons: dict[tuple[UUID, UUID], set[str]] = {}
+
+    def forbid(first: UUID, second: UUID, reason: str) -> None:
+        reasons.setdefault((min(first, second), max(first, second)), set()).add(reason)
+
+    for conflict in declared:
+        if {conflict.person_a_id, conflict.person_b_id} <= enrollees:
+            forbid(conflict.person_a_id, conflict.person_b_id, "declared")
+    for person_id in enrollees:
+        for manager_id in _managers_above(
+            person_id, managers, rules.conflicts.reporting_chain_depth
+        ):
+            if manager_id in enrollees:
+                forbid(person_id, manager_id, "reporting_chain")
+    if not rules.conflicts.same_manager_peers_allowed:
+        for team in _teams(enrollees, managers):
+            for index, first in enumerate(team):
+                for second in team[index + 1 :]:
+                    forbid(first, second, "same_manager")
+    return [
+        ForbiddenPair(person_ids=pair, reasons=sorted(why)) for pair, why in sorted(reasons.items())
+    ]
+
+
+def _managers_above(person_id: UUID, managers: dict[UUID, UUID | None], depth: int) -> list[UUID]:
+    chain: list[UUID] = []
+    current = managers.get(person_id)
+    while current is not None and len(chain) < depth and current not in chain:
+        chain.append(current)
+        current = managers.get(current)
+    return chain
+
+
+def _teams(enrollees: set[UUID], managers: dict[UUID, UUID | None]) -> list[list[UUID]]:
+    teams: dict[UUID, list[UUID]] = {}
+    for person_id in sorted(enrollees):
+        manager_id = managers.get(person_id)
+        if manager_id is not None:
+            teams.setdefault(manager_id, []).append(person_id)
+    return [team for team in teams.values() if len(team) > 1]
+
+
+async def get_forbidden_pairs(
+    session: AsyncSession, principal: Principal, program_id: UUID
+) -> list[ForbiddenPair]:
+    program = await ProgramRepository(session).get(principal.organization_id, program_id)
+    _require_program_admin(principal, program)
+    enrollments = await EnrollmentRepository(session).active_in_program(program.id)
+    return await _forbidden_pairs_of(session, program, {e.person_id for e in enrollments})
+
+
+async def _forbidden_pairs_of(
+    session: AsyncSession, program: Program, enrollees: set[UUID]
+) -> list[ForbiddenPair]:
+    managers = await PersonRepository(session).managers(program.organization_id)
+    declared = await ConflictRepository(session).involving(
+        program.organization_id, sorted(enrollees)
+    )
+    return forbidden_pairs(
+        enrollees, managers, declared, ProgramRules.model_validate(program.rules)
+    )
+
+
+# Snapshot for matching -------------------------------------------------------------------------
+
+
+async def program_snapshot(
+    session: AsyncSession, principal: Principal, program_id: UUID
+) -> ProgramSnapshot:
+    """Everything matching needs about a program's enrollees, in one consistent read."""
+    program = await ProgramRepository(session).get(principal.organization_id, program_id)
+    if Scope.SNAPSHOTS_READ not in principal.scopes:
+        _require_program_admin(principal, program)
+    enrollments = await EnrollmentRepository(session).active_in_program(program.id)
+    person_ids = [enrollment.person_id for enrollment in enrollments]
+    people = {
+        p.id: p
+        for p in await PersonRepository(session).get_many(program.organization_id, person_ids)
+    }
+    details = await _person_details(session, person_ids)
+    return ProgramSnapshot(
+        program=ProgramRead.model_validate(program),
+        enrollees=[
+            _enrollee(enrollment, people[enrollment.person_id], details)
+            for enrollment in enrollments
+        ],
+        forbidden_pairs=await _forbidden_pairs_of(session, program, set(person_ids)),
+        taken_at=datetime.now(UTC),
+    )
+
+
+class _PersonDetails:
+    """Skills, windows and absences of many people, fetched with one query each."""
+
+    def __init__(self) -> None:
+        self.offered: dict[UUID, list[OfferedSkillItem]] = {}
+        self.wanted: dict[UUID, list[WantedSkillItem]] = {}
+        self.windows: dict[UUID, list[WindowItem]] = {}
+        self.absences: dict[UUID, list[AbsenceRead]] = {}
+
+
+async def _person_details(session: AsyncSession, person_ids: list[UUID]) -> _PersonDetails:
+    details = _PersonDetails()
+    skills = PersonSkillRepository(session)
+    for offered in await skills.offered(person_ids):
+        details.offered.setdefault(offered.person_id, []).append(
+            OfferedSkillItem(skill_id=offered.skill_id, proficiency=offered.proficiency)
+        )
+    for wanted in await skills.wanted(person_ids):
+        details.wanted.setdefault(wanted.person_id, []).append(
+            WantedSkillItem(skill_id=wanted.skill_id, priority=wanted.priority)
+        )
+    repository = AvailabilityRepository(session)
+    for stored in await repository.windows(person_ids):
+        window = _from_stored(stored)
+        details.windows.setdefault(stored.person_id, []).append(
+            WindowItem(weekday=window.weekday, start=window.start, end=window.end)
+        )
+    for absence in await repository.absences(person_ids):
+        details.absences.setdefault(absence.person_id, []).append(
+            AbsenceRead.model_validate(absence)
+        )
+    return details
+
+
+def _enrollee(enrollment: Enrollment, person: Person, details: _PersonDetails) -> EnrolleeSnapshot:
+    return EnrolleeSnapshot(
+        enrollment_id=enrollment.id,
+        person_id=person.id,
+        role=enrollment.role,
+        capacity=enrollment.capacity,
+        goals=enrollment.goals,
+        wanted_skill_ids=enrollment.wanted_skill_ids,
+        department=person.department,
+        job_level=person.job_level,
+        manager_id=person.manager_id,
+        time_zone=person.time_zone,
+        languages=person.languages,
+        interests=person.interests,
+        hire_date=person.hire_date,
+        offered=details.offered.get(person.id, []),
+        wanted=details.wanted.get(person.id, []),
+        windows=details.windows.get(person.id, []),
+        absences=details.absences.get(person.id, []),
+    )
+
+
+# Export and erasure ----------------------------------------------------------------------------
+
+
+async def export_person(
+    session: AsyncSession, principal: Principal, person_id: UUID
+) -> PersonExport:
+    _require_self_or_hr_admin(principal, person_id)
+    person = await PersonRepository(session).get(principal.organization_id, person_id)
+    details = await _person_details(session, [person.id])
+    conflicts = []
+    if principal.has_role(Role.HR_ADMIN):
+        conflicts = await ConflictRepository(session).involving(person.organization_id, [person.id])
+    windows = [_to_weekly(item) for item in details.windows.get(person.id, [])]
+    return PersonExport(
+        person=PersonRead.model_validate(person),
+        skills=PersonSkillsRead(
+            offered=details.offered.get(person.id, []), wanted=details.wanted.get(person.id, [])
+        ),
+        availability=_availability_read(person, windows),
+        absences=details.absences.get(person.id, []),
+        enrollments=[
+            EnrollmentRead.model_validate(enrollment)
+            for enrollment in await EnrollmentRepository(session).of_person(person.id)
+        ],
+        conflicts=[ConflictRead.model_validate(conflict) for conflict in conflicts],
+        exported_at=datetime.now(UTC),
+    )
+
+
+async def erase_person(session: AsyncSession, principal: Principal, person_id: UUID) -> Person:
+    """Remove personal data; keep anonymous facts (department, level, enrollment history)."""
+    _require_self_or_hr_admin(principal, person_id)
+    person = await PersonRepository(session).get(principal.organization_id, person_id)
+    if person.status is PersonStatus.ERASED:
+        return person
+    await PersonSkillRepository(session).replace(person.id, [], [])
+    await AvailabilityRepository(session).replace_windows(person.id, [])
+    await AvailabilityRepository(session).remove_absences(person.id)
+    await ConflictRepository(session).remove_involving(person.id)
+    for enrollment in await EnrollmentRepository(session).of_person(person.id):
+        enrollment.goals = None
+        if enrollment.status is EnrollmentStatus.ACTIVE:
+            await withdraw(session, principal, enrollment.id)
+    _scrub(person)
+    await session.flush()
+    emit(session, events.PersonErased(organization_id=person.organization_id, person_id=person.id))
+    return person
+
+
+def _scrub(person: Person) -> None:
+    person.email = f"erased-{person.id}@erased.invalid"
+    person.full_name = "Erased person"
+    person.external_id = None
+    person.title = None
+    person.location = None
+    person.bio = None
+    person.languages = []
+    person.interests = []
+    person.hire_date = None
+    person.manager_id = None
+    person.status = PersonStatus.ERASED
+
+
+# HRIS import -----------------------------------------------------------------------------------
+
+HRIS_FIELDS = (
+    "email",
+    "full_name",
+    "department",
+    "title",
+    "job_level",
+    "location",
+    "time_zone",
+    "languages",
+    "hire_date",
+    "status",
+)
+
+
+class _ImportPlan:
+    """The rows of one import, checked against each other and the directory before any write."""
+
+    def __init__(self, people: list[Person]) -> None:
+        self.rows: dict[str, tuple[int, HrisRow]] = {}
+        self.errors: list[ImportRowError] = []
+        self.known = {person.external_id: person for person in people if person.external_id}
+        self.email_owner = {person.email: person.external_id for person in people}
+        self.external_id_of = {person.id: person.external_id for person in people}
+        self.mentioned: set[str] = set()
+
+    def reject(self, index: int, external_id: str | None, message: str) -> None:
+        self.errors.append(ImportRowError(row=index, external_id=external_id, message=message))
+        if external_id is not None:
+            self.rows.pop(external_id, None)
+
+    def add(self, index: int, raw: dict[str, Any]) -> None:
+        mentioned = raw.get("external_id")
+        if isinstance(mentioned, str) and mentioned.strip():
+            self.mentioned.add(mentioned.strip())
+        try:
+            row = HrisRow.model_validate(raw)
+        except ValidationError as error:
+            self.errors.append(_row_error(index, mentioned, error))
+            return
+        self._add_valid(index, row)
+
+    def _add_valid(self, index: int, row: HrisRow) -> None:
+        email = row.email.lower()
+        if row.status is PersonStatus.ERASED:
+            self.reject(index, None, "An import cannot erase a person; use the erasure endpoint.")
+        elif row.external_id in self.rows:
+            self.reject(index, None, f"external_id {row.external_id} appears twice.")
+        elif self.email_owner.get(email, row.external_id) != row.external_id:
+            self.reject(index, None, f"{email} is the email of another person.")
+        else:
+            self.email_owner[email] = row.external_id
+            self.rows[row.external_id] = (index, row.model_copy(update={"email": email}))
+
+    def settle_managers(self) -> None:
+        """Reject rows whose manager is unknown or closes a cycle, until every row is sound."""
+        while self._reject_unknown_managers() or self._reject_cycles():
+            pass
+
+    def _manager_of(self, external_id: str) -> str | None:
+        if external_id in self.rows:
+            return self.rows[external_id][1].manager_external_id
+        manager_id = self.known[external_id].manager_id
+        return self.external_id_of.get(manager_id) if manager_id else None
+
+    def _reject_unknown_managers(self) -> bool:
+        unknown = [
+            (index, row)
+            for index, row in self.rows.values()
+            if row.manager_external_id is not None
+            and row.manager_external_id not in self.rows
+            and row.manager_external_id not in self.known
+        ]
+        for index, row in unknown:
+            self.reject(index, row.external_id, f"manager {row.manager_external_id} is unknown.")
+        return bool(unknown)
+
+    def _reject_cycles(self) -> bool:
+        for start in list(self.rows):
+            path: list[str] = []
+            current: str | None = start
+            while current is not None and current not in path:
+                path.append(current)
+                current = self._manager_of(current)
+            if current is not None:
+                for member in path[path.index(current) :]:
+                    if member in self.rows:
+                        index, _ = self.rows[member]
+                        self.reject(index, member, "The managers of these rows form a cycle.")
+                return True
+        return False
+
+    def managers_first(self) -> list[HrisRow]:
+        ordered: list[HrisRow] = []
+        placed: set[str] = set()
+
+        def place(external_id: str) -> None:
+            if external_id in placed or external_id not in self.rows:
+                return
+            placed.add(external_id)
+            manager = self.rows[external_id][1].manager_external_id
+            if manager is not None:
+                place(manager)
+            ordered.append(self.rows[external_id][1])
+
+        for external_id in self.rows:
+            place(external_id)
+        return ordered
+
+
+def _row_error(index: int, external_id: Any, error: ValidationError) -> ImportRowError:
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+        for problem in error.errors()
+    )
+    return ImportRowError(
+        row=index, external_id=str(external_id) if external_id else None, message=problems
+    )
+
+
+async def import_people(
+    session: AsyncSession, principal: Principal, data: HrisImport
+) -> ImportResult:
+    """Upsert people keyed by external id; bad rows are reported, good ones applied."""
+    _require_people_writer(principal)
+    people = PersonRepository(session)
+    plan = _ImportPlan(await people.all(principal.organization_id))
+    for index, raw in enumerate(data.rows, start=1):
+        plan.add(index, raw)
+    plan.settle_managers()
+    result = ImportResult(created=0, updated=0, unchanged=0, marked_left=0, errors=plan.errors)
+    ids = {external_id: person.id for external_id, person in plan.known.items()}
+    for row in plan.managers_first():
+        manager_id = ids[row.manager_external_id] if row.manager_external_id else None
+        person = plan.known.get(row.external_id)
+        if person is None:
+            person = _new_person(principal.organization_id, row, manager_id)
+            ids[row.external_id] = person.id
+            session.add(person)
+            emit(session, _person_created(person))
+            result.created += 1
+        elif _apply_row(session, person, row, manager_id):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    if data.full_sync:
+        result.marked_left = _mark_missing_as_left(session, plan)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as error:
+        raise _person_uniqueness_error(error) from error
+    result.errors.sort(key=lambda error: error.row)
+    return result
+
+
+def _new_person(organization_id: UUID, row: HrisRow, manager_id: UUID | None) -> Person:
+    values = row.model_dump(include=set(HRIS_FIELDS))
+    return Person(
+        id=uuid4(),
+        organization_id=organization_id,
+        external_id=row.external_id,
+        manager_id=manager_id,
+        interests=[],
+        **values,
+    )
+
+
+def _apply_row(
+    session: AsyncSession, person: Person, row: HrisRow, manager_id: UUID | None
+) -> bool:
+    wanted = row.model_dump(include=set(HRIS_FIELDS)) | {"manager_id": manager_id}
+    if person.status is PersonStatus.ERASED:
+        return False
+    changed = sorted(name for name, value in wanted.items() if getattr(person, name) != value)
+    for name in changed:
+        setattr(person, name, wanted[name])
+    if changed:
+        _emit_person_changes(session, person, changed)
+    return bool(changed)
+
+
+def _mark_missing_as_left(session: AsyncSession, plan: _ImportPlan) -> int:
+    missing = [
+        person
+        for external_id, person in plan.known.items()
+        if external_id not in plan.mentioned
+        and person.status in (PersonStatus.ACTIVE, PersonStatus.ON_LEAVE)
+    ]
+    for person in missing:
+        person.status = PersonStatus.LEFT
+        _emit_person_changes(session, person, ["status"])
+    return len(missing)

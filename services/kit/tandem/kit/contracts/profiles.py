@@ -1,5 +1,6 @@
 """Facts the profiles service publishes."""
 
+from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
@@ -10,3 +11,91 @@ class PersonCreated(Event):
     type: ClassVar[str] = "tandem.profiles.person.created"
 
     person_id: UUID
+    hire_date: date | None = None
+
+
+class PersonUpdated(Event):
+    """`changed` names the fields; the new manager, time zone and status come along."""
+
+    type: ClassVar[str] = "tandem.profiles.person.updated"
+
+    person_id: UUID
+    changed: list[str]
+    manager_id: UUID | None
+    time_zone: str
+    status: str
+
+
+class PersonDeactivated(Event):
+    """The person left, or went on leave: they should not be matched now."""
+
+    type: ClassVar[str] = "tandem.profiles.person.deactivated"
+
+    person_id: UUID
+    status: str
+
+
+class PersonErased(Event):
+    """Every service must now forget this person's personal data."""
+
+    type: ClassVar[str] = "tandem.profiles.person.erased"
+
+    person_id: UUID
+
+
+class SkillsUpdated(Event):
+    type: ClassVar[str] = "tandem.profiles.skills.updated"
+
+    person_id: UUID
+
+
+class AvailabilityUpdated(Event):
+    type: ClassVar[str] = "tandem.profiles.availability.updated"
+
+    person_id: UUID
+
+
+class ProgramCreated(Event):
+    type: ClassVar[str] = "tandem.profiles.program.created"
+
+    program_id: UUID
+    kind: str
+
+
+class ProgramUpdated(Event):
+    type: ClassVar[str] = "tandem.profiles.program.updated"
+
+    program_id: UUID
+    status: str
+    changed: list[str]
+
+
+class EnrollmentCreated(Event):
+    type: ClassVar[str] = "tandem.profiles.enrollment.created"
+
+    enrollment_id: UUID
+    program_id: UUID
+    person_id: UUID
+    role: str
+
+
+class EnrollmentWithdrawn(Event):
+    type: ClassVar[str] = "tandem.profiles.enrollment.withdrawn"
+
+    enrollment_id: UUID
+    program_id: UUID
+    person_id: UUID
+
+
+class ConflictDeclared(Event):
+    type: ClassVar[str] = "tandem.profiles.conflict.declared"
+
+    conflict_id: UUID
+    person_ids: tuple[UUID, UUID]
+
+
+class ConflictRemoved(Event):
+    type: ClassVar[str] = "tandem.profiles.conflict.removed"
+
+    conflict_id: UUID
+    person_ids: tuple[UUID, UUID]

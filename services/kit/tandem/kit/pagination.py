@@ -1,0 +1,53 @@
+"""Cursor pagination: opaque cursors carrying the sort key of the last item of a page."""
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+
+from tandem.kit.errors import BadRequest
+
+T = TypeVar("T")
+
+Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+
+
+class InvalidCursor(BadRequest):
+    detail = "The cursor is not one this API gave out."
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """A page of a list. A plain dataclass, so a service can page ORM objects and a router
+    can declare `Page[XRead]` as its response model."""
+
+    items: list[T]
+    next_cursor: str | None = field(
+        metadata={"description": "Pass as `cursor` for the next page; null at the end."}
+    )
+
+
+def encode_cursor(key: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode()
+
+
+def decode_cursor(cursor: str, length: int) -> list[Any]:
+    """The sort key a cursor carries; `length` values, or the cursor is refused."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidCursor() from error
+    if not isinstance(key, list) or len(key) != length:
+        raise InvalidCursor()
+    return key
+
+
+def page_of(items: list[T], limit: int, key: Any) -> Page[T]:
+    """`items` fetched with `limit + 1`: the extra one tells whether another page follows."""
+    if len(items) <= limit:
+        return Page(items=items, next_cursor=None)
+    kept = items[:limit]
+    return Page(items=kept, next_cursor=encode_cursor(key(kept[-1])))
