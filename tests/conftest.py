@@ -1,6 +1,7 @@
 """Cross-service tests run the real processes, as the launcher does, on free ports."""
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -41,7 +42,7 @@ async def stack(
         jwt_public_key=signing_keys.public_pem,
         gateway_port=infra.free_port(),
         service_ports={service: infra.free_port() for service in SERVICES},
-        database_prefix=f"test_e2e_{worker_name(pytestconfig)}_",
+        database_prefix=f"test_e2e_{worker_name(pytestconfig)}_{os.getpid()}_",
         log_dir=log_dir,
         extra_env={
             "FEEDBACK_INBOX_MAX_DELIVERIES": str(MAX_DELIVERIES),
@@ -56,6 +57,8 @@ async def stack(
         yield stack
     finally:
         stack.stop()
+        for service in SERVICES:
+            await infra.drop_database(postgres_server_url, config.database_prefix + service)
 
 
 class Organization:

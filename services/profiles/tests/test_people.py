@@ -1,5 +1,6 @@
 import uuid
 
+from factories import Org
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -120,3 +121,139 @@ async def test_the_request_correlation_id_travels_in_the_event(
     event = await db_session.scalar(select(OutboxEvent))
     assert event is not None
     assert event.envelope["correlation_id"] == "hris-sync-42"
+
+
+async def test_an_admin_changes_a_person_and_person_updated_names_the_fields(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    org = Org(client_for)
+    ada = await org.person(full_name="Ada", department="Engineering")
+
+    response = await org.admin.patch(
+        f"/people/{ada['id']}", json={"department": "Research", "job_level": 5}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["version"] == ada["version"] + 1
+    updated = await _events(db_session, "tandem.profiles.person.updated")
+    assert updated[-1]["payload"]["changed"] == ["department", "job_level"]
+
+
+async def test_a_change_from_a_stale_version_is_refused(client_for: ClientFactory) -> None:
+    org = Org(client_for)
+    ada = await org.person()
+    await org.admin.patch(f"/people/{ada['id']}", json={"title": "Engineer"})
+
+    stale = await org.admin.patch(
+        f"/people/{ada['id']}",
+        json={"title": "Manager"},
+        headers={"If-Match": f'"{ada["version"]}"'},
+    )
+
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == ada["version"] + 1
+
+
+async def test_a_manager_cycle_is_refused_and_nothing_changes(client_for: ClientFactory) -> None:
+    org = Org(client_for)
+    boss = await org.person()
+    lead = await org.person(manager_id=boss["id"])
+    engineer = await org.person(manager_id=lead["id"])
+
+    response = await org.admin.patch(f"/people/{boss['id']}", json={"manager_id": engineer["id"]})
+
+    assert response.status_code == 409
+    assert response.json()["title"] == "ManagerCycle"
+    assert (await org.admin.get(f"/people/{boss['id']}")).json()["manager_id"] is None
+
+
+async def test_a_manager_from_another_organization_is_refused(client_for: ClientFactory) -> None:
+    org, other = Org(client_for), Org(client_for)
+    foreign = await other.person()
+
+    response = await org.admin.post(
+        "/people", json={"email": "x@example.com", "full_name": "X", "manager_id": foreign["id"]}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["title"] == "ManagerNotFound"
+
+
+async def test_a_malformed_time_zone_is_a_422(client_for: ClientFactory) -> None:
+    org = Org(client_for)
+
+    response = await org.admin.post(
+        "/people", json={"email": "x@example.com", "full_name": "X", "time_zone": "Mars/Olympus"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "time_zone"]
+
+
+async def test_a_person_edits_their_own_profile_but_not_their_level_or_status(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    ada = await org.person()
+    me = org.as_person(ada)
+
+    edited = await me.patch("/me", json={"bio": "I like graphs", "time_zone": "Europe/Amsterdam"})
+    promoted = await me.patch("/me", json={"job_level": 9})
+    by_admin_route = await me.patch(f"/people/{ada['id']}", json={"bio": "x"})
+
+    assert edited.status_code == 200
+    assert (edited.json()["bio"], edited.json()["time_zone"]) == (
+        "I like graphs",
+        "Europe/Amsterdam",
+    )
+    assert promoted.status_code == 422
+    assert by_admin_route.status_code == 403
+
+
+async def test_search_pages_through_people_by_name_with_filters(client_for: ClientFactory) -> None:
+    org = Org(client_for)
+    for name in ["Cleo", "Ada", "Bea", "Dan"]:
+        await org.person(full_name=name, department="Sales" if name != "Dan" else "Finance")
+    participant = org.client_for(Role.PARTICIPANT, organization_id=org.id)
+
+    first = (await participant.get("/people", params={"limit": 2, "department": "Sales"})).json()
+    second = (
+        await participant.get(
+            "/people", params={"limit": 2, "department": "Sales", "cursor": first["next_cursor"]}
+        )
+    ).json()
+
+    assert [p["full_name"] for p in first["items"]] == ["Ada", "Bea"]
+    assert [p["full_name"] for p in second["items"]] == ["Cleo"]
+    assert second["next_cursor"] is None
+    assert "email" not in first["items"][0]
+
+
+async def test_a_forged_cursor_is_a_400(client_for: ClientFactory) -> None:
+    org = Org(client_for)
+
+    response = await org.admin.get("/people", params={"cursor": "not-a-cursor"})
+
+    assert response.status_code == 400
+    assert response.json()["title"] == "InvalidCursor"
+
+
+async def test_batch_returns_the_asked_people_of_the_organization_only(
+    client_for: ClientFactory,
+) -> None:
+    org, other = Org(client_for), Org(client_for)
+    ada, bea = await org.person(), await org.person()
+    foreign = await other.person()
+
+    response = await org.admin.post(
+        "/people/batch", json={"ids": [bea["id"], foreign["id"], ada["id"]]}
+    )
+
+    assert [person["id"] for person in response.json()] == [bea["id"], ada["id"]]
+
+
+async def _events(session: AsyncSession, subject: str) -> list[dict[str, object]]:
+    rows = await session.scalars(
+        select(OutboxEvent).where(OutboxEvent.subject == subject).order_by(OutboxEvent.position)
+    )
+    return [row.envelope for row in rows]

@@ -28,6 +28,8 @@ PRODUCER_KEY = "producer"
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Server-made values (timestamps) come back with the INSERT/UPDATE, never by lazy loads.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - read by SQLAlchemy
     type_annotation_map = {  # noqa: RUF012 - read by SQLAlchemy
         datetime: DateTime(timezone=True),
         dict[str, Any]: JSONB,

@@ -68,6 +68,14 @@ async def create_database(server_url: str, name: str, *, recreate: bool = False)
     return database_url(server_url, name)
 
 
+async def drop_database(server_url: str, name: str) -> None:
+    connection = await asyncpg.connect(_asyncpg_dsn(database_url(server_url, "postgres")))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
 @dataclass
 class NatsServer:
     """A nats-server process with JetStream that syncs every write to disk."""

@@ -72,7 +72,7 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by SQLAlchemy
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
 
 
 class Skill(Base):
@@ -87,7 +87,7 @@ class Skill(Base):
     aliases: Mapped[list[str]] = mapped_column(ARRAY(String), default=list)
     version: Mapped[int] = mapped_column()
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by SQLAlchemy
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
 
 
 class SkillName(Base):
@@ -203,7 +203,7 @@ class Program(Base):
     version: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by SQLAlchemy
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
 
 
 class EnrollmentRole(enum.StrEnum):

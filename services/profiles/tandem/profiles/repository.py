@@ -96,7 +96,7 @@ class PersonRepository:
         rows = await self.session.execute(
             select(Person.id, Person.manager_id).where(Person.organization_id == organization_id)
         )
-        return dict(rows.tuples().all())
+        return {row.id: row.manager_id for row in rows}
 
     async def manages_indirectly(self, person_id: UUID, candidate_report_id: UUID) -> bool:
         """Whether `person_id` is `candidate_report_id` or one of their managers, at any depth."""

@@ -91,14 +91,18 @@ def token_issuer(signing_keys: KeyPair) -> TokenIssuer:
 @pytest.fixture(scope="session")
 async def create_test_database(
     pytestconfig: pytest.Config, postgres_server_url: str
-) -> Callable[[str], Awaitable[str]]:
-    """A factory: an empty database of this worker's own, under the given name."""
+) -> AsyncIterator[Callable[[str], Awaitable[str]]]:
+    """A factory: an empty database of this test process alone, dropped at the end."""
+    created: list[str] = []
 
     async def create(name: str) -> str:
-        database = f"test_{name}_{worker_name(pytestconfig)}"
+        database = f"test_{name}_{worker_name(pytestconfig)}_{os.getpid()}"
+        created.append(database)
         return await infra.create_database(postgres_server_url, database, recreate=True)
 
-    return create
+    yield create
+    for database in created:
+        await infra.drop_database(postgres_server_url, database)
 
 
 @pytest.fixture(scope="session")
