@@ -198,3 +198,24 @@ async def test_enrollments_of_another_organization_stay_hidden(client_for: Clien
 
     assert (await stranger.get(f"/programs/{program['id']}/enrollments")).status_code == 404
     assert (await stranger.post(f"/enrollments/{enrollment['id']}/withdrawal")).status_code == 404
+
+
+async def test_a_change_that_would_end_the_program_before_it_starts_is_refused(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    program = await org.program()
+
+    response = await org.admin.patch(f"/programs/{program['id']}", json={"end_date": "2026-01-01"})
+
+    assert (response.status_code, response.json()["title"]) == (400, "ProgramDatesOutOfOrder")
+
+
+async def test_a_closed_program_cannot_be_changed(client_for: ClientFactory) -> None:
+    org = Org(client_for)
+    program = await org.program()
+    await org.admin.post(f"/programs/{program['id']}/transitions", json={"to": "closed"})
+
+    response = await org.admin.patch(f"/programs/{program['id']}", json={"name": "Reopened"})
+
+    assert (response.status_code, response.json()["title"]) == (409, "ProgramClosed")

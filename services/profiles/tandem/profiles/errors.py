@@ -56,6 +56,10 @@ class ProgramNotFound(NotFound):
     detail = "No such program."
 
 
+class ProgramDatesOutOfOrder(BadRequest):
+    detail = "The program would end before it starts."
+
+
 class IllegalProgramTransition(Conflict):
     detail = "The program cannot move to that status from its current one."
 

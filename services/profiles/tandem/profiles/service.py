@@ -29,6 +29,7 @@ from tandem.profiles.errors import (
     PersonNotActive,
     PersonNotFound,
     ProgramClosed,
+    ProgramDatesOutOfOrder,
     ProgramNotEnrolling,
     RoleNotOffered,
     SkillNameTaken,
@@ -550,9 +551,7 @@ async def create_program(
 ) -> Program:
     _require_hr_admin(principal)
     await _require_people(session, principal.organization_id, data.admin_ids)
-    program = Program(organization_id=principal.organization_id, **data.model_dump(mode="json"))
-    program.start_date, program.end_date = data.start_date, data.end_date
-    program.admin_ids = list(data.admin_ids)
+    program = Program(organization_id=principal.organization_id, **data.model_dump())
     session.add(program)
     await session.flush()
     emit(
@@ -588,13 +587,9 @@ async def update_program(
     _check_version(program.version, expected_version)
     if program.status is ProgramStatus.CLOSED:
         raise ProgramClosed()
-    changes = data.model_dump(mode="json", exclude_unset=True)
+    changes = data.model_dump(exclude_unset=True)
     if data.admin_ids is not None:
         await _require_people(session, principal.organization_id, data.admin_ids)
-        changes["admin_ids"] = list(data.admin_ids)
-    for name in ("start_date", "end_date"):
-        if name in changes:
-            changes[name] = getattr(data, name)
     _require_ordered_dates(
         changes.get("start_date", program.start_date), changes.get("end_date", program.end_date)
     )
@@ -609,7 +604,7 @@ async def update_program(
 
 def _require_ordered_dates(start: date, end: date) -> None:
     if start > end:
-        raise IllegalProgramTransition("The program would end before it starts.")
+        raise ProgramDatesOutOfOrder()
 
 
 def _emit_program_updated(session: AsyncSession, program: Program, changed: list[str]) -> None:
