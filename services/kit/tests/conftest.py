@@ -14,7 +14,7 @@ from things import HANDLERS, KitTestSettings, router
 from tandem.kit import bus
 from tandem.kit.app import create_app
 from tandem.kit.db import create_engine, create_sessionmaker
-from tandem.kit.migrations import create_event_tables
+from tandem.kit.migrations import create_event_tables, create_idempotency_table
 from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
 
 
@@ -25,6 +25,7 @@ def service_app() -> FastAPI:
 
 def _create_kit_tables(connection: object) -> None:
     create_event_tables(connection)  # type: ignore[arg-type]
+    create_idempotency_table(connection)  # type: ignore[arg-type]
     connection.execute(text("CREATE TABLE effect (value integer NOT NULL)"))  # type: ignore[attr-defined]
 
 
@@ -54,7 +55,9 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def clean_tables(engine: AsyncEngine) -> None:
     """Tests of the relay and consumer commit for real, so they start from empty tables."""
     async with engine.begin() as connection:
-        await connection.execute(text("TRUNCATE outbox, inbox, dead_letter, effect"))
+        await connection.execute(
+            text("TRUNCATE outbox, inbox, dead_letter, effect, idempotency_key")
+        )
 
 
 @pytest.fixture(scope="session")

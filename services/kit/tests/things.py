@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit.db import SessionDep
 from tandem.kit.errors import Conflict
 from tandem.kit.events import Event
+from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.settings import ServiceSettings
 
 
@@ -36,7 +37,7 @@ async def record_thing(session: AsyncSession, event: ThingHappened) -> None:
 
 
 HANDLERS = {ThingHappened: record_thing}
-router = APIRouter()
+router = APIRouter(route_class=IdempotentRoute)
 
 
 @router.get("/refuse")

@@ -4,8 +4,9 @@ from tandem.feedback import service
 from tandem.feedback.schemas import HeadcountRead
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.db import SessionDep
+from tandem.kit.idempotency import IdempotentRoute
 
-router = APIRouter(prefix="/kpis", tags=["kpis"])
+router = APIRouter(prefix="/kpis", tags=["kpis"], route_class=IdempotentRoute)
 
 
 @router.get("/headcount", response_model=HeadcountRead)

@@ -10,7 +10,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, MetaData, text
 
 from tandem.kit.db import create_engine
-from tandem.kit.models import EVENT_TABLES
+from tandem.kit.models import EVENT_TABLES, IDEMPOTENCY_TABLE
 from tandem.kit.outbox import NOTIFY_CHANNEL
 from tandem.kit.settings import ServiceSettings
 
@@ -80,6 +80,14 @@ def create_event_tables(connection: Connection) -> None:
             "FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()"
         )
     )
+
+
+def create_idempotency_table(connection: Connection) -> None:
+    IDEMPOTENCY_TABLE.create(connection)
+
+
+def drop_idempotency_table(connection: Connection) -> None:
+    IDEMPOTENCY_TABLE.drop(connection)
 
 
 def drop_event_tables(connection: Connection) -> None:

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Identity, Index, func, text
+from sqlalchemy import BigInteger, Identity, Index, LargeBinary, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.kit.db import Base
@@ -46,6 +46,22 @@ class DeadLetter(Base):
     replayed_at: Mapped[datetime | None]
 
 
+class IdempotencyKey(Base):
+    """The first answer to a write sent with an Idempotency-Key, kept for its retries."""
+
+    __tablename__ = "idempotency_key"
+
+    organization_id: Mapped[UUID] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str]
+    claimed_at: Mapped[datetime]
+    status_code: Mapped[int | None]
+    media_type: Mapped[str | None]
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
 EVENT_TABLES = [
     Base.metadata.tables[model.__tablename__] for model in (OutboxEvent, InboxEvent, DeadLetter)
 ]
+IDEMPOTENCY_TABLE = Base.metadata.tables[IdempotencyKey.__tablename__]

@@ -8,10 +8,11 @@ from pydantic import BaseModel, ConfigDict
 
 from tandem.kit.auth import PrincipalDep, Scope
 from tandem.kit.db import SessionDep
+from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.inbox import list_dead_letters, replay_dead_letter
 from tandem.kit.models import DeadLetter
 
-router = APIRouter(prefix="/ops", tags=["operations"])
+router = APIRouter(prefix="/ops", tags=["operations"], route_class=IdempotentRoute)
 
 
 class DeadLetterRead(BaseModel):

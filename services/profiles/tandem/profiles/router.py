@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Query, status
 
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.db import SessionDep
+from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
 from tandem.kit.versioning import ExpectedVersion
 from tandem.profiles import service
@@ -54,13 +55,13 @@ from tandem.profiles.schemas import (
     csv_rows,
 )
 
-people = APIRouter(prefix="/people", tags=["people"])
-me = APIRouter(prefix="/me", tags=["me"])
-skills = APIRouter(prefix="/skills", tags=["skills"])
-programs = APIRouter(prefix="/programs", tags=["programs"])
-enrollments = APIRouter(prefix="/enrollments", tags=["programs"])
-conflicts = APIRouter(prefix="/conflicts", tags=["conflicts"])
-imports = APIRouter(prefix="/imports", tags=["hris import"])
+people = APIRouter(prefix="/people", tags=["people"], route_class=IdempotentRoute)
+me = APIRouter(prefix="/me", tags=["me"], route_class=IdempotentRoute)
+skills = APIRouter(prefix="/skills", tags=["skills"], route_class=IdempotentRoute)
+programs = APIRouter(prefix="/programs", tags=["programs"], route_class=IdempotentRoute)
+enrollments = APIRouter(prefix="/enrollments", tags=["programs"], route_class=IdempotentRoute)
+conflicts = APIRouter(prefix="/conflicts", tags=["conflicts"], route_class=IdempotentRoute)
+imports = APIRouter(prefix="/imports", tags=["hris import"], route_class=IdempotentRoute)
 routers = [people, me, skills, programs, enrollments, conflicts, imports]
 
 CREATED = status.HTTP_201_CREATED
