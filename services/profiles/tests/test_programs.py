@@ -219,3 +219,17 @@ async def test_a_closed_program_cannot_be_changed(client_for: ClientFactory) -> 
     response = await org.admin.patch(f"/programs/{program['id']}", json={"name": "Reopened"})
 
     assert (response.status_code, response.json()["title"]) == (409, "ProgramClosed")
+
+
+async def test_null_for_a_field_that_must_have_a_value_is_a_422(client_for: ClientFactory) -> None:
+    org = Org(client_for)
+    program = await org.program()
+
+    nulled = await org.admin.patch(
+        f"/programs/{program['id']}", json={"cadence": None, "start_date": None}
+    )
+    cleared = await org.admin.patch(f"/programs/{program['id']}", json={"description": None})
+
+    assert nulled.status_code == 422
+    assert "cadence, start_date cannot be null" in nulled.text
+    assert cleared.status_code == 200

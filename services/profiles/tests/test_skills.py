@@ -110,3 +110,13 @@ async def test_skills_out_of_range_unknown_or_of_another_person_are_refused(
     assert (unknown.status_code, unknown.json()["skill_ids"]) == (400, [foreign["id"]])
     assert twice.status_code == 422
     assert someone_else.status_code == 403
+
+
+async def test_text_postgres_cannot_store_is_a_400_not_a_crash(client_for: ClientFactory) -> None:
+    org = Org(client_for)
+
+    created = await org.admin.post("/skills", json={"name": "bad\u0000name"})
+    searched = await org.admin.get("/skills", params={"q": "a\x00b"})
+
+    assert (created.status_code, created.json()["title"]) == (400, "UnstorableText")
+    assert searched.status_code == 400

@@ -2,10 +2,12 @@
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass
 
 from tandem.kit.errors import BadRequest
 
@@ -19,10 +21,10 @@ class InvalidCursor(BadRequest):
     detail = "The cursor is not one this API gave out."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=ConfigDict(revalidate_instances="always", from_attributes=True))
 class Page(Generic[T]):
-    """A page of a list. A plain dataclass, so a service can page ORM objects and a router
-    can declare `Page[XRead]` as its response model."""
+    """A page of a list: a service pages ORM objects, and a router declares `Page[XRead]` as
+    its response model, which validates each item anew into `XRead`."""
 
     items: list[T]
     next_cursor: str | None = field(

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Annotated, Any, Self
 from uuid import UUID
@@ -17,6 +18,8 @@ from pydantic import (
 )
 
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
+from tandem.kit.patches import Patch
+from tandem.profiles.errors import ImportTooLarge, UnreadableImport
 from tandem.profiles.models import (
     Cadence,
     EnrollmentRole,
@@ -56,8 +59,10 @@ class ReadModel(BaseModel):
 # People ----------------------------------------------------------------------------------------
 
 
-class SelfServiceFields(Model):
+class SelfServiceFields(Patch):
     """What a person may change about themselves."""
+
+    clearable = frozenset({"location", "bio"})
 
     location: ShortText | None = None
     time_zone: TimeZone | None = None
@@ -84,6 +89,10 @@ class PersonCreate(Model):
 
 class PersonUpdate(SelfServiceFields):
     """An admin's change: any field; absent fields stay as they are."""
+
+    clearable = frozenset(
+        {"location", "bio", "external_id", "department", "title", "manager_id", "hire_date"}
+    )
 
     email: EmailStr | None = None
     full_name: Name | None = None
@@ -138,7 +147,9 @@ class SkillCreate(Model):
     aliases: list[Name] = Field(default_factory=list, max_length=20)
 
 
-class SkillUpdate(Model):
+class SkillUpdate(Patch):
+    clearable = frozenset({"category"})
+
     name: Name | None = None
     category: ShortText | None = None
     aliases: list[Name] | None = Field(default=None, max_length=20)
@@ -292,7 +303,9 @@ class ProgramCreate(Model):
         return self
 
 
-class ProgramUpdate(Model):
+class ProgramUpdate(Patch):
+    clearable = frozenset({"description"})
+
     name: Name | None = None
     description: Annotated[str, StringConstraints(max_length=4000)] | None = None
     rules: ProgramRules | None = None
@@ -429,9 +442,9 @@ MAX_IMPORT_ROWS = 20_000
 
 
 class HrisRow(BaseModel):
-    """One person as the HRIS knows them; unknown columns are ignored."""
+    """One person as the HRIS knows them; unknown columns are ignored, numeric ids read as text."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
     external_id: Name
     email: EmailStr
@@ -445,6 +458,14 @@ class HrisRow(BaseModel):
     languages: list[Language] = Field(default_factory=list, max_length=20)
     hire_date: date | None = None
     status: PersonStatus = PersonStatus.ACTIVE
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, raw: Any) -> Any:
+        # PostgreSQL stores no NUL in text: one such cell would fail the whole import.
+        if isinstance(raw, dict) and any("\x00" in str(value) for value in raw.values()):
+            raise ValueError("a value holds a NUL character")
+        return raw
 
 
 class HrisImport(Model):
@@ -470,16 +491,43 @@ class ImportResult(BaseModel):
     errors: list[ImportRowError]
 
 
+CSV_REQUIRED_COLUMNS = ("external_id", "email", "full_name")
+
+
 def csv_rows(text: str) -> list[dict[str, Any]]:
-    """CSV with a header line; `languages` separated by `;`; empty cells are absent values."""
-    rows = []
-    for record in csv.DictReader(io.StringIO(text)):
-        row: dict[str, Any] = {
-            name.strip(): value.strip()
-            for name, value in record.items()
-            if name is not None and value is not None and value.strip()
-        }
-        if "languages" in row:
-            row["languages"] = [code for code in row["languages"].split(";") if code.strip()]
-        rows.append(row)
+    """CSV with a header line; `languages` separated by `;`; empty cells are absent values.
+
+    A header without the required columns (a file exported with `;` between cells, say) is
+    refused whole: each of its rows would be broken, and a full sync would mark everyone as left.
+    """
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    try:
+        _require_columns(reader.fieldnames)
+        rows: list[dict[str, Any]] = []
+        for record in reader:
+            if len(rows) == MAX_IMPORT_ROWS:
+                raise ImportTooLarge()
+            rows.append(_csv_row(record))
+    except csv.Error as error:
+        raise UnreadableImport(f"The CSV could not be read: {error}.") from error
     return rows
+
+
+def _require_columns(header: Sequence[str] | None) -> None:
+    columns = {name.strip() for name in header or []}
+    missing = [name for name in CSV_REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise UnreadableImport(
+            f"The CSV header lacks the columns {', '.join(missing)}; cells are separated by ','."
+        )
+
+
+def _csv_row(record: dict[Any, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        name.strip(): value.strip()
+        for name, value in record.items()
+        if isinstance(name, str) and isinstance(value, str) and value.strip()
+    }
+    if "languages" in row:
+        row["languages"] = [code for code in row["languages"].split(";") if code.strip()]
+    return row
