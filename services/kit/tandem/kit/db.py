@@ -1,11 +1,12 @@
 """Database plumbing: declarative base, engine, and one session per request."""
 
+import enum
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -34,6 +35,11 @@ class Base(DeclarativeBase):
         datetime: DateTime(timezone=True),
         dict[str, Any]: JSONB,
     }
+
+
+def enum_type(kind: type[enum.Enum]) -> Enum:
+    """A PostgreSQL enum holding the members' values (not their names)."""
+    return Enum(kind, name=kind.__name__.lower(), values_callable=lambda k: [m.value for m in k])
 
 
 def async_url(url: str) -> str:

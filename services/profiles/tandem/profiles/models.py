@@ -8,7 +8,6 @@ from uuid import UUID, uuid4
 from sqlalchemy import (
     ARRAY,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     SmallInteger,
@@ -21,11 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tandem.kit.db import Base
-
-
-def _enum(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, name=kind.__name__.lower(), values_callable=lambda k: [m.value for m in k])
+from tandem.kit.db import Base, enum_type
 
 
 class PersonStatus(enum.StrEnum):
@@ -65,7 +60,7 @@ class Person(Base):
     interests: Mapped[list[str]] = mapped_column(ARRAY(String), server_default="{}")
     hire_date: Mapped[date | None]
     status: Mapped[PersonStatus] = mapped_column(
-        _enum(PersonStatus), server_default=PersonStatus.ACTIVE.value
+        enum_type(PersonStatus), server_default=PersonStatus.ACTIVE.value
     )
     bio: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column()
@@ -191,11 +186,13 @@ class Program(Base):
     organization_id: Mapped[UUID] = mapped_column(index=True)
     name: Mapped[str]
     description: Mapped[str | None] = mapped_column(Text)
-    kind: Mapped[ProgramKind] = mapped_column(_enum(ProgramKind))
-    status: Mapped[ProgramStatus] = mapped_column(_enum(ProgramStatus), default=ProgramStatus.DRAFT)
+    kind: Mapped[ProgramKind] = mapped_column(enum_type(ProgramKind))
+    status: Mapped[ProgramStatus] = mapped_column(
+        enum_type(ProgramStatus), default=ProgramStatus.DRAFT
+    )
     rules: Mapped[dict[str, Any]]
     weights: Mapped[dict[str, Any]]
-    cadence: Mapped[Cadence] = mapped_column(_enum(Cadence))
+    cadence: Mapped[Cadence] = mapped_column(enum_type(Cadence))
     session_minutes: Mapped[int] = mapped_column(SmallInteger)
     start_date: Mapped[date]
     end_date: Mapped[date]
@@ -235,12 +232,12 @@ class Enrollment(Base):
     organization_id: Mapped[UUID] = mapped_column(index=True)
     program_id: Mapped[UUID] = mapped_column(ForeignKey("program.id"), index=True)
     person_id: Mapped[UUID] = mapped_column(ForeignKey("person.id"), index=True)
-    role: Mapped[EnrollmentRole] = mapped_column(_enum(EnrollmentRole))
+    role: Mapped[EnrollmentRole] = mapped_column(enum_type(EnrollmentRole))
     capacity: Mapped[int] = mapped_column(SmallInteger)
     goals: Mapped[str | None] = mapped_column(Text)
     wanted_skill_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), default=list)
     status: Mapped[EnrollmentStatus] = mapped_column(
-        _enum(EnrollmentStatus), default=EnrollmentStatus.ACTIVE
+        enum_type(EnrollmentStatus), default=EnrollmentStatus.ACTIVE
     )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     withdrawn_at: Mapped[datetime | None]

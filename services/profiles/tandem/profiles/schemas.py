@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
+from tandem.kit.contracts.profiles import MatchingWeights
 from tandem.kit.patches import Patch
 from tandem.profiles.errors import ImportTooLarge, UnreadableImport
 from tandem.profiles.models import (
@@ -273,15 +274,6 @@ class ProgramRules(Model):
         if self.circle_min_size > self.circle_max_size:
             raise ValueError("circle_min_size is larger than circle_max_size")
         return self
-
-
-class MatchingWeights(Model):
-    skill_fit: float = Field(default=0.4, ge=0, le=1)
-    interests: float = Field(default=0.1, ge=0, le=1)
-    availability: float = Field(default=0.2, ge=0, le=1)
-    time_zone: float = Field(default=0.1, ge=0, le=1)
-    cross_department: float = Field(default=0.1, ge=0, le=1)
-    seniority: float = Field(default=0.1, ge=0, le=1)
 
 
 class ProgramCreate(Model):

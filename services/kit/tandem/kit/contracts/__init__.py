@@ -1,5 +1,5 @@
 """Event payloads, one module per producing service."""
 
-from tandem.kit.contracts import profiles
+from tandem.kit.contracts import matching, profiles
 
-__all__ = ["profiles"]
+__all__ = ["matching", "profiles"]

@@ -4,7 +4,22 @@ from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from tandem.kit.events import Event
+
+
+class MatchingWeights(BaseModel):
+    """How much each criterion counts when matching; set on a program, read by matching."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skill_fit: float = Field(default=0.4, ge=0, le=1)
+    interests: float = Field(default=0.1, ge=0, le=1)
+    availability: float = Field(default=0.2, ge=0, le=1)
+    time_zone: float = Field(default=0.1, ge=0, le=1)
+    cross_department: float = Field(default=0.1, ge=0, le=1)
+    seniority: float = Field(default=0.1, ge=0, le=1)
 
 
 class PersonCreated(Event):

@@ -1,0 +1,66 @@
+"""Facts the matching service publishes."""
+
+from typing import ClassVar
+from uuid import UUID
+
+from tandem.kit.events import Event
+
+
+class MatchRunRequested(Event):
+    """A run waits for a matching worker; any worker may take it."""
+
+    type: ClassVar[str] = "tandem.matching.match_run.requested"
+
+    run_id: UUID
+    program_id: UUID
+
+
+class MatchRunCompleted(Event):
+    type: ClassVar[str] = "tandem.matching.match_run.completed"
+
+    run_id: UUID
+    program_id: UUID
+    status: str
+    matched: int
+    unmatched: int
+
+
+class ProposalCreated(Event):
+    type: ClassVar[str] = "tandem.matching.proposal.created"
+
+    proposal_id: UUID
+    program_id: UUID
+    member_ids: list[UUID]
+
+
+class ProposalAccepted(Event):
+    type: ClassVar[str] = "tandem.matching.proposal.accepted"
+
+    proposal_id: UUID
+    program_id: UUID
+
+
+class ProposalDeclined(Event):
+    type: ClassVar[str] = "tandem.matching.proposal.declined"
+
+    proposal_id: UUID
+    program_id: UUID
+    declined_by: UUID
+
+
+class MentorshipStarted(Event):
+    type: ClassVar[str] = "tandem.matching.mentorship.started"
+
+    mentorship_id: UUID
+    program_id: UUID
+    mentor_id: UUID
+    mentee_id: UUID
+
+
+class MentorshipEnded(Event):
+    type: ClassVar[str] = "tandem.matching.mentorship.ended"
+
+    mentorship_id: UUID
+    program_id: UUID
+    status: str
+    reason: str
