@@ -863,12 +863,8 @@ async def program_snapshot(
     program = await ProgramRepository(session).get(principal.organization_id, program_id)
     if Scope.SNAPSHOTS_READ not in principal.scopes:
         _require_program_admin(principal, program)
-    enrollments = await EnrollmentRepository(session).active_in_program(program.id)
+    enrollments, people = await _matchable_enrollments(session, program)
     person_ids = [enrollment.person_id for enrollment in enrollments]
-    people = {
-        p.id: p
-        for p in await PersonRepository(session).get_many(program.organization_id, person_ids)
-    }
     details = await _person_details(session, person_ids)
     return ProgramSnapshot(
         program=ProgramRead.model_validate(program),
@@ -879,6 +875,21 @@ async def program_snapshot(
         forbidden_pairs=await _forbidden_pairs_of(session, program, set(person_ids)),
         taken_at=datetime.now(UTC),
     )
+
+
+async def _matchable_enrollments(
+    session: AsyncSession, program: Program
+) -> tuple[list[Enrollment], dict[UUID, Person]]:
+    """Active enrollments of active people: who left or is on leave is not matched now."""
+    enrollments = await EnrollmentRepository(session).active_in_program(program.id)
+    people = {
+        person.id: person
+        for person in await PersonRepository(session).get_many(
+            program.organization_id, [enrollment.person_id for enrollment in enrollments]
+        )
+        if person.status is PersonStatus.ACTIVE
+    }
+    return [enrollment for enrollment in enrollments if enrollment.person_id in people], people
 
 
 class _PersonDetails:
@@ -1015,6 +1026,10 @@ HRIS_FIELDS = (
     "status",
 )
 
+# A person may change these themselves; a row changes them only when it carries them, so that a
+# nightly sync without them does not undo what the person set.
+SELF_SERVICE_FIELDS = frozenset({"location", "time_zone", "languages"})
+
 
 class _ImportPlan:
     """The rows of one import, checked against each other and the directory before any write."""
@@ -1027,15 +1042,18 @@ class _ImportPlan:
         self.external_id_of = {person.id: person.external_id for person in people}
         self.mentioned: set[str] = set()
 
-    def reject(self, index: int, external_id: str | None, message: str) -> None:
+    def report(self, index: int, external_id: str | None, message: str) -> None:
         self.errors.append(ImportRowError(row=index, external_id=external_id, message=message))
-        if external_id is not None:
-            self.rows.pop(external_id, None)
+
+    def reject(self, index: int, external_id: str, message: str) -> None:
+        """Report a row already in the plan and take it out."""
+        self.report(index, external_id, message)
+        self.rows.pop(external_id, None)
 
     def add(self, index: int, raw: dict[str, Any]) -> None:
-        mentioned = raw.get("external_id")
-        if isinstance(mentioned, str) and mentioned.strip():
-            self.mentioned.add(mentioned.strip())
+        mentioned = _external_id_mentioned(raw)
+        if mentioned:
+            self.mentioned.add(mentioned)
         try:
             row = HrisRow.model_validate(raw)
         except ValidationError as error:
@@ -1046,11 +1064,13 @@ class _ImportPlan:
     def _add_valid(self, index: int, row: HrisRow) -> None:
         email = row.email.lower()
         if row.status is PersonStatus.ERASED:
-            self.reject(index, None, "An import cannot erase a person; use the erasure endpoint.")
+            self.report(
+                index, row.external_id, "An import cannot erase a person; use the erasure endpoint."
+            )
         elif row.external_id in self.rows:
-            self.reject(index, None, f"external_id {row.external_id} appears twice.")
+            self.report(index, row.external_id, f"external_id {row.external_id} appears twice.")
         elif self.email_owner.get(email, row.external_id) != row.external_id:
-            self.reject(index, None, f"{email} is the email of another person.")
+            self.report(index, row.external_id, f"{email} is the email of another person.")
         else:
             self.email_owner[email] = row.external_id
             self.rows[row.external_id] = (index, row.model_copy(update={"email": email}))
@@ -1063,8 +1083,10 @@ class _ImportPlan:
     def _manager_of(self, external_id: str) -> str | None:
         if external_id in self.rows:
             return self.rows[external_id][1].manager_external_id
-        manager_id = self.known[external_id].manager_id
-        return self.external_id_of.get(manager_id) if manager_id else None
+        person = self.known.get(external_id)
+        if person is None or person.manager_id is None:
+            return None
+        return self.external_id_of.get(person.manager_id)
 
     def _reject_unknown_managers(self) -> bool:
         unknown = [
@@ -1079,36 +1101,49 @@ class _ImportPlan:
         return bool(unknown)
 
     def _reject_cycles(self) -> bool:
+        """One walk up from every row, each person visited once: linear in the rows."""
+        settled: set[str] = set()
+        rejected = False
         for start in list(self.rows):
-            path: list[str] = []
+            path: dict[str, None] = {}
             current: str | None = start
-            while current is not None and current not in path:
-                path.append(current)
+            while current is not None and current not in settled and current not in path:
+                path[current] = None
                 current = self._manager_of(current)
-            if current is not None:
-                for member in path[path.index(current) :]:
-                    if member in self.rows:
-                        index, _ = self.rows[member]
-                        self.reject(index, member, "The managers of these rows form a cycle.")
-                return True
-        return False
+            walked = list(path)
+            if current is not None and current in path:
+                rejected |= self._reject_cycle(walked[walked.index(current) :])
+            settled.update(walked)
+        return rejected
+
+    def _reject_cycle(self, members: list[str]) -> bool:
+        """Only rows can be rejected; a cycle already in the directory is not this import's."""
+        in_rows = [member for member in members if member in self.rows]
+        for member in in_rows:
+            self.reject(self.rows[member][0], member, "The managers of these rows form a cycle.")
+        return bool(in_rows)
 
     def managers_first(self) -> list[HrisRow]:
+        """The rows, every manager before their reports (the rows hold no cycle by now)."""
         ordered: list[HrisRow] = []
         placed: set[str] = set()
-
-        def place(external_id: str) -> None:
-            if external_id in placed or external_id not in self.rows:
-                return
-            placed.add(external_id)
-            manager = self.rows[external_id][1].manager_external_id
-            if manager is not None:
-                place(manager)
-            ordered.append(self.rows[external_id][1])
-
         for external_id in self.rows:
-            place(external_id)
+            chain: list[HrisRow] = []
+            current: str | None = external_id
+            while current is not None and current in self.rows and current not in placed:
+                placed.add(current)
+                chain.append(self.rows[current][1])
+                current = chain[-1].manager_external_id
+            ordered.extend(reversed(chain))
         return ordered
+
+
+def _external_id_mentioned(raw: dict[str, Any]) -> str | None:
+    """The external id a row names, even when the row is broken (a full sync keeps them)."""
+    value = raw.get("external_id")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value).strip() or None
 
 
 def _row_error(index: int, external_id: Any, error: ValidationError) -> ImportRowError:
@@ -1172,9 +1207,10 @@ def _new_person(organization_id: UUID, row: HrisRow, manager_id: UUID | None) ->
 def _apply_row(
     session: AsyncSession, person: Person, row: HrisRow, manager_id: UUID | None
 ) -> bool:
-    wanted = row.model_dump(include=set(HRIS_FIELDS)) | {"manager_id": manager_id}
     if person.status is PersonStatus.ERASED:
         return False
+    sent = set(HRIS_FIELDS) - (SELF_SERVICE_FIELDS - row.model_fields_set)
+    wanted = row.model_dump(include=sent) | {"manager_id": manager_id}
     changed = sorted(name for name, value in wanted.items() if getattr(person, name) != value)
     for name in changed:
         setattr(person, name, wanted[name])
