@@ -132,6 +132,7 @@ class Stack:
                 stream_name=self.config.stream_name,
                 subject_prefix=self.config.subject_prefix,
                 jwt_public_key=self.config.jwt_public_key,
+                profiles_url=self.config.service_url("profiles"),  # the directory they read
             )
             | self.config.extra_env
         )

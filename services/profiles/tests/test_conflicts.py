@@ -121,3 +121,33 @@ def test_a_declared_conflict_counts_only_when_both_are_enrolled() -> None:
     pairs = forbidden_pairs({ada, bea}, {}, declared, ProgramRules())
 
     assert [(pair.person_ids, pair.reasons) for pair in pairs] == [((ada, bea), ["declared"])]
+
+
+async def test_no_conflict_can_be_declared_with_an_erased_person(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    ada, bea = await org.person(), await org.person()
+    await org.admin.post(f"/people/{bea['id']}/erasure")
+
+    response = await org.admin.post(
+        "/conflicts", json={"person_ids": [ada["id"], bea["id"]], "reason": "x"}
+    )
+
+    assert (response.status_code, response.json()["title"]) == (409, "PersonErased")
+
+
+async def test_forbidden_pairs_leave_out_people_who_are_not_matched_now(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    boss = await org.person()
+    ada = await org.person(manager_id=boss["id"])
+    program = await org.program()
+    for person in (boss, ada):
+        await org.enroll(program, person)
+    await org.admin.patch(f"/people/{boss['id']}", json={"status": "on_leave"})
+
+    pairs = (await org.admin.get(f"/programs/{program['id']}/forbidden-pairs")).json()
+
+    assert pairs == []

@@ -634,8 +634,8 @@ async def test_a_partner_of_another_organization_neither_sees_nor_changes_these_
     assert (await their_partner.get(f"/people/{our_ada_id}")).status_code == 404
     renamed = await their_partner.patch(f"/people/{our_ada_id}", json={"full_name": "Mallory"})
     assert renamed.status_code == 404
-    emptied = await import_rows(their_partner, [], full_sync=True)
-    assert counts(emptied) == (0, 0, 0, 1)
+    resynced = await import_rows(their_partner, [row("E2")], full_sync=True)
+    assert counts(resynced) == (1, 0, 0, 1)
     ours_now = await our_partner.get("/people/by-external-id/E1")
     assert {key: ours_now.json()[key] for key in ("id", "full_name", "department", "status")} == {
         "id": str(our_ada_id),
@@ -643,3 +643,42 @@ async def test_a_partner_of_another_organization_neither_sees_nor_changes_these_
         "department": "Sales",
         "status": "active",
     }
+
+
+async def test_an_erased_person_is_not_brought_back_by_a_later_sync(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    await import_rows(org.admin, [row("E1"), row("E2")])
+    erased = (await org.admin.get("/people/by-external-id/E1")).json()
+    await org.admin.post(f"/people/{erased['id']}/erasure")
+
+    result = await import_rows(org.admin, [row("E1"), row("E2")], full_sync=True)
+
+    assert counts(result) == (0, 0, 1, 0)
+    assert [(error["row"], error["external_id"]) for error in result["errors"]] == [(1, "E1")]
+    assert (await org.admin.get("/people/by-external-id/E1")).status_code == 404
+
+
+async def test_a_full_sync_without_a_sound_row_is_refused_and_marks_no_one(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    await import_rows(org.admin, [row("E1")])
+
+    empty = await org.admin.post("/imports/people", json={"rows": [], "full_sync": True})
+    broken = await org.admin.post(
+        "/imports/people", json={"rows": [{"external_id": "E1"}], "full_sync": True}
+    )
+
+    assert (empty.status_code, empty.json()["title"]) == (400, "EmptyFullSync")
+    assert broken.status_code == 400
+    assert (await org.admin.get("/people/by-external-id/E1")).json()["status"] == "active"
+
+
+async def test_language_codes_are_taken_in_any_case(client_for: ClientFactory) -> None:
+    org = Org(client_for)
+
+    await import_rows(org.admin, [row("E1", languages=["NL", "pt-BR"])])
+
+    assert (await org.admin.get("/people/by-external-id/E1")).json()["languages"] == ["nl", "pt-br"]

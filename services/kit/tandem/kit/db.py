@@ -1,12 +1,12 @@
 """Database plumbing: declarative base, engine, and one session per request."""
 
 import enum
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Enum, MetaData
+from sqlalchemy import ARRAY, ColumnElement, DateTime, Enum, MetaData, any_, bindparam
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -40,6 +40,14 @@ class Base(DeclarativeBase):
 def enum_type(kind: type[enum.Enum]) -> Enum:
     """A PostgreSQL enum holding the members' values (not their names)."""
     return Enum(kind, name=kind.__name__.lower(), values_callable=lambda k: [m.value for m in k])
+
+
+def among(
+    column: ColumnElement[Any] | InstrumentedAttribute[Any], values: Iterable[Any]
+) -> ColumnElement[bool]:
+    """`column = ANY(:values)`: one array parameter, where `IN` needs one per value (at most
+    32,767 of them)."""
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
 def async_url(url: str) -> str:

@@ -104,5 +104,9 @@ class ImportTooLarge(BadRequest):
     detail = "An import holds at most 20,000 rows; split it."
 
 
+class EmptyFullSync(BadRequest):
+    detail = "A full sync without a single sound row would mark everyone as left; refused."
+
+
 class UnreadableImport(BadRequest):
     detail = "The import could not be read."

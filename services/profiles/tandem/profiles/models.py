@@ -63,6 +63,9 @@ class Person(Base):
         enum_type(PersonStatus), server_default=PersonStatus.ACTIVE.value
     )
     bio: Mapped[str | None] = mapped_column(Text)
+    erased_key: Mapped[str | None] = mapped_column(
+        index=True, comment="hash of the HRIS key of an erased person, to refuse them later"
+    )
     version: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.kit.db import among
 from tandem.profiles.errors import (
     AbsenceNotFound,
     ConflictNotFound,
@@ -66,7 +67,7 @@ class PersonRepository:
 
     async def get_many(self, organization_id: UUID, ids: Sequence[UUID]) -> list[Person]:
         found = await self.session.scalars(
-            select(Person).where(Person.organization_id == organization_id, Person.id.in_(ids))
+            select(Person).where(Person.organization_id == organization_id, among(Person.id, ids))
         )
         return list(found)
 
@@ -176,7 +177,7 @@ class SkillRepository:
 
     async def existing_ids(self, organization_id: UUID, ids: Sequence[UUID]) -> set[UUID]:
         found = await self.session.scalars(
-            select(Skill.id).where(Skill.organization_id == organization_id, Skill.id.in_(ids))
+            select(Skill.id).where(Skill.organization_id == organization_id, among(Skill.id, ids))
         )
         return set(found)
 
@@ -195,13 +196,13 @@ class PersonSkillRepository:
 
     async def offered(self, person_ids: Sequence[UUID]) -> list[OfferedSkill]:
         found = await self.session.scalars(
-            select(OfferedSkill).where(OfferedSkill.person_id.in_(person_ids))
+            select(OfferedSkill).where(among(OfferedSkill.person_id, person_ids))
         )
         return list(found)
 
     async def wanted(self, person_ids: Sequence[UUID]) -> list[WantedSkill]:
         found = await self.session.scalars(
-            select(WantedSkill).where(WantedSkill.person_id.in_(person_ids))
+            select(WantedSkill).where(among(WantedSkill.person_id, person_ids))
         )
         return list(found)
 
@@ -221,7 +222,7 @@ class AvailabilityRepository:
     async def windows(self, person_ids: Sequence[UUID]) -> list[AvailabilityWindow]:
         found = await self.session.scalars(
             select(AvailabilityWindow)
-            .where(AvailabilityWindow.person_id.in_(person_ids))
+            .where(among(AvailabilityWindow.person_id, person_ids))
             .order_by(AvailabilityWindow.person_id, AvailabilityWindow.start_minute)
         )
         return list(found)
@@ -236,7 +237,7 @@ class AvailabilityRepository:
     async def absences(self, person_ids: Sequence[UUID]) -> list[Absence]:
         found = await self.session.scalars(
             select(Absence)
-            .where(Absence.person_id.in_(person_ids))
+            .where(among(Absence.person_id, person_ids))
             .order_by(Absence.person_id, Absence.start_date)
         )
         return list(found)
@@ -349,8 +350,8 @@ class ConflictRepository:
         if person_ids is not None:
             query = query.where(
                 or_(
-                    DeclaredConflict.person_a_id.in_(person_ids),
-                    DeclaredConflict.person_b_id.in_(person_ids),
+                    among(DeclaredConflict.person_a_id, person_ids),
+                    among(DeclaredConflict.person_b_id, person_ids),
                 )
             )
         found = await self.session.scalars(query.order_by(DeclaredConflict.created_at))

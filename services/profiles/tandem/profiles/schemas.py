@@ -43,7 +43,9 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Language = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z]{2,3}(-[a-z0-9]+)?$"),
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]+)?$"
+    ),
 ]
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 Bio = Annotated[str, StringConstraints(max_length=4000)]

@@ -1,5 +1,6 @@
 """The rules of the profiles service; the only layer that writes and emits."""
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from tandem.kit.pagination import Page, decode_cursor, page_of
 from tandem.profiles.errors import (
     AlreadyEnrolled,
     ConflictAlreadyDeclared,
+    EmptyFullSync,
     IllegalProgramTransition,
     InvalidAvailabilityWindows,
     ManagerCycle,
@@ -739,7 +741,8 @@ async def declare_conflict(
     session: AsyncSession, principal: Principal, data: ConflictCreate
 ) -> DeclaredConflict:
     _require_hr_admin(principal)
-    await _require_people(session, principal.organization_id, data.person_ids)
+    for person_id in data.person_ids:
+        await _living_person(session, principal.organization_id, person_id)
     first, second = sorted(data.person_ids)
     conflict = DeclaredConflict(
         organization_id=principal.organization_id,
@@ -837,7 +840,7 @@ async def get_forbidden_pairs(
 ) -> list[ForbiddenPair]:
     program = await ProgramRepository(session).get(principal.organization_id, program_id)
     _require_program_admin(principal, program)
-    enrollments = await EnrollmentRepository(session).active_in_program(program.id)
+    enrollments, _ = await _matchable_enrollments(session, program)
     return await _forbidden_pairs_of(session, program, {e.person_id for e in enrollments})
 
 
@@ -997,7 +1000,14 @@ async def erase_person(session: AsyncSession, principal: Principal, person_id: U
     return person
 
 
+def erased_key(organization_id: UUID, external_id: str) -> str:
+    """What remains of an erased person's HRIS key: enough to refuse them in a later sync."""
+    return hashlib.sha256(f"{organization_id}:{external_id}".encode()).hexdigest()
+
+
 def _scrub(person: Person) -> None:
+    if person.external_id is not None:
+        person.erased_key = erased_key(person.organization_id, person.external_id)
     person.email = f"erased-{person.id}@erased.invalid"
     person.full_name = "Erased person"
     person.external_id = None
@@ -1034,7 +1044,9 @@ SELF_SERVICE_FIELDS = frozenset({"location", "time_zone", "languages"})
 class _ImportPlan:
     """The rows of one import, checked against each other and the directory before any write."""
 
-    def __init__(self, people: list[Person]) -> None:
+    def __init__(self, organization_id: UUID, people: list[Person]) -> None:
+        self.organization_id = organization_id
+        self.erased = {person.erased_key for person in people if person.erased_key}
         self.rows: dict[str, tuple[int, HrisRow]] = {}
         self.errors: list[ImportRowError] = []
         self.known = {person.external_id: person for person in people if person.external_id}
@@ -1069,6 +1081,8 @@ class _ImportPlan:
             )
         elif row.external_id in self.rows:
             self.report(index, row.external_id, f"external_id {row.external_id} appears twice.")
+        elif erased_key(self.organization_id, row.external_id) in self.erased:
+            self.report(index, row.external_id, "This person's data was erased; stop sending it.")
         elif self.email_owner.get(email, row.external_id) != row.external_id:
             self.report(index, row.external_id, f"{email} is the email of another person.")
         else:
@@ -1162,10 +1176,12 @@ async def import_people(
     """Upsert people keyed by external id; bad rows are reported, good ones applied."""
     _require_people_writer(principal)
     people = PersonRepository(session)
-    plan = _ImportPlan(await people.all(principal.organization_id))
+    plan = _ImportPlan(principal.organization_id, await people.all(principal.organization_id))
     for index, raw in enumerate(data.rows, start=1):
         plan.add(index, raw)
     plan.settle_managers()
+    if data.full_sync and not plan.rows:
+        raise EmptyFullSync()
     result = ImportResult(created=0, updated=0, unchanged=0, marked_left=0, errors=plan.errors)
     ids = {external_id: person.id for external_id, person in plan.known.items()}
     for row in plan.managers_first():
