@@ -36,11 +36,17 @@ async def connect(url: str, name: str) -> NatsClient:
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,
                 connect_timeout=2,
+                error_cb=_report_error,
             )
         except (OSError, TimeoutError, nats.errors.NoServersError) as error:
             log.warning("nats_unreachable", url=url, error=str(error), retry_in=delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+async def _report_error(error: Exception) -> None:
+    """nats-py would print each failed attempt with its traceback; one line is enough."""
+    log.debug("nats_error", error=repr(error))
 
 
 async def ensure_stream(js: JetStreamContext, name: str, subject_prefix: str = "") -> None:
