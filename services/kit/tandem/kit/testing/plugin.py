@@ -8,6 +8,7 @@ A service's `tests/conftest.py` provides one fixture, `service_app` (its FastAPI
 `app` (started, on a database migrated to head), `db_session` and `client_for`.
 """
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -176,14 +177,8 @@ async def db_session(app: FastAPI) -> AsyncIterator[AsyncSession]:
 ClientFactory = Callable[..., httpx.AsyncClient]
 
 
-@pytest.fixture
-async def client_for(
-    app: FastAPI, db_session: AsyncSession, token_issuer: TokenIssuer
-) -> AsyncIterator[ClientFactory]:
-    """`client_for(Role.HR_ADMIN, organization_id=..., person_id=..., scopes=[...])`.
-
-    Without a role the client sends no token.
-    """
+@contextlib.asynccontextmanager
+async def _clients(app: FastAPI, token_issuer: TokenIssuer) -> AsyncIterator[ClientFactory]:
     clients: list[httpx.AsyncClient] = []
 
     def make(
@@ -213,3 +208,23 @@ async def client_for(
     yield make
     for client in clients:
         await client.aclose()
+
+
+@pytest.fixture
+async def client_for(
+    app: FastAPI, db_session: AsyncSession, token_issuer: TokenIssuer
+) -> AsyncIterator[ClientFactory]:
+    """`client_for(Role.HR_ADMIN, organization_id=..., person_id=..., scopes=[...])`: clients
+    whose requests run in the test's transaction. Without a role the client sends no token."""
+    async with _clients(app, token_issuer) as make:
+        yield make
+
+
+@pytest.fixture
+async def committing_client_for(
+    app: FastAPI, token_issuer: TokenIssuer
+) -> AsyncIterator[ClientFactory]:
+    """Like `client_for`, but each request commits for real, as in production: for tests of
+    concurrent requests. Their data stays; keep it apart with a fresh organization."""
+    async with _clients(app, token_issuer) as make:
+        yield make
