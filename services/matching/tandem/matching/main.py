@@ -1,4 +1,5 @@
 from tandem.kit.app import create_app
+from tandem.matching.router import routers
 from tandem.matching.settings import MatchingSettings
 
-app = create_app(MatchingSettings, routers=[])
+app = create_app(MatchingSettings, routers=routers)

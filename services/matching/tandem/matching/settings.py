@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tandem.kit.settings import ServiceSettings
@@ -9,3 +10,9 @@ class MatchingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHING_", extra="ignore")
 
     service_name: ClassVar[str] = "matching"
+
+    profiles_url: str = "http://127.0.0.1:8001"
+    proposal_days: int = Field(default=7, ge=1, le=60, description="time to accept a proposal")
+    solver_processes: int = Field(default=1, ge=1, le=16)
+    # A solve can take a minute; its event must not be redelivered meanwhile.
+    inbox_ack_wait_seconds: float = 600.0

@@ -1,0 +1,934 @@
+"""Scoring of mentee-mentor pairs for the matching engine: the criteria, the hard rules and
+the weekly availability overlap, vectorized with numpy over blocks of mentee rows by mentor
+columns. Private to `tandem.matching.solver`, which owns the public types.
+
+Availability is counted on 15-minute UTC slots over the whole program period, so daylight
+saving time is exact. Weeks of the period that look the same for every person of a time zone
+are stored once (a "week class") with how often they occur; a DST change makes its own class.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from itertools import pairwise
+from typing import TYPE_CHECKING, Literal, get_args
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tandem.kit.availability import (
+    DAYS_PER_WEEK,
+    GRID_MINUTES,
+    MINUTES_PER_DAY,
+    WeeklyWindow,
+    free_intervals,
+)
+from tandem.matching._flow import MAX_SCORE, Edges
+
+if TYPE_CHECKING:
+    from tandem.matching.solver import Participant, Period, Rules, Weights
+
+Criterion = Literal[
+    "skill_fit", "interests", "availability", "time_zone", "cross_department", "seniority"
+]
+HardRule = Literal[
+    "capacity",
+    "department_policy",
+    "seniority",
+    "min_weekly_overlap_minutes",
+    "shared_language_required",
+    "max_time_zone_distance_hours",
+    "forbidden",
+    "other_direction",
+]
+Phase = Literal["scoring", "filtering", "solving", "explaining"]
+Side = Literal["mentee", "mentor"]
+CRITERIA: tuple[Criterion, ...] = get_args(Criterion)
+HARD_RULES: tuple[HardRule, ...] = get_args(HardRule)
+
+Floats = NDArray[np.float32]
+Flags = NDArray[np.bool_]
+Ints = NDArray[np.int64]
+
+SLOTS_PER_DAY = MINUTES_PER_DAY // GRID_MINUTES
+SLOTS_PER_WEEK = SLOTS_PER_DAY * DAYS_PER_WEEK
+WORD_BITS = 64
+WORDS_PER_WEEK = -(-SLOTS_PER_WEEK // WORD_BITS)
+
+# Two hours a week is room for a session and a follow-up; more overlap adds nothing to fit.
+ENOUGH_WEEKLY_OVERLAP_MINUTES = 120
+# Clocks can be at most 12 hours apart; beyond that the other way round the world is shorter.
+MAX_TIME_ZONE_HOURS = 12
+# The level gap each kind works best with, and how many levels away from it fit reaches zero.
+IDEAL_LEVEL_GAP = {"traditional": 2, "reverse": 2, "onboarding": 1, "peer": 0}
+LEVEL_GAP_TOLERANCE = 4
+# Wanted priority 1 (most wanted) counts three times as much as priority 3.
+PRIORITY_WEIGHT = {1: 3, 2: 2, 3: 1}
+MAX_PROFICIENCY = 5
+# Blocks of about this many pairs keep numpy's temporaries in the CPU cache.
+BLOCK_PAIRS = 1 << 18
+TILE_PAIRS = 1 << 16
+
+
+class Stopwatch:
+    """Wall time spent per phase; the only impure thing the engine keeps."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[Phase, float] = dict.fromkeys(get_args(Phase), 0.0)
+
+    @contextmanager
+    def phase(self, name: Phase) -> Iterator[None]:
+        started = clock.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += clock.perf_counter() - started
+
+
+# Availability ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The program period on a UTC grid. Local day `i` of any time zone is `origin + i` days
+    (the period is days 1 to `days`), and grid week `k` covers the UTC days `7k` to `7k + 7`
+    after `origin`, wide enough for zones from UTC-12 to UTC+14."""
+
+    origin: date
+    days: int
+
+    @classmethod
+    def of(cls, period: Period) -> Calendar:
+        return cls(period.start - timedelta(days=1), (period.end - period.start).days + 1)
+
+    @property
+    def weeks(self) -> int:
+        return -(-(self.days + 3) // DAYS_PER_WEEK)
+
+    def weekday(self, day: NDArray[np.int64]) -> NDArray[np.int64]:
+        return (self.origin.weekday() + day) % DAYS_PER_WEEK
+
+
+@dataclass(frozen=True)
+class ZoneDays:
+    """A time zone's UTC offset at each local midnight of the period, and the local days whose
+    offset changes during the day (DST), which the kit converts one window at a time."""
+
+    name: str
+    offsets: Ints
+    irregular: Flags
+
+    @classmethod
+    def of(cls, name: str, calendar: Calendar) -> ZoneDays:
+        zone = ZoneInfo(name)
+        offsets = np.array(
+            [
+                _offset_minutes(calendar.origin + timedelta(days=day), zone)
+                for day in range(calendar.days + 2)
+            ],
+            dtype=np.int64,
+        )
+        irregular = np.zeros(calendar.days + 2, dtype=bool)
+        irregular[1:-1] = offsets[1:-1] != offsets[2:]
+        return cls(name, offsets, irregular)
+
+    def week_signatures(self, calendar: Calendar) -> Ints:
+        """One row per grid week: what each local day that can reach into the week looks like
+        (outside the period, its offset, or a unique code for a DST day). Weeks with equal rows
+        hold the same free slots for every person in the zone."""
+        days = np.arange(-1, DAYS_PER_WEEK * calendar.weeks + 8)
+        inside = (days >= 1) & (days <= calendar.days)
+        clipped = np.clip(days, 0, calendar.days + 1)
+        codes = np.where(self.irregular[clipped], 100_000 + days, self.offsets[clipped])
+        codes = np.where(inside, codes, 50_000)
+        first = DAYS_PER_WEEK * np.arange(calendar.weeks)
+        signatures: Ints = codes[first[:, None] + np.arange(DAYS_PER_WEEK + 2)[None, :]]
+        return signatures
+
+
+def _offset_minutes(day: date, zone: ZoneInfo) -> int:
+    offset = datetime.combine(day, time(), tzinfo=zone).utcoffset()
+    assert offset is not None
+    return int(offset.total_seconds()) // 60
+
+
+@dataclass(frozen=True)
+class WeekClasses:
+    """Grid weeks grouped into classes that are equal for everyone: each class's representative
+    week and how many weeks it stands for, and which zones share the same grouping."""
+
+    weeks: Ints
+    counts: Ints
+    zone_group: Ints
+
+    @classmethod
+    def of(cls, zones: Sequence[ZoneDays], calendar: Calendar) -> WeekClasses:
+        per_zone = np.stack([_labels(zone.week_signatures(calendar)) for zone in zones], axis=1)
+        _, first, counts = np.unique(per_zone, axis=0, return_index=True, return_counts=True)
+        patterns = [tuple(column.tolist()) for column in per_zone.T]
+        group_of = {pattern: group for group, pattern in enumerate(dict.fromkeys(patterns))}
+        zone_group = np.array([group_of[pattern] for pattern in patterns], dtype=np.int64)
+        return cls(first.astype(np.int64), counts.astype(np.int64), zone_group)
+
+
+def _labels(rows: NDArray[np.int64]) -> Ints:
+    """Rows labelled by first occurrence: equal rows, equal labels, and the same labels for
+    any two inputs that group their rows the same way."""
+    _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(first))
+    labels: Ints = rank[inverse.ravel()].astype(np.int64)
+    return labels
+
+
+DayIntervals = dict[tuple[tuple[WeeklyWindow, ...], str, date], list[tuple[datetime, datetime]]]
+
+
+def availability_bits(
+    windows: Sequence[Sequence[WeeklyWindow]],
+    zone_of_person: Ints,
+    zones: Sequence[ZoneDays],
+    classes: WeekClasses,
+    calendar: Calendar,
+) -> NDArray[np.uint64]:
+    """Each person's free 15-minute UTC slots in each week class, as bitsets of shape
+    (people, classes, WORDS_PER_WEEK)."""
+    bits = np.zeros((len(windows), len(classes.weeks), WORDS_PER_WEEK), dtype=np.uint64)
+    memo: DayIntervals = {}
+    for index, zone in enumerate(zones):
+        members = np.flatnonzero(zone_of_person == index)
+        own = [windows[m] for m in members.tolist()]
+        person, start, end = _zone_intervals(zone, own, calendar, memo)
+        bits[members] = _packed(_class_slots(len(members), person, start, end, classes.weeks))
+    return bits
+
+
+def _zone_intervals(
+    zone: ZoneDays,
+    windows: Sequence[Sequence[WeeklyWindow]],
+    calendar: Calendar,
+    memo: DayIntervals,
+) -> tuple[Ints, Ints, Ints]:
+    """Free intervals as (person, first slot, end slot) on the grid, for the people of a zone."""
+    owner = np.array([p for p, own in enumerate(windows) for _ in own], dtype=np.int64)
+    minutes = {w: (w.weekday, *w.day_minutes) for w in {w for own in windows for w in own}}
+    spans = np.array([minutes[w] for own in windows for w in own], dtype=np.int64).reshape(-1, 3)
+    days = np.arange(1, calendar.days + 1)
+    regular = days[~zone.irregular[days]]
+    parts = [_regular_intervals(zone, owner, spans, regular, calendar)]
+    parts += [
+        _irregular_intervals(zone, windows, int(day), calendar, memo)
+        for day in days[zone.irregular[days]]
+    ]
+    person, start, end = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return person, start, end
+
+
+def _regular_intervals(
+    zone: ZoneDays, owner: Ints, spans: Ints, days: Ints, calendar: Calendar
+) -> tuple[Ints, Ints, Ints]:
+    # On a day without a DST change every local minute is the midnight offset away from UTC.
+    window, day = np.nonzero(spans[:, 0, None] == calendar.weekday(days)[None, :])
+    midnight = days[day] * MINUTES_PER_DAY - zone.offsets[days[day]]
+    first = -((-(midnight + spans[window, 1])) // GRID_MINUTES)
+    end = (midnight + spans[window, 2]) // GRID_MINUTES
+    return owner[window], first, end
+
+
+def _irregular_intervals(
+    zone: ZoneDays,
+    windows: Sequence[Sequence[WeeklyWindow]],
+    day: int,
+    calendar: Calendar,
+    memo: DayIntervals,
+) -> tuple[Ints, Ints, Ints]:
+    # A DST day: the kit decides what each window means (skipped and repeated hours).
+    local = calendar.origin + timedelta(days=day)
+    origin = datetime.combine(calendar.origin, time(), tzinfo=UTC)
+    found = [
+        (person, (start - origin) // timedelta(minutes=1), (end - origin) // timedelta(minutes=1))
+        for person, own in enumerate(windows)
+        for start, end in _day_intervals(
+            tuple(w for w in own if w.weekday == local.weekday()), zone.name, local, memo
+        )
+    ]
+    person, start, end = np.array(found, dtype=np.int64).reshape(-1, 3).T
+    return person, -((-start) // GRID_MINUTES), end // GRID_MINUTES
+
+
+def _day_intervals(
+    windows: tuple[WeeklyWindow, ...], zone: str, day: date, memo: DayIntervals
+) -> list[tuple[datetime, datetime]]:
+    if not windows:
+        return []
+    if (windows, zone, day) not in memo:
+        memo[windows, zone, day] = free_intervals(windows, zone, (), day, day)
+    return memo[windows, zone, day]
+
+
+def _class_slots(people: int, person: Ints, start: Ints, end: Ints, weeks: Ints) -> Flags:
+    free = np.zeros(people * len(weeks) * SLOTS_PER_WEEK, dtype=bool)
+    for index, week in enumerate(weeks):
+        low = int(week) * SLOTS_PER_WEEK
+        first = np.clip(start - low, 0, SLOTS_PER_WEEK)
+        length = np.clip(end - low, 0, SLOTS_PER_WEEK) - first
+        some = length > 0
+        base = (person[some] * len(weeks) + index) * SLOTS_PER_WEEK + first[some]
+        free[_expand(base, length[some])] = True
+    return free.reshape(people, len(weeks), SLOTS_PER_WEEK)
+
+
+def _expand(starts: Ints, lengths: Ints) -> Ints:
+    """Every index of the ranges `starts[i]` to `starts[i] + lengths[i]`."""
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - ends + lengths, lengths) + np.arange(ends[-1] if len(ends) else 0)
+
+
+def _packed(free: Flags) -> NDArray[np.uint64]:
+    packed = np.packbits(free, axis=-1, bitorder="little")
+    padding = WORDS_PER_WEEK * 8 - packed.shape[-1]
+    packed = np.pad(packed, [(0, 0), (0, 0), (0, padding)])
+    words: NDArray[np.uint64] = packed.view("<u8").astype(np.uint64)
+    return words
+
+
+@dataclass(frozen=True)
+class ColumnLabels:
+    """The (class, word) columns of a group's bitsets, labelled so that columns equal for
+    everyone in the group share a label; -1 for columns empty for everyone."""
+
+    labels: Ints
+
+    @classmethod
+    def of(cls, bits: NDArray[np.uint64]) -> ColumnLabels:
+        columns = bits.reshape(len(bits), -1).T
+        _, inverse = np.unique(columns, axis=0, return_inverse=True)
+        labels: Ints = np.where(columns.any(axis=1), inverse.ravel(), -1).astype(np.int64)
+        return cls(labels)
+
+
+@dataclass(frozen=True)
+class OverlapPlan:
+    """Which (class, word) columns of the bitsets two zone groups need counted, each with how
+    many weeks it stands for: columns empty on either side are dropped, and columns that are
+    equal for everyone in both groups are counted once."""
+
+    steps: tuple[tuple[int, Ints, Ints], ...]
+
+    @classmethod
+    def of(cls, left: ColumnLabels, right: ColumnLabels, counts: Ints) -> OverlapPlan:
+        useful = np.flatnonzero((left.labels >= 0) & (right.labels >= 0))
+        if len(useful) == 0:
+            return cls(())
+        both = left.labels[useful] * (int(right.labels.max()) + 1) + right.labels[useful]
+        _, first, inverse = np.unique(both, return_index=True, return_inverse=True)
+        classes, words = np.divmod(useful, WORDS_PER_WEEK)
+        weight = np.bincount(inverse, weights=counts[classes]).astype(np.int64)
+        kept = first
+        steps = tuple(
+            (int(w), classes[kept[weight == w]], words[kept[weight == w]])
+            for w in np.unique(weight)
+        )
+        return cls(steps)
+
+    def common_slots(self, left: NDArray[np.uint64], right: NDArray[np.uint64]) -> Ints:
+        """Slots free on both sides over the period, for every left-right pair. The inputs
+        are bitsets laid out as (classes, words, people)."""
+        total = np.zeros((left.shape[2], right.shape[2]), dtype=np.int64)
+        both = np.empty(total.shape, dtype=np.uint64)
+        count = np.empty(total.shape, dtype=np.uint8)
+        for weight, classes, words in self.steps:
+            slots = np.zeros(total.shape, dtype=np.uint16)
+            for cls_, word in zip(classes, words, strict=True):
+                np.bitwise_and(left[cls_, word][:, None], right[cls_, word][None, :], out=both)
+                np.bitwise_count(both, out=count)
+                slots += count
+            total += weight * slots.astype(np.int64)
+        return total
+
+
+# The pool ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class People:
+    """Per-person features, indexed by position in the engine's order."""
+
+    ids: tuple[UUID, ...]
+    level: Ints
+    department: Ints
+    utc_offset: Ints
+    languages: NDArray[np.uint64]
+    interests: NDArray[np.uint64]
+    interest_count: Ints
+    availability: NDArray[np.uint64]
+    zone_group: Ints
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Everything the scoring needs, as arrays. Mentee rows and mentor columns point at people;
+    rows and columns are sorted by zone group (each group one contiguous run), then by UTC
+    offset, so that the time-zone rule removes whole tiles of pairs at once.
+
+    Skills: mentee row r wants skill `want_skills[r, k]` with weight `want_weights[r, k]`;
+    `offers[c, s]` is mentor column c's proficiency in skill s, and the last skill column is
+    all zeros, for padding."""
+
+    people: People
+    rules: Rules
+    weights: Weights
+    calendar: Calendar
+    class_counts: Ints
+    mentee_person: Ints
+    mentor_person: Ints
+    active_row: Flags
+    capacity: Ints
+    want_skills: Ints
+    want_weights: Floats
+    want_total: Floats
+    offers: Floats
+    forbidden: Ints
+    row_of_person: Ints
+    col_of_person: Ints
+    plans: dict[tuple[int, int], OverlapPlan] = field(default_factory=dict, compare=False)
+    labels: dict[tuple[Side, int], ColumnLabels] = field(default_factory=dict, compare=False)
+
+    @cached_property
+    def mentor_bits(self) -> NDArray[np.uint64]:
+        """The mentors' availability laid out as (classes, words, mentors)."""
+        bits = self.people.availability[self.mentor_person]
+        return np.ascontiguousarray(bits.transpose(1, 2, 0))
+
+    @property
+    def rows(self) -> int:
+        return len(self.mentee_person)
+
+    @property
+    def cols(self) -> int:
+        return len(self.mentor_person)
+
+    def plan(self, row_group: int, col_group: int) -> OverlapPlan:
+        if (row_group, col_group) not in self.plans:
+            self.plans[row_group, col_group] = OverlapPlan.of(
+                self._labels("mentee", row_group),
+                self._labels("mentor", col_group),
+                self.class_counts,
+            )
+        return self.plans[row_group, col_group]
+
+    def _labels(self, side: Side, group: int) -> ColumnLabels:
+        if (side, group) not in self.labels:
+            people = self.mentee_person if side == "mentee" else self.mentor_person
+            members = people[self.people.zone_group[people] == group]
+            self.labels[side, group] = ColumnLabels.of(self.people.availability[members])
+        return self.labels[side, group]
+
+    def with_pins(self, pins: Sequence[tuple[int, int]]) -> Pool:
+        """The pool left once pinned (row, col) pairs are made: pinned mentees leave, their
+        mentors lose the capacity, and the two people of a pin are never paired again."""
+        active = self.active_row.copy()
+        capacity = self.capacity.copy()
+        extra = []
+        for row, col in pins:
+            active[row] = False
+            capacity[col] -= 1
+            extra += _pair_codes(self, self.mentee_person[row], self.mentor_person[col])
+        forbidden = np.union1d(self.forbidden, np.array(extra, dtype=np.int64))
+        row_of_person = self.row_of_person.copy()
+        row_of_person[self.mentee_person[~active]] = -1
+        return replace(
+            self,
+            active_row=active,
+            capacity=capacity,
+            forbidden=forbidden,
+            row_of_person=row_of_person,
+            plans=self.plans,
+            labels=self.labels,
+        )
+
+
+def build_pool(
+    people: Sequence[Participant],
+    rules: Rules,
+    weights: Weights,
+    period: Period,
+    forbidden: Sequence[frozenset[UUID]],
+) -> Pool:
+    """The arrays for `people` (checked already), taken in the given order: the engine's."""
+    calendar = Calendar.of(period)
+    zone_names = sorted({p.time_zone for p in people})
+    zones = [ZoneDays.of(name, calendar) for name in zone_names]
+    classes = WeekClasses.of(zones, calendar) if zones else WeekClasses(*_no_weeks())
+    zone_of_person = np.array([zone_names.index(p.time_zone) for p in people], dtype=np.int64)
+    features = People(
+        ids=tuple(p.person_id for p in people),
+        level=np.array([p.job_level for p in people], dtype=np.int64),
+        department=_codes([p.department for p in people]),
+        utc_offset=np.array([zones[z].offsets[1] for z in zone_of_person], dtype=np.int64),
+        languages=_bitsets([p.languages for p in people]),
+        interests=_bitsets([p.interests for p in people]),
+        interest_count=np.array([len(p.interests) for p in people], dtype=np.int64),
+        availability=availability_bits(
+            [p.windows for p in people], zone_of_person, zones, classes, calendar
+        ),
+        zone_group=classes.zone_group[zone_of_person] if zones else zone_of_person,
+    )
+    return _pool(people, features, rules, weights, calendar, classes.counts, forbidden)
+
+
+def _no_weeks() -> tuple[Ints, Ints, Ints]:
+    empty = np.zeros(0, dtype=np.int64)
+    return empty, empty, empty
+
+
+def _pool(
+    people: Sequence[Participant],
+    features: People,
+    rules: Rules,
+    weights: Weights,
+    calendar: Calendar,
+    class_counts: Ints,
+    forbidden: Sequence[frozenset[UUID]],
+) -> Pool:
+    order = np.lexsort((features.utc_offset, features.zone_group))
+    mentee_person = order[[people[p].role in ("mentee", "either") for p in order]]
+    mentor_person = order[[people[p].role in ("mentor", "either") for p in order]]
+    row_of_person = np.full(len(people), -1, dtype=np.int64)
+    row_of_person[mentee_person] = np.arange(len(mentee_person))
+    col_of_person = np.full(len(people), -1, dtype=np.int64)
+    col_of_person[mentor_person] = np.arange(len(mentor_person))
+    wanted = [people[p].wanted for p in mentee_person]
+    offered = [people[p].offered for p in mentor_person]
+    skills = {s: k for k, s in enumerate(sorted({s for o in offered for s in o}, key=str))}
+    want_skills, want_weights = _wanted(wanted, skills)
+    pool = Pool(
+        people=features,
+        rules=rules,
+        weights=weights,
+        calendar=calendar,
+        class_counts=class_counts,
+        mentee_person=mentee_person.astype(np.int64),
+        mentor_person=mentor_person.astype(np.int64),
+        active_row=np.ones(len(mentee_person), dtype=bool),
+        capacity=np.array([people[p].capacity for p in mentor_person], dtype=np.int64),
+        want_skills=want_skills,
+        want_weights=want_weights,
+        want_total=np.array(
+            [MAX_PROFICIENCY * sum(PRIORITY_WEIGHT[v] for v in own.values()) for own in wanted],
+            dtype=np.float32,
+        ),
+        offers=_offers(offered, skills),
+        forbidden=np.zeros(0, dtype=np.int64),
+        row_of_person=row_of_person,
+        col_of_person=col_of_person,
+    )
+    index = {person_id: position for position, person_id in enumerate(features.ids)}
+    codes = [
+        code
+        for pair in forbidden
+        if len(pair) == 2 and all(person in index for person in pair)
+        for code in _pair_codes(pool, *(index[person] for person in pair))
+    ]
+    return replace(pool, forbidden=np.unique(np.array(codes, dtype=np.int64)))
+
+
+def _pair_codes(pool: Pool, first: int, second: int) -> list[int]:
+    """Edge codes (row * cols + col) of both directions between two people, where they exist."""
+    return [
+        int(pool.row_of_person[a]) * pool.cols + int(pool.col_of_person[b])
+        for a, b in ((first, second), (second, first))
+        if pool.row_of_person[a] >= 0 and pool.col_of_person[b] >= 0
+    ]
+
+
+def _codes(values: Sequence[str | None]) -> Ints:
+    known = {value: code for code, value in enumerate(sorted({v for v in values if v}))}
+    return np.array([known.get(v, -1) if v else -1 for v in values], dtype=np.int64)
+
+
+def _bitsets(sets: Sequence[frozenset[str]]) -> NDArray[np.uint64]:
+    vocabulary = {name: bit for bit, name in enumerate(sorted(set().union(*sets)))}
+    flags = np.zeros((len(sets), max(len(vocabulary), 1)), dtype=bool)
+    for person, names in enumerate(sets):
+        flags[person, [vocabulary[name] for name in names]] = True
+    packed = np.packbits(flags, axis=1, bitorder="little")
+    packed = np.pad(packed, [(0, 0), (0, -packed.shape[1] % 8)])
+    words: NDArray[np.uint64] = packed.view("<u8").astype(np.uint64)
+    return words
+
+
+def _wanted(
+    wanted: Sequence[Mapping[UUID, int]], skills: Mapping[UUID, int]
+) -> tuple[Ints, Floats]:
+    """Each mentee's wanted skills that someone offers, padded with the all-zero skill."""
+    width = max((sum(s in skills for s in own) for own in wanted), default=0)
+    indices = np.full((len(wanted), width), len(skills), dtype=np.int64)
+    weights = np.zeros((len(wanted), width), dtype=np.float32)
+    for row, own in enumerate(wanted):
+        known = [(skills[s], PRIORITY_WEIGHT[p]) for s, p in own.items() if s in skills]
+        for k, (skill, weight) in enumerate(known):
+            indices[row, k], weights[row, k] = skill, weight
+    return indices, weights
+
+
+def _offers(offered: Sequence[Mapping[UUID, int]], skills: Mapping[UUID, int]) -> Floats:
+    matrix = np.zeros((len(offered), len(skills) + 1), dtype=np.float32)
+    for col, own in enumerate(offered):
+        for skill, proficiency in own.items():
+            matrix[col, skills[skill]] = proficiency
+    return matrix
+
+
+# Evaluation -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Criteria and scores of a list of pairs (rows[k], cols[k])."""
+
+    raw: dict[Criterion, Floats]
+    normalized: dict[Criterion, Floats]
+    score: Ints
+    common_slots: Ints
+
+
+@dataclass(frozen=True)
+class Block:
+    """The hard rules' verdict on a block of mentee rows by mentor columns (a failure flag
+    says the rule removes the pair; `candidate` is False where there is no pair at all: a
+    person with themself, a pinned mentee), and the scores of the pairs that pass every rule,
+    at block positions (i[k], j[k])."""
+
+    failures: dict[HardRule, Flags]
+    candidate: Flags
+    common_slots: Ints
+    i: Ints
+    j: Ints
+    score: Ints
+
+    @property
+    def feasible(self) -> Flags:
+        feasible = np.zeros(self.candidate.shape, dtype=bool)
+        feasible[self.i, self.j] = True
+        return feasible
+
+
+def evaluate_block(
+    pool: Pool,
+    rows: Ints,
+    cols: slice = slice(None),
+    *,
+    complete: bool = True,
+    stopwatch: Stopwatch | None = None,
+) -> Block:
+    """Judges every pair of the sorted mentee `rows` by the mentor columns `cols`, cheap rules
+    first, and scores the pairs that pass. When not `complete`, the availability of pairs that
+    a cheaper rule already removed may be left uncounted."""
+    watch = stopwatch or Stopwatch()
+    col_index = np.arange(pool.cols)[cols]
+    left = pool.mentee_person[rows][:, None]
+    right = pool.mentor_person[cols][None, :]
+    with watch.phase("filtering"):
+        candidate = (left != right) & pool.active_row[rows][:, None]
+        failures = _cheap_failures(pool, rows, col_index, left, right)
+        alive = candidate & ~np.logical_or.reduce(list(failures.values()))
+    with watch.phase("scoring"):
+        common = _block_common_slots(pool, rows, col_index, None if complete else alive)
+    with watch.phase("filtering"):
+        failures["min_weekly_overlap_minutes"] = _too_little_overlap(pool, common)
+        i, j = np.nonzero(alive & ~failures["min_weekly_overlap_minutes"])
+    with watch.phase("scoring"):
+        scored = score_pairs(pool, rows[i], col_index[j], common[i, j])
+    with watch.phase("filtering"):
+        other = _other_direction(pool, rows[i], col_index[j], scored)
+        failures["other_direction"] = np.zeros(candidate.shape, dtype=bool)
+        failures["other_direction"][i[other], j[other]] = True
+    ordered = {rule: failures[rule] for rule in HARD_RULES}
+    kept = ~other
+    return Block(ordered, candidate, common, i[kept], j[kept], scored.score[kept])
+
+
+def score_pairs(pool: Pool, rows: Ints, cols: Ints, common: Ints | None = None) -> Scored:
+    """The criteria and scores of the pairs (rows[k], cols[k]), given their common slots if
+    they are known already."""
+    left = pool.mentee_person[rows]
+    right = pool.mentor_person[cols]
+    if common is None:
+        bits = pool.people.availability
+        counted = np.bitwise_count(bits[left] & bits[right]).sum(axis=2, dtype=np.int64)
+        common = counted @ pool.class_counts
+    raw = _raw_criteria(pool, rows, cols, left, right, common)
+    normalized = _normalized(pool.rules, raw)
+    return Scored(raw, normalized, combine(pool.weights, normalized), common)
+
+
+def pair_failures(pool: Pool, rows: Ints, cols: Ints, scored: Scored) -> dict[HardRule, Flags]:
+    """The hard rules' verdict on given pairs; "other_direction" never applies, as the caller
+    chose the direction."""
+    left = pool.mentee_person[rows]
+    right = pool.mentor_person[cols]
+    failures = _cheap_failures(pool, rows, cols, left, right, paired=True)
+    failures["min_weekly_overlap_minutes"] = _too_little_overlap(pool, scored.common_slots)
+    failures["other_direction"] = np.zeros(len(rows), dtype=bool)
+    return {rule: failures[rule] for rule in HARD_RULES}
+
+
+def combine(weights: Weights, normalized: Mapping[Criterion, Floats]) -> Ints:
+    """The score, 0 to MAX_SCORE: the weighted mean of the normalized criteria."""
+    shares = points_per_criterion(weights)
+    total = np.zeros(np.broadcast_shapes(*(a.shape for a in normalized.values())), np.float32)
+    for criterion in CRITERIA:
+        if shares[criterion]:
+            total += np.float32(shares[criterion]) * normalized[criterion]
+    return np.rint(total).astype(np.int64)
+
+
+def points_per_criterion(weights: Weights) -> dict[Criterion, float]:
+    """Points a criterion adds at its best (normalized 1): its share of MAX_SCORE."""
+    given = {criterion: float(getattr(weights, criterion)) for criterion in CRITERIA}
+    total = sum(given.values())
+    return {c: MAX_SCORE * w / total if total > 0 else 0.0 for c, w in given.items()}
+
+
+def _raw_criteria(
+    pool: Pool, rows: Ints, cols: Ints, left: Ints, right: Ints, common: Ints
+) -> dict[Criterion, Floats]:
+    people = pool.people
+    shared = _common_bits(people.interests[left], people.interests[right])
+    union = people.interest_count[left] + people.interest_count[right] - shared
+    apart = np.abs(people.utc_offset[left] - people.utc_offset[right])
+    departments = (people.department[left], people.department[right])
+    return {
+        "skill_fit": _ratio(_skill_points(pool, rows, cols), pool.want_total[rows]),
+        "interests": _ratio(shared, union),
+        "availability": (common * (GRID_MINUTES * DAYS_PER_WEEK) / pool.calendar.days).astype(
+            np.float32
+        ),
+        "time_zone": (np.minimum(apart, MINUTES_PER_DAY - apart) / 60).astype(np.float32),
+        "cross_department": (
+            (departments[0] >= 0) & (departments[1] >= 0) & (departments[0] != departments[1])
+        ).astype(np.float32),
+        "seniority": (people.level[right] - people.level[left]).astype(np.float32),
+    }
+
+
+def _skill_points(pool: Pool, rows: Ints, cols: Ints) -> Floats:
+    """Sum over the mentee's wanted skills of priority weight times the mentor's proficiency;
+    whole numbers, so exact in float32 whatever the order of the sum."""
+    points = np.zeros(len(rows), dtype=np.float32)
+    for k in range(pool.want_skills.shape[1]):
+        points += pool.want_weights[rows, k] * pool.offers[cols, pool.want_skills[rows, k]]
+    return points
+
+
+def _normalized(rules: Rules, raw: Mapping[Criterion, Floats]) -> dict[Criterion, Floats]:
+    directed = _directed_gap(rules, raw["seniority"])
+    ideal = np.float32(IDEAL_LEVEL_GAP.get(rules.kind, 0))
+    miss = np.minimum(np.abs(directed - ideal), np.float32(LEVEL_GAP_TOLERANCE))
+    return {
+        "skill_fit": raw["skill_fit"],
+        "interests": raw["interests"],
+        "availability": np.minimum(
+            raw["availability"] / np.float32(ENOUGH_WEEKLY_OVERLAP_MINUTES), np.float32(1)
+        ),
+        "time_zone": 1 - raw["time_zone"] / np.float32(MAX_TIME_ZONE_HOURS),
+        "cross_department": raw["cross_department"],
+        "seniority": 1 - miss / np.float32(LEVEL_GAP_TOLERANCE),
+    }
+
+
+def _directed_gap(rules: Rules, gap: Floats) -> Floats:
+    if rules.kind == "reverse":
+        return -gap
+    if rules.kind == "peer":
+        return np.abs(gap)
+    return gap
+
+
+def _cheap_failures(
+    pool: Pool, rows: Ints, cols: Ints, left: Ints, right: Ints, *, paired: bool = False
+) -> dict[HardRule, Flags]:
+    rules, people = pool.rules, pool.people
+    shape = np.broadcast_shapes(left.shape, right.shape)
+    nothing = np.zeros(shape, dtype=bool)
+    failures: dict[HardRule, Flags] = {
+        "capacity": np.broadcast_to(pool.capacity[cols] < 1, shape),
+        "department_policy": nothing,
+        "seniority": _wrong_seniority(rules, people.level[right] - people.level[left]),
+        "shared_language_required": nothing,
+        "max_time_zone_distance_hours": nothing,
+        "forbidden": _forbidden_pairs(pool, rows, cols, paired),
+    }
+    if rules.department_policy != "any":
+        department = people.department[left]
+        same = (department == people.department[right]) & (department >= 0)
+        failures["department_policy"] = (
+            same if rules.department_policy != "same_department" else ~same
+        )
+    if rules.shared_language_required:
+        shared = _common_bits(people.languages[left], people.languages[right])
+        failures["shared_language_required"] = shared == 0
+    if rules.max_time_zone_distance_hours is not None:
+        apart = np.abs(people.utc_offset[left] - people.utc_offset[right])
+        apart = np.minimum(apart, MINUTES_PER_DAY - apart)
+        failures["max_time_zone_distance_hours"] = apart > 60 * rules.max_time_zone_distance_hours
+    return failures
+
+
+def _wrong_seniority(rules: Rules, gap: Ints) -> Flags:
+    if rules.kind in ("traditional", "onboarding"):
+        return gap <= 0
+    if rules.kind == "reverse":
+        return gap >= 0
+    if rules.max_level_gap is None:
+        return np.zeros(gap.shape, dtype=bool)
+    return np.abs(gap) > rules.max_level_gap
+
+
+def _too_little_overlap(pool: Pool, common: Ints) -> Flags:
+    # Compared in whole numbers: slots * 15 min * 7 days >= minimum * period days.
+    needed = pool.rules.min_weekly_overlap_minutes * pool.calendar.days
+    return common * (GRID_MINUTES * DAYS_PER_WEEK) < needed
+
+
+def _forbidden_pairs(pool: Pool, rows: Ints, cols: Ints, paired: bool) -> Flags:
+    if paired:
+        return np.isin(rows * pool.cols + cols, pool.forbidden)
+    flagged = np.zeros((len(rows), len(cols)), dtype=bool)
+    first = np.searchsorted(pool.forbidden, rows * pool.cols)
+    last = np.searchsorted(pool.forbidden, (rows + 1) * pool.cols)
+    codes = pool.forbidden[_expand(first, last - first)]
+    position = np.repeat(np.arange(len(rows)), last - first)
+    col = codes % pool.cols - cols[0] if len(cols) else codes
+    inside = (col >= 0) & (col < len(cols))
+    flagged[position[inside], col[inside]] = True
+    return flagged
+
+
+def _other_direction(pool: Pool, rows: Ints, cols: Ints, forward: Scored) -> Flags:
+    """Of two "either" people who pass every rule both ways round, only the better direction
+    stays (ties: the one whose mentor comes first), so that no two people are paired twice.
+    Only peer programs allow both directions; the seniority rules of the others exclude one.
+    `forward` scores the given pairs, which pass every other rule."""
+    flagged = np.zeros(len(rows), dtype=bool)
+    if pool.rules.kind != "peer":
+        return flagged
+    back_col = pool.col_of_person[pool.mentee_person[rows]]
+    back_row = pool.row_of_person[pool.mentor_person[cols]]
+    both = (back_col >= 0) & (back_row >= 0)
+    both &= pool.capacity[np.maximum(back_col, 0)] >= 1
+    k = np.flatnonzero(both)
+    normalized = {c: forward.normalized[c][k] for c in CRITERIA}
+    normalized["skill_fit"] = _ratio(
+        _skill_points(pool, back_row[k], back_col[k]), pool.want_total[back_row[k]]
+    )
+    reverse_score = combine(pool.weights, normalized)
+    forward_score = forward.score[k]
+    reverse_mentor_first = pool.mentee_person[rows[k]] < pool.mentor_person[cols[k]]
+    flagged[k] = (reverse_score > forward_score) | (
+        (reverse_score == forward_score) & reverse_mentor_first
+    )
+    return flagged
+
+
+def _block_common_slots(pool: Pool, rows: Ints, cols: Ints, alive: Flags | None) -> Ints:
+    """Common slots of every row by column pair, counted tile by tile; tiles without a pair
+    `alive` are skipped (rows and columns are sorted by zone, so whole tiles often die)."""
+    common = np.zeros((len(rows), len(cols)), dtype=np.int64)
+    bits = pool.people.availability
+    for row_group, row_part in _runs(pool.people.zone_group[pool.mentee_person[rows]]):
+        left = np.ascontiguousarray(bits[pool.mentee_person[rows[row_part]]].transpose(1, 2, 0))
+        width = max(1, TILE_PAIRS // len(left[0, 0]))
+        for col_group, col_part in _runs(pool.people.zone_group[pool.mentor_person[cols]]):
+            plan = pool.plan(row_group, col_group)
+            for start in range(col_part.start, col_part.stop, width):
+                tile = slice(start, min(start + width, col_part.stop))
+                if alive is not None and not alive[row_part, tile].any():
+                    continue
+                first = int(cols[tile.start])
+                right = pool.mentor_bits[:, :, first : first + tile.stop - tile.start]
+                common[row_part, tile] = plan.common_slots(left, right)
+    return common
+
+
+def _runs(groups: Ints) -> Iterator[tuple[int, slice]]:
+    """The runs of equal values in `groups`, as (value, slice)."""
+    edges = np.flatnonzero(np.diff(groups)) + 1
+    bounds = [0, *edges.tolist(), len(groups)]
+    for start, stop in pairwise(bounds):
+        if stop > start:
+            yield int(groups[start]), slice(start, stop)
+
+
+def _common_bits(left: NDArray[np.uint64], right: NDArray[np.uint64]) -> Ints:
+    shape = np.broadcast_shapes(left.shape, right.shape)[:-1]
+    shared = np.zeros(shape, dtype=np.int64)
+    for word in range(left.shape[-1]):
+        shared += np.bitwise_count(left[..., word] & right[..., word])
+    return shared
+
+
+def _ratio(numerator: NDArray[np.generic], denominator: NDArray[np.generic]) -> Floats:
+    top = np.asarray(numerator, dtype=np.float32)
+    bottom = np.asarray(denominator, dtype=np.float32)
+    out = np.zeros(np.broadcast_shapes(top.shape, bottom.shape), dtype=np.float32)
+    np.divide(top, bottom, out=out, where=bottom > 0)
+    return out
+
+
+# Candidate edges --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Every feasible edge, and the edges kept for the flow (all of them without pruning)."""
+
+    edges: Edges
+    kept: Edges
+    pruned: bool
+
+
+def collect_candidates(pool: Pool, keep: int | None, stopwatch: Stopwatch) -> Candidates:
+    """Scores every pair in blocks and keeps the feasible ones. With `keep`, also marks each
+    mentee's and each mentor's `keep` best edges (edges tied with the last one kept too)."""
+    block_rows = max(1, BLOCK_PAIRS // max(pool.cols, 1))
+    parts: list[tuple[Ints, Ints, Ints, Flags]] = []
+    for _, run in _runs(pool.people.zone_group[pool.mentee_person]):
+        for start in range(run.start, run.stop, block_rows):
+            rows = np.arange(start, min(start + block_rows, run.stop))
+            found = evaluate_block(pool, rows, complete=False, stopwatch=stopwatch)
+            with stopwatch.phase("filtering"):
+                best = _best_per_owner(found.i, found.score, len(rows), keep)
+                parts.append((rows[found.i], found.j, found.score, best))
+    with stopwatch.phase("filtering"):
+        edges = Edges(*(_joined([part[k] for part in parts]) for k in range(3)))
+        if keep is None:
+            return Candidates(edges, edges, pruned=False)
+        best = _joined([part[3] for part in parts]).astype(bool)
+        best |= _best_per_owner(edges.cols, edges.scores, pool.cols, keep)
+        return Candidates(edges, edges.where(best), pruned=not best.all())
+
+
+def _joined(parts: Sequence[NDArray[np.generic]]) -> Ints:
+    joined: Ints = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+    return joined
+
+
+def _best_per_owner(owner: Ints, scores: Ints, owners: int, keep: int | None) -> Flags:
+    """Edges among their owner's `keep` best scores (ties with the last one kept as well)."""
+    if keep is None:
+        return np.ones(len(owner), dtype=bool)
+    levels = MAX_SCORE + 1
+    histogram = np.bincount(owner * levels + scores, minlength=owners * levels)
+    at_least = np.cumsum(histogram.reshape(owners, levels)[:, ::-1], axis=1)[:, ::-1]
+    enough = at_least >= keep
+    cut = np.where(enough.any(axis=1), levels - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
+    kept: Flags = scores >= cut[owner]
+    return kept

@@ -1,0 +1,45 @@
+from tandem.kit.errors import Conflict, Forbidden, NotFound, Unavailable
+
+
+class RunNotFound(NotFound):
+    detail = "No such match run."
+
+
+class RunNotCompleted(Conflict):
+    detail = "The match run has not completed."
+
+
+class RunAlreadyPublished(Conflict):
+    detail = "This run's proposals were published already."
+
+
+class ProposalNotFound(NotFound):
+    detail = "No such proposal."
+
+
+class ProposalNotPending(Conflict):
+    detail = "The proposal is no longer waiting for answers."
+
+
+class ProposalExpired(Conflict):
+    detail = "The proposal expired."
+
+
+class NotAMember(Forbidden):
+    detail = "Only the people of this proposal or mentorship may do this."
+
+
+class NotProgramAdmin(Forbidden):
+    detail = "Only HR admins and this program's admins may do this."
+
+
+class MentorshipNotFound(NotFound):
+    detail = "No such mentorship."
+
+
+class MentorshipNotActive(Conflict):
+    detail = "The mentorship is not in a state that allows this."
+
+
+class DirectoryUnavailable(Unavailable):
+    detail = "The profiles service did not answer; try again."

@@ -1,0 +1,114 @@
+"""The matching tables: runs of the solver, the proposals they make, the mentorships that follow."""
+
+import enum
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, Uuid, func, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tandem.kit.db import Base, enum_type
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class MatchRun(Base):
+    """One solve of a program's pool, kept with its input so it can be audited and replayed."""
+
+    __tablename__ = "match_run"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    program_id: Mapped[UUID] = mapped_column(index=True)
+    status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus), default=RunStatus.QUEUED)
+    objective: Mapped[str]
+    weights: Mapped[dict[str, Any]]
+    snapshot: Mapped[dict[str, Any]]
+    snapshot_hash: Mapped[str]
+    result: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    finished_at: Mapped[datetime | None]
+
+
+class ProposalStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class Proposal(Base):
+    """A suggested pair; its members accept or decline it before it expires."""
+
+    __tablename__ = "proposal"
+    __table_args__ = (
+        CheckConstraint("mentor_id <> mentee_id", name="two_people"),
+        Index("ix_proposal_member_ids", "member_ids", postgresql_using="gin"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    program_id: Mapped[UUID] = mapped_column(index=True)
+    run_id: Mapped[UUID] = mapped_column(ForeignKey("match_run.id"), index=True)
+    mentor_id: Mapped[UUID]
+    mentee_id: Mapped[UUID]
+    member_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid))
+    accepted_by: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), server_default="{}")
+    score: Mapped[int]
+    explanation: Mapped[dict[str, Any]]
+    status: Mapped[ProposalStatus] = mapped_column(
+        enum_type(ProposalStatus), default=ProposalStatus.DRAFT
+    )
+    expires_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class MentorshipStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    ENDED = "ended"
+
+
+class Mentorship(Base):
+    __tablename__ = "mentorship"
+    __table_args__ = (
+        Index(
+            "uq_mentorship_pair_active",
+            "program_id",
+            "mentor_id",
+            "mentee_id",
+            unique=True,
+            postgresql_where=text("status IN ('active', 'paused')"),
+        ),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    program_id: Mapped[UUID] = mapped_column(index=True)
+    proposal_id: Mapped[UUID] = mapped_column(ForeignKey("proposal.id"), unique=True)
+    mentor_id: Mapped[UUID] = mapped_column(index=True)
+    mentee_id: Mapped[UUID] = mapped_column(index=True)
+    status: Mapped[MentorshipStatus] = mapped_column(
+        enum_type(MentorshipStatus), default=MentorshipStatus.ACTIVE
+    )
+    end_reason: Mapped[str | None]
+    started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    ended_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012

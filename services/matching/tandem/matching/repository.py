@@ -1,0 +1,120 @@
+"""Every query of the matching service: its own tables, and the directory it reads."""
+
+from typing import Any
+from uuid import UUID
+
+import httpx
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.kit.errors import Forbidden, NotFound
+from tandem.kit.logs import CORRELATION_HEADER, correlation_id
+from tandem.matching.errors import (
+    DirectoryUnavailable,
+    MentorshipNotFound,
+    ProposalNotFound,
+    RunNotFound,
+)
+from tandem.matching.models import MatchRun, Mentorship, Proposal, ProposalStatus
+
+
+class RunRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(
+        self, organization_id: UUID, run_id: UUID, *, for_update: bool = False
+    ) -> MatchRun:
+        query = select(MatchRun).where(
+            MatchRun.organization_id == organization_id, MatchRun.id == run_id
+        )
+        run = await self.session.scalar(query.with_for_update() if for_update else query)
+        if run is None:
+            raise RunNotFound()
+        return run
+
+
+class ProposalRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(
+        self, organization_id: UUID, proposal_id: UUID, *, for_update: bool = False
+    ) -> Proposal:
+        query = select(Proposal).where(
+            Proposal.organization_id == organization_id, Proposal.id == proposal_id
+        )
+        proposal = await self.session.scalar(query.with_for_update() if for_update else query)
+        if proposal is None:
+            raise ProposalNotFound()
+        return proposal
+
+    async def of_run(self, run_id: UUID, status: ProposalStatus | None = None) -> list[Proposal]:
+        query = select(Proposal).where(Proposal.run_id == run_id)
+        if status is not None:
+            query = query.where(Proposal.status == status)
+        found = await self.session.scalars(query.order_by(Proposal.score.desc(), Proposal.id))
+        return list(found)
+
+    async def of_person(self, organization_id: UUID, person_id: UUID) -> list[Proposal]:
+        found = await self.session.scalars(
+            select(Proposal)
+            .where(
+                Proposal.organization_id == organization_id,
+                Proposal.member_ids.contains([person_id]),
+                Proposal.status != ProposalStatus.DRAFT,
+            )
+            .order_by(Proposal.created_at.desc())
+        )
+        return list(found)
+
+
+class MentorshipRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(
+        self, organization_id: UUID, mentorship_id: UUID, *, for_update: bool = False
+    ) -> Mentorship:
+        query = select(Mentorship).where(
+            Mentorship.organization_id == organization_id, Mentorship.id == mentorship_id
+        )
+        mentorship = await self.session.scalar(query.with_for_update() if for_update else query)
+        if mentorship is None:
+            raise MentorshipNotFound()
+        return mentorship
+
+    async def of_person(self, organization_id: UUID, person_id: UUID) -> list[Mentorship]:
+        found = await self.session.scalars(
+            select(Mentorship)
+            .where(
+                Mentorship.organization_id == organization_id,
+                or_(Mentorship.mentor_id == person_id, Mentorship.mentee_id == person_id),
+            )
+            .order_by(Mentorship.started_at.desc())
+        )
+        return list(found)
+
+
+class Directory:
+    """The profiles service, asked over HTTP with the caller's own token."""
+
+    def __init__(self, http: httpx.AsyncClient, profiles_url: str) -> None:
+        self._http = http
+        self._profiles_url = profiles_url.rstrip("/")
+
+    async def program_snapshot(self, program_id: UUID, token: str) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}", CORRELATION_HEADER: correlation_id()}
+        url = f"{self._profiles_url}/programs/{program_id}/snapshot"
+        try:
+            response = await self._http.get(url, headers=headers)
+        except httpx.HTTPError as error:
+            raise DirectoryUnavailable() from error
+        if response.status_code == httpx.codes.NOT_FOUND:
+            raise NotFound("No such program.")
+        if response.status_code == httpx.codes.FORBIDDEN:
+            raise Forbidden(response.json().get("detail"))
+        if response.status_code != httpx.codes.OK:
+            raise DirectoryUnavailable()
+        snapshot: dict[str, Any] = response.json()
+        return snapshot

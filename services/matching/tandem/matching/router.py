@@ -1,0 +1,149 @@
+"""The matching HTTP surface: runs for admins; proposals and mentorships for their members."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+from uuid import UUID
+
+import httpx
+from fastapi import APIRouter, Depends, Request, status
+
+from tandem.kit.auth import PrincipalDep
+from tandem.kit.db import SessionDep
+from tandem.kit.idempotency import IdempotentRoute
+from tandem.matching import service
+from tandem.matching.models import MatchRun, Mentorship, Proposal
+from tandem.matching.repository import Directory
+from tandem.matching.schemas import (
+    MentorshipEnd,
+    MentorshipRead,
+    ProposalRead,
+    RunCreate,
+    RunRead,
+)
+from tandem.matching.settings import MatchingSettings
+
+runs = APIRouter(tags=["match runs"], route_class=IdempotentRoute)
+proposals = APIRouter(tags=["proposals"], route_class=IdempotentRoute)
+mentorships = APIRouter(tags=["mentorships"], route_class=IdempotentRoute)
+routers = [runs, proposals, mentorships]
+
+
+async def _directory(request: Request) -> AsyncIterator[Directory]:
+    settings: MatchingSettings = request.app.state.settings
+    async with httpx.AsyncClient(timeout=30) as http:
+        yield Directory(http, settings.profiles_url)
+
+
+DirectoryDep = Annotated[Directory, Depends(_directory)]
+
+
+def _proposal_days(request: Request) -> int:
+    settings: MatchingSettings = request.app.state.settings
+    return settings.proposal_days
+
+
+# Runs ------------------------------------------------------------------------------------------
+
+
+@runs.post(
+    "/programs/{program_id}/runs", response_model=RunRead, status_code=status.HTTP_202_ACCEPTED
+)
+async def request_run(
+    program_id: UUID,
+    data: RunCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    directory: DirectoryDep,
+) -> MatchRun:
+    """Queue a solve of the program's enrollees (HR admins, the program's admins)."""
+    return await service.request_run(session, principal, directory, program_id, data)
+
+
+@runs.get("/runs/{run_id}", response_model=RunRead)
+async def get_run(run_id: UUID, session: SessionDep, principal: PrincipalDep) -> MatchRun:
+    """A run's status and, once done, its figures and who stayed unmatched and why."""
+    return await service.get_run(session, principal, run_id)
+
+
+@runs.get("/runs/{run_id}/proposals", response_model=list[ProposalRead])
+async def run_proposals(
+    run_id: UUID, session: SessionDep, principal: PrincipalDep
+) -> list[Proposal]:
+    return await service.run_proposals(session, principal, run_id)
+
+
+@runs.post("/runs/{run_id}/publication", response_model=list[ProposalRead])
+async def publish_run(
+    run_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    proposal_days: Annotated[int, Depends(_proposal_days)],
+) -> list[Proposal]:
+    """Send the run's proposals to their members, who then accept or decline them."""
+    return await service.publish_run(session, principal, run_id, proposal_days)
+
+
+# Proposals -------------------------------------------------------------------------------------
+
+
+@proposals.get("/me/proposals", response_model=list[ProposalRead])
+async def my_proposals(session: SessionDep, principal: PrincipalDep) -> list[Proposal]:
+    return await service.my_proposals(session, principal)
+
+
+@proposals.get("/proposals/{proposal_id}", response_model=ProposalRead)
+async def get_proposal(proposal_id: UUID, session: SessionDep, principal: PrincipalDep) -> Proposal:
+    """A proposal and why it was made (its members and admins)."""
+    return await service.get_proposal(session, principal, proposal_id)
+
+
+@proposals.post("/proposals/{proposal_id}/acceptance", response_model=ProposalRead)
+async def accept_proposal(
+    proposal_id: UUID, session: SessionDep, principal: PrincipalDep
+) -> Proposal:
+    """Say yes; when every member has, the mentorship starts."""
+    return await service.accept_proposal(session, principal, proposal_id)
+
+
+@proposals.post("/proposals/{proposal_id}/declination", response_model=ProposalRead)
+async def decline_proposal(
+    proposal_id: UUID, session: SessionDep, principal: PrincipalDep
+) -> Proposal:
+    return await service.decline_proposal(session, principal, proposal_id)
+
+
+# Mentorships -----------------------------------------------------------------------------------
+
+
+@mentorships.get("/me/mentorships", response_model=list[MentorshipRead])
+async def my_mentorships(session: SessionDep, principal: PrincipalDep) -> list[Mentorship]:
+    return await service.my_mentorships(session, principal)
+
+
+@mentorships.get("/mentorships/{mentorship_id}", response_model=MentorshipRead)
+async def get_mentorship(
+    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep
+) -> Mentorship:
+    return await service.get_mentorship(session, principal, mentorship_id)
+
+
+@mentorships.post("/mentorships/{mentorship_id}/end", response_model=MentorshipRead)
+async def end_mentorship(
+    mentorship_id: UUID, data: MentorshipEnd, session: SessionDep, principal: PrincipalDep
+) -> Mentorship:
+    """End it (members, admins): `completed`, or a reason such as `not_a_good_fit`."""
+    return await service.end_mentorship(session, principal, mentorship_id, data.reason)
+
+
+@mentorships.post("/mentorships/{mentorship_id}/pause", response_model=MentorshipRead)
+async def pause_mentorship(
+    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep
+) -> Mentorship:
+    return await service.set_paused(session, principal, mentorship_id, paused=True)
+
+
+@mentorships.post("/mentorships/{mentorship_id}/resume", response_model=MentorshipRead)
+async def resume_mentorship(
+    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep
+) -> Mentorship:
+    return await service.set_paused(session, principal, mentorship_id, paused=False)

@@ -1,0 +1,83 @@
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tandem.kit.contracts.profiles import MatchingWeights
+from tandem.matching.models import MentorshipStatus, ProposalStatus, RunStatus
+
+
+class Objective(StrEnum):
+    PARTICIPATION_FIRST = "participation_first"
+    QUALITY_FIRST = "quality_first"
+
+
+class EndReason(StrEnum):
+    COMPLETED = "completed"
+    NOT_A_GOOD_FIT = "not_a_good_fit"
+    NO_TIME = "no_time"
+    LEFT_THE_COMPANY = "left_the_company"
+    OTHER = "other"
+
+
+class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    objective: Objective = Objective.PARTICIPATION_FIRST
+    weights: MatchingWeights | None = Field(
+        default=None, description="the program's weights if absent"
+    )
+
+
+class RunRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    status: RunStatus
+    objective: str
+    weights: dict[str, Any]
+    snapshot_hash: str
+    result: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ProposalRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    run_id: UUID
+    mentor_id: UUID
+    mentee_id: UUID
+    accepted_by: list[UUID]
+    score: int
+    explanation: dict[str, Any] = Field(description="the score by criterion: why this pair")
+    status: ProposalStatus
+    expires_at: datetime | None
+    decided_at: datetime | None
+    version: int
+
+
+class MentorshipRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    mentor_id: UUID
+    mentee_id: UUID
+    status: MentorshipStatus
+    end_reason: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    version: int
+
+
+class MentorshipEnd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: EndReason

@@ -1,0 +1,487 @@
+"""The rules of matching: runs, proposals and mentorships; the only layer that writes and emits."""
+
+import asyncio
+import hashlib
+import json
+from concurrent.futures import Executor
+from dataclasses import asdict
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.kit.auth import Principal, Role
+from tandem.kit.availability import WeeklyWindow
+from tandem.kit.contracts import matching as events
+from tandem.kit.outbox import emit
+from tandem.matching import solver
+from tandem.matching.errors import (
+    MentorshipNotActive,
+    NotAMember,
+    NotProgramAdmin,
+    ProposalExpired,
+    ProposalNotPending,
+    RunAlreadyPublished,
+    RunNotCompleted,
+)
+from tandem.matching.models import (
+    MatchRun,
+    Mentorship,
+    MentorshipStatus,
+    Proposal,
+    ProposalStatus,
+    RunStatus,
+)
+from tandem.matching.repository import (
+    Directory,
+    MentorshipRepository,
+    ProposalRepository,
+    RunRepository,
+)
+from tandem.matching.schemas import EndReason, RunCreate
+
+log = structlog.get_logger()
+
+# Who may do what -------------------------------------------------------------------------------
+
+
+def _administers(principal: Principal, run: MatchRun) -> bool:
+    admin_ids = run.snapshot["program"]["admin_ids"]
+    return principal.has_role(Role.HR_ADMIN) or (
+        principal.has_role(Role.PROGRAM_ADMIN) and str(principal.person_id) in admin_ids
+    )
+
+
+def _require_admin(principal: Principal, run: MatchRun) -> None:
+    if not _administers(principal, run):
+        raise NotProgramAdmin()
+
+
+def _is_member(principal: Principal, member_ids: list[UUID]) -> bool:
+    return principal.person_id is not None and principal.person_id in member_ids
+
+
+# Runs ------------------------------------------------------------------------------------------
+
+
+async def request_run(
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    program_id: UUID,
+    data: RunCreate,
+) -> MatchRun:
+    """Take the program's snapshot now (with the caller's rights) and queue the solve."""
+    snapshot = await directory.program_snapshot(program_id, principal.token)
+    weights = data.weights.model_dump() if data.weights else snapshot["program"]["weights"]
+    run = MatchRun(
+        organization_id=principal.organization_id,
+        program_id=program_id,
+        objective=data.objective.value,
+        weights=weights,
+        snapshot=snapshot,
+        snapshot_hash=_hash(snapshot),
+        requested_by=principal.subject,
+    )
+    session.add(run)
+    await session.flush()
+    emit(
+        session,
+        events.MatchRunRequested(
+            organization_id=run.organization_id, run_id=run.id, program_id=program_id
+        ),
+    )
+    return run
+
+
+def _hash(snapshot: dict[str, Any]) -> str:
+    canonical = {key: value for key, value in snapshot.items() if key != "taken_at"}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+async def get_run(session: AsyncSession, principal: Principal, run_id: UUID) -> MatchRun:
+    run = await RunRepository(session).get(principal.organization_id, run_id)
+    _require_admin(principal, run)
+    return run
+
+
+async def run_proposals(
+    session: AsyncSession, principal: Principal, run_id: UUID
+) -> list[Proposal]:
+    run = await get_run(session, principal, run_id)
+    return await ProposalRepository(session).of_run(run.id)
+
+
+async def execute_run(
+    session: AsyncSession, organization_id: UUID, run_id: UUID, pool: Executor
+) -> None:
+    """Solve a queued run in the process pool and keep its draft proposals."""
+    run = await RunRepository(session).get(organization_id, run_id, for_update=True)
+    if run.status is not RunStatus.QUEUED:
+        return
+    loop = asyncio.get_running_loop()
+    try:
+        result = await loop.run_in_executor(
+            pool, solve_snapshot, run.snapshot, run.objective, run.weights
+        )
+    except Exception as error:  # a failed solve is recorded, not retried forever
+        log.exception("match_run_failed", run_id=str(run.id))
+        _finish(session, run, RunStatus.FAILED, error=repr(error))
+        return
+    for pair in result["pairs"]:
+        session.add(_draft_proposal(run, pair))
+    run.result = {key: value for key, value in result.items() if key != "pairs"}
+    _finish(session, run, RunStatus.COMPLETED)
+
+
+def solve_snapshot(
+    snapshot: dict[str, Any], objective: str, weights: dict[str, float]
+) -> dict[str, Any]:
+    """Match a profiles snapshot; runs in a worker process, so in and out is plain JSON."""
+    program = snapshot["program"]
+    result = solver.match(
+        [
+            _participant(enrollee)
+            for enrollee in snapshot["enrollees"]
+            if enrollee["role"] != "member"
+        ],
+        _rules(program),
+        solver.Weights(**weights),
+        solver.Period(
+            date.fromisoformat(program["start_date"]), date.fromisoformat(program["end_date"])
+        ),
+        forbidden={
+            frozenset(map(UUID, pair["person_ids"])) for pair in snapshot["forbidden_pairs"]
+        },
+        objective=objective,  # type: ignore[arg-type]
+    )
+    return {
+        "pairs": [_pair(proposal) for proposal in result.proposals],
+        "matched": len(result.proposals),
+        "unmatched": [_unmatched(person) for person in result.unmatched],
+        "stats": _stats(result.stats),
+    }
+
+
+def _participant(enrollee: dict[str, Any]) -> solver.Participant:
+    wanted = {UUID(item["skill_id"]): item["priority"] for item in enrollee["wanted"]}
+    wanted |= {UUID(skill_id): 1 for skill_id in enrollee["wanted_skill_ids"]}
+    return solver.Participant(
+        person_id=UUID(enrollee["person_id"]),
+        role=enrollee["role"],
+        capacity=enrollee["capacity"],
+        department=enrollee["department"],
+        job_level=enrollee["job_level"],
+        manager_id=UUID(enrollee["manager_id"]) if enrollee["manager_id"] else None,
+        time_zone=enrollee["time_zone"],
+        languages=frozenset(enrollee["languages"]),
+        interests=frozenset(enrollee["interests"]),
+        offered={UUID(item["skill_id"]): item["proficiency"] for item in enrollee["offered"]},
+        wanted=wanted,
+        windows=tuple(
+            WeeklyWindow(
+                window["weekday"],
+                time.fromisoformat(window["start"]),
+                time.fromisoformat(window["end"]),
+            )
+            for window in enrollee["windows"]
+        ),
+    )
+
+
+def _rules(program: dict[str, Any]) -> solver.Rules:
+    rules = program["rules"]
+    return solver.Rules(
+        kind=program["kind"],
+        department_policy=rules["department_policy"],
+        max_level_gap=rules["max_level_gap"],
+        min_weekly_overlap_minutes=rules["min_weekly_overlap_minutes"],
+        shared_language_required=rules["shared_language_required"],
+        max_time_zone_distance_hours=rules["max_time_zone_distance_hours"],
+    )
+
+
+def _pair(proposal: solver.Proposal) -> dict[str, Any]:
+    return {
+        "mentor_id": str(proposal.mentor_id),
+        "mentee_id": str(proposal.mentee_id),
+        "score": proposal.score,
+        "explanation": {
+            part.criterion: {"raw": part.raw, "normalized": part.normalized, "points": part.points}
+            for part in proposal.contributions
+        },
+    }
+
+
+def _unmatched(person: solver.Unmatched) -> dict[str, Any]:
+    return {
+        "person_id": str(person.person_id),
+        "reason": person.reason,
+        "candidates": person.candidates,
+        "removed_by": dict(person.removed_by),
+        "relaxations": [str(relaxation) for relaxation in person.relaxations],
+    }
+
+
+def _stats(stats: solver.MatchStats) -> dict[str, Any]:
+    return {
+        "objective": stats.objective,
+        "status": stats.status,
+        "value": asdict(stats.value),
+        "bound": asdict(stats.bound),
+        "gap": stats.gap,
+        "mentees": stats.mentees,
+        "mentors": stats.mentors,
+        "candidate_edges": stats.candidate_edges,
+        "solved_edges": stats.solved_edges,
+        "seconds": dict(stats.seconds),
+    }
+
+
+def _draft_proposal(run: MatchRun, pair: dict[str, Any]) -> Proposal:
+    mentor_id, mentee_id = UUID(pair["mentor_id"]), UUID(pair["mentee_id"])
+    return Proposal(
+        organization_id=run.organization_id,
+        program_id=run.program_id,
+        run_id=run.id,
+        mentor_id=mentor_id,
+        mentee_id=mentee_id,
+        member_ids=[mentor_id, mentee_id],
+        score=pair["score"],
+        explanation=pair["explanation"],
+    )
+
+
+def _finish(
+    session: AsyncSession, run: MatchRun, status: RunStatus, error: str | None = None
+) -> None:
+    run.status = status
+    run.error = error
+    run.finished_at = datetime.now(UTC)
+    result = run.result or {}
+    emit(
+        session,
+        events.MatchRunCompleted(
+            organization_id=run.organization_id,
+            run_id=run.id,
+            program_id=run.program_id,
+            status=status.value,
+            matched=result.get("matched", 0),
+            unmatched=len(result.get("unmatched", [])),
+        ),
+    )
+
+
+async def publish_run(
+    session: AsyncSession, principal: Principal, run_id: UUID, proposal_days: int
+) -> list[Proposal]:
+    """Send a completed run's proposals to their members, who have `proposal_days` to answer."""
+    run = await RunRepository(session).get(principal.organization_id, run_id, for_update=True)
+    _require_admin(principal, run)
+    if run.status is not RunStatus.COMPLETED:
+        raise RunNotCompleted()
+    drafts = await ProposalRepository(session).of_run(run.id, ProposalStatus.DRAFT)
+    if not drafts and await ProposalRepository(session).of_run(run.id):
+        raise RunAlreadyPublished()
+    expires_at = datetime.now(UTC) + timedelta(days=proposal_days)
+    for proposal in drafts:
+        proposal.status = ProposalStatus.PENDING
+        proposal.expires_at = expires_at
+        emit(
+            session,
+            events.ProposalCreated(
+                organization_id=proposal.organization_id,
+                proposal_id=proposal.id,
+                program_id=proposal.program_id,
+                member_ids=proposal.member_ids,
+            ),
+        )
+    await session.flush()
+    return drafts
+
+
+# Proposals -------------------------------------------------------------------------------------
+
+
+async def my_proposals(session: AsyncSession, principal: Principal) -> list[Proposal]:
+    if principal.person_id is None:
+        raise NotAMember()
+    proposals = await ProposalRepository(session).of_person(
+        principal.organization_id, principal.person_id
+    )
+    for proposal in proposals:
+        _expired(proposal)
+    return proposals
+
+
+async def get_proposal(session: AsyncSession, principal: Principal, proposal_id: UUID) -> Proposal:
+    """A proposal with its explanation: for its members ("why was I matched") and admins."""
+    proposal = await ProposalRepository(session).get(principal.organization_id, proposal_id)
+    _expired(proposal)
+    if _is_member(principal, proposal.member_ids) and proposal.status is not ProposalStatus.DRAFT:
+        return proposal
+    run = await RunRepository(session).get(principal.organization_id, proposal.run_id)
+    _require_admin(principal, run)
+    return proposal
+
+
+async def _pending_for_member(
+    session: AsyncSession, principal: Principal, proposal_id: UUID
+) -> Proposal:
+    proposal = await ProposalRepository(session).get(
+        principal.organization_id, proposal_id, for_update=True
+    )
+    if not _is_member(principal, proposal.member_ids) or proposal.status is ProposalStatus.DRAFT:
+        raise NotAMember()
+    if _expired(proposal):
+        raise ProposalExpired()
+    if proposal.status is not ProposalStatus.PENDING:
+        raise ProposalNotPending()
+    return proposal
+
+
+def _expired(proposal: Proposal) -> bool:
+    """Whether a proposal's time ran out; marks it so (the change lasts when the request
+    succeeds, so at the latest on the next read)."""
+    due = proposal.expires_at is not None and proposal.expires_at <= datetime.now(UTC)
+    if proposal.status is ProposalStatus.PENDING and due:
+        proposal.status = ProposalStatus.EXPIRED
+    return proposal.status is ProposalStatus.EXPIRED
+
+
+async def accept_proposal(
+    session: AsyncSession, principal: Principal, proposal_id: UUID
+) -> Proposal:
+    """Record one member's yes; with everyone's yes the mentorship starts."""
+    proposal = await _pending_for_member(session, principal, proposal_id)
+    assert principal.person_id is not None
+    if principal.person_id not in proposal.accepted_by:
+        proposal.accepted_by = [*proposal.accepted_by, principal.person_id]
+    if set(proposal.accepted_by) == set(proposal.member_ids):
+        await _start_mentorship(session, proposal)
+    await session.flush()
+    return proposal
+
+
+async def _start_mentorship(session: AsyncSession, proposal: Proposal) -> None:
+    proposal.status = ProposalStatus.ACCEPTED
+    proposal.decided_at = datetime.now(UTC)
+    mentorship = Mentorship(
+        organization_id=proposal.organization_id,
+        program_id=proposal.program_id,
+        proposal_id=proposal.id,
+        mentor_id=proposal.mentor_id,
+        mentee_id=proposal.mentee_id,
+    )
+    session.add(mentorship)
+    await session.flush()
+    emit(
+        session,
+        events.ProposalAccepted(
+            organization_id=proposal.organization_id,
+            proposal_id=proposal.id,
+            program_id=proposal.program_id,
+        ),
+    )
+    emit(
+        session,
+        events.MentorshipStarted(
+            organization_id=mentorship.organization_id,
+            mentorship_id=mentorship.id,
+            program_id=mentorship.program_id,
+            mentor_id=mentorship.mentor_id,
+            mentee_id=mentorship.mentee_id,
+        ),
+    )
+
+
+async def decline_proposal(
+    session: AsyncSession, principal: Principal, proposal_id: UUID
+) -> Proposal:
+    proposal = await _pending_for_member(session, principal, proposal_id)
+    assert principal.person_id is not None
+    proposal.status = ProposalStatus.DECLINED
+    proposal.decided_at = datetime.now(UTC)
+    await session.flush()
+    emit(
+        session,
+        events.ProposalDeclined(
+            organization_id=proposal.organization_id,
+            proposal_id=proposal.id,
+            program_id=proposal.program_id,
+            declined_by=principal.person_id,
+        ),
+    )
+    return proposal
+
+
+# Mentorships -----------------------------------------------------------------------------------
+
+
+async def my_mentorships(session: AsyncSession, principal: Principal) -> list[Mentorship]:
+    if principal.person_id is None:
+        raise NotAMember()
+    return await MentorshipRepository(session).of_person(
+        principal.organization_id, principal.person_id
+    )
+
+
+async def _mentorship_for(
+    session: AsyncSession, principal: Principal, mentorship_id: UUID
+) -> Mentorship:
+    mentorship = await MentorshipRepository(session).get(
+        principal.organization_id, mentorship_id, for_update=True
+    )
+    if _is_member(principal, [mentorship.mentor_id, mentorship.mentee_id]):
+        return mentorship
+    proposal = await ProposalRepository(session).get(
+        principal.organization_id, mentorship.proposal_id
+    )
+    run = await RunRepository(session).get(principal.organization_id, proposal.run_id)
+    _require_admin(principal, run)
+    return mentorship
+
+
+async def get_mentorship(
+    session: AsyncSession, principal: Principal, mentorship_id: UUID
+) -> Mentorship:
+    return await _mentorship_for(session, principal, mentorship_id)
+
+
+async def end_mentorship(
+    session: AsyncSession, principal: Principal, mentorship_id: UUID, reason: EndReason
+) -> Mentorship:
+    """Members and admins may end a mentorship; "completed" marks it done, anything else ends it."""
+    mentorship = await _mentorship_for(session, principal, mentorship_id)
+    if mentorship.status not in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
+        raise MentorshipNotActive()
+    ended = MentorshipStatus.COMPLETED if reason is EndReason.COMPLETED else MentorshipStatus.ENDED
+    mentorship.status = ended
+    mentorship.end_reason = reason.value
+    mentorship.ended_at = datetime.now(UTC)
+    await session.flush()
+    emit(
+        session,
+        events.MentorshipEnded(
+            organization_id=mentorship.organization_id,
+            mentorship_id=mentorship.id,
+            program_id=mentorship.program_id,
+            status=ended.value,
+            reason=reason.value,
+        ),
+    )
+    return mentorship
+
+
+async def set_paused(
+    session: AsyncSession, principal: Principal, mentorship_id: UUID, paused: bool
+) -> Mentorship:
+    mentorship = await _mentorship_for(session, principal, mentorship_id)
+    expected = MentorshipStatus.ACTIVE if paused else MentorshipStatus.PAUSED
+    if mentorship.status is not expected:
+        raise MentorshipNotActive()
+    mentorship.status = MentorshipStatus.PAUSED if paused else MentorshipStatus.ACTIVE
+    await session.flush()
+    return mentorship

@@ -1,0 +1,694 @@
+"""The matching engine for mentor↔mentee programs (traditional, reverse, onboarding, peer).
+
+A pure function of its inputs: no I/O, and the same pool, rules, weights and seed give the
+same proposals (only the recorded wall times vary). Every pair is scored on six criteria; the
+program's hard rules remove candidate pairs; a min-cost flow (OR-Tools) then picks the pairs,
+which is proven optimal because the assignment matrix is totally unimodular.
+
+- `match` proposes pairs, explains each one criterion by criterion, and says for everyone left
+  unmatched why, and which single rule relaxation would match them.
+- `score` gives the full score table of a pool, for what-if comparisons of weights and rules.
+
+Mutual pairing (a general graph) and circles are separate formulations, not handled here.
+"""
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Literal, get_args
+from uuid import UUID
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tandem.kit.availability import (
+    DAYS_PER_WEEK,
+    GRID_MINUTES,
+    MAX_RANGE_DAYS,
+    InvalidAvailability,
+    WeeklyWindow,
+    normalize_windows,
+    validate_time_zone,
+)
+from tandem.matching._flow import (
+    Edges,
+    Network,
+    best_total_matching,
+    fairest_matching,
+    matching_size,
+)
+from tandem.matching._scoring import (
+    CRITERIA,
+    HARD_RULES,
+    Block,
+    Candidates,
+    Criterion,
+    HardRule,
+    Phase,
+    Pool,
+    Stopwatch,
+    build_pool,
+    collect_candidates,
+    evaluate_block,
+    pair_failures,
+    points_per_criterion,
+    score_pairs,
+)
+
+__all__ = [
+    "Contribution",
+    "Criterion",
+    "HardRule",
+    "InvalidMatchInput",
+    "InvalidPin",
+    "MatchResult",
+    "MatchStats",
+    "ObjectiveValue",
+    "Participant",
+    "Period",
+    "Pin",
+    "Proposal",
+    "Relaxation",
+    "Rules",
+    "ScoreTable",
+    "Unmatched",
+    "Weights",
+    "match",
+    "score",
+]
+
+Role = Literal["mentor", "mentee", "either"]
+ProgramKind = Literal["traditional", "reverse", "peer", "onboarding", "mutual", "circle"]
+DepartmentPolicy = Literal["any", "cross_department", "same_department"]
+Objective = Literal["participation_first", "quality_first"]
+SolveStatus = Literal["optimal", "optimal_on_kept_candidates"]
+UnmatchedReason = Literal["no_candidates", "candidates_taken"]
+RelaxableRule = Literal[
+    "min_weekly_overlap_minutes",
+    "department_policy",
+    "shared_language_required",
+    "max_time_zone_distance_hours",
+    "max_level_gap",
+]
+
+_PAIR_KINDS = ("traditional", "reverse", "peer", "onboarding")
+_PROFICIENCIES = range(1, 6)
+_PRIORITIES = range(1, 4)
+_EXPLAIN_BLOCK_ROWS = 64
+# Rules an admin can loosen. Seniority only in peer programs, as max_level_gap: the direction
+# of the other kinds is what the program is. Forbidden pairs and capacities never.
+_RELAXABLE: tuple[HardRule, ...] = (
+    "min_weekly_overlap_minutes",
+    "department_policy",
+    "shared_language_required",
+    "max_time_zone_distance_hours",
+)
+
+
+class InvalidMatchInput(ValueError):
+    """Input the engine cannot match; the message says what to fix."""
+
+
+class InvalidPin(InvalidMatchInput):
+    """A pin that cannot be honoured: unknown people, wrong roles, or a broken hard rule."""
+
+
+# Input -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A person enrolled in the program, as the engine sees them.
+
+    `capacity` is how many mentees they take as a mentor (a mentee takes one mentor). `offered`
+    maps skill ids to proficiency 1-5, `wanted` to priority 1-3 (1 is most wanted). `windows`
+    are weekly free windows in their own `time_zone`. Someone with role "either" can be a
+    mentor and a mentee at once, to different people.
+    """
+
+    person_id: UUID
+    role: Role
+    capacity: int
+    department: str | None
+    job_level: int
+    manager_id: UUID | None
+    time_zone: str
+    languages: frozenset[str]
+    interests: frozenset[str]
+    offered: Mapping[UUID, int] = field(hash=False)
+    wanted: Mapping[UUID, int] = field(hash=False)
+    windows: tuple[WeeklyWindow, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The program's hard rules. Seniority follows `kind`: traditional and onboarding want the
+    mentor above the mentee, reverse below, peer at most `max_level_gap` apart (any gap if
+    None). Conflicts (reporting chain, declared, earlier pairs) arrive as forbidden pairs."""
+
+    kind: ProgramKind = "traditional"
+    department_policy: DepartmentPolicy = "any"
+    max_level_gap: int | None = None
+    min_weekly_overlap_minutes: int = 0
+    shared_language_required: bool = True
+    max_time_zone_distance_hours: int | None = None
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each criterion counts; only the proportions matter."""
+
+    skill_fit: float = 0.4
+    interests: float = 0.1
+    availability: float = 0.2
+    time_zone: float = 0.1
+    cross_department: float = 0.1
+    seniority: float = 0.1
+
+
+@dataclass(frozen=True)
+class Period:
+    """The program's dates, inclusive: availability overlap is counted over them."""
+
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A pair an admin forces into the answer."""
+
+    mentor_id: UUID
+    mentee_id: UUID
+
+
+# Output ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One criterion of a pair's score. `raw` is in the criterion's own unit: share of wanted
+    skills covered (0-1), Jaccard of interests (0-1), common minutes per week, hours between
+    the clocks, 1 for different departments, mentor level minus mentee level. `normalized` is
+    0-1 and `points` its weighted share of the score (0-1000)."""
+
+    criterion: Criterion
+    raw: float
+    normalized: float
+    points: float
+
+
+@dataclass(frozen=True)
+class Proposal:
+    mentor_id: UUID
+    mentee_id: UUID
+    score: int
+    pinned: bool
+    contributions: tuple[Contribution, ...]
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """Changing one rule so that an unmatched person gets a mentor with room to spare.
+    `given_up` is the share of the rule given up (1 for switching it off): the smaller, the
+    cheaper."""
+
+    rule: RelaxableRule
+    current: int | bool | str
+    relaxed: int | bool | str
+    given_up: float
+
+    def apply(self, rules: Rules) -> Rules:
+        changes: dict[str, Any] = {self.rule: self.relaxed}
+        return replace(rules, **changes)
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.current} → {self.relaxed}"
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A would-be mentee left without a pair. `removed_by` counts, per hard rule, the mentors it
+    ruled out (a mentor failing two rules counts under both). `relaxations` are the single
+    rule changes that would match them, cheapest first."""
+
+    person_id: UUID
+    reason: UnmatchedReason
+    candidates: int
+    removed_by: Mapping[HardRule, int]
+    relaxations: tuple[Relaxation, ...]
+
+
+@dataclass(frozen=True)
+class ObjectiveValue:
+    matched: int
+    worst_score: int | None
+    total_score: int
+
+
+@dataclass(frozen=True)
+class MatchStats:
+    """How the answer was found. With pruning ("optimal_on_kept_candidates") the matched count
+    is still proven maximal over all candidate edges; the worst and total scores are optimal
+    over the kept edges."""
+
+    objective: Objective
+    status: SolveStatus
+    value: ObjectiveValue
+    bound: ObjectiveValue
+    gap: float
+    mentees: int
+    mentors: int
+    candidate_edges: int
+    solved_edges: int
+    seconds: Mapping[Phase, float]
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    proposals: tuple[Proposal, ...]
+    unmatched: tuple[Unmatched, ...]
+    stats: MatchStats
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """Every mentee-mentor pair of a pool, rows and columns in input order. `allowed` is True
+    where every hard rule passes (never for a person with themself)."""
+
+    mentee_ids: tuple[UUID, ...]
+    mentor_ids: tuple[UUID, ...]
+    scores: NDArray[np.int64]
+    allowed: NDArray[np.bool_]
+    removed_by: Mapping[HardRule, NDArray[np.bool_]]
+    raw: Mapping[Criterion, NDArray[np.float32]]
+    normalized: Mapping[Criterion, NDArray[np.float32]]
+
+
+# The engine --------------------------------------------------------------------------------------
+
+
+def match(
+    participants: Collection[Participant],
+    rules: Rules,
+    weights: Weights,
+    period: Period,
+    *,
+    forbidden: Collection[frozenset[UUID]] = frozenset(),
+    pins: Sequence[Pin] = (),
+    objective: Objective = "participation_first",
+    seed: int = 0,
+    keep_per_person: int | None = None,
+) -> MatchResult:
+    """Propose mentor↔mentee pairs for a pool.
+
+    "participation_first" matches as many mentees as possible, then makes the worst pair as
+    good as possible, then the total score; "quality_first" maximizes the total score (then the
+    matched count), leaving a mentee unmatched when that frees a mentor for better pairs. Pins
+    are in every answer and use their mentor's capacity; a pin that breaks a hard rule raises
+    `InvalidPin`. Forbidden pairs naming people outside the pool are ignored. The seed breaks
+    ties between equally good answers.
+
+    `keep_per_person` prunes candidates before the flow: each mentee's and each mentor's best
+    edges are kept. For participation_first the matched count stays exact (the pruning is
+    dropped when it would cost a match); worst and total scores are then optimal over the kept
+    edges only, which the stats' status says.
+    """
+    stopwatch = Stopwatch()
+    with stopwatch.phase("scoring"):
+        pool = _pool(participants, rules, weights, period, forbidden, seed)
+    pinned = _pinned(pool, pins)
+    rest = pool.with_pins(pinned)
+    candidates = collect_candidates(rest, keep_per_person, stopwatch)
+    network = Network(rest.rows, rest.capacity)
+    with stopwatch.phase("solving"):
+        chosen, status = _solve(candidates, network, objective)
+    with stopwatch.phase("explaining"):
+        proposals = _proposals(pool, pinned, chosen)
+        unmatched = _unmatched(rest, pinned, candidates.edges, chosen)
+    value = _objective_value(proposals)
+    stats = MatchStats(
+        objective=objective,
+        status=status,
+        value=value,
+        bound=value,
+        gap=0.0,
+        mentees=pool.rows,
+        mentors=pool.cols,
+        candidate_edges=len(candidates.edges),
+        solved_edges=len(candidates.kept) if status != "optimal" else len(candidates.edges),
+        seconds=dict(stopwatch.seconds),
+    )
+    return MatchResult(proposals, unmatched, stats)
+
+
+def score(
+    participants: Collection[Participant],
+    rules: Rules,
+    weights: Weights,
+    period: Period,
+    *,
+    forbidden: Collection[frozenset[UUID]] = frozenset(),
+    seed: int = 0,
+) -> ScoreTable:
+    """The whole score table of a pool, with each criterion and each rule's verdict. It holds
+    mentees * mentors entries per array, so it is meant for pools of a few thousand; `match`
+    scores larger pools block by block."""
+    pool = _pool(participants, rules, weights, period, forbidden, seed)
+    verdict = evaluate_block(pool, np.arange(pool.rows, dtype=np.int64))
+    index = {person_id: position for position, person_id in enumerate(pool.people.ids)}
+    people = [index[p.person_id] for p in participants]
+    rows = pool.row_of_person[people]
+    cols = pool.col_of_person[people]
+    rows, cols = rows[rows >= 0], cols[cols >= 0]
+    every_row, every_col = (a.ravel() for a in np.meshgrid(rows, cols, indexing="ij"))
+    grid = np.ix_(rows, cols)
+    scored = score_pairs(pool, every_row, every_col, verdict.common_slots[grid].ravel())
+    shape = (len(rows), len(cols))
+    return ScoreTable(
+        mentee_ids=tuple(pool.people.ids[p] for p in pool.mentee_person[rows]),
+        mentor_ids=tuple(pool.people.ids[p] for p in pool.mentor_person[cols]),
+        scores=scored.score.reshape(shape),
+        allowed=verdict.feasible[grid],
+        removed_by={
+            rule: np.broadcast_to(verdict.failures[rule], verdict.candidate.shape)[grid]
+            for rule in HARD_RULES
+        },
+        raw={c: scored.raw[c].reshape(shape) for c in CRITERIA},
+        normalized={c: scored.normalized[c].reshape(shape) for c in CRITERIA},
+    )
+
+
+# Input checks ------------------------------------------------------------------------------------
+
+
+def _pool(
+    participants: Collection[Participant],
+    rules: Rules,
+    weights: Weights,
+    period: Period,
+    forbidden: Collection[frozenset[UUID]],
+    seed: int,
+) -> Pool:
+    _check_settings(rules, weights, period)
+    people = _engine_order(participants, seed)
+    checked: set[WeeklyWindow] = set()
+    for person in people:
+        _check_participant(person, checked)
+    return build_pool(people, rules, weights, period, list(forbidden))
+
+
+def _engine_order(participants: Collection[Participant], seed: int) -> list[Participant]:
+    """The people sorted by id, then shuffled by the seed: the order that breaks ties."""
+    by_id = sorted(participants, key=lambda p: p.person_id.int)
+    repeated = [pid for pid, n in Counter(p.person_id for p in by_id).items() if n > 1]
+    if repeated:
+        raise InvalidMatchInput(f"Participants appear more than once: {repeated}.")
+    shuffled = np.random.default_rng(seed).permutation(len(by_id))
+    return [by_id[i] for i in shuffled]
+
+
+def _check_settings(rules: Rules, weights: Weights, period: Period) -> None:
+    if rules.kind not in _PAIR_KINDS:
+        raise InvalidMatchInput(
+            f"Program kind {rules.kind!r} is not a mentor↔mentee program; "
+            f"this engine matches {', '.join(_PAIR_KINDS)}."
+        )
+    if rules.kind != "peer" and rules.max_level_gap is not None:
+        raise InvalidMatchInput("max_level_gap applies to peer programs only.")
+    numbers = (
+        rules.max_level_gap,
+        rules.min_weekly_overlap_minutes,
+        rules.max_time_zone_distance_hours,
+    )
+    if any(n is not None and n < 0 for n in numbers):
+        raise InvalidMatchInput(f"Rule thresholds cannot be negative: {rules}.")
+    if any(getattr(weights, c) < 0 for c in CRITERIA):
+        raise InvalidMatchInput(f"Weights cannot be negative: {weights}.")
+    days = (period.end - period.start).days + 1
+    if not 1 <= days <= MAX_RANGE_DAYS:
+        raise InvalidMatchInput(
+            f"The period {period.start} to {period.end} must run forwards, "
+            f"for at most {MAX_RANGE_DAYS} days."
+        )
+
+
+def _check_participant(person: Participant, checked: set[WeeklyWindow]) -> None:
+    """Raises for a participant the engine cannot use. Windows are checked one by one (most
+    people share them): overlapping or touching windows of one person need no merging, as
+    free slots are a union and the kit merges them itself on DST days."""
+    problem = _problem(person)
+    if problem:
+        raise InvalidMatchInput(f"Participant {person.person_id}: {problem}")
+    try:
+        validate_time_zone(person.time_zone)
+        for window in set(person.windows) - checked:
+            normalize_windows([window])
+            checked.add(window)
+    except InvalidAvailability as error:
+        raise InvalidMatchInput(f"Participant {person.person_id}: {error}") from error
+
+
+def _problem(person: Participant) -> str | None:
+    if person.role not in get_args(Role):
+        return f"role {person.role!r} is not one of {get_args(Role)}."
+    if person.capacity < 0:
+        return "capacity cannot be negative."
+    if any(level not in _PROFICIENCIES for level in person.offered.values()):
+        return "offered proficiencies run from 1 to 5."
+    if any(priority not in _PRIORITIES for priority in person.wanted.values()):
+        return "wanted priorities run from 1 to 3."
+    return None
+
+
+def _pinned(pool: Pool, pins: Sequence[Pin]) -> list[tuple[int, int]]:
+    """The pins as (row, col), each checked against roles, capacity and every hard rule."""
+    index = {person_id: position for position, person_id in enumerate(pool.people.ids)}
+    pairs = [_pin_position(pool, index, pin) for pin in pins]
+    _check_pin_counts(pool, pins, pairs)
+    rows, cols = _positions(pairs)
+    failures = pair_failures(pool, rows, cols, score_pairs(pool, rows, cols))
+    for position, pin in enumerate(pins):
+        broken = [rule for rule in HARD_RULES if failures[rule][position]]
+        if broken:
+            raise InvalidPin(f"{pin} breaks the hard rules: {', '.join(broken)}.")
+    return pairs
+
+
+def _check_pin_counts(pool: Pool, pins: Sequence[Pin], pairs: Sequence[tuple[int, int]]) -> None:
+    per_mentee = Counter(row for row, _ in pairs)
+    per_mentor = Counter(col for _, col in pairs)
+    per_couple = Counter(frozenset((pin.mentor_id, pin.mentee_id)) for pin in pins)
+    for pin, (row, col) in zip(pins, pairs, strict=True):
+        if per_mentee[row] > 1 or per_couple[frozenset((pin.mentor_id, pin.mentee_id))] > 1:
+            raise InvalidPin(f"{pin} pins a mentee or a pair of people twice.")
+        if per_mentor[col] > pool.capacity[col]:
+            raise InvalidPin(f"{pin} takes its mentor beyond their capacity.")
+
+
+def _pin_position(pool: Pool, index: Mapping[UUID, int], pin: Pin) -> tuple[int, int]:
+    if pin.mentor_id == pin.mentee_id:
+        raise InvalidPin(f"{pin} pairs a person with themself.")
+    if pin.mentor_id not in index or pin.mentee_id not in index:
+        raise InvalidPin(f"{pin} names someone who is not in the pool.")
+    row = int(pool.row_of_person[index[pin.mentee_id]])
+    col = int(pool.col_of_person[index[pin.mentor_id]])
+    if row < 0 or col < 0:
+        raise InvalidPin(f"{pin} puts someone in a role they did not enroll for.")
+    return row, col
+
+
+def _positions(pairs: Sequence[tuple[int, int]]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    rows = np.array([row for row, _ in pairs], dtype=np.int64)
+    cols = np.array([col for _, col in pairs], dtype=np.int64)
+    return rows, cols
+
+
+# Solving -----------------------------------------------------------------------------------------
+
+
+def _solve(
+    candidates: Candidates, network: Network, objective: Objective
+) -> tuple[Edges, SolveStatus]:
+    everything = candidates.edges
+    edges = candidates.kept if candidates.pruned else everything
+    if objective == "participation_first":
+        size = matching_size(edges, network)
+        if candidates.pruned and size < _matched_upper_bound(everything, network):
+            full_size = matching_size(everything, network)
+            if full_size > size:
+                edges, size = everything, full_size
+        chosen = edges.where(fairest_matching(edges, network, size))
+    else:
+        chosen = edges.where(best_total_matching(edges, network))
+        if edges is not everything and _has_free_pair(everything, chosen, network):
+            edges = everything
+            chosen = edges.where(best_total_matching(edges, network))
+    return chosen, "optimal" if edges is everything else "optimal_on_kept_candidates"
+
+
+def _matched_upper_bound(edges: Edges, network: Network) -> int:
+    """No matching is larger than its mentees with a candidate, nor than what the mentors with
+    candidates can take."""
+    mentees = len(np.unique(edges.rows))
+    per_mentor = np.bincount(edges.cols, minlength=len(network.capacity))
+    return min(mentees, int(np.minimum(per_mentor, network.capacity).sum()))
+
+
+def _has_free_pair(everything: Edges, chosen: Edges, network: Network) -> bool:
+    """Whether an unmatched mentee has a candidate edge to a mentor with room left."""
+    matched = np.zeros(network.rows, dtype=bool)
+    matched[chosen.rows] = True
+    room = network.capacity - np.bincount(chosen.cols, minlength=len(network.capacity))
+    return bool(np.any(~matched[everything.rows] & (room[everything.cols] > 0)))
+
+
+# Explaining --------------------------------------------------------------------------------------
+
+
+def _proposals(
+    pool: Pool, pinned: Sequence[tuple[int, int]], chosen: Edges
+) -> tuple[Proposal, ...]:
+    pin_rows, pin_cols = _positions(pinned)
+    rows = np.concatenate([pin_rows, chosen.rows])
+    cols = np.concatenate([pin_cols, chosen.cols])
+    found = score_pairs(pool, rows, cols)
+    points = points_per_criterion(pool.weights)
+    raw = {c: found.raw[c].tolist() for c in CRITERIA}
+    normalized = {c: found.normalized[c].tolist() for c in CRITERIA}
+    ids = pool.people.ids
+    proposals = [
+        Proposal(
+            mentor_id=ids[mentor],
+            mentee_id=ids[mentee],
+            score=score,
+            pinned=k < len(pinned),
+            contributions=tuple(
+                Contribution(c, raw[c][k], normalized[c][k], points[c] * normalized[c][k])
+                for c in CRITERIA
+            ),
+        )
+        for k, (mentee, mentor, score) in enumerate(
+            zip(
+                pool.mentee_person[rows].tolist(),
+                pool.mentor_person[cols].tolist(),
+                found.score.tolist(),
+                strict=True,
+            )
+        )
+    ]
+    return tuple(sorted(proposals, key=lambda p: (p.mentee_id.int, p.mentor_id.int)))
+
+
+def _objective_value(proposals: Sequence[Proposal]) -> ObjectiveValue:
+    scores = [p.score for p in proposals]
+    return ObjectiveValue(len(scores), min(scores, default=None), sum(scores))
+
+
+def _unmatched(
+    rest: Pool, pinned: Sequence[tuple[int, int]], everything: Edges, chosen: Edges
+) -> tuple[Unmatched, ...]:
+    """Everyone who could be a mentee and is in no pair, with the reasons."""
+    pin_rows, pin_cols = _positions(pinned)
+    placed = np.zeros(len(rest.people.ids), dtype=bool)
+    placed[rest.mentee_person[np.concatenate([pin_rows, chosen.rows])]] = True
+    placed[rest.mentor_person[np.concatenate([pin_cols, chosen.cols])]] = True
+    rows = np.flatnonzero(rest.active_row & ~placed[rest.mentee_person])
+    degree = np.bincount(everything.rows, minlength=rest.rows)
+    room = rest.capacity - np.bincount(chosen.cols, minlength=rest.cols) > 0
+    found: list[Unmatched] = []
+    for start in range(0, len(rows), _EXPLAIN_BLOCK_ROWS):
+        block = rows[start : start + _EXPLAIN_BLOCK_ROWS]
+        found += _explained(rest, block, degree[block], room)
+    return tuple(sorted(found, key=lambda u: u.person_id.int))
+
+
+def _explained(
+    pool: Pool, rows: NDArray[np.int64], degree: NDArray[np.int64], room: NDArray[np.bool_]
+) -> list[Unmatched]:
+    verdict = evaluate_block(pool, rows)
+    shape = verdict.candidate.shape
+    failures = {rule: np.broadcast_to(verdict.failures[rule], shape) for rule in HARD_RULES}
+    counts = {rule: (failures[rule] & verdict.candidate).sum(axis=1) for rule in HARD_RULES}
+    relaxations = _relaxations(pool, rows, verdict, failures, verdict.candidate & room[None, :])
+    return [
+        Unmatched(
+            person_id=pool.people.ids[pool.mentee_person[row]],
+            reason="candidates_taken" if degree[i] else "no_candidates",
+            candidates=int(degree[i]),
+            removed_by={rule: int(counts[rule][i]) for rule in HARD_RULES if counts[rule][i]},
+            relaxations=_cheapest_first(relaxations[i]),
+        )
+        for i, row in enumerate(rows)
+    ]
+
+
+def _relaxations(
+    pool: Pool,
+    rows: NDArray[np.int64],
+    verdict: Block,
+    failures: Mapping[HardRule, NDArray[np.bool_]],
+    reachable: NDArray[np.bool_],
+) -> list[list[Relaxation]]:
+    """Per row of the block, for each rule that alone keeps it from a mentor with room: the
+    smallest change of that rule that lets the pair through."""
+    found: list[list[Relaxation]] = [[] for _ in rows]
+    relaxable = _RELAXABLE + (("seniority",) if pool.rules.kind == "peer" else ())
+    for rule in relaxable:
+        others = np.logical_or.reduce([failures[other] for other in HARD_RULES if other != rule])
+        i, j = np.nonzero(failures[rule] & reachable & ~others)
+        for position, relaxation in _smallest_changes(pool, rule, rows, i, j, verdict):
+            found[position].append(relaxation)
+    return found
+
+
+def _smallest_changes(
+    pool: Pool,
+    rule: HardRule,
+    rows: NDArray[np.int64],
+    i: NDArray[np.int64],
+    j: NDArray[np.int64],
+    verdict: Block,
+) -> list[tuple[int, Relaxation]]:
+    rules = pool.rules
+    if rule == "department_policy":
+        switched = Relaxation(rule, rules.department_policy, "any", 1.0)
+        return [(position, switched) for position in np.unique(i).tolist()]
+    if rule == "shared_language_required":
+        switched = Relaxation(rule, True, False, 1.0)
+        return [(position, switched) for position in np.unique(i).tolist()]
+    found = score_pairs(pool, rows[i], j, verdict.common_slots[i, j])
+    if rule == "min_weekly_overlap_minutes":
+        current = rules.min_weekly_overlap_minutes
+        weekly = found.common_slots * (GRID_MINUTES * DAYS_PER_WEEK) // pool.calendar.days
+        return [
+            (position, Relaxation(rule, current, best, (current - best) / current))
+            for position, best in _best_per_row(i, weekly, np.maximum)
+        ]
+    if rule == "max_time_zone_distance_hours":
+        current = rules.max_time_zone_distance_hours or 0
+        hours = np.ceil(found.raw["time_zone"]).astype(np.int64)
+        return [
+            (position, Relaxation(rule, current, best, (best - current) / best))
+            for position, best in _best_per_row(i, hours, np.minimum)
+        ]
+    current = rules.max_level_gap or 0
+    gaps = np.abs(found.raw["seniority"]).astype(np.int64)
+    return [
+        (position, Relaxation("max_level_gap", current, best, (best - current) / best))
+        for position, best in _best_per_row(i, gaps, np.minimum)
+    ]
+
+
+def _best_per_row(
+    i: NDArray[np.int64], values: NDArray[np.int64], best: np.ufunc
+) -> list[tuple[int, int]]:
+    """(row, best value) for each row that has values; rows given by `i` in ascending order."""
+    rows, starts = np.unique(i, return_index=True)
+    return list(zip(rows.tolist(), best.reduceat(values, starts).tolist(), strict=True))
+
+
+def _cheapest_first(relaxations: Iterable[Relaxation]) -> tuple[Relaxation, ...]:
+    order = get_args(RelaxableRule)
+    return tuple(sorted(relaxations, key=lambda r: (r.given_up, order.index(r.rule))))

@@ -1,0 +1,186 @@
+"""From a completed run to mentorships: publication, answers, expiry, the end."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from factories import Program
+from fastapi import FastAPI
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.kit.auth import Role
+from tandem.kit.models import OutboxEvent
+from tandem.kit.testing.plugin import ClientFactory
+from tandem.matching.models import Proposal
+
+
+async def _subjects(session: AsyncSession) -> list[str]:
+    events = await session.scalars(select(OutboxEvent).order_by(OutboxEvent.position))
+    return [event.subject.removeprefix("tandem.matching.") for event in events]
+
+
+async def test_publishing_sends_proposals_that_members_see_and_others_do_not(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    program = Program(client_for)
+    run, (proposal,) = await program.completed_run(db_session)
+
+    before = await program.person(proposal.mentee_id).get("/me/proposals")
+    published = await program.program_admin.post(f"/runs/{run}/publication")
+    mine = await program.person(proposal.mentee_id).get("/me/proposals")
+    stranger = await program.person(uuid.uuid4()).get(f"/proposals/{proposal.id}")
+
+    assert before.json() == []
+    assert published.status_code == 200
+    assert published.json()[0]["status"] == "pending"
+    assert [item["id"] for item in mine.json()] == [str(proposal.id)]
+    assert mine.json()[0]["explanation"]["skill_fit"]["points"] == 320
+    assert stranger.status_code == 403
+    assert await _subjects(db_session) == ["proposal.created"]
+
+
+async def test_a_run_is_published_once_and_only_by_its_admins(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    program = Program(client_for)
+    run, _ = await program.completed_run(db_session)
+    other_admin = client_for(Role.PROGRAM_ADMIN, organization_id=program.organization_id)
+    foreign_admin = client_for(Role.HR_ADMIN)
+
+    assert (await other_admin.post(f"/runs/{run}/publication")).status_code == 403
+    assert (await foreign_admin.post(f"/runs/{run}/publication")).status_code == 404
+    assert (await program.hr_admin.post(f"/runs/{run}/publication")).status_code == 200
+    again = await program.hr_admin.post(f"/runs/{run}/publication")
+    assert (again.status_code, again.json()["title"]) == (409, "RunAlreadyPublished")
+
+
+async def test_when_both_accept_the_mentorship_starts(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    program = Program(client_for)
+    run, (proposal,) = await program.completed_run(db_session)
+    await program.hr_admin.post(f"/runs/{run}/publication")
+
+    first = await program.person(proposal.mentee_id).post(f"/proposals/{proposal.id}/acceptance")
+    second = await program.person(proposal.mentor_id).post(f"/proposals/{proposal.id}/acceptance")
+    mentorships = await program.person(proposal.mentor_id).get("/me/mentorships")
+
+    assert first.json()["status"] == "pending"
+    assert second.json()["status"] == "accepted"
+    assert [(m["mentor_id"], m["mentee_id"], m["status"]) for m in mentorships.json()] == [
+        (str(proposal.mentor_id), str(proposal.mentee_id), "active")
+    ]
+    assert await _subjects(db_session) == [
+        "proposal.created",
+        "proposal.accepted",
+        "mentorship.started",
+    ]
+
+
+async def test_concurrent_accepts_start_exactly_one_mentorship(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    program = Program(committing_client_for)
+    run, (proposal,) = await program.committed_run(app.state.sessionmaker)
+    await program.hr_admin.post(f"/runs/{run}/publication")
+    mentee, mentor = program.person(proposal.mentee_id), program.person(proposal.mentor_id)
+
+    answers = await asyncio.gather(
+        mentee.post(f"/proposals/{proposal.id}/acceptance"),
+        mentor.post(f"/proposals/{proposal.id}/acceptance"),
+        mentee.post(f"/proposals/{proposal.id}/acceptance"),
+        mentor.post(f"/proposals/{proposal.id}/acceptance"),
+    )
+
+    assert sorted(answer.status_code for answer in answers) in (
+        [200, 200, 200, 200],
+        [200, 200, 200, 409],
+        [200, 200, 409, 409],
+    )
+    assert (await mentee.get(f"/proposals/{proposal.id}")).json()["status"] == "accepted"
+    assert len((await mentor.get("/me/mentorships")).json()) == 1
+
+
+async def test_a_declined_proposal_cannot_be_accepted_afterwards(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    program = Program(client_for)
+    run, (proposal,) = await program.completed_run(db_session)
+    await program.hr_admin.post(f"/runs/{run}/publication")
+
+    declined = await program.person(proposal.mentor_id).post(
+        f"/proposals/{proposal.id}/declination"
+    )
+    late = await program.person(proposal.mentee_id).post(f"/proposals/{proposal.id}/acceptance")
+
+    assert declined.json()["status"] == "declined"
+    assert (late.status_code, late.json()["title"]) == (409, "ProposalNotPending")
+    assert (await _subjects(db_session))[-1] == "proposal.declined"
+
+
+async def test_an_expired_proposal_cannot_be_accepted(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    program = Program(client_for)
+    run, (proposal,) = await program.completed_run(db_session)
+    await program.hr_admin.post(f"/runs/{run}/publication")
+    await db_session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id)
+        .values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    )
+    await db_session.commit()  # keep it through the refused request's rollback
+
+    late = await program.person(proposal.mentee_id).post(f"/proposals/{proposal.id}/acceptance")
+
+    assert (late.status_code, late.json()["title"]) == (409, "ProposalExpired")
+    assert (await program.hr_admin.get(f"/proposals/{proposal.id}")).json()["status"] == "expired"
+
+
+async def test_draft_proposals_are_invisible_to_their_members(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    program = Program(client_for)
+    _, (proposal,) = await program.completed_run(db_session)
+    mentee = program.person(proposal.mentee_id)
+
+    assert (await mentee.get(f"/proposals/{proposal.id}")).status_code == 403
+    assert (await mentee.post(f"/proposals/{proposal.id}/acceptance")).status_code == 403
+
+
+async def test_a_member_ends_a_mentorship_with_a_reason_and_others_cannot(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    program = Program(client_for)
+    run, (proposal,) = await program.completed_run(db_session)
+    await program.hr_admin.post(f"/runs/{run}/publication")
+    for member in (proposal.mentee_id, proposal.mentor_id):
+        await program.person(member).post(f"/proposals/{proposal.id}/acceptance")
+    mentee = program.person(proposal.mentee_id)
+    (mentorship,) = (await mentee.get("/me/mentorships")).json()
+    path = f"/mentorships/{mentorship['id']}"
+
+    stranger = await program.person(uuid.uuid4()).post(f"{path}/end", json={"reason": "other"})
+    paused = await mentee.post(f"{path}/pause")
+    ended = await mentee.post(f"{path}/end", json={"reason": "not_a_good_fit"})
+    again = await mentee.post(f"{path}/end", json={"reason": "completed"})
+
+    assert stranger.status_code == 403
+    assert paused.json()["status"] == "paused"
+    assert (ended.json()["status"], ended.json()["end_reason"]) == ("ended", "not_a_good_fit")
+    assert again.status_code == 409
+    assert (await _subjects(db_session))[-1] == "mentorship.ended"
+
+
+async def test_run_details_are_for_the_programs_admins(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    program = Program(client_for)
+    run, (proposal,) = await program.completed_run(db_session)
+
+    assert (await program.program_admin.get(f"/runs/{run}")).status_code == 200
+    assert (await program.person(proposal.mentee_id).get(f"/runs/{run}")).status_code == 403
+    assert (
+        await program.person(proposal.mentee_id).get(f"/runs/{run}/proposals")
+    ).status_code == 403

@@ -1,0 +1,134 @@
+"""A run solves a stored snapshot in another process and keeps its answer as draft proposals."""
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.kit.models import OutboxEvent
+from tandem.matching import service
+from tandem.matching.models import MatchRun, Proposal, RunStatus
+
+MORNINGS = [{"weekday": day, "start": "09:00:00", "end": "12:00:00"} for day in range(5)]
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ProcessPoolExecutor]:
+    with ProcessPoolExecutor(1) as executor:
+        yield executor
+
+
+def enrollee(role: str, level: int, department: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "enrollment_id": str(uuid.uuid4()),
+        "person_id": str(uuid.uuid4()),
+        "role": role,
+        "capacity": 1,
+        "goals": None,
+        "wanted_skill_ids": [],
+        "department": department,
+        "job_level": level,
+        "manager_id": None,
+        "time_zone": "Europe/Amsterdam",
+        "languages": ["en"],
+        "interests": [],
+        "hire_date": None,
+        "offered": [],
+        "wanted": [],
+        "windows": MORNINGS,
+        "absences": [],
+    } | fields
+
+
+def snapshot(enrollees: list[dict[str, Any]], **rules: Any) -> dict[str, Any]:
+    return {
+        "program": {
+            "id": str(uuid.uuid4()),
+            "kind": "traditional",
+            "admin_ids": [],
+            "start_date": "2027-01-04",
+            "end_date": "2027-03-28",
+            "weights": {},
+            "rules": {
+                "department_policy": "any",
+                "max_level_gap": None,
+                "min_weekly_overlap_minutes": 0,
+                "shared_language_required": True,
+                "max_time_zone_distance_hours": None,
+            }
+            | rules,
+        },
+        "enrollees": enrollees,
+        "forbidden_pairs": [],
+        "taken_at": "2026-11-23T00:00:00Z",
+    }
+
+
+async def _run(session: AsyncSession, data: dict[str, Any]) -> MatchRun:
+    run = MatchRun(
+        organization_id=uuid.uuid4(),
+        program_id=uuid.UUID(data["program"]["id"]),
+        objective="participation_first",
+        weights={"skill_fit": 0.4, "availability": 0.6},
+        snapshot=data,
+        snapshot_hash="0" * 64,
+        requested_by="test",
+    )
+    session.add(run)
+    await session.flush()
+    return run
+
+
+async def test_a_run_proposes_the_skill_match_and_explains_the_rest(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    python = str(uuid.uuid4())
+    mentor = enrollee("mentor", 7, "Engineering", offered=[{"skill_id": python, "proficiency": 5}])
+    other = enrollee("mentor", 7, "Sales")
+    mentee = enrollee("mentee", 2, "Product", wanted=[{"skill_id": python, "priority": 1}])
+    stranded = enrollee("mentee", 8, "Product")  # nobody is above level 8
+    run = await _run(db_session, snapshot([mentor, other, mentee, stranded]))
+
+    await service.execute_run(db_session, run.organization_id, run.id, pool)
+
+    assert run.status is RunStatus.COMPLETED
+    proposals = (await db_session.scalars(select(Proposal).order_by(Proposal.score.desc()))).all()
+    assert [(str(p.mentor_id), str(p.mentee_id)) for p in proposals] == [
+        (mentor["person_id"], mentee["person_id"])
+    ]
+    assert proposals[0].explanation["skill_fit"]["normalized"] == 1.0
+    assert run.result is not None
+    (unmatched,) = run.result["unmatched"]
+    assert unmatched["person_id"] == stranded["person_id"]
+    assert unmatched["removed_by"]["seniority"] == 2
+    event = await db_session.scalar(select(OutboxEvent))
+    assert event is not None
+    assert event.envelope["payload"]["status"] == "completed"
+    assert event.envelope["payload"]["matched"] == 1
+
+
+async def test_a_run_is_solved_once_however_often_its_event_arrives(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    run = await _run(db_session, snapshot([enrollee("mentor", 7, "A"), enrollee("mentee", 1, "B")]))
+
+    await service.execute_run(db_session, run.organization_id, run.id, pool)
+    await service.execute_run(db_session, run.organization_id, run.id, pool)
+
+    assert len((await db_session.scalars(select(Proposal))).all()) == 1
+
+
+async def test_a_snapshot_the_engine_refuses_fails_the_run_with_its_reason(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    data = snapshot([enrollee("mentor", 7, "A", time_zone="Nowhere/Land")])
+    run = await _run(db_session, data)
+
+    await service.execute_run(db_session, run.organization_id, run.id, pool)
+
+    assert run.status is RunStatus.FAILED
+    assert run.error
