@@ -96,7 +96,7 @@ async def test_a_run_proposes_the_skill_match_and_explains_the_rest(
     await service.execute_run(db_session, run.organization_id, run.id, pool)
 
     assert run.status is RunStatus.COMPLETED
-    proposals = (await db_session.scalars(select(Proposal).order_by(Proposal.score.desc()))).all()
+    proposals = (await db_session.scalars(select(Proposal).where(Proposal.run_id == run.id))).all()
     assert [(str(p.mentor_id), str(p.mentee_id)) for p in proposals] == [
         (mentor["person_id"], mentee["person_id"])
     ]
@@ -105,7 +105,9 @@ async def test_a_run_proposes_the_skill_match_and_explains_the_rest(
     (unmatched,) = run.result["unmatched"]
     assert unmatched["person_id"] == stranded["person_id"]
     assert unmatched["removed_by"]["seniority"] == 2
-    event = await db_session.scalar(select(OutboxEvent))
+    event = await db_session.scalar(
+        select(OutboxEvent).where(OutboxEvent.envelope["payload"]["run_id"].astext == str(run.id))
+    )
     assert event is not None
     assert event.envelope["payload"]["status"] == "completed"
     assert event.envelope["payload"]["matched"] == 1
@@ -119,7 +121,10 @@ async def test_a_run_is_solved_once_however_often_its_event_arrives(
     await service.execute_run(db_session, run.organization_id, run.id, pool)
     await service.execute_run(db_session, run.organization_id, run.id, pool)
 
-    assert len((await db_session.scalars(select(Proposal))).all()) == 1
+    assert (
+        len((await db_session.scalars(select(Proposal).where(Proposal.run_id == run.id))).all())
+        == 1
+    )
 
 
 async def test_a_snapshot_the_engine_refuses_fails_the_run_with_its_reason(
