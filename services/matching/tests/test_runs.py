@@ -9,10 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.kit.auth import Role
 from tandem.kit.models import OutboxEvent
+from tandem.kit.testing.plugin import ClientFactory
 from tandem.matching import service
 from tandem.matching.models import MatchRun, Proposal, RunStatus
 
+ADMIN = uuid.uuid4()
 MORNINGS = [{"weekday": day, "start": "09:00:00", "end": "12:00:00"} for day in range(5)]
 
 
@@ -137,3 +140,40 @@ async def test_a_snapshot_the_engine_refuses_fails_the_run_with_its_reason(
 
     assert run.status is RunStatus.FAILED
     assert run.error
+
+
+async def test_what_if_tells_which_pairs_other_weights_would_change(
+    db_session: AsyncSession, pool: ProcessPoolExecutor, client_for: ClientFactory
+) -> None:
+    python = str(uuid.uuid4())
+    skilled = enrollee("mentor", 7, "Engineering", offered=[{"skill_id": python, "proficiency": 5}])
+    nearby = enrollee("mentor", 7, "Sales", windows=MORNINGS)
+    learner = enrollee(
+        "mentee", 2, "Product", wanted=[{"skill_id": python, "priority": 1}], windows=MORNINGS[:1]
+    )
+    data = snapshot([skilled, nearby, learner])
+    data["program"]["admin_ids"] = [str(ADMIN)]
+    run = await _run(db_session, data)
+    await service.execute_run(db_session, run.organization_id, run.id, pool)
+    await db_session.commit()
+    admin = client_for(Role.PROGRAM_ADMIN, organization_id=run.organization_id, person_id=ADMIN)
+    availability_only = {
+        "weights": {
+            "skill_fit": 0,
+            "availability": 1,
+            "interests": 0,
+            "time_zone": 0,
+            "cross_department": 0,
+            "seniority": 0,
+        }
+    }
+
+    same = await admin.post(f"/runs/{run.id}/what-if", json={"weights": run.weights})
+    other = await admin.post(f"/runs/{run.id}/what-if", json=availability_only)
+    participant = client_for(Role.PARTICIPANT, organization_id=run.organization_id)
+    refused = await participant.post(f"/runs/{run.id}/what-if", json=availability_only)
+
+    assert (same.json()["pairs_kept"], same.json()["added"], same.json()["removed"]) == (1, [], [])
+    assert same.json()["after"] == same.json()["before"]
+    assert other.json()["before"]["matched"] == other.json()["after"]["matched"] == 1
+    assert refused.status_code == 403

@@ -599,6 +599,26 @@ def test_a_mentee_whose_candidates_went_to_others_is_told_so() -> None:
     assert [str(r) for r in unmatched.relaxations] == ["department_policy same_department → any"]
 
 
+def test_each_mentor_counts_once_under_the_first_rule_that_removes_them() -> None:
+    mentee = person(1, level=1, windows=(WeeklyWindow(0, time(9), time(10)),))
+    nothing_in_common = person(
+        2,
+        "mentor",
+        level=5,
+        languages=frozenset({"nl"}),
+        windows=(WeeklyWindow(4, time(9), time(10)),),
+    )
+    only_the_hours = person(3, "mentor", level=5, windows=(WeeklyWindow(4, time(9), time(10)),))
+    rules = Rules(min_weekly_overlap_minutes=30)
+
+    (unmatched,) = match(
+        [mentee, nothing_in_common, only_the_hours], rules, Weights(), PERIOD
+    ).unmatched
+
+    assert unmatched.removed_by == {"shared_language_required": 1, "min_weekly_overlap_minutes": 1}
+    assert [str(r) for r in unmatched.relaxations] == ["min_weekly_overlap_minutes 30 → 0"]
+
+
 def test_relaxations_come_cheapest_first() -> None:
     mentee = person(1, level=1, zone="Europe/Amsterdam")
     far = person(2, "mentor", level=5, zone="Asia/Kolkata", windows=())

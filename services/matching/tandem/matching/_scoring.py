@@ -38,14 +38,15 @@ if TYPE_CHECKING:
 Criterion = Literal[
     "skill_fit", "interests", "availability", "time_zone", "cross_department", "seniority"
 ]
+# In the order they are applied: the cheap ones first, availability (the costly one) after.
 HardRule = Literal[
     "capacity",
+    "forbidden",
     "department_policy",
     "seniority",
-    "min_weekly_overlap_minutes",
     "shared_language_required",
     "max_time_zone_distance_hours",
-    "forbidden",
+    "min_weekly_overlap_minutes",
     "other_direction",
 ]
 Phase = Literal["scoring", "filtering", "solving", "explaining"]
@@ -623,27 +624,31 @@ class Block:
 def evaluate_block(
     pool: Pool,
     rows: Ints,
-    cols: slice = slice(None),
+    cols: Ints | None = None,
     *,
-    complete: bool = True,
+    cheap_failures_counted: int | None = None,
     stopwatch: Stopwatch | None = None,
 ) -> Block:
-    """Judges every pair of the sorted mentee `rows` by the mentor columns `cols`, cheap rules
-    first, and scores the pairs that pass. When not `complete`, the availability of pairs that
-    a cheaper rule already removed may be left uncounted."""
+    """Judges every pair of the sorted mentee `rows` by the sorted mentor `cols` (all when
+    None), cheap rules first, and scores the pairs that pass. Availability is counted only for
+    pairs that fail at most `cheap_failures_counted` cheaper rules (None: for every pair); for
+    the others its verdict and common slots mean nothing."""
     watch = stopwatch or Stopwatch()
-    col_index = np.arange(pool.cols)[cols]
+    col_index = np.arange(pool.cols) if cols is None else cols
     left = pool.mentee_person[rows][:, None]
-    right = pool.mentor_person[cols][None, :]
+    right = pool.mentor_person[col_index][None, :]
     with watch.phase("filtering"):
         candidate = (left != right) & pool.active_row[rows][:, None]
         failures = _cheap_failures(pool, rows, col_index, left, right)
-        alive = candidate & ~np.logical_or.reduce(list(failures.values()))
+        failing = np.zeros(candidate.shape, dtype=np.int8)
+        for failed in failures.values():
+            failing += failed
+        counted = None if cheap_failures_counted is None else failing <= cheap_failures_counted
     with watch.phase("scoring"):
-        common = _block_common_slots(pool, rows, col_index, None if complete else alive)
+        common = _block_common_slots(pool, rows, col_index, counted)
     with watch.phase("filtering"):
         failures["min_weekly_overlap_minutes"] = _too_little_overlap(pool, common)
-        i, j = np.nonzero(alive & ~failures["min_weekly_overlap_minutes"])
+        i, j = np.nonzero(candidate & (failing == 0) & ~failures["min_weekly_overlap_minutes"])
     with watch.phase("scoring"):
         scored = score_pairs(pool, rows[i], col_index[j], common[i, j])
     with watch.phase("filtering"):
@@ -805,10 +810,10 @@ def _forbidden_pairs(pool: Pool, rows: Ints, cols: Ints, paired: bool) -> Flags:
     first = np.searchsorted(pool.forbidden, rows * pool.cols)
     last = np.searchsorted(pool.forbidden, (rows + 1) * pool.cols)
     codes = pool.forbidden[_expand(first, last - first)]
-    position = np.repeat(np.arange(len(rows)), last - first)
-    col = codes % pool.cols - cols[0] if len(cols) else codes
-    inside = (col >= 0) & (col < len(cols))
-    flagged[position[inside], col[inside]] = True
+    row = np.repeat(np.arange(len(rows)), last - first)
+    col = np.minimum(np.searchsorted(cols, codes % pool.cols), max(len(cols) - 1, 0))
+    inside = cols[col] == codes % pool.cols if len(cols) else np.zeros(len(codes), dtype=bool)
+    flagged[row[inside], col[inside]] = True
     return flagged
 
 
@@ -838,9 +843,9 @@ def _other_direction(pool: Pool, rows: Ints, cols: Ints, forward: Scored) -> Fla
     return flagged
 
 
-def _block_common_slots(pool: Pool, rows: Ints, cols: Ints, alive: Flags | None) -> Ints:
+def _block_common_slots(pool: Pool, rows: Ints, cols: Ints, wanted: Flags | None) -> Ints:
     """Common slots of every row by column pair, counted tile by tile; tiles without a pair
-    `alive` are skipped (rows and columns are sorted by zone, so whole tiles often die)."""
+    `wanted` are skipped (rows and columns are sorted by zone, so whole tiles often go)."""
     common = np.zeros((len(rows), len(cols)), dtype=np.int64)
     bits = pool.people.availability
     for row_group, row_part in _runs(pool.people.zone_group[pool.mentee_person[rows]]):
@@ -850,12 +855,18 @@ def _block_common_slots(pool: Pool, rows: Ints, cols: Ints, alive: Flags | None)
             plan = pool.plan(row_group, col_group)
             for start in range(col_part.start, col_part.stop, width):
                 tile = slice(start, min(start + width, col_part.stop))
-                if alive is not None and not alive[row_part, tile].any():
+                if wanted is not None and not wanted[row_part, tile].any():
                     continue
-                first = int(cols[tile.start])
-                right = pool.mentor_bits[:, :, first : first + tile.stop - tile.start]
+                right = pool.mentor_bits[:, :, _as_slice(cols[tile])]
                 common[row_part, tile] = plan.common_slots(left, right)
     return common
+
+
+def _as_slice(cols: Ints) -> slice | Ints:
+    """A run of consecutive columns as a slice (a view, no copy); other columns as they are."""
+    if cols[-1] - cols[0] == len(cols) - 1:
+        return slice(int(cols[0]), int(cols[-1]) + 1)
+    return cols
 
 
 def _runs(groups: Ints) -> Iterator[tuple[int, slice]]:
@@ -903,7 +914,7 @@ def collect_candidates(pool: Pool, keep: int | None, stopwatch: Stopwatch) -> Ca
     for _, run in _runs(pool.people.zone_group[pool.mentee_person]):
         for start in range(run.start, run.stop, block_rows):
             rows = np.arange(start, min(start + block_rows, run.stop))
-            found = evaluate_block(pool, rows, complete=False, stopwatch=stopwatch)
+            found = evaluate_block(pool, rows, cheap_failures_counted=0, stopwatch=stopwatch)
             with stopwatch.phase("filtering"):
                 best = _best_per_owner(found.i, found.score, len(rows), keep)
                 parts.append((rows[found.i], found.j, found.score, best))

@@ -1,7 +1,3 @@
-import functools
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.contracts.matching import MatchRunRequested
@@ -10,15 +6,9 @@ from tandem.matching import service
 from tandem.matching.settings import MatchingSettings
 
 
-@functools.cache
-def solver_pool() -> ProcessPoolExecutor:
-    """Solves run in other processes, so the event loop keeps serving."""
-    processes = MatchingSettings().solver_processes
-    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
-
-
 async def on_match_run_requested(session: AsyncSession, event: MatchRunRequested) -> None:
-    await service.execute_run(session, event.organization_id, event.run_id, solver_pool())
+    pool = service.solver_pool(MatchingSettings().solver_processes)
+    await service.execute_run(session, event.organization_id, event.run_id, pool)
 
 
 HANDLERS: Handlers = {MatchRunRequested: on_match_run_requested}

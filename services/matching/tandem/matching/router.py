@@ -19,6 +19,8 @@ from tandem.matching.schemas import (
     ProposalRead,
     RunCreate,
     RunRead,
+    WhatIf,
+    WhatIfComparison,
 )
 from tandem.matching.settings import MatchingSettings
 
@@ -70,6 +72,16 @@ async def run_proposals(
     run_id: UUID, session: SessionDep, principal: PrincipalDep
 ) -> list[Proposal]:
     return await service.run_proposals(session, principal, run_id)
+
+
+@runs.post("/runs/{run_id}/what-if", response_model=WhatIfComparison)
+async def what_if(
+    run_id: UUID, data: WhatIf, request: Request, session: SessionDep, principal: PrincipalDep
+) -> WhatIfComparison:
+    """Compare the run with the same pool solved under other weights (nothing is stored)."""
+    settings: MatchingSettings = request.app.state.settings
+    pool = service.solver_pool(settings.solver_processes)
+    return await service.what_if(session, principal, run_id, data, pool)
 
 
 @runs.post("/runs/{run_id}/publication", response_model=list[ProposalRead])

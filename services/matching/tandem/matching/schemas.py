@@ -81,3 +81,33 @@ class MentorshipEnd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: EndReason
+
+
+class WhatIf(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weights: MatchingWeights
+    objective: Objective | None = Field(default=None, description="the run's if absent")
+
+
+class Outcome(BaseModel):
+    matched: int
+    unmatched: int
+    worst_score: int | None = Field(description="fairness: the weakest pair's score (0-1000)")
+    total_score: int
+
+
+class PairRef(BaseModel):
+    mentor_id: UUID
+    mentee_id: UUID
+
+
+class WhatIfComparison(BaseModel):
+    """The run as it is (`before`) against the same pool solved with the other weights. Each
+    side's scores are under its own weights."""
+
+    before: Outcome
+    after: Outcome
+    pairs_kept: int
+    added: list[PairRef]
+    removed: list[PairRef]

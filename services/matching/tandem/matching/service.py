@@ -1,9 +1,11 @@
 """The rules of matching: runs, proposals and mentorships; the only layer that writes and emits."""
 
 import asyncio
+import functools
 import hashlib
 import json
-from concurrent.futures import Executor
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -40,9 +42,23 @@ from tandem.matching.repository import (
     ProposalRepository,
     RunRepository,
 )
-from tandem.matching.schemas import EndReason, RunCreate
+from tandem.matching.schemas import (
+    EndReason,
+    Outcome,
+    PairRef,
+    RunCreate,
+    WhatIf,
+    WhatIfComparison,
+)
 
 log = structlog.get_logger()
+
+
+@functools.cache
+def solver_pool(processes: int) -> ProcessPoolExecutor:
+    """Solves run in other processes, so the event loop keeps serving."""
+    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+
 
 # Who may do what -------------------------------------------------------------------------------
 
@@ -271,6 +287,44 @@ def _finish(
             matched=result.get("matched", 0),
             unmatched=len(result.get("unmatched", [])),
         ),
+    )
+
+
+async def what_if(
+    session: AsyncSession, principal: Principal, run_id: UUID, data: WhatIf, pool: Executor
+) -> WhatIfComparison:
+    """Solve the run's pool again with other weights and tell what would change."""
+    run = await get_run(session, principal, run_id)
+    if run.status is not RunStatus.COMPLETED or run.result is None:
+        raise RunNotCompleted()
+    objective = (data.objective.value if data.objective else None) or run.objective
+    loop = asyncio.get_running_loop()
+    other = await loop.run_in_executor(
+        pool, solve_snapshot, run.snapshot, objective, data.weights.model_dump()
+    )
+    before = {
+        (proposal.mentor_id, proposal.mentee_id): proposal.score
+        for proposal in await ProposalRepository(session).of_run(run.id)
+    }
+    after = {(UUID(p["mentor_id"]), UUID(p["mentee_id"])): p["score"] for p in other["pairs"]}
+    return WhatIfComparison(
+        before=_outcome(before, len(run.result["unmatched"])),
+        after=_outcome(after, len(other["unmatched"])),
+        pairs_kept=len(before.keys() & after.keys()),
+        added=[PairRef(mentor_id=m, mentee_id=e) for m, e in sorted(after.keys() - before.keys())],
+        removed=[
+            PairRef(mentor_id=m, mentee_id=e) for m, e in sorted(before.keys() - after.keys())
+        ],
+    )
+
+
+def _outcome(pairs: dict[tuple[UUID, UUID], int], unmatched: int) -> Outcome:
+    scores = list(pairs.values())
+    return Outcome(
+        matched=len(scores),
+        unmatched=unmatched,
+        worst_score=min(scores, default=None),
+        total_score=sum(scores),
     )
 
 

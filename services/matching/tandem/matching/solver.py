@@ -47,6 +47,7 @@ from tandem.matching._scoring import (
     HardRule,
     Phase,
     Pool,
+    Scored,
     Stopwatch,
     build_pool,
     collect_candidates,
@@ -230,8 +231,9 @@ class Relaxation:
 @dataclass(frozen=True)
 class Unmatched:
     """A would-be mentee left without a pair. `removed_by` counts, per hard rule, the mentors it
-    ruled out (a mentor failing two rules counts under both). `relaxations` are the single
-    rule changes that would match them, cheapest first."""
+    ruled out, the rules applied in the order of `HardRule` (each mentor counts once, under the
+    first rule that removes them). `relaxations` are the single rule changes that would match
+    them, cheapest first."""
 
     person_id: UUID
     reason: UnmatchedReason
@@ -607,11 +609,8 @@ def _unmatched(
 def _explained(
     pool: Pool, rows: NDArray[np.int64], degree: NDArray[np.int64], room: NDArray[np.bool_]
 ) -> list[Unmatched]:
-    verdict = evaluate_block(pool, rows)
-    shape = verdict.candidate.shape
-    failures = {rule: np.broadcast_to(verdict.failures[rule], shape) for rule in HARD_RULES}
-    counts = {rule: (failures[rule] & verdict.candidate).sum(axis=1) for rule in HARD_RULES}
-    relaxations = _relaxations(pool, rows, verdict, failures, verdict.candidate & room[None, :])
+    counts = _funnel(evaluate_block(pool, rows, cheap_failures_counted=0))
+    relaxations = _relaxations(pool, rows, np.flatnonzero(room))
     return [
         Unmatched(
             person_id=pool.people.ids[pool.mentee_person[row]],
@@ -624,33 +623,46 @@ def _explained(
     ]
 
 
+def _funnel(verdict: Block) -> dict[HardRule, NDArray[np.int64]]:
+    """Per row, how many mentors each rule removes of those the rules before it let through
+    (which is why availability needs counting only where every cheaper rule passed)."""
+    left = verdict.candidate.copy()
+    counts = {}
+    for rule in HARD_RULES:
+        removed = verdict.failures[rule] & left
+        counts[rule] = removed.sum(axis=1)
+        left &= ~removed
+    return counts
+
+
 def _relaxations(
-    pool: Pool,
-    rows: NDArray[np.int64],
-    verdict: Block,
-    failures: Mapping[HardRule, NDArray[np.bool_]],
-    reachable: NDArray[np.bool_],
+    pool: Pool, rows: NDArray[np.int64], room: NDArray[np.int64]
 ) -> list[list[Relaxation]]:
-    """Per row of the block, for each rule that alone keeps it from a mentor with room: the
-    smallest change of that rule that lets the pair through."""
+    """Per row, for each rule that alone keeps it from a mentor with `room`: the smallest
+    change of that rule that lets the pair through."""
     found: list[list[Relaxation]] = [[] for _ in rows]
+    if len(room) == 0:
+        return found
+    # Availability matters for pairs that fail one cheap rule and nothing else.
+    verdict = evaluate_block(pool, rows, room, cheap_failures_counted=1)
+    failures = {
+        rule: np.broadcast_to(verdict.failures[rule], verdict.candidate.shape)
+        for rule in HARD_RULES
+    }
     relaxable = _RELAXABLE + (("seniority",) if pool.rules.kind == "peer" else ())
     for rule in relaxable:
         others = np.logical_or.reduce([failures[other] for other in HARD_RULES if other != rule])
-        i, j = np.nonzero(failures[rule] & reachable & ~others)
-        for position, relaxation in _smallest_changes(pool, rule, rows, i, j, verdict):
+        i, j = np.nonzero(failures[rule] & verdict.candidate & ~others)
+        pairs = score_pairs(pool, rows[i], room[j], verdict.common_slots[i, j])
+        for position, relaxation in _smallest_changes(pool, rule, i, pairs):
             found[position].append(relaxation)
     return found
 
 
 def _smallest_changes(
-    pool: Pool,
-    rule: HardRule,
-    rows: NDArray[np.int64],
-    i: NDArray[np.int64],
-    j: NDArray[np.int64],
-    verdict: Block,
+    pool: Pool, rule: HardRule, i: NDArray[np.int64], found: Scored
 ) -> list[tuple[int, Relaxation]]:
+    """(row, relaxation) for each row among `i` whose pairs, `found`, only `rule` blocks."""
     rules = pool.rules
     if rule == "department_policy":
         switched = Relaxation(rule, rules.department_policy, "any", 1.0)
@@ -658,7 +670,6 @@ def _smallest_changes(
     if rule == "shared_language_required":
         switched = Relaxation(rule, True, False, 1.0)
         return [(position, switched) for position in np.unique(i).tolist()]
-    found = score_pairs(pool, rows[i], j, verdict.common_slots[i, j])
     if rule == "min_weekly_overlap_minutes":
         current = rules.min_weekly_overlap_minutes
         weekly = found.common_slots * (GRID_MINUTES * DAYS_PER_WEEK) // pool.calendar.days
