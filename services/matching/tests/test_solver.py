@@ -24,6 +24,7 @@ from tandem.matching.solver import (
     InvalidMatchInput,
     InvalidPin,
     MatchResult,
+    ObjectiveValue,
     Participant,
     Period,
     Pin,
@@ -44,8 +45,8 @@ ZONES = (
 )
 SKILLS = tuple(UUID(int=n) for n in range(1, 6))
 PERIOD = Period(date(2025, 3, 1), date(2025, 4, 30))
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-BRUTE_FORCE = settings(PROPERTY, max_examples=100)
+PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+BRUTE_FORCE = settings(PROPERTY, max_examples=80)
 
 
 # Building pools ----------------------------------------------------------------------------------
@@ -270,10 +271,18 @@ def candidate_edges(
 
 
 def brute_force_best(
-    edges: dict[tuple[int, int], int], rows: int, capacity: Sequence[int], quality: bool
+    edges: dict[tuple[int, int], int],
+    rows: int,
+    capacity: Sequence[int],
+    quality: bool,
+    required: Collection[int] = (),
 ) -> tuple[int, ...]:
+    """The best objective over every assignment of the edges; `required` rows must be matched."""
     best: tuple[int, ...] | None = None
-    options = [[None] + [c for r, c in edges if r == row] for row in range(rows)]
+    options = [
+        ([] if row in required else [None]) + [c for r, c in edges if r == row]
+        for row in range(rows)
+    ]
     for choice in itertools.product(*options):
         used = Counter(c for c in choice if c is not None)
         if any(n > capacity[c] for c, n in used.items()):
@@ -359,6 +368,43 @@ def test_small_pools_match_brute_force(data: st.DataObject, rules: Rules, weight
     )
 
     best = brute_force_best(edges, len(table.mentee_ids), capacity, quality)
+    assert achieved(result, quality) == best
+
+
+@BRUTE_FORCE
+@given(
+    data=st.data(),
+    rules=rule_sets(kinds=["traditional", "reverse", "onboarding"]),
+    weights=weight_sets,
+)
+def test_small_pools_with_pins_match_brute_force(
+    data: st.DataObject, rules: Rules, weights: Weights
+) -> None:
+    people = data.draw(pools(mentees=4, mentors=2, either=2))
+    quality = data.draw(st.booleans())
+    table = score(people, rules, weights, PERIOD)
+    edges = candidate_edges(table, people, rules, frozenset())
+    capacity = [next(p.capacity for p in people if p.person_id == m) for m in table.mentor_ids]
+    pinned = dict(
+        data.draw(st.lists(st.sampled_from(sorted(edges)), max_size=2) if edges else st.just([]))
+    )
+    if any(sum(c == col for c in pinned.values()) > capacity[col] for col in pinned.values()):
+        return
+    forced = {
+        edge: s for edge, s in edges.items() if edge[0] not in pinned or pinned[edge[0]] == edge[1]
+    }
+    pins = [Pin(table.mentor_ids[col], table.mentee_ids[row]) for row, col in pinned.items()]
+
+    result = match(
+        people,
+        rules,
+        weights,
+        PERIOD,
+        pins=pins,
+        objective="quality_first" if quality else "participation_first",
+    )
+
+    best = brute_force_best(forced, len(table.mentee_ids), capacity, quality, required=set(pinned))
     assert achieved(result, quality) == best
 
 
@@ -562,6 +608,28 @@ def test_participation_first_lifts_the_worst_pair_among_maximum_matchings() -> N
         (both.person_id, wants_both.person_id),
         (python_only.person_id, wants_python.person_id),
     }
+
+
+def test_a_weak_pin_frees_the_others_to_score_more() -> None:
+    python, sql, go = SKILLS[:3]
+    weak_mentor = person(1, "mentor", level=5)
+    weak_mentee = person(2, level=1, wanted={go: 1})
+    a = person(3, "mentor", level=5, offered={python: 3, sql: 5})
+    b = person(4, "mentor", level=5, offered={python: 2, sql: 3})
+    x = person(5, level=1, wanted={python: 1})
+    y = person(6, level=1, wanted={sql: 1})
+    weights = Weights(
+        skill_fit=1, interests=0, availability=0, time_zone=0, cross_department=0, seniority=0
+    )
+    people = [weak_mentor, weak_mentee, a, b, x, y]
+
+    unpinned = match(people[2:], Rules(), weights, PERIOD)
+    pinned = match(people, Rules(), weights, PERIOD, pins=[Pin(UUID(int=1), UUID(int=2))])
+
+    # Alone, fairness prefers a-x and b-y (600 and 600) to a-y and b-x (1000 and 400); with a
+    # pin scoring 0 the worst pair is the pin's whatever else happens, so the total decides.
+    assert unpinned.stats.value == ObjectiveValue(2, 600, 1200)
+    assert pinned.stats.value == ObjectiveValue(3, 0, 1400)
 
 
 # Explanations ----------------------------------------------------------------------------------

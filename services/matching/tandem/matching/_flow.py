@@ -1,17 +1,29 @@
-"""Flows for the mentor↔mentee assignment, solved with OR-Tools.
+"""Candidate edges and the flows that choose among them (OR-Tools), for the mentor↔mentee
+assignment.
 
 Source → mentee (capacity 1) → mentor (capacity 1 per candidate edge) → sink (the mentor's
 capacity). The constraint matrix of this network is totally unimodular, so the flow optimum is
 the integer optimum and every answer here is proven optimal on the edges it is given.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
 
-MAX_SCORE = 1000
+from tandem.matching._scoring import (
+    BLOCK_PAIRS,
+    HARD_RULES,
+    MAX_SCORE,
+    Flags,
+    Ints,
+    Pool,
+    Stopwatch,
+    evaluate_block,
+    runs,
+)
 
 
 class FlowFailed(RuntimeError):
@@ -62,6 +74,61 @@ class Network:
         return np.arange(self.rows, self.rows + len(edges), dtype=np.int32)
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """Every feasible edge, the edges kept for the flow (all of them without pruning), and per
+    mentee row how many mentors each hard rule removed (see `Block.funnel`)."""
+
+    edges: Edges
+    kept: Edges
+    pruned: bool
+    removed_by: Ints
+
+
+def collect_candidates(pool: Pool, keep: int | None, stopwatch: Stopwatch) -> Candidates:
+    """Scores every pair in blocks and keeps the feasible ones. With `keep`, also marks each
+    mentee's and each mentor's `keep` best edges (edges tied with the last one kept too)."""
+    block_rows = max(1, BLOCK_PAIRS // max(pool.cols, 1))
+    parts: list[tuple[Ints, Ints, Ints, Flags]] = []
+    removed_by = np.zeros((pool.rows, len(HARD_RULES)), dtype=np.int64)
+    for _, run in runs(pool.people.zone_group[pool.mentee_person]):
+        for start in range(run.start, run.stop, block_rows):
+            rows = np.arange(start, min(start + block_rows, run.stop))
+            found = evaluate_block(pool, rows, cheap_failures_counted=0, stopwatch=stopwatch)
+            with stopwatch.phase("filtering"):
+                best = _best_per_owner(found.i, found.score, len(rows), keep)
+                parts.append((rows[found.i], found.j, found.score, best))
+                removed_by[rows] = found.funnel()
+    with stopwatch.phase("filtering"):
+        edges = Edges(*(_joined([part[k] for part in parts]) for k in range(3)))
+        if keep is None:
+            return Candidates(edges, edges, pruned=False, removed_by=removed_by)
+        best = _joined([part[3] for part in parts]).astype(bool)
+        best |= _best_per_owner(edges.cols, edges.scores, pool.cols, keep)
+        return Candidates(edges, edges.where(best), not best.all(), removed_by)
+
+
+def _joined(parts: Sequence[NDArray[np.generic]]) -> Ints:
+    joined: Ints = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+    return joined
+
+
+def _best_per_owner(owner: Ints, scores: Ints, owners: int, keep: int | None) -> Flags:
+    """Edges among their owner's `keep` best scores (ties with the last one kept as well)."""
+    if keep is None:
+        return np.ones(len(owner), dtype=bool)
+    levels = MAX_SCORE + 1
+    histogram = np.bincount(owner * levels + scores, minlength=owners * levels)
+    at_least = np.cumsum(histogram.reshape(owners, levels)[:, ::-1], axis=1)[:, ::-1]
+    enough = at_least >= keep
+    cut = np.where(enough.any(axis=1), levels - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
+    kept: Flags = scores >= cut[owner]
+    return kept
+
+
+# Flows -------------------------------------------------------------------------------------------
+
+
 def matching_size(edges: Edges, network: Network) -> int:
     """The largest number of mentees that can be matched using only `edges`."""
     return _SizeAtThreshold(edges, network)(0)
@@ -85,17 +152,23 @@ class _SizeAtThreshold:
         return int(self.flow.optimal_flow())
 
 
-def fairest_matching(edges: Edges, network: Network, size: int) -> NDArray[np.bool_]:
+def fairest_matching(
+    edges: Edges, network: Network, size: int, worst_pinned: int | None
+) -> NDArray[np.bool_]:
     """Among the matchings of `size` mentees (the maximum), those whose worst edge is best,
     and among those one with the largest total score. Returns which edges it uses.
 
     The best worst edge is found exactly by bisection on a score threshold: the largest
-    threshold whose edges still admit a matching of `size` mentees.
+    threshold whose edges still admit a matching of `size` mentees. The worst pin bounds what
+    fairness can reach, so no threshold above its score is sought: edges that good or better
+    may all serve the total.
     """
     if size == 0:
         return np.zeros(len(edges), dtype=bool)
     thresholds = np.unique(edges.scores)
     low, high = 0, _highest_possible_threshold(edges, thresholds, size)
+    if worst_pinned is not None:
+        high = min(high, int(np.searchsorted(thresholds, worst_pinned)))
     size_at = _SizeAtThreshold(edges, network)
     while low < high:
         middle = (low + high + 1) // 2

@@ -30,7 +30,6 @@ from tandem.kit.availability import (
     WeeklyWindow,
     free_intervals,
 )
-from tandem.matching._flow import MAX_SCORE, Edges
 
 if TYPE_CHECKING:
     from tandem.matching.solver import Participant, Period, Rules, Weights
@@ -73,6 +72,8 @@ LEVEL_GAP_TOLERANCE = 4
 # Wanted priority 1 (most wanted) counts three times as much as priority 3.
 PRIORITY_WEIGHT = {1: 3, 2: 2, 3: 1}
 MAX_PROFICIENCY = 5
+# Scores run from 0 to MAX_SCORE: whole numbers, as the flow's costs must be.
+MAX_SCORE = 1000
 # Blocks of about this many pairs keep numpy's temporaries in the CPU cache.
 BLOCK_PAIRS = 1 << 18
 TILE_PAIRS = 1 << 16
@@ -171,7 +172,12 @@ class WeekClasses:
 
     @classmethod
     def of(cls, zones: Sequence[ZoneDays], calendar: Calendar) -> WeekClasses:
-        per_zone = np.stack([_labels(zone.week_signatures(calendar)) for zone in zones], axis=1)
+        if not zones:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty)
+        per_zone = np.stack(
+            [_first_occurrence_labels(zone.week_signatures(calendar)) for zone in zones], axis=1
+        )
         _, first, counts = np.unique(per_zone, axis=0, return_index=True, return_counts=True)
         patterns = [tuple(column.tolist()) for column in per_zone.T]
         group_of = {pattern: group for group, pattern in enumerate(dict.fromkeys(patterns))}
@@ -179,7 +185,7 @@ class WeekClasses:
         return cls(first.astype(np.int64), counts.astype(np.int64), zone_group)
 
 
-def _labels(rows: NDArray[np.int64]) -> Ints:
+def _first_occurrence_labels(rows: NDArray[np.int64]) -> Ints:
     """Rows labelled by first occurrence: equal rows, equal labels, and the same labels for
     any two inputs that group their rows the same way."""
     _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
@@ -331,9 +337,8 @@ class OverlapPlan:
         _, first, inverse = np.unique(both, return_index=True, return_inverse=True)
         classes, words = np.divmod(useful, WORDS_PER_WEEK)
         weight = np.bincount(inverse, weights=counts[classes]).astype(np.int64)
-        kept = first
         steps = tuple(
-            (int(w), classes[kept[weight == w]], words[kept[weight == w]])
+            (int(w), classes[first[weight == w]], words[first[weight == w]])
             for w in np.unique(weight)
         )
         return cls(steps)
@@ -466,7 +471,7 @@ def build_pool(
     calendar = Calendar.of(period)
     zone_names = sorted({p.time_zone for p in people})
     zones = [ZoneDays.of(name, calendar) for name in zone_names]
-    classes = WeekClasses.of(zones, calendar) if zones else WeekClasses(*_no_weeks())
+    classes = WeekClasses.of(zones, calendar)
     zone_of_person = np.array([zone_names.index(p.time_zone) for p in people], dtype=np.int64)
     features = People(
         ids=tuple(p.person_id for p in people),
@@ -479,17 +484,12 @@ def build_pool(
         availability=availability_bits(
             [p.windows for p in people], zone_of_person, zones, classes, calendar
         ),
-        zone_group=classes.zone_group[zone_of_person] if zones else zone_of_person,
+        zone_group=classes.zone_group[zone_of_person],
     )
-    return _pool(people, features, rules, weights, calendar, classes.counts, forbidden)
+    return _arranged(people, features, rules, weights, calendar, classes.counts, forbidden)
 
 
-def _no_weeks() -> tuple[Ints, Ints, Ints]:
-    empty = np.zeros(0, dtype=np.int64)
-    return empty, empty, empty
-
-
-def _pool(
+def _arranged(
     people: Sequence[Participant],
     features: People,
     rules: Rules,
@@ -498,6 +498,7 @@ def _pool(
     class_counts: Ints,
     forbidden: Sequence[frozenset[UUID]],
 ) -> Pool:
+    """The pool with its rows and columns in zone order, skills and forbidden pairs indexed."""
     order = np.lexsort((features.utc_offset, features.zone_group))
     mentee_person = order[[people[p].role in ("mentee", "either") for p in order]]
     mentor_person = order[[people[p].role in ("mentor", "either") for p in order]]
@@ -619,6 +620,18 @@ class Block:
         feasible = np.zeros(self.candidate.shape, dtype=bool)
         feasible[self.i, self.j] = True
         return feasible
+
+    def funnel(self) -> Ints:
+        """Per row, how many mentors each rule (in HARD_RULES order) removes of those the rules
+        before it let through, so each mentor counts once. Availability needs counting only
+        where every cheaper rule passed."""
+        left = self.candidate.copy()
+        counts = np.zeros((len(left), len(HARD_RULES)), dtype=np.int64)
+        for k, rule in enumerate(HARD_RULES):
+            removed = self.failures[rule] & left
+            counts[:, k] = removed.sum(axis=1)
+            left &= ~removed
+        return counts
 
 
 def evaluate_block(
@@ -848,10 +861,10 @@ def _block_common_slots(pool: Pool, rows: Ints, cols: Ints, wanted: Flags | None
     `wanted` are skipped (rows and columns are sorted by zone, so whole tiles often go)."""
     common = np.zeros((len(rows), len(cols)), dtype=np.int64)
     bits = pool.people.availability
-    for row_group, row_part in _runs(pool.people.zone_group[pool.mentee_person[rows]]):
+    for row_group, row_part in runs(pool.people.zone_group[pool.mentee_person[rows]]):
         left = np.ascontiguousarray(bits[pool.mentee_person[rows[row_part]]].transpose(1, 2, 0))
         width = max(1, TILE_PAIRS // len(left[0, 0]))
-        for col_group, col_part in _runs(pool.people.zone_group[pool.mentor_person[cols]]):
+        for col_group, col_part in runs(pool.people.zone_group[pool.mentor_person[cols]]):
             plan = pool.plan(row_group, col_group)
             for start in range(col_part.start, col_part.stop, width):
                 tile = slice(start, min(start + width, col_part.stop))
@@ -869,7 +882,7 @@ def _as_slice(cols: Ints) -> slice | Ints:
     return cols
 
 
-def _runs(groups: Ints) -> Iterator[tuple[int, slice]]:
+def runs(groups: Ints) -> Iterator[tuple[int, slice]]:
     """The runs of equal values in `groups`, as (value, slice)."""
     edges = np.flatnonzero(np.diff(groups)) + 1
     bounds = [0, *edges.tolist(), len(groups)]
@@ -892,54 +905,3 @@ def _ratio(numerator: NDArray[np.generic], denominator: NDArray[np.generic]) -> 
     out = np.zeros(np.broadcast_shapes(top.shape, bottom.shape), dtype=np.float32)
     np.divide(top, bottom, out=out, where=bottom > 0)
     return out
-
-
-# Candidate edges --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """Every feasible edge, and the edges kept for the flow (all of them without pruning)."""
-
-    edges: Edges
-    kept: Edges
-    pruned: bool
-
-
-def collect_candidates(pool: Pool, keep: int | None, stopwatch: Stopwatch) -> Candidates:
-    """Scores every pair in blocks and keeps the feasible ones. With `keep`, also marks each
-    mentee's and each mentor's `keep` best edges (edges tied with the last one kept too)."""
-    block_rows = max(1, BLOCK_PAIRS // max(pool.cols, 1))
-    parts: list[tuple[Ints, Ints, Ints, Flags]] = []
-    for _, run in _runs(pool.people.zone_group[pool.mentee_person]):
-        for start in range(run.start, run.stop, block_rows):
-            rows = np.arange(start, min(start + block_rows, run.stop))
-            found = evaluate_block(pool, rows, cheap_failures_counted=0, stopwatch=stopwatch)
-            with stopwatch.phase("filtering"):
-                best = _best_per_owner(found.i, found.score, len(rows), keep)
-                parts.append((rows[found.i], found.j, found.score, best))
-    with stopwatch.phase("filtering"):
-        edges = Edges(*(_joined([part[k] for part in parts]) for k in range(3)))
-        if keep is None:
-            return Candidates(edges, edges, pruned=False)
-        best = _joined([part[3] for part in parts]).astype(bool)
-        best |= _best_per_owner(edges.cols, edges.scores, pool.cols, keep)
-        return Candidates(edges, edges.where(best), pruned=not best.all())
-
-
-def _joined(parts: Sequence[NDArray[np.generic]]) -> Ints:
-    joined: Ints = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-    return joined
-
-
-def _best_per_owner(owner: Ints, scores: Ints, owners: int, keep: int | None) -> Flags:
-    """Edges among their owner's `keep` best scores (ties with the last one kept as well)."""
-    if keep is None:
-        return np.ones(len(owner), dtype=bool)
-    levels = MAX_SCORE + 1
-    histogram = np.bincount(owner * levels + scores, minlength=owners * levels)
-    at_least = np.cumsum(histogram.reshape(owners, levels)[:, ::-1], axis=1)[:, ::-1]
-    enough = at_least >= keep
-    cut = np.where(enough.any(axis=1), levels - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
-    kept: Flags = scores >= cut[owner]
-    return kept

@@ -32,17 +32,17 @@ from tandem.kit.availability import (
     validate_time_zone,
 )
 from tandem.matching._flow import (
+    Candidates,
     Edges,
     Network,
     best_total_matching,
+    collect_candidates,
     fairest_matching,
     matching_size,
 )
 from tandem.matching._scoring import (
     CRITERIA,
     HARD_RULES,
-    Block,
-    Candidates,
     Criterion,
     HardRule,
     Phase,
@@ -50,7 +50,6 @@ from tandem.matching._scoring import (
     Scored,
     Stopwatch,
     build_pool,
-    collect_candidates,
     evaluate_block,
     pair_failures,
     points_per_criterion,
@@ -60,20 +59,28 @@ from tandem.matching._scoring import (
 __all__ = [
     "Contribution",
     "Criterion",
+    "DepartmentPolicy",
     "HardRule",
     "InvalidMatchInput",
     "InvalidPin",
     "MatchResult",
     "MatchStats",
+    "Objective",
     "ObjectiveValue",
     "Participant",
     "Period",
+    "Phase",
     "Pin",
+    "ProgramKind",
     "Proposal",
+    "RelaxableRule",
     "Relaxation",
+    "Role",
     "Rules",
     "ScoreTable",
+    "SolveStatus",
     "Unmatched",
+    "UnmatchedReason",
     "Weights",
     "match",
     "score",
@@ -125,7 +132,8 @@ class Participant:
     `capacity` is how many mentees they take as a mentor (a mentee takes one mentor). `offered`
     maps skill ids to proficiency 1-5, `wanted` to priority 1-3 (1 is most wanted). `windows`
     are weekly free windows in their own `time_zone`. Someone with role "either" can be a
-    mentor and a mentee at once, to different people.
+    mentor and a mentee at once, to different people. `manager_id` is carried for the later
+    formulations; conflicts such as the reporting chain arrive decided, as forbidden pairs.
     """
 
     person_id: UUID
@@ -313,22 +321,23 @@ def match(
     ties between equally good answers.
 
     `keep_per_person` prunes candidates before the flow: each mentee's and each mentor's best
-    edges are kept. For participation_first the matched count stays exact (the pruning is
-    dropped when it would cost a match); worst and total scores are then optimal over the kept
-    edges only, which the stats' status says.
+    edges are kept (ties with the last one too). The pruning is dropped when it would cost a
+    match (participation_first: checked with a max flow over all candidates) or leaves a
+    mentee unmatched next to a mentor with room (quality_first); otherwise the worst and total
+    scores are optimal over the kept edges only, which the stats' status says.
     """
     stopwatch = Stopwatch()
     with stopwatch.phase("scoring"):
-        pool = _pool(participants, rules, weights, period, forbidden, seed)
+        pool = _checked_pool(participants, rules, weights, period, forbidden, seed)
     pinned = _pinned(pool, pins)
     rest = pool.with_pins(pinned)
     candidates = collect_candidates(rest, keep_per_person, stopwatch)
     network = Network(rest.rows, rest.capacity)
     with stopwatch.phase("solving"):
-        chosen, status = _solve(candidates, network, objective)
+        chosen, status = _solve(candidates, network, objective, _worst_score(pool, pinned))
     with stopwatch.phase("explaining"):
         proposals = _proposals(pool, pinned, chosen)
-        unmatched = _unmatched(rest, pinned, candidates.edges, chosen)
+        unmatched = _unmatched(rest, pinned, candidates, chosen)
     value = _objective_value(proposals)
     stats = MatchStats(
         objective=objective,
@@ -357,7 +366,7 @@ def score(
     """The whole score table of a pool, with each criterion and each rule's verdict. It holds
     mentees * mentors entries per array, so it is meant for pools of a few thousand; `match`
     scores larger pools block by block."""
-    pool = _pool(participants, rules, weights, period, forbidden, seed)
+    pool = _checked_pool(participants, rules, weights, period, forbidden, seed)
     verdict = evaluate_block(pool, np.arange(pool.rows, dtype=np.int64))
     index = {person_id: position for position, person_id in enumerate(pool.people.ids)}
     people = [index[p.person_id] for p in participants]
@@ -385,7 +394,7 @@ def score(
 # Input checks ------------------------------------------------------------------------------------
 
 
-def _pool(
+def _checked_pool(
     participants: Collection[Participant],
     rules: Rules,
     weights: Weights,
@@ -511,7 +520,7 @@ def _positions(pairs: Sequence[tuple[int, int]]) -> tuple[NDArray[np.int64], NDA
 
 
 def _solve(
-    candidates: Candidates, network: Network, objective: Objective
+    candidates: Candidates, network: Network, objective: Objective, worst_pinned: int | None
 ) -> tuple[Edges, SolveStatus]:
     everything = candidates.edges
     edges = candidates.kept if candidates.pruned else everything
@@ -521,13 +530,18 @@ def _solve(
             full_size = matching_size(everything, network)
             if full_size > size:
                 edges, size = everything, full_size
-        chosen = edges.where(fairest_matching(edges, network, size))
+        chosen = edges.where(fairest_matching(edges, network, size, worst_pinned))
     else:
         chosen = edges.where(best_total_matching(edges, network))
         if edges is not everything and _has_free_pair(everything, chosen, network):
             edges = everything
             chosen = edges.where(best_total_matching(edges, network))
     return chosen, "optimal" if edges is everything else "optimal_on_kept_candidates"
+
+
+def _worst_score(pool: Pool, pinned: Sequence[tuple[int, int]]) -> int | None:
+    scores = score_pairs(pool, *_positions(pinned)).score
+    return int(scores.min()) if len(scores) else None
 
 
 def _matched_upper_bound(edges: Edges, network: Network) -> int:
@@ -564,14 +578,14 @@ def _proposals(
         Proposal(
             mentor_id=ids[mentor],
             mentee_id=ids[mentee],
-            score=score,
+            score=points_scored,
             pinned=k < len(pinned),
             contributions=tuple(
                 Contribution(c, raw[c][k], normalized[c][k], points[c] * normalized[c][k])
                 for c in CRITERIA
             ),
         )
-        for k, (mentee, mentor, score) in enumerate(
+        for k, (mentee, mentor, points_scored) in enumerate(
             zip(
                 pool.mentee_person[rows].tolist(),
                 pool.mentor_person[cols].tolist(),
@@ -589,7 +603,7 @@ def _objective_value(proposals: Sequence[Proposal]) -> ObjectiveValue:
 
 
 def _unmatched(
-    rest: Pool, pinned: Sequence[tuple[int, int]], everything: Edges, chosen: Edges
+    rest: Pool, pinned: Sequence[tuple[int, int]], candidates: Candidates, chosen: Edges
 ) -> tuple[Unmatched, ...]:
     """Everyone who could be a mentee and is in no pair, with the reasons."""
     pin_rows, pin_cols = _positions(pinned)
@@ -597,42 +611,26 @@ def _unmatched(
     placed[rest.mentee_person[np.concatenate([pin_rows, chosen.rows])]] = True
     placed[rest.mentor_person[np.concatenate([pin_cols, chosen.cols])]] = True
     rows = np.flatnonzero(rest.active_row & ~placed[rest.mentee_person])
-    degree = np.bincount(everything.rows, minlength=rest.rows)
-    room = rest.capacity - np.bincount(chosen.cols, minlength=rest.cols) > 0
-    found: list[Unmatched] = []
+    degree = np.bincount(candidates.edges.rows, minlength=rest.rows)
+    room = np.flatnonzero(rest.capacity - np.bincount(chosen.cols, minlength=rest.cols) > 0)
+    relaxations: list[list[Relaxation]] = []
     for start in range(0, len(rows), _EXPLAIN_BLOCK_ROWS):
-        block = rows[start : start + _EXPLAIN_BLOCK_ROWS]
-        found += _explained(rest, block, degree[block], room)
-    return tuple(sorted(found, key=lambda u: u.person_id.int))
-
-
-def _explained(
-    pool: Pool, rows: NDArray[np.int64], degree: NDArray[np.int64], room: NDArray[np.bool_]
-) -> list[Unmatched]:
-    counts = _funnel(evaluate_block(pool, rows, cheap_failures_counted=0))
-    relaxations = _relaxations(pool, rows, np.flatnonzero(room))
-    return [
+        relaxations += _relaxations(rest, rows[start : start + _EXPLAIN_BLOCK_ROWS], room)
+    unmatched = [
         Unmatched(
-            person_id=pool.people.ids[pool.mentee_person[row]],
-            reason="candidates_taken" if degree[i] else "no_candidates",
-            candidates=int(degree[i]),
-            removed_by={rule: int(counts[rule][i]) for rule in HARD_RULES if counts[rule][i]},
-            relaxations=_cheapest_first(relaxations[i]),
+            person_id=rest.people.ids[rest.mentee_person[row]],
+            reason="candidates_taken" if degree[row] else "no_candidates",
+            candidates=int(degree[row]),
+            removed_by={
+                rule: int(count)
+                for rule, count in zip(HARD_RULES, candidates.removed_by[row], strict=True)
+                if count
+            },
+            relaxations=_cheapest_first(found),
         )
-        for i, row in enumerate(rows)
+        for row, found in zip(rows.tolist(), relaxations, strict=True)
     ]
-
-
-def _funnel(verdict: Block) -> dict[HardRule, NDArray[np.int64]]:
-    """Per row, how many mentors each rule removes of those the rules before it let through
-    (which is why availability needs counting only where every cheaper rule passed)."""
-    left = verdict.candidate.copy()
-    counts = {}
-    for rule in HARD_RULES:
-        removed = verdict.failures[rule] & left
-        counts[rule] = removed.sum(axis=1)
-        left &= ~removed
-    return counts
+    return tuple(sorted(unmatched, key=lambda u: u.person_id.int))
 
 
 def _relaxations(
