@@ -1,0 +1,352 @@
+"""Matching engine performance: the engine against a greedy baseline on synthetic companies.
+
+    .venv/bin/python benchmarks/matching.py [--sizes 1000,10000] [--seed 7]
+
+A size is a number of mentees; the pool around it has 2 mentors for every 5 mentees (1,000
+mentees and 400 mentors for "1k", 10,000 and 4,000 for "10k"). Every pool is generated from
+the seed, so the same arguments give the same people. For each pool, `tandem.matching.solver`
+runs as the service runs it (participation_first, `keep_per_person=50` above 3,000 people),
+then a greedy baseline on the same pool. Figures go to `benchmarks/results/matching.json`;
+see `benchmarks/README.md` for what each one means.
+"""
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import resource
+import time
+import tracemalloc
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from datetime import time as clock
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+
+from tandem.kit.availability import WeeklyWindow
+from tandem.matching import solver
+from tandem.matching.solver import Participant, Period, Rules, Weights
+
+Json = dict[str, Any]
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "matching.json"
+
+# As the service (tandem.matching.service): prune above 3,000 people, keeping 50 per person.
+PRUNE_ABOVE = 3000
+KEEP_PER_PERSON = 50
+
+MENTORS_PER_MENTEE = 2 / 5
+DEPARTMENTS = [f"Department {k}" for k in range(1, 11)]
+# Six time zones in three regions, each region with the second languages heard there.
+ZONES = {
+    "America/New_York": ("es", "fr"),
+    "America/Los_Angeles": ("es", "zh"),
+    "Europe/London": ("fr", "de"),
+    "Europe/Berlin": ("de", "fr"),
+    "Asia/Kolkata": ("hi", "zh"),
+    "Asia/Singapore": ("zh", "hi"),
+}
+SECOND_LANGUAGE_SHARE = 0.4
+SKILLS = 200
+INTERESTS = [f"interest-{k}" for k in range(30)]
+MENTEE_LEVELS = (range(1, 8), (20, 22, 20, 16, 11, 7, 4))
+MENTOR_LEVELS = (range(3, 10), (5, 10, 17, 22, 20, 15, 11))
+FORBIDDEN_PER_MENTEE = 2
+GREEDY_BLOCK_MENTEES = 500
+PERIOD = Period(date(2027, 1, 1), date(2027, 6, 30))
+RULES = Rules(
+    kind="traditional",
+    department_policy="cross_department",
+    min_weekly_overlap_minutes=60,
+    shared_language_required=True,
+    max_time_zone_distance_hours=6,
+)
+WEIGHTS = Weights()
+
+
+# The synthetic company -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Company:
+    mentees: list[Participant]
+    mentors: list[Participant]
+    forbidden: set[frozenset[UUID]]
+
+    @property
+    def participants(self) -> list[Participant]:
+        return self.mentees + self.mentors
+
+
+def company(mentees: int, seed: int) -> Company:
+    """A pool of `mentees` mentees and 2/5 as many mentors (capacity 1-3), all from `seed`."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
+    skills = [UUID(int=rng.getrandbits(128)) for _ in range(SKILLS)]
+    mentors = round(mentees * MENTORS_PER_MENTEE)
+    people = [_person(rng, "mentee", skills) for _ in range(mentees)]
+    helpers = [_person(rng, "mentor", skills) for _ in range(mentors)]
+    forbidden = {
+        frozenset((mentee.person_id, rng.choice(helpers).person_id))
+        for mentee in people
+        for _ in range(FORBIDDEN_PER_MENTEE)
+    }
+    return Company(people, helpers, forbidden)
+
+
+def _person(rng: random.Random, role: solver.Role, skills: list[UUID]) -> Participant:
+    zone = rng.choice(list(ZONES))
+    languages = {"en"}
+    if rng.random() < SECOND_LANGUAGE_SHARE:
+        languages.add(rng.choice(ZONES[zone]))
+    levels, odds = MENTOR_LEVELS if role == "mentor" else MENTEE_LEVELS
+    mentor = role == "mentor"
+    return Participant(
+        person_id=UUID(int=rng.getrandbits(128)),
+        role=role,
+        capacity=rng.randint(1, 3) if mentor else 1,
+        department=rng.choice(DEPARTMENTS),
+        job_level=rng.choices(levels, odds)[0],
+        manager_id=None,
+        time_zone=zone,
+        languages=frozenset(languages),
+        interests=frozenset(rng.sample(INTERESTS, rng.randint(0, 4))),
+        offered=(
+            {skill: rng.randint(2, 5) for skill in rng.sample(skills, rng.randint(3, 5))}
+            if mentor
+            else {}
+        ),
+        wanted=(
+            {}
+            if mentor
+            else {skill: rng.randint(1, 3) for skill in rng.sample(skills, rng.randint(1, 3))}
+        ),
+        windows=_windows(rng),
+    )
+
+
+def _windows(rng: random.Random) -> tuple[WeeklyWindow, ...]:
+    """3-5 weekday windows of 30 minutes to 3 hours, on the 15-minute grid, 08:00-19:00."""
+    windows = []
+    for weekday in sorted(rng.sample(range(5), rng.randint(3, 5))):
+        start = rng.randrange(8 * 4, 17 * 4)  # in quarters of an hour
+        end = min(start + rng.randint(2, 12), 19 * 4)
+        windows.append(WeeklyWindow(weekday, _quarter(start), _quarter(end)))
+    return tuple(windows)
+
+
+def _quarter(quarters: int) -> clock:
+    return clock(quarters // 4, quarters % 4 * 15)
+
+
+# The engine ------------------------------------------------------------------------------------
+
+
+def run_engine(pool: Company, seed: int) -> Json:
+    people = len(pool.participants)
+    keep = KEEP_PER_PERSON if people > PRUNE_ABOVE else None
+
+    def solve() -> solver.MatchResult:
+        return solver.match(
+            pool.participants,
+            RULES,
+            WEIGHTS,
+            PERIOD,
+            forbidden=pool.forbidden,
+            objective="participation_first",
+            seed=seed,
+            keep_per_person=keep,
+        )
+
+    gc.collect()
+    started = time.perf_counter()
+    result = solve()
+    wall = time.perf_counter() - started
+    max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    stats, unmatched = result.stats, len(result.unmatched)
+    # A second, identical run under tracemalloc, which slows allocation: only its peak counts.
+    del result
+    gc.collect()
+    tracemalloc.start()
+    again = solve()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert again.stats.value == stats.value
+    del again
+    return {
+        "keep_per_person": keep,
+        "status": stats.status,
+        "matched": stats.value.matched,
+        "unmatched": unmatched,
+        "worst_score": stats.value.worst_score,
+        "total_score": stats.value.total_score,
+        "candidate_edges": stats.candidate_edges,
+        "solved_edges": stats.solved_edges,
+        "seconds": round(wall, 3),
+        "phase_seconds": {phase: round(s, 3) for phase, s in stats.seconds.items()},
+        "tracemalloc_peak_mib": round(peak / 2**20, 1),
+        "max_rss_mib_after": round(max_rss / 2**20, 1),
+    }
+
+
+# The greedy baseline ---------------------------------------------------------------------------
+
+
+def run_greedy(pool: Company, seed: int) -> Json:
+    """Mentees in a seeded random order each take their best-scoring allowed mentor with
+    capacity left (the first such mentor in input order on a tie). Scores and rule verdicts
+    come from `solver.score`, called on blocks of mentees in that order with every mentor:
+    scores are per pair, so a block's table is the same as the whole pool's rows."""
+    order = np.random.default_rng(seed).permutation(len(pool.mentees))
+    room = np.array([mentor.capacity for mentor in pool.mentors], dtype=np.int64)
+    taken: list[int] = []
+    scoring = picking = 0.0
+    started = time.perf_counter()
+    for start in range(0, len(order), GREEDY_BLOCK_MENTEES):
+        block = [pool.mentees[k] for k in order[start : start + GREEDY_BLOCK_MENTEES]]
+        before = time.perf_counter()
+        table = solver.score(
+            block + pool.mentors, RULES, WEIGHTS, PERIOD, forbidden=pool.forbidden, seed=seed
+        )
+        middle = time.perf_counter()
+        row_of = {person_id: row for row, person_id in enumerate(table.mentee_ids)}
+        assert table.mentor_ids == tuple(mentor.person_id for mentor in pool.mentors)
+        scores = np.where(table.allowed, table.scores, -1)
+        for mentee in block:
+            row = scores[row_of[mentee.person_id]]
+            best = int(np.argmax(np.where(room > 0, row, -1)))
+            if row[best] >= 0 and room[best] > 0:
+                room[best] -= 1
+                taken.append(int(row[best]))
+        del table, scores
+        scoring += middle - before
+        picking += time.perf_counter() - middle
+    wall = time.perf_counter() - started
+    return {
+        "block_mentees": GREEDY_BLOCK_MENTEES,
+        "matched": len(taken),
+        "unmatched": len(pool.mentees) - len(taken),
+        "worst_score": min(taken, default=None),
+        "total_score": sum(taken),
+        "seconds": round(wall, 3),
+        "phase_seconds": {"scoring": round(scoring, 3), "picking": round(picking, 3)},
+    }
+
+
+# The machine and the report --------------------------------------------------------------------
+
+
+def machine() -> Json:
+    memory_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    return {
+        "cpu_cores": os.cpu_count(),
+        "memory_gb": round(memory_kib / 2**20, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "ortools": version("ortools"),
+    }
+
+
+def name_of(mentees: int) -> str:
+    return f"{mentees // 1000}k" if mentees % 1000 == 0 else str(mentees)
+
+
+def inputs(pool: Company) -> Json:
+    return {
+        "mentees": len(pool.mentees),
+        "mentors": len(pool.mentors),
+        "people": len(pool.participants),
+        "mentor_capacity": sum(mentor.capacity for mentor in pool.mentors),
+        "forbidden_pairs": len(pool.forbidden),
+    }
+
+
+def print_table(runs: dict[str, Json]) -> None:
+    print(
+        f"\n{'pool':<6} {'method':<8} {'matched':>8} {'worst':>6} {'total':>11} {'seconds':>8}"
+        "  note"
+    )
+    for name, run in runs.items():
+        engine, greedy = run["engine"], run["greedy"]
+        phases = ", ".join(f"{p} {s:.2f}" for p, s in engine["phase_seconds"].items())
+        engine_note = (
+            f"{engine['status']}, {engine['solved_edges']:,} of {engine['candidate_edges']:,}"
+            f" edges; {phases}; peak {engine['tracemalloc_peak_mib']:.0f} MiB traced"
+        )
+        greedy_note = (
+            f"scoring {greedy['phase_seconds']['scoring']:.2f}, "
+            f"picking {greedy['phase_seconds']['picking']:.2f}"
+        )
+        methods = (("engine", engine, engine_note), ("greedy", greedy, greedy_note))
+        for method, figures, note in methods:
+            worst = "-" if figures["worst_score"] is None else figures["worst_score"]
+            print(
+                f"{name:<6} {method:<8} {figures['matched']:>8,} {worst:>6} "
+                f"{figures['total_score']:>11,} {figures['seconds']:>8.2f}  {note}"
+            )
+
+
+def write_results(runs: dict[str, Json], seed: int) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "benchmark": "matching",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "seed": seed,
+        "rules": {
+            "kind": RULES.kind,
+            "department_policy": RULES.department_policy,
+            "min_weekly_overlap_minutes": RULES.min_weekly_overlap_minutes,
+            "shared_language_required": RULES.shared_language_required,
+            "max_time_zone_distance_hours": RULES.max_time_zone_distance_hours,
+        },
+        "period": {"start": PERIOD.start.isoformat(), "end": PERIOD.end.isoformat()},
+        "pools": runs,
+    }
+    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+
+
+# Main ------------------------------------------------------------------------------------------
+
+
+def main(arguments: argparse.Namespace) -> None:
+    runs: dict[str, Json] = {}
+    for mentees in arguments.sizes:
+        name = name_of(mentees)
+        pool = company(mentees, arguments.seed + mentees)
+        print(f"{name}: {len(pool.mentees):,} mentees, {len(pool.mentors):,} mentors", flush=True)
+        engine = run_engine(pool, arguments.seed)
+        print(f"  engine {engine['seconds']:.2f} s", flush=True)
+        greedy = run_greedy(pool, arguments.seed)
+        print(f"  greedy {greedy['seconds']:.2f} s", flush=True)
+        runs[name] = {"inputs": inputs(pool), "engine": engine, "greedy": greedy}
+    print_table(runs)
+    write_results(runs, arguments.seed)
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [int(size) for size in text.split(",")],
+        default=[1000, 10_000],
+        help="mentee counts, comma-separated (mentors are 2/5 of each)",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main(parse_arguments())
