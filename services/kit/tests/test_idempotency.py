@@ -1,15 +1,16 @@
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from conftest import count_effects
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tandem.kit.auth import Role, TokenIssuer
+from tandem.kit.idempotency import forget_keys_claimed_before
 from tandem.kit.models import IdempotencyKey
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -98,3 +99,22 @@ async def test_reads_ignore_the_key(caller: httpx.AsyncClient) -> None:
     response = await caller.get("/items/3", headers=_key("k5"))
 
     assert response.json() == {"item_id": 3}
+
+
+async def test_keys_older_than_their_time_are_forgotten(
+    caller: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await caller.post("/effects", params={"value": 1}, headers=_key("old"))
+    await caller.post("/effects", params={"value": 1}, headers=_key("new"))
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == "old")
+            .values(claimed_at=datetime.now(UTC) - timedelta(days=2))
+        )
+
+    async with sessionmaker() as session, session.begin():
+        forgotten = await forget_keys_claimed_before(session, datetime.now(UTC) - timedelta(days=1))
+        kept = await session.scalars(select(IdempotencyKey.key))
+
+    assert (forgotten, list(kept)) == (1, ["new"])

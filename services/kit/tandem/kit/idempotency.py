@@ -137,6 +137,14 @@ async def _store(
         earlier.body = bytes(response.body)
 
 
+async def forget_keys_claimed_before(session: AsyncSession, moment: datetime) -> int:
+    """Housekeeping: a retry comes within minutes; a key older than a day is only weight."""
+    forgotten = await session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.claimed_at < moment)
+    )
+    return int(forgotten.rowcount)  # type: ignore[attr-defined]
+
+
 async def _release(sessionmaker: async_sessionmaker[AsyncSession], claim: IdempotencyKey) -> None:
     async with sessionmaker() as session, session.begin():
         await session.execute(

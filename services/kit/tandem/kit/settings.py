@@ -40,6 +40,7 @@ class ServiceSettings(AuthSettings):
     inbox_ack_wait_seconds: float = Field(default=30.0, gt=0)
     relay_batch_size: int = Field(default=100, ge=1)
     relay_idle_poll_seconds: float = Field(default=1.0, gt=0)
+    idempotency_key_hours: float = Field(default=24.0, gt=0, description="how long keys last")
 
 
 def service_environment(service_name: str, **values: str | None) -> dict[str, str]:

@@ -3,11 +3,14 @@
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.kit import bus
 from tandem.kit.db import create_engine, create_sessionmaker
+from tandem.kit.idempotency import forget_keys_claimed_before
 from tandem.kit.inbox import Consumer, Handlers
 from tandem.kit.logs import configure_logging
 from tandem.kit.outbox import OutboxRelay
@@ -46,7 +49,12 @@ async def serve(settings: ServiceSettings, handlers: Handlers, stop: asyncio.Eve
         batch_size=settings.relay_batch_size,
         idle_poll_seconds=settings.relay_idle_poll_seconds,
     )
-    tasks = [asyncio.create_task(_supervise("outbox_relay", relay.run))]
+    tasks = [
+        asyncio.create_task(_supervise("outbox_relay", relay.run)),
+        asyncio.create_task(
+            _supervise("housekeeping", lambda: _keep_house(sessionmaker, settings))
+        ),
+    ]
     if handlers:
         await bus.ensure_consumer(
             js,
@@ -75,6 +83,18 @@ async def serve(settings: ServiceSettings, handlers: Handlers, stop: asyncio.Eve
         await nats.close()
         await engine.dispose()
         log.info("worker_stopped")
+
+
+async def _keep_house(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: ServiceSettings
+) -> None:
+    """Hourly: forget idempotency keys past their time."""
+    while True:
+        cutoff = datetime.now(UTC) - timedelta(hours=settings.idempotency_key_hours)
+        async with sessionmaker() as session, session.begin():
+            forgotten = await forget_keys_claimed_before(session, cutoff)
+        log.info("idempotency_keys_forgotten", count=forgotten)
+        await asyncio.sleep(3600)
 
 
 async def _supervise(name: str, run: Callable[[], Awaitable[None]]) -> None:
