@@ -40,20 +40,24 @@ def suites() -> list[str]:
 
 def main() -> int:
     command, arguments = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("help", [])
-    commands = {"up": up, "test": test, "lint": lint, "token": token, "install": install}
+    commands = {"up": up, "test": test, "lint": lint, "token": token, "install": _installed}
     if command not in commands:
         print(__doc__)
         return 0 if command == "help" else 2
     install()
-    return commands[command](arguments) if command != "install" else 0
+    return commands[command](arguments)
 
 
-def install(_: list[str] | None = None) -> int:
+def _installed(_: list[str]) -> int:
+    return 0
+
+
+def install() -> None:
     """Create .venv and install every member, unless nothing changed since the last install."""
     stamp = VENV / ".installed"
     digest = _install_digest()
     if stamp.exists() and stamp.read_text() == digest:
-        return 0
+        return
     if not PYTHON.exists():
         venv.create(VENV, with_pip=True)
     pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
@@ -61,7 +65,6 @@ def install(_: list[str] | None = None) -> int:
         [*pip, "-c", "constraints.txt", "-r", "requirements-dev.txt"], cwd=ROOT, check=True
     )
     stamp.write_text(digest)
-    return 0
 
 
 def _install_digest() -> str:
