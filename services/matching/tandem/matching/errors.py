@@ -1,4 +1,4 @@
-from tandem.kit.errors import Conflict, Forbidden, NotFound, Unavailable
+from tandem.kit.errors import Conflict, Forbidden, NotFound
 
 
 class RunNotFound(NotFound):
@@ -39,7 +39,3 @@ class MentorshipNotFound(NotFound):
 
 class MentorshipNotActive(Conflict):
     detail = "The mentorship is not in a state that allows this."
-
-
-class DirectoryUnavailable(Unavailable):
-    detail = "The profiles service did not answer; try again."

@@ -7,10 +7,8 @@ import httpx
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.kit.errors import Forbidden, NotFound
-from tandem.kit.logs import CORRELATION_HEADER, correlation_id
+from tandem.kit.clients import ServiceClient
 from tandem.matching.errors import (
-    DirectoryUnavailable,
     MentorshipNotFound,
     ProposalNotFound,
     RunNotFound,
@@ -96,25 +94,12 @@ class MentorshipRepository:
         return list(found)
 
 
-class Directory:
-    """The profiles service, asked over HTTP with the caller's own token."""
+class Directory(ServiceClient):
+    """The profiles service, asked with the caller's own token."""
 
     def __init__(self, http: httpx.AsyncClient, profiles_url: str) -> None:
-        self._http = http
-        self._profiles_url = profiles_url.rstrip("/")
+        super().__init__("profiles", profiles_url, http)
 
     async def program_snapshot(self, program_id: UUID, token: str) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token}", CORRELATION_HEADER: correlation_id()}
-        url = f"{self._profiles_url}/programs/{program_id}/snapshot"
-        try:
-            response = await self._http.get(url, headers=headers)
-        except httpx.HTTPError as error:
-            raise DirectoryUnavailable() from error
-        if response.status_code == httpx.codes.NOT_FOUND:
-            raise NotFound("No such program.")
-        if response.status_code == httpx.codes.FORBIDDEN:
-            raise Forbidden(response.json().get("detail"))
-        if response.status_code != httpx.codes.OK:
-            raise DirectoryUnavailable()
-        snapshot: dict[str, Any] = response.json()
+        snapshot: dict[str, Any] = await self.get_json(f"/programs/{program_id}/snapshot", token)
         return snapshot

@@ -1,0 +1,41 @@
+"""Asking another service over HTTP, as the caller: their token and correlation id go along."""
+
+from typing import Any
+
+import httpx
+
+from tandem.kit.errors import Forbidden, NotFound, Unauthorized, Unavailable
+from tandem.kit.logs import CORRELATION_HEADER, correlation_id
+
+_ERRORS_BY_STATUS = {401: Unauthorized, 403: Forbidden, 404: NotFound}
+
+
+class ServiceClient:
+    """The other service's refusals come back as the same errors; silence as `Unavailable`."""
+
+    def __init__(self, name: str, base_url: str, http: httpx.AsyncClient) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self._http = http
+
+    async def ready(self) -> bool:
+        try:
+            response = await self._http.get(f"{self.base_url}/readyz")
+        except httpx.HTTPError:
+            return False
+        return response.status_code == httpx.codes.OK
+
+    async def get_json(self, path: str, token: str) -> Any:
+        headers = {"Authorization": f"Bearer {token}", CORRELATION_HEADER: correlation_id()}
+        try:
+            response = await self._http.get(f"{self.base_url}{path}", headers=headers)
+        except httpx.HTTPError as error:
+            raise self._unavailable() from error
+        if response.status_code in _ERRORS_BY_STATUS:
+            raise _ERRORS_BY_STATUS[response.status_code](response.json().get("detail"))
+        if response.status_code != httpx.codes.OK:
+            raise self._unavailable()
+        return response.json()
+
+    def _unavailable(self) -> Unavailable:
+        return Unavailable(f"The {self.name} service did not answer.")
