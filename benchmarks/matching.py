@@ -13,27 +13,20 @@ see `benchmarks/README.md` for what each one means.
 import argparse
 import gc
 import json
-import os
-import platform
 import random
 import resource
 import time
 import tracemalloc
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from datetime import time as clock
-from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import numpy as np
+from company import Json, machine, person, skill_catalogue
 
-from tandem.kit.availability import WeeklyWindow
 from tandem.matching import solver
 from tandem.matching.solver import Participant, Period, Rules, Weights
-
-Json = dict[str, Any]
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "matching.json"
@@ -43,21 +36,6 @@ PRUNE_ABOVE = 3000
 KEEP_PER_PERSON = 50
 
 MENTORS_PER_MENTEE = 2 / 5
-DEPARTMENTS = [f"Department {k}" for k in range(1, 11)]
-# Six time zones in three regions, each region with the second languages heard there.
-ZONES = {
-    "America/New_York": ("es", "fr"),
-    "America/Los_Angeles": ("es", "zh"),
-    "Europe/London": ("fr", "de"),
-    "Europe/Berlin": ("de", "fr"),
-    "Asia/Kolkata": ("hi", "zh"),
-    "Asia/Singapore": ("zh", "hi"),
-}
-SECOND_LANGUAGE_SHARE = 0.4
-SKILLS = 200
-INTERESTS = [f"interest-{k}" for k in range(30)]
-MENTEE_LEVELS = (range(1, 8), (20, 22, 20, 16, 11, 7, 4))
-MENTOR_LEVELS = (range(3, 10), (5, 10, 17, 22, 20, 15, 11))
 FORBIDDEN_PER_MENTEE = 2
 GREEDY_BLOCK_MENTEES = 500
 PERIOD = Period(date(2027, 1, 1), date(2027, 6, 30))
@@ -88,61 +66,16 @@ class Company:
 def company(mentees: int, seed: int) -> Company:
     """A pool of `mentees` mentees and 2/5 as many mentors (capacity 1-3), all from `seed`."""
     rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
-    skills = [UUID(int=rng.getrandbits(128)) for _ in range(SKILLS)]
+    skills = skill_catalogue(rng)
     mentors = round(mentees * MENTORS_PER_MENTEE)
-    people = [_person(rng, "mentee", skills) for _ in range(mentees)]
-    helpers = [_person(rng, "mentor", skills) for _ in range(mentors)]
+    people = [person(rng, "mentee", skills, offers=False, wants=True) for _ in range(mentees)]
+    helpers = [person(rng, "mentor", skills, offers=True, wants=False) for _ in range(mentors)]
     forbidden = {
         frozenset((mentee.person_id, rng.choice(helpers).person_id))
         for mentee in people
         for _ in range(FORBIDDEN_PER_MENTEE)
     }
     return Company(people, helpers, forbidden)
-
-
-def _person(rng: random.Random, role: solver.Role, skills: list[UUID]) -> Participant:
-    zone = rng.choice(list(ZONES))
-    languages = {"en"}
-    if rng.random() < SECOND_LANGUAGE_SHARE:
-        languages.add(rng.choice(ZONES[zone]))
-    levels, odds = MENTOR_LEVELS if role == "mentor" else MENTEE_LEVELS
-    mentor = role == "mentor"
-    return Participant(
-        person_id=UUID(int=rng.getrandbits(128)),
-        role=role,
-        capacity=rng.randint(1, 3) if mentor else 1,
-        department=rng.choice(DEPARTMENTS),
-        job_level=rng.choices(levels, odds)[0],
-        manager_id=None,
-        time_zone=zone,
-        languages=frozenset(languages),
-        interests=frozenset(rng.sample(INTERESTS, rng.randint(0, 4))),
-        offered=(
-            {skill: rng.randint(2, 5) for skill in rng.sample(skills, rng.randint(3, 5))}
-            if mentor
-            else {}
-        ),
-        wanted=(
-            {}
-            if mentor
-            else {skill: rng.randint(1, 3) for skill in rng.sample(skills, rng.randint(1, 3))}
-        ),
-        windows=_windows(rng),
-    )
-
-
-def _windows(rng: random.Random) -> tuple[WeeklyWindow, ...]:
-    """3-5 weekday windows of 30 minutes to 3 hours, on the 15-minute grid, 08:00-19:00."""
-    windows = []
-    for weekday in sorted(rng.sample(range(5), rng.randint(3, 5))):
-        start = rng.randrange(8 * 4, 17 * 4)  # in quarters of an hour
-        end = min(start + rng.randint(2, 12), 19 * 4)
-        windows.append(WeeklyWindow(weekday, _quarter(start), _quarter(end)))
-    return tuple(windows)
-
-
-def _quarter(quarters: int) -> clock:
-    return clock(quarters // 4, quarters % 4 * 15)
 
 
 # The engine ------------------------------------------------------------------------------------
@@ -240,22 +173,6 @@ def run_greedy(pool: Company, seed: int) -> Json:
 
 
 # The machine and the report --------------------------------------------------------------------
-
-
-def machine() -> Json:
-    memory_kib = next(
-        int(line.split()[1])
-        for line in Path("/proc/meminfo").read_text().splitlines()
-        if line.startswith("MemTotal:")
-    )
-    return {
-        "cpu_cores": os.cpu_count(),
-        "memory_gb": round(memory_kib / 2**20, 1),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "ortools": version("ortools"),
-    }
 
 
 def name_of(mentees: int) -> str:
