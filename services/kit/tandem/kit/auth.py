@@ -16,6 +16,7 @@ from tandem.kit.errors import Forbidden, Unauthorized
 from tandem.kit.settings import AuthSettings
 
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+SERVICE_TOKEN_SECONDS = 300
 
 
 class Role(StrEnum):
@@ -156,3 +157,27 @@ class TokenIssuer:
             "scope": " ".join(scopes or []),
         }
         return jwt.encode(claims, self._private_pem, algorithm="RS256")
+
+
+class ServiceCredentials:
+    """The tokens a service presents when it acts on its own, with no user behind the work
+    (a worker reacting to an event). Short-lived, one organization each, partner role with
+    the given scopes.
+
+    They are signed with the identity provider's key, which the launcher hands to the services
+    in development; a production deployment gets them from its provider's client-credentials
+    grant instead, behind this same `token_for`."""
+
+    def __init__(self, service_name: str, issuer: TokenIssuer, scopes: list[Scope]) -> None:
+        self._subject = f"service:{service_name}"
+        self._issuer = issuer
+        self._scopes = [str(scope) for scope in scopes]
+
+    def token_for(self, organization_id: UUID) -> str:
+        return self._issuer.issue(
+            self._subject,
+            organization_id,
+            [Role.PARTNER],
+            self._scopes,
+            ttl_seconds=SERVICE_TOKEN_SECONDS,
+        )

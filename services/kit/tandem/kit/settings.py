@@ -41,6 +41,11 @@ class ServiceSettings(AuthSettings):
     relay_batch_size: int = Field(default=100, ge=1)
     relay_idle_poll_seconds: float = Field(default=1.0, gt=0)
     idempotency_key_hours: float = Field(default=24.0, gt=0, description="how long keys last")
+    service_signing_key: str | None = Field(
+        default=None,
+        description="PEM private key for the service's own tokens (development only; see "
+        "tandem.kit.auth.ServiceCredentials).",
+    )
 
 
 def service_environment(service_name: str, **values: str | None) -> dict[str, str]:

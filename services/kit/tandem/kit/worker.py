@@ -2,7 +2,8 @@
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -19,22 +20,43 @@ from tandem.kit.settings import ServiceSettings
 log = structlog.get_logger()
 
 
-def run_worker(settings_type: type[ServiceSettings], handlers: Handlers | None = None) -> None:
+@dataclass(frozen=True)
+class Chore:
+    """Work a worker does on a clock rather than on an event, each time in one transaction
+    (expiring what is due, forgetting what is old)."""
+
+    name: str
+    every_seconds: float
+    run: Callable[[AsyncSession], Awaitable[None]]
+
+
+def run_worker(
+    settings_type: type[ServiceSettings],
+    handlers: Handlers | None = None,
+    chores: Sequence[Chore] = (),
+) -> None:
     """Entry point of `python -m tandem.<service>.worker`; stops cleanly on SIGINT/SIGTERM."""
     settings = settings_type()
     configure_logging(f"{settings.service_name}-worker", settings.log_level)
-    asyncio.run(_serve_until_signalled(settings, handlers or {}))
+    asyncio.run(_serve_until_signalled(settings, handlers or {}, chores))
 
 
-async def _serve_until_signalled(settings: ServiceSettings, handlers: Handlers) -> None:
+async def _serve_until_signalled(
+    settings: ServiceSettings, handlers: Handlers, chores: Sequence[Chore]
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(settings, handlers, stop)
+    await serve(settings, handlers, stop, chores)
 
 
-async def serve(settings: ServiceSettings, handlers: Handlers, stop: asyncio.Event) -> None:
+async def serve(
+    settings: ServiceSettings,
+    handlers: Handlers,
+    stop: asyncio.Event,
+    chores: Sequence[Chore] = (),
+) -> None:
     engine = create_engine(settings.database_url, settings.database_pool_size)
     sessionmaker = create_sessionmaker(engine, settings.service_name)
     await bus.warn_unless_synced(settings.nats_monitor_url)
@@ -49,12 +71,9 @@ async def serve(settings: ServiceSettings, handlers: Handlers, stop: asyncio.Eve
         batch_size=settings.relay_batch_size,
         idle_poll_seconds=settings.relay_idle_poll_seconds,
     )
-    tasks = [
-        asyncio.create_task(_supervise("outbox_relay", relay.run)),
-        asyncio.create_task(
-            _supervise("housekeeping", lambda: _keep_house(sessionmaker, settings))
-        ),
-    ]
+    tasks = [asyncio.create_task(_supervise("outbox_relay", relay.run))]
+    for chore in (_forgetting_idempotency_keys(settings), *chores):
+        tasks.append(asyncio.create_task(_supervise(chore.name, _on_schedule(chore, sessionmaker))))
     if handlers:
         await bus.ensure_consumer(
             js,
@@ -85,16 +104,25 @@ async def serve(settings: ServiceSettings, handlers: Handlers, stop: asyncio.Eve
         log.info("worker_stopped")
 
 
-async def _keep_house(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: ServiceSettings
-) -> None:
-    """Hourly: forget idempotency keys past their time."""
-    while True:
+def _forgetting_idempotency_keys(settings: ServiceSettings) -> Chore:
+    async def forget(session: AsyncSession) -> None:
         cutoff = datetime.now(UTC) - timedelta(hours=settings.idempotency_key_hours)
-        async with sessionmaker() as session, session.begin():
-            forgotten = await forget_keys_claimed_before(session, cutoff)
+        forgotten = await forget_keys_claimed_before(session, cutoff)
         log.info("idempotency_keys_forgotten", count=forgotten)
-        await asyncio.sleep(3600)
+
+    return Chore("forget_idempotency_keys", 3600, forget)
+
+
+def _on_schedule(
+    chore: Chore, sessionmaker: async_sessionmaker[AsyncSession]
+) -> Callable[[], Awaitable[None]]:
+    async def loop() -> None:
+        while True:
+            async with sessionmaker() as session, session.begin():
+                await chore.run(session)
+            await asyncio.sleep(chore.every_seconds)
+
+    return loop
 
 
 async def _supervise(name: str, run: Callable[[], Awaitable[None]]) -> None:
