@@ -1,4 +1,5 @@
-"""Runs and proposals as the worker leaves them, written straight to the database."""
+"""Snapshots as profiles sends them, and runs and proposals as the worker leaves them, written
+straight to the database."""
 
 import uuid
 from dataclasses import dataclass
@@ -9,6 +10,54 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tandem.kit.auth import Role
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.matching.models import MatchRun, Proposal, RunStatus
+
+MORNINGS = [{"weekday": day, "start": "09:00:00", "end": "12:00:00"} for day in range(5)]
+
+
+def enrollee(role: str, level: int, department: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "enrollment_id": str(uuid.uuid4()),
+        "person_id": str(uuid.uuid4()),
+        "role": role,
+        "capacity": 1,
+        "goals": None,
+        "wanted_skill_ids": [],
+        "department": department,
+        "job_level": level,
+        "manager_id": None,
+        "time_zone": "Europe/Amsterdam",
+        "languages": ["en"],
+        "interests": [],
+        "hire_date": None,
+        "offered": [],
+        "wanted": [],
+        "windows": MORNINGS,
+        "absences": [],
+    } | fields
+
+
+def snapshot(enrollees: list[dict[str, Any]], **rules: Any) -> dict[str, Any]:
+    return {
+        "program": {
+            "id": str(uuid.uuid4()),
+            "kind": "traditional",
+            "admin_ids": [],
+            "start_date": "2027-01-04",
+            "end_date": "2027-03-28",
+            "weights": {},
+            "rules": {
+                "department_policy": "any",
+                "max_level_gap": None,
+                "min_weekly_overlap_minutes": 0,
+                "shared_language_required": True,
+                "max_time_zone_distance_hours": None,
+            }
+            | rules,
+        },
+        "enrollees": enrollees,
+        "forbidden_pairs": [],
+        "taken_at": "2026-11-23T00:00:00Z",
+    }
 
 
 @dataclass(frozen=True)

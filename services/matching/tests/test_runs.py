@@ -1,11 +1,10 @@
 """A run solves a stored snapshot in another process and keeps its answer as draft proposals."""
 
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-import pytest
+from factories import MORNINGS, enrollee, snapshot
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,59 +15,6 @@ from tandem.matching import service
 from tandem.matching.models import MatchRun, Proposal, RunStatus
 
 ADMIN = uuid.uuid4()
-MORNINGS = [{"weekday": day, "start": "09:00:00", "end": "12:00:00"} for day in range(5)]
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ProcessPoolExecutor]:
-    with ProcessPoolExecutor(1) as executor:
-        yield executor
-
-
-def enrollee(role: str, level: int, department: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "enrollment_id": str(uuid.uuid4()),
-        "person_id": str(uuid.uuid4()),
-        "role": role,
-        "capacity": 1,
-        "goals": None,
-        "wanted_skill_ids": [],
-        "department": department,
-        "job_level": level,
-        "manager_id": None,
-        "time_zone": "Europe/Amsterdam",
-        "languages": ["en"],
-        "interests": [],
-        "hire_date": None,
-        "offered": [],
-        "wanted": [],
-        "windows": MORNINGS,
-        "absences": [],
-    } | fields
-
-
-def snapshot(enrollees: list[dict[str, Any]], **rules: Any) -> dict[str, Any]:
-    return {
-        "program": {
-            "id": str(uuid.uuid4()),
-            "kind": "traditional",
-            "admin_ids": [],
-            "start_date": "2027-01-04",
-            "end_date": "2027-03-28",
-            "weights": {},
-            "rules": {
-                "department_policy": "any",
-                "max_level_gap": None,
-                "min_weekly_overlap_minutes": 0,
-                "shared_language_required": True,
-                "max_time_zone_distance_hours": None,
-            }
-            | rules,
-        },
-        "enrollees": enrollees,
-        "forbidden_pairs": [],
-        "taken_at": "2026-11-23T00:00:00Z",
-    }
 
 
 async def _run(session: AsyncSession, data: dict[str, Any]) -> MatchRun:

@@ -39,3 +39,15 @@ class MentorshipNotFound(NotFound):
 
 class MentorshipNotActive(Conflict):
     detail = "The mentorship is not in a state that allows this."
+
+
+class RematchOfferNotFound(NotFound):
+    detail = "No such rematch offer."
+
+
+class RematchOfferNotOpen(Conflict):
+    detail = "The rematch offer was answered already."
+
+
+class ServiceCredentialsMissing(RuntimeError):
+    """The worker cannot read the directory on its own: MATCHING_SERVICE_SIGNING_KEY is unset."""

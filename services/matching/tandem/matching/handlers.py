@@ -1,9 +1,76 @@
+"""What the matching worker does with the events it consumes: solve runs, and repair programs
+when something changes under their proposals and mentorships."""
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import httpx
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.kit.contracts.matching import MatchRunRequested
+from tandem.kit.auth import Scope, ServiceCredentials, TokenIssuer
+from tandem.kit.contracts.feedback import NotAGoodFitReported
+from tandem.kit.contracts.matching import (
+    MatchRunRequested,
+    MentorshipEnded,
+    ProposalDeclined,
+    ProposalExpired,
+)
+from tandem.kit.contracts.profiles import EnrollmentCreated, EnrollmentWithdrawn, PersonUpdated
 from tandem.kit.inbox import Handlers
+from tandem.kit.worker import Chore
 from tandem.matching import service
+from tandem.matching.errors import ServiceCredentialsMissing
+from tandem.matching.repository import Directory
+from tandem.matching.schemas import EndReason
 from tandem.matching.settings import MatchingSettings
+
+log = structlog.get_logger()
+
+SWEEP_SECONDS = 60
+# Program statuses in which a new hire of an onboarding program gets a buddy at once.
+BUDDY_STATUSES = ("enrolling", "matching", "active")
+
+
+@dataclass(frozen=True)
+class Tools:
+    settings: MatchingSettings
+    directory: Directory
+    credentials: ServiceCredentials
+
+    async def snapshot(self, organization_id: UUID, program_id: UUID) -> dict[str, Any]:
+        token = self.credentials.token_for(organization_id)
+        return await self.directory.program_snapshot(program_id, token)
+
+    async def repair(
+        self, session: AsyncSession, organization_id: UUID, program_id: UUID, trigger: str
+    ) -> None:
+        snapshot = await self.snapshot(organization_id, program_id)
+        run = await service.repair_program(
+            session,
+            organization_id,
+            snapshot,
+            service.solver_pool(self.settings.solver_processes),
+            trigger=trigger,
+            proposal_days=self.settings.proposal_days,
+        )
+        log.info("program_repaired", program_id=str(program_id), run_id=str(run.id))
+
+
+@functools.cache
+def tools() -> Tools:
+    """Made on first use, inside the worker's event loop."""
+    settings = MatchingSettings()
+    if settings.service_signing_key is None:
+        raise ServiceCredentialsMissing(ServiceCredentialsMissing.__doc__)
+    issuer = TokenIssuer(settings.service_signing_key, settings.jwt_issuer, settings.jwt_audience)
+    return Tools(
+        settings=settings,
+        directory=Directory(httpx.AsyncClient(timeout=60), settings.profiles_url),
+        credentials=ServiceCredentials("matching", issuer, [Scope.SNAPSHOTS_READ]),
+    )
 
 
 async def on_match_run_requested(session: AsyncSession, event: MatchRunRequested) -> None:
@@ -11,4 +78,72 @@ async def on_match_run_requested(session: AsyncSession, event: MatchRunRequested
     await service.execute_run(session, event.organization_id, event.run_id, pool)
 
 
-HANDLERS: Handlers = {MatchRunRequested: on_match_run_requested}
+async def on_proposal_answered(
+    session: AsyncSession, event: ProposalDeclined | ProposalExpired
+) -> None:
+    """Whoever a decline or an expiry freed is matched again."""
+    if not await service.answer_repaired(session, event.organization_id, event.proposal_id):
+        await tools().repair(session, event.organization_id, event.program_id, event.type)
+
+
+async def on_mentorship_ended(session: AsyncSession, event: MentorshipEnded) -> None:
+    """A mentee who found the pair not a good fit is matched again."""
+    if event.reason == EndReason.NOT_A_GOOD_FIT:
+        await tools().repair(session, event.organization_id, event.program_id, "not_a_good_fit")
+
+
+async def on_enrollment_withdrawn(session: AsyncSession, event: EnrollmentWithdrawn) -> None:
+    if await service.withdraw_member(session, event.program_id, event.person_id):
+        await tools().repair(
+            session, event.organization_id, event.program_id, "enrollment.withdrawn"
+        )
+
+
+async def on_enrollment_created(session: AsyncSession, event: EnrollmentCreated) -> None:
+    """A new hire in an onboarding program gets a buddy proposed at once."""
+    if event.program_kind != "onboarding" or event.role != "mentee":
+        return
+    snapshot = await tools().snapshot(event.organization_id, event.program_id)
+    if snapshot["program"]["status"] in BUDDY_STATUSES:
+        await tools().repair(session, event.organization_id, event.program_id, "new_hire")
+
+
+async def on_person_updated(session: AsyncSession, event: PersonUpdated) -> None:
+    """A new manager may put mentor and mentee in one reporting chain: flag such mentorships
+    to the admins, with a repair proposed."""
+    if "manager_id" not in event.changed:
+        return
+    live = await service.live_mentorships_of(session, event.organization_id, event.person_id)
+    for program_id in sorted({mentorship.program_id for mentorship in live}):
+        snapshot = await tools().snapshot(event.organization_id, program_id)
+        broken = service.conflicting(snapshot, [m for m in live if m.program_id == program_id])
+        if broken:
+            pool = service.solver_pool(tools().settings.solver_processes)
+            await service.flag_conflicts(
+                session, event.organization_id, snapshot, broken, pool, "manager_changed"
+            )
+
+
+async def on_not_a_good_fit(session: AsyncSession, event: NotAGoodFitReported) -> None:
+    await service.offer_rematch(
+        session, event.organization_id, event.mentorship_id, event.reported_by
+    )
+
+
+async def expire_due_proposals(session: AsyncSession) -> None:
+    expired = await service.expire_due_proposals(session)
+    if expired:
+        log.info("proposals_expired", count=expired)
+
+
+HANDLERS: Handlers = {
+    MatchRunRequested: on_match_run_requested,
+    ProposalDeclined: on_proposal_answered,
+    ProposalExpired: on_proposal_answered,
+    MentorshipEnded: on_mentorship_ended,
+    EnrollmentWithdrawn: on_enrollment_withdrawn,
+    EnrollmentCreated: on_enrollment_created,
+    PersonUpdated: on_person_updated,
+    NotAGoodFitReported: on_not_a_good_fit,
+}
+CHORES = (Chore("expire_due_proposals", SWEEP_SECONDS, expire_due_proposals),)

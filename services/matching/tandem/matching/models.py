@@ -19,6 +19,14 @@ class RunStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class RunPurpose(enum.StrEnum):
+    MATCH = "match"
+    """An admin matches the program's pool."""
+    REPAIR = "repair"
+    """The service re-solves after a change (a decline, an expiry, a withdrawal, a new hire, a
+    conflict), keeping mentorships and favouring the pending proposals."""
+
+
 class MatchRun(Base):
     """One solve of a program's pool, kept with its input so it can be audited and replayed."""
 
@@ -28,6 +36,8 @@ class MatchRun(Base):
     organization_id: Mapped[UUID] = mapped_column(index=True)
     program_id: Mapped[UUID] = mapped_column(index=True)
     status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus), default=RunStatus.QUEUED)
+    purpose: Mapped[RunPurpose] = mapped_column(enum_type(RunPurpose), default=RunPurpose.MATCH)
+    trigger: Mapped[str | None] = mapped_column(Text)
     objective: Mapped[str]
     weights: Mapped[dict[str, Any]]
     snapshot: Mapped[dict[str, Any]]
@@ -45,6 +55,8 @@ class ProposalStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    """A repair found a better answer, or a member left the program."""
 
 
 class Proposal(Base):
@@ -107,8 +119,36 @@ class Mentorship(Base):
         enum_type(MentorshipStatus), default=MentorshipStatus.ACTIVE
     )
     end_reason: Mapped[str | None]
+    flagged_reason: Mapped[str | None] = mapped_column(Text)
+    repair_run_id: Mapped[UUID | None] = mapped_column(ForeignKey("match_run.id"))
     started_at: Mapped[datetime] = mapped_column(server_default=func.now())
     ended_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class RematchOfferStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class RematchOffer(Base):
+    """After a "not a good fit", the mentee may leave the mentorship and be matched again."""
+
+    __tablename__ = "rematch_offer"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    program_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID] = mapped_column(ForeignKey("mentorship.id"), unique=True)
+    person_id: Mapped[UUID] = mapped_column(index=True)
+    status: Mapped[RematchOfferStatus] = mapped_column(
+        enum_type(RematchOfferStatus), default=RematchOfferStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    decided_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column()
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012

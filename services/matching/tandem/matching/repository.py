@@ -1,19 +1,39 @@
 """Every query of the matching service: its own tables, and the directory it reads."""
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.clients import ServiceClient
+from tandem.kit.db import among
 from tandem.matching.errors import (
     MentorshipNotFound,
     ProposalNotFound,
+    RematchOfferNotFound,
     RunNotFound,
 )
-from tandem.matching.models import MatchRun, Mentorship, Proposal, ProposalStatus
+from tandem.matching.models import (
+    MatchRun,
+    Mentorship,
+    MentorshipStatus,
+    Proposal,
+    ProposalStatus,
+    RematchOffer,
+    RunPurpose,
+)
+
+LIVE = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
+
+
+async def lock_program(session: AsyncSession, program_id: UUID) -> None:
+    """Until the transaction ends, no other solve of this program changes its proposals."""
+    await session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(str(program_id), 0)))
+    )
 
 
 class RunRepository:
@@ -30,6 +50,20 @@ class RunRepository:
         if run is None:
             raise RunNotFound()
         return run
+
+    async def latest_of_program(
+        self, organization_id: UUID, program_id: UUID, purpose: RunPurpose | None = None
+    ) -> MatchRun | None:
+        """The program's newest run (of a purpose): its snapshot names the program's admins."""
+        query = select(MatchRun).where(
+            MatchRun.organization_id == organization_id, MatchRun.program_id == program_id
+        )
+        if purpose is not None:
+            query = query.where(MatchRun.purpose == purpose)
+        latest: MatchRun | None = await self.session.scalar(
+            query.order_by(MatchRun.created_at.desc(), MatchRun.id).limit(1)
+        )
+        return latest
 
 
 class ProposalRepository:
@@ -66,6 +100,38 @@ class ProposalRepository:
         )
         return list(found)
 
+    async def in_program(
+        self, program_id: UUID, statuses: tuple[ProposalStatus, ...]
+    ) -> list[Proposal]:
+        found = await self.session.scalars(
+            select(Proposal)
+            .where(Proposal.program_id == program_id, among(Proposal.status, statuses))
+            .order_by(Proposal.created_at, Proposal.id)
+        )
+        return list(found)
+
+    async def pending_of_person(
+        self, program_id: UUID, person_id: UUID, *, for_update: bool = False
+    ) -> list[Proposal]:
+        query = select(Proposal).where(
+            Proposal.program_id == program_id,
+            Proposal.member_ids.contains([person_id]),
+            Proposal.status == ProposalStatus.PENDING,
+        )
+        found = await self.session.scalars(query.with_for_update() if for_update else query)
+        return list(found)
+
+    async def due(self, now: datetime, limit: int) -> list[Proposal]:
+        """Pending proposals past their expiry, locked; those another sweep holds are skipped."""
+        found = await self.session.scalars(
+            select(Proposal)
+            .where(Proposal.status == ProposalStatus.PENDING, Proposal.expires_at <= now)
+            .order_by(Proposal.expires_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(found)
+
 
 class MentorshipRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -90,6 +156,74 @@ class MentorshipRepository:
                 or_(Mentorship.mentor_id == person_id, Mentorship.mentee_id == person_id),
             )
             .order_by(Mentorship.started_at.desc())
+        )
+        return list(found)
+
+    async def in_program(
+        self, program_id: UUID, statuses: tuple[MentorshipStatus, ...]
+    ) -> list[Mentorship]:
+        found = await self.session.scalars(
+            select(Mentorship)
+            .where(Mentorship.program_id == program_id, among(Mentorship.status, statuses))
+            .order_by(Mentorship.started_at, Mentorship.id)
+        )
+        return list(found)
+
+    async def flagged_in_program(self, organization_id: UUID, program_id: UUID) -> list[Mentorship]:
+        found = await self.session.scalars(
+            select(Mentorship)
+            .where(
+                Mentorship.organization_id == organization_id,
+                Mentorship.program_id == program_id,
+                Mentorship.flagged_reason.is_not(None),
+                among(Mentorship.status, LIVE),
+            )
+            .order_by(Mentorship.started_at, Mentorship.id)
+        )
+        return list(found)
+
+    async def live_of_person(self, organization_id: UUID, person_id: UUID) -> list[Mentorship]:
+        found = await self.session.scalars(
+            select(Mentorship)
+            .where(
+                Mentorship.organization_id == organization_id,
+                or_(Mentorship.mentor_id == person_id, Mentorship.mentee_id == person_id),
+                among(Mentorship.status, LIVE),
+            )
+            .with_for_update()
+        )
+        return list(found)
+
+
+class RematchOfferRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(
+        self, organization_id: UUID, offer_id: UUID, *, for_update: bool = False
+    ) -> RematchOffer:
+        query = select(RematchOffer).where(
+            RematchOffer.organization_id == organization_id, RematchOffer.id == offer_id
+        )
+        offer = await self.session.scalar(query.with_for_update() if for_update else query)
+        if offer is None:
+            raise RematchOfferNotFound()
+        return offer
+
+    async def of_mentorship(self, mentorship_id: UUID) -> RematchOffer | None:
+        found: RematchOffer | None = await self.session.scalar(
+            select(RematchOffer).where(RematchOffer.mentorship_id == mentorship_id)
+        )
+        return found
+
+    async def of_person(self, organization_id: UUID, person_id: UUID) -> list[RematchOffer]:
+        found = await self.session.scalars(
+            select(RematchOffer)
+            .where(
+                RematchOffer.organization_id == organization_id,
+                RematchOffer.person_id == person_id,
+            )
+            .order_by(RematchOffer.created_at.desc())
         )
         return list(found)
 

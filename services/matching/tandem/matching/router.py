@@ -11,12 +11,13 @@ from tandem.kit.auth import PrincipalDep
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.matching import service
-from tandem.matching.models import MatchRun, Mentorship, Proposal
+from tandem.matching.models import MatchRun, Mentorship, Proposal, RematchOffer
 from tandem.matching.repository import Directory
 from tandem.matching.schemas import (
     MentorshipEnd,
     MentorshipRead,
     ProposalRead,
+    RematchOfferRead,
     RunCreate,
     RunRead,
     WhatIf,
@@ -27,7 +28,8 @@ from tandem.matching.settings import MatchingSettings
 runs = APIRouter(tags=["match runs"], route_class=IdempotentRoute)
 proposals = APIRouter(tags=["proposals"], route_class=IdempotentRoute)
 mentorships = APIRouter(tags=["mentorships"], route_class=IdempotentRoute)
-routers = [runs, proposals, mentorships]
+rematches = APIRouter(tags=["rematch offers"], route_class=IdempotentRoute)
+routers = [runs, proposals, mentorships, rematches]
 
 
 async def _directory(request: Request) -> AsyncIterator[Directory]:
@@ -132,6 +134,15 @@ async def my_mentorships(session: SessionDep, principal: PrincipalDep) -> list[M
     return await service.my_mentorships(session, principal)
 
 
+@mentorships.get("/programs/{program_id}/flagged-mentorships", response_model=list[MentorshipRead])
+async def flagged_mentorships(
+    program_id: UUID, session: SessionDep, principal: PrincipalDep
+) -> list[Mentorship]:
+    """Live mentorships that broke a rule since they started (e.g. a manager change put both
+    people in one reporting chain), each with a repair run to publish (the program's admins)."""
+    return await service.flagged_mentorships(session, principal, program_id)
+
+
 @mentorships.get("/mentorships/{mentorship_id}", response_model=MentorshipRead)
 async def get_mentorship(
     mentorship_id: UUID, session: SessionDep, principal: PrincipalDep
@@ -159,3 +170,28 @@ async def resume_mentorship(
     mentorship_id: UUID, session: SessionDep, principal: PrincipalDep
 ) -> Mentorship:
     return await service.set_paused(session, principal, mentorship_id, paused=False)
+
+
+# Rematch offers --------------------------------------------------------------------------------
+
+
+@rematches.get("/me/rematch-offers", response_model=list[RematchOfferRead])
+async def my_rematch_offers(session: SessionDep, principal: PrincipalDep) -> list[RematchOffer]:
+    """Offers to be matched again, made when a mentorship was reported "not a good fit"."""
+    return await service.my_rematch_offers(session, principal)
+
+
+@rematches.post("/rematch-offers/{offer_id}/acceptance", response_model=RematchOfferRead)
+async def accept_rematch_offer(
+    offer_id: UUID, session: SessionDep, principal: PrincipalDep
+) -> RematchOffer:
+    """Yes: the mentorship ends as "not a good fit" and a new mentor is proposed shortly."""
+    return await service.answer_rematch_offer(session, principal, offer_id, accepted=True)
+
+
+@rematches.post("/rematch-offers/{offer_id}/declination", response_model=RematchOfferRead)
+async def decline_rematch_offer(
+    offer_id: UUID, session: SessionDep, principal: PrincipalDep
+) -> RematchOffer:
+    """No: the mentorship goes on."""
+    return await service.answer_rematch_offer(session, principal, offer_id, accepted=False)

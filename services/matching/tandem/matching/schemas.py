@@ -6,7 +6,13 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from tandem.kit.contracts.profiles import MatchingWeights
-from tandem.matching.models import MentorshipStatus, ProposalStatus, RunStatus
+from tandem.matching.models import (
+    MentorshipStatus,
+    ProposalStatus,
+    RematchOfferStatus,
+    RunPurpose,
+    RunStatus,
+)
 
 
 class Objective(StrEnum):
@@ -37,6 +43,8 @@ class RunRead(BaseModel):
     id: UUID
     program_id: UUID
     status: RunStatus
+    purpose: RunPurpose = Field(description="an admin's match, or the service's repair")
+    trigger: str | None = Field(description="what a repair answered, e.g. a decline")
     objective: str
     weights: dict[str, Any]
     snapshot_hash: str
@@ -72,8 +80,22 @@ class MentorshipRead(BaseModel):
     mentee_id: UUID
     status: MentorshipStatus
     end_reason: str | None
+    flagged_reason: str | None = Field(description="a rule it broke since it started")
+    repair_run_id: UUID | None = Field(description="the repair proposed for a flagged one")
     started_at: datetime
     ended_at: datetime | None
+    version: int
+
+
+class RematchOfferRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    mentorship_id: UUID
+    status: RematchOfferStatus
+    created_at: datetime
+    decided_at: datetime | None
     version: int
 
 

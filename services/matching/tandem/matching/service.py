@@ -5,8 +5,10 @@ import functools
 import hashlib
 import json
 import multiprocessing
+from collections import Counter
+from collections.abc import Collection, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -25,6 +27,7 @@ from tandem.matching.errors import (
     NotProgramAdmin,
     ProposalExpired,
     ProposalNotPending,
+    RematchOfferNotOpen,
     RunAlreadyPublished,
     RunNotCompleted,
 )
@@ -34,16 +37,23 @@ from tandem.matching.models import (
     MentorshipStatus,
     Proposal,
     ProposalStatus,
+    RematchOffer,
+    RematchOfferStatus,
+    RunPurpose,
     RunStatus,
 )
 from tandem.matching.repository import (
+    LIVE,
     Directory,
     MentorshipRepository,
     ProposalRepository,
+    RematchOfferRepository,
     RunRepository,
+    lock_program,
 )
 from tandem.matching.schemas import (
     EndReason,
+    Objective,
     Outcome,
     PairRef,
     RunCreate,
@@ -137,19 +147,86 @@ async def execute_run(
     run = await RunRepository(session).get(organization_id, run_id, for_update=True)
     if run.status is not RunStatus.QUEUED:
         return
+    await lock_program(session, run.program_id)
+    situation = await _situation(session, run.program_id, run.snapshot)
+    result = await _solve(session, run, pool, situation)
+    if result is not None:
+        for pair in result["pairs"]:
+            session.add(_draft_proposal(run, pair))
+        _finish(session, run, RunStatus.COMPLETED)
+
+
+async def _solve(
+    session: AsyncSession, run: MatchRun, pool: Executor, situation: "Situation"
+) -> dict[str, Any] | None:
+    """The run's answer, kept on the run but for its pairs; None (and the run failed) when the
+    solve raised: a failed solve is recorded, not retried forever."""
     loop = asyncio.get_running_loop()
     try:
-        result = await loop.run_in_executor(
-            pool, solve_snapshot, run.snapshot, run.objective, run.weights
+        result: dict[str, Any] = await loop.run_in_executor(
+            pool, solve_snapshot, run.snapshot, run.objective, run.weights, situation
         )
-    except Exception as error:  # a failed solve is recorded, not retried forever
+    except Exception as error:
         log.exception("match_run_failed", run_id=str(run.id))
         _finish(session, run, RunStatus.FAILED, error=repr(error))
-        return
-    for pair in result["pairs"]:
-        session.add(_draft_proposal(run, pair))
+        return None
     run.result = {key: value for key, value in result.items() if key != "pairs"}
-    _finish(session, run, RunStatus.COMPLETED)
+    run.result["situation"] = situation.counts()
+    return result
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What a solve must respect besides the snapshot: live mentorships (their mentees are
+    matched, their mentors have less room), pending proposals (favoured, see
+    `solver.STABILITY_BONUS`), and pairs never to propose again (declined, expired, and
+    earlier mentorships where the program forbids repeats). Pairs are (mentor, mentee)."""
+
+    settled: list[tuple[UUID, UUID]] = field(default_factory=list)
+    pending: list[tuple[UUID, UUID]] = field(default_factory=list)
+    excluded: list[tuple[UUID, UUID]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "settled": len(self.settled),
+            "pending": len(self.pending),
+            "excluded": len(self.excluded),
+        }
+
+
+_ANSWERED_NO = (ProposalStatus.DECLINED, ProposalStatus.EXPIRED)
+
+
+async def _situation(
+    session: AsyncSession,
+    program_id: UUID,
+    snapshot: dict[str, Any],
+    *,
+    unsettling: Collection[UUID] = (),
+) -> Situation:
+    """The program's situation now; mentorships in `unsettling` count as ended already."""
+    proposals = ProposalRepository(session)
+    mentorships = await MentorshipRepository(session).in_program(
+        program_id, tuple(MentorshipStatus)
+    )
+    live = [m for m in mentorships if m.status in LIVE and m.id not in unsettling]
+    earlier = [m for m in mentorships if m not in live]
+    conflicts = snapshot["program"]["rules"].get("conflicts", {})
+    return Situation(
+        settled=[(m.mentor_id, m.mentee_id) for m in live],
+        pending=[
+            (p.mentor_id, p.mentee_id)
+            for p in await proposals.in_program(program_id, (ProposalStatus.PENDING,))
+        ],
+        excluded=[
+            (p.mentor_id, p.mentee_id) for p in await proposals.in_program(program_id, _ANSWERED_NO)
+        ]
+        + [
+            (m.mentor_id, m.mentee_id)
+            for m in earlier
+            if conflicts.get("no_repeat_pairs", True) or m.id in unsettling
+        ],
+    )
 
 
 # Above a few thousand people, each person's best candidates are enough: the matched count
@@ -159,13 +236,23 @@ KEEP_PER_PERSON = 50
 
 
 def solve_snapshot(
-    snapshot: dict[str, Any], objective: str, weights: dict[str, float]
+    snapshot: dict[str, Any],
+    objective: str,
+    weights: dict[str, float],
+    situation: Situation | None = None,
 ) -> dict[str, Any]:
-    """Match a profiles snapshot; runs in a worker process, so in and out is plain JSON."""
+    """Match a profiles snapshot; runs in a worker process, so in and out is plain data."""
     program = snapshot["program"]
-    participants = [
-        _participant(enrollee) for enrollee in snapshot["enrollees"] if enrollee["role"] != "member"
-    ]
+    situation = situation or Situation()
+    participants = _unsettled(
+        [
+            _participant(enrollee)
+            for enrollee in snapshot["enrollees"]
+            if enrollee["role"] != "member"
+        ],
+        situation.settled,
+    )
+    forbidden = {frozenset(map(UUID, pair["person_ids"])) for pair in snapshot["forbidden_pairs"]}
     result = solver.match(
         participants,
         _rules(program),
@@ -173,9 +260,8 @@ def solve_snapshot(
         solver.Period(
             date.fromisoformat(program["start_date"]), date.fromisoformat(program["end_date"])
         ),
-        forbidden={
-            frozenset(map(UUID, pair["person_ids"])) for pair in snapshot["forbidden_pairs"]
-        },
+        forbidden=forbidden | {frozenset(pair) for pair in situation.excluded},
+        keep=[solver.Pin(mentor_id=m, mentee_id=e) for m, e in situation.pending],
         objective=objective,  # type: ignore[arg-type]
         keep_per_person=KEEP_PER_PERSON if len(participants) > PRUNE_ABOVE else None,
     )
@@ -185,6 +271,26 @@ def solve_snapshot(
         "unmatched": [_unmatched(person) for person in result.unmatched],
         "stats": _stats(result.stats),
     }
+
+
+def _unsettled(
+    participants: Iterable[solver.Participant], settled: Collection[tuple[UUID, UUID]]
+) -> list[solver.Participant]:
+    """The pool left beside live mentorships: their mentees are matched, their mentors have
+    that much less room (and whoever has no role left is out)."""
+    taken = Counter(mentor for mentor, _ in settled)
+    mentored = {mentee for _, mentee in settled}
+    left = []
+    for person in participants:
+        room = person.capacity - taken[person.person_id]
+        mentors = person.role in ("mentor", "either") and room > 0
+        learns = person.role in ("mentee", "either") and person.person_id not in mentored
+        if mentors or learns:
+            role: solver.Role = (
+                "either" if mentors and learns else "mentor" if mentors else "mentee"
+            )
+            left.append(replace(person, role=role, capacity=max(room, 0)))
+    return left
 
 
 def _participant(enrollee: dict[str, Any]) -> solver.Participant:
@@ -345,6 +451,12 @@ async def publish_run(
     drafts = await ProposalRepository(session).of_run(run.id, ProposalStatus.DRAFT)
     if not drafts and await ProposalRepository(session).of_run(run.id):
         raise RunAlreadyPublished()
+    _publish(session, drafts, proposal_days)
+    await session.flush()
+    return drafts
+
+
+def _publish(session: AsyncSession, drafts: Iterable[Proposal], proposal_days: int) -> None:
     expires_at = datetime.now(UTC) + timedelta(days=proposal_days)
     for proposal in drafts:
         proposal.status = ProposalStatus.PENDING
@@ -358,8 +470,136 @@ async def publish_run(
                 member_ids=proposal.member_ids,
             ),
         )
+
+
+# Repair ----------------------------------------------------------------------------------------
+
+
+async def repair_program(
+    session: AsyncSession,
+    organization_id: UUID,
+    snapshot: dict[str, Any],
+    pool: Executor,
+    *,
+    trigger: str,
+    proposal_days: int | None,
+    unsettling: Collection[UUID] = (),
+) -> MatchRun:
+    """Solve the program again around what stands: live mentorships stay, pending proposals
+    are favoured, refused pairs are not proposed again. With `proposal_days`, new pairs go out
+    at once and pending proposals the answer no longer holds are withdrawn; without, the new
+    pairs wait as drafts of the repair run for an admin to publish. Mentorships in
+    `unsettling` are treated as ended (a conflict the admins are asked to resolve)."""
+    program_id = UUID(snapshot["program"]["id"])
+    await lock_program(session, program_id)
+    run = MatchRun(
+        organization_id=organization_id,
+        program_id=program_id,
+        purpose=RunPurpose.REPAIR,
+        trigger=trigger,
+        status=RunStatus.RUNNING,
+        objective=Objective.PARTICIPATION_FIRST.value,
+        weights=snapshot["program"]["weights"],
+        snapshot=snapshot,
+        snapshot_hash=_hash(snapshot),
+        requested_by="service:matching",
+        # The moment of the solve, not of the transaction: `answer_repaired` compares them.
+        created_at=datetime.now(UTC),
+    )
+    session.add(run)
     await session.flush()
-    return drafts
+    situation = await _situation(session, program_id, snapshot, unsettling=unsettling)
+    result = await _solve(session, run, pool, situation)
+    if result is not None:
+        await _apply_repair(session, run, result["pairs"], proposal_days)
+        _finish(session, run, RunStatus.COMPLETED)
+    await session.flush()
+    return run
+
+
+async def _apply_repair(
+    session: AsyncSession, run: MatchRun, pairs: list[dict[str, Any]], proposal_days: int | None
+) -> None:
+    pending = {
+        (proposal.mentor_id, proposal.mentee_id): proposal
+        for proposal in await ProposalRepository(session).in_program(
+            run.program_id, (ProposalStatus.PENDING,)
+        )
+    }
+    answer = {(UUID(pair["mentor_id"]), UUID(pair["mentee_id"])): pair for pair in pairs}
+    drafts = [_draft_proposal(run, pair) for key, pair in answer.items() if key not in pending]
+    session.add_all(drafts)
+    await session.flush()
+    if proposal_days is None:
+        return
+    for key, proposal in pending.items():
+        if key not in answer:
+            _withdraw(session, proposal, "superseded")
+    _publish(session, drafts, proposal_days)
+
+
+def _withdraw(session: AsyncSession, proposal: Proposal, reason: str) -> None:
+    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.decided_at = datetime.now(UTC)
+    emit(
+        session,
+        events.ProposalWithdrawn(
+            organization_id=proposal.organization_id,
+            proposal_id=proposal.id,
+            program_id=proposal.program_id,
+            reason=reason,
+        ),
+    )
+
+
+async def withdraw_member(session: AsyncSession, program_id: UUID, person_id: UUID) -> bool:
+    """Withdraw the pending proposals of someone who left the program; whether there were."""
+    proposals = await ProposalRepository(session).pending_of_person(
+        program_id, person_id, for_update=True
+    )
+    for proposal in proposals:
+        _withdraw(session, proposal, "member_withdrew")
+    await session.flush()
+    return bool(proposals)
+
+
+async def answer_repaired(session: AsyncSession, organization_id: UUID, proposal_id: UUID) -> bool:
+    """Whether a repair of the proposal's program ran after its answer (or expiry) already:
+    an expiry sweep or a wave of declines then costs one repair, not one each."""
+    proposal = await ProposalRepository(session).get(organization_id, proposal_id)
+    latest = await RunRepository(session).latest_of_program(
+        organization_id, proposal.program_id, RunPurpose.REPAIR
+    )
+    answered = proposal.decided_at
+    return latest is not None and answered is not None and latest.created_at > answered
+
+
+# Expiry ----------------------------------------------------------------------------------------
+
+EXPIRY_BATCH = 500
+
+
+async def expire_due_proposals(session: AsyncSession) -> int:
+    """Mark pending proposals past their time as expired, each with its event (repairs follow
+    from those). Returns how many."""
+    due = await ProposalRepository(session).due(datetime.now(UTC), EXPIRY_BATCH)
+    for proposal in due:
+        _expire(session, proposal)
+    await session.flush()
+    return len(due)
+
+
+def _expire(session: AsyncSession, proposal: Proposal) -> None:
+    proposal.status = ProposalStatus.EXPIRED
+    proposal.decided_at = datetime.now(UTC)
+    emit(
+        session,
+        events.ProposalExpired(
+            organization_id=proposal.organization_id,
+            proposal_id=proposal.id,
+            program_id=proposal.program_id,
+        ),
+    )
 
 
 # Proposals -------------------------------------------------------------------------------------
@@ -372,14 +612,14 @@ async def my_proposals(session: AsyncSession, principal: Principal) -> list[Prop
         principal.organization_id, principal.person_id
     )
     for proposal in proposals:
-        _expired(proposal)
+        _expire_if_due(session, proposal)
     return proposals
 
 
 async def get_proposal(session: AsyncSession, principal: Principal, proposal_id: UUID) -> Proposal:
     """A proposal with its explanation: for its members ("why was I matched") and admins."""
     proposal = await ProposalRepository(session).get(principal.organization_id, proposal_id)
-    _expired(proposal)
+    _expire_if_due(session, proposal)
     if _is_member(principal, proposal.member_ids) and proposal.status is not ProposalStatus.DRAFT:
         return proposal
     run = await RunRepository(session).get(principal.organization_id, proposal.run_id)
@@ -395,19 +635,19 @@ async def _pending_for_member(
     )
     if not _is_member(principal, proposal.member_ids) or proposal.status is ProposalStatus.DRAFT:
         raise NotAMember()
-    if _expired(proposal):
+    if _expire_if_due(session, proposal):
         raise ProposalExpired()
     if proposal.status is not ProposalStatus.PENDING:
         raise ProposalNotPending()
     return proposal
 
 
-def _expired(proposal: Proposal) -> bool:
-    """Whether a proposal's time ran out; marks it so (the change lasts when the request
-    succeeds, so at the latest on the next read)."""
+def _expire_if_due(session: AsyncSession, proposal: Proposal) -> bool:
+    """Whether a proposal's time ran out; marks it so between two sweeps (the change lasts
+    when the request succeeds, or the next sweep makes it)."""
     due = proposal.expires_at is not None and proposal.expires_at <= datetime.now(UTC)
     if proposal.status is ProposalStatus.PENDING and due:
-        proposal.status = ProposalStatus.EXPIRED
+        _expire(session, proposal)
     return proposal.status is ProposalStatus.EXPIRED
 
 
@@ -496,11 +736,7 @@ async def _mentorship_for(
     )
     if _is_member(principal, [mentorship.mentor_id, mentorship.mentee_id]):
         return mentorship
-    proposal = await ProposalRepository(session).get(
-        principal.organization_id, mentorship.proposal_id
-    )
-    run = await RunRepository(session).get(principal.organization_id, proposal.run_id)
-    _require_admin(principal, run)
+    await _require_program_admin(session, principal, mentorship)
     return mentorship
 
 
@@ -515,8 +751,25 @@ async def end_mentorship(
 ) -> Mentorship:
     """Members and admins may end a mentorship; "completed" marks it done, anything else ends it."""
     mentorship = await _mentorship_for(session, principal, mentorship_id)
-    if mentorship.status not in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
+    if mentorship.status not in LIVE:
         raise MentorshipNotActive()
+    await _end(session, mentorship, reason)
+    return mentorship
+
+
+async def set_paused(
+    session: AsyncSession, principal: Principal, mentorship_id: UUID, paused: bool
+) -> Mentorship:
+    mentorship = await _mentorship_for(session, principal, mentorship_id)
+    expected = MentorshipStatus.ACTIVE if paused else MentorshipStatus.PAUSED
+    if mentorship.status is not expected:
+        raise MentorshipNotActive()
+    mentorship.status = MentorshipStatus.PAUSED if paused else MentorshipStatus.ACTIVE
+    await session.flush()
+    return mentorship
+
+
+async def _end(session: AsyncSession, mentorship: Mentorship, reason: EndReason) -> None:
     ended = MentorshipStatus.COMPLETED if reason is EndReason.COMPLETED else MentorshipStatus.ENDED
     mentorship.status = ended
     mentorship.end_reason = reason.value
@@ -532,16 +785,146 @@ async def end_mentorship(
             reason=reason.value,
         ),
     )
-    return mentorship
 
 
-async def set_paused(
-    session: AsyncSession, principal: Principal, mentorship_id: UUID, paused: bool
-) -> Mentorship:
-    mentorship = await _mentorship_for(session, principal, mentorship_id)
-    expected = MentorshipStatus.ACTIVE if paused else MentorshipStatus.PAUSED
-    if mentorship.status is not expected:
-        raise MentorshipNotActive()
-    mentorship.status = MentorshipStatus.PAUSED if paused else MentorshipStatus.ACTIVE
+# Conflicts -------------------------------------------------------------------------------------
+
+
+async def live_mentorships_of(
+    session: AsyncSession, organization_id: UUID, person_id: UUID
+) -> list[Mentorship]:
+    return await MentorshipRepository(session).live_of_person(organization_id, person_id)
+
+
+def conflicting(snapshot: dict[str, Any], mentorships: Iterable[Mentorship]) -> list[Mentorship]:
+    """The mentorships whose two people the program's rules now keep apart."""
+    forbidden = {frozenset(map(UUID, pair["person_ids"])) for pair in snapshot["forbidden_pairs"]}
+    return [m for m in mentorships if frozenset((m.mentor_id, m.mentee_id)) in forbidden]
+
+
+async def flag_conflicts(
+    session: AsyncSession,
+    organization_id: UUID,
+    snapshot: dict[str, Any],
+    mentorships: list[Mentorship],
+    pool: Executor,
+    reason: str,
+) -> MatchRun:
+    """Flag live mentorships that now break the conflict rules, for admins to decide, with a
+    repair run (drafts, not sent) that rematches their people as if they had ended."""
+    run = await repair_program(
+        session,
+        organization_id,
+        snapshot,
+        pool,
+        trigger=reason,
+        proposal_days=None,
+        unsettling={m.id for m in mentorships},
+    )
+    for mentorship in mentorships:
+        mentorship.flagged_reason = reason
+        mentorship.repair_run_id = run.id
+        emit(
+            session,
+            events.MentorshipFlagged(
+                organization_id=organization_id,
+                mentorship_id=mentorship.id,
+                program_id=mentorship.program_id,
+                reason=reason,
+                repair_run_id=run.id,
+            ),
+        )
     await session.flush()
-    return mentorship
+    return run
+
+
+async def flagged_mentorships(
+    session: AsyncSession, principal: Principal, program_id: UUID
+) -> list[Mentorship]:
+    """Live mentorships that broke a rule since they started, with their proposed repairs."""
+    latest = await RunRepository(session).latest_of_program(principal.organization_id, program_id)
+    if latest is not None:
+        _require_admin(principal, latest)
+    elif not principal.has_role(Role.HR_ADMIN):
+        raise NotProgramAdmin()
+    return await MentorshipRepository(session).flagged_in_program(
+        principal.organization_id, program_id
+    )
+
+
+async def _require_program_admin(
+    session: AsyncSession, principal: Principal, mentorship: Mentorship
+) -> None:
+    proposal = await ProposalRepository(session).get(
+        principal.organization_id, mentorship.proposal_id
+    )
+    run = await RunRepository(session).get(principal.organization_id, proposal.run_id)
+    _require_admin(principal, run)
+
+
+# Rematch offers --------------------------------------------------------------------------------
+
+
+async def offer_rematch(
+    session: AsyncSession, organization_id: UUID, mentorship_id: UUID, reported_by: UUID
+) -> RematchOffer | None:
+    """After a "not a good fit" from a member, offer the mentee to be matched again (once per
+    mentorship, and only while it lasts)."""
+    mentorship = await MentorshipRepository(session).get(organization_id, mentorship_id)
+    offers = RematchOfferRepository(session)
+    members = (mentorship.mentor_id, mentorship.mentee_id)
+    if mentorship.status not in LIVE or reported_by not in members:
+        return None
+    if await offers.of_mentorship(mentorship.id) is not None:
+        return None
+    offer = RematchOffer(
+        organization_id=organization_id,
+        program_id=mentorship.program_id,
+        mentorship_id=mentorship.id,
+        person_id=mentorship.mentee_id,
+    )
+    session.add(offer)
+    await session.flush()
+    emit(
+        session,
+        events.RematchOffered(
+            organization_id=organization_id,
+            offer_id=offer.id,
+            mentorship_id=mentorship.id,
+            person_id=offer.person_id,
+        ),
+    )
+    return offer
+
+
+async def my_rematch_offers(session: AsyncSession, principal: Principal) -> list[RematchOffer]:
+    if principal.person_id is None:
+        raise NotAMember()
+    return await RematchOfferRepository(session).of_person(
+        principal.organization_id, principal.person_id
+    )
+
+
+async def answer_rematch_offer(
+    session: AsyncSession, principal: Principal, offer_id: UUID, accepted: bool
+) -> RematchOffer:
+    """Yes ends the mentorship as "not a good fit", and the worker finds the mentee a new
+    mentor (a repair follows the `mentorship.ended` event); no keeps the mentorship."""
+    offer = await RematchOfferRepository(session).get(
+        principal.organization_id, offer_id, for_update=True
+    )
+    if principal.person_id != offer.person_id:
+        raise NotAMember()
+    if offer.status is not RematchOfferStatus.OPEN:
+        raise RematchOfferNotOpen()
+    offer.status = RematchOfferStatus.ACCEPTED if accepted else RematchOfferStatus.DECLINED
+    offer.decided_at = datetime.now(UTC)
+    if accepted:
+        mentorship = await MentorshipRepository(session).get(
+            principal.organization_id, offer.mentorship_id, for_update=True
+        )
+        if mentorship.status not in LIVE:
+            raise MentorshipNotActive()
+        await _end(session, mentorship, EndReason.NOT_A_GOOD_FIT)
+    await session.flush()
+    return offer

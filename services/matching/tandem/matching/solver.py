@@ -104,6 +104,9 @@ _PAIR_KINDS = ("traditional", "reverse", "peer", "onboarding")
 _PROFICIENCIES = range(1, 6)
 _PRIORITIES = range(1, 4)
 _EXPLAIN_BLOCK_ROWS = 64
+# What keeping a pending proposal is worth to a re-solve, in score points: a repair moves
+# someone already proposed only for a clearly better answer.
+STABILITY_BONUS = 150
 # Rules an admin can loosen. Seniority only in peer programs, as max_level_gap: the direction
 # of the other kinds is what the program is. Forbidden pairs and capacities never.
 _RELAXABLE: tuple[HardRule, ...] = (
@@ -307,6 +310,7 @@ def match(
     *,
     forbidden: Collection[frozenset[UUID]] = frozenset(),
     pins: Sequence[Pin] = (),
+    keep: Collection[Pin] = (),
     objective: Objective = "participation_first",
     seed: int = 0,
     keep_per_person: int | None = None,
@@ -331,7 +335,7 @@ def match(
         pool = _checked_pool(participants, rules, weights, period, forbidden, seed)
     pinned = _pinned(pool, pins)
     rest = pool.with_pins(pinned)
-    candidates = collect_candidates(rest, keep_per_person, stopwatch)
+    candidates = _favouring(rest, collect_candidates(rest, keep_per_person, stopwatch), keep)
     network = Network(rest.rows, rest.capacity)
     with stopwatch.phase("solving"):
         chosen, status = _solve(candidates, network, objective, _worst_score(pool, pinned))
@@ -517,6 +521,51 @@ def _positions(pairs: Sequence[tuple[int, int]]) -> tuple[NDArray[np.int64], NDA
 
 
 # Solving -----------------------------------------------------------------------------------------
+
+
+def _favouring(pool: Pool, candidates: Candidates, keep: Collection[Pin]) -> Candidates:
+    """The candidates with the edges of `keep` worth `STABILITY_BONUS` more, and kept."""
+    codes = _edge_codes(pool, keep)
+    if len(codes) == 0:
+        return candidates
+    everything, favoured = _with_bonus(pool, candidates.edges, codes)
+    kept, _ = _with_bonus(pool, candidates.kept, codes)
+    if candidates.pruned:
+        missing = favoured & ~np.isin(_codes_of(pool, everything), _codes_of(pool, kept))
+        extra = everything.where(missing)
+        kept = Edges(
+            np.concatenate([kept.rows, extra.rows]),
+            np.concatenate([kept.cols, extra.cols]),
+            np.concatenate([kept.scores, extra.scores]),
+        )
+    return replace(candidates, edges=everything, kept=kept)
+
+
+def _with_bonus(
+    pool: Pool, edges: Edges, codes: NDArray[np.int64]
+) -> tuple[Edges, NDArray[np.bool_]]:
+    favoured = np.isin(_codes_of(pool, edges), codes)
+    return Edges(edges.rows, edges.cols, edges.scores + STABILITY_BONUS * favoured), favoured
+
+
+def _codes_of(pool: Pool, edges: Edges) -> NDArray[np.int64]:
+    codes: NDArray[np.int64] = edges.rows * pool.cols + edges.cols
+    return codes
+
+
+def _edge_codes(pool: Pool, pairs: Collection[Pin]) -> NDArray[np.int64]:
+    """Edge codes of the pairs whose mentee row and mentor column are in the pool."""
+    index = {person_id: position for position, person_id in enumerate(pool.people.ids)}
+    codes = [
+        int(pool.row_of_person[index[pair.mentee_id]]) * pool.cols
+        + int(pool.col_of_person[index[pair.mentor_id]])
+        for pair in pairs
+        if pair.mentee_id in index
+        and pair.mentor_id in index
+        and pool.row_of_person[index[pair.mentee_id]] >= 0
+        and pool.col_of_person[index[pair.mentor_id]] >= 0
+    ]
+    return np.array(codes, dtype=np.int64)
 
 
 def _solve(

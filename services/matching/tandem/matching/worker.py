@@ -1,6 +1,6 @@
 from tandem.kit.worker import run_worker
-from tandem.matching.handlers import HANDLERS
+from tandem.matching.handlers import CHORES, HANDLERS
 from tandem.matching.settings import MatchingSettings
 
 if __name__ == "__main__":
-    run_worker(MatchingSettings, HANDLERS)
+    run_worker(MatchingSettings, HANDLERS, CHORES)

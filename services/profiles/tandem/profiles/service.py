@@ -668,6 +668,7 @@ async def enroll(
             organization_id=enrollment.organization_id,
             enrollment_id=enrollment.id,
             program_id=program.id,
+            program_kind=program.kind.value,
             person_id=person.id,
             role=enrollment.role.value,
         ),

@@ -1,5 +1,5 @@
 """Event payloads, one module per producing service."""
 
-from tandem.kit.contracts import matching, profiles
+from tandem.kit.contracts import feedback, matching, profiles
 
-__all__ = ["matching", "profiles"]
+__all__ = ["feedback", "matching", "profiles"]

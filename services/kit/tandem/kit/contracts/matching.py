@@ -48,6 +48,24 @@ class ProposalDeclined(Event):
     declined_by: UUID
 
 
+class ProposalExpired(Event):
+    type: ClassVar[str] = "tandem.matching.proposal.expired"
+
+    proposal_id: UUID
+    program_id: UUID
+
+
+class ProposalWithdrawn(Event):
+    """A pending proposal was taken back: a repair found a better answer (`superseded`), or a
+    member left the program (`member_withdrew`)."""
+
+    type: ClassVar[str] = "tandem.matching.proposal.withdrawn"
+
+    proposal_id: UUID
+    program_id: UUID
+    reason: str
+
+
 class MentorshipStarted(Event):
     type: ClassVar[str] = "tandem.matching.mentorship.started"
 
@@ -64,3 +82,23 @@ class MentorshipEnded(Event):
     program_id: UUID
     status: str
     reason: str
+
+
+class MentorshipFlagged(Event):
+    """An active mentorship now breaks a rule (e.g. a manager change put one member in the
+    other's reporting chain); admins decide, with a repair run proposed."""
+
+    type: ClassVar[str] = "tandem.matching.mentorship.flagged"
+
+    mentorship_id: UUID
+    program_id: UUID
+    reason: str
+    repair_run_id: UUID | None
+
+
+class RematchOffered(Event):
+    type: ClassVar[str] = "tandem.matching.rematch.offered"
+
+    offer_id: UUID
+    mentorship_id: UUID
+    person_id: UUID

@@ -90,6 +90,7 @@ class EnrollmentCreated(Event):
 
     enrollment_id: UUID
     program_id: UUID
+    program_kind: str | None = None
     person_id: UUID
     role: str
 

@@ -1,0 +1,283 @@
+"""After the first proposals: declines, expiries, withdrawals, conflicts and "not a good fit"
+each lead to a repair that keeps what stands."""
+
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from factories import enrollee, snapshot
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.kit.auth import Role
+from tandem.kit.models import OutboxEvent
+from tandem.kit.testing.plugin import ClientFactory
+from tandem.matching import service
+from tandem.matching.models import (
+    MatchRun,
+    Mentorship,
+    MentorshipStatus,
+    Proposal,
+    ProposalStatus,
+    RunPurpose,
+    RunStatus,
+)
+
+PYTHON = str(uuid.uuid4())
+
+
+class Program:
+    """A snapshot of one organization's program, and its proposals and mentorships."""
+
+    def __init__(self, session: AsyncSession, pool: ProcessPoolExecutor, **rules: Any) -> None:
+        self.session, self.pool = session, pool
+        self.organization_id = uuid.uuid4()
+        self.id = uuid.uuid4()
+        self.admin_id = uuid.uuid4()
+        self.enrollees: list[dict[str, Any]] = []
+        self.forbidden: list[tuple[str, str]] = []
+        self.rules = rules
+
+    def mentor(self, proficiency: int, capacity: int = 1) -> str:
+        offered = [{"skill_id": PYTHON, "proficiency": proficiency}]
+        return self._add(enrollee("mentor", 7, "Engineering", offered=offered, capacity=capacity))
+
+    def mentee(self) -> str:
+        wanted = [{"skill_id": PYTHON, "priority": 1}]
+        return self._add(enrollee("mentee", 2, "Product", wanted=wanted))
+
+    def _add(self, person: dict[str, Any]) -> str:
+        self.enrollees.append(person)
+        person_id: str = person["person_id"]
+        return person_id
+
+    @property
+    def snapshot(self) -> dict[str, Any]:
+        data = snapshot(self.enrollees, **self.rules)
+        data["program"]["id"] = str(self.id)
+        data["program"]["admin_ids"] = [str(self.admin_id)]
+        data["forbidden_pairs"] = [{"person_ids": list(pair)} for pair in self.forbidden]
+        return data
+
+    async def repair(self, proposal_days: int | None = 7) -> MatchRun:
+        return await service.repair_program(
+            self.session,
+            self.organization_id,
+            self.snapshot,
+            self.pool,
+            trigger="test",
+            proposal_days=proposal_days,
+        )
+
+    async def proposals(self, status: ProposalStatus) -> set[tuple[str, str]]:
+        found = await self.session.scalars(
+            select(Proposal).where(Proposal.program_id == self.id, Proposal.status == status)
+        )
+        return {(str(p.mentor_id), str(p.mentee_id)) for p in found}
+
+    async def proposal(self, mentor: str, mentee: str) -> Proposal:
+        found = await self.session.scalar(
+            select(Proposal).where(
+                Proposal.program_id == self.id,
+                Proposal.mentor_id == uuid.UUID(mentor),
+                Proposal.mentee_id == uuid.UUID(mentee),
+            )
+        )
+        assert found is not None
+        return found
+
+    async def mentorship(self, mentor: str, mentee: str) -> Mentorship:
+        proposal = await self.proposal(mentor, mentee)
+        proposal.status = ProposalStatus.ACCEPTED
+        mentorship = Mentorship(
+            organization_id=self.organization_id,
+            program_id=self.id,
+            proposal_id=proposal.id,
+            mentor_id=proposal.mentor_id,
+            mentee_id=proposal.mentee_id,
+        )
+        self.session.add(mentorship)
+        await self.session.flush()
+        return mentorship
+
+
+async def _events(session: AsyncSession, subject: str) -> list[dict[str, Any]]:
+    found = await session.scalars(
+        select(OutboxEvent).where(OutboxEvent.subject == f"tandem.matching.{subject}")
+    )
+    return [event.envelope["payload"] for event in found]
+
+
+async def test_a_repair_proposes_the_next_best_mentor_after_a_decline(
+    db_session: AsyncSession, pool: ProcessPoolExecutor, client_for: ClientFactory
+) -> None:
+    program = Program(db_session, pool)
+    best, second, mentee = program.mentor(5), program.mentor(3), program.mentee()
+    await program.repair()
+    assert await program.proposals(ProposalStatus.PENDING) == {(best, mentee)}
+    declined = await program.proposal(best, mentee)
+    await db_session.commit()
+    member = client_for(
+        Role.PARTICIPANT, organization_id=program.organization_id, person_id=uuid.UUID(mentee)
+    )
+    answer = await member.post(f"/proposals/{declined.id}/declination")
+    assert answer.status_code == 200, answer.text
+    assert not await service.answer_repaired(db_session, program.organization_id, declined.id)
+
+    run = await program.repair()
+
+    assert (run.purpose, run.status) == (RunPurpose.REPAIR, RunStatus.COMPLETED)
+    assert await program.proposals(ProposalStatus.PENDING) == {(second, mentee)}
+    assert await service.answer_repaired(db_session, program.organization_id, declined.id)
+    created = await _events(db_session, "proposal.created")
+    assert [event["member_ids"] for event in created][-1] == [second, mentee]
+
+
+async def test_a_repair_keeps_mentorships_and_the_room_they_take(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    program = Program(db_session, pool)
+    mentor, settled = program.mentor(5, capacity=1), program.mentee()
+    await program.repair()
+    await program.mentorship(mentor, settled)
+    newcomer = program.mentee()
+
+    run = await program.repair()
+
+    assert await program.proposals(ProposalStatus.PENDING) == set()
+    assert run.result is not None
+    assert run.result["situation"]["settled"] == 1
+    assert [u["person_id"] for u in run.result["unmatched"]] == [newcomer]
+
+
+async def test_a_pending_proposal_gives_way_only_when_that_matches_more_people(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    program = Program(db_session, pool)
+    strong, first = program.mentor(5), program.mentee()
+    await program.repair()
+    weak = program.mentor(1)
+    await program.repair()
+    assert await program.proposals(ProposalStatus.PENDING) == {(strong, first)}
+    # A newcomer only the strong mentor may take: participation outranks stability.
+    second = program.mentee()
+    program.forbidden.append((weak, second))
+
+    await program.repair()
+
+    assert await program.proposals(ProposalStatus.PENDING) == {(weak, first), (strong, second)}
+    assert await program.proposals(ProposalStatus.WITHDRAWN) == {(strong, first)}
+    (withdrawn,) = await _events(db_session, "proposal.withdrawn")
+    assert withdrawn["reason"] == "superseded"
+
+
+async def test_the_sweep_expires_due_proposals_with_their_events(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    program = Program(db_session, pool)
+    mentor, mentee = program.mentor(5), program.mentee()
+    await program.repair()
+    proposal = await program.proposal(mentor, mentee)
+    proposal.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    await db_session.flush()
+
+    expired = await service.expire_due_proposals(db_session)
+    again = await service.expire_due_proposals(db_session)
+
+    assert (expired, again) == (1, 0)
+    assert proposal.status is ProposalStatus.EXPIRED
+    assert [e["proposal_id"] for e in await _events(db_session, "proposal.expired")] == [
+        str(proposal.id)
+    ]
+
+
+async def test_a_member_who_withdraws_leaves_no_pending_proposal(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    program = Program(db_session, pool)
+    mentor, mentee = program.mentor(5), program.mentee()
+    await program.repair()
+
+    withdrew = await service.withdraw_member(db_session, program.id, uuid.UUID(mentee))
+    nothing = await service.withdraw_member(db_session, program.id, uuid.UUID(mentee))
+
+    assert (withdrew, nothing) == (True, False)
+    assert await program.proposals(ProposalStatus.WITHDRAWN) == {(mentor, mentee)}
+    (event,) = await _events(db_session, "proposal.withdrawn")
+    assert event["reason"] == "member_withdrew"
+
+
+async def test_a_conflict_flags_the_mentorship_with_a_draft_repair_for_admins_only(
+    db_session: AsyncSession, pool: ProcessPoolExecutor, client_for: ClientFactory
+) -> None:
+    program = Program(db_session, pool)
+    mentor, other, mentee = program.mentor(5), program.mentor(2), program.mentee()
+    await program.repair()
+    mentorship = await program.mentorship(mentor, mentee)
+    program.forbidden.append((mentor, mentee))  # the mentee now reports to the mentor
+
+    broken = service.conflicting(program.snapshot, [mentorship])
+    run = await service.flag_conflicts(
+        db_session, program.organization_id, program.snapshot, broken, pool, "manager_changed"
+    )
+    await db_session.commit()
+    run_id = run.id  # a refused request below rolls back the shared session and expires it
+
+    assert mentorship.flagged_reason == "manager_changed"
+    assert mentorship.repair_run_id == run_id
+    assert await program.proposals(ProposalStatus.DRAFT) == {(other, mentee)}
+    admin = client_for(
+        Role.PROGRAM_ADMIN, organization_id=program.organization_id, person_id=program.admin_id
+    )
+    member = client_for(
+        Role.PARTICIPANT, organization_id=program.organization_id, person_id=uuid.UUID(mentee)
+    )
+    flagged = await admin.get(f"/programs/{program.id}/flagged-mentorships")
+    refused = await member.get(f"/programs/{program.id}/flagged-mentorships")
+    assert [m["repair_run_id"] for m in flagged.json()] == [str(run_id)]
+    assert refused.status_code == 403
+    published = await admin.post(f"/runs/{run_id}/publication")
+    assert [(p["mentor_id"], p["status"]) for p in published.json()] == [(other, "pending")]
+    (event,) = await _events(db_session, "mentorship.flagged")
+    assert event["reason"] == "manager_changed"
+
+
+async def test_not_a_good_fit_offers_the_mentee_a_rematch_they_alone_answer(
+    db_session: AsyncSession, pool: ProcessPoolExecutor, client_for: ClientFactory
+) -> None:
+    program = Program(db_session, pool)
+    mentor, mentee = program.mentor(5), program.mentee()
+    await program.repair()
+    mentorship = await program.mentorship(mentor, mentee)
+
+    offer = await service.offer_rematch(
+        db_session, program.organization_id, mentorship.id, uuid.UUID(mentor)
+    )
+    twice = await service.offer_rematch(
+        db_session, program.organization_id, mentorship.id, uuid.UUID(mentee)
+    )
+    await db_session.commit()
+
+    assert offer is not None and twice is None
+    offer_id = offer.id  # a refused request below rolls back the shared session and expires it
+    as_mentee = client_for(
+        Role.PARTICIPANT, organization_id=program.organization_id, person_id=uuid.UUID(mentee)
+    )
+    as_mentor = client_for(
+        Role.PARTICIPANT, organization_id=program.organization_id, person_id=uuid.UUID(mentor)
+    )
+    assert [o["id"] for o in (await as_mentee.get("/me/rematch-offers")).json()] == [str(offer_id)]
+    assert (await as_mentor.get("/me/rematch-offers")).json() == []
+    refused = await as_mentor.post(f"/rematch-offers/{offer_id}/acceptance")
+    accepted = await as_mentee.post(f"/rematch-offers/{offer_id}/acceptance")
+    again = await as_mentee.post(f"/rematch-offers/{offer_id}/declination")
+    assert (refused.status_code, accepted.status_code, again.status_code) == (403, 200, 409)
+    await db_session.refresh(mentorship)
+    assert (mentorship.status, mentorship.end_reason) == (MentorshipStatus.ENDED, "not_a_good_fit")
+    (ended,) = await _events(db_session, "mentorship.ended")
+    assert ended["reason"] == "not_a_good_fit"
+
+    await program.repair()
+
+    assert await program.proposals(ProposalStatus.PENDING) == set()  # no repeat of the pair
