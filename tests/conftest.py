@@ -40,6 +40,7 @@ async def stack(
         nats_url=own_nats.url,
         nats_monitor_url=own_nats.monitor_url,
         jwt_public_key=signing_keys.public_pem,
+        service_signing_key=signing_keys.private_pem,
         gateway_port=infra.free_port(),
         service_ports={service: infra.free_port() for service in SERVICES},
         database_prefix=f"test_e2e_{worker_name(pytestconfig)}_{os.getpid()}_",
@@ -47,6 +48,7 @@ async def stack(
         extra_env={
             "FEEDBACK_INBOX_MAX_DELIVERIES": str(MAX_DELIVERIES),
             "FEEDBACK_INBOX_BACKOFF_SECONDS": "[0.1]",
+            "MATCHING_INBOX_BACKOFF_SECONDS": "[0.1, 0.5, 1.0]",
         },
     )
     stack = Stack(config)

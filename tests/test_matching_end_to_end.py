@@ -1,5 +1,6 @@
-"""A program matched end to end: profiles' snapshot → a match run in a worker → proposals →
-answers → a mentorship, through the real processes."""
+"""Matching end to end through the real processes: profiles' snapshot → a match run in a
+worker → proposals → answers → a mentorship; and the repairs the worker makes on its own
+(service credentials) after a decline, for a new hire, and after a manager change."""
 
 import uuid
 from typing import Any
@@ -28,11 +29,13 @@ class Directory:
         result: dict[str, Any] = response.json()
         return result
 
-    async def person(self, name: str, level: int, department: str) -> dict[str, Any]:
+    async def person(
+        self, name: str, level: int, department: str, offers: str | None = None
+    ) -> dict[str, Any]:
         person = await self.post(
             "/people",
             {
-                "email": f"{name.lower()}@example.com",
+                "email": f"{name.lower()}-{uuid.uuid4().hex[:6]}@example.com",
                 "full_name": name,
                 "job_level": level,
                 "department": department,
@@ -40,7 +43,64 @@ class Directory:
             },
         )
         await self.http.put(f"/people/{person['id']}/availability", json={"windows": MORNINGS})
+        if offers:
+            offered = [{"skill_id": offers, "proficiency": 5}]
+            await self.http.put(f"/people/{person['id']}/skills", json={"offered": offered})
         return person
+
+    async def program(self, kind: str, **rules: Any) -> dict[str, Any]:
+        program = await self.post(
+            "/programs",
+            {
+                "name": f"{kind} mentoring {uuid.uuid4().hex[:6]}",
+                "kind": kind,
+                "start_date": "2027-01-04",
+                "end_date": "2027-06-30",
+                "rules": rules,
+            },
+        )
+        await self.post(f"/programs/{program['id']}/transitions", {"to": "enrolling"})
+        return program
+
+    async def enroll(self, program: dict[str, Any], person: dict[str, Any], role: str) -> None:
+        await self.post(
+            f"/programs/{program['id']}/enrollments", {"person_id": person["id"], "role": role}
+        )
+
+
+class Matching:
+    """The matching API, as the HR admin and as any member."""
+
+    def __init__(self, stack: Stack, organization: Organization, issuer: TokenIssuer) -> None:
+        self.url = stack.config.service_url("matching")
+        self.organization, self.issuer = organization, issuer
+        self.admin = self.client(organization.token)
+
+    def client(self, token: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.url, headers={"Authorization": f"Bearer {token}"})
+
+    def member(self, person: dict[str, Any]) -> httpx.AsyncClient:
+        token = self.issuer.issue(person["id"], self.organization.id, [Role.PARTICIPANT])
+        return self.client(token)
+
+    async def published_run(self, program: dict[str, Any]) -> list[dict[str, Any]]:
+        queued = await self.admin.post(f"/programs/{program['id']}/runs", json={})
+        assert queued.status_code == 202, queued.text
+        run_id = queued.json()["id"]
+
+        async def completed() -> bool:
+            """the match run completed in the matching worker"""
+            return (await self.admin.get(f"/runs/{run_id}")).json()["status"] == "completed"
+
+        await eventually(completed, timeout=60)
+        published: list[dict[str, Any]] = (
+            await self.admin.post(f"/runs/{run_id}/publication")
+        ).json()
+        return published
+
+    async def pending_for(self, person: dict[str, Any]) -> list[dict[str, Any]]:
+        mine = (await self.member(person).get("/me/proposals")).json()
+        return [proposal for proposal in mine if proposal["status"] == "pending"]
 
 
 async def test_a_program_is_matched_and_the_pair_starts_a_mentorship(
@@ -48,66 +108,104 @@ async def test_a_program_is_matched_and_the_pair_starts_a_mentorship(
 ) -> None:
     directory = Directory(stack, organization)
     python = await directory.post("/skills", {"name": "Python"})
-    mentor = await directory.person("Grace", 7, "Engineering")
+    mentor = await directory.person("Grace", 7, "Engineering", offers=python["id"])
     mentee = await directory.person("Alan", 2, "Product")
-    await directory.http.put(
-        f"/people/{mentor['id']}/skills",
-        json={"offered": [{"skill_id": python["id"], "proficiency": 5}]},
-    )
     await directory.http.put(
         f"/people/{mentee['id']}/skills",
         json={"wanted": [{"skill_id": python["id"], "priority": 1}]},
     )
-    program = await directory.post(
-        "/programs",
-        {
-            "name": "Engineering mentoring",
-            "kind": "traditional",
-            "start_date": "2027-01-04",
-            "end_date": "2027-06-30",
-            "rules": {"department_policy": "cross_department"},
-        },
-    )
-    await directory.post(f"/programs/{program['id']}/transitions", {"to": "enrolling"})
-    await directory.post(
-        f"/programs/{program['id']}/enrollments",
-        {"person_id": mentor["id"], "role": "mentor", "capacity": 2},
-    )
-    await directory.post(
-        f"/programs/{program['id']}/enrollments", {"person_id": mentee["id"], "role": "mentee"}
-    )
-    matching = httpx.AsyncClient(
-        base_url=stack.config.service_url("matching"),
-        headers={"Authorization": f"Bearer {organization.token}"},
-    )
+    program = await directory.program("traditional", department_policy="cross_department")
+    await directory.enroll(program, mentor, "mentor")
+    await directory.enroll(program, mentee, "mentee")
+    matching = Matching(stack, organization, token_issuer)
 
-    queued = await matching.post(f"/programs/{program['id']}/runs", json={})
-    assert queued.status_code == 202, queued.text
-    run_id = queued.json()["id"]
-
-    async def completed() -> bool:
-        """the match run completed in the matching worker"""
-        return (await matching.get(f"/runs/{run_id}")).json()["status"] == "completed"
-
-    await eventually(completed, timeout=60)
-    (proposal,) = (await matching.post(f"/runs/{run_id}/publication")).json()
+    (proposal,) = await matching.published_run(program)
     assert (proposal["mentor_id"], proposal["mentee_id"]) == (mentor["id"], mentee["id"])
     assert proposal["explanation"]
 
     for person in (mentee, mentor):
-        token = token_issuer.issue(person["id"], organization.id, [Role.PARTICIPANT])
-        member = httpx.AsyncClient(
-            base_url=stack.config.service_url("matching"),
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        accepted = await member.post(f"/proposals/{proposal['id']}/acceptance")
+        accepted = await matching.member(person).post(f"/proposals/{proposal['id']}/acceptance")
         assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"
-    mentorships = (await member.get("/me/mentorships")).json()
+    mentorships = (await matching.member(mentor).get("/me/mentorships")).json()
     assert [(m["mentee_id"], m["status"]) for m in mentorships] == [(mentee["id"], "active")]
-    stranger = token_issuer.issue(uuid.uuid4(), organization.id, [Role.PARTICIPANT])
-    assert (
-        await matching.get(
-            f"/proposals/{proposal['id']}", headers={"Authorization": f"Bearer {stranger}"}
-        )
-    ).status_code == 403
+    stranger = matching.member({"id": str(uuid.uuid4())})
+    assert (await stranger.get(f"/proposals/{proposal['id']}")).status_code == 403
+
+
+async def test_a_decline_is_repaired_by_the_worker_with_the_next_mentor(
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer
+) -> None:
+    directory = Directory(stack, organization)
+    python = await directory.post("/skills", {"name": "Python"})
+    best = await directory.person("Ada", 8, "Engineering", offers=python["id"])
+    second = await directory.person("Barbara", 7, "Research")
+    mentee = await directory.person("Edsger", 2, "Product")
+    await directory.http.put(
+        f"/people/{mentee['id']}/skills",
+        json={"wanted": [{"skill_id": python["id"], "priority": 1}]},
+    )
+    program = await directory.program("traditional")
+    for person, role in ((best, "mentor"), (second, "mentor"), (mentee, "mentee")):
+        await directory.enroll(program, person, role)
+    matching = Matching(stack, organization, token_issuer)
+    (proposal,) = await matching.published_run(program)
+    assert proposal["mentor_id"] == best["id"]
+
+    declined = await matching.member(mentee).post(f"/proposals/{proposal['id']}/declination")
+    assert declined.status_code == 200, declined.text
+
+    async def repaired() -> bool:
+        """the worker proposed the second mentor after the decline"""
+        return [p["mentor_id"] for p in await matching.pending_for(mentee)] == [second["id"]]
+
+    await eventually(repaired, timeout=60)
+
+
+async def test_a_new_hire_in_an_onboarding_program_gets_a_buddy_on_their_own(
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer
+) -> None:
+    directory = Directory(stack, organization)
+    buddy = await directory.person("Margaret", 5, "Engineering")
+    program = await directory.program("onboarding")
+    await directory.enroll(program, buddy, "mentor")
+    newcomer = await directory.person("Katherine", 1, "Engineering")
+
+    await directory.enroll(program, newcomer, "mentee")
+
+    matching = Matching(stack, organization, token_issuer)
+
+    async def buddied() -> bool:
+        """the worker proposed a buddy to the new hire"""
+        return [p["mentor_id"] for p in await matching.pending_for(newcomer)] == [buddy["id"]]
+
+    await eventually(buddied, timeout=60)
+
+
+async def test_a_manager_change_flags_a_mentorship_in_one_reporting_chain(
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer
+) -> None:
+    directory = Directory(stack, organization)
+    mentor = await directory.person("Frances", 7, "Engineering")
+    other = await directory.person("Radia", 6, "Research")
+    mentee = await directory.person("Dennis", 2, "Product")
+    program = await directory.program("traditional")
+    for person, role in ((mentor, "mentor"), (other, "mentor"), (mentee, "mentee")):
+        await directory.enroll(program, person, role)
+    matching = Matching(stack, organization, token_issuer)
+    proposals = await matching.published_run(program)
+    (proposal,) = [p for p in proposals if p["mentee_id"] == mentee["id"]]
+    for member_id in (proposal["mentor_id"], proposal["mentee_id"]):
+        await matching.member({"id": member_id}).post(f"/proposals/{proposal['id']}/acceptance")
+
+    moved = await directory.http.patch(
+        f"/people/{mentee['id']}", json={"manager_id": proposal["mentor_id"]}
+    )
+    assert moved.status_code == 200, moved.text
+
+    async def flagged() -> bool:
+        """the worker flagged the mentorship with a repair for the admins"""
+        found = (await matching.admin.get(f"/programs/{program['id']}/flagged-mentorships")).json()
+        return [m["flagged_reason"] for m in found] == ["manager_changed"]
+
+    await eventually(flagged, timeout=60)

@@ -68,6 +68,7 @@ async def _up(arguments: argparse.Namespace) -> None:
             nats_url=nats_url,
             nats_monitor_url=monitor_url,
             jwt_public_key=keys.public_pem,
+            service_signing_key=keys.private_pem,
             gateway_port=arguments.port,
             service_ports=ports,
             log_dir=_log_dir(state_dir),

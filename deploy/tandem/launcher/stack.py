@@ -25,6 +25,9 @@ class StackConfig:
     postgres_url: str
     nats_url: str
     jwt_public_key: str
+    # Signs the tokens services present for their own work (development; see
+    # tandem.kit.auth.ServiceCredentials).
+    service_signing_key: str | None = None
     nats_monitor_url: str | None = None
     gateway_port: int = 8000
     service_ports: dict[str, int] = field(
@@ -132,6 +135,7 @@ class Stack:
                 stream_name=self.config.stream_name,
                 subject_prefix=self.config.subject_prefix,
                 jwt_public_key=self.config.jwt_public_key,
+                service_signing_key=self.config.service_signing_key,
                 profiles_url=self.config.service_url("profiles"),  # the directory they read
             )
             | self.config.extra_env
