@@ -259,7 +259,8 @@ async def test_not_a_good_fit_offers_the_mentee_a_rematch_they_alone_answer(
     )
     await db_session.commit()
 
-    assert offer is not None and twice is None
+    assert offer is not None
+    assert twice is None
     offer_id = offer.id  # a refused request below rolls back the shared session and expires it
     as_mentee = client_for(
         Role.PARTICIPANT, organization_id=program.organization_id, person_id=uuid.UUID(mentee)

@@ -123,3 +123,20 @@ async def test_what_if_tells_which_pairs_other_weights_would_change(
     assert same.json()["after"] == same.json()["before"]
     assert other.json()["before"]["matched"] == other.json()["after"]["matched"] == 1
     assert refused.status_code == 403
+
+
+async def test_a_run_says_when_it_starts_and_a_run_left_running_is_solved_again(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    run = await _run(db_session, snapshot([enrollee("mentor", 7, "A"), enrollee("mentee", 1, "B")]))
+
+    await service.mark_running(db_session, run.organization_id, run.id)
+    await service.mark_running(db_session, run.organization_id, run.id)
+    assert run.status is RunStatus.RUNNING
+    await service.execute_run(db_session, run.organization_id, run.id, pool)
+
+    assert run.status is RunStatus.COMPLETED
+    started = await db_session.scalars(
+        select(OutboxEvent).where(OutboxEvent.subject == "tandem.matching.match_run.started")
+    )
+    assert [event.envelope["payload"]["run_id"] for event in started] == [str(run.id)]

@@ -2,6 +2,7 @@
 
 import enum
 from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -62,6 +63,17 @@ def create_engine(url: str, pool_size: int = 5) -> AsyncEngine:
 def create_sessionmaker(engine: AsyncEngine, producer: str) -> async_sessionmaker[AsyncSession]:
     """Sessions know which service they belong to, so events emitted in them name their producer."""
     return async_sessionmaker(engine, expire_on_commit=False, info={PRODUCER_KEY: producer})
+
+
+@asynccontextmanager
+async def side_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A session of its own on the same engine, committed on leaving: for progress others must
+    see before the surrounding transaction ends (a run that started solving)."""
+    async with (
+        AsyncSession(session.bind, expire_on_commit=False, info=dict(session.info)) as side,
+        side.begin(),
+    ):
+        yield side
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -19,6 +19,7 @@ from tandem.kit.contracts.matching import (
     ProposalExpired,
 )
 from tandem.kit.contracts.profiles import EnrollmentCreated, EnrollmentWithdrawn, PersonUpdated
+from tandem.kit.db import side_transaction
 from tandem.kit.inbox import Handlers
 from tandem.kit.worker import Chore
 from tandem.matching import service
@@ -74,6 +75,8 @@ def tools() -> Tools:
 
 
 async def on_match_run_requested(session: AsyncSession, event: MatchRunRequested) -> None:
+    async with side_transaction(session) as progress:
+        await service.mark_running(progress, event.organization_id, event.run_id)
     pool = service.solver_pool(MatchingSettings().solver_processes)
     await service.execute_run(session, event.organization_id, event.run_id, pool)
 

@@ -143,9 +143,10 @@ async def run_proposals(
 async def execute_run(
     session: AsyncSession, organization_id: UUID, run_id: UUID, pool: Executor
 ) -> None:
-    """Solve a queued run in the process pool and keep its draft proposals."""
+    """Solve a queued run in the process pool and keep its draft proposals. A run left
+    running by a worker that died is solved again: nothing of it was kept."""
     run = await RunRepository(session).get(organization_id, run_id, for_update=True)
-    if run.status is not RunStatus.QUEUED:
+    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return
     await lock_program(session, run.program_id)
     situation = await _situation(session, run.program_id, run.snapshot)
@@ -154,6 +155,19 @@ async def execute_run(
         for pair in result["pairs"]:
             session.add(_draft_proposal(run, pair))
         _finish(session, run, RunStatus.COMPLETED)
+
+
+async def mark_running(session: AsyncSession, organization_id: UUID, run_id: UUID) -> None:
+    """Say that a worker took the run (in a transaction of its own, so it shows at once)."""
+    run = await RunRepository(session).get(organization_id, run_id, for_update=True)
+    if run.status is RunStatus.QUEUED:
+        run.status = RunStatus.RUNNING
+        emit(
+            session,
+            events.MatchRunStarted(
+                organization_id=organization_id, run_id=run.id, program_id=run.program_id
+            ),
+        )
 
 
 async def _solve(

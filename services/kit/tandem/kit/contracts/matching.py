@@ -15,6 +15,15 @@ class MatchRunRequested(Event):
     program_id: UUID
 
 
+class MatchRunStarted(Event):
+    """A worker took the run and is solving it."""
+
+    type: ClassVar[str] = "tandem.matching.match_run.started"
+
+    run_id: UUID
+    program_id: UUID
+
+
 class MatchRunCompleted(Event):
     type: ClassVar[str] = "tandem.matching.match_run.completed"
 
