@@ -99,7 +99,7 @@ class Matching:
         return published
 
     async def pending_for(self, person: dict[str, Any]) -> list[dict[str, Any]]:
-        mine = (await self.member(person).get("/me/proposals")).json()
+        mine = (await self.member(person).get("/me/proposals")).json()["items"]
         return [proposal for proposal in mine if proposal["status"] == "pending"]
 
 
@@ -127,7 +127,7 @@ async def test_a_program_is_matched_and_the_pair_starts_a_mentorship(
         accepted = await matching.member(person).post(f"/proposals/{proposal['id']}/acceptance")
         assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"
-    mentorships = (await matching.member(mentor).get("/me/mentorships")).json()
+    mentorships = (await matching.member(mentor).get("/me/mentorships")).json()["items"]
     assert [(m["mentee_id"], m["status"]) for m in mentorships] == [(mentee["id"], "active")]
     stranger = matching.member({"id": str(uuid.uuid4())})
     assert (await stranger.get(f"/proposals/{proposal['id']}")).status_code == 403
@@ -205,7 +205,8 @@ async def test_a_manager_change_flags_a_mentorship_in_one_reporting_chain(
 
     async def flagged() -> bool:
         """the worker flagged the mentorship with a repair for the admins"""
-        found = (await matching.admin.get(f"/programs/{program['id']}/flagged-mentorships")).json()
+        path = f"/programs/{program['id']}/flagged-mentorships"
+        found = (await matching.admin.get(path)).json()["items"]
         return [m["flagged_reason"] for m in found] == ["manager_changed"]
 
     await eventually(flagged, timeout=60)

@@ -31,11 +31,11 @@ async def test_publishing_sends_proposals_that_members_see_and_others_do_not(
     mine = await program.person(proposal.mentee_id).get("/me/proposals")
     stranger = await program.person(uuid.uuid4()).get(f"/proposals/{proposal.id}")
 
-    assert before.json() == []
+    assert before.json() == {"items": [], "next_cursor": None}
     assert published.status_code == 200
     assert published.json()[0]["status"] == "pending"
-    assert [item["id"] for item in mine.json()] == [str(proposal.id)]
-    assert mine.json()[0]["explanation"]["skill_fit"]["points"] == 320
+    assert [item["id"] for item in mine.json()["items"]] == [str(proposal.id)]
+    assert mine.json()["items"][0]["explanation"]["skill_fit"]["points"] == 320
     assert stranger.status_code == 403
     assert await _subjects(db_session) == ["proposal.created"]
 
@@ -68,7 +68,7 @@ async def test_when_both_accept_the_mentorship_starts(
 
     assert first.json()["status"] == "pending"
     assert second.json()["status"] == "accepted"
-    assert [(m["mentor_id"], m["mentee_id"], m["status"]) for m in mentorships.json()] == [
+    assert [(m["mentor_id"], m["mentee_id"], m["status"]) for m in mentorships.json()["items"]] == [
         (str(proposal.mentor_id), str(proposal.mentee_id), "active")
     ]
     assert await _subjects(db_session) == [
@@ -99,7 +99,7 @@ async def test_concurrent_accepts_start_exactly_one_mentorship(
         [200, 200, 409, 409],
     )
     assert (await mentee.get(f"/proposals/{proposal.id}")).json()["status"] == "accepted"
-    assert len((await mentor.get("/me/mentorships")).json()) == 1
+    assert len((await mentor.get("/me/mentorships")).json()["items"]) == 1
 
 
 async def test_a_declined_proposal_cannot_be_accepted_afterwards(
@@ -158,7 +158,7 @@ async def test_a_member_ends_a_mentorship_with_a_reason_and_others_cannot(
     for member in (proposal.mentee_id, proposal.mentor_id):
         await program.person(member).post(f"/proposals/{proposal.id}/acceptance")
     mentee = program.person(proposal.mentee_id)
-    (mentorship,) = (await mentee.get("/me/mentorships")).json()
+    (mentorship,) = (await mentee.get("/me/mentorships")).json()["items"]
     path = f"/mentorships/{mentorship['id']}"
 
     stranger = await program.person(uuid.uuid4()).post(f"{path}/end", json={"reason": "other"})
@@ -184,3 +184,26 @@ async def test_run_details_are_for_the_programs_admins(
     assert (
         await program.person(proposal.mentee_id).get(f"/runs/{run}/proposals")
     ).status_code == 403
+
+
+async def test_a_run_lists_its_proposals_best_first_a_page_at_a_time(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    program = Program(client_for)
+    run, pairs = await program.completed_run(db_session, pairs=5)
+    await db_session.execute(
+        update(Proposal).where(Proposal.run_id == run).values(score=500)  # ties: the id orders them
+    )
+    seen: list[str] = []
+    cursor = None
+    for _ in range(3):
+        page = await program.program_admin.get(
+            f"/runs/{run}/proposals", params={"limit": 2} | ({"cursor": cursor} if cursor else {})
+        )
+        seen += [item["id"] for item in page.json()["items"]]
+        cursor = page.json()["next_cursor"]
+    forged = await program.program_admin.get(f"/runs/{run}/proposals", params={"cursor": "e30="})
+
+    assert sorted(seen) == sorted(str(pair.id) for pair in pairs)
+    assert cursor is None
+    assert forged.status_code == 400

@@ -235,7 +235,7 @@ async def test_a_conflict_flags_the_mentorship_with_a_draft_repair_for_admins_on
     )
     flagged = await admin.get(f"/programs/{program.id}/flagged-mentorships")
     refused = await member.get(f"/programs/{program.id}/flagged-mentorships")
-    assert [m["repair_run_id"] for m in flagged.json()] == [str(run_id)]
+    assert [m["repair_run_id"] for m in flagged.json()["items"]] == [str(run_id)]
     assert refused.status_code == 403
     published = await admin.post(f"/runs/{run_id}/publication")
     assert [(p["mentor_id"], p["status"]) for p in published.json()] == [(other, "pending")]
@@ -268,8 +268,9 @@ async def test_not_a_good_fit_offers_the_mentee_a_rematch_they_alone_answer(
     as_mentor = client_for(
         Role.PARTICIPANT, organization_id=program.organization_id, person_id=uuid.UUID(mentor)
     )
-    assert [o["id"] for o in (await as_mentee.get("/me/rematch-offers")).json()] == [str(offer_id)]
-    assert (await as_mentor.get("/me/rematch-offers")).json() == []
+    offers = (await as_mentee.get("/me/rematch-offers")).json()["items"]
+    assert [offer["id"] for offer in offers] == [str(offer_id)]
+    assert (await as_mentor.get("/me/rematch-offers")).json()["items"] == []
     refused = await as_mentor.post(f"/rematch-offers/{offer_id}/acceptance")
     accepted = await as_mentee.post(f"/rematch-offers/{offer_id}/acceptance")
     again = await as_mentee.post(f"/rematch-offers/{offer_id}/declination")

@@ -2,6 +2,7 @@
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import field
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -45,6 +46,18 @@ def decode_cursor(cursor: str, length: int) -> list[Any]:
     if not isinstance(key, list) or len(key) != length:
         raise InvalidCursor()
     return key
+
+
+def typed_cursor(cursor: str | None, *types: Callable[[Any], Any]) -> list[Any] | None:
+    """The sort key a cursor carries, each value converted by its type (e.g. `UUID`,
+    `datetime.fromisoformat`); a value that does not convert refuses the cursor."""
+    if cursor is None:
+        return None
+    key = decode_cursor(cursor, len(types))
+    try:
+        return [convert(value) for convert, value in zip(types, key, strict=True)]
+    except (AttributeError, TypeError, ValueError) as error:
+        raise InvalidCursor() from error
 
 
 def page_of(items: list[T], limit: int, key: Any) -> Page[T]:

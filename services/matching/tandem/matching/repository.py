@@ -1,12 +1,13 @@
 """Every query of the matching service: its own tables, and the directory it reads."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from tandem.kit.clients import ServiceClient
 from tandem.kit.db import among
@@ -27,6 +28,22 @@ from tandem.matching.models import (
 )
 
 LIVE = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
+
+T = TypeVar("T")
+After = list[Any] | None
+"""A page's start: the sort key of the previous page's last item, or None for the first."""
+
+
+def newest_first(
+    query: Select[T],
+    moment: InstrumentedAttribute[datetime],
+    ident: InstrumentedAttribute[UUID],
+    after: After,
+) -> Select[T]:
+    if after is not None:
+        at, last = after
+        query = query.where(or_(moment < at, and_(moment == at, ident < last)))
+    return query.order_by(moment.desc(), ident.desc())
 
 
 async def lock_program(session: AsyncSession, program_id: UUID) -> None:
@@ -88,17 +105,29 @@ class ProposalRepository:
         found = await self.session.scalars(query.order_by(Proposal.score.desc(), Proposal.id))
         return list(found)
 
-    async def of_person(self, organization_id: UUID, person_id: UUID) -> list[Proposal]:
-        found = await self.session.scalars(
-            select(Proposal)
-            .where(
-                Proposal.organization_id == organization_id,
-                Proposal.member_ids.contains([person_id]),
-                Proposal.status != ProposalStatus.DRAFT,
+    async def page_of_run(self, run_id: UUID, after: After, limit: int) -> list[Proposal]:
+        """Best first."""
+        query = select(Proposal).where(Proposal.run_id == run_id)
+        if after is not None:
+            score, last = after
+            query = query.where(
+                or_(Proposal.score < score, and_(Proposal.score == score, Proposal.id > last))
             )
-            .order_by(Proposal.created_at.desc())
+        found = await self.session.scalars(
+            query.order_by(Proposal.score.desc(), Proposal.id).limit(limit)
         )
         return list(found)
+
+    async def of_person(
+        self, organization_id: UUID, person_id: UUID, after: After, limit: int
+    ) -> list[Proposal]:
+        query = select(Proposal).where(
+            Proposal.organization_id == organization_id,
+            Proposal.member_ids.contains([person_id]),
+            Proposal.status != ProposalStatus.DRAFT,
+        )
+        query = newest_first(query, Proposal.created_at, Proposal.id, after)
+        return list(await self.session.scalars(query.limit(limit)))
 
     async def in_program(
         self, program_id: UUID, statuses: tuple[ProposalStatus, ...]
@@ -148,16 +177,15 @@ class MentorshipRepository:
             raise MentorshipNotFound()
         return mentorship
 
-    async def of_person(self, organization_id: UUID, person_id: UUID) -> list[Mentorship]:
-        found = await self.session.scalars(
-            select(Mentorship)
-            .where(
-                Mentorship.organization_id == organization_id,
-                or_(Mentorship.mentor_id == person_id, Mentorship.mentee_id == person_id),
-            )
-            .order_by(Mentorship.started_at.desc())
+    async def of_person(
+        self, organization_id: UUID, person_id: UUID, after: After, limit: int
+    ) -> list[Mentorship]:
+        query = select(Mentorship).where(
+            Mentorship.organization_id == organization_id,
+            or_(Mentorship.mentor_id == person_id, Mentorship.mentee_id == person_id),
         )
-        return list(found)
+        query = newest_first(query, Mentorship.started_at, Mentorship.id, after)
+        return list(await self.session.scalars(query.limit(limit)))
 
     async def in_program(
         self, program_id: UUID, statuses: tuple[MentorshipStatus, ...]
@@ -169,18 +197,17 @@ class MentorshipRepository:
         )
         return list(found)
 
-    async def flagged_in_program(self, organization_id: UUID, program_id: UUID) -> list[Mentorship]:
-        found = await self.session.scalars(
-            select(Mentorship)
-            .where(
-                Mentorship.organization_id == organization_id,
-                Mentorship.program_id == program_id,
-                Mentorship.flagged_reason.is_not(None),
-                among(Mentorship.status, LIVE),
-            )
-            .order_by(Mentorship.started_at, Mentorship.id)
+    async def flagged_in_program(
+        self, organization_id: UUID, program_id: UUID, after: After, limit: int
+    ) -> list[Mentorship]:
+        query = select(Mentorship).where(
+            Mentorship.organization_id == organization_id,
+            Mentorship.program_id == program_id,
+            Mentorship.flagged_reason.is_not(None),
+            among(Mentorship.status, LIVE),
         )
-        return list(found)
+        query = newest_first(query, Mentorship.started_at, Mentorship.id, after)
+        return list(await self.session.scalars(query.limit(limit)))
 
     async def live_of_person(self, organization_id: UUID, person_id: UUID) -> list[Mentorship]:
         found = await self.session.scalars(
@@ -216,16 +243,15 @@ class RematchOfferRepository:
         )
         return found
 
-    async def of_person(self, organization_id: UUID, person_id: UUID) -> list[RematchOffer]:
-        found = await self.session.scalars(
-            select(RematchOffer)
-            .where(
-                RematchOffer.organization_id == organization_id,
-                RematchOffer.person_id == person_id,
-            )
-            .order_by(RematchOffer.created_at.desc())
+    async def of_person(
+        self, organization_id: UUID, person_id: UUID, after: After, limit: int
+    ) -> list[RematchOffer]:
+        query = select(RematchOffer).where(
+            RematchOffer.organization_id == organization_id,
+            RematchOffer.person_id == person_id,
         )
-        return list(found)
+        query = newest_first(query, RematchOffer.created_at, RematchOffer.id, after)
+        return list(await self.session.scalars(query.limit(limit)))
 
 
 class Directory(ServiceClient):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, status
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
+from tandem.kit.pagination import Cursor, Limit, Page
 from tandem.matching import service
 from tandem.matching.models import MatchRun, Mentorship, Proposal, RematchOffer
 from tandem.matching.repository import Directory
@@ -69,11 +70,16 @@ async def get_run(run_id: UUID, session: SessionDep, principal: PrincipalDep) ->
     return await service.get_run(session, principal, run_id)
 
 
-@runs.get("/runs/{run_id}/proposals", response_model=list[ProposalRead])
+@runs.get("/runs/{run_id}/proposals", response_model=Page[ProposalRead])
 async def run_proposals(
-    run_id: UUID, session: SessionDep, principal: PrincipalDep
-) -> list[Proposal]:
-    return await service.run_proposals(session, principal, run_id)
+    run_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[Proposal]:
+    """The run's proposals, best first, each with its explanation."""
+    return await service.run_proposals(session, principal, run_id, cursor, limit)
 
 
 @runs.post("/runs/{run_id}/what-if", response_model=WhatIfComparison)
@@ -100,9 +106,12 @@ async def publish_run(
 # Proposals -------------------------------------------------------------------------------------
 
 
-@proposals.get("/me/proposals", response_model=list[ProposalRead])
-async def my_proposals(session: SessionDep, principal: PrincipalDep) -> list[Proposal]:
-    return await service.my_proposals(session, principal)
+@proposals.get("/me/proposals", response_model=Page[ProposalRead])
+async def my_proposals(
+    session: SessionDep, principal: PrincipalDep, cursor: Cursor = None, limit: Limit = 50
+) -> Page[Proposal]:
+    """The caller's proposals, newest first."""
+    return await service.my_proposals(session, principal, cursor, limit)
 
 
 @proposals.get("/proposals/{proposal_id}", response_model=ProposalRead)
@@ -129,18 +138,25 @@ async def decline_proposal(
 # Mentorships -----------------------------------------------------------------------------------
 
 
-@mentorships.get("/me/mentorships", response_model=list[MentorshipRead])
-async def my_mentorships(session: SessionDep, principal: PrincipalDep) -> list[Mentorship]:
-    return await service.my_mentorships(session, principal)
+@mentorships.get("/me/mentorships", response_model=Page[MentorshipRead])
+async def my_mentorships(
+    session: SessionDep, principal: PrincipalDep, cursor: Cursor = None, limit: Limit = 50
+) -> Page[Mentorship]:
+    """The caller's mentorships, newest first."""
+    return await service.my_mentorships(session, principal, cursor, limit)
 
 
-@mentorships.get("/programs/{program_id}/flagged-mentorships", response_model=list[MentorshipRead])
+@mentorships.get("/programs/{program_id}/flagged-mentorships", response_model=Page[MentorshipRead])
 async def flagged_mentorships(
-    program_id: UUID, session: SessionDep, principal: PrincipalDep
-) -> list[Mentorship]:
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[Mentorship]:
     """Live mentorships that broke a rule since they started (e.g. a manager change put both
     people in one reporting chain), each with a repair run to publish (the program's admins)."""
-    return await service.flagged_mentorships(session, principal, program_id)
+    return await service.flagged_mentorships(session, principal, program_id, cursor, limit)
 
 
 @mentorships.get("/mentorships/{mentorship_id}", response_model=MentorshipRead)
@@ -175,10 +191,12 @@ async def resume_mentorship(
 # Rematch offers --------------------------------------------------------------------------------
 
 
-@rematches.get("/me/rematch-offers", response_model=list[RematchOfferRead])
-async def my_rematch_offers(session: SessionDep, principal: PrincipalDep) -> list[RematchOffer]:
+@rematches.get("/me/rematch-offers", response_model=Page[RematchOfferRead])
+async def my_rematch_offers(
+    session: SessionDep, principal: PrincipalDep, cursor: Cursor = None, limit: Limit = 50
+) -> Page[RematchOffer]:
     """Offers to be matched again, made when a mentorship was reported "not a good fit"."""
-    return await service.my_rematch_offers(session, principal)
+    return await service.my_rematch_offers(session, principal, cursor, limit)
 
 
 @rematches.post("/rematch-offers/{offer_id}/acceptance", response_model=RematchOfferRead)

@@ -20,6 +20,7 @@ from tandem.kit.auth import Principal, Role
 from tandem.kit.availability import WeeklyWindow
 from tandem.kit.contracts import matching as events
 from tandem.kit.outbox import emit
+from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.matching import solver
 from tandem.matching.errors import (
     MentorshipNotActive,
@@ -134,10 +135,20 @@ async def get_run(session: AsyncSession, principal: Principal, run_id: UUID) -> 
 
 
 async def run_proposals(
-    session: AsyncSession, principal: Principal, run_id: UUID
-) -> list[Proposal]:
+    session: AsyncSession, principal: Principal, run_id: UUID, cursor: str | None, limit: int
+) -> Page[Proposal]:
     run = await get_run(session, principal, run_id)
-    return await ProposalRepository(session).of_run(run.id)
+    after = typed_cursor(cursor, int, UUID)
+    proposals = await ProposalRepository(session).page_of_run(run.id, after, limit + 1)
+    return page_of(proposals, limit, lambda p: [p.score, str(p.id)])
+
+
+def _newest_first_key(moment: datetime, ident: UUID) -> list[str]:
+    return [moment.isoformat(), str(ident)]
+
+
+def _after_newest(cursor: str | None) -> list[Any] | None:
+    return typed_cursor(cursor, datetime.fromisoformat, UUID)
 
 
 async def execute_run(
@@ -619,15 +630,17 @@ def _expire(session: AsyncSession, proposal: Proposal) -> None:
 # Proposals -------------------------------------------------------------------------------------
 
 
-async def my_proposals(session: AsyncSession, principal: Principal) -> list[Proposal]:
+async def my_proposals(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int
+) -> Page[Proposal]:
     if principal.person_id is None:
         raise NotAMember()
     proposals = await ProposalRepository(session).of_person(
-        principal.organization_id, principal.person_id
+        principal.organization_id, principal.person_id, _after_newest(cursor), limit + 1
     )
     for proposal in proposals:
         _expire_if_due(session, proposal)
-    return proposals
+    return page_of(proposals, limit, lambda p: _newest_first_key(p.created_at, p.id))
 
 
 async def get_proposal(session: AsyncSession, principal: Principal, proposal_id: UUID) -> Proposal:
@@ -734,12 +747,15 @@ async def decline_proposal(
 # Mentorships -----------------------------------------------------------------------------------
 
 
-async def my_mentorships(session: AsyncSession, principal: Principal) -> list[Mentorship]:
+async def my_mentorships(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int
+) -> Page[Mentorship]:
     if principal.person_id is None:
         raise NotAMember()
-    return await MentorshipRepository(session).of_person(
-        principal.organization_id, principal.person_id
+    mentorships = await MentorshipRepository(session).of_person(
+        principal.organization_id, principal.person_id, _after_newest(cursor), limit + 1
     )
+    return page_of(mentorships, limit, lambda m: _newest_first_key(m.started_at, m.id))
 
 
 async def _mentorship_for(
@@ -853,17 +869,18 @@ async def flag_conflicts(
 
 
 async def flagged_mentorships(
-    session: AsyncSession, principal: Principal, program_id: UUID
-) -> list[Mentorship]:
+    session: AsyncSession, principal: Principal, program_id: UUID, cursor: str | None, limit: int
+) -> Page[Mentorship]:
     """Live mentorships that broke a rule since they started, with their proposed repairs."""
     latest = await RunRepository(session).latest_of_program(principal.organization_id, program_id)
     if latest is not None:
         _require_admin(principal, latest)
     elif not principal.has_role(Role.HR_ADMIN):
         raise NotProgramAdmin()
-    return await MentorshipRepository(session).flagged_in_program(
-        principal.organization_id, program_id
+    mentorships = await MentorshipRepository(session).flagged_in_program(
+        principal.organization_id, program_id, _after_newest(cursor), limit + 1
     )
+    return page_of(mentorships, limit, lambda m: _newest_first_key(m.started_at, m.id))
 
 
 async def _require_program_admin(
@@ -911,12 +928,15 @@ async def offer_rematch(
     return offer
 
 
-async def my_rematch_offers(session: AsyncSession, principal: Principal) -> list[RematchOffer]:
+async def my_rematch_offers(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int
+) -> Page[RematchOffer]:
     if principal.person_id is None:
         raise NotAMember()
-    return await RematchOfferRepository(session).of_person(
-        principal.organization_id, principal.person_id
+    offers = await RematchOfferRepository(session).of_person(
+        principal.organization_id, principal.person_id, _after_newest(cursor), limit + 1
     )
+    return page_of(offers, limit, lambda o: _newest_first_key(o.created_at, o.id))
 
 
 async def answer_rematch_offer(
