@@ -1,14 +1,19 @@
 """Matching end to end through the real processes: profiles' snapshot → a match run in a
 worker → proposals → answers → a mentorship; and the repairs the worker makes on its own
-(service credentials) after a decline, for a new hire, and after a manager change."""
+(service credentials) after a decline, for a new hire, after a manager change, and after a
+"not a good fit"."""
 
 import uuid
 from typing import Any
 
 import httpx
+import nats
 from conftest import Organization, eventually
 
+from tandem.kit import infra
 from tandem.kit.auth import Role, TokenIssuer
+from tandem.kit.contracts.feedback import NotAGoodFitReported
+from tandem.kit.events import Envelope
 from tandem.launcher.stack import Stack
 
 MORNINGS = [{"weekday": day, "start": "09:00", "end": "12:00"} for day in range(5)]
@@ -97,6 +102,17 @@ class Matching:
             await self.admin.post(f"/runs/{run_id}/publication")
         ).json()
         return published
+
+    async def mentorship(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        """Both members accept the proposal; the mentorship that starts."""
+        for member_id in (proposal["mentor_id"], proposal["mentee_id"]):
+            accepted = await self.member({"id": member_id}).post(
+                f"/proposals/{proposal['id']}/acceptance"
+            )
+            assert accepted.status_code == 200, accepted.text
+        mentee = self.member({"id": proposal["mentee_id"]})
+        (mentorship,) = (await mentee.get("/me/mentorships")).json()["items"]
+        return dict(mentorship)
 
     async def pending_for(self, person: dict[str, Any]) -> list[dict[str, Any]]:
         mine = (await self.member(person).get("/me/proposals")).json()["items"]
@@ -195,8 +211,7 @@ async def test_a_manager_change_flags_a_mentorship_in_one_reporting_chain(
     matching = Matching(stack, organization, token_issuer)
     proposals = await matching.published_run(program)
     (proposal,) = [p for p in proposals if p["mentee_id"] == mentee["id"]]
-    for member_id in (proposal["mentor_id"], proposal["mentee_id"]):
-        await matching.member({"id": member_id}).post(f"/proposals/{proposal['id']}/acceptance")
+    await matching.mentorship(proposal)
 
     moved = await directory.http.patch(
         f"/people/{mentee['id']}", json={"manager_id": proposal["mentor_id"]}
@@ -210,3 +225,65 @@ async def test_a_manager_change_flags_a_mentorship_in_one_reporting_chain(
         return [m["flagged_reason"] for m in found] == ["manager_changed"]
 
     await eventually(flagged, timeout=60)
+
+
+async def test_not_a_good_fit_offers_a_rematch_that_finds_another_mentor(
+    stack: Stack,
+    organization: Organization,
+    token_issuer: TokenIssuer,
+    own_nats: infra.NatsServer,
+) -> None:
+    directory = Directory(stack, organization)
+    python = await directory.post("/skills", {"name": "Python"})
+    first = await directory.person("Niklaus", 8, "Engineering", offers=python["id"])
+    second = await directory.person("Tony", 7, "Research")
+    mentee = await directory.person("Leslie", 2, "Product")
+    await directory.http.put(
+        f"/people/{mentee['id']}/skills",
+        json={"wanted": [{"skill_id": python["id"], "priority": 1}]},
+    )
+    program = await directory.program("traditional")
+    for person, role in ((first, "mentor"), (second, "mentor"), (mentee, "mentee")):
+        await directory.enroll(program, person, role)
+    matching = Matching(stack, organization, token_issuer)
+    (proposal,) = await matching.published_run(program)
+    mentorship = await matching.mentorship(proposal)
+
+    await _publish_feedback(
+        own_nats,
+        NotAGoodFitReported(
+            organization_id=organization.id,
+            mentorship_id=mentorship["id"],
+            reported_by=first["id"],
+        ),
+    )
+    offers: list[dict[str, Any]] = []
+
+    async def offered() -> bool:
+        """the mentee got a rematch offer"""
+        offers[:] = (await matching.member(mentee).get("/me/rematch-offers")).json()["items"]
+        return len(offers) == 1
+
+    await eventually(offered, timeout=60)
+    accepted = await matching.member(mentee).post(f"/rematch-offers/{offers[0]['id']}/acceptance")
+    assert accepted.status_code == 200, accepted.text
+
+    async def rematched() -> bool:
+        """the worker proposed the other mentor"""
+        return [p["mentor_id"] for p in await matching.pending_for(mentee)] == [second["id"]]
+
+    await eventually(rematched, timeout=60)
+
+
+async def _publish_feedback(server: infra.NatsServer, event: NotAGoodFitReported) -> None:
+    """What the feedback service will publish once its feedback forms land."""
+    envelope = Envelope.wrap(event, producer="feedback")
+    connection = await nats.connect(server.url)
+    try:
+        await connection.jetstream().publish(
+            event.type,
+            envelope.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": str(envelope.id)},
+        )
+    finally:
+        await connection.close()
