@@ -96,6 +96,7 @@ class Program:
             proposal_id=proposal.id,
             mentor_id=proposal.mentor_id,
             mentee_id=proposal.mentee_id,
+            member_ids=proposal.member_ids,
         )
         self.session.add(mentorship)
         await self.session.flush()

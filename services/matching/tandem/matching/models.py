@@ -60,11 +60,14 @@ class ProposalStatus(enum.StrEnum):
 
 
 class Proposal(Base):
-    """A suggested pair; its members accept or decline it before it expires."""
+    """A suggested pair or circle; its members accept or decline it before it expires. A
+    mentor↔mentee pair names its mentor and mentee; mutual pairs and circles only members."""
 
     __tablename__ = "proposal"
     __table_args__ = (
         CheckConstraint("mentor_id <> mentee_id", name="two_people"),
+        CheckConstraint("(mentor_id IS NULL) = (mentee_id IS NULL)", name="directed_or_not"),
+        CheckConstraint("cardinality(member_ids) >= 2", name="two_or_more"),
         Index("ix_proposal_member_ids", "member_ids", postgresql_using="gin"),
     )
 
@@ -72,8 +75,8 @@ class Proposal(Base):
     organization_id: Mapped[UUID] = mapped_column(index=True)
     program_id: Mapped[UUID] = mapped_column(index=True)
     run_id: Mapped[UUID] = mapped_column(ForeignKey("match_run.id"), index=True)
-    mentor_id: Mapped[UUID]
-    mentee_id: Mapped[UUID]
+    mentor_id: Mapped[UUID | None]
+    mentee_id: Mapped[UUID | None]
     member_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid))
     accepted_by: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), server_default="{}")
     score: Mapped[int]
@@ -97,8 +100,13 @@ class MentorshipStatus(enum.StrEnum):
 
 
 class Mentorship(Base):
+    """An accepted pair or circle, named as its proposal named it."""
+
     __tablename__ = "mentorship"
     __table_args__ = (
+        CheckConstraint("(mentor_id IS NULL) = (mentee_id IS NULL)", name="directed_or_not"),
+        CheckConstraint("cardinality(member_ids) >= 2", name="two_or_more"),
+        Index("ix_mentorship_member_ids", "member_ids", postgresql_using="gin"),
         Index(
             "uq_mentorship_pair_active",
             "program_id",
@@ -113,8 +121,9 @@ class Mentorship(Base):
     organization_id: Mapped[UUID] = mapped_column(index=True)
     program_id: Mapped[UUID] = mapped_column(index=True)
     proposal_id: Mapped[UUID] = mapped_column(ForeignKey("proposal.id"), unique=True)
-    mentor_id: Mapped[UUID] = mapped_column(index=True)
-    mentee_id: Mapped[UUID] = mapped_column(index=True)
+    mentor_id: Mapped[UUID | None] = mapped_column(index=True)
+    mentee_id: Mapped[UUID | None] = mapped_column(index=True)
+    member_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid))
     status: Mapped[MentorshipStatus] = mapped_column(
         enum_type(MentorshipStatus), default=MentorshipStatus.ACTIVE
     )

@@ -182,7 +182,7 @@ class MentorshipRepository:
     ) -> list[Mentorship]:
         query = select(Mentorship).where(
             Mentorship.organization_id == organization_id,
-            or_(Mentorship.mentor_id == person_id, Mentorship.mentee_id == person_id),
+            Mentorship.member_ids.contains([person_id]),
         )
         query = newest_first(query, Mentorship.started_at, Mentorship.id, after)
         return list(await self.session.scalars(query.limit(limit)))
@@ -214,7 +214,7 @@ class MentorshipRepository:
             select(Mentorship)
             .where(
                 Mentorship.organization_id == organization_id,
-                or_(Mentorship.mentor_id == person_id, Mentorship.mentee_id == person_id),
+                Mentorship.member_ids.contains([person_id]),
                 among(Mentorship.status, LIVE),
             )
             .with_for_update()

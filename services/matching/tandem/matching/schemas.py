@@ -60,8 +60,9 @@ class ProposalRead(BaseModel):
     id: UUID
     program_id: UUID
     run_id: UUID
-    mentor_id: UUID
-    mentee_id: UUID
+    mentor_id: UUID | None = Field(description="a directed pair's mentor; null for equals")
+    mentee_id: UUID | None
+    member_ids: list[UUID]
     accepted_by: list[UUID]
     score: int
     explanation: dict[str, Any] = Field(description="the score by criterion: why this pair")
@@ -76,8 +77,9 @@ class MentorshipRead(BaseModel):
 
     id: UUID
     program_id: UUID
-    mentor_id: UUID
-    mentee_id: UUID
+    mentor_id: UUID | None = Field(description="a directed pair's mentor; null for equals")
+    mentee_id: UUID | None
+    member_ids: list[UUID]
     status: MentorshipStatus
     end_reason: str | None
     flagged_reason: str | None = Field(description="a rule it broke since it started")
@@ -120,8 +122,16 @@ class Outcome(BaseModel):
 
 
 class PairRef(BaseModel):
-    mentor_id: UUID
-    mentee_id: UUID
+    """A pair or circle by its members; mentor and mentee where the pair is directed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mentor_id: UUID | None
+    mentee_id: UUID | None
+    member_ids: list[UUID]
+
+    def __hash__(self) -> int:
+        return hash((self.mentor_id, self.mentee_id, tuple(self.member_ids)))
 
 
 class WhatIfComparison(BaseModel):

@@ -205,11 +205,15 @@ class Situation:
     """What a solve must respect besides the snapshot: live mentorships (their mentees are
     matched, their mentors have less room), pending proposals (favoured, see
     `solver.STABILITY_BONUS`), and pairs never to propose again (declined, expired, and
-    earlier mentorships where the program forbids repeats). Pairs are (mentor, mentee)."""
+    earlier mentorships where the program forbids repeats). Pairs are (mentor, mentee), or
+    the two people of a mutual pair."""
 
     settled: list[tuple[UUID, UUID]] = field(default_factory=list)
     pending: list[tuple[UUID, UUID]] = field(default_factory=list)
     excluded: list[tuple[UUID, UUID]] = field(default_factory=list)
+    taken: list[UUID] = field(default_factory=list)
+    """Everyone in a live mentorship or a pending proposal: mutual programs and circles
+    match only the others."""
 
     def counts(self) -> dict[str, int]:
         return {
@@ -236,22 +240,30 @@ async def _situation(
     )
     live = [m for m in mentorships if m.status in LIVE and m.id not in unsettling]
     earlier = [m for m in mentorships if m not in live]
-    conflicts = snapshot["program"]["rules"].get("conflicts", {})
+    pending = await proposals.in_program(program_id, (ProposalStatus.PENDING,))
+    refused = await proposals.in_program(program_id, _ANSWERED_NO)
+    repeats = snapshot["program"]["rules"].get("conflicts", {}).get("no_repeat_pairs", True)
     return Situation(
-        settled=[(m.mentor_id, m.mentee_id) for m in live],
-        pending=[
-            (p.mentor_id, p.mentee_id)
-            for p in await proposals.in_program(program_id, (ProposalStatus.PENDING,))
-        ],
-        excluded=[
-            (p.mentor_id, p.mentee_id) for p in await proposals.in_program(program_id, _ANSWERED_NO)
-        ]
-        + [
-            (m.mentor_id, m.mentee_id)
-            for m in earlier
-            if conflicts.get("no_repeat_pairs", True) or m.id in unsettling
-        ],
+        settled=_pairs(live),
+        pending=_pairs(pending),
+        excluded=_pairs(refused) + _pairs(m for m in earlier if repeats or m.id in unsettling),
+        taken=sorted(
+            {person for m in live for person in m.member_ids}
+            | {person for p in pending for person in p.member_ids}
+        ),
     )
+
+
+def _pairs(items: Iterable[Proposal | Mentorship]) -> list[tuple[UUID, UUID]]:
+    """(mentor, mentee) of each directed pair, (a, b) of each mutual one; circles have none."""
+    found = []
+    for item in items:
+        if item.mentor_id is not None and item.mentee_id is not None:
+            found.append((item.mentor_id, item.mentee_id))
+        elif len(item.member_ids) == 2:
+            first, second = sorted(item.member_ids)
+            found.append((first, second))
+    return found
 
 
 # Above a few thousand people, each person's best candidates are enough: the matched count
@@ -360,6 +372,7 @@ def _pair(proposal: solver.Proposal) -> dict[str, Any]:
     return {
         "mentor_id": str(proposal.mentor_id),
         "mentee_id": str(proposal.mentee_id),
+        "member_ids": [str(proposal.mentor_id), str(proposal.mentee_id)],
         "score": proposal.score,
         "explanation": {
             part.criterion: {"raw": part.raw, "normalized": part.normalized, "points": part.points}
@@ -394,14 +407,14 @@ def _stats(stats: solver.MatchStats) -> dict[str, Any]:
 
 
 def _draft_proposal(run: MatchRun, pair: dict[str, Any]) -> Proposal:
-    mentor_id, mentee_id = UUID(pair["mentor_id"]), UUID(pair["mentee_id"])
+    mentor_id, mentee_id = _directed(pair)
     return Proposal(
         organization_id=run.organization_id,
         program_id=run.program_id,
         run_id=run.id,
         mentor_id=mentor_id,
         mentee_id=mentee_id,
-        member_ids=[mentor_id, mentee_id],
+        member_ids=[UUID(member) for member in pair["member_ids"]],
         score=pair["score"],
         explanation=pair["explanation"],
     )
@@ -440,22 +453,39 @@ async def what_if(
         pool, solve_snapshot, run.snapshot, objective, data.weights.model_dump()
     )
     before = {
-        (proposal.mentor_id, proposal.mentee_id): proposal.score
+        _ref(proposal.mentor_id, proposal.mentee_id, proposal.member_ids): proposal.score
         for proposal in await ProposalRepository(session).of_run(run.id)
     }
-    after = {(UUID(p["mentor_id"]), UUID(p["mentee_id"])): p["score"] for p in other["pairs"]}
+    after = {_pair_ref(pair): pair["score"] for pair in other["pairs"]}
     return WhatIfComparison(
         before=_outcome(before, len(run.result["unmatched"])),
         after=_outcome(after, len(other["unmatched"])),
         pairs_kept=len(before.keys() & after.keys()),
-        added=[PairRef(mentor_id=m, mentee_id=e) for m, e in sorted(after.keys() - before.keys())],
-        removed=[
-            PairRef(mentor_id=m, mentee_id=e) for m, e in sorted(before.keys() - after.keys())
-        ],
+        added=sorted(after.keys() - before.keys(), key=_ref_order),
+        removed=sorted(before.keys() - after.keys(), key=_ref_order),
     )
 
 
-def _outcome(pairs: dict[tuple[UUID, UUID], int], unmatched: int) -> Outcome:
+def _ref(mentor_id: UUID | None, mentee_id: UUID | None, member_ids: list[UUID]) -> PairRef:
+    return PairRef(mentor_id=mentor_id, mentee_id=mentee_id, member_ids=sorted(member_ids))
+
+
+def _pair_ref(pair: dict[str, Any]) -> PairRef:
+    return _ref(*_directed(pair), [UUID(member) for member in pair["member_ids"]])
+
+
+def _ref_order(ref: PairRef) -> list[str]:
+    return [str(member) for member in ref.member_ids]
+
+
+def _directed(pair: dict[str, Any]) -> tuple[UUID | None, UUID | None]:
+    mentor_id, mentee_id = pair.get("mentor_id"), pair.get("mentee_id")
+    if mentor_id is None or mentee_id is None:
+        return None, None
+    return UUID(mentor_id), UUID(mentee_id)
+
+
+def _outcome(pairs: dict[PairRef, int], unmatched: int) -> Outcome:
     scores = list(pairs.values())
     return Outcome(
         matched=len(scores),
@@ -546,19 +576,21 @@ async def _apply_repair(
     session: AsyncSession, run: MatchRun, pairs: list[dict[str, Any]], proposal_days: int | None
 ) -> None:
     pending = {
-        (proposal.mentor_id, proposal.mentee_id): proposal
+        _ref(proposal.mentor_id, proposal.mentee_id, proposal.member_ids): proposal
         for proposal in await ProposalRepository(session).in_program(
             run.program_id, (ProposalStatus.PENDING,)
         )
     }
-    answer = {(UUID(pair["mentor_id"]), UUID(pair["mentee_id"])): pair for pair in pairs}
+    answer = {_pair_ref(pair): pair for pair in pairs}
     drafts = [_draft_proposal(run, pair) for key, pair in answer.items() if key not in pending]
     session.add_all(drafts)
     await session.flush()
     if proposal_days is None:
         return
     for key, proposal in pending.items():
-        if key not in answer:
+        # Only directed pairs go back into a repair (favoured); pending mutual pairs and
+        # circles keep their members out of it, so no answer replaces them.
+        if key not in answer and proposal.mentor_id is not None:
             _withdraw(session, proposal, "superseded")
     _publish(session, drafts, proposal_days)
 
@@ -701,6 +733,7 @@ async def _start_mentorship(session: AsyncSession, proposal: Proposal) -> None:
         proposal_id=proposal.id,
         mentor_id=proposal.mentor_id,
         mentee_id=proposal.mentee_id,
+        member_ids=proposal.member_ids,
     )
     session.add(mentorship)
     await session.flush()
@@ -720,6 +753,7 @@ async def _start_mentorship(session: AsyncSession, proposal: Proposal) -> None:
             program_id=mentorship.program_id,
             mentor_id=mentorship.mentor_id,
             mentee_id=mentorship.mentee_id,
+            member_ids=mentorship.member_ids,
         ),
     )
 
@@ -764,7 +798,7 @@ async def _mentorship_for(
     mentorship = await MentorshipRepository(session).get(
         principal.organization_id, mentorship_id, for_update=True
     )
-    if _is_member(principal, [mentorship.mentor_id, mentorship.mentee_id]):
+    if _is_member(principal, mentorship.member_ids):
         return mentorship
     await _require_program_admin(session, principal, mentorship)
     return mentorship

@@ -76,12 +76,15 @@ class ProposalWithdrawn(Event):
 
 
 class MentorshipStarted(Event):
+    """Mentor and mentee name a directed pair; a mutual pair or a circle has members only."""
+
     type: ClassVar[str] = "tandem.matching.mentorship.started"
 
     mentorship_id: UUID
     program_id: UUID
-    mentor_id: UUID
-    mentee_id: UUID
+    mentor_id: UUID | None
+    mentee_id: UUID | None
+    member_ids: list[UUID]
 
 
 class MentorshipEnded(Event):
