@@ -4,9 +4,12 @@ import asyncio
 import importlib.util
 import os
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Connection, MetaData, text
 
 from tandem.kit.db import create_engine
@@ -62,6 +65,19 @@ async def upgrade(alembic_ini: Path, database_url: str) -> None:
 
         await connection.run_sync(migrate)
     await engine.dispose()
+
+
+async def drift(database_url: str, metadata: MetaData) -> list[Any]:
+    """What autogenerate would still write for `metadata` against a migrated database: empty
+    when the migrations build exactly what the models declare."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            )
+    finally:
+        await engine.dispose()
 
 
 def create_event_tables(connection: Connection) -> None:
