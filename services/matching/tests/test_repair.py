@@ -148,7 +148,7 @@ async def test_a_repair_keeps_mentorships_and_the_room_they_take(
 
     assert await program.proposals(ProposalStatus.PENDING) == set()
     assert run.result is not None
-    assert run.result["situation"]["settled"] == 1
+    assert run.result["situation"]["settled"] == [[mentor, settled]]
     assert [u["person_id"] for u in run.result["unmatched"]] == [newcomer]
 
 

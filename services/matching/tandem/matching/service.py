@@ -196,7 +196,7 @@ async def _solve(
         _finish(session, run, RunStatus.FAILED, error=repr(error))
         return None
     run.result = {key: value for key, value in result.items() if key != "pairs"}
-    run.result["situation"] = situation.counts()
+    run.result["situation"] = situation.as_json()
     return result
 
 
@@ -215,11 +215,13 @@ class Situation:
     """Everyone in a live mentorship or a pending proposal: mutual programs and circles
     match only the others."""
 
-    def counts(self) -> dict[str, int]:
+    def as_json(self) -> dict[str, list[Any]]:
+        """Kept on the run beside its snapshot: together they replay the solve."""
         return {
-            "settled": len(self.settled),
-            "pending": len(self.pending),
-            "excluded": len(self.excluded),
+            "settled": [[str(a), str(b)] for a, b in self.settled],
+            "pending": [[str(a), str(b)] for a, b in self.pending],
+            "excluded": [[str(a), str(b)] for a, b in self.excluded],
+            "taken": [str(person) for person in self.taken],
         }
 
 
