@@ -36,14 +36,18 @@ def enrollee(role: str, level: int, department: str, **fields: Any) -> dict[str,
     } | fields
 
 
-def snapshot(enrollees: list[dict[str, Any]], **rules: Any) -> dict[str, Any]:
+def snapshot(
+    enrollees: list[dict[str, Any]], kind: str = "traditional", **rules: Any
+) -> dict[str, Any]:
+    """A program's snapshot as profiles sends it, with the rules' defaults but those given."""
     return {
         "program": {
             "id": str(uuid.uuid4()),
-            "kind": "traditional",
+            "kind": kind,
             "admin_ids": [],
             "start_date": "2027-01-04",
             "end_date": "2027-03-28",
+            "session_minutes": 60,
             "weights": {},
             "rules": {
                 "department_policy": "any",
@@ -51,6 +55,10 @@ def snapshot(enrollees: list[dict[str, Any]], **rules: Any) -> dict[str, Any]:
                 "min_weekly_overlap_minutes": 0,
                 "shared_language_required": True,
                 "max_time_zone_distance_hours": None,
+                "circle_min_size": 4,
+                "circle_max_size": 8,
+                "circle_experienced_level": 5,
+                "circle_max_per_department": 2,
             }
             | rules,
         },
@@ -62,9 +70,12 @@ def snapshot(enrollees: list[dict[str, Any]], **rules: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Pair:
+    """A proposal as tests refer to it: a circle has members only."""
+
     id: uuid.UUID
-    mentor_id: uuid.UUID
-    mentee_id: uuid.UUID
+    mentor_id: Any
+    mentee_id: Any
+    member_ids: list[uuid.UUID]
 
 
 class Program:
@@ -86,7 +97,7 @@ class Program:
         )
 
     async def completed_run(
-        self, session: AsyncSession, pairs: int = 1
+        self, session: AsyncSession, pairs: int = 1, circle_size: int | None = None
     ) -> tuple[uuid.UUID, list[Pair]]:
         """A completed run with draft proposals; `session` is committed (in a test, that ends
         its savepoint: the test still rolls everything back)."""
@@ -103,10 +114,10 @@ class Program:
         )
         session.add(run)
         await session.flush()
-        proposals = [self._proposal(run) for _ in range(pairs)]
+        proposals = [self._proposal(run, circle_size) for _ in range(pairs)]
         session.add_all(proposals)
         await session.commit()
-        return run.id, [Pair(p.id, p.mentor_id, p.mentee_id) for p in proposals]
+        return run.id, [Pair(p.id, p.mentor_id, p.mentee_id, p.member_ids) for p in proposals]
 
     async def committed_run(
         self, sessionmaker: async_sessionmaker[AsyncSession], pairs: int = 1
@@ -114,15 +125,17 @@ class Program:
         async with sessionmaker() as session:
             return await self.completed_run(session, pairs)
 
-    def _proposal(self, run: MatchRun) -> Proposal:
-        mentor_id, mentee_id = uuid.uuid4(), uuid.uuid4()
+    def _proposal(self, run: MatchRun, circle_size: int | None) -> Proposal:
+        """A mentor↔mentee pair, or a circle of `circle_size` members."""
+        members = [uuid.uuid4() for _ in range(circle_size or 2)]
+        directed = circle_size is None
         return Proposal(
             organization_id=run.organization_id,
             program_id=run.program_id,
             run_id=run.id,
-            mentor_id=mentor_id,
-            mentee_id=mentee_id,
-            member_ids=[mentor_id, mentee_id],
+            mentor_id=members[0] if directed else None,
+            mentee_id=members[1] if directed else None,
+            member_ids=members,
             score=700,
             explanation={"skill_fit": {"raw": 0.8, "normalized": 0.8, "points": 320}},
         )

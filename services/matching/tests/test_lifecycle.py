@@ -207,3 +207,28 @@ async def test_a_run_lists_its_proposals_best_first_a_page_at_a_time(
     assert sorted(seen) == sorted(str(pair.id) for pair in pairs)
     assert cursor is None
     assert forged.status_code == 400
+
+
+async def test_a_circle_starts_when_every_member_accepts(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    program = Program(client_for)
+    run, (circle,) = await program.completed_run(db_session, circle_size=4)
+    await program.hr_admin.post(f"/runs/{run}/publication")
+
+    answers = [
+        await program.person(member).post(f"/proposals/{circle.id}/acceptance")
+        for member in circle.member_ids
+    ]
+    mentorships = await program.person(circle.member_ids[2]).get("/me/mentorships")
+
+    assert [answer.json()["status"] for answer in answers] == ["pending"] * 3 + ["accepted"]
+    (mentorship,) = mentorships.json()["items"]
+    assert (mentorship["mentor_id"], mentorship["mentee_id"]) == (None, None)
+    assert sorted(mentorship["member_ids"]) == sorted(str(m) for m in circle.member_ids)
+    (started,) = [
+        event.envelope["payload"]
+        for event in await db_session.scalars(select(OutboxEvent))
+        if event.envelope["payload"].get("mentorship_id") == mentorship["id"]
+    ]
+    assert len(started["member_ids"]) == 4

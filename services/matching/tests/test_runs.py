@@ -140,3 +140,30 @@ async def test_a_run_says_when_it_starts_and_a_run_left_running_is_solved_again(
         select(OutboxEvent).where(OutboxEvent.subject == "tandem.matching.match_run.started")
     )
     assert [event.envelope["payload"]["run_id"] for event in started] == [str(run.id)]
+
+
+async def test_a_circle_program_forms_circles_whose_members_answer_them(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    departments = ["A", "A", "B", "B", "C", "C", "D", "D", "E"]
+    members = [
+        enrollee("member", 6 if k % 4 == 0 else 2, department)
+        for k, department in enumerate(departments)
+    ]
+    loner = enrollee("member", 3, "F", windows=[])  # no weekly slot with anyone
+    run = await _run(
+        db_session, snapshot([*members, loner], kind="circle", circle_min_size=4, circle_max_size=5)
+    )
+
+    await service.execute_run(db_session, run.organization_id, run.id, pool)
+
+    assert run.status is RunStatus.COMPLETED, run.error
+    proposals = (await db_session.scalars(select(Proposal).where(Proposal.run_id == run.id))).all()
+    placed = sorted(str(member) for p in proposals for member in p.member_ids)
+    assert placed == sorted(member["person_id"] for member in members)
+    assert all(p.mentor_id is None and 4 <= len(p.member_ids) <= 5 for p in proposals)
+    assert all("first_session" in p.explanation for p in proposals)
+    assert run.result is not None
+    (unplaced,) = run.result["unmatched"]
+    assert (unplaced["person_id"], unplaced["reason"]) == (loner["person_id"], "no_weekly_slot")
+    assert run.result["stats"]["status"] == "optimal"

@@ -5,11 +5,9 @@ import functools
 import hashlib
 import json
 import multiprocessing
-from collections import Counter
 from collections.abc import Collection, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -17,11 +15,10 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal, Role
-from tandem.kit.availability import WeeklyWindow
 from tandem.kit.contracts import matching as events
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
-from tandem.matching import solver
+from tandem.matching._snapshots import Situation, solve_snapshot
 from tandem.matching.errors import (
     MentorshipNotActive,
     NotAMember,
@@ -200,31 +197,6 @@ async def _solve(
     return result
 
 
-@dataclass(frozen=True)
-class Situation:
-    """What a solve must respect besides the snapshot: live mentorships (their mentees are
-    matched, their mentors have less room), pending proposals (favoured, see
-    `solver.STABILITY_BONUS`), and pairs never to propose again (declined, expired, and
-    earlier mentorships where the program forbids repeats). Pairs are (mentor, mentee), or
-    the two people of a mutual pair."""
-
-    settled: list[tuple[UUID, UUID]] = field(default_factory=list)
-    pending: list[tuple[UUID, UUID]] = field(default_factory=list)
-    excluded: list[tuple[UUID, UUID]] = field(default_factory=list)
-    taken: list[UUID] = field(default_factory=list)
-    """Everyone in a live mentorship or a pending proposal: mutual programs and circles
-    match only the others."""
-
-    def as_json(self) -> dict[str, list[Any]]:
-        """Kept on the run beside its snapshot: together they replay the solve."""
-        return {
-            "settled": [[str(a), str(b)] for a, b in self.settled],
-            "pending": [[str(a), str(b)] for a, b in self.pending],
-            "excluded": [[str(a), str(b)] for a, b in self.excluded],
-            "taken": [str(person) for person in self.taken],
-        }
-
-
 _ANSWERED_NO = (ProposalStatus.DECLINED, ProposalStatus.EXPIRED)
 
 
@@ -266,146 +238,6 @@ def _pairs(items: Iterable[Proposal | Mentorship]) -> list[tuple[UUID, UUID]]:
             first, second = sorted(item.member_ids)
             found.append((first, second))
     return found
-
-
-# Above a few thousand people, each person's best candidates are enough: the matched count
-# stays exact and the total moved by 0.002% on a 10,000 x 4,000 pool (the engine's report).
-PRUNE_ABOVE = 3000
-KEEP_PER_PERSON = 50
-
-
-def solve_snapshot(
-    snapshot: dict[str, Any],
-    objective: str,
-    weights: dict[str, float],
-    situation: Situation | None = None,
-) -> dict[str, Any]:
-    """Match a profiles snapshot; runs in a worker process, so in and out is plain data."""
-    program = snapshot["program"]
-    situation = situation or Situation()
-    participants = _unsettled(
-        [
-            _participant(enrollee)
-            for enrollee in snapshot["enrollees"]
-            if enrollee["role"] != "member"
-        ],
-        situation.settled,
-    )
-    forbidden = {frozenset(map(UUID, pair["person_ids"])) for pair in snapshot["forbidden_pairs"]}
-    result = solver.match(
-        participants,
-        _rules(program),
-        solver.Weights(**weights),
-        solver.Period(
-            date.fromisoformat(program["start_date"]), date.fromisoformat(program["end_date"])
-        ),
-        forbidden=forbidden | {frozenset(pair) for pair in situation.excluded},
-        keep=[solver.Pin(mentor_id=m, mentee_id=e) for m, e in situation.pending],
-        objective=objective,  # type: ignore[arg-type]
-        keep_per_person=KEEP_PER_PERSON if len(participants) > PRUNE_ABOVE else None,
-    )
-    return {
-        "pairs": [_pair(proposal) for proposal in result.proposals],
-        "matched": len(result.proposals),
-        "unmatched": [_unmatched(person) for person in result.unmatched],
-        "stats": _stats(result.stats),
-    }
-
-
-def _unsettled(
-    participants: Iterable[solver.Participant], settled: Collection[tuple[UUID, UUID]]
-) -> list[solver.Participant]:
-    """The pool left beside live mentorships: their mentees are matched, their mentors have
-    that much less room (and whoever has no role left is out)."""
-    taken = Counter(mentor for mentor, _ in settled)
-    mentored = {mentee for _, mentee in settled}
-    left = []
-    for person in participants:
-        room = person.capacity - taken[person.person_id]
-        mentors = person.role in ("mentor", "either") and room > 0
-        learns = person.role in ("mentee", "either") and person.person_id not in mentored
-        if mentors or learns:
-            role: solver.Role = (
-                "either" if mentors and learns else "mentor" if mentors else "mentee"
-            )
-            left.append(replace(person, role=role, capacity=max(room, 0)))
-    return left
-
-
-def _participant(enrollee: dict[str, Any]) -> solver.Participant:
-    wanted = {UUID(item["skill_id"]): item["priority"] for item in enrollee["wanted"]}
-    wanted |= {UUID(skill_id): 1 for skill_id in enrollee["wanted_skill_ids"]}
-    return solver.Participant(
-        person_id=UUID(enrollee["person_id"]),
-        role=enrollee["role"],
-        capacity=enrollee["capacity"],
-        department=enrollee["department"],
-        job_level=enrollee["job_level"],
-        manager_id=UUID(enrollee["manager_id"]) if enrollee["manager_id"] else None,
-        time_zone=enrollee["time_zone"],
-        languages=frozenset(enrollee["languages"]),
-        interests=frozenset(enrollee["interests"]),
-        offered={UUID(item["skill_id"]): item["proficiency"] for item in enrollee["offered"]},
-        wanted=wanted,
-        windows=tuple(
-            WeeklyWindow(
-                window["weekday"],
-                time.fromisoformat(window["start"]),
-                time.fromisoformat(window["end"]),
-            )
-            for window in enrollee["windows"]
-        ),
-    )
-
-
-def _rules(program: dict[str, Any]) -> solver.Rules:
-    rules = program["rules"]
-    return solver.Rules(
-        kind=program["kind"],
-        department_policy=rules["department_policy"],
-        max_level_gap=rules["max_level_gap"],
-        min_weekly_overlap_minutes=rules["min_weekly_overlap_minutes"],
-        shared_language_required=rules["shared_language_required"],
-        max_time_zone_distance_hours=rules["max_time_zone_distance_hours"],
-    )
-
-
-def _pair(proposal: solver.Proposal) -> dict[str, Any]:
-    return {
-        "mentor_id": str(proposal.mentor_id),
-        "mentee_id": str(proposal.mentee_id),
-        "member_ids": [str(proposal.mentor_id), str(proposal.mentee_id)],
-        "score": proposal.score,
-        "explanation": {
-            part.criterion: {"raw": part.raw, "normalized": part.normalized, "points": part.points}
-            for part in proposal.contributions
-        },
-    }
-
-
-def _unmatched(person: solver.Unmatched) -> dict[str, Any]:
-    return {
-        "person_id": str(person.person_id),
-        "reason": person.reason,
-        "candidates": person.candidates,
-        "removed_by": dict(person.removed_by),
-        "relaxations": [str(relaxation) for relaxation in person.relaxations],
-    }
-
-
-def _stats(stats: solver.MatchStats) -> dict[str, Any]:
-    return {
-        "objective": stats.objective,
-        "status": stats.status,
-        "value": asdict(stats.value),
-        "bound": asdict(stats.bound),
-        "gap": stats.gap,
-        "mentees": stats.mentees,
-        "mentors": stats.mentors,
-        "candidate_edges": stats.candidate_edges,
-        "solved_edges": stats.solved_edges,
-        "seconds": dict(stats.seconds),
-    }
 
 
 def _draft_proposal(run: MatchRun, pair: dict[str, Any]) -> Proposal:

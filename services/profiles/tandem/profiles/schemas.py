@@ -270,6 +270,12 @@ class ProgramRules(Model):
     conflicts: ConflictPolicy = Field(default_factory=ConflictPolicy)
     circle_min_size: int = Field(default=4, ge=3, le=12)
     circle_max_size: int = Field(default=8, ge=3, le=12)
+    circle_experienced_level: int = Field(
+        default=5, ge=1, le=20, description="circles: each needs a member at this level or above"
+    )
+    circle_max_per_department: int = Field(
+        default=2, ge=1, le=12, description="circles: the most members from one department"
+    )
 
     @model_validator(mode="after")
     def _circle_bounds(self) -> Self:
