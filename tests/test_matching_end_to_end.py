@@ -287,3 +287,28 @@ async def _publish_feedback(server: infra.NatsServer, event: NotAGoodFitReported
         )
     finally:
         await connection.close()
+
+
+async def test_a_circle_program_forms_a_circle_of_its_members(
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer
+) -> None:
+    directory = Directory(stack, organization)
+    people = [
+        await directory.person(name, level, department)
+        for name, level, department in (
+            ("Hedy", 6, "Engineering"),
+            ("Lynn", 3, "Design"),
+            ("Mary", 2, "Sales"),
+            ("Joan", 4, "Finance"),
+        )
+    ]
+    program = await directory.program("circle", circle_min_size=4, circle_max_size=6)
+    for person in people:
+        await directory.enroll(program, person, "member")
+    matching = Matching(stack, organization, token_issuer)
+
+    (circle,) = await matching.published_run(program)
+
+    assert sorted(circle["member_ids"]) == sorted(person["id"] for person in people)
+    assert circle["mentor_id"] is None
+    assert circle["explanation"]["first_session"]
