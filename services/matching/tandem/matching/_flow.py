@@ -6,8 +6,9 @@ capacity). The constraint matrix of this network is totally unimodular, so the f
 the integer optimum and every answer here is proven optimal on the edges it is given.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +26,10 @@ from tandem.matching._scoring import (
     runs,
 )
 
+# Whole-pool passes over the edges go in chunks of this many (temporaries of 128 MiB at most).
+CHUNK_EDGES = 1 << 24
+_FIELDS = ("rows", "cols", "scores")
+
 
 class FlowFailed(RuntimeError):
     """OR-Tools did not report an optimal flow; the network is malformed (a bug, not an input)."""
@@ -32,16 +37,19 @@ class FlowFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Edges:
-    """Candidate mentee (row) → mentor (column) edges and their scores, 0 to `MAX_SCORE`."""
+    """Candidate mentee (row) → mentor (column) edges and their scores, 0 to `MAX_SCORE`.
+    A pool of 50,000 mentees has some 140 million: columns and scores are stored compactly,
+    rows as int64 for the counts per mentee (`np.bincount` copies narrower indices first)."""
 
-    rows: NDArray[np.int64]
-    cols: NDArray[np.int64]
-    scores: NDArray[np.int64]
+    rows: Ints
+    cols: NDArray[np.int32]
+    scores: NDArray[np.int16]
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def where(self, keep: NDArray[np.bool_]) -> "Edges":
+    def where(self, keep: Flags | Ints) -> "Edges":
+        """The edges where `keep` holds, or at the positions it lists."""
         return Edges(self.rows[keep], self.cols[keep], self.scores[keep])
 
 
@@ -73,65 +81,279 @@ class Network:
     def edge_arcs(self, edges: Edges) -> NDArray[np.int32]:
         return np.arange(self.rows, self.rows + len(edges), dtype=np.int32)
 
+    def no_costs(self) -> Ints:
+        """Costs of the mentors' arcs to the sink."""
+        return np.zeros(len(self.capacity), dtype=np.int64)
+
 
 @dataclass(frozen=True)
 class Candidates:
-    """Every feasible edge, the edges kept for the flow (all of them without pruning), and per
-    mentee row how many mentors each hard rule removed (see `Block.funnel`)."""
+    """Every feasible edge and which of them the flows start from (all of them without
+    pruning), how many edges each mentee row and each mentor column has, and per mentee row
+    how many mentors each hard rule removed (see `Block.funnel`)."""
 
     edges: Edges
-    kept: Edges
-    pruned: bool
     removed_by: Ints
+    is_kept: Flags
+    row_degree: Ints
+    col_degree: Ints
 
 
 def collect_candidates(pool: Pool, keep: int | None, stopwatch: Stopwatch) -> Candidates:
     """Scores every pair in blocks and keeps the feasible ones. With `keep`, also marks each
     mentee's and each mentor's `keep` best edges (edges tied with the last one kept too)."""
-    block_rows = max(1, BLOCK_PAIRS // max(pool.cols, 1))
-    parts: list[tuple[Ints, Ints, Ints, Flags]] = []
+    found_edges = _EdgeBuffer(pool.rows * pool.cols)
     removed_by = np.zeros((pool.rows, len(HARD_RULES)), dtype=np.int64)
+    row_degree = np.zeros(pool.rows, dtype=np.int64)
+    col_degree = np.zeros(pool.cols, dtype=np.int64)
+    for rows in _row_blocks(pool):
+        found = evaluate_block(pool, rows, cheap_failures_counted=0, stopwatch=stopwatch)
+        with stopwatch.phase("filtering"):
+            block = Edges(rows[found.i], found.j.astype(np.int32), found.score.astype(np.int16))
+            best = _best_per_owner(found.i, block.scores, len(rows), keep)
+            found_edges.append(block, best, len(rows) * pool.cols)
+            removed_by[rows] = found.funnel()
+            row_degree[rows] = np.bincount(found.i, minlength=len(rows))
+            col_degree += np.bincount(found.j, minlength=pool.cols)
+    with stopwatch.phase("filtering"):
+        edges, is_kept = found_edges.filled()
+        if keep is not None:
+            is_kept |= _best_per_owner(edges.cols, edges.scores, pool.cols, keep)
+        return Candidates(edges, removed_by, is_kept, row_degree, col_degree)
+
+
+def _row_blocks(pool: Pool) -> Iterator[Ints]:
+    """Mentee rows in blocks of about `BLOCK_PAIRS` pairs, each within one zone group."""
+    block_rows = max(1, BLOCK_PAIRS // max(pool.cols, 1))
     for _, run in runs(pool.people.zone_group[pool.mentee_person]):
         for start in range(run.start, run.stop, block_rows):
-            rows = np.arange(start, min(start + block_rows, run.stop))
-            found = evaluate_block(pool, rows, cheap_failures_counted=0, stopwatch=stopwatch)
-            with stopwatch.phase("filtering"):
-                best = _best_per_owner(found.i, found.score, len(rows), keep)
-                parts.append((rows[found.i], found.j, found.score, best))
-                removed_by[rows] = found.funnel()
-    with stopwatch.phase("filtering"):
-        edges = Edges(*(_joined([part[k] for part in parts]) for k in range(3)))
-        if keep is None:
-            return Candidates(edges, edges, pruned=False, removed_by=removed_by)
-        best = _joined([part[3] for part in parts]).astype(bool)
-        best |= _best_per_owner(edges.cols, edges.scores, pool.cols, keep)
-        return Candidates(edges, edges.where(best), not best.all(), removed_by)
+            yield np.arange(start, min(start + block_rows, run.stop))
 
 
-def _joined(parts: Sequence[NDArray[np.generic]]) -> Ints:
-    joined: Ints = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-    return joined
+class _EdgeBuffer:
+    """Edges, and whether each is among the best of its mentee, appended block by block into
+    arrays with room for twice what the blocks so far promise for the whole pool; they grow
+    when that falls short. Holding the blocks and concatenating them at the end would write
+    every edge twice, and at 140 million edges the first touch of fresh memory is slow (page
+    faults), while reserved memory never touched costs nothing."""
+
+    def __init__(self, pairs: int) -> None:
+        self.pairs, self.judged, self.size = pairs, 0, 0
+        self.edges, self.best = _empty_edges(0), np.zeros(0, dtype=bool)
+
+    def append(self, block: Edges, best: Flags, pairs: int) -> None:
+        self.judged += pairs
+        end = self.size + len(block)
+        if end > len(self.best):
+            self._grow(max(end, 2 * end * self.pairs // self.judged))
+        for name in _FIELDS:
+            getattr(self.edges, name)[self.size : end] = getattr(block, name)
+        self.best[self.size : end] = best
+        self.size = end
+
+    def filled(self) -> tuple[Edges, Flags]:
+        edges = Edges(*(getattr(self.edges, name)[: self.size] for name in _FIELDS))
+        return edges, self.best[: self.size]
+
+    def _grow(self, capacity: int) -> None:
+        edges, best = self.filled()
+        self.edges, self.best = _empty_edges(capacity), np.empty(capacity, dtype=bool)
+        for name in _FIELDS:
+            getattr(self.edges, name)[: self.size] = getattr(edges, name)
+        self.best[: self.size] = best
 
 
-def _best_per_owner(owner: Ints, scores: Ints, owners: int, keep: int | None) -> Flags:
+def _empty_edges(capacity: int) -> Edges:
+    return Edges(
+        np.empty(capacity, dtype=np.int64),
+        np.empty(capacity, dtype=np.int32),
+        np.empty(capacity, dtype=np.int16),
+    )
+
+
+def _best_per_owner(
+    owner: NDArray[np.integer[Any]], scores: NDArray[np.int16], owners: int, keep: int | None
+) -> Flags:
     """Edges among their owner's `keep` best scores (ties with the last one kept as well)."""
-    if keep is None:
+    if keep is None or len(owner) == 0:
         return np.ones(len(owner), dtype=bool)
     levels = MAX_SCORE + 1
-    histogram = np.bincount(owner * levels + scores, minlength=owners * levels)
-    at_least = np.cumsum(histogram.reshape(owners, levels)[:, ::-1], axis=1)[:, ::-1]
-    enough = at_least >= keep
-    cut = np.where(enough.any(axis=1), levels - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
-    kept: Flags = scores >= cut[owner]
+    histogram = sum(
+        np.bincount(owner[part].astype(np.int64) * levels + scores[part], minlength=owners * levels)
+        for part in _chunks(len(owner))
+    )
+    # How many edges score each level or more, per owner; the cut is the highest level with
+    # `keep` of them (0 for owners with fewer: all their edges are kept).
+    at_least = np.cumsum(np.reshape(histogram, (owners, levels))[:, ::-1], axis=1, dtype=np.int32)
+    short = np.count_nonzero(at_least < keep, axis=1)
+    cut = np.where(short < levels, levels - 1 - short, 0).astype(scores.dtype)
+    kept = np.empty(len(owner), dtype=bool)
+    for part in _chunks(len(owner)):
+        kept[part] = scores[part] >= cut[owner[part]]
     return kept
+
+
+def _chunks(length: int) -> Iterator[slice]:
+    """Slices of at most `CHUNK_EDGES`, which bound the temporaries of whole-pool passes."""
+    for start in range(0, length, CHUNK_EDGES):
+        yield slice(start, min(start + CHUNK_EDGES, length))
 
 
 # Flows -------------------------------------------------------------------------------------------
 
 
-def matching_size(edges: Edges, network: Network) -> int:
-    """The largest number of mentees that can be matched using only `edges`."""
-    return _SizeAtThreshold(edges, network)(0)
+@dataclass(frozen=True)
+class Solved:
+    """The chosen edges, optimal over every candidate edge, and how many edges the flows were
+    solved on (the kept ones and those the certificates added)."""
+
+    chosen: Edges
+    solved_edges: int
+
+
+def participation_first(
+    candidates: Candidates, network: Network, worst_pinned: int | None
+) -> Solved:
+    """The most mentees matched; among those matchings, the best worst edge (the worst pin
+    bounds what fairness can reach); among those, the largest total score.
+
+    The flows run on the kept edges, and each answer is then proven over every candidate
+    edge. The matched count and the worst edge by the min cut of a max flow: a candidate edge
+    outside the kept ones that crosses the cut could raise the flow, and with none crossing
+    the cut bounds the flow on every edge. The total by the node potentials of the min-cost
+    flow: an outside edge with a negative reduced cost could lower the cost, and with none
+    the flow is optimal on every edge. Edges that fail a certificate join the kept ones, and
+    the step runs again.
+    """
+    kept = _Kept(candidates, network)
+    size = _proven_size(kept, _matched_upper_bound(candidates, network))
+    threshold = _proven_fairest_threshold(kept, size, worst_pinned)
+    return Solved(_proven_cheapest_flow(kept, size, threshold), len(kept.edges))
+
+
+def quality_first(candidates: Candidates, network: Network) -> Solved:
+    """A matching with the largest total score and, among those, the most mentees, proven
+    over every candidate edge by the node potentials of the min-cost flow (see
+    `participation_first`)."""
+    kept = _Kept(candidates, network)
+    potentials = np.zeros(network.sink + 1, dtype=np.int64)
+    while True:
+        used, potentials = _best_total_flow(kept.edges, network, potentials)
+        if not kept.add(kept.cheaper(potentials, 0, _losses)):
+            return Solved(kept.edges.where(used), len(kept.edges))
+
+
+class _Kept:
+    """The edges the flows run on: the kept candidates, and those the certificates add. The
+    certificates look for edges outside them that could change an answer."""
+
+    def __init__(self, candidates: Candidates, network: Network) -> None:
+        self.everything, self.network = candidates.edges, network
+        self.is_kept = candidates.is_kept.copy()
+        self.edges = self.everything.where(self.is_kept)
+        self.size_at = _SizeAtThreshold(self.edges, network)
+
+    def add(self, found: Ints) -> bool:
+        """Keeps the edges at positions `found` of every edge too; whether there were any."""
+        if len(found) == 0:
+            return False
+        self.is_kept[found] = True
+        more = self.everything.where(found)
+        self.edges = Edges(
+            *(np.concatenate([getattr(self.edges, f), getattr(more, f)]) for f in _FIELDS)
+        )
+        self.size_at = _SizeAtThreshold(self.edges, self.network)
+        return True
+
+    def crossing(self, threshold: int) -> Ints:
+        """Outside edges scoring at least `threshold` from the source side of the last max
+        flow's min cut to its sink side."""
+        side = np.zeros(self.network.sink + 1, dtype=bool)
+        side[self.size_at.flow.get_source_side_min_cut()] = True
+        return self._outside(
+            threshold,
+            lambda at: (
+                side[self.everything.rows[at]] & ~side[self.network.rows + self.everything.cols[at]]
+            ),
+        )
+
+    def cheaper(
+        self, potentials: Ints, threshold: int, costs: Callable[[NDArray[np.int16], int], Ints]
+    ) -> Ints:
+        """Outside edges scoring at least `threshold` whose arc, at `costs`, has a negative
+        reduced cost under the potentials."""
+        return self._outside(
+            threshold,
+            lambda at: (
+                costs(self.everything.scores[at], self.network.rows)
+                + potentials[self.everything.rows[at]]
+                - potentials[self.network.rows + self.everything.cols[at]]
+                < 0
+            ),
+        )
+
+    def _outside(self, threshold: int, test: Callable[[Ints], Flags]) -> Ints:
+        found = []
+        for part in _chunks(len(self.everything)):
+            outside = ~self.is_kept[part] & (self.everything.scores[part] >= threshold)
+            at = part.start + np.flatnonzero(outside)
+            found.append(at[test(at)])
+        return np.concatenate([np.zeros(0, dtype=np.int64), *found])
+
+
+def _proven_size(kept: _Kept, upper_bound: int) -> int:
+    """The largest matching over every edge."""
+    size = kept.size_at(0)
+    while size < upper_bound and kept.add(kept.crossing(0)):
+        size = kept.size_at(0)
+    return size
+
+
+def _matched_upper_bound(candidates: Candidates, network: Network) -> int:
+    """No matching is larger than its mentees with a candidate, nor than what the mentors with
+    candidates can take."""
+    mentees = int(np.count_nonzero(candidates.row_degree))
+    return min(mentees, int(np.minimum(candidates.col_degree, network.capacity).sum()))
+
+
+def _proven_fairest_threshold(kept: _Kept, size: int, worst_pinned: int | None) -> int:
+    """The best worst edge of the matchings of `size` mentees over every edge, capped by the
+    worst pin."""
+    floor = kept.size_at.worst_used()  # the matching that counted `size` is one of them
+    while size:
+        threshold = _fairest_threshold(kept.edges, kept.size_at, size, worst_pinned, floor)
+        if worst_pinned is not None and threshold >= worst_pinned:
+            return worst_pinned
+        kept.size_at(threshold + 1)
+        if not kept.add(kept.crossing(threshold + 1)):
+            return threshold
+        floor = threshold
+    return 0
+
+
+def _proven_cheapest_flow(kept: _Kept, size: int, threshold: int) -> Edges:
+    """A matching of `size` mentees on the edges scoring at least `threshold` with the largest
+    total score over every edge."""
+    potentials = np.zeros(kept.network.sink + 1, dtype=np.int64)
+    while True:
+        eligible = kept.edges.where(kept.edges.scores >= threshold)
+        used, potentials = _cheapest_flow_of_size(eligible, kept.network, size, potentials)
+        if not kept.add(kept.cheaper(potentials, threshold, _shortfalls)):
+            return eligible.where(used)
+
+
+def _shortfalls(scores: NDArray[np.int16], rows: int) -> Ints:
+    """Edge costs of the fairest matching: what each edge falls short of a perfect score."""
+    shortfalls: Ints = MAX_SCORE - scores.astype(np.int64)
+    return shortfalls
+
+
+def _losses(scores: NDArray[np.int16], rows: int) -> Ints:
+    """Edge costs of the best total, for `rows` mentees: minus a gain of score * (rows + 1)
+    + 1, which ranks the total first and the matched count second (the count never adds up
+    to one point)."""
+    losses: Ints = -(scores.astype(np.int64) * (rows + 1) + 1)
+    return losses
 
 
 class _SizeAtThreshold:
@@ -151,89 +373,130 @@ class _SizeAtThreshold:
             raise FlowFailed(f"max flow ended with status {status}")
         return int(self.flow.optimal_flow())
 
+    def worst_used(self) -> int:
+        """The lowest score among the edges the last solve's flow uses."""
+        used = np.asarray(self.flow.flows(self.network.edge_arcs(self.edges))) > 0
+        return int(self.edges.scores[used].min(initial=MAX_SCORE))
 
-def fairest_matching(
-    edges: Edges, network: Network, size: int, worst_pinned: int | None
-) -> NDArray[np.bool_]:
-    """Among the matchings of `size` mentees (the maximum), those whose worst edge is best,
-    and among those one with the largest total score. Returns which edges it uses.
 
-    The best worst edge is found exactly by bisection on a score threshold: the largest
-    threshold whose edges still admit a matching of `size` mentees. The worst pin bounds what
-    fairness can reach, so no threshold above its score is sought: edges that good or better
-    may all serve the total.
+def _fairest_threshold(
+    edges: Edges, size_at: _SizeAtThreshold, size: int, worst_pinned: int | None, floor: int
+) -> int:
+    """The best worst edge of the matchings of `size` mentees on `edges`, at least `floor`
+    (a score of `edges` known to allow `size`).
+
+    Found exactly by bisection on a score threshold: the largest threshold whose edges still
+    admit a matching of `size` mentees. The worst pin bounds what fairness can reach, so no
+    threshold above its score is sought: edges that good or better may all serve the total.
     """
-    if size == 0:
-        return np.zeros(len(edges), dtype=bool)
     thresholds = np.unique(edges.scores)
-    low, high = 0, _highest_possible_threshold(edges, thresholds, size)
+    ceiling = _best_worst_edge_possible(edges, size)
+    low = int(np.searchsorted(thresholds, floor))
+    high = int(np.searchsorted(thresholds, ceiling, side="right")) - 1
     if worst_pinned is not None:
         high = min(high, int(np.searchsorted(thresholds, worst_pinned)))
-    size_at = _SizeAtThreshold(edges, network)
     while low < high:
         middle = (low + high + 1) // 2
         if size_at(int(thresholds[middle])) == size:
-            low = middle
+            # The flow may use better edges than asked for: its worst is a floor as well.
+            worst = int(np.searchsorted(thresholds, size_at.worst_used()))
+            low = min(max(middle, worst), high)
         else:
             high = middle - 1
-    eligible = edges.scores >= thresholds[low]
-    chosen = np.zeros(len(edges), dtype=bool)
-    chosen[eligible] = _cheapest_flow_of_size(edges.where(eligible), network, size)
-    return chosen
+    return int(thresholds[low])
 
 
-def best_total_matching(edges: Edges, network: Network) -> NDArray[np.bool_]:
-    """A matching with the largest total score and, among those, the most mentees. Returns
-    which edges it uses.
+def _best_worst_edge_possible(edges: Edges, size: int) -> int:
+    """A matching of `size` mentees gives each its own edge, so its worst edge is at most the
+    size-th best of the mentees' best edges."""
+    best_per_row = np.full(int(edges.rows.max()) + 1, -1, dtype=np.int64)
+    np.maximum.at(best_per_row, edges.rows, edges.scores)
+    return int(np.sort(best_per_row)[-size])
 
-    Every mentee's unit of flow may bypass the mentors at no gain, so leaving someone unmatched
-    is allowed whenever it frees a mentor for a better pair.
-    """
-    # A gain of score * (rows + 1) + 1 ranks the total first and the matched count second: the
-    # count can never add up to one point of score.
-    gains = edges.scores * (network.rows + 1) + 1
+
+def _best_total_flow(edges: Edges, network: Network, guess: Ints) -> tuple[Flags, Ints]:
+    """Every mentee's unit of flow may bypass the mentors at no gain, so leaving someone
+    unmatched is allowed whenever it frees a mentor for a better pair. Returns which edges
+    the flow uses, and node potentials that prove it optimal (`guess` speeds them up)."""
     tails, heads, capacities = network.arcs(edges)
+    bypass = np.array([network.rows])
     costs = np.concatenate(
-        [np.zeros(network.rows, np.int64), -gains, np.zeros(len(network.capacity), np.int64)]
+        [np.zeros(network.rows, np.int64), _losses(edges.scores, network.rows), network.no_costs()]
     )
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
-    flow.add_arc_with_capacity_and_unit_cost(network.source, network.sink, network.rows, 0)
-    flow.set_node_supply(network.source, network.rows)
-    flow.set_node_supply(network.sink, -network.rows)
-    return _solved_edge_flows(flow, network.edge_arcs(edges))
+    return _min_cost_flow(
+        network,
+        edges,
+        np.concatenate([tails, [network.source]]).astype(np.int32),
+        np.concatenate([heads, [network.sink]]).astype(np.int32),
+        np.concatenate([capacities, bypass]),
+        np.concatenate([costs, [0]]),
+        network.rows,
+        guess,
+    )
 
 
-def _cheapest_flow_of_size(edges: Edges, network: Network, size: int) -> NDArray[np.bool_]:
+def _cheapest_flow_of_size(
+    edges: Edges, network: Network, size: int, guess: Ints
+) -> tuple[Flags, Ints]:
     tails, heads, capacities = network.arcs(edges)
     costs = np.concatenate(
         [
             np.zeros(network.rows, np.int64),
-            MAX_SCORE - edges.scores,
-            np.zeros(len(network.capacity), np.int64),
+            _shortfalls(edges.scores, network.rows),
+            network.no_costs(),
         ]
     )
+    return _min_cost_flow(network, edges, tails, heads, capacities, costs, size, guess)
+
+
+def _min_cost_flow(
+    network: Network,
+    edges: Edges,
+    tails: NDArray[np.int32],
+    heads: NDArray[np.int32],
+    capacities: Ints,
+    costs: Ints,
+    supply: int,
+    guess: Ints,
+) -> tuple[Flags, Ints]:
+    """Sends `supply` units from the source to the sink at the least cost. Returns which edges
+    carry flow, and node potentials that prove the flow optimal, found from `guess`."""
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
-    flow.set_node_supply(network.source, size)
-    flow.set_node_supply(network.sink, -size)
-    return _solved_edge_flows(flow, network.edge_arcs(edges))
-
-
-def _solved_edge_flows(
-    flow: min_cost_flow.SimpleMinCostFlow, edge_arcs: NDArray[np.int32]
-) -> NDArray[np.bool_]:
+    flow.set_node_supply(network.source, supply)
+    flow.set_node_supply(network.sink, -supply)
     status = flow.solve()
     if status != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
         raise FlowFailed(f"min cost flow ended with status {status}")
-    used: NDArray[np.bool_] = np.asarray(flow.flows(edge_arcs)) > 0
-    return used
+    flows = np.asarray(flow.flows(np.arange(len(tails), dtype=np.int32)), dtype=np.int64)
+    used: Flags = flows[network.edge_arcs(edges)] > 0
+    return used, _potentials(guess, tails, heads, capacities, costs, flows)
 
 
-def _highest_possible_threshold(edges: Edges, thresholds: NDArray[np.int64], size: int) -> int:
-    # A matching of `size` mentees gives each its own edge, so its worst edge is at most the
-    # size-th best of the mentees' best edges: no threshold above that needs a probe.
-    best_per_row = np.full(int(edges.rows.max()) + 1, -1, dtype=np.int64)
-    np.maximum.at(best_per_row, edges.rows, edges.scores)
-    ceiling = np.sort(best_per_row)[-size]
-    return int(np.searchsorted(thresholds, ceiling, side="right")) - 1
+def _potentials(
+    guess: Ints,
+    tails: NDArray[np.int32],
+    heads: NDArray[np.int32],
+    capacities: Ints,
+    costs: Ints,
+    flows: Ints,
+) -> Ints:
+    """Node potentials under which every arc of the residual network of an optimal flow has a
+    nonnegative reduced cost: the shortest distances from a root joined to each node at the
+    cost of its `guess`, by Bellman-Ford, each round relaxing every arc at once. They exist
+    because the residual network of an optimal flow has no negative cycle; a good guess (the
+    potentials of a flow on nearly the same edges) saves rounds."""
+    forward, backward = flows < capacities, flows > 0
+    start = np.concatenate([tails[forward], heads[backward]])
+    end = np.concatenate([heads[forward], tails[backward]])
+    cost = np.concatenate([costs[forward], -costs[backward]])
+    order = np.argsort(end, kind="stable")
+    start, cost = start[order], cost[order]
+    reached, first = np.unique(end[order], return_index=True)
+    distance = guess.copy()
+    for _ in range(len(distance) + 1):
+        relaxed = np.minimum(distance[reached], np.minimum.reduceat(distance[start] + cost, first))
+        if np.array_equal(relaxed, distance[reached]):
+            return distance
+        distance[reached] = relaxed
+    raise FlowFailed("the residual network of the flow has a negative cycle")

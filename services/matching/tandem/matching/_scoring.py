@@ -74,8 +74,10 @@ PRIORITY_WEIGHT = {1: 3, 2: 2, 3: 1}
 MAX_PROFICIENCY = 5
 # Scores run from 0 to MAX_SCORE: whole numbers, as the flow's costs must be.
 MAX_SCORE = 1000
-# Blocks of about this many pairs keep numpy's temporaries in the CPU cache.
-BLOCK_PAIRS = 1 << 18
+# Blocks of about this many pairs: large enough that numpy's cost per call fades, small enough
+# that a block's temporaries stay a few MiB. Availability is counted in tiles, whose temporaries
+# stay in the CPU cache.
+BLOCK_PAIRS = 1 << 20
 TILE_PAIRS = 1 << 16
 
 
@@ -308,55 +310,89 @@ def _packed(free: Flags) -> NDArray[np.uint64]:
 @dataclass(frozen=True)
 class ColumnLabels:
     """The (class, word) columns of a group's bitsets, labelled so that columns equal for
-    everyone in the group share a label; -1 for columns empty for everyone."""
+    everyone in the group share a label; -1 for columns empty for everyone. `free` holds, per
+    column, the slots someone in the group has free."""
 
     labels: Ints
+    free: NDArray[np.uint64]
 
     @classmethod
     def of(cls, bits: NDArray[np.uint64]) -> ColumnLabels:
         columns = bits.reshape(len(bits), -1).T
         _, inverse = np.unique(columns, axis=0, return_inverse=True)
         labels: Ints = np.where(columns.any(axis=1), inverse.ravel(), -1).astype(np.int64)
-        return cls(labels)
+        return cls(labels, np.bitwise_or.reduce(columns, axis=1))
 
 
 @dataclass(frozen=True)
 class OverlapPlan:
-    """Which (class, word) columns of the bitsets two zone groups need counted, each with how
-    many weeks it stands for: columns empty on either side are dropped, and columns that are
-    equal for everyone in both groups are counted once."""
+    """How to count the common slots of two zone groups. Of the (class, word) columns of the
+    bitsets, only those with a slot free on both sides are read, and columns equal for
+    everyone in both groups once. Of those, only the slots someone on each side has free are
+    kept, and packed again into dense words of slots that stand for the same number of weeks:
+    half the words or fewer, so half the popcounts or fewer.
 
-    steps: tuple[tuple[int, Ints, Ints], ...]
+    `layout` gives, for each bit of the packed words, its position among the bits of the read
+    columns (-1 for padding); `steps` the packed words of each number of weeks."""
+
+    columns: Ints
+    layout: Ints
+    steps: tuple[tuple[int, Ints], ...]
 
     @classmethod
     def of(cls, left: ColumnLabels, right: ColumnLabels, counts: Ints) -> OverlapPlan:
         useful = np.flatnonzero((left.labels >= 0) & (right.labels >= 0))
-        if len(useful) == 0:
-            return cls(())
-        both = left.labels[useful] * (int(right.labels.max()) + 1) + right.labels[useful]
+        both = left.labels[useful] * (int(right.labels.max(initial=0)) + 1) + right.labels[useful]
         _, first, inverse = np.unique(both, return_index=True, return_inverse=True)
-        classes, words = np.divmod(useful, WORDS_PER_WEEK)
-        weight = np.bincount(inverse, weights=counts[classes]).astype(np.int64)
+        column_weeks = np.bincount(inverse, weights=counts[useful // WORDS_PER_WEEK])
+        columns = useful[first]
+        slots = np.flatnonzero(_unpacked(left.free[columns] & right.free[columns]))
+        slot_weeks = column_weeks[slots // WORD_BITS].astype(np.int64)
+        layout, word_weeks = [], []
+        for weeks in np.unique(slot_weeks).tolist():
+            same = slots[slot_weeks == weeks]
+            padding = -len(same) % WORD_BITS
+            layout += [same, np.full(padding, -1)]
+            word_weeks += [weeks] * ((len(same) + padding) // WORD_BITS)
+        packed_weeks = np.array(word_weeks, dtype=np.int64)
         steps = tuple(
-            (int(w), classes[first[weight == w]], words[first[weight == w]])
-            for w in np.unique(weight)
+            (weeks, np.flatnonzero(packed_weeks == weeks)) for weeks in dict.fromkeys(word_weeks)
         )
-        return cls(steps)
+        return cls(columns, np.concatenate([np.zeros(0, np.int64), *layout]), steps)
 
-    def common_slots(self, left: NDArray[np.uint64], right: NDArray[np.uint64]) -> Ints:
-        """Slots free on both sides over the period, for every left-right pair. The inputs
-        are bitsets laid out as (classes, words, people)."""
-        total = np.zeros((left.shape[2], right.shape[2]), dtype=np.int64)
+    def packed(self, bits: NDArray[np.uint64]) -> NDArray[np.uint64]:
+        """People's (people, classes, words) bitsets in the packed layout, as (words, people)."""
+        flags = _unpacked(bits.reshape(len(bits), -1)[:, self.columns])
+        # The padding's -1 reads the appended column, which no one has free.
+        flags = np.concatenate([flags, np.zeros((len(bits), 1), dtype=bool)], axis=1)
+        octets = np.packbits(flags[:, self.layout], axis=1, bitorder="little")
+        words: NDArray[np.uint64] = np.ascontiguousarray(octets).view("<u8").astype(np.uint64)
+        return np.ascontiguousarray(words.T)
+
+    def common_slots(
+        self, left: NDArray[np.uint64], right: NDArray[np.uint64]
+    ) -> NDArray[np.int32]:
+        """Slots free on both sides over the period, for every left-right pair, from packed
+        (words, people) bitsets."""
+        total = np.zeros((left.shape[1], right.shape[1]), dtype=np.int32)
         both = np.empty(total.shape, dtype=np.uint64)
         count = np.empty(total.shape, dtype=np.uint8)
-        for weight, classes, words in self.steps:
-            slots = np.zeros(total.shape, dtype=np.uint16)
-            for cls_, word in zip(classes, words, strict=True):
-                np.bitwise_and(left[cls_, word][:, None], right[cls_, word][None, :], out=both)
+        slots = np.empty(total.shape, dtype=np.uint16)
+        for weeks, words in self.steps:
+            slots.fill(0)
+            for word in words:
+                np.bitwise_and(left[word][:, None], right[word][None, :], out=both)
                 np.bitwise_count(both, out=count)
                 slots += count
-            total += weight * slots.astype(np.int64)
+            total += slots * np.int32(weeks)
         return total
+
+
+def _unpacked(words: NDArray[np.uint64]) -> Flags:
+    """Bitsets as flags along the last axis, bit 0 of the first word first."""
+    octets = np.ascontiguousarray(words).view(np.uint8)
+    flags: Flags = np.unpackbits(octets, axis=-1, bitorder="little").view(bool)
+    return flags
 
 
 # The pool ---------------------------------------------------------------------------------------
@@ -405,12 +441,14 @@ class Pool:
     col_of_person: Ints
     plans: dict[tuple[int, int], OverlapPlan] = field(default_factory=dict, compare=False)
     labels: dict[tuple[Side, int], ColumnLabels] = field(default_factory=dict, compare=False)
+    packed_mentors: dict[tuple[int, int], NDArray[np.uint64]] = field(
+        default_factory=dict, compare=False
+    )
 
     @cached_property
-    def mentor_bits(self) -> NDArray[np.uint64]:
-        """The mentors' availability laid out as (classes, words, mentors)."""
-        bits = self.people.availability[self.mentor_person]
-        return np.ascontiguousarray(bits.transpose(1, 2, 0))
+    def skill_offers(self) -> Floats:
+        """`offers` transposed: (skills, mentor columns)."""
+        return np.ascontiguousarray(self.offers.T)
 
     @property
     def rows(self) -> int:
@@ -428,6 +466,15 @@ class Pool:
                 self.class_counts,
             )
         return self.plans[row_group, col_group]
+
+    def mentor_words(self, row_group: int, col_group: int) -> NDArray[np.uint64]:
+        """The bitsets of the mentors of `col_group`, packed for their plan with `row_group`."""
+        if (row_group, col_group) not in self.packed_mentors:
+            members = self.mentor_person[self.people.zone_group[self.mentor_person] == col_group]
+            self.packed_mentors[row_group, col_group] = self.plan(row_group, col_group).packed(
+                self.people.availability[members]
+            )
+        return self.packed_mentors[row_group, col_group]
 
     def _labels(self, side: Side, group: int) -> ColumnLabels:
         if (side, group) not in self.labels:
@@ -532,13 +579,18 @@ def _arranged(
         col_of_person=col_of_person,
     )
     index = {person_id: position for position, person_id in enumerate(features.ids)}
-    codes = [
-        code
-        for pair in forbidden
-        if len(pair) == 2 and all(person in index for person in pair)
-        for code in _pair_codes(pool, *(index[person] for person in pair))
-    ]
-    return replace(pool, forbidden=np.unique(np.array(codes, dtype=np.int64)))
+    pairs = np.array(
+        [
+            [index[person] for person in pair]
+            for pair in forbidden
+            if len(pair) == 2 and all(person in index for person in pair)
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    both_ways = np.concatenate([pairs, pairs[:, ::-1]])
+    rows, cols = pool.row_of_person[both_ways[:, 0]], pool.col_of_person[both_ways[:, 1]]
+    codes = rows * pool.cols + cols
+    return replace(pool, forbidden=np.unique(codes[(rows >= 0) & (cols >= 0)]))
 
 
 def _pair_codes(pool: Pool, first: int, second: int) -> list[int]:
@@ -629,8 +681,8 @@ class Block:
         counts = np.zeros((len(left), len(HARD_RULES)), dtype=np.int64)
         for k, rule in enumerate(HARD_RULES):
             removed = self.failures[rule] & left
-            counts[:, k] = removed.sum(axis=1)
-            left &= ~removed
+            counts[:, k] = np.count_nonzero(removed, axis=1)
+            left ^= removed
         return counts
 
 
@@ -661,7 +713,8 @@ def evaluate_block(
         common = _block_common_slots(pool, rows, col_index, counted)
     with watch.phase("filtering"):
         failures["min_weekly_overlap_minutes"] = _too_little_overlap(pool, common)
-        i, j = np.nonzero(candidate & (failing == 0) & ~failures["min_weekly_overlap_minutes"])
+        passing = candidate & (failing == 0) & ~failures["min_weekly_overlap_minutes"]
+        i, j = np.divmod(np.flatnonzero(passing), len(col_index))
     with watch.phase("scoring"):
         scored = score_pairs(pool, rows[i], col_index[j], common[i, j])
     with watch.phase("filtering"):
@@ -719,7 +772,7 @@ def _raw_criteria(
     pool: Pool, rows: Ints, cols: Ints, left: Ints, right: Ints, common: Ints
 ) -> dict[Criterion, Floats]:
     people = pool.people
-    shared = _common_bits(people.interests[left], people.interests[right])
+    shared = _paired_common_bits(people.interests, left, right)
     union = people.interest_count[left] + people.interest_count[right] - shared
     apart = np.abs(people.utc_offset[left] - people.utc_offset[right])
     departments = (people.department[left], people.department[right])
@@ -741,8 +794,12 @@ def _skill_points(pool: Pool, rows: Ints, cols: Ints) -> Floats:
     """Sum over the mentee's wanted skills of priority weight times the mentor's proficiency;
     whole numbers, so exact in float32 whatever the order of the sum."""
     points = np.zeros(len(rows), dtype=np.float32)
+    # Flat takes along the mentors of one skill: pairs come row by row, so the reads are near
+    # one another, and two-dimensional fancy indexing is several times slower.
+    offers = pool.skill_offers.ravel()
     for k in range(pool.want_skills.shape[1]):
-        points += pool.want_weights[rows, k] * pool.offers[cols, pool.want_skills[rows, k]]
+        skill = np.take(pool.want_skills[:, k], rows) * pool.cols + cols
+        points += np.take(pool.want_weights[:, k], rows) * np.take(offers, skill)
     return points
 
 
@@ -779,41 +836,47 @@ def _cheap_failures(
     failures: dict[HardRule, Flags] = {
         "capacity": np.broadcast_to(pool.capacity[cols] < 1, shape),
         "department_policy": nothing,
-        "seniority": _wrong_seniority(rules, people.level[right] - people.level[left]),
+        "seniority": _wrong_seniority(rules, people.level[left], people.level[right]),
         "shared_language_required": nothing,
         "max_time_zone_distance_hours": nothing,
         "forbidden": _forbidden_pairs(pool, rows, cols, paired),
     }
     if rules.department_policy != "any":
-        department = people.department[left]
-        same = (department == people.department[right]) & (department >= 0)
+        # A mentee without a department (-1) gets a code no mentor has: one comparison.
+        department = np.where(people.department[left] >= 0, people.department[left], -2)
+        same = department == people.department[right]
         failures["department_policy"] = (
             same if rules.department_policy != "same_department" else ~same
         )
     if rules.shared_language_required:
-        shared = _common_bits(people.languages[left], people.languages[right])
-        failures["shared_language_required"] = shared == 0
+        failures["shared_language_required"] = _disjoint(
+            people.languages[left], people.languages[right]
+        )
     if rules.max_time_zone_distance_hours is not None:
-        apart = np.abs(people.utc_offset[left] - people.utc_offset[right])
-        apart = np.minimum(apart, MINUTES_PER_DAY - apart)
-        failures["max_time_zone_distance_hours"] = apart > 60 * rules.max_time_zone_distance_hours
+        # UTC offsets are minutes within a day of UTC: int16 keeps the pass over pairs cheap.
+        offsets = (people.utc_offset[side].astype(np.int16) for side in (left, right))
+        apart = np.abs(np.subtract(*offsets))
+        apart = np.minimum(apart, np.int16(MINUTES_PER_DAY) - apart)
+        allowed = min(60 * rules.max_time_zone_distance_hours, MINUTES_PER_DAY)
+        failures["max_time_zone_distance_hours"] = apart > allowed
     return failures
 
 
-def _wrong_seniority(rules: Rules, gap: Ints) -> Flags:
+def _wrong_seniority(rules: Rules, mentee: Ints, mentor: Ints) -> Flags:
     if rules.kind in ("traditional", "onboarding"):
-        return gap <= 0
+        return mentor <= mentee
     if rules.kind == "reverse":
-        return gap >= 0
+        return mentor >= mentee
     if rules.max_level_gap is None:
-        return np.zeros(gap.shape, dtype=bool)
+        return np.zeros(np.broadcast_shapes(mentee.shape, mentor.shape), dtype=bool)
+    gap: Ints = mentor - mentee
     return np.abs(gap) > rules.max_level_gap
 
 
 def _too_little_overlap(pool: Pool, common: Ints) -> Flags:
     # Compared in whole numbers: slots * 15 min * 7 days >= minimum * period days.
     needed = pool.rules.min_weekly_overlap_minutes * pool.calendar.days
-    return common * (GRID_MINUTES * DAYS_PER_WEEK) < needed
+    return common < -(-needed // (GRID_MINUTES * DAYS_PER_WEEK))
 
 
 def _forbidden_pairs(pool: Pool, rows: Ints, cols: Ints, paired: bool) -> Flags:
@@ -860,18 +923,20 @@ def _block_common_slots(pool: Pool, rows: Ints, cols: Ints, wanted: Flags | None
     """Common slots of every row by column pair, counted tile by tile; tiles without a pair
     `wanted` are skipped (rows and columns are sorted by zone, so whole tiles often go)."""
     common = np.zeros((len(rows), len(cols)), dtype=np.int64)
-    bits = pool.people.availability
+    col_groups = pool.people.zone_group[pool.mentor_person]
     for row_group, row_part in runs(pool.people.zone_group[pool.mentee_person[rows]]):
-        left = np.ascontiguousarray(bits[pool.mentee_person[rows[row_part]]].transpose(1, 2, 0))
-        width = max(1, TILE_PAIRS // len(left[0, 0]))
-        for col_group, col_part in runs(pool.people.zone_group[pool.mentor_person[cols]]):
+        width = max(1, TILE_PAIRS // (row_part.stop - row_part.start))
+        for col_group, col_part in runs(col_groups[cols]):
             plan = pool.plan(row_group, col_group)
+            left = plan.packed(pool.people.availability[pool.mentee_person[rows[row_part]]])
+            right = pool.mentor_words(row_group, col_group)
+            first_col = int(np.searchsorted(col_groups, col_group))
             for start in range(col_part.start, col_part.stop, width):
                 tile = slice(start, min(start + width, col_part.stop))
                 if wanted is not None and not wanted[row_part, tile].any():
                     continue
-                right = pool.mentor_bits[:, :, _as_slice(cols[tile])]
-                common[row_part, tile] = plan.common_slots(left, right)
+                mentors = right[:, _as_slice(cols[tile] - first_col)]
+                common[row_part, tile] = plan.common_slots(left, mentors)
     return common
 
 
@@ -891,12 +956,22 @@ def runs(groups: Ints) -> Iterator[tuple[int, slice]]:
             yield int(groups[start]), slice(start, stop)
 
 
-def _common_bits(left: NDArray[np.uint64], right: NDArray[np.uint64]) -> Ints:
-    shape = np.broadcast_shapes(left.shape, right.shape)[:-1]
-    shared = np.zeros(shape, dtype=np.int64)
-    for word in range(left.shape[-1]):
-        shared += np.bitwise_count(left[..., word] & right[..., word])
+def _paired_common_bits(bits: NDArray[np.uint64], left: Ints, right: Ints) -> Ints:
+    """Set bits `bits[left[k]]` and `bits[right[k]]` have in common, for every k."""
+    shared = np.zeros(len(left), dtype=np.int64)
+    for word in range(bits.shape[1]):
+        column = bits[:, word]
+        shared += np.bitwise_count(np.take(column, left) & np.take(column, right))
     return shared
+
+
+def _disjoint(left: NDArray[np.uint64], right: NDArray[np.uint64]) -> Flags:
+    """Whether the bitsets have no set bit in common."""
+    shape = np.broadcast_shapes(left.shape, right.shape)[:-1]
+    disjoint = np.ones(shape, dtype=bool)
+    for word in range(left.shape[-1]):
+        disjoint &= (left[..., word] & right[..., word]) == 0
+    return disjoint
 
 
 def _ratio(numerator: NDArray[np.generic], denominator: NDArray[np.generic]) -> Floats:

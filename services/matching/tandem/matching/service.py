@@ -14,6 +14,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.kit.app import tune_garbage_collector
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import matching as events
 from tandem.kit.outbox import emit
@@ -64,8 +65,13 @@ log = structlog.get_logger()
 
 @functools.cache
 def solver_pool(processes: int) -> ProcessPoolExecutor:
-    """Solves run in other processes, so the event loop keeps serving."""
-    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+    """Solves run in other processes, so the event loop keeps serving; like the APIs, they
+    collect cyclic garbage less often (a quarter of a second on a 10,000-mentee pool)."""
+    return ProcessPoolExecutor(
+        processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=tune_garbage_collector,
+    )
 
 
 # Who may do what -------------------------------------------------------------------------------

@@ -35,10 +35,10 @@ from tandem.matching._flow import (
     Candidates,
     Edges,
     Network,
-    best_total_matching,
+    Solved,
     collect_candidates,
-    fairest_matching,
-    matching_size,
+    participation_first,
+    quality_first,
 )
 from tandem.matching._scoring import (
     CRITERIA,
@@ -262,9 +262,11 @@ class ObjectiveValue:
 
 @dataclass(frozen=True)
 class MatchStats:
-    """How the answer was found. With pruning ("optimal_on_kept_candidates") the matched count
-    is still proven maximal over all candidate edges; the worst and total scores are optimal
-    over the kept edges."""
+    """How the answer was found. `match` proves its answers optimal over every candidate edge,
+    pruned or not ("optimal"); "optimal_on_kept_candidates" is for a formulation that proves
+    its matched count over every edge but its worst and total scores over the kept ones.
+    `solved_edges` counts the edges the solver worked on: the kept ones, and those the
+    certificates of optimality brought back."""
 
     objective: Objective
     status: SolveStatus
@@ -324,11 +326,11 @@ def match(
     `InvalidPin`. Forbidden pairs naming people outside the pool are ignored. The seed breaks
     ties between equally good answers.
 
-    `keep_per_person` prunes candidates before the flow: each mentee's and each mentor's best
-    edges are kept (ties with the last one too). The pruning is dropped when it would cost a
-    match (participation_first: checked with a max flow over all candidates) or leaves a
-    mentee unmatched next to a mentor with room (quality_first); otherwise the worst and total
-    scores are optimal over the kept edges only, which the stats' status says.
+    `keep_per_person` prunes candidates before the flows: each mentee's and each mentor's best
+    edges are kept (ties with the last one too). Each answer is then proven optimal over every
+    candidate edge (by a min cut for the matched count and the worst pair, by node potentials
+    for the total), and edges that could improve it are brought back until none can: pruning
+    changes the time, never the answer.
     """
     stopwatch = Stopwatch()
     with stopwatch.phase("scoring"):
@@ -338,21 +340,21 @@ def match(
     candidates = _favouring(rest, collect_candidates(rest, keep_per_person, stopwatch), keep)
     network = Network(rest.rows, rest.capacity)
     with stopwatch.phase("solving"):
-        chosen, status = _solve(candidates, network, objective, _worst_score(pool, pinned))
+        solved = _solve(candidates, network, objective, _worst_score(pool, pinned))
     with stopwatch.phase("explaining"):
-        proposals = _proposals(pool, pinned, chosen)
-        unmatched = _unmatched(rest, pinned, candidates, chosen)
+        proposals = _proposals(pool, pinned, solved.chosen)
+        unmatched = _unmatched(rest, pinned, candidates, solved.chosen)
     value = _objective_value(proposals)
     stats = MatchStats(
         objective=objective,
-        status=status,
+        status="optimal",
         value=value,
         bound=value,
         gap=0.0,
         mentees=pool.rows,
         mentors=pool.cols,
         candidate_edges=len(candidates.edges),
-        solved_edges=len(candidates.kept) if status != "optimal" else len(candidates.edges),
+        solved_edges=solved.solved_edges,
         seconds=dict(stopwatch.seconds),
     )
     return MatchResult(proposals, unmatched, stats)
@@ -529,16 +531,7 @@ def _favouring(pool: Pool, candidates: Candidates, keep: Collection[Pin]) -> Can
     if len(codes) == 0:
         return candidates
     everything, favoured = _with_bonus(pool, candidates.edges, codes)
-    kept, _ = _with_bonus(pool, candidates.kept, codes)
-    if candidates.pruned:
-        missing = favoured & ~np.isin(_codes_of(pool, everything), _codes_of(pool, kept))
-        extra = everything.where(missing)
-        kept = Edges(
-            np.concatenate([kept.rows, extra.rows]),
-            np.concatenate([kept.cols, extra.cols]),
-            np.concatenate([kept.scores, extra.scores]),
-        )
-    return replace(candidates, edges=everything, kept=kept)
+    return replace(candidates, edges=everything, is_kept=candidates.is_kept | favoured)
 
 
 def _with_bonus(
@@ -570,43 +563,15 @@ def _edge_codes(pool: Pool, pairs: Collection[Pin]) -> NDArray[np.int64]:
 
 def _solve(
     candidates: Candidates, network: Network, objective: Objective, worst_pinned: int | None
-) -> tuple[Edges, SolveStatus]:
-    everything = candidates.edges
-    edges = candidates.kept if candidates.pruned else everything
+) -> Solved:
     if objective == "participation_first":
-        size = matching_size(edges, network)
-        if candidates.pruned and size < _matched_upper_bound(everything, network):
-            full_size = matching_size(everything, network)
-            if full_size > size:
-                edges, size = everything, full_size
-        chosen = edges.where(fairest_matching(edges, network, size, worst_pinned))
-    else:
-        chosen = edges.where(best_total_matching(edges, network))
-        if edges is not everything and _has_free_pair(everything, chosen, network):
-            edges = everything
-            chosen = edges.where(best_total_matching(edges, network))
-    return chosen, "optimal" if edges is everything else "optimal_on_kept_candidates"
+        return participation_first(candidates, network, worst_pinned)
+    return quality_first(candidates, network)
 
 
 def _worst_score(pool: Pool, pinned: Sequence[tuple[int, int]]) -> int | None:
     scores = score_pairs(pool, *_positions(pinned)).score
     return int(scores.min()) if len(scores) else None
-
-
-def _matched_upper_bound(edges: Edges, network: Network) -> int:
-    """No matching is larger than its mentees with a candidate, nor than what the mentors with
-    candidates can take."""
-    mentees = len(np.unique(edges.rows))
-    per_mentor = np.bincount(edges.cols, minlength=len(network.capacity))
-    return min(mentees, int(np.minimum(per_mentor, network.capacity).sum()))
-
-
-def _has_free_pair(everything: Edges, chosen: Edges, network: Network) -> bool:
-    """Whether an unmatched mentee has a candidate edge to a mentor with room left."""
-    matched = np.zeros(network.rows, dtype=bool)
-    matched[chosen.rows] = True
-    room = network.capacity - np.bincount(chosen.cols, minlength=len(network.capacity))
-    return bool(np.any(~matched[everything.rows] & (room[everything.cols] > 0)))
 
 
 # Explaining --------------------------------------------------------------------------------------
@@ -660,7 +625,7 @@ def _unmatched(
     placed[rest.mentee_person[np.concatenate([pin_rows, chosen.rows])]] = True
     placed[rest.mentor_person[np.concatenate([pin_cols, chosen.cols])]] = True
     rows = np.flatnonzero(rest.active_row & ~placed[rest.mentee_person])
-    degree = np.bincount(candidates.edges.rows, minlength=rest.rows)
+    degree = candidates.row_degree
     room = np.flatnonzero(rest.capacity - np.bincount(chosen.cols, minlength=rest.cols) > 0)
     relaxations: list[list[Relaxation]] = []
     for start in range(0, len(rows), _EXPLAIN_BLOCK_ROWS):
