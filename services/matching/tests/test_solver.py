@@ -9,6 +9,7 @@ import functools
 import itertools
 from collections import Counter
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from unittest import mock
 from uuid import UUID
@@ -794,6 +795,13 @@ def test_group_and_mutual_programs_are_not_this_engines(kind: str) -> None:
 def test_a_person_listed_twice_is_refused() -> None:
     with pytest.raises(InvalidMatchInput, match="more than once"):
         match([person(1), person(1, "mentor")], Rules(), Weights(), PERIOD)
+
+
+def test_an_absence_that_ends_before_it_starts_is_refused() -> None:
+    backwards = replace(person(7), absences=((date(2025, 3, 9), date(2025, 3, 2)),))
+
+    with pytest.raises(InvalidMatchInput, match="absence ends before it starts"):
+        match([backwards], Rules(), Weights(), PERIOD)
 
 
 def test_a_window_off_the_grid_is_refused_naming_the_person() -> None:

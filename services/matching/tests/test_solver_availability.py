@@ -28,7 +28,13 @@ def quarter(index: int) -> time:
     return time(*divmod(index * 15 % (24 * 60), 60))
 
 
-def person(number: int, role: str, zone: str, *windows: WeeklyWindow) -> Participant:
+def person(
+    number: int,
+    role: str,
+    zone: str,
+    *windows: WeeklyWindow,
+    absences: tuple[tuple[date, date], ...] = (),
+) -> Participant:
     return Participant(
         person_id=UUID(int=number),
         role=role,  # type: ignore[arg-type]
@@ -42,6 +48,7 @@ def person(number: int, role: str, zone: str, *windows: WeeklyWindow) -> Partici
         offered={},
         wanted={},
         windows=windows,
+        absences=absences,
     )
 
 
@@ -53,7 +60,7 @@ def weekly_overlap(mentor: Participant, mentee: Participant, period: Period) -> 
 def kit_minutes(a: Participant, b: Participant, period: Period) -> int:
     """Minutes both are free, from the kit's sorted, merged UTC intervals, in one sweep."""
     left, right = (
-        free_intervals(p.windows, p.time_zone, (), period.start, period.end) for p in (a, b)
+        free_intervals(p.windows, p.time_zone, p.absences, period.start, period.end) for p in (a, b)
     )
     shared, i, j = timedelta(), 0, 0
     while i < len(left) and j < len(right):
@@ -110,14 +117,29 @@ periods = st.builds(
 )
 
 
+# Absences as (first day, days) from the period's start; some reach beyond it.
+absences = st.lists(st.tuples(st.integers(-3, 120), st.integers(1, 30)), max_size=2)
+
+
+def away(period: Period, spans: list[tuple[int, int]]) -> tuple[tuple[date, date], ...]:
+    return tuple(
+        (period.start + timedelta(days=first), period.start + timedelta(days=first + days - 1))
+        for first, days in spans
+    )
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     zones=st.lists(st.sampled_from(ZONES), min_size=2, max_size=4),
     own=st.lists(st.lists(windows, max_size=4), min_size=4, max_size=4),
+    gone=st.lists(absences, min_size=4, max_size=4),
     period=periods,
 )
 def test_weekly_overlap_equals_what_the_kits_utc_intervals_give(
-    zones: list[str], own: list[list[WeeklyWindow]], period: Period
+    zones: list[str],
+    own: list[list[WeeklyWindow]],
+    gone: list[list[tuple[int, int]]],
+    period: Period,
 ) -> None:
     # Someone free every other hour in UTC sees every slot of everyone else, and every shift.
     probe = person(
@@ -133,7 +155,13 @@ def test_weekly_overlap_equals_what_the_kits_utc_intervals_give(
     people = [
         probe,
         *(
-            person(n, "mentor" if n % 2 else "mentee", zone, *own[n])
+            person(
+                n,
+                "mentor" if n % 2 else "mentee",
+                zone,
+                *own[n],
+                absences=away(period, gone[n]),
+            )
             for n, zone in enumerate(zones)
         ),
     ]
@@ -145,3 +173,28 @@ def test_weekly_overlap_equals_what_the_kits_utc_intervals_give(
         for col, mentor in enumerate(table.mentor_ids):
             minutes = float(table.raw["availability"][row, col]) * days / 7
             assert round(minutes) == kit_minutes(by_id[mentor], by_id[mentee], period)
+
+
+def test_time_away_is_no_time_together() -> None:
+    mornings = [WeeklyWindow(day, time(9), time(11)) for day in range(5)]
+    january = Period(date(2027, 1, 4), date(2027, 1, 31))  # four whole weeks
+    mentor = person(1, "mentor", "Europe/Amsterdam", *mornings)
+    mentee = person(2, "mentee", "Europe/Amsterdam", *mornings)
+    on_holiday = person(
+        1,
+        "mentor",
+        "Europe/Amsterdam",
+        *mornings,
+        absences=((date(2027, 1, 11), date(2027, 1, 24)),),
+    )
+    on_leave = person(
+        1,
+        "mentor",
+        "Europe/Amsterdam",
+        *mornings,
+        absences=((date(2026, 12, 1), date(2027, 3, 1)),),
+    )
+
+    assert weekly_overlap(mentor, mentee, january) == 600
+    assert weekly_overlap(on_holiday, mentee, january) == 300
+    assert weekly_overlap(on_leave, mentee, january) == 0

@@ -53,6 +53,8 @@ Side = Literal["mentee", "mentor"]
 CRITERIA: tuple[Criterion, ...] = get_args(Criterion)
 HARD_RULES: tuple[HardRule, ...] = get_args(HardRule)
 
+Absences = tuple[tuple[date, date], ...]
+"""Local dates away, each (first, last) inclusive."""
 Floats = NDArray[np.float32]
 Flags = NDArray[np.bool_]
 Ints = NDArray[np.int64]
@@ -119,18 +121,28 @@ class Calendar:
     def weekday(self, day: NDArray[np.int64]) -> NDArray[np.int64]:
         return (self.origin.weekday() + day) % DAYS_PER_WEEK
 
+    def absent(self, absences: Absences) -> Flags:
+        """Which local days (0 to `days + 1`) fall in an absence."""
+        day = np.arange(self.days + 2)
+        away = np.zeros(self.days + 2, dtype=bool)
+        for first, last in absences:
+            away |= (day >= (first - self.origin).days) & (day <= (last - self.origin).days)
+        return away
+
 
 @dataclass(frozen=True)
 class ZoneDays:
-    """A time zone's UTC offset at each local midnight of the period, and the local days whose
-    offset changes during the day (DST), which the kit converts one window at a time."""
+    """A time zone's UTC offset at each local midnight of the period, the local days whose
+    offset changes during the day (DST), which the kit converts one window at a time, and the
+    days its people are away: the zone as seen by people with the same absences."""
 
     name: str
     offsets: Ints
     irregular: Flags
+    absent: Flags
 
     @classmethod
-    def of(cls, name: str, calendar: Calendar) -> ZoneDays:
+    def of(cls, name: str, calendar: Calendar, absences: Absences = ()) -> ZoneDays:
         zone = ZoneInfo(name)
         offsets = np.array(
             [
@@ -141,16 +153,17 @@ class ZoneDays:
         )
         irregular = np.zeros(calendar.days + 2, dtype=bool)
         irregular[1:-1] = offsets[1:-1] != offsets[2:]
-        return cls(name, offsets, irregular)
+        return cls(name, offsets, irregular, calendar.absent(absences))
 
     def week_signatures(self, calendar: Calendar) -> Ints:
         """One row per grid week: what each local day that can reach into the week looks like
-        (outside the period, its offset, or a unique code for a DST day). Weeks with equal rows
-        hold the same free slots for every person in the zone."""
+        (outside the period, its offset, or a unique code for a DST day or a day away). Weeks
+        with equal rows hold the same free slots for every person in the zone."""
         days = np.arange(-1, DAYS_PER_WEEK * calendar.weeks + 8)
         inside = (days >= 1) & (days <= calendar.days)
         clipped = np.clip(days, 0, calendar.days + 1)
         codes = np.where(self.irregular[clipped], 100_000 + days, self.offsets[clipped])
+        codes = np.where(self.absent[clipped], 200_000 + days, codes)
         codes = np.where(inside, codes, 50_000)
         first = DAYS_PER_WEEK * np.arange(calendar.weeks)
         signatures: Ints = codes[first[:, None] + np.arange(DAYS_PER_WEEK + 2)[None, :]]
@@ -229,6 +242,7 @@ def _zone_intervals(
     minutes = {w: (w.weekday, *w.day_minutes) for w in {w for own in windows for w in own}}
     spans = np.array([minutes[w] for own in windows for w in own], dtype=np.int64).reshape(-1, 3)
     days = np.arange(1, calendar.days + 1)
+    days = days[~zone.absent[days]]
     regular = days[~zone.irregular[days]]
     parts = [_regular_intervals(zone, owner, spans, regular, calendar)]
     parts += [
@@ -516,10 +530,12 @@ def build_pool(
 ) -> Pool:
     """The arrays for `people` (checked already), taken in the given order: the engine's."""
     calendar = Calendar.of(period)
-    zone_names = sorted({p.time_zone for p in people})
-    zones = [ZoneDays.of(name, calendar) for name in zone_names]
+    # People of one time zone with the same absences see the same calendar.
+    keys = sorted({(p.time_zone, p.absences) for p in people})
+    zones = [ZoneDays.of(name, calendar, absences) for name, absences in keys]
     classes = WeekClasses.of(zones, calendar)
-    zone_of_person = np.array([zone_names.index(p.time_zone) for p in people], dtype=np.int64)
+    index = {key: position for position, key in enumerate(keys)}
+    zone_of_person = np.array([index[p.time_zone, p.absences] for p in people], dtype=np.int64)
     features = People(
         ids=tuple(p.person_id for p in people),
         level=np.array([p.job_level for p in people], dtype=np.int64),

@@ -137,6 +137,7 @@ class Participant:
     are weekly free windows in their own `time_zone`. Someone with role "either" can be a
     mentor and a mentee at once, to different people. `manager_id` is carried for the later
     formulations; conflicts such as the reporting chain arrive decided, as forbidden pairs.
+    `absences` are local dates away, (first, last) inclusive: no free time on them.
     """
 
     person_id: UUID
@@ -151,6 +152,7 @@ class Participant:
     offered: Mapping[UUID, int] = field(hash=False)
     wanted: Mapping[UUID, int] = field(hash=False)
     windows: tuple[WeeklyWindow, ...]
+    absences: tuple[tuple[date, date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -476,6 +478,8 @@ def _problem(person: Participant) -> str | None:
         return "offered proficiencies run from 1 to 5."
     if any(priority not in _PRIORITIES for priority in person.wanted.values()):
         return "wanted priorities run from 1 to 3."
+    if any(last < first for first, last in person.absences):
+        return "an absence ends before it starts."
     return None
 
 
