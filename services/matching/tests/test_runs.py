@@ -167,3 +167,51 @@ async def test_a_circle_program_forms_circles_whose_members_answer_them(
     (unplaced,) = run.result["unmatched"]
     assert (unplaced["person_id"], unplaced["reason"]) == (loner["person_id"], "no_weekly_slot")
     assert run.result["stats"]["status"] == "optimal"
+
+
+async def test_a_mutual_program_pairs_equals_who_teach_each_other(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    python, design = str(uuid.uuid4()), str(uuid.uuid4())
+    engineer = enrollee(
+        "either",
+        4,
+        "Engineering",
+        offered=[{"skill_id": python, "proficiency": 5}],
+        wanted=[{"skill_id": design, "priority": 1}],
+    )
+    designer = enrollee(
+        "either",
+        4,
+        "Design",
+        offered=[{"skill_id": design, "proficiency": 5}],
+        wanted=[{"skill_id": python, "priority": 1}],
+    )
+    run = await _run(db_session, snapshot([engineer, designer], kind="mutual"))
+
+    await service.execute_run(db_session, run.organization_id, run.id, pool)
+
+    assert run.status is RunStatus.COMPLETED, run.error
+    (proposal,) = (
+        await db_session.scalars(select(Proposal).where(Proposal.run_id == run.id))
+    ).all()
+    assert (proposal.mentor_id, proposal.mentee_id) == (None, None)
+    assert sorted(map(str, proposal.member_ids)) == sorted(
+        [engineer["person_id"], designer["person_id"]]
+    )
+    assert proposal.explanation["skill_fit"]["normalized"] == 1.0
+
+
+async def test_a_mentor_away_for_the_whole_program_is_no_candidate(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    away = [{"id": str(uuid.uuid4()), "start_date": "2027-01-01", "end_date": "2027-03-31"}]
+    mentor = enrollee("mentor", 7, "A", absences=away)
+    mentee = enrollee("mentee", 2, "B")
+    run = await _run(db_session, snapshot([mentor, mentee], min_weekly_overlap_minutes=30))
+
+    await service.execute_run(db_session, run.organization_id, run.id, pool)
+
+    assert run.result is not None
+    (unmatched,) = run.result["unmatched"]
+    assert unmatched["removed_by"] == {"min_weekly_overlap_minutes": 1}
