@@ -261,12 +261,24 @@ def test_people_have_at_most_four_distinct_interests() -> None:
 
 def test_every_window_is_on_the_15_minute_grid_within_weekday_working_hours() -> None:
     for person in DEMO.people:
-        assert 2 <= len(person.availability) <= 5
+        assert 1 <= len(person.availability) <= 5
         for window in person.availability:
             assert 0 <= window.weekday <= 4
             assert time(8) <= window.start < window.end <= time(18)
             assert all(t.minute % 15 == 0 and t.second == 0 for t in (window.start, window.end))
-            assert 30 <= _minutes(window.end) - _minutes(window.start) <= 120
+            assert 30 <= _minutes(window.end) - _minutes(window.start) <= 240
+
+
+def test_leaders_at_headquarters_keep_thursday_afternoon_for_their_circles() -> None:
+    (circles,) = (program for program in DEMO.programs if program.kind == "circle")
+    members = [PEOPLE[enrollment.external_id] for enrollment in circles.enrollments]
+
+    assert len(members) == 30
+    assert {person.location for person in members} == {"Amsterdam"}
+    for person in members:
+        (thursday,) = [w for w in person.availability if w.weekday == 3]
+        assert thursday.start <= time(15)
+        assert time(17) <= thursday.end
 
 
 def test_windows_of_one_person_never_overlap() -> None:
@@ -278,8 +290,14 @@ def test_windows_of_one_person_never_overlap() -> None:
 # Programs ---------------------------------------------------------------------------------------
 
 
-def test_there_are_a_traditional_a_reverse_and_an_onboarding_program() -> None:
-    assert {program.kind for program in DEMO.programs} == {"traditional", "reverse", "onboarding"}
+def test_there_is_a_program_of_every_kind_but_peer() -> None:
+    assert {program.kind for program in DEMO.programs} == {
+        "traditional",
+        "reverse",
+        "onboarding",
+        "circle",
+        "mutual",
+    }
     assert len({program.name for program in DEMO.programs}) == len(DEMO.programs)
 
 

@@ -101,6 +101,10 @@ class ProgramRules:
     shared_language_required: bool = True
     max_time_zone_distance_hours: int | None = None
     max_level_gap: int | None = None
+    circle_min_size: int = 4
+    circle_max_size: int = 6
+    circle_experienced_level: int = 5
+    circle_max_per_department: int = 2
 
 
 @dataclass(frozen=True)
@@ -632,6 +636,9 @@ SLOT_MINUTES = 15
 LONG_SERVING_DAYS = 365
 TRADITIONAL_MENTORS_PER_SIDE = 10
 REVERSE_PAIRS = 10
+CIRCLE_MEMBERS = 30
+LEADERSHIP_HOURS = Window(3, time(15), time(17))
+SKILL_SWAPPERS = 30
 
 
 # The generator ----------------------------------------------------------------------------------
@@ -644,11 +651,13 @@ def generate_demo(seed: int = 7, people: int = 240) -> DemoOrganization:
     rng = random.Random(seed)  # noqa: S311 - demo data, nothing secret
     chart = _org_chart(rng, people)
     recent_hires = set(rng.sample(_juniors(chart), max(3, people // 30)))
-    staff = _staff(rng, chart, recent_hires)
+    staff = _keeping_leadership_hours(_staff(rng, chart, recent_hires))
     programs = (
         _engineering_product_mentoring(rng, staff),
         _reverse_mentoring_on_ai(rng, staff),
         _onboarding_buddies(rng, staff),
+        _leadership_circles(rng, staff),
+        _skill_swap(rng, staff),
     )
     return DemoOrganization(skills=SKILLS, people=staff, programs=programs)
 
@@ -983,6 +992,79 @@ def _buddy_for(
     ]
     colleagues = [p for p in candidates if p.department == newcomer.department]
     return rng.choice(colleagues or candidates)
+
+
+def _is_headquarters_leader(person: Person) -> bool:
+    at_headquarters = person.location == HEADQUARTERS.city
+    return at_headquarters and 4 <= person.job_level <= 7 and not person.is_recent_hire
+
+
+def _keeping_leadership_hours(people: tuple[Person, ...]) -> tuple[Person, ...]:
+    """Leaders at headquarters keep Thursday afternoons free for their own development."""
+    return tuple(
+        dataclasses.replace(person, availability=_with(person.availability, LEADERSHIP_HOURS))
+        if _is_headquarters_leader(person)
+        else person
+        for person in people
+    )
+
+
+def _with(windows: tuple[Window, ...], kept: Window) -> tuple[Window, ...]:
+    """The windows with `kept` on its weekday, merged with a window there it touches (a
+    window there it does not touch gives way: one window a day)."""
+    same_day = [w for w in windows if w.weekday == kept.weekday]
+    touching = [w for w in same_day if w.start <= kept.end and kept.start <= w.end]
+    merged = Window(
+        kept.weekday,
+        min([kept.start, *(w.start for w in touching)]),
+        max([kept.end, *(w.end for w in touching)]),
+    )
+    others = [w for w in windows if w.weekday != kept.weekday]
+    return tuple(sorted([*others, merged], key=lambda w: w.weekday))
+
+
+def _leadership_circles(rng: random.Random, people: tuple[Person, ...]) -> Program:
+    """Small groups of leaders at headquarters, from every department, each with a seasoned
+    leader in it; they meet in the afternoon they keep free."""
+    leaders = [p for p in people if _is_headquarters_leader(p)]
+    members = rng.sample(leaders, min(CIRCLE_MEMBERS, len(leaders)))
+    return Program(
+        name="Leadership circles",
+        description="Four to six people who lead meet every week to work through real cases.",
+        kind="circle",
+        rules=ProgramRules(circle_min_size=4, circle_max_size=6, circle_experienced_level=6),
+        cadence="weekly",
+        session_minutes=60,
+        weeks=12,
+        enrollments=tuple(
+            Enrollment(p.external_id, "member", 1, "Learn from how others lead.") for p in members
+        ),
+    )
+
+
+def _skill_swap(rng: random.Random, people: tuple[Person, ...]) -> Program:
+    """Pairs of equals who each teach the other something."""
+    swappers = [p for p in people if p.offered and p.wanted and not p.is_recent_hire]
+    chosen = rng.sample(swappers, min(SKILL_SWAPPERS, len(swappers)))
+    return Program(
+        name="Skill swap",
+        description="Teach a colleague what you know best, and learn what they know best.",
+        kind="mutual",
+        rules=ProgramRules(min_weekly_overlap_minutes=30),
+        cadence="biweekly",
+        session_minutes=45,
+        weeks=12,
+        enrollments=tuple(
+            Enrollment(
+                p.external_id,
+                "either",
+                1,
+                "Swap skills with a colleague.",
+                tuple(skill.skill for skill in p.wanted),
+            )
+            for p in chosen
+        ),
+    )
 
 
 # The loader -------------------------------------------------------------------------------------
