@@ -1,14 +1,17 @@
 """Synthetic companies for the matching benchmarks: people with departments, levels, time
-zones, languages, interests, skills and weekly windows, all drawn from a seed, and the machine
-block every result file carries.
+zones, languages, interests, skills and weekly windows, all drawn from a seed; and what every
+result file carries (the machine, the date, the seed, the settings).
 
 Imported by the scripts beside it (`benchmarks/matching*.py`), which run with this folder on
 `sys.path` as any script's own folder is.
 """
 
+import json
 import os
 import platform
 import random
+from dataclasses import asdict
+from datetime import UTC, datetime
 from datetime import time as clock
 from importlib.metadata import version
 from pathlib import Path
@@ -18,9 +21,11 @@ from uuid import UUID
 import numpy as np
 
 from tandem.kit.availability import WeeklyWindow
-from tandem.matching.solver import Participant, Role
+from tandem.matching.solver import Participant, Period, Role
 
 Json = dict[str, Any]
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 DEPARTMENTS = [f"Department {k}" for k in range(1, 11)]
 # Six time zones in three regions, each region with the second languages heard there.
@@ -112,3 +117,35 @@ def machine() -> Json:
         "numpy": np.__version__,
         "ortools": version("ortools"),
     }
+
+
+def name_of(size: int) -> str:
+    """A pool's name in the results: "10k" for 10,000."""
+    return f"{size // 1000}k" if size % 1000 == 0 else str(size)
+
+
+def settings_of(rules: Any, period: Period) -> Json:
+    """The rules (a dataclass) and the period, as a results file records them."""
+    return {
+        "rules": asdict(rules),
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+    }
+
+
+def write_report(
+    benchmark: str, seed: int, settings: Json, runs: dict[str, Json], machine_extra: Json
+) -> None:
+    """`results/<benchmark>.json`: the runs, with the date, the machine, the seed and the
+    settings they ran with."""
+    path = RESULTS / f"{benchmark}.json"
+    report = {
+        "benchmark": benchmark,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine() | machine_extra,
+        "seed": seed,
+        **settings,
+        "pools": runs,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"\nwritten to benchmarks/results/{path.name}")

@@ -13,26 +13,21 @@ see `benchmarks/README.md` for what each one means.
 
 import argparse
 import gc
-import json
 import random
 import resource
 import time
 import tracemalloc
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 from uuid import UUID
 
 import numpy as np
-from company import Json, machine, person, skill_catalogue
+from company import Json, name_of, person, settings_of, skill_catalogue, write_report
 
 from tandem.matching import solver
 from tandem.matching._flow import collect_candidates
 from tandem.matching._scoring import Stopwatch, build_pool
 from tandem.matching.solver import Participant, Period, Rules, Weights
-
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "matching.json"
 
 # As the service (tandem.matching.service): prune above 3,000 people, keeping 50 per person.
 PRUNE_ABOVE = 3000
@@ -175,10 +170,6 @@ def run_greedy(pool: Company, seed: int) -> Json:
 # The machine and the report --------------------------------------------------------------------
 
 
-def name_of(mentees: int) -> str:
-    return f"{mentees // 1000}k" if mentees % 1000 == 0 else str(mentees)
-
-
 def inputs(pool: Company) -> Json:
     return {
         "mentees": len(pool.mentees),
@@ -217,27 +208,6 @@ def print_table(runs: dict[str, Json]) -> None:
             )
 
 
-def write_results(runs: dict[str, Json], seed: int) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "benchmark": "matching",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "seed": seed,
-        "rules": {
-            "kind": RULES.kind,
-            "department_policy": RULES.department_policy,
-            "min_weekly_overlap_minutes": RULES.min_weekly_overlap_minutes,
-            "shared_language_required": RULES.shared_language_required,
-            "max_time_zone_distance_hours": RULES.max_time_zone_distance_hours,
-        },
-        "period": {"start": PERIOD.start.isoformat(), "end": PERIOD.end.isoformat()},
-        "pools": runs,
-    }
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
-
-
 # Main ------------------------------------------------------------------------------------------
 
 
@@ -253,7 +223,7 @@ def main(arguments: argparse.Namespace) -> None:
         print(f"  greedy {greedy['seconds']:.2f} s", flush=True)
         runs[name] = {"inputs": inputs(pool), "engine": engine, "greedy": greedy}
     print_table(runs)
-    write_results(runs, arguments.seed)
+    write_report("matching", arguments.seed, settings_of(RULES, PERIOD), runs, {})
 
 
 def parse_arguments() -> argparse.Namespace:

@@ -10,18 +10,16 @@ the search differs. Figures go to `benchmarks/results/matching_circles.json`.
 
 import argparse
 import gc
-import json
 import random
 import resource
 import time
 import tracemalloc
 from dataclasses import asdict
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 from uuid import UUID
 
 import numpy as np
-from company import Json, machine, person, skill_catalogue
+from company import Json, name_of, person, settings_of, skill_catalogue, write_report
 
 from tandem.matching._circles import (
     CircleResult,
@@ -33,9 +31,6 @@ from tandem.matching._circles import (
     total_points,
 )
 from tandem.matching.solver import Participant, Period, Weights
-
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "matching_circles.json"
 
 FORBIDDEN_PER_MEMBER = 1
 PERIOD = Period(date(2027, 1, 1), date(2027, 6, 30))
@@ -161,10 +156,6 @@ def run_greedy(people: list[Participant], forbidden: set[frozenset[UUID]], seed:
 # The report ------------------------------------------------------------------------------------
 
 
-def name_of(members: int) -> str:
-    return f"{members // 1000}k" if members % 1000 == 0 else str(members)
-
-
 def print_table(runs: dict[str, Json]) -> None:
     print(
         f"\n{'pool':<6} {'method':<8} {'placed':>7} {'circles':>8} {'quality':>10} "
@@ -191,22 +182,6 @@ def print_table(runs: dict[str, Json]) -> None:
             )
 
 
-def write_results(runs: dict[str, Json], seed: int, limit: float) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "benchmark": "matching_circles",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "seed": seed,
-        "time_limit_seconds": limit,
-        "rules": asdict(RULES),
-        "period": {"start": PERIOD.start.isoformat(), "end": PERIOD.end.isoformat()},
-        "pools": runs,
-    }
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
-
-
 def main(arguments: argparse.Namespace) -> None:
     runs: dict[str, Json] = {}
     for members in arguments.sizes:
@@ -220,7 +195,8 @@ def main(arguments: argparse.Namespace) -> None:
         inputs = {"members": len(people), "forbidden_pairs": len(forbidden)}
         runs[name] = {"inputs": inputs, "engine": engine, "greedy": greedy}
     print_table(runs)
-    write_results(runs, arguments.seed, arguments.limit)
+    settings = settings_of(RULES, PERIOD) | {"time_limit_seconds": arguments.limit}
+    write_report("matching_circles", arguments.seed, settings, runs, {})
 
 
 def parse_arguments() -> argparse.Namespace:

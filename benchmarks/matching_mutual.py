@@ -12,26 +12,21 @@ same candidate pairs. Figures go to `benchmarks/results/matching_mutual.json`; s
 
 import argparse
 import gc
-import json
 import random
 import resource
 import time
 import tracemalloc
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from importlib.metadata import version
-from pathlib import Path
 from uuid import UUID
 
 import numpy as np
-from company import Json, machine, person, skill_catalogue
+from company import Json, name_of, person, settings_of, skill_catalogue, write_report
 
 from tandem.matching import _mutual
 from tandem.matching._scoring import Stopwatch
 from tandem.matching.solver import MatchResult, Participant, Period, Rules, Weights
-
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "matching_mutual.json"
 
 PRUNE_ABOVE = 3000
 KEEP_PER_PERSON = 10
@@ -166,10 +161,6 @@ def run_greedy(pool: Company, seed: int) -> Json:
 # The machine and the report --------------------------------------------------------------------
 
 
-def name_of(size: int) -> str:
-    return f"{size // 1000}k" if size % 1000 == 0 else str(size)
-
-
 def print_table(runs: dict[str, Json]) -> None:
     print(
         f"\n{'pool':<6} {'method':<8} {'pairs':>6} {'worst':>6} {'total':>11} {'seconds':>8}  note"
@@ -198,28 +189,6 @@ def print_table(runs: dict[str, Json]) -> None:
             )
 
 
-def write_results(runs: dict[str, Json], seed: int) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "benchmark": "matching_mutual",
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine() | {"rustworkx": version("rustworkx")},
-        "seed": seed,
-        "rules": {
-            "kind": RULES.kind,
-            "department_policy": RULES.department_policy,
-            "max_level_gap": RULES.max_level_gap,
-            "min_weekly_overlap_minutes": RULES.min_weekly_overlap_minutes,
-            "shared_language_required": RULES.shared_language_required,
-            "max_time_zone_distance_hours": RULES.max_time_zone_distance_hours,
-        },
-        "period": {"start": PERIOD.start.isoformat(), "end": PERIOD.end.isoformat()},
-        "pools": runs,
-    }
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
-
-
 # Main ------------------------------------------------------------------------------------------
 
 
@@ -236,7 +205,8 @@ def main(arguments: argparse.Namespace) -> None:
         inputs = {"people": len(pool.people), "forbidden_pairs": len(pool.forbidden)}
         runs[name] = {"inputs": inputs, "engine": engine, "greedy": greedy}
     print_table(runs)
-    write_results(runs, arguments.seed)
+    extra = {"rustworkx": version("rustworkx")}
+    write_report("matching_mutual", arguments.seed, settings_of(RULES, PERIOD), runs, extra)
 
 
 def parse_arguments() -> argparse.Namespace:

@@ -47,7 +47,6 @@ from tandem.matching._scoring import (
     score_pairs,
 )
 from tandem.matching.solver import (
-    _EXPLAIN_BLOCK_ROWS,
     Contribution,
     InvalidMatchInput,
     InvalidPin,
@@ -59,14 +58,12 @@ from tandem.matching.solver import (
     Period,
     Pin,
     Proposal,
-    Relaxation,
     Rules,
     Unmatched,
     Weights,
-    _cheapest_first,
     _checked_pool,
     _objective_value,
-    _relaxations,
+    unmatched_with_reasons,
 )
 
 __all__ = ["match_mutual"]
@@ -706,24 +703,7 @@ def _unmatched(pool: Pool, candidates: Candidates, placed: Flags) -> tuple[Unmat
     degree = np.bincount(pairs.low, minlength=pairs.people) + np.bincount(
         pairs.high, minlength=pairs.people
     )
-    relaxations: list[list[Relaxation]] = []
-    for start in range(0, len(alone), _EXPLAIN_BLOCK_ROWS):
-        relaxations += _relaxations(pool, alone[start : start + _EXPLAIN_BLOCK_ROWS], alone)
-    unmatched = [
-        Unmatched(
-            person_id=pool.people.ids[pool.mentee_person[position]],
-            reason="candidates_taken" if degree[position] else "no_candidates",
-            candidates=int(degree[position]),
-            removed_by={
-                rule: int(count)
-                for rule, count in zip(_RULES, candidates.removed_by[position], strict=True)
-                if count
-            },
-            relaxations=_cheapest_first(found),
-        )
-        for position, found in zip(alone.tolist(), relaxations, strict=True)
-    ]
-    return tuple(sorted(unmatched, key=lambda u: u.person_id.int))
+    return unmatched_with_reasons(pool, alone, alone, degree, candidates.removed_by, _RULES)
 
 
 def _bound(value: ObjectiveValue, solved: Solved, pin_scores: Ints) -> ObjectiveValue:

@@ -631,17 +631,32 @@ def _unmatched(
     rows = np.flatnonzero(rest.active_row & ~placed[rest.mentee_person])
     degree = candidates.row_degree
     room = np.flatnonzero(rest.capacity - np.bincount(chosen.cols, minlength=rest.cols) > 0)
+    return unmatched_with_reasons(rest, rows, room, degree, candidates.removed_by, HARD_RULES)
+
+
+def unmatched_with_reasons(
+    pool: Pool,
+    rows: NDArray[np.int64],
+    others: NDArray[np.int64],
+    degree: NDArray[np.int64],
+    removed_by: NDArray[np.int64],
+    rules: Sequence[HardRule],
+) -> tuple[Unmatched, ...]:
+    """The people of mentee `rows` left in no pair, by id: each with their number of candidates
+    (`degree`), the mentors each rule removed (`removed_by`, a column per rule of `rules`),
+    and the single rule changes that would pair them with one of the mentor columns `others`,
+    cheapest first."""
     relaxations: list[list[Relaxation]] = []
     for start in range(0, len(rows), _EXPLAIN_BLOCK_ROWS):
-        relaxations += _relaxations(rest, rows[start : start + _EXPLAIN_BLOCK_ROWS], room)
+        relaxations += _relaxations(pool, rows[start : start + _EXPLAIN_BLOCK_ROWS], others)
     unmatched = [
         Unmatched(
-            person_id=rest.people.ids[rest.mentee_person[row]],
+            person_id=pool.people.ids[pool.mentee_person[row]],
             reason="candidates_taken" if degree[row] else "no_candidates",
             candidates=int(degree[row]),
             removed_by={
                 rule: int(count)
-                for rule, count in zip(HARD_RULES, candidates.removed_by[row], strict=True)
+                for rule, count in zip(rules, removed_by[row], strict=True)
                 if count
             },
             relaxations=_cheapest_first(found),
