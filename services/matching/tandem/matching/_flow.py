@@ -470,10 +470,10 @@ def _min_cost_flow(
         raise FlowFailed(f"min cost flow ended with status {status}")
     flows = np.asarray(flow.flows(np.arange(len(tails), dtype=np.int32)), dtype=np.int64)
     used: Flags = flows[network.edge_arcs(edges)] > 0
-    return used, _potentials(guess, tails, heads, capacities, costs, flows)
+    return used, potentials_of_optimal_flow(guess, tails, heads, capacities, costs, flows)
 
 
-def _potentials(
+def potentials_of_optimal_flow(
     guess: Ints,
     tails: NDArray[np.int32],
     heads: NDArray[np.int32],
