@@ -425,6 +425,21 @@ def test_a_pool_without_anyone_experienced_forms_no_circle() -> None:
     assert result.circles == ()
     assert {u.reason for u in result.unplaced} == {"no_possible_circle"}
     assert result.stats.bound.placed == 0
+    assert {str(r) for u in result.unplaced for r in u.relaxations} == {"experienced_level 5 → 2"}
+
+
+def test_the_cheapest_single_rule_change_that_would_hold_someone_comes_first() -> None:
+    # Four people of one department, one experienced: a circle needs the cap of two raised
+    # to four (no smaller circle does: three is the least a relaxation proposes).
+    people = [monday_morning(n, level=6 if n == 1 else 2, department="ops") for n in range(1, 5)]
+    rules = CircleRules(min_size=4, max_size=6, max_per_department=2)
+
+    result = form_circles(people, rules, Weights(), PERIOD)
+
+    relaxations = {tuple(str(r) for r in u.relaxations) for u in result.unplaced}
+    assert relaxations == {("max_per_department 2 → 4",)}
+    relaxed = form_circles(people, CircleRules(4, 6, max_per_department=4), Weights(), PERIOD)
+    assert len(relaxed.circles) == 1
 
 
 def test_one_department_fills_a_circle_only_up_to_its_cap() -> None:

@@ -36,8 +36,8 @@ pairwise terms, and their `(min_size - 1)`-th longest common free time with anyo
 
 import time as clock
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import combinations
 from typing import Literal, get_args
@@ -72,12 +72,14 @@ __all__ = [
     "Circle",
     "CircleContribution",
     "CircleCriterion",
+    "CircleRelaxation",
     "CircleResult",
     "CircleRule",
     "CircleRules",
     "CircleStats",
     "CircleStatus",
     "CircleValue",
+    "RelaxableCircleRule",
     "Unplaced",
     "UnplacedReason",
     "form_circles",
@@ -88,6 +90,10 @@ CircleCriterion = Literal["skill_fit", "interests", "cross_department", "time_zo
 CircleRule = Literal["forbidden", "shared_language_required", "weekly_slot"]
 UnplacedReason = Literal["no_weekly_slot", "no_possible_circle", "circles_taken"]
 CircleStatus = Literal["optimal", "feasible"]
+# The group rules an admin can loosen, in the order a tie between them is broken.
+RelaxableCircleRule = Literal[
+    "min_size", "max_per_department", "experienced_level", "shared_language_required"
+]
 Stop = Literal["exact", "converged", "time_limit"]
 
 CIRCLE_CRITERIA: tuple[CircleCriterion, ...] = get_args(CircleCriterion)
@@ -98,6 +104,8 @@ SLOTS_PER_WEEK = SLOTS_PER_DAY * DAYS_PER_WEEK
 # Quality moves must gain more than rounding noise, or the search could cycle.
 _MIN_GAIN = 1e-6
 _EXACT_UP_TO = 12
+# No relaxation proposes circles smaller than this: three people are a group, two a pair.
+_SMALLEST_CIRCLE = 3
 _BLOCK_ROWS = 256
 
 
@@ -143,18 +151,35 @@ class Circle:
 
 
 @dataclass(frozen=True)
+class CircleRelaxation:
+    """Changing one group rule so that someone no circle could hold fits one. `given_up` is
+    the share of the rule given up (1 for switching it off): the smaller, the cheaper."""
+
+    rule: RelaxableCircleRule
+    current: int | bool
+    relaxed: int | bool
+    given_up: float
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.current} → {self.relaxed}"
+
+
+@dataclass(frozen=True)
 class Unplaced:
     """Someone in no circle. `compatible` counts the others they could share a circle with as
     a pair; `removed_by` the others each pair rule rules out (each counted once, under the first
     rule in `CircleRule` order that removes them). "no_possible_circle" means that no session
     slot and language they have is shared by enough people, at most `max_per_department` per
     department, with someone experienced; "circles_taken" that such people exist, but the
-    answer places them in circles this person cannot join."""
+    answer places them in circles this person cannot join. For "no_possible_circle",
+    `relaxations` are the single group-rule changes after which a circle could hold them,
+    cheapest first (a shorter session, which "no_weekly_slot" would need, is not tried)."""
 
     person_id: UUID
     reason: UnplacedReason
     compatible: int
     removed_by: Mapping[CircleRule, int]
+    relaxations: tuple[CircleRelaxation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,8 +235,9 @@ def form_circles(
     deadline = clock.perf_counter() + time_limit_seconds
     stopwatch = Stopwatch()
     _check_rules(rules, weights, period)
+    ordered = _engine_order(participants, seed)
     with stopwatch.phase("scoring"):
-        people = features(_engine_order(participants, seed), rules, weights, period, forbidden)
+        people = features(ordered, rules, weights, period, forbidden)
     with stopwatch.phase("filtering"):
         groups = _components(people)
         small = [g for g in groups if len(g) <= exact_up_to]
@@ -230,7 +256,7 @@ def form_circles(
                 key=lambda c: c.member_ids[0].int,
             )
         )
-        unplaced = _unplaced(people, placeable, search)
+        unplaced = _unplaced(people, placeable, search, _relaxations(ordered, people, rules))
     value = search.value()
     optimal = all(proven) and not large
     # Exactly solved groups count with their proven value; a packing cut short by the time
@@ -1019,7 +1045,15 @@ def _hours_apart(left: int, right: int) -> float:
     return min(apart, MINUTES_PER_DAY - apart) / 60
 
 
-def _unplaced(people: People, placeable: NDArray[np.bool_], search: Search) -> tuple[Unplaced, ...]:
+def _unplaced(
+    people: People,
+    placeable: NDArray[np.bool_],
+    search: Search,
+    relaxations: Callable[[list[int]], dict[int, tuple[CircleRelaxation, ...]]],
+) -> tuple[Unplaced, ...]:
+    left = [p for p in range(len(people.ids)) if p not in search.circle_of]
+    stuck = [p for p in left if people.runs[p] and not placeable[p]]
+    relaxed = relaxations(stuck)
     unplaced = [
         Unplaced(
             person_id=people.ids[p],
@@ -1036,8 +1070,62 @@ def _unplaced(people: People, placeable: NDArray[np.bool_], search: Search) -> t
                 for rule, n in zip(CIRCLE_RULES, people.removed_by[p].tolist(), strict=True)
                 if n
             },
+            relaxations=relaxed.get(p, ()),
         )
-        for p in range(len(people.ids))
-        if p not in search.circle_of
+        for p in left
     ]
     return tuple(sorted(unplaced, key=lambda u: u.person_id.int))
+
+
+def _relaxations(
+    participants: Sequence[Participant], people: People, rules: CircleRules
+) -> Callable[[list[int]], dict[int, tuple[CircleRelaxation, ...]]]:
+    """For people no circle could hold: each group rule's smallest change after which one
+    could (see `_placeable`), cheapest first."""
+
+    def relax(stuck: list[int]) -> dict[int, tuple[CircleRelaxation, ...]]:
+        found: dict[int, list[CircleRelaxation]] = {p: [] for p in stuck}
+        for relaxed, change in _loosened(rules) if stuck else ():
+            view = replace(
+                people,
+                languages=_language_masks(participants, relaxed),
+                experienced=[p.job_level >= relaxed.experienced_level for p in participants],
+            )
+            placeable = _placeable(view, relaxed)
+            for p in stuck:
+                if placeable[p] and all(r.rule != change.rule for r in found[p]):
+                    found[p].append(change)
+        order = get_args(RelaxableCircleRule)
+        return {
+            p: tuple(sorted(changes, key=lambda r: (r.given_up, order.index(r.rule))))
+            for p, changes in found.items()
+        }
+
+    return relax
+
+
+def _loosened(rules: CircleRules) -> Iterator[tuple[CircleRules, CircleRelaxation]]:
+    """Each rule loosened step by step, the smallest change first."""
+    for size in range(rules.min_size - 1, _SMALLEST_CIRCLE - 1, -1):
+        given_up = (rules.min_size - size) / rules.min_size
+        yield (
+            replace(rules, min_size=size),
+            CircleRelaxation("min_size", rules.min_size, size, given_up),
+        )
+    for cap in range(rules.max_per_department + 1, rules.max_size + 1):
+        given_up = (cap - rules.max_per_department) / cap
+        yield (
+            replace(rules, max_per_department=cap),
+            CircleRelaxation("max_per_department", rules.max_per_department, cap, given_up),
+        )
+    for level in range(rules.experienced_level - 1, 0, -1):
+        given_up = (rules.experienced_level - level) / rules.experienced_level
+        yield (
+            replace(rules, experienced_level=level),
+            CircleRelaxation("experienced_level", rules.experienced_level, level, given_up),
+        )
+    if rules.shared_language_required:
+        yield (
+            replace(rules, shared_language_required=False),
+            CircleRelaxation("shared_language_required", True, False, 1.0),
+        )

@@ -189,7 +189,7 @@ def _unplaced(person: circles.Unplaced) -> dict[str, Any]:
         "reason": person.reason,
         "candidates": person.compatible,
         "removed_by": dict(person.removed_by),
-        "relaxations": [],
+        "relaxations": [str(relaxation) for relaxation in person.relaxations],
     }
 
 
