@@ -312,3 +312,51 @@ async def test_a_circle_program_forms_a_circle_of_its_members(
     assert sorted(circle["member_ids"]) == sorted(person["id"] for person in people)
     assert circle["mentor_id"] is None
     assert circle["explanation"]["first_session"]
+
+
+async def test_members_answer_their_proposal_through_the_gateway_and_only_they_can(
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer
+) -> None:
+    directory = Directory(stack, organization)
+    mentor = await directory.person("Shafi", 7, "Engineering")
+    mentee = await directory.person("Silvio", 2, "Product")
+    program = await directory.program("traditional")
+    await directory.enroll(program, mentor, "mentor")
+    await directory.enroll(program, mentee, "mentee")
+    (proposal,) = await Matching(stack, organization, token_issuer).published_run(program)
+    gateway = Gateway(stack, organization, token_issuer)
+    accept = "mutation($id: UUID!) { acceptProposal(proposalId: $id) { status acceptedBy } }"
+
+    mine = await gateway.ask(mentee, "{ myProposals { items { id score why { criterion } } } }")
+    stranger = await gateway.ask({"id": str(uuid.uuid4())}, accept, id=proposal["id"])
+    first = await gateway.ask(mentee, accept, id=proposal["id"])
+    second = await gateway.ask(mentor, accept, id=proposal["id"])
+    mentorships = await gateway.ask(mentor, "{ myMentorships { items { menteeId status } } }")
+
+    (item,) = mine["data"]["myProposals"]["items"]
+    assert item["id"] == proposal["id"]
+    assert {part["criterion"] for part in item["why"]} >= {"skill_fit", "availability"}
+    assert stranger["errors"][0]["message"] == (
+        "Only the people of this proposal or mentorship may do this."
+    )
+    assert first["data"]["acceptProposal"]["status"] == "pending"
+    assert second["data"]["acceptProposal"]["status"] == "accepted"
+    assert mentorships["data"]["myMentorships"]["items"] == [
+        {"menteeId": mentee["id"], "status": "active"}
+    ]
+
+
+class Gateway:
+    """GraphQL as a member of the organization."""
+
+    def __init__(self, stack: Stack, organization: Organization, issuer: TokenIssuer) -> None:
+        self.url = f"{stack.config.gateway_url}/graphql"
+        self.organization, self.issuer = organization, issuer
+
+    async def ask(self, person: dict[str, Any], query: str, **variables: Any) -> dict[str, Any]:
+        token = self.issuer.issue(person["id"], self.organization.id, [Role.PARTICIPANT])
+        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+            response = await http.post(self.url, json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body

@@ -66,3 +66,16 @@ def test_only_unexpected_errors_are_masked() -> None:
     assert _is_unexpected(raised(KeyError("internal detail")))
     assert not _is_unexpected(raised(Unavailable()))
     assert not _is_unexpected(raised(GraphQLError("A valid bearer token is required.")))
+
+
+async def test_my_proposals_need_a_token_and_say_when_matching_does_not_answer(
+    gateway: httpx.AsyncClient, token_issuer: TokenIssuer
+) -> None:
+    query = "{ myProposals { items { id } nextCursor } }"
+    token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT])
+
+    anonymous = await _query(gateway, query)
+    member = await _query(gateway, query, token)
+
+    assert anonymous["errors"][0]["message"] == "A valid bearer token is required."  # type: ignore[index]
+    assert member["errors"][0]["message"] == "The matching service did not answer."  # type: ignore[index]

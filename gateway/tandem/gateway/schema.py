@@ -1,4 +1,5 @@
 from typing import Any
+from uuid import UUID
 
 import strawberry
 from graphql import GraphQLError
@@ -9,6 +10,14 @@ from tandem.gateway.context import Context
 from tandem.gateway.permissions import IsAuthenticated
 from tandem.gateway.types.health import ServiceHealth, check_services
 from tandem.gateway.types.kpis import Kpis
+from tandem.gateway.types.matching import (
+    MentorshipPage,
+    Proposal,
+    ProposalPage,
+    answer_proposal,
+    my_mentorships,
+    my_proposals,
+)
 from tandem.kit.errors import AppError
 
 
@@ -22,6 +31,36 @@ class Query:
     def kpis(self) -> Kpis:
         return Kpis()
 
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="The caller's proposals, newest first."
+    )
+    async def my_proposals(
+        self, info: Info[Context, Any], first: int = 20, after: str | None = None
+    ) -> ProposalPage:
+        return await my_proposals(info, first, after)
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated], description="The caller's mentorships, newest first."
+    )
+    async def my_mentorships(
+        self, info: Info[Context, Any], first: int = 20, after: str | None = None
+    ) -> MentorshipPage:
+        return await my_mentorships(info, first, after)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Say yes to a proposal; with every member's yes the mentorship starts.",
+    )
+    async def accept_proposal(self, info: Info[Context, Any], proposal_id: UUID) -> Proposal:
+        return await answer_proposal(info, proposal_id, yes=True)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Say no to a proposal.")
+    async def decline_proposal(self, info: Info[Context, Any], proposal_id: UUID) -> Proposal:
+        return await answer_proposal(info, proposal_id, yes=False)
+
 
 def _is_unexpected(error: GraphQLError) -> bool:
     """Expected outcomes (permissions, not found, unavailable) keep their message."""
@@ -30,5 +69,7 @@ def _is_unexpected(error: GraphQLError) -> bool:
 
 
 schema = strawberry.Schema(
-    query=Query, extensions=[lambda: MaskErrors(should_mask_error=_is_unexpected)]
+    query=Query,
+    mutation=Mutation,
+    extensions=[lambda: MaskErrors(should_mask_error=_is_unexpected)],
 )

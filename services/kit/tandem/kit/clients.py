@@ -4,10 +4,23 @@ from typing import Any
 
 import httpx
 
-from tandem.kit.errors import Forbidden, NotFound, Unauthorized, Unavailable
+from tandem.kit.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+)
 from tandem.kit.logs import CORRELATION_HEADER, correlation_id
 
-_ERRORS_BY_STATUS = {401: Unauthorized, 403: Forbidden, 404: NotFound}
+_ERRORS_BY_STATUS = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+}
 
 
 class ServiceClient:
@@ -25,10 +38,18 @@ class ServiceClient:
             return False
         return response.status_code == httpx.codes.OK
 
-    async def get_json(self, path: str, token: str) -> Any:
+    async def get_json(self, path: str, token: str, params: dict[str, Any] | None = None) -> Any:
+        return await self._send("GET", path, token, params=params)
+
+    async def post_json(self, path: str, token: str, body: Any = None) -> Any:
+        return await self._send("POST", path, token, json=body)
+
+    async def _send(self, method: str, path: str, token: str, **content: Any) -> Any:
         headers = {"Authorization": f"Bearer {token}", CORRELATION_HEADER: correlation_id()}
         try:
-            response = await self._http.get(f"{self.base_url}{path}", headers=headers)
+            response = await self._http.request(
+                method, f"{self.base_url}{path}", headers=headers, **content
+            )
         except httpx.HTTPError as error:
             raise self._unavailable() from error
         if response.status_code in _ERRORS_BY_STATUS:

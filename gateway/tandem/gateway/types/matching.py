@@ -1,0 +1,118 @@
+"""Proposals and mentorships as their members see them: the caller's own, nobody else's (the
+matching service checks that again)."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from tandem.gateway.context import Context
+
+MAX_PAGE = 100
+
+
+@strawberry.type(description="One criterion of a pair's score: why the pair was proposed.")
+class ScorePart:
+    criterion: str
+    normalized: float = strawberry.field(description="0 to 1")
+    points: float = strawberry.field(description="its share of the score, 0 to 1,000")
+
+
+@strawberry.type(description="A suggested pair or circle, waiting for its members' answers.")
+class Proposal:
+    id: UUID
+    program_id: UUID
+    member_ids: list[UUID]
+    mentor_id: UUID | None = strawberry.field(description="null for equals and circles")
+    mentee_id: UUID | None
+    accepted_by: list[UUID]
+    score: int = strawberry.field(description="0 to 1,000")
+    why: list[ScorePart]
+    status: str
+    expires_at: datetime | None
+
+    @classmethod
+    def of(cls, read: dict[str, Any]) -> "Proposal":
+        return cls(
+            id=read["id"],
+            program_id=read["program_id"],
+            member_ids=read["member_ids"],
+            mentor_id=read["mentor_id"],
+            mentee_id=read["mentee_id"],
+            accepted_by=read["accepted_by"],
+            score=read["score"],
+            why=[
+                ScorePart(criterion=name, normalized=part["normalized"], points=part["points"])
+                for name, part in read["explanation"].items()
+                if isinstance(part, dict)
+            ],
+            status=read["status"],
+            expires_at=read["expires_at"],
+        )
+
+
+@strawberry.type(description="An accepted pair or circle.")
+class Mentorship:
+    id: UUID
+    program_id: UUID
+    member_ids: list[UUID]
+    mentor_id: UUID | None
+    mentee_id: UUID | None
+    status: str
+    started_at: datetime
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, read: dict[str, Any]) -> "Mentorship":
+        return cls(**{name: read[name] for name in _MENTORSHIP_FIELDS})
+
+
+_MENTORSHIP_FIELDS = (
+    "id",
+    "program_id",
+    "member_ids",
+    "mentor_id",
+    "mentee_id",
+    "status",
+    "started_at",
+    "ended_at",
+)
+
+
+@strawberry.type
+class ProposalPage:
+    items: list[Proposal]
+    next_cursor: str | None = strawberry.field(description="pass as `after` for the next page")
+
+
+@strawberry.type
+class MentorshipPage:
+    items: list[Mentorship]
+    next_cursor: str | None
+
+
+def _first(first: int) -> int:
+    return max(1, min(first, MAX_PAGE))
+
+
+async def my_proposals(info: Info[Context, Any], first: int, after: str | None) -> ProposalPage:
+    token = info.context.require_principal().token
+    page = await info.context.clients.matching.my_proposals(token, _first(first), after)
+    return ProposalPage(
+        items=[Proposal.of(item) for item in page["items"]], next_cursor=page["next_cursor"]
+    )
+
+
+async def my_mentorships(info: Info[Context, Any], first: int, after: str | None) -> MentorshipPage:
+    token = info.context.require_principal().token
+    page = await info.context.clients.matching.my_mentorships(token, _first(first), after)
+    return MentorshipPage(
+        items=[Mentorship.of(item) for item in page["items"]], next_cursor=page["next_cursor"]
+    )
+
+
+async def answer_proposal(info: Info[Context, Any], proposal_id: UUID, yes: bool) -> Proposal:
+    token = info.context.require_principal().token
+    return Proposal.of(await info.context.clients.matching.answer_proposal(token, proposal_id, yes))

@@ -1,0 +1,48 @@
+"""Asking another service: the caller's token and correlation id go along, its refusals come
+back as the same errors, and silence or a crash as `Unavailable`."""
+
+import httpx
+import pytest
+
+from tandem.kit.clients import ServiceClient
+from tandem.kit.errors import AppError, Conflict, Forbidden, NotFound, Unavailable
+from tandem.kit.logs import CORRELATION_HEADER
+
+
+def client(handler: httpx.MockTransport) -> ServiceClient:
+    return ServiceClient("matching", "http://matching/", httpx.AsyncClient(transport=handler))
+
+
+async def test_a_post_carries_the_token_the_correlation_id_and_the_body() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"status": "accepted"})
+
+    body = await client(httpx.MockTransport(answer)).post_json("/proposals/1/acceptance", "t0k")
+
+    assert body == {"status": "accepted"}
+    (request,) = seen
+    assert (request.method, request.url.path) == ("POST", "/proposals/1/acceptance")
+    assert request.headers["Authorization"] == "Bearer t0k"
+    assert CORRELATION_HEADER in request.headers
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(403, Forbidden), (404, NotFound), (409, Conflict), (500, Unavailable)]
+)
+async def test_refusals_come_back_as_the_same_errors(status: int, error: type[AppError]) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"detail": "The proposal expired."})
+
+    with pytest.raises(error):
+        await client(httpx.MockTransport(refuse)).get_json("/me/proposals", "t0k")
+
+
+async def test_a_service_that_does_not_answer_is_unavailable() -> None:
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(Unavailable, match="matching service did not answer"):
+        await client(httpx.MockTransport(fail)).post_json("/x", "t0k")
