@@ -682,3 +682,31 @@ async def test_language_codes_are_taken_in_any_case(client_for: ClientFactory) -
     await import_rows(org.admin, [row("E1", languages=["NL", "pt-BR"])])
 
     assert (await org.admin.get("/people/by-external-id/E1")).json()["languages"] == ["nl", "pt-br"]
+
+
+async def test_a_full_sync_that_would_empty_the_company_waits_for_confirmation(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    await import_rows(org.admin, [row(f"E{n}") for n in range(1, 41)])
+    truncated = {"rows": [row(f"E{n}") for n in range(1, 21)], "full_sync": True}
+
+    refused = await org.admin.post("/imports/people", json=truncated)
+    confirmed = await org.admin.post(
+        "/imports/people", json=truncated | {"allow_mass_departure": True}
+    )
+
+    assert (refused.status_code, refused.json()["title"]) == (409, "MassDepartureRefused")
+    assert "20 of 40 active people" in refused.json()["detail"]
+    assert confirmed.json()["marked_left"] == 20
+
+
+async def test_a_full_sync_may_mark_a_fifth_of_the_people_as_left_unasked(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    await import_rows(org.admin, [row(f"E{n}") for n in range(1, 61)])
+
+    result = await import_rows(org.admin, [row(f"E{n}") for n in range(1, 49)], full_sync=True)
+
+    assert result["marked_left"] == 12

@@ -108,5 +108,16 @@ class EmptyFullSync(BadRequest):
     detail = "A full sync without a single sound row would mark everyone as left; refused."
 
 
+class MassDepartureRefused(Conflict):
+    """A full sync that would mark a large share of the organization as left: usually a
+    truncated or filtered export. Nothing is written; `allow_mass_departure` confirms it."""
+
+    def __init__(self, leaving: int, active: int) -> None:
+        super().__init__(
+            f"This full sync would mark {leaving} of {active} active people as left, more than "
+            "a sync may without confirmation; check the export, or send allow_mass_departure."
+        )
+
+
 class UnreadableImport(BadRequest):
     detail = "The import could not be read."

@@ -391,7 +391,10 @@ async def import_people_csv(
     principal: PrincipalDep,
     body: Annotated[str, Body(media_type="text/csv", description="a header line, then people")],
     full_sync: bool = False,
+    allow_mass_departure: bool = False,
 ) -> ImportResult:
     """The same import from CSV: columns as the JSON rows; `languages` separated by `;`."""
-    data = HrisImport(rows=csv_rows(body), full_sync=full_sync)
+    data = HrisImport(
+        rows=csv_rows(body), full_sync=full_sync, allow_mass_departure=allow_mass_departure
+    )
     return await service.import_people(session, principal, data)

@@ -475,6 +475,10 @@ class HrisImport(Model):
     full_sync: bool = Field(
         default=False, description="mark active people missing from the rows as having left"
     )
+    allow_mass_departure: bool = Field(
+        default=False,
+        description="let a full sync mark more than a fifth of the active people as left",
+    )
 
 
 class ImportRowError(BaseModel):

@@ -24,6 +24,7 @@ from tandem.profiles.errors import (
     InvalidAvailabilityWindows,
     ManagerCycle,
     ManagerNotFound,
+    MassDepartureRefused,
     MentorWithoutCapacity,
     PersonEmailTaken,
     PersonErased,
@@ -1183,6 +1184,9 @@ async def import_people(
     plan.settle_managers()
     if data.full_sync and not plan.rows:
         raise EmptyFullSync()
+    leaving = _missing_from(plan) if data.full_sync else []
+    if not data.allow_mass_departure:
+        _refuse_mass_departure(plan, leaving)
     result = ImportResult(created=0, updated=0, unchanged=0, marked_left=0, errors=plan.errors)
     ids = {external_id: person.id for external_id, person in plan.known.items()}
     for row in plan.managers_first():
@@ -1198,8 +1202,7 @@ async def import_people(
             result.updated += 1
         else:
             result.unchanged += 1
-    if data.full_sync:
-        result.marked_left = _mark_missing_as_left(session, plan)
+    result.marked_left = _mark_as_left(session, leaving)
     try:
         async with session.begin_nested():
             await session.flush()
@@ -1236,14 +1239,30 @@ def _apply_row(
     return bool(changed)
 
 
-def _mark_missing_as_left(session: AsyncSession, plan: _ImportPlan) -> int:
-    missing = [
+def _missing_from(plan: _ImportPlan) -> list[Person]:
+    """The people still here whom a full sync's rows do not mention."""
+    return [
         person
         for external_id, person in plan.known.items()
-        if external_id not in plan.mentioned
-        and person.status in (PersonStatus.ACTIVE, PersonStatus.ON_LEAVE)
+        if external_id not in plan.mentioned and person.status in _STILL_HERE
     ]
-    for person in missing:
+
+
+# A full sync may mark this share of the active people as left, or this many, whichever is
+# more, unless confirmed: beyond that an export is more likely cut short than the company.
+MASS_DEPARTURE_SHARE = 0.2
+MASS_DEPARTURE_FLOOR = 10
+_STILL_HERE = (PersonStatus.ACTIVE, PersonStatus.ON_LEAVE)
+
+
+def _refuse_mass_departure(plan: _ImportPlan, leaving: list[Person]) -> None:
+    active = sum(person.status in _STILL_HERE for person in plan.known.values())
+    if len(leaving) > max(MASS_DEPARTURE_SHARE * active, MASS_DEPARTURE_FLOOR):
+        raise MassDepartureRefused(len(leaving), active)
+
+
+def _mark_as_left(session: AsyncSession, leaving: list[Person]) -> int:
+    for person in leaving:
         person.status = PersonStatus.LEFT
         _emit_person_changes(session, person, ["status"])
-    return len(missing)
+    return len(leaving)
