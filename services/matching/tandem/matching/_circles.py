@@ -65,8 +65,17 @@ from tandem.matching._scoring import (
     PRIORITY_WEIGHT,
     Phase,
     Stopwatch,
+    category_codes,
+    offset_minutes,
 )
-from tandem.matching.solver import InvalidMatchInput, Participant, Period, Weights
+from tandem.matching.solver import (
+    InvalidMatchInput,
+    Participant,
+    Period,
+    Weights,
+    engine_order,
+    skill_problem,
+)
 
 __all__ = [
     "Circle",
@@ -235,7 +244,7 @@ def form_circles(
     deadline = clock.perf_counter() + time_limit_seconds
     stopwatch = Stopwatch()
     _check_rules(rules, weights, period)
-    ordered = _engine_order(participants, seed)
+    ordered = engine_order(participants, seed)
     with stopwatch.phase("scoring"):
         people = features(ordered, rules, weights, period, forbidden)
     with stopwatch.phase("filtering"):
@@ -313,24 +322,6 @@ def _check_rules(rules: CircleRules, weights: Weights, period: Period) -> None:
         )
 
 
-def _engine_order(participants: Collection[Participant], seed: int) -> list[Participant]:
-    """The people sorted by id, then shuffled by the seed: the order that breaks ties."""
-    by_id = sorted(participants, key=lambda p: p.person_id.int)
-    repeated = [pid for pid, n in Counter(p.person_id for p in by_id).items() if n > 1]
-    if repeated:
-        raise InvalidMatchInput(f"Participants appear more than once: {repeated}.")
-    shuffled = np.random.default_rng(seed).permutation(len(by_id))
-    return [by_id[i] for i in shuffled]
-
-
-def _skill_problem(person: Participant) -> str | None:
-    if any(level not in range(1, MAX_PROFICIENCY + 1) for level in person.offered.values()):
-        return "offered proficiencies run from 1 to 5."
-    if any(priority not in PRIORITY_WEIGHT for priority in person.wanted.values()):
-        return "wanted priorities run from 1 to 3."
-    return None
-
-
 # Features ----------------------------------------------------------------------------------------
 
 
@@ -373,8 +364,8 @@ def features(
     slots = [_weekly_slots(p, period, rules.session_minutes, memo) for p in people]
     skills = {s: k for k, s in enumerate(sorted({s for p in people for s in p.offered}, key=str))}
     points = _points_per_criterion(weights)
-    offsets = [_offset_minutes(p.time_zone, period.start) for p in people]
-    departments = _codes([p.department for p in people])
+    offsets = [offset_minutes(period.start, ZoneInfo(p.time_zone)) for p in people]
+    departments = category_codes([p.department for p in people])
     index = {p.person_id: position for position, p in enumerate(people)}
     forbidden_pairs = [
         tuple(index[person] for person in pair)
@@ -428,17 +419,6 @@ def _language_masks(people: Sequence[Participant], rules: CircleRules) -> list[i
     return [sum(1 << known[name] for name in p.languages) for p in people]
 
 
-def _codes(values: Sequence[str | None]) -> NDArray[np.int64]:
-    known = {value: code for code, value in enumerate(sorted({v for v in values if v}))}
-    return np.array([known[v] if v else -1 for v in values], dtype=np.int64)
-
-
-def _offset_minutes(zone: str, day: date) -> int:
-    offset = datetime.combine(day, time(), tzinfo=ZoneInfo(zone)).utcoffset()
-    assert offset is not None
-    return int(offset.total_seconds()) // 60
-
-
 # Weekly slots ----------------------------------------------------------------------------------
 
 
@@ -450,7 +430,7 @@ def _weekly_slots(
 ) -> tuple[int, int]:
     """(run starts, free slots) as bitsets over the week's slots; see `People`. People with
     the same windows in the same zone share them, through `memo`."""
-    problem = _skill_problem(person)
+    problem = skill_problem(person)
     if problem:
         raise InvalidMatchInput(f"Participant {person.person_id}: {problem}")
     key = (frozenset(person.windows), person.time_zone)

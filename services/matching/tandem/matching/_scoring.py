@@ -146,7 +146,7 @@ class ZoneDays:
         zone = ZoneInfo(name)
         offsets = np.array(
             [
-                _offset_minutes(calendar.origin + timedelta(days=day), zone)
+                offset_minutes(calendar.origin + timedelta(days=day), zone)
                 for day in range(calendar.days + 2)
             ],
             dtype=np.int64,
@@ -170,7 +170,8 @@ class ZoneDays:
         return signatures
 
 
-def _offset_minutes(day: date, zone: ZoneInfo) -> int:
+def offset_minutes(day: date, zone: ZoneInfo) -> int:
+    """The zone's UTC offset at the day's local midnight, in minutes."""
     offset = datetime.combine(day, time(), tzinfo=zone).utcoffset()
     assert offset is not None
     return int(offset.total_seconds()) // 60
@@ -539,7 +540,7 @@ def build_pool(
     features = People(
         ids=tuple(p.person_id for p in people),
         level=np.array([p.job_level for p in people], dtype=np.int64),
-        department=_codes([p.department for p in people]),
+        department=category_codes([p.department for p in people]),
         utc_offset=np.array([zones[z].offsets[1] for z in zone_of_person], dtype=np.int64),
         languages=_bitsets([p.languages for p in people]),
         interests=_bitsets([p.interests for p in people]),
@@ -618,7 +619,8 @@ def _pair_codes(pool: Pool, first: int, second: int) -> list[int]:
     ]
 
 
-def _codes(values: Sequence[str | None]) -> Ints:
+def category_codes(values: Sequence[str | None]) -> Ints:
+    """A code per distinct value (0, 1, ... in sorted order); -1 for none."""
     known = {value: code for code, value in enumerate(sorted({v for v in values if v}))}
     return np.array([known.get(v, -1) if v else -1 for v in values], dtype=np.int64)
 

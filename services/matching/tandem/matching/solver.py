@@ -411,14 +411,14 @@ def _checked_pool(
     seed: int,
 ) -> Pool:
     _check_settings(rules, weights, period)
-    people = _engine_order(participants, seed)
+    people = engine_order(participants, seed)
     checked: set[WeeklyWindow] = set()
     for person in people:
         _check_participant(person, checked)
     return build_pool(people, rules, weights, period, list(forbidden))
 
 
-def _engine_order(participants: Collection[Participant], seed: int) -> list[Participant]:
+def engine_order(participants: Collection[Participant], seed: int) -> list[Participant]:
     """The people sorted by id, then shuffled by the seed: the order that breaks ties."""
     by_id = sorted(participants, key=lambda p: p.person_id.int)
     repeated = [pid for pid, n in Counter(p.person_id for p in by_id).items() if n > 1]
@@ -474,12 +474,17 @@ def _problem(person: Participant) -> str | None:
         return f"role {person.role!r} is not one of {get_args(Role)}."
     if person.capacity < 0:
         return "capacity cannot be negative."
+    if any(last < first for first, last in person.absences):
+        return "an absence ends before it starts."
+    return skill_problem(person)
+
+
+def skill_problem(person: Participant) -> str | None:
+    """What is wrong with someone's offered and wanted skills, if anything."""
     if any(level not in _PROFICIENCIES for level in person.offered.values()):
         return "offered proficiencies run from 1 to 5."
     if any(priority not in _PRIORITIES for priority in person.wanted.values()):
         return "wanted priorities run from 1 to 3."
-    if any(last < first for first, last in person.absences):
-        return "an absence ends before it starts."
     return None
 
 
