@@ -11,7 +11,7 @@ import os
 import platform
 import random
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from datetime import time as clock
 from importlib.metadata import version
 from pathlib import Path
@@ -26,6 +26,7 @@ from tandem.matching.solver import Participant, Period, Role
 Json = dict[str, Any]
 
 RESULTS = Path(__file__).resolve().parent / "results"
+PERIOD = Period(date(2027, 1, 1), date(2027, 6, 30))
 
 DEPARTMENTS = [f"Department {k}" for k in range(1, 11)]
 # Six time zones in three regions, each region with the second languages heard there.

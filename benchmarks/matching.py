@@ -18,24 +18,19 @@ import resource
 import time
 import tracemalloc
 from dataclasses import dataclass
-from datetime import date
 from uuid import UUID
 
 import numpy as np
-from company import Json, name_of, person, settings_of, skill_catalogue, write_report
+from company import PERIOD, Json, name_of, person, settings_of, skill_catalogue, write_report
 
 from tandem.matching import solver
 from tandem.matching._flow import collect_candidates
 from tandem.matching._scoring import Stopwatch, build_pool
-from tandem.matching.solver import Participant, Period, Rules, Weights
-
-# As the service (tandem.matching.service): prune above 3,000 people, keeping 50 per person.
-PRUNE_ABOVE = 3000
-KEEP_PER_PERSON = 50
+from tandem.matching._snapshots import KEEP_PER_PERSON, PRUNE_ABOVE
+from tandem.matching.solver import Participant, Rules, Weights
 
 MENTORS_PER_MENTEE = 2 / 5
 FORBIDDEN_PER_MENTEE = 2
-PERIOD = Period(date(2027, 1, 1), date(2027, 6, 30))
 RULES = Rules(
     kind="traditional",
     department_policy="cross_department",

@@ -15,11 +15,10 @@ import resource
 import time
 import tracemalloc
 from dataclasses import asdict
-from datetime import date
 from uuid import UUID
 
 import numpy as np
-from company import Json, name_of, person, settings_of, skill_catalogue, write_report
+from company import PERIOD, Json, name_of, person, settings_of, skill_catalogue, write_report
 
 from tandem.matching._circles import (
     CircleResult,
@@ -30,10 +29,9 @@ from tandem.matching._circles import (
     room_for,
     total_points,
 )
-from tandem.matching.solver import Participant, Period, Weights
+from tandem.matching.solver import Participant, Weights
 
 FORBIDDEN_PER_MEMBER = 1
-PERIOD = Period(date(2027, 1, 1), date(2027, 6, 30))
 RULES = CircleRules(
     min_size=4,
     max_size=6,

@@ -17,22 +17,18 @@ import resource
 import time
 import tracemalloc
 from dataclasses import dataclass
-from datetime import date
 from importlib.metadata import version
 from uuid import UUID
 
 import numpy as np
-from company import Json, name_of, person, settings_of, skill_catalogue, write_report
+from company import PERIOD, Json, name_of, person, settings_of, skill_catalogue, write_report
 
 from tandem.matching import _mutual
 from tandem.matching._scoring import Stopwatch
-from tandem.matching.solver import MatchResult, Participant, Period, Rules, Weights
-
-PRUNE_ABOVE = 3000
-KEEP_PER_PERSON = 10
+from tandem.matching._snapshots import KEEP_PER_EQUAL, PRUNE_ABOVE
+from tandem.matching.solver import MatchResult, Participant, Rules, Weights
 
 FORBIDDEN_PER_PERSON = 2
-PERIOD = Period(date(2027, 1, 1), date(2027, 6, 30))
 RULES = Rules(
     kind="mutual",
     department_policy="cross_department",
@@ -70,7 +66,7 @@ def company(size: int, seed: int) -> Company:
 
 
 def run_engine(pool: Company, seed: int) -> Json:
-    keep = KEEP_PER_PERSON if len(pool.people) > PRUNE_ABOVE else None
+    keep = KEEP_PER_EQUAL if len(pool.people) > PRUNE_ABOVE else None
 
     def solve() -> MatchResult:
         return _mutual.match_mutual(
