@@ -35,7 +35,12 @@ class Directory:
         return result
 
     async def person(
-        self, name: str, level: int, department: str, offers: str | None = None
+        self,
+        name: str,
+        level: int,
+        department: str,
+        offers: str | None = None,
+        wants: str | None = None,
     ) -> dict[str, Any]:
         person = await self.post(
             "/people",
@@ -51,7 +56,19 @@ class Directory:
         if offers:
             offered = [{"skill_id": offers, "proficiency": 5}]
             await self.http.put(f"/people/{person['id']}/skills", json={"offered": offered})
+        if wants:
+            wanted = [{"skill_id": wants, "priority": 1}]
+            await self.http.put(f"/people/{person['id']}/skills", json={"wanted": wanted})
         return person
+
+    async def program_of(
+        self, kind: str, *enrolled: tuple[dict[str, Any], str], **rules: Any
+    ) -> dict[str, Any]:
+        """A program of `kind` open for enrollment, with each (person, role) enrolled."""
+        program = await self.program(kind, **rules)
+        for person, role in enrolled:
+            await self.enroll(program, person, role)
+        return program
 
     async def program(self, kind: str, **rules: Any) -> dict[str, Any]:
         program = await self.post(
@@ -125,14 +142,10 @@ async def test_a_program_is_matched_and_the_pair_starts_a_mentorship(
     directory = Directory(stack, organization)
     python = await directory.post("/skills", {"name": "Python"})
     mentor = await directory.person("Grace", 7, "Engineering", offers=python["id"])
-    mentee = await directory.person("Alan", 2, "Product")
-    await directory.http.put(
-        f"/people/{mentee['id']}/skills",
-        json={"wanted": [{"skill_id": python["id"], "priority": 1}]},
+    mentee = await directory.person("Alan", 2, "Product", wants=python["id"])
+    program = await directory.program_of(
+        "traditional", (mentor, "mentor"), (mentee, "mentee"), department_policy="cross_department"
     )
-    program = await directory.program("traditional", department_policy="cross_department")
-    await directory.enroll(program, mentor, "mentor")
-    await directory.enroll(program, mentee, "mentee")
     matching = Matching(stack, organization, token_issuer)
 
     (proposal,) = await matching.published_run(program)
@@ -156,14 +169,10 @@ async def test_a_decline_is_repaired_by_the_worker_with_the_next_mentor(
     python = await directory.post("/skills", {"name": "Python"})
     best = await directory.person("Ada", 8, "Engineering", offers=python["id"])
     second = await directory.person("Barbara", 7, "Research")
-    mentee = await directory.person("Edsger", 2, "Product")
-    await directory.http.put(
-        f"/people/{mentee['id']}/skills",
-        json={"wanted": [{"skill_id": python["id"], "priority": 1}]},
+    mentee = await directory.person("Edsger", 2, "Product", wants=python["id"])
+    program = await directory.program_of(
+        "traditional", (best, "mentor"), (second, "mentor"), (mentee, "mentee")
     )
-    program = await directory.program("traditional")
-    for person, role in ((best, "mentor"), (second, "mentor"), (mentee, "mentee")):
-        await directory.enroll(program, person, role)
     matching = Matching(stack, organization, token_issuer)
     (proposal,) = await matching.published_run(program)
     assert proposal["mentor_id"] == best["id"]
@@ -205,9 +214,9 @@ async def test_a_manager_change_flags_a_mentorship_in_one_reporting_chain(
     mentor = await directory.person("Frances", 7, "Engineering")
     other = await directory.person("Radia", 6, "Research")
     mentee = await directory.person("Dennis", 2, "Product")
-    program = await directory.program("traditional")
-    for person, role in ((mentor, "mentor"), (other, "mentor"), (mentee, "mentee")):
-        await directory.enroll(program, person, role)
+    program = await directory.program_of(
+        "traditional", (mentor, "mentor"), (other, "mentor"), (mentee, "mentee")
+    )
     matching = Matching(stack, organization, token_issuer)
     proposals = await matching.published_run(program)
     (proposal,) = [p for p in proposals if p["mentee_id"] == mentee["id"]]
@@ -237,14 +246,10 @@ async def test_not_a_good_fit_offers_a_rematch_that_finds_another_mentor(
     python = await directory.post("/skills", {"name": "Python"})
     first = await directory.person("Niklaus", 8, "Engineering", offers=python["id"])
     second = await directory.person("Tony", 7, "Research")
-    mentee = await directory.person("Leslie", 2, "Product")
-    await directory.http.put(
-        f"/people/{mentee['id']}/skills",
-        json={"wanted": [{"skill_id": python["id"], "priority": 1}]},
+    mentee = await directory.person("Leslie", 2, "Product", wants=python["id"])
+    program = await directory.program_of(
+        "traditional", (first, "mentor"), (second, "mentor"), (mentee, "mentee")
     )
-    program = await directory.program("traditional")
-    for person, role in ((first, "mentor"), (second, "mentor"), (mentee, "mentee")):
-        await directory.enroll(program, person, role)
     matching = Matching(stack, organization, token_issuer)
     (proposal,) = await matching.published_run(program)
     mentorship = await matching.mentorship(proposal)
@@ -302,9 +307,8 @@ async def test_a_circle_program_forms_a_circle_of_its_members(
             ("Joan", 4, "Finance"),
         )
     ]
-    program = await directory.program("circle", circle_min_size=4, circle_max_size=6)
-    for person in people:
-        await directory.enroll(program, person, "member")
+    members = [(person, "member") for person in people]
+    program = await directory.program_of("circle", *members, circle_min_size=4, circle_max_size=6)
     matching = Matching(stack, organization, token_issuer)
 
     (circle,) = await matching.published_run(program)
@@ -320,9 +324,7 @@ async def test_members_answer_their_proposal_through_the_gateway_and_only_they_c
     directory = Directory(stack, organization)
     mentor = await directory.person("Shafi", 7, "Engineering")
     mentee = await directory.person("Silvio", 2, "Product")
-    program = await directory.program("traditional")
-    await directory.enroll(program, mentor, "mentor")
-    await directory.enroll(program, mentee, "mentee")
+    program = await directory.program_of("traditional", (mentor, "mentor"), (mentee, "mentee"))
     (proposal,) = await Matching(stack, organization, token_issuer).published_run(program)
     gateway = Gateway(stack, organization, token_issuer)
     accept = "mutation($id: UUID!) { acceptProposal(proposalId: $id) { status acceptedBy } }"
