@@ -1,8 +1,8 @@
 """Database plumbing: declarative base, engine, and one session per request."""
 
 import enum
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
+from starlette.datastructures import State
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -76,9 +77,47 @@ async def side_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]
         yield side
 
 
+RequestTransaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: committed when the handler returns, rolled back if it raises."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    """The handler's session: the request's transaction (`request_transaction`)."""
+    async with request_transaction(request) as session:
+        yield session
+
+
+@asynccontextmanager
+async def request_transaction(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one unit of work: committed on leaving, rolled back if it raises.
+
+    The first to need it opens it and later ones share it. An idempotent write opens it before
+    its handler runs, so the answer it stores commits with the write, on one connection. A test
+    runs every request in its own rolled-back transaction by setting `app.state.test_transaction`
+    (see `tandem.kit.testing.plugin.db_session`).
+    """
+    shared: AsyncSession | None = getattr(request.state, "session", None)
+    if shared is not None:
+        yield shared
+        return
+    async with _begin(request.app.state) as session:
+        request.state.session = session
+        try:
+            yield session
+        finally:
+            del request.state.session
+
+
+def _begin(state: State) -> AbstractAsyncContextManager[AsyncSession]:
+    in_test: RequestTransaction | None = getattr(state, "test_transaction", None)
+    if in_test is not None:
+        return in_test()
+    return _transaction(state.sessionmaker)
+
+
+@asynccontextmanager
+async def _transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session, session.begin():
         yield session
 
