@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import ARRAY, ColumnElement, DateTime, Enum, MetaData, any_, bindparam
+from sqlalchemy import ARRAY, ColumnElement, DateTime, Enum, MetaData, any_, bindparam, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
 from starlette.datastructures import State
+
+from tandem.kit.errors import DatabaseUnavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -58,7 +60,20 @@ def async_url(url: str) -> str:
 
 
 def create_engine(url: str, pool_size: int = 5) -> AsyncEngine:
-    return create_async_engine(async_url(url), pool_size=pool_size, pool_pre_ping=True)
+    engine = create_async_engine(async_url(url), pool_size=pool_size, pool_pre_ping=True)
+    event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
+    return engine
+
+
+def _connect_or_unavailable(
+    dialect: Dialect, _record: object, cargs: list[Any], cparams: dict[str, Any]
+) -> Any:
+    """A server that refuses or cannot be reached reaches us from asyncpg as a bare `OSError`
+    (SQLAlchemy wraps only the driver's own errors): it is the database being away, not a bug."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except OSError as error:
+        raise DatabaseUnavailable() from error
 
 
 def create_sessionmaker(engine: AsyncEngine, producer: str) -> async_sessionmaker[AsyncSession]:
