@@ -51,6 +51,10 @@ KIT_TEST_TABLES = [
     """CREATE CONSTRAINT TRIGGER effect_13_dies_at_commit AFTER INSERT ON effect
        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.value = 13)
        EXECUTE FUNCTION die_at_commit()""",
+    """CREATE TABLE thing (
+         name text NOT NULL CONSTRAINT uq_thing_name UNIQUE,
+         span int4range NOT NULL,
+         CONSTRAINT ex_thing_span EXCLUDE USING gist (span WITH &&))""",
 ]
 
 
@@ -81,7 +85,7 @@ async def clean_tables(engine: AsyncEngine) -> None:
     """Tests of the relay and consumer commit for real, so they start from empty tables."""
     async with engine.begin() as connection:
         await connection.execute(
-            text("TRUNCATE outbox, inbox, dead_letter, effect, idempotency_key")
+            text("TRUNCATE outbox, inbox, dead_letter, effect, thing, idempotency_key")
         )
 
 

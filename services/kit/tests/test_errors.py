@@ -56,6 +56,23 @@ async def test_an_unknown_route_is_a_404_problem(client_for: ClientFactory) -> N
     assert response.json()["status"] == 404
 
 
+@pytest.mark.usefixtures("clean_tables")
+@pytest.mark.parametrize(
+    ("first", "second"), [(("kite", 0), ("kite", 100)), (("kite", 0), ("glider", 5))]
+)
+async def test_a_unique_or_exclusion_violation_without_a_named_error_is_a_409(
+    committing_client: httpx.AsyncClient, first: tuple[str, int], second: tuple[str, int]
+) -> None:
+    await committing_client.post("/things", params={"name": first[0], "start": first[1]})
+
+    response = await committing_client.post(
+        "/things", params={"name": second[0], "start": second[1]}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["title"] == "Conflict"
+
+
 def _assert_database_unavailable(response: httpx.Response) -> None:
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"

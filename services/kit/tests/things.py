@@ -69,6 +69,15 @@ async def add_effect_at_gate(value: int, session: SessionDep) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock_shared(:gate)"), {"gate": GATE})
 
 
+@router.post("/things", status_code=201)
+async def add_thing(name: str, start: int, session: SessionDep) -> None:
+    """Names are unique and spans [start, start + 10) may not overlap."""
+    await session.execute(
+        text("INSERT INTO thing (name, span) VALUES (:name, int4range(:start, :start + 10))"),
+        {"name": name, "start": start},
+    )
+
+
 @router.get("/items/{item_id}")
 async def item(item_id: int) -> dict[str, int]:
     return {"item_id": item_id}

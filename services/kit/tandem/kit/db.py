@@ -1,7 +1,7 @@
 """Database plumbing: declarative base, engine, and one session per request."""
 
 import enum
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from sqlalchemy import ARRAY, ColumnElement, DateTime, Enum, MetaData, any_, bindparam, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
 from starlette.datastructures import State
 
-from tandem.kit.errors import DatabaseUnavailable
+from tandem.kit.errors import AppError, DatabaseUnavailable, violated_constraint
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -90,6 +91,23 @@ async def side_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]
         side.begin(),
     ):
         yield side
+
+
+@asynccontextmanager
+async def constraint_errors(
+    session: AsyncSession, errors: Mapping[str, type[AppError]]
+) -> AsyncIterator[None]:
+    """Flush the block's changes in a savepoint; a constraint they violate that `errors` names
+    raises its named error, and the session stays usable. Other violations go on (an unnamed
+    unique or exclusion violation is answered as a plain 409 Conflict)."""
+    try:
+        async with session.begin_nested():
+            yield
+    except IntegrityError as error:
+        named = errors.get(violated_constraint(error) or "")
+        if named is None:
+            raise
+        raise named() from error
 
 
 RequestTransaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]

@@ -113,8 +113,16 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 # PostgreSQL refuses some text outright (a NUL character); that is bad input, not a bug.
 UNSTORABLE_TEXT_SQLSTATES = {"22021", "22P05"}
+# Two requests wanted what only one may have; a constraint without a named error of its own.
+CONFLICT_SQLSTATES = {"23505", "23P01"}  # unique violation, exclusion violation
 # The server is shutting down, crashed, starting up, or full; class 08 is a lost connection.
 UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+
+
+def violated_constraint(error: DBAPIError) -> str | None:
+    """The name of the constraint an integrity error violated, as the driver reports it."""
+    driver_error = getattr(error.orig, "orig", None)  # asyncpg's, under SQLAlchemy's DBAPI one
+    return getattr(driver_error, "constraint_name", None)
 
 
 def _database_away(exc: DBAPIError) -> bool:
@@ -131,6 +139,9 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         return await _database_unavailable(request, exc)
     if sqlstate in UNSTORABLE_TEXT_SQLSTATES:
         return problem(400, "UnstorableText", "The text holds characters that cannot be stored.")
+    if sqlstate in CONFLICT_SQLSTATES:
+        log.info("unnamed_violation", path=request.url.path, constraint=violated_constraint(exc))
+        return await _app_error(request, Conflict())
     return await _unexpected_error(request, exc)
 
 
