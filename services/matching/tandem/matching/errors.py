@@ -13,6 +13,10 @@ class RunAlreadyPublished(Conflict):
     detail = "This run's proposals were published already."
 
 
+class ProgramNotMatchable(Conflict):
+    detail = "The program is a draft or closed: nobody is matched in it."
+
+
 class ProposalNotFound(NotFound):
     detail = "No such proposal."
 

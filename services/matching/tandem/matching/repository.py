@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tandem.kit.clients import ServiceClient
+from tandem.kit.contracts.profiles import ProgramStanding
 from tandem.kit.db import among
 from tandem.matching.errors import (
     MentorshipNotFound,
@@ -259,6 +260,10 @@ class Directory(ServiceClient):
 
     def __init__(self, http: httpx.AsyncClient, profiles_url: str) -> None:
         super().__init__("profiles", profiles_url, http)
+
+    async def program(self, program_id: UUID, token: str) -> ProgramStanding:
+        """The program as it stands now; another organization's is not found."""
+        return ProgramStanding.model_validate(await self.get_json(f"/programs/{program_id}", token))
 
     async def program_snapshot(self, program_id: UUID, token: str) -> dict[str, Any]:
         snapshot: dict[str, Any] = await self.get_json(f"/programs/{program_id}/snapshot", token)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit.app import tune_garbage_collector
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import matching as events
+from tandem.kit.contracts.profiles import ProgramStanding, ProgramStatus
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.matching._snapshots import Situation, solve_snapshot
@@ -24,6 +25,7 @@ from tandem.matching.errors import (
     MentorshipNotActive,
     NotAMember,
     NotProgramAdmin,
+    ProgramNotMatchable,
     ProposalExpired,
     ProposalNotPending,
     RematchOfferNotOpen,
@@ -77,16 +79,26 @@ def solver_pool(processes: int) -> ProcessPoolExecutor:
 # Who may do what -------------------------------------------------------------------------------
 
 
-def _administers(principal: Principal, run: MatchRun) -> bool:
-    admin_ids = run.snapshot["program"]["admin_ids"]
-    return principal.has_role(Role.HR_ADMIN) or (
-        principal.has_role(Role.PROGRAM_ADMIN) and str(principal.person_id) in admin_ids
+async def _require_admin(
+    principal: Principal, directory: Directory, program_id: UUID
+) -> ProgramStanding:
+    """The program as profiles holds it now, if the caller administers it now (a run's
+    snapshot names the admins of its time). Another organization's program is not found."""
+    program = await directory.program(program_id, principal.token)
+    administers = principal.has_role(Role.HR_ADMIN) or (
+        principal.has_role(Role.PROGRAM_ADMIN) and principal.person_id in program.admin_ids
     )
-
-
-def _require_admin(principal: Principal, run: MatchRun) -> None:
-    if not _administers(principal, run):
+    if not administers:
         raise NotProgramAdmin()
+    return program
+
+
+MATCHABLE = (ProgramStatus.ENROLLING, ProgramStatus.MATCHING, ProgramStatus.ACTIVE)
+
+
+def _require_matchable(program: ProgramStanding) -> None:
+    if program.status not in MATCHABLE:
+        raise ProgramNotMatchable()
 
 
 def _is_member(principal: Principal, member_ids: list[UUID]) -> bool:
@@ -105,6 +117,7 @@ async def request_run(
 ) -> MatchRun:
     """Take the program's snapshot now (with the caller's rights) and queue the solve."""
     snapshot = await directory.program_snapshot(program_id, principal.token)
+    _require_matchable(ProgramStanding.model_validate(snapshot["program"]))
     weights = data.weights.model_dump() if data.weights else snapshot["program"]["weights"]
     run = MatchRun(
         organization_id=principal.organization_id,
@@ -131,16 +144,23 @@ def _hash(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
-async def get_run(session: AsyncSession, principal: Principal, run_id: UUID) -> MatchRun:
+async def get_run(
+    session: AsyncSession, principal: Principal, directory: Directory, run_id: UUID
+) -> MatchRun:
     run = await RunRepository(session).get(principal.organization_id, run_id)
-    _require_admin(principal, run)
+    await _require_admin(principal, directory, run.program_id)
     return run
 
 
 async def run_proposals(
-    session: AsyncSession, principal: Principal, run_id: UUID, cursor: str | None, limit: int
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    run_id: UUID,
+    cursor: str | None,
+    limit: int,
 ) -> Page[Proposal]:
-    run = await get_run(session, principal, run_id)
+    run = await get_run(session, principal, directory, run_id)
     after = typed_cursor(cursor, int, UUID)
     proposals = await ProposalRepository(session).page_of_run(run.id, after, limit + 1)
     return page_of(proposals, limit, lambda p: [p.score, str(p.id)])
@@ -281,10 +301,15 @@ def _finish(
 
 
 async def what_if(
-    session: AsyncSession, principal: Principal, run_id: UUID, data: WhatIf, pool: Executor
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    run_id: UUID,
+    data: WhatIf,
+    pool: Executor,
 ) -> WhatIfComparison:
     """Solve the run's pool again with other weights and tell what would change."""
-    run = await get_run(session, principal, run_id)
+    run = await get_run(session, principal, directory, run_id)
     if run.status is not RunStatus.COMPLETED or run.result is None:
         raise RunNotCompleted()
     objective = (data.objective.value if data.objective else None) or run.objective
@@ -336,11 +361,15 @@ def _outcome(pairs: dict[PairRef, int], unmatched: int) -> Outcome:
 
 
 async def publish_run(
-    session: AsyncSession, principal: Principal, run_id: UUID, proposal_days: int
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    run_id: UUID,
+    proposal_days: int,
 ) -> list[Proposal]:
     """Send a completed run's proposals to their members, who have `proposal_days` to answer."""
     run = await RunRepository(session).get(principal.organization_id, run_id, for_update=True)
-    _require_admin(principal, run)
+    _require_matchable(await _require_admin(principal, directory, run.program_id))
     if run.status is not RunStatus.COMPLETED:
         raise RunNotCompleted()
     drafts = await ProposalRepository(session).of_run(run.id, ProposalStatus.DRAFT)
@@ -515,14 +544,15 @@ async def my_proposals(
     return page_of(proposals, limit, lambda p: _newest_first_key(p.created_at, p.id))
 
 
-async def get_proposal(session: AsyncSession, principal: Principal, proposal_id: UUID) -> Proposal:
+async def get_proposal(
+    session: AsyncSession, principal: Principal, directory: Directory, proposal_id: UUID
+) -> Proposal:
     """A proposal with its explanation: for its members ("why was I matched") and admins."""
     proposal = await ProposalRepository(session).get(principal.organization_id, proposal_id)
     _expire_if_due(session, proposal)
     if _is_member(principal, proposal.member_ids) and proposal.status is not ProposalStatus.DRAFT:
         return proposal
-    run = await RunRepository(session).get(principal.organization_id, proposal.run_id)
-    _require_admin(principal, run)
+    await _require_admin(principal, directory, proposal.program_id)
     return proposal
 
 
@@ -633,28 +663,32 @@ async def my_mentorships(
 
 
 async def _mentorship_for(
-    session: AsyncSession, principal: Principal, mentorship_id: UUID
+    session: AsyncSession, principal: Principal, directory: Directory, mentorship_id: UUID
 ) -> Mentorship:
     mentorship = await MentorshipRepository(session).get(
         principal.organization_id, mentorship_id, for_update=True
     )
     if _is_member(principal, mentorship.member_ids):
         return mentorship
-    await _require_program_admin(session, principal, mentorship)
+    await _require_admin(principal, directory, mentorship.program_id)
     return mentorship
 
 
 async def get_mentorship(
-    session: AsyncSession, principal: Principal, mentorship_id: UUID
+    session: AsyncSession, principal: Principal, directory: Directory, mentorship_id: UUID
 ) -> Mentorship:
-    return await _mentorship_for(session, principal, mentorship_id)
+    return await _mentorship_for(session, principal, directory, mentorship_id)
 
 
 async def end_mentorship(
-    session: AsyncSession, principal: Principal, mentorship_id: UUID, reason: EndReason
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    mentorship_id: UUID,
+    reason: EndReason,
 ) -> Mentorship:
     """Members and admins may end a mentorship; "completed" marks it done, anything else ends it."""
-    mentorship = await _mentorship_for(session, principal, mentorship_id)
+    mentorship = await _mentorship_for(session, principal, directory, mentorship_id)
     if mentorship.status not in LIVE:
         raise MentorshipNotActive()
     await _end(session, mentorship, reason)
@@ -662,9 +696,13 @@ async def end_mentorship(
 
 
 async def set_paused(
-    session: AsyncSession, principal: Principal, mentorship_id: UUID, paused: bool
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    mentorship_id: UUID,
+    paused: bool,
 ) -> Mentorship:
-    mentorship = await _mentorship_for(session, principal, mentorship_id)
+    mentorship = await _mentorship_for(session, principal, directory, mentorship_id)
     expected = MentorshipStatus.ACTIVE if paused else MentorshipStatus.PAUSED
     if mentorship.status is not expected:
         raise MentorshipNotActive()
@@ -743,28 +781,19 @@ async def flag_conflicts(
 
 
 async def flagged_mentorships(
-    session: AsyncSession, principal: Principal, program_id: UUID, cursor: str | None, limit: int
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    program_id: UUID,
+    cursor: str | None,
+    limit: int,
 ) -> Page[Mentorship]:
     """Live mentorships that broke a rule since they started, with their proposed repairs."""
-    latest = await RunRepository(session).latest_of_program(principal.organization_id, program_id)
-    if latest is not None:
-        _require_admin(principal, latest)
-    elif not principal.has_role(Role.HR_ADMIN):
-        raise NotProgramAdmin()
+    await _require_admin(principal, directory, program_id)
     mentorships = await MentorshipRepository(session).flagged_in_program(
         principal.organization_id, program_id, _after_newest(cursor), limit + 1
     )
     return page_of(mentorships, limit, lambda m: _newest_first_key(m.started_at, m.id))
-
-
-async def _require_program_admin(
-    session: AsyncSession, principal: Principal, mentorship: Mentorship
-) -> None:
-    proposal = await ProposalRepository(session).get(
-        principal.organization_id, mentorship.proposal_id
-    )
-    run = await RunRepository(session).get(principal.organization_id, proposal.run_id)
-    _require_admin(principal, run)
 
 
 # Rematch offers --------------------------------------------------------------------------------
