@@ -250,6 +250,8 @@ async def test_a_conflict_flags_the_mentorship_with_a_draft_repair_for_admins_on
     assert refused.status_code == 403
     published = await admin.post(f"/runs/{run_id}/publication")
     assert [(p["mentor_id"], p["status"]) for p in published.json()] == [(other, "pending")]
+    await db_session.refresh(mentorship)  # publishing the repair was the admins' decision
+    assert (mentorship.status, mentorship.end_reason) == (MentorshipStatus.ENDED, "conflict")
     (event,) = await _events(program, "mentorship.flagged")
     assert event["reason"] == "manager_changed"
 

@@ -109,7 +109,7 @@ async def publish_run(
     proposal_days: Annotated[int, Depends(_proposal_days)],
 ) -> list[Proposal]:
     """Send the run's proposals to their members, who then accept or decline them; refused
-    when the program is a draft or closed."""
+    when the program is a draft or closed, or when other runs placed the run's people since."""
     return await service.publish_run(session, principal, directory, run_id, proposal_days)
 
 
@@ -136,7 +136,8 @@ async def get_proposal(
 async def accept_proposal(
     proposal_id: UUID, session: SessionDep, principal: PrincipalDep
 ) -> Proposal:
-    """Say yes; when every member has, the mentorship starts."""
+    """Say yes; when every member has, the mentorship starts (409 when one of them was matched
+    elsewhere meanwhile: the proposal is then withdrawn)."""
     return await service.accept_proposal(session, principal, proposal_id)
 
 
@@ -168,7 +169,8 @@ async def flagged_mentorships(
     limit: Limit = 50,
 ) -> Page[Mentorship]:
     """Live mentorships that broke a rule since they started (e.g. a manager change put both
-    people in one reporting chain), each with a repair run to publish (the program's admins)."""
+    people in one reporting chain), each with a repair run to publish (the program's admins):
+    publishing it ends them."""
     return await service.flagged_mentorships(
         session, principal, directory, program_id, cursor, limit
     )
