@@ -165,6 +165,8 @@ class ProposalRepository:
         return list(found)
 
     async def pending_with_any(self, program_id: UUID, person_ids: list[UUID]) -> list[Proposal]:
+        """Locked; those another transaction holds are skipped: it is closing them (a decline,
+        an expiry, a repair's withdrawal), and waiting for it could close a cycle of waits."""
         found = await self.session.scalars(
             select(Proposal)
             .where(
@@ -172,7 +174,7 @@ class ProposalRepository:
                 Proposal.member_ids.overlap(person_ids),
                 Proposal.status == ProposalStatus.PENDING,
             )
-            .with_for_update()
+            .with_for_update(skip_locked=True)
         )
         return list(found)
 
