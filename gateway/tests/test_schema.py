@@ -18,8 +18,12 @@ async def _query(
     return body
 
 
-async def test_health_reports_each_service_that_does_not_answer(gateway: httpx.AsyncClient) -> None:
-    body = await _query(gateway, "{ health { service status } }")
+async def test_health_reports_each_service_that_does_not_answer(
+    gateway: httpx.AsyncClient, token_issuer: TokenIssuer
+) -> None:
+    token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT])
+
+    body = await _query(gateway, "{ health { service status } }", token)
 
     assert body["data"] == {
         "health": [

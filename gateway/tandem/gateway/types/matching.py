@@ -8,9 +8,8 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from tandem.gateway.budgets import MAX_PAGE
 from tandem.gateway.context import Context
-
-MAX_PAGE = 100
 
 
 @strawberry.type(description="One criterion of a pair's score: why the pair was proposed.")
