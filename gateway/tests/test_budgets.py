@@ -175,3 +175,12 @@ async def test_a_streamed_body_over_the_size_limit_is_refused_as_it_arrives(
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert downstream.calls == []
+
+
+async def test_an_unknown_fragment_is_named_as_such_not_as_a_crash_of_the_depth_limit(
+    gateway: httpx.AsyncClient, downstream: Downstream, member_token: str
+) -> None:
+    body = await _ask(gateway, member_token, "{ myProposals { items { ...Missing } } }")
+
+    assert _refusals(body) == ["Unknown fragment 'Missing'."]
+    assert downstream.calls == []

@@ -9,6 +9,7 @@ costs too much. Its cost estimates the work of answering it:
 - a page size that the document does not write as a number (a variable) counts as `MAX_PAGE`.
 """
 
+import contextlib
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -57,13 +58,27 @@ def extensions(settings: GatewaySettings) -> list[Callable[[], SchemaExtension]]
     """The schema extensions that hold each budget (and, in production, refuse introspection)."""
     limits: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+        lambda: AddValidationRules([depth_limit(settings.max_depth)]),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: AddValidationRules([cost_limit(settings.max_cost, settings.max_depth)]),
     ]
     if settings.production:
         limits.append(DisableIntrospection)
     return limits
+
+
+def depth_limit(max_depth: int) -> type[ValidationRule]:
+    """Strawberry's depth limit, except that it crashes (KeyError) on a spread of an unknown
+    fragment; graphql's own rules refuse such a document with a proper message."""
+    (strawberry_rule,) = QueryDepthLimiter(max_depth=max_depth).validation_rules
+
+    class DepthLimit(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            with contextlib.suppress(KeyError):
+                strawberry_rule(context)
+
+    return DepthLimit
 
 
 def cost_limit(max_cost: int, max_depth: int) -> type[ValidationRule]:
