@@ -1,7 +1,16 @@
 import uuid
 
 import httpx
-from graphql import GraphQLError
+from conftest import Downstream
+from graphql import (
+    GraphQLError,
+    GraphQLField,
+    build_client_schema,
+    get_introspection_query,
+    get_named_type,
+    is_leaf_type,
+    is_required_argument,
+)
 
 from tandem.gateway.schema import _is_unexpected
 from tandem.kit.auth import Role, TokenIssuer
@@ -83,3 +92,51 @@ async def test_my_proposals_need_a_token_and_say_when_matching_does_not_answer(
 
     assert anonymous["errors"][0]["message"] == "A valid bearer token is required."  # type: ignore[index]
     assert member["errors"][0]["message"] == "The matching service did not answer."  # type: ignore[index]
+
+
+EXAMPLE_ARGUMENTS = {
+    "UUID": '"00000000-0000-0000-0000-000000000000"',
+    "Int": "1",
+    "Boolean": "true",
+}
+
+
+async def test_every_root_field_refuses_an_anonymous_caller_before_asking_a_service(
+    gateway: httpx.AsyncClient, downstream: Downstream
+) -> None:
+    """Walks the served schema, so a new query or mutation is covered as soon as it exists."""
+    introspection = await _query(gateway, get_introspection_query())
+    schema = build_client_schema(introspection["data"])  # type: ignore[arg-type]
+    roots = [("query", schema.query_type), ("mutation", schema.mutation_type)]
+    documents = [
+        f"{operation} {{ {_call(name, field)} }}"
+        for operation, root in roots
+        if root is not None
+        for name, field in root.fields.items()
+    ]
+    assert len(documents) >= 6
+
+    for document in documents:
+        body = await _query(gateway, document)
+        assert body == {
+            "data": None,
+            "errors": [
+                {
+                    "message": "A valid bearer token is required.",
+                    "locations": body["errors"][0]["locations"],  # type: ignore[index]
+                    "path": body["errors"][0]["path"],  # type: ignore[index]
+                }
+            ],
+        }, document
+    assert downstream.calls == []
+
+
+def _call(name: str, field: GraphQLField) -> str:
+    arguments = ", ".join(
+        f"{argument}: {EXAMPLE_ARGUMENTS[str(get_named_type(value.type))]}"
+        for argument, value in field.args.items()
+        if is_required_argument(value)
+    )
+    returned = get_named_type(field.type)
+    selection = "" if is_leaf_type(returned) else "{ __typename }"
+    return f"{name}{f'({arguments})' if arguments else ''} {selection}"
