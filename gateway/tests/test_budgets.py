@@ -42,7 +42,7 @@ async def test_a_hundred_aliases_are_refused_before_any_service_is_asked(
 
     body = await _ask(gateway, member_token, query)
 
-    assert "100 aliases found. Allowed: 20" in _refusals(body)
+    assert _refusals(body) == ["The query has 100 aliases; the most allowed is 20."]
     assert downstream.calls == []
 
 
@@ -65,7 +65,7 @@ async def test_a_document_nested_deeper_than_the_limit_is_refused_before_any_ser
     query = "{ myProposals { items { why { criterion } } } }"
     async with running(signing_keys, downstream, max_depth=2) as shallow:
         body = await _ask(shallow, member_token, query)
-    assert _refusals(body) == ["'anonymous' exceeds maximum operation depth of 2"]
+    assert _refusals(body) == ["The query nests deeper than 2, the most allowed."]
     assert downstream.calls == []
 
     async with running(signing_keys, downstream, max_depth=3) as deep_enough:
@@ -86,17 +86,44 @@ async def test_a_document_over_the_cost_budget_is_refused_before_any_service_is_
     assert downstream.calls == []
 
 
-async def test_a_page_size_given_as_a_variable_is_costed_at_its_largest(
+async def test_a_page_size_given_as_a_variable_is_costed_at_its_largest_and_none_at_its_default(
     signing_keys: KeyPair, downstream: Downstream, member_token: str
 ) -> None:
     query = "query($n: Int!) { myProposals(first: $n) { items { id } } }"
     async with running(signing_keys, downstream, max_cost=150) as gateway:
         small = await _ask(gateway, member_token, "{ myProposals(first: 5) { items { id } } }")
+        default = await _ask(gateway, member_token, "{ myProposals { items { id } } }")
         variable = await _ask(gateway, member_token, query, n=5)
 
-    assert small["errors"][0]["message"] == "The matching service did not answer."
+    for answered in (small, default):
+        assert answered["errors"][0]["message"] == "The matching service did not answer."
     assert _refusals(variable) == ["The query costs 151; the most allowed is 150."]
+    assert len(downstream.calls) == 2
+
+
+async def test_fragments_that_each_spread_the_next_twice_are_measured_in_linear_time(
+    gateway: httpx.AsyncClient, downstream: Downstream, member_token: str
+) -> None:
+    """Strawberry's depth and alias limits expand every spread anew: 2^40 walks here."""
+    fragments = [f"fragment F{i} on Proposal {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40)]
+    query = "{ myProposals { items { ...F0 } } } fragment F40 on Proposal { id } "
+    query += " ".join(fragments)
+
+    body = await _ask(gateway, member_token, query)
+
+    assert body["errors"][0]["message"] == "The matching service did not answer."
     assert len(downstream.calls) == 1
+
+
+async def test_a_document_that_meets_more_fields_than_the_budget_is_refused_without_walking_on(
+    signing_keys: KeyPair, downstream: Downstream, member_token: str
+) -> None:
+    query = "{ myProposals { items { " + " ".join(f"a{i}: id" for i in range(30)) + " } } }"
+    async with running(signing_keys, downstream, max_cost=20) as gateway:
+        body = await _ask(gateway, member_token, query)
+
+    assert _refusals(body) == ["The query costs more than 20, the most allowed."]
+    assert downstream.calls == []
 
 
 async def test_fragments_that_spread_each_other_are_refused_not_a_crash(

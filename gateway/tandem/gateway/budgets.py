@@ -1,16 +1,22 @@
 """What one request may ask of the gateway, measured on the document before anything runs.
 
-A document is refused when it is too large (bytes, tokens), too deep, has too many aliases, or
-costs too much. Its cost estimates the work of answering it:
+A document is refused when it is too large (bytes, tokens), nests too deep, has too many
+aliases, or costs too much. Its cost estimates the work of answering it:
 - every field costs 1, except a field that asks a service, which costs `SERVICE_CALL`
-  (declared on the field with `metadata=ASKS_A_SERVICE`);
-- the fields selected below a list of objects are paid once per item: its parent's `first`
-  items when the parent is a page, else `LIST_LENGTH`;
+  (declared on the field with `metadata=ASKS_A_SERVICE`); every fragment spread costs 1;
+- the selections below a list of objects are paid once per item: its parent's `first` items
+  when the parent is a page, else `LIST_LENGTH`;
 - a page size that the document does not write as a number (a variable) counts as `MAX_PAGE`.
+
+Depth, aliases and cost are measured in one walk whose work is bounded, because strawberry's
+depth and alias limits expand every fragment spread anew and take exponential time on a
+document of fragments that spread the next one twice: here a fragment is expanded once per
+selection set (execution merges repeats too), nothing below the depth limit is entered, and the
+walk stops once it has met more fields and spreads than the cost budget.
 """
 
-import contextlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -18,7 +24,6 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLCompositeType,
     GraphQLError,
     GraphQLField,
     GraphQLSchema,
@@ -39,9 +44,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
 )
 
@@ -54,38 +57,29 @@ SERVICE_CALL = 50
 ASKS_A_SERVICE = {"cost": SERVICE_CALL}
 
 
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int
+    max_aliases: int
+    max_cost: int
+
+
 def extensions(settings: GatewaySettings) -> list[Callable[[], SchemaExtension]]:
     """The schema extensions that hold each budget (and, in production, refuse introspection)."""
-    limits: list[Callable[[], SchemaExtension]] = [
+    limits = Limits(settings.max_depth, settings.max_aliases, settings.max_cost)
+    rules: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules([depth_limit(settings.max_depth)]),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        lambda: AddValidationRules([cost_limit(settings.max_cost, settings.max_depth)]),
+        lambda: AddValidationRules([measure(limits)]),
     ]
     if settings.production:
-        limits.append(DisableIntrospection)
-    return limits
+        rules.append(DisableIntrospection)
+    return rules
 
 
-def depth_limit(max_depth: int) -> type[ValidationRule]:
-    """Strawberry's depth limit, except that it crashes (KeyError) on a spread of an unknown
-    fragment; graphql's own rules refuse such a document with a proper message."""
-    (strawberry_rule,) = QueryDepthLimiter(max_depth=max_depth).validation_rules
+def measure(limits: Limits) -> type[ValidationRule]:
+    """A validation rule refusing each operation over a limit of depth, aliases or cost."""
 
-    class DepthLimit(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            with contextlib.suppress(KeyError):
-                strawberry_rule(context)
-
-    return DepthLimit
-
-
-def cost_limit(max_cost: int, max_depth: int) -> type[ValidationRule]:
-    """A validation rule refusing each operation that costs more than `max_cost`; it stops
-    looking below `max_depth`, where the depth limit refuses the document anyway."""
-
-    class CostLimit(ValidationRule):
+    class Measure(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             context: ValidationContext = self.context
             root = context.schema.get_root_type(node.operation)
@@ -96,40 +90,62 @@ def cost_limit(max_cost: int, max_depth: int) -> type[ValidationRule]:
                 for definition in context.document.definitions
                 if isinstance(definition, FragmentDefinitionNode)
             }
-            cost = _Costing(context.schema, fragments, max_depth).of(node.selection_set, root)
-            if cost > max_cost:
-                message = f"The query costs {cost}; the most allowed is {max_cost}."
+            walk = _Walk(context.schema, fragments, limits)
+            try:
+                cost = walk.cost_of(node.selection_set, root)
+            except _OverBudget:
+                cost = None
+            for message in walk.refusals(cost):
                 context.report_error(GraphQLError(message, node))
 
-    return CostLimit
+    return Measure
 
 
-class _Costing:
+class _OverBudget(Exception):
+    pass
+
+
+class _Walk:
     def __init__(
-        self,
-        schema: GraphQLSchema,
-        fragments: dict[str, FragmentDefinitionNode],
-        max_depth: int,
+        self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], limits: Limits
     ) -> None:
         self.schema = schema
         self.fragments = fragments
-        self.max_depth = max_depth
+        self.limits = limits
+        self.met = 0
+        self.aliases = 0
+        self.too_deep = False
 
-    def of(
+    def refusals(self, cost: int | None) -> list[str]:
+        limits = self.limits
+        if cost is None:
+            return [f"The query costs more than {limits.max_cost}, the most allowed."]
+        refusals = []
+        if self.too_deep:
+            refusals.append(f"The query nests deeper than {limits.max_depth}, the most allowed.")
+        if self.aliases > limits.max_aliases:
+            allowed = f"the most allowed is {limits.max_aliases}"
+            refusals.append(f"The query has {self.aliases} aliases; {allowed}.")
+        if cost > limits.max_cost:
+            refusals.append(f"The query costs {cost}; the most allowed is {limits.max_cost}.")
+        return refusals
+
+    def cost_of(
         self,
         selection_set: SelectionSetNode,
-        parent: GraphQLCompositeType,
+        parent: Any,
         page_size: int | None = None,
         depth: int = 0,
-        spread: frozenset[str] = frozenset(),
     ) -> int:
-        if depth > self.max_depth:
-            return 0
         cost = 0
-        for field_node, selected_on in self._fields(selection_set, parent, spread):
-            field = getattr(selected_on, "fields", {}).get(field_node.name.value)
-            if field is not None:
-                cost += self._field(field_node, field, page_size, depth)
+        for selection, selected_on in self._selections(selection_set, parent, set()):
+            self._meet()
+            if isinstance(selection, FragmentSpreadNode):
+                cost += 1
+                continue
+            self.aliases += selection.alias is not None
+            field = getattr(selected_on, "fields", {}).get(selection.name.value)
+            cost += self._field(selection, field, page_size, depth) if field else 1
         return cost
 
     def _field(
@@ -139,30 +155,43 @@ class _Costing:
         returned = get_named_type(field.type)
         if node.selection_set is None or not is_composite_type(returned):
             return own
+        if depth + 1 > self.limits.max_depth:
+            self.too_deep = True
+            return own
         items = (page_size or LIST_LENGTH) if is_list_type(get_nullable_type(field.type)) else 1
-        inner = self.of(node.selection_set, returned, _page_size(node, field), depth + 1)
+        inner = self.cost_of(node.selection_set, returned, _page_size(node, field), depth + 1)
         return own + items * inner
 
-    def _fields(
-        self, selection_set: SelectionSetNode, parent: GraphQLCompositeType, spread: frozenset[str]
-    ) -> Iterable[tuple[FieldNode, GraphQLCompositeType]]:
-        """The fields selected on `parent`, through fragments (each at most once on a path)."""
+    def _selections(
+        self, selection_set: SelectionSetNode, parent: Any, expanded: set[str]
+    ) -> Iterable[tuple[FieldNode | FragmentSpreadNode, Any]]:
+        """The fields selected on `parent` and the spreads met on the way; a fragment spread
+        again in the same selection set is merged by execution, so it is expanded once (which
+        also ends a cycle)."""
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
                 yield selection, parent
             elif isinstance(selection, InlineFragmentNode):
                 on = self._type(selection.type_condition, parent)
-                yield from self._fields(selection.selection_set, on, spread)
+                yield from self._selections(selection.selection_set, on, expanded)
             elif isinstance(selection, FragmentSpreadNode):
+                yield selection, parent
                 name = selection.name.value
                 fragment = self.fragments.get(name)
-                if fragment is not None and name not in spread:
+                if fragment is not None and name not in expanded:
+                    expanded.add(name)
                     on = self._type(fragment.type_condition, parent)
-                    yield from self._fields(fragment.selection_set, on, spread | {name})
+                    yield from self._selections(fragment.selection_set, on, expanded)
 
-    def _type(self, condition: NamedTypeNode | None, parent: GraphQLCompositeType) -> Any:
+    def _type(self, condition: NamedTypeNode | None, parent: Any) -> Any:
         """The type a fragment selects on; unknown names are left to graphql's own rules."""
         return self.schema.get_type(condition.name.value) if condition else parent
+
+    def _meet(self) -> None:
+        """Each field and spread met adds at least 1 to the cost: past the budget, stop."""
+        self.met += 1
+        if self.met > self.limits.max_cost:
+            raise _OverBudget
 
 
 def _declared_cost(field: GraphQLField) -> int:
@@ -177,8 +206,8 @@ def _page_size(node: FieldNode, field: GraphQLField) -> int | None:
         return None
     written = next((arg.value for arg in node.arguments or () if arg.name.value == "first"), None)
     if written is None:
-        default = field.args["first"].default
-        size = default.value if default is not None else None
+        argument = field.args["first"]  # strawberry fills the older `default_value`
+        size = argument.default.value if argument.default else argument.default_value
     else:
         size = int(written.value) if isinstance(written, IntValueNode) else None
     return max(1, min(size, MAX_PAGE)) if isinstance(size, int) else MAX_PAGE
