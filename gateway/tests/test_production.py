@@ -1,14 +1,18 @@
 """In production the edge tells a stranger nothing: no schema, no IDE, no GET, no suggestions,
 and no answer at all without a token. Development keeps them for `dev.py up`."""
 
+import json
 import uuid
 from typing import Any
 
 import httpx
 import pytest
 from conftest import Downstream
+from starlette.types import Message
 
-from tandem.kit.auth import Role, TokenIssuer
+from tandem.gateway.main import create_app
+from tandem.gateway.settings import GatewaySettings
+from tandem.kit.auth import KeyPair, Role, TokenIssuer
 
 INTROSPECTION = "{ __schema { queryType { name } types { name fields { name } } } }"
 
@@ -108,3 +112,54 @@ async def test_development_keeps_introspection_graphiql_and_suggestions(
     assert schema.json()["data"]["__schema"]["queryType"] == {"name": "Query"}
     assert "graphiql" in page.text.lower()
     assert "Did you mean 'myProposals'?" in _messages(typo.json())[0]
+
+
+@pytest.mark.parametrize(
+    ("environment", "refusal"),
+    [
+        ("development", ("websocket.close", 4406)),  # accepted, then no subprotocol agreed
+        ("production", ("websocket.http.response.start", 401)),
+    ],
+)
+async def test_no_websocket_is_served_while_the_schema_has_no_subscriptions(
+    signing_keys: KeyPair, environment: str, refusal: tuple[str, int]
+) -> None:
+    settings = GatewaySettings(jwt_public_key=signing_keys.public_pem, environment=environment)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        answers = await _open_websocket(app, {"type": "subscribe", "id": "1", "payload": {}})
+
+    kinds = [(message["type"], message.get("code") or message.get("status")) for message in answers]
+    assert refusal in kinds
+    assert "websocket.send" not in [kind for kind, _ in kinds]
+
+
+async def _open_websocket(app: Any, *messages: dict[str, Any]) -> list[Message]:
+    """What the app answers to a graphql-transport-ws handshake on /graphql, then `messages`."""
+    client = [
+        {"type": "websocket.connect"},
+        *({"type": "websocket.receive", "text": json.dumps(m)} for m in messages),
+    ]
+    answers: list[Message] = []
+
+    async def receive() -> Message:
+        return client.pop(0) if client else {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: Message) -> None:
+        answers.append(message)
+
+    scope = {
+        "type": "websocket",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"sec-websocket-protocol", b"graphql-transport-ws")],
+        "subprotocols": ["graphql-transport-ws"],
+        "scheme": "ws",
+        "server": ("gw", 80),
+        "client": ("test", 1),
+        "asgi": {"version": "3.0"},
+    }
+    await app(scope, receive, send)
+    return answers

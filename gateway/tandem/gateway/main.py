@@ -33,6 +33,7 @@ def create_app(
         context_getter=build_context,
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=not settings.production,
+        subscription_protocols=(),  # no subscriptions yet: no websocket to open
     )
     app.include_router(graphql, prefix="/graphql")
     app.add_api_route("/healthz", healthz, include_in_schema=False)
