@@ -1,6 +1,7 @@
 import uuid
 
 import httpx
+import pytest
 from conftest import Downstream
 from graphql import (
     GraphQLError,
@@ -140,3 +141,21 @@ def _call(name: str, field: GraphQLField) -> str:
     returned = get_named_type(field.type)
     selection = "" if is_leaf_type(returned) else "{ __typename }"
     return f"{name}{f'({arguments})' if arguments else ''} {selection}"
+
+
+async def test_the_logs_keep_no_text_of_a_document(
+    gateway: httpx.AsyncClient,
+    token_issuer: TokenIssuer,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A document may carry free text (a note, a comment), which never enters the logs."""
+    token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT])
+    secret = "a private note about Alice"
+
+    await _query(gateway, f'{{ myProposals(after: 1, first: "{secret}") {{ nextCursor }} }}', token)
+    await _query(gateway, f'{{ myProposals(after: "{secret}") {{ nextCursor }} }}', token)
+
+    logged = caplog.text + capsys.readouterr().out
+    assert "The matching service did not answer" in logged
+    assert secret not in logged

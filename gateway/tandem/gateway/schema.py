@@ -2,6 +2,7 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
+import structlog
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
@@ -23,6 +24,8 @@ from tandem.gateway.types.matching import (
     my_proposals,
 )
 from tandem.kit.errors import AppError
+
+log = structlog.get_logger()
 
 
 @strawberry.type
@@ -89,12 +92,21 @@ class _Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Without suggestions no error names what the document might have meant: strawberry's
-        own switch covers unknown fields only, not arguments, types or enum values."""
-        if self.config.disable_field_suggestions:
-            for error in errors:
+        """Logs each error without the document: strawberry's own log quotes it, and values in
+        it may be free text (a note, a comment), as may a refusal of one ("cannot represent
+        ...: <value>"), so only our own outcomes keep their message. Without suggestions no
+        error names what the document might have meant: strawberry's own switch covers unknown
+        fields only, not arguments, types or enum values."""
+        for error in errors:
+            if self.config.disable_field_suggestions:
                 error.message = error.message.split(" Did you mean ")[0]
-        super().process_errors(errors, execution_context)
+            original, path = error.original_error, error.path
+            if _is_unexpected(error):
+                log.error("graphql_unexpected_error", path=path, exc_info=original)
+            elif isinstance(original, AppError):
+                log.info("graphql_outcome", outcome=original.type_name, detail=error.message)
+            else:
+                log.info("graphql_document_refused", path=path)
 
 
 def build_schema(settings: GatewaySettings) -> strawberry.Schema:
