@@ -52,9 +52,8 @@ class FeedbackClient(ServiceClient):
 
 class MatchingClient(ServiceClient):
     async def my_proposals(self, token: str, first: int, after: str | None) -> Page[ProposalRead]:
-        return _PROPOSAL_PAGE.validate_python(
-            await self._page("/me/proposals", token, first, after)
-        )
+        page = await self._page("/me/proposals", token, first, after)
+        return _PROPOSAL_PAGE.validate_python(page)
 
     async def my_mentorships(
         self, token: str, first: int, after: str | None

@@ -39,6 +39,8 @@ class HealthCheck:
         clients = self.clients.all
         answers = await asyncio.gather(*(client.ready() for client in clients))
         return [
-            ServiceHealth(service=client.name, status=Readiness((ok and "ready") or "unavailable"))
+            ServiceHealth(
+                service=client.name, status=Readiness.READY if ok else Readiness.UNAVAILABLE
+            )
             for client, ok in zip(clients, answers, strict=True)
         ]
