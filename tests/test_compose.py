@@ -141,6 +141,12 @@ def test_every_app_takes_the_jwt_public_key_from_the_operator() -> None:
         assert value.startswith("${TANDEM_JWT_PUBLIC_KEY:?"), name
 
 
+def test_the_gateway_runs_with_production_settings_unless_told_otherwise() -> None:
+    assert _environment("gateway")["GATEWAY_ENVIRONMENT"] == (
+        "${TANDEM_GATEWAY_ENVIRONMENT:-production}"
+    )
+
+
 def test_only_the_gateway_publishes_a_port() -> None:
     publishing = {name for name, spec in _compose()["services"].items() if spec.get("ports")}
 

@@ -115,7 +115,7 @@ class Stack:
             processes.append(self._process(f"{service}-api", api, env))
             worker = ["-m", f"tandem.{service}.worker"]
             processes.append(self._process(f"{service}-worker", worker, env))
-        gateway = ["-m", "uvicorn", "tandem.gateway.main:app"]
+        gateway = ["-m", "uvicorn", "--factory", "tandem.gateway.main:create_app"]
         gateway += ["--port", str(self.config.gateway_port), *_QUIET]
         processes.append(self._process("gateway", gateway, self._gateway_env()))
         return processes
