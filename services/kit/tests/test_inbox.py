@@ -1,3 +1,4 @@
+import json
 import uuid
 from collections.abc import AsyncIterator
 
@@ -143,7 +144,12 @@ async def test_an_operator_replays_a_dead_letter_once_its_cause_is_fixed(
     async with sessionmaker() as session:
         letter = await session.scalar(select(DeadLetter))
     assert letter is not None
-    operator = client_for(Role.PARTNER, subject="ops", scopes=[Scope.OPERATIONS])
+    operator = client_for(
+        Role.PARTNER,
+        organization_id=letter.organization_id,
+        subject="ops",
+        scopes=[Scope.OPERATIONS],
+    )
 
     listed = (await operator.get("/ops/dead-letters")).json()
     still_failing = await operator.post(f"/ops/dead-letters/{letter.stream_sequence}/replay")
@@ -180,3 +186,84 @@ async def test_an_event_the_service_does_not_handle_is_acknowledged_and_passed_o
     assert await count_effects(engine) == 0
     info = await _consumer_info(js, consumer)
     assert (info.num_ack_pending, info.num_pending) == (0, 0)
+
+
+async def _dead_letter_of(
+    organization_id: uuid.UUID,
+    consumer: Consumer,
+    js: JetStreamContext,
+    event_namespace: EventNamespace,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> DeadLetter:
+    poison = Envelope.wrap(ThingHappened(organization_id=organization_id, value=-1), "kittest")
+    await _publish(js, event_namespace, poison.model_dump_json().encode(), str(poison.id))
+    for _ in range(MAX_DELIVERIES):
+        await consumer.handle(await _next_message(js, consumer))
+    async with sessionmaker() as session:
+        letter = await session.scalar(select(DeadLetter))
+    assert letter is not None
+    return letter
+
+
+async def test_a_dead_letter_belongs_to_the_organization_of_its_event(
+    consumer: Consumer,
+    js: JetStreamContext,
+    event_namespace: EventNamespace,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    client_for: ClientFactory,
+) -> None:
+    owner, stranger = uuid.uuid4(), uuid.uuid4()
+    letter = await _dead_letter_of(owner, consumer, js, event_namespace, sessionmaker)
+    own = client_for(Role.PARTNER, organization_id=owner, subject="ops", scopes=[Scope.OPERATIONS])
+    foreign = client_for(
+        Role.PARTNER, organization_id=stranger, subject="ops", scopes=[Scope.OPERATIONS]
+    )
+
+    seen_by_owner = (await own.get("/ops/dead-letters")).json()["items"]
+    seen_by_stranger = (await foreign.get("/ops/dead-letters")).json()["items"]
+    replayed_by_stranger = await foreign.post(f"/ops/dead-letters/{letter.stream_sequence}/replay")
+
+    assert letter.organization_id == owner
+    assert [item["stream_sequence"] for item in seen_by_owner] == [letter.stream_sequence]
+    assert seen_by_stranger == []
+    assert replayed_by_stranger.status_code == 404
+    async with sessionmaker() as session:
+        assert (await session.get_one(DeadLetter, letter.stream_sequence)).replayed_at is None
+
+
+async def test_a_message_that_does_not_parse_keeps_the_organization_it_names(
+    consumer: Consumer,
+    js: JetStreamContext,
+    event_namespace: EventNamespace,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    owner = uuid.uuid4()
+    broken = {"type": ThingHappened.type, "payload": {"organization_id": str(owner)}}
+    await _publish(js, event_namespace, json.dumps(broken).encode(), "broken")
+    for _ in range(MAX_DELIVERIES):
+        await consumer.handle(await _next_message(js, consumer))
+
+    async with sessionmaker() as session:
+        letter = await session.scalar(select(DeadLetter))
+    assert letter is not None
+    assert letter.organization_id == owner
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        ("GET", "/ops/dead-letters?after=1180591620717411303424"),
+        ("GET", "/ops/dead-letters?after=-1"),
+        ("GET", "/ops/dead-letters?limit=1180591620717411303424"),
+        ("POST", "/ops/dead-letters/1180591620717411303424/replay"),
+        ("POST", "/ops/dead-letters/-5/replay"),
+    ],
+)
+async def test_an_integer_out_of_range_is_refused_not_a_crash(
+    request_line: tuple[str, str], client_for: ClientFactory
+) -> None:
+    operator = client_for(Role.PARTNER, subject="ops", scopes=[Scope.OPERATIONS])
+
+    response = await operator.request(*request_line)
+
+    assert response.status_code == 422

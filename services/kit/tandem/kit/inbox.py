@@ -8,11 +8,13 @@ store after a bounded number of deliveries, from where operators can replay it.
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import structlog
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -128,6 +130,7 @@ class Consumer:
                 insert(DeadLetter)
                 .values(
                     stream_sequence=message.metadata.sequence.stream,
+                    organization_id=organization_of(message.data),
                     subject=message.subject,
                     data=message.data.decode(errors="replace"),
                     error=repr(error),
@@ -137,15 +140,38 @@ class Consumer:
             )
 
 
+class _Payload(BaseModel):
+    organization_id: UUID
+
+
+class _Addressed(BaseModel):
+    """Just enough of an envelope to tell whose event it is."""
+
+    payload: _Payload
+
+
+def organization_of(data: bytes) -> UUID | None:
+    """The organization a raw message's event belongs to, if it can be read at all."""
+    try:
+        return _Addressed.model_validate_json(data).payload.organization_id
+    except ValidationError:
+        return None
+
+
 async def consumer_lag(js: JetStreamContext, stream: str, durable: str) -> int:
     info = await js.consumer_info(stream, durable)
     return info.num_pending or 0
 
 
 async def list_dead_letters(
-    session: AsyncSession, *, limit: int, after: int | None
+    session: AsyncSession, organization_id: UUID, *, limit: int, after: int | None
 ) -> list[DeadLetter]:
-    query = select(DeadLetter).order_by(DeadLetter.stream_sequence).limit(limit)
+    query = (
+        select(DeadLetter)
+        .where(DeadLetter.organization_id == organization_id)
+        .order_by(DeadLetter.stream_sequence)
+        .limit(limit)
+    )
     if after is not None:
         query = query.where(DeadLetter.stream_sequence > after)
     return list(await session.scalars(query))
@@ -157,10 +183,17 @@ async def waiting_dead_letters(session: AsyncSession) -> int:
 
 
 async def replay_dead_letter(
-    session: AsyncSession, handlers: Handlers, stream_sequence: int
+    session: AsyncSession, handlers: Handlers, organization_id: UUID, stream_sequence: int
 ) -> DeadLetter:
-    """Apply a dead letter's event now, in the caller's transaction."""
-    letter = await session.get(DeadLetter, stream_sequence, with_for_update=True)
+    """Apply one of the organization's dead letters now, in the caller's transaction."""
+    letter = await session.scalar(
+        select(DeadLetter)
+        .where(
+            DeadLetter.organization_id == organization_id,
+            DeadLetter.stream_sequence == stream_sequence,
+        )
+        .with_for_update()
+    )
     if letter is None:
         raise DeadLetterNotFound()
     try:
