@@ -1,7 +1,9 @@
-"""The app factory: one FastAPI app per service, with health, metrics, errors and operations."""
+"""The app factory: one FastAPI app per service, with health, metrics (on a private port),
+errors and operations."""
 
 import asyncio
 import contextlib
+import functools
 import gc
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -22,7 +24,13 @@ from tandem.kit.logs import (
     clear_correlation_id,
     configure_logging,
 )
-from tandem.kit.metrics import CONSUMER_LAG, DEAD_LETTERS, OUTBOX_BACKLOG, install_metrics
+from tandem.kit.metrics import (
+    CONSUMER_LAG,
+    DEAD_LETTERS,
+    OUTBOX_BACKLOG,
+    install_metrics,
+    serve_metrics,
+)
 from tandem.kit.outbox import outbox_backlog
 from tandem.kit.settings import ServiceSettings
 
@@ -43,7 +51,7 @@ def create_app(
     app.state.handlers = handlers or {}
     install_error_handlers(app)
     install_correlation(app)
-    install_metrics(app, refresh=lambda: _refresh_gauges(app))
+    install_metrics(app)
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/readyz", _readyz, include_in_schema=False)
     for router in [*routers, ops.router]:
@@ -66,7 +74,8 @@ def _lifespan(
         app.state.nats = None
         connecting = asyncio.create_task(_connect_nats(app, settings))
         try:
-            yield
+            async with _metrics_port(app, settings):
+                yield
         finally:
             connecting.cancel()
             if app.state.nats is not None:
@@ -74,6 +83,18 @@ def _lifespan(
             await app.state.engine.dispose()
 
     return lifespan
+
+
+@contextlib.asynccontextmanager
+async def _metrics_port(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[None]:
+    app.state.metrics_port = None
+    if settings.metrics_port is None:
+        yield
+        return
+    refresh = functools.partial(_refresh_gauges, app)
+    async with serve_metrics(settings.metrics_host, settings.metrics_port, refresh) as port:
+        app.state.metrics_port = port
+        yield
 
 
 def tune_garbage_collector() -> None:

@@ -40,6 +40,14 @@ class ServiceSettings(AuthSettings):
     inbox_ack_wait_seconds: float = Field(default=30.0, gt=0)
     relay_batch_size: int = Field(default=100, ge=1)
     relay_idle_poll_seconds: float = Field(default=1.0, gt=0)
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of the API's private listener serving /metrics (never the public "
+        "one); none: metrics are not served.",
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address the metrics port binds.")
     idempotency_key_hours: float = Field(default=24.0, gt=0, description="how long keys last")
     service_signing_key: str | None = Field(
         default=None,
