@@ -1,14 +1,17 @@
+import asyncio
+import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from conftest import count_effects
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerInfo
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from things import HANDLERS, ThingHappened
+from things import HANDLERS, SlowThingHappened, ThingHappened
 
 from tandem.kit import bus
 from tandem.kit.auth import Role, Scope
@@ -44,6 +47,7 @@ async def consumer(
         durable=durable,
         max_deliveries=MAX_DELIVERIES,
         backoff_seconds=[0.05],
+        ack_wait_seconds=1.0,
     )
     await js.delete_consumer(event_namespace.stream, durable)
 
@@ -105,6 +109,40 @@ async def test_a_consumer_killed_after_applying_but_before_acking_does_not_apply
 
     assert await count_effects(engine) == 1
     assert (await _consumer_info(js, consumer)).num_ack_pending == 0
+
+
+async def test_a_handler_slower_than_the_ack_wait_is_not_redelivered_while_it_works(
+    consumer: Consumer, js: JetStreamContext, event_namespace: EventNamespace, engine: AsyncEngine
+) -> None:
+    slow = Envelope.wrap(SlowThingHappened(organization_id=uuid.uuid4(), seconds=1.8), "kittest")
+    await js.publish(event_namespace.subject_prefix + slow.type, slow.model_dump_json().encode())
+    working = asyncio.create_task(consumer.run())
+    try:
+        await _until(lambda: _acks_pending(js, consumer, 1))
+
+        # Another worker pulls for longer than the 1 s ack wait: nothing comes to it.
+        with pytest.raises((TimeoutError, NatsTimeoutError)):
+            await _next_message(js, consumer, timeout=1.5)
+        await _until(lambda: _acks_pending(js, consumer, 0))
+    finally:
+        working.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await working
+
+    assert await count_effects(engine) == 1
+    assert (await _consumer_info(js, consumer)).delivered.consumer_seq == 1  # type: ignore[union-attr]
+
+
+async def _acks_pending(js: JetStreamContext, consumer: Consumer, count: int) -> bool:
+    return (await _consumer_info(js, consumer)).num_ack_pending == count
+
+
+async def _until(check: Callable[[], Awaitable[bool]], tries: int = 200) -> None:
+    for _ in range(tries):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    pytest.fail("the consumer did not get there")
 
 
 async def test_a_poison_message_lands_in_the_dead_letter_store_after_the_configured_deliveries(

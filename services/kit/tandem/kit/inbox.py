@@ -5,13 +5,16 @@ redelivery that the inbox recognises. A message that keeps failing is moved to t
 store after a bounded number of deliveries, from where operators can replay it.
 """
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import structlog
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from pydantic import BaseModel, ValidationError
@@ -66,7 +69,12 @@ async def apply_event(session: AsyncSession, handlers: Handlers, data: bytes) ->
 
 
 class Consumer:
-    """Pulls the service's durable consumer and applies each message exactly once."""
+    """Pulls the service's durable consumer and applies each message exactly once.
+
+    While it works through a batch it tells JetStream, every third of the ack wait, that each
+    message not yet done is still in progress: a long handler (a solve) keeps its message, and
+    the ack wait can stay short enough that a dead worker's messages go to another in seconds.
+    """
 
     def __init__(
         self,
@@ -78,6 +86,7 @@ class Consumer:
         durable: str,
         max_deliveries: int,
         backoff_seconds: Sequence[float],
+        ack_wait_seconds: float,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._js = js
@@ -86,6 +95,7 @@ class Consumer:
         self._durable = durable
         self._max_deliveries = max_deliveries
         self._backoff_seconds = backoff_seconds
+        self._heartbeat_seconds = ack_wait_seconds / 3
 
     async def run(self, batch: int = 20) -> None:
         subscription = await self._js.pull_subscribe_bind(self._durable, self._stream)
@@ -95,8 +105,32 @@ class Consumer:
                 messages = await subscription.fetch(batch, timeout=1)
             except (TimeoutError, NatsTimeoutError):
                 continue
-            for message in messages:
-                await self.handle(message)
+            unfinished = list(messages)
+            async with self._in_progress(unfinished):
+                while unfinished:
+                    await self.handle(unfinished[0])
+                    unfinished.pop(0)
+
+    @contextlib.asynccontextmanager
+    async def _in_progress(self, unfinished: list[Msg]) -> AsyncIterator[None]:
+        """Heartbeats for the messages in `unfinished` (which the caller keeps current)."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self._heartbeat_seconds)
+                for message in list(unfinished):
+                    try:
+                        await message.in_progress()
+                    except NatsError as error:  # the ack wait runs out: a redelivery, no loss
+                        log.warning("heartbeat_failed", error=repr(error))
+
+        beating = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
 
     async def handle(self, message: Msg) -> None:
         deliveries = message.metadata.num_delivered

@@ -37,7 +37,12 @@ class ServiceSettings(AuthSettings):
     )
     inbox_max_deliveries: int = Field(default=5, ge=1)
     inbox_backoff_seconds: list[float] = Field(default=[0.5, 2.0, 10.0, 30.0])
-    inbox_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    inbox_ack_wait_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a worker may stay silent before JetStream gives its message to "
+        "another; workers heartbeat long handlers, so this bounds only a dead worker's delay.",
+    )
     relay_batch_size: int = Field(default=100, ge=1)
     relay_idle_poll_seconds: float = Field(default=1.0, gt=0)
     metrics_port: int | None = Field(

@@ -90,6 +90,7 @@ async def serve(
             durable=settings.service_name,
             max_deliveries=settings.inbox_max_deliveries,
             backoff_seconds=settings.inbox_backoff_seconds,
+            ack_wait_seconds=settings.inbox_ack_wait_seconds,
         )
         tasks.append(asyncio.create_task(_supervise("consumer", consumer.run)))
     log.info("worker_started", consumes=sorted(event_type.type for event_type in handlers))
