@@ -34,18 +34,23 @@ from tandem.kit.metrics import (
 from tandem.kit.outbox import outbox_backlog
 from tandem.kit.settings import ServiceSettings
 
+Resources = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
+
 
 def create_app(
     settings_type: type[ServiceSettings],
     routers: Sequence[APIRouter],
     handlers: Handlers | None = None,
     description: str = "",
+    lifespan: Resources | None = None,
 ) -> FastAPI:
-    """Settings are read from the environment when the app starts, not when it is imported."""
+    """Settings are read from the environment when the app starts, not when it is imported.
+    `lifespan` holds what a service's app keeps while it runs (a process pool), entered once
+    the settings are in `app.state.settings` and left when the app stops."""
     app = FastAPI(
         title=f"Tandem {settings_type.service_name}",
         description=description,
-        lifespan=_lifespan(settings_type),
+        lifespan=_lifespan(settings_type, lifespan),
     )
     app.state.settings_type = settings_type
     app.state.handlers = handlers or {}
@@ -59,9 +64,7 @@ def create_app(
     return app
 
 
-def _lifespan(
-    settings_type: type[ServiceSettings],
-) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+def _lifespan(settings_type: type[ServiceSettings], resources: Resources | None) -> Resources:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = settings_type()
@@ -74,7 +77,7 @@ def _lifespan(
         app.state.nats = None
         connecting = asyncio.create_task(_connect_nats(app, settings))
         try:
-            async with _metrics_port(app, settings):
+            async with _metrics_port(app, settings), _entered(resources, app):
                 yield
         finally:
             connecting.cancel()
@@ -83,6 +86,12 @@ def _lifespan(
             await app.state.engine.dispose()
 
     return lifespan
+
+
+def _entered(
+    resources: Resources | None, app: FastAPI
+) -> contextlib.AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext() if resources is None else resources(app)
 
 
 @contextlib.asynccontextmanager

@@ -87,9 +87,7 @@ async def what_if(
     run_id: UUID, data: WhatIf, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> WhatIfComparison:
     """Compare the run with the same pool solved under other weights (nothing is stored)."""
-    settings: MatchingSettings = request.app.state.settings
-    pool = service.solver_pool(settings.solver_processes)
-    return await service.what_if(session, principal, run_id, data, pool)
+    return await service.what_if(session, principal, run_id, data, request.app.state.solver_pool)
 
 
 @runs.post("/runs/{run_id}/publication", response_model=list[ProposalRead])
