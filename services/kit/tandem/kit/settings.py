@@ -43,6 +43,11 @@ class ServiceSettings(AuthSettings):
         description="How long a worker may stay silent before JetStream gives its message to "
         "another; workers heartbeat long handlers, so this bounds only a dead worker's delay.",
     )
+    inbox_fetch_batch: int = Field(
+        default=20,
+        ge=1,
+        description="Messages a worker takes at once; it keeps them (heartbeating) until done.",
+    )
     relay_batch_size: int = Field(default=100, ge=1)
     relay_idle_poll_seconds: float = Field(default=1.0, gt=0)
     metrics_port: int | None = Field(
