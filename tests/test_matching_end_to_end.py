@@ -162,6 +162,40 @@ async def test_a_program_is_matched_and_the_pair_starts_a_mentorship(
     assert (await stranger.get(f"/proposals/{proposal['id']}")).status_code == 403
 
 
+async def test_a_program_admin_removed_in_profiles_can_no_longer_publish_its_run(
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer
+) -> None:
+    directory = Directory(stack, organization)
+    admin = await directory.person("Betty", 6, "People")
+    mentor = await directory.person("Jean", 7, "Engineering")
+    mentee = await directory.person("Kathleen", 2, "Product")
+    program = await directory.program_of("traditional", (mentor, "mentor"), (mentee, "mentee"))
+    appointed = await directory.http.patch(
+        f"/programs/{program['id']}", json={"admin_ids": [admin["id"]]}
+    )
+    assert appointed.status_code == 200, appointed.text
+    matching = Matching(stack, organization, token_issuer)
+    as_admin = matching.client(
+        token_issuer.issue(admin["id"], organization.id, [Role.PROGRAM_ADMIN])
+    )
+    queued = await as_admin.post(f"/programs/{program['id']}/runs", json={})
+    assert queued.status_code == 202, queued.text
+    run = f"/runs/{queued.json()['id']}"
+
+    async def completed() -> bool:
+        """the match run completed in the matching worker"""
+        return (await as_admin.get(run)).json()["status"] == "completed"
+
+    await eventually(completed, timeout=60)
+
+    removed = await directory.http.patch(f"/programs/{program['id']}", json={"admin_ids": []})
+    assert removed.status_code == 200, removed.text
+
+    assert (await as_admin.get(run)).status_code == 403
+    assert (await as_admin.post(f"{run}/publication")).status_code == 403
+    assert (await matching.admin.post(f"{run}/publication")).status_code == 200
+
+
 async def test_a_decline_is_repaired_by_the_worker_with_the_next_mentor(
     stack: Stack, organization: Organization, token_issuer: TokenIssuer
 ) -> None:

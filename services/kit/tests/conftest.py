@@ -1,7 +1,17 @@
 """Kit is tested through a small app of its own, on a database holding only kit's tables."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import nats
 import pytest
 from fastapi import FastAPI
@@ -9,12 +19,14 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from things import HANDLERS, KitTestSettings, router
+from things import GATE, HANDLERS, KitTestSettings, router
 
 from tandem.kit import bus
 from tandem.kit.app import create_app
+from tandem.kit.auth import KeyPair
 from tandem.kit.db import create_engine, create_sessionmaker
 from tandem.kit.migrations import create_event_tables, create_idempotency_table
+from tandem.kit.settings import service_environment
 from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
 
 
@@ -26,7 +38,24 @@ def service_app() -> FastAPI:
 def _create_kit_tables(connection: object) -> None:
     create_event_tables(connection)  # type: ignore[arg-type]
     create_idempotency_table(connection)  # type: ignore[arg-type]
-    connection.execute(text("CREATE TABLE effect (value integer NOT NULL)"))  # type: ignore[attr-defined]
+    for statement in KIT_TEST_TABLES:
+        connection.execute(text(statement))  # type: ignore[attr-defined]
+
+
+KIT_TEST_TABLES = [
+    "CREATE TABLE effect (value integer NOT NULL)",
+    # An effect of 13 kills its own database connection as it commits: a crash at commit.
+    """CREATE FUNCTION die_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(1); RETURN NULL;
+       END $$""",
+    """CREATE CONSTRAINT TRIGGER effect_13_dies_at_commit AFTER INSERT ON effect
+       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.value = 13)
+       EXECUTE FUNCTION die_at_commit()""",
+    """CREATE TABLE thing (
+         name text NOT NULL CONSTRAINT uq_thing_name UNIQUE,
+         span int4range NOT NULL,
+         CONSTRAINT ex_thing_span EXCLUDE USING gist (span WITH &&))""",
+]
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +85,7 @@ async def clean_tables(engine: AsyncEngine) -> None:
     """Tests of the relay and consumer commit for real, so they start from empty tables."""
     async with engine.begin() as connection:
         await connection.execute(
-            text("TRUNCATE outbox, inbox, dead_letter, effect, idempotency_key")
+            text("TRUNCATE outbox, inbox, dead_letter, effect, thing, idempotency_key")
         )
 
 
@@ -74,6 +103,122 @@ async def js(nats_connection: NatsClient, event_namespace: EventNamespace) -> Je
     return js
 
 
+@pytest.fixture
+async def committing_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app's real request sessions, which commit (no test transaction)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
 async def count_effects(engine: AsyncEngine) -> int:
     async with engine.connect() as connection:
         return int(await connection.scalar(text("SELECT count(*) FROM effect")) or 0)
+
+
+async def count_idempotency_keys(engine: AsyncEngine) -> int:
+    async with engine.connect() as connection:
+        return int(await connection.scalar(text("SELECT count(*) FROM idempotency_key")) or 0)
+
+
+@contextlib.asynccontextmanager
+async def gate_closed(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Requests to `/gated-effects` wait (holding their transaction open) until the block ends."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT pg_advisory_lock(:gate)"), {"gate": GATE})
+        try:
+            yield
+        finally:
+            await connection.execute(text("SELECT pg_advisory_unlock(:gate)"), {"gate": GATE})
+
+
+async def backend_waiting_at_gate(engine: AsyncEngine) -> int:
+    """The database process of a request that waits at the gate, once one does."""
+    query = text(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND classid = 0 AND objid = :gate AND objsubid = 1"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    for _ in range(1000):
+        async with engine.connect() as connection:
+            pid = await connection.scalar(query, {"gate": GATE})
+        if pid is not None:
+            return int(pid)
+        await asyncio.sleep(0.01)
+    raise AssertionError("no request reached the gate")
+
+
+async def backend_gone(engine: AsyncEngine, pid: int) -> None:
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+    for _ in range(1000):
+        async with engine.connect() as connection:
+            if not await connection.scalar(query, {"pid": pid}):
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"database process {pid} is still there")
+
+
+@dataclass(frozen=True)
+class ServedApp:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+_SERVE = """
+import uvicorn
+from things import HANDLERS, KitTestSettings, router
+from tandem.kit.app import create_app
+
+app = create_app(KitTestSettings, routers=[router], handlers=HANDLERS)
+uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning")
+"""
+
+
+@pytest.fixture
+def served_app(
+    service_database_url: str, nats_endpoint: NatsEndpoint, signing_keys: KeyPair
+) -> Iterator[ServedApp]:
+    """The kit test app in a process of its own (uvicorn), which a test may kill."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = service_environment(
+        "kittest",
+        database_url=service_database_url,
+        nats_url=nats_endpoint.url,
+        jwt_public_key=signing_keys.public_pem,
+    )
+    process = subprocess.Popen(  # noqa: S603 - this interpreter, running our own code
+        [sys.executable, "-c", _SERVE.format(port=port)],
+        cwd=Path(__file__).parent,
+        env=os.environ | environment,
+    )
+    served = ServedApp(f"http://127.0.0.1:{port}", process)
+    try:
+        _wait_until_live(served)
+        yield served
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _wait_until_live(served: ServedApp) -> None:
+    for _ in range(300):
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{served.url}/healthz").status_code == 200:
+                return
+        if served.process.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise AssertionError("the served app did not start")
+
+
+@contextlib.asynccontextmanager
+async def sessions_of(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[None]:
+    """The app's requests use `engine` (another pool, or another server) inside the block."""
+    usual = app.state.sessionmaker
+    app.state.sessionmaker = create_sessionmaker(engine, "kittest")
+    try:
+        yield
+    finally:
+        app.state.sessionmaker = usual

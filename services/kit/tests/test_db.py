@@ -1,22 +1,28 @@
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from conftest import count_effects
-from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from tandem.kit.db import async_url
+from tandem.kit.db import async_url, constraint_errors
+from tandem.kit.errors import Conflict
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
 
 
-@pytest.fixture
-async def committing_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the app's real request sessions, which commit (no test transaction)."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
+class ThingNameTaken(Conflict):
+    detail = "Another thing has this name."
+
+
+THING_ERRORS = {"uq_thing_name": ThingNameTaken}
+
+
+async def _add_thing(session: AsyncSession, name: str, start: int) -> None:
+    await session.execute(
+        text("INSERT INTO thing (name, span) VALUES (:name, int4range(:start, :start + 10))"),
+        {"name": name, "start": start},
+    )
 
 
 async def test_a_request_that_succeeds_is_committed(
@@ -53,3 +59,26 @@ def test_a_unix_socket_url_keeps_its_host_directory() -> None:
     url = async_url("postgresql://postgres:@/tandem?host=/tmp/pg")
 
     assert url == "postgresql+asyncpg://postgres:@/tandem?host=%2Ftmp%2Fpg"
+
+
+async def test_a_violated_constraint_raises_the_error_named_for_it(
+    db_session: AsyncSession,
+) -> None:
+    await _add_thing(db_session, "kite", 0)
+
+    with pytest.raises(ThingNameTaken):
+        async with constraint_errors(db_session, THING_ERRORS):
+            await _add_thing(db_session, "kite", 100)
+
+    await _add_thing(db_session, "glider", 100)  # the session is still usable
+    assert await db_session.scalar(text("SELECT count(*) FROM thing")) == 2
+
+
+async def test_a_constraint_without_a_named_error_is_not_translated(
+    db_session: AsyncSession,
+) -> None:
+    await _add_thing(db_session, "kite", 0)
+
+    with pytest.raises(IntegrityError):
+        async with constraint_errors(db_session, THING_ERRORS):
+            await _add_thing(db_session, "glider", 5)  # overlaps the kite's span

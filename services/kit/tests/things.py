@@ -69,6 +69,26 @@ async def add_effect(value: int, session: SessionDep) -> None:
         raise ThingRefused()
 
 
+GATE = 7
+"""The advisory lock `/gated-effects` waits for: tests hold it to keep a request running."""
+
+
+@router.post("/gated-effects", status_code=201)
+async def add_effect_at_gate(value: int, session: SessionDep) -> None:
+    """Writes, then waits at the gate with its transaction open: a request still running."""
+    await session.execute(text("INSERT INTO effect (value) VALUES (:value)"), {"value": value})
+    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:gate)"), {"gate": GATE})
+
+
+@router.post("/things", status_code=201)
+async def add_thing(name: str, start: int, session: SessionDep) -> None:
+    """Names are unique and spans [start, start + 10) may not overlap."""
+    await session.execute(
+        text("INSERT INTO thing (name, span) VALUES (:name, int4range(:start, :start + 10))"),
+        {"name": name, "start": start},
+    )
+
+
 @router.get("/items/{item_id}")
 async def item(item_id: int) -> dict[str, int]:
     return {"item_id": item_id}

@@ -1,10 +1,16 @@
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
+import httpx
+import jwt
 import pytest
 from fastapi import FastAPI
 
 from tandem.matching.main import app
+from tandem.matching.repository import Directory
+from tandem.matching.router import _directory
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +23,51 @@ def pool() -> Iterator[ProcessPoolExecutor]:
     """The solver's process pool, as the worker has it."""
     with ProcessPoolExecutor(1) as executor:
         yield executor
+
+
+class Profiles:
+    """The profiles service as matching asks it, faked at the HTTP boundary: each program is
+    answered as profiles would, now, and only to its own organization."""
+
+    def __init__(self) -> None:
+        self.programs: dict[str, dict[str, Any]] = {}
+        self.organizations: dict[str, str] = {}
+        self.snapshots: dict[str, dict[str, Any]] = {}
+
+    def add(
+        self,
+        organization_id: uuid.UUID,
+        program_id: uuid.UUID,
+        admin_ids: list[uuid.UUID],
+        status: str = "matching",
+    ) -> dict[str, Any]:
+        """The program as profiles holds it; change its fields to change what matching reads."""
+        program = {"id": str(program_id), "status": status, "admin_ids": list(map(str, admin_ids))}
+        self.programs[str(program_id)] = program
+        self.organizations[str(program_id)] = str(organization_id)
+        return program
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        token = request.headers["Authorization"].removeprefix("Bearer ")
+        organization = jwt.decode(token, options={"verify_signature": False})["org"]
+        _, _, program_id, *rest = request.url.path.split("/")
+        if self.organizations.get(program_id) != organization:
+            return httpx.Response(404, json={"title": "ProgramNotFound", "detail": "No program."})
+        if rest == ["snapshot"]:
+            snapshot = self.snapshots[program_id]
+            program = snapshot["program"] | self.programs[program_id]
+            return httpx.Response(200, json=snapshot | {"program": program})
+        return httpx.Response(200, json=self.programs[program_id])
+
+
+@pytest.fixture
+async def profiles(app: FastAPI) -> AsyncIterator[Profiles]:
+    fake = Profiles()
+
+    async def fake_directory() -> AsyncIterator[Directory]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(fake.answer)) as http:
+            yield Directory(http, "http://profiles")
+
+    app.dependency_overrides[_directory] = fake_directory
+    yield fake
+    app.dependency_overrides.pop(_directory, None)

@@ -2,14 +2,18 @@
 straight to the database."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.kit.auth import Role
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.matching.models import MatchRun, Proposal, RunStatus
+
+if TYPE_CHECKING:
+    from conftest import Profiles
 
 MORNINGS = [{"weekday": day, "start": "09:00:00", "end": "12:00:00"} for day in range(5)]
 
@@ -79,9 +83,10 @@ class Pair:
 
 
 class Program:
-    """A program of a fresh organization, with an HR admin and a program admin."""
+    """A program of a fresh organization, with an HR admin and a program admin, as profiles
+    holds it now (`profiles.programs[...]`) and as its runs saw it."""
 
-    def __init__(self, client_for: ClientFactory) -> None:
+    def __init__(self, client_for: ClientFactory, profiles: "Profiles") -> None:
         self.organization_id = uuid.uuid4()
         self.id = uuid.uuid4()
         self.admin_id = uuid.uuid4()
@@ -90,6 +95,9 @@ class Program:
         self.program_admin = client_for(
             Role.PROGRAM_ADMIN, organization_id=self.organization_id, person_id=self.admin_id
         )
+        self.now = profiles.add(self.organization_id, self.id, [self.admin_id])
+        self.capacity: dict[uuid.UUID, int] = {}
+        """Mentors' capacities in the runs' snapshots (1 unless said)."""
 
     def person(self, person_id: uuid.UUID) -> Any:
         return self.client_for(
@@ -99,36 +107,59 @@ class Program:
     async def completed_run(
         self, session: AsyncSession, pairs: int = 1, circle_size: int | None = None
     ) -> tuple[uuid.UUID, list[Pair]]:
-        """A completed run with draft proposals; `session` is committed (in a test, that ends
-        its savepoint: the test still rolls everything back)."""
+        """A completed run with draft proposals of new people: `pairs` mentor↔mentee pairs, or
+        one circle of `circle_size`; `session` is committed (in a test, that ends its
+        savepoint: the test still rolls everything back)."""
+        if circle_size is not None:
+            return await self.run_of(session, [uuid.uuid4() for _ in range(circle_size)])
+        return await self.run_of(session, *([uuid.uuid4(), uuid.uuid4()] for _ in range(pairs)))
+
+    async def run_of(
+        self, session: AsyncSession, *groups: list[uuid.UUID], directed: bool = True
+    ) -> tuple[uuid.UUID, list[Pair]]:
+        """A completed run proposing these groups: [mentor, mentee] pairs, or (not
+        `directed`) mutual pairs and circles."""
         run = MatchRun(
             organization_id=self.organization_id,
             program_id=self.id,
             status=RunStatus.COMPLETED,
             objective="participation_first",
             weights={},
-            snapshot={"program": {"id": str(self.id), "admin_ids": [str(self.admin_id)]}},
+            snapshot=self._snapshot(groups, directed),
             snapshot_hash="0" * 64,
-            result={"matched": pairs, "unmatched": []},
+            result={"matched": len(groups), "unmatched": []},
             requested_by="test",
         )
         session.add(run)
         await session.flush()
-        proposals = [self._proposal(run, circle_size) for _ in range(pairs)]
+        proposals = [self._proposal(run, members, directed) for members in groups]
         session.add_all(proposals)
         await session.commit()
         return run.id, [Pair(p.id, p.mentor_id, p.mentee_id, p.member_ids) for p in proposals]
 
     async def committed_run(
-        self, sessionmaker: async_sessionmaker[AsyncSession], pairs: int = 1
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *groups: list[uuid.UUID],
+        directed: bool = True,
     ) -> tuple[uuid.UUID, list[Pair]]:
         async with sessionmaker() as session:
-            return await self.completed_run(session, pairs)
+            if not groups:
+                return await self.completed_run(session)
+            return await self.run_of(session, *groups, directed=directed)
 
-    def _proposal(self, run: MatchRun, circle_size: int | None) -> Proposal:
-        """A mentor↔mentee pair, or a circle of `circle_size` members."""
-        members = [uuid.uuid4() for _ in range(circle_size or 2)]
-        directed = circle_size is None
+    def _snapshot(self, groups: Iterable[list[uuid.UUID]], directed: bool) -> dict[str, Any]:
+        """What of the snapshot publication and acceptance read: the admins, and capacities."""
+        people = {person for members in groups for person in members}
+        enrollees = [
+            {"person_id": str(person), "capacity": self.capacity.get(person, 1)}
+            for person in people
+        ]
+        program = {"id": str(self.id), "admin_ids": [str(self.admin_id)], "status": "matching"}
+        return {"program": program, "enrollees": enrollees}
+
+    def _proposal(self, run: MatchRun, members: list[uuid.UUID], directed: bool) -> Proposal:
+        directed = directed and len(members) == 2
         return Proposal(
             organization_id=run.organization_id,
             program_id=run.program_id,

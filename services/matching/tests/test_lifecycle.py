@@ -4,6 +4,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from conftest import Profiles
 from factories import Program
 from fastapi import FastAPI
 from sqlalchemy import select, update
@@ -15,15 +16,21 @@ from tandem.kit.testing.plugin import ClientFactory
 from tandem.matching.models import Proposal
 
 
-async def _subjects(session: AsyncSession) -> list[str]:
-    events = await session.scalars(select(OutboxEvent).order_by(OutboxEvent.position))
+async def _subjects(session: AsyncSession, program: Program) -> list[str]:
+    """What the program's organization emitted (other tests' committed events stay)."""
+    organization = program.organization_id
+    events = await session.scalars(
+        select(OutboxEvent)
+        .where(OutboxEvent.envelope["payload"]["organization_id"].astext == str(organization))
+        .order_by(OutboxEvent.position)
+    )
     return [event.subject.removeprefix("tandem.matching.") for event in events]
 
 
 async def test_publishing_sends_proposals_that_members_see_and_others_do_not(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     run, (proposal,) = await program.completed_run(db_session)
 
     before = await program.person(proposal.mentee_id).get("/me/proposals")
@@ -37,13 +44,13 @@ async def test_publishing_sends_proposals_that_members_see_and_others_do_not(
     assert [item["id"] for item in mine.json()["items"]] == [str(proposal.id)]
     assert mine.json()["items"][0]["explanation"]["skill_fit"]["points"] == 320
     assert stranger.status_code == 403
-    assert await _subjects(db_session) == ["proposal.created"]
+    assert await _subjects(db_session, program) == ["proposal.created"]
 
 
 async def test_a_run_is_published_once_and_only_by_its_admins(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     run, _ = await program.completed_run(db_session)
     other_admin = client_for(Role.PROGRAM_ADMIN, organization_id=program.organization_id)
     foreign_admin = client_for(Role.HR_ADMIN)
@@ -56,9 +63,9 @@ async def test_a_run_is_published_once_and_only_by_its_admins(
 
 
 async def test_when_both_accept_the_mentorship_starts(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     run, (proposal,) = await program.completed_run(db_session)
     await program.hr_admin.post(f"/runs/{run}/publication")
 
@@ -71,7 +78,7 @@ async def test_when_both_accept_the_mentorship_starts(
     assert [(m["mentor_id"], m["mentee_id"], m["status"]) for m in mentorships.json()["items"]] == [
         (str(proposal.mentor_id), str(proposal.mentee_id), "active")
     ]
-    assert await _subjects(db_session) == [
+    assert await _subjects(db_session, program) == [
         "proposal.created",
         "proposal.accepted",
         "mentorship.started",
@@ -79,9 +86,9 @@ async def test_when_both_accept_the_mentorship_starts(
 
 
 async def test_concurrent_accepts_start_exactly_one_mentorship(
-    committing_client_for: ClientFactory, app: FastAPI
+    committing_client_for: ClientFactory, app: FastAPI, profiles: Profiles
 ) -> None:
-    program = Program(committing_client_for)
+    program = Program(committing_client_for, profiles)
     run, (proposal,) = await program.committed_run(app.state.sessionmaker)
     await program.hr_admin.post(f"/runs/{run}/publication")
     mentee, mentor = program.person(proposal.mentee_id), program.person(proposal.mentor_id)
@@ -103,9 +110,9 @@ async def test_concurrent_accepts_start_exactly_one_mentorship(
 
 
 async def test_a_declined_proposal_cannot_be_accepted_afterwards(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     run, (proposal,) = await program.completed_run(db_session)
     await program.hr_admin.post(f"/runs/{run}/publication")
 
@@ -116,13 +123,13 @@ async def test_a_declined_proposal_cannot_be_accepted_afterwards(
 
     assert declined.json()["status"] == "declined"
     assert (late.status_code, late.json()["title"]) == (409, "ProposalNotPending")
-    assert (await _subjects(db_session))[-1] == "proposal.declined"
+    assert (await _subjects(db_session, program))[-1] == "proposal.declined"
 
 
 async def test_an_expired_proposal_cannot_be_accepted(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     run, (proposal,) = await program.completed_run(db_session)
     await program.hr_admin.post(f"/runs/{run}/publication")
     await db_session.execute(
@@ -139,9 +146,9 @@ async def test_an_expired_proposal_cannot_be_accepted(
 
 
 async def test_draft_proposals_are_invisible_to_their_members(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     _, (proposal,) = await program.completed_run(db_session)
     mentee = program.person(proposal.mentee_id)
 
@@ -150,9 +157,9 @@ async def test_draft_proposals_are_invisible_to_their_members(
 
 
 async def test_a_member_ends_a_mentorship_with_a_reason_and_others_cannot(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     run, (proposal,) = await program.completed_run(db_session)
     await program.hr_admin.post(f"/runs/{run}/publication")
     for member in (proposal.mentee_id, proposal.mentor_id):
@@ -170,13 +177,13 @@ async def test_a_member_ends_a_mentorship_with_a_reason_and_others_cannot(
     assert paused.json()["status"] == "paused"
     assert (ended.json()["status"], ended.json()["end_reason"]) == ("ended", "not_a_good_fit")
     assert again.status_code == 409
-    assert (await _subjects(db_session))[-1] == "mentorship.ended"
+    assert (await _subjects(db_session, program))[-1] == "mentorship.ended"
 
 
 async def test_run_details_are_for_the_programs_admins(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     run, (proposal,) = await program.completed_run(db_session)
 
     assert (await program.program_admin.get(f"/runs/{run}")).status_code == 200
@@ -187,9 +194,9 @@ async def test_run_details_are_for_the_programs_admins(
 
 
 async def test_a_run_lists_its_proposals_best_first_a_page_at_a_time(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     run, pairs = await program.completed_run(db_session, pairs=5)
     await db_session.execute(
         update(Proposal).where(Proposal.run_id == run).values(score=500)  # ties: the id orders them
@@ -210,9 +217,9 @@ async def test_a_run_lists_its_proposals_best_first_a_page_at_a_time(
 
 
 async def test_a_circle_starts_when_every_member_accepts(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     run, (circle,) = await program.completed_run(db_session, circle_size=4)
     await program.hr_admin.post(f"/runs/{run}/publication")
 
@@ -232,3 +239,69 @@ async def test_a_circle_starts_when_every_member_accepts(
         if event.envelope["payload"].get("mentorship_id") == mentorship["id"]
     ]
     assert len(started["member_ids"]) == 4
+
+
+async def test_a_program_admin_removed_in_profiles_loses_the_program_at_once(
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
+) -> None:
+    program = Program(client_for, profiles)
+    run, (proposal,) = await program.completed_run(db_session)
+    newcomer_id = uuid.uuid4()
+    newcomer = client_for(
+        Role.PROGRAM_ADMIN, organization_id=program.organization_id, person_id=newcomer_id
+    )
+    assert (await program.program_admin.get(f"/runs/{run}")).status_code == 200
+
+    program.now["admin_ids"] = [str(newcomer_id)]  # HR replaced the admin after the run
+
+    removed = program.program_admin
+    assert (await removed.get(f"/runs/{run}")).status_code == 403
+    assert (await removed.get(f"/runs/{run}/proposals")).status_code == 403
+    assert (await removed.get(f"/proposals/{proposal.id}")).status_code == 403
+    refused = await removed.post(f"/runs/{run}/publication")
+    assert (refused.status_code, refused.json()["title"]) == (403, "NotProgramAdmin")
+    assert (await newcomer.get(f"/runs/{run}")).status_code == 200
+    assert (await newcomer.post(f"/runs/{run}/publication")).status_code == 200
+    for member in proposal.member_ids:
+        await program.person(member).post(f"/proposals/{proposal.id}/acceptance")
+    (mentorship,) = (await program.person(proposal.mentee_id).get("/me/mentorships")).json()[
+        "items"
+    ]
+    assert (await removed.get(f"/mentorships/{mentorship['id']}")).status_code == 403
+    assert (await newcomer.get(f"/mentorships/{mentorship['id']}")).status_code == 200
+    flagged = f"/programs/{program.id}/flagged-mentorships"
+    assert (await removed.get(flagged)).status_code == 403
+    assert (await newcomer.get(flagged)).status_code == 200
+
+
+async def test_a_draft_or_closed_program_publishes_nothing(
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
+) -> None:
+    program = Program(client_for, profiles)
+    run, _ = await program.completed_run(db_session)
+
+    answers = {}
+    for status in ("closed", "draft"):
+        program.now["status"] = status
+        answers[status] = await program.hr_admin.post(f"/runs/{run}/publication")
+    program.now["status"] = "active"
+    published = await program.hr_admin.post(f"/runs/{run}/publication")
+
+    assert [(a.status_code, a.json()["title"]) for a in answers.values()] == [
+        (409, "ProgramNotMatchable")
+    ] * 2
+    assert published.status_code == 200
+
+
+async def test_another_organizations_program_has_no_flagged_mentorships_but_a_404(
+    client_for: ClientFactory, profiles: Profiles
+) -> None:
+    program = Program(client_for, profiles)
+    stranger = client_for(Role.HR_ADMIN)
+
+    unknown = await program.hr_admin.get(f"/programs/{uuid.uuid4()}/flagged-mentorships")
+    foreign = await stranger.get(f"/programs/{program.id}/flagged-mentorships")
+    own = await program.hr_admin.get(f"/programs/{program.id}/flagged-mentorships")
+
+    assert (unknown.status_code, foreign.status_code) == (404, 404)
+    assert own.json() == {"items": [], "next_cursor": None}

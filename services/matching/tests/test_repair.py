@@ -6,6 +6,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from conftest import Profiles
 from factories import enrollee, snapshot
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,9 +104,14 @@ class Program:
         return mentorship
 
 
-async def _events(session: AsyncSession, subject: str) -> list[dict[str, Any]]:
-    found = await session.scalars(
-        select(OutboxEvent).where(OutboxEvent.subject == f"tandem.matching.{subject}")
+async def _events(program: Program, subject: str) -> list[dict[str, Any]]:
+    """What the program's organization emitted (other tests' committed events stay)."""
+    found = await program.session.scalars(
+        select(OutboxEvent).where(
+            OutboxEvent.subject == f"tandem.matching.{subject}",
+            OutboxEvent.envelope["payload"]["organization_id"].astext
+            == str(program.organization_id),
+        )
     )
     return [event.envelope["payload"] for event in found]
 
@@ -131,7 +137,7 @@ async def test_a_repair_proposes_the_next_best_mentor_after_a_decline(
     assert (run.purpose, run.status) == (RunPurpose.REPAIR, RunStatus.COMPLETED)
     assert await program.proposals(ProposalStatus.PENDING) == {(second, mentee)}
     assert await service.answer_repaired(db_session, program.organization_id, declined.id)
-    created = await _events(db_session, "proposal.created")
+    created = await _events(program, "proposal.created")
     assert [event["member_ids"] for event in created][-1] == [second, mentee]
 
 
@@ -169,7 +175,7 @@ async def test_a_pending_proposal_gives_way_only_when_that_matches_more_people(
 
     assert await program.proposals(ProposalStatus.PENDING) == {(weak, first), (strong, second)}
     assert await program.proposals(ProposalStatus.WITHDRAWN) == {(strong, first)}
-    (withdrawn,) = await _events(db_session, "proposal.withdrawn")
+    (withdrawn,) = await _events(program, "proposal.withdrawn")
     assert withdrawn["reason"] == "superseded"
 
 
@@ -188,7 +194,7 @@ async def test_the_sweep_expires_due_proposals_with_their_events(
 
     assert (expired, again) == (1, 0)
     assert proposal.status is ProposalStatus.EXPIRED
-    assert [e["proposal_id"] for e in await _events(db_session, "proposal.expired")] == [
+    assert [e["proposal_id"] for e in await _events(program, "proposal.expired")] == [
         str(proposal.id)
     ]
 
@@ -205,14 +211,18 @@ async def test_a_member_who_withdraws_leaves_no_pending_proposal(
 
     assert (withdrew, nothing) == (True, False)
     assert await program.proposals(ProposalStatus.WITHDRAWN) == {(mentor, mentee)}
-    (event,) = await _events(db_session, "proposal.withdrawn")
+    (event,) = await _events(program, "proposal.withdrawn")
     assert event["reason"] == "member_withdrew"
 
 
 async def test_a_conflict_flags_the_mentorship_with_a_draft_repair_for_admins_only(
-    db_session: AsyncSession, pool: ProcessPoolExecutor, client_for: ClientFactory
+    db_session: AsyncSession,
+    pool: ProcessPoolExecutor,
+    client_for: ClientFactory,
+    profiles: Profiles,
 ) -> None:
     program = Program(db_session, pool)
+    profiles.add(program.organization_id, program.id, [program.admin_id])
     mentor, other, mentee = program.mentor(5), program.mentor(2), program.mentee()
     await program.repair()
     mentorship = await program.mentorship(mentor, mentee)
@@ -240,7 +250,9 @@ async def test_a_conflict_flags_the_mentorship_with_a_draft_repair_for_admins_on
     assert refused.status_code == 403
     published = await admin.post(f"/runs/{run_id}/publication")
     assert [(p["mentor_id"], p["status"]) for p in published.json()] == [(other, "pending")]
-    (event,) = await _events(db_session, "mentorship.flagged")
+    await db_session.refresh(mentorship)  # publishing the repair was the admins' decision
+    assert (mentorship.status, mentorship.end_reason) == (MentorshipStatus.ENDED, "conflict")
+    (event,) = await _events(program, "mentorship.flagged")
     assert event["reason"] == "manager_changed"
 
 
@@ -278,7 +290,7 @@ async def test_not_a_good_fit_offers_the_mentee_a_rematch_they_alone_answer(
     assert (refused.status_code, accepted.status_code, again.status_code) == (403, 200, 409)
     await db_session.refresh(mentorship)
     assert (mentorship.status, mentorship.end_reason) == (MentorshipStatus.ENDED, "not_a_good_fit")
-    (ended,) = await _events(db_session, "mentorship.ended")
+    (ended,) = await _events(program, "mentorship.ended")
     assert ended["reason"] == "not_a_good_fit"
 
     await program.repair()

@@ -4,6 +4,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from conftest import Profiles
 from factories import MORNINGS, enrollee, snapshot
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,7 +90,10 @@ async def test_a_snapshot_the_engine_refuses_fails_the_run_with_its_reason(
 
 
 async def test_what_if_tells_which_pairs_other_weights_would_change(
-    db_session: AsyncSession, pool: ProcessPoolExecutor, client_for: ClientFactory
+    db_session: AsyncSession,
+    pool: ProcessPoolExecutor,
+    client_for: ClientFactory,
+    profiles: Profiles,
 ) -> None:
     python = str(uuid.uuid4())
     skilled = enrollee("mentor", 7, "Engineering", offered=[{"skill_id": python, "proficiency": 5}])
@@ -100,6 +104,7 @@ async def test_what_if_tells_which_pairs_other_weights_would_change(
     data = snapshot([skilled, nearby, learner])
     data["program"]["admin_ids"] = [str(ADMIN)]
     run = await _run(db_session, data)
+    profiles.add(run.organization_id, run.program_id, [ADMIN])
     await service.execute_run(db_session, run.organization_id, run.id, pool)
     await db_session.commit()
     admin = client_for(Role.PROGRAM_ADMIN, organization_id=run.organization_id, person_id=ADMIN)
@@ -218,9 +223,13 @@ async def test_a_mentor_away_for_the_whole_program_is_no_candidate(
 
 
 async def test_a_run_whose_worker_died_shows_it_is_being_retried(
-    db_session: AsyncSession, pool: ProcessPoolExecutor, client_for: ClientFactory
+    db_session: AsyncSession,
+    pool: ProcessPoolExecutor,
+    client_for: ClientFactory,
+    profiles: Profiles,
 ) -> None:
     run = await _run(db_session, snapshot([enrollee("mentor", 7, "A"), enrollee("mentee", 1, "B")]))
+    profiles.add(run.organization_id, run.program_id, [])
     admin = client_for(Role.HR_ADMIN, organization_id=run.organization_id)
     await service.mark_running(db_session, run.organization_id, run.id)  # killed mid-solve
     await service.mark_running(db_session, run.organization_id, run.id)  # the redelivery
@@ -247,3 +256,24 @@ async def test_a_run_that_keeps_killing_its_workers_fails_instead_of_looping(
     assert run.error is not None
     assert "attempts" in run.error
     assert (await db_session.scalars(select(Proposal).where(Proposal.run_id == run.id))).all() == []
+
+
+async def test_nobody_is_matched_in_a_draft_or_closed_program(
+    client_for: ClientFactory, profiles: Profiles
+) -> None:
+    organization_id, admin_id = uuid.uuid4(), uuid.uuid4()
+    data = snapshot([enrollee("mentor", 7, "A"), enrollee("mentee", 1, "B")])
+    program_id = uuid.UUID(data["program"]["id"])
+    now = profiles.add(organization_id, program_id, [admin_id])
+    profiles.snapshots[str(program_id)] = data
+    admin = client_for(Role.PROGRAM_ADMIN, organization_id=organization_id, person_id=admin_id)
+
+    answers = {}
+    for status in ("draft", "closed", "enrolling"):
+        now["status"] = status
+        answers[status] = await admin.post(f"/programs/{program_id}/runs", json={})
+
+    assert [(a.status_code, a.json()["title"]) for a in list(answers.values())[:2]] == [
+        (409, "ProgramNotMatchable")
+    ] * 2
+    assert answers["enrolling"].status_code == 202

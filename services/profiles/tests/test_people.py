@@ -67,6 +67,19 @@ async def test_the_same_email_twice_in_an_organization_is_a_conflict_and_emits_o
     assert len((await db_session.scalars(select(OutboxEvent))).all()) == 1
 
 
+async def test_the_same_external_id_twice_in_an_organization_is_a_conflict(
+    client_for: ClientFactory,
+) -> None:
+    admin = client_for(Role.HR_ADMIN, organization_id=ORGANIZATION)
+    await admin.post("/people", json=ADA | {"external_id": "E-1"})
+
+    again = await admin.post(
+        "/people", json={"email": "b@example.com", "full_name": "B", "external_id": "E-1"}
+    )
+
+    assert (again.status_code, again.json()["title"]) == (409, "PersonExternalIdTaken")
+
+
 async def test_the_same_email_in_another_organization_is_fine(client_for: ClientFactory) -> None:
     await client_for(Role.HR_ADMIN, organization_id=ORGANIZATION).post("/people", json=ADA)
 

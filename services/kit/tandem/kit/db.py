@@ -1,15 +1,16 @@
 """Database plumbing: declarative base, engine, and one session per request."""
 
 import enum
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import ARRAY, ColumnElement, DateTime, Enum, MetaData, any_, bindparam
+from sqlalchemy import ARRAY, ColumnElement, DateTime, Enum, MetaData, any_, bindparam, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,6 +18,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
+from starlette.datastructures import State
+
+from tandem.kit.errors import AppError, DatabaseUnavailable, violated_constraint
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -57,7 +61,20 @@ def async_url(url: str) -> str:
 
 
 def create_engine(url: str, pool_size: int = 5) -> AsyncEngine:
-    return create_async_engine(async_url(url), pool_size=pool_size, pool_pre_ping=True)
+    engine = create_async_engine(async_url(url), pool_size=pool_size, pool_pre_ping=True)
+    event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
+    return engine
+
+
+def _connect_or_unavailable(
+    dialect: Dialect, _record: object, cargs: list[Any], cparams: dict[str, Any]
+) -> Any:
+    """A server that refuses or cannot be reached reaches us from asyncpg as a bare `OSError`
+    (SQLAlchemy wraps only the driver's own errors): it is the database being away, not a bug."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except OSError as error:
+        raise DatabaseUnavailable() from error
 
 
 def create_sessionmaker(engine: AsyncEngine, producer: str) -> async_sessionmaker[AsyncSession]:
@@ -76,9 +93,64 @@ async def side_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]
         yield side
 
 
+@asynccontextmanager
+async def constraint_errors(
+    session: AsyncSession, errors: Mapping[str, type[AppError]]
+) -> AsyncIterator[None]:
+    """Flush the block's changes in a savepoint; a constraint they violate that `errors` names
+    raises its named error, and the session stays usable. Other violations go on (an unnamed
+    unique or exclusion violation is answered as a plain 409 Conflict)."""
+    try:
+        async with session.begin_nested():
+            yield
+    except IntegrityError as error:
+        named = errors.get(violated_constraint(error) or "")
+        if named is None:
+            raise
+        raise named() from error
+
+
+RequestTransaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's unit of work: committed when the handler returns, rolled back if it raises."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    """The handler's session: the request's transaction (`request_transaction`)."""
+    async with request_transaction(request) as session:
+        yield session
+
+
+@asynccontextmanager
+async def request_transaction(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one unit of work: committed on leaving, rolled back if it raises.
+
+    The first to need it opens it and later ones share it. An idempotent write opens it before
+    its handler runs, so the answer it stores commits with the write, on one connection. A test
+    runs every request in its own rolled-back transaction by setting `app.state.test_transaction`
+    (see `tandem.kit.testing.plugin.db_session`).
+    """
+    shared: AsyncSession | None = getattr(request.state, "session", None)
+    if shared is not None:
+        yield shared
+        return
+    async with _begin(request.app.state) as session:
+        request.state.session = session
+        try:
+            yield session
+        finally:
+            del request.state.session
+
+
+def _begin(state: State) -> AbstractAsyncContextManager[AsyncSession]:
+    in_test: RequestTransaction | None = getattr(state, "test_transaction", None)
+    if in_test is not None:
+        return in_test()
+    return _transaction(state.sessionmaker)
+
+
+@asynccontextmanager
+async def _transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as session, session.begin():
         yield session
 

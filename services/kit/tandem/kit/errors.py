@@ -1,5 +1,6 @@
 """One error family, rendered once as RFC 9457 problem+json."""
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -8,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -28,6 +30,10 @@ class AppError(Exception):
     @property
     def type_name(self) -> str:
         return type(self).__name__
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {}
 
 
 class BadRequest(AppError):
@@ -58,16 +64,36 @@ class Conflict(AppError):
 class Unavailable(AppError):
     status = HTTPStatus.SERVICE_UNAVAILABLE
     detail = "A dependency is unavailable; try again later."
+    retry_after_seconds: ClassVar[int] = 5
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
 
 
-def problem(status: int, title: str, detail: str, **extensions: Any) -> JSONResponse:
+class DatabaseUnavailable(Unavailable):
+    detail = "The database is unavailable for a moment; try again shortly."
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    return JSONResponse(body | extensions, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(
+        body | extensions, status_code=status, headers=headers, media_type=PROBLEM_JSON
+    )
 
 
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return problem(exc.status, exc.type_name, exc.instance_detail, **exc.extensions)
+    return problem(
+        exc.status, exc.type_name, exc.instance_detail, headers=exc.headers, **exc.extensions
+    )
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -87,13 +113,41 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 
 # PostgreSQL refuses some text outright (a NUL character); that is bad input, not a bug.
 UNSTORABLE_TEXT_SQLSTATES = {"22021", "22P05"}
+# Two requests wanted what only one may have; a constraint without a named error of its own.
+CONFLICT_SQLSTATES = {"23505", "23P01"}  # unique violation, exclusion violation
+# The server is shutting down, crashed, starting up, or full; class 08 is a lost connection.
+UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
+
+
+def violated_constraint(error: DBAPIError) -> str | None:
+    """The name of the constraint an integrity error violated, as the driver reports it."""
+    driver_error = getattr(error.orig, "orig", None)  # asyncpg's, under SQLAlchemy's DBAPI one
+    return getattr(driver_error, "constraint_name", None)
+
+
+def _database_away(exc: DBAPIError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    return (
+        exc.connection_invalidated or sqlstate.startswith("08") or sqlstate in UNAVAILABLE_SQLSTATES
+    )
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
-    if getattr(exc.orig, "sqlstate", None) in UNSTORABLE_TEXT_SQLSTATES:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if _database_away(exc):
+        return await _database_unavailable(request, exc)
+    if sqlstate in UNSTORABLE_TEXT_SQLSTATES:
         return problem(400, "UnstorableText", "The text holds characters that cannot be stored.")
+    if sqlstate in CONFLICT_SQLSTATES:
+        log.info("unnamed_violation", path=request.url.path, constraint=violated_constraint(exc))
+        return await _app_error(request, Conflict())
     return await _unexpected_error(request, exc)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
+    return await _app_error(request, DatabaseUnavailable())
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -106,4 +160,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)  # every connection is busy
     app.add_exception_handler(Exception, _unexpected_error)

@@ -1,23 +1,26 @@
 """Idempotency-Key: a retried write gets the first answer instead of being done twice.
 
-A key belongs to the caller (organization and subject). The first request with a key claims
-it, runs, and stores its answer; a repeat with the same request gets that answer again, a
-repeat with another request is refused, and one that arrives while the first still runs is
-told so. Failures (5xx, or an error raised to the handlers) release the key for a retry.
+A key belongs to the caller (organization and subject). A request with a key runs in one
+transaction, the request's own: it takes the key's lock, answers from what an earlier request
+with the key stored, or else runs and stores its answer in that same transaction, so the answer
+is committed if and only if the write it describes is. A repeat with another request is refused;
+one that arrives while the first still runs finds the lock taken and is told so at once. A
+request that fails, or dies with its process, rolls back and leaves the key free for a retry.
 """
 
 import hashlib
+import json
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import TokenVerifier
+from tandem.kit.db import request_transaction
 from tandem.kit.errors import AppError, BadRequest, Conflict, Unauthorized
 from tandem.kit.models import IdempotencyKey
 
@@ -25,7 +28,6 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_KEY_LENGTH = 200
-ABANDONED_AFTER = timedelta(minutes=5)
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -62,21 +64,14 @@ async def _once(request: Request, key: str, handle: Handler) -> Response:
     if not 0 < len(key) <= MAX_KEY_LENGTH:
         raise InvalidIdempotencyKey()
     claim = await _claim_for(request, key)
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session, session.begin():
-        stored = await _claim(session, claim)
-    if stored is not None:
-        return stored
-    try:
-        response = await handle(request)
-    except BaseException:
-        await _release(sessionmaker, claim)
-        raise
-    if response.status_code >= 500:
-        await _release(sessionmaker, claim)
-    else:
-        await _store(sessionmaker, claim, response)
-    return response
+    async with request_transaction(request) as session:
+        earlier = await _earlier_answer(session, claim)
+        if earlier is not None:
+            return earlier
+        response = await handle(request)  # its session is this one (`request_session`)
+        if response.status_code < 500:
+            await _store(session, claim, response)
+        return response
 
 
 async def _claim_for(request: Request, key: str) -> IdempotencyKey:
@@ -96,45 +91,34 @@ async def _claim_for(request: Request, key: str) -> IdempotencyKey:
     )
 
 
-async def _claim(session: AsyncSession, claim: IdempotencyKey) -> Response | None:
-    """Claim the key, or answer from what an earlier request with it left."""
-    values = {column: getattr(claim, column) for column in _CLAIM_COLUMNS}
-    claimed = await session.scalar(
-        insert(IdempotencyKey).values(values).on_conflict_do_nothing().returning(IdempotencyKey.key)
+async def _earlier_answer(session: AsyncSession, claim: IdempotencyKey) -> Response | None:
+    """Take the key's lock for this transaction, then answer as an earlier request did, if one
+    finished. The lock is tried, never waited for: its holder is a request still running."""
+    name = json.dumps(["idempotency", str(claim.organization_id), claim.subject, claim.key])
+    lock = func.pg_try_advisory_xact_lock(func.hashtextextended(name, 0))
+    if not await session.scalar(select(lock)):
+        raise IdempotencyKeyInProgress()
+    earlier = await session.get(
+        IdempotencyKey, (claim.organization_id, claim.subject, claim.key), populate_existing=True
     )
-    if claimed is not None:
-        return None
-    earlier = await session.get_one(
-        IdempotencyKey, (claim.organization_id, claim.subject, claim.key), with_for_update=True
-    )
+    if earlier is None or earlier.status_code is None:
+        return None  # never used, or a claim left by a version that stored answers apart
     if earlier.fingerprint != claim.fingerprint:
         raise IdempotencyKeyReused()
-    if earlier.status_code is not None:
-        return Response(
-            earlier.body,
-            earlier.status_code,
-            media_type=earlier.media_type,
-            headers={REPLAYED_HEADER: "true"},
-        )
-    if claim.claimed_at - earlier.claimed_at < ABANDONED_AFTER:
-        raise IdempotencyKeyInProgress()
-    earlier.claimed_at = claim.claimed_at  # the first attempt died; this one takes over
-    return None
+    return Response(
+        earlier.body,
+        earlier.status_code,
+        media_type=earlier.media_type,
+        headers={REPLAYED_HEADER: "true"},
+    )
 
 
-_CLAIM_COLUMNS = ("organization_id", "subject", "key", "fingerprint", "claimed_at")
-
-
-async def _store(
-    sessionmaker: async_sessionmaker[AsyncSession], claim: IdempotencyKey, response: Response
-) -> None:
-    async with sessionmaker() as session, session.begin():
-        earlier = await session.get_one(
-            IdempotencyKey, (claim.organization_id, claim.subject, claim.key)
-        )
-        earlier.status_code = response.status_code
-        earlier.media_type = response.media_type
-        earlier.body = bytes(response.body)
+async def _store(session: AsyncSession, claim: IdempotencyKey, response: Response) -> None:
+    claim.status_code = response.status_code
+    claim.media_type = response.media_type
+    claim.body = bytes(response.body)
+    await session.merge(claim)
+    await session.flush()
 
 
 async def forget_keys_claimed_before(session: AsyncSession, moment: datetime) -> int:
@@ -143,14 +127,3 @@ async def forget_keys_claimed_before(session: AsyncSession, moment: datetime) ->
         delete(IdempotencyKey).where(IdempotencyKey.claimed_at < moment)
     )
     return int(forgotten.rowcount)  # type: ignore[attr-defined]
-
-
-async def _release(sessionmaker: async_sessionmaker[AsyncSession], claim: IdempotencyKey) -> None:
-    async with sessionmaker() as session, session.begin():
-        await session.execute(
-            delete(IdempotencyKey).where(
-                IdempotencyKey.organization_id == claim.organization_id,
-                IdempotencyKey.subject == claim.subject,
-                IdempotencyKey.key == claim.key,
-            )
-        )

@@ -13,12 +13,31 @@ class RunAlreadyPublished(Conflict):
     detail = "This run's proposals were published already."
 
 
+class RunNoLongerFits(Conflict):
+    detail = (
+        "Since this run was solved, some of its people were matched or proposed elsewhere (see "
+        "person_ids): run the program again."
+    )
+
+
+class ProgramNotMatchable(Conflict):
+    detail = "The program is a draft or closed: nobody is matched in it."
+
+
 class ProposalNotFound(NotFound):
     detail = "No such proposal."
 
 
 class ProposalNotPending(Conflict):
     detail = "The proposal is no longer waiting for answers."
+
+
+class ProposalWithdrawn(Conflict):
+    detail = "The proposal was withdrawn: one of its people was matched elsewhere, or left."
+
+
+class MemberTaken(Conflict):
+    detail = "Some of the proposal's people (see person_ids) have no room left in the program."
 
 
 class ProposalExpired(Conflict):

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, Uuid, func, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstraint, Uuid, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -110,9 +110,8 @@ class Mentorship(Base):
         CheckConstraint("cardinality(member_ids) >= 2", name="two_or_more"),
         Index("ix_mentorship_member_ids", "member_ids", postgresql_using="gin"),
         Index(
-            "uq_mentorship_pair_active",
+            "uq_mentorship_mentee_live",
             "program_id",
-            "mentor_id",
             "mentee_id",
             unique=True,
             postgresql_where=text("status IN ('active', 'paused')"),
@@ -137,6 +136,19 @@ class Mentorship(Base):
     version: Mapped[int] = mapped_column()
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class MentorshipSeat(Base):
+    """A person's place in a live mutual pair or circle, from its start to its end: nobody
+    holds two in one program (a mentee's one live mentor is `uq_mentorship_mentee_live`)."""
+
+    __tablename__ = "mentorship_seat"
+    __table_args__ = (UniqueConstraint("program_id", "person_id"),)
+
+    mentorship_id: Mapped[UUID] = mapped_column(ForeignKey("mentorship.id"), primary_key=True)
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    program_id: Mapped[UUID]
 
 
 class RematchOfferStatus(enum.StrEnum):

@@ -1,15 +1,17 @@
 """Every query of the matching service: its own tables, and the directory it reads."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tandem.kit.clients import ServiceClient
+from tandem.kit.contracts.profiles import ProgramStanding
 from tandem.kit.db import among
 from tandem.matching.errors import (
     MentorshipNotFound,
@@ -20,6 +22,7 @@ from tandem.matching.errors import (
 from tandem.matching.models import (
     MatchRun,
     Mentorship,
+    MentorshipSeat,
     MentorshipStatus,
     Proposal,
     ProposalStatus,
@@ -47,10 +50,19 @@ def newest_first(
 
 
 async def lock_program(session: AsyncSession, program_id: UUID) -> None:
-    """Until the transaction ends, no other solve of this program changes its proposals."""
+    """Until the transaction ends, no other solve or publication of this program changes its
+    proposals."""
     await session.execute(
         select(func.pg_advisory_xact_lock(func.hashtextextended(str(program_id), 0)))
     )
+
+
+async def lock_people(session: AsyncSession, program_id: UUID, person_ids: Iterable[UUID]) -> None:
+    """Until the transaction ends, no other acceptance starts a mentorship of these people in
+    this program. Taken in one order, so two acceptances never wait for each other."""
+    for person_id in sorted(set(person_ids)):
+        key = func.hashtextextended(f"{program_id}/{person_id}", 0)
+        await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 class RunRepository:
@@ -93,7 +105,9 @@ class ProposalRepository:
         query = select(Proposal).where(
             Proposal.organization_id == organization_id, Proposal.id == proposal_id
         )
-        proposal = await self.session.scalar(query.with_for_update() if for_update else query)
+        if for_update:  # what another transaction committed before the lock counts
+            query = query.with_for_update().execution_options(populate_existing=True)
+        proposal = await self.session.scalar(query)
         if proposal is None:
             raise ProposalNotFound()
         return proposal
@@ -148,6 +162,20 @@ class ProposalRepository:
             Proposal.status == ProposalStatus.PENDING,
         )
         found = await self.session.scalars(query.with_for_update() if for_update else query)
+        return list(found)
+
+    async def pending_with_any(self, program_id: UUID, person_ids: list[UUID]) -> list[Proposal]:
+        """Locked; those another transaction holds are skipped: it is closing them (a decline,
+        an expiry, a repair's withdrawal), and waiting for it could close a cycle of waits."""
+        found = await self.session.scalars(
+            select(Proposal)
+            .where(
+                Proposal.program_id == program_id,
+                Proposal.member_ids.overlap(person_ids),
+                Proposal.status == ProposalStatus.PENDING,
+            )
+            .with_for_update(skip_locked=True)
+        )
         return list(found)
 
     async def due(self, now: datetime, limit: int) -> list[Proposal]:
@@ -209,6 +237,30 @@ class MentorshipRepository:
         query = newest_first(query, Mentorship.started_at, Mentorship.id, after)
         return list(await self.session.scalars(query.limit(limit)))
 
+    async def live_with_any(self, program_id: UUID, person_ids: list[UUID]) -> list[Mentorship]:
+        found = await self.session.scalars(
+            select(Mentorship).where(
+                Mentorship.program_id == program_id,
+                Mentorship.member_ids.overlap(person_ids),
+                among(Mentorship.status, LIVE),
+            )
+        )
+        return list(found)
+
+    async def flagged_for(self, run_id: UUID) -> list[Mentorship]:
+        """The live mentorships a repair run was solved to replace."""
+        found = await self.session.scalars(
+            select(Mentorship)
+            .where(Mentorship.repair_run_id == run_id, among(Mentorship.status, LIVE))
+            .with_for_update()
+        )
+        return list(found)
+
+    async def free_seats(self, mentorship_id: UUID) -> None:
+        await self.session.execute(
+            delete(MentorshipSeat).where(MentorshipSeat.mentorship_id == mentorship_id)
+        )
+
     async def live_of_person(self, organization_id: UUID, person_id: UUID) -> list[Mentorship]:
         found = await self.session.scalars(
             select(Mentorship)
@@ -259,6 +311,10 @@ class Directory(ServiceClient):
 
     def __init__(self, http: httpx.AsyncClient, profiles_url: str) -> None:
         super().__init__("profiles", profiles_url, http)
+
+    async def program(self, program_id: UUID, token: str) -> ProgramStanding:
+        """The program as it stands now; another organization's is not found."""
+        return ProgramStanding.model_validate(await self.get_json(f"/programs/{program_id}", token))
 
     async def program_snapshot(self, program_id: UUID, token: str) -> dict[str, Any]:
         snapshot: dict[str, Any] = await self.get_json(f"/programs/{program_id}/snapshot", token)

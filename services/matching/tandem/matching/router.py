@@ -65,9 +65,11 @@ async def request_run(
 
 
 @runs.get("/runs/{run_id}", response_model=RunRead)
-async def get_run(run_id: UUID, session: SessionDep, principal: PrincipalDep) -> MatchRun:
+async def get_run(
+    run_id: UUID, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
+) -> MatchRun:
     """A run's status and, once done, its figures and who stayed unmatched and why."""
-    return await service.get_run(session, principal, run_id)
+    return await service.get_run(session, principal, directory, run_id)
 
 
 @runs.get("/runs/{run_id}/proposals", response_model=Page[ProposalRead])
@@ -75,19 +77,26 @@ async def run_proposals(
     run_id: UUID,
     session: SessionDep,
     principal: PrincipalDep,
+    directory: DirectoryDep,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[Proposal]:
     """The run's proposals, best first, each with its explanation."""
-    return await service.run_proposals(session, principal, run_id, cursor, limit)
+    return await service.run_proposals(session, principal, directory, run_id, cursor, limit)
 
 
 @runs.post("/runs/{run_id}/what-if", response_model=WhatIfComparison)
 async def what_if(
-    run_id: UUID, data: WhatIf, request: Request, session: SessionDep, principal: PrincipalDep
+    run_id: UUID,
+    data: WhatIf,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    directory: DirectoryDep,
 ) -> WhatIfComparison:
     """Compare the run with the same pool solved under other weights (nothing is stored)."""
-    return await service.what_if(session, principal, run_id, data, request.app.state.solver_pool)
+    pool = request.app.state.solver_pool
+    return await service.what_if(session, principal, directory, run_id, data, pool)
 
 
 @runs.post("/runs/{run_id}/publication", response_model=list[ProposalRead])
@@ -95,10 +104,12 @@ async def publish_run(
     run_id: UUID,
     session: SessionDep,
     principal: PrincipalDep,
+    directory: DirectoryDep,
     proposal_days: Annotated[int, Depends(_proposal_days)],
 ) -> list[Proposal]:
-    """Send the run's proposals to their members, who then accept or decline them."""
-    return await service.publish_run(session, principal, run_id, proposal_days)
+    """Send the run's proposals to their members, who then accept or decline them; refused
+    when the program is a draft or closed, or when other runs placed the run's people since."""
+    return await service.publish_run(session, principal, directory, run_id, proposal_days)
 
 
 # Proposals -------------------------------------------------------------------------------------
@@ -113,16 +124,19 @@ async def my_proposals(
 
 
 @proposals.get("/proposals/{proposal_id}", response_model=ProposalRead)
-async def get_proposal(proposal_id: UUID, session: SessionDep, principal: PrincipalDep) -> Proposal:
+async def get_proposal(
+    proposal_id: UUID, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
+) -> Proposal:
     """A proposal and why it was made (its members and admins)."""
-    return await service.get_proposal(session, principal, proposal_id)
+    return await service.get_proposal(session, principal, directory, proposal_id)
 
 
 @proposals.post("/proposals/{proposal_id}/acceptance", response_model=ProposalRead)
 async def accept_proposal(
     proposal_id: UUID, session: SessionDep, principal: PrincipalDep
 ) -> Proposal:
-    """Say yes; when every member has, the mentorship starts."""
+    """Say yes; when every member has, the mentorship starts (409 when one of them was matched
+    elsewhere meanwhile: the proposal is then withdrawn)."""
     return await service.accept_proposal(session, principal, proposal_id)
 
 
@@ -149,41 +163,49 @@ async def flagged_mentorships(
     program_id: UUID,
     session: SessionDep,
     principal: PrincipalDep,
+    directory: DirectoryDep,
     cursor: Cursor = None,
     limit: Limit = 50,
 ) -> Page[Mentorship]:
     """Live mentorships that broke a rule since they started (e.g. a manager change put both
-    people in one reporting chain), each with a repair run to publish (the program's admins)."""
-    return await service.flagged_mentorships(session, principal, program_id, cursor, limit)
+    people in one reporting chain), each with a repair run to publish (the program's admins):
+    publishing it ends them."""
+    return await service.flagged_mentorships(
+        session, principal, directory, program_id, cursor, limit
+    )
 
 
 @mentorships.get("/mentorships/{mentorship_id}", response_model=MentorshipRead)
 async def get_mentorship(
-    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep
+    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
 ) -> Mentorship:
-    return await service.get_mentorship(session, principal, mentorship_id)
+    return await service.get_mentorship(session, principal, directory, mentorship_id)
 
 
 @mentorships.post("/mentorships/{mentorship_id}/end", response_model=MentorshipRead)
 async def end_mentorship(
-    mentorship_id: UUID, data: MentorshipEnd, session: SessionDep, principal: PrincipalDep
+    mentorship_id: UUID,
+    data: MentorshipEnd,
+    session: SessionDep,
+    principal: PrincipalDep,
+    directory: DirectoryDep,
 ) -> Mentorship:
     """End it (members, admins): `completed`, or a reason such as `not_a_good_fit`."""
-    return await service.end_mentorship(session, principal, mentorship_id, data.reason)
+    return await service.end_mentorship(session, principal, directory, mentorship_id, data.reason)
 
 
 @mentorships.post("/mentorships/{mentorship_id}/pause", response_model=MentorshipRead)
 async def pause_mentorship(
-    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep
+    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
 ) -> Mentorship:
-    return await service.set_paused(session, principal, mentorship_id, paused=True)
+    return await service.set_paused(session, principal, directory, mentorship_id, paused=True)
 
 
 @mentorships.post("/mentorships/{mentorship_id}/resume", response_model=MentorshipRead)
 async def resume_mentorship(
-    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep
+    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
 ) -> Mentorship:
-    return await service.set_paused(session, principal, mentorship_id, paused=False)
+    return await service.set_paused(session, principal, directory, mentorship_id, paused=False)
 
 
 # Rematch offers --------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ class EndReason(StrEnum):
     NOT_A_GOOD_FIT = "not_a_good_fit"
     NO_TIME = "no_time"
     LEFT_THE_COMPANY = "left_the_company"
+    CONFLICT = "conflict"
+    """The people now must not be matched (e.g. one reports to the other)."""
     OTHER = "other"
 
 

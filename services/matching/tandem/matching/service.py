@@ -3,34 +3,43 @@
 import asyncio
 import hashlib
 import json
-from collections.abc import Collection, Iterable
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import matching as events
+from tandem.kit.contracts.profiles import ProgramStanding, ProgramStatus
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.processes import process_pool
 from tandem.matching._snapshots import Situation, solve_snapshot
 from tandem.matching.errors import (
+    MemberTaken,
     MentorshipNotActive,
     NotAMember,
     NotProgramAdmin,
+    ProgramNotMatchable,
     ProposalExpired,
     ProposalNotPending,
+    ProposalWithdrawn,
     RematchOfferNotOpen,
     RunAlreadyPublished,
+    RunNoLongerFits,
     RunNotCompleted,
 )
 from tandem.matching.models import (
     MatchRun,
     Mentorship,
+    MentorshipSeat,
     MentorshipStatus,
     Proposal,
     ProposalStatus,
@@ -46,6 +55,7 @@ from tandem.matching.repository import (
     ProposalRepository,
     RematchOfferRepository,
     RunRepository,
+    lock_people,
     lock_program,
 )
 from tandem.matching.schemas import (
@@ -73,16 +83,26 @@ def solver_pool(processes: int) -> ProcessPoolExecutor:
 # Who may do what -------------------------------------------------------------------------------
 
 
-def _administers(principal: Principal, run: MatchRun) -> bool:
-    admin_ids = run.snapshot["program"]["admin_ids"]
-    return principal.has_role(Role.HR_ADMIN) or (
-        principal.has_role(Role.PROGRAM_ADMIN) and str(principal.person_id) in admin_ids
+async def _require_admin(
+    principal: Principal, directory: Directory, program_id: UUID
+) -> ProgramStanding:
+    """The program as profiles holds it now, if the caller administers it now (a run's
+    snapshot names the admins of its time). Another organization's program is not found."""
+    program = await directory.program(program_id, principal.token)
+    administers = principal.has_role(Role.HR_ADMIN) or (
+        principal.has_role(Role.PROGRAM_ADMIN) and principal.person_id in program.admin_ids
     )
-
-
-def _require_admin(principal: Principal, run: MatchRun) -> None:
-    if not _administers(principal, run):
+    if not administers:
         raise NotProgramAdmin()
+    return program
+
+
+MATCHABLE = (ProgramStatus.ENROLLING, ProgramStatus.MATCHING, ProgramStatus.ACTIVE)
+
+
+def _require_matchable(program: ProgramStanding) -> None:
+    if program.status not in MATCHABLE:
+        raise ProgramNotMatchable()
 
 
 def _is_member(principal: Principal, member_ids: list[UUID]) -> bool:
@@ -101,6 +121,7 @@ async def request_run(
 ) -> MatchRun:
     """Take the program's snapshot now (with the caller's rights) and queue the solve."""
     snapshot = await directory.program_snapshot(program_id, principal.token)
+    _require_matchable(ProgramStanding.model_validate(snapshot["program"]))
     weights = data.weights.model_dump() if data.weights else snapshot["program"]["weights"]
     run = MatchRun(
         organization_id=principal.organization_id,
@@ -127,16 +148,23 @@ def _hash(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
-async def get_run(session: AsyncSession, principal: Principal, run_id: UUID) -> MatchRun:
+async def get_run(
+    session: AsyncSession, principal: Principal, directory: Directory, run_id: UUID
+) -> MatchRun:
     run = await RunRepository(session).get(principal.organization_id, run_id)
-    _require_admin(principal, run)
+    await _require_admin(principal, directory, run.program_id)
     return run
 
 
 async def run_proposals(
-    session: AsyncSession, principal: Principal, run_id: UUID, cursor: str | None, limit: int
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    run_id: UUID,
+    cursor: str | None,
+    limit: int,
 ) -> Page[Proposal]:
-    run = await get_run(session, principal, run_id)
+    run = await get_run(session, principal, directory, run_id)
     after = typed_cursor(cursor, int, UUID)
     proposals = await ProposalRepository(session).page_of_run(run.id, after, limit + 1)
     return page_of(proposals, limit, lambda p: [p.score, str(p.id)])
@@ -286,10 +314,15 @@ def _finish(
 
 
 async def what_if(
-    session: AsyncSession, principal: Principal, run_id: UUID, data: WhatIf, pool: Executor
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    run_id: UUID,
+    data: WhatIf,
+    pool: Executor,
 ) -> WhatIfComparison:
     """Solve the run's pool again with other weights and tell what would change."""
-    run = await get_run(session, principal, run_id)
+    run = await get_run(session, principal, directory, run_id)
     if run.status is not RunStatus.COMPLETED or run.result is None:
         raise RunNotCompleted()
     objective = (data.objective.value if data.objective else None) or run.objective
@@ -341,19 +374,83 @@ def _outcome(pairs: dict[PairRef, int], unmatched: int) -> Outcome:
 
 
 async def publish_run(
-    session: AsyncSession, principal: Principal, run_id: UUID, proposal_days: int
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    run_id: UUID,
+    proposal_days: int,
 ) -> list[Proposal]:
-    """Send a completed run's proposals to their members, who have `proposal_days` to answer."""
-    run = await RunRepository(session).get(principal.organization_id, run_id, for_update=True)
-    _require_admin(principal, run)
+    """Send a completed run's proposals to their members, who have `proposal_days` to answer,
+    if they still fit the program (other runs may have placed their people since). A repair
+    run made for flagged mentorships ends them: publishing it is the admins' decision."""
+    run = await RunRepository(session).get(principal.organization_id, run_id)
+    _require_matchable(await _require_admin(principal, directory, run.program_id))
     if run.status is not RunStatus.COMPLETED:
         raise RunNotCompleted()
+    await lock_program(session, run.program_id)
     drafts = await ProposalRepository(session).of_run(run.id, ProposalStatus.DRAFT)
     if not drafts and await ProposalRepository(session).of_run(run.id):
         raise RunAlreadyPublished()
+    for flagged in await MentorshipRepository(session).flagged_for(run.id):
+        await _end(session, flagged, EndReason.CONFLICT)
+    await _require_fit(session, run, drafts)
     _publish(session, drafts, proposal_days)
     await session.flush()
     return drafts
+
+
+async def _require_fit(session: AsyncSession, run: MatchRun, drafts: list[Proposal]) -> None:
+    """Refuse a run whose proposals would give a mentee a second mentor, a mentor more
+    mentees than their capacity, or someone a second mutual pair or circle, beside the
+    program's live mentorships and pending proposals. Pending ones are read first: a
+    proposal accepted meanwhile is then seen pending, or live."""
+    pending = await ProposalRepository(session).in_program(
+        run.program_id, (ProposalStatus.PENDING,)
+    )
+    live = await MentorshipRepository(session).in_program(run.program_id, LIVE)
+    places = _Places(_capacities(run))
+    placed: list[Proposal | Mentorship] = [*pending, *live]
+    for item in placed:
+        places.take(item)
+    blocked: set[UUID] = set()
+    for draft in drafts:
+        blocked.update(places.blocked(draft))
+        places.take(draft)
+    if blocked:
+        raise RunNoLongerFits(person_ids=sorted(map(str, blocked)))
+
+
+def _capacities(run: MatchRun) -> dict[UUID, int]:
+    return {UUID(e["person_id"]): e["capacity"] for e in run.snapshot["enrollees"]}
+
+
+@dataclass
+class _Places:
+    """Who is placed in a program: mentees (one mentor each), mentors (up to their capacity,
+    known for the people of the run at hand), and equals (one mutual pair or circle each)."""
+
+    capacity: Mapping[UUID, int]
+    mentees: set[UUID] = field(default_factory=set)
+    mentoring: Counter[UUID] = field(default_factory=Counter)
+    equals: set[UUID] = field(default_factory=set)
+
+    def take(self, item: Proposal | Mentorship) -> None:
+        if item.mentor_id is not None and item.mentee_id is not None:
+            self.mentees.add(item.mentee_id)
+            self.mentoring[item.mentor_id] += 1
+        else:
+            self.equals.update(item.member_ids)
+
+    def blocked(self, item: Proposal | Mentorship) -> list[UUID]:
+        """The people of `item` with no room left for it."""
+        if item.mentor_id is None or item.mentee_id is None:
+            return [person for person in item.member_ids if person in self.equals]
+        blocked = []
+        if self.mentoring[item.mentor_id] >= self.capacity[item.mentor_id]:
+            blocked.append(item.mentor_id)
+        if item.mentee_id in self.mentees:
+            blocked.append(item.mentee_id)
+        return blocked
 
 
 def _publish(session: AsyncSession, drafts: Iterable[Proposal], proposal_days: int) -> None:
@@ -520,14 +617,15 @@ async def my_proposals(
     return page_of(proposals, limit, lambda p: _newest_first_key(p.created_at, p.id))
 
 
-async def get_proposal(session: AsyncSession, principal: Principal, proposal_id: UUID) -> Proposal:
+async def get_proposal(
+    session: AsyncSession, principal: Principal, directory: Directory, proposal_id: UUID
+) -> Proposal:
     """A proposal with its explanation: for its members ("why was I matched") and admins."""
     proposal = await ProposalRepository(session).get(principal.organization_id, proposal_id)
     _expire_if_due(session, proposal)
     if _is_member(principal, proposal.member_ids) and proposal.status is not ProposalStatus.DRAFT:
         return proposal
-    run = await RunRepository(session).get(principal.organization_id, proposal.run_id)
-    _require_admin(principal, run)
+    await _require_admin(principal, directory, proposal.program_id)
     return proposal
 
 
@@ -541,6 +639,8 @@ async def _pending_for_member(
         raise NotAMember()
     if _expire_if_due(session, proposal):
         raise ProposalExpired()
+    if proposal.status is ProposalStatus.WITHDRAWN:
+        raise ProposalWithdrawn()
     if proposal.status is not ProposalStatus.PENDING:
         raise ProposalNotPending()
     return proposal
@@ -558,7 +658,10 @@ def _expire_if_due(session: AsyncSession, proposal: Proposal) -> bool:
 async def accept_proposal(
     session: AsyncSession, principal: Principal, proposal_id: UUID
 ) -> Proposal:
-    """Record one member's yes; with everyone's yes the mentorship starts."""
+    """Record one member's yes; with everyone's yes the mentorship starts, if its people
+    still have room: each decision about them waits for the one before."""
+    unlocked = await ProposalRepository(session).get(principal.organization_id, proposal_id)
+    await lock_people(session, unlocked.program_id, unlocked.member_ids)
     proposal = await _pending_for_member(session, principal, proposal_id)
     assert principal.person_id is not None
     if principal.person_id not in proposal.accepted_by:
@@ -570,18 +673,13 @@ async def accept_proposal(
 
 
 async def _start_mentorship(session: AsyncSession, proposal: Proposal) -> None:
+    """Start it if its people (locked) still have room in the program."""
+    places = await _places_of(session, proposal)
+    if blocked := places.blocked(proposal):
+        raise MemberTaken(person_ids=sorted(map(str, blocked)))
     proposal.status = ProposalStatus.ACCEPTED
     proposal.decided_at = datetime.now(UTC)
-    mentorship = Mentorship(
-        organization_id=proposal.organization_id,
-        program_id=proposal.program_id,
-        proposal_id=proposal.id,
-        mentor_id=proposal.mentor_id,
-        mentee_id=proposal.mentee_id,
-        member_ids=proposal.member_ids,
-    )
-    session.add(mentorship)
-    await session.flush()
+    mentorship = await _insert_mentorship(session, proposal)
     emit(
         session,
         events.ProposalAccepted(
@@ -601,6 +699,70 @@ async def _start_mentorship(session: AsyncSession, proposal: Proposal) -> None:
             member_ids=mentorship.member_ids,
         ),
     )
+    places.take(mentorship)
+    await _withdraw_displaced(session, mentorship, places)
+
+
+async def _places_of(session: AsyncSession, proposal: Proposal) -> _Places:
+    """Where the proposal's people are placed now, with its mentor's capacity."""
+    run = await RunRepository(session).get(proposal.organization_id, proposal.run_id)
+    places = _Places(_capacities(run))
+    for live in await MentorshipRepository(session).live_with_any(
+        proposal.program_id, proposal.member_ids
+    ):
+        places.take(live)
+    return places
+
+
+async def _withdraw_displaced(session: AsyncSession, started: Mentorship, places: _Places) -> None:
+    """Withdraw the pending proposals a start left without room (published before publication
+    looked across runs, or by a repair that raced the acceptance)."""
+    for other in await ProposalRepository(session).pending_with_any(
+        started.program_id, started.member_ids
+    ):
+        if started.mentor_id is None or started.mentee_id is None:
+            lost = not set(other.member_ids).isdisjoint(started.member_ids)
+        else:
+            lost = other.mentee_id == started.mentee_id or (
+                other.mentor_id == started.mentor_id and started.mentor_id in places.blocked(other)
+            )
+        if lost:
+            _withdraw(session, other, "taken")
+
+
+async def _insert_mentorship(session: AsyncSession, proposal: Proposal) -> Mentorship:
+    mentorship = Mentorship(
+        organization_id=proposal.organization_id,
+        program_id=proposal.program_id,
+        proposal_id=proposal.id,
+        mentor_id=proposal.mentor_id,
+        mentee_id=proposal.mentee_id,
+        member_ids=proposal.member_ids,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(mentorship)
+            await session.flush()
+            if mentorship.mentee_id is None:
+                session.add_all(_seats(mentorship))
+    except IntegrityError as error:
+        # The locks make this unreachable; the constraints stay the last word.
+        if "uq_mentorship_mentee_live" in str(error) or "uq_mentorship_seat" in str(error):
+            raise MemberTaken(person_ids=sorted(map(str, mentorship.member_ids))) from error
+        raise
+    return mentorship
+
+
+def _seats(mentorship: Mentorship) -> list[MentorshipSeat]:
+    return [
+        MentorshipSeat(
+            mentorship_id=mentorship.id,
+            person_id=person,
+            organization_id=mentorship.organization_id,
+            program_id=mentorship.program_id,
+        )
+        for person in mentorship.member_ids
+    ]
 
 
 async def decline_proposal(
@@ -638,28 +800,32 @@ async def my_mentorships(
 
 
 async def _mentorship_for(
-    session: AsyncSession, principal: Principal, mentorship_id: UUID
+    session: AsyncSession, principal: Principal, directory: Directory, mentorship_id: UUID
 ) -> Mentorship:
     mentorship = await MentorshipRepository(session).get(
         principal.organization_id, mentorship_id, for_update=True
     )
     if _is_member(principal, mentorship.member_ids):
         return mentorship
-    await _require_program_admin(session, principal, mentorship)
+    await _require_admin(principal, directory, mentorship.program_id)
     return mentorship
 
 
 async def get_mentorship(
-    session: AsyncSession, principal: Principal, mentorship_id: UUID
+    session: AsyncSession, principal: Principal, directory: Directory, mentorship_id: UUID
 ) -> Mentorship:
-    return await _mentorship_for(session, principal, mentorship_id)
+    return await _mentorship_for(session, principal, directory, mentorship_id)
 
 
 async def end_mentorship(
-    session: AsyncSession, principal: Principal, mentorship_id: UUID, reason: EndReason
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    mentorship_id: UUID,
+    reason: EndReason,
 ) -> Mentorship:
     """Members and admins may end a mentorship; "completed" marks it done, anything else ends it."""
-    mentorship = await _mentorship_for(session, principal, mentorship_id)
+    mentorship = await _mentorship_for(session, principal, directory, mentorship_id)
     if mentorship.status not in LIVE:
         raise MentorshipNotActive()
     await _end(session, mentorship, reason)
@@ -667,9 +833,13 @@ async def end_mentorship(
 
 
 async def set_paused(
-    session: AsyncSession, principal: Principal, mentorship_id: UUID, paused: bool
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    mentorship_id: UUID,
+    paused: bool,
 ) -> Mentorship:
-    mentorship = await _mentorship_for(session, principal, mentorship_id)
+    mentorship = await _mentorship_for(session, principal, directory, mentorship_id)
     expected = MentorshipStatus.ACTIVE if paused else MentorshipStatus.PAUSED
     if mentorship.status is not expected:
         raise MentorshipNotActive()
@@ -683,6 +853,7 @@ async def _end(session: AsyncSession, mentorship: Mentorship, reason: EndReason)
     mentorship.status = ended
     mentorship.end_reason = reason.value
     mentorship.ended_at = datetime.now(UTC)
+    await MentorshipRepository(session).free_seats(mentorship.id)
     await session.flush()
     emit(
         session,
@@ -748,28 +919,19 @@ async def flag_conflicts(
 
 
 async def flagged_mentorships(
-    session: AsyncSession, principal: Principal, program_id: UUID, cursor: str | None, limit: int
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    program_id: UUID,
+    cursor: str | None,
+    limit: int,
 ) -> Page[Mentorship]:
     """Live mentorships that broke a rule since they started, with their proposed repairs."""
-    latest = await RunRepository(session).latest_of_program(principal.organization_id, program_id)
-    if latest is not None:
-        _require_admin(principal, latest)
-    elif not principal.has_role(Role.HR_ADMIN):
-        raise NotProgramAdmin()
+    await _require_admin(principal, directory, program_id)
     mentorships = await MentorshipRepository(session).flagged_in_program(
         principal.organization_id, program_id, _after_newest(cursor), limit + 1
     )
     return page_of(mentorships, limit, lambda m: _newest_first_key(m.started_at, m.id))
-
-
-async def _require_program_admin(
-    session: AsyncSession, principal: Principal, mentorship: Mentorship
-) -> None:
-    proposal = await ProposalRepository(session).get(
-        principal.organization_id, mentorship.proposal_id
-    )
-    run = await RunRepository(session).get(principal.organization_id, proposal.run_id)
-    _require_admin(principal, run)
 
 
 # Rematch offers --------------------------------------------------------------------------------

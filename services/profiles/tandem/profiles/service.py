@@ -7,12 +7,12 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit import availability as weekly
 from tandem.kit.auth import Principal, Role, Scope
 from tandem.kit.contracts import profiles as events
+from tandem.kit.db import constraint_errors
 from tandem.kit.errors import Forbidden
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, decode_cursor, page_of
@@ -159,19 +159,14 @@ def _person_created(person: Person) -> events.PersonCreated:
 
 
 async def _insert_person(session: AsyncSession, person: Person) -> None:
-    try:
-        async with session.begin_nested():
-            session.add(person)
-    except IntegrityError as error:
-        raise _person_uniqueness_error(error) from error
+    async with constraint_errors(session, PERSON_UNIQUENESS):
+        session.add(person)
 
 
-def _person_uniqueness_error(error: IntegrityError) -> Exception:
-    if "external_id" in str(error.orig):
-        return PersonExternalIdTaken()
-    if "email" in str(error.orig):
-        return PersonEmailTaken()
-    return error
+PERSON_UNIQUENESS = {
+    "uq_person_organization_id_email": PersonEmailTaken,
+    "uq_person_organization_id_external_id": PersonExternalIdTaken,
+}
 
 
 async def _require_manager(session: AsyncSession, organization_id: UUID, manager_id: UUID) -> None:
@@ -270,11 +265,8 @@ async def _apply_person_changes(
         return person
     for name in changed:
         setattr(person, name, changes[name])
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as error:
-        raise _person_uniqueness_error(error) from error
+    async with constraint_errors(session, PERSON_UNIQUENESS):
+        await session.flush()
     _emit_person_changes(session, person, changed)
     return person
 
@@ -333,15 +325,12 @@ async def update_skill(
 
 
 async def _save_skill(session: AsyncSession, skill: Skill) -> None:
-    try:
-        async with session.begin_nested():
-            session.add(skill)
-            await session.flush()
-            await SkillRepository(session).replace_names(
-                skill, _folded_names(skill.name, skill.aliases)
-            )
-    except IntegrityError as error:
-        raise SkillNameTaken() from error
+    async with constraint_errors(session, {"uq_skill_name_organization_id_folded": SkillNameTaken}):
+        session.add(skill)
+        await session.flush()
+        await SkillRepository(session).replace_names(
+            skill, _folded_names(skill.name, skill.aliases)
+        )
 
 
 async def search_skills(
@@ -658,11 +647,10 @@ async def enroll(
         program_id=program.id,
         **(data.model_dump() | {"person_id": person.id}),
     )
-    try:
-        async with session.begin_nested():
-            session.add(enrollment)
-    except IntegrityError as error:
-        raise AlreadyEnrolled() from error
+    async with constraint_errors(
+        session, {"uq_enrollment_program_id_person_id_active": AlreadyEnrolled}
+    ):
+        session.add(enrollment)
     emit(
         session,
         events.EnrollmentCreated(
@@ -753,11 +741,10 @@ async def declare_conflict(
         reason=data.reason,
         declared_by=principal.person_id,
     )
-    try:
-        async with session.begin_nested():
-            session.add(conflict)
-    except IntegrityError as error:
-        raise ConflictAlreadyDeclared() from error
+    async with constraint_errors(
+        session, {"uq_declared_conflict_person_a_id_person_b_id": ConflictAlreadyDeclared}
+    ):
+        session.add(conflict)
     emit(session, _conflict_event(events.ConflictDeclared, conflict))
     return conflict
 
@@ -1203,11 +1190,8 @@ async def import_people(
         else:
             result.unchanged += 1
     result.marked_left = _mark_as_left(session, leaving)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as error:
-        raise _person_uniqueness_error(error) from error
+    async with constraint_errors(session, PERSON_UNIQUENESS):
+        await session.flush()
     result.errors.sort(key=lambda error: error.row)
     return result
 

@@ -1,6 +1,7 @@
 """Facts the profiles service publishes."""
 
 from datetime import date
+from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
@@ -20,6 +21,25 @@ class MatchingWeights(BaseModel):
     time_zone: float = Field(default=0.1, ge=0, le=1)
     cross_department: float = Field(default=0.1, ge=0, le=1)
     seniority: float = Field(default=0.1, ge=0, le=1)
+
+
+class ProgramStatus(StrEnum):
+    DRAFT = "draft"
+    ENROLLING = "enrolling"
+    MATCHING = "matching"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class ProgramStanding(BaseModel):
+    """What other services read of a program (profiles' `GET /programs/{id}`): where it stands
+    and who administers it now."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: UUID
+    status: ProgramStatus
+    admin_ids: list[UUID]
 
 
 class PersonCreated(Event):

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit import infra
 from tandem.kit.auth import KeyPair, Role, TokenIssuer, generate_key_pair
-from tandem.kit.db import PRODUCER_KEY, request_session
+from tandem.kit.db import PRODUCER_KEY
 from tandem.kit.migrations import alembic_ini, upgrade
 from tandem.kit.settings import service_environment
 
@@ -157,7 +157,8 @@ async def db_session(app: FastAPI) -> AsyncIterator[AsyncSession]:
             info={PRODUCER_KEY: app.state.settings.service_name},
         )
 
-        async def request_session_in_test() -> AsyncIterator[AsyncSession]:
+        @contextlib.asynccontextmanager
+        async def request_transaction_in_test() -> AsyncIterator[AsyncSession]:
             try:
                 yield session
             except BaseException:
@@ -165,11 +166,11 @@ async def db_session(app: FastAPI) -> AsyncIterator[AsyncSession]:
                 raise
             await session.commit()
 
-        app.dependency_overrides[request_session] = request_session_in_test
+        app.state.test_transaction = request_transaction_in_test
         try:
             yield session
         finally:
-            app.dependency_overrides.pop(request_session, None)
+            del app.state.test_transaction
             await session.close()
             await transaction.rollback()
 

@@ -1,7 +1,7 @@
 """Dead letters name their organization, so operators see only their own.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ from alembic import op
 
 from tandem.kit.migrations import add_dead_letter_organization, drop_dead_letter_organization
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
