@@ -154,6 +154,17 @@ def test_only_the_gateway_publishes_a_port() -> None:
     assert [str(port) for port in _service("gateway")["ports"]] == ["8000:8000"]
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_api_serves_metrics_on_a_private_port_it_does_not_publish(service: str) -> None:
+    environment = _environment(f"{service}-api")
+
+    metrics_port = environment.get(f"{service.upper()}_METRICS_PORT")
+    assert metrics_port is not None
+    assert metrics_port != "8000"
+    assert not _service(f"{service}-api").get("ports")
+    assert not _service(f"{service}-api").get("expose")
+
+
 @pytest.mark.parametrize(("service", "name"), SERVICE_PROCESSES)
 def test_apis_and_workers_wait_for_healthy_infrastructure_and_their_migration(
     service: str, name: str
