@@ -424,6 +424,11 @@ class ColumnLabels:
         labels: Ints = np.where(columns.any(axis=1), inverse.ravel(), -1).astype(np.int64)
         return cls(labels, np.bitwise_or.reduce(columns, axis=1))
 
+    def week_class(self, index: int) -> ColumnLabels:
+        """The columns of one week class."""
+        part = slice(index * WORDS_PER_WEEK, (index + 1) * WORDS_PER_WEEK)
+        return ColumnLabels(self.labels[part], self.free[part])
+
 
 @dataclass(frozen=True)
 class OverlapPlan:
@@ -547,7 +552,7 @@ class Pool:
     row_of_person: Ints
     col_of_person: Ints
     plans: dict[tuple[int, int], OverlapPlan] = field(default_factory=dict, compare=False)
-    labels: dict[tuple[Side, int], ColumnLabels] = field(default_factory=dict, compare=False)
+    labels: dict[tuple[Side, int, bool], ColumnLabels] = field(default_factory=dict, compare=False)
     packed_mentors: dict[tuple[int, int], NDArray[np.uint64]] = field(
         default_factory=dict, compare=False
     )
@@ -588,31 +593,32 @@ class Pool:
         """How to count the common slots of two zone groups per program week class; classes
         equal for everyone in both groups are counted once."""
         if (row_group, col_group) not in self.week_plans:
-            mentees = self.mentee_person[self.people.zone_group[self.mentee_person] == row_group]
-            mentors = self.mentor_person[self.people.zone_group[self.mentor_person] == col_group]
-            left, right = self.people.weekly[mentees], self.people.weekly[mentors]
-            same: dict[bytes, list[int]] = {}
+            left = self._labels("mentee", row_group, weekly=True)
+            right = self._labels("mentor", col_group, weekly=True)
+            same: dict[tuple[int, ...], list[int]] = {}
             for k in range(len(self.week_members)):
-                same.setdefault(left[:, k].tobytes() + right[:, k].tobytes(), []).append(k)
+                seen = (*left.week_class(k).labels.tolist(), *right.week_class(k).labels.tolist())
+                same.setdefault(seen, []).append(k)
+            mentors = self.mentor_person[self.people.zone_group[self.mentor_person] == col_group]
             plans = []
             for classes in same.values():
-                one = [classes[0]]
+                k = classes[0]
                 plan = OverlapPlan.of(
-                    ColumnLabels.of(left[:, one]),
-                    ColumnLabels.of(right[:, one]),
-                    np.ones(1, np.int64),
+                    left.week_class(k), right.week_class(k), np.ones(1, dtype=np.int64)
                 )
                 weeks = np.bitwise_or.reduce(self.week_members[classes])
-                plans.append(WeekPlan(classes[0], weeks, plan, plan.packed(right[:, one])))
+                bits = self.people.weekly[mentors, k : k + 1]
+                plans.append(WeekPlan(k, weeks, plan, plan.packed(bits)))
             self.week_plans[row_group, col_group] = plans
         return self.week_plans[row_group, col_group]
 
-    def _labels(self, side: Side, group: int) -> ColumnLabels:
-        if (side, group) not in self.labels:
+    def _labels(self, side: Side, group: int, *, weekly: bool = False) -> ColumnLabels:
+        if (side, group, weekly) not in self.labels:
             people = self.mentee_person if side == "mentee" else self.mentor_person
             members = people[self.people.zone_group[people] == group]
-            self.labels[side, group] = ColumnLabels.of(self.people.availability[members])
-        return self.labels[side, group]
+            bits = self.people.weekly if weekly else self.people.availability
+            self.labels[side, group, weekly] = ColumnLabels.of(bits[members])
+        return self.labels[side, group, weekly]
 
     def with_pins(self, pins: Sequence[tuple[int, int]]) -> Pool:
         """The pool left once pinned (row, col) pairs are made: pinned mentees leave, their
@@ -865,8 +871,9 @@ def evaluate_block(
 ) -> Block:
     """Judges every pair of the sorted mentee `rows` by the sorted mentor `cols` (all when
     None), cheap rules first, and scores the pairs that pass. Availability is counted only for
-    pairs that fail at most `cheap_failures_counted` cheaper rules (None: for every pair); for
-    the others its verdict and common slots mean nothing."""
+    pairs that fail at most `cheap_failures_counted` cheaper rules (None: for every pair), and
+    its mean over the period only for those of them that keep the weekly minimum; for the
+    others the verdict, the weakest week and the common slots mean nothing."""
     watch = stopwatch or Stopwatch()
     col_index = np.arange(pool.cols) if cols is None else cols
     left = pool.mentee_person[rows][:, None]
@@ -879,10 +886,14 @@ def evaluate_block(
             failing += failed
         counted = None if cheap_failures_counted is None else failing <= cheap_failures_counted
     with watch.phase("scoring"):
-        common = _block_common_slots(pool, rows, col_index, counted)
         weakest = _block_weakest_week(pool, rows, col_index, counted)
     with watch.phase("filtering"):
         failures["min_weekly_overlap_minutes"] = _too_little_overlap(pool, weakest)
+        if counted is not None:
+            counted &= ~failures["min_weekly_overlap_minutes"]
+    with watch.phase("scoring"):
+        common = _block_common_slots(pool, rows, col_index, counted)
+    with watch.phase("filtering"):
         passing = candidate & (failing == 0) & ~failures["min_weekly_overlap_minutes"]
         i, j = np.divmod(np.flatnonzero(passing), len(col_index))
     with watch.phase("scoring"):
@@ -1164,7 +1175,9 @@ def _block_weakest_week(
         for col_group, col_part in runs(col_groups[cols]):
             first_col = int(np.searchsorted(col_groups, col_group))
             for week in pool.weekly_plans(row_group, col_group):
-                left = week.plan.packed(people.weekly[mentees][:, [week.week_class]])
+                left = week.plan.packed(
+                    people.weekly[mentees, week.week_class : week.week_class + 1]
+                )
                 for start in range(col_part.start, col_part.stop, width):
                     tile = slice(start, min(start + width, col_part.stop))
                     if wanted is not None and not wanted[row_part, tile].any():
