@@ -213,9 +213,10 @@ class Pin:
 @dataclass(frozen=True)
 class Contribution:
     """One criterion of a pair's score. `raw` is in the criterion's own unit: share of wanted
-    skills covered (0-1), Jaccard of interests (0-1), common minutes per week, hours between
-    the clocks, 1 for different departments, mentor level minus mentee level. `normalized` is
-    0-1 and `points` its weighted share of the score (0-1000)."""
+    skills covered (0-1), Jaccard of interests (0-1), common minutes per week (the mean over the
+    period; the hard rule looks at each week), hours between the clocks, 1 for different
+    departments, mentor level minus mentee level. `normalized` is 0-1 and `points` its weighted
+    share of the score (0-1000)."""
 
     criterion: Criterion
     raw: float
