@@ -1,11 +1,11 @@
 """The mentor-mentee engine: every answer keeps every hard rule, and is optimal.
 
-Hard rules are checked again here in plain Python, with availability overlap computed from
-the kit's UTC intervals, so that the engine's vectorized bitsets are checked, not trusted.
+Hard rules are checked again here in plain Python, with the overlap of every week computed
+from the kit's UTC intervals (`test_solver_availability`), so that the engine's vectorized
+bitsets are checked, not trusted.
 Optimality is checked against brute force on small pools and against scipy's assignment solver.
 """
 
-import functools
 import itertools
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -20,11 +20,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
+from test_solver_availability import keeps_weekly_minimum
 
-from tandem.kit.availability import WeeklyWindow, free_intervals
+from tandem.kit.availability import WeeklyWindow
 from tandem.matching import _scoring
 from tandem.matching._flow import Network, collect_candidates, participation_first, quality_first
-from tandem.matching._scoring import Stopwatch, build_pool, evaluate_block, score_pairs
+from tandem.matching._scoring import (
+    Stopwatch,
+    build_pool,
+    evaluate_block,
+    score_pairs,
+    weakest_week,
+    week_slots,
+)
 from tandem.matching.solver import (
     InvalidMatchInput,
     InvalidPin,
@@ -160,28 +168,6 @@ def forbidden_pairs(draw: st.DrawFn, people: Sequence[Participant]) -> set[froze
 # The hard rules, in plain Python -------------------------------------------------------------
 
 
-@functools.cache
-def intervals(
-    windows: tuple[WeeklyWindow, ...], zone: str, period: Period
-) -> list[tuple[datetime, datetime]]:
-    return free_intervals(windows, zone, (), period.start, period.end)
-
-
-def overlap_minutes(a: Participant, b: Participant, period: Period) -> int:
-    left = intervals(a.windows, a.time_zone, period)
-    right = intervals(b.windows, b.time_zone, period)
-    shared = sum(
-        (
-            min(end, other_end) - max(start, other_start)
-            for start, end in left
-            for other_start, other_end in right
-            if min(end, other_end) > max(start, other_start)
-        ),
-        timedelta(),
-    )
-    return shared // timedelta(minutes=1)
-
-
 def clock_distance_minutes(a: Participant, b: Participant, day: date) -> int:
     def offset(p: Participant) -> int:
         delta = datetime.combine(day, time(), tzinfo=ZoneInfo(p.time_zone)).utcoffset()
@@ -207,7 +193,6 @@ def broken_rules(
         "reverse": gap >= 0,
         "peer": rules.max_level_gap is not None and abs(gap) > rules.max_level_gap,
     }[rules.kind]
-    days = (period.end - period.start).days + 1
     apart = clock_distance_minutes(mentor, mentee, period.start)
     checks = {
         "self": mentor.person_id == mentee.person_id,
@@ -216,8 +201,9 @@ def broken_rules(
         "department_policy": (rules.department_policy == "cross_department" and same_department)
         or (rules.department_policy == "same_department" and not same_department),
         "seniority": wrong_seniority,
-        "min_weekly_overlap_minutes": overlap_minutes(mentor, mentee, period) * 7
-        < rules.min_weekly_overlap_minutes * days,
+        "min_weekly_overlap_minutes": not keeps_weekly_minimum(
+            mentor, mentee, period, rules.min_weekly_overlap_minutes
+        ),
         "shared_language_required": rules.shared_language_required
         and not mentor.languages & mentee.languages,
         "max_time_zone_distance_hours": rules.max_time_zone_distance_hours is not None
@@ -534,6 +520,7 @@ def test_skipping_tiles_the_cheap_rules_remove_keeps_every_feasible_pair(
     # The packed overlap plans count what the people's own bitsets hold.
     i, j = (k.ravel() for k in np.indices(everything.candidate.shape))
     assert np.array_equal(everything.common_slots[i, j], score_pairs(pool, i, j).common_slots)
+    assert np.array_equal(everything.weakest_week[i, j], weakest_week(*week_slots(pool, i, j)))
 
 
 @settings(max_examples=20, deadline=None)
@@ -698,7 +685,10 @@ def test_an_unmatched_mentee_learns_which_rule_and_how_far_to_relax_it() -> None
     assert unmatched.reason == "no_candidates"
     assert unmatched.removed_by == {"min_weekly_overlap_minutes": 1}
     (relaxation,) = unmatched.relaxations
-    assert str(relaxation) == "min_weekly_overlap_minutes 60 → 30"
+    assert str(relaxation) == (
+        "min_weekly_overlap_minutes 60 → 30 (short of 60 minutes in 2025-01-06 to 2025-02-02)"
+    )
+    assert unmatched.short_weeks == relaxation.short_weeks
     assert match([mentor, mentee], relaxation.apply(rules), Weights(), four_weeks).unmatched == ()
 
 
@@ -735,7 +725,9 @@ def test_each_mentor_counts_once_under_the_first_rule_that_removes_them() -> Non
     ).unmatched
 
     assert unmatched.removed_by == {"shared_language_required": 1, "min_weekly_overlap_minutes": 1}
-    assert [str(r) for r in unmatched.relaxations] == ["min_weekly_overlap_minutes 30 → 0"]
+    assert [str(r) for r in unmatched.relaxations] == [
+        "min_weekly_overlap_minutes 30 → 0 (short of 30 minutes in 2025-03-01 to 2025-04-25)"
+    ]
 
 
 def test_relaxations_come_cheapest_first() -> None:

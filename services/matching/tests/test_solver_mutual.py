@@ -512,7 +512,9 @@ def test_an_unmatched_person_learns_which_rule_and_how_far_to_relax_it() -> None
     assert [u.reason for u in result.unmatched] == ["no_candidates"] * 2
     assert all(u.removed_by == {"min_weekly_overlap_minutes": 1} for u in result.unmatched)
     relaxation = result.unmatched[0].relaxations[0]
-    assert str(relaxation) == "min_weekly_overlap_minutes 60 → 30"
+    assert str(relaxation) == (
+        "min_weekly_overlap_minutes 60 → 30 (short of 60 minutes in 2025-01-06 to 2025-02-02)"
+    )
     assert (
         match_mutual([early, late], relaxation.apply(rules), Weights(), four_weeks).unmatched == ()
     )

@@ -233,3 +233,14 @@ async def test_null_for_a_field_that_must_have_a_value_is_a_422(client_for: Clie
     assert nulled.status_code == 422
     assert "cadence, start_date cannot be null" in nulled.text
     assert cleared.status_code == 200
+
+
+async def test_every_program_rule_says_what_it_means_in_the_openapi_document(
+    client_for: ClientFactory,
+) -> None:
+    schemas = (await client_for().get("/openapi.json")).json()["components"]["schemas"]
+    for model in ("ProgramRules", "ConflictPolicy"):
+        fields = schemas[model]["properties"]
+        assert [name for name, field in fields.items() if "description" not in field] == []
+    weekly = schemas["ProgramRules"]["properties"]["min_weekly_overlap_minutes"]["description"]
+    assert "in every week of the program in which neither is away" in weekly

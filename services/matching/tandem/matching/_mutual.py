@@ -249,7 +249,7 @@ def _pinned(pool: Pool, pins: Sequence[Pin]) -> list[tuple[int, int]]:
         if any(per_person[position] > 1 for position in pair):
             raise InvalidPin(f"{pin} pins someone who is in another pin.")
     first, second = _positions(pairs)
-    failures = pair_failures(pool, first, second, score_pairs(pool, first, second))
+    failures = pair_failures(pool, first, second)
     for position, pin in enumerate(pins):
         broken = [rule for rule in HARD_RULES if failures[rule][position]]
         if broken:

@@ -5,6 +5,11 @@ columns. Private to `tandem.matching.solver`, which owns the public types.
 Availability is counted on 15-minute UTC slots over the whole program period, so daylight
 saving time is exact. Weeks of the period that look the same for every person of a time zone
 are stored once (a "week class") with how often they occur; a DST change makes its own class.
+
+Two views of the same free time: the soft criterion counts it over each person's own local
+dates of the period, less their days away, as a mean per week; the hard rule
+`min_weekly_overlap_minutes` counts it per program week (see `Calendar`), on each person's
+windows whatever their dates, and skips the weeks either person is away at any moment of.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from itertools import pairwise
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -81,6 +86,8 @@ MAX_SCORE = 1000
 # stay in the CPU cache.
 BLOCK_PAIRS = 1 << 20
 TILE_PAIRS = 1 << 16
+# More slots than a week has: the weakest week of a pair with no week to count yet.
+_NO_WEEK = SLOTS_PER_WEEK + 1
 
 
 class Stopwatch:
@@ -105,7 +112,12 @@ class Stopwatch:
 class Calendar:
     """The program period on a UTC grid. Local day `i` of any time zone is `origin + i` days
     (the period is days 1 to `days`), and grid week `k` covers the UTC days `7k` to `7k + 7`
-    after `origin`, wide enough for zones from UTC-12 to UTC+14."""
+    after `origin`, wide enough for zones from UTC-12 to UTC+14.
+
+    Program week `w`, of the hard rule, covers the UTC days `1 + 7w` to `8 + 7w`: the whole
+    seven-day weeks from the period's first day at 00:00 UTC (a shorter rest at the end is not
+    a week), or the period itself when it is shorter than a week. Local days 0 to `days + 1`
+    reach into them."""
 
     origin: date
     days: int
@@ -117,6 +129,19 @@ class Calendar:
     @property
     def weeks(self) -> int:
         return -(-(self.days + 3) // DAYS_PER_WEEK)
+
+    @property
+    def program_weeks(self) -> int:
+        return max(1, self.days // DAYS_PER_WEEK)
+
+    @property
+    def program_week_days(self) -> int:
+        return min(self.days, DAYS_PER_WEEK)
+
+    def program_week(self, week: int) -> tuple[date, date]:
+        """Program week `week`'s first and last day."""
+        first = self.origin + timedelta(days=1 + DAYS_PER_WEEK * week)
+        return first, first + timedelta(days=self.program_week_days - 1)
 
     def weekday(self, day: NDArray[np.int64]) -> NDArray[np.int64]:
         return (self.origin.weekday() + day) % DAYS_PER_WEEK
@@ -132,9 +157,10 @@ class Calendar:
 
 @dataclass(frozen=True)
 class ZoneDays:
-    """A time zone's UTC offset at each local midnight of the period, the local days whose
-    offset changes during the day (DST), which the kit converts one window at a time, and the
-    days its people are away: the zone as seen by people with the same absences."""
+    """A time zone's UTC offset at each local midnight of the period (local days 0 to
+    `days + 2`), the local days whose offset changes during the day (DST), which the kit
+    converts one window at a time, and the days its people are away: the zone as seen by
+    people with the same absences."""
 
     name: str
     offsets: Ints
@@ -147,12 +173,11 @@ class ZoneDays:
         offsets = np.array(
             [
                 offset_minutes(calendar.origin + timedelta(days=day), zone)
-                for day in range(calendar.days + 2)
+                for day in range(calendar.days + 3)
             ],
             dtype=np.int64,
         )
-        irregular = np.zeros(calendar.days + 2, dtype=bool)
-        irregular[1:-1] = offsets[1:-1] != offsets[2:]
+        irregular = offsets[:-1] != offsets[1:]
         return cls(name, offsets, irregular, calendar.absent(absences))
 
     def week_signatures(self, calendar: Calendar) -> Ints:
@@ -169,6 +194,35 @@ class ZoneDays:
         signatures: Ints = codes[first[:, None] + np.arange(DAYS_PER_WEEK + 2)[None, :]]
         return signatures
 
+    def program_week_signatures(self, calendar: Calendar) -> Ints:
+        """As `week_signatures`, for the program weeks and without days away: what each local
+        day that reaches into the week looks like (its offset, or a code for a DST day)."""
+        days = (
+            DAYS_PER_WEEK * np.arange(calendar.program_weeks)[:, None]
+            + np.arange(DAYS_PER_WEEK + 2)[None, :]
+        )
+        clipped = np.minimum(days, calendar.days + 1)
+        codes = np.where(self.irregular[clipped], 100_000 + days, self.offsets[clipped])
+        signatures: Ints = np.where(days <= calendar.days + 1, codes, 50_000)
+        return signatures
+
+    def present_weeks(self, calendar: Calendar) -> np.uint64:
+        """The program weeks (bit `w` for week `w`) no day away reaches into, in UTC."""
+        away = np.flatnonzero(self.absent)
+        starts = away * MINUTES_PER_DAY - self.offsets[away]
+        ends = (away + 1) * MINUTES_PER_DAY - self.offsets[away + 1]
+        weeks = np.arange(calendar.program_weeks)
+        begin = (1 + DAYS_PER_WEEK * weeks) * MINUTES_PER_DAY
+        end = begin + calendar.program_week_days * MINUTES_PER_DAY
+        touched = (starts[None, :] < end[:, None]) & (ends[None, :] > begin[:, None])
+        return week_mask(weeks[~touched.any(axis=1)])
+
+
+def week_mask(weeks: Ints) -> np.uint64:
+    """The weeks as bits of one word (a program has at most 53 weeks)."""
+    bits = np.left_shift(np.uint64(1), weeks.astype(np.uint64))
+    return np.uint64(np.bitwise_or.reduce(bits, initial=np.uint64(0)))
+
 
 def offset_minutes(day: date, zone: ZoneInfo) -> int:
     """The zone's UTC offset at the day's local midnight, in minutes."""
@@ -179,26 +233,33 @@ def offset_minutes(day: date, zone: ZoneInfo) -> int:
 
 @dataclass(frozen=True)
 class WeekClasses:
-    """Grid weeks grouped into classes that are equal for everyone: each class's representative
-    week and how many weeks it stands for, and which zones share the same grouping."""
+    """Weeks grouped into classes that are equal for everyone: each class's representative
+    week, how many weeks it stands for and which they are (bit `w` for week `w`, for the
+    program weeks), and which zones share the same grouping."""
 
     weeks: Ints
     counts: Ints
+    members: NDArray[np.uint64]
     zone_group: Ints
 
     @classmethod
-    def of(cls, zones: Sequence[ZoneDays], calendar: Calendar) -> WeekClasses:
-        if not zones:
+    def of(cls, signatures: Sequence[Ints]) -> WeekClasses:
+        """From each zone's week signatures (see `ZoneDays.week_signatures`)."""
+        if not signatures:
             empty = np.zeros(0, dtype=np.int64)
-            return cls(empty, empty, empty)
-        per_zone = np.stack(
-            [_first_occurrence_labels(zone.week_signatures(calendar)) for zone in zones], axis=1
+            return cls(empty, empty, empty.astype(np.uint64), empty)
+        per_zone = np.stack([_first_occurrence_labels(rows) for rows in signatures], axis=1)
+        _, first, inverse, counts = np.unique(
+            per_zone, axis=0, return_index=True, return_inverse=True, return_counts=True
         )
-        _, first, counts = np.unique(per_zone, axis=0, return_index=True, return_counts=True)
+        inverse = inverse.ravel()
+        members = np.array(
+            [week_mask(np.flatnonzero(inverse == k)) for k in range(len(first))], dtype=np.uint64
+        )
         patterns = [tuple(column.tolist()) for column in per_zone.T]
         group_of = {pattern: group for group, pattern in enumerate(dict.fromkeys(patterns))}
         zone_group = np.array([group_of[pattern] for pattern in patterns], dtype=np.int64)
-        return cls(first.astype(np.int64), counts.astype(np.int64), zone_group)
+        return cls(first.astype(np.int64), counts.astype(np.int64), members, zone_group)
 
 
 def _first_occurrence_labels(rows: NDArray[np.int64]) -> Ints:
@@ -213,22 +274,46 @@ def _first_occurrence_labels(rows: NDArray[np.int64]) -> Ints:
 DayIntervals = dict[tuple[tuple[WeeklyWindow, ...], str, date], list[tuple[datetime, datetime]]]
 
 
+@dataclass(frozen=True)
+class SlotWeeks:
+    """Which free time goes into bitsets: that of the local `days`, in weeks of `length` slots
+    starting at the grid slots `starts` (one week per class)."""
+
+    days: Ints
+    starts: Ints
+    length: int
+
+    @classmethod
+    def grid(cls, calendar: Calendar, classes: WeekClasses) -> SlotWeeks:
+        """The soft criterion's: the period's local days, in grid weeks."""
+        return cls(np.arange(1, calendar.days + 1), classes.weeks * SLOTS_PER_WEEK, SLOTS_PER_WEEK)
+
+    @classmethod
+    def program(cls, calendar: Calendar, classes: WeekClasses) -> SlotWeeks:
+        """The hard rule's: every local day that reaches into a program week."""
+        return cls(
+            np.arange(calendar.days + 2),
+            (1 + DAYS_PER_WEEK * classes.weeks) * SLOTS_PER_DAY,
+            calendar.program_week_days * SLOTS_PER_DAY,
+        )
+
+
 def availability_bits(
     windows: Sequence[Sequence[WeeklyWindow]],
     zone_of_person: Ints,
     zones: Sequence[ZoneDays],
-    classes: WeekClasses,
+    weeks: SlotWeeks,
     calendar: Calendar,
 ) -> NDArray[np.uint64]:
     """Each person's free 15-minute UTC slots in each week class, as bitsets of shape
     (people, classes, WORDS_PER_WEEK)."""
-    bits = np.zeros((len(windows), len(classes.weeks), WORDS_PER_WEEK), dtype=np.uint64)
+    bits = np.zeros((len(windows), len(weeks.starts), WORDS_PER_WEEK), dtype=np.uint64)
     memo: DayIntervals = {}
     for index, zone in enumerate(zones):
         members = np.flatnonzero(zone_of_person == index)
         own = [windows[m] for m in members.tolist()]
-        person, start, end = _zone_intervals(zone, own, calendar, memo)
-        bits[members] = _packed(_class_slots(len(members), person, start, end, classes.weeks))
+        person, start, end = _zone_intervals(zone, own, calendar, weeks.days, memo)
+        bits[members] = _packed(_class_slots(len(members), person, start, end, weeks))
     return bits
 
 
@@ -236,13 +321,14 @@ def _zone_intervals(
     zone: ZoneDays,
     windows: Sequence[Sequence[WeeklyWindow]],
     calendar: Calendar,
+    days: Ints,
     memo: DayIntervals,
 ) -> tuple[Ints, Ints, Ints]:
-    """Free intervals as (person, first slot, end slot) on the grid, for the people of a zone."""
+    """Free intervals as (person, first slot, end slot) on the grid, for the people of a zone,
+    on the local `days` they are not away."""
     owner = np.array([p for p, own in enumerate(windows) for _ in own], dtype=np.int64)
     minutes = {w: (w.weekday, *w.day_minutes) for w in {w for own in windows for w in own}}
     spans = np.array([minutes[w] for own in windows for w in own], dtype=np.int64).reshape(-1, 3)
-    days = np.arange(1, calendar.days + 1)
     days = days[~zone.absent[days]]
     regular = days[~zone.irregular[days]]
     parts = [_regular_intervals(zone, owner, spans, regular, calendar)]
@@ -296,16 +382,16 @@ def _day_intervals(
     return memo[windows, zone, day]
 
 
-def _class_slots(people: int, person: Ints, start: Ints, end: Ints, weeks: Ints) -> Flags:
-    free = np.zeros(people * len(weeks) * SLOTS_PER_WEEK, dtype=bool)
-    for index, week in enumerate(weeks):
-        low = int(week) * SLOTS_PER_WEEK
-        first = np.clip(start - low, 0, SLOTS_PER_WEEK)
-        length = np.clip(end - low, 0, SLOTS_PER_WEEK) - first
+def _class_slots(people: int, person: Ints, start: Ints, end: Ints, weeks: SlotWeeks) -> Flags:
+    classes = len(weeks.starts)
+    free = np.zeros(people * classes * SLOTS_PER_WEEK, dtype=bool)
+    for index, low in enumerate(weeks.starts.tolist()):
+        first = np.clip(start - low, 0, weeks.length)
+        length = np.clip(end - low, 0, weeks.length) - first
         some = length > 0
-        base = (person[some] * len(weeks) + index) * SLOTS_PER_WEEK + first[some]
+        base = (person[some] * classes + index) * SLOTS_PER_WEEK + first[some]
         free[_expand(base, length[some])] = True
-    return free.reshape(people, len(weeks), SLOTS_PER_WEEK)
+    return free.reshape(people, classes, SLOTS_PER_WEEK)
 
 
 def _expand(starts: Ints, lengths: Ints) -> Ints:
@@ -337,6 +423,11 @@ class ColumnLabels:
         _, inverse = np.unique(columns, axis=0, return_inverse=True)
         labels: Ints = np.where(columns.any(axis=1), inverse.ravel(), -1).astype(np.int64)
         return cls(labels, np.bitwise_or.reduce(columns, axis=1))
+
+    def week_class(self, index: int) -> ColumnLabels:
+        """The columns of one week class."""
+        part = slice(index * WORDS_PER_WEEK, (index + 1) * WORDS_PER_WEEK)
+        return ColumnLabels(self.labels[part], self.free[part])
 
 
 @dataclass(frozen=True)
@@ -426,6 +517,10 @@ class People:
     interest_count: Ints
     availability: NDArray[np.uint64]
     zone_group: Ints
+    weekly: NDArray[np.uint64]
+    """Free slots per program week class, for the hard rule (none when it is off)."""
+    present: NDArray[np.uint64]
+    """The program weeks (bit `w` for week `w`) the person is not away at any moment of."""
 
 
 @dataclass(frozen=True)
@@ -443,6 +538,8 @@ class Pool:
     weights: Weights
     calendar: Calendar
     class_counts: Ints
+    week_members: NDArray[np.uint64]
+    """The program weeks of each of the hard rule's week classes."""
     mentee_person: Ints
     mentor_person: Ints
     active_row: Flags
@@ -455,10 +552,11 @@ class Pool:
     row_of_person: Ints
     col_of_person: Ints
     plans: dict[tuple[int, int], OverlapPlan] = field(default_factory=dict, compare=False)
-    labels: dict[tuple[Side, int], ColumnLabels] = field(default_factory=dict, compare=False)
+    labels: dict[tuple[Side, int, bool], ColumnLabels] = field(default_factory=dict, compare=False)
     packed_mentors: dict[tuple[int, int], NDArray[np.uint64]] = field(
         default_factory=dict, compare=False
     )
+    week_plans: dict[tuple[int, int], list[WeekPlan]] = field(default_factory=dict, compare=False)
 
     @cached_property
     def skill_offers(self) -> Floats:
@@ -491,12 +589,36 @@ class Pool:
             )
         return self.packed_mentors[row_group, col_group]
 
-    def _labels(self, side: Side, group: int) -> ColumnLabels:
-        if (side, group) not in self.labels:
+    def weekly_plans(self, row_group: int, col_group: int) -> list[WeekPlan]:
+        """How to count the common slots of two zone groups per program week class; classes
+        equal for everyone in both groups are counted once."""
+        if (row_group, col_group) not in self.week_plans:
+            left = self._labels("mentee", row_group, weekly=True)
+            right = self._labels("mentor", col_group, weekly=True)
+            same: dict[tuple[int, ...], list[int]] = {}
+            for k in range(len(self.week_members)):
+                seen = (*left.week_class(k).labels.tolist(), *right.week_class(k).labels.tolist())
+                same.setdefault(seen, []).append(k)
+            mentors = self.mentor_person[self.people.zone_group[self.mentor_person] == col_group]
+            plans = []
+            for classes in same.values():
+                k = classes[0]
+                plan = OverlapPlan.of(
+                    left.week_class(k), right.week_class(k), np.ones(1, dtype=np.int64)
+                )
+                weeks = np.bitwise_or.reduce(self.week_members[classes])
+                bits = self.people.weekly[mentors, k : k + 1]
+                plans.append(WeekPlan(k, weeks, plan, plan.packed(bits)))
+            self.week_plans[row_group, col_group] = plans
+        return self.week_plans[row_group, col_group]
+
+    def _labels(self, side: Side, group: int, *, weekly: bool = False) -> ColumnLabels:
+        if (side, group, weekly) not in self.labels:
             people = self.mentee_person if side == "mentee" else self.mentor_person
             members = people[self.people.zone_group[people] == group]
-            self.labels[side, group] = ColumnLabels.of(self.people.availability[members])
-        return self.labels[side, group]
+            bits = self.people.weekly if weekly else self.people.availability
+            self.labels[side, group, weekly] = ColumnLabels.of(bits[members])
+        return self.labels[side, group, weekly]
 
     def with_pins(self, pins: Sequence[tuple[int, int]]) -> Pool:
         """The pool left once pinned (row, col) pairs are made: pinned mentees leave, their
@@ -522,6 +644,18 @@ class Pool:
         )
 
 
+@dataclass(frozen=True)
+class WeekPlan:
+    """The program week classes two zone groups see alike: the first of them, all their
+    `weeks`, the plan that counts the common slots of one of them, and the mentors' bitsets
+    packed for it."""
+
+    week_class: int
+    weeks: np.uint64
+    plan: OverlapPlan
+    mentors: NDArray[np.uint64]
+
+
 def build_pool(
     people: Sequence[Participant],
     rules: Rules,
@@ -534,9 +668,16 @@ def build_pool(
     # People of one time zone with the same absences see the same calendar.
     keys = sorted({(p.time_zone, p.absences) for p in people})
     zones = [ZoneDays.of(name, calendar, absences) for name, absences in keys]
-    classes = WeekClasses.of(zones, calendar)
+    classes = WeekClasses.of([zone.week_signatures(calendar) for zone in zones])
     index = {key: position for position, key in enumerate(keys)}
     zone_of_person = np.array([index[p.time_zone, p.absences] for p in people], dtype=np.int64)
+    # The hard rule's weeks ignore days away (a week with one does not count), so they
+    # depend on the time zone alone.
+    names = sorted({p.time_zone for p in people}) if rules.min_weekly_overlap_minutes else []
+    plain = [ZoneDays.of(name, calendar) for name in names]
+    program = WeekClasses.of([zone.program_week_signatures(calendar) for zone in plain])
+    name_of_person = np.searchsorted(np.array(names), [p.time_zone for p in people])
+    present = np.array([zone.present_weeks(calendar) for zone in zones], dtype=np.uint64)
     features = People(
         ids=tuple(p.person_id for p in people),
         level=np.array([p.job_level for p in people], dtype=np.int64),
@@ -546,11 +687,25 @@ def build_pool(
         interests=_bitsets([p.interests for p in people]),
         interest_count=np.array([len(p.interests) for p in people], dtype=np.int64),
         availability=availability_bits(
-            [p.windows for p in people], zone_of_person, zones, classes, calendar
+            [p.windows for p in people],
+            zone_of_person,
+            zones,
+            SlotWeeks.grid(calendar, classes),
+            calendar,
         ),
         zone_group=classes.zone_group[zone_of_person],
+        weekly=availability_bits(
+            [p.windows for p in people],
+            name_of_person,
+            plain,
+            SlotWeeks.program(calendar, program),
+            calendar,
+        ),
+        present=present[zone_of_person],
     )
-    return _arranged(people, features, rules, weights, calendar, classes.counts, forbidden)
+    return _arranged(
+        people, features, rules, weights, calendar, (classes.counts, program.members), forbidden
+    )
 
 
 def _arranged(
@@ -559,7 +714,7 @@ def _arranged(
     rules: Rules,
     weights: Weights,
     calendar: Calendar,
-    class_counts: Ints,
+    classes: tuple[Ints, NDArray[np.uint64]],
     forbidden: Sequence[frozenset[UUID]],
 ) -> Pool:
     """The pool with its rows and columns in zone order, skills and forbidden pairs indexed."""
@@ -579,7 +734,8 @@ def _arranged(
         rules=rules,
         weights=weights,
         calendar=calendar,
-        class_counts=class_counts,
+        class_counts=classes[0],
+        week_members=classes[1],
         mentee_person=mentee_person.astype(np.int64),
         mentor_person=mentor_person.astype(np.int64),
         active_row=np.ones(len(mentee_person), dtype=bool),
@@ -681,6 +837,7 @@ class Block:
     failures: dict[HardRule, Flags]
     candidate: Flags
     common_slots: Ints
+    weakest_week: NDArray[np.int32]
     i: Ints
     j: Ints
     score: Ints
@@ -714,8 +871,9 @@ def evaluate_block(
 ) -> Block:
     """Judges every pair of the sorted mentee `rows` by the sorted mentor `cols` (all when
     None), cheap rules first, and scores the pairs that pass. Availability is counted only for
-    pairs that fail at most `cheap_failures_counted` cheaper rules (None: for every pair); for
-    the others its verdict and common slots mean nothing."""
+    pairs that fail at most `cheap_failures_counted` cheaper rules (None: for every pair), and
+    its mean over the period only for those of them that keep the weekly minimum; for the
+    others the verdict, the weakest week and the common slots mean nothing."""
     watch = stopwatch or Stopwatch()
     col_index = np.arange(pool.cols) if cols is None else cols
     left = pool.mentee_person[rows][:, None]
@@ -728,9 +886,14 @@ def evaluate_block(
             failing += failed
         counted = None if cheap_failures_counted is None else failing <= cheap_failures_counted
     with watch.phase("scoring"):
+        weakest = _block_weakest_week(pool, rows, col_index, counted)
+    with watch.phase("filtering"):
+        failures["min_weekly_overlap_minutes"] = _too_little_overlap(pool, weakest)
+        if counted is not None:
+            counted &= ~failures["min_weekly_overlap_minutes"]
+    with watch.phase("scoring"):
         common = _block_common_slots(pool, rows, col_index, counted)
     with watch.phase("filtering"):
-        failures["min_weekly_overlap_minutes"] = _too_little_overlap(pool, common)
         passing = candidate & (failing == 0) & ~failures["min_weekly_overlap_minutes"]
         i, j = np.divmod(np.flatnonzero(passing), len(col_index))
     with watch.phase("scoring"):
@@ -741,7 +904,7 @@ def evaluate_block(
         failures["other_direction"][i[other], j[other]] = True
     ordered = {rule: failures[rule] for rule in HARD_RULES}
     kept = ~other
-    return Block(ordered, candidate, common, i[kept], j[kept], scored.score[kept])
+    return Block(ordered, candidate, common, weakest, i[kept], j[kept], scored.score[kept])
 
 
 def score_pairs(pool: Pool, rows: Ints, cols: Ints, common: Ints | None = None) -> Scored:
@@ -758,13 +921,15 @@ def score_pairs(pool: Pool, rows: Ints, cols: Ints, common: Ints | None = None) 
     return Scored(raw, normalized, combine(pool.weights, normalized), common)
 
 
-def pair_failures(pool: Pool, rows: Ints, cols: Ints, scored: Scored) -> dict[HardRule, Flags]:
+def pair_failures(pool: Pool, rows: Ints, cols: Ints) -> dict[HardRule, Flags]:
     """The hard rules' verdict on given pairs; "other_direction" never applies, as the caller
     chose the direction."""
     left = pool.mentee_person[rows]
     right = pool.mentor_person[cols]
     failures = _cheap_failures(pool, rows, cols, left, right, paired=True)
-    failures["min_weekly_overlap_minutes"] = _too_little_overlap(pool, scored.common_slots)
+    failures["min_weekly_overlap_minutes"] = _too_little_overlap(
+        pool, weakest_week(*week_slots(pool, rows, cols))
+    )
     failures["other_direction"] = np.zeros(len(rows), dtype=bool)
     return {rule: failures[rule] for rule in HARD_RULES}
 
@@ -891,10 +1056,45 @@ def _wrong_seniority(rules: Rules, mentee: Ints, mentor: Ints) -> Flags:
     return np.abs(gap) > rules.max_level_gap
 
 
-def _too_little_overlap(pool: Pool, common: Ints) -> Flags:
-    # Compared in whole numbers: slots * 15 min * 7 days >= minimum * period days.
-    needed = pool.rules.min_weekly_overlap_minutes * pool.calendar.days
-    return common < -(-needed // (GRID_MINUTES * DAYS_PER_WEEK))
+def _too_little_overlap(pool: Pool, weakest: NDArray[np.signedinteger[Any]]) -> Flags:
+    failing: Flags = weakest * GRID_MINUTES < pool.rules.min_weekly_overlap_minutes
+    return failing
+
+
+def week_slots(pool: Pool, rows: Ints, cols: Ints) -> tuple[Ints, Flags]:
+    """Per pair (rows[k], cols[k]) and program week class: the slots both have free in a week
+    of the class, and whether the class has a week neither is away."""
+    left, right = pool.mentee_person[rows], pool.mentor_person[cols]
+    bits = pool.people.weekly
+    slots = np.bitwise_count(bits[left] & bits[right]).sum(axis=2, dtype=np.int64)
+    present = pool.people.present[left] & pool.people.present[right]
+    live: Flags = (present[:, None] & pool.week_members[None, :]) != 0
+    return slots, live
+
+
+def weakest_week(slots: Ints, live: Flags) -> Ints:
+    """The fewest common slots of a week neither is away, per pair; 0 without such a week."""
+    weakest: Ints = np.where(live, slots, _NO_WEEK).min(axis=1, initial=_NO_WEEK)
+    weakest[weakest == _NO_WEEK] = 0
+    return weakest
+
+
+def short_weeks(
+    pool: Pool, rows: Ints, cols: Ints, minutes: int
+) -> list[tuple[tuple[date, date], ...]]:
+    """Per pair (rows[k], cols[k]), the program weeks neither is away in which they have
+    fewer than `minutes` free in common, as (first day, last day)."""
+    slots, live = week_slots(pool, rows, cols)
+    short = live & (slots * GRID_MINUTES < minutes)
+    masks = np.bitwise_or.reduce(np.where(short, pool.week_members[None, :], 0), axis=1)
+    present = pool.people.present[pool.mentee_person[rows]]
+    present &= pool.people.present[pool.mentor_person[cols]]
+    masks = np.asarray(masks, dtype=np.uint64) & present
+    weeks = range(pool.calendar.program_weeks)
+    return [
+        tuple(pool.calendar.program_week(w) for w in weeks if (mask >> w) & 1)
+        for mask in masks.tolist()
+    ]
 
 
 def _forbidden_pairs(pool: Pool, rows: Ints, cols: Ints, paired: bool) -> Flags:
@@ -956,6 +1156,43 @@ def _block_common_slots(pool: Pool, rows: Ints, cols: Ints, wanted: Flags | None
                 mentors = right[:, _as_slice(cols[tile] - first_col)]
                 common[row_part, tile] = plan.common_slots(left, mentors)
     return common
+
+
+def _block_weakest_week(
+    pool: Pool, rows: Ints, cols: Ints, wanted: Flags | None
+) -> NDArray[np.int32]:
+    """`weakest_week` of every row by column pair, counted tile by tile as in
+    `_block_common_slots`, class by class of the program weeks; 0 when the rule is off."""
+    weakest = np.full((len(rows), len(cols)), _NO_WEEK, dtype=np.int32)
+    if not pool.rules.min_weekly_overlap_minutes:
+        return np.zeros(weakest.shape, dtype=np.int32)
+    people = pool.people
+    every_week = week_mask(np.arange(pool.calendar.program_weeks))
+    col_groups = people.zone_group[pool.mentor_person]
+    for row_group, row_part in runs(people.zone_group[pool.mentee_person[rows]]):
+        mentees = pool.mentee_person[rows[row_part]]
+        width = max(1, TILE_PAIRS // len(mentees))
+        for col_group, col_part in runs(col_groups[cols]):
+            first_col = int(np.searchsorted(col_groups, col_group))
+            for week in pool.weekly_plans(row_group, col_group):
+                left = week.plan.packed(
+                    people.weekly[mentees, week.week_class : week.week_class + 1]
+                )
+                for start in range(col_part.start, col_part.stop, width):
+                    tile = slice(start, min(start + width, col_part.stop))
+                    if wanted is not None and not wanted[row_part, tile].any():
+                        continue
+                    slots = week.plan.common_slots(
+                        left, week.mentors[:, _as_slice(cols[tile] - first_col)]
+                    )
+                    present_left = people.present[mentees]
+                    present_right = people.present[pool.mentor_person[cols[tile]]]
+                    if (present_left != every_week).any() or (present_right != every_week).any():
+                        live = (present_left[:, None] & present_right[None, :] & week.weeks) != 0
+                        slots = np.where(live, slots, _NO_WEEK)
+                    np.minimum(weakest[row_part, tile], slots, out=weakest[row_part, tile])
+    weakest[weakest == _NO_WEEK] = 0
+    return weakest
 
 
 def _as_slice(cols: Ints) -> slice | Ints:

@@ -289,6 +289,7 @@ def _unmatched(person: solver.Unmatched) -> dict[str, Any]:
         "candidates": person.candidates,
         "removed_by": dict(person.removed_by),
         "relaxations": [str(relaxation) for relaxation in person.relaxations],
+        "short_weeks": [[str(first), str(last)] for first, last in person.short_weeks],
     }
 
 

@@ -15,7 +15,7 @@ Mutual pairing (a general graph) and circles are separate formulations, not hand
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal, get_args
 from uuid import UUID
 
@@ -23,7 +23,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tandem.kit.availability import (
-    DAYS_PER_WEEK,
     GRID_MINUTES,
     MAX_RANGE_DAYS,
     InvalidAvailability,
@@ -54,6 +53,7 @@ from tandem.matching._scoring import (
     pair_failures,
     points_per_criterion,
     score_pairs,
+    short_weeks,
 )
 
 __all__ = [
@@ -81,6 +81,7 @@ __all__ = [
     "SolveStatus",
     "Unmatched",
     "UnmatchedReason",
+    "Week",
     "Weights",
     "match",
     "score",
@@ -99,6 +100,9 @@ RelaxableRule = Literal[
     "max_time_zone_distance_hours",
     "max_level_gap",
 ]
+
+Week = tuple[date, date]
+"""A program week, by its first and last day."""
 
 _PAIR_KINDS = ("traditional", "reverse", "peer", "onboarding")
 _PROFICIENCIES = range(1, 6)
@@ -159,7 +163,13 @@ class Participant:
 class Rules:
     """The program's hard rules. Seniority follows `kind`: traditional and onboarding want the
     mentor above the mentee, reverse below, peer at most `max_level_gap` apart (any gap if
-    None). Conflicts (reporting chain, declared, earlier pairs) arrive as forbidden pairs."""
+    None). Conflicts (reporting chain, declared, earlier pairs) arrive as forbidden pairs.
+
+    `min_weekly_overlap_minutes` (0: off) holds in every week of the program in which neither
+    person is away at any moment: the whole seven-day weeks from its first day at 00:00 UTC
+    (the period itself when shorter than a week; a rest shorter than a week at the end is
+    not a week), counted in real minutes across daylight saving changes, each person free
+    as their weekly windows say. A pair with no such week fails it."""
 
     kind: ProgramKind = "traditional"
     department_policy: DepartmentPolicy = "any"
@@ -203,9 +213,10 @@ class Pin:
 @dataclass(frozen=True)
 class Contribution:
     """One criterion of a pair's score. `raw` is in the criterion's own unit: share of wanted
-    skills covered (0-1), Jaccard of interests (0-1), common minutes per week, hours between
-    the clocks, 1 for different departments, mentor level minus mentee level. `normalized` is
-    0-1 and `points` its weighted share of the score (0-1000)."""
+    skills covered (0-1), Jaccard of interests (0-1), common minutes per week (the mean over the
+    period; the hard rule looks at each week), hours between the clocks, 1 for different
+    departments, mentor level minus mentee level. `normalized` is 0-1 and `points` its weighted
+    share of the score (0-1000)."""
 
     criterion: Criterion
     raw: float
@@ -226,19 +237,35 @@ class Proposal:
 class Relaxation:
     """Changing one rule so that an unmatched person gets a mentor with room to spare.
     `given_up` is the share of the rule given up (1 for switching it off): the smaller, the
-    cheaper."""
+    cheaper. For the weekly overlap, `short_weeks` are the weeks that mentor falls short of
+    the current minimum in."""
 
     rule: RelaxableRule
     current: int | bool | str
     relaxed: int | bool | str
     given_up: float
+    short_weeks: tuple[Week, ...] = ()
 
     def apply(self, rules: Rules) -> Rules:
         changes: dict[str, Any] = {self.rule: self.relaxed}
         return replace(rules, **changes)
 
     def __str__(self) -> str:
-        return f"{self.rule} {self.current} → {self.relaxed}"
+        change = f"{self.rule} {self.current} → {self.relaxed}"
+        if not self.short_weeks:
+            return change
+        return f"{change} (short of {self.current} minutes in {week_ranges(self.short_weeks)})"
+
+
+def week_ranges(weeks: Sequence[Week]) -> str:
+    """Weeks as runs of consecutive ones: "2027-01-04 to 2027-01-17, 2027-02-01 to ..."."""
+    runs: list[Week] = []
+    for first, last in weeks:
+        if runs and runs[-1][1] + timedelta(days=1) == first:
+            runs[-1] = (runs[-1][0], last)
+        else:
+            runs.append((first, last))
+    return ", ".join(f"{first} to {last}" for first, last in runs)
 
 
 @dataclass(frozen=True)
@@ -246,13 +273,16 @@ class Unmatched:
     """A would-be mentee left without a pair. `removed_by` counts, per hard rule, the mentors it
     ruled out, the rules applied in the order of `HardRule` (each mentor counts once, under the
     first rule that removes them). `relaxations` are the single rule changes that would match
-    them, cheapest first."""
+    them, cheapest first. When the weekly overlap is what keeps them from every mentor the
+    other rules allow, `short_weeks` are the weeks they fall short of it in with the mentor
+    closest to it (the one whose weakest week is best)."""
 
     person_id: UUID
     reason: UnmatchedReason
     candidates: int
     removed_by: Mapping[HardRule, int]
     relaxations: tuple[Relaxation, ...]
+    short_weeks: tuple[Week, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -494,7 +524,7 @@ def _pinned(pool: Pool, pins: Sequence[Pin]) -> list[tuple[int, int]]:
     pairs = [_pin_position(pool, index, pin) for pin in pins]
     _check_pin_counts(pool, pins, pairs)
     rows, cols = _positions(pairs)
-    failures = pair_failures(pool, rows, cols, score_pairs(pool, rows, cols))
+    failures = pair_failures(pool, rows, cols)
     for position, pin in enumerate(pins):
         broken = [rule for rule in HARD_RULES if failures[rule][position]]
         if broken:
@@ -654,6 +684,8 @@ def unmatched_with_reasons(
     relaxations: list[list[Relaxation]] = []
     for start in range(0, len(rows), _EXPLAIN_BLOCK_ROWS):
         relaxations += _relaxations(pool, rows[start : start + _EXPLAIN_BLOCK_ROWS], others)
+    overlap = rules.index("min_weekly_overlap_minutes")
+    short = _closest_short_weeks(pool, rows[(degree[rows] == 0) & (removed_by[rows, overlap] > 0)])
     unmatched = [
         Unmatched(
             person_id=pool.people.ids[pool.mentee_person[row]],
@@ -665,6 +697,7 @@ def unmatched_with_reasons(
                 if count
             },
             relaxations=_cheapest_first(found),
+            short_weeks=short.get(row, ()),
         )
         for row, found in zip(rows.tolist(), relaxations, strict=True)
     ]
@@ -687,11 +720,77 @@ def _relaxations(
     }
     relaxable = _RELAXABLE + (("seniority",) if pool.rules.kind == "peer" else ())
     for rule in relaxable:
-        others = np.logical_or.reduce([failures[other] for other in HARD_RULES if other != rule])
-        i, j = np.nonzero(failures[rule] & verdict.candidate & ~others)
-        pairs = score_pairs(pool, rows[i], room[j], verdict.common_slots[i, j])
-        for position, relaxation in _smallest_changes(pool, rule, i, pairs):
+        i, j = np.nonzero(_only_failing(failures, rule) & verdict.candidate)
+        if rule == "min_weekly_overlap_minutes":
+            changes = _overlap_changes(pool, rows, room, i, j, verdict.weakest_week[i, j])
+        else:
+            pairs = score_pairs(pool, rows[i], room[j], verdict.common_slots[i, j])
+            changes = _smallest_changes(pool, rule, i, pairs)
+        for position, relaxation in changes:
             found[position].append(relaxation)
+    return found
+
+
+def _only_failing(failures: Mapping[HardRule, NDArray[np.bool_]], rule: HardRule) -> Any:
+    others = np.logical_or.reduce([failures[other] for other in HARD_RULES if other != rule])
+    return failures[rule] & ~others
+
+
+def _overlap_changes(
+    pool: Pool,
+    rows: NDArray[np.int64],
+    cols: NDArray[np.int64],
+    i: NDArray[np.int64],
+    j: NDArray[np.int64],
+    weakest: NDArray[np.signedinteger[Any]],
+) -> list[tuple[int, Relaxation]]:
+    """(row, relaxation) for each row among `i` whose pairs (rows[i], cols[j]) only the weekly
+    overlap blocks: down to the weakest week of its best pair, naming the weeks that pair
+    falls short in."""
+    if len(i) == 0:
+        return []
+    current = pool.rules.min_weekly_overlap_minutes
+    order = np.lexsort((-weakest, i))
+    positions, starts = np.unique(i[order], return_index=True)
+    best = order[starts]
+    weeks = short_weeks(pool, rows[i[best]], cols[j[best]], current)
+    return [
+        (
+            position,
+            Relaxation(
+                "min_weekly_overlap_minutes",
+                current,
+                minutes,
+                (current - minutes) / current,
+                short,
+            ),
+        )
+        for position, minutes, short in zip(
+            positions.tolist(), (weakest[best] * GRID_MINUTES).tolist(), weeks, strict=True
+        )
+    ]
+
+
+def _closest_short_weeks(pool: Pool, rows: NDArray[np.int64]) -> dict[int, tuple[Week, ...]]:
+    """For mentee `rows` whom the weekly overlap alone keeps from some mentors: the weeks they
+    fall short of it in with the mentor whose weakest week is best."""
+    found: dict[int, tuple[Week, ...]] = {}
+    minimum = pool.rules.min_weekly_overlap_minutes
+    for start in range(0, len(rows), _EXPLAIN_BLOCK_ROWS):
+        block = rows[start : start + _EXPLAIN_BLOCK_ROWS]
+        verdict = evaluate_block(pool, block, cheap_failures_counted=0)
+        failures = {
+            rule: np.broadcast_to(verdict.failures[rule], verdict.candidate.shape)
+            for rule in HARD_RULES
+        }
+        blocked = _only_failing(failures, "min_weekly_overlap_minutes") & verdict.candidate
+        closest = np.where(blocked, verdict.weakest_week, -1).argmax(axis=1)
+        weeks = short_weeks(pool, block, closest, minimum)
+        found |= {
+            row: short
+            for row, short, some in zip(block.tolist(), weeks, blocked.any(axis=1), strict=True)
+            if some
+        }
     return found
 
 
@@ -706,13 +805,6 @@ def _smallest_changes(
     if rule == "shared_language_required":
         switched = Relaxation(rule, True, False, 1.0)
         return [(position, switched) for position in np.unique(i).tolist()]
-    if rule == "min_weekly_overlap_minutes":
-        current = rules.min_weekly_overlap_minutes
-        weekly = found.common_slots * (GRID_MINUTES * DAYS_PER_WEEK) // pool.calendar.days
-        return [
-            (position, Relaxation(rule, current, best, (current - best) / current))
-            for position, best in _best_per_row(i, weekly, np.maximum)
-        ]
     if rule == "max_time_zone_distance_hours":
         current = rules.max_time_zone_distance_hours or 0
         hours = np.ceil(found.raw["time_zone"]).astype(np.int64)

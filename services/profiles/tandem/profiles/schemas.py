@@ -250,31 +250,85 @@ class FreeIntervals(BaseModel):
 
 
 class ConflictPolicy(Model):
+    """Pairs never matched, besides the conflicts people declare (always respected)."""
+
     reporting_chain_depth: int = Field(
-        default=1, ge=0, le=10, description="how many levels of managers apart is too close"
+        default=1,
+        ge=0,
+        le=10,
+        description="a person is never matched with their managers up to this many levels "
+        "above them (1: the direct manager; 0: the reporting chain is no conflict)",
     )
-    same_manager_peers_allowed: bool = True
-    no_repeat_pairs: bool = True
+    same_manager_peers_allowed: bool = Field(
+        default=True, description="false: two people with the same manager are never matched"
+    )
+    no_repeat_pairs: bool = Field(
+        default=True,
+        description="true: two people who had a mentorship in this program are not proposed "
+        "again (declined and expired proposals never are)",
+    )
 
 
 class ProgramRules(Model):
+    """The hard rules of matching: no proposal breaks one. Seniority has no field of its own:
+    the kind sets it (traditional and onboarding: the mentor's job level above the mentee's;
+    reverse: below; peer and mutual: `max_level_gap`)."""
+
     department_policy: str = Field(
-        default="any", pattern="^(any|cross_department|same_department)$"
+        default="any",
+        pattern="^(any|cross_department|same_department)$",
+        description="pairs and mutual pairs: any; cross_department (the two from different "
+        "departments); same_department (from the same one). Someone without a department "
+        "passes cross_department and never same_department",
     )
     max_level_gap: int | None = Field(
-        default=None, ge=0, le=20, description="peer programs: largest job-level difference"
+        default=None,
+        ge=0,
+        le=20,
+        description="peer and mutual programs: the largest job-level difference between the "
+        "two (null: any); the other kinds must leave it null",
     )
-    min_weekly_overlap_minutes: int = Field(default=0, ge=0, le=10080)
-    shared_language_required: bool = True
-    max_time_zone_distance_hours: int | None = Field(default=None, ge=0, le=24)
-    conflicts: ConflictPolicy = Field(default_factory=ConflictPolicy)
-    circle_min_size: int = Field(default=4, ge=3, le=12)
-    circle_max_size: int = Field(default=8, ge=3, le=12)
+    min_weekly_overlap_minutes: int = Field(
+        default=0,
+        ge=0,
+        le=10080,
+        description="pairs and mutual pairs: the minutes both must be free, by their weekly "
+        "windows, in every week of the program in which neither is away on any day. Weeks are "
+        "the whole seven-day weeks from start_date at 00:00 UTC (the program itself when "
+        "shorter; a rest under seven days at the end is not checked), counted in real minutes "
+        "across daylight-saving changes. Two people never there in the same week fail it. "
+        "0: no minimum",
+    )
+    shared_language_required: bool = Field(
+        default=True,
+        description="true: the two of a pair share a language; a circle has a language every "
+        "member speaks",
+    )
+    max_time_zone_distance_hours: int | None = Field(
+        default=None,
+        ge=0,
+        le=24,
+        description="pairs and mutual pairs: how many hours apart the two clocks may be on "
+        "start_date, the shorter way round the world (null: any)",
+    )
+    conflicts: ConflictPolicy = Field(
+        default_factory=ConflictPolicy, description="pairs never matched (see ConflictPolicy)"
+    )
+    circle_min_size: int = Field(
+        default=4, ge=3, le=12, description="circles: the fewest members of a circle"
+    )
+    circle_max_size: int = Field(
+        default=8, ge=3, le=12, description="circles: the most members of a circle"
+    )
     circle_experienced_level: int = Field(
         default=5, ge=1, le=20, description="circles: each needs a member at this level or above"
     )
     circle_max_per_department: int = Field(
-        default=2, ge=1, le=12, description="circles: the most members from one department"
+        default=2,
+        ge=1,
+        le=12,
+        description="circles: the most members from one department (people without one "
+        "count alone)",
     )
 
     @model_validator(mode="after")
