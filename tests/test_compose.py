@@ -165,6 +165,13 @@ def test_each_api_serves_metrics_on_a_private_port_it_does_not_publish(service: 
     assert not _service(f"{service}-api").get("expose")
 
 
+def test_the_gateway_serves_metrics_on_a_port_it_does_not_publish() -> None:
+    metrics_port = _environment("gateway").get("GATEWAY_METRICS_PORT")
+
+    assert metrics_port is not None
+    assert not any(metrics_port in str(port) for port in _service("gateway")["ports"])
+
+
 @pytest.mark.parametrize(("service", "name"), SERVICE_PROCESSES)
 def test_apis_and_workers_wait_for_healthy_infrastructure_and_their_migration(
     service: str, name: str

@@ -63,6 +63,7 @@ async def _up(arguments: argparse.Namespace) -> None:
         nats_url, monitor_url = nats_server.url, nats_server.monitor_url
     ports = {name: arguments.port + 1 + index for index, name in enumerate(SERVICES)}
     metrics_ports = {name: port + 100 for name, port in ports.items()}
+    metrics_ports["gateway"] = arguments.port + 100
     stack = Stack(
         StackConfig(
             postgres_url=postgres_url,

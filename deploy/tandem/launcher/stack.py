@@ -33,7 +33,7 @@ class StackConfig:
     service_ports: dict[str, int] = field(
         default_factory=lambda: {name: 8001 + index for index, name in enumerate(SERVICES)}
     )
-    # Each API's private /metrics listener; a service without one serves no metrics.
+    # Each API's and the gateway's private /metrics listener; one without serves no metrics.
     metrics_ports: dict[str, int] = field(default_factory=dict)
     database_prefix: str = "tandem_"
     stream_name: str = "TANDEM"
@@ -146,7 +146,12 @@ class Stack:
 
     def _gateway_env(self) -> dict[str, str]:
         urls = {f"{service}_url": self.config.service_url(service) for service in SERVICES}
-        return service_environment("gateway", jwt_public_key=self.config.jwt_public_key, **urls)
+        return service_environment(
+            "gateway",
+            jwt_public_key=self.config.jwt_public_key,
+            metrics_port=_optional_str(self.config.metrics_ports.get("gateway")),
+            **urls,
+        )
 
     async def wait_ready(self, timeout: float = 90.0) -> None:
         """Wait until every API reports ready and the gateway answers."""

@@ -15,7 +15,7 @@ from tandem.kit.app import healthz, install_correlation
 from tandem.kit.auth import TokenVerifier
 from tandem.kit.errors import install_error_handlers
 from tandem.kit.logs import configure_logging
-from tandem.kit.metrics import install_metrics
+from tandem.kit.metrics import install_metrics, metrics_listener
 
 
 def create_app(
@@ -49,7 +49,10 @@ def _lifespan(
         app.state.settings = settings
         app.state.token_verifier = TokenVerifier(settings)
         timeout = settings.request_timeout_seconds
-        async with httpx.AsyncClient(timeout=timeout, transport=transport) as http:
+        async with (
+            httpx.AsyncClient(timeout=timeout, transport=transport) as http,
+            metrics_listener(app, settings),
+        ):
             app.state.clients = Clients(settings.service_urls(), http)
             app.state.health = HealthCheck(app.state.clients, settings.health_cache_seconds)
             yield

@@ -7,6 +7,7 @@ import functools
 import gc
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -29,7 +30,7 @@ from tandem.kit.metrics import (
     DEAD_LETTERS,
     OUTBOX_BACKLOG,
     install_metrics,
-    serve_metrics,
+    metrics_listener,
 )
 from tandem.kit.outbox import outbox_backlog
 from tandem.kit.settings import ServiceSettings
@@ -94,16 +95,8 @@ def _entered(
     return contextlib.nullcontext() if resources is None else resources(app)
 
 
-@contextlib.asynccontextmanager
-async def _metrics_port(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[None]:
-    app.state.metrics_port = None
-    if settings.metrics_port is None:
-        yield
-        return
-    refresh = functools.partial(_refresh_gauges, app)
-    async with serve_metrics(settings.metrics_host, settings.metrics_port, refresh) as port:
-        app.state.metrics_port = port
-        yield
+def _metrics_port(app: FastAPI, settings: ServiceSettings) -> AbstractAsyncContextManager[None]:
+    return metrics_listener(app, settings, refresh=functools.partial(_refresh_gauges, app))
 
 
 def tune_garbage_collector() -> None:

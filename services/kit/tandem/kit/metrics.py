@@ -13,6 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from tandem.kit.settings import AuthSettings
+
 REQUESTS = Counter(
     "tandem_http_requests_total", "HTTP requests handled.", ["method", "route", "status"]
 )
@@ -40,6 +42,21 @@ def install_metrics(app: FastAPI) -> None:
         LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
         REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         return response
+
+
+@contextlib.asynccontextmanager
+async def metrics_listener(
+    app: FastAPI, settings: AuthSettings, refresh: Refresh | None = None
+) -> AsyncIterator[None]:
+    """For an app's lifespan: its private /metrics listener, if `settings.metrics_port` names
+    one; the port bound is `app.state.metrics_port` (None when metrics are not served)."""
+    app.state.metrics_port = None
+    if settings.metrics_port is None:
+        yield
+        return
+    async with serve_metrics(settings.metrics_host, settings.metrics_port, refresh) as port:
+        app.state.metrics_port = port
+        yield
 
 
 @contextlib.asynccontextmanager

@@ -7,7 +7,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class AuthSettings(BaseSettings):
-    """How bearer tokens are verified; shared by the services and the gateway."""
+    """What every process with an HTTP edge shares, the services and the gateway: how bearer
+    tokens are verified, the log level, the private metrics port."""
 
     model_config = SettingsConfigDict(extra="ignore")
 
@@ -16,6 +17,14 @@ class AuthSettings(BaseSettings):
     jwt_issuer: str = "tandem-dev"
     jwt_audience: str = "tandem"
     log_level: str = "INFO"
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of the API's private listener serving /metrics (never the public "
+        "one); none: metrics are not served.",
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address the metrics port binds.")
 
 
 class ServiceSettings(AuthSettings):
@@ -50,14 +59,6 @@ class ServiceSettings(AuthSettings):
     )
     relay_batch_size: int = Field(default=100, ge=1)
     relay_idle_poll_seconds: float = Field(default=1.0, gt=0)
-    metrics_port: int | None = Field(
-        default=None,
-        ge=0,
-        le=65535,
-        description="Port of the API's private listener serving /metrics (never the public "
-        "one); none: metrics are not served.",
-    )
-    metrics_host: str = Field(default="127.0.0.1", description="Address the metrics port binds.")
     idempotency_key_hours: float = Field(default=24.0, gt=0, description="how long keys last")
     service_signing_key: str | None = Field(
         default=None,
