@@ -245,6 +245,7 @@ class Audit:
     produced: int  # events in profiles' outbox
     published: int  # of those, how many are on the stream
     doubled_publishes: int  # copies on the stream beyond each event's first
+    strangers: int  # event ids on the stream that the outbox never held
     applied: int  # of those, how many feedback's inbox recorded
     doubled_applications: int  # inbox records beyond each event's first
     doubled_effects: int  # headcount above the people created, over all organizations
@@ -278,6 +279,7 @@ async def audit(variant: Variant) -> Audit:
         produced=len(produced),
         published=len(produced.keys() & copies.keys()),
         doubled_publishes=sum(len(times) - 1 for times in copies.values()),
+        strangers=len(copies.keys() - produced.keys()),
         applied=len(produced.keys() & applications.keys()),
         doubled_applications=sum(count - 1 for count in applications.values()),
         doubled_effects=sum(difference for difference in differences if difference > 0),

@@ -89,6 +89,7 @@ async def test_crashes_of_relay_consumer_nats_and_postgres_lose_and_double_nothi
         produced=real.produced,
         published=real.produced,
         doubled_publishes=0,
+        strangers=0,
         applied=real.produced,
         doubled_applications=0,
         doubled_effects=0,
@@ -98,6 +99,7 @@ async def test_crashes_of_relay_consumer_nats_and_postgres_lose_and_double_nothi
     )
     # Without deduplication nothing is lost either, but copies get through and are applied.
     assert (control.lost_publishes, control.lost_applications, control.lost_effects) == (0, 0, 0)
+    assert control.strangers == 0
     assert control.doubled_publishes > 0, control
     assert control.doubled_effects > 0, control
     # JetStream drops a copy only within its duplicate window: the control shows how late the
