@@ -3,6 +3,7 @@
 import asyncio
 import functools
 import signal
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -128,15 +129,26 @@ def _on_schedule(
     return loop
 
 
+FIRST_RETRY_SECONDS = 0.5
+LAST_RETRY_SECONDS = 10.0
+
+
 async def _supervise(name: str, run: Callable[[], Awaitable[None]]) -> None:
-    """Keep a loop alive through transient failures (database or NATS restarts)."""
-    delay = 0.5
+    """Keep a loop alive through transient failures (database or NATS restarts).
+
+    The wait doubles while the loop keeps failing, and starts afresh once it ran longer than the
+    longest wait: else, after a few restarts, every later one would stall the loop 10 s.
+    """
+    delay = FIRST_RETRY_SECONDS
     while True:
+        started = time.monotonic()
         try:
             await run()
         except asyncio.CancelledError:
             raise
         except Exception:
+            if time.monotonic() - started > LAST_RETRY_SECONDS:
+                delay = FIRST_RETRY_SECONDS
             log.exception("worker_loop_failed", loop=name, retry_in=delay)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+            delay = min(delay * 2, LAST_RETRY_SECONDS)
