@@ -14,13 +14,13 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.app import tune_garbage_collector
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import matching as events
 from tandem.kit.contracts.profiles import ProgramStanding, ProgramStatus
+from tandem.kit.db import constraint_errors
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.matching._snapshots import Situation, solve_snapshot
@@ -725,6 +725,10 @@ async def _withdraw_displaced(session: AsyncSession, started: Mentorship, places
             _withdraw(session, other, "taken")
 
 
+ONE_LIVE_PLACE = ("uq_mentorship_mentee_live", "uq_mentorship_seat_program_id_person_id")
+"""A mentee's one live mentor; a person's one live mutual pair or circle in a program."""
+
+
 async def _insert_mentorship(session: AsyncSession, proposal: Proposal) -> Mentorship:
     mentorship = Mentorship(
         organization_id=proposal.organization_id,
@@ -734,17 +738,13 @@ async def _insert_mentorship(session: AsyncSession, proposal: Proposal) -> Mento
         mentee_id=proposal.mentee_id,
         member_ids=proposal.member_ids,
     )
-    try:
-        async with session.begin_nested():
-            session.add(mentorship)
-            await session.flush()
-            if mentorship.mentee_id is None:
-                session.add_all(_seats(mentorship))
-    except IntegrityError as error:
-        # The locks make this unreachable; the constraints stay the last word.
-        if "uq_mentorship_mentee_live" in str(error) or "uq_mentorship_seat" in str(error):
-            raise MemberTaken(person_ids=sorted(map(str, mentorship.member_ids))) from error
-        raise
+    # The locks make a violation unreachable; the constraints stay the last word.
+    taken = functools.partial(MemberTaken, person_ids=sorted(map(str, mentorship.member_ids)))
+    async with constraint_errors(session, dict.fromkeys(ONE_LIVE_PLACE, taken)):
+        session.add(mentorship)
+        await session.flush()
+        if mentorship.mentee_id is None:
+            session.add_all(_seats(mentorship))
     return mentorship
 
 
