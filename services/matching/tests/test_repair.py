@@ -2,19 +2,24 @@
 each lead to a repair that keeps what stands."""
 
 import uuid
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
+import pytest
 from conftest import Profiles
 from factories import enrollee, snapshot
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.kit.auth import Role
+from tandem.kit.auth import Role, Scope, ServiceCredentials, TokenIssuer
+from tandem.kit.contracts.matching import ProposalDeclined
+from tandem.kit.contracts.profiles import EnrollmentCreated, PersonUpdated
 from tandem.kit.models import OutboxEvent
 from tandem.kit.testing.plugin import ClientFactory
-from tandem.matching import service
+from tandem.matching import handlers, service
 from tandem.matching.models import (
     MatchRun,
     Mentorship,
@@ -24,6 +29,8 @@ from tandem.matching.models import (
     RunPurpose,
     RunStatus,
 )
+from tandem.matching.repository import Directory
+from tandem.matching.settings import MatchingSettings
 
 PYTHON = str(uuid.uuid4())
 
@@ -60,6 +67,13 @@ class Program:
         data["program"]["admin_ids"] = [str(self.admin_id)]
         data["forbidden_pairs"] = [{"person_ids": list(pair)} for pair in self.forbidden]
         return data
+
+    def in_profiles(self, profiles: Profiles, status: str = "matching") -> dict[str, Any]:
+        """Profiles answers the worker with the program as it is now (enrollees included);
+        change the returned standing's status to change what the worker reads."""
+        standing = profiles.add(self.organization_id, self.id, [self.admin_id], status)
+        profiles.snapshots[str(self.id)] = self.snapshot
+        return standing
 
     async def repair(self, proposal_days: int | None = 7) -> MatchRun:
         return await service.repair_program(
@@ -102,6 +116,37 @@ class Program:
         self.session.add(mentorship)
         await self.session.flush()
         return mentorship
+
+
+async def _repairs(program: Program) -> int:
+    return (
+        await program.session.scalar(
+            select(func.count()).where(
+                MatchRun.program_id == program.id, MatchRun.purpose == RunPurpose.REPAIR
+            )
+        )
+        or 0
+    )
+
+
+@pytest.fixture
+async def worker(
+    profiles: Profiles,
+    token_issuer: TokenIssuer,
+    pool: ProcessPoolExecutor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Profiles]:
+    """The worker's handlers as deployed: they ask (fake) profiles with the service's own
+    credentials, and solve in the test's pool."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(profiles.answer)) as http:
+        tools = handlers.Tools(
+            settings=MatchingSettings(),
+            directory=Directory(http, "http://profiles"),
+            credentials=ServiceCredentials("matching", token_issuer, [Scope.SNAPSHOTS_READ]),
+        )
+        monkeypatch.setattr(handlers, "tools", lambda: tools)
+        monkeypatch.setattr(service, "solver_pool", lambda _: pool)
+        yield profiles
 
 
 async def _events(program: Program, subject: str) -> list[dict[str, Any]]:
@@ -296,3 +341,69 @@ async def test_not_a_good_fit_offers_the_mentee_a_rematch_they_alone_answer(
     await program.repair()
 
     assert await program.proposals(ProposalStatus.PENDING) == set()  # no repeat of the pair
+
+
+async def test_the_worker_repairs_no_program_that_is_a_draft_or_closed(
+    db_session: AsyncSession, pool: ProcessPoolExecutor, worker: Profiles
+) -> None:
+    program = Program(db_session, pool)
+    best, second, mentee = program.mentor(5), program.mentor(3), program.mentee()
+    await program.repair()
+    declined = await program.proposal(best, mentee)
+    declined.status, declined.decided_at = ProposalStatus.DECLINED, datetime.now(UTC)
+    await db_session.flush()
+    new_hire = program.mentee()
+    standing = program.in_profiles(worker)
+    answered = ProposalDeclined(
+        organization_id=program.organization_id,
+        proposal_id=declined.id,
+        program_id=program.id,
+        declined_by=uuid.UUID(mentee),
+    )
+    enrolled = EnrollmentCreated(
+        organization_id=program.organization_id,
+        enrollment_id=uuid.uuid4(),
+        program_id=program.id,
+        program_kind="onboarding",
+        person_id=uuid.UUID(new_hire),
+        role="mentee",
+    )
+
+    for status in ("closed", "draft"):
+        standing["status"] = status
+        await handlers.on_proposal_answered(db_session, answered)
+        await handlers.on_enrollment_created(db_session, enrolled)
+    assert await _repairs(program) == 1
+    assert await program.proposals(ProposalStatus.PENDING) == set()
+
+    standing["status"] = "active"  # the control: the same events repair an active program
+    await handlers.on_proposal_answered(db_session, answered)
+    assert await _repairs(program) == 2
+    assert await program.proposals(ProposalStatus.PENDING) == {(second, mentee), (best, new_hire)}
+
+
+async def test_the_worker_flags_no_conflict_with_a_repair_in_a_closed_program(
+    db_session: AsyncSession, pool: ProcessPoolExecutor, worker: Profiles
+) -> None:
+    program = Program(db_session, pool)
+    mentor, mentee = program.mentor(5), program.mentee()
+    program.mentor(2)
+    await program.repair()
+    mentorship = await program.mentorship(mentor, mentee)
+    program.forbidden.append((mentor, mentee))  # the mentee now reports to the mentor
+    standing = program.in_profiles(worker, status="closed")
+    moved = PersonUpdated(
+        organization_id=program.organization_id,
+        person_id=uuid.UUID(mentee),
+        changed=["manager_id"],
+        manager_id=uuid.UUID(mentor),
+        time_zone="Europe/Amsterdam",
+        status="active",
+    )
+
+    await handlers.on_person_updated(db_session, moved)
+    assert (mentorship.flagged_reason, await _repairs(program)) == (None, 1)
+
+    standing["status"] = "active"  # the control
+    await handlers.on_person_updated(db_session, moved)
+    assert (mentorship.flagged_reason, await _repairs(program)) == ("manager_changed", 2)

@@ -104,8 +104,13 @@ async def _require_admin(
 MATCHABLE = (ProgramStatus.ENROLLING, ProgramStatus.MATCHING, ProgramStatus.ACTIVE)
 
 
+def is_matchable(program: ProgramStanding) -> bool:
+    """Whether people are matched in the program now (not in a draft or a closed one)."""
+    return program.status in MATCHABLE
+
+
 def _require_matchable(program: ProgramStanding) -> None:
-    if program.status not in MATCHABLE:
+    if not is_matchable(program):
         raise ProgramNotMatchable()
 
 
