@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role, Scope, ServiceCredentials, TokenIssuer
-from tandem.kit.contracts.matching import ProposalDeclined
+from tandem.kit.contracts.matching import ProposalDeclined, ProposalWithdrawn
 from tandem.kit.contracts.profiles import EnrollmentCreated, PersonUpdated
 from tandem.kit.models import OutboxEvent
 from tandem.kit.testing.plugin import ClientFactory
@@ -407,3 +407,52 @@ async def test_the_worker_flags_no_conflict_with_a_repair_in_a_closed_program(
     standing["status"] = "active"  # the control
     await handlers.on_person_updated(db_session, moved)
     assert (mentorship.flagged_reason, await _repairs(program)) == ("manager_changed", 2)
+
+
+async def test_proposals_withdrawn_as_taken_free_their_other_members_with_one_repair(
+    db_session: AsyncSession, pool: ProcessPoolExecutor, client_for: ClientFactory, worker: Profiles
+) -> None:
+    program = Program(db_session, pool)
+    mentor, mentee = program.mentor(5), program.mentee()
+    await program.repair()
+    accepted = await program.proposal(mentor, mentee)
+    # Proposals published before publication looked across runs: the mentor to two more.
+    others, second, third = (
+        [program.mentee(), program.mentee()],
+        program.mentor(3),
+        program.mentor(2),
+    )
+    db_session.add_all(
+        Proposal(
+            organization_id=program.organization_id,
+            program_id=program.id,
+            run_id=accepted.run_id,
+            mentor_id=accepted.mentor_id,
+            mentee_id=uuid.UUID(other),
+            member_ids=[accepted.mentor_id, uuid.UUID(other)],
+            score=accepted.score,
+            explanation=accepted.explanation,
+            status=ProposalStatus.PENDING,
+        )
+        for other in others
+    )
+    await db_session.commit()
+    program.in_profiles(worker)
+    for member in (mentor, mentee):
+        person = client_for(
+            Role.PARTICIPANT, organization_id=program.organization_id, person_id=uuid.UUID(member)
+        )
+        assert (await person.post(f"/proposals/{accepted.id}/acceptance")).status_code == 200
+    withdrawn = [ProposalWithdrawn(**e) for e in await _events(program, "proposal.withdrawn")]
+    assert [event.reason for event in withdrawn] == ["taken", "taken"]
+
+    for event in withdrawn:  # one burst, one repair
+        await handlers.HANDLERS[ProposalWithdrawn](db_session, event)
+
+    assert await _repairs(program) == 2
+    pending = await program.proposals(ProposalStatus.PENDING)
+    assert {pair[1] for pair in pending} == set(others)
+    assert {pair[0] for pair in pending} == {second, third}
+    superseded = withdrawn[0].model_copy(update={"reason": "superseded"})
+    await handlers.HANDLERS[ProposalWithdrawn](db_session, superseded)  # a repair's own answer
+    assert await _repairs(program) == 2

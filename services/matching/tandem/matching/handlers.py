@@ -17,6 +17,7 @@ from tandem.kit.contracts.matching import (
     MentorshipEnded,
     ProposalDeclined,
     ProposalExpired,
+    ProposalWithdrawn,
 )
 from tandem.kit.contracts.profiles import (
     EnrollmentCreated,
@@ -30,7 +31,7 @@ from tandem.kit.worker import Chore
 from tandem.matching import service
 from tandem.matching.errors import ServiceCredentialsMissing
 from tandem.matching.repository import Directory
-from tandem.matching.schemas import EndReason
+from tandem.matching.schemas import EndReason, WithdrawalReason
 from tandem.matching.settings import MatchingSettings
 
 log = structlog.get_logger()
@@ -96,11 +97,18 @@ async def on_match_run_requested(session: AsyncSession, event: MatchRunRequested
 
 
 async def on_proposal_answered(
-    session: AsyncSession, event: ProposalDeclined | ProposalExpired
+    session: AsyncSession, event: ProposalDeclined | ProposalExpired | ProposalWithdrawn
 ) -> None:
     """Whoever a decline or an expiry freed is matched again."""
     if not await service.answer_repaired(session, event.organization_id, event.proposal_id):
         await tools().repair(session, event.organization_id, event.program_id, event.type)
+
+
+async def on_proposal_withdrawn(session: AsyncSession, event: ProposalWithdrawn) -> None:
+    """A start that took one member of a proposal freed the others: matched again, as after a
+    decline (a repair's own withdrawals and a leaver's are answered already)."""
+    if event.reason == WithdrawalReason.TAKEN:
+        await on_proposal_answered(session, event)
 
 
 async def on_mentorship_ended(session: AsyncSession, event: MentorshipEnded) -> None:
@@ -154,6 +162,7 @@ HANDLERS: Handlers = {
     MatchRunRequested: on_match_run_requested,
     ProposalDeclined: on_proposal_answered,
     ProposalExpired: on_proposal_answered,
+    ProposalWithdrawn: on_proposal_withdrawn,
     MentorshipEnded: on_mentorship_ended,
     EnrollmentWithdrawn: on_enrollment_withdrawn,
     EnrollmentCreated: on_enrollment_created,

@@ -68,6 +68,7 @@ from tandem.matching.schemas import (
     RunCreate,
     WhatIf,
     WhatIfComparison,
+    WithdrawalReason,
 )
 
 log = structlog.get_logger()
@@ -533,11 +534,11 @@ async def _apply_repair(
         # Only directed pairs go back into a repair (favoured); pending mutual pairs and
         # circles keep their members out of it, so no answer replaces them.
         if key not in answer and proposal.mentor_id is not None:
-            _withdraw(session, proposal, "superseded")
+            _withdraw(session, proposal, WithdrawalReason.SUPERSEDED)
     _publish(session, drafts, proposal_days)
 
 
-def _withdraw(session: AsyncSession, proposal: Proposal, reason: str) -> None:
+def _withdraw(session: AsyncSession, proposal: Proposal, reason: WithdrawalReason) -> None:
     proposal.status = ProposalStatus.WITHDRAWN
     proposal.decided_at = datetime.now(UTC)
     emit(
@@ -546,7 +547,7 @@ def _withdraw(session: AsyncSession, proposal: Proposal, reason: str) -> None:
             organization_id=proposal.organization_id,
             proposal_id=proposal.id,
             program_id=proposal.program_id,
-            reason=reason,
+            reason=reason.value,
         ),
     )
 
@@ -557,7 +558,7 @@ async def withdraw_member(session: AsyncSession, program_id: UUID, person_id: UU
         program_id, person_id, for_update=True
     )
     for proposal in proposals:
-        _withdraw(session, proposal, "member_withdrew")
+        _withdraw(session, proposal, WithdrawalReason.MEMBER_WITHDREW)
     await session.flush()
     return bool(proposals)
 
@@ -727,7 +728,7 @@ async def _withdraw_displaced(session: AsyncSession, started: Mentorship, places
                 other.mentor_id == started.mentor_id and started.mentor_id in places.blocked(other)
             )
         if lost:
-            _withdraw(session, other, "taken")
+            _withdraw(session, other, WithdrawalReason.TAKEN)
 
 
 ONE_LIVE_PLACE = ("uq_mentorship_mentee_live", "uq_mentorship_seat_program_id_person_id")
