@@ -1,6 +1,7 @@
 """After the first proposals: declines, expiries, withdrawals, conflicts and "not a good fit"
 each lead to a repair that keeps what stands."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
@@ -11,8 +12,9 @@ import httpx
 import pytest
 from conftest import Profiles
 from factories import enrollee, snapshot
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import FastAPI
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.kit.auth import Role, Scope, ServiceCredentials, TokenIssuer
 from tandem.kit.contracts.matching import ProposalDeclined, ProposalWithdrawn
@@ -456,3 +458,64 @@ async def test_proposals_withdrawn_as_taken_free_their_other_members_with_one_re
     superseded = withdrawn[0].model_copy(update={"reason": "superseded"})
     await handlers.HANDLERS[ProposalWithdrawn](db_session, superseded)  # a repair's own answer
     assert await _repairs(program) == 2
+
+
+async def _waits_or_holds_advisory_lock(
+    sessionmaker: async_sessionmaker[AsyncSession], pid: int
+) -> None:
+    async with sessionmaker() as session:
+        for _ in range(500):
+            locks = await session.scalar(
+                text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND locktype = 'advisory'"),
+                {"pid": pid},
+            )
+            if locks:
+                return
+            await asyncio.sleep(0.02)
+    raise AssertionError("the repair never reached the program lock")
+
+
+async def test_a_withdrawal_and_a_repair_of_one_program_take_turns_instead_of_deadlocking(
+    app: FastAPI, pool: ProcessPoolExecutor
+) -> None:
+    """The worker withdraws a leaver's proposals, then repairs (`on_enrollment_withdrawn`),
+    while another repair of the program runs: each takes the program lock before any row."""
+    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    async with sessionmaker() as setup:
+        program = Program(setup, pool)
+        program.mentor(5)
+        program.mentor(3)
+        leaver, stayer = program.mentee(), program.mentee()
+        await program.repair()
+        await setup.commit()
+    program.enrollees = [e for e in program.enrollees if e["person_id"] != leaver]
+
+    async def repair(session: AsyncSession) -> None:
+        await service.repair_program(
+            session,
+            program.organization_id,
+            program.snapshot,
+            pool,
+            trigger="test",
+            proposal_days=7,
+        )
+
+    async with sessionmaker() as withdrawal, sessionmaker() as racer:
+        await withdrawal.begin()
+        await racer.begin()
+        assert await service.withdraw_member(withdrawal, program.id, uuid.UUID(leaver))
+        racer_pid = await racer.scalar(text("SELECT pg_backend_pid()"))
+        racing = asyncio.create_task(repair(racer))
+        await _waits_or_holds_advisory_lock(sessionmaker, racer_pid)
+        await repair(withdrawal)
+        await withdrawal.commit()
+        await asyncio.wait_for(racing, 30)
+        await racer.commit()
+
+    async with sessionmaker() as session:
+        found = await session.scalars(select(Proposal).where(Proposal.program_id == program.id))
+        proposals = {(str(p.mentee_id), p.status) for p in found}
+    assert (leaver, ProposalStatus.WITHDRAWN) in proposals
+    assert (leaver, ProposalStatus.PENDING) not in proposals
+    assert sum(status is ProposalStatus.PENDING for _, status in proposals) == 1
+    assert (stayer, ProposalStatus.PENDING) in proposals

@@ -553,7 +553,10 @@ def _withdraw(session: AsyncSession, proposal: Proposal, reason: WithdrawalReaso
 
 
 async def withdraw_member(session: AsyncSession, program_id: UUID, person_id: UUID) -> bool:
-    """Withdraw the pending proposals of someone who left the program; whether there were."""
+    """Withdraw the pending proposals of someone who left the program; whether there were.
+    The program lock comes first, as in a repair (which the worker then runs in this
+    transaction): taken after the proposals' rows, it closes a cycle with a repair holding it."""
+    await lock_program(session, program_id)
     proposals = await ProposalRepository(session).pending_of_person(
         program_id, person_id, for_update=True
     )
