@@ -43,6 +43,7 @@ async def stack(
         service_signing_key=signing_keys.private_pem,
         gateway_port=infra.free_port(),
         service_ports={service: infra.free_port() for service in SERVICES},
+        metrics_ports={service: infra.free_port() for service in SERVICES},
         database_prefix=f"test_e2e_{worker_name(pytestconfig)}_{os.getpid()}_",
         log_dir=log_dir,
         extra_env={

@@ -141,11 +141,28 @@ def test_every_app_takes_the_jwt_public_key_from_the_operator() -> None:
         assert value.startswith("${TANDEM_JWT_PUBLIC_KEY:?"), name
 
 
+def test_the_gateway_runs_with_production_settings_unless_told_otherwise() -> None:
+    assert _environment("gateway")["GATEWAY_ENVIRONMENT"] == (
+        "${TANDEM_GATEWAY_ENVIRONMENT:-production}"
+    )
+
+
 def test_only_the_gateway_publishes_a_port() -> None:
     publishing = {name for name, spec in _compose()["services"].items() if spec.get("ports")}
 
     assert publishing == {"gateway"}
     assert [str(port) for port in _service("gateway")["ports"]] == ["8000:8000"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_api_serves_metrics_on_a_private_port_it_does_not_publish(service: str) -> None:
+    environment = _environment(f"{service}-api")
+
+    metrics_port = environment.get(f"{service.upper()}_METRICS_PORT")
+    assert metrics_port is not None
+    assert metrics_port != "8000"
+    assert not _service(f"{service}-api").get("ports")
+    assert not _service(f"{service}-api").get("expose")
 
 
 @pytest.mark.parametrize(("service", "name"), SERVICE_PROCESSES)

@@ -58,7 +58,11 @@ async def test_a_poison_message_is_dead_lettered_after_the_configured_deliveries
 ) -> None:
     connection = await nats.connect(own_nats.url)
     try:
-        poison = {"id": str(uuid.uuid4()), "type": "tandem.profiles.person.created"}
+        poison = {
+            "id": str(uuid.uuid4()),
+            "type": "tandem.profiles.person.created",
+            "payload": {"organization_id": str(organization.id)},  # whose operators see it
+        }
         await connection.jetstream().publish(
             "tandem.profiles.person.created", json.dumps(poison).encode()
         )

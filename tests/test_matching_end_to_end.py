@@ -9,6 +9,16 @@ from typing import Any
 import httpx
 import nats
 from conftest import Organization, eventually
+from graphql import (
+    GraphQLObjectType,
+    GraphQLSchema,
+    build_client_schema,
+    get_introspection_query,
+    get_named_type,
+    is_leaf_type,
+    is_object_type,
+    is_required_argument,
+)
 
 from tandem.kit import infra
 from tandem.kit.auth import Role, TokenIssuer
@@ -389,10 +399,83 @@ class Gateway:
         self.url = f"{stack.config.gateway_url}/graphql"
         self.organization, self.issuer = organization, issuer
 
-    async def ask(self, person: dict[str, Any], query: str, **variables: Any) -> dict[str, Any]:
-        token = self.issuer.issue(person["id"], self.organization.id, [Role.PARTICIPANT])
+    async def ask(
+        self, person: dict[str, Any], query: str, roles: tuple[Role, ...] = (), **variables: Any
+    ) -> dict[str, Any]:
+        token = self.issuer.issue(person["id"], self.organization.id, [Role.PARTICIPANT, *roles])
         async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
             response = await http.post(self.url, json={"query": query, "variables": variables})
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+
+async def test_every_field_of_every_type_answers_through_the_gateway(
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer
+) -> None:
+    """The selections are generated from the served schema, so a new field is covered as soon
+    as it exists; the data is real, with every date-time field set."""
+    directory = Directory(stack, organization)
+    mentor = await directory.person("Barbara", 7, "Engineering")
+    mentee = await directory.person("Fran", 2, "Product")
+    program = await directory.program_of("traditional", (mentor, "mentor"), (mentee, "mentee"))
+    matching = Matching(stack, organization, token_issuer)
+    (proposal,) = await matching.published_run(program)
+    gateway = Gateway(stack, organization, token_issuer)
+    introspection = await gateway.ask(mentee, get_introspection_query())
+    schema = build_client_schema(introspection["data"])
+    covered: set[str] = set()
+    proposal_type = schema.get_type("Proposal")
+    assert isinstance(proposal_type, GraphQLObjectType)
+    accept = "mutation($id: UUID!) { acceptProposal(proposalId: $id) %s }"
+    accept %= _every_field(proposal_type, covered)
+
+    answers = [await gateway.ask(person, accept, id=proposal["id"]) for person in (mentee, mentor)]
+    (mentorship,) = (await matching.member(mentee).get("/me/mentorships")).json()["items"]
+    ended = await matching.member(mentor).post(
+        f"/mentorships/{mentorship['id']}/end", json={"reason": "completed"}
+    )
+    assert ended.status_code == 200, ended.text
+    everything = _every_field(schema.query_type, covered)  # type: ignore[arg-type]
+    answers.append(await gateway.ask(mentee, everything, roles=(Role.HR_ADMIN,)))
+
+    for answer in answers:
+        assert "errors" not in answer, answer
+    assert _object_types(schema) - {"Mutation"} == covered
+    data = answers[-1]["data"]
+    (proposal_seen,) = data["myProposals"]["items"]
+    (mentorship_seen,) = data["myMentorships"]["items"]
+    assert proposal_seen["expiresAt"]
+    assert proposal_seen["why"]
+    assert mentorship_seen["startedAt"]
+    assert mentorship_seen["endedAt"]
+    assert data["kpis"]["headcount"] >= 2
+
+
+def _every_field(
+    type_: GraphQLObjectType, covered: set[str], path: frozenset[str] = frozenset()
+) -> str:
+    """A selection of every field of `type_` and of every object type below it; a type already
+    on the path is not entered again."""
+    covered.add(type_.name)
+    path |= {type_.name}
+    selections = []
+    for name, field in type_.fields.items():
+        required = [arg for arg, value in field.args.items() if is_required_argument(value)]
+        assert not required, f"{type_.name}.{name} needs {required}: give them in this test"
+        returned = get_named_type(field.type)
+        if is_object_type(returned):
+            if returned.name not in path:
+                selections.append(f"{name} {_every_field(returned, covered, path)}")
+        else:
+            assert is_leaf_type(returned), f"{type_.name}.{name}: teach this test {returned}"
+            selections.append(name)
+    return "{ " + " ".join(selections) + " }"
+
+
+def _object_types(schema: GraphQLSchema) -> set[str]:
+    return {
+        name
+        for name, type_ in schema.type_map.items()
+        if is_object_type(type_) and not name.startswith("__")
+    }

@@ -1,26 +1,63 @@
+import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
-from tandem.gateway.main import app
+from tandem.gateway.main import create_app
+from tandem.gateway.settings import GatewaySettings
 from tandem.kit.auth import KeyPair
-from tandem.kit.infra import free_port
-from tandem.kit.settings import service_environment
+
+
+class Downstream:
+    """The services behind the gateway: none of them answers, and every call is counted."""
+
+    def __init__(self) -> None:
+        self.calls: list[httpx.Request] = []
+        self.transport = httpx.MockTransport(self._refuse)
+
+    def _refuse(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(request)
+        raise httpx.ConnectError("nothing listens", request=request)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    signing_keys: KeyPair, downstream: Downstream, **settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        GatewaySettings(jwt_public_key=signing_keys.public_pem, **settings), downstream.transport
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            yield client
 
 
 @pytest.fixture(scope="session")
-async def gateway(signing_keys: KeyPair) -> AsyncIterator[httpx.AsyncClient]:
-    """The gateway with every service pointed at a port where nothing listens."""
-    nowhere = {
-        f"{service}_url": f"http://127.0.0.1:{free_port()}"
-        for service in ("profiles", "matching", "sessions", "feedback")
-    }
-    environment = service_environment("gateway", jwt_public_key=signing_keys.public_pem, **nowhere)
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in environment.items():
-            patch.setenv(name, value)
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-                yield client
+def downstream_services() -> Downstream:
+    return Downstream()
+
+
+@pytest.fixture
+def downstream(downstream_services: Downstream) -> Downstream:
+    downstream_services.calls.clear()
+    return downstream_services
+
+
+@pytest.fixture(scope="session")
+async def gateway(
+    signing_keys: KeyPair, downstream_services: Downstream
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway as `dev.py up` runs it, in front of services that do not answer."""
+    async with running(signing_keys, downstream_services, health_cache_seconds=0) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def production_gateway(
+    signing_keys: KeyPair, downstream_services: Downstream
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(signing_keys, downstream_services, environment="production") as client:
+        yield client

@@ -1,7 +1,17 @@
 import uuid
 
 import httpx
-from graphql import GraphQLError
+import pytest
+from conftest import Downstream
+from graphql import (
+    GraphQLError,
+    GraphQLField,
+    build_client_schema,
+    get_introspection_query,
+    get_named_type,
+    is_leaf_type,
+    is_required_argument,
+)
 
 from tandem.gateway.schema import _is_unexpected
 from tandem.kit.auth import Role, TokenIssuer
@@ -18,8 +28,12 @@ async def _query(
     return body
 
 
-async def test_health_reports_each_service_that_does_not_answer(gateway: httpx.AsyncClient) -> None:
-    body = await _query(gateway, "{ health { service status } }")
+async def test_health_reports_each_service_that_does_not_answer(
+    gateway: httpx.AsyncClient, token_issuer: TokenIssuer
+) -> None:
+    token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT])
+
+    body = await _query(gateway, "{ health { service status } }", token)
 
     assert body["data"] == {
         "health": [
@@ -79,3 +93,69 @@ async def test_my_proposals_need_a_token_and_say_when_matching_does_not_answer(
 
     assert anonymous["errors"][0]["message"] == "A valid bearer token is required."  # type: ignore[index]
     assert member["errors"][0]["message"] == "The matching service did not answer."  # type: ignore[index]
+
+
+EXAMPLE_ARGUMENTS = {
+    "UUID": '"00000000-0000-0000-0000-000000000000"',
+    "Int": "1",
+    "Boolean": "true",
+}
+
+
+async def test_every_root_field_refuses_an_anonymous_caller_before_asking_a_service(
+    gateway: httpx.AsyncClient, downstream: Downstream
+) -> None:
+    """Walks the served schema, so a new query or mutation is covered as soon as it exists."""
+    introspection = await _query(gateway, get_introspection_query())
+    schema = build_client_schema(introspection["data"])  # type: ignore[arg-type]
+    roots = [("query", schema.query_type), ("mutation", schema.mutation_type)]
+    documents = [
+        f"{operation} {{ {_call(name, field)} }}"
+        for operation, root in roots
+        if root is not None
+        for name, field in root.fields.items()
+    ]
+    assert len(documents) >= 6
+
+    for document in documents:
+        body = await _query(gateway, document)
+        assert body == {
+            "data": None,
+            "errors": [
+                {
+                    "message": "A valid bearer token is required.",
+                    "locations": body["errors"][0]["locations"],  # type: ignore[index]
+                    "path": body["errors"][0]["path"],  # type: ignore[index]
+                }
+            ],
+        }, document
+    assert downstream.calls == []
+
+
+def _call(name: str, field: GraphQLField) -> str:
+    arguments = ", ".join(
+        f"{argument}: {EXAMPLE_ARGUMENTS[str(get_named_type(value.type))]}"
+        for argument, value in field.args.items()
+        if is_required_argument(value)
+    )
+    returned = get_named_type(field.type)
+    selection = "" if is_leaf_type(returned) else "{ __typename }"
+    return f"{name}{f'({arguments})' if arguments else ''} {selection}"
+
+
+async def test_the_logs_keep_no_text_of_a_document(
+    gateway: httpx.AsyncClient,
+    token_issuer: TokenIssuer,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A document may carry free text (a note, a comment), which never enters the logs."""
+    token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT])
+    secret = "a private note about Alice"
+
+    await _query(gateway, f'{{ myProposals(after: 1, first: "{secret}") {{ nextCursor }} }}', token)
+    await _query(gateway, f'{{ myProposals(after: "{secret}") {{ nextCursor }} }}', token)
+
+    logged = caplog.text + capsys.readouterr().out
+    assert "The matching service did not answer" in logged
+    assert secret not in logged

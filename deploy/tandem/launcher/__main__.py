@@ -62,6 +62,7 @@ async def _up(arguments: argparse.Namespace) -> None:
         nats_server = infra.embedded_nats(state_dir / "nats").start()
         nats_url, monitor_url = nats_server.url, nats_server.monitor_url
     ports = {name: arguments.port + 1 + index for index, name in enumerate(SERVICES)}
+    metrics_ports = {name: port + 100 for name, port in ports.items()}
     stack = Stack(
         StackConfig(
             postgres_url=postgres_url,
@@ -71,6 +72,7 @@ async def _up(arguments: argparse.Namespace) -> None:
             service_signing_key=keys.private_pem,
             gateway_port=arguments.port,
             service_ports=ports,
+            metrics_ports=metrics_ports,
             log_dir=_log_dir(state_dir),
         )
     )
@@ -103,6 +105,9 @@ def _announce(stack: Stack, token: str, added: int, state_dir: Path) -> None:
             f"  {service:<9} API docs: {stack.config.service_url(service)}/docs"
             for service in SERVICES
         ),
+        "  metrics (private ports): "
+        + ", ".join(f"{port}" for port in stack.config.metrics_ports.values())
+        + " (GET /metrics on 127.0.0.1)",
         f"  demo organization: {DEMO_ORGANIZATION_ID} ({added} people added now)",
         f"  logs: {state_dir / 'logs'}",
         "",

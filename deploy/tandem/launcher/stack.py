@@ -33,6 +33,8 @@ class StackConfig:
     service_ports: dict[str, int] = field(
         default_factory=lambda: {name: 8001 + index for index, name in enumerate(SERVICES)}
     )
+    # Each API's private /metrics listener; a service without one serves no metrics.
+    metrics_ports: dict[str, int] = field(default_factory=dict)
     database_prefix: str = "tandem_"
     stream_name: str = "TANDEM"
     subject_prefix: str = ""
@@ -115,7 +117,7 @@ class Stack:
             processes.append(self._process(f"{service}-api", api, env))
             worker = ["-m", f"tandem.{service}.worker"]
             processes.append(self._process(f"{service}-worker", worker, env))
-        gateway = ["-m", "uvicorn", "tandem.gateway.main:app"]
+        gateway = ["-m", "uvicorn", "--factory", "tandem.gateway.main:create_app"]
         gateway += ["--port", str(self.config.gateway_port), *_QUIET]
         processes.append(self._process("gateway", gateway, self._gateway_env()))
         return processes
@@ -137,6 +139,7 @@ class Stack:
                 jwt_public_key=self.config.jwt_public_key,
                 service_signing_key=self.config.service_signing_key,
                 profiles_url=self.config.service_url("profiles"),  # the directory they read
+                metrics_port=_optional_str(self.config.metrics_ports.get(service)),
             )
             | self.config.extra_env
         )
@@ -177,6 +180,10 @@ class Stack:
     def stop(self) -> None:
         for process in reversed(self.processes.values()):
             process.stop()
+
+
+def _optional_str(value: int | None) -> str | None:
+    return None if value is None else str(value)
 
 
 _QUIET = ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning"]

@@ -1,11 +1,47 @@
-"""Typed HTTP clients of the services behind the gateway."""
+"""Typed HTTP clients of the services behind the gateway: each answer is validated into a
+model, so a date-time arrives as a `datetime`, never as the string JSON carried."""
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
+from pydantic import BaseModel, TypeAdapter
 
 from tandem.kit.clients import ServiceClient
+from tandem.kit.pagination import Page
+
+
+class ProposalRead(BaseModel):
+    """The part of matching's proposal the gateway shows."""
+
+    id: UUID
+    program_id: UUID
+    member_ids: list[UUID]
+    mentor_id: UUID | None
+    mentee_id: UUID | None
+    accepted_by: list[UUID]
+    score: int
+    explanation: dict[str, Any]
+    status: str
+    expires_at: datetime | None
+
+
+class MentorshipRead(BaseModel):
+    """The part of matching's mentorship the gateway shows."""
+
+    id: UUID
+    program_id: UUID
+    member_ids: list[UUID]
+    mentor_id: UUID | None
+    mentee_id: UUID | None
+    status: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+_PROPOSAL_PAGE = TypeAdapter(Page[ProposalRead])
+_MENTORSHIP_PAGE = TypeAdapter(Page[MentorshipRead])
 
 
 class FeedbackClient(ServiceClient):
@@ -15,21 +51,24 @@ class FeedbackClient(ServiceClient):
 
 
 class MatchingClient(ServiceClient):
-    async def my_proposals(self, token: str, first: int, after: str | None) -> dict[str, Any]:
-        return await self._page("/me/proposals", token, first, after)
+    async def my_proposals(self, token: str, first: int, after: str | None) -> Page[ProposalRead]:
+        page = await self._page("/me/proposals", token, first, after)
+        return _PROPOSAL_PAGE.validate_python(page)
 
-    async def my_mentorships(self, token: str, first: int, after: str | None) -> dict[str, Any]:
-        return await self._page("/me/mentorships", token, first, after)
+    async def my_mentorships(
+        self, token: str, first: int, after: str | None
+    ) -> Page[MentorshipRead]:
+        page = await self._page("/me/mentorships", token, first, after)
+        return _MENTORSHIP_PAGE.validate_python(page)
 
-    async def answer_proposal(self, token: str, proposal_id: UUID, yes: bool) -> dict[str, Any]:
+    async def answer_proposal(self, token: str, proposal_id: UUID, yes: bool) -> ProposalRead:
         answer = "acceptance" if yes else "declination"
-        proposal: dict[str, Any] = await self.post_json(f"/proposals/{proposal_id}/{answer}", token)
-        return proposal
+        proposal = await self.post_json(f"/proposals/{proposal_id}/{answer}", token)
+        return ProposalRead.model_validate(proposal)
 
-    async def _page(self, path: str, token: str, first: int, after: str | None) -> dict[str, Any]:
+    async def _page(self, path: str, token: str, first: int, after: str | None) -> Any:
         params: dict[str, Any] = {"limit": first} | ({"cursor": after} if after else {})
-        page: dict[str, Any] = await self.get_json(path, token, params)
-        return page
+        return await self.get_json(path, token, params)
 
 
 class Clients:

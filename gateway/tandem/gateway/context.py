@@ -1,9 +1,11 @@
 from dataclasses import dataclass
 
-from fastapi import Request
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
 from tandem.gateway.clients import Clients
+from tandem.gateway.settings import GatewaySettings
+from tandem.gateway.types.health import HealthCheck
 from tandem.kit.auth import Principal, TokenVerifier
 from tandem.kit.errors import Unauthorized
 
@@ -13,6 +15,7 @@ class Context(BaseContext):
     """Made per request: who asks (verified here, and again by every service) and the clients."""
 
     clients: Clients
+    health: HealthCheck
     principal: Principal | None
 
     def require_principal(self) -> Principal:
@@ -21,9 +24,16 @@ class Context(BaseContext):
         return self.principal
 
 
-async def build_context(request: Request) -> Context:
+async def build_context(request: HTTPConnection) -> Context:
+    """In production a request without a token is refused here, before its document is read.
+    (An HTTPConnection, not a Request, so that a websocket is refused cleanly as well.)"""
+    settings: GatewaySettings = request.app.state.settings
     verifier: TokenVerifier = request.app.state.token_verifier
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     principal = verifier.verify(token) if scheme.lower() == "bearer" and token else None
-    return Context(clients=request.app.state.clients, principal=principal)
+    if principal is None and settings.production:
+        raise Unauthorized()
+    return Context(
+        clients=request.app.state.clients, health=request.app.state.health, principal=principal
+    )

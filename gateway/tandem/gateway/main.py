@@ -1,14 +1,16 @@
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 from fastapi import FastAPI
 from strawberry.fastapi import GraphQLRouter
 
+from tandem.gateway.budgets import BodyLimit
 from tandem.gateway.clients import Clients
 from tandem.gateway.context import build_context
-from tandem.gateway.schema import schema
+from tandem.gateway.schema import build_schema
 from tandem.gateway.settings import GatewaySettings
+from tandem.gateway.types.health import HealthCheck
 from tandem.kit.app import healthz, install_correlation
 from tandem.kit.auth import TokenVerifier
 from tandem.kit.errors import install_error_handlers
@@ -16,19 +18,40 @@ from tandem.kit.logs import configure_logging
 from tandem.kit.metrics import install_metrics
 
 
-@contextlib.asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings = GatewaySettings()
-    configure_logging("gateway", settings.log_level)
-    app.state.token_verifier = TokenVerifier(settings)
-    async with httpx.AsyncClient(timeout=settings.request_timeout_seconds) as http:
-        app.state.clients = Clients(settings.service_urls(), http)
-        yield
+def create_app(
+    settings: GatewaySettings | None = None, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """uvicorn calls it with no settings: they are read from the environment then."""
+    settings = settings or GatewaySettings()
+    app = FastAPI(title="Tandem gateway", lifespan=_lifespan(settings, transport))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    install_correlation(app)
+    install_metrics(app)
+    graphql = GraphQLRouter(
+        build_schema(settings),
+        context_getter=build_context,
+        graphql_ide=None if settings.production else "graphiql",
+        allow_queries_via_get=not settings.production,
+        subscription_protocols=(),  # no subscriptions yet: no websocket to open
+    )
+    app.include_router(graphql, prefix="/graphql")
+    app.add_api_route("/healthz", healthz, include_in_schema=False)
+    return app
 
 
-app = FastAPI(title="Tandem gateway", lifespan=lifespan)
-install_error_handlers(app)
-install_correlation(app)
-install_metrics(app)
-app.include_router(GraphQLRouter(schema, context_getter=build_context), prefix="/graphql")
-app.add_api_route("/healthz", healthz, include_in_schema=False)
+def _lifespan(
+    settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging("gateway", settings.log_level)
+        app.state.settings = settings
+        app.state.token_verifier = TokenVerifier(settings)
+        timeout = settings.request_timeout_seconds
+        async with httpx.AsyncClient(timeout=timeout, transport=transport) as http:
+            app.state.clients = Clients(settings.service_urls(), http)
+            app.state.health = HealthCheck(app.state.clients, settings.health_cache_seconds)
+            yield
+
+    return lifespan

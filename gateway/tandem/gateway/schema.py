@@ -2,13 +2,18 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
+import structlog
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
-from strawberry.types import Info
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext, Info
 
+from tandem.gateway import budgets
+from tandem.gateway.budgets import ASKS_A_SERVICE
 from tandem.gateway.context import Context
 from tandem.gateway.permissions import IsAuthenticated
-from tandem.gateway.types.health import ServiceHealth, check_services
+from tandem.gateway.settings import GatewaySettings
+from tandem.gateway.types.health import ServiceHealth
 from tandem.gateway.types.kpis import Kpis
 from tandem.gateway.types.matching import (
     MentorshipPage,
@@ -20,19 +25,27 @@ from tandem.gateway.types.matching import (
 )
 from tandem.kit.errors import AppError
 
+log = structlog.get_logger()
+
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Readiness of every service behind the gateway.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        metadata=ASKS_A_SERVICE,
+        description="Readiness of every service behind the gateway (checked every few seconds).",
+    )
     async def health(self, info: Info[Context, Any]) -> list[ServiceHealth]:
-        return await check_services(info.context.clients)
+        return await info.context.health.services()
 
     @strawberry.field(permission_classes=[IsAuthenticated])
     def kpis(self) -> Kpis:
         return Kpis()
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated], description="The caller's proposals, newest first."
+        permission_classes=[IsAuthenticated],
+        metadata=ASKS_A_SERVICE,
+        description="The caller's proposals, newest first.",
     )
     async def my_proposals(
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
@@ -40,7 +53,9 @@ class Query:
         return await my_proposals(info, first, after)
 
     @strawberry.field(
-        permission_classes=[IsAuthenticated], description="The caller's mentorships, newest first."
+        permission_classes=[IsAuthenticated],
+        metadata=ASKS_A_SERVICE,
+        description="The caller's mentorships, newest first.",
     )
     async def my_mentorships(
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
@@ -52,12 +67,17 @@ class Query:
 class Mutation:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
+        metadata=ASKS_A_SERVICE,
         description="Say yes to a proposal; with every member's yes the mentorship starts.",
     )
     async def accept_proposal(self, info: Info[Context, Any], proposal_id: UUID) -> Proposal:
         return await answer_proposal(info, proposal_id, yes=True)
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Say no to a proposal.")
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        metadata=ASKS_A_SERVICE,
+        description="Say no to a proposal.",
+    )
     async def decline_proposal(self, info: Info[Context, Any], proposal_id: UUID) -> Proposal:
         return await answer_proposal(info, proposal_id, yes=False)
 
@@ -68,8 +88,34 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, AppError | GraphQLError)
 
 
-schema = strawberry.Schema(
-    query=Query,
-    mutation=Mutation,
-    extensions=[lambda: MaskErrors(should_mask_error=_is_unexpected)],
-)
+class _Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Logs each error without the document: strawberry's own log quotes it, and values in
+        it may be free text (a note, a comment), as may a refusal of one ("cannot represent
+        ...: <value>"), so only our own outcomes keep their message. Without suggestions no
+        error names what the document might have meant: strawberry's own switch covers unknown
+        fields only, not arguments, types or enum values."""
+        for error in errors:
+            if self.config.disable_field_suggestions:
+                error.message = error.message.split(" Did you mean ")[0]
+            original, path = error.original_error, error.path
+            if _is_unexpected(error):
+                log.error("graphql_unexpected_error", path=path, exc_info=original)
+            elif isinstance(original, AppError):
+                log.info("graphql_outcome", outcome=original.type_name, detail=error.message)
+            else:
+                log.info("graphql_document_refused", path=path)
+
+
+def build_schema(settings: GatewaySettings) -> strawberry.Schema:
+    return _Schema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(disable_field_suggestions=settings.production),
+        extensions=[
+            *budgets.extensions(settings),
+            lambda: MaskErrors(should_mask_error=_is_unexpected),
+        ],
+    )

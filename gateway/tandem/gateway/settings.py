@@ -1,3 +1,6 @@
+from typing import Literal
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tandem.kit.settings import AuthSettings
@@ -13,6 +16,25 @@ class GatewaySettings(AuthSettings):
     sessions_url: str = "http://127.0.0.1:8003"
     feedback_url: str = "http://127.0.0.1:8004"
     request_timeout_seconds: float = 10.0
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses anonymous requests and turns off introspection, the "
+        "GraphiQL page, queries over GET and 'Did you mean' suggestions",
+    )
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    max_tokens: int = Field(default=1_000, gt=0, description="lexical tokens in one document")
+    max_depth: int = Field(default=8, gt=0, description="nesting of selections")
+    max_aliases: int = Field(default=20, ge=0)
+    max_cost: int = Field(
+        default=10_000, gt=0, description="see tandem.gateway.budgets for what a field costs"
+    )
+    health_cache_seconds: float = Field(
+        default=5.0, ge=0, description="how long one readiness check of the services is reused"
+    )
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     def service_urls(self) -> dict[str, str]:
         return {name: getattr(self, f"{name}_url") for name in SERVICES}

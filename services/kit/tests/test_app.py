@@ -1,9 +1,17 @@
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 
+import httpx
+import pytest
 from fastapi import FastAPI
+from things import HANDLERS, KitTestSettings, router
 
+from tandem.kit.app import create_app
+from tandem.kit.auth import KeyPair
 from tandem.kit.logs import CORRELATION_HEADER
-from tandem.kit.testing.plugin import ClientFactory
+from tandem.kit.settings import service_environment
+from tandem.kit.testing.plugin import ClientFactory, EventNamespace, NatsEndpoint
 
 
 async def _wait_for_nats(app: FastAPI) -> None:
@@ -51,19 +59,71 @@ async def test_a_correlation_id_is_kept_or_made(client_for: ClientFactory) -> No
     assert len(made.headers[CORRELATION_HEADER]) == 36
 
 
-async def test_metrics_expose_requests_outbox_backlog_lag_and_dead_letters(
-    client_for: ClientFactory,
+StartedApp = Callable[[], contextlib.AbstractAsyncContextManager[FastAPI]]
+
+
+@pytest.fixture
+def with_metrics_port(
+    service_database_url: str,
+    nats_endpoint: NatsEndpoint,
+    event_namespace: EventNamespace,
+    signing_keys: KeyPair,
+) -> StartedApp:
+    """Starts a second app, with a private metrics port (any free one)."""
+    environment = service_environment(
+        KitTestSettings.service_name,
+        database_url=service_database_url,
+        nats_url=nats_endpoint.url,
+        stream_name=event_namespace.stream,
+        subject_prefix=event_namespace.subject_prefix,
+        jwt_public_key=signing_keys.public_pem,
+        metrics_port="0",
+    )
+
+    @contextlib.asynccontextmanager
+    async def started() -> AsyncIterator[FastAPI]:
+        app = create_app(KitTestSettings, routers=[router], handlers=HANDLERS)
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in environment.items():
+                patch.setenv(name, value)
+            async with app.router.lifespan_context(app):
+                yield app
+
+    return started
+
+
+async def test_the_public_port_does_not_serve_metrics(client_for: ClientFactory) -> None:
+    response = await client_for().get("/metrics")
+
+    assert response.status_code == 404
+
+
+async def test_metrics_expose_requests_outbox_backlog_lag_and_dead_letters_on_a_private_port(
+    with_metrics_port: StartedApp,
 ) -> None:
-    client = client_for()
-    await client.get("/items/1")
+    async with with_metrics_port() as app:
+        public = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+        async with public:
+            await public.get("/items/1")
+            on_public_port = await public.get("/metrics")
+        async with httpx.AsyncClient() as private:
+            metrics = (await private.get(f"http://127.0.0.1:{app.state.metrics_port}/metrics")).text
 
-    metrics = (await client.get("/metrics")).text
-
+    assert on_public_port.status_code == 404
     assert 'tandem_http_requests_total{method="GET",route="/items/{item_id}",status="200"}' in (
         metrics
     )
     for gauge in ("tandem_outbox_backlog", "tandem_consumer_lag", "tandem_dead_letters"):
         assert f"\n{gauge} " in metrics
+
+
+async def test_the_metrics_port_closes_with_the_app(with_metrics_port: StartedApp) -> None:
+    async with with_metrics_port() as app:
+        port = app.state.metrics_port
+
+    with pytest.raises(httpx.ConnectError):
+        async with httpx.AsyncClient() as private:
+            await private.get(f"http://127.0.0.1:{port}/metrics")
 
 
 async def test_the_openapi_document_lists_the_operations_endpoints(

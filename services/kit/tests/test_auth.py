@@ -7,6 +7,7 @@ import pytest
 from tandem.kit.auth import KeyPair, Role, Scope, TokenIssuer, TokenVerifier, generate_key_pair
 from tandem.kit.errors import Forbidden, Unauthorized
 from tandem.kit.settings import AuthSettings
+from tandem.kit.testing.plugin import ClientFactory
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +111,22 @@ async def test_a_request_without_a_token_is_401(client_for) -> None:  # type: ig
 
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_refused_token_is_told_no_more_than_that(
+    client_for: ClientFactory, signing_keys: KeyPair
+) -> None:
+    expired = jwt.encode(_claims(exp=int(time.time()) - 60), signing_keys.private_pem, "RS256")
+    client = client_for()
+
+    answers = [
+        await client.get("/ops/dead-letters", headers={"Authorization": f"Bearer {token}"})
+        for token in (expired, "not.a.token")
+    ]
+
+    for answer in answers:
+        assert answer.status_code == 401
+        assert answer.json()["detail"] == Unauthorized.detail
 
 
 async def test_operations_need_the_operations_scope(client_for) -> None:  # type: ignore[no-untyped-def]

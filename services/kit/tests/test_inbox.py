@@ -1,13 +1,17 @@
+import asyncio
+import contextlib
+import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from conftest import count_effects
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerInfo
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from things import HANDLERS, ThingHappened
+from things import HANDLERS, SlowThingHappened, ThingHappened
 
 from tandem.kit import bus
 from tandem.kit.auth import Role, Scope
@@ -43,6 +47,7 @@ async def consumer(
         durable=durable,
         max_deliveries=MAX_DELIVERIES,
         backoff_seconds=[0.05],
+        ack_wait_seconds=1.0,
     )
     await js.delete_consumer(event_namespace.stream, durable)
 
@@ -106,6 +111,40 @@ async def test_a_consumer_killed_after_applying_but_before_acking_does_not_apply
     assert (await _consumer_info(js, consumer)).num_ack_pending == 0
 
 
+async def test_a_handler_slower_than_the_ack_wait_is_not_redelivered_while_it_works(
+    consumer: Consumer, js: JetStreamContext, event_namespace: EventNamespace, engine: AsyncEngine
+) -> None:
+    slow = Envelope.wrap(SlowThingHappened(organization_id=uuid.uuid4(), seconds=1.8), "kittest")
+    await js.publish(event_namespace.subject_prefix + slow.type, slow.model_dump_json().encode())
+    working = asyncio.create_task(consumer.run())
+    try:
+        await _until(lambda: _acks_pending(js, consumer, 1))
+
+        # Another worker pulls for longer than the 1 s ack wait: nothing comes to it.
+        with pytest.raises((TimeoutError, NatsTimeoutError)):
+            await _next_message(js, consumer, timeout=1.5)
+        await _until(lambda: _acks_pending(js, consumer, 0))
+    finally:
+        working.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await working
+
+    assert await count_effects(engine) == 1
+    assert (await _consumer_info(js, consumer)).delivered.consumer_seq == 1  # type: ignore[union-attr]
+
+
+async def _acks_pending(js: JetStreamContext, consumer: Consumer, count: int) -> bool:
+    return (await _consumer_info(js, consumer)).num_ack_pending == count
+
+
+async def _until(check: Callable[[], Awaitable[bool]], tries: int = 200) -> None:
+    for _ in range(tries):
+        if await check():
+            return
+        await asyncio.sleep(0.05)
+    pytest.fail("the consumer did not get there")
+
+
 async def test_a_poison_message_lands_in_the_dead_letter_store_after_the_configured_deliveries(
     consumer: Consumer,
     js: JetStreamContext,
@@ -143,7 +182,12 @@ async def test_an_operator_replays_a_dead_letter_once_its_cause_is_fixed(
     async with sessionmaker() as session:
         letter = await session.scalar(select(DeadLetter))
     assert letter is not None
-    operator = client_for(Role.PARTNER, subject="ops", scopes=[Scope.OPERATIONS])
+    operator = client_for(
+        Role.PARTNER,
+        organization_id=letter.organization_id,
+        subject="ops",
+        scopes=[Scope.OPERATIONS],
+    )
 
     listed = (await operator.get("/ops/dead-letters")).json()
     still_failing = await operator.post(f"/ops/dead-letters/{letter.stream_sequence}/replay")
@@ -180,3 +224,84 @@ async def test_an_event_the_service_does_not_handle_is_acknowledged_and_passed_o
     assert await count_effects(engine) == 0
     info = await _consumer_info(js, consumer)
     assert (info.num_ack_pending, info.num_pending) == (0, 0)
+
+
+async def _dead_letter_of(
+    organization_id: uuid.UUID,
+    consumer: Consumer,
+    js: JetStreamContext,
+    event_namespace: EventNamespace,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> DeadLetter:
+    poison = Envelope.wrap(ThingHappened(organization_id=organization_id, value=-1), "kittest")
+    await _publish(js, event_namespace, poison.model_dump_json().encode(), str(poison.id))
+    for _ in range(MAX_DELIVERIES):
+        await consumer.handle(await _next_message(js, consumer))
+    async with sessionmaker() as session:
+        letter = await session.scalar(select(DeadLetter))
+    assert letter is not None
+    return letter
+
+
+async def test_a_dead_letter_belongs_to_the_organization_of_its_event(
+    consumer: Consumer,
+    js: JetStreamContext,
+    event_namespace: EventNamespace,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    client_for: ClientFactory,
+) -> None:
+    owner, stranger = uuid.uuid4(), uuid.uuid4()
+    letter = await _dead_letter_of(owner, consumer, js, event_namespace, sessionmaker)
+    own = client_for(Role.PARTNER, organization_id=owner, subject="ops", scopes=[Scope.OPERATIONS])
+    foreign = client_for(
+        Role.PARTNER, organization_id=stranger, subject="ops", scopes=[Scope.OPERATIONS]
+    )
+
+    seen_by_owner = (await own.get("/ops/dead-letters")).json()["items"]
+    seen_by_stranger = (await foreign.get("/ops/dead-letters")).json()["items"]
+    replayed_by_stranger = await foreign.post(f"/ops/dead-letters/{letter.stream_sequence}/replay")
+
+    assert letter.organization_id == owner
+    assert [item["stream_sequence"] for item in seen_by_owner] == [letter.stream_sequence]
+    assert seen_by_stranger == []
+    assert replayed_by_stranger.status_code == 404
+    async with sessionmaker() as session:
+        assert (await session.get_one(DeadLetter, letter.stream_sequence)).replayed_at is None
+
+
+async def test_a_message_that_does_not_parse_keeps_the_organization_it_names(
+    consumer: Consumer,
+    js: JetStreamContext,
+    event_namespace: EventNamespace,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    owner = uuid.uuid4()
+    broken = {"type": ThingHappened.type, "payload": {"organization_id": str(owner)}}
+    await _publish(js, event_namespace, json.dumps(broken).encode(), "broken")
+    for _ in range(MAX_DELIVERIES):
+        await consumer.handle(await _next_message(js, consumer))
+
+    async with sessionmaker() as session:
+        letter = await session.scalar(select(DeadLetter))
+    assert letter is not None
+    assert letter.organization_id == owner
+
+
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        ("GET", "/ops/dead-letters?after=1180591620717411303424"),
+        ("GET", "/ops/dead-letters?after=-1"),
+        ("GET", "/ops/dead-letters?limit=1180591620717411303424"),
+        ("POST", "/ops/dead-letters/1180591620717411303424/replay"),
+        ("POST", "/ops/dead-letters/-5/replay"),
+    ],
+)
+async def test_an_integer_out_of_range_is_refused_not_a_crash(
+    request_line: tuple[str, str], client_for: ClientFactory
+) -> None:
+    operator = client_for(Role.PARTNER, subject="ops", scopes=[Scope.OPERATIONS])
+
+    response = await operator.request(*request_line)
+
+    assert response.status_code == 422

@@ -1,5 +1,6 @@
 """The small service kit is tested through: a settings class, an event, a handler, routes."""
 
+import asyncio
 from typing import ClassVar
 
 from fastapi import APIRouter
@@ -24,6 +25,11 @@ class ThingHappened(Event):
     value: int
 
 
+class SlowThingHappened(Event):
+    type: ClassVar[str] = "tandem.kittest.slow_thing.happened"
+    seconds: float
+
+
 class ThingRefused(Conflict):
     detail = "The thing was refused."
 
@@ -36,7 +42,12 @@ async def record_thing(session: AsyncSession, event: ThingHappened) -> None:
     )
 
 
-HANDLERS = {ThingHappened: record_thing}
+async def record_slowly(session: AsyncSession, event: SlowThingHappened) -> None:
+    await asyncio.sleep(event.seconds)
+    await session.execute(text("INSERT INTO effect (value) VALUES (0)"))
+
+
+HANDLERS = {ThingHappened: record_thing, SlowThingHappened: record_slowly}
 router = APIRouter(route_class=IdempotentRoute)
 
 

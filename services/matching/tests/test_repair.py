@@ -147,7 +147,7 @@ async def worker(
             credentials=ServiceCredentials("matching", token_issuer, [Scope.SNAPSHOTS_READ]),
         )
         monkeypatch.setattr(handlers, "tools", lambda: tools)
-        monkeypatch.setattr(service, "solver_pool", lambda _: pool)
+        monkeypatch.setattr(handlers, "solver_pool", lambda: pool)
         yield profiles
 
 

@@ -222,6 +222,42 @@ async def test_a_mentor_away_for_the_whole_program_is_no_candidate(
     assert unmatched["removed_by"] == {"min_weekly_overlap_minutes": 1}
 
 
+async def test_a_run_whose_worker_died_shows_it_is_being_retried(
+    db_session: AsyncSession,
+    pool: ProcessPoolExecutor,
+    client_for: ClientFactory,
+    profiles: Profiles,
+) -> None:
+    run = await _run(db_session, snapshot([enrollee("mentor", 7, "A"), enrollee("mentee", 1, "B")]))
+    profiles.add(run.organization_id, run.program_id, [])
+    admin = client_for(Role.HR_ADMIN, organization_id=run.organization_id)
+    await service.mark_running(db_session, run.organization_id, run.id)  # killed mid-solve
+    await service.mark_running(db_session, run.organization_id, run.id)  # the redelivery
+
+    retried = (await admin.get(f"/runs/{run.id}")).json()
+    await service.execute_run(db_session, run.organization_id, run.id, pool)
+    done = (await admin.get(f"/runs/{run.id}")).json()
+
+    assert (retried["status"], retried["attempts"]) == ("running", 2)
+    assert (done["status"], done["attempts"]) == ("completed", 2)
+
+
+async def test_a_run_that_keeps_killing_its_workers_fails_instead_of_looping(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    run = await _run(db_session, snapshot([enrollee("mentor", 7, "A"), enrollee("mentee", 1, "B")]))
+    for _ in range(service.MAX_RUN_ATTEMPTS + 1):
+        await service.mark_running(db_session, run.organization_id, run.id)
+
+    await service.execute_run(db_session, run.organization_id, run.id, pool)
+
+    assert run.status is RunStatus.FAILED
+    assert run.attempts == service.MAX_RUN_ATTEMPTS
+    assert run.error is not None
+    assert "attempts" in run.error
+    assert (await db_session.scalars(select(Proposal).where(Proposal.run_id == run.id))).all() == []
+
+
 async def test_nobody_is_matched_in_a_draft_or_closed_program(
     client_for: ClientFactory, profiles: Profiles
 ) -> None:

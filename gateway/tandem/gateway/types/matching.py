@@ -8,9 +8,9 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
+from tandem.gateway.budgets import MAX_PAGE
+from tandem.gateway.clients import MentorshipRead, ProposalRead
 from tandem.gateway.context import Context
-
-MAX_PAGE = 100
 
 
 @strawberry.type(description="One criterion of a pair's score: why the pair was proposed.")
@@ -34,22 +34,22 @@ class Proposal:
     expires_at: datetime | None
 
     @classmethod
-    def of(cls, read: dict[str, Any]) -> "Proposal":
+    def of(cls, read: ProposalRead) -> "Proposal":
         return cls(
-            id=read["id"],
-            program_id=read["program_id"],
-            member_ids=read["member_ids"],
-            mentor_id=read["mentor_id"],
-            mentee_id=read["mentee_id"],
-            accepted_by=read["accepted_by"],
-            score=read["score"],
+            id=read.id,
+            program_id=read.program_id,
+            member_ids=read.member_ids,
+            mentor_id=read.mentor_id,
+            mentee_id=read.mentee_id,
+            accepted_by=read.accepted_by,
+            score=read.score,
             why=[
                 ScorePart(criterion=name, normalized=part["normalized"], points=part["points"])
-                for name, part in read["explanation"].items()
+                for name, part in read.explanation.items()
                 if isinstance(part, dict)
             ],
-            status=read["status"],
-            expires_at=read["expires_at"],
+            status=read.status,
+            expires_at=read.expires_at,
         )
 
 
@@ -65,20 +65,8 @@ class Mentorship:
     ended_at: datetime | None
 
     @classmethod
-    def of(cls, read: dict[str, Any]) -> "Mentorship":
-        return cls(**{name: read[name] for name in _MENTORSHIP_FIELDS})
-
-
-_MENTORSHIP_FIELDS = (
-    "id",
-    "program_id",
-    "member_ids",
-    "mentor_id",
-    "mentee_id",
-    "status",
-    "started_at",
-    "ended_at",
-)
+    def of(cls, read: MentorshipRead) -> "Mentorship":
+        return cls(**read.model_dump())
 
 
 @strawberry.type
@@ -101,7 +89,7 @@ async def my_proposals(info: Info[Context, Any], first: int, after: str | None) 
     token = info.context.require_principal().token
     page = await info.context.clients.matching.my_proposals(token, _first(first), after)
     return ProposalPage(
-        items=[Proposal.of(item) for item in page["items"]], next_cursor=page["next_cursor"]
+        items=[Proposal.of(item) for item in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -109,7 +97,7 @@ async def my_mentorships(info: Info[Context, Any], first: int, after: str | None
     token = info.context.require_principal().token
     page = await info.context.clients.matching.my_mentorships(token, _first(first), after)
     return MentorshipPage(
-        items=[Mentorship.of(item) for item in page["items"]], next_cursor=page["next_cursor"]
+        items=[Mentorship.of(item) for item in page.items], next_cursor=page.next_cursor
     )
 
 

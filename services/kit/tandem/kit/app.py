@@ -1,7 +1,9 @@
-"""The app factory: one FastAPI app per service, with health, metrics, errors and operations."""
+"""The app factory: one FastAPI app per service, with health, metrics (on a private port),
+errors and operations."""
 
 import asyncio
 import contextlib
+import functools
 import gc
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -22,9 +24,17 @@ from tandem.kit.logs import (
     clear_correlation_id,
     configure_logging,
 )
-from tandem.kit.metrics import CONSUMER_LAG, DEAD_LETTERS, OUTBOX_BACKLOG, install_metrics
+from tandem.kit.metrics import (
+    CONSUMER_LAG,
+    DEAD_LETTERS,
+    OUTBOX_BACKLOG,
+    install_metrics,
+    serve_metrics,
+)
 from tandem.kit.outbox import outbox_backlog
 from tandem.kit.settings import ServiceSettings
+
+Resources = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
 
 
 def create_app(
@@ -32,18 +42,21 @@ def create_app(
     routers: Sequence[APIRouter],
     handlers: Handlers | None = None,
     description: str = "",
+    lifespan: Resources | None = None,
 ) -> FastAPI:
-    """Settings are read from the environment when the app starts, not when it is imported."""
+    """Settings are read from the environment when the app starts, not when it is imported.
+    `lifespan` holds what a service's app keeps while it runs (a process pool), entered once
+    the settings are in `app.state.settings` and left when the app stops."""
     app = FastAPI(
         title=f"Tandem {settings_type.service_name}",
         description=description,
-        lifespan=_lifespan(settings_type),
+        lifespan=_lifespan(settings_type, lifespan),
     )
     app.state.settings_type = settings_type
     app.state.handlers = handlers or {}
     install_error_handlers(app)
     install_correlation(app)
-    install_metrics(app, refresh=lambda: _refresh_gauges(app))
+    install_metrics(app)
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/readyz", _readyz, include_in_schema=False)
     for router in [*routers, ops.router]:
@@ -51,9 +64,7 @@ def create_app(
     return app
 
 
-def _lifespan(
-    settings_type: type[ServiceSettings],
-) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+def _lifespan(settings_type: type[ServiceSettings], resources: Resources | None) -> Resources:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = settings_type()
@@ -66,7 +77,8 @@ def _lifespan(
         app.state.nats = None
         connecting = asyncio.create_task(_connect_nats(app, settings))
         try:
-            yield
+            async with _metrics_port(app, settings), _entered(resources, app):
+                yield
         finally:
             connecting.cancel()
             if app.state.nats is not None:
@@ -74,6 +86,24 @@ def _lifespan(
             await app.state.engine.dispose()
 
     return lifespan
+
+
+def _entered(
+    resources: Resources | None, app: FastAPI
+) -> contextlib.AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext() if resources is None else resources(app)
+
+
+@contextlib.asynccontextmanager
+async def _metrics_port(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[None]:
+    app.state.metrics_port = None
+    if settings.metrics_port is None:
+        yield
+        return
+    refresh = functools.partial(_refresh_gauges, app)
+    async with serve_metrics(settings.metrics_host, settings.metrics_port, refresh) as port:
+        app.state.metrics_port = port
+        yield
 
 
 def tune_garbage_collector() -> None:

@@ -5,14 +5,19 @@ redelivery that the inbox recognises. A message that keeps failing is moved to t
 store after a bounded number of deliveries, from where operators can replay it.
 """
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import structlog
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -64,7 +69,12 @@ async def apply_event(session: AsyncSession, handlers: Handlers, data: bytes) ->
 
 
 class Consumer:
-    """Pulls the service's durable consumer and applies each message exactly once."""
+    """Pulls the service's durable consumer and applies each message exactly once.
+
+    While it works through a batch it tells JetStream, every third of the ack wait, that each
+    message not yet done is still in progress: a long handler (a solve) keeps its message, and
+    the ack wait can stay short enough that a dead worker's messages go to another in seconds.
+    """
 
     def __init__(
         self,
@@ -76,6 +86,7 @@ class Consumer:
         durable: str,
         max_deliveries: int,
         backoff_seconds: Sequence[float],
+        ack_wait_seconds: float,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._js = js
@@ -84,6 +95,7 @@ class Consumer:
         self._durable = durable
         self._max_deliveries = max_deliveries
         self._backoff_seconds = backoff_seconds
+        self._heartbeat_seconds = ack_wait_seconds / 3
 
     async def run(self, batch: int = 20) -> None:
         subscription = await self._js.pull_subscribe_bind(self._durable, self._stream)
@@ -93,8 +105,32 @@ class Consumer:
                 messages = await subscription.fetch(batch, timeout=1)
             except (TimeoutError, NatsTimeoutError):
                 continue
-            for message in messages:
-                await self.handle(message)
+            unfinished = list(messages)
+            async with self._in_progress(unfinished):
+                while unfinished:
+                    await self.handle(unfinished[0])
+                    unfinished.pop(0)
+
+    @contextlib.asynccontextmanager
+    async def _in_progress(self, unfinished: list[Msg]) -> AsyncIterator[None]:
+        """Heartbeats for the messages in `unfinished` (which the caller keeps current)."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self._heartbeat_seconds)
+                for message in list(unfinished):
+                    try:
+                        await message.in_progress()
+                    except NatsError as error:  # the ack wait runs out: a redelivery, no loss
+                        log.warning("heartbeat_failed", error=repr(error))
+
+        beating = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
 
     async def handle(self, message: Msg) -> None:
         deliveries = message.metadata.num_delivered
@@ -128,6 +164,7 @@ class Consumer:
                 insert(DeadLetter)
                 .values(
                     stream_sequence=message.metadata.sequence.stream,
+                    organization_id=organization_of(message.data),
                     subject=message.subject,
                     data=message.data.decode(errors="replace"),
                     error=repr(error),
@@ -137,15 +174,38 @@ class Consumer:
             )
 
 
+class _Payload(BaseModel):
+    organization_id: UUID
+
+
+class _Addressed(BaseModel):
+    """Just enough of an envelope to tell whose event it is."""
+
+    payload: _Payload
+
+
+def organization_of(data: bytes) -> UUID | None:
+    """The organization a raw message's event belongs to, if it can be read at all."""
+    try:
+        return _Addressed.model_validate_json(data).payload.organization_id
+    except ValidationError:
+        return None
+
+
 async def consumer_lag(js: JetStreamContext, stream: str, durable: str) -> int:
     info = await js.consumer_info(stream, durable)
     return info.num_pending or 0
 
 
 async def list_dead_letters(
-    session: AsyncSession, *, limit: int, after: int | None
+    session: AsyncSession, organization_id: UUID, *, limit: int, after: int | None
 ) -> list[DeadLetter]:
-    query = select(DeadLetter).order_by(DeadLetter.stream_sequence).limit(limit)
+    query = (
+        select(DeadLetter)
+        .where(DeadLetter.organization_id == organization_id)
+        .order_by(DeadLetter.stream_sequence)
+        .limit(limit)
+    )
     if after is not None:
         query = query.where(DeadLetter.stream_sequence > after)
     return list(await session.scalars(query))
@@ -157,10 +217,17 @@ async def waiting_dead_letters(session: AsyncSession) -> int:
 
 
 async def replay_dead_letter(
-    session: AsyncSession, handlers: Handlers, stream_sequence: int
+    session: AsyncSession, handlers: Handlers, organization_id: UUID, stream_sequence: int
 ) -> DeadLetter:
-    """Apply a dead letter's event now, in the caller's transaction."""
-    letter = await session.get(DeadLetter, stream_sequence, with_for_update=True)
+    """Apply one of the organization's dead letters now, in the caller's transaction."""
+    letter = await session.scalar(
+        select(DeadLetter)
+        .where(
+            DeadLetter.organization_id == organization_id,
+            DeadLetter.stream_sequence == stream_sequence,
+        )
+        .with_for_update()
+    )
     if letter is None:
         raise DeadLetterNotFound()
     try:

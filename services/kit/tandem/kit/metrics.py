@@ -1,10 +1,17 @@
-"""Prometheus metrics every app exposes on /metrics."""
+"""Prometheus metrics: every app counts its requests; /metrics is served on a private port of
+its own, never on the public one."""
 
+import asyncio
+import contextlib
+import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
+import uvicorn
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 REQUESTS = Counter(
     "tandem_http_requests_total", "HTTP requests handled.", ["method", "route", "status"]
@@ -21,8 +28,8 @@ EVENTS_HANDLED = Counter("tandem_events_handled_total", "Consumed events.", ["ou
 Refresh = Callable[[], Awaitable[None]]
 
 
-def install_metrics(app: FastAPI, refresh: Refresh | None = None) -> None:
-    """Count and time every request; `refresh` updates the gauges just before a scrape."""
+def install_metrics(app: FastAPI) -> None:
+    """Count and time every request."""
 
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]):  # type: ignore[no-untyped-def]
@@ -34,8 +41,32 @@ def install_metrics(app: FastAPI, refresh: Refresh | None = None) -> None:
         REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         return response
 
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+
+@contextlib.asynccontextmanager
+async def serve_metrics(host: str, port: int, refresh: Refresh | None = None) -> AsyncIterator[int]:
+    """Serve /metrics on `host:port` while inside; yields the port bound (`port` 0: any free
+    one). `refresh` updates the gauges just before a scrape."""
+
+    async def metrics(request: Request) -> Response:
         if refresh is not None:
             await refresh()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app = Starlette(routes=[Route("/metrics", metrics)])
+    listener = socket.create_server((host, port))
+    config = uvicorn.Config(app, lifespan="off", access_log=False, log_config=None)
+    server = _ServerBeside(config)
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        server.should_exit = True
+        await serving
+
+
+class _ServerBeside(uvicorn.Server):
+    """A server running beside the app's own, which alone handles the process's signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield

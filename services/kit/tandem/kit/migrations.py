@@ -98,6 +98,25 @@ def create_event_tables(connection: Connection) -> None:
     )
 
 
+def add_dead_letter_organization(connection: Connection) -> None:
+    """Dead letters name their organization. A service's first migration builds kit's tables
+    from the current models, so on a fresh database the column is there already."""
+    connection.execute(
+        text("ALTER TABLE dead_letter ADD COLUMN IF NOT EXISTS organization_id uuid")
+    )
+    connection.execute(
+        text(
+            "CREATE INDEX IF NOT EXISTS ix_dead_letter_organization "
+            "ON dead_letter (organization_id, stream_sequence)"
+        )
+    )
+
+
+def drop_dead_letter_organization(connection: Connection) -> None:
+    connection.execute(text("DROP INDEX ix_dead_letter_organization"))
+    connection.execute(text("ALTER TABLE dead_letter DROP COLUMN organization_id"))
+
+
 def create_idempotency_table(connection: Connection) -> None:
     IDEMPOTENCY_TABLE.create(connection)
 

@@ -33,11 +33,15 @@ class InboxEvent(Base):
 
 
 class DeadLetter(Base):
-    """A message that kept failing; kept raw, since it may not even parse."""
+    """A message that kept failing; kept raw, since it may not even parse. It belongs to the
+    organization its event names (none when even that cannot be read): only that organization's
+    operators see it."""
 
     __tablename__ = "dead_letter"
+    __table_args__ = (Index("ix_dead_letter_organization", "organization_id", "stream_sequence"),)
 
     stream_sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    organization_id: Mapped[UUID | None]
     subject: Mapped[str]
     data: Mapped[str]
     error: Mapped[str]

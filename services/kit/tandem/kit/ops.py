@@ -1,9 +1,9 @@
-"""Operator endpoints: the dead-letter store, listed and replayed."""
+"""Operator endpoints: the dead-letter store, listed and replayed, each organization's own."""
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from tandem.kit.auth import PrincipalDep, Scope
@@ -11,6 +11,12 @@ from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.inbox import list_dead_letters, replay_dead_letter
 from tandem.kit.models import DeadLetter
+
+# A JetStream stream sequence is a PostgreSQL bigint here.
+StreamSequence = Annotated[int, Path(ge=1, le=2**63 - 1)]
+After = Annotated[
+    int | None, Query(ge=0, le=2**63 - 1, description="stream sequence to continue after")
+]
 
 router = APIRouter(prefix="/ops", tags=["operations"], route_class=IdempotentRoute)
 
@@ -37,11 +43,11 @@ async def get_dead_letters(
     session: SessionDep,
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    after: Annotated[int | None, Query(description="stream sequence to continue after")] = None,
+    after: After = None,
 ) -> DeadLetterPage:
-    """Events this service gave up on, oldest first."""
+    """Events of the caller's organization this service gave up on, oldest first."""
     principal.require_scope(Scope.OPERATIONS)
-    letters = await list_dead_letters(session, limit=limit, after=after)
+    letters = await list_dead_letters(session, principal.organization_id, limit=limit, after=after)
     next_after = letters[-1].stream_sequence if len(letters) == limit else None
     return DeadLetterPage(
         items=[DeadLetterRead.model_validate(letter) for letter in letters], next_after=next_after
@@ -50,8 +56,10 @@ async def get_dead_letters(
 
 @router.post("/dead-letters/{stream_sequence}/replay", response_model=DeadLetterRead)
 async def replay(
-    stream_sequence: int, request: Request, session: SessionDep, principal: PrincipalDep
+    stream_sequence: StreamSequence, request: Request, session: SessionDep, principal: PrincipalDep
 ) -> DeadLetter:
     """Apply a dead letter's event again (after the cause was fixed); 409 if it still fails."""
     principal.require_scope(Scope.OPERATIONS)
-    return await replay_dead_letter(session, request.app.state.handlers, stream_sequence)
+    return await replay_dead_letter(
+        session, request.app.state.handlers, principal.organization_id, stream_sequence
+    )

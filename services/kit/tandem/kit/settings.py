@@ -37,9 +37,27 @@ class ServiceSettings(AuthSettings):
     )
     inbox_max_deliveries: int = Field(default=5, ge=1)
     inbox_backoff_seconds: list[float] = Field(default=[0.5, 2.0, 10.0, 30.0])
-    inbox_ack_wait_seconds: float = Field(default=30.0, gt=0)
+    inbox_ack_wait_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a worker may stay silent before JetStream gives its message to "
+        "another; workers heartbeat long handlers, so this bounds only a dead worker's delay.",
+    )
+    inbox_fetch_batch: int = Field(
+        default=20,
+        ge=1,
+        description="Messages a worker takes at once; it keeps them (heartbeating) until done.",
+    )
     relay_batch_size: int = Field(default=100, ge=1)
     relay_idle_poll_seconds: float = Field(default=1.0, gt=0)
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of the API's private listener serving /metrics (never the public "
+        "one); none: metrics are not served.",
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="Address the metrics port binds.")
     idempotency_key_hours: float = Field(default=24.0, gt=0, description="how long keys last")
     service_signing_key: str | None = Field(
         default=None,

@@ -1,6 +1,7 @@
 """The background worker of a service: the outbox relay and the event consumer, supervised."""
 
 import asyncio
+import functools
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -90,8 +91,10 @@ async def serve(
             durable=settings.service_name,
             max_deliveries=settings.inbox_max_deliveries,
             backoff_seconds=settings.inbox_backoff_seconds,
+            ack_wait_seconds=settings.inbox_ack_wait_seconds,
         )
-        tasks.append(asyncio.create_task(_supervise("consumer", consumer.run)))
+        fetching = functools.partial(consumer.run, settings.inbox_fetch_batch)
+        tasks.append(asyncio.create_task(_supervise("consumer", fetching)))
     log.info("worker_started", consumes=sorted(event_type.type for event_type in handlers))
     try:
         await stop.wait()

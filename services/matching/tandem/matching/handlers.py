@@ -2,6 +2,7 @@
 when something changes under their proposals and mentorships."""
 
 import functools
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -60,7 +61,7 @@ class Tools:
             session,
             organization_id,
             snapshot,
-            service.solver_pool(self.settings.solver_processes),
+            solver_pool(),
             trigger=trigger,
             proposal_days=self.settings.proposal_days,
         )
@@ -89,11 +90,16 @@ def tools() -> Tools:
     )
 
 
+@functools.cache
+def solver_pool() -> ProcessPoolExecutor:
+    """The worker's one pool, made on first use."""
+    return service.solver_pool(MatchingSettings().solver_processes)
+
+
 async def on_match_run_requested(session: AsyncSession, event: MatchRunRequested) -> None:
     async with side_transaction(session) as progress:
         await service.mark_running(progress, event.organization_id, event.run_id)
-    pool = service.solver_pool(MatchingSettings().solver_processes)
-    await service.execute_run(session, event.organization_id, event.run_id, pool)
+    await service.execute_run(session, event.organization_id, event.run_id, solver_pool())
 
 
 async def on_proposal_answered(
@@ -140,9 +146,8 @@ async def on_person_updated(session: AsyncSession, event: PersonUpdated) -> None
         snapshot = await tools().snapshot(event.organization_id, program_id)
         broken = service.conflicting(snapshot, [m for m in live if m.program_id == program_id])
         if broken and _matchable(snapshot):
-            pool = service.solver_pool(tools().settings.solver_processes)
             await service.flag_conflicts(
-                session, event.organization_id, snapshot, broken, pool, "manager_changed"
+                session, event.organization_id, snapshot, broken, solver_pool(), "manager_changed"
             )
 
 

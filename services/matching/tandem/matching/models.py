@@ -44,6 +44,8 @@ class MatchRun(Base):
     snapshot_hash: Mapped[str]
     result: Mapped[dict[str, Any] | None]
     error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    """How many times a worker took the run; more than once when a worker died solving it."""
     requested_by: Mapped[str]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     finished_at: Mapped[datetime | None]

@@ -95,8 +95,7 @@ async def what_if(
     directory: DirectoryDep,
 ) -> WhatIfComparison:
     """Compare the run with the same pool solved under other weights (nothing is stored)."""
-    settings: MatchingSettings = request.app.state.settings
-    pool = service.solver_pool(settings.solver_processes)
+    pool = request.app.state.solver_pool
     return await service.what_if(session, principal, directory, run_id, data, pool)
 
 

@@ -60,6 +60,10 @@ class RunRead(BaseModel):
     snapshot_hash: str
     result: dict[str, Any] | None
     error: str | None
+    attempts: int = Field(
+        description="how many times a worker took the run: above 1 while `running`, a worker "
+        "died and another is solving it again"
+    )
     created_at: datetime
     finished_at: datetime | None
 

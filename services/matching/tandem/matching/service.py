@@ -4,7 +4,6 @@ import asyncio
 import functools
 import hashlib
 import json
-import multiprocessing
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -16,13 +15,13 @@ from uuid import UUID
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.kit.app import tune_garbage_collector
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import matching as events
 from tandem.kit.contracts.profiles import ProgramStanding, ProgramStatus
 from tandem.kit.db import constraint_errors
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
+from tandem.kit.processes import process_pool
 from tandem.matching._snapshots import Situation, solve_snapshot
 from tandem.matching.errors import (
     MemberTaken,
@@ -73,16 +72,14 @@ from tandem.matching.schemas import (
 
 log = structlog.get_logger()
 
+MAX_RUN_ATTEMPTS = 3
 
-@functools.cache
+
 def solver_pool(processes: int) -> ProcessPoolExecutor:
-    """Solves run in other processes, so the event loop keeps serving; like the APIs, they
-    collect cyclic garbage less often (a quarter of a second on a 10,000-mentee pool)."""
-    return ProcessPoolExecutor(
-        processes,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=tune_garbage_collector,
-    )
+    """Solves run in other processes, so the event loop keeps serving; those processes collect
+    cyclic garbage less often (a quarter of a second on a 10,000-mentee pool) and die with the
+    process that made them."""
+    return process_pool(processes)
 
 
 # Who may do what -------------------------------------------------------------------------------
@@ -206,8 +203,17 @@ async def execute_run(
 
 
 async def mark_running(session: AsyncSession, organization_id: UUID, run_id: UUID) -> None:
-    """Say that a worker took the run (in a transaction of its own, so it shows at once)."""
+    """Say that a worker took the run (in a transaction of its own, so it shows at once). A run
+    taken again was left by a worker that died; after MAX_RUN_ATTEMPTS it fails, since a solve
+    that kills every worker (out of memory) would otherwise be redelivered for ever."""
     run = await RunRepository(session).get(organization_id, run_id, for_update=True)
+    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        return
+    if run.attempts >= MAX_RUN_ATTEMPTS:
+        error = f"No worker finished the solve in {run.attempts} attempts."
+        _finish(session, run, RunStatus.FAILED, error=error)
+        return
+    run.attempts += 1
     if run.status is RunStatus.QUEUED:
         run.status = RunStatus.RUNNING
         emit(

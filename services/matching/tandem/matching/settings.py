@@ -14,5 +14,6 @@ class MatchingSettings(ServiceSettings):
     profiles_url: str = "http://127.0.0.1:8001"
     proposal_days: int = Field(default=7, ge=1, le=60, description="time to accept a proposal")
     solver_processes: int = Field(default=1, ge=1, le=16)
-    # A solve can take a minute; its event must not be redelivered meanwhile.
-    inbox_ack_wait_seconds: float = 600.0
+    # A worker keeps what it fetched until done: one at a time, so a queue of solves spreads
+    # over every matching worker instead of waiting behind one.
+    inbox_fetch_batch: int = 1
