@@ -9,7 +9,7 @@ import pytest
 from conftest import Profiles
 from factories import Pair, Program
 from fastapi import FastAPI
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -150,6 +150,63 @@ async def test_the_database_refuses_a_second_live_mentor_or_seat(
     with pytest.raises(IntegrityError, match="uq_mentorship_seat_program_id_person_id"):
         async with db_session.begin_nested():
             db_session.add_all(seats)
+
+
+async def _until_blocked_by(sessionmaker: async_sessionmaker[AsyncSession], pid: int) -> None:
+    """Until a statement waits for the transaction of backend `pid`."""
+    async with sessionmaker() as session:
+        for _ in range(500):
+            waiting = await session.scalar(
+                text("SELECT count(*) FROM pg_locks WHERE :pid = ANY(pg_blocking_pids(pid))"),
+                {"pid": pid},
+            )
+            if waiting:
+                return
+            await session.rollback()
+            await asyncio.sleep(0.02)
+    raise AssertionError("nothing waited")
+
+
+async def test_a_start_that_raced_past_the_locks_is_refused_as_member_taken(
+    committing_client_for: ClientFactory, app: FastAPI, profiles: Profiles
+) -> None:
+    """The database has the last word should a writer ever skip the people's locks: the
+    live-mentee index refuses the second start, and acceptance answers 409 MemberTaken naming
+    the proposal's people, never a 500."""
+    program = Program(committing_client_for, profiles)
+    mentee = uuid.uuid4()
+    _, (first, second) = await program.committed_run(
+        app.state.sessionmaker, [uuid.uuid4(), mentee], [uuid.uuid4(), mentee]
+    )
+    await _published_behind_publications_back(app.state.sessionmaker, program.id)
+    mentor_said_yes = await program.person(second.mentor_id).post(
+        f"/proposals/{second.id}/acceptance"
+    )
+
+    async with app.state.sessionmaker() as unlocked, unlocked.begin():
+        unlocked.add(
+            Mentorship(
+                organization_id=program.organization_id,
+                program_id=program.id,
+                proposal_id=first.id,
+                mentor_id=first.mentor_id,
+                mentee_id=mentee,
+                member_ids=first.member_ids,
+            )
+        )
+        await unlocked.flush()
+        pid = await unlocked.scalar(text("SELECT pg_backend_pid()"))
+        accepting = asyncio.create_task(
+            program.person(mentee).post(f"/proposals/{second.id}/acceptance")
+        )
+        await _until_blocked_by(app.state.sessionmaker, pid)
+    refused = await asyncio.wait_for(accepting, 30)
+
+    assert mentor_said_yes.status_code == 200
+    assert (refused.status_code, refused.json()["title"]) == (409, "MemberTaken"), refused.text
+    assert refused.json()["person_ids"] == sorted(map(str, second.member_ids))
+    async with app.state.sessionmaker() as session:
+        assert await _mentors_of(session, program) == {mentee: {first.mentor_id}}
 
 
 async def test_a_proposal_whose_mentee_was_matched_meanwhile_is_withdrawn(

@@ -1,20 +1,27 @@
 """After the first proposals: declines, expiries, withdrawals, conflicts and "not a good fit"
 each lead to a repair that keeps what stands."""
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
+import pytest
 from conftest import Profiles
 from factories import enrollee, snapshot
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import FastAPI
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tandem.kit.auth import Role
+from tandem.kit.auth import Role, Scope, ServiceCredentials, TokenIssuer
+from tandem.kit.contracts.matching import ProposalDeclined, ProposalWithdrawn
+from tandem.kit.contracts.profiles import EnrollmentCreated, PersonUpdated
 from tandem.kit.models import OutboxEvent
 from tandem.kit.testing.plugin import ClientFactory
-from tandem.matching import service
+from tandem.matching import handlers, service
 from tandem.matching.models import (
     MatchRun,
     Mentorship,
@@ -24,6 +31,8 @@ from tandem.matching.models import (
     RunPurpose,
     RunStatus,
 )
+from tandem.matching.repository import Directory
+from tandem.matching.settings import MatchingSettings
 
 PYTHON = str(uuid.uuid4())
 
@@ -60,6 +69,13 @@ class Program:
         data["program"]["admin_ids"] = [str(self.admin_id)]
         data["forbidden_pairs"] = [{"person_ids": list(pair)} for pair in self.forbidden]
         return data
+
+    def in_profiles(self, profiles: Profiles, status: str = "matching") -> dict[str, Any]:
+        """Profiles answers the worker with the program as it is now (enrollees included);
+        change the returned standing's status to change what the worker reads."""
+        standing = profiles.add(self.organization_id, self.id, [self.admin_id], status)
+        profiles.snapshots[str(self.id)] = self.snapshot
+        return standing
 
     async def repair(self, proposal_days: int | None = 7) -> MatchRun:
         return await service.repair_program(
@@ -102,6 +118,37 @@ class Program:
         self.session.add(mentorship)
         await self.session.flush()
         return mentorship
+
+
+async def _repairs(program: Program) -> int:
+    return (
+        await program.session.scalar(
+            select(func.count()).where(
+                MatchRun.program_id == program.id, MatchRun.purpose == RunPurpose.REPAIR
+            )
+        )
+        or 0
+    )
+
+
+@pytest.fixture
+async def worker(
+    profiles: Profiles,
+    token_issuer: TokenIssuer,
+    pool: ProcessPoolExecutor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Profiles]:
+    """The worker's handlers as deployed: they ask (fake) profiles with the service's own
+    credentials, and solve in the test's pool."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(profiles.answer)) as http:
+        tools = handlers.Tools(
+            settings=MatchingSettings(),
+            directory=Directory(http, "http://profiles"),
+            credentials=ServiceCredentials("matching", token_issuer, [Scope.SNAPSHOTS_READ]),
+        )
+        monkeypatch.setattr(handlers, "tools", lambda: tools)
+        monkeypatch.setattr(handlers, "solver_pool", lambda: pool)
+        yield profiles
 
 
 async def _events(program: Program, subject: str) -> list[dict[str, Any]]:
@@ -296,3 +343,179 @@ async def test_not_a_good_fit_offers_the_mentee_a_rematch_they_alone_answer(
     await program.repair()
 
     assert await program.proposals(ProposalStatus.PENDING) == set()  # no repeat of the pair
+
+
+async def test_the_worker_repairs_no_program_that_is_a_draft_or_closed(
+    db_session: AsyncSession, pool: ProcessPoolExecutor, worker: Profiles
+) -> None:
+    program = Program(db_session, pool)
+    best, second, mentee = program.mentor(5), program.mentor(3), program.mentee()
+    await program.repair()
+    declined = await program.proposal(best, mentee)
+    declined.status, declined.decided_at = ProposalStatus.DECLINED, datetime.now(UTC)
+    await db_session.flush()
+    new_hire = program.mentee()
+    standing = program.in_profiles(worker)
+    answered = ProposalDeclined(
+        organization_id=program.organization_id,
+        proposal_id=declined.id,
+        program_id=program.id,
+        declined_by=uuid.UUID(mentee),
+    )
+    enrolled = EnrollmentCreated(
+        organization_id=program.organization_id,
+        enrollment_id=uuid.uuid4(),
+        program_id=program.id,
+        program_kind="onboarding",
+        person_id=uuid.UUID(new_hire),
+        role="mentee",
+    )
+
+    for status in ("closed", "draft"):
+        standing["status"] = status
+        await handlers.on_proposal_answered(db_session, answered)
+        await handlers.on_enrollment_created(db_session, enrolled)
+    assert await _repairs(program) == 1
+    assert await program.proposals(ProposalStatus.PENDING) == set()
+
+    standing["status"] = "active"  # the control: the same events repair an active program
+    await handlers.on_proposal_answered(db_session, answered)
+    assert await _repairs(program) == 2
+    assert await program.proposals(ProposalStatus.PENDING) == {(second, mentee), (best, new_hire)}
+
+
+async def test_the_worker_flags_no_conflict_with_a_repair_in_a_closed_program(
+    db_session: AsyncSession, pool: ProcessPoolExecutor, worker: Profiles
+) -> None:
+    program = Program(db_session, pool)
+    mentor, mentee = program.mentor(5), program.mentee()
+    program.mentor(2)
+    await program.repair()
+    mentorship = await program.mentorship(mentor, mentee)
+    program.forbidden.append((mentor, mentee))  # the mentee now reports to the mentor
+    standing = program.in_profiles(worker, status="closed")
+    moved = PersonUpdated(
+        organization_id=program.organization_id,
+        person_id=uuid.UUID(mentee),
+        changed=["manager_id"],
+        manager_id=uuid.UUID(mentor),
+        time_zone="Europe/Amsterdam",
+        status="active",
+    )
+
+    await handlers.on_person_updated(db_session, moved)
+    assert (mentorship.flagged_reason, await _repairs(program)) == (None, 1)
+
+    standing["status"] = "active"  # the control
+    await handlers.on_person_updated(db_session, moved)
+    assert (mentorship.flagged_reason, await _repairs(program)) == ("manager_changed", 2)
+
+
+async def test_proposals_withdrawn_as_taken_free_their_other_members_with_one_repair(
+    db_session: AsyncSession, pool: ProcessPoolExecutor, client_for: ClientFactory, worker: Profiles
+) -> None:
+    program = Program(db_session, pool)
+    mentor, mentee = program.mentor(5), program.mentee()
+    await program.repair()
+    accepted = await program.proposal(mentor, mentee)
+    # Proposals published before publication looked across runs: the mentor to two more.
+    others, second, third = (
+        [program.mentee(), program.mentee()],
+        program.mentor(3),
+        program.mentor(2),
+    )
+    db_session.add_all(
+        Proposal(
+            organization_id=program.organization_id,
+            program_id=program.id,
+            run_id=accepted.run_id,
+            mentor_id=accepted.mentor_id,
+            mentee_id=uuid.UUID(other),
+            member_ids=[accepted.mentor_id, uuid.UUID(other)],
+            score=accepted.score,
+            explanation=accepted.explanation,
+            status=ProposalStatus.PENDING,
+        )
+        for other in others
+    )
+    await db_session.commit()
+    program.in_profiles(worker)
+    for member in (mentor, mentee):
+        person = client_for(
+            Role.PARTICIPANT, organization_id=program.organization_id, person_id=uuid.UUID(member)
+        )
+        assert (await person.post(f"/proposals/{accepted.id}/acceptance")).status_code == 200
+    withdrawn = [ProposalWithdrawn(**e) for e in await _events(program, "proposal.withdrawn")]
+    assert [event.reason for event in withdrawn] == ["taken", "taken"]
+
+    for event in withdrawn:  # one burst, one repair
+        await handlers.HANDLERS[ProposalWithdrawn](db_session, event)
+
+    assert await _repairs(program) == 2
+    pending = await program.proposals(ProposalStatus.PENDING)
+    assert {pair[1] for pair in pending} == set(others)
+    assert {pair[0] for pair in pending} == {second, third}
+    superseded = withdrawn[0].model_copy(update={"reason": "superseded"})
+    await handlers.HANDLERS[ProposalWithdrawn](db_session, superseded)  # a repair's own answer
+    assert await _repairs(program) == 2
+
+
+async def _waits_or_holds_advisory_lock(
+    sessionmaker: async_sessionmaker[AsyncSession], pid: int
+) -> None:
+    async with sessionmaker() as session:
+        for _ in range(500):
+            locks = await session.scalar(
+                text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND locktype = 'advisory'"),
+                {"pid": pid},
+            )
+            if locks:
+                return
+            await asyncio.sleep(0.02)
+    raise AssertionError("the repair never reached the program lock")
+
+
+async def test_a_withdrawal_and_a_repair_of_one_program_take_turns_instead_of_deadlocking(
+    app: FastAPI, pool: ProcessPoolExecutor
+) -> None:
+    """The worker withdraws a leaver's proposals, then repairs (`on_enrollment_withdrawn`),
+    while another repair of the program runs: each takes the program lock before any row."""
+    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    async with sessionmaker() as setup:
+        program = Program(setup, pool)
+        program.mentor(5)
+        program.mentor(3)
+        leaver, stayer = program.mentee(), program.mentee()
+        await program.repair()
+        await setup.commit()
+    program.enrollees = [e for e in program.enrollees if e["person_id"] != leaver]
+
+    async def repair(session: AsyncSession) -> None:
+        await service.repair_program(
+            session,
+            program.organization_id,
+            program.snapshot,
+            pool,
+            trigger="test",
+            proposal_days=7,
+        )
+
+    async with sessionmaker() as withdrawal, sessionmaker() as racer:
+        await withdrawal.begin()
+        await racer.begin()
+        assert await service.withdraw_member(withdrawal, program.id, uuid.UUID(leaver))
+        racer_pid = await racer.scalar(text("SELECT pg_backend_pid()"))
+        racing = asyncio.create_task(repair(racer))
+        await _waits_or_holds_advisory_lock(sessionmaker, racer_pid)
+        await repair(withdrawal)
+        await withdrawal.commit()
+        await asyncio.wait_for(racing, 30)
+        await racer.commit()
+
+    async with sessionmaker() as session:
+        found = await session.scalars(select(Proposal).where(Proposal.program_id == program.id))
+        proposals = {(str(p.mentee_id), p.status) for p in found}
+    assert (leaver, ProposalStatus.WITHDRAWN) in proposals
+    assert (leaver, ProposalStatus.PENDING) not in proposals
+    assert sum(status is ProposalStatus.PENDING for _, status in proposals) == 1
+    assert (stayer, ProposalStatus.PENDING) in proposals

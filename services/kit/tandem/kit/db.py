@@ -95,10 +95,11 @@ async def side_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]
 
 @asynccontextmanager
 async def constraint_errors(
-    session: AsyncSession, errors: Mapping[str, type[AppError]]
+    session: AsyncSession, errors: Mapping[str, Callable[[], AppError]]
 ) -> AsyncIterator[None]:
     """Flush the block's changes in a savepoint; a constraint they violate that `errors` names
-    raises its named error, and the session stays usable. Other violations go on (an unnamed
+    raises its named error (an error class, or a function making one with its details), and
+    the session stays usable. Other violations go on (an unnamed
     unique or exclusion violation is answered as a plain 409 Conflict)."""
     try:
         async with session.begin_nested():

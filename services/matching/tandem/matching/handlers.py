@@ -18,22 +18,26 @@ from tandem.kit.contracts.matching import (
     MentorshipEnded,
     ProposalDeclined,
     ProposalExpired,
+    ProposalWithdrawn,
 )
-from tandem.kit.contracts.profiles import EnrollmentCreated, EnrollmentWithdrawn, PersonUpdated
+from tandem.kit.contracts.profiles import (
+    EnrollmentCreated,
+    EnrollmentWithdrawn,
+    PersonUpdated,
+    ProgramStanding,
+)
 from tandem.kit.db import side_transaction
 from tandem.kit.inbox import Handlers
 from tandem.kit.worker import Chore
 from tandem.matching import service
 from tandem.matching.errors import ServiceCredentialsMissing
 from tandem.matching.repository import Directory
-from tandem.matching.schemas import EndReason
+from tandem.matching.schemas import EndReason, WithdrawalReason
 from tandem.matching.settings import MatchingSettings
 
 log = structlog.get_logger()
 
 SWEEP_SECONDS = 60
-# Program statuses in which a new hire of an onboarding program gets a buddy at once.
-BUDDY_STATUSES = ("enrolling", "matching", "active")
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,10 @@ class Tools:
     async def repair(
         self, session: AsyncSession, organization_id: UUID, program_id: UUID, trigger: str
     ) -> None:
+        """Match the program again around what stands, unless it is a draft or closed now."""
         snapshot = await self.snapshot(organization_id, program_id)
+        if not _matchable(snapshot):
+            return
         run = await service.repair_program(
             session,
             organization_id,
@@ -59,6 +66,14 @@ class Tools:
             proposal_days=self.settings.proposal_days,
         )
         log.info("program_repaired", program_id=str(program_id), run_id=str(run.id))
+
+
+def _matchable(snapshot: dict[str, Any]) -> bool:
+    program = ProgramStanding.model_validate(snapshot["program"])
+    if not service.is_matchable(program):
+        log.info("program_not_repaired", program_id=str(program.id), status=program.status.value)
+        return False
+    return True
 
 
 @functools.cache
@@ -88,11 +103,18 @@ async def on_match_run_requested(session: AsyncSession, event: MatchRunRequested
 
 
 async def on_proposal_answered(
-    session: AsyncSession, event: ProposalDeclined | ProposalExpired
+    session: AsyncSession, event: ProposalDeclined | ProposalExpired | ProposalWithdrawn
 ) -> None:
     """Whoever a decline or an expiry freed is matched again."""
     if not await service.answer_repaired(session, event.organization_id, event.proposal_id):
         await tools().repair(session, event.organization_id, event.program_id, event.type)
+
+
+async def on_proposal_withdrawn(session: AsyncSession, event: ProposalWithdrawn) -> None:
+    """A start that took one member of a proposal freed the others: matched again, as after a
+    decline (a repair's own withdrawals and a leaver's are answered already)."""
+    if event.reason == WithdrawalReason.TAKEN:
+        await on_proposal_answered(session, event)
 
 
 async def on_mentorship_ended(session: AsyncSession, event: MentorshipEnded) -> None:
@@ -110,23 +132,20 @@ async def on_enrollment_withdrawn(session: AsyncSession, event: EnrollmentWithdr
 
 async def on_enrollment_created(session: AsyncSession, event: EnrollmentCreated) -> None:
     """A new hire in an onboarding program gets a buddy proposed at once."""
-    if event.program_kind != "onboarding" or event.role != "mentee":
-        return
-    snapshot = await tools().snapshot(event.organization_id, event.program_id)
-    if snapshot["program"]["status"] in BUDDY_STATUSES:
+    if event.program_kind == "onboarding" and event.role == "mentee":
         await tools().repair(session, event.organization_id, event.program_id, "new_hire")
 
 
 async def on_person_updated(session: AsyncSession, event: PersonUpdated) -> None:
     """A new manager may put mentor and mentee in one reporting chain: flag such mentorships
-    to the admins, with a repair proposed."""
+    to the admins, with a repair proposed (none in a program that is a draft or closed)."""
     if "manager_id" not in event.changed:
         return
     live = await service.live_mentorships_of(session, event.organization_id, event.person_id)
     for program_id in sorted({mentorship.program_id for mentorship in live}):
         snapshot = await tools().snapshot(event.organization_id, program_id)
         broken = service.conflicting(snapshot, [m for m in live if m.program_id == program_id])
-        if broken:
+        if broken and _matchable(snapshot):
             await service.flag_conflicts(
                 session, event.organization_id, snapshot, broken, solver_pool(), "manager_changed"
             )
@@ -148,6 +167,7 @@ HANDLERS: Handlers = {
     MatchRunRequested: on_match_run_requested,
     ProposalDeclined: on_proposal_answered,
     ProposalExpired: on_proposal_answered,
+    ProposalWithdrawn: on_proposal_withdrawn,
     MentorshipEnded: on_mentorship_ended,
     EnrollmentWithdrawn: on_enrollment_withdrawn,
     EnrollmentCreated: on_enrollment_created,

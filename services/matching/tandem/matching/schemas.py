@@ -30,6 +30,14 @@ class EndReason(StrEnum):
     OTHER = "other"
 
 
+class WithdrawalReason(StrEnum):
+    SUPERSEDED = "superseded"
+    """A repair found a better answer."""
+    MEMBER_WITHDREW = "member_withdrew"
+    TAKEN = "taken"
+    """One of its people started a mentorship that leaves no room for it."""
+
+
 class RunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -1,6 +1,7 @@
 """The rules of matching: runs, proposals and mentorships; the only layer that writes and emits."""
 
 import asyncio
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -12,12 +13,12 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import matching as events
 from tandem.kit.contracts.profiles import ProgramStanding, ProgramStatus
+from tandem.kit.db import constraint_errors
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.processes import process_pool
@@ -66,6 +67,7 @@ from tandem.matching.schemas import (
     RunCreate,
     WhatIf,
     WhatIfComparison,
+    WithdrawalReason,
 )
 
 log = structlog.get_logger()
@@ -100,8 +102,13 @@ async def _require_admin(
 MATCHABLE = (ProgramStatus.ENROLLING, ProgramStatus.MATCHING, ProgramStatus.ACTIVE)
 
 
+def is_matchable(program: ProgramStanding) -> bool:
+    """Whether people are matched in the program now (not in a draft or a closed one)."""
+    return program.status in MATCHABLE
+
+
 def _require_matchable(program: ProgramStanding) -> None:
-    if program.status not in MATCHABLE:
+    if not is_matchable(program):
         raise ProgramNotMatchable()
 
 
@@ -533,11 +540,11 @@ async def _apply_repair(
         # Only directed pairs go back into a repair (favoured); pending mutual pairs and
         # circles keep their members out of it, so no answer replaces them.
         if key not in answer and proposal.mentor_id is not None:
-            _withdraw(session, proposal, "superseded")
+            _withdraw(session, proposal, WithdrawalReason.SUPERSEDED)
     _publish(session, drafts, proposal_days)
 
 
-def _withdraw(session: AsyncSession, proposal: Proposal, reason: str) -> None:
+def _withdraw(session: AsyncSession, proposal: Proposal, reason: WithdrawalReason) -> None:
     proposal.status = ProposalStatus.WITHDRAWN
     proposal.decided_at = datetime.now(UTC)
     emit(
@@ -546,18 +553,21 @@ def _withdraw(session: AsyncSession, proposal: Proposal, reason: str) -> None:
             organization_id=proposal.organization_id,
             proposal_id=proposal.id,
             program_id=proposal.program_id,
-            reason=reason,
+            reason=reason.value,
         ),
     )
 
 
 async def withdraw_member(session: AsyncSession, program_id: UUID, person_id: UUID) -> bool:
-    """Withdraw the pending proposals of someone who left the program; whether there were."""
+    """Withdraw the pending proposals of someone who left the program; whether there were.
+    The program lock comes first, as in a repair (which the worker then runs in this
+    transaction): taken after the proposals' rows, it closes a cycle with a repair holding it."""
+    await lock_program(session, program_id)
     proposals = await ProposalRepository(session).pending_of_person(
         program_id, person_id, for_update=True
     )
     for proposal in proposals:
-        _withdraw(session, proposal, "member_withdrew")
+        _withdraw(session, proposal, WithdrawalReason.MEMBER_WITHDREW)
     await session.flush()
     return bool(proposals)
 
@@ -727,7 +737,11 @@ async def _withdraw_displaced(session: AsyncSession, started: Mentorship, places
                 other.mentor_id == started.mentor_id and started.mentor_id in places.blocked(other)
             )
         if lost:
-            _withdraw(session, other, "taken")
+            _withdraw(session, other, WithdrawalReason.TAKEN)
+
+
+ONE_LIVE_PLACE = ("uq_mentorship_mentee_live", "uq_mentorship_seat_program_id_person_id")
+"""A mentee's one live mentor; a person's one live mutual pair or circle in a program."""
 
 
 async def _insert_mentorship(session: AsyncSession, proposal: Proposal) -> Mentorship:
@@ -739,17 +753,13 @@ async def _insert_mentorship(session: AsyncSession, proposal: Proposal) -> Mento
         mentee_id=proposal.mentee_id,
         member_ids=proposal.member_ids,
     )
-    try:
-        async with session.begin_nested():
-            session.add(mentorship)
-            await session.flush()
-            if mentorship.mentee_id is None:
-                session.add_all(_seats(mentorship))
-    except IntegrityError as error:
-        # The locks make this unreachable; the constraints stay the last word.
-        if "uq_mentorship_mentee_live" in str(error) or "uq_mentorship_seat" in str(error):
-            raise MemberTaken(person_ids=sorted(map(str, mentorship.member_ids))) from error
-        raise
+    # The locks make a violation unreachable; the constraints stay the last word.
+    taken = functools.partial(MemberTaken, person_ids=sorted(map(str, mentorship.member_ids)))
+    async with constraint_errors(session, dict.fromkeys(ONE_LIVE_PLACE, taken)):
+        session.add(mentorship)
+        await session.flush()
+        if mentorship.mentee_id is None:
+            session.add_all(_seats(mentorship))
     return mentorship
 
 

@@ -65,8 +65,9 @@ class ProposalExpired(Event):
 
 
 class ProposalWithdrawn(Event):
-    """A pending proposal was taken back: a repair found a better answer (`superseded`), or a
-    member left the program (`member_withdrew`)."""
+    """A pending proposal was taken back: a repair found a better answer (`superseded`), a
+    member left the program (`member_withdrew`), or a mentorship that started took one of its
+    people (`taken`)."""
 
     type: ClassVar[str] = "tandem.matching.proposal.withdrawn"
 
