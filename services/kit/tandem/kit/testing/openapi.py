@@ -22,6 +22,8 @@ EXAMPLES_PER_OPERATION = 10
 SEED = 20261207
 CONFIG: dict[str, Any] = {
     "seed": SEED,
+    # A busy CI machine may be slow; only a hung request should fail (the default is 10 s).
+    "request-timeout": 60,
     # The same requests on every run: no randomness, and no failures replayed from a database.
     "generation": {
         "max-examples": EXAMPLES_PER_OPERATION,
