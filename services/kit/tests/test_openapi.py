@@ -27,6 +27,12 @@ def test_every_operation_answers_its_errors_as_problem_json(app: FastAPI) -> Non
     ]
 
 
+def test_a_503_says_when_to_try_again(app: FastAPI) -> None:
+    unavailable = _operation(app, "/items/{item_id}", "get")["responses"]["503"]
+
+    assert unavailable["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
 def test_an_operation_that_takes_if_match_may_answer_412(app: FastAPI) -> None:
     assert "412" in _operation(app, "/things/{thing_id}", "patch")["responses"]
     assert "412" not in _operation(app, "/items/{item_id}", "get")["responses"]

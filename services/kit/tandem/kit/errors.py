@@ -200,6 +200,15 @@ def install_error_handlers(app: FastAPI) -> None:
 # not found (404), a business conflict (409), a malformed payload (422), a dependency away (503).
 COMMON_ERROR_STATUSES = (400, 401, 403, 404, 409, 422, 503)
 PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+RETRY_AFTER = {
+    "headers": {
+        "Retry-After": {
+            "description": "seconds to wait before trying again",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    }
+}
 
 
 def document_problems(document: dict[str, Any]) -> None:
@@ -216,7 +225,7 @@ def document_problems(document: dict[str, Any]) -> None:
                 responses[str(status)] = {
                     "description": HTTPStatus(status).phrase,
                     "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
-                }
+                } | (RETRY_AFTER if status == HTTPStatus.SERVICE_UNAVAILABLE else {})
             operation["responses"] = dict(sorted(responses.items()))
 
 
