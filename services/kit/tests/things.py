@@ -12,7 +12,9 @@ from tandem.kit.db import SessionDep
 from tandem.kit.errors import Conflict
 from tandem.kit.events import Event
 from tandem.kit.idempotency import IdempotentRoute
+from tandem.kit.patches import Patch
 from tandem.kit.settings import ServiceSettings
+from tandem.kit.versioning import ExpectedVersion
 
 
 class KitTestSettings(ServiceSettings):
@@ -92,3 +94,20 @@ async def add_thing(name: str, start: int, session: SessionDep) -> None:
 @router.get("/items/{item_id}")
 async def item(item_id: int) -> dict[str, int]:
     return {"item_id": item_id}
+
+
+@router.get("/effects")
+async def count_effects(session: SessionDep) -> int:
+    return int(await session.scalar(text("SELECT count(*) FROM effect")) or 0)
+
+
+class ThingChange(Patch):
+    clearable = frozenset({"note"})
+
+    name: str | None = None
+    note: str | None = None
+
+
+@router.patch("/things/{thing_id}")
+async def change_thing(thing_id: int, data: ThingChange, version: ExpectedVersion) -> int | None:
+    return version

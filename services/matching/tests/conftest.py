@@ -59,15 +59,15 @@ class Profiles:
             return httpx.Response(200, json=snapshot | {"program": program})
         return httpx.Response(200, json=self.programs[program_id])
 
+    async def directory(self) -> AsyncIterator[Directory]:
+        """Matching's dependency on profiles, answered by this fake (an override of it)."""
+        async with httpx.AsyncClient(transport=httpx.MockTransport(self.answer)) as http:
+            yield Directory(http, "http://profiles")
+
 
 @pytest.fixture
 async def profiles(app: FastAPI) -> AsyncIterator[Profiles]:
     fake = Profiles()
-
-    async def fake_directory() -> AsyncIterator[Directory]:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(fake.answer)) as http:
-            yield Directory(http, "http://profiles")
-
-    app.dependency_overrides[_directory] = fake_directory
+    app.dependency_overrides[_directory] = fake.directory
     yield fake
     app.dependency_overrides.pop(_directory, None)

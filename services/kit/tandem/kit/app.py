@@ -8,6 +8,7 @@ import gc
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -17,7 +18,7 @@ from sqlalchemy import text
 from tandem.kit import bus, ops
 from tandem.kit.auth import TokenVerifier
 from tandem.kit.db import create_engine, create_sessionmaker
-from tandem.kit.errors import install_error_handlers
+from tandem.kit.errors import document_problems, install_error_handlers
 from tandem.kit.inbox import Handlers, consumer_lag, waiting_dead_letters
 from tandem.kit.logs import (
     CORRELATION_HEADER,
@@ -33,6 +34,7 @@ from tandem.kit.metrics import (
     metrics_listener,
 )
 from tandem.kit.outbox import outbox_backlog
+from tandem.kit.patches import not_nullable
 from tandem.kit.settings import ServiceSettings
 
 Resources = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
@@ -62,7 +64,31 @@ def create_app(
     app.add_api_route("/readyz", _readyz, include_in_schema=False)
     for router in [*routers, ops.router]:
         app.include_router(router)
+    install_openapi(app)
     return app
+
+
+def install_openapi(app: FastAPI) -> None:
+    """The document says what the app does: errors as problem+json, and optional parameters
+    as absent, never null (a query string or header has no null)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()  # FastAPI keeps it as app.openapi_schema: amended once, here
+        document_problems(document)
+        _parameters_never_null(document)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _parameters_never_null(document: dict[str, Any]) -> None:
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                not_nullable(parameter.get("schema", {}))
 
 
 def _lifespan(settings_type: type[ServiceSettings], resources: Resources | None) -> Resources:

@@ -8,9 +8,11 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger()
@@ -75,6 +77,17 @@ class DatabaseUnavailable(Unavailable):
     detail = "The database is unavailable for a moment; try again shortly."
 
 
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details; some carry more members (e.g. `errors`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
 def problem(
     status: int,
     title: str,
@@ -105,10 +118,29 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(422, "ValidationError", "The payload is malformed.", errors=errors)
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     phrase = HTTPStatus(exc.status_code).phrase
-    return problem(exc.status_code, phrase, str(exc.detail))
+    headers = exc.headers
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers = {"Allow": ", ".join(_methods_of_path(request))}
+    return problem(exc.status_code, phrase, str(exc.detail), headers=headers)
+
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _methods_of_path(request: Request) -> list[str]:
+    """Every method of the path: Starlette's `Allow` names only those of the first route that
+    matched it, while several routes may share a path (`GET /people` and `POST /people`)."""
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
 
 
 # PostgreSQL refuses some text outright (a NUL character); that is bad input, not a bug.
@@ -162,3 +194,44 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeout, _database_unavailable)  # every connection is busy
     app.add_exception_handler(Exception, _unexpected_error)
+
+
+# What any operation may answer: bad input or cursor (400), no token (401), not allowed (403),
+# not found (404), a business conflict (409), a malformed payload (422), a dependency away (503).
+COMMON_ERROR_STATUSES = (400, 401, 403, 404, 409, 422, 503)
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+RETRY_AFTER = {
+    "headers": {
+        "Retry-After": {
+            "description": "seconds to wait before trying again",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    }
+}
+
+
+def document_problems(document: dict[str, Any]) -> None:
+    """Every operation of an OpenAPI document answers its errors as problem+json: the common
+    statuses, and 412 where it takes `If-Match`. FastAPI's own 422 (plain JSON) is replaced."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = Problem.model_json_schema()
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status in _error_statuses(operation):
+                responses[str(status)] = {
+                    "description": HTTPStatus(status).phrase,
+                    "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+                } | (RETRY_AFTER if status == HTTPStatus.SERVICE_UNAVAILABLE else {})
+            operation["responses"] = dict(sorted(responses.items()))
+
+
+def _error_statuses(operation: dict[str, Any]) -> list[int]:
+    takes_if_match = any(
+        parameter.get("in") == "header" and parameter.get("name", "").lower() == "if-match"
+        for parameter in operation.get("parameters", [])
+    )
+    return sorted([*COMMON_ERROR_STATUSES, *([412] if takes_if_match else [])])

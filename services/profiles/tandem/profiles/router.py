@@ -111,7 +111,8 @@ async def get_person_by_external_id(
     return await service.get_person_by_external_id(session, principal, external_id)
 
 
-@people.get("/{person_id}", response_model=PersonRead | PersonPublicRead)
+# `:uuid` keeps `/people/batch` from reading as a person's id (its PATCH is a 405, not a 422).
+@people.get("/{person_id:uuid}", response_model=PersonRead | PersonPublicRead)
 async def get_person(
     person_id: UUID, session: SessionDep, principal: PrincipalDep
 ) -> PersonRead | PersonPublicRead:
@@ -120,7 +121,7 @@ async def get_person(
     return (PersonRead if whole else PersonPublicRead).model_validate(person)
 
 
-@people.patch("/{person_id}", response_model=PersonRead)
+@people.patch("/{person_id:uuid}", response_model=PersonRead)
 async def update_person(
     person_id: UUID,
     data: PersonUpdate,

@@ -10,9 +10,12 @@ from uuid import UUID
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     model_validator,
 )
@@ -38,16 +41,44 @@ def _time_zone(name: str) -> str:
         raise ValueError(str(error)) from error
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+def _not_blank(text: str) -> str:
+    """Stripped; `NOT_BLANK` refuses most blank text, but a few characters are whitespace to
+    `str.strip` and not to the pattern's regex engine."""
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError("the text is only whitespace")
+    return stripped
+
+
+# Lengths are checked on the text as sent, then it is stripped: what the schema says is checked.
+NOT_BLANK = r"\S"
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK),
+    AfterValidator(_not_blank),
+]
+ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(str.strip)]
+Tag = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=60, pattern=NOT_BLANK),
+    AfterValidator(_not_blank),
+]
 Language = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, to_lower=True, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]+)?$"
-    ),
+    StringConstraints(pattern=r"^\s*[A-Za-z]{2,3}(-[A-Za-z0-9]+)?\s*$"),
+    AfterValidator(lambda code: code.strip().lower()),
 ]
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
+
+
+def _written_as_text(value: Any) -> Any:
+    """JSON carries a date as ISO text; pydantic alone would also read a number (Unix time)."""
+    if isinstance(value, int | float):
+        raise ValueError("a date is written as text, e.g. 2027-01-04")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_written_as_text)]
 Bio = Annotated[str, StringConstraints(max_length=4000)]
 
 
@@ -80,13 +111,13 @@ class PersonCreate(Model):
     external_id: ShortText | None = None
     department: ShortText | None = None
     title: ShortText | None = None
-    job_level: int = Field(default=1, ge=0, le=20)
+    job_level: StrictInt = Field(default=1, ge=0, le=20)
     manager_id: UUID | None = None
     location: ShortText | None = None
     time_zone: TimeZone = "UTC"
     languages: list[Language] = Field(default_factory=list, max_length=20)
     interests: list[Tag] = Field(default_factory=list, max_length=50)
-    hire_date: date | None = None
+    hire_date: Day | None = None
     bio: Bio | None = None
 
 
@@ -102,9 +133,9 @@ class PersonUpdate(SelfServiceFields):
     external_id: ShortText | None = None
     department: ShortText | None = None
     title: ShortText | None = None
-    job_level: int | None = Field(default=None, ge=0, le=20)
+    job_level: StrictInt | None = Field(default=None, ge=0, le=20)
     manager_id: UUID | None = None
-    hire_date: date | None = None
+    hire_date: Day | None = None
     status: PersonStatus | None = None
 
 
@@ -168,12 +199,12 @@ class SkillRead(ReadModel):
 
 class OfferedSkillItem(Model):
     skill_id: UUID
-    proficiency: int = Field(ge=1, le=5)
+    proficiency: StrictInt = Field(ge=1, le=5)
 
 
 class WantedSkillItem(Model):
     skill_id: UUID
-    priority: int = Field(ge=1, le=3, description="1 = most wanted")
+    priority: StrictInt = Field(ge=1, le=3, description="1 = most wanted")
 
 
 class PersonSkills(Model):
@@ -200,7 +231,7 @@ class PersonSkillsRead(ReadModel):
 
 
 class WindowItem(Model):
-    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    weekday: StrictInt = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
     start: time
     end: time = Field(description="00:00 means the end of the day")
 
@@ -218,8 +249,8 @@ class AvailabilityRead(ReadModel):
 
 
 class AbsenceCreate(Model):
-    start_date: date
-    end_date: date
+    start_date: Day
+    end_date: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -252,17 +283,17 @@ class FreeIntervals(BaseModel):
 class ConflictPolicy(Model):
     """Pairs never matched, besides the conflicts people declare (always respected)."""
 
-    reporting_chain_depth: int = Field(
+    reporting_chain_depth: StrictInt = Field(
         default=1,
         ge=0,
         le=10,
         description="a person is never matched with their managers up to this many levels "
         "above them (1: the direct manager; 0: the reporting chain is no conflict)",
     )
-    same_manager_peers_allowed: bool = Field(
+    same_manager_peers_allowed: StrictBool = Field(
         default=True, description="false: two people with the same manager are never matched"
     )
-    no_repeat_pairs: bool = Field(
+    no_repeat_pairs: StrictBool = Field(
         default=True,
         description="true: two people who had a mentorship in this program are not proposed "
         "again (declined and expired proposals never are)",
@@ -281,14 +312,14 @@ class ProgramRules(Model):
         "departments); same_department (from the same one). Someone without a department "
         "passes cross_department and never same_department",
     )
-    max_level_gap: int | None = Field(
+    max_level_gap: StrictInt | None = Field(
         default=None,
         ge=0,
         le=20,
         description="peer and mutual programs: the largest job-level difference between the "
         "two (null: any); the other kinds must leave it null",
     )
-    min_weekly_overlap_minutes: int = Field(
+    min_weekly_overlap_minutes: StrictInt = Field(
         default=0,
         ge=0,
         le=10080,
@@ -299,12 +330,12 @@ class ProgramRules(Model):
         "across daylight-saving changes. Two people never there in the same week fail it. "
         "0: no minimum",
     )
-    shared_language_required: bool = Field(
+    shared_language_required: StrictBool = Field(
         default=True,
         description="true: the two of a pair share a language; a circle has a language every "
         "member speaks",
     )
-    max_time_zone_distance_hours: int | None = Field(
+    max_time_zone_distance_hours: StrictInt | None = Field(
         default=None,
         ge=0,
         le=24,
@@ -314,16 +345,16 @@ class ProgramRules(Model):
     conflicts: ConflictPolicy = Field(
         default_factory=ConflictPolicy, description="pairs never matched (see ConflictPolicy)"
     )
-    circle_min_size: int = Field(
+    circle_min_size: StrictInt = Field(
         default=4, ge=3, le=12, description="circles: the fewest members of a circle"
     )
-    circle_max_size: int = Field(
+    circle_max_size: StrictInt = Field(
         default=8, ge=3, le=12, description="circles: the most members of a circle"
     )
-    circle_experienced_level: int = Field(
+    circle_experienced_level: StrictInt = Field(
         default=5, ge=1, le=20, description="circles: each needs a member at this level or above"
     )
-    circle_max_per_department: int = Field(
+    circle_max_per_department: StrictInt = Field(
         default=2,
         ge=1,
         le=12,
@@ -345,9 +376,9 @@ class ProgramCreate(Model):
     rules: ProgramRules = Field(default_factory=ProgramRules)
     weights: MatchingWeights = Field(default_factory=MatchingWeights)
     cadence: Cadence = Cadence.BIWEEKLY
-    session_minutes: int = Field(default=45, ge=15, le=480)
-    start_date: date
-    end_date: date
+    session_minutes: StrictInt = Field(default=45, ge=15, le=480)
+    start_date: Day
+    end_date: Day
     admin_ids: list[UUID] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
@@ -365,9 +396,9 @@ class ProgramUpdate(Patch):
     rules: ProgramRules | None = None
     weights: MatchingWeights | None = None
     cadence: Cadence | None = None
-    session_minutes: int | None = Field(default=None, ge=15, le=480)
-    start_date: date | None = None
-    end_date: date | None = None
+    session_minutes: StrictInt | None = Field(default=None, ge=15, le=480)
+    start_date: Day | None = None
+    end_date: Day | None = None
     admin_ids: list[UUID] | None = Field(default=None, max_length=20)
 
 
@@ -400,7 +431,7 @@ class EnrollmentCreate(Model):
         default=None, description="admins enroll someone else; omit to enroll yourself"
     )
     role: EnrollmentRole
-    capacity: int = Field(default=1, ge=0, le=20, description="mentees a mentor can take")
+    capacity: StrictInt = Field(default=1, ge=0, le=20, description="mentees a mentor can take")
     goals: Annotated[str, StringConstraints(max_length=4000)] | None = None
     wanted_skill_ids: list[UUID] = Field(default_factory=list, max_length=20)
 
@@ -423,7 +454,11 @@ class EnrollmentRead(ReadModel):
 
 class ConflictCreate(Model):
     person_ids: tuple[UUID, UUID]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=2000, pattern=NOT_BLANK),
+        AfterValidator(_not_blank),
+    ]
 
     @model_validator(mode="after")
     def _two_people(self) -> Self:
@@ -526,10 +561,10 @@ class HrisImport(Model):
     rows: list[dict[str, Any]] = Field(
         max_length=MAX_IMPORT_ROWS, description="people as HrisRow objects, checked one by one"
     )
-    full_sync: bool = Field(
+    full_sync: StrictBool = Field(
         default=False, description="mark active people missing from the rows as having left"
     )
-    allow_mass_departure: bool = Field(
+    allow_mass_departure: StrictBool = Field(
         default=False,
         description="let a full sync mark more than a fifth of the active people as left",
     )

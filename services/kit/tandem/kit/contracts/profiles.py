@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from tandem.kit.events import Event
 
@@ -15,12 +15,12 @@ class MatchingWeights(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    skill_fit: float = Field(default=0.4, ge=0, le=1)
-    interests: float = Field(default=0.1, ge=0, le=1)
-    availability: float = Field(default=0.2, ge=0, le=1)
-    time_zone: float = Field(default=0.1, ge=0, le=1)
-    cross_department: float = Field(default=0.1, ge=0, le=1)
-    seniority: float = Field(default=0.1, ge=0, le=1)
+    skill_fit: StrictFloat = Field(default=0.4, ge=0, le=1)
+    interests: StrictFloat = Field(default=0.1, ge=0, le=1)
+    availability: StrictFloat = Field(default=0.2, ge=0, le=1)
+    time_zone: StrictFloat = Field(default=0.1, ge=0, le=1)
+    cross_department: StrictFloat = Field(default=0.1, ge=0, le=1)
+    seniority: StrictFloat = Field(default=0.1, ge=0, le=1)
 
 
 class ProgramStatus(StrEnum):

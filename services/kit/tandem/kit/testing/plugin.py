@@ -5,7 +5,8 @@ packages. Test runs share a server safely: each xdist worker gets its own databa
 run its own JetStream stream and subject prefix.
 
 A service's `tests/conftest.py` provides one fixture, `service_app` (its FastAPI app), and gets
-`app` (started, on a database migrated to head), `db_session` and `client_for`.
+`app` (started, on a database migrated to head), `db_session` and `client_for` (and
+`own_database_url` for tests whose writes must stay apart).
 """
 
 import contextlib
@@ -139,6 +140,23 @@ async def app(
             patch.setenv(name, value)
         async with service_app.router.lifespan_context(service_app):
             yield service_app
+
+
+@pytest.fixture
+async def own_database_url(
+    app: FastAPI,
+    create_test_database: Callable[[str], Awaitable[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> str:
+    """A migrated database of this test alone, set as the service's for apps started during
+    the test: for a copy of the app whose requests commit for real (schemathesis), so that
+    what it writes (outbox rows too) never reaches the other tests' database."""
+    service = app.state.settings.service_name
+    url = await create_test_database(f"{service}_own")
+    await upgrade(alembic_ini(service), url)
+    for name, value in service_environment(service, database_url=url).items():
+        monkeypatch.setenv(name, value)
+    return url
 
 
 @pytest.fixture
