@@ -1,19 +1,24 @@
-"""`tandem up` starts the whole system; `tandem token` prints a development token."""
+"""`python3 dev.py up` starts the whole system; `python3 dev.py token` prints a dev token."""
 
 import argparse
 import asyncio
 import contextlib
 import os
 import signal
+import sys
 import uuid
 from pathlib import Path
 
 from tandem.kit import infra
 from tandem.kit.auth import Role, TokenIssuer
 from tandem.kit.logs import configure_logging
+from tandem.launcher import running
 from tandem.launcher.demo import DEMO_ORGANIZATION_ID, demo_admin_token, load_demo
 from tandem.launcher.keys import load_or_create_keys
 from tandem.launcher.stack import SERVICES, Stack, StackConfig
+from tandem.launcher.subjects import check_person
+
+PROGRAM = "python3 dev.py"  # how a developer runs it
 
 
 def main() -> None:
@@ -22,7 +27,7 @@ def main() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
+    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__)
     parser.add_argument("--state-dir", type=Path, default=Path(".tandem"))
     commands = parser.add_subparsers(required=True)
     up = commands.add_parser("up", help="start everything and load the demo organization")
@@ -40,13 +45,39 @@ def _parser() -> argparse.ArgumentParser:
 
 def _token(arguments: argparse.Namespace) -> None:
     keys = load_or_create_keys(arguments.state_dir / "keys")
+    issuer = TokenIssuer(keys.private_pem)
     subject = arguments.subject or (
         "partner" if arguments.role is Role.PARTNER else str(uuid.uuid4())
     )
-    token = TokenIssuer(keys.private_pem).issue(
+    if arguments.subject and arguments.role is not Role.PARTNER:
+        _require_person(arguments, issuer)
+    token = issuer.issue(
         subject, arguments.organization, [arguments.role], arguments.scope, arguments.hours * 3600
     )
     print(token)
+
+
+def _require_person(arguments: argparse.Namespace, issuer: TokenIssuer) -> None:
+    """Refuse a subject that is no person of the organization; say so when that can't be asked."""
+    try:
+        person_id = uuid.UUID(arguments.subject)
+    except ValueError:
+        raise SystemExit(
+            f"{PROGRAM} token: --subject must be a person id (a UUID) for {arguments.role}"
+        ) from None
+    profiles_url = running.profiles_url(arguments.state_dir)
+    check = check_person(profiles_url, issuer, arguments.organization, person_id)
+    organization = f"organization {arguments.organization}"
+    if check.is_person is False:
+        raise SystemExit(
+            f"{PROGRAM} token: {person_id} is no person of {organization}: {check.explanation}"
+        )
+    if check.is_person is None:
+        print(
+            f"{PROGRAM} token: warning: could not check that {person_id} is a person of "
+            f"{organization}: {check.explanation}",
+            file=sys.stderr,
+        )
 
 
 async def _up(arguments: argparse.Namespace) -> None:
@@ -81,11 +112,13 @@ async def _up(arguments: argparse.Namespace) -> None:
         await stack.prepare()
         stack.start()
         await stack.wait_ready()
+        running.record(state_dir, stack.config.service_url("profiles"))
         token = demo_admin_token(TokenIssuer(keys.private_pem))
         added = await load_demo(stack.config.service_url("profiles"), token)
         _announce(stack, token, added, state_dir)
         await _supervise_until_signalled(stack)
     finally:
+        running.forget(state_dir)
         stack.stop()
         if nats_server is not None:
             nats_server.stop()
