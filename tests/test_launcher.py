@@ -1,3 +1,4 @@
+import importlib.util
 import subprocess
 import sys
 import uuid
@@ -44,6 +45,19 @@ def test_the_dev_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
 
     assert (tmp_path / "keys" / "dev-private.pem").read_text() == first
     assert (tmp_path / "keys" / "dev-private.pem").stat().st_mode & 0o077 == 0
+
+
+def test_dev_py_runs_every_suite_and_skips_none() -> None:
+    spec = importlib.util.spec_from_file_location("dev", Path(__file__).parents[1] / "dev.py")
+    assert spec is not None
+    assert spec.loader is not None
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+
+    run, skipped = dev.suites()
+
+    assert skipped == []
+    assert "services/sessions/tests" in run
 
 
 def test_the_token_help_names_the_command_a_developer_types(tmp_path: Path) -> None:

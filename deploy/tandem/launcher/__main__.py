@@ -85,13 +85,14 @@ async def _up(arguments: argparse.Namespace) -> None:
     state_dir: Path = arguments.state_dir.resolve()
     keys = load_or_create_keys(state_dir / "keys")
     nats_server = None
-    postgres_url = os.environ.get("DATABASE_URL") or infra.start_embedded_postgres(
-        state_dir / "postgres"
-    )
+    postgres_url = _postgres(state_dir / "postgres")
     nats_url, monitor_url = os.environ.get("NATS_URL"), os.environ.get("NATS_MONITOR_URL")
     if nats_url is None:
+        _say(f"Starting NATS JetStream (embedded, data in {state_dir / 'nats'})")
         nats_server = infra.embedded_nats(state_dir / "nats").start()
         nats_url, monitor_url = nats_server.url, nats_server.monitor_url
+    else:
+        _say(f"Using NATS at {nats_url} (NATS_URL)")
     ports = {name: arguments.port + 1 + index for index, name in enumerate(SERVICES)}
     metrics_ports = {name: port + 100 for name, port in ports.items()}
     metrics_ports["gateway"] = arguments.port + 100
@@ -109,11 +110,16 @@ async def _up(arguments: argparse.Namespace) -> None:
         )
     )
     try:
+        _say(f"Creating and migrating the databases of {', '.join(SERVICES)}")
         await stack.prepare()
         stack.start()
+        for process in stack.processes.values():
+            _say(f"Started {process.name} (log: {process.log_path})")
+        _say("Waiting until every service answers")
         await stack.wait_ready()
         running.record(state_dir, stack.config.service_url("profiles"))
         token = demo_admin_token(TokenIssuer(keys.private_pem))
+        _say("Loading the demo organization (people, skills, availability, programs)")
         added = await load_demo(stack.config.service_url("profiles"), token)
         _announce(stack, token, added, state_dir)
         await _supervise_until_signalled(stack)
@@ -122,6 +128,18 @@ async def _up(arguments: argparse.Namespace) -> None:
         stack.stop()
         if nats_server is not None:
             nats_server.stop()
+
+
+def _say(step: str) -> None:
+    print(step, flush=True)
+
+
+def _postgres(data_dir: Path) -> str:
+    if given := os.environ.get("DATABASE_URL"):
+        _say("Using the PostgreSQL server DATABASE_URL names")
+        return given
+    _say(f"Starting PostgreSQL (embedded, data in {data_dir})")
+    return infra.start_embedded_postgres(data_dir)
 
 
 def _log_dir(state_dir: Path) -> Path:
