@@ -11,6 +11,7 @@ python3 dev.py token    print a development token (see `python3 dev.py token --h
 import hashlib
 import subprocess
 import sys
+import time
 import venv
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -32,10 +33,12 @@ SUITE_PARENTS = [
 ]
 
 
-def suites() -> list[str]:
-    """Every tests/ folder that holds tests; one that is there but collects none fails the run."""
-    found = [ROOT / parent / "tests" for parent in SUITE_PARENTS]
-    return [str(path.relative_to(ROOT)) for path in found if any(path.glob("test_*.py"))]
+def suites() -> tuple[list[str], list[str]]:
+    """The tests/ folders that hold tests (one that collects none fails the run), and those that
+    hold none (skipped, and said so)."""
+    found = [(parent + "/tests").removeprefix("./") for parent in SUITE_PARENTS]
+    holding = [suite for suite in found if any((ROOT / suite).glob("test_*.py"))]
+    return holding, [suite for suite in found if suite not in holding]
 
 
 def main() -> int:
@@ -58,13 +61,27 @@ def install() -> None:
     digest = _install_digest()
     if stamp.exists() and stamp.read_text() == digest:
         return
+    started = time.monotonic()
     if not PYTHON.exists():
+        print(f"Creating the virtual environment {VENV}", flush=True)
         venv.create(VENV, with_pip=True)
-    pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run(
-        [*pip, "-c", "constraints.txt", "-r", "requirements-dev.txt"], cwd=ROOT, check=True
-    )
+    print("Installing the pinned dependencies (constraints.txt, requirements-dev.txt)", flush=True)
+    _pip_install(["-c", "constraints.txt", "-r", "requirements-dev.txt"])
     stamp.write_text(digest)
+    print(f"Installed in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def _pip_install(arguments: list[str]) -> None:
+    """pip's account, a line per package it fetches or builds: neither its indented detail nor a
+    line per package already there."""
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", *arguments]
+    with subprocess.Popen(pip, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if not line.startswith((" ", "Requirement already satisfied")):
+                print("  " + line, end="", flush=True)
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, pip)
 
 
 def _install_digest() -> str:
@@ -98,7 +115,11 @@ def test(arguments: list[str]) -> int:
     reports.mkdir(parents=True, exist_ok=True)
     totals = {"passed": 0, "failed": 0, "skipped": 0}
     failed_suites = []
-    for suite in suites():
+    run, skipped = suites()
+    print("suites: " + ", ".join(run))
+    for suite in skipped:
+        print(f"skipped: {suite} (no test_*.py in it)")
+    for suite in run:
         report = reports / (suite.replace("/", "_") + ".xml")
         report.unlink(missing_ok=True)
         print(f"\n=== {suite}", flush=True)

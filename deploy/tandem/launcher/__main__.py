@@ -1,19 +1,24 @@
-"""`tandem up` starts the whole system; `tandem token` prints a development token."""
+"""`python3 dev.py up` starts the whole system; `python3 dev.py token` prints a dev token."""
 
 import argparse
 import asyncio
 import contextlib
 import os
 import signal
+import sys
 import uuid
 from pathlib import Path
 
 from tandem.kit import infra
 from tandem.kit.auth import Role, TokenIssuer
 from tandem.kit.logs import configure_logging
+from tandem.launcher import running
 from tandem.launcher.demo import DEMO_ORGANIZATION_ID, demo_admin_token, load_demo
 from tandem.launcher.keys import load_or_create_keys
 from tandem.launcher.stack import SERVICES, Stack, StackConfig
+from tandem.launcher.subjects import check_person
+
+PROGRAM = "python3 dev.py"  # how a developer runs it
 
 
 def main() -> None:
@@ -22,7 +27,7 @@ def main() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tandem", description=__doc__)
+    parser = argparse.ArgumentParser(prog=PROGRAM, description=__doc__)
     parser.add_argument("--state-dir", type=Path, default=Path(".tandem"))
     commands = parser.add_subparsers(required=True)
     up = commands.add_parser("up", help="start everything and load the demo organization")
@@ -40,13 +45,39 @@ def _parser() -> argparse.ArgumentParser:
 
 def _token(arguments: argparse.Namespace) -> None:
     keys = load_or_create_keys(arguments.state_dir / "keys")
+    issuer = TokenIssuer(keys.private_pem)
     subject = arguments.subject or (
         "partner" if arguments.role is Role.PARTNER else str(uuid.uuid4())
     )
-    token = TokenIssuer(keys.private_pem).issue(
+    if arguments.subject and arguments.role is not Role.PARTNER:
+        _require_person(arguments, issuer)
+    token = issuer.issue(
         subject, arguments.organization, [arguments.role], arguments.scope, arguments.hours * 3600
     )
     print(token)
+
+
+def _require_person(arguments: argparse.Namespace, issuer: TokenIssuer) -> None:
+    """Refuse a subject that is no person of the organization; say so when that can't be asked."""
+    try:
+        person_id = uuid.UUID(arguments.subject)
+    except ValueError:
+        raise SystemExit(
+            f"{PROGRAM} token: --subject must be a person id (a UUID) for {arguments.role}"
+        ) from None
+    profiles_url = running.profiles_url(arguments.state_dir)
+    check = check_person(profiles_url, issuer, arguments.organization, person_id)
+    organization = f"organization {arguments.organization}"
+    if check.is_person is False:
+        raise SystemExit(
+            f"{PROGRAM} token: {person_id} is no person of {organization}: {check.explanation}"
+        )
+    if check.is_person is None:
+        print(
+            f"{PROGRAM} token: warning: could not check that {person_id} is a person of "
+            f"{organization}: {check.explanation}",
+            file=sys.stderr,
+        )
 
 
 async def _up(arguments: argparse.Namespace) -> None:
@@ -54,13 +85,14 @@ async def _up(arguments: argparse.Namespace) -> None:
     state_dir: Path = arguments.state_dir.resolve()
     keys = load_or_create_keys(state_dir / "keys")
     nats_server = None
-    postgres_url = os.environ.get("DATABASE_URL") or infra.start_embedded_postgres(
-        state_dir / "postgres"
-    )
+    postgres_url = _postgres(state_dir / "postgres")
     nats_url, monitor_url = os.environ.get("NATS_URL"), os.environ.get("NATS_MONITOR_URL")
     if nats_url is None:
+        _say(f"Starting NATS JetStream (embedded, data in {state_dir / 'nats'})")
         nats_server = infra.embedded_nats(state_dir / "nats").start()
         nats_url, monitor_url = nats_server.url, nats_server.monitor_url
+    else:
+        _say(f"Using NATS at {nats_url} (NATS_URL)")
     ports = {name: arguments.port + 1 + index for index, name in enumerate(SERVICES)}
     metrics_ports = {name: port + 100 for name, port in ports.items()}
     metrics_ports["gateway"] = arguments.port + 100
@@ -78,17 +110,36 @@ async def _up(arguments: argparse.Namespace) -> None:
         )
     )
     try:
+        _say(f"Creating and migrating the databases of {', '.join(SERVICES)}")
         await stack.prepare()
         stack.start()
+        for process in stack.processes.values():
+            _say(f"Started {process.name} (log: {process.log_path})")
+        _say("Waiting until every service answers")
         await stack.wait_ready()
+        running.record(state_dir, stack.config.service_url("profiles"))
         token = demo_admin_token(TokenIssuer(keys.private_pem))
+        _say("Loading the demo organization (people, skills, availability, programs)")
         added = await load_demo(stack.config.service_url("profiles"), token)
         _announce(stack, token, added, state_dir)
         await _supervise_until_signalled(stack)
     finally:
+        running.forget(state_dir)
         stack.stop()
         if nats_server is not None:
             nats_server.stop()
+
+
+def _say(step: str) -> None:
+    print(step, flush=True)
+
+
+def _postgres(data_dir: Path) -> str:
+    if given := os.environ.get("DATABASE_URL"):
+        _say("Using the PostgreSQL server DATABASE_URL names")
+        return given
+    _say(f"Starting PostgreSQL (embedded, data in {data_dir})")
+    return infra.start_embedded_postgres(data_dir)
 
 
 def _log_dir(state_dir: Path) -> Path:

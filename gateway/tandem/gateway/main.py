@@ -3,11 +3,11 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 from fastapi import FastAPI
-from strawberry.fastapi import GraphQLRouter
 
 from tandem.gateway.budgets import BodyLimit
 from tandem.gateway.clients import Clients
 from tandem.gateway.context import build_context
+from tandem.gateway.graphiql import OfflineGraphiQLRouter, serve_graphiql_assets
 from tandem.gateway.schema import build_schema
 from tandem.gateway.settings import GatewaySettings
 from tandem.gateway.types.health import HealthCheck
@@ -28,7 +28,7 @@ def create_app(
     install_error_handlers(app)
     install_correlation(app)
     install_metrics(app)
-    graphql = GraphQLRouter(
+    graphql = OfflineGraphiQLRouter(
         build_schema(settings),
         context_getter=build_context,
         graphql_ide=None if settings.production else "graphiql",
@@ -36,6 +36,8 @@ def create_app(
         subscription_protocols=(),  # no subscriptions yet: no websocket to open
     )
     app.include_router(graphql, prefix="/graphql")
+    if not settings.production:
+        serve_graphiql_assets(app)
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     return app
 
