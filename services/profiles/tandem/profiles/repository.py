@@ -2,9 +2,10 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 from uuid import UUID
 
+from pydantic import AwareDatetime
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +32,22 @@ from tandem.profiles.models import (
     SkillName,
     WantedSkill,
 )
+
+
+class ByName(NamedTuple):
+    """The sort key of a list by name, as its cursors carry it."""
+
+    name: str
+    id: UUID
+
+
+class NewestFirst(NamedTuple):
+    created_at: AwareDatetime
+    id: UUID
+
+
+class ById(NamedTuple):
+    id: UUID
 
 
 @dataclass(frozen=True)
@@ -78,15 +95,14 @@ class PersonRepository:
         return list(found)
 
     async def search(
-        self, organization_id: UUID, where: PeopleFilter, after: list[Any] | None, limit: int
+        self, organization_id: UUID, where: PeopleFilter, after: ByName | None, limit: int
     ) -> list[Person]:
         query = _people_matching(select(Person), organization_id, where)
         if after is not None:
-            name, person_id = after
             query = query.where(
                 or_(
-                    Person.full_name > name,
-                    (Person.full_name == name) & (Person.id > UUID(person_id)),
+                    Person.full_name > after.name,
+                    (Person.full_name == after.name) & (Person.id > after.id),
                 )
             )
         found = await self.session.scalars(query.order_by(Person.full_name, Person.id).limit(limit))
@@ -158,7 +174,7 @@ class SkillRepository:
         return skill
 
     async def search(
-        self, organization_id: UUID, text: str | None, after: list[Any] | None, limit: int
+        self, organization_id: UUID, text: str | None, after: ByName | None, limit: int
     ) -> list[Skill]:
         query = select(Skill).where(Skill.organization_id == organization_id)
         if text:
@@ -168,9 +184,8 @@ class SkillRepository:
             )
             query = query.where(Skill.id.in_(named))
         if after is not None:
-            name, skill_id = after
             query = query.where(
-                or_(Skill.name > name, (Skill.name == name) & (Skill.id > UUID(skill_id)))
+                or_(Skill.name > after.name, (Skill.name == after.name) & (Skill.id > after.id))
             )
         found = await self.session.scalars(query.order_by(Skill.name, Skill.id).limit(limit))
         return list(found)
@@ -269,15 +284,14 @@ class ProgramRepository:
         return program
 
     async def list(
-        self, organization_id: UUID, after: list[Any] | None, limit: int
+        self, organization_id: UUID, after: NewestFirst | None, limit: int
     ) -> list[Program]:
         query = select(Program).where(Program.organization_id == organization_id)
         if after is not None:
-            created_at, program_id = after
             query = query.where(
                 or_(
-                    Program.created_at < created_at,
-                    (Program.created_at == created_at) & (Program.id > UUID(program_id)),
+                    Program.created_at < after.created_at,
+                    (Program.created_at == after.created_at) & (Program.id > after.id),
                 )
             )
         found = await self.session.scalars(
@@ -301,13 +315,13 @@ class EnrollmentRepository:
         return enrollment
 
     async def active_in_program(
-        self, program_id: UUID, after: UUID | None = None, limit: int | None = None
+        self, program_id: UUID, after: ById | None = None, limit: int | None = None
     ) -> list[Enrollment]:
         query = select(Enrollment).where(
             Enrollment.program_id == program_id, Enrollment.status == EnrollmentStatus.ACTIVE
         )
         if after is not None:
-            query = query.where(Enrollment.id > after)
+            query = query.where(Enrollment.id > after.id)
         found = await self.session.scalars(query.order_by(Enrollment.id).limit(limit))
         return list(found)
 

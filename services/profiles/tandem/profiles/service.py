@@ -15,7 +15,7 @@ from tandem.kit.contracts import profiles as events
 from tandem.kit.db import constraint_errors
 from tandem.kit.errors import Forbidden
 from tandem.kit.outbox import emit
-from tandem.kit.pagination import Page, decode_cursor, page_of
+from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.profiles.errors import (
     AlreadyEnrolled,
     ConflictAlreadyDeclared,
@@ -57,8 +57,11 @@ from tandem.profiles.models import (
 )
 from tandem.profiles.repository import (
     AvailabilityRepository,
+    ById,
+    ByName,
     ConflictRepository,
     EnrollmentRepository,
+    NewestFirst,
     PeopleFilter,
     PersonRepository,
     PersonSkillRepository,
@@ -200,11 +203,11 @@ async def search_people(
     cursor: str | None,
     limit: int,
 ) -> Page[Person]:
-    after = decode_cursor(cursor, 2) if cursor else None
+    after = typed_cursor(cursor, ByName)
     people = await PersonRepository(session).search(
         principal.organization_id, where, after, limit + 1
     )
-    return page_of(people, limit, lambda person: [person.full_name, str(person.id)])
+    return page_of(people, limit, lambda person: ByName(person.full_name, person.id))
 
 
 async def get_people(session: AsyncSession, principal: Principal, ids: list[UUID]) -> list[Person]:
@@ -336,11 +339,11 @@ async def _save_skill(session: AsyncSession, skill: Skill) -> None:
 async def search_skills(
     session: AsyncSession, principal: Principal, text: str | None, cursor: str | None, limit: int
 ) -> Page[Skill]:
-    after = decode_cursor(cursor, 2) if cursor else None
+    after = typed_cursor(cursor, ByName)
     skills = await SkillRepository(session).search(
         principal.organization_id, text, after, limit + 1
     )
-    return page_of(skills, limit, lambda skill: [skill.name, str(skill.id)])
+    return page_of(skills, limit, lambda skill: ByName(skill.name, skill.id))
 
 
 async def _require_known_skills(
@@ -562,9 +565,9 @@ async def get_program(session: AsyncSession, principal: Principal, program_id: U
 async def list_programs(
     session: AsyncSession, principal: Principal, cursor: str | None, limit: int
 ) -> Page[Program]:
-    after = decode_cursor(cursor, 2) if cursor else None
+    after = typed_cursor(cursor, NewestFirst)
     programs = await ProgramRepository(session).list(principal.organization_id, after, limit + 1)
-    return page_of(programs, limit, lambda program: [program.created_at, str(program.id)])
+    return page_of(programs, limit, lambda program: NewestFirst(program.created_at, program.id))
 
 
 async def update_program(
@@ -713,11 +716,11 @@ async def list_enrollments(
 ) -> Page[Enrollment]:
     program = await ProgramRepository(session).get(principal.organization_id, program_id)
     _require_program_admin(principal, program)
-    after = UUID(decode_cursor(cursor, 1)[0]) if cursor else None
+    after = typed_cursor(cursor, ById)
     enrollments = await EnrollmentRepository(session).active_in_program(
         program.id, after, limit + 1
     )
-    return page_of(enrollments, limit, lambda enrollment: [str(enrollment.id)])
+    return page_of(enrollments, limit, lambda enrollment: ById(enrollment.id))
 
 
 async def my_enrollments(session: AsyncSession, principal: Principal) -> list[Enrollment]:
