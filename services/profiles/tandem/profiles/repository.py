@@ -88,11 +88,13 @@ class PersonRepository:
         )
         return list(found)
 
-    async def all(self, organization_id: UUID) -> list[Person]:
-        found = await self.session.scalars(
-            select(Person).where(Person.organization_id == organization_id)
-        )
-        return list(found)
+    async def all(self, organization_id: UUID, *, for_update: bool = False) -> list[Person]:
+        query = select(Person).where(Person.organization_id == organization_id)
+        if for_update:
+            # In one order, so two imports queue instead of deadlocking; NO KEY, so a new
+            # report's foreign key to its manager does not wait.
+            query = query.order_by(Person.id).with_for_update(key_share=True)
+        return list(await self.session.scalars(query))
 
     async def search(
         self, organization_id: UUID, where: PeopleFilter, after: ByName | None, limit: int

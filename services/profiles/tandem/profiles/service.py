@@ -16,6 +16,7 @@ from tandem.kit.db import constraint_errors
 from tandem.kit.errors import Forbidden
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
+from tandem.kit.versioning import check_version
 from tandem.profiles.errors import (
     AlreadyEnrolled,
     ConflictAlreadyDeclared,
@@ -37,7 +38,6 @@ from tandem.profiles.errors import (
     RoleNotOffered,
     SkillNameTaken,
     UnknownSkills,
-    VersionMismatch,
 )
 from tandem.profiles.models import (
     Absence,
@@ -136,11 +136,6 @@ def _require_program_admin(principal: Principal, program: Program) -> None:
         raise Forbidden("Only HR admins and this program's admins may do this.")
 
 
-def _check_version(current: int, expected: int | None) -> None:
-    if expected is not None and expected != current:
-        raise VersionMismatch(current_version=current)
-
-
 # People ----------------------------------------------------------------------------------------
 
 
@@ -228,7 +223,7 @@ async def update_person(
 ) -> Person:
     _require_people_writer(principal)
     person = await PersonRepository(session).get(principal.organization_id, person_id)
-    _check_version(person.version, expected_version)
+    check_version(person, expected_version)
     changes = data.model_dump(exclude_unset=True)
     if "email" in changes and changes["email"] is not None:
         changes["email"] = changes["email"].lower()
@@ -320,7 +315,7 @@ async def update_skill(
 ) -> Skill:
     _require_hr_admin(principal)
     skill = await SkillRepository(session).get(principal.organization_id, skill_id)
-    _check_version(skill.version, expected_version)
+    check_version(skill, expected_version)
     for name, value in data.model_dump(exclude_unset=True).items():
         setattr(skill, name, value)
     await _save_skill(session, skill)
@@ -579,7 +574,7 @@ async def update_program(
 ) -> Program:
     program = await ProgramRepository(session).get(principal.organization_id, program_id)
     _require_program_admin(principal, program)
-    _check_version(program.version, expected_version)
+    check_version(program, expected_version)
     if program.status is ProgramStatus.CLOSED:
         raise ProgramClosed()
     changes = data.model_dump(exclude_unset=True)
@@ -1167,8 +1162,11 @@ async def import_people(
 ) -> ImportResult:
     """Upsert people keyed by external id; bad rows are reported, good ones applied."""
     _require_people_writer(principal)
-    people = PersonRepository(session)
-    plan = _ImportPlan(principal.organization_id, await people.all(principal.organization_id))
+    # Locked until the import commits: an edit in progress finishes first and the import reads
+    # what it wrote; an edit that comes later loses to the import (409). No row is applied over
+    # a stale version, so a race never fails the import.
+    people = await PersonRepository(session).all(principal.organization_id, for_update=True)
+    plan = _ImportPlan(principal.organization_id, people)
     for index, raw in enumerate(data.rows, start=1):
         plan.add(index, raw)
     plan.settle_managers()

@@ -1,0 +1,186 @@
+"""Concurrent writes to one versioned row: one wins, the loser hears 412 (it named the version
+it read in If-Match) or 409 (it did not), never a 500. Requests commit for real here, and a
+held row lock makes them race in a known order (see races.py)."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from factories import Org
+from fastapi import FastAPI
+from races import answers, held_row
+from sqlalchemy import delete, func, select
+
+from tandem.kit.models import OutboxEvent
+from tandem.kit.testing.plugin import ClientFactory
+
+
+@pytest.fixture(autouse=True)
+async def _forget_their_events(app: FastAPI) -> AsyncIterator[None]:
+    """These requests commit; their events must not reach tests that read the whole outbox."""
+    async with app.state.engine.begin() as connection:
+        last = await connection.scalar(select(func.coalesce(func.max(OutboxEvent.position), 0)))
+    yield
+    async with app.state.engine.begin() as connection:
+        await connection.execute(delete(OutboxEvent).where(OutboxEvent.position > last))
+
+
+def if_match(resource: dict[str, Any]) -> dict[str, str]:
+    return {"If-Match": f'"{resource["version"]}"'}
+
+
+async def test_two_edits_of_one_version_of_a_person_make_one_200_and_one_412(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    ada = await org.person(title="Engineer")
+    path = f"/people/{ada['id']}"
+
+    async with held_row(app.state.engine, "person", ada["id"]) as row:
+        await row.queue(org.admin.patch(path, json={"title": "Lead"}, headers=if_match(ada)))
+        await row.queue(org.admin.patch(path, json={"title": "Chief"}, headers=if_match(ada)))
+    won, lost = await answers(row)
+
+    assert (won.status_code, lost.status_code) == (200, 412), lost.text
+    assert lost.headers["content-type"] == "application/problem+json"
+    now = (await org.admin.get(path)).json()
+    assert (now["title"], now["version"]) == ("Lead", ada["version"] + 1)
+
+
+async def test_an_hr_edit_racing_the_persons_own_edit_leaves_the_loser_a_409(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    ada = await org.person()
+
+    async with held_row(app.state.engine, "person", ada["id"]) as row:
+        await row.queue(org.admin.patch(f"/people/{ada['id']}", json={"title": "Lead"}))
+        await row.queue(org.as_person(ada).patch("/me", json={"bio": "Graphs"}))
+    won, lost = await answers(row)
+
+    assert (won.status_code, lost.status_code) == (200, 409), lost.text
+    now = (await org.admin.get(f"/people/{ada['id']}")).json()
+    assert (now["title"], now["bio"]) == ("Lead", None)
+
+
+async def test_two_edits_of_one_version_of_a_program_make_one_200_and_one_412(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    program = await org.program(enrolling=False)
+    path = f"/programs/{program['id']}"
+
+    async with held_row(app.state.engine, "program", program["id"]) as row:
+        await row.queue(org.admin.patch(path, json={"name": "A"}, headers=if_match(program)))
+        await row.queue(org.admin.patch(path, json={"name": "B"}, headers=if_match(program)))
+    won, lost = await answers(row)
+
+    assert (won.status_code, lost.status_code) == (200, 412), lost.text
+    assert (await org.admin.get(path)).json()["name"] == "A"
+
+
+async def test_two_unconditional_edits_of_a_program_at_once_leave_the_loser_a_409(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    program = await org.program(enrolling=False)
+    path = f"/programs/{program['id']}"
+
+    async with held_row(app.state.engine, "program", program["id"]) as row:
+        await row.queue(org.admin.patch(path, json={"name": "A"}))
+        await row.queue(org.admin.patch(path, json={"session_minutes": 60}))
+    won, lost = await answers(row)
+
+    assert (won.status_code, lost.status_code) == (200, 409), lost.text
+
+
+async def test_two_edits_of_one_version_of_a_skill_make_one_200_and_one_412(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    skill = await org.skill("Go")
+    path = f"/skills/{skill['id']}"
+
+    async with held_row(app.state.engine, "skill", skill["id"]) as row:
+        await row.queue(org.admin.patch(path, json={"name": "Golang"}, headers=if_match(skill)))
+        await row.queue(org.admin.patch(path, json={"name": "Go lang"}, headers=if_match(skill)))
+    won, lost = await answers(row)
+
+    assert (won.status_code, lost.status_code) == (200, 412), lost.text
+    names = [item["name"] for item in (await org.admin.get("/skills")).json()["items"]]
+    assert names == ["Golang"]
+
+
+def _import(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"rows": rows}
+
+
+async def test_an_import_that_meets_an_edit_in_progress_waits_and_applies_every_row(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    ada = await org.person(external_id="E1", title="Engineer", email="ada@example.com")
+    rows = [
+        {"external_id": "E1", "email": "ada@example.com", "full_name": "Ada", "title": "Lead"},
+        {"external_id": "E2", "email": "bea@example.com", "full_name": "Bea"},
+    ]
+
+    async with held_row(app.state.engine, "person", ada["id"]) as row:
+        await row.queue(org.admin.patch(f"/people/{ada['id']}", json={"bio": "Graphs"}))
+        await row.queue(org.admin.post("/imports/people", json=_import(rows)))
+    edit, imported = await answers(row)
+
+    assert (edit.status_code, imported.status_code) == (200, 200), imported.text
+    assert imported.json() | {"errors": []} == {
+        "created": 1,
+        "updated": 1,
+        "unchanged": 0,
+        "marked_left": 0,
+        "errors": [],
+    }
+    now = (await org.admin.get(f"/people/{ada['id']}")).json()
+    assert (now["bio"], now["title"], now["full_name"]) == ("Graphs", "Lead", "Ada")
+
+
+async def test_an_edit_that_meets_an_import_in_progress_is_a_409_and_the_import_stands(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    ada = await org.person(external_id="E1", email="ada@example.com")
+    rows = [{"external_id": "E1", "email": "ada@example.com", "full_name": "Ada", "title": "Lead"}]
+
+    async with held_row(app.state.engine, "person", ada["id"]) as row:
+        await row.queue(org.admin.post("/imports/people", json=_import(rows)))
+        await row.queue(org.admin.patch(f"/people/{ada['id']}", json={"bio": "Graphs"}))
+    imported, edit = await answers(row)
+
+    assert (imported.status_code, edit.status_code) == (200, 409), edit.text
+    assert imported.json()["updated"] == 1
+    now = (await org.admin.get(f"/people/{ada['id']}")).json()
+    assert (now["bio"], now["title"]) == (None, "Lead")
+
+
+async def test_reads_of_versioned_resources_carry_their_version_as_etag(
+    committing_client_for: ClientFactory,
+) -> None:
+    org = Org(committing_client_for)
+    ada = await org.person()
+    program = await org.program(enrolling=False)
+    skill = await org.skill("Go")
+
+    person = await org.admin.get(f"/people/{ada['id']}")
+    me = await org.as_person(ada).get("/me")
+    edited = await org.admin.patch(f"/people/{ada['id']}", json={"title": "Lead"})
+    again = await org.admin.patch(
+        f"/people/{ada['id']}",
+        json={"title": "Chief"},
+        headers={"If-Match": edited.headers["ETag"]},
+    )
+    read_program = await org.admin.get(f"/programs/{program['id']}")
+    renamed = await org.admin.patch(f"/skills/{skill['id']}", json={"name": "Golang"})
+
+    assert person.headers["ETag"] == me.headers["ETag"] == f'"{ada["version"]}"'
+    assert edited.headers["ETag"] == f'"{ada["version"] + 1}"'
+    assert again.status_code == 200
+    assert read_program.headers["ETag"] == f'"{program["version"]}"'
+    assert renamed.headers["ETag"] == f'"{skill["version"] + 1}"'
