@@ -6,7 +6,7 @@ from typing import NamedTuple
 from uuid import UUID
 
 from pydantic import AwareDatetime
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, Uuid, any_, delete, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.db import among
@@ -326,6 +326,23 @@ class EnrollmentRepository:
             query = query.where(Enrollment.id > after.id)
         found = await self.session.scalars(query.order_by(Enrollment.id).limit(limit))
         return list(found)
+
+    async def enrolled_under_admin(
+        self, organization_id: UUID, person_id: UUID, admin_id: UUID
+    ) -> bool:
+        """Whether the person is (still) enrolled in a program that `admin_id` administers."""
+        found = await self.session.scalar(
+            select(Enrollment.id)
+            .join(Program, Program.id == Enrollment.program_id)
+            .where(
+                Enrollment.organization_id == organization_id,
+                Enrollment.person_id == person_id,
+                Enrollment.status == EnrollmentStatus.ACTIVE,
+                literal(admin_id, Uuid) == any_(Program.admin_ids),
+            )
+            .limit(1)
+        )
+        return found is not None
 
     async def of_person(self, person_id: UUID) -> list[Enrollment]:
         found = await self.session.scalars(

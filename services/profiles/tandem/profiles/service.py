@@ -442,9 +442,22 @@ async def _readable_availability(
     session: AsyncSession, principal: Principal, person_id: UUID
 ) -> Person:
     person = await PersonRepository(session).get(principal.organization_id, person_id)
-    if not (_is_self_or_hr_admin(principal, person_id) or principal.has_role(Role.PROGRAM_ADMIN)):
-        raise Forbidden("A person's calendar is for themselves and admins.")
+    if not (
+        _is_self_or_hr_admin(principal, person_id)
+        or await _administers_a_program_of(session, principal, person)
+    ):
+        raise Forbidden("A person's calendar is for themselves, HR and their programs' admins.")
     return person
+
+
+async def _administers_a_program_of(
+    session: AsyncSession, principal: Principal, person: Person
+) -> bool:
+    if not principal.has_role(Role.PROGRAM_ADMIN) or principal.person_id is None:
+        return False
+    return await EnrollmentRepository(session).enrolled_under_admin(
+        person.organization_id, person.id, principal.person_id
+    )
 
 
 async def get_availability(
