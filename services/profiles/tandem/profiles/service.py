@@ -774,9 +774,10 @@ async def list_conflicts(
     session: AsyncSession, principal: Principal, person_id: UUID | None
 ) -> list[DeclaredConflict]:
     _require_hr_admin(principal)
-    return await ConflictRepository(session).involving(
-        principal.organization_id, [person_id] if person_id else None
-    )
+    if person_id is None:
+        return await ConflictRepository(session).involving(principal.organization_id)
+    person = await PersonRepository(session).get(principal.organization_id, person_id)
+    return await ConflictRepository(session).involving(principal.organization_id, [person.id])
 
 
 async def remove_conflict(session: AsyncSession, principal: Principal, conflict_id: UUID) -> None:
