@@ -34,13 +34,16 @@ class HeldRow:
 
 
 @contextlib.asynccontextmanager
-async def held_row(engine: AsyncEngine, table: str, row_id: UUID) -> AsyncIterator[HeldRow]:
-    """Lock the row until the block ends; requests queued meanwhile get it in their order."""
+async def held_row(
+    engine: AsyncEngine, table: str, row_id: UUID, column: str = "id"
+) -> AsyncIterator[HeldRow]:
+    """Lock the rows whose `column` is `row_id` until the block ends; requests queued meanwhile
+    get them in their order."""
     async with engine.connect() as holder, engine.connect() as observer:
         await observer.execution_options(isolation_level="AUTOCOMMIT")
         transaction = await holder.begin()
         await holder.execute(
-            text(f"SELECT 1 FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id}
+            text(f"SELECT 1 FROM {table} WHERE {column} = :id FOR UPDATE"), {"id": row_id}
         )
         yield HeldRow(observer)
         await transaction.rollback()

@@ -160,6 +160,67 @@ async def test_an_edit_that_meets_an_import_in_progress_is_a_409_and_the_import_
     assert (now["bio"], now["title"]) == (None, "Lead")
 
 
+def _windows(weekday: int) -> dict[str, Any]:
+    return {"windows": [{"weekday": weekday, "start": "09:00:00", "end": "10:00:00"}]}
+
+
+async def test_two_replacements_of_a_calendar_at_once_leave_the_later_one_alone(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    ada = await org.person()
+    path = f"/people/{ada['id']}/availability"
+    await org.admin.put(path, json=_windows(0))
+
+    async with held_row(app.state.engine, "availability_window", ada["id"], "person_id") as row:
+        await row.queue(org.as_person(ada).put(path, json=_windows(1)))
+        await row.queue(org.admin.put(path, json=_windows(2)))
+    first, later = await answers(row)
+
+    assert (first.status_code, later.status_code) == (200, 200), later.text
+    windows = (await org.admin.get(path)).json()["windows"]
+    assert [window["weekday"] for window in windows] == [2]
+
+
+async def test_two_replacements_of_a_persons_skills_at_once_leave_the_later_one_alone(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    ada = await org.person()
+    go, sql, rust = await org.skill("Go"), await org.skill("SQL"), await org.skill("Rust")
+    path = f"/people/{ada['id']}/skills"
+
+    def offering(skill: dict[str, Any]) -> dict[str, Any]:
+        return {"offered": [{"skill_id": skill["id"], "proficiency": 3}]}
+
+    await org.admin.put(path, json=offering(go))
+
+    async with held_row(app.state.engine, "offered_skill", ada["id"], "person_id") as row:
+        await row.queue(org.as_person(ada).put(path, json=offering(sql)))
+        await row.queue(org.admin.put(path, json=offering(rust)))
+    first, later = await answers(row)
+
+    assert (first.status_code, later.status_code) == (200, 200), later.text
+    offered = (await org.admin.get(path)).json()["offered"]
+    assert [item["skill_id"] for item in offered] == [rust["id"]]
+
+
+async def test_a_calendar_sent_while_the_person_is_being_erased_is_refused_not_kept(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    ada = await org.person()
+    path = f"/people/{ada['id']}/availability"
+
+    async with held_row(app.state.engine, "person", ada["id"]) as row:
+        await row.queue(org.admin.post(f"/people/{ada['id']}/erasure"))
+        await row.queue(org.as_person(ada).put(path, json=_windows(1)))
+    erased, sent = await answers(row)
+
+    assert (erased.status_code, sent.status_code) == (200, 409), sent.text
+    assert (await org.admin.get(path)).json()["windows"] == []
+
+
 async def test_reads_of_versioned_resources_carry_their_version_as_etag(
     committing_client_for: ClientFactory,
 ) -> None:

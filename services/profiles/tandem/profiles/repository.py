@@ -64,10 +64,16 @@ class PersonRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, organization_id: UUID, person_id: UUID) -> Person:
-        person = await self.session.scalar(
-            select(Person).where(Person.organization_id == organization_id, Person.id == person_id)
+    async def get(
+        self, organization_id: UUID, person_id: UUID, *, for_update: bool = False
+    ) -> Person:
+        query = select(Person).where(
+            Person.organization_id == organization_id, Person.id == person_id
         )
+        if for_update:
+            # NO KEY: rows that refer to the person (enrollments, skills) may still be added.
+            query = query.with_for_update(key_share=True)
+        person = await self.session.scalar(query)
         if person is None:
             raise PersonNotFound()
         return person

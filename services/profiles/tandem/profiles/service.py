@@ -386,7 +386,9 @@ async def get_person_skills(
 
 
 async def _living_person(session: AsyncSession, organization_id: UUID, person_id: UUID) -> Person:
-    person = await PersonRepository(session).get(organization_id, person_id)
+    """The person, locked until the transaction ends: what is replaced or added of a person's
+    data (and their erasure) is written one request at a time, never interleaved."""
+    person = await PersonRepository(session).get(organization_id, person_id, for_update=True)
     if person.status is PersonStatus.ERASED:
         raise PersonErased()
     return person
@@ -742,7 +744,7 @@ async def declare_conflict(
     session: AsyncSession, principal: Principal, data: ConflictCreate
 ) -> DeclaredConflict:
     _require_hr_admin(principal)
-    for person_id in data.person_ids:
+    for person_id in sorted(data.person_ids):  # locked in one order: no deadlock
         await _living_person(session, principal.organization_id, person_id)
     first, second = sorted(data.person_ids)
     conflict = DeclaredConflict(
@@ -984,7 +986,9 @@ async def export_person(
 async def erase_person(session: AsyncSession, principal: Principal, person_id: UUID) -> Person:
     """Remove personal data; keep anonymous facts (department, level, enrollment history)."""
     _require_self_or_hr_admin(principal, person_id)
-    person = await PersonRepository(session).get(principal.organization_id, person_id)
+    person = await PersonRepository(session).get(
+        principal.organization_id, person_id, for_update=True
+    )
     if person.status is PersonStatus.ERASED:
         return person
     await PersonSkillRepository(session).replace(person.id, [], [])
