@@ -1,4 +1,4 @@
-"""Races made to happen: a row held locked, so that requests pile up behind it in a known order."""
+"""Races made to happen: a lock held, so that requests pile up behind it in a known order."""
 
 import asyncio
 import contextlib
@@ -34,19 +34,33 @@ class HeldRow:
 
 
 @contextlib.asynccontextmanager
-async def held_row(
-    engine: AsyncEngine, table: str, row_id: UUID, column: str = "id"
-) -> AsyncIterator[HeldRow]:
-    """Lock the rows whose `column` is `row_id` until the block ends; requests queued meanwhile
-    get them in their order."""
+async def held_lock(engine: AsyncEngine, statement: str, **params: Any) -> AsyncIterator[HeldRow]:
+    """Hold what `statement` locks until the block ends; requests queued meanwhile get it in
+    their order."""
     async with engine.connect() as holder, engine.connect() as observer:
         await observer.execution_options(isolation_level="AUTOCOMMIT")
         transaction = await holder.begin()
-        await holder.execute(
-            text(f"SELECT 1 FROM {table} WHERE {column} = :id FOR UPDATE"), {"id": row_id}
-        )
+        await holder.execute(text(statement), params)
         yield HeldRow(observer)
         await transaction.rollback()
+
+
+def held_row(
+    engine: AsyncEngine, table: str, row_id: UUID, column: str = "id"
+) -> contextlib.AbstractAsyncContextManager[HeldRow]:
+    """The rows of `table` whose `column` is `row_id`, locked."""
+    return held_lock(engine, f"SELECT 1 FROM {table} WHERE {column} = :id FOR UPDATE", id=row_id)
+
+
+def held_directory(
+    engine: AsyncEngine, organization_id: UUID
+) -> contextlib.AbstractAsyncContextManager[HeldRow]:
+    """The lock that adding people, changing their keys and importing them take in turn."""
+    return held_lock(
+        engine,
+        "SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))",
+        key=f"directory:{organization_id}",
+    )
 
 
 async def answers(row: HeldRow) -> list[Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from factories import Org
 from fastapi import FastAPI
-from races import answers, held_row
+from races import answers, held_directory, held_row
 from sqlalchemy import delete, func, select
 
 from tandem.kit.models import OutboxEvent
@@ -158,6 +158,46 @@ async def test_an_edit_that_meets_an_import_in_progress_is_a_409_and_the_import_
     assert imported.json()["updated"] == 1
     now = (await org.admin.get(f"/people/{ada['id']}")).json()
     assert (now["bio"], now["title"]) == (None, "Lead")
+
+
+async def test_a_person_added_while_an_import_waits_is_a_row_error_not_a_failed_import(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    rows = [
+        {"external_id": "E1", "email": "ada@example.com", "full_name": "Ada"},
+        {"external_id": "E2", "email": "bea@example.com", "full_name": "Bea"},
+    ]
+
+    async with held_directory(app.state.engine, org.id) as lock:
+        await lock.queue(
+            org.admin.post("/people", json={"email": "ada@example.com", "full_name": "Ada L."})
+        )
+        await lock.queue(org.admin.post("/imports/people", json=_import(rows)))
+    added, imported = await answers(lock)
+
+    assert (added.status_code, imported.status_code) == (201, 200), imported.text
+    assert imported.json()["created"] == 1
+    assert [(error["row"], error["external_id"]) for error in imported.json()["errors"]] == [
+        (1, "E1")
+    ]
+
+
+async def test_a_person_added_during_an_import_with_the_same_email_is_a_409(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    org = Org(committing_client_for)
+    rows = [{"external_id": "E1", "email": "ada@example.com", "full_name": "Ada"}]
+
+    async with held_directory(app.state.engine, org.id) as lock:
+        await lock.queue(org.admin.post("/imports/people", json=_import(rows)))
+        await lock.queue(
+            org.admin.post("/people", json={"email": "ada@example.com", "full_name": "Ada L."})
+        )
+    imported, added = await answers(lock)
+
+    assert (imported.status_code, added.status_code) == (200, 409), added.text
+    assert (imported.json()["created"], added.json()["title"]) == (1, "PersonEmailTaken")
 
 
 def _windows(weekday: int) -> dict[str, Any]:

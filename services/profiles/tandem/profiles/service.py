@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit import availability as weekly
 from tandem.kit.auth import Principal, Role, Scope
 from tandem.kit.contracts import profiles as events
-from tandem.kit.db import constraint_errors
+from tandem.kit.db import advisory_lock, constraint_errors
 from tandem.kit.errors import Forbidden
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
@@ -141,6 +141,7 @@ def _require_program_admin(principal: Principal, program: Program) -> None:
 
 async def create_person(session: AsyncSession, principal: Principal, data: PersonCreate) -> Person:
     _require_people_writer(principal)
+    await _lock_directory(session, principal.organization_id)
     if data.manager_id is not None:
         await _require_manager(session, principal.organization_id, data.manager_id)
     values = data.model_dump() | {"email": data.email.lower()}
@@ -148,6 +149,13 @@ async def create_person(session: AsyncSession, principal: Principal, data: Perso
     await _insert_person(session, person)
     emit(session, _person_created(person))
     return person
+
+
+async def _lock_directory(session: AsyncSession, organization_id: UUID) -> None:
+    """Adding people, changing their email or external id, and importing them take turns in an
+    organization: an import then sees who was added meanwhile and reports a clash as a row error
+    instead of failing whole on the unique constraint."""
+    await advisory_lock(session, f"directory:{organization_id}")
 
 
 def _person_created(person: Person) -> events.PersonCreated:
@@ -227,6 +235,8 @@ async def update_person(
     changes = data.model_dump(exclude_unset=True)
     if "email" in changes and changes["email"] is not None:
         changes["email"] = changes["email"].lower()
+    if changes.keys() & {"email", "external_id"}:
+        await _lock_directory(session, person.organization_id)
     if changes.get("manager_id") is not None:
         await _require_acyclic_manager(session, person, changes["manager_id"])
     return await _apply_person_changes(session, person, changes)
@@ -1180,6 +1190,7 @@ async def import_people(
 ) -> ImportResult:
     """Upsert people keyed by external id; bad rows are reported, good ones applied."""
     _require_people_writer(principal)
+    await _lock_directory(session, principal.organization_id)
     # Locked until the import commits: an edit in progress finishes first and the import reads
     # what it wrote; an edit that comes later loses to the import (409). No row is applied over
     # a stale version, so a race never fails the import.
