@@ -15,13 +15,13 @@ WAITING = text(
 )
 
 
-class HeldRow:
+class HeldLock:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
         self.started: list[asyncio.Task[Any]] = []
 
     async def queue(self, request: Awaitable[Any]) -> None:
-        """Start `request` and return once it waits behind the held row (and those before it)."""
+        """Start `request` and return once it waits behind the held lock (and those before it)."""
         self.started.append(asyncio.ensure_future(request))
         for _ in range(1000):
             if await self.connection.scalar(WAITING) == len(self.started):
@@ -30,31 +30,31 @@ class HeldRow:
             if done:
                 raise AssertionError(f"finished instead of waiting: {done[0].result()}")
             await asyncio.sleep(0.01)
-        raise AssertionError("the request never came to wait for the row")
+        raise AssertionError("the request never came to wait for the lock")
 
 
 @contextlib.asynccontextmanager
-async def held_lock(engine: AsyncEngine, statement: str, **params: Any) -> AsyncIterator[HeldRow]:
+async def held_lock(engine: AsyncEngine, statement: str, **params: Any) -> AsyncIterator[HeldLock]:
     """Hold what `statement` locks until the block ends; requests queued meanwhile get it in
     their order."""
     async with engine.connect() as holder, engine.connect() as observer:
         await observer.execution_options(isolation_level="AUTOCOMMIT")
         transaction = await holder.begin()
         await holder.execute(text(statement), params)
-        yield HeldRow(observer)
+        yield HeldLock(observer)
         await transaction.rollback()
 
 
 def held_row(
     engine: AsyncEngine, table: str, row_id: UUID, column: str = "id"
-) -> contextlib.AbstractAsyncContextManager[HeldRow]:
+) -> contextlib.AbstractAsyncContextManager[HeldLock]:
     """The rows of `table` whose `column` is `row_id`, locked."""
     return held_lock(engine, f"SELECT 1 FROM {table} WHERE {column} = :id FOR UPDATE", id=row_id)
 
 
 def held_directory(
     engine: AsyncEngine, organization_id: UUID
-) -> contextlib.AbstractAsyncContextManager[HeldRow]:
+) -> contextlib.AbstractAsyncContextManager[HeldLock]:
     """The lock that adding people, changing their keys and importing them take in turn."""
     return held_lock(
         engine,
@@ -63,5 +63,6 @@ def held_directory(
     )
 
 
-async def answers(row: HeldRow) -> list[Any]:
-    return list(await asyncio.gather(*row.started))
+async def answers(lock: HeldLock) -> list[Any]:
+    """What the queued requests answered, in their order."""
+    return list(await asyncio.gather(*lock.started))

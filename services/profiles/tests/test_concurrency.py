@@ -1,6 +1,7 @@
-"""Concurrent writes to one versioned row: one wins, the loser hears 412 (it named the version
-it read in If-Match) or 409 (it did not), never a 500. Requests commit for real here, and a
-held row lock makes them race in a known order (see races.py)."""
+"""Concurrent writes to one person, program or skill: one wins, the loser hears 412 (it named
+the version it read in If-Match) or 409 (it did not), never a 500, and no write is lost or
+merged into another. Requests commit for real here, and a held lock makes them race in a known
+order (see races.py)."""
 
 from collections.abc import AsyncIterator
 from typing import Any
