@@ -1,5 +1,6 @@
 """Reads of versioned resources send their version as the ETag an If-Match names."""
 
+from conftest import Profiles
 from factories import Program
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -8,9 +9,9 @@ from tandem.matching.models import Mentorship
 
 
 async def test_a_proposal_and_a_mentorship_are_read_with_their_version_as_etag(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     _, (pair,) = await program.completed_run(db_session)
     mentorship = Mentorship(
         organization_id=program.organization_id,

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import Profiles
 from factories import Program
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,9 +38,9 @@ async def every_page(client: httpx.AsyncClient, path: str) -> list[str]:
     "key", [[2**31, str(uuid.uuid4())], [-(2**63), str(uuid.uuid4())], ["a", "b"], [None, None]]
 )
 async def test_a_crafted_proposals_cursor_is_a_400(
-    client_for: ClientFactory, db_session: AsyncSession, key: Any
+    client_for: ClientFactory, db_session: AsyncSession, key: Any, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     run, _ = await program.completed_run(db_session)
 
     response = await program.program_admin.get(
@@ -54,9 +55,9 @@ async def test_a_crafted_proposals_cursor_is_a_400(
     "key", [["a", "b"], [1, 2], [None, None], ["2027-01-04T09:30:00", str(uuid.uuid4())]]
 )
 async def test_a_crafted_cursor_of_my_lists_is_a_400(
-    client_for: ClientFactory, path: str, key: Any
+    client_for: ClientFactory, path: str, key: Any, profiles: Profiles
 ) -> None:
-    me = Program(client_for).person(uuid.uuid4())
+    me = Program(client_for, profiles).person(uuid.uuid4())
 
     response = await me.get(path, params={"cursor": crafted(key)})
 
@@ -64,9 +65,9 @@ async def test_a_crafted_cursor_of_my_lists_is_a_400(
 
 
 async def test_every_page_of_a_runs_proposals_comes_once(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     run, pairs = await program.completed_run(db_session, pairs=7)
     await db_session.execute(
         update(Proposal).where(Proposal.id.in_([pair.id for pair in pairs[:3]])).values(score=9)
@@ -78,9 +79,9 @@ async def test_every_page_of_a_runs_proposals_comes_once(
 
 
 async def test_every_page_of_my_proposals_mentorships_and_offers_comes_once(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
 ) -> None:
-    program = Program(client_for)
+    program = Program(client_for, profiles)
     _, pairs = await program.completed_run(db_session, pairs=5)
     me = pairs[0].mentor_id
     mentorships, offers = [], []
