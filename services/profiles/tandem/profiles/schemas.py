@@ -371,9 +371,18 @@ class ProgramRules(Model):
 
 # Programs run within this century, give or take: a date far outside it is a typo, and the
 # solver's calendars would overflow on it.
+PROGRAM_DATES = (date(2000, 1, 1), date(2100, 12, 31))
+
+
+def _program_date(day: date) -> date:
+    first, last = PROGRAM_DATES
+    if not first <= day <= last:
+        raise ValueError(f"a program's dates lie between {first} and {last}")
+    return day
+
+
 ProgramDate = Annotated[
-    Day,
-    Field(ge=date(2000, 1, 1), le=date(2100, 12, 31), description="2000-01-01 to 2100-12-31"),
+    Day, AfterValidator(_program_date), Field(description="from 2000-01-01 to 2100-12-31")
 ]
 
 
