@@ -1,11 +1,13 @@
+import asyncio
+
 import httpx
 import pytest
 from conftest import count_effects
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tandem.kit.db import async_url, constraint_errors
+from tandem.kit.db import advisory_lock, async_url, constraint_errors
 from tandem.kit.errors import Conflict
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
@@ -82,3 +84,30 @@ async def test_a_constraint_without_a_named_error_is_not_translated(
     with pytest.raises(IntegrityError):
         async with constraint_errors(db_session, THING_ERRORS):
             await _add_thing(db_session, "glider", 5)  # overlaps the kite's span
+
+
+async def test_an_advisory_lock_is_held_until_the_transaction_ends(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    order: list[str] = []
+    taken, released = asyncio.Event(), asyncio.Event()
+
+    async def take(name: str, key: str, hold: bool = False) -> None:
+        async with sessionmaker() as session, session.begin():
+            await advisory_lock(session, key)
+            order.append(name)
+            taken.set()
+            if hold:
+                await released.wait()
+
+    first = asyncio.create_task(take("first", "thing:1", hold=True))
+    await taken.wait()
+    second = asyncio.create_task(take("second", "thing:1"))
+    await asyncio.wait_for(take("other key", "thing:2"), timeout=5)
+    await asyncio.sleep(0.1)
+    before_release = list(order)
+    released.set()
+    await asyncio.gather(first, second)
+
+    assert before_release == ["first", "other key"]
+    assert order == ["first", "other key", "second"]

@@ -159,3 +159,18 @@ async def test_waiting_too_long_for_a_pooled_connection_is_a_503_to_retry_later(
     await one.dispose()
 
     _assert_database_unavailable(response)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "title"),
+    [({"If-Match": '"3"'}, 412, "VersionMismatch"), ({}, 409, "ConcurrentChange")],
+)
+async def test_losing_a_race_to_change_a_row_is_412_with_if_match_and_409_without(
+    client_for: ClientFactory, headers: dict[str, str], status: int, title: str
+) -> None:
+    response = await client_for(Role.HR_ADMIN).patch("/stale", headers=headers)
+
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["title"] == title
+    assert "thing" not in response.text

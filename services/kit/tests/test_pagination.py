@@ -1,42 +1,89 @@
 """Cursors: opaque to clients, refused (400) when they are not ones the API gave out."""
 
+import base64
+import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 import pytest
+from pydantic import AwareDatetime
 
-from tandem.kit.pagination import InvalidCursor, encode_cursor, page_of, typed_cursor
+from tandem.kit.pagination import Int32, InvalidCursor, encode_cursor, page_of, typed_cursor
+
+
+class NewestFirst(NamedTuple):
+    at: AwareDatetime
+    id: uuid.UUID
+
+
+class BestFirst(NamedTuple):
+    score: Int32
+    id: uuid.UUID
+
+
+class ByName(NamedTuple):
+    name: str
+    id: uuid.UUID
+
+
+class ByNumber(NamedTuple):
+    number: Int32
+
+
+def crafted(key: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
 
 def test_a_cursor_gives_back_its_typed_sort_key() -> None:
-    moment, ident = datetime(2027, 1, 4, 9, 30, tzinfo=UTC), uuid.uuid4()
+    moment, ident = datetime(2027, 1, 4, 9, 30, 0, 123456, tzinfo=UTC), uuid.uuid4()
 
-    key = typed_cursor(
-        encode_cursor([moment.isoformat(), str(ident)]), datetime.fromisoformat, uuid.UUID
-    )
+    key = typed_cursor(encode_cursor(NewestFirst(moment, ident)), NewestFirst)
 
-    assert key == [moment, ident]
-    assert typed_cursor(None, uuid.UUID) is None
+    assert key == (moment, ident)
+    assert typed_cursor(None, NewestFirst) is None
 
 
 @pytest.mark.parametrize(
     "cursor",
     [
         "not base64 at all!",
-        encode_cursor(["2027-01-04T09:30:00+00:00"]),
-        encode_cursor(["yesterday", str(uuid.uuid4())]),
-        encode_cursor(["2027-01-04T09:30:00+00:00", 42]),
+        "",
+        "////",
+        crafted(["2027-01-04T09:30:00+00:00"]),
+        crafted(["2027-01-04T09:30:00+00:00", str(uuid.uuid4()), 1]),
+        crafted(["yesterday", str(uuid.uuid4())]),
+        crafted(["2027-01-04T09:30:00", str(uuid.uuid4())]),
+        crafted(["2027-01-04T09:30:00+00:00", 42]),
+        crafted([None, None]),
+        crafted([1, 2]),
+        crafted(["a", "b"]),
+        base64.urlsafe_b64encode(b"\xff\xfe").decode(),
     ],
 )
 def test_a_cursor_the_api_did_not_give_out_is_refused(cursor: str) -> None:
     with pytest.raises(InvalidCursor):
-        typed_cursor(cursor, datetime.fromisoformat, uuid.UUID)
+        typed_cursor(cursor, NewestFirst)
+
+
+@pytest.mark.parametrize("value", [2**31, -(2**31) - 1, 2**80, "7", 7.5, True])
+def test_a_number_the_database_column_cannot_hold_is_refused(value: Any) -> None:
+    with pytest.raises(InvalidCursor):
+        typed_cursor(crafted([value, str(uuid.uuid4())]), BestFirst)
+
+
+def test_text_keys_take_text_only() -> None:
+    ident = uuid.uuid4()
+
+    assert typed_cursor(crafted(["Ada", str(ident)]), ByName) == ("Ada", ident)
+    with pytest.raises(InvalidCursor):
+        typed_cursor(crafted([1, str(ident)]), ByName)
 
 
 def test_a_page_has_a_next_cursor_only_when_more_follow() -> None:
-    last = page_of([1, 2], 2, lambda n: [n])
-    more = page_of([1, 2, 3], 2, lambda n: [n])
+    last = page_of([1, 2], 2, lambda n: ByNumber(n))
+    more = page_of([1, 2, 3], 2, lambda n: ByNumber(n))
 
     assert (last.items, last.next_cursor) == ([1, 2], None)
     assert more.items == [1, 2]
-    assert typed_cursor(more.next_cursor, int) == [2]
+    assert typed_cursor(more.next_cursor, ByNumber) == (2,)

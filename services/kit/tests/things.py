@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from tandem.kit.db import SessionDep
 from tandem.kit.errors import Conflict
@@ -111,3 +112,9 @@ class ThingChange(Patch):
 @router.patch("/things/{thing_id}")
 async def change_thing(thing_id: int, data: ThingChange, version: ExpectedVersion) -> int | None:
     return version
+
+
+@router.patch("/stale")
+async def stale() -> None:
+    """What SQLAlchemy raises when another transaction changed a versioned row first."""
+    raise StaleDataError("UPDATE statement on table 'thing' expected to update 1 row(s); 0 were")

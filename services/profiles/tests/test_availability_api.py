@@ -118,11 +118,69 @@ async def test_backwards_absences_and_ranges_are_refused(client_for: ClientFacto
 async def test_a_colleague_cannot_read_someone_elses_calendar(client_for: ClientFactory) -> None:
     org = Org(client_for)
     ada, bea = await org.person(), await org.person()
-    program_admin = client_for(Role.PROGRAM_ADMIN, organization_id=org.id)
 
     assert (await org.as_person(bea).get(f"/people/{ada['id']}/availability")).status_code == 403
     assert (await org.as_person(bea).get(f"/people/{ada['id']}/absences")).status_code == 403
-    assert (await program_admin.get(f"/people/{ada['id']}/availability")).status_code == 200
     assert (
         await org.as_person(bea).put(f"/people/{ada['id']}/availability", json={"windows": []})
     ).status_code == 403
+
+
+CALENDAR = ["availability", "absences", "free-intervals?start=2027-01-04&end=2027-01-10"]
+
+
+async def test_a_program_admin_reads_the_calendar_of_the_people_in_their_program(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    ada, admin = await org.person(), await org.person()
+    program = await org.program(admin_ids=[admin["id"]])
+    await org.enroll(program, ada)
+    program_admin = org.as_person(admin, Role.PROGRAM_ADMIN)
+
+    for part in CALENDAR:
+        assert (await program_admin.get(f"/people/{ada['id']}/{part}")).status_code == 200, part
+
+
+async def test_the_admin_of_another_program_may_not_read_a_calendar(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    ada, bea, admin = await org.person(), await org.person(), await org.person()
+    theirs, other = await org.program(admin_ids=[admin["id"]]), await org.program()
+    await org.enroll(other, ada)
+    await org.enroll(theirs, bea)
+    program_admin = org.as_person(admin, Role.PROGRAM_ADMIN)
+
+    for part in CALENDAR:
+        assert (await program_admin.get(f"/people/{ada['id']}/{part}")).status_code == 403, part
+
+
+async def test_a_program_admin_no_longer_reads_the_calendar_of_who_left_the_program(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    ada, admin = await org.person(), await org.person()
+    program = await org.program(admin_ids=[admin["id"]])
+    enrollment = await org.enroll(program, ada)
+    program_admin = org.as_person(admin, Role.PROGRAM_ADMIN)
+    before = await program_admin.get(f"/people/{ada['id']}/availability")
+
+    await org.admin.post(f"/enrollments/{enrollment['id']}/withdrawal")
+    after = await program_admin.get(f"/people/{ada['id']}/availability")
+
+    assert (before.status_code, after.status_code) == (200, 403)
+
+
+async def test_a_program_admin_removed_from_the_program_no_longer_reads_calendars(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    ada, admin = await org.person(), await org.person()
+    program = await org.program(admin_ids=[admin["id"]])
+    await org.enroll(program, ada)
+    program_admin = org.as_person(admin, Role.PROGRAM_ADMIN)
+
+    await org.admin.patch(f"/programs/{program['id']}", json={"admin_ids": []})
+
+    assert (await program_admin.get(f"/people/{ada['id']}/absences")).status_code == 403

@@ -46,6 +46,22 @@ async def test_conflicts_and_their_reasons_are_for_hr_admins_only(
     ).status_code == 403
 
 
+async def test_conflicts_of_a_person_of_another_organization_or_no_one_are_not_found(
+    client_for: ClientFactory,
+) -> None:
+    org, other = Org(client_for), Org(client_for)
+    ada, bea, stranger = await org.person(), await org.person(), await other.person()
+    await org.admin.post("/conflicts", json={"person_ids": [ada["id"], bea["id"]], "reason": "x"})
+
+    mine = await org.admin.get("/conflicts", params={"person_id": ada["id"]})
+    foreign = await org.admin.get("/conflicts", params={"person_id": stranger["id"]})
+    nobody = await org.admin.get("/conflicts", params={"person_id": str(uuid.uuid4())})
+
+    assert len(mine.json()) == 1
+    assert (foreign.status_code, nobody.status_code) == (404, 404)
+    assert foreign.json()["title"] == "PersonNotFound"
+
+
 async def test_a_conflict_with_oneself_or_a_stranger_is_refused(client_for: ClientFactory) -> None:
     org = Org(client_for)
     ada = await org.person()

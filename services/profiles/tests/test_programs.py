@@ -63,6 +63,43 @@ async def test_bad_program_input_is_refused(client_for: ClientFactory) -> None:
     assert [r.status_code for r in (backwards, bad_circle, bad_kind)] == [422, 422, 422]
 
 
+@pytest.mark.parametrize(
+    ("dates", "field"),
+    [
+        ({"start_date": "0001-01-01"}, "start_date"),
+        ({"start_date": "1999-12-31"}, "start_date"),
+        ({"end_date": "9999-12-31"}, "end_date"),
+        ({"end_date": "2101-01-01"}, "end_date"),
+    ],
+)
+async def test_program_dates_outside_2000_to_2100_are_a_422_naming_the_field(
+    client_for: ClientFactory, dates: dict[str, str], field: str
+) -> None:
+    org = Org(client_for)
+    program = await org.program()
+    base = {"name": "X", "kind": "peer", "start_date": "2027-01-01", "end_date": "2027-06-01"}
+
+    created = await org.admin.post("/programs", json=base | dates)
+    changed = await org.admin.patch(f"/programs/{program['id']}", json=dates)
+
+    for response in (created, changed):
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"]
+        assert error["loc"] == ["body", field]
+        assert "2000-01-01" in error["msg"] or "2100-12-31" in error["msg"]
+
+
+async def test_a_program_may_span_the_whole_window(client_for: ClientFactory) -> None:
+    org = Org(client_for)
+
+    response = await org.admin.post(
+        "/programs",
+        json={"name": "X", "kind": "peer", "start_date": "2000-01-01", "end_date": "2100-12-31"},
+    )
+
+    assert response.status_code == 201, response.text
+
+
 async def test_a_program_admin_manages_their_program_but_not_others(
     client_for: ClientFactory,
 ) -> None:

@@ -7,7 +7,18 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import ARRAY, ColumnElement, DateTime, Enum, MetaData, any_, bindparam, event
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    DateTime,
+    Enum,
+    MetaData,
+    any_,
+    bindparam,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +64,12 @@ def among(
     """`column = ANY(:values)`: one array parameter, where `IN` needs one per value (at most
     32,767 of them)."""
     return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+
+
+async def advisory_lock(session: AsyncSession, key: str) -> None:
+    """Until the transaction ends, no other transaction takes the lock named `key`: for one
+    decision at a time where no single row stands for what is decided."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 def async_url(url: str) -> str:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -61,6 +62,15 @@ class NotFound(AppError):
 class Conflict(AppError):
     status = HTTPStatus.CONFLICT
     detail = "The request conflicts with the current state."
+
+
+class VersionMismatch(AppError):
+    status = HTTPStatus.PRECONDITION_FAILED
+    detail = "The resource changed since you read it; read it again and retry."
+
+
+class ConcurrentChange(Conflict):
+    detail = "The resource was changed by another request at the same time; read it and retry."
 
 
 class Unavailable(AppError):
@@ -182,6 +192,12 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return await _app_error(request, DatabaseUnavailable())
 
 
+async def _stale_write(request: Request, exc: Exception) -> JSONResponse:
+    """Another transaction changed a versioned row between this request's read and its write."""
+    lost = VersionMismatch() if "if-match" in request.headers else ConcurrentChange()
+    return await _app_error(request, lost)
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path, exc_info=exc)
     return problem(500, "InternalError", "An unexpected error occurred; it has been logged.")
@@ -193,6 +209,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(PoolTimeout, _database_unavailable)  # every connection is busy
+    app.add_exception_handler(StaleDataError, _stale_write)
     app.add_exception_handler(Exception, _unexpected_error)
 
 

@@ -1,21 +1,31 @@
-"""Cursor pagination: opaque cursors carrying the sort key of the last item of a page."""
+"""Cursor pagination: opaque cursors carrying the sort key of the last item of a page.
+
+A list declares its sort key as a NamedTuple (e.g. `name: str, id: UUID`); a cursor is that key
+as JSON, read back strictly as that type. A cursor the API did not give out is a 400, never a
+value the database refuses.
+"""
 
 import base64
-import json
+import binascii
+import functools
 from collections.abc import Callable
 from dataclasses import field
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
+from pydantic_core import to_json
 
 from tandem.kit.errors import BadRequest
 
 T = TypeVar("T")
+K = TypeVar("K", bound=tuple[Any, ...])
 
 Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+Int32 = Annotated[int, Field(ge=-(2**31), lt=2**31)]
+"""A sort key held in an `integer` column."""
 
 
 class InvalidCursor(BadRequest):
@@ -33,34 +43,27 @@ class Page(Generic[T]):
     )
 
 
-def encode_cursor(key: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode()
+def encode_cursor(key: tuple[Any, ...]) -> str:
+    return base64.urlsafe_b64encode(to_json(key)).decode()
 
 
-def decode_cursor(cursor: str, length: int) -> list[Any]:
-    """The sort key a cursor carries; `length` values, or the cursor is refused."""
+@functools.cache
+def _reader(key_type: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(key_type, config=ConfigDict(strict=True))
+
+
+def typed_cursor(cursor: str | None, key_type: type[K]) -> K | None:
+    """The sort key a cursor carries, read strictly as `key_type`; None for the first page."""
+    if cursor is None:
+        return None
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, UnicodeDecodeError) as error:
+        key: K = _reader(key_type).validate_json(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, UnicodeEncodeError, ValidationError) as error:
         raise InvalidCursor() from error
-    if not isinstance(key, list) or len(key) != length:
-        raise InvalidCursor()
     return key
 
 
-def typed_cursor(cursor: str | None, *types: Callable[[Any], Any]) -> list[Any] | None:
-    """The sort key a cursor carries, each value converted by its type (e.g. `UUID`,
-    `datetime.fromisoformat`); a value that does not convert refuses the cursor."""
-    if cursor is None:
-        return None
-    key = decode_cursor(cursor, len(types))
-    try:
-        return [convert(value) for convert, value in zip(types, key, strict=True)]
-    except (AttributeError, TypeError, ValueError) as error:
-        raise InvalidCursor() from error
-
-
-def page_of(items: list[T], limit: int, key: Any) -> Page[T]:
+def page_of(items: list[T], limit: int, key: Callable[[T], tuple[Any, ...]]) -> Page[T]:
     """`items` fetched with `limit + 1`: the extra one tells whether another page follows."""
     if len(items) <= limit:
         return Page(items=items, next_cursor=None)

@@ -2,10 +2,11 @@
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 import httpx
+from pydantic import AwareDatetime
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -13,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.profiles import ProgramStanding
 from tandem.kit.db import among
+from tandem.kit.pagination import Int32
 from tandem.matching.errors import (
     MentorshipNotFound,
     ProposalNotFound,
@@ -33,19 +35,28 @@ from tandem.matching.models import (
 LIVE = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
 
 T = TypeVar("T")
-After = list[Any] | None
-"""A page's start: the sort key of the previous page's last item, or None for the first."""
+
+
+class NewestFirst(NamedTuple):
+    """The sort key of a list, as its cursors carry it."""
+
+    at: AwareDatetime
+    id: UUID
+
+
+class BestFirst(NamedTuple):
+    score: Int32
+    id: UUID
 
 
 def newest_first(
     query: Select[T],
     moment: InstrumentedAttribute[datetime],
     ident: InstrumentedAttribute[UUID],
-    after: After,
+    after: NewestFirst | None,
 ) -> Select[T]:
     if after is not None:
-        at, last = after
-        query = query.where(or_(moment < at, and_(moment == at, ident < last)))
+        query = query.where(or_(moment < after.at, and_(moment == after.at, ident < after.id)))
     return query.order_by(moment.desc(), ident.desc())
 
 
@@ -119,13 +130,17 @@ class ProposalRepository:
         found = await self.session.scalars(query.order_by(Proposal.score.desc(), Proposal.id))
         return list(found)
 
-    async def page_of_run(self, run_id: UUID, after: After, limit: int) -> list[Proposal]:
+    async def page_of_run(
+        self, run_id: UUID, after: BestFirst | None, limit: int
+    ) -> list[Proposal]:
         """Best first."""
         query = select(Proposal).where(Proposal.run_id == run_id)
         if after is not None:
-            score, last = after
             query = query.where(
-                or_(Proposal.score < score, and_(Proposal.score == score, Proposal.id > last))
+                or_(
+                    Proposal.score < after.score,
+                    and_(Proposal.score == after.score, Proposal.id > after.id),
+                )
             )
         found = await self.session.scalars(
             query.order_by(Proposal.score.desc(), Proposal.id).limit(limit)
@@ -133,7 +148,7 @@ class ProposalRepository:
         return list(found)
 
     async def of_person(
-        self, organization_id: UUID, person_id: UUID, after: After, limit: int
+        self, organization_id: UUID, person_id: UUID, after: NewestFirst | None, limit: int
     ) -> list[Proposal]:
         query = select(Proposal).where(
             Proposal.organization_id == organization_id,
@@ -206,7 +221,7 @@ class MentorshipRepository:
         return mentorship
 
     async def of_person(
-        self, organization_id: UUID, person_id: UUID, after: After, limit: int
+        self, organization_id: UUID, person_id: UUID, after: NewestFirst | None, limit: int
     ) -> list[Mentorship]:
         query = select(Mentorship).where(
             Mentorship.organization_id == organization_id,
@@ -226,7 +241,7 @@ class MentorshipRepository:
         return list(found)
 
     async def flagged_in_program(
-        self, organization_id: UUID, program_id: UUID, after: After, limit: int
+        self, organization_id: UUID, program_id: UUID, after: NewestFirst | None, limit: int
     ) -> list[Mentorship]:
         query = select(Mentorship).where(
             Mentorship.organization_id == organization_id,
@@ -296,7 +311,7 @@ class RematchOfferRepository:
         return found
 
     async def of_person(
-        self, organization_id: UUID, person_id: UUID, after: After, limit: int
+        self, organization_id: UUID, person_id: UUID, after: NewestFirst | None, limit: int
     ) -> list[RematchOffer]:
         query = select(RematchOffer).where(
             RematchOffer.organization_id == organization_id,

@@ -5,12 +5,13 @@ from typing import Annotated
 from uuid import UUID
 
 import httpx
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
+from tandem.kit.versioning import tagged
 from tandem.matching import service
 from tandem.matching.models import MatchRun, Mentorship, Proposal, RematchOffer
 from tandem.matching.repository import Directory
@@ -125,10 +126,15 @@ async def my_proposals(
 
 @proposals.get("/proposals/{proposal_id}", response_model=ProposalRead)
 async def get_proposal(
-    proposal_id: UUID, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
+    proposal_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    directory: DirectoryDep,
+    response: Response,
 ) -> Proposal:
     """A proposal and why it was made (its members and admins)."""
-    return await service.get_proposal(session, principal, directory, proposal_id)
+    proposal = await service.get_proposal(session, principal, directory, proposal_id)
+    return tagged(response, proposal)
 
 
 @proposals.post("/proposals/{proposal_id}/acceptance", response_model=ProposalRead)
@@ -177,9 +183,14 @@ async def flagged_mentorships(
 
 @mentorships.get("/mentorships/{mentorship_id}", response_model=MentorshipRead)
 async def get_mentorship(
-    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
+    mentorship_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    directory: DirectoryDep,
+    response: Response,
 ) -> Mentorship:
-    return await service.get_mentorship(session, principal, directory, mentorship_id)
+    mentorship = await service.get_mentorship(session, principal, directory, mentorship_id)
+    return tagged(response, mentorship)
 
 
 @mentorships.post("/mentorships/{mentorship_id}/end", response_model=MentorshipRead)

@@ -51,8 +51,10 @@ from tandem.matching.models import (
 )
 from tandem.matching.repository import (
     LIVE,
+    BestFirst,
     Directory,
     MentorshipRepository,
+    NewestFirst,
     ProposalRepository,
     RematchOfferRepository,
     RunRepository,
@@ -172,17 +174,13 @@ async def run_proposals(
     limit: int,
 ) -> Page[Proposal]:
     run = await get_run(session, principal, directory, run_id)
-    after = typed_cursor(cursor, int, UUID)
+    after = typed_cursor(cursor, BestFirst)
     proposals = await ProposalRepository(session).page_of_run(run.id, after, limit + 1)
-    return page_of(proposals, limit, lambda p: [p.score, str(p.id)])
+    return page_of(proposals, limit, lambda p: BestFirst(p.score, p.id))
 
 
-def _newest_first_key(moment: datetime, ident: UUID) -> list[str]:
-    return [moment.isoformat(), str(ident)]
-
-
-def _after_newest(cursor: str | None) -> list[Any] | None:
-    return typed_cursor(cursor, datetime.fromisoformat, UUID)
+def _after_newest(cursor: str | None) -> NewestFirst | None:
+    return typed_cursor(cursor, NewestFirst)
 
 
 async def execute_run(
@@ -624,7 +622,7 @@ async def my_proposals(
     )
     for proposal in proposals:
         _expire_if_due(session, proposal)
-    return page_of(proposals, limit, lambda p: _newest_first_key(p.created_at, p.id))
+    return page_of(proposals, limit, lambda p: NewestFirst(p.created_at, p.id))
 
 
 async def get_proposal(
@@ -806,7 +804,7 @@ async def my_mentorships(
     mentorships = await MentorshipRepository(session).of_person(
         principal.organization_id, principal.person_id, _after_newest(cursor), limit + 1
     )
-    return page_of(mentorships, limit, lambda m: _newest_first_key(m.started_at, m.id))
+    return page_of(mentorships, limit, lambda m: NewestFirst(m.started_at, m.id))
 
 
 async def _mentorship_for(
@@ -941,7 +939,7 @@ async def flagged_mentorships(
     mentorships = await MentorshipRepository(session).flagged_in_program(
         principal.organization_id, program_id, _after_newest(cursor), limit + 1
     )
-    return page_of(mentorships, limit, lambda m: _newest_first_key(m.started_at, m.id))
+    return page_of(mentorships, limit, lambda m: NewestFirst(m.started_at, m.id))
 
 
 # Rematch offers --------------------------------------------------------------------------------
@@ -987,7 +985,7 @@ async def my_rematch_offers(
     offers = await RematchOfferRepository(session).of_person(
         principal.organization_id, principal.person_id, _after_newest(cursor), limit + 1
     )
-    return page_of(offers, limit, lambda o: _newest_first_key(o.created_at, o.id))
+    return page_of(offers, limit, lambda o: NewestFirst(o.created_at, o.id))
 
 
 async def answer_rematch_offer(

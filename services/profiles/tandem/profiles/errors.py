@@ -1,6 +1,4 @@
-from http import HTTPStatus
-
-from tandem.kit.errors import AppError, BadRequest, Conflict, NotFound
+from tandem.kit.errors import BadRequest, Conflict, NotFound
 
 
 class PersonNotFound(NotFound):
@@ -25,11 +23,6 @@ class ManagerCycle(Conflict):
 
 class PersonErased(Conflict):
     detail = "This person's data was erased."
-
-
-class VersionMismatch(AppError):
-    status = HTTPStatus.PRECONDITION_FAILED
-    detail = "The resource changed since you read it; read it again and retry."
 
 
 class SkillNotFound(NotFound):

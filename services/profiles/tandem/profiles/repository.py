@@ -2,10 +2,11 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 from uuid import UUID
 
-from sqlalchemy import Select, delete, func, or_, select
+from pydantic import AwareDatetime
+from sqlalchemy import Select, Uuid, any_, delete, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.db import among
@@ -33,6 +34,22 @@ from tandem.profiles.models import (
 )
 
 
+class ByName(NamedTuple):
+    """The sort key of a list by name, as its cursors carry it."""
+
+    name: str
+    id: UUID
+
+
+class NewestFirst(NamedTuple):
+    created_at: AwareDatetime
+    id: UUID
+
+
+class ById(NamedTuple):
+    id: UUID
+
+
 @dataclass(frozen=True)
 class PeopleFilter:
     department: str | None = None
@@ -47,10 +64,16 @@ class PersonRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, organization_id: UUID, person_id: UUID) -> Person:
-        person = await self.session.scalar(
-            select(Person).where(Person.organization_id == organization_id, Person.id == person_id)
+    async def get(
+        self, organization_id: UUID, person_id: UUID, *, for_update: bool = False
+    ) -> Person:
+        query = select(Person).where(
+            Person.organization_id == organization_id, Person.id == person_id
         )
+        if for_update:
+            # NO KEY: rows that refer to the person (enrollments, skills) may still be added.
+            query = query.with_for_update(key_share=True)
+        person = await self.session.scalar(query)
         if person is None:
             raise PersonNotFound()
         return person
@@ -71,22 +94,23 @@ class PersonRepository:
         )
         return list(found)
 
-    async def all(self, organization_id: UUID) -> list[Person]:
-        found = await self.session.scalars(
-            select(Person).where(Person.organization_id == organization_id)
-        )
-        return list(found)
+    async def all(self, organization_id: UUID, *, for_update: bool = False) -> list[Person]:
+        query = select(Person).where(Person.organization_id == organization_id)
+        if for_update:
+            # In one order, so two imports queue instead of deadlocking; NO KEY, so a new
+            # report's foreign key to its manager does not wait.
+            query = query.order_by(Person.id).with_for_update(key_share=True)
+        return list(await self.session.scalars(query))
 
     async def search(
-        self, organization_id: UUID, where: PeopleFilter, after: list[Any] | None, limit: int
+        self, organization_id: UUID, where: PeopleFilter, after: ByName | None, limit: int
     ) -> list[Person]:
         query = _people_matching(select(Person), organization_id, where)
         if after is not None:
-            name, person_id = after
             query = query.where(
                 or_(
-                    Person.full_name > name,
-                    (Person.full_name == name) & (Person.id > UUID(person_id)),
+                    Person.full_name > after.name,
+                    (Person.full_name == after.name) & (Person.id > after.id),
                 )
             )
         found = await self.session.scalars(query.order_by(Person.full_name, Person.id).limit(limit))
@@ -158,7 +182,7 @@ class SkillRepository:
         return skill
 
     async def search(
-        self, organization_id: UUID, text: str | None, after: list[Any] | None, limit: int
+        self, organization_id: UUID, text: str | None, after: ByName | None, limit: int
     ) -> list[Skill]:
         query = select(Skill).where(Skill.organization_id == organization_id)
         if text:
@@ -168,9 +192,8 @@ class SkillRepository:
             )
             query = query.where(Skill.id.in_(named))
         if after is not None:
-            name, skill_id = after
             query = query.where(
-                or_(Skill.name > name, (Skill.name == name) & (Skill.id > UUID(skill_id)))
+                or_(Skill.name > after.name, (Skill.name == after.name) & (Skill.id > after.id))
             )
         found = await self.session.scalars(query.order_by(Skill.name, Skill.id).limit(limit))
         return list(found)
@@ -269,15 +292,14 @@ class ProgramRepository:
         return program
 
     async def list(
-        self, organization_id: UUID, after: list[Any] | None, limit: int
+        self, organization_id: UUID, after: NewestFirst | None, limit: int
     ) -> list[Program]:
         query = select(Program).where(Program.organization_id == organization_id)
         if after is not None:
-            created_at, program_id = after
             query = query.where(
                 or_(
-                    Program.created_at < created_at,
-                    (Program.created_at == created_at) & (Program.id > UUID(program_id)),
+                    Program.created_at < after.created_at,
+                    (Program.created_at == after.created_at) & (Program.id > after.id),
                 )
             )
         found = await self.session.scalars(
@@ -301,15 +323,32 @@ class EnrollmentRepository:
         return enrollment
 
     async def active_in_program(
-        self, program_id: UUID, after: UUID | None = None, limit: int | None = None
+        self, program_id: UUID, after: ById | None = None, limit: int | None = None
     ) -> list[Enrollment]:
         query = select(Enrollment).where(
             Enrollment.program_id == program_id, Enrollment.status == EnrollmentStatus.ACTIVE
         )
         if after is not None:
-            query = query.where(Enrollment.id > after)
+            query = query.where(Enrollment.id > after.id)
         found = await self.session.scalars(query.order_by(Enrollment.id).limit(limit))
         return list(found)
+
+    async def enrolled_under_admin(
+        self, organization_id: UUID, person_id: UUID, admin_id: UUID
+    ) -> bool:
+        """Whether the person is (still) enrolled in a program that `admin_id` administers."""
+        found = await self.session.scalar(
+            select(Enrollment.id)
+            .join(Program, Program.id == Enrollment.program_id)
+            .where(
+                Enrollment.organization_id == organization_id,
+                Enrollment.person_id == person_id,
+                Enrollment.status == EnrollmentStatus.ACTIVE,
+                literal(admin_id, Uuid) == any_(Program.admin_ids),
+            )
+            .limit(1)
+        )
+        return found is not None
 
     async def of_person(self, person_id: UUID) -> list[Enrollment]:
         found = await self.session.scalars(

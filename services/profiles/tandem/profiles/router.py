@@ -4,13 +4,13 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
-from tandem.kit.versioning import ExpectedVersion
+from tandem.kit.versioning import ExpectedVersion, tagged
 from tandem.profiles import service
 from tandem.profiles.models import (
     Absence,
@@ -114,11 +114,11 @@ async def get_person_by_external_id(
 # `:uuid` keeps `/people/batch` from reading as a person's id (its PATCH is a 405, not a 422).
 @people.get("/{person_id:uuid}", response_model=PersonRead | PersonPublicRead)
 async def get_person(
-    person_id: UUID, session: SessionDep, principal: PrincipalDep
+    person_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> PersonRead | PersonPublicRead:
     """The whole profile for the person and HR admins; the public part for colleagues."""
     person, whole = await service.get_person(session, principal, person_id)
-    return (PersonRead if whole else PersonPublicRead).model_validate(person)
+    return (PersonRead if whole else PersonPublicRead).model_validate(tagged(response, person))
 
 
 @people.patch("/{person_id:uuid}", response_model=PersonRead)
@@ -128,9 +128,11 @@ async def update_person(
     session: SessionDep,
     principal: PrincipalDep,
     expected_version: ExpectedVersion,
+    response: Response,
 ) -> Person:
     """Change a person (HR admins, partners with `people:write`); 412 if `If-Match` is stale."""
-    return await service.update_person(session, principal, person_id, data, expected_version)
+    person = await service.update_person(session, principal, person_id, data, expected_version)
+    return tagged(response, person)
 
 
 @people.get("/{person_id}/skills", response_model=PersonSkillsRead)
@@ -217,17 +219,17 @@ async def erase_person(person_id: UUID, session: SessionDep, principal: Principa
 
 
 @me.get("", response_model=PersonRead)
-async def get_me(session: SessionDep, principal: PrincipalDep) -> Person:
+async def get_me(session: SessionDep, principal: PrincipalDep, response: Response) -> Person:
     """The caller's own profile."""
-    return await service.get_me(session, principal)
+    return tagged(response, await service.get_me(session, principal))
 
 
 @me.patch("", response_model=PersonRead)
 async def update_me(
-    data: SelfServiceFields, session: SessionDep, principal: PrincipalDep
+    data: SelfServiceFields, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> Person:
     """Change what a person may change themselves: location, time zone, languages, bio…"""
-    return await service.update_me(session, principal, data)
+    return tagged(response, await service.update_me(session, principal, data))
 
 
 @me.get("/enrollments", response_model=list[EnrollmentRead])
@@ -262,8 +264,10 @@ async def update_skill(
     session: SessionDep,
     principal: PrincipalDep,
     expected_version: ExpectedVersion,
+    response: Response,
 ) -> Skill:
-    return await service.update_skill(session, principal, skill_id, data, expected_version)
+    skill = await service.update_skill(session, principal, skill_id, data, expected_version)
+    return tagged(response, skill)
 
 
 # Programs and enrollments ----------------------------------------------------------------------
@@ -286,8 +290,10 @@ async def list_programs(
 
 
 @programs.get("/{program_id}", response_model=ProgramRead)
-async def get_program(program_id: UUID, session: SessionDep, principal: PrincipalDep) -> Program:
-    return await service.get_program(session, principal, program_id)
+async def get_program(
+    program_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
+) -> Program:
+    return tagged(response, await service.get_program(session, principal, program_id))
 
 
 @programs.patch("/{program_id}", response_model=ProgramRead)
@@ -297,9 +303,11 @@ async def update_program(
     session: SessionDep,
     principal: PrincipalDep,
     expected_version: ExpectedVersion,
+    response: Response,
 ) -> Program:
     """Change a program (HR admins, its program admins); closed programs stay as they are."""
-    return await service.update_program(session, principal, program_id, data, expected_version)
+    program = await service.update_program(session, principal, program_id, data, expected_version)
+    return tagged(response, program)
 
 
 @programs.post("/{program_id}/transitions", response_model=ProgramRead)

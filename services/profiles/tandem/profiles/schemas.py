@@ -369,6 +369,23 @@ class ProgramRules(Model):
         return self
 
 
+# Programs run within this century, give or take: a date far outside it is a typo, and the
+# solver's calendars would overflow on it.
+PROGRAM_DATES = (date(2000, 1, 1), date(2100, 12, 31))
+
+
+def _program_date(day: date) -> date:
+    first, last = PROGRAM_DATES
+    if not first <= day <= last:
+        raise ValueError(f"a program's dates lie between {first} and {last}")
+    return day
+
+
+ProgramDate = Annotated[
+    Day, AfterValidator(_program_date), Field(description="from 2000-01-01 to 2100-12-31")
+]
+
+
 class ProgramCreate(Model):
     name: Name
     description: Annotated[str, StringConstraints(max_length=4000)] | None = None
@@ -377,8 +394,8 @@ class ProgramCreate(Model):
     weights: MatchingWeights = Field(default_factory=MatchingWeights)
     cadence: Cadence = Cadence.BIWEEKLY
     session_minutes: StrictInt = Field(default=45, ge=15, le=480)
-    start_date: Day
-    end_date: Day
+    start_date: ProgramDate
+    end_date: ProgramDate
     admin_ids: list[UUID] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
@@ -397,8 +414,8 @@ class ProgramUpdate(Patch):
     weights: MatchingWeights | None = None
     cadence: Cadence | None = None
     session_minutes: StrictInt | None = Field(default=None, ge=15, le=480)
-    start_date: Day | None = None
-    end_date: Day | None = None
+    start_date: ProgramDate | None = None
+    end_date: ProgramDate | None = None
     admin_ids: list[UUID] | None = Field(default=None, max_length=20)
 
 

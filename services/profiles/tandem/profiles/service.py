@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit import availability as weekly
 from tandem.kit.auth import Principal, Role, Scope
 from tandem.kit.contracts import profiles as events
-from tandem.kit.db import constraint_errors
+from tandem.kit.db import advisory_lock, constraint_errors
 from tandem.kit.errors import Forbidden
 from tandem.kit.outbox import emit
-from tandem.kit.pagination import Page, decode_cursor, page_of
+from tandem.kit.pagination import Page, page_of, typed_cursor
+from tandem.kit.versioning import check_version
 from tandem.profiles.errors import (
     AlreadyEnrolled,
     ConflictAlreadyDeclared,
@@ -37,7 +38,6 @@ from tandem.profiles.errors import (
     RoleNotOffered,
     SkillNameTaken,
     UnknownSkills,
-    VersionMismatch,
 )
 from tandem.profiles.models import (
     Absence,
@@ -57,8 +57,11 @@ from tandem.profiles.models import (
 )
 from tandem.profiles.repository import (
     AvailabilityRepository,
+    ById,
+    ByName,
     ConflictRepository,
     EnrollmentRepository,
+    NewestFirst,
     PeopleFilter,
     PersonRepository,
     PersonSkillRepository,
@@ -133,16 +136,12 @@ def _require_program_admin(principal: Principal, program: Program) -> None:
         raise Forbidden("Only HR admins and this program's admins may do this.")
 
 
-def _check_version(current: int, expected: int | None) -> None:
-    if expected is not None and expected != current:
-        raise VersionMismatch(current_version=current)
-
-
 # People ----------------------------------------------------------------------------------------
 
 
 async def create_person(session: AsyncSession, principal: Principal, data: PersonCreate) -> Person:
     _require_people_writer(principal)
+    await _lock_directory(session, principal.organization_id)
     if data.manager_id is not None:
         await _require_manager(session, principal.organization_id, data.manager_id)
     values = data.model_dump() | {"email": data.email.lower()}
@@ -150,6 +149,13 @@ async def create_person(session: AsyncSession, principal: Principal, data: Perso
     await _insert_person(session, person)
     emit(session, _person_created(person))
     return person
+
+
+async def _lock_directory(session: AsyncSession, organization_id: UUID) -> None:
+    """Adding people, changing their email or external id, and importing them take turns in an
+    organization: an import then sees who was added meanwhile and reports a clash as a row error
+    instead of failing whole on the unique constraint."""
+    await advisory_lock(session, f"directory:{organization_id}")
 
 
 def _person_created(person: Person) -> events.PersonCreated:
@@ -200,11 +206,11 @@ async def search_people(
     cursor: str | None,
     limit: int,
 ) -> Page[Person]:
-    after = decode_cursor(cursor, 2) if cursor else None
+    after = typed_cursor(cursor, ByName)
     people = await PersonRepository(session).search(
         principal.organization_id, where, after, limit + 1
     )
-    return page_of(people, limit, lambda person: [person.full_name, str(person.id)])
+    return page_of(people, limit, lambda person: ByName(person.full_name, person.id))
 
 
 async def get_people(session: AsyncSession, principal: Principal, ids: list[UUID]) -> list[Person]:
@@ -225,10 +231,12 @@ async def update_person(
 ) -> Person:
     _require_people_writer(principal)
     person = await PersonRepository(session).get(principal.organization_id, person_id)
-    _check_version(person.version, expected_version)
+    check_version(person, expected_version)
     changes = data.model_dump(exclude_unset=True)
     if "email" in changes and changes["email"] is not None:
         changes["email"] = changes["email"].lower()
+    if changes.keys() & {"email", "external_id"}:
+        await _lock_directory(session, person.organization_id)
     if changes.get("manager_id") is not None:
         await _require_acyclic_manager(session, person, changes["manager_id"])
     return await _apply_person_changes(session, person, changes)
@@ -317,7 +325,7 @@ async def update_skill(
 ) -> Skill:
     _require_hr_admin(principal)
     skill = await SkillRepository(session).get(principal.organization_id, skill_id)
-    _check_version(skill.version, expected_version)
+    check_version(skill, expected_version)
     for name, value in data.model_dump(exclude_unset=True).items():
         setattr(skill, name, value)
     await _save_skill(session, skill)
@@ -336,11 +344,11 @@ async def _save_skill(session: AsyncSession, skill: Skill) -> None:
 async def search_skills(
     session: AsyncSession, principal: Principal, text: str | None, cursor: str | None, limit: int
 ) -> Page[Skill]:
-    after = decode_cursor(cursor, 2) if cursor else None
+    after = typed_cursor(cursor, ByName)
     skills = await SkillRepository(session).search(
         principal.organization_id, text, after, limit + 1
     )
-    return page_of(skills, limit, lambda skill: [skill.name, str(skill.id)])
+    return page_of(skills, limit, lambda skill: ByName(skill.name, skill.id))
 
 
 async def _require_known_skills(
@@ -388,7 +396,9 @@ async def get_person_skills(
 
 
 async def _living_person(session: AsyncSession, organization_id: UUID, person_id: UUID) -> Person:
-    person = await PersonRepository(session).get(organization_id, person_id)
+    """The person, locked until the transaction ends: what is replaced or added of a person's
+    data (and their erasure) is written one request at a time, never interleaved."""
+    person = await PersonRepository(session).get(organization_id, person_id, for_update=True)
     if person.status is PersonStatus.ERASED:
         raise PersonErased()
     return person
@@ -444,9 +454,22 @@ async def _readable_availability(
     session: AsyncSession, principal: Principal, person_id: UUID
 ) -> Person:
     person = await PersonRepository(session).get(principal.organization_id, person_id)
-    if not (_is_self_or_hr_admin(principal, person_id) or principal.has_role(Role.PROGRAM_ADMIN)):
-        raise Forbidden("A person's calendar is for themselves and admins.")
+    if not (
+        _is_self_or_hr_admin(principal, person_id)
+        or await _administers_a_program_of(session, principal, person)
+    ):
+        raise Forbidden("A person's calendar is for themselves, HR and their programs' admins.")
     return person
+
+
+async def _administers_a_program_of(
+    session: AsyncSession, principal: Principal, person: Person
+) -> bool:
+    if not principal.has_role(Role.PROGRAM_ADMIN) or principal.person_id is None:
+        return False
+    return await EnrollmentRepository(session).enrolled_under_admin(
+        person.organization_id, person.id, principal.person_id
+    )
 
 
 async def get_availability(
@@ -562,9 +585,9 @@ async def get_program(session: AsyncSession, principal: Principal, program_id: U
 async def list_programs(
     session: AsyncSession, principal: Principal, cursor: str | None, limit: int
 ) -> Page[Program]:
-    after = decode_cursor(cursor, 2) if cursor else None
+    after = typed_cursor(cursor, NewestFirst)
     programs = await ProgramRepository(session).list(principal.organization_id, after, limit + 1)
-    return page_of(programs, limit, lambda program: [program.created_at, str(program.id)])
+    return page_of(programs, limit, lambda program: NewestFirst(program.created_at, program.id))
 
 
 async def update_program(
@@ -576,7 +599,7 @@ async def update_program(
 ) -> Program:
     program = await ProgramRepository(session).get(principal.organization_id, program_id)
     _require_program_admin(principal, program)
-    _check_version(program.version, expected_version)
+    check_version(program, expected_version)
     if program.status is ProgramStatus.CLOSED:
         raise ProgramClosed()
     changes = data.model_dump(exclude_unset=True)
@@ -713,11 +736,11 @@ async def list_enrollments(
 ) -> Page[Enrollment]:
     program = await ProgramRepository(session).get(principal.organization_id, program_id)
     _require_program_admin(principal, program)
-    after = UUID(decode_cursor(cursor, 1)[0]) if cursor else None
+    after = typed_cursor(cursor, ById)
     enrollments = await EnrollmentRepository(session).active_in_program(
         program.id, after, limit + 1
     )
-    return page_of(enrollments, limit, lambda enrollment: [str(enrollment.id)])
+    return page_of(enrollments, limit, lambda enrollment: ById(enrollment.id))
 
 
 async def my_enrollments(session: AsyncSession, principal: Principal) -> list[Enrollment]:
@@ -731,7 +754,7 @@ async def declare_conflict(
     session: AsyncSession, principal: Principal, data: ConflictCreate
 ) -> DeclaredConflict:
     _require_hr_admin(principal)
-    for person_id in data.person_ids:
+    for person_id in sorted(data.person_ids):  # locked in one order: no deadlock
         await _living_person(session, principal.organization_id, person_id)
     first, second = sorted(data.person_ids)
     conflict = DeclaredConflict(
@@ -763,9 +786,10 @@ async def list_conflicts(
     session: AsyncSession, principal: Principal, person_id: UUID | None
 ) -> list[DeclaredConflict]:
     _require_hr_admin(principal)
-    return await ConflictRepository(session).involving(
-        principal.organization_id, [person_id] if person_id else None
-    )
+    if person_id is None:
+        return await ConflictRepository(session).involving(principal.organization_id)
+    person = await PersonRepository(session).get(principal.organization_id, person_id)
+    return await ConflictRepository(session).involving(principal.organization_id, [person.id])
 
 
 async def remove_conflict(session: AsyncSession, principal: Principal, conflict_id: UUID) -> None:
@@ -972,7 +996,9 @@ async def export_person(
 async def erase_person(session: AsyncSession, principal: Principal, person_id: UUID) -> Person:
     """Remove personal data; keep anonymous facts (department, level, enrollment history)."""
     _require_self_or_hr_admin(principal, person_id)
-    person = await PersonRepository(session).get(principal.organization_id, person_id)
+    person = await PersonRepository(session).get(
+        principal.organization_id, person_id, for_update=True
+    )
     if person.status is PersonStatus.ERASED:
         return person
     await PersonSkillRepository(session).replace(person.id, [], [])
@@ -1164,8 +1190,12 @@ async def import_people(
 ) -> ImportResult:
     """Upsert people keyed by external id; bad rows are reported, good ones applied."""
     _require_people_writer(principal)
-    people = PersonRepository(session)
-    plan = _ImportPlan(principal.organization_id, await people.all(principal.organization_id))
+    await _lock_directory(session, principal.organization_id)
+    # Locked until the import commits: an edit in progress finishes first and the import reads
+    # what it wrote; an edit that comes later loses to the import (409). No row is applied over
+    # a stale version, so a race never fails the import.
+    people = await PersonRepository(session).all(principal.organization_id, for_update=True)
+    plan = _ImportPlan(principal.organization_id, people)
     for index, raw in enumerate(data.rows, start=1):
         plan.add(index, raw)
     plan.settle_managers()
