@@ -147,10 +147,7 @@ class Variant:
             log_level="WARNING",
             # A killed consumer's unacknowledged messages come again after this, not after 30 s.
             inbox_ack_wait_seconds="3",
-            # Each database crash fails every message in flight; ten in two minutes would use up
-            # the default deliveries (5, the last after 42 s) and dead-letter events.
-            inbox_max_deliveries="50",
-            inbox_backoff_seconds="[0.5, 1.0, 2.0]",
+            # Deliveries and backoff are the defaults: a database crash uses up no delivery.
         )
 
     def crash(self, process: str) -> None:

@@ -40,6 +40,7 @@ BATCHES, BATCH_SIZE = 40, 250  # people imported per batch: one event each
 SECONDS_BETWEEN_KILLS = 1.0
 SECONDS_DOWN = 0.5  # how long a crashed server stays down before it is started again
 SEED = 8
+WINDOW_MARGIN = 4  # the duplicate window is this many times the longest republish seen
 
 
 async def test_crashes_of_relay_consumer_nats_and_postgres_lose_and_double_nothing(
@@ -103,8 +104,9 @@ async def test_crashes_of_relay_consumer_nats_and_postgres_lose_and_double_nothi
     assert control.doubled_publishes > 0, control
     assert control.doubled_effects > 0, control
     # JetStream drops a copy only within its duplicate window: the control shows how late the
-    # relay published an event again under the same crashes, and the window must cover that.
-    assert control.longest_republish_seconds < duplicate_window
+    # relay published an event again under the same crashes, and the window must cover that,
+    # with room to spare for longer outages than these.
+    assert control.longest_republish_seconds * WINDOW_MARGIN < duplicate_window
 
 
 class Chaos:

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from nats.js import JetStreamContext
+from nats.js.api import StreamConfig
 
 from tandem.kit import bus, infra
 from tandem.kit.testing.plugin import EventNamespace
@@ -49,3 +50,22 @@ async def test_stream_and_consumer_set_up_twice_are_the_same_and_can_change_subj
     assert stream.config.subjects == [f"{prefix}tandem.>"]
     assert stream.config.duplicate_window == bus.DUPLICATE_WINDOW_SECONDS
     await js.delete_consumer(event_namespace.stream, durable)
+
+
+async def test_a_stream_made_with_the_old_two_minute_duplicate_window_is_widened(
+    js: JetStreamContext, event_namespace: EventNamespace
+) -> None:
+    """Under repeated crashes the relay published an event again up to 54 s after its first
+    copy; JetStream drops such a copy only inside the window, so it has a wide margin."""
+    name = f"WIDENED_{uuid.uuid4().hex[:8].upper()}"
+    prefix = f"{event_namespace.subject_prefix}{name.lower()}."
+    await js.add_stream(
+        StreamConfig(name=name, subjects=[prefix + bus.ALL_EVENTS], duplicate_window=120)
+    )
+    try:
+        await bus.ensure_stream(js, name, prefix)
+        window = (await js.stream_info(name)).config.duplicate_window
+    finally:
+        await js.delete_stream(name)
+
+    assert window == bus.DUPLICATE_WINDOW_SECONDS >= 10 * 60

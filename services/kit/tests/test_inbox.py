@@ -15,8 +15,10 @@ from things import HANDLERS, SlowThingHappened, ThingHappened
 
 from tandem.kit import bus
 from tandem.kit.auth import Role, Scope
+from tandem.kit.db import PRODUCER_KEY, create_engine
 from tandem.kit.events import Envelope
 from tandem.kit.inbox import Consumer
+from tandem.kit.infra import free_port
 from tandem.kit.models import DeadLetter
 from tandem.kit.testing.plugin import ClientFactory, EventNamespace
 
@@ -305,3 +307,90 @@ async def test_an_integer_out_of_range_is_refused_not_a_crash(
     response = await operator.request(*request_line)
 
     assert response.status_code == 422
+
+
+async def _terminate_transactions_while(engine: AsyncEngine, stop: asyncio.Event) -> int:
+    """Cut, every 50 ms, each connection of this database that is inside a transaction (the
+    consumer's, while its slow handler works); the database itself keeps answering."""
+    cut = text(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND state = 'idle in transaction'"
+    )
+    terminated = 0
+    async with engine.connect() as connection:
+        while not stop.is_set():
+            terminated += int(await connection.scalar(cut) or 0)
+            await connection.commit()
+            await asyncio.sleep(0.05)
+    return terminated
+
+
+async def test_a_database_outage_does_not_use_up_an_events_deliveries(
+    consumer: Consumer, js: JetStreamContext, event_namespace: EventNamespace, engine: AsyncEngine
+) -> None:
+    """Lost connections are the database's failure, not the event's: the consumer waits for the
+    database and tries again, and nothing goes to the dead letters however long that takes."""
+    events = [
+        Envelope.wrap(SlowThingHappened(organization_id=uuid.uuid4(), seconds=0.2), "kittest")
+        for _ in range(4)
+    ]
+    for envelope in events:
+        await _publish(js, event_namespace, envelope.model_dump_json().encode(), str(envelope.id))
+    stop_cutting = asyncio.Event()
+    cutting = asyncio.create_task(_terminate_transactions_while(engine, stop_cutting))
+    working = asyncio.create_task(consumer.run())
+    try:
+        await asyncio.sleep(2.0)  # every delivery the old consumer made here failed
+        stop_cutting.set()
+        terminated = await cutting
+        await _until(lambda: _acks_pending(js, consumer, 0), tries=400)
+    finally:
+        working.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await working
+
+    assert terminated >= MAX_DELIVERIES
+    assert await count_effects(engine) == len(events)
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM dead_letter")) == 0
+        assert await connection.scalar(text("SELECT count(*) FROM inbox")) == len(events)
+    info = await _consumer_info(js, consumer)
+    assert (info.num_pending, info.num_redelivered) == (0, 0)
+
+
+async def test_a_consumer_waits_out_an_unreachable_database_and_then_applies_every_event(
+    consumer: Consumer, js: JetStreamContext, event_namespace: EventNamespace, engine: AsyncEngine
+) -> None:
+    unreachable = create_engine(f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere")
+    sessions = async_sessionmaker(unreachable, info={PRODUCER_KEY: "kittest"})
+    away = Consumer(
+        sessions,
+        js,
+        HANDLERS,
+        stream=consumer._stream,
+        durable=consumer._durable,
+        max_deliveries=MAX_DELIVERIES,
+        backoff_seconds=[0.05],
+        ack_wait_seconds=1.0,
+    )
+    for value in range(3):
+        envelope = _thing(value)
+        await _publish(js, event_namespace, envelope.model_dump_json().encode(), str(envelope.id))
+    working = asyncio.create_task(away.run())
+    try:
+        await asyncio.sleep(1.5)  # the old consumer used up every delivery here
+        sessions.configure(bind=engine)  # the database is back
+        await _until(lambda: _acks_pending(js, consumer, 0), tries=400)
+        assert not working.done()
+    finally:
+        working.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await working
+        await unreachable.dispose()
+
+    assert await count_effects(engine) == 3
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM dead_letter")) == 0
+    info = await _consumer_info(js, consumer)
+    assert (info.num_pending, info.num_redelivered) == (0, 0)

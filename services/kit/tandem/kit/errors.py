@@ -174,6 +174,14 @@ def _database_away(exc: DBAPIError) -> bool:
     )
 
 
+def is_database_outage(error: BaseException) -> bool:
+    """The database is away (unreachable, restarting, the connection lost, every connection
+    busy), as opposed to refusing what was asked of it: worth the same request again later."""
+    if isinstance(error, DatabaseUnavailable | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and _database_away(error)
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     sqlstate = getattr(exc.orig, "sqlstate", None)

@@ -2,7 +2,8 @@
 
 A message is acknowledged only after that transaction commits, so a crash in between leads to a
 redelivery that the inbox recognises. A message that keeps failing is moved to the dead-letter
-store after a bounded number of deliveries, from where operators can replay it.
+store after a bounded number of deliveries, from where operators can replay it. The database
+being away counts as no delivery: the consumer waits for it and tries the message again.
 """
 
 import asyncio
@@ -22,13 +23,16 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tandem.kit.errors import Conflict, NotFound
+from tandem.kit.errors import Conflict, NotFound, is_database_outage
 from tandem.kit.events import Envelope, Event
 from tandem.kit.logs import bind_correlation_id, clear_correlation_id
 from tandem.kit.metrics import EVENTS_HANDLED
 from tandem.kit.models import DeadLetter, InboxEvent
 
 log = structlog.get_logger()
+
+FIRST_OUTAGE_WAIT_SECONDS = 0.1
+LONGEST_OUTAGE_WAIT_SECONDS = 5.0
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 Handlers = Mapping[type[Event], Handler]
@@ -133,17 +137,50 @@ class Consumer:
                 await beating
 
     async def handle(self, message: Msg) -> None:
-        deliveries = message.metadata.num_delivered
         try:
-            async with self._sessionmaker() as session, session.begin():
-                applied = await apply_event(session, self._handlers, message.data)
+            applied = await self._apply(message)
         except Exception as error:
-            await self._failed(message, deliveries, error)
+            await self._failed(message, message.metadata.num_delivered, error)
             return
-        finally:
-            clear_correlation_id()
         EVENTS_HANDLED.labels("applied" if applied else "duplicate").inc()
         await message.ack()
+
+    async def _apply(self, message: Msg) -> bool:
+        """Apply the message in a transaction of its own, as often as the database fails it.
+
+        The database being away (down, restarting, the connection cut) is not the event's
+        fault: the consumer waits until the database answers and tries the same delivery
+        again, so an outage uses up none of the event's deliveries, and fetches nothing more
+        meanwhile. Only a failure of the handler's own goes on to `_failed`.
+        """
+        wait = FIRST_OUTAGE_WAIT_SECONDS
+        while True:
+            try:
+                async with self._sessionmaker() as session, session.begin():
+                    return await apply_event(session, self._handlers, message.data)
+            except Exception as error:
+                if not is_database_outage(error):
+                    raise
+                log.warning("event_waits_for_database", subject=message.subject, error=repr(error))
+                EVENTS_HANDLED.labels("waited_for_database").inc()
+            finally:
+                clear_correlation_id()
+            # Growing even when the database answers at once: a transaction that cuts its own
+            # connection every time would otherwise be tried in a tight loop.
+            wait = await self._until_database_answers(wait)
+
+    async def _until_database_answers(self, wait: float) -> float:
+        """Wait, probing with growing pauses from `wait` on; returns the next pause to use."""
+        while True:
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, LONGEST_OUTAGE_WAIT_SECONDS)
+            try:
+                async with self._sessionmaker() as session:
+                    await session.execute(select(1))
+                return wait
+            except Exception as error:
+                if not is_database_outage(error):
+                    raise
 
     async def _failed(self, message: Msg, deliveries: int, error: Exception) -> None:
         log.warning(
