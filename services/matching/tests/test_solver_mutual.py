@@ -17,7 +17,7 @@ from uuid import UUID
 import numpy as np
 import pytest
 import rustworkx as rx
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_solver import (
     BRUTE_FORCE,
@@ -32,7 +32,7 @@ from test_solver import (
 )
 
 from tandem.kit.availability import WeeklyWindow
-from tandem.matching._mutual import Pairs, _cover, match_mutual
+from tandem.matching._mutual import Pairs, _blossom, _cover, _proven_best_total, match_mutual
 from tandem.matching._scoring import CRITERIA
 from tandem.matching.solver import (
     InvalidMatchInput,
@@ -301,6 +301,65 @@ def test_pruning_keeps_the_matched_count_and_the_bound_holds(
         assert achieved(pruned, objective == "quality_first") == achieved(
             exact, objective == "quality_first"
         )
+
+
+@BRUTE_FORCE
+@given(data=st.data(), rules=mutual_rules(), weights=weight_sets)
+def test_a_pruned_answer_is_bounded_and_optimal_when_it_says_so_by_brute_force(
+    data: st.DataObject, rules: Rules, weights: Weights
+) -> None:
+    people = data.draw(pools(most=9))
+    quality = data.draw(st.booleans())
+    pairs = pair_scores(people, rules, weights, ())
+    pinned = data.draw(
+        st.sampled_from(sorted(pairs, key=sorted)) | st.none() if pairs else st.none()
+    )
+    pins = [Pin(*sorted(pinned))] if pinned else []
+
+    pruned = match_mutual(
+        people,
+        rules,
+        weights,
+        PERIOD,
+        pins=pins,
+        objective="quality_first" if quality else "participation_first",
+        keep_per_person=data.draw(st.sampled_from([1, 2])),
+    )
+
+    rest = [p.person_id for p in people if not pinned or p.person_id not in pinned]
+    best = brute_force_best(rest, pairs, quality, [pairs[pinned]] if pinned else [])
+    best_total = best[0] if quality else best[2]
+    assert achieved(pruned, quality) <= best
+    assert best_total <= pruned.stats.bound.total_score
+    if not quality:
+        assert pruned.stats.value.matched == best[0]
+        assert best[1] <= (pruned.stats.bound.worst_score or 0)
+    if pruned.stats.status == "optimal":
+        assert achieved(pruned, quality) == best
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+@example(seed=76)
+def test_reduced_cost_fixing_finds_the_best_total_of_a_matching_of_the_most_pairs(
+    seed: int,
+) -> None:
+    # Fixing narrows the gap in two rounds; the second must not lose the first one's answer.
+    rng = np.random.default_rng(seed)
+    people = int(rng.integers(4, 12))
+    low, high = np.triu_indices(people, k=1)
+    drawn = rng.random(len(low)) < rng.uniform(0.2, 0.8)
+    pairs = Pairs(low[drawn], high[drawn], rng.integers(0, 200, int(drawn.sum())), people)
+    everything = np.ones(len(pairs), dtype=bool)
+    largest = _blossom(pairs, everything)
+    kept = largest | (rng.random(len(pairs)) < 0.3)
+    start = _blossom(pairs, kept, pairs.score)
+
+    chosen, _ = _proven_best_total(pairs, everything, kept, start, int(largest.sum()))
+
+    best = _blossom(pairs, everything, pairs.score)
+    assert chosen.sum() == largest.sum()
+    assert pairs.score[chosen].sum() == pairs.score[best].sum()
 
 
 @settings(max_examples=20, deadline=None)

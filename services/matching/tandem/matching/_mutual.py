@@ -417,10 +417,11 @@ def _proven_best_total(
 
     Under the relaxation's potentials a matching with a pair of reduced cost r gains at most
     the relaxation's total minus r/2. So a matching better than the best found so far uses
-    only pairs whose reduced cost is below twice the gap, and the blossom on those finds the
-    best of all. The gap is narrowed first with the pairs of nearly no reduced cost: the
-    relaxation is loose only by its odd cycles, and the fewer pairs the proof needs. Returns
-    the matching and how many pairs the last blossom was given."""
+    only pairs whose reduced cost is below twice the gap, and the blossom on those and the
+    best so far finds the best of all (the best so far may use pairs above that reduced
+    cost, and may be the best). The gap is narrowed first with the pairs of nearly no reduced
+    cost: the relaxation is loose only by its odd cycles, and the fewer pairs the proof needs.
+    Returns the matching and how many pairs the last blossom was given."""
     relaxed = _relaxation(pairs, above, pairs.score, size)
     solved = int(kept.sum())
     for slack in (NARROWING_REDUCED_COST, None):
@@ -428,7 +429,7 @@ def _proven_best_total(
         if gap <= 0:
             break
         most = 2 * gap if slack is None else min(slack, 2 * gap)
-        among = kept | (above & (relaxed.reduced_costs <= most))
+        among = kept | chosen | (above & (relaxed.reduced_costs <= most))
         chosen, solved = _blossom(pairs, among, pairs.score), int(among.sum())
     return chosen, solved
 
