@@ -86,6 +86,8 @@ MAX_SCORE = 1000
 # stay in the CPU cache.
 BLOCK_PAIRS = 1 << 20
 TILE_PAIRS = 1 << 16
+# Below this share of wanted pairs in a tile, counting only them is faster than the whole tile.
+SPARSE_TILE_SHARE = 0.3
 # More slots than a week has: the weakest week of a pair with no week to count yet.
 _NO_WEEK = SLOTS_PER_WEEK + 1
 
@@ -513,6 +515,18 @@ class OverlapPlan:
                 np.bitwise_and(left[word][:, None], right[word][None, :], out=both)
                 np.bitwise_count(both, out=count)
                 slots += count
+            total += slots if weeks == 1 else slots * np.int32(weeks)
+        return total
+
+    def paired_common_slots(
+        self, left: NDArray[np.uint64], right: NDArray[np.uint64]
+    ) -> NDArray[np.int32]:
+        """As `common_slots`, for the pairs of the k-th left and the k-th right person only."""
+        total = np.zeros(left.shape[1], dtype=np.int32)
+        for weeks, words in self.steps:
+            slots = np.zeros(left.shape[1], dtype=np.uint16)
+            for word in words:
+                slots += np.bitwise_count(left[word] & right[word])
             total += slots if weeks == 1 else slots * np.int32(weeks)
         return total
 
@@ -1171,7 +1185,13 @@ def _block_common_slots(pool: Pool, rows: Ints, cols: Ints, wanted: Flags | None
                 if wanted is not None and not wanted[row_part, tile].any():
                     continue
                 mentors = right[:, _as_slice(cols[tile] - first_col)]
-                common[row_part, tile] = plan.common_slots(left, mentors)
+                part = None if wanted is None else wanted[row_part, tile]
+                if part is None or np.count_nonzero(part) > part.size * SPARSE_TILE_SHARE:
+                    common[row_part, tile] = plan.common_slots(left, mentors)
+                else:
+                    i, j = np.nonzero(part)
+                    found = plan.paired_common_slots(left[:, i], mentors[:, j])
+                    common[row_part.start + i, tile.start + j] = found
     return common
 
 
