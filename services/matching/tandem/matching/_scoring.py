@@ -86,6 +86,8 @@ MAX_SCORE = 1000
 # stay in the CPU cache.
 BLOCK_PAIRS = 1 << 20
 TILE_PAIRS = 1 << 16
+# Below this share of wanted pairs in a tile, counting only them is faster than the whole tile.
+SPARSE_TILE_SHARE = 0.3
 # More slots than a week has: the weakest week of a pair with no week to count yet.
 _NO_WEEK = SLOTS_PER_WEEK + 1
 
@@ -298,20 +300,46 @@ class SlotWeeks:
         )
 
 
+@dataclass(frozen=True)
+class Windows:
+    """People's weekly windows, and each window as (weekday, first minute, end minute) of the
+    day, with its owner's position: read once for every zone and every kind of week."""
+
+    each: Sequence[Sequence[WeeklyWindow]]
+    owner: Ints
+    spans: Ints
+
+    @classmethod
+    def of(cls, windows: Sequence[Sequence[WeeklyWindow]]) -> Windows:
+        owner = np.array([p for p, own in enumerate(windows) for _ in own], dtype=np.int64)
+        minutes = {w: (w.weekday, *w.day_minutes) for w in {w for own in windows for w in own}}
+        spans = [minutes[w] for own in windows for w in own]
+        return cls(windows, owner, np.array(spans, dtype=np.int64).reshape(-1, 3))
+
+    def of_people(self, people: Ints) -> Windows:
+        """The windows of the sorted `people`, who are numbered from 0 in that order."""
+        mine = np.isin(self.owner, people)
+        return Windows(
+            [self.each[p] for p in people.tolist()],
+            np.searchsorted(people, self.owner[mine]),
+            self.spans[mine],
+        )
+
+
 def availability_bits(
-    windows: Sequence[Sequence[WeeklyWindow]],
+    windows: Windows,
     zone_of_person: Ints,
     zones: Sequence[ZoneDays],
     weeks: SlotWeeks,
     calendar: Calendar,
+    memo: DayIntervals,
 ) -> NDArray[np.uint64]:
     """Each person's free 15-minute UTC slots in each week class, as bitsets of shape
     (people, classes, WORDS_PER_WEEK)."""
-    bits = np.zeros((len(windows), len(weeks.starts), WORDS_PER_WEEK), dtype=np.uint64)
-    memo: DayIntervals = {}
+    bits = np.zeros((len(windows.each), len(weeks.starts), WORDS_PER_WEEK), dtype=np.uint64)
     for index, zone in enumerate(zones):
         members = np.flatnonzero(zone_of_person == index)
-        own = [windows[m] for m in members.tolist()]
+        own = windows.of_people(members)
         person, start, end = _zone_intervals(zone, own, calendar, weeks.days, memo)
         bits[members] = _packed(_class_slots(len(members), person, start, end, weeks))
     return bits
@@ -319,21 +347,18 @@ def availability_bits(
 
 def _zone_intervals(
     zone: ZoneDays,
-    windows: Sequence[Sequence[WeeklyWindow]],
+    windows: Windows,
     calendar: Calendar,
     days: Ints,
     memo: DayIntervals,
 ) -> tuple[Ints, Ints, Ints]:
     """Free intervals as (person, first slot, end slot) on the grid, for the people of a zone,
     on the local `days` they are not away."""
-    owner = np.array([p for p, own in enumerate(windows) for _ in own], dtype=np.int64)
-    minutes = {w: (w.weekday, *w.day_minutes) for w in {w for own in windows for w in own}}
-    spans = np.array([minutes[w] for own in windows for w in own], dtype=np.int64).reshape(-1, 3)
     days = days[~zone.absent[days]]
     regular = days[~zone.irregular[days]]
-    parts = [_regular_intervals(zone, owner, spans, regular, calendar)]
+    parts = [_regular_intervals(zone, windows.owner, windows.spans, regular, calendar)]
     parts += [
-        _irregular_intervals(zone, windows, int(day), calendar, memo)
+        _irregular_intervals(zone, windows.each, int(day), calendar, memo)
         for day in days[zone.irregular[days]]
     ]
     person, start, end = (np.concatenate(column) for column in zip(*parts, strict=True))
@@ -490,7 +515,19 @@ class OverlapPlan:
                 np.bitwise_and(left[word][:, None], right[word][None, :], out=both)
                 np.bitwise_count(both, out=count)
                 slots += count
-            total += slots * np.int32(weeks)
+            total += slots if weeks == 1 else slots * np.int32(weeks)
+        return total
+
+    def paired_common_slots(
+        self, left: NDArray[np.uint64], right: NDArray[np.uint64]
+    ) -> NDArray[np.int32]:
+        """As `common_slots`, for the pairs of the k-th left and the k-th right person only."""
+        total = np.zeros(left.shape[1], dtype=np.int32)
+        for weeks, words in self.steps:
+            slots = np.zeros(left.shape[1], dtype=np.uint16)
+            for word in words:
+                slots += np.bitwise_count(left[word] & right[word])
+            total += slots if weeks == 1 else slots * np.int32(weeks)
         return total
 
 
@@ -678,6 +715,8 @@ def build_pool(
     program = WeekClasses.of([zone.program_week_signatures(calendar) for zone in plain])
     name_of_person = np.searchsorted(np.array(names), [p.time_zone for p in people])
     present = np.array([zone.present_weeks(calendar) for zone in zones], dtype=np.uint64)
+    windows = Windows.of([p.windows for p in people])
+    memo: DayIntervals = {}
     features = People(
         ids=tuple(p.person_id for p in people),
         level=np.array([p.job_level for p in people], dtype=np.int64),
@@ -687,19 +726,11 @@ def build_pool(
         interests=_bitsets([p.interests for p in people]),
         interest_count=np.array([len(p.interests) for p in people], dtype=np.int64),
         availability=availability_bits(
-            [p.windows for p in people],
-            zone_of_person,
-            zones,
-            SlotWeeks.grid(calendar, classes),
-            calendar,
+            windows, zone_of_person, zones, SlotWeeks.grid(calendar, classes), calendar, memo
         ),
         zone_group=classes.zone_group[zone_of_person],
         weekly=availability_bits(
-            [p.windows for p in people],
-            name_of_person,
-            plain,
-            SlotWeeks.program(calendar, program),
-            calendar,
+            windows, name_of_person, plain, SlotWeeks.program(calendar, program), calendar, memo
         ),
         present=present[zone_of_person],
     )
@@ -1154,7 +1185,13 @@ def _block_common_slots(pool: Pool, rows: Ints, cols: Ints, wanted: Flags | None
                 if wanted is not None and not wanted[row_part, tile].any():
                     continue
                 mentors = right[:, _as_slice(cols[tile] - first_col)]
-                common[row_part, tile] = plan.common_slots(left, mentors)
+                part = None if wanted is None else wanted[row_part, tile]
+                if part is None or np.count_nonzero(part) > part.size * SPARSE_TILE_SHARE:
+                    common[row_part, tile] = plan.common_slots(left, mentors)
+                else:
+                    i, j = np.nonzero(part)
+                    found = plan.paired_common_slots(left[:, i], mentors[:, j])
+                    common[row_part.start + i, tile.start + j] = found
     return common
 
 
@@ -1171,26 +1208,31 @@ def _block_weakest_week(
     col_groups = people.zone_group[pool.mentor_person]
     for row_group, row_part in runs(people.zone_group[pool.mentee_person[rows]]):
         mentees = pool.mentee_person[rows[row_part]]
+        present_left = people.present[mentees]
+        left_always = bool((present_left == every_week).all())
         width = max(1, TILE_PAIRS // len(mentees))
         for col_group, col_part in runs(col_groups[cols]):
             first_col = int(np.searchsorted(col_groups, col_group))
-            for week in pool.weekly_plans(row_group, col_group):
-                left = week.plan.packed(
-                    people.weekly[mentees, week.week_class : week.week_class + 1]
-                )
-                for start in range(col_part.start, col_part.stop, width):
-                    tile = slice(start, min(start + width, col_part.stop))
-                    if wanted is not None and not wanted[row_part, tile].any():
-                        continue
-                    slots = week.plan.common_slots(
-                        left, week.mentors[:, _as_slice(cols[tile] - first_col)]
-                    )
-                    present_left = people.present[mentees]
-                    present_right = people.present[pool.mentor_person[cols[tile]]]
-                    if (present_left != every_week).any() or (present_right != every_week).any():
-                        live = (present_left[:, None] & present_right[None, :] & week.weeks) != 0
-                        slots = np.where(live, slots, _NO_WEEK)
-                    np.minimum(weakest[row_part, tile], slots, out=weakest[row_part, tile])
+            weeks = pool.weekly_plans(row_group, col_group)
+            lefts = [
+                week.plan.packed(people.weekly[mentees, week.week_class : week.week_class + 1])
+                for week in weeks
+            ]
+            for start in range(col_part.start, col_part.stop, width):
+                tile = slice(start, min(start + width, col_part.stop))
+                if wanted is not None and not wanted[row_part, tile].any():
+                    continue
+                mentors = _as_slice(cols[tile] - first_col)
+                present_right = people.present[pool.mentor_person[cols[tile]]]
+                together = None
+                if not (left_always and (present_right == every_week).all()):
+                    together = present_left[:, None] & present_right[None, :]
+                out = weakest[row_part, tile]
+                for week, left in zip(weeks, lefts, strict=True):
+                    slots = week.plan.common_slots(left, week.mentors[:, mentors])
+                    if together is not None:
+                        slots = np.where((together & week.weeks) != 0, slots, _NO_WEEK)
+                    np.minimum(out, slots, out=out)
     weakest[weakest == _NO_WEEK] = 0
     return weakest
 
