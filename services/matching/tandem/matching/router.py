@@ -1,5 +1,6 @@
 """The matching HTTP surface: runs for admins; proposals and mentorships for their members."""
 
+from concurrent.futures import Executor
 from typing import Annotated
 from uuid import UUID
 
@@ -52,6 +53,13 @@ def _proposal_days(dependencies: DependenciesDep) -> int:
     return dependencies.settings.proposal_days
 
 
+def _solver_pool(dependencies: DependenciesDep) -> Executor:
+    return dependencies.solver_pool
+
+
+SolverPoolDep = Annotated[Executor, Depends(_solver_pool)]
+
+
 # Runs ------------------------------------------------------------------------------------------
 
 
@@ -96,12 +104,11 @@ async def what_if(
     data: WhatIf,
     session: SessionDep,
     principal: PrincipalDep,
-    dependencies: DependenciesDep,
+    directory: DirectoryDep,
+    pool: SolverPoolDep,
 ) -> WhatIfComparison:
     """Compare the run with the same pool solved under other weights (nothing is stored)."""
-    return await service.what_if(
-        session, principal, dependencies.directory, run_id, data, dependencies.solver_pool
-    )
+    return await service.what_if(session, principal, directory, run_id, data, pool)
 
 
 @runs.post("/runs/{run_id}/publication", response_model=list[ProposalRead])
