@@ -141,6 +141,13 @@ def test_every_app_takes_the_jwt_public_key_from_the_operator() -> None:
         assert value.startswith("${TANDEM_JWT_PUBLIC_KEY:?"), name
 
 
+def test_matching_requires_the_service_signing_key_from_the_operator() -> None:
+    """Its API and worker refuse to start without it; compose says so before starting any."""
+    for name in ("matching-api", "matching-worker"):
+        key = _environment(name)["MATCHING_SERVICE_SIGNING_KEY"]
+        assert key.startswith("${TANDEM_SERVICE_SIGNING_KEY:?"), name
+
+
 def test_the_gateway_runs_with_production_settings_unless_told_otherwise() -> None:
     assert _environment("gateway")["GATEWAY_ENVIRONMENT"] == (
         "${TANDEM_GATEWAY_ENVIRONMENT:-production}"

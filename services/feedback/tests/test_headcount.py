@@ -1,8 +1,10 @@
 import uuid
 
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback.handlers import on_person_created
+from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.auth import Role, Scope
 from tandem.kit.contracts.profiles import PersonCreated
 from tandem.kit.testing.plugin import ClientFactory
@@ -10,17 +12,19 @@ from tandem.kit.testing.plugin import ClientFactory
 ORGANIZATION = uuid.uuid4()
 
 
-async def _people_created(session: AsyncSession, organization_id: uuid.UUID, count: int) -> None:
+async def _people_created(
+    session: AsyncSession, settings: FeedbackSettings, organization_id: uuid.UUID, count: int
+) -> None:
     for _ in range(count):
         event = PersonCreated(organization_id=organization_id, person_id=uuid.uuid4())
-        await on_person_created(session, event)
+        await on_person_created(session, event, settings)
 
 
 async def test_each_person_created_counts_once_per_organization(
-    client_for: ClientFactory, db_session: AsyncSession
+    client_for: ClientFactory, db_session: AsyncSession, app: FastAPI
 ) -> None:
-    await _people_created(db_session, ORGANIZATION, 3)
-    await _people_created(db_session, uuid.uuid4(), 2)
+    await _people_created(db_session, app.state.dependencies, ORGANIZATION, 3)
+    await _people_created(db_session, app.state.dependencies, uuid.uuid4(), 2)
 
     response = await client_for(Role.HR_ADMIN, organization_id=ORGANIZATION).get("/kpis/headcount")
 

@@ -19,7 +19,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from things import GATE, HANDLERS, KitTestSettings, router
+from things import GATE, WIRING, KitTestSettings, router
 
 from tandem.kit import bus
 from tandem.kit.app import create_app
@@ -32,7 +32,7 @@ from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
 
 @pytest.fixture(scope="session")
 def service_app() -> FastAPI:
-    return create_app(KitTestSettings, routers=[router], handlers=HANDLERS)
+    return create_app(KitTestSettings, routers=[router], wiring=WIRING)
 
 
 def _create_kit_tables(connection: object) -> None:
@@ -166,10 +166,10 @@ class ServedApp:
 
 _SERVE = """
 import uvicorn
-from things import HANDLERS, KitTestSettings, router
+from things import WIRING, KitTestSettings, router
 from tandem.kit.app import create_app
 
-app = create_app(KitTestSettings, routers=[router], handlers=HANDLERS)
+app = create_app(KitTestSettings, routers=[router], wiring=WIRING)
 uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning")
 """
 

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 from fastapi import FastAPI
-from things import HANDLERS, KitTestSettings, router
+from things import WIRING, KitTestSettings, router
 
 from tandem.kit.app import create_app
 from tandem.kit.auth import KeyPair
@@ -82,7 +82,7 @@ def with_metrics_port(
 
     @contextlib.asynccontextmanager
     async def started() -> AsyncIterator[FastAPI]:
-        app = create_app(KitTestSettings, routers=[router], handlers=HANDLERS)
+        app = create_app(KitTestSettings, routers=[router], wiring=WIRING)
         with pytest.MonkeyPatch.context() as patch:
             for name, value in environment.items():
                 patch.setenv(name, value)

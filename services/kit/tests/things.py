@@ -16,6 +16,7 @@ from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.patches import Patch
 from tandem.kit.settings import ServiceSettings
 from tandem.kit.versioning import ExpectedVersion
+from tandem.kit.wiring import Wiring, settings_only
 
 
 class KitTestSettings(ServiceSettings):
@@ -37,7 +38,7 @@ class ThingRefused(Conflict):
     detail = "The thing was refused."
 
 
-async def record_thing(session: AsyncSession, event: ThingHappened) -> None:
+async def record_thing(session: AsyncSession, event: ThingHappened, _: object) -> None:
     if event.value < 0:
         raise ValueError("negative things are poison")
     await session.execute(
@@ -45,12 +46,15 @@ async def record_thing(session: AsyncSession, event: ThingHappened) -> None:
     )
 
 
-async def record_slowly(session: AsyncSession, event: SlowThingHappened) -> None:
+async def record_slowly(session: AsyncSession, event: SlowThingHappened, _: object) -> None:
     await asyncio.sleep(event.seconds)
     await session.execute(text("INSERT INTO effect (value) VALUES (0)"))
 
 
-HANDLERS = {ThingHappened: record_thing, SlowThingHappened: record_slowly}
+WIRING: Wiring[KitTestSettings, object] = Wiring(
+    settings_only, {ThingHappened: record_thing, SlowThingHappened: record_slowly}
+)
+HANDLERS = WIRING.handlers_with(None)
 router = APIRouter(route_class=IdempotentRoute)
 
 

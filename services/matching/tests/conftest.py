@@ -8,6 +8,9 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
+from tandem.kit.app import use_dependencies
+from tandem.kit.auth import Scope, ServiceCredentials, TokenIssuer
+from tandem.matching import service
 from tandem.matching.main import app
 from tandem.matching.repository import Directory
 from tandem.matching.router import _directory
@@ -71,3 +74,32 @@ async def profiles(app: FastAPI) -> AsyncIterator[Profiles]:
     app.dependency_overrides[_directory] = fake.directory
     yield fake
     app.dependency_overrides.pop(_directory, None)
+
+
+@pytest.fixture
+async def worker(
+    app: FastAPI, profiles: Profiles, token_issuer: TokenIssuer, pool: ProcessPoolExecutor
+) -> AsyncIterator[Profiles]:
+    """The handlers as deployed, given what the worker gives them: (fake) profiles asked with
+    the service's own credentials, and the test's pool. The app's replays use the same."""
+    started_with = app.state.dependencies
+    async with httpx.AsyncClient(transport=httpx.MockTransport(profiles.answer)) as http:
+        use_dependencies(
+            app,
+            service.Dependencies(
+                settings=app.state.settings,
+                directory=Directory(http, "http://profiles"),
+                credentials=ServiceCredentials("matching", token_issuer, [Scope.SNAPSHOTS_READ]),
+                solver_pool=pool,
+            ),
+        )
+        try:
+            yield profiles
+        finally:
+            use_dependencies(app, started_with)
+
+
+@pytest.fixture
+def dependencies(app: FastAPI, worker: Profiles) -> service.Dependencies:
+    given: service.Dependencies = app.state.dependencies
+    return given

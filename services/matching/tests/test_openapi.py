@@ -14,7 +14,7 @@ from tandem.kit.auth import Role, TokenIssuer
 from tandem.kit.db import create_engine, create_sessionmaker
 from tandem.kit.testing.openapi import served, undocumented_answers
 from tandem.matching import service
-from tandem.matching.main import solving
+from tandem.matching.handlers import WIRING
 from tandem.matching.models import MatchRun
 from tandem.matching.router import _directory, routers
 from tandem.matching.settings import MatchingSettings
@@ -89,7 +89,7 @@ async def test_every_answer_is_one_the_document_describes(
     # What-if is asked of a queued run, which answers 409 before solving: a solve per example
     # would cost seconds each (what-if solves are tested in test_runs).
     operations = [{"include-path": "/runs/{run_id}/what-if", "parameters": {"run_id": queued}}]
-    app = create_app(MatchingSettings, routers=routers, lifespan=solving)
+    app = create_app(MatchingSettings, routers=routers, wiring=WIRING)
     app.dependency_overrides[_directory] = profiles.directory
     with served(app) as http:
         ids = _seed(http, token_issuer, solved)

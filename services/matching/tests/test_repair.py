@@ -3,20 +3,17 @@ each lead to a repair that keeps what stands."""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-import pytest
 from conftest import Profiles
 from factories import enrollee, snapshot
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tandem.kit.auth import Role, Scope, ServiceCredentials, TokenIssuer
+from tandem.kit.auth import Role
 from tandem.kit.contracts.matching import ProposalDeclined, ProposalWithdrawn
 from tandem.kit.contracts.profiles import EnrollmentCreated, PersonUpdated
 from tandem.kit.models import OutboxEvent
@@ -31,8 +28,6 @@ from tandem.matching.models import (
     RunPurpose,
     RunStatus,
 )
-from tandem.matching.repository import Directory
-from tandem.matching.settings import MatchingSettings
 
 PYTHON = str(uuid.uuid4())
 
@@ -129,26 +124,6 @@ async def _repairs(program: Program) -> int:
         )
         or 0
     )
-
-
-@pytest.fixture
-async def worker(
-    profiles: Profiles,
-    token_issuer: TokenIssuer,
-    pool: ProcessPoolExecutor,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[Profiles]:
-    """The worker's handlers as deployed: they ask (fake) profiles with the service's own
-    credentials, and solve in the test's pool."""
-    async with httpx.AsyncClient(transport=httpx.MockTransport(profiles.answer)) as http:
-        tools = handlers.Tools(
-            settings=MatchingSettings(),
-            directory=Directory(http, "http://profiles"),
-            credentials=ServiceCredentials("matching", token_issuer, [Scope.SNAPSHOTS_READ]),
-        )
-        monkeypatch.setattr(handlers, "tools", lambda: tools)
-        monkeypatch.setattr(handlers, "solver_pool", lambda: pool)
-        yield profiles
 
 
 async def _events(program: Program, subject: str) -> list[dict[str, Any]]:
@@ -346,7 +321,10 @@ async def test_not_a_good_fit_offers_the_mentee_a_rematch_they_alone_answer(
 
 
 async def test_the_worker_repairs_no_program_that_is_a_draft_or_closed(
-    db_session: AsyncSession, pool: ProcessPoolExecutor, worker: Profiles
+    db_session: AsyncSession,
+    pool: ProcessPoolExecutor,
+    worker: Profiles,
+    dependencies: service.Dependencies,
 ) -> None:
     program = Program(db_session, pool)
     best, second, mentee = program.mentor(5), program.mentor(3), program.mentee()
@@ -373,19 +351,22 @@ async def test_the_worker_repairs_no_program_that_is_a_draft_or_closed(
 
     for status in ("closed", "draft"):
         standing["status"] = status
-        await handlers.on_proposal_answered(db_session, answered)
-        await handlers.on_enrollment_created(db_session, enrolled)
+        await handlers.on_proposal_answered(db_session, answered, dependencies)
+        await handlers.on_enrollment_created(db_session, enrolled, dependencies)
     assert await _repairs(program) == 1
     assert await program.proposals(ProposalStatus.PENDING) == set()
 
     standing["status"] = "active"  # the control: the same events repair an active program
-    await handlers.on_proposal_answered(db_session, answered)
+    await handlers.on_proposal_answered(db_session, answered, dependencies)
     assert await _repairs(program) == 2
     assert await program.proposals(ProposalStatus.PENDING) == {(second, mentee), (best, new_hire)}
 
 
 async def test_the_worker_flags_no_conflict_with_a_repair_in_a_closed_program(
-    db_session: AsyncSession, pool: ProcessPoolExecutor, worker: Profiles
+    db_session: AsyncSession,
+    pool: ProcessPoolExecutor,
+    worker: Profiles,
+    dependencies: service.Dependencies,
 ) -> None:
     program = Program(db_session, pool)
     mentor, mentee = program.mentor(5), program.mentee()
@@ -403,16 +384,20 @@ async def test_the_worker_flags_no_conflict_with_a_repair_in_a_closed_program(
         status="active",
     )
 
-    await handlers.on_person_updated(db_session, moved)
+    await handlers.on_person_updated(db_session, moved, dependencies)
     assert (mentorship.flagged_reason, await _repairs(program)) == (None, 1)
 
     standing["status"] = "active"  # the control
-    await handlers.on_person_updated(db_session, moved)
+    await handlers.on_person_updated(db_session, moved, dependencies)
     assert (mentorship.flagged_reason, await _repairs(program)) == ("manager_changed", 2)
 
 
 async def test_proposals_withdrawn_as_taken_free_their_other_members_with_one_repair(
-    db_session: AsyncSession, pool: ProcessPoolExecutor, client_for: ClientFactory, worker: Profiles
+    db_session: AsyncSession,
+    pool: ProcessPoolExecutor,
+    client_for: ClientFactory,
+    worker: Profiles,
+    dependencies: service.Dependencies,
 ) -> None:
     program = Program(db_session, pool)
     mentor, mentee = program.mentor(5), program.mentee()
@@ -449,14 +434,16 @@ async def test_proposals_withdrawn_as_taken_free_their_other_members_with_one_re
     assert [event.reason for event in withdrawn] == ["taken", "taken"]
 
     for event in withdrawn:  # one burst, one repair
-        await handlers.HANDLERS[ProposalWithdrawn](db_session, event)
+        await handlers.on_proposal_withdrawn(db_session, event, dependencies)
 
     assert await _repairs(program) == 2
     pending = await program.proposals(ProposalStatus.PENDING)
     assert {pair[1] for pair in pending} == set(others)
     assert {pair[0] for pair in pending} == {second, third}
     superseded = withdrawn[0].model_copy(update={"reason": "superseded"})
-    await handlers.HANDLERS[ProposalWithdrawn](db_session, superseded)  # a repair's own answer
+    await handlers.on_proposal_withdrawn(
+        db_session, superseded, dependencies
+    )  # a repair's own answer
     assert await _repairs(program) == 2
 
 

@@ -16,7 +16,7 @@ from tandem.kit.app import create_app
 from tandem.kit.auth import KeyPair
 from tandem.kit.settings import service_environment
 from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
-from tandem.matching import main
+from tandem.matching.handlers import WIRING
 from tandem.matching.router import routers
 from tandem.matching.settings import MatchingSettings
 
@@ -87,11 +87,12 @@ async def test_the_api_shuts_its_what_if_pool_down_when_it_stops(
         stream_name=event_namespace.stream,
         subject_prefix=event_namespace.subject_prefix,
         jwt_public_key=signing_keys.public_pem,
+        service_signing_key=signing_keys.private_pem,
     )
-    app = create_app(MatchingSettings, routers=routers, lifespan=main.solving)
+    app = create_app(MatchingSettings, routers=routers, wiring=WIRING)
 
     async with _started(app, environment):
-        pool = app.state.solver_pool
+        pool = app.state.dependencies.solver_pool
         assert pool.submit(int, "7").result() == 7
 
     with pytest.raises(RuntimeError, match="shutdown"):

@@ -1,12 +1,18 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback import service
+from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.contracts.profiles import PersonCreated
-from tandem.kit.inbox import Handlers
+from tandem.kit.wiring import Wiring, settings_only
 
 
-async def on_person_created(session: AsyncSession, event: PersonCreated) -> None:
+async def on_person_created(
+    session: AsyncSession, event: PersonCreated, settings: FeedbackSettings
+) -> None:
     await service.count_new_person(session, event.organization_id)
 
 
-HANDLERS: Handlers = {PersonCreated: on_person_created}
+# Feedback's handlers need nothing but its settings yet.
+WIRING: Wiring[FeedbackSettings, FeedbackSettings] = Wiring(
+    settings_only, {PersonCreated: on_person_created}
+)

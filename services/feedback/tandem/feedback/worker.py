@@ -1,6 +1,6 @@
-from tandem.feedback.handlers import HANDLERS
+from tandem.feedback.handlers import WIRING
 from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.worker import run_worker
 
 if __name__ == "__main__":
-    run_worker(FeedbackSettings, HANDLERS)
+    run_worker(FeedbackSettings, WIRING)

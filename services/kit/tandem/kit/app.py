@@ -19,7 +19,7 @@ from tandem.kit import bus, ops
 from tandem.kit.auth import TokenVerifier
 from tandem.kit.db import create_engine, create_sessionmaker
 from tandem.kit.errors import document_problems, install_error_handlers
-from tandem.kit.inbox import Handlers, consumer_lag, waiting_dead_letters
+from tandem.kit.inbox import consumer_lag, waiting_dead_letters
 from tandem.kit.logs import (
     CORRELATION_HEADER,
     bind_correlation_id,
@@ -36,27 +36,29 @@ from tandem.kit.metrics import (
 from tandem.kit.outbox import outbox_backlog
 from tandem.kit.patches import not_nullable
 from tandem.kit.settings import ServiceSettings
+from tandem.kit.wiring import SettingsT, Wiring, settings_only
 
-Resources = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
+Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
 
 
 def create_app(
-    settings_type: type[ServiceSettings],
+    settings_type: type[SettingsT],
     routers: Sequence[APIRouter],
-    handlers: Handlers | None = None,
+    wiring: Wiring[SettingsT, Any] | None = None,
     description: str = "",
-    lifespan: Resources | None = None,
 ) -> FastAPI:
     """Settings are read from the environment when the app starts, not when it is imported.
-    `lifespan` holds what a service's app keeps while it runs (a process pool), entered once
-    the settings are in `app.state.settings` and left when the app stops."""
+    The wiring's dependencies are built then, once, as the worker builds them: routes read them
+    from `app.state.dependencies`, and a dead letter is replayed through the worker's handlers."""
+    wiring = wiring or Wiring(settings_only)
     app = FastAPI(
         title=f"Tandem {settings_type.service_name}",
         description=description,
-        lifespan=_lifespan(settings_type, lifespan),
+        lifespan=_lifespan(settings_type, wiring),
     )
     app.state.settings_type = settings_type
-    app.state.handlers = handlers or {}
+    app.state.wiring = wiring
+    app.state.handlers = {}
     install_error_handlers(app)
     install_correlation(app)
     install_metrics(app)
@@ -91,34 +93,42 @@ def _parameters_never_null(document: dict[str, Any]) -> None:
                 not_nullable(parameter.get("schema", {}))
 
 
-def _lifespan(settings_type: type[ServiceSettings], resources: Resources | None) -> Resources:
+def _lifespan(settings_type: type[SettingsT], wiring: Wiring[SettingsT, Any]) -> Lifespan:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = settings_type()
         configure_logging(settings.service_name, settings.log_level)
         tune_garbage_collector()
-        app.state.settings = settings
-        app.state.token_verifier = TokenVerifier(settings)
-        app.state.engine = create_engine(settings.database_url, settings.database_pool_size)
-        app.state.sessionmaker = create_sessionmaker(app.state.engine, settings.service_name)
-        app.state.nats = None
-        connecting = asyncio.create_task(_connect_nats(app, settings))
-        try:
-            async with _metrics_port(app, settings), _entered(resources, app):
+        async with wiring.dependencies(settings) as dependencies:
+            use_dependencies(app, dependencies)
+            async with _serving(app, settings):
                 yield
-        finally:
-            connecting.cancel()
-            if app.state.nats is not None:
-                await app.state.nats.close()
-            await app.state.engine.dispose()
 
     return lifespan
 
 
-def _entered(
-    resources: Resources | None, app: FastAPI
-) -> contextlib.AbstractAsyncContextManager[None]:
-    return contextlib.nullcontext() if resources is None else resources(app)
+def use_dependencies(app: FastAPI, dependencies: Any) -> None:
+    """What the app's routes and replays use from now on (tests swap in fakes this way)."""
+    app.state.dependencies = dependencies
+    app.state.handlers = app.state.wiring.handlers_with(dependencies)
+
+
+@contextlib.asynccontextmanager
+async def _serving(app: FastAPI, settings: ServiceSettings) -> AsyncIterator[None]:
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings)
+    app.state.engine = create_engine(settings.database_url, settings.database_pool_size)
+    app.state.sessionmaker = create_sessionmaker(app.state.engine, settings.service_name)
+    app.state.nats = None
+    connecting = asyncio.create_task(_connect_nats(app, settings))
+    try:
+        async with _metrics_port(app, settings):
+            yield
+    finally:
+        connecting.cancel()
+        if app.state.nats is not None:
+            await app.state.nats.close()
+        await app.state.engine.dispose()
 
 
 def _metrics_port(app: FastAPI, settings: ServiceSettings) -> AbstractAsyncContextManager[None]:

@@ -46,15 +46,17 @@ class DeadLetterReplayFailed(Conflict):
     detail = "The dead letter failed again; it stays in the store."
 
 
+class DeadLetterNotHandledHere(Conflict):
+    detail = "Nothing in this service handles the dead letter's event type; it stays in the store."
+
+
 async def apply_event(session: AsyncSession, handlers: Handlers, data: bytes) -> bool:
     """Apply one message's effects unless its event was applied before; True if applied now.
 
     An event of a type the service does not handle is passed over.
     """
     envelope = Envelope.model_validate_json(data)
-    handler = next(
-        (handle for kind, handle in handlers.items() if kind.type == envelope.type), None
-    )
+    handler = _handler_of(handlers, envelope.type)
     if handler is None:
         return False
     event = envelope.event()
@@ -70,6 +72,10 @@ async def apply_event(session: AsyncSession, handlers: Handlers, data: bytes) ->
     await handler(session, event)
     log.info("event_applied", event_id=str(envelope.id), type=envelope.type)
     return True
+
+
+def _handler_of(handlers: Handlers, event_type: str) -> Handler | None:
+    return next((handle for kind, handle in handlers.items() if kind.type == event_type), None)
 
 
 class Consumer:
@@ -221,6 +227,17 @@ class _Addressed(BaseModel):
     payload: _Payload
 
 
+class _Typed(BaseModel):
+    type: str
+
+
+def _type_of(data: str) -> str | None:
+    try:
+        return _Typed.model_validate_json(data).type
+    except ValidationError:
+        return None
+
+
 def organization_of(data: bytes) -> UUID | None:
     """The organization a raw message's event belongs to, if it can be read at all."""
     try:
@@ -267,6 +284,9 @@ async def replay_dead_letter(
     )
     if letter is None:
         raise DeadLetterNotFound()
+    event_type = _type_of(letter.data)
+    if event_type is not None and _handler_of(handlers, event_type) is None:
+        raise DeadLetterNotHandledHere(event_type=event_type)
     try:
         async with session.begin_nested():
             await apply_event(session, handlers, letter.data.encode())

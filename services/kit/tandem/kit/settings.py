@@ -10,7 +10,9 @@ class AuthSettings(BaseSettings):
     """What every process with an HTTP edge shares, the services and the gateway: how bearer
     tokens are verified, the log level, the private metrics port."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    # An empty value means unset: compose passes `${VAR:-}` through as ''. Subclasses merge
+    # their own config into this one.
+    model_config = SettingsConfigDict(extra="ignore", env_ignore_empty=True)
 
     jwt_public_key: str = Field(description="PEM public key that verifies bearer tokens.")
     jwt_algorithm: Literal["RS256", "ES256", "EdDSA"] = "RS256"

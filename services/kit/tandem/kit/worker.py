@@ -4,9 +4,9 @@ import asyncio
 import functools
 import signal
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -14,51 +14,46 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tandem.kit import bus
 from tandem.kit.db import create_engine, create_sessionmaker
 from tandem.kit.idempotency import forget_keys_claimed_before
-from tandem.kit.inbox import Consumer, Handlers
+from tandem.kit.inbox import Consumer
 from tandem.kit.logs import configure_logging
 from tandem.kit.outbox import OutboxRelay
-from tandem.kit.settings import ServiceSettings
+from tandem.kit.wiring import Chore, SettingsT, StartupRefused, Wiring, settings_only
 
 log = structlog.get_logger()
 
 
-@dataclass(frozen=True)
-class Chore:
-    """Work a worker does on a clock rather than on an event, each time in one transaction
-    (expiring what is due, forgetting what is old)."""
-
-    name: str
-    every_seconds: float
-    run: Callable[[AsyncSession], Awaitable[None]]
-
-
 def run_worker(
-    settings_type: type[ServiceSettings],
-    handlers: Handlers | None = None,
-    chores: Sequence[Chore] = (),
+    settings_type: type[SettingsT], wiring: Wiring[SettingsT, Any] | None = None
 ) -> None:
-    """Entry point of `python -m tandem.<service>.worker`; stops cleanly on SIGINT/SIGTERM."""
+    """Entry point of `python -m tandem.<service>.worker`; stops cleanly on SIGINT/SIGTERM, and
+    exits at once (non-zero, saying why) when the wiring refuses to start."""
     settings = settings_type()
     configure_logging(f"{settings.service_name}-worker", settings.log_level)
-    asyncio.run(_serve_until_signalled(settings, handlers or {}, chores))
+    try:
+        asyncio.run(_serve_until_signalled(settings, wiring or Wiring(settings_only)))
+    except StartupRefused as refusal:
+        log.error("worker_refused_to_start", reason=str(refusal))
+        raise SystemExit(f"{settings.service_name} worker refused to start: {refusal}") from None
 
 
-async def _serve_until_signalled(
-    settings: ServiceSettings, handlers: Handlers, chores: Sequence[Chore]
-) -> None:
+async def _serve_until_signalled(settings: SettingsT, wiring: Wiring[SettingsT, Any]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(settings, handlers, stop, chores)
+    await serve(settings, wiring, stop)
 
 
-async def serve(
-    settings: ServiceSettings,
-    handlers: Handlers,
-    stop: asyncio.Event,
-    chores: Sequence[Chore] = (),
+async def serve(settings: SettingsT, wiring: Wiring[SettingsT, Any], stop: asyncio.Event) -> None:
+    """The dependencies are built first: a process that cannot work refuses before it connects."""
+    async with wiring.dependencies(settings) as dependencies:
+        await _serve(settings, wiring, dependencies, stop)
+
+
+async def _serve(
+    settings: SettingsT, wiring: Wiring[SettingsT, Any], dependencies: Any, stop: asyncio.Event
 ) -> None:
+    handlers = wiring.handlers_with(dependencies)
     engine = create_engine(settings.database_url, settings.database_pool_size)
     sessionmaker = create_sessionmaker(engine, settings.service_name)
     await bus.warn_unless_synced(settings.nats_monitor_url)
@@ -74,8 +69,9 @@ async def serve(
         idle_poll_seconds=settings.relay_idle_poll_seconds,
     )
     tasks = [asyncio.create_task(_supervise("outbox_relay", relay.run))]
-    for chore in (_forgetting_idempotency_keys(settings), *chores):
-        tasks.append(asyncio.create_task(_supervise(chore.name, _on_schedule(chore, sessionmaker))))
+    for chore in (_forgetting_idempotency_keys(settings), *wiring.chores):
+        scheduled = _on_schedule(chore, sessionmaker, dependencies)
+        tasks.append(asyncio.create_task(_supervise(chore.name, scheduled)))
     if handlers:
         await bus.ensure_consumer(
             js,
@@ -108,8 +104,8 @@ async def serve(
         log.info("worker_stopped")
 
 
-def _forgetting_idempotency_keys(settings: ServiceSettings) -> Chore:
-    async def forget(session: AsyncSession) -> None:
+def _forgetting_idempotency_keys(settings: SettingsT) -> Chore[object]:
+    async def forget(session: AsyncSession, _: object) -> None:
         cutoff = datetime.now(UTC) - timedelta(hours=settings.idempotency_key_hours)
         forgotten = await forget_keys_claimed_before(session, cutoff)
         log.info("idempotency_keys_forgotten", count=forgotten)
@@ -118,12 +114,12 @@ def _forgetting_idempotency_keys(settings: ServiceSettings) -> Chore:
 
 
 def _on_schedule(
-    chore: Chore, sessionmaker: async_sessionmaker[AsyncSession]
+    chore: Chore[Any], sessionmaker: async_sessionmaker[AsyncSession], dependencies: Any
 ) -> Callable[[], Awaitable[None]]:
     async def loop() -> None:
         while True:
             async with sessionmaker() as session, session.begin():
-                await chore.run(session)
+                await chore.run(session, dependencies)
             await asyncio.sleep(chore.every_seconds)
 
     return loop

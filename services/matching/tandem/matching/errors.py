@@ -66,7 +66,3 @@ class RematchOfferNotFound(NotFound):
 
 class RematchOfferNotOpen(Conflict):
     detail = "The rematch offer was answered already."
-
-
-class ServiceCredentialsMissing(RuntimeError):
-    """The worker cannot read the directory on its own: MATCHING_SERVICE_SIGNING_KEY is unset."""

@@ -1,10 +1,9 @@
 """The matching HTTP surface: runs for admins; proposals and mentorships for their members."""
 
-from collections.abc import AsyncIterator
+from concurrent.futures import Executor
 from typing import Annotated
 from uuid import UUID
 
-import httpx
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from tandem.kit.auth import PrincipalDep
@@ -25,7 +24,7 @@ from tandem.matching.schemas import (
     WhatIf,
     WhatIfComparison,
 )
-from tandem.matching.settings import MatchingSettings
+from tandem.matching.service import Dependencies
 
 runs = APIRouter(tags=["match runs"], route_class=IdempotentRoute)
 proposals = APIRouter(tags=["proposals"], route_class=IdempotentRoute)
@@ -34,18 +33,31 @@ rematches = APIRouter(tags=["rematch offers"], route_class=IdempotentRoute)
 routers = [runs, proposals, mentorships, rematches]
 
 
-async def _directory(request: Request) -> AsyncIterator[Directory]:
-    settings: MatchingSettings = request.app.state.settings
-    async with httpx.AsyncClient(timeout=30) as http:
-        yield Directory(http, settings.profiles_url)
+def _dependencies(request: Request) -> Dependencies:
+    """Built once when the app started (`handlers.matching_dependencies`)."""
+    dependencies: Dependencies = request.app.state.dependencies
+    return dependencies
+
+
+DependenciesDep = Annotated[Dependencies, Depends(_dependencies)]
+
+
+def _directory(dependencies: DependenciesDep) -> Directory:
+    return dependencies.directory
 
 
 DirectoryDep = Annotated[Directory, Depends(_directory)]
 
 
-def _proposal_days(request: Request) -> int:
-    settings: MatchingSettings = request.app.state.settings
-    return settings.proposal_days
+def _proposal_days(dependencies: DependenciesDep) -> int:
+    return dependencies.settings.proposal_days
+
+
+def _solver_pool(dependencies: DependenciesDep) -> Executor:
+    return dependencies.solver_pool
+
+
+SolverPoolDep = Annotated[Executor, Depends(_solver_pool)]
 
 
 # Runs ------------------------------------------------------------------------------------------
@@ -90,13 +102,12 @@ async def run_proposals(
 async def what_if(
     run_id: UUID,
     data: WhatIf,
-    request: Request,
     session: SessionDep,
     principal: PrincipalDep,
     directory: DirectoryDep,
+    pool: SolverPoolDep,
 ) -> WhatIfComparison:
     """Compare the run with the same pool solved under other weights (nothing is stored)."""
-    pool = request.app.state.solver_pool
     return await service.what_if(session, principal, directory, run_id, data, pool)
 
 

@@ -15,7 +15,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.kit.auth import Principal, Role
+from tandem.kit.auth import Principal, Role, ServiceCredentials
 from tandem.kit.contracts import matching as events
 from tandem.kit.contracts.profiles import ProgramStanding, ProgramStatus
 from tandem.kit.db import constraint_errors
@@ -71,10 +71,29 @@ from tandem.matching.schemas import (
     WhatIfComparison,
     WithdrawalReason,
 )
+from tandem.matching.settings import MatchingSettings
 
 log = structlog.get_logger()
 
 MAX_RUN_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What matching's routes, handlers and chores use, built once per process at start-up
+    (`handlers.matching_dependencies`) and handed to them."""
+
+    settings: MatchingSettings
+    directory: Directory
+    """Profiles, through the process's one pooled HTTP client."""
+    credentials: ServiceCredentials
+    """For work no user asked for (repairs, a new hire's buddy, conflict checks)."""
+    solver_pool: Executor
+
+    async def snapshot(self, organization_id: UUID, program_id: UUID) -> dict[str, Any]:
+        """The program as profiles holds it now, read with the service's own token."""
+        token = self.credentials.token_for(organization_id)
+        return await self.directory.program_snapshot(program_id, token)
 
 
 def solver_pool(processes: int) -> ProcessPoolExecutor:
@@ -579,6 +598,136 @@ async def answer_repaired(session: AsyncSession, organization_id: UUID, proposal
     )
     answered = proposal.decided_at
     return latest is not None and answered is not None and latest.created_at > answered
+
+
+# Repairs no user asked for: what the worker does when something changed ------------------------
+
+
+async def repair_on_own(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    organization_id: UUID,
+    program_id: UUID,
+    trigger: str,
+) -> MatchRun | None:
+    """Match the program again around what stands, new pairs sent at once, unless it is a draft
+    or closed now."""
+    snapshot = await dependencies.snapshot(organization_id, program_id)
+    if not _snapshot_matchable(snapshot):
+        return None
+    run = await repair_program(
+        session,
+        organization_id,
+        snapshot,
+        dependencies.solver_pool,
+        trigger=trigger,
+        proposal_days=dependencies.settings.proposal_days,
+    )
+    log.info("program_repaired", program_id=str(program_id), run_id=str(run.id))
+    return run
+
+
+def _snapshot_matchable(snapshot: dict[str, Any]) -> bool:
+    program = ProgramStanding.model_validate(snapshot["program"])
+    if not is_matchable(program):
+        log.info("program_not_repaired", program_id=str(program.id), status=program.status.value)
+        return False
+    return True
+
+
+async def rematch_after_answer(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    organization_id: UUID,
+    proposal_id: UUID,
+    program_id: UUID,
+    trigger: str,
+) -> None:
+    """Whoever a decline or an expiry freed is matched again (once per burst of answers)."""
+    if not await answer_repaired(session, organization_id, proposal_id):
+        await repair_on_own(session, dependencies, organization_id, program_id, trigger)
+
+
+async def rematch_after_withdrawal(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    organization_id: UUID,
+    proposal_id: UUID,
+    program_id: UUID,
+    reason: str,
+) -> None:
+    """A start that took one member of a proposal freed the others: matched again, as after a
+    decline (a repair's own withdrawals and a leaver's are answered already)."""
+    if reason == WithdrawalReason.TAKEN:
+        trigger = events.ProposalWithdrawn.type
+        await rematch_after_answer(
+            session, dependencies, organization_id, proposal_id, program_id, trigger
+        )
+
+
+async def rematch_after_end(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    organization_id: UUID,
+    program_id: UUID,
+    reason: str,
+) -> None:
+    """A mentee who found the pair not a good fit is matched again."""
+    if reason == EndReason.NOT_A_GOOD_FIT:
+        await repair_on_own(session, dependencies, organization_id, program_id, reason)
+
+
+async def member_left(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    organization_id: UUID,
+    program_id: UUID,
+    person_id: UUID,
+) -> None:
+    """Whoever a leaver's pending proposals held is matched again."""
+    if await withdraw_member(session, program_id, person_id):
+        await repair_on_own(
+            session, dependencies, organization_id, program_id, "enrollment.withdrawn"
+        )
+
+
+async def welcome_new_hire(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    organization_id: UUID,
+    program_id: UUID,
+    program_kind: str | None,
+    role: str,
+) -> None:
+    """A new hire in an onboarding program gets a buddy proposed at once."""
+    if program_kind == "onboarding" and role == "mentee":
+        await repair_on_own(session, dependencies, organization_id, program_id, "new_hire")
+
+
+async def check_reporting_lines(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    organization_id: UUID,
+    person_id: UUID,
+    changed: Collection[str],
+) -> None:
+    """A new manager may put mentor and mentee in one reporting chain: flag such mentorships
+    to the admins, with a repair proposed (none in a program that is a draft or closed)."""
+    if "manager_id" not in changed:
+        return
+    live = await live_mentorships_of(session, organization_id, person_id)
+    for program_id in sorted({mentorship.program_id for mentorship in live}):
+        snapshot = await dependencies.snapshot(organization_id, program_id)
+        broken = conflicting(snapshot, [m for m in live if m.program_id == program_id])
+        if broken and _snapshot_matchable(snapshot):
+            await flag_conflicts(
+                session,
+                organization_id,
+                snapshot,
+                broken,
+                dependencies.solver_pool,
+                "manager_changed",
+            )
 
 
 # Expiry ----------------------------------------------------------------------------------------

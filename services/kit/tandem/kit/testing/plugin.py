@@ -24,7 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit import infra
 from tandem.kit.auth import KeyPair, Role, TokenIssuer, generate_key_pair
 from tandem.kit.db import PRODUCER_KEY
+from tandem.kit.events import Envelope, Event
 from tandem.kit.migrations import alembic_ini, upgrade
+from tandem.kit.models import DeadLetter
 from tandem.kit.settings import service_environment
 
 
@@ -134,6 +136,7 @@ async def app(
         stream_name=event_namespace.stream,
         subject_prefix=event_namespace.subject_prefix,
         jwt_public_key=signing_keys.public_pem,
+        service_signing_key=signing_keys.private_pem,
     )
     with pytest.MonkeyPatch.context() as patch:
         for name, value in environment.items():
@@ -247,3 +250,20 @@ async def committing_client_for(
     concurrent requests. Their data stays; keep it apart with a fresh organization."""
     async with _clients(app, token_issuer) as make:
         yield make
+
+
+async def dead_letter(session: AsyncSession, event: Event) -> DeadLetter:
+    """`event` as the dead-letter store keeps a message the service gave up on; committed in the
+    test's transaction, so it outlives the rollback of a refused request."""
+    envelope = Envelope.wrap(event, "test")
+    letter = DeadLetter(
+        stream_sequence=uuid.uuid4().int >> 65,
+        organization_id=event.organization_id,
+        subject=envelope.type,
+        data=envelope.model_dump_json(),
+        error="RuntimeError('gave up')",
+        deliveries=5,
+    )
+    session.add(letter)
+    await session.commit()
+    return letter
