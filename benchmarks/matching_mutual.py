@@ -4,7 +4,7 @@
 
 A size is a number of people, each offering and wanting skills, all free to pair with anyone
 the rules allow. Every pool is generated from the seed, so the same arguments give the same
-people. For each pool, `tandem.matching._mutual.match_mutual` runs participation_first, exact up
+people. For each pool, `tandem.matching.engine.mutual.match_mutual` runs participation_first, exact up
 to 3,000 people and pruned to each person's 10 best pairs above, then a greedy baseline on the
 same candidate pairs. Figures go to `benchmarks/results/matching_mutual.json`; see
 `benchmarks/README.md` for what each one means.
@@ -23,10 +23,10 @@ from uuid import UUID
 import numpy as np
 from company import PERIOD, Json, name_of, person, settings_of, skill_catalogue, write_report
 
-from tandem.matching import _mutual
-from tandem.matching._scoring import Stopwatch
 from tandem.matching._snapshots import KEEP_PER_EQUAL, PRUNE_ABOVE
-from tandem.matching.solver import MatchResult, Participant, Rules, Weights
+from tandem.matching.engine import mutual as _mutual
+from tandem.matching.engine.pairs import MatchResult, Participant, Rules, Weights
+from tandem.matching.engine.scoring import Stopwatch
 
 FORBIDDEN_PER_PERSON = 2
 RULES = Rules(

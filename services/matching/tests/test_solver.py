@@ -23,17 +23,14 @@ from scipy.optimize import linear_sum_assignment
 from test_solver_availability import keeps_weekly_minimum
 
 from tandem.kit.availability import WeeklyWindow
-from tandem.matching import _scoring
-from tandem.matching._flow import Network, collect_candidates, participation_first, quality_first
-from tandem.matching._scoring import (
-    Stopwatch,
-    build_pool,
-    evaluate_block,
-    score_pairs,
-    weakest_week,
-    week_slots,
+from tandem.matching.engine import scoring as _scoring
+from tandem.matching.engine.flow import (
+    Network,
+    collect_candidates,
+    participation_first,
+    quality_first,
 )
-from tandem.matching.solver import (
+from tandem.matching.engine.pairs import (
     InvalidMatchInput,
     InvalidPin,
     MatchResult,
@@ -46,6 +43,14 @@ from tandem.matching.solver import (
     Weights,
     match,
     score,
+)
+from tandem.matching.engine.scoring import (
+    Stopwatch,
+    build_pool,
+    evaluate_block,
+    score_pairs,
+    weakest_week,
+    week_slots,
 )
 
 ZONES = (

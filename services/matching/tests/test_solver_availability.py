@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tandem.kit.availability import WeeklyWindow, free_intervals
-from tandem.matching._mutual import match_mutual
 from tandem.matching._snapshots import solve_snapshot
-from tandem.matching.solver import Participant, Period, Rules, Weights, match, score
+from tandem.matching.engine.mutual import match_mutual
+from tandem.matching.engine.pairs import Participant, Period, Rules, Weights, match, score
 
 ZONES = (
     "UTC",

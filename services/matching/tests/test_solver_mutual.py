@@ -32,9 +32,8 @@ from test_solver import (
 )
 
 from tandem.kit.availability import WeeklyWindow
-from tandem.matching._mutual import Pairs, _blossom, _cover, _proven_best_total, match_mutual
-from tandem.matching._scoring import CRITERIA
-from tandem.matching.solver import (
+from tandem.matching.engine.mutual import Pairs, _blossom, _cover, _proven_best_total, match_mutual
+from tandem.matching.engine.pairs import (
     InvalidMatchInput,
     InvalidPin,
     MatchResult,
@@ -46,6 +45,7 @@ from tandem.matching.solver import (
     Weights,
     score,
 )
+from tandem.matching.engine.scoring import CRITERIA
 
 SKILL_ONLY = Weights(
     skill_fit=1, interests=0, availability=0, time_zone=0, cross_department=0, seniority=0

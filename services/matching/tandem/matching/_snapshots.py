@@ -10,9 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from tandem.kit.availability import WeeklyWindow
-from tandem.matching import _circles as circles
-from tandem.matching import _mutual as mutual
-from tandem.matching import solver
+from tandem.matching.engine import circles, mutual
+from tandem.matching.engine import pairs as solver
 
 
 @dataclass(frozen=True)

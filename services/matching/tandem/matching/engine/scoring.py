@@ -1,6 +1,6 @@
 """Scoring of mentee-mentor pairs for the matching engine: the criteria, the hard rules and
 the weekly availability overlap, vectorized with numpy over blocks of mentee rows by mentor
-columns. Private to `tandem.matching.solver`, which owns the public types.
+columns. Private to `tandem.matching.engine.pairs`, which owns the public types.
 
 Availability is counted on 15-minute UTC slots over the whole program period, so daylight
 saving time is exact. Weeks of the period that look the same for every person of a time zone
@@ -37,7 +37,7 @@ from tandem.kit.availability import (
 )
 
 if TYPE_CHECKING:
-    from tandem.matching.solver import Participant, Period, Rules, Weights
+    from tandem.matching.engine.pairs import Participant, Period, Rules, Weights
 
 Criterion = Literal[
     "skill_fit", "interests", "availability", "time_zone", "cross_department", "seniority"

@@ -30,7 +30,7 @@ from tandem.kit.availability import (
     normalize_windows,
     validate_time_zone,
 )
-from tandem.matching._flow import (
+from tandem.matching.engine.flow import (
     Candidates,
     Edges,
     Network,
@@ -39,7 +39,7 @@ from tandem.matching._flow import (
     participation_first,
     quality_first,
 )
-from tandem.matching._scoring import (
+from tandem.matching.engine.scoring import (
     CRITERIA,
     HARD_RULES,
     Criterion,

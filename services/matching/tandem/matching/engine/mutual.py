@@ -29,25 +29,8 @@ import rustworkx as rx
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
 
-from tandem.matching._flow import potentials_of_optimal_flow
-from tandem.matching._scoring import (
-    BLOCK_PAIRS,
-    CRITERIA,
-    HARD_RULES,
-    MAX_SCORE,
-    Flags,
-    Floats,
-    HardRule,
-    Ints,
-    Pool,
-    Scored,
-    Stopwatch,
-    evaluate_block,
-    pair_failures,
-    points_per_criterion,
-    score_pairs,
-)
-from tandem.matching.solver import (
+from tandem.matching.engine.flow import potentials_of_optimal_flow
+from tandem.matching.engine.pairs import (
     Contribution,
     InvalidMatchInput,
     InvalidPin,
@@ -65,6 +48,23 @@ from tandem.matching.solver import (
     _checked_pool,
     _objective_value,
     unmatched_with_reasons,
+)
+from tandem.matching.engine.scoring import (
+    BLOCK_PAIRS,
+    CRITERIA,
+    HARD_RULES,
+    MAX_SCORE,
+    Flags,
+    Floats,
+    HardRule,
+    Ints,
+    Pool,
+    Scored,
+    Stopwatch,
+    evaluate_block,
+    pair_failures,
+    points_per_criterion,
+    score_pairs,
 )
 
 __all__ = ["match_mutual"]

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
 
-from tandem.matching._scoring import (
+from tandem.matching.engine.scoring import (
     BLOCK_PAIRS,
     HARD_RULES,
     MAX_SCORE,
