@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 
 from tandem.kit.availability import WeeklyWindow, free_intervals
 from tandem.matching._snapshots import solve_snapshot
-from tandem.matching.engine.mutual import match_mutual
-from tandem.matching.engine.pairs import Participant, Period, Rules, Weights, match, score
+from tandem.matching.engine import Participant, Period, Rules, Weights, match, match_mutual, score
 
 ZONES = (
     "UTC",

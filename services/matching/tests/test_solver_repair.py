@@ -6,7 +6,7 @@ from uuid import UUID
 
 from test_solver import person
 
-from tandem.matching.engine.pairs import (
+from tandem.matching.engine import (
     STABILITY_BONUS,
     Participant,
     Period,

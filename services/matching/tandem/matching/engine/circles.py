@@ -57,25 +57,18 @@ from tandem.kit.availability import (
     WeeklyWindow,
     free_intervals,
 )
-from tandem.matching.engine.pairs import (
-    InvalidMatchInput,
-    Participant,
-    Period,
-    Weights,
-    engine_order,
-    skill_problem,
-)
+from tandem.matching.engine.calendar import offset_minutes
+from tandem.matching.engine.checks import engine_order, skill_problem
 from tandem.matching.engine.scoring import (
     ENOUGH_WEEKLY_OVERLAP_MINUTES,
     MAX_PROFICIENCY,
     MAX_SCORE,
     MAX_TIME_ZONE_HOURS,
     PRIORITY_WEIGHT,
-    Phase,
     Stopwatch,
     category_codes,
-    offset_minutes,
 )
+from tandem.matching.engine.types import InvalidMatchInput, Participant, Period, Phase, Weights
 
 __all__ = [
     "Circle",
