@@ -21,7 +21,7 @@ from uuid import UUID
 import numpy as np
 
 from tandem.kit.availability import WeeklyWindow
-from tandem.matching.solver import Participant, Period, Role
+from tandem.matching.engine import Participant, Period, Role
 
 Json = dict[str, Any]
 

@@ -5,7 +5,7 @@
 A size is a number of mentees; the pool around it has 2 mentors for every 5 mentees (1,000
 mentees and 400 mentors for "1k", 10,000 and 4,000 for "10k", 50,000 and 20,000 for "50k":
 a billion pairs). Every pool is generated from the seed, so the same arguments give the same
-people. For each pool, `tandem.matching.solver` runs as the service runs it
+people. For each pool, `tandem.matching.engine.match` runs as the service runs it
 (participation_first, `keep_per_person=50` above 3,000 people), then a greedy baseline on the
 same pool. Figures go to `benchmarks/results/matching.json`;
 see `benchmarks/README.md` for what each one means.
@@ -23,11 +23,10 @@ from uuid import UUID
 import numpy as np
 from company import PERIOD, Json, name_of, person, settings_of, skill_catalogue, write_report
 
-from tandem.matching import solver
-from tandem.matching._flow import collect_candidates
-from tandem.matching._scoring import Stopwatch, build_pool
 from tandem.matching._snapshots import KEEP_PER_PERSON, PRUNE_ABOVE
-from tandem.matching.solver import Participant, Rules, Weights
+from tandem.matching.engine import MatchResult, Participant, Rules, Weights, match
+from tandem.matching.engine.flow import collect_candidates
+from tandem.matching.engine.scoring import Stopwatch, build_pool
 
 MENTORS_PER_MENTEE = 2 / 5
 FORBIDDEN_PER_MENTEE = 2
@@ -77,8 +76,8 @@ def run_engine(pool: Company, seed: int) -> Json:
     people = len(pool.participants)
     keep = KEEP_PER_PERSON if people > PRUNE_ABOVE else None
 
-    def solve() -> solver.MatchResult:
-        return solver.match(
+    def solve() -> MatchResult:
+        return match(
             pool.participants,
             RULES,
             WEIGHTS,

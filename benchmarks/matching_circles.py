@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/matching_circles.py [--sizes 200,2000] [--seed 7] [--limit 60]
 
 A size is a number of members, all from `benchmarks/company.py` (everyone offers and wants
-skills). For each pool, `tandem.matching._circles.form_circles` runs with a time limit, then a
+skills). For each pool, `tandem.matching.engine.form_circles` runs with a time limit, then a
 first-fit greedy on the same pool, with the engine's own rule checks and scores, so that only
 the search differs. Figures go to `benchmarks/results/matching_circles.json`.
 """
@@ -20,7 +20,8 @@ from uuid import UUID
 import numpy as np
 from company import PERIOD, Json, name_of, person, settings_of, skill_catalogue, write_report
 
-from tandem.matching._circles import (
+from tandem.matching.engine import Participant, Weights
+from tandem.matching.engine.circles import (
     CircleResult,
     CircleRules,
     features,
@@ -29,7 +30,6 @@ from tandem.matching._circles import (
     room_for,
     total_points,
 )
-from tandem.matching.solver import Participant, Weights
 
 FORBIDDEN_PER_MEMBER = 1
 RULES = CircleRules(

@@ -23,17 +23,7 @@ from scipy.optimize import linear_sum_assignment
 from test_solver_availability import keeps_weekly_minimum
 
 from tandem.kit.availability import WeeklyWindow
-from tandem.matching import _scoring
-from tandem.matching._flow import Network, collect_candidates, participation_first, quality_first
-from tandem.matching._scoring import (
-    Stopwatch,
-    build_pool,
-    evaluate_block,
-    score_pairs,
-    weakest_week,
-    week_slots,
-)
-from tandem.matching.solver import (
+from tandem.matching.engine import (
     InvalidMatchInput,
     InvalidPin,
     MatchResult,
@@ -46,6 +36,21 @@ from tandem.matching.solver import (
     Weights,
     match,
     score,
+    scoring,
+)
+from tandem.matching.engine.flow import (
+    Network,
+    collect_candidates,
+    participation_first,
+    quality_first,
+)
+from tandem.matching.engine.scoring import (
+    Stopwatch,
+    build_pool,
+    evaluate_block,
+    score_pairs,
+    weakest_week,
+    week_slots,
 )
 
 ZONES = (
@@ -510,7 +515,7 @@ def test_skipping_tiles_the_cheap_rules_remove_keeps_every_feasible_pair(
     pool = build_pool(people, rules, weights, PERIOD, [])
     rows = np.arange(pool.rows)
 
-    with mock.patch.object(_scoring, "TILE_PAIRS", tile):
+    with mock.patch.object(scoring, "TILE_PAIRS", tile):
         everything = evaluate_block(pool, rows)
         skipping = evaluate_block(pool, rows, cheap_failures_counted=0)
 

@@ -15,9 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tandem.kit.availability import WeeklyWindow, free_intervals
-from tandem.matching._mutual import match_mutual
 from tandem.matching._snapshots import solve_snapshot
-from tandem.matching.solver import Participant, Period, Rules, Weights, match, score
+from tandem.matching.engine import Participant, Period, Rules, Weights, match, match_mutual, score
 
 ZONES = (
     "UTC",

@@ -18,8 +18,15 @@ from hypothesis import strategies as st
 from test_solver import SKILLS, clock_distance_minutes, person, quarter
 
 from tandem.kit.availability import WeeklyWindow, free_intervals
-from tandem.matching._circles import CircleResult, CircleRules, form_circles
-from tandem.matching.solver import InvalidMatchInput, Participant, Period, Weights
+from tandem.matching.engine import (
+    CircleResult,
+    CircleRules,
+    InvalidMatchInput,
+    Participant,
+    Period,
+    Weights,
+    form_circles,
+)
 
 # Three weeks around the European change to summer time (30 March 2025).
 PERIOD = Period(date(2025, 3, 20), date(2025, 4, 9))

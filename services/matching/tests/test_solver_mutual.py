@@ -32,9 +32,8 @@ from test_solver import (
 )
 
 from tandem.kit.availability import WeeklyWindow
-from tandem.matching._mutual import Pairs, _blossom, _cover, _proven_best_total, match_mutual
-from tandem.matching._scoring import CRITERIA
-from tandem.matching.solver import (
+from tandem.matching.engine import (
+    CRITERIA,
     InvalidMatchInput,
     InvalidPin,
     MatchResult,
@@ -45,6 +44,13 @@ from tandem.matching.solver import (
     Rules,
     Weights,
     score,
+)
+from tandem.matching.engine.mutual import (
+    Pairs,
+    blossom,
+    double_cover_matching,
+    match_mutual,
+    proven_best_total,
 )
 
 SKILL_ONLY = Weights(
@@ -351,13 +357,13 @@ def test_reduced_cost_fixing_finds_the_best_total_of_a_matching_of_the_most_pair
     drawn = rng.random(len(low)) < rng.uniform(0.2, 0.8)
     pairs = Pairs(low[drawn], high[drawn], rng.integers(0, 200, int(drawn.sum())), people)
     everything = np.ones(len(pairs), dtype=bool)
-    largest = _blossom(pairs, everything)
+    largest = blossom(pairs, everything)
     kept = largest | (rng.random(len(pairs)) < 0.3)
-    start = _blossom(pairs, kept, pairs.score)
+    start = blossom(pairs, kept, pairs.score)
 
-    chosen, _ = _proven_best_total(pairs, everything, kept, start, int(largest.sum()))
+    chosen, _ = proven_best_total(pairs, everything, kept, start, int(largest.sum()))
 
-    best = _blossom(pairs, everything, pairs.score)
+    best = blossom(pairs, everything, pairs.score)
     assert chosen.sum() == largest.sum()
     assert pairs.score[chosen].sum() == pairs.score[best].sum()
 
@@ -387,7 +393,7 @@ def test_the_double_cover_bounds_every_matching_and_finds_a_valid_one(
     drawn = rng.random(len(low)) < density
     pairs = Pairs(low[drawn], high[drawn], rng.integers(0, 1001, int(drawn.sum())), people)
 
-    cover = _cover(pairs, np.ones(len(pairs), dtype=bool))
+    cover = double_cover_matching(pairs, np.ones(len(pairs), dtype=bool))
 
     ends = np.concatenate([pairs.low[cover.matching], pairs.high[cover.matching]]).tolist()
     assert len(set(ends)) == len(ends)

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from test_solver import person
 
-from tandem.matching.solver import (
+from tandem.matching.engine import (
     STABILITY_BONUS,
     Participant,
     Period,

@@ -1,6 +1,6 @@
 """From a profiles snapshot (plain JSON) to the engines and back: what a matching worker
 process runs. The program's kind picks the formulation: mentor↔mentee pairs
-(`solver.match`), mutual pairs (`solver.match_mutual`) or circles (`solver.form_circles`)."""
+(`engine.match`), mutual pairs (`engine.match_mutual`) or circles (`engine.form_circles`)."""
 
 from collections import Counter
 from collections.abc import Collection, Iterable
@@ -10,16 +10,14 @@ from typing import Any
 from uuid import UUID
 
 from tandem.kit.availability import WeeklyWindow
-from tandem.matching import _circles as circles
-from tandem.matching import _mutual as mutual
-from tandem.matching import solver
+from tandem.matching import engine
 
 
 @dataclass(frozen=True)
 class Situation:
     """What a solve must respect besides the snapshot: live mentorships (their mentees are
     matched, their mentors have less room), pending proposals (favoured, see
-    `solver.STABILITY_BONUS`), and pairs never to propose again (declined, expired, and
+    `engine.STABILITY_BONUS`), and pairs never to propose again (declined, expired, and
     earlier mentorships where the program forbids repeats). Pairs are (mentor, mentee), or
     the two people of a mutual pair."""
 
@@ -78,13 +76,13 @@ def _match_pairs(
     participants = _unsettled(
         [_participant(enrollee) for enrollee in snapshot["enrollees"]], situation.settled
     )
-    result = solver.match(
+    result = engine.match(
         participants,
         _rules(program),
-        solver.Weights(**weights),
+        engine.Weights(**weights),
         _period(program),
         forbidden=_forbidden(snapshot, situation),
-        keep=[solver.Pin(mentor_id=m, mentee_id=e) for m, e in situation.pending],
+        keep=[engine.Pin(mentor_id=m, mentee_id=e) for m, e in situation.pending],
         objective=objective,  # type: ignore[arg-type]
         keep_per_person=KEEP_PER_PERSON if len(participants) > PRUNE_ABOVE else None,
     )
@@ -103,10 +101,10 @@ def _match_equals(
     program = snapshot["program"]
     taken = {str(person) for person in situation.taken}
     participants = [_participant(e) for e in snapshot["enrollees"] if e["person_id"] not in taken]
-    result = mutual.match_mutual(
+    result = engine.match_mutual(
         participants,
         _rules(program),
-        solver.Weights(**weights),
+        engine.Weights(**weights),
         _period(program),
         forbidden=_forbidden(snapshot, situation),
         objective=objective,  # type: ignore[arg-type]
@@ -126,10 +124,10 @@ def _form_circles(
     """Circles of the people in none yet (nor in a pending one)."""
     program = snapshot["program"]
     taken = {str(person) for person in situation.taken}
-    result = circles.form_circles(
+    result = engine.form_circles(
         [_participant(e) for e in snapshot["enrollees"] if e["person_id"] not in taken],
         _circle_rules(program),
-        solver.Weights(**weights),
+        engine.Weights(**weights),
         _period(program),
         forbidden=_forbidden(snapshot, situation),
         time_limit_seconds=CIRCLE_SECONDS,
@@ -142,8 +140,8 @@ def _form_circles(
     }
 
 
-def _period(program: dict[str, Any]) -> solver.Period:
-    return solver.Period(
+def _period(program: dict[str, Any]) -> engine.Period:
+    return engine.Period(
         date.fromisoformat(program["start_date"]), date.fromisoformat(program["end_date"])
     )
 
@@ -154,9 +152,9 @@ def _forbidden(snapshot: dict[str, Any], situation: Situation) -> set[frozenset[
     return conflicts | {frozenset(pair) for pair in situation.excluded}
 
 
-def _circle_rules(program: dict[str, Any]) -> circles.CircleRules:
+def _circle_rules(program: dict[str, Any]) -> engine.CircleRules:
     rules = program["rules"]
-    return circles.CircleRules(
+    return engine.CircleRules(
         min_size=rules["circle_min_size"],
         max_size=rules["circle_max_size"],
         experienced_level=rules["circle_experienced_level"],
@@ -166,7 +164,7 @@ def _circle_rules(program: dict[str, Any]) -> circles.CircleRules:
     )
 
 
-def _circle(circle: circles.Circle) -> dict[str, Any]:
+def _circle(circle: engine.Circle) -> dict[str, Any]:
     return {
         "mentor_id": None,
         "mentee_id": None,
@@ -183,7 +181,7 @@ def _circle(circle: circles.Circle) -> dict[str, Any]:
     }
 
 
-def _unplaced(person: circles.Unplaced) -> dict[str, Any]:
+def _unplaced(person: engine.Unplaced) -> dict[str, Any]:
     return {
         "person_id": str(person.person_id),
         "reason": person.reason,
@@ -193,7 +191,7 @@ def _unplaced(person: circles.Unplaced) -> dict[str, Any]:
     }
 
 
-def _circle_stats(stats: circles.CircleStats) -> dict[str, Any]:
+def _circle_stats(stats: engine.CircleStats) -> dict[str, Any]:
     return {
         "objective": "participation_first",
         "status": stats.status,
@@ -208,8 +206,8 @@ def _circle_stats(stats: circles.CircleStats) -> dict[str, Any]:
 
 
 def _unsettled(
-    participants: Iterable[solver.Participant], settled: Collection[tuple[UUID, UUID]]
-) -> list[solver.Participant]:
+    participants: Iterable[engine.Participant], settled: Collection[tuple[UUID, UUID]]
+) -> list[engine.Participant]:
     """The pool left beside live mentorships: their mentees are matched, their mentors have
     that much less room (and whoever has no role left is out)."""
     taken = Counter(mentor for mentor, _ in settled)
@@ -220,17 +218,17 @@ def _unsettled(
         mentors = person.role in ("mentor", "either") and room > 0
         learns = person.role in ("mentee", "either") and person.person_id not in mentored
         if mentors or learns:
-            role: solver.Role = (
+            role: engine.Role = (
                 "either" if mentors and learns else "mentor" if mentors else "mentee"
             )
             left.append(replace(person, role=role, capacity=max(room, 0)))
     return left
 
 
-def _participant(enrollee: dict[str, Any]) -> solver.Participant:
+def _participant(enrollee: dict[str, Any]) -> engine.Participant:
     wanted = {UUID(item["skill_id"]): item["priority"] for item in enrollee["wanted"]}
     wanted |= {UUID(skill_id): 1 for skill_id in enrollee["wanted_skill_ids"]}
-    return solver.Participant(
+    return engine.Participant(
         person_id=UUID(enrollee["person_id"]),
         role=enrollee["role"],
         capacity=enrollee["capacity"],
@@ -257,9 +255,9 @@ def _participant(enrollee: dict[str, Any]) -> solver.Participant:
     )
 
 
-def _rules(program: dict[str, Any]) -> solver.Rules:
+def _rules(program: dict[str, Any]) -> engine.Rules:
     rules = program["rules"]
-    return solver.Rules(
+    return engine.Rules(
         kind=program["kind"],
         department_policy=rules["department_policy"],
         max_level_gap=rules["max_level_gap"],
@@ -269,7 +267,7 @@ def _rules(program: dict[str, Any]) -> solver.Rules:
     )
 
 
-def _pair(proposal: solver.Proposal) -> dict[str, Any]:
+def _pair(proposal: engine.Proposal) -> dict[str, Any]:
     return {
         "mentor_id": str(proposal.mentor_id),
         "mentee_id": str(proposal.mentee_id),
@@ -282,7 +280,7 @@ def _pair(proposal: solver.Proposal) -> dict[str, Any]:
     }
 
 
-def _unmatched(person: solver.Unmatched) -> dict[str, Any]:
+def _unmatched(person: engine.Unmatched) -> dict[str, Any]:
     return {
         "person_id": str(person.person_id),
         "reason": person.reason,
@@ -293,7 +291,7 @@ def _unmatched(person: solver.Unmatched) -> dict[str, Any]:
     }
 
 
-def _stats(stats: solver.MatchStats) -> dict[str, Any]:
+def _stats(stats: engine.MatchStats) -> dict[str, Any]:
     return {
         "objective": stats.objective,
         "status": stats.status,

@@ -14,17 +14,15 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
 
-from tandem.matching._scoring import (
+from tandem.matching.engine.scoring import (
     BLOCK_PAIRS,
-    HARD_RULES,
     MAX_SCORE,
-    Flags,
-    Ints,
     Pool,
     Stopwatch,
     evaluate_block,
     runs,
 )
+from tandem.matching.engine.types import HARD_RULES, Flags, Ints
 
 # Whole-pool passes over the edges go in chunks of this many (temporaries of 128 MiB at most).
 CHUNK_EDGES = 1 << 24

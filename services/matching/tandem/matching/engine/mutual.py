@@ -1,7 +1,7 @@
 """The matching engine for mutual mentoring: two people each teach what the other wants.
 
 Everyone may pair with everyone, so the pairs form a general graph, not the mentor↔mentee
-network of `solver.match`; Edmonds' blossom algorithm (rustworkx) picks them, exactly. The
+network of `pairs.match`; Edmonds' blossom algorithm (rustworkx) picks them, exactly. The
 criteria, hard rules, pins and explanations are the pair engine's, and so are the result types:
 a proposal names its two people as `mentor_id` and `mentee_id`, the smaller id first.
 
@@ -29,16 +29,12 @@ import rustworkx as rx
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
 
-from tandem.matching._flow import potentials_of_optimal_flow
-from tandem.matching._scoring import (
+from tandem.matching.engine.checks import checked_pool
+from tandem.matching.engine.explanations import objective_value, unmatched_with_reasons
+from tandem.matching.engine.flow import potentials_of_optimal_flow
+from tandem.matching.engine.scoring import (
     BLOCK_PAIRS,
-    CRITERIA,
-    HARD_RULES,
     MAX_SCORE,
-    Flags,
-    Floats,
-    HardRule,
-    Ints,
     Pool,
     Scored,
     Stopwatch,
@@ -47,8 +43,14 @@ from tandem.matching._scoring import (
     points_per_criterion,
     score_pairs,
 )
-from tandem.matching.solver import (
+from tandem.matching.engine.types import (
+    CRITERIA,
+    HARD_RULES,
     Contribution,
+    Flags,
+    Floats,
+    HardRule,
+    Ints,
     InvalidMatchInput,
     InvalidPin,
     MatchResult,
@@ -62,9 +64,6 @@ from tandem.matching.solver import (
     Rules,
     Unmatched,
     Weights,
-    _checked_pool,
-    _objective_value,
-    unmatched_with_reasons,
 )
 
 __all__ = ["match_mutual"]
@@ -187,9 +186,9 @@ def match_mutual(
     """
     stopwatch = Stopwatch()
     with stopwatch.phase("scoring"):
-        pool = _mutual_pool(participants, rules, weights, period, forbidden, seed)
+        pool = mutual_pool(participants, rules, weights, period, forbidden, seed)
     pinned = _pinned(pool, pins)
-    candidates = _candidates(pool, pinned, keep_per_person, stopwatch)
+    candidates = collect_pairs(pool, pinned, keep_per_person, stopwatch)
     pin_scores = _exchange(pool, *_positions(pinned)).score
     worst_pinned = int(pin_scores.min()) if len(pin_scores) else None
     with stopwatch.phase("solving"):
@@ -202,7 +201,7 @@ def match_mutual(
         proposals = _proposals(pool, pinned, pairs.low[solved.chosen], pairs.high[solved.chosen])
         placed = pairs.partnered(solved.chosen) | _pinned_people(pool, pinned)
         unmatched = _unmatched(pool, candidates, placed)
-    value = _objective_value(proposals)
+    value = objective_value(proposals)
     bound = _bound(value, solved, pin_scores)
     stats = MatchStats(
         objective=objective,
@@ -222,7 +221,7 @@ def match_mutual(
 # Input -------------------------------------------------------------------------------------------
 
 
-def _mutual_pool(
+def mutual_pool(
     participants: Collection[Participant],
     rules: Rules,
     weights: Weights,
@@ -237,7 +236,7 @@ def _mutual_pool(
     if rules.kind != "mutual":
         raise InvalidMatchInput(f"Program kind {rules.kind!r} is not a mutual program.")
     everyone = [replace(person, role="either", capacity=1) for person in participants]
-    return _checked_pool(everyone, replace(rules, kind="peer"), weights, period, forbidden, seed)
+    return checked_pool(everyone, replace(rules, kind="peer"), weights, period, forbidden, seed)
 
 
 def _pinned(pool: Pool, pins: Sequence[Pin]) -> list[tuple[int, int]]:
@@ -311,7 +310,7 @@ def _blend(one_way: Floats, other_way: Floats) -> Floats:
 # Candidates --------------------------------------------------------------------------------------
 
 
-def _candidates(
+def collect_pairs(
     pool: Pool, pinned: Sequence[tuple[int, int]], keep: int | None, stopwatch: Stopwatch
 ) -> Candidates:
     """Judges every pair once, in blocks of rows against the columns from the block's first
@@ -401,15 +400,15 @@ def _participation_first(candidates: Candidates, worst_pinned: int | None) -> So
         middle = (low + high + 1) // 2
     above = pairs.score >= thresholds[low]
     eligible = above & (candidates.kept | witness)
-    chosen = _blossom(pairs, eligible, pairs.score, max_cardinality=True)
+    chosen = blossom(pairs, eligible, pairs.score, max_cardinality=True)
     if not candidates.pruned:
         return Solved(chosen, int(eligible.sum()))
-    chosen, solved = _proven_best_total(pairs, above, eligible, chosen, size)
+    chosen, solved = proven_best_total(pairs, above, eligible, chosen, size)
     total = int(pairs.score[chosen].sum())
     return Solved(chosen, solved, int(thresholds[proven_high]), total, proven_high == low)
 
 
-def _proven_best_total(
+def proven_best_total(
     pairs: Pairs, above: Flags, kept: Flags, chosen: Flags, size: int
 ) -> tuple[Flags, int]:
     """The matching of `size` pairs among the pairs `above` with the largest total, from
@@ -430,7 +429,7 @@ def _proven_best_total(
             break
         most = 2 * gap if slack is None else min(slack, 2 * gap)
         among = kept | chosen | (above & (relaxed.reduced_costs <= most))
-        chosen, solved = _blossom(pairs, among, pairs.score), int(among.sum())
+        chosen, solved = blossom(pairs, among, pairs.score), int(among.sum())
     return chosen, solved
 
 
@@ -442,7 +441,7 @@ def _quality_first(candidates: Candidates) -> Solved:
     # A gain of score * (people + 1) + 1 ranks the total first and the pair count second.
     gains = pairs.score * (pairs.people + 1) + 1
     while True:
-        chosen = _blossom(pairs, eligible, gains, max_cardinality=False)
+        chosen = blossom(pairs, eligible, gains, max_cardinality=False)
         alone = ~pairs.partnered(chosen)
         missed = alone[pairs.low] & alone[pairs.high] & ~eligible
         if not missed.any():
@@ -462,18 +461,18 @@ def _largest_matching(candidates: Candidates) -> Flags:
     every pair. With pruning, the blossom runs on the kept pairs first, then with every pair
     of the people it left alone, and on every pair only when those fall short."""
     pairs, everything = candidates.pairs, np.ones(len(candidates.pairs), dtype=bool)
-    cover = _cover(pairs, everything)
+    cover = double_cover_matching(pairs, everything)
     if cover.matching.sum() == cover.bound:
         return cover.matching
     if not candidates.pruned:
-        return _blossom(pairs, everything)
-    found = _blossom(pairs, candidates.kept | cover.matching)
+        return blossom(pairs, everything)
+    found = blossom(pairs, candidates.kept | cover.matching)
     bound = cover.bound if found.sum() == cover.bound else _component_bound(pairs, cover)
     if found.sum() < bound:
         alone = ~pairs.partnered(found)
-        found = _blossom(pairs, candidates.kept | found | alone[pairs.low] | alone[pairs.high])
+        found = blossom(pairs, candidates.kept | found | alone[pairs.low] | alone[pairs.high])
     if found.sum() < bound:
-        found = _blossom(pairs, everything)
+        found = blossom(pairs, everything)
     return found
 
 
@@ -481,12 +480,12 @@ def _matching_of_size(candidates: Candidates, among: Flags, size: int) -> tuple[
     """A matching of `size` pairs among the pairs `among`, or None, and whether None is
     proven over every such pair (it is not when only the kept ones were tried)."""
     pairs = candidates.pairs
-    cover = _cover(pairs, among, size)
+    cover = double_cover_matching(pairs, among, size)
     if cover.bound < size:
         return None, True
     if cover.matching.sum() >= size:
         return cover.matching, True
-    found = _blossom(pairs, among & (candidates.kept | cover.matching))
+    found = blossom(pairs, among & (candidates.kept | cover.matching))
     if found.sum() >= size:
         return found, True
     return None, not candidates.pruned
@@ -526,11 +525,11 @@ def _relaxed_total(pairs: Pairs, among: Flags, gains: Ints, size: int | None = N
 
 def _relaxation(pairs: Pairs, among: Flags, gains: Ints, size: int | None = None) -> Relaxation:
     """The linear relaxation of the matchings of the pairs `among` (of exactly `size` pairs
-    if given), as a min-cost flow on the double cover (see `_cover`), where a matching is a
-    flow through both arcs of each of its pairs. It is tight but for odd cycles, so an answer
-    that reaches its total is optimal. A pair's reduced cost is that of its two arcs under
-    node potentials that prove the flow optimal: a matching with the pair costs at least that
-    much more than the flow, whose cost is minus twice the total."""
+    if given), as a min-cost flow on the double cover (see `double_cover_matching`), where a
+    matching is a flow through both arcs of each of its pairs. It is tight but for odd cycles,
+    so an answer that reaches its total is optimal. A pair's reduced cost is that of its two
+    arcs under node potentials that prove the flow optimal: a matching with the pair costs at
+    least that much more than the flow, whose cost is minus twice the total."""
     people = pairs.people
     tails, heads, pair_arcs = _double_cover(pairs, among)
     chosen = np.flatnonzero(among)
@@ -575,7 +574,7 @@ def _double_cover(pairs: Pairs, among: Flags) -> tuple[Arcs, Arcs, Arcs]:
     return tails.astype(np.int32), heads.astype(np.int32), pair_arcs
 
 
-def _cover(pairs: Pairs, among: Flags, wanted: int | None = None) -> Cover:
+def double_cover_matching(pairs: Pairs, among: Flags, wanted: int | None = None) -> Cover:
     """A maximum matching of the double cover of the pairs `among` (a max flow): every person
     on both sides, each pair as two arcs. A matching of the pairs gives one twice its size, so
     half of it bounds every matching. Its arcs form paths and cycles; every other arc of each
@@ -690,7 +689,7 @@ def _component_bound(pairs: Pairs, cover: Cover) -> int:
     return int((arcs // 2).sum())
 
 
-def _blossom(
+def blossom(
     pairs: Pairs, among: Flags, weights: Ints | None = None, *, max_cardinality: bool = True
 ) -> Flags:
     """A maximum weight matching of the pairs `among` (rustworkx, exact), among those of the

@@ -1,6 +1,6 @@
 """Circles: small peer groups that meet every week, for circle programs.
 
-A pure function of its inputs, like the pair engine in `tandem.matching.solver`, whose
+A pure function of its inputs, like the pair engine in `tandem.matching.engine.pairs`, whose
 `Participant`, `Weights` and `Period` it takes (roles are not used: everyone is a member).
 
 Hard rules, for every circle: between `min_size` and `max_size` members; at least one member
@@ -57,25 +57,18 @@ from tandem.kit.availability import (
     WeeklyWindow,
     free_intervals,
 )
-from tandem.matching._scoring import (
+from tandem.matching.engine.calendar import offset_minutes
+from tandem.matching.engine.checks import engine_order, skill_problem
+from tandem.matching.engine.scoring import (
     ENOUGH_WEEKLY_OVERLAP_MINUTES,
     MAX_PROFICIENCY,
     MAX_SCORE,
     MAX_TIME_ZONE_HOURS,
     PRIORITY_WEIGHT,
-    Phase,
     Stopwatch,
     category_codes,
-    offset_minutes,
 )
-from tandem.matching.solver import (
-    InvalidMatchInput,
-    Participant,
-    Period,
-    Weights,
-    engine_order,
-    skill_problem,
-)
+from tandem.matching.engine.types import InvalidMatchInput, Participant, Period, Phase, Weights
 
 __all__ = [
     "Circle",
