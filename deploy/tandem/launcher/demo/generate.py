@@ -55,8 +55,8 @@ from tandem.launcher.demo.world import (
     TRADITIONAL_MENTORS_PER_SIDE,
     WORKDAY_END_MINUTES,
     WORKDAY_START_MINUTES,
-    _Department,
-    _Location,
+    Department,
+    Location,
 )
 
 
@@ -80,7 +80,7 @@ def generate_demo(seed: int = 7, people: int = 240) -> DemoOrganization:
 
 @dataclass(frozen=True)
 class _Position:
-    department: _Department
+    department: Department
     level: int
     title: str
     manager: int | None  # the manager's index in the chart
@@ -101,7 +101,7 @@ def _department_sizes(total: int) -> list[int]:
 
 
 def _staff_department(
-    rng: random.Random, chart: list[_Position], department: _Department, size: int, ceo: int
+    rng: random.Random, chart: list[_Position], department: Department, size: int, ceo: int
 ) -> None:
     head = _add(chart, _Position(department, department.head_level, department.head_title, ceo))
     team_leads = _team_leads(chart, department, head, size - 1)
@@ -112,9 +112,7 @@ def _staff_department(
         _add(chart, _Position(department, level, title, lead))
 
 
-def _team_leads(
-    chart: list[_Position], department: _Department, head: int, below: int
-) -> list[int]:
+def _team_leads(chart: list[_Position], department: Department, head: int, below: int) -> list[int]:
     """Managers for teams of about TEAM_SIZE; directors between them and a level-8 head."""
     if below <= TEAM_SIZE:
         return [head]
@@ -177,7 +175,7 @@ def _staff(
     return tuple(people)
 
 
-def _location(rng: random.Random, manager: Person | None) -> _Location:
+def _location(rng: random.Random, manager: Person | None) -> Location:
     if manager is None:
         return HEADQUARTERS
     if rng.random() < SAME_LOCATION_AS_MANAGER_SHARE:
@@ -185,7 +183,7 @@ def _location(rng: random.Random, manager: Person | None) -> _Location:
     return rng.choices(LOCATIONS, [location.weight for location in LOCATIONS])[0]
 
 
-def _unique_name(rng: random.Random, location: _Location, taken: set[str]) -> tuple[str, str, str]:
+def _unique_name(rng: random.Random, location: Location, taken: set[str]) -> tuple[str, str, str]:
     """Mostly a local name; after a clash, any culture's, so the pools never run dry."""
     local = rng.random() < LOCAL_NAME_SHARE
     culture = rng.choice(location.home_cultures if local else CULTURE_NAMES)
@@ -214,7 +212,7 @@ def _ascii_letters(name: str) -> str:
     return "".join(c for c in decomposed if c.isascii() and c.isalpha()).lower()
 
 
-def _languages(rng: random.Random, culture: str, location: _Location) -> tuple[str, ...]:
+def _languages(rng: random.Random, culture: str, location: Location) -> tuple[str, ...]:
     spoken = ["en", CULTURES[culture].language]
     is_local = culture in location.home_cultures
     if not is_local and rng.random() < LEARNED_LOCAL_LANGUAGE_SHARE:

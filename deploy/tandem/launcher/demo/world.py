@@ -117,7 +117,7 @@ INTERESTS = (
 
 
 @dataclass(frozen=True)
-class _Department:
+class Department:
     name: str
     share: float
     head_title: str
@@ -129,7 +129,7 @@ class _Department:
     neighbours: tuple[str, ...]
 
 
-EXECUTIVE = _Department(
+EXECUTIVE = Department(
     name="Executive",
     share=0,
     head_title="Chief Executive Officer",
@@ -141,7 +141,7 @@ EXECUTIVE = _Department(
     neighbours=(),
 )
 DEPARTMENTS = (
-    _Department(
+    Department(
         name="Engineering",
         share=0.32,
         head_title="VP of Engineering",
@@ -174,7 +174,7 @@ DEPARTMENTS = (
         ),
         neighbours=("Product", "Data"),
     ),
-    _Department(
+    Department(
         name="Product",
         share=0.07,
         head_title="VP of Product",
@@ -202,7 +202,7 @@ DEPARTMENTS = (
         ),
         neighbours=("Engineering", "Design", "Data"),
     ),
-    _Department(
+    Department(
         name="Design",
         share=0.05,
         head_title="Head of Design",
@@ -228,7 +228,7 @@ DEPARTMENTS = (
         ),
         neighbours=("Product", "Engineering"),
     ),
-    _Department(
+    Department(
         name="Data",
         share=0.06,
         head_title="Head of Data",
@@ -254,7 +254,7 @@ DEPARTMENTS = (
         ),
         neighbours=("Engineering", "Product"),
     ),
-    _Department(
+    Department(
         name="Sales",
         share=0.15,
         head_title="VP of Sales",
@@ -280,7 +280,7 @@ DEPARTMENTS = (
         ),
         neighbours=("Marketing", "Customer Success"),
     ),
-    _Department(
+    Department(
         name="Marketing",
         share=0.07,
         head_title="Head of Marketing",
@@ -306,7 +306,7 @@ DEPARTMENTS = (
         ),
         neighbours=("Sales", "Product", "Data"),
     ),
-    _Department(
+    Department(
         name="Customer Success",
         share=0.09,
         head_title="Head of Customer Success",
@@ -331,7 +331,7 @@ DEPARTMENTS = (
         ),
         neighbours=("Sales", "Product"),
     ),
-    _Department(
+    Department(
         name="People",
         share=0.05,
         head_title="Chief People Officer",
@@ -357,7 +357,7 @@ DEPARTMENTS = (
         ),
         neighbours=("Finance", "Operations"),
     ),
-    _Department(
+    Department(
         name="Finance",
         share=0.05,
         head_title="Chief Financial Officer",
@@ -382,7 +382,7 @@ DEPARTMENTS = (
         ),
         neighbours=("Operations", "Data"),
     ),
-    _Department(
+    Department(
         name="Operations",
         share=0.09,
         head_title="Chief Operating Officer",
@@ -414,59 +414,59 @@ PRODUCT_ORGANIZATION = ("Product", "Design")
 
 
 @dataclass(frozen=True)
-class _Culture:
+class Culture:
     language: str | None  # besides English
     first_names: tuple[str, ...]
     last_names: tuple[str, ...]
 
 
 CULTURES = {
-    "dutch": _Culture(
+    "dutch": Culture(
         "nl",
         ("Bram", "Sanne", "Daan", "Femke", "Joost", "Lotte", "Pieter", "Anouk", "Ruben", "Eva"),
         ("de Vries", "Jansen", "van Dijk", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Bos"),
     ),
-    "anglo": _Culture(
+    "anglo": Culture(
         None,
         ("Oliver", "Amelia", "Harry", "Isla", "George", "Emily", "Jack", "Sophie", "Grace", "Liam"),
         ("Smith", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Hughes", "Clarke"),
     ),
-    "brazilian": _Culture(
+    "brazilian": Culture(
         "pt",
         ("João", "Ana", "Lucas", "Beatriz", "Gabriel", "Mariana", "Rafael", "Juliana", "Thiago"),
         ("Silva", "Santos", "Oliveira", "Souza", "Lima", "Pereira", "Costa", "Ferreira", "Rocha"),
     ),
-    "indian": _Culture(
+    "indian": Culture(
         "hi",
         ("Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Kavya", "Arjun", "Neha", "Isha", "Rahul"),
         ("Sharma", "Patel", "Iyer", "Reddy", "Gupta", "Nair", "Singh", "Menon", "Rao", "Joshi"),
     ),
-    "chinese": _Culture(
+    "chinese": Culture(
         "zh",
         ("Wei", "Mei", "Jun", "Xin", "Hao", "Ling", "Yi", "Fang", "Jie", "Ming"),
         ("Chen", "Wang", "Li", "Zhang", "Liu", "Huang", "Lim", "Tan", "Ng", "Goh"),
     ),
-    "yoruba": _Culture(
+    "yoruba": Culture(
         "yo",
         ("Adebayo", "Folake", "Tunde", "Yetunde", "Kunle", "Bisi", "Segun", "Damilola", "Femi"),
         ("Adeyemi", "Balogun", "Ogunleye", "Afolabi", "Oladipo", "Adewale", "Akinola", "Ayodele"),
     ),
-    "spanish": _Culture(
+    "spanish": Culture(
         "es",
         ("Sofía", "Mateo", "Valentina", "Diego", "Lucía", "Alejandro", "Carmen", "Javier", "Elena"),
         ("García", "Martínez", "López", "Hernández", "Rodríguez", "Ruiz", "Torres", "Navarro"),
     ),
-    "arabic": _Culture(
+    "arabic": Culture(
         "ar",
         ("Omar", "Layla", "Youssef", "Nour", "Karim", "Amira", "Hassan", "Salma", "Tariq", "Rania"),
         ("Haddad", "Khoury", "Mansour", "Nasser", "Saleh", "Aziz", "Hamdan", "Rahman", "Najjar"),
     ),
-    "japanese": _Culture(
+    "japanese": Culture(
         "ja",
         ("Haruto", "Yui", "Ren", "Aoi", "Sota", "Hina", "Kenji", "Sakura", "Takumi", "Mio"),
         ("Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto", "Nakamura"),
     ),
-    "german": _Culture(
+    "german": Culture(
         "de",
         ("Lukas", "Hannah", "Jonas", "Lea", "Felix", "Lena", "Paul", "Marie", "Johanna", "Tim"),
         ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Wagner", "Becker", "Hoffmann"),
@@ -476,7 +476,7 @@ CULTURE_NAMES = tuple(CULTURES)
 
 
 @dataclass(frozen=True)
-class _Location:
+class Location:
     city: str
     time_zone: str
     language: str | None  # what locals speak besides English
@@ -484,15 +484,15 @@ class _Location:
     weight: int
 
 
-HEADQUARTERS = _Location("Amsterdam", "Europe/Amsterdam", "nl", ("dutch",), 30)
+HEADQUARTERS = Location("Amsterdam", "Europe/Amsterdam", "nl", ("dutch",), 30)
 LOCATIONS = (
     HEADQUARTERS,
-    _Location("London", "Europe/London", None, ("anglo",), 15),
-    _Location("New York", "America/New_York", None, ("anglo", "spanish"), 15),
-    _Location("São Paulo", "America/Sao_Paulo", "pt", ("brazilian",), 10),
-    _Location("Bengaluru", "Asia/Kolkata", "hi", ("indian",), 15),
-    _Location("Singapore", "Asia/Singapore", "zh", ("chinese",), 8),
-    _Location("Sydney", "Australia/Sydney", None, ("anglo",), 7),
+    Location("London", "Europe/London", None, ("anglo",), 15),
+    Location("New York", "America/New_York", None, ("anglo", "spanish"), 15),
+    Location("São Paulo", "America/Sao_Paulo", "pt", ("brazilian",), 10),
+    Location("Bengaluru", "Asia/Kolkata", "hi", ("indian",), 15),
+    Location("Singapore", "Asia/Singapore", "zh", ("chinese",), 8),
+    Location("Sydney", "Australia/Sydney", None, ("anglo",), 7),
 )
 LOCATIONS_BY_CITY = {location.city: location for location in LOCATIONS}
 

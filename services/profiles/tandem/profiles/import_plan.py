@@ -17,7 +17,7 @@ def erased_key(organization_id: UUID, external_id: str) -> str:
     return hashlib.sha256(f"{organization_id}:{external_id}".encode()).hexdigest()
 
 
-class _ImportPlan:
+class ImportPlan:
     """The rows of one import, checked against each other and the directory before any write."""
 
     def __init__(self, organization_id: UUID, people: list[Person]) -> None:
@@ -146,7 +146,7 @@ def _row_error(index: int, external_id: Any, error: ValidationError) -> ImportRo
     )
 
 
-def _missing_from(plan: _ImportPlan) -> list[Person]:
+def missing_from(plan: ImportPlan) -> list[Person]:
     """The people still here whom a full sync's rows do not mention."""
     return [
         person
@@ -162,7 +162,7 @@ MASS_DEPARTURE_FLOOR = 10
 _STILL_HERE = (PersonStatus.ACTIVE, PersonStatus.ON_LEAVE)
 
 
-def _refuse_mass_departure(plan: _ImportPlan, leaving: list[Person]) -> None:
+def refuse_mass_departure(plan: ImportPlan, leaving: list[Person]) -> None:
     active = sum(person.status in _STILL_HERE for person in plan.known.values())
     if len(leaving) > max(MASS_DEPARTURE_SHARE * active, MASS_DEPARTURE_FLOOR):
         raise MassDepartureRefused(len(leaving), active)

@@ -38,10 +38,10 @@ from tandem.profiles.errors import (
     UnknownSkills,
 )
 from tandem.profiles.import_plan import (
-    _ImportPlan,
-    _missing_from,
-    _refuse_mass_departure,
+    ImportPlan,
     erased_key,
+    missing_from,
+    refuse_mass_departure,
 )
 from tandem.profiles.models import (
     Absence,
@@ -1015,15 +1015,15 @@ async def import_people(
     # what it wrote; an edit that comes later loses to the import (409). No row is applied over
     # a stale version, so a race never fails the import.
     people = await PersonRepository(session).all(principal.organization_id, for_update=True)
-    plan = _ImportPlan(principal.organization_id, people)
+    plan = ImportPlan(principal.organization_id, people)
     for index, raw in enumerate(data.rows, start=1):
         plan.add(index, raw)
     plan.settle_managers()
     if data.full_sync and not plan.rows:
         raise EmptyFullSync()
-    leaving = _missing_from(plan) if data.full_sync else []
+    leaving = missing_from(plan) if data.full_sync else []
     if not data.allow_mass_departure:
-        _refuse_mass_departure(plan, leaving)
+        refuse_mass_departure(plan, leaving)
     result = ImportResult(created=0, updated=0, unchanged=0, marked_left=0, errors=plan.errors)
     ids = {external_id: person.id for external_id, person in plan.known.items()}
     for row in plan.managers_first():
