@@ -1,12 +1,10 @@
 """The rules of the profiles service; the only layer that writes and emits."""
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit import availability as weekly
@@ -17,6 +15,7 @@ from tandem.kit.errors import Forbidden
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.versioning import check_version
+from tandem.profiles.conflict_rules import forbidden_pairs
 from tandem.profiles.errors import (
     AlreadyEnrolled,
     ConflictAlreadyDeclared,
@@ -25,7 +24,6 @@ from tandem.profiles.errors import (
     InvalidAvailabilityWindows,
     ManagerCycle,
     ManagerNotFound,
-    MassDepartureRefused,
     MentorWithoutCapacity,
     PersonEmailTaken,
     PersonErased,
@@ -38,6 +36,12 @@ from tandem.profiles.errors import (
     RoleNotOffered,
     SkillNameTaken,
     UnknownSkills,
+)
+from tandem.profiles.import_plan import (
+    ImportPlan,
+    erased_key,
+    missing_from,
+    refuse_mass_departure,
 )
 from tandem.profiles.models import (
     Absence,
@@ -84,7 +88,6 @@ from tandem.profiles.schemas import (
     HrisImport,
     HrisRow,
     ImportResult,
-    ImportRowError,
     OfferedSkillItem,
     PersonCreate,
     PersonExport,
@@ -799,55 +802,6 @@ async def remove_conflict(session: AsyncSession, principal: Principal, conflict_
     emit(session, _conflict_event(events.ConflictRemoved, conflict))
 
 
-def forbidden_pairs(
-    enrollees: set[UUID],
-    managers: dict[UUID, UUID | None],
-    declared: Iterable[DeclaredConflict],
-    rules: ProgramRules,
-) -> list[ForbiddenPair]:
-    """The pairs among `enrollees` that must never be matched, each with its reasons."""
-    reasons: dict[tuple[UUID, UUID], set[str]] = {}
-
-    def forbid(first: UUID, second: UUID, reason: str) -> None:
-        reasons.setdefault((min(first, second), max(first, second)), set()).add(reason)
-
-    for conflict in declared:
-        if {conflict.person_a_id, conflict.person_b_id} <= enrollees:
-            forbid(conflict.person_a_id, conflict.person_b_id, "declared")
-    for person_id in enrollees:
-        for manager_id in _managers_above(
-            person_id, managers, rules.conflicts.reporting_chain_depth
-        ):
-            if manager_id in enrollees:
-                forbid(person_id, manager_id, "reporting_chain")
-    if not rules.conflicts.same_manager_peers_allowed:
-        for team in _teams(enrollees, managers):
-            for index, first in enumerate(team):
-                for second in team[index + 1 :]:
-                    forbid(first, second, "same_manager")
-    return [
-        ForbiddenPair(person_ids=pair, reasons=sorted(why)) for pair, why in sorted(reasons.items())
-    ]
-
-
-def _managers_above(person_id: UUID, managers: dict[UUID, UUID | None], depth: int) -> list[UUID]:
-    chain: list[UUID] = []
-    current = managers.get(person_id)
-    while current is not None and len(chain) < depth and current not in chain:
-        chain.append(current)
-        current = managers.get(current)
-    return chain
-
-
-def _teams(enrollees: set[UUID], managers: dict[UUID, UUID | None]) -> list[list[UUID]]:
-    teams: dict[UUID, list[UUID]] = {}
-    for person_id in sorted(enrollees):
-        manager_id = managers.get(person_id)
-        if manager_id is not None:
-            teams.setdefault(manager_id, []).append(person_id)
-    return [team for team in teams.values() if len(team) > 1]
-
-
 async def get_forbidden_pairs(
     session: AsyncSession, principal: Principal, program_id: UUID
 ) -> list[ForbiddenPair]:
@@ -1015,11 +969,6 @@ async def erase_person(session: AsyncSession, principal: Principal, person_id: U
     return person
 
 
-def erased_key(organization_id: UUID, external_id: str) -> str:
-    """What remains of an erased person's HRIS key: enough to refuse them in a later sync."""
-    return hashlib.sha256(f"{organization_id}:{external_id}".encode()).hexdigest()
-
-
 def _scrub(person: Person) -> None:
     if person.external_id is not None:
         person.erased_key = erased_key(person.organization_id, person.external_id)
@@ -1056,135 +1005,6 @@ HRIS_FIELDS = (
 SELF_SERVICE_FIELDS = frozenset({"location", "time_zone", "languages"})
 
 
-class _ImportPlan:
-    """The rows of one import, checked against each other and the directory before any write."""
-
-    def __init__(self, organization_id: UUID, people: list[Person]) -> None:
-        self.organization_id = organization_id
-        self.erased = {person.erased_key for person in people if person.erased_key}
-        self.rows: dict[str, tuple[int, HrisRow]] = {}
-        self.errors: list[ImportRowError] = []
-        self.known = {person.external_id: person for person in people if person.external_id}
-        self.email_owner = {person.email: person.external_id for person in people}
-        self.external_id_of = {person.id: person.external_id for person in people}
-        self.mentioned: set[str] = set()
-
-    def report(self, index: int, external_id: str | None, message: str) -> None:
-        self.errors.append(ImportRowError(row=index, external_id=external_id, message=message))
-
-    def reject(self, index: int, external_id: str, message: str) -> None:
-        """Report a row already in the plan and take it out."""
-        self.report(index, external_id, message)
-        self.rows.pop(external_id, None)
-
-    def add(self, index: int, raw: dict[str, Any]) -> None:
-        mentioned = _external_id_mentioned(raw)
-        if mentioned:
-            self.mentioned.add(mentioned)
-        try:
-            row = HrisRow.model_validate(raw)
-        except ValidationError as error:
-            self.errors.append(_row_error(index, mentioned, error))
-            return
-        self._add_valid(index, row)
-
-    def _add_valid(self, index: int, row: HrisRow) -> None:
-        email = row.email.lower()
-        if row.status is PersonStatus.ERASED:
-            self.report(
-                index, row.external_id, "An import cannot erase a person; use the erasure endpoint."
-            )
-        elif row.external_id in self.rows:
-            self.report(index, row.external_id, f"external_id {row.external_id} appears twice.")
-        elif erased_key(self.organization_id, row.external_id) in self.erased:
-            self.report(index, row.external_id, "This person's data was erased; stop sending it.")
-        elif self.email_owner.get(email, row.external_id) != row.external_id:
-            self.report(index, row.external_id, f"{email} is the email of another person.")
-        else:
-            self.email_owner[email] = row.external_id
-            self.rows[row.external_id] = (index, row.model_copy(update={"email": email}))
-
-    def settle_managers(self) -> None:
-        """Reject rows whose manager is unknown or closes a cycle, until every row is sound."""
-        while self._reject_unknown_managers() or self._reject_cycles():
-            pass
-
-    def _manager_of(self, external_id: str) -> str | None:
-        if external_id in self.rows:
-            return self.rows[external_id][1].manager_external_id
-        person = self.known.get(external_id)
-        if person is None or person.manager_id is None:
-            return None
-        return self.external_id_of.get(person.manager_id)
-
-    def _reject_unknown_managers(self) -> bool:
-        unknown = [
-            (index, row)
-            for index, row in self.rows.values()
-            if row.manager_external_id is not None
-            and row.manager_external_id not in self.rows
-            and row.manager_external_id not in self.known
-        ]
-        for index, row in unknown:
-            self.reject(index, row.external_id, f"manager {row.manager_external_id} is unknown.")
-        return bool(unknown)
-
-    def _reject_cycles(self) -> bool:
-        """One walk up from every row, each person visited once: linear in the rows."""
-        settled: set[str] = set()
-        rejected = False
-        for start in list(self.rows):
-            path: dict[str, None] = {}
-            current: str | None = start
-            while current is not None and current not in settled and current not in path:
-                path[current] = None
-                current = self._manager_of(current)
-            walked = list(path)
-            if current is not None and current in path:
-                rejected |= self._reject_cycle(walked[walked.index(current) :])
-            settled.update(walked)
-        return rejected
-
-    def _reject_cycle(self, members: list[str]) -> bool:
-        """Only rows can be rejected; a cycle already in the directory is not this import's."""
-        in_rows = [member for member in members if member in self.rows]
-        for member in in_rows:
-            self.reject(self.rows[member][0], member, "The managers of these rows form a cycle.")
-        return bool(in_rows)
-
-    def managers_first(self) -> list[HrisRow]:
-        """The rows, every manager before their reports (the rows hold no cycle by now)."""
-        ordered: list[HrisRow] = []
-        placed: set[str] = set()
-        for external_id in self.rows:
-            chain: list[HrisRow] = []
-            current: str | None = external_id
-            while current is not None and current in self.rows and current not in placed:
-                placed.add(current)
-                chain.append(self.rows[current][1])
-                current = chain[-1].manager_external_id
-            ordered.extend(reversed(chain))
-        return ordered
-
-
-def _external_id_mentioned(raw: dict[str, Any]) -> str | None:
-    """The external id a row names, even when the row is broken (a full sync keeps them)."""
-    value = raw.get("external_id")
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return None
-    return str(value).strip() or None
-
-
-def _row_error(index: int, external_id: Any, error: ValidationError) -> ImportRowError:
-    problems = "; ".join(
-        f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
-        for problem in error.errors()
-    )
-    return ImportRowError(
-        row=index, external_id=str(external_id) if external_id else None, message=problems
-    )
-
-
 async def import_people(
     session: AsyncSession, principal: Principal, data: HrisImport
 ) -> ImportResult:
@@ -1195,15 +1015,15 @@ async def import_people(
     # what it wrote; an edit that comes later loses to the import (409). No row is applied over
     # a stale version, so a race never fails the import.
     people = await PersonRepository(session).all(principal.organization_id, for_update=True)
-    plan = _ImportPlan(principal.organization_id, people)
+    plan = ImportPlan(principal.organization_id, people)
     for index, raw in enumerate(data.rows, start=1):
         plan.add(index, raw)
     plan.settle_managers()
     if data.full_sync and not plan.rows:
         raise EmptyFullSync()
-    leaving = _missing_from(plan) if data.full_sync else []
+    leaving = missing_from(plan) if data.full_sync else []
     if not data.allow_mass_departure:
-        _refuse_mass_departure(plan, leaving)
+        refuse_mass_departure(plan, leaving)
     result = ImportResult(created=0, updated=0, unchanged=0, marked_left=0, errors=plan.errors)
     ids = {external_id: person.id for external_id, person in plan.known.items()}
     for row in plan.managers_first():
@@ -1251,28 +1071,6 @@ def _apply_row(
     if changed:
         _emit_person_changes(session, person, changed)
     return bool(changed)
-
-
-def _missing_from(plan: _ImportPlan) -> list[Person]:
-    """The people still here whom a full sync's rows do not mention."""
-    return [
-        person
-        for external_id, person in plan.known.items()
-        if external_id not in plan.mentioned and person.status in _STILL_HERE
-    ]
-
-
-# A full sync may mark this share of the active people as left, or this many, whichever is
-# more, unless confirmed: beyond that an export is more likely cut short than the company.
-MASS_DEPARTURE_SHARE = 0.2
-MASS_DEPARTURE_FLOOR = 10
-_STILL_HERE = (PersonStatus.ACTIVE, PersonStatus.ON_LEAVE)
-
-
-def _refuse_mass_departure(plan: _ImportPlan, leaving: list[Person]) -> None:
-    active = sum(person.status in _STILL_HERE for person in plan.known.values())
-    if len(leaving) > max(MASS_DEPARTURE_SHARE * active, MASS_DEPARTURE_FLOOR):
-        raise MassDepartureRefused(len(leaving), active)
 
 
 def _mark_as_left(session: AsyncSession, leaving: list[Person]) -> int:
