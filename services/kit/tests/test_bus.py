@@ -1,9 +1,11 @@
+import asyncio
 import uuid
 from pathlib import Path
 
 import pytest
 from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
+from structlog.testing import capture_logs
 
 from tandem.kit import bus, infra
 from tandem.kit.testing.plugin import EventNamespace
@@ -69,3 +71,12 @@ async def test_a_stream_made_with_the_old_two_minute_duplicate_window_is_widened
         await js.delete_stream(name)
 
     assert window == bus.DUPLICATE_WINDOW_SECONDS >= 10 * 60
+
+
+async def test_connecting_keeps_trying_while_the_server_is_away() -> None:
+    with capture_logs() as logs:
+        connecting = asyncio.create_task(bus.connect("nats://127.0.0.1:1", "test"))
+        await asyncio.sleep(0.8)
+        connecting.cancel()
+
+    assert [entry["event"] for entry in logs].count("nats_error") >= 2
