@@ -8,7 +8,6 @@ from typing import Any, NamedTuple
 
 import pytest
 from pydantic import AwareDatetime
-
 from sqlalchemy import column, select, table
 
 from tandem.kit.pagination import (
