@@ -51,3 +51,12 @@ async def test_a_bi_partner_reads_kpis_but_a_participant_does_not(
     assert (await hris.get("/kpis/headcount")).status_code == 403
     assert (await participant.get("/kpis/headcount")).status_code == 403
     assert (await client_for().get("/kpis/headcount")).status_code == 401
+
+
+async def test_a_participant_is_told_that_kpis_are_for_admins_and_bi(
+    client_for: ClientFactory,
+) -> None:
+    response = await client_for(Role.PARTICIPANT).get("/kpis/headcount")
+
+    assert response.status_code == 403
+    assert response.json()["title"] == "KpisForbidden"

@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from things import GATE, WIRING, KitTestSettings, router
 
@@ -25,7 +25,7 @@ from tandem.kit import bus
 from tandem.kit.app import create_app
 from tandem.kit.auth import KeyPair
 from tandem.kit.db import create_engine, create_sessionmaker
-from tandem.kit.migrations import create_event_tables, create_idempotency_table
+from tandem.kit.migrations import create_kit_tables
 from tandem.kit.settings import service_environment
 from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
 
@@ -35,11 +35,10 @@ def service_app() -> FastAPI:
     return create_app(KitTestSettings, routers=[router], wiring=WIRING)
 
 
-def _create_kit_tables(connection: object) -> None:
-    create_event_tables(connection)  # type: ignore[arg-type]
-    create_idempotency_table(connection)  # type: ignore[arg-type]
+def _create_tables(connection: Connection) -> None:
+    create_kit_tables(connection)
     for statement in KIT_TEST_TABLES:
-        connection.execute(text(statement))  # type: ignore[attr-defined]
+        connection.execute(text(statement))
 
 
 KIT_TEST_TABLES = [
@@ -63,7 +62,7 @@ async def service_database_url(create_test_database: Callable[[str], Awaitable[s
     url = await create_test_database("kit")
     engine = create_engine(url, pool_size=1)
     async with engine.begin() as connection:
-        await connection.run_sync(_create_kit_tables)
+        await connection.run_sync(_create_tables)
     await engine.dispose()
     return url
 

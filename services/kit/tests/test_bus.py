@@ -1,3 +1,4 @@
+import asyncio
 import uuid
 from pathlib import Path
 
@@ -69,3 +70,21 @@ async def test_a_stream_made_with_the_old_two_minute_duplicate_window_is_widened
         await js.delete_stream(name)
 
     assert window == bus.DUPLICATE_WINDOW_SECONDS >= 10 * 60
+
+
+async def test_connecting_keeps_trying_while_the_server_is_away(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    failures: list[Exception] = []
+
+    async def report(error: Exception) -> None:
+        failures.append(error)
+
+    monkeypatch.setattr(bus, "_report_error", report)
+    connecting = asyncio.create_task(bus.connect("nats://127.0.0.1:1", "test"))
+    await asyncio.sleep(0.8)
+    gave_up = connecting.done()
+    connecting.cancel()
+
+    assert not gave_up
+    assert len(failures) >= 2

@@ -8,8 +8,16 @@ from typing import Any, NamedTuple
 
 import pytest
 from pydantic import AwareDatetime
+from sqlalchemy import column, select, table
 
-from tandem.kit.pagination import Int32, InvalidCursor, encode_cursor, page_of, typed_cursor
+from tandem.kit.pagination import (
+    Int32,
+    InvalidCursor,
+    encode_cursor,
+    keyset,
+    page_of,
+    typed_cursor,
+)
 
 
 class NewestFirst(NamedTuple):
@@ -87,3 +95,23 @@ def test_a_page_has_a_next_cursor_only_when_more_follow() -> None:
     assert (last.items, last.next_cursor) == ([1, 2], None)
     assert more.items == [1, 2]
     assert typed_cursor(more.next_cursor, ByNumber) == (2,)
+
+
+def test_a_keyset_page_follows_the_cursors_key_in_each_columns_direction() -> None:
+    ranked = table("ranked", column("score"), column("id"))
+
+    query = keyset(select(ranked), (ranked.c.score.desc(), ranked.c.id), (7, 3))
+
+    assert " ".join(str(query.compile(compile_kwargs={"literal_binds": True})).split()) == (
+        "SELECT ranked.score, ranked.id FROM ranked "
+        "WHERE ranked.score < 7 OR ranked.score = 7 AND ranked.id > 3 "
+        "ORDER BY ranked.score DESC, ranked.id"
+    )
+
+
+def test_the_first_keyset_page_is_only_sorted() -> None:
+    ranked = table("ranked", column("id"))
+
+    query = keyset(select(ranked), (ranked.c.id,), None)
+
+    assert " ".join(str(query).split()) == "SELECT ranked.id FROM ranked ORDER BY ranked.id"

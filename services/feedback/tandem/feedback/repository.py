@@ -2,15 +2,12 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback.models import Headcount
+from tandem.kit.repository import SessionRepository
 
 
-class HeadcountRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class HeadcountRepository(SessionRepository):
     async def people(self, organization_id: UUID) -> int:
         count = await self.session.scalar(
             select(Headcount.people).where(Headcount.organization_id == organization_id)

@@ -2,16 +2,16 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.feedback.errors import KpisForbidden
 from tandem.feedback.repository import HeadcountRepository
 from tandem.feedback.schemas import HeadcountRead
 from tandem.kit.auth import Principal, Role, Scope
-from tandem.kit.errors import Forbidden
 
 
 def _require_kpi_reader(principal: Principal) -> None:
     if principal.has_role(Role.HR_ADMIN, Role.PROGRAM_ADMIN) or Scope.KPIS_READ in principal.scopes:
         return
-    raise Forbidden("Only admins and partners with `kpis:read` may read KPIs.")
+    raise KpisForbidden()
 
 
 async def count_new_person(session: AsyncSession, organization_id: UUID) -> None:

@@ -1,7 +1,5 @@
 """NATS JetStream: connection, the one stream, durable consumers, durability check."""
 
-import asyncio
-
 import httpx
 import nats
 import structlog
@@ -27,23 +25,20 @@ RETENTION_SECONDS = 30 * 24 * 3600.0
 
 
 async def connect(url: str, name: str) -> NatsClient:
-    """Connect, retrying until the server answers; later drops reconnect on their own."""
-    delay = 0.2
-    while True:
-        try:
-            return await nats.connect(
-                url,
-                name=name,
-                allow_reconnect=True,
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=0.5,
-                connect_timeout=2,
-                error_cb=_report_error,
-            )
-        except (OSError, TimeoutError, nats.errors.NoServersError) as error:
-            log.warning("nats_unreachable", url=url, error=str(error), retry_in=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+    """Connect, retrying until the server answers; later drops reconnect on their own.
+
+    nats-py does both: with unlimited reconnects it retries the first connection too, every
+    `reconnect_time_wait`, reporting each failure to `error_cb`.
+    """
+    return await nats.connect(
+        url,
+        name=name,
+        allow_reconnect=True,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=2,
+        error_cb=_report_error,
+    )
 
 
 async def _report_error(error: Exception) -> None:

@@ -3,10 +3,11 @@
 import asyncio
 import importlib.util
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -80,8 +81,32 @@ async def drift(database_url: str, metadata: MetaData) -> list[Any]:
         await engine.dispose()
 
 
+class Revision(NamedTuple):
+    """A revision's `upgrade` and `downgrade`, for a revision that only changes kit's tables:
+    `upgrade, downgrade = KIT_TABLES`."""
+
+    upgrade: Callable[[], None]
+    downgrade: Callable[[], None]
+
+
+def _on_migrated_connection(change: Callable[[Connection], None]) -> Callable[[], None]:
+    return lambda: change(op.get_bind())
+
+
+def create_kit_tables(connection: Connection) -> None:
+    """For the first revision of a new service: every table kit keeps in a service's database
+    (outbox, inbox, dead letters, idempotency keys), as kit's models declare them today."""
+    create_event_tables(connection)
+    create_idempotency_table(connection)
+
+
+def drop_kit_tables(connection: Connection) -> None:
+    drop_idempotency_table(connection)
+    drop_event_tables(connection)
+
+
 def create_event_tables(connection: Connection) -> None:
-    """For a service's first migration: outbox (with its wake-up trigger), inbox, dead letters."""
+    """Outbox (with its wake-up trigger), inbox, dead letters."""
     for table in EVENT_TABLES:
         table.create(connection)
     connection.execute(
@@ -130,3 +155,20 @@ def drop_event_tables(connection: Connection) -> None:
     connection.execute(text("DROP FUNCTION outbox_notify()"))
     for table in reversed(EVENT_TABLES):
         table.drop(connection)
+
+
+KIT_TABLES = Revision(
+    _on_migrated_connection(create_kit_tables), _on_migrated_connection(drop_kit_tables)
+)
+# The revisions that brought existing services' databases to kit's tables, one step at a time.
+EVENT_TABLES_REVISION = Revision(
+    _on_migrated_connection(create_event_tables), _on_migrated_connection(drop_event_tables)
+)
+IDEMPOTENCY_KEYS_REVISION = Revision(
+    _on_migrated_connection(create_idempotency_table),
+    _on_migrated_connection(drop_idempotency_table),
+)
+DEAD_LETTER_ORGANIZATION_REVISION = Revision(
+    _on_migrated_connection(add_dead_letter_organization),
+    _on_migrated_connection(drop_dead_letter_organization),
+)

@@ -8,7 +8,7 @@ value the database refuses.
 import base64
 import binascii
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import field
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -16,6 +16,9 @@ from fastapi import Query
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 from pydantic_core import to_json
+from sqlalchemy import ColumnElement, Select, UnaryExpression, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import operators
 
 from tandem.kit.errors import BadRequest
 
@@ -24,6 +27,7 @@ K = TypeVar("K", bound=tuple[Any, ...])
 
 Limit = Annotated[int, Query(ge=1, le=500, description="items per page")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+SortColumn = ColumnElement[Any] | InstrumentedAttribute[Any]
 Int32 = Annotated[int, Field(ge=-(2**31), lt=2**31)]
 """A sort key held in an `integer` column."""
 
@@ -69,3 +73,29 @@ def page_of(items: list[T], limit: int, key: Callable[[T], tuple[Any, ...]]) -> 
         return Page(items=items, next_cursor=None)
     kept = items[:limit]
     return Page(items=kept, next_cursor=encode_cursor(key(kept[-1])))
+
+
+def keyset(
+    query: Select[T], order: Sequence[SortColumn], after: tuple[Any, ...] | None
+) -> Select[T]:
+    """`query` sorted by `order` (columns, some as `column.desc()`), and after a cursor's key
+    (its values in the same order) only what follows it."""
+    query = query.order_by(*order)
+    if after is None:
+        return query
+    columns = [_ascending(column) for column in order]
+    follows = [
+        and_(
+            *(earlier == value for (earlier, _), value in zip(columns[:n], after, strict=False)),
+            column < key if descending else column > key,
+        )
+        for n, ((column, descending), key) in enumerate(zip(columns, after, strict=True))
+    ]
+    return query.where(or_(*follows))
+
+
+def _ascending(column: SortColumn) -> tuple[SortColumn, bool]:
+    """The column itself, and whether `order` sorts it descending."""
+    if isinstance(column, UnaryExpression) and column.modifier is operators.desc_op:
+        return column.element, True
+    return column, False

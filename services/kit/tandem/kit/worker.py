@@ -134,6 +134,7 @@ async def _supervise(name: str, run: Callable[[], Awaitable[None]]) -> None:
 
     The wait doubles while the loop keeps failing, and starts afresh once it ran longer than the
     longest wait: else, after a few restarts, every later one would stall the loop 10 s.
+    (Retry libraries such as stamina only grow the wait within one retry; none restarts it.)
     """
     delay = FIRST_RETRY_SECONDS
     while True:

@@ -7,14 +7,15 @@ from uuid import UUID
 
 import httpx
 from pydantic import AwareDatetime
-from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.profiles import ProgramStanding
 from tandem.kit.db import among
-from tandem.kit.pagination import Int32
+from tandem.kit.pagination import Int32, keyset
+from tandem.kit.repository import Repository
 from tandem.matching.errors import (
     MentorshipNotFound,
     ProposalNotFound,
@@ -55,9 +56,7 @@ def newest_first(
     ident: InstrumentedAttribute[UUID],
     after: NewestFirst | None,
 ) -> Select[T]:
-    if after is not None:
-        query = query.where(or_(moment < after.at, and_(moment == after.at, ident < after.id)))
-    return query.order_by(moment.desc(), ident.desc())
+    return keyset(query, (moment.desc(), ident.desc()), after)
 
 
 async def lock_program(session: AsyncSession, program_id: UUID) -> None:
@@ -76,20 +75,9 @@ async def lock_people(session: AsyncSession, program_id: UUID, person_ids: Itera
         await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
-class RunRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(
-        self, organization_id: UUID, run_id: UUID, *, for_update: bool = False
-    ) -> MatchRun:
-        query = select(MatchRun).where(
-            MatchRun.organization_id == organization_id, MatchRun.id == run_id
-        )
-        run = await self.session.scalar(query.with_for_update() if for_update else query)
-        if run is None:
-            raise RunNotFound()
-        return run
+class RunRepository(Repository[MatchRun]):
+    model = MatchRun
+    not_found = RunNotFound
 
     async def latest_of_program(
         self, organization_id: UUID, program_id: UUID, purpose: RunPurpose | None = None
@@ -106,22 +94,13 @@ class RunRepository:
         return latest
 
 
-class ProposalRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class ProposalRepository(Repository[Proposal]):
+    model = Proposal
+    not_found = ProposalNotFound
 
-    async def get(
-        self, organization_id: UUID, proposal_id: UUID, *, for_update: bool = False
-    ) -> Proposal:
-        query = select(Proposal).where(
-            Proposal.organization_id == organization_id, Proposal.id == proposal_id
-        )
-        if for_update:  # what another transaction committed before the lock counts
-            query = query.with_for_update().execution_options(populate_existing=True)
-        proposal = await self.session.scalar(query)
-        if proposal is None:
-            raise ProposalNotFound()
-        return proposal
+    def locked(self, query: Select[Proposal]) -> Select[Proposal]:
+        # What another transaction committed before the lock counts.
+        return query.with_for_update().execution_options(populate_existing=True)
 
     async def of_run(self, run_id: UUID, status: ProposalStatus | None = None) -> list[Proposal]:
         query = select(Proposal).where(Proposal.run_id == run_id)
@@ -135,16 +114,8 @@ class ProposalRepository:
     ) -> list[Proposal]:
         """Best first."""
         query = select(Proposal).where(Proposal.run_id == run_id)
-        if after is not None:
-            query = query.where(
-                or_(
-                    Proposal.score < after.score,
-                    and_(Proposal.score == after.score, Proposal.id > after.id),
-                )
-            )
-        found = await self.session.scalars(
-            query.order_by(Proposal.score.desc(), Proposal.id).limit(limit)
-        )
+        query = keyset(query, (Proposal.score.desc(), Proposal.id), after)
+        found = await self.session.scalars(query.limit(limit))
         return list(found)
 
     async def of_person(
@@ -205,20 +176,9 @@ class ProposalRepository:
         return list(found)
 
 
-class MentorshipRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(
-        self, organization_id: UUID, mentorship_id: UUID, *, for_update: bool = False
-    ) -> Mentorship:
-        query = select(Mentorship).where(
-            Mentorship.organization_id == organization_id, Mentorship.id == mentorship_id
-        )
-        mentorship = await self.session.scalar(query.with_for_update() if for_update else query)
-        if mentorship is None:
-            raise MentorshipNotFound()
-        return mentorship
+class MentorshipRepository(Repository[Mentorship]):
+    model = Mentorship
+    not_found = MentorshipNotFound
 
     async def of_person(
         self, organization_id: UUID, person_id: UUID, after: NewestFirst | None, limit: int
@@ -289,20 +249,9 @@ class MentorshipRepository:
         return list(found)
 
 
-class RematchOfferRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(
-        self, organization_id: UUID, offer_id: UUID, *, for_update: bool = False
-    ) -> RematchOffer:
-        query = select(RematchOffer).where(
-            RematchOffer.organization_id == organization_id, RematchOffer.id == offer_id
-        )
-        offer = await self.session.scalar(query.with_for_update() if for_update else query)
-        if offer is None:
-            raise RematchOfferNotFound()
-        return offer
+class RematchOfferRepository(Repository[RematchOffer]):
+    model = RematchOffer
+    not_found = RematchOfferNotFound
 
     async def of_mentorship(self, mentorship_id: UUID) -> RematchOffer | None:
         found: RematchOffer | None = await self.session.scalar(

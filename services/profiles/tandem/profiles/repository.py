@@ -7,9 +7,10 @@ from uuid import UUID
 
 from pydantic import AwareDatetime
 from sqlalchemy import Select, Uuid, any_, delete, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.db import among
+from tandem.kit.pagination import keyset
+from tandem.kit.repository import Repository, SessionRepository
 from tandem.profiles.errors import (
     AbsenceNotFound,
     ConflictNotFound,
@@ -60,23 +61,13 @@ class PeopleFilter:
     status: PersonStatus | None = None
 
 
-class PersonRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class PersonRepository(Repository[Person]):
+    model = Person
+    not_found = PersonNotFound
 
-    async def get(
-        self, organization_id: UUID, person_id: UUID, *, for_update: bool = False
-    ) -> Person:
-        query = select(Person).where(
-            Person.organization_id == organization_id, Person.id == person_id
-        )
-        if for_update:
-            # NO KEY: rows that refer to the person (enrollments, skills) may still be added.
-            query = query.with_for_update(key_share=True)
-        person = await self.session.scalar(query)
-        if person is None:
-            raise PersonNotFound()
-        return person
+    def locked(self, query: Select[Person]) -> Select[Person]:
+        # NO KEY: rows that refer to the person (enrollments, skills) may still be added.
+        return query.with_for_update(key_share=True)
 
     async def get_by_external_id(self, organization_id: UUID, external_id: str) -> Person:
         person = await self.session.scalar(
@@ -106,14 +97,8 @@ class PersonRepository:
         self, organization_id: UUID, where: PeopleFilter, after: ByName | None, limit: int
     ) -> list[Person]:
         query = _people_matching(select(Person), organization_id, where)
-        if after is not None:
-            query = query.where(
-                or_(
-                    Person.full_name > after.name,
-                    (Person.full_name == after.name) & (Person.id > after.id),
-                )
-            )
-        found = await self.session.scalars(query.order_by(Person.full_name, Person.id).limit(limit))
+        query = keyset(query, (Person.full_name, Person.id), after)
+        found = await self.session.scalars(query.limit(limit))
         return list(found)
 
     async def managers(self, organization_id: UUID) -> dict[UUID, UUID | None]:
@@ -169,17 +154,9 @@ def _people_matching(
     return query
 
 
-class SkillRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, organization_id: UUID, skill_id: UUID) -> Skill:
-        skill = await self.session.scalar(
-            select(Skill).where(Skill.organization_id == organization_id, Skill.id == skill_id)
-        )
-        if skill is None:
-            raise SkillNotFound()
-        return skill
+class SkillRepository(Repository[Skill]):
+    model = Skill
+    not_found = SkillNotFound
 
     async def search(
         self, organization_id: UUID, text: str | None, after: ByName | None, limit: int
@@ -191,11 +168,8 @@ class SkillRepository:
                 SkillName.folded.contains(text.casefold()),
             )
             query = query.where(Skill.id.in_(named))
-        if after is not None:
-            query = query.where(
-                or_(Skill.name > after.name, (Skill.name == after.name) & (Skill.id > after.id))
-            )
-        found = await self.session.scalars(query.order_by(Skill.name, Skill.id).limit(limit))
+        query = keyset(query, (Skill.name, Skill.id), after)
+        found = await self.session.scalars(query.limit(limit))
         return list(found)
 
     async def existing_ids(self, organization_id: UUID, ids: Sequence[UUID]) -> set[UUID]:
@@ -213,10 +187,7 @@ class SkillRepository:
         await self.session.flush()
 
 
-class PersonSkillRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class PersonSkillRepository(SessionRepository):
     async def offered(self, person_ids: Sequence[UUID]) -> list[OfferedSkill]:
         found = await self.session.scalars(
             select(OfferedSkill).where(among(OfferedSkill.person_id, person_ids))
@@ -238,10 +209,7 @@ class PersonSkillRepository:
         await self.session.flush()
 
 
-class AvailabilityRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
+class AvailabilityRepository(SessionRepository):
     async def windows(self, person_ids: Sequence[UUID]) -> list[AvailabilityWindow]:
         found = await self.session.scalars(
             select(AvailabilityWindow)
@@ -277,50 +245,22 @@ class AvailabilityRepository:
         return absence
 
 
-class ProgramRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, organization_id: UUID, program_id: UUID) -> Program:
-        program = await self.session.scalar(
-            select(Program).where(
-                Program.organization_id == organization_id, Program.id == program_id
-            )
-        )
-        if program is None:
-            raise ProgramNotFound()
-        return program
+class ProgramRepository(Repository[Program]):
+    model = Program
+    not_found = ProgramNotFound
 
     async def list(
         self, organization_id: UUID, after: NewestFirst | None, limit: int
     ) -> list[Program]:
         query = select(Program).where(Program.organization_id == organization_id)
-        if after is not None:
-            query = query.where(
-                or_(
-                    Program.created_at < after.created_at,
-                    (Program.created_at == after.created_at) & (Program.id > after.id),
-                )
-            )
-        found = await self.session.scalars(
-            query.order_by(Program.created_at.desc(), Program.id).limit(limit)
-        )
+        query = keyset(query, (Program.created_at.desc(), Program.id), after)
+        found = await self.session.scalars(query.limit(limit))
         return list(found)
 
 
-class EnrollmentRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, organization_id: UUID, enrollment_id: UUID) -> Enrollment:
-        enrollment = await self.session.scalar(
-            select(Enrollment).where(
-                Enrollment.organization_id == organization_id, Enrollment.id == enrollment_id
-            )
-        )
-        if enrollment is None:
-            raise EnrollmentNotFound()
-        return enrollment
+class EnrollmentRepository(Repository[Enrollment]):
+    model = Enrollment
+    not_found = EnrollmentNotFound
 
     async def active_in_program(
         self, program_id: UUID, after: ById | None = None, limit: int | None = None
@@ -328,9 +268,8 @@ class EnrollmentRepository:
         query = select(Enrollment).where(
             Enrollment.program_id == program_id, Enrollment.status == EnrollmentStatus.ACTIVE
         )
-        if after is not None:
-            query = query.where(Enrollment.id > after.id)
-        found = await self.session.scalars(query.order_by(Enrollment.id).limit(limit))
+        query = keyset(query, (Enrollment.id,), after)
+        found = await self.session.scalars(query.limit(limit))
         return list(found)
 
     async def enrolled_under_admin(
@@ -367,20 +306,9 @@ class EnrollmentRepository:
         return count or 0
 
 
-class ConflictRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, organization_id: UUID, conflict_id: UUID) -> DeclaredConflict:
-        conflict = await self.session.scalar(
-            select(DeclaredConflict).where(
-                DeclaredConflict.organization_id == organization_id,
-                DeclaredConflict.id == conflict_id,
-            )
-        )
-        if conflict is None:
-            raise ConflictNotFound()
-        return conflict
+class ConflictRepository(Repository[DeclaredConflict]):
+    model = DeclaredConflict
+    not_found = ConflictNotFound
 
     async def involving(
         self, organization_id: UUID, person_ids: Sequence[UUID] | None = None

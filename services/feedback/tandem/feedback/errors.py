@@ -1,0 +1,5 @@
+from tandem.kit.errors import Forbidden
+
+
+class KpisForbidden(Forbidden):
+    detail = "Only admins and partners with `kpis:read` may read KPIs."
