@@ -386,13 +386,18 @@ def _fairest_threshold(
     Found exactly by bisection on a score threshold: the largest threshold whose edges still
     admit a matching of `size` mentees. The worst pin bounds what fairness can reach, so no
     threshold above its score is sought: edges that good or better may all serve the total.
+    The ceiling of the search is often the answer, so it is tried first.
     """
     thresholds = np.unique(edges.scores)
-    ceiling = _best_worst_edge_possible(edges, size)
     low = int(np.searchsorted(thresholds, floor))
+    ceiling = _best_worst_edge_possible(edges, size_at.network, size, thresholds[low:])
     high = int(np.searchsorted(thresholds, ceiling, side="right")) - 1
     if worst_pinned is not None:
         high = min(high, int(np.searchsorted(thresholds, worst_pinned)))
+    if low < high:
+        if size_at(int(thresholds[high])) == size:
+            return int(thresholds[high])
+        high -= 1
     while low < high:
         middle = (low + high + 1) // 2
         if size_at(int(thresholds[middle])) == size:
@@ -404,12 +409,31 @@ def _fairest_threshold(
     return int(thresholds[low])
 
 
-def _best_worst_edge_possible(edges: Edges, size: int) -> int:
-    """A matching of `size` mentees gives each its own edge, so its worst edge is at most the
-    size-th best of the mentees' best edges."""
-    best_per_row = np.full(int(edges.rows.max()) + 1, -1, dtype=np.int64)
+def _best_worst_edge_possible(
+    edges: Edges, network: Network, size: int, thresholds: NDArray[np.int16]
+) -> int:
+    """The highest of `thresholds` (ascending, the first known to allow `size`) at which no
+    bound rules out a matching of `size` mentees on the edges scoring that much or more. A
+    matching gives each mentee its own edge and each mentor at most its capacity, so it is
+    no larger than the mentees with such an edge, nor than the sum over mentors of the
+    smaller of their capacity and their number of such edges."""
+    best_per_row = np.full(network.rows, -1, dtype=np.int64)
     np.maximum.at(best_per_row, edges.rows, edges.scores)
-    return int(np.sort(best_per_row)[-size])
+    best_per_row.sort()
+
+    def bound(threshold: int) -> int:
+        mentees = network.rows - int(np.searchsorted(best_per_row, threshold))
+        degree = np.bincount(edges.cols[edges.scores >= threshold], minlength=len(network.capacity))
+        return min(mentees, int(np.minimum(degree, network.capacity).sum()))
+
+    low, high = 0, len(thresholds) - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if bound(int(thresholds[middle])) >= size:
+            low = middle
+        else:
+            high = middle - 1
+    return int(thresholds[low])
 
 
 def _best_total_flow(edges: Edges, network: Network, guess: Ints) -> tuple[Flags, Ints]:
