@@ -67,7 +67,9 @@ class Program:
         data = snapshot(self.enrollees, **self.rules)
         data["program"]["id"] = str(self.id)
         data["program"]["admin_ids"] = [str(self.admin_id)]
-        data["forbidden_pairs"] = [{"person_ids": list(pair)} for pair in self.forbidden]
+        data["forbidden_pairs"] = [
+            {"person_ids": list(pair), "reasons": ["reporting_chain"]} for pair in self.forbidden
+        ]
         return data
 
     def in_profiles(self, profiles: Profiles, status: str = "matching") -> dict[str, Any]:

@@ -3,9 +3,14 @@ import uuid
 from factories import Org
 
 from tandem.kit.auth import Role
+from tandem.kit.contracts.profiles import (
+    ConflictPolicy,
+    ProgramRules,
+)
 from tandem.kit.testing.plugin import ClientFactory
-from tandem.profiles.models import DeclaredConflict
-from tandem.profiles.schemas import ConflictPolicy, ProgramRules
+from tandem.profiles.models import (
+    DeclaredConflict,
+)
 from tandem.profiles.service import forbidden_pairs
 
 

@@ -3,8 +3,8 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback.repository import HeadcountRepository
-from tandem.feedback.schemas import HeadcountRead
 from tandem.kit.auth import Principal, Role, Scope
+from tandem.kit.contracts.feedback import HeadcountRead
 from tandem.kit.errors import Forbidden
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tandem.kit.clients import ServiceClient
-from tandem.kit.contracts.profiles import ProgramStanding
+from tandem.kit.contracts.profiles import ProgramSnapshot, ProgramStanding
 from tandem.kit.db import among
 from tandem.kit.pagination import Int32
 from tandem.matching.errors import (
@@ -329,8 +329,9 @@ class Directory(ServiceClient):
 
     async def program(self, program_id: UUID, token: str) -> ProgramStanding:
         """The program as it stands now; another organization's is not found."""
-        return ProgramStanding.model_validate(await self.get_json(f"/programs/{program_id}", token))
+        return await self.get(f"/programs/{program_id}", token, ProgramStanding)
 
     async def program_snapshot(self, program_id: UUID, token: str) -> dict[str, Any]:
-        snapshot: dict[str, Any] = await self.get_json(f"/programs/{program_id}/snapshot", token)
-        return snapshot
+        """The snapshot, checked against the contract, as the JSON a run keeps."""
+        snapshot = await self.get(f"/programs/{program_id}/snapshot", token, ProgramSnapshot)
+        return snapshot.model_dump(mode="json")

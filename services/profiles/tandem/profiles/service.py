@@ -12,6 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit import availability as weekly
 from tandem.kit.auth import Principal, Role, Scope
 from tandem.kit.contracts import profiles as events
+from tandem.kit.contracts.profiles import (
+    AbsenceRead,
+    EnrolleeSnapshot,
+    EnrollmentRole,
+    ForbiddenPair,
+    OfferedSkillItem,
+    ProgramKind,
+    ProgramRead,
+    ProgramRules,
+    ProgramSnapshot,
+    ProgramStatus,
+    WantedSkillItem,
+    WindowItem,
+)
 from tandem.kit.db import advisory_lock, constraint_errors
 from tandem.kit.errors import Forbidden
 from tandem.kit.outbox import emit
@@ -44,14 +58,11 @@ from tandem.profiles.models import (
     AvailabilityWindow,
     DeclaredConflict,
     Enrollment,
-    EnrollmentRole,
     EnrollmentStatus,
     OfferedSkill,
     Person,
     PersonStatus,
     Program,
-    ProgramKind,
-    ProgramStatus,
     Skill,
     WantedSkill,
 )
@@ -70,22 +81,18 @@ from tandem.profiles.repository import (
 )
 from tandem.profiles.schemas import (
     AbsenceCreate,
-    AbsenceRead,
     Availability,
     AvailabilityRead,
     ConflictCreate,
     ConflictRead,
-    EnrolleeSnapshot,
     EnrollmentCreate,
     EnrollmentRead,
-    ForbiddenPair,
     FreeInterval,
     FreeIntervals,
     HrisImport,
     HrisRow,
     ImportResult,
     ImportRowError,
-    OfferedSkillItem,
     PersonCreate,
     PersonExport,
     PersonRead,
@@ -93,15 +100,10 @@ from tandem.profiles.schemas import (
     PersonSkillsRead,
     PersonUpdate,
     ProgramCreate,
-    ProgramRead,
-    ProgramRules,
-    ProgramSnapshot,
     ProgramUpdate,
     SelfServiceFields,
     SkillCreate,
     SkillUpdate,
-    WantedSkillItem,
-    WindowItem,
 )
 
 # Who may do what -------------------------------------------------------------------------------
@@ -948,7 +950,6 @@ def _enrollee(enrollment: Enrollment, person: Person, details: _PersonDetails) -
         person_id=person.id,
         role=enrollment.role,
         capacity=enrollment.capacity,
-        goals=enrollment.goals,
         wanted_skill_ids=enrollment.wanted_skill_ids,
         department=person.department,
         job_level=person.job_level,
