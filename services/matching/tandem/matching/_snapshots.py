@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from tandem.kit.availability import WeeklyWindow
+from tandem.kit.contracts.profiles import EnrolleeSnapshot, ProgramSnapshot
 from tandem.matching import _circles as circles
 from tandem.matching import _mutual as mutual
 from tandem.matching import solver
@@ -53,6 +54,39 @@ KEEP_PER_EQUAL = 10
 _EQUALS = {"mentor_id": None, "mentee_id": None}
 # A good set of circles within a minute; the engine reports its gap to a bound.
 CIRCLE_SECONDS = 60.0
+
+
+def forget(snapshot: ProgramSnapshot, person_id: UUID) -> ProgramSnapshot:
+    """The snapshot without the person's personal data: they still count as an enrollee of
+    their role and capacity (what proposals and mentorships of theirs were decided on), and
+    the pairs forbidden with them, which tell of their manager or a declared conflict, go."""
+    enrollees = [
+        _forgotten(enrollee) if enrollee.person_id == person_id else enrollee
+        for enrollee in snapshot.enrollees
+    ]
+    forbidden = [pair for pair in snapshot.forbidden_pairs if person_id not in pair.person_ids]
+    return snapshot.model_copy(update={"enrollees": enrollees, "forbidden_pairs": forbidden})
+
+
+def _forgotten(enrollee: EnrolleeSnapshot) -> EnrolleeSnapshot:
+    return EnrolleeSnapshot(
+        enrollment_id=enrollee.enrollment_id,
+        person_id=enrollee.person_id,
+        role=enrollee.role,
+        capacity=enrollee.capacity,
+        wanted_skill_ids=[],
+        department=None,
+        job_level=0,
+        manager_id=None,
+        time_zone="UTC",
+        languages=[],
+        interests=[],
+        hire_date=None,
+        offered=[],
+        wanted=[],
+        windows=[],
+        absences=[],
+    )
 
 
 def solve_snapshot(

@@ -23,6 +23,7 @@ from tandem.kit.contracts.matching import (
 from tandem.kit.contracts.profiles import (
     EnrollmentCreated,
     EnrollmentWithdrawn,
+    PersonErased,
     PersonUpdated,
     ProgramStanding,
 )
@@ -157,6 +158,10 @@ async def on_not_a_good_fit(session: AsyncSession, event: NotAGoodFitReported) -
     )
 
 
+async def on_person_erased(session: AsyncSession, event: PersonErased) -> None:
+    await service.forget_person(session, event.organization_id, event.person_id)
+
+
 async def expire_due_proposals(session: AsyncSession) -> None:
     expired = await service.expire_due_proposals(session)
     if expired:
@@ -173,5 +178,6 @@ HANDLERS: Handlers = {
     EnrollmentCreated: on_enrollment_created,
     PersonUpdated: on_person_updated,
     NotAGoodFitReported: on_not_a_good_fit,
+    PersonErased: on_person_erased,
 }
 CHORES = (Chore("expire_due_proposals", SWEEP_SECONDS, expire_due_proposals),)

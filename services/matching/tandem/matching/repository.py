@@ -91,6 +91,15 @@ class RunRepository:
             raise RunNotFound()
         return run
 
+    async def holding_person(self, organization_id: UUID, person_id: UUID) -> list[MatchRun]:
+        """The runs whose snapshot has the person among its enrollees, locked: a solve under
+        way finishes first."""
+        query = select(MatchRun).where(
+            MatchRun.organization_id == organization_id,
+            MatchRun.snapshot.contains({"enrollees": [{"person_id": str(person_id)}]}),
+        )
+        return list(await self.session.scalars(query.order_by(MatchRun.id).with_for_update()))
+
     async def latest_of_program(
         self, organization_id: UUID, program_id: UUID, purpose: RunPurpose | None = None
     ) -> MatchRun | None:

@@ -17,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import matching as events
-from tandem.kit.contracts.profiles import ProgramStanding, ProgramStatus
+from tandem.kit.contracts.profiles import ProgramSnapshot, ProgramStanding, ProgramStatus
 from tandem.kit.db import constraint_errors
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.processes import process_pool
-from tandem.matching._snapshots import Situation, solve_snapshot
+from tandem.matching._snapshots import Situation, forget, solve_snapshot
 from tandem.matching.errors import (
     MemberTaken,
     MentorshipNotActive,
@@ -1011,3 +1011,29 @@ async def answer_rematch_offer(
         await _end(session, mentorship, EndReason.NOT_A_GOOD_FIT)
     await session.flush()
     return offer
+
+
+# Erasure ---------------------------------------------------------------------------------------
+
+
+async def forget_person(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
+    """An erased person's personal data leaves every stored snapshot and run result; the runs
+    keep their counts (enrollees, matched, unmatched), so a program's history still adds up."""
+    for run in await RunRepository(session).holding_person(organization_id, person_id):
+        snapshot = ProgramSnapshot.model_validate(run.snapshot)
+        run.snapshot = forget(snapshot, person_id).model_dump(mode="json")
+        if run.result is not None:
+            run.result = _forget_in_result(run.result, person_id)
+
+
+def _forget_in_result(result: dict[str, Any], person_id: UUID) -> dict[str, Any]:
+    """Why the person stayed unmatched told of their data: only that they did stays."""
+    unmatched = [
+        {"person_id": entry["person_id"], "reason": entry["reason"], "candidates": 0}
+        | {"removed_by": {}, "relaxations": []}
+        | ({"short_weeks": []} if "short_weeks" in entry else {})
+        if entry["person_id"] == str(person_id)
+        else entry
+        for entry in result.get("unmatched", [])
+    ]
+    return result | {"unmatched": unmatched}

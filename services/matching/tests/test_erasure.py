@@ -1,0 +1,96 @@
+"""A person erased in profiles is forgotten in matching's copies of their data: every stored
+snapshot and run result keeps its counts but no personal detail of theirs."""
+
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from factories import enrollee, snapshot
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.kit.contracts.profiles import PersonErased
+from tandem.matching import handlers, service
+from tandem.matching.models import MatchRun
+
+PYTHON = str(uuid.uuid4())
+ABSENCE = {"id": str(uuid.uuid4()), "start_date": "2027-02-01", "end_date": "2027-02-05"}
+
+
+def _person(role: str, level: int, department: str) -> dict[str, Any]:
+    return enrollee(
+        role,
+        level,
+        department,
+        languages=["en", "fr"],
+        interests=["chess"],
+        hire_date="2019-09-01",
+        manager_id=str(uuid.uuid4()),
+        offered=[{"skill_id": PYTHON, "proficiency": 4}],
+        wanted=[{"skill_id": PYTHON, "priority": 1}],
+        wanted_skill_ids=[PYTHON],
+        absences=[ABSENCE],
+    )
+
+
+async def _solved_run(
+    session: AsyncSession, pool: ProcessPoolExecutor, organization_id: uuid.UUID, data: Any
+) -> MatchRun:
+    run = MatchRun(
+        organization_id=organization_id,
+        program_id=uuid.UUID(data["program"]["id"]),
+        objective="participation_first",
+        weights={},
+        snapshot=data,
+        snapshot_hash="0" * 64,
+        requested_by="test",
+    )
+    session.add(run)
+    await session.flush()
+    await service.execute_run(session, organization_id, run.id, pool)
+    return run
+
+
+async def test_an_erased_person_leaves_no_personal_data_in_stored_snapshots_and_results(
+    db_session: AsyncSession, pool: ProcessPoolExecutor
+) -> None:
+    organization_id = uuid.uuid4()
+    mentor, mentee = _person("mentor", 7, "Research"), _person("mentee", 2, "Sales")
+    erased = _person("mentee", 8, "Legal")  # nobody is above level 8: unmatched
+    data = snapshot([mentor, mentee, erased])
+    data["forbidden_pairs"] = [
+        {"person_ids": [mentor["person_id"], erased["person_id"]], "reasons": ["reporting_chain"]}
+    ]
+    run = await _solved_run(db_session, pool, organization_id, data)
+    elsewhere = await _solved_run(db_session, pool, uuid.uuid4(), snapshot([mentor, erased]))
+    before = (len(run.snapshot["enrollees"]), run.result and run.result["matched"])
+
+    await handlers.HANDLERS[PersonErased](
+        db_session,
+        PersonErased(organization_id=organization_id, person_id=uuid.UUID(erased["person_id"])),
+    )
+
+    await db_session.flush()
+    await db_session.refresh(run)
+    seen = {e["person_id"]: e for e in run.snapshot["enrollees"]}
+    forgotten = seen[erased["person_id"]]
+    assert (forgotten["role"], forgotten["capacity"]) == ("mentee", 1), "counts stay"
+    personal = [
+        "department", "manager_id", "hire_date", "languages", "interests", "offered", "wanted",
+        "wanted_skill_ids", "windows", "absences",
+    ]  # fmt: skip
+    assert [name for name in personal if forgotten[name]] == []
+    assert forgotten["job_level"] == 0
+    assert forgotten["time_zone"] == "UTC"
+    assert seen[mentor["person_id"]] == mentor, "the others are as they were"
+    assert run.snapshot["forbidden_pairs"] == []
+    assert run.result is not None
+    assert (len(run.snapshot["enrollees"]), run.result["matched"]) == before
+    (unmatched,) = run.result["unmatched"]
+    assert unmatched["person_id"] == erased["person_id"]
+    assert (unmatched["removed_by"], unmatched["relaxations"], unmatched["short_weeks"]) == (
+        {},
+        [],
+        [],
+    )
+    await db_session.refresh(elsewhere)
+    assert erased in elsewhere.snapshot["enrollees"], "another organization's run is its own"
