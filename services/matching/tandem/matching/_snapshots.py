@@ -1,16 +1,22 @@
-"""From a profiles snapshot (plain JSON) to the engines and back: what a matching worker
-process runs. The program's kind picks the formulation: mentor↔mentee pairs
-(`solver.match`), mutual pairs (`solver.match_mutual`) or circles (`solver.form_circles`)."""
+"""From a profiles snapshot (the kit's `ProgramSnapshot`) to the engines and back: what a
+matching worker process runs. The program's kind picks the formulation: mentor↔mentee pairs
+(`solver.match`), mutual pairs (`_mutual.match_mutual`) or circles (`_circles.form_circles`)."""
 
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, time
 from typing import Any
 from uuid import UUID
 
 from tandem.kit.availability import WeeklyWindow
-from tandem.kit.contracts.profiles import EnrolleeSnapshot, ProgramSnapshot
+from tandem.kit.contracts.profiles import (
+    DepartmentPolicy,
+    EnrolleeSnapshot,
+    EnrollmentRole,
+    ProgramKind,
+    ProgramRead,
+    ProgramSnapshot,
+)
 from tandem.matching import _circles as circles
 from tandem.matching import _mutual as mutual
 from tandem.matching import solver
@@ -55,6 +61,28 @@ _EQUALS = {"mentor_id": None, "mentee_id": None}
 # A good set of circles within a minute; the engine reports its gap to a bound.
 CIRCLE_SECONDS = 60.0
 
+# The shared vocabulary in the engine's own words. Profiles enrolls members in circles only,
+# where the engine uses no role.
+_ROLES: dict[EnrollmentRole, solver.Role] = {
+    EnrollmentRole.MENTOR: "mentor",
+    EnrollmentRole.MENTEE: "mentee",
+    EnrollmentRole.EITHER: "either",
+    EnrollmentRole.MEMBER: "either",
+}
+_KINDS: dict[ProgramKind, solver.ProgramKind] = {
+    ProgramKind.PEER: "peer",
+    ProgramKind.TRADITIONAL: "traditional",
+    ProgramKind.REVERSE: "reverse",
+    ProgramKind.MUTUAL: "mutual",
+    ProgramKind.ONBOARDING: "onboarding",
+    ProgramKind.CIRCLE: "circle",
+}
+_POLICIES: dict[DepartmentPolicy, solver.DepartmentPolicy] = {
+    DepartmentPolicy.ANY: "any",
+    DepartmentPolicy.CROSS_DEPARTMENT: "cross_department",
+    DepartmentPolicy.SAME_DEPARTMENT: "same_department",
+}
+
 
 def forget(snapshot: ProgramSnapshot, person_id: UUID) -> ProgramSnapshot:
     """The snapshot without the person's personal data: they still count as an enrollee of
@@ -90,27 +118,27 @@ def _forgotten(enrollee: EnrolleeSnapshot) -> EnrolleeSnapshot:
 
 
 def solve_snapshot(
-    snapshot: dict[str, Any],
+    snapshot: ProgramSnapshot,
     objective: str,
     weights: dict[str, float],
     situation: Situation | None = None,
 ) -> dict[str, Any]:
-    """Match a profiles snapshot; runs in a worker process, so in and out is plain data."""
+    """Match a profiles snapshot; runs in a worker process."""
     situation = situation or Situation()
-    kind = snapshot["program"]["kind"]
-    if kind == "circle":
+    kind = snapshot.program.kind
+    if kind is ProgramKind.CIRCLE:
         return _form_circles(snapshot, weights, situation)
-    if kind == "mutual":
+    if kind is ProgramKind.MUTUAL:
         return _match_equals(snapshot, objective, weights, situation)
     return _match_pairs(snapshot, objective, weights, situation)
 
 
 def _match_pairs(
-    snapshot: dict[str, Any], objective: str, weights: dict[str, float], situation: Situation
+    snapshot: ProgramSnapshot, objective: str, weights: dict[str, float], situation: Situation
 ) -> dict[str, Any]:
-    program = snapshot["program"]
+    program = snapshot.program
     participants = _unsettled(
-        [_participant(enrollee) for enrollee in snapshot["enrollees"]], situation.settled
+        [_participant(enrollee) for enrollee in snapshot.enrollees], situation.settled
     )
     result = solver.match(
         participants,
@@ -131,12 +159,12 @@ def _match_pairs(
 
 
 def _match_equals(
-    snapshot: dict[str, Any], objective: str, weights: dict[str, float], situation: Situation
+    snapshot: ProgramSnapshot, objective: str, weights: dict[str, float], situation: Situation
 ) -> dict[str, Any]:
     """Mutual pairs of the people in none yet (nor in a pending one)."""
-    program = snapshot["program"]
-    taken = {str(person) for person in situation.taken}
-    participants = [_participant(e) for e in snapshot["enrollees"] if e["person_id"] not in taken]
+    program = snapshot.program
+    taken = set(situation.taken)
+    participants = [_participant(e) for e in snapshot.enrollees if e.person_id not in taken]
     result = mutual.match_mutual(
         participants,
         _rules(program),
@@ -155,13 +183,13 @@ def _match_equals(
 
 
 def _form_circles(
-    snapshot: dict[str, Any], weights: dict[str, float], situation: Situation
+    snapshot: ProgramSnapshot, weights: dict[str, float], situation: Situation
 ) -> dict[str, Any]:
     """Circles of the people in none yet (nor in a pending one)."""
-    program = snapshot["program"]
-    taken = {str(person) for person in situation.taken}
+    program = snapshot.program
+    taken = set(situation.taken)
     result = circles.form_circles(
-        [_participant(e) for e in snapshot["enrollees"] if e["person_id"] not in taken],
+        [_participant(e) for e in snapshot.enrollees if e.person_id not in taken],
         _circle_rules(program),
         solver.Weights(**weights),
         _period(program),
@@ -176,27 +204,25 @@ def _form_circles(
     }
 
 
-def _period(program: dict[str, Any]) -> solver.Period:
-    return solver.Period(
-        date.fromisoformat(program["start_date"]), date.fromisoformat(program["end_date"])
-    )
+def _period(program: ProgramRead) -> solver.Period:
+    return solver.Period(program.start_date, program.end_date)
 
 
-def _forbidden(snapshot: dict[str, Any], situation: Situation) -> set[frozenset[UUID]]:
+def _forbidden(snapshot: ProgramSnapshot, situation: Situation) -> set[frozenset[UUID]]:
     """The program's conflicts and the pairs never to propose again."""
-    conflicts = {frozenset(map(UUID, pair["person_ids"])) for pair in snapshot["forbidden_pairs"]}
+    conflicts = {frozenset(pair.person_ids) for pair in snapshot.forbidden_pairs}
     return conflicts | {frozenset(pair) for pair in situation.excluded}
 
 
-def _circle_rules(program: dict[str, Any]) -> circles.CircleRules:
-    rules = program["rules"]
+def _circle_rules(program: ProgramRead) -> circles.CircleRules:
+    rules = program.rules
     return circles.CircleRules(
-        min_size=rules["circle_min_size"],
-        max_size=rules["circle_max_size"],
-        experienced_level=rules["circle_experienced_level"],
-        max_per_department=rules["circle_max_per_department"],
-        session_minutes=program["session_minutes"],
-        shared_language_required=rules["shared_language_required"],
+        min_size=rules.circle_min_size,
+        max_size=rules.circle_max_size,
+        experienced_level=rules.circle_experienced_level,
+        max_per_department=rules.circle_max_per_department,
+        session_minutes=program.session_minutes,
+        shared_language_required=rules.shared_language_required,
     )
 
 
@@ -261,45 +287,37 @@ def _unsettled(
     return left
 
 
-def _participant(enrollee: dict[str, Any]) -> solver.Participant:
-    wanted = {UUID(item["skill_id"]): item["priority"] for item in enrollee["wanted"]}
-    wanted |= {UUID(skill_id): 1 for skill_id in enrollee["wanted_skill_ids"]}
+def _participant(enrollee: EnrolleeSnapshot) -> solver.Participant:
+    wanted = {item.skill_id: item.priority for item in enrollee.wanted}
+    wanted |= dict.fromkeys(enrollee.wanted_skill_ids, 1)
     return solver.Participant(
-        person_id=UUID(enrollee["person_id"]),
-        role=enrollee["role"],
-        capacity=enrollee["capacity"],
-        department=enrollee["department"],
-        job_level=enrollee["job_level"],
-        manager_id=UUID(enrollee["manager_id"]) if enrollee["manager_id"] else None,
-        time_zone=enrollee["time_zone"],
-        languages=frozenset(enrollee["languages"]),
-        interests=frozenset(enrollee["interests"]),
-        offered={UUID(item["skill_id"]): item["proficiency"] for item in enrollee["offered"]},
+        person_id=enrollee.person_id,
+        role=_ROLES[enrollee.role],
+        capacity=enrollee.capacity,
+        department=enrollee.department,
+        job_level=enrollee.job_level,
+        manager_id=enrollee.manager_id,
+        time_zone=enrollee.time_zone,
+        languages=frozenset(enrollee.languages),
+        interests=frozenset(enrollee.interests),
+        offered={item.skill_id: item.proficiency for item in enrollee.offered},
         wanted=wanted,
         windows=tuple(
-            WeeklyWindow(
-                window["weekday"],
-                time.fromisoformat(window["start"]),
-                time.fromisoformat(window["end"]),
-            )
-            for window in enrollee["windows"]
+            WeeklyWindow(window.weekday, window.start, window.end) for window in enrollee.windows
         ),
-        absences=tuple(
-            (date.fromisoformat(absence["start_date"]), date.fromisoformat(absence["end_date"]))
-            for absence in enrollee["absences"]
-        ),
+        absences=tuple((absence.start_date, absence.end_date) for absence in enrollee.absences),
     )
 
 
-def _rules(program: dict[str, Any]) -> solver.Rules:
-    rules = program["rules"]
+def _rules(program: ProgramRead) -> solver.Rules:
+    rules = program.rules
     return solver.Rules(
-        kind=program["kind"],
-        department_policy=rules["department_policy"],
-        max_level_gap=rules["max_level_gap"],
-        min_weekly_overlap_minutes=rules["min_weekly_overlap_minutes"],
-        shared_language_required=rules["shared_language_required"],
-        max_time_zone_distance_hours=rules["max_time_zone_distance_hours"],
+        kind=_KINDS[program.kind],
+        department_policy=_POLICIES[rules.department_policy],
+        max_level_gap=rules.max_level_gap,
+        min_weekly_overlap_minutes=rules.min_weekly_overlap_minutes,
+        shared_language_required=rules.shared_language_required,
+        max_time_zone_distance_hours=rules.max_time_zone_distance_hours,
     )
 
 

@@ -4,7 +4,6 @@ when something changes under their proposals and mentorships."""
 import functools
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 import httpx
@@ -25,7 +24,7 @@ from tandem.kit.contracts.profiles import (
     EnrollmentWithdrawn,
     PersonErased,
     PersonUpdated,
-    ProgramStanding,
+    ProgramSnapshot,
 )
 from tandem.kit.db import side_transaction
 from tandem.kit.inbox import Handlers
@@ -47,7 +46,7 @@ class Tools:
     directory: Directory
     credentials: ServiceCredentials
 
-    async def snapshot(self, organization_id: UUID, program_id: UUID) -> dict[str, Any]:
+    async def snapshot(self, organization_id: UUID, program_id: UUID) -> ProgramSnapshot:
         token = self.credentials.token_for(organization_id)
         return await self.directory.program_snapshot(program_id, token)
 
@@ -69,8 +68,8 @@ class Tools:
         log.info("program_repaired", program_id=str(program_id), run_id=str(run.id))
 
 
-def _matchable(snapshot: dict[str, Any]) -> bool:
-    program = ProgramStanding.model_validate(snapshot["program"])
+def _matchable(snapshot: ProgramSnapshot) -> bool:
+    program = snapshot.program
     if not service.is_matchable(program):
         log.info("program_not_repaired", program_id=str(program.id), status=program.status.value)
         return False

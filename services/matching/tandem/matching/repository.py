@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 from uuid import UUID
 
 import httpx
@@ -340,7 +340,5 @@ class Directory(ServiceClient):
         """The program as it stands now; another organization's is not found."""
         return await self.get(f"/programs/{program_id}", token, ProgramStanding)
 
-    async def program_snapshot(self, program_id: UUID, token: str) -> dict[str, Any]:
-        """The snapshot, checked against the contract, as the JSON a run keeps."""
-        snapshot = await self.get(f"/programs/{program_id}/snapshot", token, ProgramSnapshot)
-        return snapshot.model_dump(mode="json")
+    async def program_snapshot(self, program_id: UUID, token: str) -> ProgramSnapshot:
+        return await self.get(f"/programs/{program_id}/snapshot", token, ProgramSnapshot)

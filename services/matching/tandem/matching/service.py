@@ -17,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import matching as events
-from tandem.kit.contracts.profiles import ProgramSnapshot, ProgramStanding, ProgramStatus
+from tandem.kit.contracts.profiles import (
+    ProgramRules,
+    ProgramSnapshot,
+    ProgramStanding,
+    ProgramStatus,
+)
 from tandem.kit.db import constraint_errors
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
@@ -130,15 +135,16 @@ async def request_run(
 ) -> MatchRun:
     """Take the program's snapshot now (with the caller's rights) and queue the solve."""
     snapshot = await directory.program_snapshot(program_id, principal.token)
-    _require_matchable(ProgramStanding.model_validate(snapshot["program"]))
-    weights = data.weights.model_dump() if data.weights else snapshot["program"]["weights"]
+    _require_matchable(snapshot.program)
+    weights = (data.weights or snapshot.program.weights).model_dump()
+    stored = snapshot.model_dump(mode="json")
     run = MatchRun(
         organization_id=principal.organization_id,
         program_id=program_id,
         objective=data.objective.value,
         weights=weights,
-        snapshot=snapshot,
-        snapshot_hash=_hash(snapshot),
+        snapshot=stored,
+        snapshot_hash=_hash(stored),
         requested_by=principal.subject,
     )
     session.add(run)
@@ -192,8 +198,9 @@ async def execute_run(
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return
     await lock_program(session, run.program_id)
-    situation = await _situation(session, run.program_id, run.snapshot)
-    result = await _solve(session, run, pool, situation)
+    snapshot = ProgramSnapshot.model_validate(run.snapshot)
+    situation = await _situation(session, run.program_id, snapshot.program.rules)
+    result = await _solve(session, run, snapshot, pool, situation)
     if result is not None:
         for pair in result["pairs"]:
             session.add(_draft_proposal(run, pair))
@@ -223,14 +230,18 @@ async def mark_running(session: AsyncSession, organization_id: UUID, run_id: UUI
 
 
 async def _solve(
-    session: AsyncSession, run: MatchRun, pool: Executor, situation: "Situation"
+    session: AsyncSession,
+    run: MatchRun,
+    snapshot: ProgramSnapshot,
+    pool: Executor,
+    situation: "Situation",
 ) -> dict[str, Any] | None:
     """The run's answer, kept on the run but for its pairs; None (and the run failed) when the
     solve raised: a failed solve is recorded, not retried forever."""
     loop = asyncio.get_running_loop()
     try:
         result: dict[str, Any] = await loop.run_in_executor(
-            pool, solve_snapshot, run.snapshot, run.objective, run.weights, situation
+            pool, solve_snapshot, snapshot, run.objective, run.weights, situation
         )
     except Exception as error:
         log.exception("match_run_failed", run_id=str(run.id))
@@ -247,7 +258,7 @@ _ANSWERED_NO = (ProposalStatus.DECLINED, ProposalStatus.EXPIRED)
 async def _situation(
     session: AsyncSession,
     program_id: UUID,
-    snapshot: dict[str, Any],
+    rules: ProgramRules,
     *,
     unsettling: Collection[UUID] = (),
 ) -> Situation:
@@ -260,7 +271,7 @@ async def _situation(
     earlier = [m for m in mentorships if m not in live]
     pending = await proposals.in_program(program_id, (ProposalStatus.PENDING,))
     refused = await proposals.in_program(program_id, _ANSWERED_NO)
-    repeats = snapshot["program"]["rules"].get("conflicts", {}).get("no_repeat_pairs", True)
+    repeats = rules.conflicts.no_repeat_pairs
     return Situation(
         settled=_pairs(live),
         pending=_pairs(pending),
@@ -333,7 +344,11 @@ async def what_if(
     objective = (data.objective.value if data.objective else None) or run.objective
     loop = asyncio.get_running_loop()
     other = await loop.run_in_executor(
-        pool, solve_snapshot, run.snapshot, objective, data.weights.model_dump()
+        pool,
+        solve_snapshot,
+        ProgramSnapshot.model_validate(run.snapshot),
+        objective,
+        data.weights.model_dump(),
     )
     before = {
         _ref(proposal.mentor_id, proposal.mentee_id, proposal.member_ids): proposal.score
@@ -426,7 +441,8 @@ async def _require_fit(session: AsyncSession, run: MatchRun, drafts: list[Propos
 
 
 def _capacities(run: MatchRun) -> dict[UUID, int]:
-    return {UUID(e["person_id"]): e["capacity"] for e in run.snapshot["enrollees"]}
+    snapshot = ProgramSnapshot.model_validate(run.snapshot)
+    return {enrollee.person_id: enrollee.capacity for enrollee in snapshot.enrollees}
 
 
 @dataclass
@@ -480,7 +496,7 @@ def _publish(session: AsyncSession, drafts: Iterable[Proposal], proposal_days: i
 async def repair_program(
     session: AsyncSession,
     organization_id: UUID,
-    snapshot: dict[str, Any],
+    snapshot: ProgramSnapshot,
     pool: Executor,
     *,
     trigger: str,
@@ -492,7 +508,8 @@ async def repair_program(
     at once and pending proposals the answer no longer holds are withdrawn; without, the new
     pairs wait as drafts of the repair run for an admin to publish. Mentorships in
     `unsettling` are treated as ended (a conflict the admins are asked to resolve)."""
-    program_id = UUID(snapshot["program"]["id"])
+    program_id = snapshot.program.id
+    stored = snapshot.model_dump(mode="json")
     await lock_program(session, program_id)
     run = MatchRun(
         organization_id=organization_id,
@@ -501,17 +518,17 @@ async def repair_program(
         trigger=trigger,
         status=RunStatus.RUNNING,
         objective=Objective.PARTICIPATION_FIRST.value,
-        weights=snapshot["program"]["weights"],
-        snapshot=snapshot,
-        snapshot_hash=_hash(snapshot),
+        weights=snapshot.program.weights.model_dump(),
+        snapshot=stored,
+        snapshot_hash=_hash(stored),
         requested_by="service:matching",
         # The moment of the solve, not of the transaction: `answer_repaired` compares them.
         created_at=datetime.now(UTC),
     )
     session.add(run)
     await session.flush()
-    situation = await _situation(session, program_id, snapshot, unsettling=unsettling)
-    result = await _solve(session, run, pool, situation)
+    situation = await _situation(session, program_id, snapshot.program.rules, unsettling=unsettling)
+    result = await _solve(session, run, snapshot, pool, situation)
     if result is not None:
         await _apply_repair(session, run, result["pairs"], proposal_days)
         _finish(session, run, RunStatus.COMPLETED)
@@ -884,16 +901,16 @@ async def live_mentorships_of(
     return await MentorshipRepository(session).live_of_person(organization_id, person_id)
 
 
-def conflicting(snapshot: dict[str, Any], mentorships: Iterable[Mentorship]) -> list[Mentorship]:
+def conflicting(snapshot: ProgramSnapshot, mentorships: Iterable[Mentorship]) -> list[Mentorship]:
     """The mentorships whose two people the program's rules now keep apart."""
-    forbidden = {frozenset(map(UUID, pair["person_ids"])) for pair in snapshot["forbidden_pairs"]}
+    forbidden = {frozenset(pair.person_ids) for pair in snapshot.forbidden_pairs}
     return [m for m in mentorships if frozenset((m.mentor_id, m.mentee_id)) in forbidden]
 
 
 async def flag_conflicts(
     session: AsyncSession,
     organization_id: UUID,
-    snapshot: dict[str, Any],
+    snapshot: ProgramSnapshot,
     mentorships: list[Mentorship],
     pool: Executor,
     reason: str,
