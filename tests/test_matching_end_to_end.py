@@ -359,7 +359,7 @@ async def test_a_circle_program_forms_a_circle_of_its_members(
 
     assert sorted(circle["member_ids"]) == sorted(person["id"] for person in people)
     assert circle["mentor_id"] is None
-    assert circle["explanation"]["first_session"]
+    assert circle["explanation"]["slot"]["first_session"]
 
 
 async def test_members_answer_their_proposal_through_the_gateway_and_only_they_can(

@@ -1,44 +1,16 @@
-"""Typed HTTP clients of the services behind the gateway: each answer is validated into a
-model, so a date-time arrives as a `datetime`, never as the string JSON carried."""
+"""Typed HTTP clients of the services behind the gateway: each answer is validated into the
+producer's contract model (`tandem.kit.contracts`), so a date-time arrives as a `datetime`,
+never as the string JSON carried."""
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
-from pydantic import BaseModel
 
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.feedback import HeadcountRead
+from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
 from tandem.kit.pagination import Page
-
-
-class ProposalRead(BaseModel):
-    """The part of matching's proposal the gateway shows."""
-
-    id: UUID
-    program_id: UUID
-    member_ids: list[UUID]
-    mentor_id: UUID | None
-    mentee_id: UUID | None
-    accepted_by: list[UUID]
-    score: int
-    explanation: dict[str, Any]
-    status: str
-    expires_at: datetime | None
-
-
-class MentorshipRead(BaseModel):
-    """The part of matching's mentorship the gateway shows."""
-
-    id: UUID
-    program_id: UUID
-    member_ids: list[UUID]
-    mentor_id: UUID | None
-    mentee_id: UUID | None
-    status: str
-    started_at: datetime
-    ended_at: datetime | None
 
 
 class FeedbackClient(ServiceClient):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.kit.auth import Role
+from tandem.kit.contracts.matching import Explanation, ScorePart
 from tandem.kit.contracts.profiles import (
     Cadence,
     EnrolleeSnapshot,
@@ -23,7 +24,11 @@ from tandem.kit.contracts.profiles import (
     WindowItem,
 )
 from tandem.kit.testing.plugin import ClientFactory
-from tandem.matching.models import MatchRun, Proposal, RunStatus
+from tandem.matching.models import (
+    MatchRun,
+    Proposal,
+    RunStatus,
+)
 
 if TYPE_CHECKING:
     from conftest import Profiles
@@ -185,5 +190,7 @@ class Program:
             mentee_id=members[1] if directed else None,
             member_ids=members,
             score=700,
-            explanation={"skill_fit": {"raw": 0.8, "normalized": 0.8, "points": 320}},
+            explanation=Explanation(
+                criteria={"skill_fit": ScorePart(raw=0.8, normalized=0.8, points=320)}
+            ).model_dump(mode="json"),
         )

@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.contracts.profiles import PersonErased
 from tandem.matching import handlers, service
-from tandem.matching.models import MatchRun
+from tandem.matching.models import (
+    MatchRun,
+)
 
 PYTHON = str(uuid.uuid4())
 ABSENCE = {"id": str(uuid.uuid4()), "start_date": "2027-02-01", "end_date": "2027-02-05"}

@@ -15,7 +15,9 @@ from tandem.kit.db import create_engine, create_sessionmaker
 from tandem.kit.testing.openapi import served, undocumented_answers
 from tandem.matching import service
 from tandem.matching.main import solving
-from tandem.matching.models import MatchRun
+from tandem.matching.models import (
+    MatchRun,
+)
 from tandem.matching.router import _directory, routers
 from tandem.matching.settings import MatchingSettings
 

@@ -17,7 +17,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.kit.auth import Role, Scope, ServiceCredentials, TokenIssuer
-from tandem.kit.contracts.matching import ProposalDeclined, ProposalWithdrawn
+from tandem.kit.contracts.matching import (
+    MentorshipStatus,
+    ProposalDeclined,
+    ProposalStatus,
+    ProposalWithdrawn,
+)
 from tandem.kit.contracts.profiles import EnrollmentCreated, PersonUpdated, ProgramSnapshot
 from tandem.kit.models import OutboxEvent
 from tandem.kit.testing.plugin import ClientFactory
@@ -25,9 +30,7 @@ from tandem.matching import handlers, service
 from tandem.matching.models import (
     MatchRun,
     Mentorship,
-    MentorshipStatus,
     Proposal,
-    ProposalStatus,
     RunPurpose,
     RunStatus,
 )

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from tandem.kit.availability import WeeklyWindow
+from tandem.kit.contracts.matching import CircleSlot, Explanation, ScorePart
 from tandem.kit.contracts.profiles import (
     DepartmentPolicy,
     EnrolleeSnapshot,
@@ -20,6 +21,7 @@ from tandem.kit.contracts.profiles import (
 from tandem.matching import _circles as circles
 from tandem.matching import _mutual as mutual
 from tandem.matching import solver
+from tandem.matching.schemas import Proposed, Solution, Unmatched
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,6 @@ KEEP_PER_PERSON = 50
 KEEP_PER_EQUAL = 10
 
 
-# A mutual pair is two equals: neither is the mentor.
-_EQUALS = {"mentor_id": None, "mentee_id": None}
 # A good set of circles within a minute; the engine reports its gap to a bound.
 CIRCLE_SECONDS = 60.0
 
@@ -122,7 +122,7 @@ def solve_snapshot(
     objective: str,
     weights: dict[str, float],
     situation: Situation | None = None,
-) -> dict[str, Any]:
+) -> Solution:
     """Match a profiles snapshot; runs in a worker process."""
     situation = situation or Situation()
     kind = snapshot.program.kind
@@ -135,7 +135,7 @@ def solve_snapshot(
 
 def _match_pairs(
     snapshot: ProgramSnapshot, objective: str, weights: dict[str, float], situation: Situation
-) -> dict[str, Any]:
+) -> Solution:
     program = snapshot.program
     participants = _unsettled(
         [_participant(enrollee) for enrollee in snapshot.enrollees], situation.settled
@@ -150,17 +150,17 @@ def _match_pairs(
         objective=objective,  # type: ignore[arg-type]
         keep_per_person=KEEP_PER_PERSON if len(participants) > PRUNE_ABOVE else None,
     )
-    return {
-        "pairs": [_pair(proposal) for proposal in result.proposals],
-        "matched": len(result.proposals),
-        "unmatched": [_unmatched(person) for person in result.unmatched],
-        "stats": _stats(result.stats),
-    }
+    return Solution(
+        pairs=[_pair(proposal) for proposal in result.proposals],
+        matched=len(result.proposals),
+        unmatched=[_unmatched(person) for person in result.unmatched],
+        stats=_stats(result.stats),
+    )
 
 
 def _match_equals(
     snapshot: ProgramSnapshot, objective: str, weights: dict[str, float], situation: Situation
-) -> dict[str, Any]:
+) -> Solution:
     """Mutual pairs of the people in none yet (nor in a pending one)."""
     program = snapshot.program
     taken = set(situation.taken)
@@ -174,17 +174,17 @@ def _match_equals(
         objective=objective,  # type: ignore[arg-type]
         keep_per_person=KEEP_PER_EQUAL if len(participants) > PRUNE_ABOVE else None,
     )
-    return {
-        "pairs": [_pair(proposal) | _EQUALS for proposal in result.proposals],
-        "matched": len(result.proposals),
-        "unmatched": [_unmatched(person) for person in result.unmatched],
-        "stats": _stats(result.stats),
-    }
+    return Solution(
+        pairs=[_equals(proposal) for proposal in result.proposals],
+        matched=len(result.proposals),
+        unmatched=[_unmatched(person) for person in result.unmatched],
+        stats=_stats(result.stats),
+    )
 
 
 def _form_circles(
     snapshot: ProgramSnapshot, weights: dict[str, float], situation: Situation
-) -> dict[str, Any]:
+) -> Solution:
     """Circles of the people in none yet (nor in a pending one)."""
     program = snapshot.program
     taken = set(situation.taken)
@@ -196,12 +196,12 @@ def _form_circles(
         forbidden=_forbidden(snapshot, situation),
         time_limit_seconds=CIRCLE_SECONDS,
     )
-    return {
-        "pairs": [_circle(circle) for circle in result.circles],
-        "matched": len(result.circles),
-        "unmatched": [_unplaced(person) for person in result.unplaced],
-        "stats": _circle_stats(result.stats),
-    }
+    return Solution(
+        pairs=[_circle(circle) for circle in result.circles],
+        matched=len(result.circles),
+        unmatched=[_unplaced(person) for person in result.unplaced],
+        stats=_circle_stats(result.stats),
+    )
 
 
 def _period(program: ProgramRead) -> solver.Period:
@@ -226,31 +226,30 @@ def _circle_rules(program: ProgramRead) -> circles.CircleRules:
     )
 
 
-def _circle(circle: circles.Circle) -> dict[str, Any]:
-    return {
-        "mentor_id": None,
-        "mentee_id": None,
-        "member_ids": [str(member) for member in circle.member_ids],
-        "score": circle.score,
-        "explanation": {
-            part.criterion: {"raw": part.raw, "normalized": part.normalized, "points": part.points}
-            for part in circle.contributions
-        }
-        | {
-            "first_session": circle.first_session.isoformat(),
-            "weekly_free_minutes": circle.weekly_free_minutes,
-        },
-    }
+def _circle(circle: circles.Circle) -> Proposed:
+    return Proposed(
+        mentor_id=None,
+        mentee_id=None,
+        member_ids=list(circle.member_ids),
+        score=circle.score,
+        explanation=Explanation(
+            criteria=_criteria(circle.contributions),
+            slot=CircleSlot(
+                first_session=circle.first_session,
+                weekly_free_minutes=circle.weekly_free_minutes,
+            ),
+        ),
+    )
 
 
-def _unplaced(person: circles.Unplaced) -> dict[str, Any]:
-    return {
-        "person_id": str(person.person_id),
-        "reason": person.reason,
-        "candidates": person.compatible,
-        "removed_by": dict(person.removed_by),
-        "relaxations": [str(relaxation) for relaxation in person.relaxations],
-    }
+def _unplaced(person: circles.Unplaced) -> Unmatched:
+    return Unmatched(
+        person_id=person.person_id,
+        reason=person.reason,
+        candidates=person.compatible,
+        removed_by={str(rule): count for rule, count in person.removed_by.items()},
+        relaxations=[str(relaxation) for relaxation in person.relaxations],
+    )
 
 
 def _circle_stats(stats: circles.CircleStats) -> dict[str, Any]:
@@ -321,28 +320,39 @@ def _rules(program: ProgramRead) -> solver.Rules:
     )
 
 
-def _pair(proposal: solver.Proposal) -> dict[str, Any]:
+def _pair(proposal: solver.Proposal) -> Proposed:
+    return Proposed(
+        mentor_id=proposal.mentor_id,
+        mentee_id=proposal.mentee_id,
+        member_ids=[proposal.mentor_id, proposal.mentee_id],
+        score=proposal.score,
+        explanation=Explanation(criteria=_criteria(proposal.contributions)),
+    )
+
+
+def _equals(proposal: solver.Proposal) -> Proposed:
+    """A mutual pair is two equals: neither is the mentor."""
+    return _pair(proposal).model_copy(update={"mentor_id": None, "mentee_id": None})
+
+
+def _criteria(
+    contributions: Iterable[solver.Contribution | circles.CircleContribution],
+) -> dict[str, ScorePart]:
     return {
-        "mentor_id": str(proposal.mentor_id),
-        "mentee_id": str(proposal.mentee_id),
-        "member_ids": [str(proposal.mentor_id), str(proposal.mentee_id)],
-        "score": proposal.score,
-        "explanation": {
-            part.criterion: {"raw": part.raw, "normalized": part.normalized, "points": part.points}
-            for part in proposal.contributions
-        },
+        part.criterion: ScorePart(raw=part.raw, normalized=part.normalized, points=part.points)
+        for part in contributions
     }
 
 
-def _unmatched(person: solver.Unmatched) -> dict[str, Any]:
-    return {
-        "person_id": str(person.person_id),
-        "reason": person.reason,
-        "candidates": person.candidates,
-        "removed_by": dict(person.removed_by),
-        "relaxations": [str(relaxation) for relaxation in person.relaxations],
-        "short_weeks": [[str(first), str(last)] for first, last in person.short_weeks],
-    }
+def _unmatched(person: solver.Unmatched) -> Unmatched:
+    return Unmatched(
+        person_id=person.person_id,
+        reason=person.reason,
+        candidates=person.candidates,
+        removed_by={str(rule): count for rule, count in person.removed_by.items()},
+        relaxations=[str(relaxation) for relaxation in person.relaxations],
+        short_weeks=list(person.short_weeks),
+    )
 
 
 def _stats(stats: solver.MatchStats) -> dict[str, Any]:

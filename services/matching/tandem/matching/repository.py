@@ -12,6 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tandem.kit.clients import ServiceClient
+from tandem.kit.contracts.matching import (
+    MentorshipStatus,
+    ProposalStatus,
+)
 from tandem.kit.contracts.profiles import ProgramSnapshot, ProgramStanding
 from tandem.kit.db import among
 from tandem.kit.pagination import Int32
@@ -25,9 +29,7 @@ from tandem.matching.models import (
     MatchRun,
     Mentorship,
     MentorshipSeat,
-    MentorshipStatus,
     Proposal,
-    ProposalStatus,
     RematchOffer,
     RunPurpose,
 )

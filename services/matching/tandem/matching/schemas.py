@@ -1,14 +1,13 @@
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem.kit.contracts.matching import Explanation
 from tandem.kit.contracts.profiles import MatchingWeights
 from tandem.matching.models import (
-    MentorshipStatus,
-    ProposalStatus,
     RematchOfferStatus,
     RunPurpose,
     RunStatus,
@@ -68,41 +67,6 @@ class RunRead(BaseModel):
     finished_at: datetime | None
 
 
-class ProposalRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    program_id: UUID
-    run_id: UUID
-    mentor_id: UUID | None = Field(description="a directed pair's mentor; null for equals")
-    mentee_id: UUID | None
-    member_ids: list[UUID]
-    accepted_by: list[UUID]
-    score: int
-    explanation: dict[str, Any] = Field(description="the score by criterion: why this pair")
-    status: ProposalStatus
-    expires_at: datetime | None
-    decided_at: datetime | None
-    version: int
-
-
-class MentorshipRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    program_id: UUID
-    mentor_id: UUID | None = Field(description="a directed pair's mentor; null for equals")
-    mentee_id: UUID | None
-    member_ids: list[UUID]
-    status: MentorshipStatus
-    end_reason: str | None
-    flagged_reason: str | None = Field(description="a rule it broke since it started")
-    repair_run_id: UUID | None = Field(description="the repair proposed for a flagged one")
-    started_at: datetime
-    ended_at: datetime | None
-    version: int
-
-
 class RematchOfferRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -157,3 +121,35 @@ class WhatIfComparison(BaseModel):
     pairs_kept: int
     added: list[PairRef]
     removed: list[PairRef]
+
+
+# What a solve answers (the worker process's result) -------------------------------------------
+
+
+class Proposed(BaseModel):
+    """A pair or circle a solve proposes; mentor and mentee where the pair is directed."""
+
+    mentor_id: UUID | None
+    mentee_id: UUID | None
+    member_ids: list[UUID]
+    score: int
+    explanation: Explanation
+
+
+class Unmatched(BaseModel):
+    """Someone a solve left out, and why: how many candidates they had, how many each rule
+    removed, which rules loosened would place them, and (pairs) the weeks too short."""
+
+    person_id: UUID
+    reason: str
+    candidates: int
+    removed_by: dict[str, int]
+    relaxations: list[str]
+    short_weeks: list[tuple[date, date]] = Field(default_factory=list)
+
+
+class Solution(BaseModel):
+    pairs: list[Proposed]
+    matched: int
+    unmatched: list[Unmatched]
+    stats: dict[str, Any] = Field(description="the engine's figures: status, bound, gap, seconds")

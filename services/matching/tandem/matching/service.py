@@ -17,6 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import matching as events
+from tandem.kit.contracts.matching import (
+    MentorshipStatus,
+    ProposalStatus,
+)
 from tandem.kit.contracts.profiles import (
     ProgramRules,
     ProgramSnapshot,
@@ -46,9 +50,7 @@ from tandem.matching.models import (
     MatchRun,
     Mentorship,
     MentorshipSeat,
-    MentorshipStatus,
     Proposal,
-    ProposalStatus,
     RematchOffer,
     RematchOfferStatus,
     RunPurpose,
@@ -71,7 +73,10 @@ from tandem.matching.schemas import (
     Objective,
     Outcome,
     PairRef,
+    Proposed,
     RunCreate,
+    Solution,
+    Unmatched,
     WhatIf,
     WhatIfComparison,
     WithdrawalReason,
@@ -202,7 +207,7 @@ async def execute_run(
     situation = await _situation(session, run.program_id, snapshot.program.rules)
     result = await _solve(session, run, snapshot, pool, situation)
     if result is not None:
-        for pair in result["pairs"]:
+        for pair in result.pairs:
             session.add(_draft_proposal(run, pair))
         _finish(session, run, RunStatus.COMPLETED)
 
@@ -235,19 +240,19 @@ async def _solve(
     snapshot: ProgramSnapshot,
     pool: Executor,
     situation: "Situation",
-) -> dict[str, Any] | None:
+) -> Solution | None:
     """The run's answer, kept on the run but for its pairs; None (and the run failed) when the
     solve raised: a failed solve is recorded, not retried forever."""
     loop = asyncio.get_running_loop()
     try:
-        result: dict[str, Any] = await loop.run_in_executor(
+        result = await loop.run_in_executor(
             pool, solve_snapshot, snapshot, run.objective, run.weights, situation
         )
     except Exception as error:
         log.exception("match_run_failed", run_id=str(run.id))
         _finish(session, run, RunStatus.FAILED, error=repr(error))
         return None
-    run.result = {key: value for key, value in result.items() if key != "pairs"}
+    run.result = result.model_dump(mode="json", exclude={"pairs"})
     run.result["situation"] = situation.as_json()
     return result
 
@@ -295,17 +300,16 @@ def _pairs(items: Iterable[Proposal | Mentorship]) -> list[tuple[UUID, UUID]]:
     return found
 
 
-def _draft_proposal(run: MatchRun, pair: dict[str, Any]) -> Proposal:
-    mentor_id, mentee_id = _directed(pair)
+def _draft_proposal(run: MatchRun, pair: Proposed) -> Proposal:
     return Proposal(
         organization_id=run.organization_id,
         program_id=run.program_id,
         run_id=run.id,
-        mentor_id=mentor_id,
-        mentee_id=mentee_id,
-        member_ids=[UUID(member) for member in pair["member_ids"]],
-        score=pair["score"],
-        explanation=pair["explanation"],
+        mentor_id=pair.mentor_id,
+        mentee_id=pair.mentee_id,
+        member_ids=pair.member_ids,
+        score=pair.score,
+        explanation=pair.explanation.model_dump(mode="json"),
     )
 
 
@@ -354,10 +358,10 @@ async def what_if(
         _ref(proposal.mentor_id, proposal.mentee_id, proposal.member_ids): proposal.score
         for proposal in await ProposalRepository(session).of_run(run.id)
     }
-    after = {_pair_ref(pair): pair["score"] for pair in other["pairs"]}
+    after = {_pair_ref(pair): pair.score for pair in other.pairs}
     return WhatIfComparison(
         before=_outcome(before, len(run.result["unmatched"])),
-        after=_outcome(after, len(other["unmatched"])),
+        after=_outcome(after, len(other.unmatched)),
         pairs_kept=len(before.keys() & after.keys()),
         added=sorted(after.keys() - before.keys(), key=_ref_order),
         removed=sorted(before.keys() - after.keys(), key=_ref_order),
@@ -368,19 +372,12 @@ def _ref(mentor_id: UUID | None, mentee_id: UUID | None, member_ids: list[UUID])
     return PairRef(mentor_id=mentor_id, mentee_id=mentee_id, member_ids=sorted(member_ids))
 
 
-def _pair_ref(pair: dict[str, Any]) -> PairRef:
-    return _ref(*_directed(pair), [UUID(member) for member in pair["member_ids"]])
+def _pair_ref(pair: Proposed) -> PairRef:
+    return _ref(pair.mentor_id, pair.mentee_id, pair.member_ids)
 
 
 def _ref_order(ref: PairRef) -> list[str]:
     return [str(member) for member in ref.member_ids]
-
-
-def _directed(pair: dict[str, Any]) -> tuple[UUID | None, UUID | None]:
-    mentor_id, mentee_id = pair.get("mentor_id"), pair.get("mentee_id")
-    if mentor_id is None or mentee_id is None:
-        return None, None
-    return UUID(mentor_id), UUID(mentee_id)
 
 
 def _outcome(pairs: dict[PairRef, int], unmatched: int) -> Outcome:
@@ -530,14 +527,14 @@ async def repair_program(
     situation = await _situation(session, program_id, snapshot.program.rules, unsettling=unsettling)
     result = await _solve(session, run, snapshot, pool, situation)
     if result is not None:
-        await _apply_repair(session, run, result["pairs"], proposal_days)
+        await _apply_repair(session, run, result.pairs, proposal_days)
         _finish(session, run, RunStatus.COMPLETED)
     await session.flush()
     return run
 
 
 async def _apply_repair(
-    session: AsyncSession, run: MatchRun, pairs: list[dict[str, Any]], proposal_days: int | None
+    session: AsyncSession, run: MatchRun, pairs: list[Proposed], proposal_days: int | None
 ) -> None:
     pending = {
         _ref(proposal.mentor_id, proposal.mentee_id, proposal.member_ids): proposal
@@ -1045,12 +1042,17 @@ async def forget_person(session: AsyncSession, organization_id: UUID, person_id:
 
 def _forget_in_result(result: dict[str, Any], person_id: UUID) -> dict[str, Any]:
     """Why the person stayed unmatched told of their data: only that they did stays."""
-    unmatched = [
-        {"person_id": entry["person_id"], "reason": entry["reason"], "candidates": 0}
-        | {"removed_by": {}, "relaxations": []}
-        | ({"short_weeks": []} if "short_weeks" in entry else {})
-        if entry["person_id"] == str(person_id)
+    unmatched = [Unmatched.model_validate(entry) for entry in result.get("unmatched", [])]
+    kept = [
+        Unmatched(
+            person_id=entry.person_id,
+            reason=entry.reason,
+            candidates=0,
+            removed_by={},
+            relaxations=[],
+        )
+        if entry.person_id == person_id
         else entry
-        for entry in result.get("unmatched", [])
+        for entry in unmatched
     ]
-    return result | {"unmatched": unmatched}
+    return result | {"unmatched": [entry.model_dump(mode="json") for entry in kept]}
