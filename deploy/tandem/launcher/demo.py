@@ -9,11 +9,12 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
 from tandem.kit.auth import Role, TokenIssuer
+from tandem.kit.contracts.profiles import Cadence, DepartmentPolicy, EnrollmentRole, ProgramKind
 
 DEMO_ORGANIZATION_ID = uuid.uuid5(uuid.NAMESPACE_DNS, "demo.tandem.example")
 DEMO_HR_ADMIN_ID = uuid.uuid5(DEMO_ORGANIZATION_ID, "hr-admin")
@@ -23,11 +24,6 @@ MIN_PEOPLE = 60
 MAX_PEOPLE = 600
 RECENT_HIRE_DAYS = 60
 COMPANY_AGE_DAYS = 8 * 365
-
-ProgramKind = Literal["peer", "traditional", "reverse", "mutual", "onboarding", "circle"]
-EnrollmentRole = Literal["mentor", "mentee", "either", "member"]
-DepartmentPolicy = Literal["any", "cross_department", "same_department"]
-Cadence = Literal["weekly", "biweekly", "monthly"]
 
 
 # What the generator makes -----------------------------------------------------------------------
@@ -96,7 +92,7 @@ class Enrollment:
 
 @dataclass(frozen=True)
 class ProgramRules:
-    department_policy: DepartmentPolicy = "any"
+    department_policy: DepartmentPolicy = DepartmentPolicy.ANY
     min_weekly_overlap_minutes: int = 0
     shared_language_required: bool = True
     max_time_zone_distance_hours: int | None = None
@@ -873,9 +869,11 @@ def _engineering_product_mentoring(rng: random.Random, people: tuple[Person, ...
             "Senior engineers mentor product managers and designers, and senior product people "
             "mentor engineers: learn how the other side of the table thinks."
         ),
-        kind="traditional",
-        rules=ProgramRules(department_policy="cross_department", min_weekly_overlap_minutes=30),
-        cadence="biweekly",
+        kind=ProgramKind.TRADITIONAL,
+        rules=ProgramRules(
+            department_policy=DepartmentPolicy.CROSS_DEPARTMENT, min_weekly_overlap_minutes=30
+        ),
+        cadence=Cadence.BIWEEKLY,
         session_minutes=45,
         weeks=26,
         enrollments=(
@@ -903,13 +901,15 @@ def _mentoring_across(
 def _mentor(person: Person, capacity: int) -> Enrollment:
     strongest = sorted(person.offered, key=lambda skill: -skill.proficiency)[:2]
     topics = " and ".join(skill.skill for skill in strongest)
-    return Enrollment(person.external_id, "mentor", capacity, f"Share what I know about {topics}.")
+    return Enrollment(
+        person.external_id, EnrollmentRole.MENTOR, capacity, f"Share what I know about {topics}."
+    )
 
 
 def _mentee(person: Person) -> Enrollment:
     wanted = tuple(skill.skill for skill in person.wanted)
     goals = f"Get better at {', '.join(wanted)}."
-    return Enrollment(person.external_id, "mentee", 1, goals, wanted)
+    return Enrollment(person.external_id, EnrollmentRole.MENTEE, 1, goals, wanted)
 
 
 def _reverse_mentoring_on_ai(rng: random.Random, people: tuple[Person, ...]) -> Program:
@@ -924,20 +924,22 @@ def _reverse_mentoring_on_ai(rng: random.Random, people: tuple[Person, ...]) -> 
         description=(
             "Colleagues who use AI tools every day show leaders what they can and cannot do."
         ),
-        kind="reverse",
+        kind=ProgramKind.REVERSE,
         rules=ProgramRules(min_weekly_overlap_minutes=30),
-        cadence="biweekly",
+        cadence=Cadence.BIWEEKLY,
         session_minutes=45,
         weeks=16,
         enrollments=(
             *(
-                Enrollment(p.external_id, "mentor", 1, "Show a leader how I work with AI.")
+                Enrollment(
+                    p.external_id, EnrollmentRole.MENTOR, 1, "Show a leader how I work with AI."
+                )
                 for p in mentors
             ),
             *(
                 Enrollment(
                     p.external_id,
-                    "mentee",
+                    EnrollmentRole.MENTEE,
                     1,
                     "Understand where AI helps my teams, and where it does not.",
                     tuple(s.skill for s in p.wanted if s.skill in AI_SKILLS),
@@ -966,17 +968,17 @@ def _onboarding_buddies(rng: random.Random, people: tuple[Person, ...]) -> Progr
     return Program(
         name="Onboarding buddies",
         description="A colleague who has been around for a while helps each newcomer settle in.",
-        kind="onboarding",
+        kind=ProgramKind.ONBOARDING,
         rules=ProgramRules(min_weekly_overlap_minutes=30),
-        cadence="weekly",
+        cadence=Cadence.WEEKLY,
         session_minutes=30,
         weeks=12,
         enrollments=(
             *(
-                Enrollment(p.external_id, "mentor", 1, "Help a newcomer settle in.")
+                Enrollment(p.external_id, EnrollmentRole.MENTOR, 1, "Help a newcomer settle in.")
                 for p in volunteers
             ),
-            *(Enrollment(p.external_id, "mentee", 1, goals) for p in newcomers),
+            *(Enrollment(p.external_id, EnrollmentRole.MENTEE, 1, goals) for p in newcomers),
         ),
     )
 
@@ -1031,13 +1033,14 @@ def _leadership_circles(rng: random.Random, people: tuple[Person, ...]) -> Progr
     return Program(
         name="Leadership circles",
         description="Four to six people who lead meet every week to work through real cases.",
-        kind="circle",
+        kind=ProgramKind.CIRCLE,
         rules=ProgramRules(circle_min_size=4, circle_max_size=6, circle_experienced_level=6),
-        cadence="weekly",
+        cadence=Cadence.WEEKLY,
         session_minutes=60,
         weeks=12,
         enrollments=tuple(
-            Enrollment(p.external_id, "member", 1, "Learn from how others lead.") for p in members
+            Enrollment(p.external_id, EnrollmentRole.MEMBER, 1, "Learn from how others lead.")
+            for p in members
         ),
     )
 
@@ -1049,15 +1052,15 @@ def _skill_swap(rng: random.Random, people: tuple[Person, ...]) -> Program:
     return Program(
         name="Skill swap",
         description="Teach a colleague what you know best, and learn what they know best.",
-        kind="mutual",
+        kind=ProgramKind.MUTUAL,
         rules=ProgramRules(min_weekly_overlap_minutes=30),
-        cadence="biweekly",
+        cadence=Cadence.BIWEEKLY,
         session_minutes=45,
         weeks=12,
         enrollments=tuple(
             Enrollment(
                 p.external_id,
-                "either",
+                EnrollmentRole.EITHER,
                 1,
                 "Swap skills with a colleague.",
                 tuple(skill.skill for skill in p.wanted),

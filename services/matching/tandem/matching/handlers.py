@@ -21,9 +21,11 @@ from tandem.kit.contracts.matching import (
 )
 from tandem.kit.contracts.profiles import (
     EnrollmentCreated,
+    EnrollmentRole,
     EnrollmentWithdrawn,
     PersonErased,
     PersonUpdated,
+    ProgramKind,
     ProgramSnapshot,
 )
 from tandem.kit.db import side_transaction
@@ -132,7 +134,7 @@ async def on_enrollment_withdrawn(session: AsyncSession, event: EnrollmentWithdr
 
 async def on_enrollment_created(session: AsyncSession, event: EnrollmentCreated) -> None:
     """A new hire in an onboarding program gets a buddy proposed at once."""
-    if event.program_kind == "onboarding" and event.role == "mentee":
+    if event.program_kind is ProgramKind.ONBOARDING and event.role is EnrollmentRole.MENTEE:
         await tools().repair(session, event.organization_id, event.program_id, "new_hire")
 
 

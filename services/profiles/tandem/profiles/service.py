@@ -630,7 +630,7 @@ def _emit_program_updated(session: AsyncSession, program: Program, changed: list
         events.ProgramUpdated(
             organization_id=program.organization_id,
             program_id=program.id,
-            status=program.status.value,
+            status=program.status,
             changed=changed,
         ),
     )
@@ -682,9 +682,9 @@ async def enroll(
             organization_id=enrollment.organization_id,
             enrollment_id=enrollment.id,
             program_id=program.id,
-            program_kind=program.kind.value,
+            program_kind=program.kind,
             person_id=person.id,
-            role=enrollment.role.value,
+            role=enrollment.role,
         ),
     )
     return enrollment

@@ -316,14 +316,14 @@ class ProgramCreated(Event):
     type: ClassVar[str] = "tandem.profiles.program.created"
 
     program_id: UUID
-    kind: str
+    kind: ProgramKind
 
 
 class ProgramUpdated(Event):
     type: ClassVar[str] = "tandem.profiles.program.updated"
 
     program_id: UUID
-    status: str
+    status: ProgramStatus
     changed: list[str]
 
 
@@ -332,9 +332,9 @@ class EnrollmentCreated(Event):
 
     enrollment_id: UUID
     program_id: UUID
-    program_kind: str | None = None
+    program_kind: ProgramKind | None = None
     person_id: UUID
-    role: str
+    role: EnrollmentRole
 
 
 class EnrollmentWithdrawn(Event):
