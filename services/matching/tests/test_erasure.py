@@ -1,14 +1,16 @@
 """A person erased in profiles is forgotten in matching's copies of their data: every stored
 snapshot and run result keeps its counts but no personal detail of theirs."""
 
+import asyncio
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from factories import enrollee, snapshot
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tandem.kit.contracts.profiles import PersonErased
+from tandem.kit.contracts.profiles import PersonErased, ProgramSnapshot
 from tandem.matching import handlers, service
 from tandem.matching.models import (
     MatchRun,
@@ -96,3 +98,70 @@ async def test_an_erased_person_leaves_no_personal_data_in_stored_snapshots_and_
     )
     await db_session.refresh(elsewhere)
     assert erased in elsewhere.snapshot["enrollees"], "another organization's run is its own"
+
+
+# Races: a snapshot taken before the erasure, stored after it -------------------------------------
+
+
+def _languages_of(run_snapshot: dict[str, Any], person_id: str) -> list[str]:
+    (seen,) = [e for e in run_snapshot["enrollees"] if e["person_id"] == person_id]
+    languages: list[str] = seen["languages"]
+    return languages
+
+
+async def _stored_snapshot(
+    sessionmaker: async_sessionmaker[AsyncSession], run_id: uuid.UUID
+) -> dict[str, Any]:
+    async with sessionmaker() as session:
+        run = await session.get(MatchRun, run_id)
+        assert run is not None
+        return run.snapshot
+
+
+async def test_a_repair_solving_while_the_erasure_arrives_is_scrubbed_too(
+    app: FastAPI, pool: ProcessPoolExecutor
+) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    organization_id = uuid.uuid4()
+    erased = _person("mentee", 2, "Sales")
+    taken_before = ProgramSnapshot.model_validate(snapshot([_person("mentor", 7, "R"), erased]))
+    erasure = PersonErased(
+        organization_id=organization_id, person_id=uuid.UUID(erased["person_id"])
+    )
+
+    async with sessionmaker() as repairing, sessionmaker() as forgetting:
+        run = await service.repair_program(
+            repairing, organization_id, taken_before, pool, trigger="test", proposal_days=None
+        )
+        forgotten = asyncio.create_task(handlers.HANDLERS[PersonErased](forgetting, erasure))
+        await asyncio.sleep(0.3)  # the erasure looks for runs while the repair is uncommitted
+        await repairing.commit()
+        await forgotten
+        await forgetting.commit()
+
+    assert _languages_of(await _stored_snapshot(sessionmaker, run.id), erased["person_id"]) == []
+
+
+async def test_a_snapshot_stored_after_the_erasure_leaves_the_person_out(
+    app: FastAPI, pool: ProcessPoolExecutor
+) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    organization_id = uuid.uuid4()
+    erased = _person("mentee", 2, "Sales")
+    taken_before = ProgramSnapshot.model_validate(snapshot([_person("mentor", 7, "R"), erased]))
+    erasure = PersonErased(
+        organization_id=organization_id, person_id=uuid.UUID(erased["person_id"])
+    )
+
+    async with sessionmaker() as forgetting:
+        await handlers.HANDLERS[PersonErased](forgetting, erasure)
+        await forgetting.commit()
+    async with sessionmaker() as repairing:
+        run = await service.repair_program(
+            repairing, organization_id, taken_before, pool, trigger="test", proposal_days=None
+        )
+        await repairing.commit()
+
+    assert _languages_of(await _stored_snapshot(sessionmaker, run.id), erased["person_id"]) == []
+    assert run.result is not None
+    assert [e["person_id"] for e in run.result["unmatched"]] == [erased["person_id"]]

@@ -159,3 +159,14 @@ class RematchOffer(Base):
     version: Mapped[int] = mapped_column()
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class ErasedPerson(Base):
+    """Someone erased in profiles: a snapshot taken before the erasure and stored after it
+    leaves their data out (see `service.forget_person`)."""
+
+    __tablename__ = "erased_person"
+
+    organization_id: Mapped[UUID] = mapped_column(primary_key=True)
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(server_default=func.now())

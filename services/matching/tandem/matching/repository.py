@@ -8,6 +8,7 @@ from uuid import UUID
 import httpx
 from pydantic import AwareDatetime
 from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -26,6 +27,7 @@ from tandem.matching.errors import (
     RunNotFound,
 )
 from tandem.matching.models import (
+    ErasedPerson,
     MatchRun,
     Mentorship,
     MentorshipSeat,
@@ -67,6 +69,34 @@ async def lock_program(session: AsyncSession, program_id: UUID) -> None:
     proposals."""
     await session.execute(
         select(func.pg_advisory_xact_lock(func.hashtextextended(str(program_id), 0)))
+    )
+
+
+async def lock_erasures(session: AsyncSession, organization_id: UUID, *, erasing: bool) -> None:
+    """Until the transaction ends: an erasure (`erasing`) waits for snapshots being stored in
+    the organization, and they wait for it, so that each sees what the other committed."""
+    key = func.hashtextextended(f"erasures/{organization_id}", 0)
+    lock = func.pg_advisory_xact_lock if erasing else func.pg_advisory_xact_lock_shared
+    await session.execute(select(lock(key)))
+
+
+async def erased_among(
+    session: AsyncSession, organization_id: UUID, person_ids: Iterable[UUID]
+) -> set[UUID]:
+    found = await session.scalars(
+        select(ErasedPerson.person_id).where(
+            ErasedPerson.organization_id == organization_id,
+            among(ErasedPerson.person_id, person_ids),
+        )
+    )
+    return set(found)
+
+
+async def record_erasure(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
+    await session.execute(
+        insert(ErasedPerson)
+        .values(organization_id=organization_id, person_id=person_id)
+        .on_conflict_do_nothing()
     )
 
 

@@ -65,8 +65,11 @@ from tandem.matching.repository import (
     ProposalRepository,
     RematchOfferRepository,
     RunRepository,
+    erased_among,
+    lock_erasures,
     lock_people,
     lock_program,
+    record_erasure,
 )
 from tandem.matching.schemas import (
     EndReason,
@@ -142,6 +145,7 @@ async def request_run(
     snapshot = await directory.program_snapshot(program_id, principal.token)
     _require_matchable(snapshot.program)
     weights = (data.weights or snapshot.program.weights).model_dump()
+    snapshot = await _without_erased(session, principal.organization_id, snapshot)
     stored = snapshot.model_dump(mode="json")
     run = MatchRun(
         organization_id=principal.organization_id,
@@ -506,8 +510,9 @@ async def repair_program(
     pairs wait as drafts of the repair run for an admin to publish. Mentorships in
     `unsettling` are treated as ended (a conflict the admins are asked to resolve)."""
     program_id = snapshot.program.id
-    stored = snapshot.model_dump(mode="json")
     await lock_program(session, program_id)
+    snapshot = await _without_erased(session, organization_id, snapshot)
+    stored = snapshot.model_dump(mode="json")
     run = MatchRun(
         organization_id=organization_id,
         program_id=program_id,
@@ -1032,12 +1037,28 @@ async def answer_rematch_offer(
 
 async def forget_person(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
     """An erased person's personal data leaves every stored snapshot and run result; the runs
-    keep their counts (enrollees, matched, unmatched), so a program's history still adds up."""
+    keep their counts (enrollees, matched, unmatched), so a program's history still adds up.
+    The erasure is recorded, for snapshots taken before it and stored after it."""
+    await lock_erasures(session, organization_id, erasing=True)
+    await record_erasure(session, organization_id, person_id)
     for run in await RunRepository(session).holding_person(organization_id, person_id):
         snapshot = ProgramSnapshot.model_validate(run.snapshot)
         run.snapshot = forget(snapshot, person_id).model_dump(mode="json")
         if run.result is not None:
             run.result = _forget_in_result(run.result, person_id)
+
+
+async def _without_erased(
+    session: AsyncSession, organization_id: UUID, snapshot: ProgramSnapshot
+) -> ProgramSnapshot:
+    """The snapshot as a run may keep it: a profiles snapshot taken just before an erasure
+    still holds the person. Called right before the run is stored, whose transaction then
+    holds off erasures until it ends (and sees every erasure committed before)."""
+    await lock_erasures(session, organization_id, erasing=False)
+    enrollees = [enrollee.person_id for enrollee in snapshot.enrollees]
+    for person_id in await erased_among(session, organization_id, enrollees):
+        snapshot = forget(snapshot, person_id)
+    return snapshot
 
 
 def _forget_in_result(result: dict[str, Any], person_id: UUID) -> dict[str, Any]:
