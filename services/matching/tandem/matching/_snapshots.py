@@ -21,7 +21,7 @@ from tandem.kit.contracts.profiles import (
 from tandem.matching import _circles as circles
 from tandem.matching import _mutual as mutual
 from tandem.matching import solver
-from tandem.matching.schemas import Proposed, Solution, Unmatched
+from tandem.matching.schemas import CircleStats, PairStats, Proposed, Solution, Unmatched
 
 
 @dataclass(frozen=True)
@@ -252,18 +252,18 @@ def _unplaced(person: circles.Unplaced) -> Unmatched:
     )
 
 
-def _circle_stats(stats: circles.CircleStats) -> dict[str, Any]:
-    return {
-        "objective": "participation_first",
-        "status": stats.status,
-        "stopped": stats.stopped,
-        "value": asdict(stats.value),
-        "bound": asdict(stats.bound),
-        "gap": stats.quality_gap,
-        "placed_gap": stats.placed_gap,
-        "people": stats.people,
-        "seconds": dict(stats.seconds),
-    }
+def _circle_stats(stats: circles.CircleStats) -> CircleStats:
+    return CircleStats(
+        objective="participation_first",
+        status=stats.status,
+        stopped=stats.stopped,
+        value=asdict(stats.value),
+        bound=asdict(stats.bound),
+        gap=stats.quality_gap,
+        placed_gap=stats.placed_gap,
+        people=stats.people,
+        seconds={str(phase): took for phase, took in stats.seconds.items()},
+    )
 
 
 def _unsettled(
@@ -355,16 +355,16 @@ def _unmatched(person: solver.Unmatched) -> Unmatched:
     )
 
 
-def _stats(stats: solver.MatchStats) -> dict[str, Any]:
-    return {
-        "objective": stats.objective,
-        "status": stats.status,
-        "value": asdict(stats.value),
-        "bound": asdict(stats.bound),
-        "gap": stats.gap,
-        "mentees": stats.mentees,
-        "mentors": stats.mentors,
-        "candidate_edges": stats.candidate_edges,
-        "solved_edges": stats.solved_edges,
-        "seconds": dict(stats.seconds),
-    }
+def _stats(stats: solver.MatchStats) -> PairStats:
+    return PairStats(
+        objective=stats.objective,
+        status=stats.status,
+        value=asdict(stats.value),
+        bound=asdict(stats.bound),
+        gap=stats.gap,
+        mentees=stats.mentees,
+        mentors=stats.mentors,
+        candidate_edges=stats.candidate_edges,
+        solved_edges=stats.solved_edges,
+        seconds={str(phase): took for phase, took in stats.seconds.items()},
+    )

@@ -148,8 +148,42 @@ class Unmatched(BaseModel):
     short_weeks: list[tuple[date, date]] = Field(default_factory=list)
 
 
+Figure = int | float | None
+
+
+class PairStats(BaseModel):
+    """How a solve of pairs went: its value against the bound, the pool, and where the time
+    went."""
+
+    objective: str
+    status: str
+    value: dict[str, Figure]
+    bound: dict[str, Figure]
+    gap: float
+    mentees: int
+    mentors: int
+    candidate_edges: int
+    solved_edges: int
+    seconds: dict[str, float]
+
+
+class CircleStats(BaseModel):
+    """How a solve of circles went: why it stopped, its value against the bound, and the
+    gaps of placement and quality."""
+
+    objective: str
+    status: str
+    stopped: str
+    value: dict[str, Figure]
+    bound: dict[str, Figure]
+    gap: float
+    placed_gap: float
+    people: int
+    seconds: dict[str, float]
+
+
 class Solution(BaseModel):
     pairs: list[Proposed]
     matched: int
     unmatched: list[Unmatched]
-    stats: dict[str, Any] = Field(description="the engine's figures: status, bound, gap, seconds")
+    stats: PairStats | CircleStats
