@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tandem.kit.availability import WeeklyWindow, free_intervals
-from tandem.kit.contracts.profiles import ProgramSnapshot
 from tandem.matching._mutual import match_mutual
 from tandem.matching._snapshots import solve_snapshot
 from tandem.matching.solver import Participant, Period, Rules, Weights, match, score
@@ -310,7 +309,7 @@ def test_a_run_names_the_weeks_that_fall_short() -> None:
     mentee = enrollee("mentee", 2, "B", time_zone="Australia/Sydney", windows=tuesday)
     program = snapshot([mentor, mentee], min_weekly_overlap_minutes=30)  # 2027-01-04 on
 
-    result = solve_snapshot(ProgramSnapshot.model_validate(program), "participation_first", {})
+    result = solve_snapshot(program, "participation_first", {})
 
     assert result.pairs == []
     (unmatched,) = result.unmatched

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
+from pydantic import BaseModel
+
 from tandem.kit.availability import WeeklyWindow
 from tandem.kit.contracts.matching import CircleSlot, Explanation, ScorePart
 from tandem.kit.contracts.profiles import (
@@ -117,13 +119,40 @@ def _forgotten(enrollee: EnrolleeSnapshot) -> EnrolleeSnapshot:
     )
 
 
+class Seat(BaseModel):
+    """What publication reads of an enrollee: who, and how many mentees they may take."""
+
+    person_id: UUID
+    capacity: int
+
+
+class _ProgramOnly(BaseModel):
+    program: ProgramRead
+
+
+class _SeatsOnly(BaseModel):
+    enrollees: list[Seat]
+
+
+def program_of(stored: dict[str, Any]) -> ProgramRead:
+    """The program of a stored snapshot; its enrollees are not read (a request or an event
+    should not parse thousands of them on the event loop)."""
+    return _ProgramOnly.model_validate(stored).program
+
+
+def seats_of(stored: dict[str, Any]) -> list[Seat]:
+    return _SeatsOnly.model_validate(stored).enrollees
+
+
 def solve_snapshot(
-    snapshot: ProgramSnapshot,
+    stored: dict[str, Any],
     objective: str,
     weights: dict[str, float],
     situation: Situation | None = None,
 ) -> Solution:
-    """Match a profiles snapshot; runs in a worker process."""
+    """Match a stored snapshot; runs in a worker process, which parses it: the JSON of 14,000
+    enrollees crosses to the process in 0.4 s, the parsed snapshot took over 5 s (pickled)."""
+    snapshot = ProgramSnapshot.model_validate(stored)
     situation = situation or Situation()
     kind = snapshot.program.kind
     if kind is ProgramKind.CIRCLE:

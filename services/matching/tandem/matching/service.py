@@ -31,7 +31,13 @@ from tandem.kit.db import constraint_errors
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.processes import process_pool
-from tandem.matching._snapshots import Situation, forget, solve_snapshot
+from tandem.matching._snapshots import (
+    Situation,
+    forget,
+    program_of,
+    seats_of,
+    solve_snapshot,
+)
 from tandem.matching.errors import (
     MemberTaken,
     MentorshipNotActive,
@@ -207,9 +213,8 @@ async def execute_run(
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return
     await lock_program(session, run.program_id)
-    snapshot = ProgramSnapshot.model_validate(run.snapshot)
-    situation = await _situation(session, run.program_id, snapshot.program.rules)
-    result = await _solve(session, run, snapshot, pool, situation)
+    situation = await _situation(session, run.program_id, program_of(run.snapshot).rules)
+    result = await _solve(session, run, pool, situation)
     if result is not None:
         for pair in result.pairs:
             session.add(_draft_proposal(run, pair))
@@ -241,7 +246,6 @@ async def mark_running(session: AsyncSession, organization_id: UUID, run_id: UUI
 async def _solve(
     session: AsyncSession,
     run: MatchRun,
-    snapshot: ProgramSnapshot,
     pool: Executor,
     situation: "Situation",
 ) -> Solution | None:
@@ -250,7 +254,7 @@ async def _solve(
     loop = asyncio.get_running_loop()
     try:
         result = await loop.run_in_executor(
-            pool, solve_snapshot, snapshot, run.objective, run.weights, situation
+            pool, solve_snapshot, run.snapshot, run.objective, run.weights, situation
         )
     except Exception as error:
         log.exception("match_run_failed", run_id=str(run.id))
@@ -354,7 +358,7 @@ async def what_if(
     other = await loop.run_in_executor(
         pool,
         solve_snapshot,
-        ProgramSnapshot.model_validate(run.snapshot),
+        run.snapshot,
         objective,
         data.weights.model_dump(),
     )
@@ -442,8 +446,7 @@ async def _require_fit(session: AsyncSession, run: MatchRun, drafts: list[Propos
 
 
 def _capacities(run: MatchRun) -> dict[UUID, int]:
-    snapshot = ProgramSnapshot.model_validate(run.snapshot)
-    return {enrollee.person_id: enrollee.capacity for enrollee in snapshot.enrollees}
+    return {seat.person_id: seat.capacity for seat in seats_of(run.snapshot)}
 
 
 @dataclass
@@ -530,7 +533,7 @@ async def repair_program(
     session.add(run)
     await session.flush()
     situation = await _situation(session, program_id, snapshot.program.rules, unsettling=unsettling)
-    result = await _solve(session, run, snapshot, pool, situation)
+    result = await _solve(session, run, pool, situation)
     if result is not None:
         await _apply_repair(session, run, result.pairs, proposal_days)
         _finish(session, run, RunStatus.COMPLETED)
