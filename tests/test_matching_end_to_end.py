@@ -338,6 +338,43 @@ async def _publish_feedback(server: infra.NatsServer, event: NotAGoodFitReported
         await connection.close()
 
 
+async def test_an_erased_person_is_forgotten_in_matchings_runs_which_keep_their_counts(
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer
+) -> None:
+    directory = Directory(stack, organization)
+    mentor = await directory.person("Grace", 7, "Engineering")
+    mentee = await directory.person("Alan", 2, "Product")
+    stranded = await directory.person("Ada", 9, "Research")  # nobody is above level 9
+    program = await directory.program_of(
+        "traditional", (mentor, "mentor"), (mentee, "mentee"), (stranded, "mentee")
+    )
+    matching = Matching(stack, organization, token_issuer)
+    queued = await matching.admin.post(f"/programs/{program['id']}/runs", json={})
+    run_path = f"/runs/{queued.json()['id']}"
+
+    async def result() -> dict[str, Any]:
+        run: dict[str, Any] = (await matching.admin.get(run_path)).json()
+        return run["result"] or {}
+
+    async def solved() -> bool:
+        """the run completed in the matching worker"""
+        return bool(await result())
+
+    await eventually(solved, timeout=60)
+    (left_out,) = (await result())["unmatched"]
+    assert (left_out["person_id"], left_out["removed_by"]) == (stranded["id"], {"seniority": 1})
+
+    await directory.post(f"/people/{stranded['id']}/erasure", {})
+
+    async def forgotten() -> bool:
+        """matching's worker scrubbed the erased person from the run"""
+        return bool((await result())["unmatched"][0]["removed_by"] == {})
+
+    await eventually(forgotten, timeout=30)
+    after = await result()
+    assert (after["matched"], len(after["unmatched"])) == (1, 1), "the counts stay"
+
+
 async def test_a_circle_program_forms_a_circle_of_its_members(
     stack: Stack, organization: Organization, token_issuer: TokenIssuer
 ) -> None:
@@ -359,7 +396,7 @@ async def test_a_circle_program_forms_a_circle_of_its_members(
 
     assert sorted(circle["member_ids"]) == sorted(person["id"] for person in people)
     assert circle["mentor_id"] is None
-    assert circle["explanation"]["first_session"]
+    assert circle["explanation"]["slot"]["first_session"]
 
 
 async def test_members_answer_their_proposal_through_the_gateway_and_only_they_can(

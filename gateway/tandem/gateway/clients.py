@@ -1,74 +1,39 @@
-"""Typed HTTP clients of the services behind the gateway: each answer is validated into a
-model, so a date-time arrives as a `datetime`, never as the string JSON carried."""
+"""Typed HTTP clients of the services behind the gateway: each answer is validated into the
+producer's contract model (`tandem.kit.contracts`), so a date-time arrives as a `datetime`,
+never as the string JSON carried."""
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
 
 from tandem.kit.clients import ServiceClient
+from tandem.kit.contracts.feedback import HeadcountRead
+from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
 from tandem.kit.pagination import Page
-
-
-class ProposalRead(BaseModel):
-    """The part of matching's proposal the gateway shows."""
-
-    id: UUID
-    program_id: UUID
-    member_ids: list[UUID]
-    mentor_id: UUID | None
-    mentee_id: UUID | None
-    accepted_by: list[UUID]
-    score: int
-    explanation: dict[str, Any]
-    status: str
-    expires_at: datetime | None
-
-
-class MentorshipRead(BaseModel):
-    """The part of matching's mentorship the gateway shows."""
-
-    id: UUID
-    program_id: UUID
-    member_ids: list[UUID]
-    mentor_id: UUID | None
-    mentee_id: UUID | None
-    status: str
-    started_at: datetime
-    ended_at: datetime | None
-
-
-_PROPOSAL_PAGE = TypeAdapter(Page[ProposalRead])
-_MENTORSHIP_PAGE = TypeAdapter(Page[MentorshipRead])
 
 
 class FeedbackClient(ServiceClient):
     async def headcount(self, token: str) -> int:
-        body = await self.get_json("/kpis/headcount", token)
-        return int(body["people"])
+        return (await self.get("/kpis/headcount", token, HeadcountRead)).people
 
 
 class MatchingClient(ServiceClient):
     async def my_proposals(self, token: str, first: int, after: str | None) -> Page[ProposalRead]:
-        page = await self._page("/me/proposals", token, first, after)
-        return _PROPOSAL_PAGE.validate_python(page)
+        return await self.get("/me/proposals", token, Page[ProposalRead], _page(first, after))
 
     async def my_mentorships(
         self, token: str, first: int, after: str | None
     ) -> Page[MentorshipRead]:
-        page = await self._page("/me/mentorships", token, first, after)
-        return _MENTORSHIP_PAGE.validate_python(page)
+        return await self.get("/me/mentorships", token, Page[MentorshipRead], _page(first, after))
 
     async def answer_proposal(self, token: str, proposal_id: UUID, yes: bool) -> ProposalRead:
         answer = "acceptance" if yes else "declination"
-        proposal = await self.post_json(f"/proposals/{proposal_id}/{answer}", token)
-        return ProposalRead.model_validate(proposal)
+        return await self.post(f"/proposals/{proposal_id}/{answer}", token, ProposalRead)
 
-    async def _page(self, path: str, token: str, first: int, after: str | None) -> Any:
-        params: dict[str, Any] = {"limit": first} | ({"cursor": after} if after else {})
-        return await self.get_json(path, token, params)
+
+def _page(first: int, after: str | None) -> dict[str, Any]:
+    return {"limit": first} | ({"cursor": after} if after else {})
 
 
 class Clients:

@@ -3,10 +3,15 @@ back as the same errors, and silence or a crash as `Unavailable`."""
 
 import httpx
 import pytest
+from pydantic import BaseModel, ValidationError
 
 from tandem.kit.clients import ServiceClient
 from tandem.kit.errors import AppError, Conflict, Forbidden, NotFound, Unavailable
 from tandem.kit.logs import CORRELATION_HEADER
+
+
+class Answered(BaseModel):
+    status: str
 
 
 def client(handler: httpx.MockTransport) -> ServiceClient:
@@ -20,9 +25,11 @@ async def test_a_post_carries_the_token_the_correlation_id_and_the_body() -> Non
         seen.append(request)
         return httpx.Response(200, json={"status": "accepted"})
 
-    body = await client(httpx.MockTransport(answer)).post_json("/proposals/1/acceptance", "t0k")
+    body = await client(httpx.MockTransport(answer)).post(
+        "/proposals/1/acceptance", "t0k", Answered
+    )
 
-    assert body == {"status": "accepted"}
+    assert body == Answered(status="accepted")
     (request,) = seen
     assert (request.method, request.url.path) == ("POST", "/proposals/1/acceptance")
     assert request.headers["Authorization"] == "Bearer t0k"
@@ -37,7 +44,7 @@ async def test_refusals_come_back_as_the_same_errors(status: int, error: type[Ap
         return httpx.Response(status, json={"detail": "The proposal expired."})
 
     with pytest.raises(error):
-        await client(httpx.MockTransport(refuse)).get_json("/me/proposals", "t0k")
+        await client(httpx.MockTransport(refuse)).get("/me/proposals", "t0k", Answered)
 
 
 async def test_a_service_that_does_not_answer_is_unavailable() -> None:
@@ -45,4 +52,12 @@ async def test_a_service_that_does_not_answer_is_unavailable() -> None:
         raise httpx.ConnectError("refused", request=request)
 
     with pytest.raises(Unavailable, match="matching service did not answer"):
-        await client(httpx.MockTransport(fail)).post_json("/x", "t0k")
+        await client(httpx.MockTransport(fail)).post("/x", "t0k", Answered)
+
+
+async def test_an_answer_that_breaks_the_contract_is_refused() -> None:
+    def drift(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"state": "accepted"})
+
+    with pytest.raises(ValidationError):
+        await client(httpx.MockTransport(drift)).get("/proposals/1", "t0k", Answered)

@@ -1,16 +1,34 @@
-"""Snapshots as profiles sends them, and runs and proposals as the worker leaves them, written
-straight to the database."""
+"""Snapshots as profiles sends them (built from the kit's contract models), and runs and
+proposals as the worker leaves them, written straight to the database."""
 
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.kit.auth import Role
+from tandem.kit.contracts.matching import Explanation, ScorePart
+from tandem.kit.contracts.profiles import (
+    Cadence,
+    EnrolleeSnapshot,
+    EnrollmentRole,
+    MatchingWeights,
+    ProgramKind,
+    ProgramRead,
+    ProgramRules,
+    ProgramSnapshot,
+    ProgramStatus,
+    WindowItem,
+)
 from tandem.kit.testing.plugin import ClientFactory
-from tandem.matching.models import MatchRun, Proposal, RunStatus
+from tandem.matching.models import (
+    MatchRun,
+    Proposal,
+    RunStatus,
+)
 
 if TYPE_CHECKING:
     from conftest import Profiles
@@ -19,57 +37,61 @@ MORNINGS = [{"weekday": day, "start": "09:00:00", "end": "12:00:00"} for day in 
 
 
 def enrollee(role: str, level: int, department: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "enrollment_id": str(uuid.uuid4()),
-        "person_id": str(uuid.uuid4()),
-        "role": role,
-        "capacity": 1,
-        "goals": None,
-        "wanted_skill_ids": [],
-        "department": department,
-        "job_level": level,
-        "manager_id": None,
-        "time_zone": "Europe/Amsterdam",
-        "languages": ["en"],
-        "interests": [],
-        "hire_date": None,
-        "offered": [],
-        "wanted": [],
-        "windows": MORNINGS,
-        "absences": [],
-    } | fields
+    """An enrollee as profiles sends it: the contract's model, as JSON."""
+    return (
+        EnrolleeSnapshot(
+            enrollment_id=uuid.uuid4(),
+            person_id=uuid.uuid4(),
+            role=EnrollmentRole(role),
+            capacity=1,
+            wanted_skill_ids=[],
+            department=department,
+            job_level=level,
+            manager_id=None,
+            time_zone="Europe/Amsterdam",
+            languages=["en"],
+            interests=[],
+            hire_date=None,
+            offered=[],
+            wanted=[],
+            windows=[WindowItem.model_validate(window) for window in MORNINGS],
+            absences=[],
+        ).model_dump(mode="json")
+        | fields
+    )
 
 
 def snapshot(
-    enrollees: list[dict[str, Any]], kind: str = "traditional", **rules: Any
+    enrollees: list[dict[str, Any]],
+    kind: str = "traditional",
+    program_id: uuid.UUID | None = None,
+    admin_ids: Iterable[uuid.UUID] = (),
+    **rules: Any,
 ) -> dict[str, Any]:
-    """A program's snapshot as profiles sends it, with the rules' defaults but those given."""
-    return {
-        "program": {
-            "id": str(uuid.uuid4()),
-            "kind": kind,
-            "admin_ids": [],
-            "start_date": "2027-01-04",
-            "end_date": "2027-03-28",
-            "session_minutes": 60,
-            "weights": {},
-            "rules": {
-                "department_policy": "any",
-                "max_level_gap": None,
-                "min_weekly_overlap_minutes": 0,
-                "shared_language_required": True,
-                "max_time_zone_distance_hours": None,
-                "circle_min_size": 4,
-                "circle_max_size": 8,
-                "circle_experienced_level": 5,
-                "circle_max_per_department": 2,
-            }
-            | rules,
-        },
-        "enrollees": enrollees,
-        "forbidden_pairs": [],
-        "taken_at": "2026-11-23T00:00:00Z",
-    }
+    """A program's snapshot as profiles sends it (the contract's model, as JSON), with the
+    rules' defaults but those given."""
+    program = ProgramRead(
+        id=program_id or uuid.uuid4(),
+        status=ProgramStatus.MATCHING,
+        admin_ids=list(admin_ids),
+        name="Mentoring",
+        description=None,
+        kind=ProgramKind(kind),
+        rules=ProgramRules.model_validate(rules),
+        weights=MatchingWeights(),
+        cadence=Cadence.BIWEEKLY,
+        session_minutes=60,
+        start_date=date(2027, 1, 4),
+        end_date=date(2027, 3, 28),
+        version=1,
+        created_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    return ProgramSnapshot(
+        program=program,
+        enrollees=[EnrolleeSnapshot.model_validate(each) for each in enrollees],
+        forbidden_pairs=[],
+        taken_at=datetime(2026, 11, 23, tzinfo=UTC),
+    ).model_dump(mode="json")
 
 
 @dataclass(frozen=True)
@@ -149,14 +171,14 @@ class Program:
             return await self.run_of(session, *groups, directed=directed)
 
     def _snapshot(self, groups: Iterable[list[uuid.UUID]], directed: bool) -> dict[str, Any]:
-        """What of the snapshot publication and acceptance read: the admins, and capacities."""
+        """The snapshot of these people; publication and acceptance read its capacities."""
         people = {person for members in groups for person in members}
+        role = "either" if directed else "member"
         enrollees = [
-            {"person_id": str(person), "capacity": self.capacity.get(person, 1)}
+            enrollee(role, 3, "Eng", person_id=str(person), capacity=self.capacity.get(person, 1))
             for person in people
         ]
-        program = {"id": str(self.id), "admin_ids": [str(self.admin_id)], "status": "matching"}
-        return {"program": program, "enrollees": enrollees}
+        return snapshot(enrollees, program_id=self.id, admin_ids=[self.admin_id])
 
     def _proposal(self, run: MatchRun, members: list[uuid.UUID], directed: bool) -> Proposal:
         directed = directed and len(members) == 2
@@ -168,5 +190,7 @@ class Program:
             mentee_id=members[1] if directed else None,
             member_ids=members,
             score=700,
-            explanation={"skill_fit": {"raw": 0.8, "normalized": 0.8, "points": 320}},
+            explanation=Explanation(
+                criteria={"skill_fit": ScorePart(raw=0.8, normalized=0.8, points=320)}
+            ).model_dump(mode="json"),
         )

@@ -13,13 +13,15 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tandem.kit.contracts.matching import (
+    MentorshipStatus,
+    ProposalStatus,
+)
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.matching.models import (
     Mentorship,
     MentorshipSeat,
-    MentorshipStatus,
     Proposal,
-    ProposalStatus,
 )
 
 LIVE = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)

@@ -5,7 +5,9 @@ from factories import Program
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.testing.plugin import ClientFactory
-from tandem.matching.models import Mentorship
+from tandem.matching.models import (
+    Mentorship,
+)
 
 
 async def test_a_proposal_and_a_mentorship_are_read_with_their_version_as_etag(

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit.auth import Role
 from tandem.kit.models import OutboxEvent
 from tandem.kit.testing.plugin import ClientFactory
-from tandem.matching.models import Proposal
+from tandem.matching.models import (
+    Proposal,
+)
 
 
 async def _subjects(session: AsyncSession, program: Program) -> list[str]:
@@ -42,7 +44,7 @@ async def test_publishing_sends_proposals_that_members_see_and_others_do_not(
     assert published.status_code == 200
     assert published.json()[0]["status"] == "pending"
     assert [item["id"] for item in mine.json()["items"]] == [str(proposal.id)]
-    assert mine.json()["items"][0]["explanation"]["skill_fit"]["points"] == 320
+    assert mine.json()["items"][0]["explanation"]["criteria"]["skill_fit"]["points"] == 320
     assert stranger.status_code == 403
     assert await _subjects(db_session, program) == ["proposal.created"]
 

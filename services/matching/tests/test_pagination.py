@@ -12,8 +12,15 @@ from factories import Program
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.kit.contracts.matching import (
+    ProposalStatus,
+)
 from tandem.kit.testing.plugin import ClientFactory
-from tandem.matching.models import Mentorship, Proposal, ProposalStatus, RematchOffer
+from tandem.matching.models import (
+    Mentorship,
+    Proposal,
+    RematchOffer,
+)
 
 
 def crafted(key: Any) -> str:

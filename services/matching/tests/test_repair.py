@@ -14,17 +14,20 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.kit.auth import Role
-from tandem.kit.contracts.matching import ProposalDeclined, ProposalWithdrawn
-from tandem.kit.contracts.profiles import EnrollmentCreated, PersonUpdated
+from tandem.kit.contracts.matching import (
+    MentorshipStatus,
+    ProposalDeclined,
+    ProposalStatus,
+    ProposalWithdrawn,
+)
+from tandem.kit.contracts.profiles import EnrollmentCreated, PersonUpdated, ProgramSnapshot
 from tandem.kit.models import OutboxEvent
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.matching import handlers, service
 from tandem.matching.models import (
     MatchRun,
     Mentorship,
-    MentorshipStatus,
     Proposal,
-    ProposalStatus,
     RunPurpose,
     RunStatus,
 )
@@ -58,18 +61,18 @@ class Program:
         return person_id
 
     @property
-    def snapshot(self) -> dict[str, Any]:
-        data = snapshot(self.enrollees, **self.rules)
-        data["program"]["id"] = str(self.id)
-        data["program"]["admin_ids"] = [str(self.admin_id)]
-        data["forbidden_pairs"] = [{"person_ids": list(pair)} for pair in self.forbidden]
-        return data
+    def snapshot(self) -> ProgramSnapshot:
+        data = snapshot(self.enrollees, program_id=self.id, admin_ids=[self.admin_id], **self.rules)
+        data["forbidden_pairs"] = [
+            {"person_ids": list(pair), "reasons": ["reporting_chain"]} for pair in self.forbidden
+        ]
+        return ProgramSnapshot.model_validate(data)
 
     def in_profiles(self, profiles: Profiles, status: str = "matching") -> dict[str, Any]:
         """Profiles answers the worker with the program as it is now (enrollees included);
         change the returned standing's status to change what the worker reads."""
         standing = profiles.add(self.organization_id, self.id, [self.admin_id], status)
-        profiles.snapshots[str(self.id)] = self.snapshot
+        profiles.snapshots[str(self.id)] = self.snapshot.model_dump(mode="json")
         return standing
 
     async def repair(self, proposal_days: int | None = 7) -> MatchRun:

@@ -13,7 +13,11 @@ from tandem.kit.auth import Role
 from tandem.kit.models import OutboxEvent
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.matching import service
-from tandem.matching.models import MatchRun, Proposal, RunStatus
+from tandem.matching.models import (
+    MatchRun,
+    Proposal,
+    RunStatus,
+)
 
 ADMIN = uuid.uuid4()
 
@@ -50,7 +54,7 @@ async def test_a_run_proposes_the_skill_match_and_explains_the_rest(
     assert [(str(p.mentor_id), str(p.mentee_id)) for p in proposals] == [
         (mentor["person_id"], mentee["person_id"])
     ]
-    assert proposals[0].explanation["skill_fit"]["normalized"] == 1.0
+    assert proposals[0].explanation["criteria"]["skill_fit"]["normalized"] == 1.0
     assert run.result is not None
     (unmatched,) = run.result["unmatched"]
     assert unmatched["person_id"] == stranded["person_id"]
@@ -167,7 +171,7 @@ async def test_a_circle_program_forms_circles_whose_members_answer_them(
     placed = sorted(str(member) for p in proposals for member in p.member_ids)
     assert placed == sorted(member["person_id"] for member in members)
     assert all(p.mentor_id is None and 4 <= len(p.member_ids) <= 5 for p in proposals)
-    assert all("first_session" in p.explanation for p in proposals)
+    assert all(p.explanation["slot"]["first_session"] for p in proposals)
     assert run.result is not None
     (unplaced,) = run.result["unmatched"]
     assert (unplaced["person_id"], unplaced["reason"]) == (loner["person_id"], "no_weekly_slot")
@@ -204,7 +208,7 @@ async def test_a_mutual_program_pairs_equals_who_teach_each_other(
     assert sorted(map(str, proposal.member_ids)) == sorted(
         [engineer["person_id"], designer["person_id"]]
     )
-    assert proposal.explanation["skill_fit"]["normalized"] == 1.0
+    assert proposal.explanation["criteria"]["skill_fit"]["normalized"] == 1.0
 
 
 async def test_a_mentor_away_for_the_whole_program_is_no_candidate(

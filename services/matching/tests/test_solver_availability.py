@@ -310,10 +310,10 @@ def test_a_run_names_the_weeks_that_fall_short() -> None:
 
     result = solve_snapshot(program, "participation_first", {})
 
-    assert result["pairs"] == []
-    (unmatched,) = result["unmatched"]
-    assert unmatched["short_weeks"] == [[str(a), str(b)] for a, b in weeks(0, 9)]
-    assert unmatched["relaxations"] == [
+    assert result.pairs == []
+    (unmatched,) = result.unmatched
+    assert unmatched.short_weeks == list(weeks(0, 9))
+    assert unmatched.relaxations == [
         "min_weekly_overlap_minutes 30 → 0 (short of 30 minutes in 2027-01-04 to 2027-03-14)"
     ]
 

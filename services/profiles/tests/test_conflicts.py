@@ -3,10 +3,13 @@ import uuid
 from factories import Org
 
 from tandem.kit.auth import Role
+from tandem.kit.contracts.profiles import (
+    ConflictPolicy,
+    ProgramRules,
+)
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.profiles.conflict_rules import forbidden_pairs
 from tandem.profiles.models import DeclaredConflict
-from tandem.profiles.schemas import ConflictPolicy, ProgramRules
 
 
 async def test_an_hr_admin_declares_a_conflict_once(client_for: ClientFactory) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import time
 
+from tandem.kit.contracts.profiles import Cadence, DepartmentPolicy, EnrollmentRole, ProgramKind
 from tandem.launcher.demo.model import (
     COMPANY_AGE_DAYS,
     DEMO_EMAIL_DOMAIN,
@@ -287,9 +288,11 @@ def _engineering_product_mentoring(rng: random.Random, people: tuple[Person, ...
             "Senior engineers mentor product managers and designers, and senior product people "
             "mentor engineers: learn how the other side of the table thinks."
         ),
-        kind="traditional",
-        rules=ProgramRules(department_policy="cross_department", min_weekly_overlap_minutes=30),
-        cadence="biweekly",
+        kind=ProgramKind.TRADITIONAL,
+        rules=ProgramRules(
+            department_policy=DepartmentPolicy.CROSS_DEPARTMENT, min_weekly_overlap_minutes=30
+        ),
+        cadence=Cadence.BIWEEKLY,
         session_minutes=45,
         weeks=26,
         enrollments=(
@@ -317,13 +320,15 @@ def _mentoring_across(
 def _mentor(person: Person, capacity: int) -> Enrollment:
     strongest = sorted(person.offered, key=lambda skill: -skill.proficiency)[:2]
     topics = " and ".join(skill.skill for skill in strongest)
-    return Enrollment(person.external_id, "mentor", capacity, f"Share what I know about {topics}.")
+    return Enrollment(
+        person.external_id, EnrollmentRole.MENTOR, capacity, f"Share what I know about {topics}."
+    )
 
 
 def _mentee(person: Person) -> Enrollment:
     wanted = tuple(skill.skill for skill in person.wanted)
     goals = f"Get better at {', '.join(wanted)}."
-    return Enrollment(person.external_id, "mentee", 1, goals, wanted)
+    return Enrollment(person.external_id, EnrollmentRole.MENTEE, 1, goals, wanted)
 
 
 def _reverse_mentoring_on_ai(rng: random.Random, people: tuple[Person, ...]) -> Program:
@@ -338,20 +343,22 @@ def _reverse_mentoring_on_ai(rng: random.Random, people: tuple[Person, ...]) -> 
         description=(
             "Colleagues who use AI tools every day show leaders what they can and cannot do."
         ),
-        kind="reverse",
+        kind=ProgramKind.REVERSE,
         rules=ProgramRules(min_weekly_overlap_minutes=30),
-        cadence="biweekly",
+        cadence=Cadence.BIWEEKLY,
         session_minutes=45,
         weeks=16,
         enrollments=(
             *(
-                Enrollment(p.external_id, "mentor", 1, "Show a leader how I work with AI.")
+                Enrollment(
+                    p.external_id, EnrollmentRole.MENTOR, 1, "Show a leader how I work with AI."
+                )
                 for p in mentors
             ),
             *(
                 Enrollment(
                     p.external_id,
-                    "mentee",
+                    EnrollmentRole.MENTEE,
                     1,
                     "Understand where AI helps my teams, and where it does not.",
                     tuple(s.skill for s in p.wanted if s.skill in AI_SKILLS),
@@ -380,17 +387,17 @@ def _onboarding_buddies(rng: random.Random, people: tuple[Person, ...]) -> Progr
     return Program(
         name="Onboarding buddies",
         description="A colleague who has been around for a while helps each newcomer settle in.",
-        kind="onboarding",
+        kind=ProgramKind.ONBOARDING,
         rules=ProgramRules(min_weekly_overlap_minutes=30),
-        cadence="weekly",
+        cadence=Cadence.WEEKLY,
         session_minutes=30,
         weeks=12,
         enrollments=(
             *(
-                Enrollment(p.external_id, "mentor", 1, "Help a newcomer settle in.")
+                Enrollment(p.external_id, EnrollmentRole.MENTOR, 1, "Help a newcomer settle in.")
                 for p in volunteers
             ),
-            *(Enrollment(p.external_id, "mentee", 1, goals) for p in newcomers),
+            *(Enrollment(p.external_id, EnrollmentRole.MENTEE, 1, goals) for p in newcomers),
         ),
     )
 
@@ -445,13 +452,14 @@ def _leadership_circles(rng: random.Random, people: tuple[Person, ...]) -> Progr
     return Program(
         name="Leadership circles",
         description="Four to six people who lead meet every week to work through real cases.",
-        kind="circle",
+        kind=ProgramKind.CIRCLE,
         rules=ProgramRules(circle_min_size=4, circle_max_size=6, circle_experienced_level=6),
-        cadence="weekly",
+        cadence=Cadence.WEEKLY,
         session_minutes=60,
         weeks=12,
         enrollments=tuple(
-            Enrollment(p.external_id, "member", 1, "Learn from how others lead.") for p in members
+            Enrollment(p.external_id, EnrollmentRole.MEMBER, 1, "Learn from how others lead.")
+            for p in members
         ),
     )
 
@@ -463,15 +471,15 @@ def _skill_swap(rng: random.Random, people: tuple[Person, ...]) -> Program:
     return Program(
         name="Skill swap",
         description="Teach a colleague what you know best, and learn what they know best.",
-        kind="mutual",
+        kind=ProgramKind.MUTUAL,
         rules=ProgramRules(min_weekly_overlap_minutes=30),
-        cadence="biweekly",
+        cadence=Cadence.BIWEEKLY,
         session_minutes=45,
         weeks=12,
         enrollments=tuple(
             Enrollment(
                 p.external_id,
-                "either",
+                EnrollmentRole.EITHER,
                 1,
                 "Swap skills with a colleague.",
                 tuple(skill.skill for skill in p.wanted),

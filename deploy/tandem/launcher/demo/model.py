@@ -3,7 +3,8 @@
 import uuid
 from dataclasses import dataclass
 from datetime import time
-from typing import Literal
+
+from tandem.kit.contracts.profiles import Cadence, DepartmentPolicy, EnrollmentRole, ProgramKind
 
 DEMO_ORGANIZATION_ID = uuid.uuid5(uuid.NAMESPACE_DNS, "demo.tandem.example")
 DEMO_HR_ADMIN_ID = uuid.uuid5(DEMO_ORGANIZATION_ID, "hr-admin")
@@ -13,11 +14,6 @@ MIN_PEOPLE = 60
 MAX_PEOPLE = 600
 RECENT_HIRE_DAYS = 60
 COMPANY_AGE_DAYS = 8 * 365
-
-ProgramKind = Literal["peer", "traditional", "reverse", "mutual", "onboarding", "circle"]
-EnrollmentRole = Literal["mentor", "mentee", "either", "member"]
-DepartmentPolicy = Literal["any", "cross_department", "same_department"]
-Cadence = Literal["weekly", "biweekly", "monthly"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ class Enrollment:
 
 @dataclass(frozen=True)
 class ProgramRules:
-    department_policy: DepartmentPolicy = "any"
+    department_policy: DepartmentPolicy = DepartmentPolicy.ANY
     min_weekly_overlap_minutes: int = 0
     shared_language_required: bool = True
     max_time_zone_distance_hours: int | None = None

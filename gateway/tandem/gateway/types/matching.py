@@ -9,8 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from tandem.gateway.budgets import MAX_PAGE
-from tandem.gateway.clients import MentorshipRead, ProposalRead
 from tandem.gateway.context import Context
+from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
 
 
 @strawberry.type(description="One criterion of a pair's score: why the pair was proposed.")
@@ -44,11 +44,10 @@ class Proposal:
             accepted_by=read.accepted_by,
             score=read.score,
             why=[
-                ScorePart(criterion=name, normalized=part["normalized"], points=part["points"])
-                for name, part in read.explanation.items()
-                if isinstance(part, dict)
+                ScorePart(criterion=name, normalized=part.normalized, points=part.points)
+                for name, part in read.explanation.criteria.items()
             ],
-            status=read.status,
+            status=read.status.value,
             expires_at=read.expires_at,
         )
 
@@ -66,7 +65,16 @@ class Mentorship:
 
     @classmethod
     def of(cls, read: MentorshipRead) -> "Mentorship":
-        return cls(**read.model_dump())
+        return cls(
+            id=read.id,
+            program_id=read.program_id,
+            member_ids=read.member_ids,
+            mentor_id=read.mentor_id,
+            mentee_id=read.mentee_id,
+            status=read.status.value,
+            started_at=read.started_at,
+            ended_at=read.ended_at,
+        )
 
 
 @strawberry.type

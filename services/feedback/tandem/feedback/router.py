@@ -1,8 +1,8 @@
 from fastapi import APIRouter
 
 from tandem.feedback import service
-from tandem.feedback.schemas import HeadcountRead
 from tandem.kit.auth import PrincipalDep
+from tandem.kit.contracts.feedback import HeadcountRead
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
 

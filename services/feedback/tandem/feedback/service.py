@@ -4,8 +4,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback.errors import KpisForbidden
 from tandem.feedback.repository import HeadcountRepository
-from tandem.feedback.schemas import HeadcountRead
 from tandem.kit.auth import Principal, Role, Scope
+from tandem.kit.contracts.feedback import HeadcountRead
 
 
 def _require_kpi_reader(principal: Principal) -> None:

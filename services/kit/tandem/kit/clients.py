@@ -1,8 +1,9 @@
 """Asking another service over HTTP, as the caller: their token and correlation id go along."""
 
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import TypeAdapter
 
 from tandem.kit.errors import (
     BadRequest,
@@ -14,6 +15,8 @@ from tandem.kit.errors import (
 )
 from tandem.kit.logs import CORRELATION_HEADER, correlation_id
 
+Answer = TypeVar("Answer")
+
 _ERRORS_BY_STATUS = {
     400: BadRequest,
     401: Unauthorized,
@@ -21,6 +24,16 @@ _ERRORS_BY_STATUS = {
     404: NotFound,
     409: Conflict,
 }
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    """Built once per contract: building one costs far more than a validation."""
+    if model not in _ADAPTERS:
+        _ADAPTERS[model] = TypeAdapter(model)
+    return _ADAPTERS[model]
 
 
 class ServiceClient:
@@ -38,11 +51,20 @@ class ServiceClient:
             return False
         return response.status_code == httpx.codes.OK
 
-    async def get_json(self, path: str, token: str, params: dict[str, Any] | None = None) -> Any:
-        return await self._send("GET", path, token, params=params)
+    async def get(
+        self, path: str, token: str, model: type[Answer], params: dict[str, Any] | None = None
+    ) -> Answer:
+        """The answer, validated as the contract `model` the other service serves."""
+        answer: Answer = _adapter(model).validate_python(
+            await self._send("GET", path, token, params=params)
+        )
+        return answer
 
-    async def post_json(self, path: str, token: str, body: Any = None) -> Any:
-        return await self._send("POST", path, token, json=body)
+    async def post(self, path: str, token: str, model: type[Answer], body: Any = None) -> Answer:
+        answer: Answer = _adapter(model).validate_python(
+            await self._send("POST", path, token, json=body)
+        )
+        return answer
 
     async def _send(self, method: str, path: str, token: str, **content: Any) -> Any:
         headers = {"Authorization": f"Bearer {token}", CORRELATION_HEADER: correlation_id()}

@@ -18,7 +18,12 @@ from tandem.kit.contracts.matching import (
     ProposalExpired,
     ProposalWithdrawn,
 )
-from tandem.kit.contracts.profiles import EnrollmentCreated, EnrollmentWithdrawn, PersonUpdated
+from tandem.kit.contracts.profiles import (
+    EnrollmentCreated,
+    EnrollmentWithdrawn,
+    PersonErased,
+    PersonUpdated,
+)
 from tandem.kit.db import side_transaction
 from tandem.kit.wiring import Chore, Wiring, service_credentials
 from tandem.matching import service
@@ -132,6 +137,10 @@ async def on_not_a_good_fit(
     )
 
 
+async def on_person_erased(session: AsyncSession, event: PersonErased, _: Dependencies) -> None:
+    await service.forget_person(session, event.organization_id, event.person_id)
+
+
 async def expire_due_proposals(session: AsyncSession, _: Dependencies) -> None:
     expired = await service.expire_due_proposals(session)
     if expired:
@@ -150,6 +159,7 @@ WIRING: Wiring[MatchingSettings, Dependencies] = Wiring(
         EnrollmentCreated: on_enrollment_created,
         PersonUpdated: on_person_updated,
         NotAGoodFitReported: on_not_a_good_fit,
+        PersonErased: on_person_erased,
     },
     chores=(Chore("expire_due_proposals", SWEEP_SECONDS, expire_due_proposals),),
 )

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstrain
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tandem.kit.contracts.matching import MentorshipStatus, ProposalStatus
 from tandem.kit.db import Base, enum_type
 
 
@@ -51,16 +52,6 @@ class MatchRun(Base):
     finished_at: Mapped[datetime | None]
 
 
-class ProposalStatus(enum.StrEnum):
-    DRAFT = "draft"
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"
-    """A repair found a better answer, or a member left the program."""
-
-
 class Proposal(Base):
     """A suggested pair or circle; its members accept or decline it before it expires. A
     mentor↔mentee pair names its mentor and mentee; mutual pairs and circles only members."""
@@ -92,13 +83,6 @@ class Proposal(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
-
-
-class MentorshipStatus(enum.StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    COMPLETED = "completed"
-    ENDED = "ended"
 
 
 class Mentorship(Base):
@@ -175,3 +159,14 @@ class RematchOffer(Base):
     version: Mapped[int] = mapped_column()
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class ErasedPerson(Base):
+    """Someone erased in profiles: a snapshot taken before the erasure and stored after it
+    leaves their data out (see `service.forget_person`)."""
+
+    __tablename__ = "erased_person"
+
+    organization_id: Mapped[UUID] = mapped_column(primary_key=True)
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(server_default=func.now())

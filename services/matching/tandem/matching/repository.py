@@ -2,17 +2,22 @@
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 from uuid import UUID
 
 import httpx
 from pydantic import AwareDatetime
 from sqlalchemy import Select, delete, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tandem.kit.clients import ServiceClient
-from tandem.kit.contracts.profiles import ProgramStanding
+from tandem.kit.contracts.matching import (
+    MentorshipStatus,
+    ProposalStatus,
+)
+from tandem.kit.contracts.profiles import ProgramSnapshot, ProgramStanding
 from tandem.kit.db import among
 from tandem.kit.pagination import Int32, keyset
 from tandem.kit.repository import Repository
@@ -23,12 +28,11 @@ from tandem.matching.errors import (
     RunNotFound,
 )
 from tandem.matching.models import (
+    ErasedPerson,
     MatchRun,
     Mentorship,
     MentorshipSeat,
-    MentorshipStatus,
     Proposal,
-    ProposalStatus,
     RematchOffer,
     RunPurpose,
 )
@@ -67,6 +71,34 @@ async def lock_program(session: AsyncSession, program_id: UUID) -> None:
     )
 
 
+async def lock_erasures(session: AsyncSession, organization_id: UUID, *, erasing: bool) -> None:
+    """Until the transaction ends: an erasure (`erasing`) waits for snapshots being stored in
+    the organization, and they wait for it, so that each sees what the other committed."""
+    key = func.hashtextextended(f"erasures/{organization_id}", 0)
+    lock = func.pg_advisory_xact_lock if erasing else func.pg_advisory_xact_lock_shared
+    await session.execute(select(lock(key)))
+
+
+async def erased_among(
+    session: AsyncSession, organization_id: UUID, person_ids: Iterable[UUID]
+) -> set[UUID]:
+    found = await session.scalars(
+        select(ErasedPerson.person_id).where(
+            ErasedPerson.organization_id == organization_id,
+            among(ErasedPerson.person_id, person_ids),
+        )
+    )
+    return set(found)
+
+
+async def record_erasure(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
+    await session.execute(
+        insert(ErasedPerson)
+        .values(organization_id=organization_id, person_id=person_id)
+        .on_conflict_do_nothing()
+    )
+
+
 async def lock_people(session: AsyncSession, program_id: UUID, person_ids: Iterable[UUID]) -> None:
     """Until the transaction ends, no other acceptance starts a mentorship of these people in
     this program. Taken in one order, so two acceptances never wait for each other."""
@@ -78,6 +110,15 @@ async def lock_people(session: AsyncSession, program_id: UUID, person_ids: Itera
 class RunRepository(Repository[MatchRun]):
     model = MatchRun
     not_found = RunNotFound
+
+    async def holding_person(self, organization_id: UUID, person_id: UUID) -> list[MatchRun]:
+        """The runs whose snapshot has the person among its enrollees, locked: a solve under
+        way finishes first."""
+        query = select(MatchRun).where(
+            MatchRun.organization_id == organization_id,
+            MatchRun.snapshot.contains({"enrollees": [{"person_id": str(person_id)}]}),
+        )
+        return list(await self.session.scalars(query.order_by(MatchRun.id).with_for_update()))
 
     async def latest_of_program(
         self, organization_id: UUID, program_id: UUID, purpose: RunPurpose | None = None
@@ -278,8 +319,7 @@ class Directory(ServiceClient):
 
     async def program(self, program_id: UUID, token: str) -> ProgramStanding:
         """The program as it stands now; another organization's is not found."""
-        return ProgramStanding.model_validate(await self.get_json(f"/programs/{program_id}", token))
+        return await self.get(f"/programs/{program_id}", token, ProgramStanding)
 
-    async def program_snapshot(self, program_id: UUID, token: str) -> dict[str, Any]:
-        snapshot: dict[str, Any] = await self.get_json(f"/programs/{program_id}/snapshot", token)
-        return snapshot
+    async def program_snapshot(self, program_id: UUID, token: str) -> ProgramSnapshot:
+        return await self.get(f"/programs/{program_id}/snapshot", token, ProgramSnapshot)

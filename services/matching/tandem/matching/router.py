@@ -7,17 +7,24 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from tandem.kit.auth import PrincipalDep
+from tandem.kit.contracts.matching import (
+    MentorshipRead,
+    ProposalRead,
+)
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
 from tandem.kit.versioning import tagged
 from tandem.matching import service
-from tandem.matching.models import MatchRun, Mentorship, Proposal, RematchOffer
+from tandem.matching.models import (
+    MatchRun,
+    Mentorship,
+    Proposal,
+    RematchOffer,
+)
 from tandem.matching.repository import Directory
 from tandem.matching.schemas import (
     MentorshipEnd,
-    MentorshipRead,
-    ProposalRead,
     RematchOfferRead,
     RunCreate,
     RunRead,

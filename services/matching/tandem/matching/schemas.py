@@ -1,14 +1,13 @@
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem.kit.contracts.matching import Explanation
 from tandem.kit.contracts.profiles import MatchingWeights
 from tandem.matching.models import (
-    MentorshipStatus,
-    ProposalStatus,
     RematchOfferStatus,
     RunPurpose,
     RunStatus,
@@ -68,41 +67,6 @@ class RunRead(BaseModel):
     finished_at: datetime | None
 
 
-class ProposalRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    program_id: UUID
-    run_id: UUID
-    mentor_id: UUID | None = Field(description="a directed pair's mentor; null for equals")
-    mentee_id: UUID | None
-    member_ids: list[UUID]
-    accepted_by: list[UUID]
-    score: int
-    explanation: dict[str, Any] = Field(description="the score by criterion: why this pair")
-    status: ProposalStatus
-    expires_at: datetime | None
-    decided_at: datetime | None
-    version: int
-
-
-class MentorshipRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    program_id: UUID
-    mentor_id: UUID | None = Field(description="a directed pair's mentor; null for equals")
-    mentee_id: UUID | None
-    member_ids: list[UUID]
-    status: MentorshipStatus
-    end_reason: str | None
-    flagged_reason: str | None = Field(description="a rule it broke since it started")
-    repair_run_id: UUID | None = Field(description="the repair proposed for a flagged one")
-    started_at: datetime
-    ended_at: datetime | None
-    version: int
-
-
 class RematchOfferRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -157,3 +121,69 @@ class WhatIfComparison(BaseModel):
     pairs_kept: int
     added: list[PairRef]
     removed: list[PairRef]
+
+
+# What a solve answers (the worker process's result) -------------------------------------------
+
+
+class Proposed(BaseModel):
+    """A pair or circle a solve proposes; mentor and mentee where the pair is directed."""
+
+    mentor_id: UUID | None
+    mentee_id: UUID | None
+    member_ids: list[UUID]
+    score: int
+    explanation: Explanation
+
+
+class Unmatched(BaseModel):
+    """Someone a solve left out, and why: how many candidates they had, how many each rule
+    removed, which rules loosened would place them, and (pairs) the weeks too short."""
+
+    person_id: UUID
+    reason: str
+    candidates: int
+    removed_by: dict[str, int]
+    relaxations: list[str]
+    short_weeks: list[tuple[date, date]] = Field(default_factory=list)
+
+
+Figure = int | float | None
+
+
+class PairStats(BaseModel):
+    """How a solve of pairs went: its value against the bound, the pool, and where the time
+    went."""
+
+    objective: str
+    status: str
+    value: dict[str, Figure]
+    bound: dict[str, Figure]
+    gap: float
+    mentees: int
+    mentors: int
+    candidate_edges: int
+    solved_edges: int
+    seconds: dict[str, float]
+
+
+class CircleStats(BaseModel):
+    """How a solve of circles went: why it stopped, its value against the bound, and the
+    gaps of placement and quality."""
+
+    objective: str
+    status: str
+    stopped: str
+    value: dict[str, Figure]
+    bound: dict[str, Figure]
+    gap: float
+    placed_gap: float
+    people: int
+    seconds: dict[str, float]
+
+
+class Solution(BaseModel):
+    pairs: list[Proposed]
+    matched: int
+    unmatched: list[Unmatched]
+    stats: PairStats | CircleStats

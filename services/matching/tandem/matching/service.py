@@ -17,12 +17,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal, Role, ServiceCredentials
 from tandem.kit.contracts import matching as events
-from tandem.kit.contracts.profiles import ProgramStanding, ProgramStatus
+from tandem.kit.contracts.matching import (
+    MentorshipStatus,
+    ProposalStatus,
+)
+from tandem.kit.contracts.profiles import (
+    EnrollmentRole,
+    ProgramKind,
+    ProgramRules,
+    ProgramSnapshot,
+    ProgramStanding,
+    ProgramStatus,
+)
 from tandem.kit.db import constraint_errors
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.processes import process_pool
-from tandem.matching._snapshots import Situation, solve_snapshot
+from tandem.matching._snapshots import (
+    Situation,
+    forget,
+    program_of,
+    seats_of,
+    solve_snapshot,
+)
 from tandem.matching.errors import (
     MemberTaken,
     MentorshipNotActive,
@@ -41,9 +58,7 @@ from tandem.matching.models import (
     MatchRun,
     Mentorship,
     MentorshipSeat,
-    MentorshipStatus,
     Proposal,
-    ProposalStatus,
     RematchOffer,
     RematchOfferStatus,
     RunPurpose,
@@ -58,15 +73,21 @@ from tandem.matching.repository import (
     ProposalRepository,
     RematchOfferRepository,
     RunRepository,
+    erased_among,
+    lock_erasures,
     lock_people,
     lock_program,
+    record_erasure,
 )
 from tandem.matching.schemas import (
     EndReason,
     Objective,
     Outcome,
     PairRef,
+    Proposed,
     RunCreate,
+    Solution,
+    Unmatched,
     WhatIf,
     WhatIfComparison,
     WithdrawalReason,
@@ -90,7 +111,7 @@ class Dependencies:
     """For work no user asked for (repairs, a new hire's buddy, conflict checks)."""
     solver_pool: Executor
 
-    async def snapshot(self, organization_id: UUID, program_id: UUID) -> dict[str, Any]:
+    async def snapshot(self, organization_id: UUID, program_id: UUID) -> ProgramSnapshot:
         """The program as profiles holds it now, read with the service's own token."""
         token = self.credentials.token_for(organization_id)
         return await self.directory.program_snapshot(program_id, token)
@@ -149,15 +170,17 @@ async def request_run(
 ) -> MatchRun:
     """Take the program's snapshot now (with the caller's rights) and queue the solve."""
     snapshot = await directory.program_snapshot(program_id, principal.token)
-    _require_matchable(ProgramStanding.model_validate(snapshot["program"]))
-    weights = data.weights.model_dump() if data.weights else snapshot["program"]["weights"]
+    _require_matchable(snapshot.program)
+    weights = (data.weights or snapshot.program.weights).model_dump()
+    snapshot = await _without_erased(session, principal.organization_id, snapshot)
+    stored = snapshot.model_dump(mode="json")
     run = MatchRun(
         organization_id=principal.organization_id,
         program_id=program_id,
         objective=data.objective.value,
         weights=weights,
-        snapshot=snapshot,
-        snapshot_hash=_hash(snapshot),
+        snapshot=stored,
+        snapshot_hash=_hash(stored),
         requested_by=principal.subject,
     )
     session.add(run)
@@ -211,10 +234,10 @@ async def execute_run(
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         return
     await lock_program(session, run.program_id)
-    situation = await _situation(session, run.program_id, run.snapshot)
+    situation = await _situation(session, run.program_id, program_of(run.snapshot).rules)
     result = await _solve(session, run, pool, situation)
     if result is not None:
-        for pair in result["pairs"]:
+        for pair in result.pairs:
             session.add(_draft_proposal(run, pair))
         _finish(session, run, RunStatus.COMPLETED)
 
@@ -242,20 +265,23 @@ async def mark_running(session: AsyncSession, organization_id: UUID, run_id: UUI
 
 
 async def _solve(
-    session: AsyncSession, run: MatchRun, pool: Executor, situation: "Situation"
-) -> dict[str, Any] | None:
+    session: AsyncSession,
+    run: MatchRun,
+    pool: Executor,
+    situation: "Situation",
+) -> Solution | None:
     """The run's answer, kept on the run but for its pairs; None (and the run failed) when the
     solve raised: a failed solve is recorded, not retried forever."""
     loop = asyncio.get_running_loop()
     try:
-        result: dict[str, Any] = await loop.run_in_executor(
+        result = await loop.run_in_executor(
             pool, solve_snapshot, run.snapshot, run.objective, run.weights, situation
         )
     except Exception as error:
         log.exception("match_run_failed", run_id=str(run.id))
         _finish(session, run, RunStatus.FAILED, error=repr(error))
         return None
-    run.result = {key: value for key, value in result.items() if key != "pairs"}
+    run.result = result.model_dump(mode="json", exclude={"pairs"})
     run.result["situation"] = situation.as_json()
     return result
 
@@ -266,7 +292,7 @@ _ANSWERED_NO = (ProposalStatus.DECLINED, ProposalStatus.EXPIRED)
 async def _situation(
     session: AsyncSession,
     program_id: UUID,
-    snapshot: dict[str, Any],
+    rules: ProgramRules,
     *,
     unsettling: Collection[UUID] = (),
 ) -> Situation:
@@ -279,7 +305,7 @@ async def _situation(
     earlier = [m for m in mentorships if m not in live]
     pending = await proposals.in_program(program_id, (ProposalStatus.PENDING,))
     refused = await proposals.in_program(program_id, _ANSWERED_NO)
-    repeats = snapshot["program"]["rules"].get("conflicts", {}).get("no_repeat_pairs", True)
+    repeats = rules.conflicts.no_repeat_pairs
     return Situation(
         settled=_pairs(live),
         pending=_pairs(pending),
@@ -303,17 +329,16 @@ def _pairs(items: Iterable[Proposal | Mentorship]) -> list[tuple[UUID, UUID]]:
     return found
 
 
-def _draft_proposal(run: MatchRun, pair: dict[str, Any]) -> Proposal:
-    mentor_id, mentee_id = _directed(pair)
+def _draft_proposal(run: MatchRun, pair: Proposed) -> Proposal:
     return Proposal(
         organization_id=run.organization_id,
         program_id=run.program_id,
         run_id=run.id,
-        mentor_id=mentor_id,
-        mentee_id=mentee_id,
-        member_ids=[UUID(member) for member in pair["member_ids"]],
-        score=pair["score"],
-        explanation=pair["explanation"],
+        mentor_id=pair.mentor_id,
+        mentee_id=pair.mentee_id,
+        member_ids=pair.member_ids,
+        score=pair.score,
+        explanation=pair.explanation.model_dump(mode="json"),
     )
 
 
@@ -352,16 +377,20 @@ async def what_if(
     objective = (data.objective.value if data.objective else None) or run.objective
     loop = asyncio.get_running_loop()
     other = await loop.run_in_executor(
-        pool, solve_snapshot, run.snapshot, objective, data.weights.model_dump()
+        pool,
+        solve_snapshot,
+        run.snapshot,
+        objective,
+        data.weights.model_dump(),
     )
     before = {
         _ref(proposal.mentor_id, proposal.mentee_id, proposal.member_ids): proposal.score
         for proposal in await ProposalRepository(session).of_run(run.id)
     }
-    after = {_pair_ref(pair): pair["score"] for pair in other["pairs"]}
+    after = {_pair_ref(pair): pair.score for pair in other.pairs}
     return WhatIfComparison(
         before=_outcome(before, len(run.result["unmatched"])),
-        after=_outcome(after, len(other["unmatched"])),
+        after=_outcome(after, len(other.unmatched)),
         pairs_kept=len(before.keys() & after.keys()),
         added=sorted(after.keys() - before.keys(), key=_ref_order),
         removed=sorted(before.keys() - after.keys(), key=_ref_order),
@@ -372,19 +401,12 @@ def _ref(mentor_id: UUID | None, mentee_id: UUID | None, member_ids: list[UUID])
     return PairRef(mentor_id=mentor_id, mentee_id=mentee_id, member_ids=sorted(member_ids))
 
 
-def _pair_ref(pair: dict[str, Any]) -> PairRef:
-    return _ref(*_directed(pair), [UUID(member) for member in pair["member_ids"]])
+def _pair_ref(pair: Proposed) -> PairRef:
+    return _ref(pair.mentor_id, pair.mentee_id, pair.member_ids)
 
 
 def _ref_order(ref: PairRef) -> list[str]:
     return [str(member) for member in ref.member_ids]
-
-
-def _directed(pair: dict[str, Any]) -> tuple[UUID | None, UUID | None]:
-    mentor_id, mentee_id = pair.get("mentor_id"), pair.get("mentee_id")
-    if mentor_id is None or mentee_id is None:
-        return None, None
-    return UUID(mentor_id), UUID(mentee_id)
 
 
 def _outcome(pairs: dict[PairRef, int], unmatched: int) -> Outcome:
@@ -445,7 +467,7 @@ async def _require_fit(session: AsyncSession, run: MatchRun, drafts: list[Propos
 
 
 def _capacities(run: MatchRun) -> dict[UUID, int]:
-    return {UUID(e["person_id"]): e["capacity"] for e in run.snapshot["enrollees"]}
+    return {seat.person_id: seat.capacity for seat in seats_of(run.snapshot)}
 
 
 @dataclass
@@ -499,7 +521,7 @@ def _publish(session: AsyncSession, drafts: Iterable[Proposal], proposal_days: i
 async def repair_program(
     session: AsyncSession,
     organization_id: UUID,
-    snapshot: dict[str, Any],
+    snapshot: ProgramSnapshot,
     pool: Executor,
     *,
     trigger: str,
@@ -511,8 +533,10 @@ async def repair_program(
     at once and pending proposals the answer no longer holds are withdrawn; without, the new
     pairs wait as drafts of the repair run for an admin to publish. Mentorships in
     `unsettling` are treated as ended (a conflict the admins are asked to resolve)."""
-    program_id = UUID(snapshot["program"]["id"])
+    program_id = snapshot.program.id
     await lock_program(session, program_id)
+    snapshot = await _without_erased(session, organization_id, snapshot)
+    stored = snapshot.model_dump(mode="json")
     run = MatchRun(
         organization_id=organization_id,
         program_id=program_id,
@@ -520,26 +544,26 @@ async def repair_program(
         trigger=trigger,
         status=RunStatus.RUNNING,
         objective=Objective.PARTICIPATION_FIRST.value,
-        weights=snapshot["program"]["weights"],
-        snapshot=snapshot,
-        snapshot_hash=_hash(snapshot),
+        weights=snapshot.program.weights.model_dump(),
+        snapshot=stored,
+        snapshot_hash=_hash(stored),
         requested_by="service:matching",
         # The moment of the solve, not of the transaction: `answer_repaired` compares them.
         created_at=datetime.now(UTC),
     )
     session.add(run)
     await session.flush()
-    situation = await _situation(session, program_id, snapshot, unsettling=unsettling)
+    situation = await _situation(session, program_id, snapshot.program.rules, unsettling=unsettling)
     result = await _solve(session, run, pool, situation)
     if result is not None:
-        await _apply_repair(session, run, result["pairs"], proposal_days)
+        await _apply_repair(session, run, result.pairs, proposal_days)
         _finish(session, run, RunStatus.COMPLETED)
     await session.flush()
     return run
 
 
 async def _apply_repair(
-    session: AsyncSession, run: MatchRun, pairs: list[dict[str, Any]], proposal_days: int | None
+    session: AsyncSession, run: MatchRun, pairs: list[Proposed], proposal_days: int | None
 ) -> None:
     pending = {
         _ref(proposal.mentor_id, proposal.mentee_id, proposal.member_ids): proposal
@@ -627,8 +651,8 @@ async def repair_on_own(
     return run
 
 
-def _snapshot_matchable(snapshot: dict[str, Any]) -> bool:
-    program = ProgramStanding.model_validate(snapshot["program"])
+def _snapshot_matchable(snapshot: ProgramSnapshot) -> bool:
+    program = snapshot.program
     if not is_matchable(program):
         log.info("program_not_repaired", program_id=str(program.id), status=program.status.value)
         return False
@@ -696,11 +720,11 @@ async def welcome_new_hire(
     dependencies: Dependencies,
     organization_id: UUID,
     program_id: UUID,
-    program_kind: str | None,
-    role: str,
+    program_kind: ProgramKind | None,
+    role: EnrollmentRole,
 ) -> None:
     """A new hire in an onboarding program gets a buddy proposed at once."""
-    if program_kind == "onboarding" and role == "mentee":
+    if program_kind is ProgramKind.ONBOARDING and role is EnrollmentRole.MENTEE:
         await repair_on_own(session, dependencies, organization_id, program_id, "new_hire")
 
 
@@ -1033,16 +1057,16 @@ async def live_mentorships_of(
     return await MentorshipRepository(session).live_of_person(organization_id, person_id)
 
 
-def conflicting(snapshot: dict[str, Any], mentorships: Iterable[Mentorship]) -> list[Mentorship]:
+def conflicting(snapshot: ProgramSnapshot, mentorships: Iterable[Mentorship]) -> list[Mentorship]:
     """The mentorships whose two people the program's rules now keep apart."""
-    forbidden = {frozenset(map(UUID, pair["person_ids"])) for pair in snapshot["forbidden_pairs"]}
+    forbidden = {frozenset(pair.person_ids) for pair in snapshot.forbidden_pairs}
     return [m for m in mentorships if frozenset((m.mentor_id, m.mentee_id)) in forbidden]
 
 
 async def flag_conflicts(
     session: AsyncSession,
     organization_id: UUID,
-    snapshot: dict[str, Any],
+    snapshot: ProgramSnapshot,
     mentorships: list[Mentorship],
     pool: Executor,
     reason: str,
@@ -1160,3 +1184,50 @@ async def answer_rematch_offer(
         await _end(session, mentorship, EndReason.NOT_A_GOOD_FIT)
     await session.flush()
     return offer
+
+
+# Erasure ---------------------------------------------------------------------------------------
+
+
+async def forget_person(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
+    """An erased person's personal data leaves every stored snapshot and run result; the runs
+    keep their counts (enrollees, matched, unmatched), so a program's history still adds up.
+    The erasure is recorded, for snapshots taken before it and stored after it."""
+    await lock_erasures(session, organization_id, erasing=True)
+    await record_erasure(session, organization_id, person_id)
+    for run in await RunRepository(session).holding_person(organization_id, person_id):
+        snapshot = ProgramSnapshot.model_validate(run.snapshot)
+        run.snapshot = forget(snapshot, person_id).model_dump(mode="json")
+        if run.result is not None:
+            run.result = _forget_in_result(run.result, person_id)
+
+
+async def _without_erased(
+    session: AsyncSession, organization_id: UUID, snapshot: ProgramSnapshot
+) -> ProgramSnapshot:
+    """The snapshot as a run may keep it: a profiles snapshot taken just before an erasure
+    still holds the person. Called right before the run is stored, whose transaction then
+    holds off erasures until it ends (and sees every erasure committed before)."""
+    await lock_erasures(session, organization_id, erasing=False)
+    enrollees = [enrollee.person_id for enrollee in snapshot.enrollees]
+    for person_id in await erased_among(session, organization_id, enrollees):
+        snapshot = forget(snapshot, person_id)
+    return snapshot
+
+
+def _forget_in_result(result: dict[str, Any], person_id: UUID) -> dict[str, Any]:
+    """Why the person stayed unmatched told of their data: only that they did stays."""
+    unmatched = [Unmatched.model_validate(entry) for entry in result.get("unmatched", [])]
+    kept = [
+        Unmatched(
+            person_id=entry.person_id,
+            reason=entry.reason,
+            candidates=0,
+            removed_by={},
+            relaxations=[],
+        )
+        if entry.person_id == person_id
+        else entry
+        for entry in unmatched
+    ]
+    return result | {"unmatched": [entry.model_dump(mode="json") for entry in kept]}

@@ -3,8 +3,8 @@
 from collections.abc import Iterable
 from uuid import UUID
 
+from tandem.kit.contracts.profiles import ForbiddenPair, ProgramRules
 from tandem.profiles.models import DeclaredConflict
-from tandem.profiles.schemas import ForbiddenPair, ProgramRules
 
 
 def forbidden_pairs(

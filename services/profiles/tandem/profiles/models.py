@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tandem.kit.contracts.profiles import Cadence, EnrollmentRole, ProgramKind, ProgramStatus
 from tandem.kit.db import Base, enum_type
 
 
@@ -155,29 +156,6 @@ class Absence(Base):
     end_date: Mapped[date]
 
 
-class ProgramKind(enum.StrEnum):
-    PEER = "peer"
-    TRADITIONAL = "traditional"
-    REVERSE = "reverse"
-    MUTUAL = "mutual"
-    ONBOARDING = "onboarding"
-    CIRCLE = "circle"
-
-
-class ProgramStatus(enum.StrEnum):
-    DRAFT = "draft"
-    ENROLLING = "enrolling"
-    MATCHING = "matching"
-    ACTIVE = "active"
-    CLOSED = "closed"
-
-
-class Cadence(enum.StrEnum):
-    WEEKLY = "weekly"
-    BIWEEKLY = "biweekly"
-    MONTHLY = "monthly"
-
-
 class Program(Base):
     __tablename__ = "program"
     __table_args__ = (
@@ -204,13 +182,6 @@ class Program(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
-
-
-class EnrollmentRole(enum.StrEnum):
-    MENTOR = "mentor"
-    MENTEE = "mentee"
-    EITHER = "either"
-    MEMBER = "member"
 
 
 class EnrollmentStatus(enum.StrEnum):

@@ -7,6 +7,12 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Query, Response, status
 
 from tandem.kit.auth import PrincipalDep
+from tandem.kit.contracts.profiles import (
+    AbsenceRead,
+    ForbiddenPair,
+    ProgramRead,
+    ProgramSnapshot,
+)
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
@@ -24,14 +30,12 @@ from tandem.profiles.models import (
 from tandem.profiles.repository import PeopleFilter
 from tandem.profiles.schemas import (
     AbsenceCreate,
-    AbsenceRead,
     Availability,
     AvailabilityRead,
     ConflictCreate,
     ConflictRead,
     EnrollmentCreate,
     EnrollmentRead,
-    ForbiddenPair,
     FreeIntervals,
     HrisImport,
     ImportResult,
@@ -44,8 +48,6 @@ from tandem.profiles.schemas import (
     PersonSkillsRead,
     PersonUpdate,
     ProgramCreate,
-    ProgramRead,
-    ProgramSnapshot,
     ProgramTransition,
     ProgramUpdate,
     SelfServiceFields,

@@ -3,7 +3,7 @@
 import csv
 import io
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Any, Self
 from uuid import UUID
 
@@ -21,17 +21,21 @@ from pydantic import (
 )
 
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
-from tandem.kit.contracts.profiles import MatchingWeights
-from tandem.kit.patches import Patch
-from tandem.profiles.errors import ImportTooLarge, UnreadableImport
-from tandem.profiles.models import (
+from tandem.kit.contracts.profiles import (
+    AbsenceRead,
     Cadence,
     EnrollmentRole,
-    EnrollmentStatus,
-    PersonStatus,
+    MatchingWeights,
+    OfferedSkillItem,
     ProgramKind,
+    ProgramRules,
     ProgramStatus,
+    WantedSkillItem,
+    WindowItem,
 )
+from tandem.kit.patches import Patch
+from tandem.profiles.errors import ImportTooLarge, UnreadableImport
+from tandem.profiles.models import EnrollmentStatus, PersonStatus
 
 
 def _time_zone(name: str) -> str:
@@ -197,16 +201,6 @@ class SkillRead(ReadModel):
     version: int
 
 
-class OfferedSkillItem(Model):
-    skill_id: UUID
-    proficiency: StrictInt = Field(ge=1, le=5)
-
-
-class WantedSkillItem(Model):
-    skill_id: UUID
-    priority: StrictInt = Field(ge=1, le=3, description="1 = most wanted")
-
-
 class PersonSkills(Model):
     """A person's skills as a whole: replaced together."""
 
@@ -228,12 +222,6 @@ class PersonSkillsRead(ReadModel):
 
 
 # Availability ----------------------------------------------------------------------------------
-
-
-class WindowItem(Model):
-    weekday: StrictInt = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    start: time
-    end: time = Field(description="00:00 means the end of the day")
 
 
 class Availability(Model):
@@ -261,12 +249,6 @@ class AbsenceCreate(Model):
         return self
 
 
-class AbsenceRead(ReadModel):
-    id: UUID
-    start_date: date
-    end_date: date
-
-
 class FreeInterval(BaseModel):
     start: datetime
     end: datetime
@@ -278,95 +260,6 @@ class FreeIntervals(BaseModel):
 
 
 # Programs --------------------------------------------------------------------------------------
-
-
-class ConflictPolicy(Model):
-    """Pairs never matched, besides the conflicts people declare (always respected)."""
-
-    reporting_chain_depth: StrictInt = Field(
-        default=1,
-        ge=0,
-        le=10,
-        description="a person is never matched with their managers up to this many levels "
-        "above them (1: the direct manager; 0: the reporting chain is no conflict)",
-    )
-    same_manager_peers_allowed: StrictBool = Field(
-        default=True, description="false: two people with the same manager are never matched"
-    )
-    no_repeat_pairs: StrictBool = Field(
-        default=True,
-        description="true: two people who had a mentorship in this program are not proposed "
-        "again (declined and expired proposals never are)",
-    )
-
-
-class ProgramRules(Model):
-    """The hard rules of matching: no proposal breaks one. Seniority has no field of its own:
-    the kind sets it (traditional and onboarding: the mentor's job level above the mentee's;
-    reverse: below; peer and mutual: `max_level_gap`)."""
-
-    department_policy: str = Field(
-        default="any",
-        pattern="^(any|cross_department|same_department)$",
-        description="pairs and mutual pairs: any; cross_department (the two from different "
-        "departments); same_department (from the same one). Someone without a department "
-        "passes cross_department and never same_department",
-    )
-    max_level_gap: StrictInt | None = Field(
-        default=None,
-        ge=0,
-        le=20,
-        description="peer and mutual programs: the largest job-level difference between the "
-        "two (null: any); the other kinds must leave it null",
-    )
-    min_weekly_overlap_minutes: StrictInt = Field(
-        default=0,
-        ge=0,
-        le=10080,
-        description="pairs and mutual pairs: the minutes both must be free, by their weekly "
-        "windows, in every week of the program in which neither is away on any day. Weeks are "
-        "the whole seven-day weeks from start_date at 00:00 UTC (the program itself when "
-        "shorter; a rest under seven days at the end is not checked), counted in real minutes "
-        "across daylight-saving changes. Two people never there in the same week fail it. "
-        "0: no minimum",
-    )
-    shared_language_required: StrictBool = Field(
-        default=True,
-        description="true: the two of a pair share a language; a circle has a language every "
-        "member speaks",
-    )
-    max_time_zone_distance_hours: StrictInt | None = Field(
-        default=None,
-        ge=0,
-        le=24,
-        description="pairs and mutual pairs: how many hours apart the two clocks may be on "
-        "start_date, the shorter way round the world (null: any)",
-    )
-    conflicts: ConflictPolicy = Field(
-        default_factory=ConflictPolicy, description="pairs never matched (see ConflictPolicy)"
-    )
-    circle_min_size: StrictInt = Field(
-        default=4, ge=3, le=12, description="circles: the fewest members of a circle"
-    )
-    circle_max_size: StrictInt = Field(
-        default=8, ge=3, le=12, description="circles: the most members of a circle"
-    )
-    circle_experienced_level: StrictInt = Field(
-        default=5, ge=1, le=20, description="circles: each needs a member at this level or above"
-    )
-    circle_max_per_department: StrictInt = Field(
-        default=2,
-        ge=1,
-        le=12,
-        description="circles: the most members from one department (people without one "
-        "count alone)",
-    )
-
-    @model_validator(mode="after")
-    def _circle_bounds(self) -> Self:
-        if self.circle_min_size > self.circle_max_size:
-            raise ValueError("circle_min_size is larger than circle_max_size")
-        return self
 
 
 # Programs run within this century, give or take: a date far outside it is a typo, and the
@@ -417,23 +310,6 @@ class ProgramUpdate(Patch):
     start_date: ProgramDate | None = None
     end_date: ProgramDate | None = None
     admin_ids: list[UUID] | None = Field(default=None, max_length=20)
-
-
-class ProgramRead(ReadModel):
-    id: UUID
-    name: str
-    description: str | None
-    kind: ProgramKind
-    status: ProgramStatus
-    rules: ProgramRules
-    weights: MatchingWeights
-    cadence: Cadence
-    session_minutes: int
-    start_date: date
-    end_date: date
-    admin_ids: list[UUID]
-    version: int
-    created_at: datetime
 
 
 class ProgramTransition(Model):
@@ -493,41 +369,7 @@ class ConflictRead(ReadModel):
     created_at: datetime
 
 
-class ForbiddenPair(BaseModel):
-    person_ids: tuple[UUID, UUID]
-    reasons: list[str] = Field(description="declared, reporting_chain, same_manager")
-
-
 # Snapshot, export ------------------------------------------------------------------------------
-
-
-class EnrolleeSnapshot(BaseModel):
-    """What matching needs to know of one enrollee."""
-
-    enrollment_id: UUID
-    person_id: UUID
-    role: EnrollmentRole
-    capacity: int
-    goals: str | None
-    wanted_skill_ids: list[UUID]
-    department: str | None
-    job_level: int
-    manager_id: UUID | None
-    time_zone: str
-    languages: list[str]
-    interests: list[str]
-    hire_date: date | None
-    offered: list[OfferedSkillItem]
-    wanted: list[WantedSkillItem]
-    windows: list[WindowItem]
-    absences: list[AbsenceRead]
-
-
-class ProgramSnapshot(BaseModel):
-    program: ProgramRead
-    enrollees: list[EnrolleeSnapshot]
-    forbidden_pairs: list[ForbiddenPair]
-    taken_at: datetime
 
 
 class PersonExport(BaseModel):

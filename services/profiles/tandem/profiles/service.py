@@ -10,6 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit import availability as weekly
 from tandem.kit.auth import Principal, Role, Scope
 from tandem.kit.contracts import profiles as events
+from tandem.kit.contracts.profiles import (
+    AbsenceRead,
+    EnrolleeSnapshot,
+    EnrollmentRole,
+    ForbiddenPair,
+    OfferedSkillItem,
+    ProgramKind,
+    ProgramRead,
+    ProgramRules,
+    ProgramSnapshot,
+    ProgramStatus,
+    WantedSkillItem,
+    WindowItem,
+)
 from tandem.kit.db import advisory_lock, constraint_errors
 from tandem.kit.errors import Forbidden
 from tandem.kit.outbox import emit
@@ -48,14 +62,11 @@ from tandem.profiles.models import (
     AvailabilityWindow,
     DeclaredConflict,
     Enrollment,
-    EnrollmentRole,
     EnrollmentStatus,
     OfferedSkill,
     Person,
     PersonStatus,
     Program,
-    ProgramKind,
-    ProgramStatus,
     Skill,
     WantedSkill,
 )
@@ -74,21 +85,17 @@ from tandem.profiles.repository import (
 )
 from tandem.profiles.schemas import (
     AbsenceCreate,
-    AbsenceRead,
     Availability,
     AvailabilityRead,
     ConflictCreate,
     ConflictRead,
-    EnrolleeSnapshot,
     EnrollmentCreate,
     EnrollmentRead,
-    ForbiddenPair,
     FreeInterval,
     FreeIntervals,
     HrisImport,
     HrisRow,
     ImportResult,
-    OfferedSkillItem,
     PersonCreate,
     PersonExport,
     PersonRead,
@@ -96,15 +103,10 @@ from tandem.profiles.schemas import (
     PersonSkillsRead,
     PersonUpdate,
     ProgramCreate,
-    ProgramRead,
-    ProgramRules,
-    ProgramSnapshot,
     ProgramUpdate,
     SelfServiceFields,
     SkillCreate,
     SkillUpdate,
-    WantedSkillItem,
-    WindowItem,
 )
 
 # Who may do what -------------------------------------------------------------------------------
@@ -631,7 +633,7 @@ def _emit_program_updated(session: AsyncSession, program: Program, changed: list
         events.ProgramUpdated(
             organization_id=program.organization_id,
             program_id=program.id,
-            status=program.status.value,
+            status=program.status,
             changed=changed,
         ),
     )
@@ -683,9 +685,9 @@ async def enroll(
             organization_id=enrollment.organization_id,
             enrollment_id=enrollment.id,
             program_id=program.id,
-            program_kind=program.kind.value,
+            program_kind=program.kind,
             person_id=person.id,
-            role=enrollment.role.value,
+            role=enrollment.role,
         ),
     )
     return enrollment
@@ -902,7 +904,6 @@ def _enrollee(enrollment: Enrollment, person: Person, details: _PersonDetails) -
         person_id=person.id,
         role=enrollment.role,
         capacity=enrollment.capacity,
-        goals=enrollment.goals,
         wanted_skill_ids=enrollment.wanted_skill_ids,
         department=person.department,
         job_level=person.job_level,

@@ -1,9 +1,18 @@
-"""Facts the feedback service publishes."""
+"""What the feedback service publishes: the reads others make of it, and its facts."""
 
 from typing import ClassVar
 from uuid import UUID
 
+from pydantic import BaseModel
+
 from tandem.kit.events import Event
+
+
+class HeadcountRead(BaseModel):
+    """`GET /kpis/headcount`: people known in the caller's organization."""
+
+    organization_id: UUID
+    people: int
 
 
 class NotAGoodFitReported(Event):

@@ -1,9 +1,100 @@
-"""Facts the matching service publishes."""
+"""What the matching service publishes: the reads others make of it (the gateway, soon
+sessions and feedback), and the facts it emits."""
 
+from datetime import datetime
+from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from tandem.kit.events import Event
+
+# Vocabulary ------------------------------------------------------------------------------------
+
+
+class ProposalStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    """A repair found a better answer, or a member left the program."""
+
+
+class MentorshipStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    ENDED = "ended"
+
+
+# Reads -----------------------------------------------------------------------------------------
+
+
+class ScorePart(BaseModel):
+    """One criterion of a score: its raw value, that value on 0 to 1, and its points."""
+
+    raw: float
+    normalized: float = Field(description="0 to 1")
+    points: float = Field(description="its share of the score, 0 to 1,000")
+
+
+class CircleSlot(BaseModel):
+    """When a circle can meet: its first session, and the minutes all members are free weekly."""
+
+    first_session: datetime
+    weekly_free_minutes: int
+
+
+class Explanation(BaseModel):
+    """Why a pair or circle was proposed."""
+
+    criteria: dict[str, ScorePart] = Field(description="the score by criterion")
+    slot: CircleSlot | None = Field(default=None, description="circles: when they can meet")
+
+
+class ProposalRead(BaseModel):
+    """`GET /proposals/{id}`, `/me/proposals`, a run's proposals."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    run_id: UUID
+    mentor_id: UUID | None = Field(description="a directed pair's mentor; null for equals")
+    mentee_id: UUID | None
+    member_ids: list[UUID]
+    accepted_by: list[UUID]
+    score: int
+    explanation: Explanation
+    status: ProposalStatus
+    expires_at: datetime | None
+    decided_at: datetime | None
+    version: int
+
+
+class MentorshipRead(BaseModel):
+    """`GET /mentorships/{id}`, `/me/mentorships`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    mentor_id: UUID | None = Field(description="a directed pair's mentor; null for equals")
+    mentee_id: UUID | None
+    member_ids: list[UUID]
+    status: MentorshipStatus
+    end_reason: str | None
+    flagged_reason: str | None = Field(description="a rule it broke since it started")
+    repair_run_id: UUID | None = Field(description="the repair proposed for a flagged one")
+    started_at: datetime
+    ended_at: datetime | None
+    version: int
+
+
+# Events ----------------------------------------------------------------------------------------
 
 
 class MatchRunRequested(Event):

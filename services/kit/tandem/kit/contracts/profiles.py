@@ -1,13 +1,63 @@
-"""Facts the profiles service publishes."""
+"""What the profiles service publishes: its vocabulary, the reads other services make of it,
+and the facts it emits."""
 
-from datetime import date
+from datetime import date, datetime, time
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    model_validator,
+)
 
 from tandem.kit.events import Event
+
+# Vocabulary ------------------------------------------------------------------------------------
+
+
+class ProgramKind(StrEnum):
+    PEER = "peer"
+    TRADITIONAL = "traditional"
+    REVERSE = "reverse"
+    MUTUAL = "mutual"
+    ONBOARDING = "onboarding"
+    CIRCLE = "circle"
+
+
+class ProgramStatus(StrEnum):
+    DRAFT = "draft"
+    ENROLLING = "enrolling"
+    MATCHING = "matching"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class Cadence(StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+
+
+class EnrollmentRole(StrEnum):
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+    EITHER = "either"
+    MEMBER = "member"
+
+
+class DepartmentPolicy(StrEnum):
+    ANY = "any"
+    CROSS_DEPARTMENT = "cross_department"
+    SAME_DEPARTMENT = "same_department"
+
+
+# A program's settings --------------------------------------------------------------------------
 
 
 class MatchingWeights(BaseModel):
@@ -23,23 +73,195 @@ class MatchingWeights(BaseModel):
     seniority: StrictFloat = Field(default=0.1, ge=0, le=1)
 
 
-class ProgramStatus(StrEnum):
-    DRAFT = "draft"
-    ENROLLING = "enrolling"
-    MATCHING = "matching"
-    ACTIVE = "active"
-    CLOSED = "closed"
+class ConflictPolicy(BaseModel):
+    """Pairs never matched, besides the conflicts people declare (always respected)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reporting_chain_depth: StrictInt = Field(
+        default=1,
+        ge=0,
+        le=10,
+        description="a person is never matched with their managers up to this many levels "
+        "above them (1: the direct manager; 0: the reporting chain is no conflict)",
+    )
+    same_manager_peers_allowed: StrictBool = Field(
+        default=True, description="false: two people with the same manager are never matched"
+    )
+    no_repeat_pairs: StrictBool = Field(
+        default=True,
+        description="true: two people who had a mentorship in this program are not proposed "
+        "again (declined and expired proposals never are)",
+    )
+
+
+class ProgramRules(BaseModel):
+    """The hard rules of matching: no proposal breaks one. Seniority has no field of its own:
+    the kind sets it (traditional and onboarding: the mentor's job level above the mentee's;
+    reverse: below; peer and mutual: `max_level_gap`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    department_policy: DepartmentPolicy = Field(
+        default=DepartmentPolicy.ANY,
+        description="pairs and mutual pairs: any; cross_department (the two from different "
+        "departments); same_department (from the same one). Someone without a department "
+        "passes cross_department and never same_department",
+    )
+    max_level_gap: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=20,
+        description="peer and mutual programs: the largest job-level difference between the "
+        "two (null: any); the other kinds must leave it null",
+    )
+    min_weekly_overlap_minutes: StrictInt = Field(
+        default=0,
+        ge=0,
+        le=10080,
+        description="pairs and mutual pairs: the minutes both must be free, by their weekly "
+        "windows, in every week of the program in which neither is away on any day. Weeks are "
+        "the whole seven-day weeks from start_date at 00:00 UTC (the program itself when "
+        "shorter; a rest under seven days at the end is not checked), counted in real minutes "
+        "across daylight-saving changes. Two people never there in the same week fail it. "
+        "0: no minimum",
+    )
+    shared_language_required: StrictBool = Field(
+        default=True,
+        description="true: the two of a pair share a language; a circle has a language every "
+        "member speaks",
+    )
+    max_time_zone_distance_hours: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=24,
+        description="pairs and mutual pairs: how many hours apart the two clocks may be on "
+        "start_date, the shorter way round the world (null: any)",
+    )
+    conflicts: ConflictPolicy = Field(
+        default_factory=ConflictPolicy, description="pairs never matched (see ConflictPolicy)"
+    )
+    circle_min_size: StrictInt = Field(
+        default=4, ge=3, le=12, description="circles: the fewest members of a circle"
+    )
+    circle_max_size: StrictInt = Field(
+        default=8, ge=3, le=12, description="circles: the most members of a circle"
+    )
+    circle_experienced_level: StrictInt = Field(
+        default=5, ge=1, le=20, description="circles: each needs a member at this level or above"
+    )
+    circle_max_per_department: StrictInt = Field(
+        default=2,
+        ge=1,
+        le=12,
+        description="circles: the most members from one department (people without one "
+        "count alone)",
+    )
+
+    @model_validator(mode="after")
+    def _circle_bounds(self) -> Self:
+        if self.circle_min_size > self.circle_max_size:
+            raise ValueError("circle_min_size is larger than circle_max_size")
+        return self
+
+
+# Reads -----------------------------------------------------------------------------------------
 
 
 class ProgramStanding(BaseModel):
-    """What other services read of a program (profiles' `GET /programs/{id}`): where it stands
-    and who administers it now."""
+    """What a service needs to authorize and gate on a program: where it stands and who
+    administers it now (a part of profiles' `GET /programs/{id}`, which serves `ProgramRead`)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(from_attributes=True)
 
     id: UUID
     status: ProgramStatus
     admin_ids: list[UUID]
+
+
+class ProgramRead(ProgramStanding):
+    """A program as profiles serves it (`GET /programs/{id}`, and inside the snapshot)."""
+
+    name: str
+    description: str | None
+    kind: ProgramKind
+    rules: ProgramRules
+    weights: MatchingWeights
+    cadence: Cadence
+    session_minutes: int
+    start_date: date
+    end_date: date
+    version: int
+    created_at: datetime
+
+
+class OfferedSkillItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    skill_id: UUID
+    proficiency: StrictInt = Field(ge=1, le=5)
+
+
+class WantedSkillItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    skill_id: UUID
+    priority: StrictInt = Field(ge=1, le=3, description="1 = most wanted")
+
+
+class WindowItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weekday: StrictInt = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    start: time
+    end: time = Field(description="00:00 means the end of the day")
+
+
+class AbsenceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    start_date: date
+    end_date: date
+
+
+class ForbiddenPair(BaseModel):
+    person_ids: tuple[UUID, UUID]
+    reasons: list[str] = Field(description="declared, reporting_chain, same_manager")
+
+
+class EnrolleeSnapshot(BaseModel):
+    """What matching needs to know of one enrollee: no free text (goals stay in profiles)."""
+
+    enrollment_id: UUID
+    person_id: UUID
+    role: EnrollmentRole
+    capacity: int
+    wanted_skill_ids: list[UUID]
+    department: str | None
+    job_level: int
+    manager_id: UUID | None
+    time_zone: str
+    languages: list[str]
+    interests: list[str]
+    hire_date: date | None
+    offered: list[OfferedSkillItem]
+    wanted: list[WantedSkillItem]
+    windows: list[WindowItem]
+    absences: list[AbsenceRead]
+
+
+class ProgramSnapshot(BaseModel):
+    """A program and everything matching needs of its enrollees, in one consistent read
+    (`GET /programs/{id}/snapshot`)."""
+
+    program: ProgramRead
+    enrollees: list[EnrolleeSnapshot]
+    forbidden_pairs: list[ForbiddenPair]
+    taken_at: datetime
+
+
+# Events ----------------------------------------------------------------------------------------
 
 
 class PersonCreated(Event):
@@ -94,14 +316,14 @@ class ProgramCreated(Event):
     type: ClassVar[str] = "tandem.profiles.program.created"
 
     program_id: UUID
-    kind: str
+    kind: ProgramKind
 
 
 class ProgramUpdated(Event):
     type: ClassVar[str] = "tandem.profiles.program.updated"
 
     program_id: UUID
-    status: str
+    status: ProgramStatus
     changed: list[str]
 
 
@@ -110,9 +332,9 @@ class EnrollmentCreated(Event):
 
     enrollment_id: UUID
     program_id: UUID
-    program_kind: str | None = None
+    program_kind: ProgramKind | None = None
     person_id: UUID
-    role: str
+    role: EnrollmentRole
 
 
 class EnrollmentWithdrawn(Event):

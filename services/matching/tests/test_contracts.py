@@ -1,0 +1,48 @@
+"""What other processes read of matching (the gateway now; sessions and feedback soon), read
+as they read it: the kit's contract models through kit's `ServiceClient`, against the real
+app. A field renamed or dropped on either side fails here."""
+
+import httpx
+from conftest import Profiles
+from factories import Program
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.kit.clients import ServiceClient
+from tandem.kit.contracts.matching import (
+    MentorshipRead,
+    MentorshipStatus,
+    ProposalRead,
+    ProposalStatus,
+)
+from tandem.kit.pagination import Page
+from tandem.kit.testing.plugin import ClientFactory
+
+
+def consumer(client: httpx.AsyncClient) -> tuple[ServiceClient, str]:
+    """A service client over the real app, and the token the test client carries."""
+    token = client.headers["Authorization"].removeprefix("Bearer ")
+    return ServiceClient("matching", str(client.base_url), client), token
+
+
+async def test_the_gateway_reads_proposals_and_mentorships_as_the_contract_says(
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
+) -> None:
+    program = Program(client_for, profiles)
+    run, (pair,) = await program.completed_run(db_session)
+    await program.hr_admin.post(f"/runs/{run}/publication")
+    mentee, mentee_token = consumer(program.person(pair.mentee_id))
+    mentor, mentor_token = consumer(program.person(pair.mentor_id))
+
+    mine = await mentee.get("/me/proposals", mentee_token, Page[ProposalRead], {"limit": 5})
+    first = await mentee.post(f"/proposals/{pair.id}/acceptance", mentee_token, ProposalRead)
+    second = await mentor.post(f"/proposals/{pair.id}/acceptance", mentor_token, ProposalRead)
+    theirs = await mentor.get("/me/mentorships", mentor_token, Page[MentorshipRead])
+
+    (proposal,) = mine.items
+    assert (proposal.id, proposal.status) == (pair.id, ProposalStatus.PENDING)
+    assert proposal.explanation.criteria["skill_fit"].points == 320
+    assert (first.status, second.status) == (ProposalStatus.PENDING, ProposalStatus.ACCEPTED)
+    (mentorship,) = theirs.items
+    assert (mentorship.mentor_id, mentorship.status) == (pair.mentor_id, MentorshipStatus.ACTIVE)
+    raw = (await program.person(pair.mentor_id).get("/me/mentorships")).json()["items"][0]
+    assert set(raw) == set(MentorshipRead.model_fields), "matching serves the contract's fields"

@@ -1,0 +1,83 @@
+"""What other services read of profiles, read as they read it: the kit's contract models
+through kit's `ServiceClient`, against the real app. A field renamed or dropped on either side
+fails here, not in production."""
+
+import httpx
+from factories import Org
+
+from tandem.kit.clients import ServiceClient
+from tandem.kit.contracts.profiles import (
+    EnrolleeSnapshot,
+    EnrollmentRole,
+    ProgramKind,
+    ProgramRead,
+    ProgramSnapshot,
+    ProgramStanding,
+    ProgramStatus,
+)
+from tandem.kit.testing.plugin import ClientFactory
+
+
+def consumer(client: httpx.AsyncClient) -> tuple[ServiceClient, str]:
+    """A service client over the real app, and the token the test client carries."""
+    token = client.headers["Authorization"].removeprefix("Bearer ")
+    return ServiceClient("profiles", str(client.base_url), client), token
+
+
+async def test_matching_reads_a_full_snapshot_as_the_contract_says(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    boss = await org.person()
+    ada = await org.person(manager_id=boss["id"], department="Research", hire_date="2020-01-06")
+    python = await org.skill("Python")
+    await org.admin.put(
+        f"/people/{ada['id']}/skills",
+        json={
+            "offered": [{"skill_id": python["id"], "proficiency": 4}],
+            "wanted": [{"skill_id": python["id"], "priority": 1}],
+        },
+    )
+    window = {"weekday": 2, "start": "09:00:00", "end": "00:00:00"}
+    await org.admin.put(f"/people/{ada['id']}/availability", json={"windows": [window]})
+    await org.admin.post(
+        f"/people/{ada['id']}/absences", json={"start_date": "2027-02-01", "end_date": "2027-02-05"}
+    )
+    program = await org.program()
+    await org.enroll(program, ada, role="mentor", goals="Teach Python")
+    await org.enroll(program, boss, role="mentee")
+    profiles, token = consumer(org.admin)
+
+    snapshot = await profiles.get(f"/programs/{program['id']}/snapshot", token, ProgramSnapshot)
+
+    raw = (await org.admin.get(f"/programs/{program['id']}/snapshot")).json()
+    taken_now = {"taken_at"}
+    assert snapshot.model_dump(exclude=taken_now) == ProgramSnapshot.model_validate(raw).model_dump(
+        exclude=taken_now
+    )
+    assert [set(enrollee) for enrollee in raw["enrollees"]] == [
+        set(EnrolleeSnapshot.model_fields)
+    ] * 2, "profiles serves exactly the contract's fields (and no goals)"
+    ada_seen = next(e for e in snapshot.enrollees if str(e.person_id) == ada["id"])
+    assert ada_seen.role is EnrollmentRole.MENTOR
+    assert (len(ada_seen.offered), len(ada_seen.windows), len(ada_seen.absences)) == (1, 1, 1)
+    assert snapshot.program.kind is ProgramKind(program["kind"])
+    assert [pair.reasons for pair in snapshot.forbidden_pairs] == [["reporting_chain"]]
+
+
+async def test_a_program_read_is_what_services_read_of_its_standing(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    program = await org.program()
+    profiles, token = consumer(org.admin)
+
+    served = await profiles.get(f"/programs/{program['id']}", token, ProgramRead)
+    standing = await profiles.get(f"/programs/{program['id']}", token, ProgramStanding)
+
+    assert isinstance(served, ProgramStanding)
+    assert (standing.id, standing.status, standing.admin_ids) == (
+        served.id,
+        ProgramStatus(program["status"]),
+        served.admin_ids,
+    )
