@@ -9,6 +9,7 @@ python3 dev.py token    print a development token (see `python3 dev.py token --h
 """
 
 import hashlib
+import signal
 import subprocess
 import sys
 import time
@@ -145,9 +146,19 @@ def _counts(report: Path) -> dict[str, int]:
 
 
 def _run(arguments: list[str], program: str = "python") -> int:
-    """Run one of the virtual environment's programs from the repository root."""
+    """Run one of the virtual environment's programs from the repository root.
+
+    Ctrl-C reaches the program itself (it is in the terminal's process group); this process
+    waits for it to finish stopping instead of killing it, so the launcher can stop the
+    services and its embedded PostgreSQL and NATS on the way out.
+    """
     command = [str(VENV / "bin" / program), *arguments]
-    return subprocess.run(command, cwd=ROOT, check=False).returncode
+    child = subprocess.Popen(command, cwd=ROOT)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return child.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":
