@@ -22,7 +22,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit import infra
-from tandem.kit.auth import KeyPair, Role, TokenIssuer, generate_key_pair
+from tandem.kit.auth import KeyPair, Role, Scope, TokenIssuer, generate_key_pair
+from tandem.kit.contracts.profiles import PersonCreated
 from tandem.kit.db import PRODUCER_KEY
 from tandem.kit.events import Envelope, Event
 from tandem.kit.migrations import alembic_ini, upgrade
@@ -267,3 +268,20 @@ async def dead_letter(session: AsyncSession, event: Event) -> DeadLetter:
     session.add(letter)
     await session.commit()
     return letter
+
+
+async def assert_replay_is_refused(client_for: ClientFactory, session: AsyncSession) -> None:
+    """For a service that handles no event yet: an operator's replay of a dead letter is
+    refused (409) and the letter stays waiting, instead of being marked replayed unapplied."""
+    organization_id = uuid.uuid4()
+    event = PersonCreated(organization_id=organization_id, person_id=uuid.uuid4())
+    letter = await dead_letter(session, event)
+    operator = client_for(
+        Role.PARTNER, organization_id=organization_id, subject="ops", scopes=[Scope.OPERATIONS]
+    )
+
+    refused = await operator.post(f"/ops/dead-letters/{letter.stream_sequence}/replay")
+
+    assert refused.status_code == 409, refused.text
+    await session.refresh(letter)
+    assert letter.replayed_at is None
