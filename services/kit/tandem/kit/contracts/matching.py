@@ -188,6 +188,33 @@ class MentorshipEnded(Event):
     reason: str
 
 
+class MentorshipPaused(Event):
+    """Members or an admin put the mentorship on hold: no meetings until it resumes."""
+
+    type: ClassVar[str] = "tandem.matching.mentorship.paused"
+
+    mentorship_id: UUID
+    program_id: UUID
+
+
+class MentorshipResumed(Event):
+    type: ClassVar[str] = "tandem.matching.mentorship.resumed"
+
+    mentorship_id: UUID
+    program_id: UUID
+
+
+class RunSettled(Event):
+    """Every proposal of a published run has been answered (accepted, declined, expired or
+    withdrawn): the program's cohort can be timetabled."""
+
+    type: ClassVar[str] = "tandem.matching.match_run.settled"
+
+    run_id: UUID
+    program_id: UUID
+    mentorships_started: int
+
+
 class MentorshipFlagged(Event):
     """An active mentorship now breaks a rule (e.g. a manager change put one member in the
     other's reporting chain); admins decide, with a repair run proposed."""

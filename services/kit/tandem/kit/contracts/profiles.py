@@ -251,6 +251,25 @@ class EnrolleeSnapshot(BaseModel):
     absences: list[AbsenceRead]
 
 
+class PersonSchedule(BaseModel):
+    """What sessions needs to plan one person's meetings (`POST /people/schedules`): their
+    zone, weekly windows and absences, as they stand now. No free text."""
+
+    person_id: UUID
+    time_zone: str
+    windows: list[WindowItem]
+    absences: list[AbsenceRead]
+
+
+class PersonSchedulesQuery(BaseModel):
+    """Whose schedules to read, at most 500 people at once; ids of no person are left out of
+    the answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person_ids: list[UUID] = Field(min_length=1, max_length=500)
+
+
 class ProgramSnapshot(BaseModel):
     """A program and everything matching needs of its enrollees, in one consistent read
     (`GET /programs/{id}/snapshot`)."""

@@ -1,0 +1,84 @@
+"""What the sessions service publishes: its vocabulary and the facts it emits (ids and times,
+never free text)."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+from uuid import UUID
+
+from tandem.kit.events import Event
+
+# Vocabulary ------------------------------------------------------------------------------------
+
+
+class SessionStatus(StrEnum):
+    PROPOSED = "proposed"
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+# Events ----------------------------------------------------------------------------------------
+
+
+class SessionFact(Event):
+    """What every session event carries."""
+
+    session_id: UUID
+    mentorship_id: UUID
+    program_id: UUID
+    series_id: UUID | None
+    member_ids: list[UUID]
+    start: datetime
+    end: datetime
+
+
+class SessionProposed(SessionFact):
+    type: ClassVar[str] = "tandem.sessions.session.proposed"
+
+    proposed_by: UUID | None
+
+
+class SessionScheduled(SessionFact):
+    type: ClassVar[str] = "tandem.sessions.session.scheduled"
+
+
+class SessionRescheduled(SessionFact):
+    type: ClassVar[str] = "tandem.sessions.session.rescheduled"
+
+    previous_start: datetime
+    previous_end: datetime
+
+
+class SessionCancelled(SessionFact):
+    """`cause` is a code (`member`, `mentorship_ended`, `mentorship_paused`, `person_erased`),
+    never the member's own words."""
+
+    type: ClassVar[str] = "tandem.sessions.session.cancelled"
+
+    cause: str
+
+
+class SessionHeld(SessionFact):
+    type: ClassVar[str] = "tandem.sessions.session.held"
+
+
+class SessionNoShow(SessionFact):
+    type: ClassVar[str] = "tandem.sessions.session.no_show"
+
+    absent_ids: list[UUID]
+
+
+class SessionReminderDue(SessionFact):
+    type: ClassVar[str] = "tandem.sessions.session.reminder_due"
+
+
+class SessionNoLongerFits(SessionFact):
+    """A member's time zone, windows or absences changed and this upcoming session now falls
+    outside them; members decide whether to move it. `reasons` are codes."""
+
+    type: ClassVar[str] = "tandem.sessions.session.no_longer_fits"
+
+    person_id: UUID
+    reasons: list[str]
