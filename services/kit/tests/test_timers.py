@@ -76,7 +76,9 @@ async def _fire(sessions: Sessions, batch_size: int = 100) -> int:
 
 async def _outbox_reminders(sessions: Sessions) -> list[dict[str, object]]:
     async with sessions() as session:
-        envelopes = await session.scalars(select(OutboxEvent.envelope).order_by("position"))
+        envelopes = await session.scalars(
+            select(OutboxEvent.envelope).order_by(OutboxEvent.position)
+        )
         return [envelope["payload"] for envelope in envelopes]
 
 
