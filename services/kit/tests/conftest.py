@@ -28,6 +28,7 @@ from tandem.kit.db import create_engine, create_sessionmaker
 from tandem.kit.migrations import create_kit_tables
 from tandem.kit.settings import service_environment
 from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
+from tandem.kit.timers import create_timer_table
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +38,7 @@ def service_app() -> FastAPI:
 
 def _create_tables(connection: Connection) -> None:
     create_kit_tables(connection)
+    create_timer_table(connection)
     for statement in KIT_TEST_TABLES:
         connection.execute(text(statement))
 
@@ -84,7 +86,7 @@ async def clean_tables(engine: AsyncEngine) -> None:
     """Tests of the relay and consumer commit for real, so they start from empty tables."""
     async with engine.begin() as connection:
         await connection.execute(
-            text("TRUNCATE outbox, inbox, dead_letter, effect, thing, idempotency_key")
+            text("TRUNCATE outbox, inbox, dead_letter, effect, thing, idempotency_key, timer")
         )
 
 

@@ -1,7 +1,9 @@
 """The small service kit is tested through: a settings class, an event, a handler, routes."""
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
+from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic_settings import SettingsConfigDict
@@ -15,6 +17,7 @@ from tandem.kit.events import Event
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.patches import Patch
 from tandem.kit.settings import ServiceSettings
+from tandem.kit.timers import TIMER_CHORES, set_timer
 from tandem.kit.versioning import ExpectedVersion
 from tandem.kit.wiring import Wiring, settings_only
 
@@ -32,6 +35,12 @@ class ThingHappened(Event):
 class SlowThingHappened(Event):
     type: ClassVar[str] = "tandem.kittest.slow_thing.happened"
     seconds: float
+
+
+class ReminderDue(Event):
+    type: ClassVar[str] = "tandem.kittest.reminder.due"
+    item_id: UUID
+    start: datetime
 
 
 class ThingRefused(Conflict):
@@ -55,6 +64,10 @@ WIRING: Wiring[KitTestSettings, object] = Wiring(
     settings_only, {ThingHappened: record_thing, SlowThingHappened: record_slowly}
 )
 HANDLERS = WIRING.handlers_with(None)
+# What a worker process of the timer tests runs: the relay and the timer chores, no consumer.
+TIMER_WIRING: Wiring[KitTestSettings, object] = Wiring(
+    settings_only, configured_chores=TIMER_CHORES
+)
 router = APIRouter(route_class=IdempotentRoute)
 
 
@@ -122,3 +135,13 @@ async def change_thing(thing_id: int, data: ThingChange, version: ExpectedVersio
 async def stale() -> None:
     """What SQLAlchemy raises when another transaction changed a versioned row first."""
     raise StaleDataError("UPDATE statement on table 'thing' expected to update 1 row(s); 0 were")
+
+
+@router.put("/timers/{item_id}", status_code=204)
+async def remind(
+    item_id: UUID, organization_id: UUID, in_seconds: float, session: SessionDep
+) -> None:
+    """Sets the item's reminder `in_seconds` from now (a service's write moving its timer)."""
+    due_at = datetime.now(UTC) + timedelta(seconds=in_seconds)
+    event = ReminderDue(organization_id=organization_id, item_id=item_id, start=due_at)
+    await set_timer(session, f"kittest.reminder:{item_id}", due_at, event)

@@ -26,6 +26,14 @@ CONSUMER_LAG = Gauge("tandem_consumer_lag", "Events waiting for this service's c
 DEAD_LETTERS = Gauge("tandem_dead_letters", "Events in the dead-letter store, not replayed.")
 EVENTS_PUBLISHED = Counter("tandem_events_published_total", "Events the relay published.")
 EVENTS_HANDLED = Counter("tandem_events_handled_total", "Consumed events.", ["outcome"])
+TIMERS_FIRED = Counter(
+    "tandem_timers_fired_total", "Timers fired (their events written to the outbox).", ["type"]
+)
+TIMER_LAG = Histogram(
+    "tandem_timer_lag_seconds",
+    "Seconds from a timer's due time to its firing.",
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 24 * 3600),
+)
 
 Refresh = Callable[[], Awaitable[None]]
 

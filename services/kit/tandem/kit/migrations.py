@@ -89,13 +89,16 @@ class Revision(NamedTuple):
     downgrade: Callable[[], None]
 
 
-def _on_migrated_connection(change: Callable[[Connection], None]) -> Callable[[], None]:
+def on_migrated_connection(change: Callable[[Connection], None]) -> Callable[[], None]:
+    """`change` as a revision's `upgrade` or `downgrade`, applied to the connection migrated."""
     return lambda: change(op.get_bind())
 
 
 def create_kit_tables(connection: Connection) -> None:
     """For the first revision of a new service: every table kit keeps in a service's database
-    (outbox, inbox, dead letters, idempotency keys), as kit's models declare them today."""
+    (outbox, inbox, dead letters, idempotency keys), as kit's models declare them today.
+    Timers are kit's too, but only a service that keeps them has their table:
+    `tandem.kit.timers.create_timer_table`."""
     create_event_tables(connection)
     create_idempotency_table(connection)
 
@@ -158,17 +161,17 @@ def drop_event_tables(connection: Connection) -> None:
 
 
 KIT_TABLES = Revision(
-    _on_migrated_connection(create_kit_tables), _on_migrated_connection(drop_kit_tables)
+    on_migrated_connection(create_kit_tables), on_migrated_connection(drop_kit_tables)
 )
 # The revisions that brought existing services' databases to kit's tables, one step at a time.
 EVENT_TABLES_REVISION = Revision(
-    _on_migrated_connection(create_event_tables), _on_migrated_connection(drop_event_tables)
+    on_migrated_connection(create_event_tables), on_migrated_connection(drop_event_tables)
 )
 IDEMPOTENCY_KEYS_REVISION = Revision(
-    _on_migrated_connection(create_idempotency_table),
-    _on_migrated_connection(drop_idempotency_table),
+    on_migrated_connection(create_idempotency_table),
+    on_migrated_connection(drop_idempotency_table),
 )
 DEAD_LETTER_ORGANIZATION_REVISION = Revision(
-    _on_migrated_connection(add_dead_letter_organization),
-    _on_migrated_connection(drop_dead_letter_organization),
+    on_migrated_connection(add_dead_letter_organization),
+    on_migrated_connection(drop_dead_letter_organization),
 )

@@ -25,7 +25,11 @@ RELAY_LOCK_KEY = zlib.crc32(b"tandem.outbox.relay")
 
 def emit(session: AsyncSession, event: Event) -> Envelope:
     """Record `event` in the outbox, inside the caller's transaction."""
-    envelope = Envelope.wrap(event, producer=session.info[PRODUCER_KEY])
+    return emit_envelope(session, Envelope.wrap(event, producer=session.info[PRODUCER_KEY]))
+
+
+def emit_envelope(session: AsyncSession, envelope: Envelope) -> Envelope:
+    """Record an event wrapped earlier (a timer's, kept since it was set)."""
     session.add(
         OutboxEvent(
             id=envelope.id, subject=envelope.type, envelope=envelope.model_dump(mode="json")

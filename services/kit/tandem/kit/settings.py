@@ -61,6 +61,24 @@ class ServiceSettings(AuthSettings):
     )
     relay_batch_size: int = Field(default=100, ge=1)
     relay_idle_poll_seconds: float = Field(default=1.0, gt=0)
+    timer_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often an idle worker looks for due timers: a timer fires at most this "
+        "long after its due time while workers run.",
+    )
+    timer_batch_size: int = Field(
+        default=100,
+        ge=1,
+        description="Timers fired per transaction; a worker takes batches back to back while "
+        "full ones are due.",
+    )
+    timer_retention_hours: float = Field(
+        default=720.0,
+        gt=0,
+        description="How long a fired timer is kept: setting it again to a due time already "
+        "past does not fire it again while it is kept.",
+    )
     idempotency_key_hours: float = Field(default=24.0, gt=0, description="how long keys last")
     service_signing_key: str | None = Field(
         default=None,

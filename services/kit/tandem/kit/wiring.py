@@ -27,11 +27,12 @@ EventHandler = Callable[[AsyncSession, Any, DepsT], Awaitable[None]]
 @dataclass(frozen=True)
 class Chore(Generic[DepsT]):
     """Work a worker does on a clock rather than on an event, each time in one transaction
-    (expiring what is due, forgetting what is old)."""
+    (expiring what is due, forgetting what is old). A run that returns True left work due (it
+    takes a bounded batch): the next run follows at once instead of after `every_seconds`."""
 
     name: str
     every_seconds: float
-    run: Callable[[AsyncSession, DepsT], Awaitable[None]]
+    run: Callable[[AsyncSession, DepsT], Awaitable[bool | None]]
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class Wiring(Generic[SettingsT, DepsT]):
     dependencies: Callable[[SettingsT], contextlib.AbstractAsyncContextManager[DepsT]]
     handlers: Mapping[type[Event], EventHandler[DepsT]] = field(default_factory=dict)
     chores: Sequence[Chore[DepsT]] = ()
+    # Kit's chores a service opts into, built from its settings at start-up (their clock and
+    # batch are settings): `tandem.kit.timers.TIMER_CHORES`.
+    configured_chores: Sequence[Callable[[SettingsT], Chore[Any]]] = ()
 
     def handlers_with(self, dependencies: DepsT) -> Handlers:
         return {kind: _given(handle, dependencies) for kind, handle in self.handlers.items()}

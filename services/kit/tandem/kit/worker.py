@@ -69,7 +69,8 @@ async def _serve(
         idle_poll_seconds=settings.relay_idle_poll_seconds,
     )
     tasks = [asyncio.create_task(_supervise("outbox_relay", relay.run))]
-    for chore in (_forgetting_idempotency_keys(settings), *wiring.chores):
+    configured = (configure(settings) for configure in wiring.configured_chores)
+    for chore in (_forgetting_idempotency_keys(settings), *configured, *wiring.chores):
         scheduled = _on_schedule(chore, sessionmaker, dependencies)
         tasks.append(asyncio.create_task(_supervise(chore.name, scheduled)))
     if handlers:
@@ -119,8 +120,9 @@ def _on_schedule(
     async def loop() -> None:
         while True:
             async with sessionmaker() as session, session.begin():
-                await chore.run(session, dependencies)
-            await asyncio.sleep(chore.every_seconds)
+                more_due = await chore.run(session, dependencies)
+            if not more_due:
+                await asyncio.sleep(chore.every_seconds)
 
     return loop
 
