@@ -15,7 +15,13 @@ from tandem.kit.auth import Role
 from tandem.kit.contracts.profiles import Cadence
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions.errors import OccurrenceTaken
-from tandem.sessions.service import Dependencies, SeriesPlan, book_series
+from tandem.sessions.service import (
+    Dependencies,
+    SeriesPlan,
+    book_series,
+    mentorship_calendars,
+    store_busy_blocks,
+)
 
 
 @pytest.fixture
@@ -320,3 +326,78 @@ async def test_a_series_is_booked_all_or_nothing_naming_the_occurrence_that_is_t
     assert [meeting.series_id for meeting in meetings] == [series.id, series.id]
     scheduled = [e for e in await emitted(db_session, organization) if "scheduled" in e["type"]]
     assert len(scheduled) == 2
+
+
+async def test_concurrent_confirmations_and_cancellations_leave_one_outcome(
+    committing_client_for: ClientFactory, app: FastAPI, profiles: Profiles
+) -> None:
+    organization = uuid.uuid4()
+    dependencies: Dependencies = app.state.dependencies
+    async with app.state.sessionmaker() as session:
+        started = await started_mentorship(session, dependencies, profiles, organization, 4)
+    proposer, *others = (
+        committing_client_for(Role.PARTICIPANT, organization_id=organization, person_id=member)
+        for member in started.member_ids
+    )
+    proposed = await proposer.post(
+        f"/mentorships/{started.mentorship_id}/sessions", json=proposal(MONDAY)
+    )
+    session_id = proposed.json()["id"]
+
+    answers = await asyncio.gather(
+        *(member.post(f"/sessions/{session_id}/confirmation") for member in others),
+        proposer.post(f"/sessions/{session_id}/cancellation", json={"reason": "no"}),
+        proposer.post(
+            f"/sessions/{session_id}/reschedule", json=slot(MONDAY + HOUR, reason="later")
+        ),
+    )
+
+    statuses = [answer.status_code for answer in answers]
+    assert all(status in (200, 409) for status in statuses), statuses
+    final = (await proposer.get(f"/sessions/{session_id}")).json()
+    assert final["version"] == 1 + statuses.count(200)
+    confirmed = statuses[:3].count(200)
+    assert confirmed <= 1
+
+
+async def test_planning_reads_each_members_schedule_busy_times_and_sessions(
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    mentor = profiles.add_person(organization, time_zone="Asia/Tokyo")
+    started = await started_mentorship(
+        db_session,
+        dependencies,
+        profiles,
+        organization,
+        member_ids=[mentor, profiles.add_person(organization)],
+    )
+    other = await started_mentorship(
+        db_session,
+        dependencies,
+        profiles,
+        organization,
+        member_ids=[mentor, profiles.add_person(organization)],
+    )
+    await booked(db_session, other.mentorship_id, MONDAY)
+    await store_busy_blocks(
+        db_session,
+        organization,
+        mentor,
+        MONDAY,
+        MONDAY + 9 * HOUR,
+        [(MONDAY + HOUR, MONDAY + 2 * HOUR)],
+    )
+
+    mentorship, calendars = await mentorship_calendars(
+        db_session, organization, started.mentorship_id, MONDAY, MONDAY + timedelta(weeks=1)
+    )
+
+    assert mentorship.session_minutes == 45
+    assert calendars[mentor].schedule is not None
+    assert calendars[mentor].schedule.time_zone == "Asia/Tokyo"
+    assert calendars[mentor].busy == [(MONDAY + HOUR, MONDAY + 2 * HOUR)]
+    assert calendars[mentor].taken == [(MONDAY, MONDAY + HOUR)]
+    assert calendars[started.member_ids[1]].taken == []

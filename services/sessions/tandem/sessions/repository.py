@@ -141,6 +141,24 @@ class SessionsRepository(Repository[Session]):
         found = await self.session.scalars(self.locked(query.order_by(Session.starts_at)))
         return list(found)
 
+    async def live_times_of_person(
+        self, organization_id: UUID, person_id: UUID, start: datetime, end: datetime
+    ) -> list[tuple[datetime, datetime]]:
+        """When the person's proposed and scheduled sessions that overlap [start, end) are."""
+        found = await self.session.execute(
+            select(Attendance.starts_at, Attendance.ends_at)
+            .join(Session, Session.id == Attendance.session_id)
+            .where(
+                Session.organization_id == organization_id,
+                Attendance.person_id == person_id,
+                Attendance.live,
+                Attendance.starts_at < end,
+                Attendance.ends_at > start,
+            )
+            .order_by(Attendance.starts_at)
+        )
+        return [(row.starts_at, row.ends_at) for row in found]
+
     async def upcoming_of_person(
         self,
         organization_id: UUID,

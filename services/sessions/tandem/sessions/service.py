@@ -317,6 +317,44 @@ async def _busy_blocks(
     return BusyBlocksRead.model_validate({"person_id": person_id, "blocks": found})
 
 
+# What planning needs --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberCalendar:
+    """One member's time as planning sees it: their zone, windows and absences (None when
+    profiles had none for them), their busy blocks, and their live Tandem sessions (in every
+    mentorship), each as UTC (start, end)."""
+
+    schedule: PersonSchedule | None
+    busy: list[tuple[datetime, datetime]]
+    taken: list[tuple[datetime, datetime]]
+
+
+async def mentorship_calendars(
+    session: AsyncSession,
+    organization_id: UUID,
+    mentorship_id: UUID,
+    start: datetime,
+    end: datetime,
+) -> tuple[Mentorship, dict[UUID, MemberCalendar]]:
+    """The mentorship (its members, cadence, session length, program dates) and each member's
+    calendar over [start, end): what slot finding and series planning take as input."""
+    mentorship = await MentorshipRepository(session).get(organization_id, mentorship_id)
+    schedules = ScheduleRepository(session)
+    blocks = BusyBlockRepository(session)
+    sessions = SessionsRepository(session)
+    calendars = {}
+    for person_id in mentorship.member_ids:
+        busy = await blocks.of_person(organization_id, person_id, start, end)
+        calendars[person_id] = MemberCalendar(
+            schedule=await schedules.of_person(organization_id, person_id),
+            busy=[(block.starts_at, block.ends_at) for block in busy],
+            taken=await sessions.live_times_of_person(organization_id, person_id, start, end),
+        )
+    return mentorship, calendars
+
+
 # Booking ---------------------------------------------------------------------------------------
 
 
