@@ -62,6 +62,7 @@ async def test_only_calendar_partners_of_the_persons_organization_push_busy_time
     assert (await participant.put(path, json=body)).status_code == 403
     assert (await unscoped.put(path, json=body)).status_code == 403
     assert (await foreign.put(path, json=body)).status_code == 404
+    assert (await foreign.get(path, params=slot(MONDAY))).status_code == 404
     assert (await colleague.get(path, params=slot(MONDAY))).status_code == 403
 
 

@@ -207,8 +207,11 @@ async def busy_blocks(
     person_id: UUID,
     session: SessionDep,
     principal: PrincipalDep,
+    dependencies: DependenciesDep,
     starts_at: Annotated[AwareDatetime, Query()],
     ends_at: Annotated[AwareDatetime, Query(description="at most 366 days after starts_at")],
 ) -> BusyBlocksRead:
     """A person's busy times that overlap the range (the person; calendar partners)."""
-    return await service.busy_blocks(session, principal, person_id, starts_at, ends_at)
+    return await service.busy_blocks(
+        session, principal, dependencies, person_id, starts_at, ends_at
+    )

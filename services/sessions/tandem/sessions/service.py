@@ -271,8 +271,7 @@ async def replace_busy_blocks(
     """A calendar partner's push: the person's busy times in the range, replaced."""
     principal.require_role(Role.PARTNER)
     principal.require_scope(Scope.CALENDAR_WRITE)
-    if not await dependencies.schedules(principal.organization_id, [person_id]):
-        raise PersonNotFound()
+    await _require_person(dependencies, principal.organization_id, person_id)
     blocks = [(block.starts_at, block.ends_at) for block in data.blocks]
     await store_busy_blocks(
         session, principal.organization_id, person_id, data.starts_at, data.ends_at, blocks
@@ -297,15 +296,30 @@ async def store_busy_blocks(
 
 
 async def busy_blocks(
-    session: AsyncSession, principal: Principal, person_id: UUID, start: datetime, end: datetime
+    session: AsyncSession,
+    principal: Principal,
+    dependencies: Dependencies,
+    person_id: UUID,
+    start: datetime,
+    end: datetime,
 ) -> BusyBlocksRead:
-    """The person reads their own busy times; so does a calendar partner."""
-    own = principal.person_id == person_id
-    if not own and Scope.CALENDAR_WRITE not in principal.scopes:
-        raise NotYourCalendar()
+    """The person reads their own busy times; so does a calendar partner, of a person of its
+    organization."""
+    if principal.person_id != person_id:
+        if Scope.CALENDAR_WRITE not in principal.scopes:
+            raise NotYourCalendar()
+        await _require_person(dependencies, principal.organization_id, person_id)
     if not start < end <= start + MAX_BUSY_RANGE:
         raise InvalidRange()
     return await _busy_blocks(session, principal.organization_id, person_id, start, end)
+
+
+async def _require_person(
+    dependencies: Dependencies, organization_id: UUID, person_id: UUID
+) -> None:
+    """A person of the organization, as profiles knows them now."""
+    if not await dependencies.schedules(organization_id, [person_id]):
+        raise PersonNotFound()
 
 
 async def _busy_blocks(
