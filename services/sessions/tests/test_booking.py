@@ -401,3 +401,53 @@ async def test_planning_reads_each_members_schedule_busy_times_and_sessions(
     assert calendars[mentor].busy == [(MONDAY + HOUR, MONDAY + 2 * HOUR)]
     assert calendars[mentor].taken == [(MONDAY, MONDAY + HOUR)]
     assert calendars[started.member_ids[1]].taken == []
+
+
+async def test_a_member_cancels_the_rest_of_a_series(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    started = await started_mentorship(db_session, dependencies, profiles, organization)
+    plan = SeriesPlan(
+        cadence=Cadence.WEEKLY,
+        time_zone="Europe/Amsterdam",
+        weekday=0,
+        local_time=time(10, 0),
+        minutes=60,
+        first_date=MONDAY.date(),
+        last_date=MONDAY.date() + timedelta(weeks=3),
+    )
+    weeks = [(MONDAY + timedelta(weeks=n), MONDAY + timedelta(weeks=n) + HOUR) for n in range(4)]
+    series, meetings = await book_series(
+        db_session, organization, started.mentorship_id, plan, weeks
+    )
+    series_id, meeting_ids = series.id, [meeting.id for meeting in meetings]
+    await db_session.commit()
+    member = client_for(
+        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[1]
+    )
+    stranger = client_for(Role.PARTICIPANT, organization_id=organization)
+    elsewhere = client_for(
+        Role.PARTICIPANT, organization_id=uuid.uuid4(), person_id=started.member_ids[1]
+    )
+    path = f"/series/{series_id}/cancellation"
+    body = {"starting_at": weeks[2][0].isoformat(), "reason": "moving teams"}
+
+    assert (await stranger.post(path, json=body)).status_code == 403
+    assert (await elsewhere.post(path, json=body)).status_code == 404
+    stale = await member.post(path, json=body, headers={"If-Match": '"7"'})
+    cancelled = await member.post(path, json=body, headers={"If-Match": '"1"'})
+
+    assert stale.status_code == 412
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["ics_sequence"] == 1
+    statuses = [
+        (await member.get(f"/sessions/{meeting_id}")).json()["status"] for meeting_id in meeting_ids
+    ]
+    assert statuses == ["scheduled", "scheduled", "cancelled", "cancelled"]
+    gone = [e for e in await emitted(db_session, organization) if "cancelled" in e["type"]]
+    assert [e["session_id"] for e in gone] == [str(meeting_id) for meeting_id in meeting_ids[2:]]
+    assert "moving" not in str(gone)

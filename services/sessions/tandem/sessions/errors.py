@@ -13,6 +13,10 @@ class SessionNotFound(NotFound):
     detail = "No such session."
 
 
+class SeriesNotFound(NotFound):
+    detail = "No such series."
+
+
 class PersonNotFound(NotFound):
     detail = "No such person."
 

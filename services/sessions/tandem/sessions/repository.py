@@ -19,12 +19,13 @@ from tandem.kit.contracts.profiles import (
 )
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
-from tandem.sessions.errors import MentorshipNotFound, SessionNotFound
+from tandem.sessions.errors import MentorshipNotFound, SeriesNotFound, SessionNotFound
 from tandem.sessions.models import (
     Attendance,
     BusyBlock,
     Mentorship,
     PersonLine,
+    Series,
     Session,
     WorkspaceStatus,
 )
@@ -192,6 +193,11 @@ class SessionsRepository(Repository[Session]):
             Session.organization_id == organization_id, Session.program_id == program_id
         )
         return list(await self.session.scalars(soonest_first(query, after).limit(limit)))
+
+
+class SeriesRepository(Repository[Series]):
+    model = Series
+    not_found = SeriesNotFound
 
 
 class ScheduleRepository(SessionRepository):

@@ -13,12 +13,14 @@ from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
 from tandem.kit.versioning import ExpectedVersion, tagged
 from tandem.sessions import service
-from tandem.sessions.models import Session
+from tandem.sessions.models import Series, Session
 from tandem.sessions.repository import Directory
 from tandem.sessions.schemas import (
     BusyBlocksRead,
     BusyBlocksReplace,
     NoShowReport,
+    SeriesCancel,
+    SeriesRead,
     SessionCancel,
     SessionCreate,
     SessionRead,
@@ -149,6 +151,21 @@ async def mark_no_show(
     """Say who of the members did not come (a member, once the session has started)."""
     meeting = await service.mark_no_show(session, principal, session_id, data, expected_version)
     return tagged(response, meeting)
+
+
+@sessions.post("/series/{series_id}/cancellation", response_model=SeriesRead)
+async def cancel_series(
+    series_id: UUID,
+    data: SeriesCancel,
+    session: SessionDep,
+    principal: PrincipalDep,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> Series:
+    """Cancel the rest of a series (a member): its proposed and scheduled occurrences from
+    `starting_at` (default now) on; 412 if `If-Match` is stale."""
+    series = await service.cancel_series(session, principal, series_id, data, expected_version)
+    return tagged(response, series)
 
 
 @sessions.get("/mentorships/{mentorship_id}/sessions", response_model=Page[SessionRead])

@@ -1,12 +1,13 @@
 """What the sessions API reads and writes."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Self
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
+from tandem.kit.contracts.profiles import Cadence
 from tandem.kit.contracts.sessions import SessionStatus
 
 MAX_SESSION = timedelta(hours=8)
@@ -73,6 +74,31 @@ class SessionCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Reason = Field(description="kept for the members only; never leaves this service")
+
+
+class SeriesCancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starting_at: AwareDatetime | None = Field(
+        default=None, description="cancel the occurrences from this time on; default now"
+    )
+    reason: Reason = Field(description="kept for the members only; never leaves this service")
+
+
+class SeriesRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    cadence: Cadence
+    time_zone: str
+    weekday: int = Field(description="0 = Monday … 6 = Sunday, in time_zone")
+    local_time: time
+    minutes: int
+    first_date: date
+    last_date: date
+    ics_sequence: int
+    version: int
 
 
 class NoShowReport(BaseModel):

@@ -62,6 +62,7 @@ from tandem.sessions.repository import (
     Directory,
     MentorshipRepository,
     ScheduleRepository,
+    SeriesRepository,
     SessionsRepository,
     Soonest,
 )
@@ -70,6 +71,7 @@ from tandem.sessions.schemas import (
     BusyBlocksRead,
     BusyBlocksReplace,
     NoShowReport,
+    SeriesCancel,
     SessionCancel,
     SessionCreate,
     SessionReschedule,
@@ -504,6 +506,34 @@ async def book_series(
             emit(session, SessionScheduled(**_fact(meeting)))
             meetings.append(meeting)
     return series, meetings
+
+
+async def cancel_series(
+    session: AsyncSession,
+    principal: Principal,
+    series_id: UUID,
+    data: SeriesCancel,
+    expected_version: int | None,
+) -> Series:
+    """A member cancels the rest of a series: its proposed and scheduled occurrences from
+    `starting_at` (default now) on, each with its own event."""
+    series = await SeriesRepository(session).get(principal.organization_id, series_id)
+    mentorship = await MentorshipRepository(session).get_shared(
+        principal.organization_id, series.mentorship_id
+    )
+    _require_member(principal, mentorship.member_ids)
+    series = await SeriesRepository(session).get(
+        principal.organization_id, series_id, for_update=True
+    )
+    check_version(series, expected_version)
+    starting_at = data.starting_at or _now()
+    for meeting in await SessionsRepository(session).live_after(
+        mentorship.id, starting_at - timedelta(microseconds=1), series_id=series.id
+    ):
+        _cancel(session, meeting, "member", data.reason)
+    series.ics_sequence += 1
+    await session.flush()
+    return series
 
 
 async def _session_of_member(
