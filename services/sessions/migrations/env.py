@@ -1,3 +1,4 @@
+import tandem.sessions.models  # noqa: F401  (the tables the migrations must build)
 from tandem.kit.db import Base
 from tandem.kit.migrations import run_env
 from tandem.sessions.settings import SessionsSettings

@@ -1,4 +1,5 @@
-"""Sessions consumes no events yet: an operator's replay says so and leaves the letter waiting."""
+"""An operator's replay of an event sessions does not handle (person.created) is refused and
+the letter stays waiting."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -34,6 +34,7 @@ class Scope(StrEnum):
     KPIS_READ = "kpis:read"
     SNAPSHOTS_READ = "snapshots:read"
     OPERATIONS = "operations"
+    CALENDAR_WRITE = "calendar:write"
 
 
 @dataclass(frozen=True)

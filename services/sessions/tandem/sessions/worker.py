@@ -1,5 +1,6 @@
 from tandem.kit.worker import run_worker
+from tandem.sessions.handlers import WIRING
 from tandem.sessions.settings import SessionsSettings
 
 if __name__ == "__main__":
-    run_worker(SessionsSettings)
+    run_worker(SessionsSettings, WIRING)

@@ -1,0 +1,76 @@
+from tandem.kit.errors import BadRequest, Conflict, Forbidden, NotFound
+
+
+class MentorshipNotFound(NotFound):
+    detail = "No such mentorship."
+
+
+class MentorshipNotActive(Conflict):
+    detail = "The mentorship is paused or ended: no sessions are booked or changed in it."
+
+
+class SessionNotFound(NotFound):
+    detail = "No such session."
+
+
+class SeriesNotFound(NotFound):
+    detail = "No such series."
+
+
+class PersonNotFound(NotFound):
+    detail = "No such person."
+
+
+class NotAMember(Forbidden):
+    detail = "Only the members of this mentorship may do this."
+
+
+class NotProgramAdmin(Forbidden):
+    detail = "Only HR admins and this program's admins may do this."
+
+
+class NotYourCalendar(Forbidden):
+    detail = "Only the person themselves reads their busy times."
+
+
+class SessionNotProposed(Conflict):
+    detail = "The session is not waiting for confirmation."
+
+
+class OwnProposal(Conflict):
+    detail = "Another member confirms a proposed session, not the one who proposed it."
+
+
+class SessionNotLive(Conflict):
+    detail = "The session was cancelled, held or missed already."
+
+
+class SessionNotScheduled(Conflict):
+    detail = "Only a scheduled session is marked held or missed."
+
+
+class SessionNotStarted(Conflict):
+    detail = "A session is marked held or missed only after it starts."
+
+
+class SessionInPast(BadRequest):
+    detail = "A session is booked or moved to a time in the future."
+
+
+class AbsentNotMembers(BadRequest):
+    detail = "Only the session's members can be absent from it."
+
+
+class MembersBusy(Conflict):
+    detail = "A member already has a live session at that time."
+
+
+class OccurrenceTaken(Conflict):
+    detail = (
+        "A member already has a live session at the time of one occurrence (see occurrence, "
+        "starts_at): nothing of the series was booked."
+    )
+
+
+class InvalidRange(BadRequest):
+    detail = "ends_at must follow starts_at, by at most 366 days."

@@ -1,0 +1,227 @@
+"""The sessions tables: what each mentorship needs to meet (its members, its program's rhythm,
+their schedules and busy times), and the meetings themselves."""
+
+import enum
+from datetime import date, datetime, time
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, INT8RANGE, ExcludeConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tandem.kit.contracts.profiles import Cadence
+from tandem.kit.contracts.sessions import SessionStatus
+from tandem.kit.db import Base, enum_type
+
+
+class WorkspaceStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class Mentorship(Base):
+    """A mentorship as sessions knows it from matching's events. Events may come out of order:
+    an end (or a pause) that arrives first leaves a row without members that the late start
+    fills in, and an ended mentorship never becomes live again."""
+
+    __tablename__ = "mentorship"
+    __table_args__ = (Index("ix_mentorship_member_ids", "member_ids", postgresql_using="gin"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    """Matching's id of the mentorship."""
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    program_id: Mapped[UUID] = mapped_column(index=True)
+    mentor_id: Mapped[UUID | None]
+    mentee_id: Mapped[UUID | None]
+    member_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), server_default="{}")
+    status: Mapped[WorkspaceStatus] = mapped_column(enum_type(WorkspaceStatus))
+    cadence: Mapped[Cadence | None] = mapped_column(enum_type(Cadence))
+    session_minutes: Mapped[int | None]
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    started_at: Mapped[datetime | None]
+    """When the start arrived; null while only its end or pause is known."""
+
+
+class PersonSchedule(Base):
+    """A mentorship member's zone, weekly windows and absences as profiles last told us (the
+    contract's `PersonSchedule`, kept as JSON); erased with the person."""
+
+    __tablename__ = "person_schedule"
+
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    schedule: Mapped[dict[str, Any]]
+    refreshed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class BusyBlock(Base):
+    """A time a person's own calendar is taken (pushed by a calendar partner, later uploaded
+    as `.ics`); only the times, never what the time is taken by."""
+
+    __tablename__ = "busy_block"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_busy_block_person_id_starts_at", "person_id", "starts_at"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    person_id: Mapped[UUID]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
+class PersonLine(Base):
+    """Each person's own segment of one number line (see `Attendance`). Holds no personal data:
+    a number for an id."""
+
+    __tablename__ = "person_line"
+    __table_args__ = (UniqueConstraint("person_id", "line"),)
+
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+
+
+class Series(Base):
+    """A mentorship's regular meeting: one weekly slot in an anchor zone, at the program's
+    cadence, over a period; its sessions are the occurrences."""
+
+    __tablename__ = "series"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        CheckConstraint("minutes > 0", name="positive_minutes"),
+        CheckConstraint("last_date >= first_date", name="period"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    mentorship_id: Mapped[UUID] = mapped_column(ForeignKey("mentorship.id"), index=True)
+    cadence: Mapped[Cadence] = mapped_column(enum_type(Cadence))
+    time_zone: Mapped[str]
+    weekday: Mapped[int]
+    local_time: Mapped[time]
+    minutes: Mapped[int]
+    first_date: Mapped[date]
+    last_date: Mapped[date]
+    ics_sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+LIVE_STATUSES = (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
+
+
+class Session(Base):
+    """A meeting of a mentorship. The reasons members give stay here, readable by members only."""
+
+    __tablename__ = "session"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("cardinality(member_ids) >= 2", name="two_or_more"),
+        # What each attendance row copies and follows (ON UPDATE CASCADE).
+        UniqueConstraint("id", "starts_at", "ends_at", "live"),
+        Index("ix_session_mentorship_id_starts_at", "mentorship_id", "starts_at"),
+        Index("ix_session_program_id_starts_at", "program_id", "starts_at"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    mentorship_id: Mapped[UUID] = mapped_column(ForeignKey("mentorship.id"))
+    program_id: Mapped[UUID]
+    series_id: Mapped[UUID | None] = mapped_column(ForeignKey("series.id"), index=True)
+    member_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    time_zone: Mapped[str]
+    """The zone the session is shown in (its calendar invite's)."""
+    status: Mapped[SessionStatus] = mapped_column(enum_type(SessionStatus))
+    live: Mapped[bool] = mapped_column(
+        Computed("status IN ('proposed', 'scheduled')", persisted=True)
+    )
+    location: Mapped[str | None] = mapped_column(Text)
+    meeting_link: Mapped[str | None] = mapped_column(Text)
+    proposed_by: Mapped[UUID | None]
+    absent_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), server_default="{}")
+    reschedule_reason: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancel_cause: Mapped[str | None]
+    ics_sequence: Mapped[int] = mapped_column(default=0)
+    """RFC 5545 SEQUENCE of its invite: bumped on every change members' calendars must apply."""
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+# Seconds since 1970 stay below 2**40 until the year 36812; each person's line starts there.
+SECONDS_PER_LINE = 2**40
+
+
+def _seat_bound(column: str) -> str:
+    epoch_seconds = f"floor(extract(epoch FROM {column} - timestamptz '1970-01-01 00:00:00+00'))"
+    return f"line * {SECONDS_PER_LINE} + {epoch_seconds}::bigint"
+
+
+class Attendance(Base):
+    """A member's place in a session, which the database keeps from overlapping any other live
+    session of theirs.
+
+    Why this shape: an exclusion constraint `(person_id WITH =, during WITH &&)` needs the
+    btree_gist extension, which the embedded PostgreSQL (pgserver) lacks. A range alone needs
+    only core gist, so each person gets their own segment of one int8 number line (`line` *
+    2**40 + epoch seconds): two seats overlap exactly when they are one person's and their
+    times overlap. The seat is a generated column and the times and liveness are the session's
+    own, held by a foreign key that cascades every change of them, so no write can make a seat
+    disagree with its session, and no trigger or application check is involved.
+    """
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["session_id", "starts_at", "ends_at", "live"],
+            ["session.id", "session.starts_at", "session.ends_at", "session.live"],
+            name="fk_attendance_session",
+            onupdate="CASCADE",
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["person_id", "line"],
+            ["person_line.person_id", "person_line.line"],
+            name="fk_attendance_person_line",
+        ),
+        ExcludeConstraint(("seat", "&&"), name="ex_attendance_seat", using="gist", where="live"),
+        Index("ix_attendance_person_id_starts_at", "person_id", "starts_at"),
+    )
+
+    session_id: Mapped[UUID] = mapped_column(primary_key=True)
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    line: Mapped[int] = mapped_column(BigInteger)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    live: Mapped[bool]
+    seat: Mapped[Any] = mapped_column(
+        INT8RANGE,
+        Computed(
+            f"int8range({_seat_bound('starts_at')}, {_seat_bound('ends_at')})", persisted=True
+        ),
+    )
+
+
+SEAT_TAKEN = "ex_attendance_seat"

@@ -1,0 +1,315 @@
+"""Every query of the sessions service: its own tables, and the profiles service it reads."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
+from uuid import UUID
+
+import httpx
+from pydantic import AwareDatetime
+from sqlalchemy import Select, any_, delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from tandem.kit.clients import ServiceClient
+from tandem.kit.contracts.profiles import (
+    PersonSchedule,
+    PersonSchedulesQuery,
+    ProgramRead,
+    ProgramStanding,
+)
+from tandem.kit.pagination import keyset
+from tandem.kit.repository import Repository, SessionRepository
+from tandem.sessions.errors import MentorshipNotFound, SeriesNotFound, SessionNotFound
+from tandem.sessions.models import (
+    Attendance,
+    BusyBlock,
+    Mentorship,
+    PersonLine,
+    Series,
+    Session,
+    WorkspaceStatus,
+)
+from tandem.sessions.models import PersonSchedule as StoredSchedule
+
+
+class Soonest(NamedTuple):
+    """The sort key of a list of sessions, as its cursors carry it."""
+
+    at: AwareDatetime
+    id: UUID
+
+
+def soonest_first(query: Select[Any], after: Soonest | None) -> Select[Any]:
+    return keyset(query, (Session.starts_at, Session.id), after)
+
+
+class MentorshipRepository(Repository[Mentorship]):
+    model = Mentorship
+    not_found = MentorshipNotFound
+
+    async def ensure(
+        self, organization_id: UUID, mentorship_id: UUID, program_id: UUID
+    ) -> Mentorship:
+        """The mentorship, created active if no event of it came before, locked until the
+        transaction ends."""
+        await self.session.execute(
+            insert(Mentorship)
+            .values(
+                id=mentorship_id,
+                organization_id=organization_id,
+                program_id=program_id,
+                status=WorkspaceStatus.ACTIVE,
+            )
+            .on_conflict_do_nothing()
+        )
+        return await self.get(organization_id, mentorship_id, for_update=True)
+
+    async def get_shared(self, organization_id: UUID, mentorship_id: UUID) -> Mentorship:
+        """The mentorship, which no pause or end changes until the transaction ends (bookings
+        share the lock and go on side by side)."""
+        found = await self.session.scalar(
+            select(Mentorship)
+            .where(Mentorship.organization_id == organization_id, Mentorship.id == mentorship_id)
+            .with_for_update(read=True)
+            .execution_options(populate_existing=True)
+        )
+        if found is None:
+            raise MentorshipNotFound()
+        return found
+
+
+class SessionsRepository(Repository[Session]):
+    model = Session
+    not_found = SessionNotFound
+
+    def locked(self, query: Select[Session]) -> Select[Session]:
+        # What another transaction committed before the lock counts.
+        return query.with_for_update().execution_options(populate_existing=True)
+
+    async def add(self, meeting: Session) -> None:
+        """The session and its members' seats, in one flush: a seat that overlaps another live
+        session of one of them raises the exclusion violation (`SEAT_TAKEN`)."""
+        self.session.add(meeting)
+        await self.session.flush()
+        await self._claim_lines(meeting.member_ids)
+        # Lines in ascending order: two bookings that share people wait for each other in one
+        # order, never in a cycle.
+        seats = (
+            select(
+                Session.id,
+                PersonLine.person_id,
+                PersonLine.line,
+                Session.starts_at,
+                Session.ends_at,
+                Session.live,
+            )
+            .join(PersonLine, PersonLine.person_id == any_(Session.member_ids))
+            .where(Session.id == meeting.id)
+            .order_by(PersonLine.line)
+        )
+        columns = ["session_id", "person_id", "line", "starts_at", "ends_at", "live"]
+        await self.session.execute(insert(Attendance).from_select(columns, seats))
+
+    async def _claim_lines(self, person_ids: Iterable[UUID]) -> None:
+        rows = [{"person_id": person_id} for person_id in sorted(set(person_ids))]
+        await self.session.execute(insert(PersonLine).values(rows).on_conflict_do_nothing())
+
+    async def live_after(
+        self, mentorship_id: UUID, moment: datetime, *, series_id: UUID | None = None
+    ) -> list[Session]:
+        """The mentorship's proposed and scheduled sessions that start after `moment`, locked."""
+        query = select(Session).where(
+            Session.mentorship_id == mentorship_id, Session.live, Session.starts_at > moment
+        )
+        if series_id is not None:
+            query = query.where(Session.series_id == series_id)
+        found = await self.session.scalars(self.locked(query.order_by(Session.starts_at)))
+        return list(found)
+
+    async def live_of_person_after(
+        self, organization_id: UUID, person_id: UUID, moment: datetime
+    ) -> list[Session]:
+        """The person's proposed and scheduled sessions that start after `moment`, locked."""
+        query = select(Session).where(
+            Session.organization_id == organization_id,
+            Session.id.in_(
+                select(Attendance.session_id).where(
+                    Attendance.person_id == person_id, Attendance.live
+                )
+            ),
+            Session.starts_at > moment,
+        )
+        found = await self.session.scalars(self.locked(query.order_by(Session.starts_at)))
+        return list(found)
+
+    async def live_times_of_person(
+        self, organization_id: UUID, person_id: UUID, start: datetime, end: datetime
+    ) -> list[tuple[datetime, datetime]]:
+        """When the person's proposed and scheduled sessions that overlap [start, end) are."""
+        found = await self.session.execute(
+            select(Attendance.starts_at, Attendance.ends_at)
+            .join(Session, Session.id == Attendance.session_id)
+            .where(
+                Session.organization_id == organization_id,
+                Attendance.person_id == person_id,
+                Attendance.live,
+                Attendance.starts_at < end,
+                Attendance.ends_at > start,
+            )
+            .order_by(Attendance.starts_at)
+        )
+        return [(row.starts_at, row.ends_at) for row in found]
+
+    async def upcoming_of_person(
+        self,
+        organization_id: UUID,
+        person_id: UUID,
+        now: datetime,
+        after: Soonest | None,
+        limit: int,
+    ) -> list[Session]:
+        query = select(Session).where(
+            Session.organization_id == organization_id,
+            Session.id.in_(
+                select(Attendance.session_id).where(
+                    Attendance.person_id == person_id,
+                    Attendance.live,
+                    Attendance.ends_at > now,
+                )
+            ),
+        )
+        return list(await self.session.scalars(soonest_first(query, after).limit(limit)))
+
+    async def of_mentorship(
+        self, mentorship_id: UUID, after: Soonest | None, limit: int
+    ) -> list[Session]:
+        query = select(Session).where(Session.mentorship_id == mentorship_id)
+        return list(await self.session.scalars(soonest_first(query, after).limit(limit)))
+
+    async def of_program(
+        self, organization_id: UUID, program_id: UUID, after: Soonest | None, limit: int
+    ) -> list[Session]:
+        query = select(Session).where(
+            Session.organization_id == organization_id, Session.program_id == program_id
+        )
+        return list(await self.session.scalars(soonest_first(query, after).limit(limit)))
+
+
+class SeriesRepository(Repository[Series]):
+    model = Series
+    not_found = SeriesNotFound
+
+
+class ScheduleRepository(SessionRepository):
+    """The schedules of mentorship members, as profiles last told us."""
+
+    async def store(self, organization_id: UUID, schedules: Iterable[PersonSchedule]) -> None:
+        rows = [
+            {
+                "person_id": schedule.person_id,
+                "organization_id": organization_id,
+                "schedule": schedule.model_dump(mode="json"),
+            }
+            for schedule in schedules
+        ]
+        if not rows:
+            return
+        statement = insert(StoredSchedule).values(rows)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["person_id"],
+                set_={"schedule": statement.excluded.schedule, "refreshed_at": func.now()},
+                where=StoredSchedule.organization_id == statement.excluded.organization_id,
+            )
+        )
+
+    async def of_person(self, organization_id: UUID, person_id: UUID) -> PersonSchedule | None:
+        stored = await self.session.scalar(
+            select(StoredSchedule.schedule).where(
+                StoredSchedule.organization_id == organization_id,
+                StoredSchedule.person_id == person_id,
+            )
+        )
+        return None if stored is None else PersonSchedule.model_validate(stored)
+
+    async def forget(self, organization_id: UUID, person_id: UUID) -> None:
+        await self.session.execute(
+            delete(StoredSchedule).where(
+                StoredSchedule.organization_id == organization_id,
+                StoredSchedule.person_id == person_id,
+            )
+        )
+
+
+class BusyBlockRepository(SessionRepository):
+    async def replace(
+        self,
+        organization_id: UUID,
+        person_id: UUID,
+        start: datetime,
+        end: datetime,
+        blocks: Iterable[tuple[datetime, datetime]],
+    ) -> None:
+        """The person's blocks that start in [start, end) give way to `blocks`."""
+        await self.session.execute(
+            delete(BusyBlock).where(
+                BusyBlock.organization_id == organization_id,
+                BusyBlock.person_id == person_id,
+                BusyBlock.starts_at >= start,
+                BusyBlock.starts_at < end,
+            )
+        )
+        rows = [
+            {
+                "organization_id": organization_id,
+                "person_id": person_id,
+                "starts_at": block_start,
+                "ends_at": block_end,
+            }
+            for block_start, block_end in blocks
+        ]
+        if rows:
+            await self.session.execute(insert(BusyBlock).values(rows))
+
+    async def of_person(
+        self, organization_id: UUID, person_id: UUID, start: datetime, end: datetime
+    ) -> list[BusyBlock]:
+        """The blocks that overlap [start, end), earliest first."""
+        found = await self.session.scalars(
+            select(BusyBlock)
+            .where(
+                BusyBlock.organization_id == organization_id,
+                BusyBlock.person_id == person_id,
+                BusyBlock.starts_at < end,
+                BusyBlock.ends_at > start,
+            )
+            .order_by(BusyBlock.starts_at, BusyBlock.ends_at)
+        )
+        return list(found)
+
+    async def forget(self, organization_id: UUID, person_id: UUID) -> None:
+        await self.session.execute(
+            delete(BusyBlock).where(
+                BusyBlock.organization_id == organization_id, BusyBlock.person_id == person_id
+            )
+        )
+
+
+class Directory(ServiceClient):
+    """The profiles service: programs and people's schedules as they stand now."""
+
+    def __init__(self, http: httpx.AsyncClient, profiles_url: str) -> None:
+        super().__init__("profiles", profiles_url, http)
+
+    async def program(self, program_id: UUID, token: str) -> ProgramRead:
+        """Another organization's program is not found."""
+        return await self.get(f"/programs/{program_id}", token, ProgramRead)
+
+    async def standing(self, program_id: UUID, token: str) -> ProgramStanding:
+        return await self.get(f"/programs/{program_id}", token, ProgramStanding)
+
+    async def schedules(self, person_ids: Iterable[UUID], token: str) -> list[PersonSchedule]:
+        """The schedules of those of `person_ids` who exist (in the token's organization)."""
+        query = PersonSchedulesQuery(person_ids=sorted(set(person_ids)))
+        body = query.model_dump(mode="json")
+        return await self.post("/people/schedules", token, list[PersonSchedule], body)

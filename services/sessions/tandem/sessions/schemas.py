@@ -1,0 +1,167 @@
+"""What the sessions API reads and writes."""
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Self
+from uuid import UUID
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from tandem.kit.availability import InvalidAvailability, validate_time_zone
+from tandem.kit.contracts.profiles import Cadence
+from tandem.kit.contracts.sessions import SessionStatus
+
+MAX_SESSION = timedelta(hours=8)
+MAX_BUSY_RANGE = timedelta(days=366)
+MAX_BUSY_BLOCKS = 2_000
+MAX_REASON = 1_000
+
+
+def _whole_minute(moment: datetime) -> datetime:
+    if moment.second or moment.microsecond:
+        raise ValueError("times are whole minutes")
+    return moment
+
+
+def _time_zone(name: str) -> str:
+    try:
+        return validate_time_zone(name)
+    except InvalidAvailability as error:
+        raise ValueError(str(error)) from error
+
+
+Minute = Annotated[AwareDatetime, AfterValidator(_whole_minute)]
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+Reason = Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
+
+
+class Span(BaseModel):
+    """A time from `starts_at` to `ends_at` (exclusive), with an offset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class Meeting(Span):
+    starts_at: Minute
+    ends_at: Minute
+
+    @model_validator(mode="after")
+    def _not_too_long(self) -> Self:
+        if self.ends_at - self.starts_at > MAX_SESSION:
+            raise ValueError(f"a session lasts at most {MAX_SESSION}")
+        return self
+
+
+class SessionCreate(Meeting):
+    time_zone: TimeZone = Field(description="the zone the session is shown in, e.g. Europe/Paris")
+    location: str | None = Field(default=None, max_length=500)
+    meeting_link: str | None = Field(default=None, max_length=2_000)
+
+
+class SessionReschedule(Meeting):
+    reason: Reason = Field(description="kept for the members only; never leaves this service")
+
+
+class SessionCancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason = Field(description="kept for the members only; never leaves this service")
+
+
+class SeriesCancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    starting_at: AwareDatetime | None = Field(
+        default=None, description="cancel the occurrences from this time on; default now"
+    )
+    reason: Reason = Field(description="kept for the members only; never leaves this service")
+
+
+class SeriesRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    cadence: Cadence
+    time_zone: str
+    weekday: int = Field(description="0 = Monday … 6 = Sunday, in time_zone")
+    local_time: time
+    minutes: int
+    first_date: date
+    last_date: date
+    ics_sequence: int
+    version: int
+
+
+class NoShowReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    absent_ids: list[UUID] = Field(min_length=1, max_length=8)
+
+
+class SessionTimes(BaseModel):
+    """What a program's admins see of a session: when, and where it stands."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    series_id: UUID | None
+    starts_at: datetime
+    ends_at: datetime
+    status: SessionStatus
+
+
+class SessionRead(SessionTimes):
+    """A session as its members see it."""
+
+    program_id: UUID
+    member_ids: list[UUID]
+    time_zone: str
+    location: str | None
+    meeting_link: str | None
+    proposed_by: UUID | None
+    absent_ids: list[UUID]
+    reschedule_reason: str | None
+    cancel_reason: str | None
+    cancel_cause: str | None = Field(
+        description="member, mentorship_ended, mentorship_paused or person_erased"
+    )
+    ics_sequence: int
+    version: int
+
+
+class BusyBlocksReplace(Span):
+    """The person's busy times from `starts_at` to `ends_at`: every block stored before in
+    that range is replaced by `blocks` (an empty list clears it)."""
+
+    blocks: list[Span] = Field(max_length=MAX_BUSY_BLOCKS)
+
+    @model_validator(mode="after")
+    def _blocks_inside(self) -> Self:
+        if self.ends_at - self.starts_at > MAX_BUSY_RANGE:
+            raise ValueError(f"a range spans at most {MAX_BUSY_RANGE.days} days")
+        for block in self.blocks:
+            if block.starts_at < self.starts_at or block.ends_at > self.ends_at:
+                raise ValueError("every block lies inside the range")
+        return self
+
+
+class BusyBlockRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    starts_at: datetime
+    ends_at: datetime
+
+
+class BusyBlocksRead(BaseModel):
+    person_id: UUID
+    blocks: list[BusyBlockRead]
