@@ -4,11 +4,12 @@ its events (VEVENT, recurrences expanded) and free/busy periods (VFREEBUSY) keep
 Recurrences are expanded with python-dateutil's rrule on local wall times, so an event at 09:00
 stays at 09:00 across daylight saving. (`recurring-ical-events`, the library built for this,
 pins python-dateutil below 3 and cannot be installed beside our python-dateutil 4.) A repeated
-local time is read as its first instant, as RFC 5545 says; a skipped one as the instant after
-the gap, which keeps the person busy rather than dropping the time.
+local time is read as its first instant, as RFC 5545 says; a skipped one as RFC 5545 reads a
+skipped DTSTART (with the offset before the gap, so an hour later on the clock) even where a
+rule generates it, which RFC 5545 would drop: a busy time kept is safer than one lost.
 
-Dates without a time (all-day events) are whole local days in the person's zone, and so are
-floating times (no zone) their local times. Anything that cannot be read refuses the whole file
+All-day events (dates without a time) are whole days, and floating times (no zone) wall times,
+in the person's zone. Anything that cannot be read refuses the whole file
 with `CalendarUnreadable`: a calendar read in part would pass for a person's real calendar.
 """
 

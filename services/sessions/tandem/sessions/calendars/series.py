@@ -8,9 +8,10 @@ saving). Where it generates a wall time that a clock change repeats or skips, cl
 different instants, or drop it as RFC 5545 says for skipped ones: both readings that were not
 planned are excluded and the planned one is added back in UTC, so all readings agree.
 
-Cancelled occurrences are excluded (EXDATE) rather than sent as STATUS:CANCELLED overrides:
-Google Calendar and Outlook both delete an instance named by EXDATE in an update, while
-Outlook keeps showing an instance whose override is only marked cancelled.
+Cancelled occurrences are excluded (EXDATE) rather than sent as STATUS:CANCELLED overrides.
+EXDATE is part of the recurrence set that every client computes, and how Outlook and Exchange
+write a deleted instance; a cancelled override is how Google writes one and Google honours it,
+but clients that read only the set show such an instance as if it were on.
 """
 
 from collections.abc import Iterator
