@@ -472,6 +472,28 @@ def test_a_series_until_a_date_ends_on_that_date() -> None:
     assert_expands_to_plan(series)
 
 
+def test_a_series_starts_on_its_first_weekday_on_or_after_its_first_date() -> None:
+    thursday = datetime(2026, 1, 8, 12, tzinfo=UTC)
+    series = SessionSeries(
+        series_id=uuid4(),
+        zone=LONDON,
+        weekday=3,
+        local_time=time(12),
+        duration=HOUR,
+        cadence=Cadence.WEEKLY,
+        first_date=date(2026, 1, 5),  # a Monday
+        title="Mentoring: Engineering leadership",
+        planned=(thursday, thursday + timedelta(weeks=1)),
+        sequence=0,
+        count=2,
+    )
+
+    master = parsed(series_invite(series, now=NOW)).walk("VEVENT")[0]
+
+    assert utc(master["DTSTART"].dt) == thursday
+    assert_expands_to_plan(series)
+
+
 def test_a_series_cancellation_cancels_its_uid_with_a_higher_sequence() -> None:
     series = planned_series(LONDON, datetime(2026, 10, 8, 18), Cadence.WEEKLY, count=6)
     later = planned_series(LONDON, datetime(2026, 10, 8, 18), Cadence.WEEKLY, count=6, sequence=1)

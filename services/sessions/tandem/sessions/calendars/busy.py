@@ -78,15 +78,15 @@ def busy_intervals(
         raise CalendarTooLarge(
             f"The calendar file has {len(data):,} bytes; at most {limits.max_bytes:,} are read."
         )
-    window = _Window(
-        start.astimezone(UTC),
-        end.astimezone(UTC),
-        zone,
-        limits.max_occurrences,
-        time_now() + limits.max_expansion.total_seconds(),
-    )
     try:
         calendar = _calendar(data)
+        window = _Window(
+            start.astimezone(UTC),
+            end.astimezone(UTC),
+            zone,
+            limits.max_occurrences,
+            time_now() + limits.max_expansion.total_seconds(),
+        )
         intervals = [*_event_intervals(calendar, window), *_free_busy_intervals(calendar, window)]
     except CalendarUploadRefused:
         raise
@@ -241,16 +241,19 @@ def _expanded(recur: Any, first: Start, length: timedelta, window: _Window) -> I
     wall_end = _wall(window.end, zone) + _ZONE_SLACK
     if wall_start > wall_end:
         return
-    cycles = relativedelta(years=_CYCLE_YEARS * ((_LAST_YEAR - wall_end.year) // _CYCLE_YEARS))
-    rule = _rule(recur, wall_start + cycles, zone, cycles, wall_end)
+    years = _CYCLE_YEARS * ((_LAST_YEAR - wall_end.year) // _CYCLE_YEARS)
+    rule = _rule(recur, _later(wall_start, years), zone, years, wall_end)
     if "COUNT" not in recur:
         wall_from = _wall(window.start, zone) - length - _ZONE_SLACK
-        rule = _fast_forwarded(rule, frequency, recur, wall_start + cycles, wall_from + cycles)
+        rule = _fast_forwarded(
+            rule, frequency, recur, _later(wall_start, years), _later(wall_from, years)
+        )
+    last = _later(wall_end, years)
     for shifted in rule:
-        if shifted > wall_end + cycles:
+        if shifted > last:
             break
         window.spend()
-        wall = shifted - cycles
+        wall = _later(shifted, -years)
         if isinstance(first, datetime):
             yield wall if first.tzinfo is None else wall.replace(tzinfo=first.tzinfo)
         else:
@@ -258,9 +261,7 @@ def _expanded(recur: Any, first: Start, length: timedelta, window: _Window) -> I
     window.spend(occurrences=0)
 
 
-def _rule(
-    recur: Any, wall_start: datetime, zone: tzinfo, cycles: relativedelta, wall_end: datetime
-) -> rrule:
+def _rule(recur: Any, wall_start: datetime, zone: tzinfo, years: int, wall_end: datetime) -> rrule:
     """dateutil's rule for an RRULE, with UNTIL as a wall time of the event (a date UNTIL, which
     Google writes for timed events, includes its whole day), no later than the window's end."""
     local = copy.deepcopy(recur)
@@ -270,11 +271,16 @@ def _rule(
             until_wall = _wall(until, zone)
         else:
             until_wall = datetime.combine(until, time(23, 59, 59))
-        local["UNTIL"] = [min(until_wall, wall_end) + cycles]
+        local["UNTIL"] = [_later(min(until_wall, wall_end), years)]
     parsed = rrulestr(local.to_ical().decode(), dtstart=wall_start)
     if not isinstance(parsed, rrule):
         raise CalendarUnreadable("An event's RRULE holds more than one rule.")
     return parsed
+
+
+def _later(wall: datetime, years: int) -> datetime:
+    """The same wall time `years` (whole 400-year cycles) later: February 29th stays a date."""
+    return wall.replace(year=wall.year + years)
 
 
 def _fast_forwarded(

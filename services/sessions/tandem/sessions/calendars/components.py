@@ -98,8 +98,11 @@ def series_events(
         override.add("dtend", writable(moved.end, series.zone))
         override.add("status", "CONFIRMED")
         events.append(override)
-    first = min([recurrence.start, *(moved.start for moved in recurrence.moved)])
-    return events, (first, recurrence.last_instant + series.duration)
+    return events, series_span(series, recurrence)
+
+
+def series_span(series: SessionSeries, recurrence: RecurrenceSet) -> Span:
+    return recurrence.first_instant, recurrence.last_instant + series.duration
 
 
 def series_master(

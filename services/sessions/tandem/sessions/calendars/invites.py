@@ -9,6 +9,7 @@ from tandem.sessions.calendars.components import (
     occurrence_span,
     series_events,
     series_master,
+    series_span,
 )
 from tandem.sessions.calendars.series import recurrence_set
 from tandem.sessions.calendars.types import Parties, SessionOccurrence, SessionSeries
@@ -44,5 +45,4 @@ def series_cancellation(
     """The whole series called off (every occurrence, overrides included, share its UID)."""
     recurrence = recurrence_set(series)
     master = series_master(series, now, parties, recurrence, "CANCELLED")
-    span = (recurrence.start, recurrence.last_instant + series.duration)
-    return calendar("CANCEL", [master], [span])
+    return calendar("CANCEL", [master], [series_span(series, recurrence)])

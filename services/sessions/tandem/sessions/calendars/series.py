@@ -41,6 +41,10 @@ class RecurrenceSet:
     moved: tuple[MovedOccurrence, ...]
 
     @property
+    def first_instant(self) -> datetime:
+        return min([self.start, *self.added, *(m.start for m in self.moved)])
+
+    @property
     def last_instant(self) -> datetime:
         bound: datetime = self.rule["until"] if self.rule else self.start
         return max([bound, *self.added, *(m.end for m in self.moved)])

@@ -126,14 +126,17 @@ class BusyInterval:
 @dataclass(frozen=True, slots=True)
 class UploadLimits:
     """What an uploaded calendar may cost: its size, the busy intervals it yields within the
-    horizon, the occurrences its recurring events generate on the way, the time spent expanding
-    them (a rule that matches no day, such as February 30th, costs about a second each with
-    nothing to count), and the horizon itself."""
+    horizon, the occurrences its recurring events generate on the way, and the time spent
+    expanding them once the file is read (a rule that matches no day, such as February 30th,
+    costs about a second with nothing to count), and the horizon itself.
+
+    Reading a file near the size limit is seconds of CPU work (icalendar's parser alone):
+    callers run it off the event loop."""
 
     max_bytes: int = 1024 * 1024
     max_intervals: int = 5_000
     max_occurrences: int = 50_000
-    max_expansion: timedelta = timedelta(seconds=2)
+    max_expansion: timedelta = timedelta(seconds=5)
     max_horizon: timedelta = timedelta(days=400)
 
 
