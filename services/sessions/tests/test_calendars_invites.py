@@ -9,6 +9,7 @@ from typing import Any, Literal
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+import pytest
 from dateutil.rrule import MONTHLY, WEEKLY, rrule, rrulestr, weekday
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -222,6 +223,9 @@ def assert_expands_to_plan(series: SessionSeries) -> None:
     assert calendar["METHOD"] == "REQUEST"
     assert_no_local_time_repeats_or_is_skipped(calendar)
     assert_zones_defined(calendar)
+    master = calendar.walk("VEVENT")[0]
+    first = utc(master["DTSTART"].dt)
+    assert all(utc(item.dt) > first for item in _items(master, "RDATE")), "DTSTART comes first"
     for reading in READINGS:
         assert expand(ics, reading) == expected(series), reading
     first = min(start for start, _ in expected(series)) - timedelta(days=1)
@@ -594,3 +598,20 @@ def test_a_feed_publishes_current_sessions_and_series_with_a_name_and_a_refresh_
     ]
     assert_no_local_time_repeats_or_is_skipped(calendar)
     assert "ORGANIZER" not in calendar.walk("VEVENT")[0]
+
+
+@pytest.mark.parametrize("cadence", list(Cadence))
+def test_a_series_whose_first_occurrence_repeats_starts_its_rule_a_period_earlier(
+    cadence: Cadence,
+) -> None:
+    # The last Sunday of October, 01:30 London: the first occurrence happens twice.
+    series = planned_series(LONDON, datetime(2026, 10, 25, 1, 30), cadence, count=3)
+
+    master = parsed(series_invite(series, now=NOW)).walk("VEVENT")[0]
+
+    start = master["DTSTART"].dt
+    assert master["DTSTART"].params["TZID"] == "Europe/London"
+    assert start < datetime(2026, 10, 25, tzinfo=LONDON)
+    assert utc(start) in {utc(item.dt) for item in _items(master, "EXDATE")}
+    assert all(utc(item.dt) >= utc(start) for item in _items(master, "RDATE"))
+    assert_expands_to_plan(series)

@@ -84,8 +84,7 @@ def series_events(
     occurrence, named by its original start (RECURRENCE-ID)."""
     recurrence = recurrence_set(series)
     master = series_master(series, now, parties, recurrence, "CONFIRMED")
-    if recurrence.rule:
-        master.add("rrule", recurrence.rule)
+    master.add("rrule", recurrence.rule)
     for instant in recurrence.added:
         master.add("rdate", writable(instant, series.zone))
     for instant in recurrence.excluded:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
 
 from tandem.kit.contracts.profiles import Cadence
@@ -31,11 +32,11 @@ _LAST_WEEK_OF_MONTH = 5
 @dataclass(frozen=True, slots=True)
 class RecurrenceSet:
     """`start` is the first instance of the rule (aware, in the series' zone, a wall time that
-    happens once) or, with no rule, the first occurrence in UTC. Instants are aware; the writer
-    chooses how to write each (see `instants.writable`)."""
+    happens once). Instants are aware; the writer chooses how to write each (see
+    `instants.writable`)."""
 
     start: datetime
-    rule: dict[str, Any] | None
+    rule: dict[str, Any]
     added: tuple[datetime, ...]
     excluded: tuple[datetime, ...]
     moved: tuple[MovedOccurrence, ...]
@@ -46,29 +47,21 @@ class RecurrenceSet:
 
     @property
     def last_instant(self) -> datetime:
-        bound: datetime = self.rule["until"] if self.rule else self.start
-        return max([bound, *self.added, *(m.end for m in self.moved)])
+        until: datetime = self.rule["until"]
+        return max([until, *self.added, *(m.end for m in self.moved)])
 
 
 def recurrence_set(series: SessionSeries) -> RecurrenceSet:
     wanted = {start.astimezone(UTC) for start in series.planned} - {
         start.astimezone(UTC) for start in series.cancelled
     }
-    wall_times = list(_wall_times(series))
-    once = [wall for wall in wall_times if happens_once(wall, series.zone)]
     moved = tuple(
         sorted(
             (m for m in series.moved if m.original_start.astimezone(UTC) in wanted),
             key=lambda m: m.original_start,
         )
     )
-    if not once:
-        ordered = sorted(wanted)
-        if not ordered:
-            first = min(start.astimezone(UTC) for start in series.planned)
-            return RecurrenceSet(first, None, (), (first,), ())
-        return RecurrenceSet(ordered[0], None, tuple(ordered[1:]), (), moved)
-    generated = [wall for wall in wall_times if wall >= once[0]]
+    generated = _wall_times_from_one_that_happens_once(series)
     added: set[datetime] = set()
     excluded: set[datetime] = set()
     covered: set[datetime] = set()
@@ -81,12 +74,31 @@ def recurrence_set(series: SessionSeries) -> RecurrenceSet:
     added |= wanted - covered
     rule = _rule(series) | {"until": max(readings(generated[-1], series.zone))}
     return RecurrenceSet(
-        once[0].replace(tzinfo=series.zone),
+        generated[0].replace(tzinfo=series.zone),
         rule,
         tuple(sorted(added)),
         tuple(sorted(excluded)),
         moved,
     )
+
+
+def _wall_times_from_one_that_happens_once(series: SessionSeries) -> list[datetime]:
+    """The rule's wall times. DTSTART is written as a local time and is the rule's first
+    instance, so where the first occurrence falls on a repeated or skipped time the rule starts
+    a period (or more) earlier, at a time that happens once, and that start is excluded."""
+    walls = list(_wall_times(series))
+    while not happens_once(walls[0], series.zone):
+        walls.insert(0, _period_before(series, walls[0]))
+    return walls
+
+
+def _period_before(series: SessionSeries, wall: datetime) -> datetime:
+    if series.cadence is not Cadence.MONTHLY:
+        return wall - timedelta(weeks=2 if series.cadence is Cadence.BIWEEKLY else 1)
+    previous_month = wall.replace(day=1) - relativedelta(months=1)
+    nth = weekday(series.weekday, _week_of_month(_first_day(series)))
+    before: datetime = rrule(MONTHLY, dtstart=previous_month, byweekday=nth, count=1)[0]
+    return before
 
 
 def _rule(series: SessionSeries) -> dict[str, Any]:
