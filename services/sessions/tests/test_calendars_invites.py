@@ -498,6 +498,19 @@ def test_a_series_starts_on_its_first_weekday_on_or_after_its_first_date() -> No
     assert_expands_to_plan(series)
 
 
+def test_a_series_that_ends_before_it_starts_is_a_mistake() -> None:
+    series = make_series(
+        LONDON,
+        datetime(2026, 1, 7, 12),
+        Cadence.WEEKLY,
+        until=date(2026, 1, 6),
+        planned=(datetime(2026, 1, 7, 12, tzinfo=UTC),),
+    )
+
+    with pytest.raises(ValueError, match="ends before its first occurrence"):
+        series_invite(series, now=NOW)
+
+
 def test_a_series_cancellation_cancels_its_uid_with_a_higher_sequence() -> None:
     series = planned_series(LONDON, datetime(2026, 10, 8, 18), Cadence.WEEKLY, count=6)
     later = planned_series(LONDON, datetime(2026, 10, 8, 18), Cadence.WEEKLY, count=6, sequence=1)

@@ -14,7 +14,6 @@ write a deleted instance; a cancelled override is how Google writes one and Goog
 but clients that read only the set show such an instance as if it were on.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -86,7 +85,9 @@ def _wall_times_from_one_that_happens_once(series: SessionSeries) -> list[dateti
     """The rule's wall times. DTSTART is written as a local time and is the rule's first
     instance, so where the first occurrence falls on a repeated or skipped time the rule starts
     a period (or more) earlier, at a time that happens once, and that start is excluded."""
-    walls = list(_wall_times(series))
+    walls = _wall_times(series)
+    if not walls:
+        raise ValueError("the series ends before its first occurrence")
     while not happens_once(walls[0], series.zone):
         walls.insert(0, _period_before(series, walls[0]))
     return walls
@@ -112,22 +113,21 @@ def _rule(series: SessionSeries) -> dict[str, Any]:
             return {"freq": "MONTHLY", "interval": 1, "byday": f"{nth}{_DAY_CODES[series.weekday]}"}
 
 
-def _wall_times(series: SessionSeries) -> Iterator[datetime]:
+def _wall_times(series: SessionSeries) -> list[datetime]:
     """The local wall times (naive) the series' rule generates, by dateutil's reading of the
     same rule that is written."""
     first = datetime.combine(_first_day(series), series.local_time)
     monthly = series.cadence is Cadence.MONTHLY
     until = datetime.combine(series.until, datetime.max.time()) if series.until else None
-    return iter(
-        rrule(
-            MONTHLY if monthly else WEEKLY,
-            dtstart=first,
-            interval=2 if series.cadence is Cadence.BIWEEKLY else 1,
-            byweekday=weekday(series.weekday, _week_of_month(first.date())) if monthly else None,
-            count=series.count,
-            until=until,
-        )
+    rule = rrule(
+        MONTHLY if monthly else WEEKLY,
+        dtstart=first,
+        interval=2 if series.cadence is Cadence.BIWEEKLY else 1,
+        byweekday=weekday(series.weekday, _week_of_month(first.date())) if monthly else None,
+        count=series.count,
+        until=until,
     )
+    return list(rule)
 
 
 def _first_day(series: SessionSeries) -> date:
