@@ -69,7 +69,7 @@ def find_slots(
     starts = start_ranges(free, duration_minutes)
     working_starts = start_ranges(intersect(free, shared(working_hours)), duration_minutes)
     series = series_ranges(preference.weekly_slot, low, high, starts)
-    target = minute_floor(preference.near or instant(low)) // GRID_MINUTES
+    target = minute_floor(preference.near) if preference.near else low
     picked = islice(_ranked(starts, working_starts, series, target), limit)
     return [
         _slot(members, working_hours, preference, index, score, rank, duration_minutes)
@@ -135,8 +135,8 @@ def series_ranges(slot: WeeklySlot | None, low: int, high: int, starts: Spans) -
 def _ranked(
     starts: Spans, working_starts: Spans, series: Spans, target: int
 ) -> Iterator[tuple[int, int]]:
-    """(score, grid index) of every start, best first: by score, then nearest to `target`,
-    then earlier."""
+    """(score, grid index) of every start, best first: by score, then nearest to the minute
+    `target`, then earlier."""
     rest = subtract(starts, merged(series))
     tiers = (
         (SERIES_SLOT_POINTS + WORKING_HOURS_POINTS, intersect(series, working_starts)),
@@ -150,16 +150,17 @@ def _ranked(
 
 
 def _nearest_first(first: int, stop: int, target: int) -> Iterator[tuple[tuple[int, int], int]]:
-    """The indexes of `[first, stop)` by (distance to `target`, index), with that key."""
-    right = min(max(target, first), stop)
+    """The grid indexes of `[first, stop)` by their start's distance in minutes to the minute
+    `target`, earlier first on a tie, each with that key."""
+    right = min(max(-(-target // GRID_MINUTES), first), stop)
     left = right - 1
     while left >= first or right < stop:
-        take_left = right >= stop or (left >= first and target - left <= right - target)
-        if take_left:
-            yield (abs(target - left), left), left
+        before, after = target - left * GRID_MINUTES, right * GRID_MINUTES - target
+        if right >= stop or (left >= first and before <= after):
+            yield (abs(before), left), left
             left -= 1
         else:
-            yield (abs(right - target), right), right
+            yield (abs(after), right), right
             right += 1
 
 
