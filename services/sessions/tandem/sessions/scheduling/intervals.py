@@ -2,6 +2,7 @@
 as sorted, disjoint, half-open `(start, end)` pairs. Linear merges, no minute-by-minute scans.
 """
 
+import math
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -10,15 +11,14 @@ Span = tuple[int, int]
 Spans = list[Span]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_MINUTE = timedelta(minutes=1)
 
 
 def minute_floor(moment: datetime) -> int:
-    return (moment - EPOCH) // ONE_MINUTE
+    return math.floor(moment.timestamp() / 60)
 
 
 def minute_ceil(moment: datetime) -> int:
-    return -((EPOCH - moment) // ONE_MINUTE)
+    return math.ceil(moment.timestamp() / 60)
 
 
 def instant(minute: int) -> datetime:

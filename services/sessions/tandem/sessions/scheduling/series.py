@@ -16,7 +16,7 @@ first occurrence, at most 4), so that "FREQ=MONTHLY;BYDAY=nXX" describes it.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -38,13 +38,16 @@ from tandem.sessions.scheduling.free_time import (
 )
 from tandem.sessions.scheduling.intervals import (
     Spans,
+    clipped,
     covers,
     instant,
     intersect,
     minute_floor,
     overlaps,
+    subtract,
+    widened,
 )
-from tandem.sessions.scheduling.slots import check_request, find_slots, start_ranges
+from tandem.sessions.scheduling.slots import best_start, check_request, start_ranges
 from tandem.sessions.scheduling.types import (
     InvalidSchedulingInput,
     MemberCalendar,
@@ -86,12 +89,12 @@ def plan_series(
     check_request(members, duration_minutes, start, end, buffer_minutes)
     low, high = minute_floor(start), minute_floor(end)
     free = common_free(members, low, high, buffer_minutes)
+    working_hours = shared(working_spans(members, preference.working_hours, low, high))
     board = _Board(
+        free=free,
+        working_hours=working_hours,
         starts=start_ranges(free, duration_minutes),
-        working=start_ranges(
-            intersect(free, shared(working_spans(members, preference.working_hours, low, high))),
-            duration_minutes,
-        ),
+        working=start_ranges(intersect(free, working_hours), duration_minutes),
         periods=cadence_periods(cadence, first_day, last_day),
         cadence=cadence,
         zone=zone,
@@ -99,7 +102,7 @@ def plan_series(
     slot = _best_slot(board, preference.weekly_slot, zone_name)
     if slot is None:
         return SeriesPlan(cadence, timedelta(minutes=duration_minutes), None, ())
-    occurrences = _Placer(members, board, slot, duration_minutes, buffer_minutes, preference)
+    occurrences = _Placer(members, board, slot, duration_minutes, buffer_minutes)
     return SeriesPlan(cadence, timedelta(minutes=duration_minutes), slot, occurrences.place())
 
 
@@ -153,9 +156,11 @@ def _anchor(members: Sequence[MemberCalendar], anchor_zone: str | None) -> str:
 
 @dataclass(frozen=True)
 class _Board:
-    """What every candidate slot is measured against: the grid starts at which a meeting fits
-    everyone's free time, and those inside everyone's working hours too."""
+    """What every candidate slot is measured against: everyone's free time and working hours,
+    the grid starts at which a meeting fits the free time, and those inside working hours."""
 
+    free: Spans
+    working_hours: Spans
     starts: Spans
     working: Spans
     periods: list[tuple[date, date]]
@@ -241,14 +246,12 @@ class _Placer:
         slot: WeeklySlot,
         duration_minutes: int,
         buffer_minutes: int,
-        preference: Preference,
     ) -> None:
         self.members = members
         self.board = board
         self.slot = slot
         self.duration = duration_minutes
         self.buffer = buffer_minutes
-        self.working_hours = preference.working_hours
         self.planned = [
             (k, minute_floor(slot.on(day)))
             for k, day in occurrence_dates(board.cadence, board.periods, slot.weekday)
@@ -309,18 +312,11 @@ class _Placer:
         """The best start in period `k` for everyone, away from the series' other
         occurrences, nearest to the planned one."""
         first, last = self.board.periods[k]
-        taken = tuple((instant(s), instant(s + self.duration)) for s in others)
-        members = [replace(m, sessions=m.sessions + taken) for m in self.members]
-        slots = find_slots(
-            members,
-            self.duration,
-            _midnight(first, self.board.zone),
-            _midnight(last + timedelta(days=1), self.board.zone),
-            buffer_minutes=self.buffer,
-            preference=Preference(working_hours=self.working_hours, near=instant(planned)),
-            limit=1,
-        )
-        return minute_floor(slots[0].start) if slots else None
+        low = minute_floor(_midnight(first, self.board.zone))
+        high = minute_floor(_midnight(last + timedelta(days=1), self.board.zone))
+        taken = widened(((start, start + self.duration) for start in others), self.buffer)
+        free = subtract(clipped(self.board.free, low, high), taken)
+        return best_start(free, self.board.working_hours, self.duration, planned)
 
     def _why_not(self, start: int) -> tuple[OccurrenceReason, ...]:
         end = start + self.duration

@@ -109,6 +109,15 @@ def check_request(
             raise InvalidSchedulingInput(f"Member {member.person_id}: {problem}") from problem
 
 
+def best_start(free: Spans, working_hours: Spans, duration_minutes: int, near: int) -> int | None:
+    """The best grid start, in minutes, of a meeting inside `free`: inside `working_hours` if
+    any is, then nearest to the minute `near`; None if no meeting fits."""
+    starts = start_ranges(free, duration_minutes)
+    working_starts = start_ranges(intersect(free, working_hours), duration_minutes)
+    best = next(_ranked(starts, working_starts, [], near), None)
+    return None if best is None else best[1] * GRID_MINUTES
+
+
 def start_ranges(spans: Spans, duration_minutes: int) -> Spans:
     """The grid indexes (minute // 15) at which a meeting of `duration_minutes` starts and
     ends inside one of the spans, as half-open index ranges."""
