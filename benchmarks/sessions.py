@@ -105,22 +105,52 @@ def absences(rng: random.Random) -> tuple[tuple[date, date], ...]:
     return tuple(found)
 
 
-def member(rng: random.Random, zone_name: str) -> MemberCalendar:
-    """Someone with 3-6 calendar meetings a weekday and 0-1 other Tandem sessions a day."""
+def member(
+    rng: random.Random, zone_name: str, shared: Sequence[tuple[datetime, datetime]]
+) -> MemberCalendar:
+    """Someone with their own windows and the group's shared band, 1-4 calendar meetings a
+    weekday and 0-1 other Tandem sessions a day."""
     zone = ZoneInfo(zone_name)
     return MemberCalendar(
         person_id=UUID(int=rng.getrandbits(128)),
         time_zone=zone_name,
-        windows=weekly_windows(rng),
+        windows=weekly_windows(rng) + band_windows(shared, zone),
         absences=absences(rng),
-        busy=tuple(meetings(rng, zone, (3, 6), (30, 45, 60, 90))),
+        busy=tuple(meetings(rng, zone, (1, 4), (30, 45, 60))),
         sessions=tuple(meetings(rng, zone, (0, 1), (60,))),
     )
 
 
+def band(rng: random.Random, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """3 hours on 3 weekdays, between 10:00 and 15:00 in `zone` in the horizon's first
+    week: the time a group was matched for (matching asks for weekly overlap)."""
+    first_monday = HORIZON_START.date() - timedelta(days=HORIZON_START.weekday())
+    start, hours = rng.randrange(10 * 4, 12 * 4), 3
+    found = []
+    for weekday in sorted(rng.sample(range(5), 3)):
+        local = datetime.combine(
+            first_monday + timedelta(days=weekday), quarter(start), tzinfo=zone
+        )
+        found.append((local, local + timedelta(hours=hours)))
+    return found
+
+
+def band_windows(
+    shared: Sequence[tuple[datetime, datetime]], zone: ZoneInfo
+) -> tuple[WeeklyWindow, ...]:
+    """The shared band as weekly windows on this member's own wall clock."""
+    found = []
+    for start, end in shared:
+        local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+        if local_start.date() == local_end.date():
+            found.append(WeeklyWindow(local_start.weekday(), local_start.time(), local_end.time()))
+    return tuple(found)
+
+
 def group(rng: random.Random, size: int) -> list[MemberCalendar]:
     region = rng.choice(REGIONS)
-    return [member(rng, rng.choice(region)) for _ in range(size)]
+    shared = band(rng, ZoneInfo(region[0]))
+    return [member(rng, rng.choice(region), shared) for _ in range(size)]
 
 
 def preference(rng: random.Random, members: Sequence[MemberCalendar]) -> Preference:

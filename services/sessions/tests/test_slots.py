@@ -261,6 +261,13 @@ def test_a_member_read_from_profiles_is_a_calendar() -> None:
             utc(BOTH_CHANGED),
             "Mars/Olympus",
         ),
+        (
+            [LONDON, member(2, "UTC", "09:00", "10:00", busy=((datetime(2027, 3, 8, 9),) * 2,))],
+            60,
+            utc(BEFORE_ANY_CHANGE),
+            utc(BOTH_CHANGED),
+            "busy blocks and sessions as aware",
+        ),
     ],
 )
 def test_input_it_cannot_use_is_refused_saying_why(

@@ -63,6 +63,8 @@ def find_slots(
     check_request(members, duration_minutes, start, end, buffer_minutes)
     if limit < 1:
         raise InvalidSchedulingInput("Ask for at least one slot.")
+    if preference.near is not None and preference.near.tzinfo is None:
+        raise InvalidSchedulingInput("Give the time to be near as an aware datetime.")
     low, high = minute_ceil(start), minute_floor(end)
     free = common_free(members, low, high, buffer_minutes)
     working_hours = working_spans(members, preference.working_hours, low, high)
@@ -102,6 +104,12 @@ def check_request(
             " days."
         )
     for member in members:
+        if any(
+            moment.tzinfo is None for span in (*member.busy, *member.sessions) for moment in span
+        ):
+            raise InvalidSchedulingInput(
+                f"Member {member.person_id}: give busy blocks and sessions as aware datetimes."
+            )
         try:
             known_zone(member.time_zone)
             normalize_windows(member.windows)
