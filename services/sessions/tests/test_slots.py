@@ -85,6 +85,26 @@ def test_only_the_weeks_one_zone_alone_changed_clocks_share_six_hours() -> None:
     assert len(starts_per_day) == 4 * len(WEEKDAYS)
 
 
+@pytest.mark.parametrize(
+    ("day", "starts"),
+    [
+        # London on GMT, Sydney on summer time (UTC+11): 07:00-08:00 UTC.
+        (date(2027, 3, 22), ["07:00"]),
+        # London on BST, Sydney still on summer time: both 06:00-08:00 UTC.
+        (date(2027, 3, 30), ["06:00", "06:15", "06:30", "06:45", "07:00"]),
+        # Sydney back on standard time (UTC+10) from 2027-04-04: 07:00-08:00 UTC again.
+        (date(2027, 4, 6), ["07:00"]),
+    ],
+)
+def test_the_week_both_hemispheres_are_on_summer_time_opens_an_hour(
+    day: date, starts: list[str]
+) -> None:
+    london = member(1, "Europe/London", "07:00", "09:00")
+    sydney = member(4, "Australia/Sydney", "17:00", "19:00")
+
+    assert day_slots([london, sydney], day) == [utc(day, start) for start in starts]
+
+
 def test_slots_come_earliest_first_and_say_so() -> None:
     slots = find_slots(ALL_THREE, 60, utc(BEFORE_ANY_CHANGE), utc(date(2027, 3, 12)), limit=3)
 
