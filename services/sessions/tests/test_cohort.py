@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -184,3 +185,170 @@ def test_the_solver_places_as_many_as_brute_force(instance: Instance) -> None:
     assert solved.status == "optimal"
     assert len(solved.placements) == most
     assert solved.bound == most
+
+
+# Constructed cases -----------------------------------------------------------------------------
+
+
+def at(day: int, hour: int, minute: int = 0, minutes: int = 60) -> Span:
+    start = MONDAY + timedelta(days=day, hours=hour, minutes=minute)
+    return start, start + timedelta(minutes=minutes)
+
+
+def series(*occurrences: Span, cost: int = 0) -> CandidateSeries:
+    return CandidateSeries(tuple(occurrences), cost)
+
+
+class Cohort:
+    """A mentor and mentees, each mentee's mentorship with the candidates given."""
+
+    def __init__(self, zone: str = "UTC") -> None:
+        self.mentor = uuid4()
+        self.zones = {self.mentor: zone}
+        self.mentorships: list[CohortMentorship] = []
+        self.booked: dict[UUID, list[Span]] = {}
+
+    def mentee(self, *candidates: CandidateSeries) -> UUID:
+        mentee = uuid4()
+        self.zones[mentee] = "UTC"
+        mentorship = CohortMentorship(uuid4(), (self.mentor, mentee), candidates)
+        self.mentorships.append(mentorship)
+        return mentorship.mentorship_id
+
+    def instance(self, caps: CohortRules) -> Instance:
+        return Instance(self.mentorships, self.zones, caps, self.booked)
+
+    def plan(self, caps: CohortRules | None = None) -> CohortPlan:
+        instance = self.instance(caps or rules())
+        plan = plan_cohort(instance.mentorships, instance.zones, instance.rules, instance.booked)
+        assert_keeps_the_rules(instance, plan)
+        return plan
+
+    def greedy_plan(self, caps: CohortRules | None = None) -> CohortPlan:
+        instance = self.instance(caps or rules())
+        plan = plan_cohort_greedily(
+            instance.mentorships, instance.zones, instance.rules, instance.booked
+        )
+        assert_keeps_the_rules(instance, plan)
+        return plan
+
+
+def reasons(plan: CohortPlan) -> dict[UUID, UnplacedReason]:
+    return {gap.mentorship_id: gap.reason for gap in plan.unplaced}
+
+
+def test_a_mentorship_without_candidates_has_no_common_time() -> None:
+    cohort = Cohort()
+    placed = cohort.mentee(series(at(0, 9)))
+    lonely = cohort.mentee()
+
+    plan = cohort.plan()
+
+    assert [p.mentorship_id for p in plan.placements] == [placed]
+    assert reasons(plan) == {lonely: UnplacedReason.NO_COMMON_TIME}
+    assert (plan.bound, plan.bound_source, plan.status) == (1, BoundSource.SOLVER, "optimal")
+
+
+def test_a_mentorship_whose_only_time_the_mentor_gives_to_another_is_taken_by_others() -> None:
+    cohort = Cohort()
+    cohort.mentee(series(at(0, 9), at(7, 9)))
+    cohort.mentee(series(at(7, 9, minute=30), at(14, 9)))
+
+    plan = cohort.plan()
+
+    assert len(plan.placements) == 1
+    assert list(reasons(plan).values()) == [UnplacedReason.TAKEN_BY_OTHERS]
+    assert plan.bound == 1
+
+
+def test_the_buffer_keeps_one_persons_sessions_apart() -> None:
+    cohort = Cohort()
+    cohort.mentee(series(at(0, 9)))
+    cohort.mentee(series(at(0, 10, minute=10)))
+
+    assert len(cohort.plan(rules(buffer=15)).placements) == 1
+    assert len(cohort.plan(rules(buffer=10)).placements) == 2
+
+
+def test_the_day_cap_counts_the_persons_own_local_day() -> None:
+    # 23:00 and 01:00 UTC: two days in London, one evening in New York.
+    late, early = at(0, 23), at(1, 1)
+    for zone, placed in (("Europe/London", 2), ("America/New_York", 1)):
+        cohort = Cohort(zone)
+        cohort.mentee(series(late))
+        cohort.mentee(series(early))
+
+        assert len(cohort.plan(rules(day=1)).placements) == placed, zone
+
+
+def test_the_week_cap_counts_the_persons_own_iso_week() -> None:
+    # Sunday 22:00 and Monday 02:00 UTC: two weeks in London, one Monday in Kolkata.
+    sunday, monday = at(6, 22), at(7, 2)
+    for zone, placed in (("Europe/London", 2), ("Asia/Kolkata", 1)):
+        cohort = Cohort(zone)
+        cohort.mentee(series(sunday))
+        cohort.mentee(series(monday))
+
+        assert len(cohort.plan(rules(week=1)).placements) == placed, zone
+
+
+def test_sessions_booked_before_take_their_time_and_count_for_the_caps() -> None:
+    cohort = Cohort()
+    clashing = cohort.mentee(series(at(0, 9)))
+    capped = cohort.mentee(series(at(1, 15)))
+    free = cohort.mentee(series(at(2, 9)))
+    cohort.booked = {cohort.mentor: [at(0, 9, minute=30), at(1, 9)]}
+
+    plan = cohort.plan(rules(day=1))
+
+    assert [p.mentorship_id for p in plan.placements] == [free]
+    assert reasons(plan) == {
+        clashing: UnplacedReason.TAKEN_BY_OTHERS,
+        capped: UnplacedReason.TAKEN_BY_OTHERS,
+    }
+    assert plan.bound == 1
+
+
+def test_placing_more_comes_before_anyone_s_preference() -> None:
+    cohort = Cohort()
+    cohort.mentee(series(at(0, 9), cost=0), series(at(1, 9), cost=5))
+    cohort.mentee(series(at(0, 9, minute=30), cost=0))
+
+    greedy, solved = cohort.greedy_plan(), cohort.plan()
+
+    assert len(greedy.placements) == 1
+    assert [p.candidate_index for p in solved.placements] == [1, 0]
+    assert (solved.status, solved.bound, solved.preference_cost) == ("optimal", 2, 5)
+
+
+def test_a_mentor_s_mentees_are_spread_over_days() -> None:
+    cohort = Cohort()
+    cohort.mentee(series(at(0, 9), cost=0), series(at(1, 9), cost=1))
+    cohort.mentee(series(at(0, 11), cost=0), series(at(2, 11), cost=1))
+
+    greedy, solved = cohort.greedy_plan(), cohort.plan()
+
+    assert (len(greedy.placements), greedy.crowded_sessions) == (2, 1)
+    assert (len(solved.placements), solved.crowded_sessions) == (2, 0)
+    assert solved.preference_cost == 1
+    assert solved.status == "optimal"
+
+
+def test_the_greedy_states_the_bound_of_the_candidates() -> None:
+    cohort = Cohort()
+    cohort.mentee(series(at(0, 9)))
+    cohort.mentee(series(at(0, 9)))
+    cohort.mentee()
+
+    plan = cohort.greedy_plan()
+
+    assert (plan.status, plan.bound, plan.bound_source) == ("greedy", 2, BoundSource.CANDIDATES)
+
+
+def test_a_naive_time_is_refused() -> None:
+    cohort = Cohort()
+    start = datetime(2027, 3, 22, 9)
+    cohort.mentee(series((start, start + timedelta(hours=1))))
+
+    with pytest.raises(ValueError, match="aware"):
+        cohort.plan()

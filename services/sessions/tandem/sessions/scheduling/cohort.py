@@ -14,11 +14,12 @@ solver's first solution.
 """
 
 import bisect
+import math
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -28,8 +29,10 @@ from ortools.sat.python import cp_model
 Span = tuple[datetime, datetime]
 """An occurrence or a busy time: aware start and end."""
 
-# The placement phase gets this share of the time limit; the spread and preference phase the rest.
-PLACEMENT_SHARE = 0.6
+# Groups of linked mentorships go to CP-SAT together up to this many mentorships: a model costs
+# milliseconds to build, and proving a union of independent groups optimal gets harder with
+# every group in it (measured on 2,000 mentorships: 20 was fastest, 60 several times slower).
+BATCH_MENTORSHIPS = 20
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class CohortRules:
     crowded_day_cost: int = 100
     time_limit_seconds: float = 20.0
     seed: int = 0
-    workers: int = 0  # 0: one CP-SAT worker per core
+    workers: int = 1  # CP-SAT workers per batch; one proves small batches fastest
 
 
 class UnplacedReason(StrEnum):
@@ -67,8 +70,12 @@ class UnplacedReason(StrEnum):
 
 
 class BoundSource(StrEnum):
-    SOLVER = "solver"  # CP-SAT's proven bound on the placement objective
-    CANDIDATES = "candidates"  # mentorships with a candidate that fits on its own
+    # Per group of mentorships linked by shared people, CP-SAT's proven bound (a lone
+    # mentorship's is exact).
+    SOLVER = "solver"
+    # Mentorships with a candidate that fits on its own (a group the solver found nothing for
+    # counts this way too).
+    CANDIDATES = "candidates"
 
 
 @dataclass(frozen=True)
@@ -90,10 +97,9 @@ class CohortPlan:
     unplaced: tuple[Unplaced, ...]
     bound: int  # no plan places more mentorships
     bound_source: BoundSource
-    # The placement phase's CP-SAT status ("optimal": no plan places more), or "greedy".
+    # "optimal": no plan places more, nor as many with fewer crowded sessions and then a lower
+    # cost; "feasible": a group of mentorships ran out of time; "greedy": the baseline.
     status: str
-    # The spread and preference phase's CP-SAT status, or "not_run".
-    refinement_status: str
     crowded_sessions: int  # sessions sharing one person's local day with another of theirs
     preference_cost: int
     seconds: float
@@ -115,7 +121,7 @@ class _Item:
 def _seconds(moment: datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("occurrences and busy times must be aware datetimes")
-    return int(moment.astimezone(UTC).timestamp())
+    return int(moment.timestamp())
 
 
 def _week_key(moment: datetime) -> int:
@@ -123,15 +129,46 @@ def _week_key(moment: datetime) -> int:
     return year * 100 + week
 
 
-def _item(occurrences: Sequence[Span], zone: ZoneInfo, buffer: int) -> _Item:
-    starts = [start.astimezone(zone) for start, _ in occurrences]
-    return _Item(
-        spans=tuple(
-            sorted((_seconds(start), _seconds(end) + buffer) for start, end in occurrences)
-        ),
-        days=Counter(start.date().toordinal() for start in starts),
-        weeks=Counter(_week_key(start) for start in starts),
-    )
+class _Calendar:
+    """Local day and ISO week of instants in one zone, remembered: a cohort's occurrences
+    start on few distinct instants."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.known: dict[datetime, tuple[int, int]] = {}
+
+    def day_and_week(self, moment: datetime) -> tuple[int, int]:
+        if moment not in self.known:
+            local = moment.astimezone(self.zone)
+            self.known[moment] = (local.date().toordinal(), _week_key(local))
+        return self.known[moment]
+
+    def item(self, occurrences: Sequence[Span], buffer: int) -> _Item:
+        return self.item_with(occurrences, _spans(occurrences, buffer))
+
+    def item_with(self, occurrences: Sequence[Span], spans: tuple[tuple[int, int], ...]) -> _Item:
+        days_and_weeks = [self.day_and_week(start) for start, _ in occurrences]
+        return _Item(
+            spans=spans,
+            days=Counter(day for day, _ in days_and_weeks),
+            weeks=Counter(week for _, week in days_and_weeks),
+        )
+
+
+def _spans(occurrences: Sequence[Span], buffer: int) -> tuple[tuple[int, int], ...]:
+    return tuple(sorted((_seconds(start), _seconds(end) + buffer) for start, end in occurrences))
+
+
+def _items(
+    candidate: "CandidateSeries", calendars: Sequence[_Calendar], buffer: int
+) -> list[_Item]:
+    """The candidate as each of the calendars lives it; members in one zone share an item."""
+    spans = _spans(candidate.occurrences, buffer)
+    by_zone = {
+        calendar.zone.key: calendar.item_with(candidate.occurrences, spans)
+        for calendar in set(calendars)
+    }
+    return [by_zone[calendar.zone.key] for calendar in calendars]
 
 
 @dataclass
@@ -194,15 +231,22 @@ class _Cohort:
         booked: Mapping[UUID, Sequence[Span]],
     ) -> "_Cohort":
         buffer = rules.buffer_minutes * 60
-        zones = {person: ZoneInfo(name) for person, name in time_zones.items()}
+        calendars = {name: _Calendar(ZoneInfo(name)) for name in set(time_zones.values())}
+        zones = {person: calendars[name] for person, name in time_zones.items()}
         items = [
             [
-                {p: _item(c.occurrences, zones[p], buffer) for p in m.member_ids}
+                dict(
+                    zip(
+                        m.member_ids,
+                        _items(c, [zones[p] for p in m.member_ids], buffer),
+                        strict=True,
+                    )
+                )
                 for c in m.candidates
             ]
             for m in mentorships
         ]
-        sessions = {p: _item(spans, zones[p], buffer) for p, spans in booked.items() if spans}
+        sessions = {p: zones[p].item(spans, buffer) for p, spans in booked.items() if spans}
         cohort = cls(mentorships, rules, items, sessions)
         ledgers = cohort.fresh_ledgers()
         cohort.usable = [
@@ -252,8 +296,48 @@ class _Cohort:
         before = sum(_excess(s.days) for s in self.booked.values())
         return sum(_excess(counts) for counts in days.values()) - before
 
-    def candidate_bound(self) -> int:
-        return sum(1 for candidates in self.usable if candidates)
+    def mentorships_by_person(self, mentorships: Iterable[int]) -> dict[UUID, list[int]]:
+        by_person: dict[UUID, list[int]] = {}
+        for m in mentorships:
+            for person in self.mentorships[m].member_ids:
+                by_person.setdefault(person, []).append(m)
+        return by_person
+
+    def components(self) -> list[list[int]]:
+        """The placeable mentorships in groups linked by shared people (union-find)."""
+        placeable = [m for m, usable in enumerate(self.usable) if usable]
+        parent = {m: m for m in placeable}
+
+        def root(m: int) -> int:
+            while parent[m] != m:
+                parent[m] = parent[parent[m]]
+                m = parent[m]
+            return m
+
+        for linked in self.mentorships_by_person(placeable).values():
+            for m in linked[1:]:
+                parent[root(m)] = root(linked[0])
+        groups: dict[int, list[int]] = {}
+        for m in placeable:
+            groups.setdefault(root(m), []).append(m)
+        return list(groups.values())
+
+    def best_alone(self, m: int) -> int:
+        """The best candidate of a mentorship that shares nobody with another: its crowding
+        is its own (days it shares with booked sessions, or two occurrences on one day)."""
+        candidates = self.mentorships[m].candidates
+
+        def crowding(c: int) -> int:
+            return sum(
+                n if person in self.booked and self.booked[person].days[day] else n - 1
+                for person, item in self.items[m][c].items()
+                for day, n in item.days.items()
+            )
+
+        return min(
+            self.usable[m],
+            key=lambda c: self.rules.crowded_day_cost * crowding(c) + candidates[c].cost,
+        )
 
     def outcome(
         self, chosen: Mapping[int, int]
@@ -298,36 +382,29 @@ def _excess(days: Counter[int]) -> int:
 
 
 class _Model:
-    """At most one candidate per mentorship; per person with several mentorships, no two
-    occurrences closer than the buffer (an at-most-one over every maximal set of their
-    occurrences that overlap in time) and the caps; the crowded days of everyone as costs."""
+    """One component of the cohort (mentorships linked by shared people): at most one candidate
+    per mentorship; per person with several mentorships, no two occurrences closer than the
+    buffer (an at-most-one over every maximal set of their occurrences that overlap in time)
+    and the caps; crowded days counted for everyone. One objective, lexicographic by weight:
+    placed first, then crowding and preference."""
 
-    def __init__(self, cohort: _Cohort) -> None:
+    def __init__(self, cohort: _Cohort, component: list[int]) -> None:
         self.cohort = cohort
         self.model = cp_model.CpModel()
         self.chosen = {
             (m, c): self.model.new_bool_var(f"m{m}c{c}")
-            for m, candidates in enumerate(cohort.usable)
-            for c in candidates
+            for m in component
+            for c in cohort.usable[m]
         }
-        for m, candidates in enumerate(cohort.usable):
-            self.model.add_at_most_one(self.chosen[m, c] for c in candidates)
-        self.placed = cp_model.LinearExpr.sum(list(self.chosen.values()))
+        for m in component:
+            self.model.add_at_most_one(self.chosen[m, c] for c in cohort.usable[m])
         self.crowding: list[cp_model.LinearExprT] = []
-        for person, mentorships in self._mentorships_by_person().items():
+        for person, mentorships in cohort.mentorships_by_person(component).items():
             if len(mentorships) > 1:
                 self._keep_apart(person, mentorships)
                 self._cap(person, mentorships, "days", cohort.rules.max_sessions_per_day)
                 self._cap(person, mentorships, "weeks", cohort.rules.max_sessions_per_week)
             self._count_crowding(person, mentorships)
-
-    def _mentorships_by_person(self) -> dict[UUID, list[int]]:
-        by_person: dict[UUID, list[int]] = {}
-        for m, candidates in enumerate(self.cohort.usable):
-            if candidates:
-                for person in self.cohort.mentorships[m].member_ids:
-                    by_person.setdefault(person, []).append(m)
-        return by_person
 
     def _terms(self, person: UUID, mentorships: Iterable[int]) -> Iterable[tuple[int, int, _Item]]:
         for m in mentorships:
@@ -372,7 +449,7 @@ class _Model:
             for m, _, n in counted:
                 most[m] = max(most.get(m, 0), n)
             if sum(most.values()) > room:
-                self.model.add(sum(n * self.chosen[m, c] for m, c, n in counted) <= room)
+                self.model.add(self._sessions(counted) <= room)
 
     def _count_crowding(self, person: UUID, mentorships: list[int]) -> None:
         """Sessions on one of the person's local days beyond the first, as `crowded_sessions`
@@ -388,49 +465,50 @@ class _Model:
                 self.crowding.extend(n * self.chosen[m, c] for m, c, n in counted)
             elif len({m for m, _, _ in counted}) > 1:
                 excess = self.model.new_int_var(0, sum(n for _, _, n in counted), "crowded")
-                sessions = sum(n * self.chosen[m, c] for m, c, n in counted)
-                self.model.add(excess >= sessions - 1)
+                self.model.add(excess >= self._sessions(counted) - 1)
                 self.crowding.append(excess)
             else:
                 self.crowding.extend((n - 1) * self.chosen[m, c] for m, c, n in counted if n > 1)
 
-    def _solve(self, hint: Mapping[int, int], seconds: float) -> tuple[dict[int, int], str]:
-        """The solver's answer from `hint` (the hint itself when it found none) and its
-        status."""
-        self.model.clear_hints()  # type: ignore[no-untyped-call]
+    def _sessions(self, counted: list[tuple[int, int, int]]) -> cp_model.LinearExpr:
+        return cp_model.LinearExpr.weighted_sum(
+            [self.chosen[m, c] for m, c, _ in counted], [n for _, _, n in counted]
+        )
+
+    def solve(
+        self, hint: Mapping[int, int], seconds: float
+    ) -> tuple[dict[int, int], int | None, bool]:
+        """The answer (`hint` where the solver found none), the proven bound on the number
+        placed (None without an answer), and whether the answer is optimal."""
+        rules, candidates = self.cohort.rules, [m.candidates for m in self.cohort.mentorships]
+        chosen = list(self.chosen.values())
+        costs = [candidates[m][c].cost for m, c in self.chosen]
+        secondary = rules.crowded_day_cost * cp_model.LinearExpr.sum(
+            self.crowding
+        ) + cp_model.LinearExpr.weighted_sum(chosen, costs)
+        # More than any secondary total, so that one more placed outweighs every preference.
+        weight = rules.crowded_day_cost * self._most_sessions() + sum(costs) + 1
+        self.model.maximize(weight * cp_model.LinearExpr.sum(chosen) - secondary)
         for (m, c), var in self.chosen.items():
             self.model.add_hint(var, hint.get(m) == c)
-        self.solver = cp_model.CpSolver()
-        self.solver.parameters.max_time_in_seconds = seconds
-        self.solver.parameters.random_seed = self.cohort.rules.seed
-        self.solver.parameters.num_workers = self.cohort.rules.workers
-        status = self.solver.solve(self.model)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = seconds
+        solver.parameters.random_seed = rules.seed
+        solver.parameters.num_workers = rules.workers
+        status = solver.solve(self.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return dict(hint), self.solver.status_name(status).lower()
-        chosen = {m: c for (m, c), var in self.chosen.items() if self.solver.boolean_value(var)}
-        return chosen, self.solver.status_name(status).lower()
+            return dict(hint), None, False
+        answer = {m: c for (m, c), var in self.chosen.items() if solver.boolean_value(var)}
+        # An answer placing p has an objective above weight * (p - 1): p is at most this.
+        bound = math.floor((solver.best_objective_bound + 1e-6 + weight - 1) / weight)
+        return answer, bound, status == cp_model.OPTIMAL
 
-    def place(
-        self, hint: Mapping[int, int], seconds: float
-    ) -> tuple[dict[int, int], int | None, str]:
-        """The most mentorships placed, and the solver's proven bound on that count if any."""
-        self.model.maximize(self.placed)
-        chosen, status = self._solve(hint, seconds)
-        solved = status in ("optimal", "feasible")
-        return chosen, int(self.solver.best_objective_bound + 1e-6) if solved else None, status
-
-    def refine(self, hint: Mapping[int, int], seconds: float) -> tuple[dict[int, int], str]:
-        """As many placed as `hint`, with the fewest crowded sessions, then the cheapest."""
-        candidates = [m.candidates for m in self.cohort.mentorships]
-        self.model.add(self.placed >= len(hint))
-        self.model.minimize(
-            self.cohort.rules.crowded_day_cost * cp_model.LinearExpr.sum(self.crowding)
-            + cp_model.LinearExpr.weighted_sum(
-                list(self.chosen.values()),
-                [candidates[m][c].cost for m, c in self.chosen],
-            )
+    def _most_sessions(self) -> int:
+        """More sessions than any answer books: a bound on the crowded ones."""
+        return sum(
+            max(sum(len(item.spans) for item in self.cohort.items[m][c].values()) for c in usable)
+            for m, usable in ((m, self.cohort.usable[m]) for m, _ in self.chosen)
         )
-        return self._solve(hint, seconds)
 
 
 # The planners ----------------------------------------------------------------------------------
@@ -444,22 +522,40 @@ def plan_cohort(
 ) -> CohortPlan:
     """The timetable of the cohort: as many mentorships placed as possible, then spread, then
     preferred. `time_zones` holds every member's IANA zone; `booked`, the Tandem sessions
-    people already have (they count for the buffer and the caps)."""
+    people already have (they count for the buffer and the caps).
+
+    Mentorships that share nobody are independent: each group linked by shared people is
+    solved on its own: a lone mentorship directly, larger groups by CP-SAT, a few small groups
+    to one model (building a model costs milliseconds), sharing the time limit by their number
+    of mentorships."""
     started = time.perf_counter()
+    deadline = started + rules.time_limit_seconds
     cohort = _Cohort.prepare(mentorships, time_zones, rules, booked or {})
-    model = _Model(cohort)
-    placing_time = started + PLACEMENT_SHARE * rules.time_limit_seconds - time.perf_counter()
-    chosen, solver_bound, status = model.place(cohort.fill({}), max(placing_time, 0.1))
+    greedy = cohort.fill({})
+    chosen: dict[int, int] = {}
+    bound, source, optimal = 0, BoundSource.SOLVER, True
+    batches: list[list[int]] = []
+    for group in cohort.components():
+        if len(group) == 1:
+            chosen[group[0]] = cohort.best_alone(group[0])
+            bound += 1
+        elif batches and len(batches[-1]) + len(group) <= BATCH_MENTORSHIPS:
+            batches[-1] += group
+        else:
+            batches.append(group)
+    waiting = sum(len(batch) for batch in batches)
+    for batch in batches:
+        seconds = max(deadline - time.perf_counter(), 0.0) * len(batch) / waiting
+        waiting -= len(batch)
+        hint = {m: greedy[m] for m in batch if m in greedy}
+        answer, batch_bound, batch_optimal = _Model(cohort, batch).solve(hint, max(seconds, 0.01))
+        if batch_bound is None:
+            batch_bound, source = len(batch), BoundSource.CANDIDATES
+        chosen |= answer
+        bound += batch_bound
+        optimal &= batch_optimal
     chosen = cohort.fill(chosen)
-    refinement_status = "not_run"
-    refining_time = started + rules.time_limit_seconds - time.perf_counter()
-    if refining_time > 0.1:
-        chosen, refinement_status = model.refine(chosen, refining_time)
-        chosen = cohort.fill(chosen)
-    bound, source = cohort.candidate_bound(), BoundSource.CANDIDATES
-    if solver_bound is not None and solver_bound <= bound:
-        bound, source = solver_bound, BoundSource.SOLVER
-    return _plan(cohort, chosen, bound, source, (status, refinement_status), started)
+    return _plan(cohort, chosen, bound, source, "optimal" if optimal else "feasible", started)
 
 
 def plan_cohort_greedily(
@@ -473,10 +569,8 @@ def plan_cohort_greedily(
     started = time.perf_counter()
     cohort = _Cohort.prepare(mentorships, time_zones, rules, booked or {})
     chosen = cohort.fill({})
-    statuses = ("greedy", "not_run")
-    return _plan(
-        cohort, chosen, cohort.candidate_bound(), BoundSource.CANDIDATES, statuses, started
-    )
+    bound = sum(1 for usable in cohort.usable if usable)
+    return _plan(cohort, chosen, bound, BoundSource.CANDIDATES, "greedy", started)
 
 
 def _plan(
@@ -484,7 +578,7 @@ def _plan(
     chosen: Mapping[int, int],
     bound: int,
     source: BoundSource,
-    statuses: tuple[str, str],
+    status: str,
     started: float,
 ) -> CohortPlan:
     placements, unplaced = cohort.outcome(chosen)
@@ -493,8 +587,7 @@ def _plan(
         unplaced=unplaced,
         bound=bound,
         bound_source=source,
-        status=statuses[0],
-        refinement_status=statuses[1],
+        status=status,
         crowded_sessions=cohort.crowded_sessions(chosen),
         preference_cost=sum(p.candidate.cost for p in placements),
         seconds=time.perf_counter() - started,
