@@ -135,8 +135,8 @@ def spans(draw: st.DrawFn) -> Span:
 
 
 @st.composite
-def instances(draw: st.DrawFn, max_mentorships: int = 8, max_candidates: int = 3) -> Instance:
-    people = [uuid4() for _ in range(draw(st.integers(2, 6)))]
+def instances(draw: st.DrawFn, max_mentorships: int = 8, max_people: int = 6) -> Instance:
+    people = [uuid4() for _ in range(draw(st.integers(2, max_people)))]
     zones = {person: draw(st.sampled_from(ZONES)) for person in people}
     mentorships = []
     for _ in range(draw(st.integers(1, max_mentorships))):
@@ -148,7 +148,7 @@ def instances(draw: st.DrawFn, max_mentorships: int = 8, max_candidates: int = 3
                     st.lists(spans(), min_size=1, max_size=3).map(tuple),
                     st.integers(0, 5),
                 ),
-                max_size=max_candidates,
+                max_size=3,
             )
         )
         mentorships.append(CohortMentorship(uuid4(), tuple(members), tuple(candidates)))
@@ -175,6 +175,17 @@ def test_every_plan_keeps_every_hard_rule(instance: Instance) -> None:
     assert_keeps_the_rules(instance, solved)
     assert_keeps_the_rules(instance, greedy)
     assert len(solved.placements) >= len(greedy.placements)
+
+
+@settings(max_examples=25, deadline=None)
+@given(instances(max_mentorships=60, max_people=40))
+def test_plans_of_many_groups_keep_every_hard_rule(instance: Instance) -> None:
+    # Enough mentorships for several CP-SAT batches and lone mentorships beside them.
+    solved, greedy = plans(instance)
+    assert_keeps_the_rules(instance, solved)
+    assert_keeps_the_rules(instance, greedy)
+    assert len(greedy.placements) <= len(solved.placements) <= solved.bound
+    assert solved.status == "optimal"
 
 
 @settings(max_examples=100, deadline=None)

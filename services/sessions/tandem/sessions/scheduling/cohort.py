@@ -114,8 +114,19 @@ class _Item:
     buffer) and counts per local day and ISO week."""
 
     spans: tuple[tuple[int, int], ...]
-    days: Counter[int]
-    weeks: Counter[int]
+    days: dict[int, int]
+    weeks: dict[int, int]
+
+    def keeps(self, rules: "CohortRules") -> bool:
+        """Whether the candidate keeps the caps and the buffer on its own."""
+        return (
+            max(self.days.values(), default=0) <= rules.max_sessions_per_day
+            and max(self.weeks.values(), default=0) <= rules.max_sessions_per_week
+            and all(
+                end <= start
+                for (_, end), (start, _) in zip(self.spans, self.spans[1:], strict=False)
+            )
+        )
 
 
 def _seconds(moment: datetime) -> int:
@@ -147,12 +158,13 @@ class _Calendar:
         return self.item_with(occurrences, _spans(occurrences, buffer))
 
     def item_with(self, occurrences: Sequence[Span], spans: tuple[tuple[int, int], ...]) -> _Item:
-        days_and_weeks = [self.day_and_week(start) for start, _ in occurrences]
-        return _Item(
-            spans=spans,
-            days=Counter(day for day, _ in days_and_weeks),
-            weeks=Counter(week for _, week in days_and_weeks),
-        )
+        days: dict[int, int] = {}
+        weeks: dict[int, int] = {}
+        for start, _ in occurrences:
+            day, week = self.day_and_week(start)
+            days[day] = days.get(day, 0) + 1
+            weeks[week] = weeks.get(week, 0) + 1
+        return _Item(spans, days, weeks)
 
 
 def _spans(occurrences: Sequence[Span], buffer: int) -> tuple[tuple[int, int], ...]:
@@ -183,16 +195,15 @@ class _Ledger:
     weeks: Counter[int] = field(default_factory=Counter)
 
     def fits(self, item: _Item) -> bool:
+        if not item.keeps(self.rules):
+            return False
         within_caps = all(
             self.days[day] + n <= self.rules.max_sessions_per_day for day, n in item.days.items()
         ) and all(
             self.weeks[week] + n <= self.rules.max_sessions_per_week
             for week, n in item.weeks.items()
         )
-        apart = all(
-            end <= start for (_, end), (start, _) in zip(item.spans, item.spans[1:], strict=False)
-        )
-        return within_caps and apart and not any(self._clashes(*span) for span in item.spans)
+        return within_caps and not any(self._clashes(*span) for span in item.spans)
 
     def _clashes(self, start: int, end: int) -> bool:
         k = bisect.bisect_left(self.starts, end)
@@ -250,8 +261,15 @@ class _Cohort:
         cohort = cls(mentorships, rules, items, sessions)
         ledgers = cohort.fresh_ledgers()
         cohort.usable = [
-            [c for c in range(len(m.candidates)) if cohort.fits(ledgers, k, c)]
-            for k, m in enumerate(mentorships)
+            [
+                c
+                for c, items in enumerate(items[k])
+                if all(
+                    ledgers[p].fits(item) if p in sessions else item.keeps(rules)
+                    for p, item in items.items()
+                )
+            ]
+            for k in range(len(mentorships))
         ]
         return cohort
 
@@ -329,7 +347,7 @@ class _Cohort:
 
         def crowding(c: int) -> int:
             return sum(
-                n if person in self.booked and self.booked[person].days[day] else n - 1
+                n if person in self.booked and day in self.booked[person].days else n - 1
                 for person, item in self.items[m][c].items()
                 for day, n in item.days.items()
             )
@@ -374,7 +392,7 @@ class _LedgerBook(dict[UUID, _Ledger]):
         return ledger
 
 
-def _excess(days: Counter[int]) -> int:
+def _excess(days: Mapping[int, int]) -> int:
     return sum(n - 1 for n in days.values() if n > 1)
 
 
@@ -404,7 +422,10 @@ class _Model:
                 self._keep_apart(person, mentorships)
                 self._cap(person, mentorships, "days", cohort.rules.max_sessions_per_day)
                 self._cap(person, mentorships, "weeks", cohort.rules.max_sessions_per_week)
-            self._count_crowding(person, mentorships)
+            if len(mentorships) > 1 or person in cohort.booked:
+                self._count_crowding(person, mentorships)
+            else:
+                self._count_own_crowding(person, mentorships[0])
 
     def _terms(self, person: UUID, mentorships: Iterable[int]) -> Iterable[tuple[int, int, _Item]]:
         for m in mentorships:
@@ -444,7 +465,7 @@ class _Model:
             for key, n in getattr(item, period).items():
                 terms.setdefault(key, []).append((m, c, n))
         for key, counted in terms.items():
-            room = cap - (getattr(booked, period)[key] if booked else 0)
+            room = cap - (getattr(booked, period).get(key, 0) if booked else 0)
             most: dict[int, int] = {}
             for m, _, n in counted:
                 most[m] = max(most.get(m, 0), n)
@@ -461,7 +482,7 @@ class _Model:
             for day, n in item.days.items():
                 terms.setdefault(day, []).append((m, c, n))
         for day, counted in terms.items():
-            if booked and booked.days[day]:
+            if booked and day in booked.days:
                 self.crowding.extend(n * self.chosen[m, c] for m, c, n in counted)
             elif len({m for m, _, _ in counted}) > 1:
                 excess = self.model.new_int_var(0, sum(n for _, _, n in counted), "crowded")
@@ -469,6 +490,15 @@ class _Model:
                 self.crowding.append(excess)
             else:
                 self.crowding.extend((n - 1) * self.chosen[m, c] for m, c, n in counted if n > 1)
+
+    def _count_own_crowding(self, person: UUID, m: int) -> None:
+        """`_count_crowding` for someone with one mentorship and nothing booked: only a
+        candidate with two occurrences on one of their days crowds it."""
+        for c in self.cohort.usable[m]:
+            days = self.cohort.items[m][c][person].days
+            crowded = sum(n - 1 for n in days.values())
+            if crowded:
+                self.crowding.append(crowded * self.chosen[m, c])
 
     def _sessions(self, counted: list[tuple[int, int, int]]) -> cp_model.LinearExpr:
         return cp_model.LinearExpr.weighted_sum(
