@@ -551,8 +551,8 @@ def plan_cohort(
     booked: Mapping[UUID, Sequence[Span]] | None = None,
 ) -> CohortPlan:
     """The timetable of the cohort: as many mentorships placed as possible, then spread, then
-    preferred. `time_zones` holds every member's IANA zone; `booked`, the Tandem sessions
-    people already have (they count for the buffer and the caps).
+    preferred. `time_zones` holds the IANA zone of every member and of everyone in `booked`:
+    the Tandem sessions people already have (they count for the buffer and the caps).
 
     Mentorships that share nobody are independent: each group linked by shared people is
     solved on its own: a lone mentorship directly, larger groups by CP-SAT, a few small groups
