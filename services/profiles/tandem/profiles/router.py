@@ -10,6 +10,8 @@ from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.profiles import (
     AbsenceRead,
     ForbiddenPair,
+    PersonSchedule,
+    PersonSchedulesQuery,
     ProgramRead,
     ProgramSnapshot,
 )
@@ -103,6 +105,16 @@ async def get_people(
 ) -> list[Person]:
     """Many people at once (for DataLoaders); unknown ids are left out."""
     return await service.get_people(session, principal, data.ids)
+
+
+@people.post("/schedules", response_model=list[PersonSchedule])
+async def get_schedules(
+    query: PersonSchedulesQuery, session: SessionDep, principal: PrincipalDep
+) -> list[PersonSchedule]:
+    """Time zone, weekly windows and the absences that have not ended yet of up to 500 people
+    (services with `snapshots:read`, HR admins), in the order asked. Ids of no person of the
+    caller's organization, and erased people, are left out."""
+    return await service.person_schedules(session, principal, query)
 
 
 @people.get("/by-external-id/{external_id}", response_model=PersonRead)

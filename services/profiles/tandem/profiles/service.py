@@ -1,9 +1,11 @@
 """The rules of the profiles service; the only layer that writes and emits."""
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +18,8 @@ from tandem.kit.contracts.profiles import (
     EnrollmentRole,
     ForbiddenPair,
     OfferedSkillItem,
+    PersonSchedule,
+    PersonSchedulesQuery,
     ProgramKind,
     ProgramRead,
     ProgramRules,
@@ -864,14 +868,20 @@ async def _matchable_enrollments(
     return [enrollment for enrollment in enrollments if enrollment.person_id in people], people
 
 
-class _PersonDetails:
+@dataclass
+class _Schedules:
+    """Weekly windows and absences of many people, fetched with one query each."""
+
+    windows: dict[UUID, list[WindowItem]] = field(default_factory=dict)
+    absences: dict[UUID, list[AbsenceRead]] = field(default_factory=dict)
+
+
+@dataclass
+class _PersonDetails(_Schedules):
     """Skills, windows and absences of many people, fetched with one query each."""
 
-    def __init__(self) -> None:
-        self.offered: dict[UUID, list[OfferedSkillItem]] = {}
-        self.wanted: dict[UUID, list[WantedSkillItem]] = {}
-        self.windows: dict[UUID, list[WindowItem]] = {}
-        self.absences: dict[UUID, list[AbsenceRead]] = {}
+    offered: dict[UUID, list[OfferedSkillItem]] = field(default_factory=dict)
+    wanted: dict[UUID, list[WantedSkillItem]] = field(default_factory=dict)
 
 
 async def _person_details(session: AsyncSession, person_ids: list[UUID]) -> _PersonDetails:
@@ -885,17 +895,24 @@ async def _person_details(session: AsyncSession, person_ids: list[UUID]) -> _Per
         details.wanted.setdefault(wanted.person_id, []).append(
             WantedSkillItem(skill_id=wanted.skill_id, priority=wanted.priority)
         )
+    await _load_schedules(session, person_ids, details)
+    return details
+
+
+async def _load_schedules(
+    session: AsyncSession,
+    person_ids: list[UUID],
+    into: _Schedules,
+    absences_ending_from: date | None = None,
+) -> None:
     repository = AvailabilityRepository(session)
     for stored in await repository.windows(person_ids):
         window = _from_stored(stored)
-        details.windows.setdefault(stored.person_id, []).append(
+        into.windows.setdefault(stored.person_id, []).append(
             WindowItem(weekday=window.weekday, start=window.start, end=window.end)
         )
-    for absence in await repository.absences(person_ids):
-        details.absences.setdefault(absence.person_id, []).append(
-            AbsenceRead.model_validate(absence)
-        )
-    return details
+    for absence in await repository.absences(person_ids, absences_ending_from):
+        into.absences.setdefault(absence.person_id, []).append(AbsenceRead.model_validate(absence))
 
 
 def _enrollee(enrollment: Enrollment, person: Person, details: _PersonDetails) -> EnrolleeSnapshot:
@@ -916,6 +933,43 @@ def _enrollee(enrollment: Enrollment, person: Person, details: _PersonDetails) -
         wanted=details.wanted.get(person.id, []),
         windows=details.windows.get(person.id, []),
         absences=details.absences.get(person.id, []),
+    )
+
+
+# Schedules for sessions ------------------------------------------------------------------------
+
+
+async def person_schedules(
+    session: AsyncSession, principal: Principal, query: PersonSchedulesQuery
+) -> list[PersonSchedule]:
+    """The listed people's time zones, weekly windows and the absences that have not ended yet
+    (an absence ends with its last day in the person's own zone), in the order asked. Ids of no
+    person of the caller's organization, and erased people, are left out."""
+    if not (Scope.SNAPSHOTS_READ in principal.scopes or principal.has_role(Role.HR_ADMIN)):
+        raise Forbidden("People's schedules are for HR admins and services with snapshots:read.")
+    people = [
+        person
+        for person in await get_people(session, principal, query.person_ids)
+        if person.status is not PersonStatus.ERASED
+    ]
+    # No zone's date is more than a day behind UTC's; each person's own date decides below.
+    schedules = _Schedules()
+    earliest_today = datetime.now(UTC).date() - timedelta(days=1)
+    await _load_schedules(session, [person.id for person in people], schedules, earliest_today)
+    return [_schedule(person, schedules) for person in people]
+
+
+def _schedule(person: Person, schedules: _Schedules) -> PersonSchedule:
+    today = datetime.now(ZoneInfo(person.time_zone)).date()
+    return PersonSchedule(
+        person_id=person.id,
+        time_zone=person.time_zone,
+        windows=schedules.windows.get(person.id, []),
+        absences=[
+            absence
+            for absence in schedules.absences.get(person.id, [])
+            if absence.end_date >= today
+        ],
     )
 
 
