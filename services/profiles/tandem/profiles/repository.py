@@ -86,6 +86,11 @@ class PersonRepository(Repository[Person]):
         )
         return list(found)
 
+    async def in_order(self, organization_id: UUID, ids: Sequence[UUID]) -> list[Person]:
+        """The people among `ids`, in the order asked, each once."""
+        found = {person.id: person for person in await self.get_many(organization_id, ids)}
+        return [found[person_id] for person_id in dict.fromkeys(ids) if person_id in found]
+
     async def all(self, organization_id: UUID, *, for_update: bool = False) -> list[Person]:
         query = select(Person).where(Person.organization_id == organization_id)
         if for_update:
