@@ -173,14 +173,14 @@ async def request_run(
     _require_matchable(snapshot.program)
     weights = (data.weights or snapshot.program.weights).model_dump()
     snapshot = await _without_erased(session, principal.organization_id, snapshot)
-    stored = snapshot.model_dump(mode="json")
+    stored, digest = stored_with_hash(snapshot)
     run = MatchRun(
         organization_id=principal.organization_id,
         program_id=program_id,
         objective=data.objective.value,
         weights=weights,
         snapshot=stored,
-        snapshot_hash=_hash(stored),
+        snapshot_hash=digest,
         requested_by=principal.subject,
     )
     session.add(run)
@@ -192,6 +192,12 @@ async def request_run(
         ),
     )
     return run
+
+
+def stored_with_hash(snapshot: ProgramSnapshot) -> tuple[dict[str, Any], str]:
+    """The snapshot as a run stores it, and its hash (which leaves out when it was taken)."""
+    stored = snapshot.model_dump(mode="json")
+    return stored, _hash(stored)
 
 
 def _hash(snapshot: dict[str, Any]) -> str:
@@ -536,7 +542,7 @@ async def repair_program(
     program_id = snapshot.program.id
     await lock_program(session, program_id)
     snapshot = await _without_erased(session, organization_id, snapshot)
-    stored = snapshot.model_dump(mode="json")
+    stored, digest = stored_with_hash(snapshot)
     run = MatchRun(
         organization_id=organization_id,
         program_id=program_id,
@@ -546,7 +552,7 @@ async def repair_program(
         objective=Objective.PARTICIPATION_FIRST.value,
         weights=snapshot.program.weights.model_dump(),
         snapshot=stored,
-        snapshot_hash=_hash(stored),
+        snapshot_hash=digest,
         requested_by="service:matching",
         # The moment of the solve, not of the transaction: `answer_repaired` compares them.
         created_at=datetime.now(UTC),
