@@ -551,3 +551,54 @@ async def test_a_horizon_beyond_a_year_is_refused(
     )
 
     assert answer.status_code == 400
+
+
+async def test_concurrent_uploads_of_one_calendar_leave_its_blocks_once(
+    committing_client_for: ClientFactory, app: FastAPI, profiles: Profiles
+) -> None:
+    organization = uuid.uuid4()
+    person = profiles.add_person(organization)
+    own = committing_client_for(Role.PARTICIPANT, organization_id=organization, person_id=person)
+
+    uploads = await asyncio.gather(
+        *(
+            own.post(
+                "/me/busy-times.ics", params=horizon(), content=GOOGLE_EXPORT, headers=CALENDAR
+            )
+            for _ in range(6)
+        )
+    )
+
+    assert {answer.status_code for answer in uploads} == {200}
+    read = await own.get(f"/people/{person}/busy-blocks", params=horizon())
+    assert len(read.json()["blocks"]) == 4
+
+
+async def test_concurrent_revocations_revoke_once(
+    committing_client_for: ClientFactory, app: FastAPI
+) -> None:
+    organization, person = uuid.uuid4(), uuid.uuid4()
+    own = committing_client_for(Role.PARTICIPANT, organization_id=organization, person_id=person)
+    url = (await own.post("/me/calendar-feed")).json()["url"]
+
+    revocations = await asyncio.gather(*(own.delete("/me/calendar-feed") for _ in range(6)))
+
+    assert sorted(answer.status_code for answer in revocations) == [204] + [404] * 5
+    assert (await committing_client_for().get(url)).status_code == 404
+
+
+async def test_the_document_names_the_calendar_content_types(client_for: ClientFactory) -> None:
+    document = (await client_for().get("/openapi.json")).json()
+    paths = document["paths"]
+
+    for path in ("/sessions/{session_id}/invite.ics", "/series/{series_id}/invite.ics"):
+        assert "text/calendar" in paths[path]["get"]["responses"]["200"]["content"]
+    assert (
+        "text/calendar"
+        in paths["/calendar-feeds/{secret}.ics"]["get"]["responses"]["200"]["content"]
+    )
+    for path in ("/me/busy-times.ics", "/people/{person_id}/busy-times.ics"):
+        upload = paths[path]["post"]
+        assert "text/calendar" in upload["requestBody"]["content"]
+        assert "413" in upload["responses"]
+        assert upload["description"]
