@@ -602,3 +602,50 @@ async def test_the_document_names_the_calendar_content_types(client_for: ClientF
         assert "text/calendar" in upload["requestBody"]["content"]
         assert "413" in upload["responses"]
         assert upload["description"]
+
+
+def dense_calendar(limit: int) -> bytes:
+    """As many one-hour events (of 2020, outside any horizon) as fit in `limit` bytes."""
+    head, tail = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n", b"END:VCALENDAR\r\n"
+    events = []
+    size = len(head) + len(tail)
+    for n in range(1_000_000):
+        day = datetime(2020, 1, 1, 9, tzinfo=UTC) + timedelta(hours=n)
+        event = (
+            f"BEGIN:VEVENT\r\nUID:{n}@example.com\r\nDTSTAMP:20200101T000000Z\r\n"
+            f"DTSTART:{day:%Y%m%dT%H%M%SZ}\r\nDTEND:{day + HOUR:%Y%m%dT%H%M%SZ}\r\n"
+            "SUMMARY:Busy\r\nEND:VEVENT\r\n"
+        ).encode()
+        if size + len(event) > limit:
+            break
+        events.append(event)
+        size += len(event)
+    return head + b"".join(events) + tail
+
+
+async def test_the_event_loop_answers_others_while_a_large_calendar_is_read(
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
+) -> None:
+    organization = uuid.uuid4()
+    person = profiles.add_person(organization)
+    own = client_for(Role.PARTICIPANT, organization_id=organization, person_id=person)
+    finished: list[str] = []
+
+    async def upload() -> httpx.Response:
+        answer = await own.post(
+            "/me/busy-times.ics", content=dense_calendar(1024 * 1024), headers=CALENDAR
+        )
+        finished.append("upload")
+        return answer
+
+    async def meanwhile() -> None:
+        await asyncio.sleep(0.2)  # the upload is being read by now
+        for _ in range(3):
+            assert (await client_for().get("/healthz")).status_code == 200
+        finished.append("others")
+
+    uploaded, _ = await asyncio.gather(upload(), meanwhile())
+
+    assert uploaded.status_code == 200, uploaded.text
+    assert uploaded.json()["blocks"] == []
+    assert finished == ["others", "upload"]
