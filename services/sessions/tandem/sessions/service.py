@@ -758,6 +758,8 @@ FEED_NAME = "Tandem mentoring"
 FEED_PAST = timedelta(days=90)
 FEED_AHEAD = timedelta(days=365)
 UPLOAD_HORIZON = timedelta(weeks=12)
+_CALENDAR_READERS = anyio.CapacityLimiter(2)
+"""Uploads read at once in a process; more would only share the same CPU (and the GIL)."""
 
 
 async def session_invite(session: AsyncSession, principal: Principal, session_id: UUID) -> bytes:
@@ -877,7 +879,8 @@ async def calendar_feed(session: AsyncSession, secret: str) -> bytes:
     series_ids = {meeting.series_id for meeting in meetings if meeting.series_id is not None}
     occurrences: defaultdict[UUID, list[Session]] = defaultdict(list)
     for meeting in await sessions.of_series(series_ids):
-        occurrences[meeting.series_id or meeting.id].append(meeting)
+        if meeting.series_id is not None:
+            occurrences[meeting.series_id].append(meeting)
     series = [
         _calendar_series(one, occurrences[one.id])
         for one in await SeriesRepository(session).many(series_ids)
@@ -947,7 +950,7 @@ async def _read_calendar(
     """Seconds of CPU for a large file: read in a worker thread, off the event loop."""
     read = functools.partial(busy_intervals, data, zone=zone, start=start, end=end)
     try:
-        return await anyio.to_thread.run_sync(read)
+        return await anyio.to_thread.run_sync(read, limiter=_CALENDAR_READERS)
     except CalendarTooLarge as error:
         raise CalendarFileTooLarge(str(error)) from error
     except CalendarUploadRefused as error:
