@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from icalendar import Calendar, Component
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from test_calendars_invites import Reading, expand
 
 from tandem.kit.auth import Role, Scope
 from tandem.kit.contracts.profiles import Cadence, PersonErased
@@ -649,3 +650,45 @@ async def test_the_event_loop_answers_others_while_a_large_calendar_is_read(
     assert uploaded.status_code == 200, uploaded.text
     assert uploaded.json()["blocks"] == []
     assert finished == ["others", "upload"]
+
+
+@pytest.mark.parametrize("reading", ["first", "second", "rfc"])
+async def test_a_series_across_a_clock_change_reads_back_as_its_occurrences(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+    reading: Reading,
+) -> None:
+    started = await started_mentorship(db_session, dependencies, profiles, organization)
+    # Mondays 10:00 in Amsterdam around its spring clock change (31 March 2030).
+    first = datetime(2030, 3, 18, 10, tzinfo=AMSTERDAM).astimezone(UTC)
+    planned = weeks(first, 4)
+    series, meetings = await book_series(
+        db_session, organization, started.mentorship_id, weekly(first, 4), planned
+    )
+    series_id, third_id, fourth_id = series.id, meetings[2].id, meetings[3].id
+    await db_session.commit()
+    member, _ = member_clients(client_for, organization, started.member_ids)
+    moved_to = datetime(2030, 4, 2, 16, tzinfo=AMSTERDAM).astimezone(UTC)
+    for session_id, change in (
+        (third_id, ("reschedule", slot(moved_to, reason="a trip"))),
+        (fourth_id, ("cancellation", {"reason": "holiday"})),
+    ):
+        read = await member.get(f"/sessions/{session_id}")
+        answer = await member.post(
+            f"/sessions/{session_id}/{change[0]}",
+            json=change[1],
+            headers={"If-Match": read.headers["ETag"]},
+        )
+        assert answer.status_code == 200, answer.text
+
+    invite = await member.get(f"/series/{series_id}/invite.ics")
+
+    assert [start.hour for start, _ in planned] == [9, 9, 8, 8]
+    assert expand(parsed(invite).to_ical(), reading) == {
+        planned[0],
+        planned[1],
+        (moved_to, moved_to + HOUR),
+    }
