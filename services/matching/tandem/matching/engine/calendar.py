@@ -34,6 +34,7 @@ SLOTS_PER_DAY = MINUTES_PER_DAY // GRID_MINUTES
 SLOTS_PER_WEEK = SLOTS_PER_DAY * DAYS_PER_WEEK
 WORD_BITS = 64
 WORDS_PER_WEEK = -(-SLOTS_PER_WEEK // WORD_BITS)
+_ALL_BITS = np.uint64(2**64 - 1)
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,14 @@ class SlotWeeks:
             calendar.program_week_days * SLOTS_PER_DAY,
         )
 
+    def days_reaching(self, start: int) -> Ints:
+        """Of `days`, those whose free time can fall in the week starting at slot `start`: a
+        local day lies within a day of the same UTC day, as offsets are under a day."""
+        first = start * GRID_MINUTES // MINUTES_PER_DAY - 1
+        last = (start + self.length) * GRID_MINUTES // MINUTES_PER_DAY + 1
+        reaching: Ints = self.days[(self.days >= first) & (self.days <= last)]
+        return reaching
+
 
 @dataclass(frozen=True)
 class Windows:
@@ -237,9 +246,8 @@ class Windows:
 
     @classmethod
     def of(cls, windows: Sequence[Sequence[WeeklyWindow]]) -> Windows:
-        owner = np.array([p for p, own in enumerate(windows) for _ in own], dtype=np.int64)
-        minutes = {w: (w.weekday, *w.day_minutes) for w in {w for own in windows for w in own}}
-        spans = [minutes[w] for own in windows for w in own]
+        owner = np.repeat(np.arange(len(windows)), [len(own) for own in windows])
+        spans = [(w.weekday, *w.day_minutes) for own in windows for w in own]
         return cls(windows, owner, np.array(spans, dtype=np.int64).reshape(-1, 3))
 
     def of_people(self, people: Ints) -> Windows:
@@ -262,13 +270,20 @@ def availability_bits(
 ) -> NDArray[np.uint64]:
     """Each person's free 15-minute UTC slots in each week class, as bitsets of shape
     (people, classes, WORDS_PER_WEEK)."""
-    bits = np.zeros((len(windows.each), len(weeks.starts), WORDS_PER_WEEK), dtype=np.uint64)
+    classes = len(weeks.starts)
+    bits = np.zeros(len(windows.each) * classes * WORDS_PER_WEEK, dtype=np.uint64)
     for index, zone in enumerate(zones):
         members = np.flatnonzero(zone_of_person == index)
         own = windows.of_people(members)
-        person, start, end = _zone_intervals(zone, own, calendar, weeks.days, memo)
-        bits[members] = _packed(_class_slots(len(members), person, start, end, weeks))
-    return bits
+        for week, low in enumerate(weeks.starts.tolist()):
+            days = weeks.days_reaching(low)
+            person, start, end = _zone_intervals(zone, own, calendar, days, memo)
+            first = np.clip(start - low, 0, weeks.length)
+            stop = np.clip(end - low, 0, weeks.length)
+            some = stop > first
+            words = (members[person[some]] * classes + week) * WORDS_PER_WEEK
+            _set_ranges(bits, words, first[some], stop[some])
+    return bits.reshape(len(windows.each), classes, WORDS_PER_WEEK)
 
 
 def _zone_intervals(
@@ -284,7 +299,7 @@ def _zone_intervals(
     regular = days[~zone.irregular[days]]
     parts = [_regular_intervals(zone, windows.owner, windows.spans, regular, calendar)]
     parts += [
-        _irregular_intervals(zone, windows.each, int(day), calendar, memo)
+        _irregular_intervals(zone, windows, int(day), calendar, memo)
         for day in days[zone.irregular[days]]
     ]
     person, start, end = (np.concatenate(column) for column in zip(*parts, strict=True))
@@ -304,7 +319,7 @@ def _regular_intervals(
 
 def _irregular_intervals(
     zone: ZoneDays,
-    windows: Sequence[Sequence[WeeklyWindow]],
+    windows: Windows,
     day: int,
     calendar: Calendar,
     memo: DayIntervals,
@@ -312,11 +327,13 @@ def _irregular_intervals(
     # A DST day: the kit decides what each window means (skipped and repeated hours).
     local = calendar.origin + timedelta(days=day)
     origin = datetime.combine(calendar.origin, time(), tzinfo=UTC)
+    weekday = local.weekday()
+    people = np.unique(windows.owner[windows.spans[:, 0] == weekday]).tolist()
     found = [
         (person, (start - origin) // timedelta(minutes=1), (end - origin) // timedelta(minutes=1))
-        for person, own in enumerate(windows)
+        for person in people
         for start, end in _day_intervals(
-            tuple(w for w in own if w.weekday == local.weekday()), zone.name, local, memo
+            tuple(w for w in windows.each[person] if w.weekday == weekday), zone.name, local, memo
         )
     ]
     person, start, end = np.array(found, dtype=np.int64).reshape(-1, 3).T
@@ -333,30 +350,23 @@ def _day_intervals(
     return memo[windows, zone, day]
 
 
-def _class_slots(people: int, person: Ints, start: Ints, end: Ints, weeks: SlotWeeks) -> Flags:
-    classes = len(weeks.starts)
-    free = np.zeros(people * classes * SLOTS_PER_WEEK, dtype=bool)
-    for index, low in enumerate(weeks.starts.tolist()):
-        first = np.clip(start - low, 0, weeks.length)
-        length = np.clip(end - low, 0, weeks.length) - first
-        some = length > 0
-        base = (person[some] * classes + index) * SLOTS_PER_WEEK + first[some]
-        free[expand_ranges(base, length[some])] = True
-    return free.reshape(people, classes, SLOTS_PER_WEEK)
-
-
 def expand_ranges(starts: Ints, lengths: Ints) -> Ints:
     """Every index of the ranges `starts[i]` to `starts[i] + lengths[i]`."""
     ends = np.cumsum(lengths)
     return np.repeat(starts - ends + lengths, lengths) + np.arange(ends[-1] if len(ends) else 0)
 
 
-def _packed(free: Flags) -> NDArray[np.uint64]:
-    packed = np.packbits(free, axis=-1, bitorder="little")
-    padding = WORDS_PER_WEEK * 8 - packed.shape[-1]
-    packed = np.pad(packed, [(0, 0), (0, 0), (0, padding)])
-    words: NDArray[np.uint64] = packed.view("<u8").astype(np.uint64)
-    return words
+def _set_ranges(bits: NDArray[np.uint64], words: Ints, first: Ints, stop: Ints) -> None:
+    """Sets the bits `first[i]` to `stop[i]` (exclusive, `stop[i] > first[i]`) of the bitset
+    whose first word is `words[i]`, a whole word at a time."""
+    low, high = first // WORD_BITS, (stop - 1) // WORD_BITS
+    pieces = high - low + 1
+    word = expand_ranges(low, pieces)
+    owner = np.repeat(np.arange(len(first)), pieces)
+    lowest = np.maximum(first[owner] - word * WORD_BITS, 0).astype(np.uint64)
+    width = np.minimum(stop[owner] - word * WORD_BITS, WORD_BITS).astype(np.uint64) - lowest
+    masks = (_ALL_BITS >> (np.uint64(WORD_BITS) - width)) << lowest
+    np.bitwise_or.at(bits, words[owner] + word, masks)
 
 
 @dataclass(frozen=True)

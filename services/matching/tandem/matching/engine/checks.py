@@ -46,9 +46,7 @@ def checked_pool(
 ) -> Pool:
     _check_settings(rules, weights, period)
     people = engine_order(participants, seed)
-    checked: set[WeeklyWindow] = set()
-    for person in people:
-        _check_participant(person, checked)
+    _check_participants(people)
     return build_pool(people, rules, weights, period, list(forbidden))
 
 
@@ -87,20 +85,41 @@ def _check_settings(rules: Rules, weights: Weights, period: Period) -> None:
         )
 
 
-def _check_participant(person: Participant, checked: set[WeeklyWindow]) -> None:
-    """Raises for a participant the engine cannot use. Windows are checked one by one (most
-    people share them): overlapping or touching windows of one person need no merging, as
-    free slots are a union and the kit merges them itself on DST days."""
+def _check_participants(people: Sequence[Participant]) -> None:
+    """Raises for the first participant the engine cannot use. Windows are checked one by one:
+    overlapping or touching windows of one person need no merging, as free slots are a union
+    and the kit merges them itself on DST days. Most people share windows, so each distinct
+    one is checked once, found by its fields (which hash faster than the window); only when
+    one is invalid are they checked person by person, to name the first one with it."""
+    distinct = {(w.weekday, w.start, w.end): w for person in people for w in person.windows}
+    windows_valid = all(_valid_window(window) for window in distinct.values())
+    checked: set[WeeklyWindow] = set()
+    for person in people:
+        _check_participant(person, None if windows_valid else checked)
+
+
+def _check_participant(person: Participant, checked: set[WeeklyWindow] | None) -> None:
+    """Raises for a participant the engine cannot use; their windows are checked unless
+    `checked` is None, skipping those in it."""
     problem = _problem(person)
     if problem:
         raise InvalidMatchInput(f"Participant {person.person_id}: {problem}")
     try:
         validate_time_zone(person.time_zone)
-        for window in set(person.windows) - checked:
-            normalize_windows([window])
-            checked.add(window)
+        if checked is not None:
+            for window in set(person.windows) - checked:
+                normalize_windows([window])
+                checked.add(window)
     except InvalidAvailability as error:
         raise InvalidMatchInput(f"Participant {person.person_id}: {error}") from error
+
+
+def _valid_window(window: WeeklyWindow) -> bool:
+    try:
+        normalize_windows([window])
+    except InvalidAvailability:
+        return False
+    return True
 
 
 def _problem(person: Participant) -> str | None:

@@ -370,8 +370,8 @@ def category_codes(values: Sequence[str | None]) -> Ints:
 def _bitsets(sets: Sequence[frozenset[str]]) -> NDArray[np.uint64]:
     vocabulary = {name: bit for bit, name in enumerate(sorted(set().union(*sets)))}
     flags = np.zeros((len(sets), max(len(vocabulary), 1)), dtype=bool)
-    for person, names in enumerate(sets):
-        flags[person, [vocabulary[name] for name in names]] = True
+    owner = np.repeat(np.arange(len(sets)), [len(names) for names in sets])
+    flags[owner, [vocabulary[name] for names in sets for name in names]] = True
     packed = np.packbits(flags, axis=1, bitorder="little")
     packed = np.pad(packed, [(0, 0), (0, -packed.shape[1] % 8)])
     words: NDArray[np.uint64] = packed.view("<u8").astype(np.uint64)

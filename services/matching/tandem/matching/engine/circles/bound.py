@@ -6,13 +6,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tandem.kit.availability import GRID_MINUTES
-from tandem.matching.engine.circles.people import People, _flags
+from tandem.matching.engine.circles.people import People, bit_flags
 from tandem.matching.engine.circles.slots import SLOTS_PER_WEEK
 from tandem.matching.engine.circles.types import CircleRules, CircleValue
 from tandem.matching.engine.scoring import ENOUGH_WEEKLY_OVERLAP_MINUTES
 
 
-def _bound(
+def upper_bound(
     people: People,
     rules: CircleRules,
     placeable: NDArray[np.bool_],
@@ -30,13 +30,13 @@ def _bound(
     return CircleValue(placed, int(np.ceil(quality + placed / 2)))
 
 
-def _placeable(people: People, rules: CircleRules) -> NDArray[np.bool_]:
+def placeable_people(people: People, rules: CircleRules) -> NDArray[np.bool_]:
     """Who has a session slot and a language (a "bucket") shared by at least `min_size`
     people once each department is capped, someone experienced among them. Forbidden pairs
     are left out, which only makes it more generous."""
     n = len(people.ids)
-    runs = _flags(people.runs, SLOTS_PER_WEEK)
-    languages = _flags(people.languages, max(m.bit_length() for m in people.languages))
+    runs = bit_flags(people.runs, SLOTS_PER_WEEK)
+    languages = bit_flags(people.languages, max(m.bit_length() for m in people.languages))
     department = np.array(people.department, dtype=np.int64)
     experienced = np.array(people.experienced, dtype=bool)
     codes = np.where(department >= 0, department, department.max(initial=0) + 1 + np.arange(n))
@@ -64,13 +64,13 @@ def _best_points(
     common = sorted((people.free[person] & people.free[q]).bit_count() for q in mates)
     minutes = common[-others] * GRID_MINUTES if len(common) >= others else 0
     return (
-        _coverage(people, person, mates)
+        skill_coverage(people, person, mates)
         + sum(pairwise) / max(len(pairwise), 1)
         + people.points["availability"] * min(minutes / ENOUGH_WEEKLY_OVERLAP_MINUTES, 1.0)
     )
 
 
-def _coverage(people: People, person: int, others: Collection[int]) -> float:
+def skill_coverage(people: People, person: int, others: Collection[int]) -> float:
     """Skill points of `person` among `others`: each wanted skill at the best proficiency."""
     return sum(
         weight * max((people.offers[o].get(skill, 0) for o in others), default=0)

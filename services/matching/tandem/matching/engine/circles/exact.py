@@ -11,7 +11,7 @@ from tandem.matching.engine.circles.sets import fits, total_points
 from tandem.matching.engine.scoring import MAX_SCORE
 
 
-def _solve_exactly(search: "Search", group: Sequence[int], deadline: float) -> bool:
+def solve_exactly(search: "Search", group: Sequence[int], deadline: float) -> bool:
     """Every feasible circle of the group listed, then the best packing by CP-SAT, placed count
     first. Returns whether the packing is proven optimal."""
     people, rules = search.people, search.rules

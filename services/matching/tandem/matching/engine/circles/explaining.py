@@ -10,8 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tandem.kit.availability import GRID_MINUTES, MINUTES_PER_DAY
-from tandem.matching.engine.circles.bound import _coverage, _placeable
-from tandem.matching.engine.circles.people import People, _language_masks
+from tandem.matching.engine.circles.bound import placeable_people, skill_coverage
+from tandem.matching.engine.circles.people import People, language_masks
 from tandem.matching.engine.circles.search import Search
 from tandem.matching.engine.circles.sets import total_points
 from tandem.matching.engine.circles.types import (
@@ -32,7 +32,7 @@ from tandem.matching.engine.types import Participant
 _SMALLEST_CIRCLE = 3
 
 
-def _circle(people: People, members: Sequence[int]) -> Circle:
+def explained_circle(people: People, members: Sequence[int]) -> Circle:
     ordered = sorted(members, key=lambda m: people.ids[m].int)
     runs, free = -1, -1
     for member in ordered:
@@ -53,7 +53,7 @@ def _contributions(
 ) -> tuple[CircleContribution, ...]:
     size = len(members)
     pairs = [(m, o) for m in members for o in members if m != o]
-    skill = [_coverage(people, m, [o for o in members if o != m]) for m in members]
+    skill = [skill_coverage(people, m, [o for o in members if o != m]) for m in members]
     shares = [s / people.points["skill_fit"] if people.points["skill_fit"] else 0.0 for s in skill]
     interests = [_jaccard(people.interests[m], people.interests[o]) for m, o in pairs]
     departments = [_different_departments(people, m, o) for m, o in pairs]
@@ -87,7 +87,7 @@ def _hours_apart(left: int, right: int) -> float:
     return min(apart, MINUTES_PER_DAY - apart) / 60
 
 
-def _unplaced(
+def unplaced_people(
     people: People,
     placeable: NDArray[np.bool_],
     search: Search,
@@ -119,21 +119,21 @@ def _unplaced(
     return tuple(sorted(unplaced, key=lambda u: u.person_id.int))
 
 
-def _relaxations(
+def relaxation_finder(
     participants: Sequence[Participant], people: People, rules: CircleRules
 ) -> Callable[[list[int]], dict[int, tuple[CircleRelaxation, ...]]]:
     """For people no circle could hold: each group rule's smallest change after which one
-    could (see `_placeable`), cheapest first."""
+    could (see `placeable_people`), cheapest first."""
 
     def relax(stuck: list[int]) -> dict[int, tuple[CircleRelaxation, ...]]:
         found: dict[int, list[CircleRelaxation]] = {p: [] for p in stuck}
         for relaxed, change in _loosened(rules) if stuck else ():
             view = replace(
                 people,
-                languages=_language_masks(participants, relaxed),
+                languages=language_masks(participants, relaxed),
                 experienced=[p.job_level >= relaxed.experienced_level for p in participants],
             )
-            placeable = _placeable(view, relaxed)
+            placeable = placeable_people(view, relaxed)
             for p in stuck:
                 if placeable[p] and all(r.rule != change.rule for r in found[p]):
                     found[p].append(change)

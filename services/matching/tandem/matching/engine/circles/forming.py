@@ -6,10 +6,14 @@ from uuid import UUID
 
 from tandem.kit.availability import GRID_MINUTES, MAX_RANGE_DAYS, MINUTES_PER_DAY
 from tandem.matching.engine.checks import engine_order
-from tandem.matching.engine.circles.bound import _bound, _placeable
-from tandem.matching.engine.circles.exact import _solve_exactly
-from tandem.matching.engine.circles.explaining import _circle, _relaxations, _unplaced
-from tandem.matching.engine.circles.people import _components, features
+from tandem.matching.engine.circles.bound import placeable_people, upper_bound
+from tandem.matching.engine.circles.exact import solve_exactly
+from tandem.matching.engine.circles.explaining import (
+    explained_circle,
+    relaxation_finder,
+    unplaced_people,
+)
+from tandem.matching.engine.circles.people import compatible_groups, features
 from tandem.matching.engine.circles.search import Search
 from tandem.matching.engine.circles.types import (
     CIRCLE_CRITERIA,
@@ -46,30 +50,32 @@ def form_circles(
     with stopwatch.phase("scoring"):
         people = features(ordered, rules, weights, period, forbidden)
     with stopwatch.phase("filtering"):
-        groups = _components(people)
+        groups = compatible_groups(people)
         small = [g for g in groups if len(g) <= exact_up_to]
         large = [g for g in groups if len(g) > exact_up_to]
-        placeable = _placeable(people, rules)
-        bound = _bound(people, rules, placeable, large)
+        placeable = placeable_people(people, rules)
+        bound = upper_bound(people, rules, placeable, large)
     with stopwatch.phase("solving"):
         search = Search(people, rules, seed)
-        proven = [_solve_exactly(search, group, deadline) for group in small]
+        proven = [solve_exactly(search, group, deadline) for group in small]
         exact_value = search.value()
         stopped: Stop = search.run([p for g in large for p in g], deadline) if large else "exact"
     with stopwatch.phase("explaining"):
         circles = tuple(
             sorted(
-                (_circle(people, c) for c in search.circles),
+                (explained_circle(people, c) for c in search.circles),
                 key=lambda c: c.member_ids[0].int,
             )
         )
-        unplaced = _unplaced(people, placeable, search, _relaxations(ordered, people, rules))
+        unplaced = unplaced_people(
+            people, placeable, search, relaxation_finder(ordered, people, rules)
+        )
     value = search.value()
     optimal = all(proven) and not large
     # Exactly solved groups count with their proven value; a packing cut short by the time
     # limit counts with the generous bound of its group instead.
     if not all(proven):
-        bound = _bound(people, rules, placeable, groups)
+        bound = upper_bound(people, rules, placeable, groups)
         exact_value = CircleValue(0, 0)
     bound_value = CircleValue(
         exact_value.placed + bound.placed, max(exact_value.quality + bound.quality, value.quality)

@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from tandem.kit.availability import MINUTES_PER_DAY
 from tandem.matching.engine.calendar import offset_minutes
-from tandem.matching.engine.circles.slots import SLOTS_PER_WEEK, Slots, _weekly_slots
+from tandem.matching.engine.circles.slots import SLOTS_PER_WEEK, Slots, weekly_slots
 from tandem.matching.engine.circles.types import (
     CIRCLE_CRITERIA,
     CIRCLE_RULES,
@@ -67,7 +67,7 @@ def features(
 ) -> People:
     """The features of `people` (checked here), in the given order: the engine's."""
     memo: Slots = {}
-    slots = [_weekly_slots(p, period, rules.session_minutes, memo) for p in people]
+    slots = [weekly_slots(p, period, rules.session_minutes, memo) for p in people]
     skills = {s: k for k, s in enumerate(sorted({s for p in people for s in p.offered}, key=str))}
     points = _points_per_criterion(weights)
     offsets = [offset_minutes(period.start, ZoneInfo(p.time_zone)) for p in people]
@@ -85,7 +85,7 @@ def features(
         ids=tuple(p.person_id for p in people),
         runs=[runs for runs, _ in slots],
         free=[free for _, free in slots],
-        languages=_language_masks(people, rules),
+        languages=language_masks(people, rules),
         department=departments.tolist(),
         experienced=[p.job_level >= rules.experienced_level for p in people],
         offers=[{skills[s]: level for s, level in p.offered.items()} for p in people],
@@ -118,7 +118,7 @@ def _wants(
     ]
 
 
-def _language_masks(people: Sequence[Participant], rules: CircleRules) -> list[int]:
+def language_masks(people: Sequence[Participant], rules: CircleRules) -> list[int]:
     if not rules.shared_language_required:
         return [1] * len(people)
     known = {name: bit for bit, name in enumerate(sorted({n for p in people for n in p.languages}))}
@@ -138,7 +138,7 @@ def _pairs(
     others each pair rule removes (CIRCLE_RULES order). Computed on blocks of rows."""
     n = len(people)
     run_words = _words(runs, SLOTS_PER_WEEK)
-    language_words = _words(_language_masks(people, rules), 64 * 8)
+    language_words = _words(language_masks(people, rules), 64 * 8)
     interests = _interest_words(people)
     interest_count = np.array([len(p.interests) for p in people], dtype=np.int64)
     offset = np.array(offsets, dtype=np.int64)
@@ -192,7 +192,7 @@ def _words(masks: Sequence[int], bits: int) -> NDArray[np.uint64]:
     return words.reshape(len(masks), width)
 
 
-def _flags(masks: Sequence[int], bits: int) -> NDArray[np.bool_]:
+def bit_flags(masks: Sequence[int], bits: int) -> NDArray[np.bool_]:
     """Python-int bitsets as rows of `bits` booleans."""
     width = -(-bits // 8)
     raw = np.frombuffer(b"".join(m.to_bytes(width, "little") for m in masks), dtype=np.uint8)
@@ -220,7 +220,7 @@ def _any_common(left: NDArray[np.uint64], right: NDArray[np.uint64]) -> NDArray[
     return found
 
 
-def _components(people: People) -> list[list[int]]:
+def compatible_groups(people: People) -> list[list[int]]:
     """Groups of people linked by compatible pairs: no circle spans two groups."""
     seen = [False] * len(people.ids)
     groups = []

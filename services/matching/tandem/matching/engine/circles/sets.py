@@ -4,7 +4,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from tandem.kit.availability import GRID_MINUTES
-from tandem.matching.engine.circles.bound import _coverage
+from tandem.matching.engine.circles.bound import skill_coverage
 from tandem.matching.engine.circles.people import People
 from tandem.matching.engine.circles.types import CircleRules
 from tandem.matching.engine.scoring import ENOUGH_WEEKLY_OVERLAP_MINUTES
@@ -42,7 +42,9 @@ def total_points(people: People, members: Sequence[int]) -> float:
     size = len(members)
     pairwise = sum(people.pair[m][o] for i, m in enumerate(members) for o in members[i + 1 :])
     skills = sum(
-        _coverage(people, m, [o for o in members if o != m]) for m in members if people.wants[m]
+        skill_coverage(people, m, [o for o in members if o != m])
+        for m in members
+        if people.wants[m]
     )
     return skills + 2 * pairwise / (size - 1) + size * _availability_points(people, members)
 

@@ -25,7 +25,7 @@ SLOTS_PER_WEEK = SLOTS_PER_DAY * DAYS_PER_WEEK
 Slots = dict[tuple[frozenset[WeeklyWindow], str], tuple[int, int]]
 
 
-def _weekly_slots(
+def weekly_slots(
     person: Participant, period: Period, session_minutes: int, memo: Slots
 ) -> tuple[int, int]:
     """(run starts, free slots) as bitsets over the week's slots; see `People`. People with
