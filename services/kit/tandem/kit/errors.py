@@ -190,13 +190,13 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if sqlstate in UNSTORABLE_TEXT_SQLSTATES:
         return problem(400, "UnstorableText", "The text holds characters that cannot be stored.")
     if sqlstate in CONFLICT_SQLSTATES:
-        log.info("unnamed_violation", path=request.url.path, constraint=violated_constraint(exc))
+        log.info("unnamed_violation", route=_route_of(request), constraint=violated_constraint(exc))
         return await _app_error(request, Conflict())
     return await _unexpected_error(request, exc)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
+    log.warning("database_unavailable", route=_route_of(request), error=type(exc).__name__)
     return await _app_error(request, DatabaseUnavailable())
 
 
@@ -207,8 +207,15 @@ async def _stale_write(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled_error", path=request.url.path, exc_info=exc)
+    log.exception("unhandled_error", route=_route_of(request), exc_info=exc)
     return problem(500, "InternalError", "An unexpected error occurred; it has been logged.")
+
+
+def _route_of(request: Request) -> str:
+    """The matched route's template (`/calendar-feeds/{secret}.ics`), never the path itself:
+    a path can carry a secret or a person's id, and logs keep neither."""
+    route = request.scope.get("route")
+    return getattr(route, "path", "unmatched")
 
 
 def install_error_handlers(app: FastAPI) -> None:
