@@ -74,3 +74,31 @@ class OccurrenceTaken(Conflict):
 
 class InvalidRange(BadRequest):
     detail = "ends_at must follow starts_at, by at most 366 days."
+
+
+class InvalidHorizon(BadRequest):
+    detail = "The slot horizon ends after it starts, in the future, at most 12 weeks after it."
+
+
+class PlanningInputInvalid(BadRequest):
+    detail = "The scheduler cannot plan with this input."
+
+
+class MemberScheduleUnknown(Conflict):
+    detail = "A member's time zone and availability are not known here yet."
+
+
+class ProgramPeriodOver(Conflict):
+    detail = "The program's period is over: there is nothing left to plan."
+
+
+class NoCommonTime(Conflict):
+    detail = "No weekly time fits every member in the rest of the program period."
+
+
+class SeriesExists(Conflict):
+    detail = "The mentorship already has a series with upcoming sessions."
+
+
+class TimetableNotFound(NotFound):
+    detail = "No such timetable."

@@ -165,3 +165,97 @@ class BusyBlockRead(BaseModel):
 class BusyBlocksRead(BaseModel):
     person_id: UUID
     blocks: list[BusyBlockRead]
+
+
+# Planning --------------------------------------------------------------------------------------
+
+
+class ReasonRead(BaseModel):
+    """Why: a code, a sentence made of codes, times and zones only, and whom it concerns."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    text: str
+    person_ids: list[UUID]
+
+
+class SlotRead(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+    rank: int = Field(description="1 is the best")
+    score: int = Field(description="2 for the series' weekly time, plus 1 in working hours")
+    reasons: list[ReasonRead]
+
+
+class SlotsRead(BaseModel):
+    mentorship_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    minutes: int
+    buffer_minutes: int
+    slots: list[SlotRead]
+
+
+class OccurrenceRead(BaseModel):
+    index: int
+    planned_start: datetime = Field(description="where the weekly time puts it")
+    planned_end: datetime
+    starts_at: datetime | None = Field(description="where it is; null when unplaceable")
+    ends_at: datetime | None
+    status: str = Field(description="on_slot, moved or unplaceable")
+    reasons: list[ReasonRead]
+
+
+class SeriesPlanRead(BaseModel):
+    """A series as the scheduler proposes it: the weekly time and each occurrence."""
+
+    mentorship_id: UUID
+    cadence: Cadence
+    time_zone: str | None = Field(description="the anchor zone of the weekly time")
+    weekday: int | None = Field(description="0 = Monday … 6 = Sunday; null when nothing fits")
+    local_time: time | None
+    minutes: int
+    first_date: date
+    last_date: date
+    on_slot: int
+    occurrences: list[OccurrenceRead]
+
+
+class SeriesBooked(BaseModel):
+    series: SeriesRead
+    sessions: list[SessionRead]
+    plan: SeriesPlanRead
+
+
+class TimetablePlaced(BaseModel):
+    mentorship_id: UUID
+    series_id: UUID
+    sessions: int
+
+
+class TimetableUnplaced(BaseModel):
+    mentorship_id: UUID
+    reason: str = Field(
+        description="no_common_time, taken_by_others, or taken_meanwhile (a member booked the "
+        "time while the cohort was being planned)"
+    )
+
+
+class TimetableReport(BaseModel):
+    placed: list[TimetablePlaced]
+    unplaced: list[TimetableUnplaced]
+    bound: int = Field(description="no plan places more of these mentorships")
+    bound_source: str = Field(description="solver (proven) or candidates (those that could fit)")
+    status: str = Field(description="optimal, or feasible when the time limit ended the search")
+    seconds: float
+
+
+class TimetableRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    run_id: UUID | None
+    created_at: datetime
+    report: TimetableReport
