@@ -238,9 +238,9 @@ class _Planning:
     def over(self) -> bool:
         return self.first_day > self.last_day
 
-    def plan(self, buffer_minutes: int, members: tuple[MemberCalendar, ...] = ()) -> SeriesPlan:
+    def plan(self, buffer_minutes: int) -> SeriesPlan:
         return plan_series(
-            members or self.members,
+            self.members,
             self.rhythm.cadence,
             self.first_day,
             self.last_day,
@@ -249,19 +249,43 @@ class _Planning:
         )
 
     def candidates(self, buffer_minutes: int, count: int) -> list[SeriesPlan]:
-        """Up to `count` series, best first, each at another weekly time: the scheduler's
-        best plan, then its best with the weekly times found before taken."""
         if self.over or not self.members:
             return []
-        members, found = self.members, []
-        for _ in range(count):
-            plan = self.plan(buffer_minutes, members)
-            if plan.slot is None:
-                break
-            found.append(plan)
-            planned = tuple((o.planned_start, o.planned_end) for o in plan.occurrences)
-            members = tuple(replace(m, sessions=m.sessions + planned) for m in members)
-        return found
+        return candidate_series(
+            self.members,
+            self.rhythm.cadence,
+            self.first_day,
+            self.last_day,
+            self.rhythm.minutes,
+            buffer_minutes=buffer_minutes,
+            count=count,
+        )
+
+
+def candidate_series(
+    members: Sequence[MemberCalendar],
+    cadence: Cadence,
+    first_day: date,
+    last_day: date,
+    duration_minutes: int,
+    *,
+    buffer_minutes: int,
+    count: int,
+) -> list[SeriesPlan]:
+    """Up to `count` series, best first, each at another weekly time: the scheduler's best
+    plan, then its best with the weekly times found before taken. Pure (what cohort
+    timetabling offers the solver for one mentorship)."""
+    found: list[SeriesPlan] = []
+    for _ in range(count):
+        plan = plan_series(
+            members, cadence, first_day, last_day, duration_minutes, buffer_minutes=buffer_minutes
+        )
+        if plan.slot is None:
+            break
+        found.append(plan)
+        planned = tuple((o.planned_start, o.planned_end) for o in plan.occurrences)
+        members = [replace(m, sessions=m.sessions + planned) for m in members]
+    return found
 
 
 async def _planning(session: AsyncSession, mentorship: Mentorship) -> _Planning:

@@ -4,7 +4,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
 from tandem.kit.contracts.profiles import Cadence
@@ -32,6 +40,13 @@ def _time_zone(name: str) -> str:
 Minute = Annotated[AwareDatetime, AfterValidator(_whole_minute)]
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 Reason = Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
+# JSON Schema's "time" format requires an offset; a series' weekly time is a wall-clock time.
+WallClock = Annotated[
+    time,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "description": "local HH:MM:SS"}
+    ),
+]
 
 
 class Span(BaseModel):
@@ -93,7 +108,7 @@ class SeriesRead(BaseModel):
     cadence: Cadence
     time_zone: str
     weekday: int = Field(description="0 = Monday … 6 = Sunday, in time_zone")
-    local_time: time
+    local_time: WallClock
     minutes: int
     first_date: date
     last_date: date
@@ -214,7 +229,7 @@ class SeriesPlanRead(BaseModel):
     cadence: Cadence
     time_zone: str | None = Field(description="the anchor zone of the weekly time")
     weekday: int | None = Field(description="0 = Monday … 6 = Sunday; null when nothing fits")
-    local_time: time | None
+    local_time: WallClock | None
     minutes: int
     first_date: date
     last_date: date
