@@ -17,7 +17,9 @@ from tandem.kit.auth import Role
 from tandem.kit.contracts.matching import MentorshipStarted, RunSettled
 from tandem.kit.events import Envelope
 from tandem.kit.testing.plugin import ClientFactory
+from tandem.sessions import planning
 from tandem.sessions.models import Session, Timetable
+from tandem.sessions.schemas import TimetableReport
 from tandem.sessions.service import Dependencies
 
 # Mentees free on Monday mornings only, 10:00 to 12:00 in Amsterdam: room for two 45-minute
@@ -212,3 +214,29 @@ async def test_two_concurrent_timetablings_of_a_program_give_each_mentorship_one
     assert len(meetings) == 30
     assert len({m.series_id for m in meetings}) == 2
     assert _apart(meetings)
+
+
+async def test_the_daily_cap_from_the_settings_leaves_a_mentee_unplaced_taken_by_others(
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    program_id, _, mentorships = await _cohort(
+        db_session,
+        dependencies,
+        profiles,
+        organization,
+        uuid.uuid4(),
+        [MONDAY_MORNINGS, MONDAY_MORNINGS],
+    )
+    one_a_day = dependencies.settings.model_copy(update={"timetable_max_sessions_per_day": 1})
+
+    timetabled = await planning.timetable(db_session, one_a_day, organization, program_id)
+
+    report = TimetableReport.model_validate(timetabled.report)
+    assert len(report.placed) == 1
+    assert [(u.mentorship_id in mentorships, u.reason) for u in report.unplaced] == [
+        (True, "taken_by_others")
+    ]
+    assert report.bound == 1
