@@ -18,6 +18,7 @@ from tandem.kit.contracts.matching import MentorshipStarted, RunSettled
 from tandem.kit.events import Envelope
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions import planning
+from tandem.sessions.errors import RunMentorshipsPending
 from tandem.sessions.models import Session, Timetable
 from tandem.sessions.schemas import TimetableReport
 from tandem.sessions.service import Dependencies
@@ -181,6 +182,29 @@ async def test_a_settled_run_timetables_its_program_once(
     meetings = await _sessions_of(db_session, mentorships)
     assert len(meetings) == 30
     assert _apart(meetings)
+
+
+async def test_a_settled_run_waits_for_the_mentorships_it_started_that_have_not_arrived(
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    program_id, _, _ = await _cohort(
+        db_session, dependencies, profiles, organization, uuid.uuid4(), [MONDAY_MORNINGS]
+    )
+    settled = RunSettled(
+        organization_id=organization,
+        run_id=uuid.uuid4(),
+        program_id=program_id,
+        mentorships_started=2,
+    )
+
+    with pytest.raises(RunMentorshipsPending):
+        await deliver(db_session, dependencies, settled)
+
+    found = await db_session.scalars(select(Timetable).where(Timetable.program_id == program_id))
+    assert list(found) == []
 
 
 async def test_two_concurrent_timetablings_of_a_program_give_each_mentorship_one_series(

@@ -102,3 +102,10 @@ class SeriesExists(Conflict):
 
 class TimetableNotFound(NotFound):
     detail = "No such timetable."
+
+
+class RunMentorshipsPending(Conflict):
+    detail = (
+        "The settled run started more mentorships than have arrived here yet: the program is "
+        "timetabled once they have."
+    )

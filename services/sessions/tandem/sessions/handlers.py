@@ -89,13 +89,7 @@ async def on_run_settled(
     session: AsyncSession, event: RunSettled, dependencies: Dependencies
 ) -> None:
     """Every proposal of the run is answered: the program's cohort gets its series."""
-    await planning.timetable(
-        session,
-        dependencies.settings,
-        event.organization_id,
-        event.program_id,
-        run_id=event.run_id,
-    )
+    await planning.timetable_settled_run(session, dependencies.settings, event)
 
 
 WIRING: Wiring[SessionsSettings, Dependencies] = Wiring(

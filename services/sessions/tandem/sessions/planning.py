@@ -22,6 +22,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal
+from tandem.kit.contracts.matching import RunSettled
 from tandem.kit.contracts.profiles import Cadence
 from tandem.kit.db import advisory_lock
 from tandem.sessions import service
@@ -34,6 +35,7 @@ from tandem.sessions.errors import (
     OccurrenceTaken,
     PlanningInputInvalid,
     ProgramPeriodOver,
+    RunMentorshipsPending,
     SeriesExists,
 )
 from tandem.sessions.models import Mentorship, Series, Session, Timetable, WorkspaceStatus
@@ -426,6 +428,22 @@ async def timetable_program(
     await service.require_admin(principal, directory, program_id)
     return await timetable(
         session, settings, principal.organization_id, program_id, requested_by=principal.person_id
+    )
+
+
+async def timetable_settled_run(
+    session: AsyncSession, settings: SessionsSettings, event: RunSettled
+) -> Timetable:
+    """Matching's run is settled: its program is timetabled, once every mentorship the run
+    started has arrived here (their events may come later; until then this raises, and the
+    inbox tries again)."""
+    started = await PlanningRepository(session).started_count(
+        event.organization_id, event.program_id
+    )
+    if started < event.mentorships_started:
+        raise RunMentorshipsPending()
+    return await timetable(
+        session, settings, event.organization_id, event.program_id, run_id=event.run_id
     )
 
 

@@ -343,6 +343,19 @@ class PlanningRepository(SessionRepository):
         )
         return list(await self.session.scalars(query))
 
+    async def started_count(self, organization_id: UUID, program_id: UUID) -> int:
+        """How many of the program's mentorships have started, whatever they became since."""
+        found = await self.session.scalar(
+            select(func.count())
+            .select_from(Mentorship)
+            .where(
+                Mentorship.organization_id == organization_id,
+                Mentorship.program_id == program_id,
+                Mentorship.started_at.is_not(None),
+            )
+        )
+        return found or 0
+
     async def with_live_series(self, mentorship_ids: Iterable[UUID], now: datetime) -> set[UUID]:
         """Those of the mentorships with a proposed or scheduled series occurrence still to
         end."""
