@@ -3,7 +3,10 @@ previewed, booked in one call, one occurrence moved and the rest cancelled."""
 
 import asyncio
 import uuid
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from conftest import Profiles
@@ -13,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
 from tandem.kit.testing.plugin import ClientFactory
+from tandem.sessions import planning
+from tandem.sessions.scheduling import MemberCalendar, SeriesPlan, plan_series
 from tandem.sessions.service import Dependencies
 
 
@@ -278,3 +283,41 @@ async def test_two_concurrent_series_bookings_of_one_mentorship_leave_one_series
     assert refused.json()["title"] == "SeriesExists"
     listed = await mentor.get(f"/mentorships/{started.mentorship_id}/sessions")
     assert len({s["series_id"] for s in listed.json()["items"]}) == 1
+
+
+async def test_an_occurrence_taken_after_the_plan_saw_the_calendars_is_a_409_naming_it(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started = await started_mentorship(db_session, dependencies, profiles, organization)
+    mentor = started.member_ids[0]
+    member = client_for(Role.PARTICIPANT, organization_id=organization, person_id=mentor)
+    preview = await member.post(f"/mentorships/{started.mentorship_id}/series/plan")
+    first = _times(preview.json()["occurrences"][0])
+    elsewhere = await started_mentorship(
+        db_session, dependencies, profiles, organization, member_ids=[mentor, uuid.uuid4()]
+    )
+    await booked(db_session, elsewhere.mentorship_id, first[0], minutes=45)
+
+    def planned_before_it_was_taken(
+        members: Sequence[MemberCalendar], *arguments: Any, **options: Any
+    ) -> SeriesPlan:
+        blind = [replace(member, sessions=()) for member in members]
+        return plan_series(blind, *arguments, **options)
+
+    monkeypatch.setattr(planning, "plan_series", planned_before_it_was_taken)
+
+    answer = await member.post(f"/mentorships/{started.mentorship_id}/series")
+
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["title"] == "OccurrenceTaken"
+    assert (answer.json()["occurrence"], answer.json()["starts_at"]) == (
+        0,
+        first[0].isoformat(),
+    )
+    listed = await member.get(f"/mentorships/{started.mentorship_id}/sessions")
+    assert listed.json()["items"] == []
