@@ -1,15 +1,18 @@
 """Sessions performance: slot finding for a pair and for a circle of 8 over a 12-week horizon,
-against a naive 15-minute grid scan measured in the same run.
+against a naive 15-minute grid scan measured in the same run; the candidate series cohort
+timetabling asks the scheduler for; and cohort timetabling (CP-SAT against greedy, from
+`sessions_cohort.py`).
 
     .venv/bin/python benchmarks/sessions.py [--requests 400] [--baseline-requests 40] [--seed 7]
+        [--cohort-mentorships 2000] [--cohort-limit 25]
 
 Each request is a fresh group of people with realistic calendars (weekday windows, meetings in
 their working hours, other Tandem sessions, days away), drawn from the seed, so the same
 arguments give the same requests. `tandem.sessions.scheduling.find_slots` is called in this
 process, as the service calls it once it has loaded the calendars: the figure is the
-server-side computation, without the database reads around it. Figures go to the "slots"
-section of `benchmarks/results/sessions.json`; other benchmarks of the service add their own
-sections with `write_section` (see `benchmarks/README.md`).
+server-side computation, without the database reads around it. Figures go to the "slots",
+"candidates" and "cohort" sections of `benchmarks/results/sessions.json`; other benchmarks of
+the service add their own sections with `write_section` (see `benchmarks/README.md`).
 """
 
 import argparse
@@ -27,9 +30,11 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from company import machine
+from sessions_cohort import run_cohort
 
 from tandem.kit.availability import WeeklyWindow
 from tandem.kit.contracts.profiles import Cadence
+from tandem.sessions.planning import candidate_series
 from tandem.sessions.scheduling import (
     MemberCalendar,
     Preference,
@@ -49,6 +54,7 @@ DURATION_MINUTES = 60
 BUFFER_MINUTES = 10
 LIMIT = 10
 GRID_MINUTES = 15
+CANDIDATES = 3  # the service's SESSIONS_TIMETABLE_CANDIDATES default
 # Groups live in one of these regions, as matching's time-zone distance rule keeps them.
 REGIONS = (
     ("Europe/London", "Europe/Berlin", "America/New_York"),
@@ -336,6 +342,37 @@ def run_series(requests: int, seed: int) -> Json:
     return {"plan_series_weekly_pair": summary(wall, cpu) | {"occurrences_off_slot": moved}}
 
 
+def run_candidates(requests: int, seed: int, count: int) -> Json:
+    """What cohort timetabling asks the scheduler for each mentorship: `count` series at
+    different weekly times, biweekly over the 12 weeks, for a pair (not a target; the cohort
+    benchmark takes its candidates from a simpler finder of its own)."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible data, not secrets
+    pairs = [group(rng, 2) for _ in range(requests)]
+    first, last = HORIZON_START.date(), (HORIZON_START + HORIZON).date() - timedelta(days=1)
+    wall, cpu, found = [], [], 0
+    for members in pairs:
+        plans, seconds, processor = timed(
+            lambda members=members: candidate_series(
+                members,
+                Cadence.BIWEEKLY,
+                first,
+                last,
+                DURATION_MINUTES,
+                buffer_minutes=BUFFER_MINUTES,
+                count=count,
+            )
+        )
+        wall.append(seconds)
+        cpu.append(processor)
+        found += len(plans)  # type: ignore[arg-type]
+    figures = summary(wall, cpu)
+    return figures | {
+        "candidates_asked": count,
+        "candidates_found": found,
+        "seconds_for_2000_mentorships_one_core": round(statistics.fmean(cpu) * 2000, 1),
+    }
+
+
 # The report ------------------------------------------------------------------------------------
 
 
@@ -379,6 +416,8 @@ def main(arguments: argparse.Namespace) -> None:
     print_table(runs)
     series = run_series(arguments.baseline_requests, arguments.seed)
     print(f"\nplan_series, weekly pair over 12 weeks: {series['plan_series_weekly_pair']}")
+    candidates = run_candidates(arguments.baseline_requests, arguments.seed, CANDIDATES)
+    print(f"\ncandidate_series, {CANDIDATES} biweekly for a pair over 12 weeks: {candidates}")
     write_section(
         "slots",
         {
@@ -389,6 +428,15 @@ def main(arguments: argparse.Namespace) -> None:
             "series": series,
         },
     )
+    write_section("candidates", {"seed": arguments.seed, "series_candidates": candidates})
+    settings, runs = run_cohort(
+        arguments.cohort_mentorships,
+        arguments.cohort_candidates,
+        arguments.cohort_scarce,
+        arguments.seed,
+        arguments.cohort_limit,
+    )
+    write_section("cohort", {"seed": arguments.seed, **settings, "runs": runs})
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -396,6 +444,10 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--baseline-requests", type=int, default=40)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cohort-mentorships", type=int, default=2000)
+    parser.add_argument("--cohort-candidates", type=int, default=6)
+    parser.add_argument("--cohort-scarce", type=int, default=2)
+    parser.add_argument("--cohort-limit", type=float, default=25.0, help="CP-SAT seconds")
     return parser.parse_args()
 
 

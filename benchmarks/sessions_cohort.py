@@ -293,14 +293,27 @@ def naive(mentorships: list[CohortMentorship], zones: Mapping[UUID, str]) -> Jso
 
 
 def main(arguments: argparse.Namespace) -> None:
-    started = time.perf_counter()
-    mentorships, zones, inputs = cohort(arguments.mentorships, arguments.candidates, arguments.seed)
-    print(f"cohort generated in {time.perf_counter() - started:.1f} s", flush=True)
-    rules = CohortRules(
-        **{**RULES.__dict__, "time_limit_seconds": arguments.limit, "seed": arguments.seed}
+    settings, runs = run_cohort(
+        arguments.mentorships,
+        arguments.candidates,
+        arguments.scarce,
+        arguments.seed,
+        arguments.limit,
     )
+    load = {"load_average_1_5_15_min": [round(n, 2) for n in os.getloadavg()]}
+    write_report("sessions_cohort", arguments.seed, settings, runs, load)
+
+
+def run_cohort(
+    mentorships_count: int, candidates: int, scarce: int, seed: int, limit: float
+) -> tuple[Json, dict[str, Json]]:
+    """The settings and the runs (one per number of candidates kept), each printed."""
+    started = time.perf_counter()
+    mentorships, zones, inputs = cohort(mentorships_count, candidates, seed)
+    print(f"cohort generated in {time.perf_counter() - started:.1f} s", flush=True)
+    rules = CohortRules(**{**RULES.__dict__, "time_limit_seconds": limit, "seed": seed})
     runs: dict[str, Json] = {}
-    for keep in sorted({arguments.candidates, arguments.scarce}, reverse=True):
+    for keep in sorted({candidates, scarce}, reverse=True):
         pool = [replace(m, candidates=m.candidates[:keep]) for m in mentorships]
         name = f"{keep} candidates"
         run = {
@@ -320,8 +333,7 @@ def main(arguments: argparse.Namespace) -> None:
         "rules": asdict(rules),
         "period": {"first_monday": FIRST_MONDAY.isoformat(), "weeks": WEEKS, "cadence": "biweekly"},
     }
-    load = {"load_average_1_5_15_min": [round(n, 2) for n in os.getloadavg()]}
-    write_report("sessions_cohort", arguments.seed, settings, runs, load)
+    return settings, runs
 
 
 def print_table(name: str, run: Json) -> None:

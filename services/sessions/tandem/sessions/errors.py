@@ -99,3 +99,38 @@ class CalendarRefused(AppError):
 class CalendarFileTooLarge(AppError):
     status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     detail = "The calendar file is too large."
+
+
+class InvalidHorizon(BadRequest):
+    detail = "The slot horizon ends after it starts, in the future, at most 12 weeks after it."
+
+
+class PlanningInputInvalid(BadRequest):
+    detail = "The scheduler cannot plan with this input."
+
+
+class MemberScheduleUnknown(Conflict):
+    detail = "A member's time zone and availability are not known here yet."
+
+
+class ProgramPeriodOver(Conflict):
+    detail = "The program's period is over: there is nothing left to plan."
+
+
+class NoCommonTime(Conflict):
+    detail = "No weekly time fits every member in the rest of the program period."
+
+
+class SeriesExists(Conflict):
+    detail = "The mentorship already has a series with upcoming sessions."
+
+
+class TimetableNotFound(NotFound):
+    detail = "No such timetable."
+
+
+class RunMentorshipsPending(Conflict):
+    detail = (
+        "The settled run started more mentorships than have arrived here yet: the program is "
+        "timetabled once they have."
+    )

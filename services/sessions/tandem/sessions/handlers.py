@@ -14,10 +14,11 @@ from tandem.kit.contracts.matching import (
     MentorshipPaused,
     MentorshipResumed,
     MentorshipStarted,
+    RunSettled,
 )
 from tandem.kit.contracts.profiles import AvailabilityUpdated, PersonErased, PersonUpdated
 from tandem.kit.wiring import Wiring, service_credentials
-from tandem.sessions import service
+from tandem.sessions import planning, service
 from tandem.sessions.repository import Directory
 from tandem.sessions.service import Dependencies
 from tandem.sessions.settings import SessionsSettings
@@ -84,6 +85,13 @@ async def on_person_erased(session: AsyncSession, event: PersonErased, _: Depend
     await service.forget_person(session, event.organization_id, event.person_id)
 
 
+async def on_run_settled(
+    session: AsyncSession, event: RunSettled, dependencies: Dependencies
+) -> None:
+    """Every proposal of the run is answered: the program's cohort gets its series."""
+    await planning.timetable_settled_run(session, dependencies.settings, event)
+
+
 WIRING: Wiring[SessionsSettings, Dependencies] = Wiring(
     sessions_dependencies,
     handlers={
@@ -94,5 +102,6 @@ WIRING: Wiring[SessionsSettings, Dependencies] = Wiring(
         PersonUpdated: on_person_updated,
         AvailabilityUpdated: on_availability_updated,
         PersonErased: on_person_erased,
+        RunSettled: on_run_settled,
     },
 )

@@ -241,3 +241,21 @@ class Attendance(Base):
 
 
 SEAT_TAKEN = "ex_attendance_seat"
+
+
+class Timetable(Base):
+    """One cohort timetabling of a program (an admin's request, or a match run settling): what
+    was placed and what not, and why, as ids, counts and codes only."""
+
+    __tablename__ = "timetable"
+    __table_args__ = (Index("ix_timetable_program_id_created_at", "program_id", "created_at"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    program_id: Mapped[UUID]
+    run_id: Mapped[UUID | None]
+    """The match run whose settling started it; null when an admin asked."""
+    requested_by: Mapped[UUID | None]
+    report: Mapped[dict[str, Any]]
+    """`schemas.TimetableReport` as JSON."""
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -19,7 +19,12 @@ from tandem.kit.contracts.profiles import (
 )
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
-from tandem.sessions.errors import MentorshipNotFound, SeriesNotFound, SessionNotFound
+from tandem.sessions.errors import (
+    MentorshipNotFound,
+    SeriesNotFound,
+    SessionNotFound,
+    TimetableNotFound,
+)
 from tandem.sessions.models import (
     Attendance,
     BusyBlock,
@@ -28,6 +33,7 @@ from tandem.sessions.models import (
     PersonLine,
     Series,
     Session,
+    Timetable,
     WorkspaceStatus,
 )
 from tandem.sessions.models import PersonSchedule as StoredSchedule
@@ -375,3 +381,59 @@ class Directory(ServiceClient):
         query = PersonSchedulesQuery(person_ids=sorted(set(person_ids)))
         body = query.model_dump(mode="json")
         return await self.post("/people/schedules", token, list[PersonSchedule], body)
+
+
+class PlanningRepository(SessionRepository):
+    """What planning series decides on: mentorships locked while their series are decided."""
+
+    async def lock_program_mentorships(
+        self, organization_id: UUID, program_id: UUID
+    ) -> list[Mentorship]:
+        """The program's started, active mentorships, locked in id order (two timetablings of
+        overlapping sets of mentorships wait for each other in one order)."""
+        query = (
+            select(Mentorship)
+            .where(
+                Mentorship.organization_id == organization_id,
+                Mentorship.program_id == program_id,
+                Mentorship.status == WorkspaceStatus.ACTIVE,
+                Mentorship.started_at.is_not(None),
+            )
+            .order_by(Mentorship.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return list(await self.session.scalars(query))
+
+    async def started_count(self, organization_id: UUID, program_id: UUID) -> int:
+        """How many of the program's mentorships have started, whatever they became since."""
+        found = await self.session.scalar(
+            select(func.count())
+            .select_from(Mentorship)
+            .where(
+                Mentorship.organization_id == organization_id,
+                Mentorship.program_id == program_id,
+                Mentorship.started_at.is_not(None),
+            )
+        )
+        return found or 0
+
+    async def with_live_series(self, mentorship_ids: Iterable[UUID], now: datetime) -> set[UUID]:
+        """Those of the mentorships with a proposed or scheduled series occurrence still to
+        end."""
+        found = await self.session.scalars(
+            select(Session.mentorship_id)
+            .where(
+                Session.mentorship_id.in_(list(mentorship_ids)),
+                Session.series_id.is_not(None),
+                Session.live,
+                Session.ends_at > now,
+            )
+            .distinct()
+        )
+        return set(found)
+
+
+class TimetableRepository(Repository[Timetable]):
+    model = Timetable
+    not_found = TimetableNotFound

@@ -1,6 +1,6 @@
 """The sessions HTTP surface: sessions for their members, a program's sessions for its admins,
-people's busy times for calendar partners, and sessions in people's calendars (invites, feeds,
-uploaded calendars)."""
+people's busy times for calendar partners, sessions in people's calendars (invites, feeds,
+uploaded calendars), and planning: slots, series and cohort timetables."""
 
 from typing import Annotated
 from uuid import UUID
@@ -14,23 +14,27 @@ from tandem.kit.errors import PROBLEM_JSON, PROBLEM_SCHEMA_REF
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
 from tandem.kit.versioning import ExpectedVersion, tagged
-from tandem.sessions import service
+from tandem.sessions import planning, service
 from tandem.sessions.calendars import DEFAULT_REFRESH, UploadLimits
 from tandem.sessions.errors import CalendarFileTooLarge
-from tandem.sessions.models import Series, Session
+from tandem.sessions.models import Series, Session, Timetable
 from tandem.sessions.repository import Directory
 from tandem.sessions.schemas import (
     BusyBlocksRead,
     BusyBlocksReplace,
     CalendarFeedCreated,
     NoShowReport,
+    SeriesBooked,
     SeriesCancel,
+    SeriesPlanRead,
     SeriesRead,
     SessionCancel,
     SessionCreate,
     SessionRead,
     SessionReschedule,
     SessionTimes,
+    SlotsRead,
+    TimetableRead,
 )
 from tandem.sessions.service import Dependencies
 
@@ -395,3 +399,90 @@ async def upload_busy_times(
     return await service.upload_busy_times(
         session, principal, dependencies, person_id, data, starts_at, ends_at
     )
+
+
+# Planning --------------------------------------------------------------------------------------
+
+MAX_SLOTS = 50
+
+
+@sessions.get("/mentorships/{mentorship_id}/slots", response_model=SlotsRead, tags=["planning"])
+async def mentorship_slots(
+    mentorship_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    start: Annotated[AwareDatetime | None, Query(description="default now")] = None,
+    end: Annotated[
+        AwareDatetime | None, Query(description="default two weeks after start, at most 12")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_SLOTS)] = 10,
+) -> SlotsRead:
+    """The best times for the mentorship's next meeting (its members; anyone else is answered
+    404), best first, each with its rank and why: every member free in their own weekly
+    windows and zone, on no day of an absence, away from their busy blocks and other Tandem
+    sessions by the planning buffer; inside everyone's working hours first, then earlier. 400
+    for a horizon that is not in the future or longer than 12 weeks."""
+    return await planning.mentorship_slots(
+        session, principal, dependencies.settings, mentorship_id, start, end, limit
+    )
+
+
+@sessions.post(
+    "/mentorships/{mentorship_id}/series/plan", response_model=SeriesPlanRead, tags=["planning"]
+)
+async def plan_series(
+    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep, dependencies: DependenciesDep
+) -> SeriesPlanRead:
+    """A preview of the mentorship's series for the rest of the program period (its members):
+    the program's cadence and session length at one weekly time, and each occurrence on that
+    time, moved within its cadence period, or unplaceable, with reasons. Nothing is booked."""
+    return await planning.plan_mentorship_series(
+        session, principal, dependencies.settings, mentorship_id
+    )
+
+
+@sessions.post(
+    "/mentorships/{mentorship_id}/series",
+    response_model=SeriesBooked,
+    status_code=status.HTTP_201_CREATED,
+    tags=["planning"],
+)
+async def book_series(
+    mentorship_id: UUID, session: SessionDep, principal: PrincipalDep, dependencies: DependenciesDep
+) -> SeriesBooked:
+    """Plan the mentorship's series as `/series/plan` does and book its occurrences as
+    scheduled sessions of one series (its members), all or nothing. 409 when the mentorship
+    already has a series with sessions to come, when no weekly time fits, or when a member got
+    an occurrence's time taken meanwhile (naming it). Honours `Idempotency-Key`."""
+    return await planning.book_mentorship_series(
+        session, principal, dependencies.settings, mentorship_id
+    )
+
+
+@sessions.post(
+    "/programs/{program_id}/timetable",
+    response_model=TimetableRead,
+    status_code=status.HTTP_201_CREATED,
+    tags=["planning"],
+)
+async def timetable_program(
+    program_id: UUID, session: SessionDep, principal: PrincipalDep, dependencies: DependenciesDep
+) -> Timetable:
+    """Give every active mentorship of the program without a series a series, planned at once
+    (HR admins and the program's admins as profiles names them now): nobody double-booked,
+    within the daily and weekly caps, a mentor's mentees spread over their days. The report
+    says which were placed, which not and why, and how many could be placed at most; it is
+    kept (`GET /timetables/{id}`). One timetabling of a program at a time. Honours
+    `Idempotency-Key`."""
+    return await planning.timetable_program(
+        session, principal, dependencies.settings, dependencies.directory, program_id
+    )
+
+
+@sessions.get("/timetables/{timetable_id}", response_model=TimetableRead, tags=["planning"])
+async def get_timetable(
+    timetable_id: UUID, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
+) -> Timetable:
+    """A cohort timetabling's report (HR admins and the program's admins now)."""
+    return await planning.get_timetable(session, principal, directory, timetable_id)

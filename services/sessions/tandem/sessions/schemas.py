@@ -4,7 +4,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
 from tandem.kit.contracts.profiles import Cadence
@@ -32,6 +40,13 @@ def _time_zone(name: str) -> str:
 Minute = Annotated[AwareDatetime, AfterValidator(_whole_minute)]
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 Reason = Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
+# JSON Schema's "time" format requires an offset; a series' weekly time is a wall-clock time.
+WallClock = Annotated[
+    time,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "description": "local HH:MM:SS"}
+    ),
+]
 
 
 class Span(BaseModel):
@@ -93,7 +108,7 @@ class SeriesRead(BaseModel):
     cadence: Cadence
     time_zone: str
     weekday: int = Field(description="0 = Monday … 6 = Sunday, in time_zone")
-    local_time: time
+    local_time: WallClock
     minutes: int
     first_date: date
     last_date: date
@@ -171,3 +186,97 @@ class CalendarFeedCreated(BaseModel):
     """A person's new feed address. Its secret is shown this once: only its hash is kept."""
 
     url: str = Field(description="subscribe to it in Google Calendar or Outlook; keep it secret")
+
+
+# Planning --------------------------------------------------------------------------------------
+
+
+class ReasonRead(BaseModel):
+    """Why: a code, a sentence made of codes, times and zones only, and whom it concerns."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    text: str
+    person_ids: list[UUID]
+
+
+class SlotRead(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+    rank: int = Field(description="1 is the best")
+    score: int = Field(description="2 for the series' weekly time, plus 1 in working hours")
+    reasons: list[ReasonRead]
+
+
+class SlotsRead(BaseModel):
+    mentorship_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    minutes: int
+    buffer_minutes: int
+    slots: list[SlotRead]
+
+
+class OccurrenceRead(BaseModel):
+    index: int
+    planned_start: datetime = Field(description="where the weekly time puts it")
+    planned_end: datetime
+    starts_at: datetime | None = Field(description="where it is; null when unplaceable")
+    ends_at: datetime | None
+    status: str = Field(description="on_slot, moved or unplaceable")
+    reasons: list[ReasonRead]
+
+
+class SeriesPlanRead(BaseModel):
+    """A series as the scheduler proposes it: the weekly time and each occurrence."""
+
+    mentorship_id: UUID
+    cadence: Cadence
+    time_zone: str | None = Field(description="the anchor zone of the weekly time")
+    weekday: int | None = Field(description="0 = Monday … 6 = Sunday; null when nothing fits")
+    local_time: WallClock | None
+    minutes: int
+    first_date: date
+    last_date: date
+    on_slot: int
+    occurrences: list[OccurrenceRead]
+
+
+class SeriesBooked(BaseModel):
+    series: SeriesRead
+    sessions: list[SessionRead]
+    plan: SeriesPlanRead
+
+
+class TimetablePlaced(BaseModel):
+    mentorship_id: UUID
+    series_id: UUID
+    sessions: int
+
+
+class TimetableUnplaced(BaseModel):
+    mentorship_id: UUID
+    reason: str = Field(
+        description="no_common_time, taken_by_others, or taken_meanwhile (a member booked the "
+        "time while the cohort was being planned)"
+    )
+
+
+class TimetableReport(BaseModel):
+    placed: list[TimetablePlaced]
+    unplaced: list[TimetableUnplaced]
+    bound: int = Field(description="no plan places more of these mentorships")
+    bound_source: str = Field(description="solver (proven) or candidates (those that could fit)")
+    status: str = Field(description="optimal, or feasible when the time limit ended the search")
+    seconds: float
+
+
+class TimetableRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    run_id: UUID | None
+    created_at: datetime
+    report: TimetableReport

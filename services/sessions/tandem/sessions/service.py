@@ -137,7 +137,7 @@ def _require_member(principal: Principal, member_ids: Sequence[UUID]) -> None:
         raise NotAMember()
 
 
-async def _require_admin(principal: Principal, directory: Directory, program_id: UUID) -> None:
+async def require_admin(principal: Principal, directory: Directory, program_id: UUID) -> None:
     """HR admins, and the program's admins as profiles names them now. Another organization's
     program is not found."""
     program = await directory.standing(program_id, principal.token)
@@ -742,7 +742,7 @@ async def program_sessions(
 ) -> Page[Session]:
     """Every session of the program, earliest first (HR admins and the program's admins now;
     the router shows them times and status only)."""
-    await _require_admin(principal, directory, program_id)
+    await require_admin(principal, directory, program_id)
     after = typed_cursor(cursor, Soonest)
     found = await SessionsRepository(session).of_program(
         principal.organization_id, program_id, after, limit + 1
