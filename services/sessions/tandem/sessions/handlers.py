@@ -1,6 +1,6 @@
 """What sessions does with the events it consumes (keep each mentorship's workspace and its
-members' schedules as they change; forget erased people), and the dependencies it does it
-with, built once per process."""
+members' schedules as they change; forget erased people), the dependencies it does it with,
+built once per process, and the chores its workers run (sessions' reminders are kit's timers)."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -16,6 +16,7 @@ from tandem.kit.contracts.matching import (
     MentorshipStarted,
 )
 from tandem.kit.contracts.profiles import AvailabilityUpdated, PersonErased, PersonUpdated
+from tandem.kit.timers import TIMER_CHORES
 from tandem.kit.wiring import Wiring, service_credentials
 from tandem.sessions import service
 from tandem.sessions.repository import Directory
@@ -95,4 +96,5 @@ WIRING: Wiring[SessionsSettings, Dependencies] = Wiring(
         AvailabilityUpdated: on_availability_updated,
         PersonErased: on_person_erased,
     },
+    configured_chores=TIMER_CHORES,
 )

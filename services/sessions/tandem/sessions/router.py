@@ -85,12 +85,16 @@ async def confirm_session(
     session_id: UUID,
     session: SessionDep,
     principal: PrincipalDep,
+    dependencies: DependenciesDep,
     expected_version: ExpectedVersion,
     response: Response,
 ) -> Session:
-    """Confirm a proposed session (a member other than the one who proposed it); 412 if
-    `If-Match` is stale."""
-    meeting = await service.confirm_session(session, principal, session_id, expected_version)
+    """Confirm a proposed session (a member other than the one who proposed it); its members
+    are reminded of it (`session.reminder_due`) a set time before it starts. 412 if `If-Match`
+    is stale."""
+    meeting = await service.confirm_session(
+        session, principal, dependencies, session_id, expected_version
+    )
     return tagged(response, meeting)
 
 
@@ -100,13 +104,15 @@ async def reschedule_session(
     data: SessionReschedule,
     session: SessionDep,
     principal: PrincipalDep,
+    dependencies: DependenciesDep,
     expected_version: ExpectedVersion,
     response: Response,
 ) -> Session:
     """Move a proposed or scheduled session to a new time, with a reason kept for the members
-    only; 409 when a member is taken at the new time, 412 if `If-Match` is stale."""
+    only (a scheduled session's reminder moves with it); 409 when a member is taken at the new
+    time, 412 if `If-Match` is stale."""
     meeting = await service.reschedule_session(
-        session, principal, session_id, data, expected_version
+        session, principal, dependencies, session_id, data, expected_version
     )
     return tagged(response, meeting)
 

@@ -1,5 +1,7 @@
+from datetime import timedelta
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tandem.kit.settings import ServiceSettings
@@ -11,3 +13,14 @@ class SessionsSettings(ServiceSettings):
     service_name: ClassVar[str] = "sessions"
 
     profiles_url: str = "http://127.0.0.1:8001"
+    reminder_lead_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long before a scheduled session its `session.reminder_due` event is "
+        "emitted (1 minute to 7 days). A change applies to sessions scheduled or moved after it.",
+    )
+
+    @property
+    def reminder_lead(self) -> timedelta:
+        return timedelta(minutes=self.reminder_lead_minutes)
