@@ -18,6 +18,7 @@ from factories import HOUR, MONDAY, booked, deliver, proposal, slot, started_men
 from fastapi import FastAPI
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -485,11 +486,14 @@ async def test_reminders_reach_the_stream_once_at_their_due_time_moved_ones_for_
     own_js: JetStreamContext,
     own_event_namespace: EventNamespace,
 ) -> None:
+    """Two sessions whose reminders a worker would fire as soon as it starts (within the lead
+    already), one moved to start a lead after `due` and one cancelled; then, the worker
+    running, another booked to start a lead after `due`."""
     lead = dependencies.settings.reminder_lead
-    due = _on_the_minute(_now() + timedelta(seconds=5))
-    soon = _on_the_minute(_now() + timedelta(minutes=2))  # its reminder is overdue at once
+    # Time for the worker to start before it (sessions start on whole minutes).
+    due = _on_the_minute(_now() + timedelta(seconds=20))
+    soon = _on_the_minute(_now() + timedelta(minutes=2))
     kept, moved, cancelled = [await _started(own_sessions, dependencies, profiles) for _ in "kmc"]
-    kept_session = await _scheduled(own_sessions, dependencies, kept, due + lead)
     moved_session = await _scheduled(own_sessions, dependencies, moved, soon)
     cancelled_session = await _scheduled(own_sessions, dependencies, cancelled, soon)
     async with own_sessions() as session, session.begin():
@@ -510,6 +514,8 @@ async def test_reminders_reach_the_stream_once_at_their_due_time_moved_ones_for_
         )
 
     start_worker()
+    await until(functools.partial(_consuming, own_js, own_event_namespace))
+    kept_session = await _scheduled(own_sessions, dependencies, kept, due + lead)
     await until(lambda: all_fired_and_published(own_engine, 2), timeout=120)
 
     envelopes = await stream_envelopes(own_js, own_event_namespace, SessionReminderDue.type)
@@ -525,6 +531,15 @@ async def test_reminders_reach_the_stream_once_at_their_due_time_moved_ones_for_
         str(moved_session.id),
     }
     assert all(timer.fired_at is not None and timer.fired_at >= due for timer in timers)
+
+
+async def _consuming(js: JetStreamContext, namespace: EventNamespace) -> bool:
+    """Whether the sessions worker runs: it consumes once its chores and relay are started."""
+    try:
+        await js.consumer_info(namespace.stream, "sessions")
+    except NotFoundError:
+        return False
+    return True
 
 
 # Enough for kills to land mid-way (a worker takes two at a time), few enough for a JetStream
