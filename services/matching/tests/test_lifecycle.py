@@ -84,6 +84,7 @@ async def test_when_both_accept_the_mentorship_starts(
         "proposal.created",
         "proposal.accepted",
         "mentorship.started",
+        "match_run.settled",
     ]
 
 
@@ -125,7 +126,7 @@ async def test_a_declined_proposal_cannot_be_accepted_afterwards(
 
     assert declined.json()["status"] == "declined"
     assert (late.status_code, late.json()["title"]) == (409, "ProposalNotPending")
-    assert (await _subjects(db_session, program))[-1] == "proposal.declined"
+    assert (await _subjects(db_session, program))[-2:] == ["proposal.declined", "match_run.settled"]
 
 
 async def test_an_expired_proposal_cannot_be_accepted(

@@ -9,6 +9,8 @@ from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.profiles import (
     EnrolleeSnapshot,
     EnrollmentRole,
+    PersonSchedule,
+    PersonSchedulesQuery,
     ProgramKind,
     ProgramRead,
     ProgramSnapshot,
@@ -81,3 +83,30 @@ async def test_a_program_read_is_what_services_read_of_its_standing(
         ProgramStatus(program["status"]),
         served.admin_ids,
     )
+
+
+async def test_sessions_reads_peoples_schedules_as_the_contract_says(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    ada = await org.person(time_zone="America/New_York")
+    stranger = await Org(client_for).person()
+    window = {"weekday": 4, "start": "13:00:00", "end": "17:30:00"}
+    await org.admin.put(f"/people/{ada['id']}/availability", json={"windows": [window]})
+    await org.admin.post(
+        f"/people/{ada['id']}/absences", json={"start_date": "2099-02-01", "end_date": "2099-02-05"}
+    )
+    profiles, token = consumer(org.admin)
+    query = PersonSchedulesQuery(person_ids=[ada["id"], stranger["id"]])
+
+    schedules = await profiles.post(
+        "/people/schedules", token, list[PersonSchedule], query.model_dump(mode="json")
+    )
+
+    raw = (await org.admin.post("/people/schedules", json=query.model_dump(mode="json"))).json()
+    assert [set(item) for item in raw] == [set(PersonSchedule.model_fields)]
+    assert [item.model_dump() for item in schedules] == [
+        PersonSchedule.model_validate(item).model_dump() for item in raw
+    ]
+    (seen,) = schedules
+    assert (seen.time_zone, len(seen.windows), len(seen.absences)) == ("America/New_York", 1, 1)

@@ -1,3 +1,5 @@
+"""Feedback's refusals, named; rendered once as problem+json by kit."""
+
 from tandem.kit.errors import Forbidden
 
 

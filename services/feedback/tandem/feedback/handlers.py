@@ -1,3 +1,5 @@
+"""Events feedback consumes, turned into service calls."""
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback import service

@@ -1,3 +1,5 @@
+"""The feedback tables: the KPI read model."""
+
 from uuid import UUID
 
 from sqlalchemy.orm import Mapped, mapped_column

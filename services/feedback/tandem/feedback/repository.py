@@ -1,3 +1,5 @@
+"""Every query of the feedback service, scoped by organization."""
+
 from uuid import UUID
 
 from sqlalchemy import select

@@ -1,3 +1,5 @@
+"""The feedback HTTP surface: parse, call the service (which authorizes), return."""
+
 from fastapi import APIRouter
 
 from tandem.feedback import service

@@ -1,3 +1,5 @@
+"""The rules of the feedback service: who may read KPIs, and how events change them."""
+
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -50,6 +50,8 @@ class MatchRun(Base):
     requested_by: Mapped[str]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     finished_at: Mapped[datetime | None]
+    settled_at: Mapped[datetime | None]
+    """When the last of its published proposals was answered (`RunSettled`)."""
 
 
 class Proposal(Base):

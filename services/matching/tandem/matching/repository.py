@@ -7,7 +7,7 @@ from uuid import UUID
 
 import httpx
 from pydantic import AwareDatetime
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -133,6 +133,35 @@ class RunRepository(Repository[MatchRun]):
             query.order_by(MatchRun.created_at.desc(), MatchRun.id).limit(1)
         )
         return latest
+
+    async def lock_many(self, run_ids: Iterable[UUID]) -> None:
+        """Lock the runs' rows until the transaction ends, one by one in one order. NO KEY: a
+        proposal updated twice in a transaction has its foreign key checked, which takes a KEY
+        SHARE lock on its run out of that order; FOR UPDATE would wait for it."""
+        for run_id in sorted(set(run_ids)):
+            await self.session.execute(
+                select(MatchRun.id).where(MatchRun.id == run_id).with_for_update(key_share=True)
+            )
+
+    async def settle(self, run_id: UUID) -> MatchRun | None:
+        """Mark the run settled if it was not and none of its proposals waits any more (to be
+        published or answered); the run when this call settled it."""
+        waiting = (
+            select(Proposal.id)
+            .where(
+                Proposal.run_id == run_id,
+                Proposal.status.in_((ProposalStatus.DRAFT, ProposalStatus.PENDING)),
+            )
+            .exists()
+        )
+        settled: MatchRun | None = await self.session.scalar(
+            update(MatchRun)
+            .where(MatchRun.id == run_id, MatchRun.settled_at.is_(None), ~waiting)
+            .values(settled_at=func.now())
+            .returning(MatchRun),
+            execution_options={"populate_existing": True},
+        )
+        return settled
 
 
 class ProposalRepository(Repository[Proposal]):
@@ -271,6 +300,13 @@ class MentorshipRepository(Repository[Mentorship]):
             .with_for_update()
         )
         return list(found)
+
+    async def count_started_by_run(self, run_id: UUID) -> int:
+        started = select(Proposal.id).where(Proposal.run_id == run_id)
+        count = await self.session.scalar(
+            select(func.count()).where(Mentorship.proposal_id.in_(started))
+        )
+        return count or 0
 
     async def free_seats(self, mentorship_id: UUID) -> None:
         await self.session.execute(

@@ -227,6 +227,7 @@ async def end_mentorship(
 async def pause_mentorship(
     mentorship_id: UUID, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
 ) -> Mentorship:
+    """Put it on hold (members, admins): `mentorship.paused` holds its meetings."""
     return await service.set_paused(session, principal, directory, mentorship_id, paused=True)
 
 
@@ -234,6 +235,7 @@ async def pause_mentorship(
 async def resume_mentorship(
     mentorship_id: UUID, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
 ) -> Mentorship:
+    """Take it off hold (members, admins): `mentorship.resumed`."""
     return await service.set_paused(session, principal, directory, mentorship_id, paused=False)
 
 

@@ -173,14 +173,14 @@ async def request_run(
     _require_matchable(snapshot.program)
     weights = (data.weights or snapshot.program.weights).model_dump()
     snapshot = await _without_erased(session, principal.organization_id, snapshot)
-    stored = snapshot.model_dump(mode="json")
+    stored, digest = stored_with_hash(snapshot)
     run = MatchRun(
         organization_id=principal.organization_id,
         program_id=program_id,
         objective=data.objective.value,
         weights=weights,
         snapshot=stored,
-        snapshot_hash=_hash(stored),
+        snapshot_hash=digest,
         requested_by=principal.subject,
     )
     session.add(run)
@@ -192,6 +192,12 @@ async def request_run(
         ),
     )
     return run
+
+
+def stored_with_hash(snapshot: ProgramSnapshot) -> tuple[dict[str, Any], str]:
+    """The snapshot as a run stores it, and its hash (which leaves out when it was taken)."""
+    stored = snapshot.model_dump(mode="json")
+    return stored, _hash(stored)
 
 
 def _hash(snapshot: dict[str, Any]) -> str:
@@ -536,7 +542,7 @@ async def repair_program(
     program_id = snapshot.program.id
     await lock_program(session, program_id)
     snapshot = await _without_erased(session, organization_id, snapshot)
-    stored = snapshot.model_dump(mode="json")
+    stored, digest = stored_with_hash(snapshot)
     run = MatchRun(
         organization_id=organization_id,
         program_id=program_id,
@@ -546,7 +552,7 @@ async def repair_program(
         objective=Objective.PARTICIPATION_FIRST.value,
         weights=snapshot.program.weights.model_dump(),
         snapshot=stored,
-        snapshot_hash=_hash(stored),
+        snapshot_hash=digest,
         requested_by="service:matching",
         # The moment of the solve, not of the transaction: `answer_repaired` compares them.
         created_at=datetime.now(UTC),
@@ -577,12 +583,17 @@ async def _apply_repair(
     await session.flush()
     if proposal_days is None:
         return
-    for key, proposal in pending.items():
+    superseded = [
         # Only directed pairs go back into a repair (favoured); pending mutual pairs and
         # circles keep their members out of it, so no answer replaces them.
-        if key not in answer and proposal.mentor_id is not None:
-            _withdraw(session, proposal, WithdrawalReason.SUPERSEDED)
+        proposal
+        for key, proposal in pending.items()
+        if key not in answer and proposal.mentor_id is not None
+    ]
+    for proposal in superseded:
+        _withdraw(session, proposal, WithdrawalReason.SUPERSEDED)
     _publish(session, drafts, proposal_days)
+    await _settle_runs(session, superseded)
 
 
 def _withdraw(session: AsyncSession, proposal: Proposal, reason: WithdrawalReason) -> None:
@@ -609,7 +620,7 @@ async def withdraw_member(session: AsyncSession, program_id: UUID, person_id: UU
     )
     for proposal in proposals:
         _withdraw(session, proposal, WithdrawalReason.MEMBER_WITHDREW)
-    await session.flush()
+    await _settle_runs(session, proposals)
     return bool(proposals)
 
 
@@ -754,6 +765,39 @@ async def check_reporting_lines(
             )
 
 
+# Settling ---------------------------------------------------------------------------------------
+
+
+async def _settle_runs(session: AsyncSession, answered: Iterable[Proposal]) -> None:
+    """Emit `RunSettled` for each run of the `answered` proposals that has none left to answer,
+    exactly once. Decided under the run's row lock, taken after the answers: of two last
+    answers committed concurrently, the one that locks second reads the other's (a fresh
+    snapshot per statement) and settles; `settled_at` keeps a run from settling twice."""
+    run_ids = {proposal.run_id for proposal in answered if proposal.status not in WAITING}
+    if not run_ids:
+        return
+    await session.flush()
+    runs = RunRepository(session)
+    await runs.lock_many(run_ids)
+    for run_id in sorted(run_ids):
+        run = await runs.settle(run_id)
+        if run is None:
+            continue
+        started = await MentorshipRepository(session).count_started_by_run(run.id)
+        emit(
+            session,
+            events.RunSettled(
+                organization_id=run.organization_id,
+                run_id=run.id,
+                program_id=run.program_id,
+                mentorships_started=started,
+            ),
+        )
+
+
+WAITING = (ProposalStatus.DRAFT, ProposalStatus.PENDING)
+
+
 # Expiry ----------------------------------------------------------------------------------------
 
 EXPIRY_BATCH = 500
@@ -765,7 +809,7 @@ async def expire_due_proposals(session: AsyncSession) -> int:
     due = await ProposalRepository(session).due(datetime.now(UTC), EXPIRY_BATCH)
     for proposal in due:
         _expire(session, proposal)
-    await session.flush()
+    await _settle_runs(session, due)
     return len(due)
 
 
@@ -793,8 +837,7 @@ async def my_proposals(
     proposals = await ProposalRepository(session).of_person(
         principal.organization_id, principal.person_id, _after_newest(cursor), limit + 1
     )
-    for proposal in proposals:
-        _expire_if_due(session, proposal)
+    await _settle_runs(session, [p for p in proposals if _expire_if_due(session, p)])
     return page_of(proposals, limit, lambda p: NewestFirst(p.created_at, p.id))
 
 
@@ -803,7 +846,8 @@ async def get_proposal(
 ) -> Proposal:
     """A proposal with its explanation: for its members ("why was I matched") and admins."""
     proposal = await ProposalRepository(session).get(principal.organization_id, proposal_id)
-    _expire_if_due(session, proposal)
+    if _expire_if_due(session, proposal):
+        await _settle_runs(session, [proposal])
     if _is_member(principal, proposal.member_ids) and proposal.status is not ProposalStatus.DRAFT:
         return proposal
     await _require_admin(principal, directory, proposal.program_id)
@@ -818,7 +862,8 @@ async def _pending_for_member(
     )
     if not _is_member(principal, proposal.member_ids) or proposal.status is ProposalStatus.DRAFT:
         raise NotAMember()
-    if _expire_if_due(session, proposal):
+    _expire_if_due(session, proposal)
+    if proposal.status is ProposalStatus.EXPIRED:
         raise ProposalExpired()
     if proposal.status is ProposalStatus.WITHDRAWN:
         raise ProposalWithdrawn()
@@ -828,12 +873,13 @@ async def _pending_for_member(
 
 
 def _expire_if_due(session: AsyncSession, proposal: Proposal) -> bool:
-    """Whether a proposal's time ran out; marks it so between two sweeps (the change lasts
-    when the request succeeds, or the next sweep makes it)."""
+    """Whether a pending proposal's time ran out, marking it so between two sweeps (the change
+    lasts when the request succeeds, or the next sweep makes it)."""
     due = proposal.expires_at is not None and proposal.expires_at <= datetime.now(UTC)
     if proposal.status is ProposalStatus.PENDING and due:
         _expire(session, proposal)
-    return proposal.status is ProposalStatus.EXPIRED
+        return True
+    return False
 
 
 async def accept_proposal(
@@ -848,13 +894,15 @@ async def accept_proposal(
     if principal.person_id not in proposal.accepted_by:
         proposal.accepted_by = [*proposal.accepted_by, principal.person_id]
     if set(proposal.accepted_by) == set(proposal.member_ids):
-        await _start_mentorship(session, proposal)
+        withdrawn = await _start_mentorship(session, proposal)
+        await _settle_runs(session, [proposal, *withdrawn])
     await session.flush()
     return proposal
 
 
-async def _start_mentorship(session: AsyncSession, proposal: Proposal) -> None:
-    """Start it if its people (locked) still have room in the program."""
+async def _start_mentorship(session: AsyncSession, proposal: Proposal) -> list[Proposal]:
+    """Start it if its people (locked) still have room in the program; the pending proposals
+    it withdrew."""
     places = await _places_of(session, proposal)
     if blocked := places.blocked(proposal):
         raise MemberTaken(person_ids=sorted(map(str, blocked)))
@@ -881,7 +929,7 @@ async def _start_mentorship(session: AsyncSession, proposal: Proposal) -> None:
         ),
     )
     places.take(mentorship)
-    await _withdraw_displaced(session, mentorship, places)
+    return await _withdraw_displaced(session, mentorship, places)
 
 
 async def _places_of(session: AsyncSession, proposal: Proposal) -> _Places:
@@ -895,9 +943,12 @@ async def _places_of(session: AsyncSession, proposal: Proposal) -> _Places:
     return places
 
 
-async def _withdraw_displaced(session: AsyncSession, started: Mentorship, places: _Places) -> None:
+async def _withdraw_displaced(
+    session: AsyncSession, started: Mentorship, places: _Places
+) -> list[Proposal]:
     """Withdraw the pending proposals a start left without room (published before publication
-    looked across runs, or by a repair that raced the acceptance)."""
+    looked across runs, or by a repair that raced the acceptance); those withdrawn."""
+    withdrawn = []
     for other in await ProposalRepository(session).pending_with_any(
         started.program_id, started.member_ids
     ):
@@ -909,6 +960,8 @@ async def _withdraw_displaced(session: AsyncSession, started: Mentorship, places
             )
         if lost:
             _withdraw(session, other, WithdrawalReason.TAKEN)
+            withdrawn.append(other)
+    return withdrawn
 
 
 ONE_LIVE_PLACE = ("uq_mentorship_mentee_live", "uq_mentorship_seat_program_id_person_id")
@@ -963,6 +1016,7 @@ async def decline_proposal(
             declined_by=principal.person_id,
         ),
     )
+    await _settle_runs(session, [proposal])
     return proposal
 
 
@@ -1026,6 +1080,15 @@ async def set_paused(
         raise MentorshipNotActive()
     mentorship.status = MentorshipStatus.PAUSED if paused else MentorshipStatus.ACTIVE
     await session.flush()
+    change = events.MentorshipPaused if paused else events.MentorshipResumed
+    emit(
+        session,
+        change(
+            organization_id=mentorship.organization_id,
+            mentorship_id=mentorship.id,
+            program_id=mentorship.program_id,
+        ),
+    )
     return mentorship
 
 

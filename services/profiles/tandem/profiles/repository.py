@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import NamedTuple
 from uuid import UUID
 
@@ -84,6 +85,11 @@ class PersonRepository(Repository[Person]):
             select(Person).where(Person.organization_id == organization_id, among(Person.id, ids))
         )
         return list(found)
+
+    async def in_order(self, organization_id: UUID, ids: Sequence[UUID]) -> list[Person]:
+        """The people among `ids`, in the order asked, each once."""
+        found = {person.id: person for person in await self.get_many(organization_id, ids)}
+        return [found[person_id] for person_id in dict.fromkeys(ids) if person_id in found]
 
     async def all(self, organization_id: UUID, *, for_update: bool = False) -> list[Person]:
         query = select(Person).where(Person.organization_id == organization_id)
@@ -225,12 +231,13 @@ class AvailabilityRepository(SessionRepository):
         self.session.add_all(windows)
         await self.session.flush()
 
-    async def absences(self, person_ids: Sequence[UUID]) -> list[Absence]:
-        found = await self.session.scalars(
-            select(Absence)
-            .where(among(Absence.person_id, person_ids))
-            .order_by(Absence.person_id, Absence.start_date)
-        )
+    async def absences(
+        self, person_ids: Sequence[UUID], ending_from: date | None = None
+    ) -> list[Absence]:
+        query = select(Absence).where(among(Absence.person_id, person_ids))
+        if ending_from is not None:
+            query = query.where(Absence.end_date >= ending_from)
+        found = await self.session.scalars(query.order_by(Absence.person_id, Absence.start_date))
         return list(found)
 
     async def remove_absences(self, person_id: UUID) -> None:

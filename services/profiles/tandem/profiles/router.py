@@ -10,6 +10,8 @@ from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.profiles import (
     AbsenceRead,
     ForbiddenPair,
+    PersonSchedule,
+    PersonSchedulesQuery,
     ProgramRead,
     ProgramSnapshot,
 )
@@ -17,7 +19,7 @@ from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
 from tandem.kit.versioning import ExpectedVersion, tagged
-from tandem.profiles import service
+from tandem.profiles import service, snapshots
 from tandem.profiles.models import (
     Absence,
     DeclaredConflict,
@@ -103,6 +105,16 @@ async def get_people(
 ) -> list[Person]:
     """Many people at once (for DataLoaders); unknown ids are left out."""
     return await service.get_people(session, principal, data.ids)
+
+
+@people.post("/schedules", response_model=list[PersonSchedule])
+async def get_schedules(
+    query: PersonSchedulesQuery, session: SessionDep, principal: PrincipalDep
+) -> list[PersonSchedule]:
+    """Time zone, weekly windows and the absences that have not ended yet of up to 500 people
+    (services with `snapshots:read`, HR admins), in the order asked. Ids of no person of the
+    caller's organization, and erased people, are left out."""
+    return await snapshots.person_schedules(session, principal, query)
 
 
 @people.get("/by-external-id/{external_id}", response_model=PersonRead)
@@ -345,7 +357,7 @@ async def get_forbidden_pairs(
     program_id: UUID, session: SessionDep, principal: PrincipalDep
 ) -> list[ForbiddenPair]:
     """Pairs of enrollees that must never be matched, and why (admins)."""
-    return await service.get_forbidden_pairs(session, principal, program_id)
+    return await snapshots.get_forbidden_pairs(session, principal, program_id)
 
 
 @programs.get("/{program_id}/snapshot", response_model=ProgramSnapshot)
@@ -353,7 +365,7 @@ async def get_snapshot(
     program_id: UUID, session: SessionDep, principal: PrincipalDep
 ) -> ProgramSnapshot:
     """Everything matching needs about the enrollees (admins, `snapshots:read`)."""
-    return await service.program_snapshot(session, principal, program_id)
+    return await snapshots.program_snapshot(session, principal, program_id)
 
 
 @enrollments.post("/{enrollment_id}/withdrawal", response_model=EnrollmentRead)

@@ -8,18 +8,12 @@ from uuid import UUID, uuid4
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit import availability as weekly
-from tandem.kit.auth import Principal, Role, Scope
+from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import profiles as events
 from tandem.kit.contracts.profiles import (
-    AbsenceRead,
-    EnrolleeSnapshot,
     EnrollmentRole,
-    ForbiddenPair,
     OfferedSkillItem,
     ProgramKind,
-    ProgramRead,
-    ProgramRules,
-    ProgramSnapshot,
     ProgramStatus,
     WantedSkillItem,
     WindowItem,
@@ -29,7 +23,6 @@ from tandem.kit.errors import Forbidden
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.versioning import check_version
-from tandem.profiles.conflict_rules import forbidden_pairs
 from tandem.profiles.errors import (
     AlreadyEnrolled,
     ConflictAlreadyDeclared,
@@ -70,6 +63,13 @@ from tandem.profiles.models import (
     Skill,
     WantedSkill,
 )
+from tandem.profiles.permissions import (
+    is_self_or_hr_admin,
+    require_hr_admin,
+    require_people_writer,
+    require_program_admin,
+    require_self_or_hr_admin,
+)
 from tandem.profiles.repository import (
     AvailabilityRepository,
     ById,
@@ -108,44 +108,13 @@ from tandem.profiles.schemas import (
     SkillCreate,
     SkillUpdate,
 )
-
-# Who may do what -------------------------------------------------------------------------------
-
-
-def _require_hr_admin(principal: Principal) -> None:
-    principal.require_role(Role.HR_ADMIN)
-
-
-def _require_people_writer(principal: Principal) -> None:
-    if not (principal.has_role(Role.HR_ADMIN) or Scope.PEOPLE_WRITE in principal.scopes):
-        raise Forbidden("Only HR admins and HRIS partners with people:write may change people.")
-
-
-def _is_self_or_hr_admin(principal: Principal, person_id: UUID) -> bool:
-    return principal.person_id == person_id or principal.has_role(Role.HR_ADMIN)
-
-
-def _require_self_or_hr_admin(principal: Principal, person_id: UUID) -> None:
-    if not _is_self_or_hr_admin(principal, person_id):
-        raise Forbidden("This is for the person themselves and HR admins.")
-
-
-def _administers(principal: Principal, program: Program) -> bool:
-    return principal.has_role(Role.HR_ADMIN) or (
-        principal.has_role(Role.PROGRAM_ADMIN) and principal.person_id in program.admin_ids
-    )
-
-
-def _require_program_admin(principal: Principal, program: Program) -> None:
-    if not _administers(principal, program):
-        raise Forbidden("Only HR admins and this program's admins may do this.")
-
+from tandem.profiles.snapshots import person_details
 
 # People ----------------------------------------------------------------------------------------
 
 
 async def create_person(session: AsyncSession, principal: Principal, data: PersonCreate) -> Person:
-    _require_people_writer(principal)
+    require_people_writer(principal)
     await _lock_directory(session, principal.organization_id)
     if data.manager_id is not None:
         await _require_manager(session, principal.organization_id, data.manager_id)
@@ -192,13 +161,13 @@ async def get_person(
 ) -> tuple[Person, bool]:
     """The person, and whether the caller may see their private fields."""
     person = await PersonRepository(session).get(principal.organization_id, person_id)
-    return person, _is_self_or_hr_admin(principal, person_id)
+    return person, is_self_or_hr_admin(principal, person_id)
 
 
 async def get_person_by_external_id(
     session: AsyncSession, principal: Principal, external_id: str
 ) -> Person:
-    _require_people_writer(principal)
+    require_people_writer(principal)
     return await PersonRepository(session).get_by_external_id(
         principal.organization_id, external_id
     )
@@ -220,11 +189,7 @@ async def search_people(
 
 async def get_people(session: AsyncSession, principal: Principal, ids: list[UUID]) -> list[Person]:
     """The people among `ids` that exist in the caller's organization, in the order asked."""
-    found = {
-        person.id: person
-        for person in await PersonRepository(session).get_many(principal.organization_id, ids)
-    }
-    return [found[person_id] for person_id in dict.fromkeys(ids) if person_id in found]
+    return await PersonRepository(session).in_order(principal.organization_id, ids)
 
 
 async def update_person(
@@ -234,7 +199,7 @@ async def update_person(
     data: PersonUpdate,
     expected_version: int | None,
 ) -> Person:
-    _require_people_writer(principal)
+    require_people_writer(principal)
     person = await PersonRepository(session).get(principal.organization_id, person_id)
     check_version(person, expected_version)
     changes = data.model_dump(exclude_unset=True)
@@ -315,7 +280,7 @@ def _folded_names(name: str, aliases: Iterable[str]) -> set[str]:
 
 
 async def create_skill(session: AsyncSession, principal: Principal, data: SkillCreate) -> Skill:
-    _require_hr_admin(principal)
+    require_hr_admin(principal)
     skill = Skill(organization_id=principal.organization_id, **data.model_dump())
     await _save_skill(session, skill)
     return skill
@@ -328,7 +293,7 @@ async def update_skill(
     data: SkillUpdate,
     expected_version: int | None,
 ) -> Skill:
-    _require_hr_admin(principal)
+    require_hr_admin(principal)
     skill = await SkillRepository(session).get(principal.organization_id, skill_id)
     check_version(skill, expected_version)
     for name, value in data.model_dump(exclude_unset=True).items():
@@ -368,7 +333,7 @@ async def _require_known_skills(
 async def set_person_skills(
     session: AsyncSession, principal: Principal, person_id: UUID, data: PersonSkills
 ) -> PersonSkillsRead:
-    _require_self_or_hr_admin(principal, person_id)
+    require_self_or_hr_admin(principal, person_id)
     person = await _living_person(session, principal.organization_id, person_id)
     skill_ids = [item.skill_id for item in data.offered] + [item.skill_id for item in data.wanted]
     await _require_known_skills(session, principal.organization_id, skill_ids)
@@ -392,7 +357,7 @@ async def get_person_skills(
         for item in await skills.offered([person.id])
     ]
     wanted = []
-    if _is_self_or_hr_admin(principal, person_id):
+    if is_self_or_hr_admin(principal, person_id):
         wanted = [
             WantedSkillItem(skill_id=item.skill_id, priority=item.priority)
             for item in await skills.wanted([person.id])
@@ -439,7 +404,7 @@ def _availability_read(person: Person, windows: list[weekly.WeeklyWindow]) -> Av
 async def set_availability(
     session: AsyncSession, principal: Principal, person_id: UUID, data: Availability
 ) -> AvailabilityRead:
-    _require_self_or_hr_admin(principal, person_id)
+    require_self_or_hr_admin(principal, person_id)
     person = await _living_person(session, principal.organization_id, person_id)
     try:
         windows = weekly.normalize_windows(_to_weekly(item) for item in data.windows)
@@ -460,7 +425,7 @@ async def _readable_availability(
 ) -> Person:
     person = await PersonRepository(session).get(principal.organization_id, person_id)
     if not (
-        _is_self_or_hr_admin(principal, person_id)
+        is_self_or_hr_admin(principal, person_id)
         or await _administers_a_program_of(session, principal, person)
     ):
         raise Forbidden("A person's calendar is for themselves, HR and their programs' admins.")
@@ -512,7 +477,7 @@ async def list_absences(
 async def add_absence(
     session: AsyncSession, principal: Principal, person_id: UUID, data: AbsenceCreate
 ) -> Absence:
-    _require_self_or_hr_admin(principal, person_id)
+    require_self_or_hr_admin(principal, person_id)
     person = await _living_person(session, principal.organization_id, person_id)
     absence = Absence(person_id=person.id, **data.model_dump())
     session.add(absence)
@@ -527,7 +492,7 @@ async def add_absence(
 async def remove_absence(
     session: AsyncSession, principal: Principal, person_id: UUID, absence_id: UUID
 ) -> None:
-    _require_self_or_hr_admin(principal, person_id)
+    require_self_or_hr_admin(principal, person_id)
     person = await PersonRepository(session).get(principal.organization_id, person_id)
     absence = await AvailabilityRepository(session).absence(person.id, absence_id)
     await session.delete(absence)
@@ -569,7 +534,7 @@ async def _require_people(
 async def create_program(
     session: AsyncSession, principal: Principal, data: ProgramCreate
 ) -> Program:
-    _require_hr_admin(principal)
+    require_hr_admin(principal)
     await _require_people(session, principal.organization_id, data.admin_ids)
     program = Program(organization_id=principal.organization_id, **data.model_dump())
     session.add(program)
@@ -603,7 +568,7 @@ async def update_program(
     expected_version: int | None,
 ) -> Program:
     program = await ProgramRepository(session).get(principal.organization_id, program_id)
-    _require_program_admin(principal, program)
+    require_program_admin(principal, program)
     check_version(program, expected_version)
     if program.status is ProgramStatus.CLOSED:
         raise ProgramClosed()
@@ -643,7 +608,7 @@ async def transition_program(
     session: AsyncSession, principal: Principal, program_id: UUID, to: ProgramStatus
 ) -> Program:
     program = await ProgramRepository(session).get(principal.organization_id, program_id)
-    _require_program_admin(principal, program)
+    require_program_admin(principal, program)
     if to not in LEGAL_TRANSITIONS[program.status]:
         raise IllegalProgramTransition(
             f"A {program.status.value} program cannot become {to.value}.",
@@ -666,7 +631,7 @@ async def enroll(
     if person_id is None:
         raise Forbidden("A partner enrolls someone by naming them (person_id).")
     if person_id != principal.person_id:
-        _require_program_admin(principal, program)
+        require_program_admin(principal, program)
     person = await PersonRepository(session).get(principal.organization_id, person_id)
     _require_enrollable(program, person, data)
     await _require_known_skills(session, principal.organization_id, data.wanted_skill_ids)
@@ -714,7 +679,7 @@ async def withdraw(session: AsyncSession, principal: Principal, enrollment_id: U
         program = await ProgramRepository(session).get(
             principal.organization_id, enrollment.program_id
         )
-        _require_program_admin(principal, program)
+        require_program_admin(principal, program)
     if enrollment.status is EnrollmentStatus.WITHDRAWN:
         return enrollment
     enrollment.status = EnrollmentStatus.WITHDRAWN
@@ -740,7 +705,7 @@ async def list_enrollments(
     limit: int,
 ) -> Page[Enrollment]:
     program = await ProgramRepository(session).get(principal.organization_id, program_id)
-    _require_program_admin(principal, program)
+    require_program_admin(principal, program)
     after = typed_cursor(cursor, ById)
     enrollments = await EnrollmentRepository(session).active_in_program(
         program.id, after, limit + 1
@@ -758,7 +723,7 @@ async def my_enrollments(session: AsyncSession, principal: Principal) -> list[En
 async def declare_conflict(
     session: AsyncSession, principal: Principal, data: ConflictCreate
 ) -> DeclaredConflict:
-    _require_hr_admin(principal)
+    require_hr_admin(principal)
     for person_id in sorted(data.person_ids):  # locked in one order: no deadlock
         await _living_person(session, principal.organization_id, person_id)
     first, second = sorted(data.person_ids)
@@ -790,7 +755,7 @@ def _conflict_event(
 async def list_conflicts(
     session: AsyncSession, principal: Principal, person_id: UUID | None
 ) -> list[DeclaredConflict]:
-    _require_hr_admin(principal)
+    require_hr_admin(principal)
     if person_id is None:
         return await ConflictRepository(session).involving(principal.organization_id)
     person = await PersonRepository(session).get(principal.organization_id, person_id)
@@ -798,125 +763,10 @@ async def list_conflicts(
 
 
 async def remove_conflict(session: AsyncSession, principal: Principal, conflict_id: UUID) -> None:
-    _require_hr_admin(principal)
+    require_hr_admin(principal)
     conflict = await ConflictRepository(session).get(principal.organization_id, conflict_id)
     await session.delete(conflict)
     emit(session, _conflict_event(events.ConflictRemoved, conflict))
-
-
-async def get_forbidden_pairs(
-    session: AsyncSession, principal: Principal, program_id: UUID
-) -> list[ForbiddenPair]:
-    program = await ProgramRepository(session).get(principal.organization_id, program_id)
-    _require_program_admin(principal, program)
-    enrollments, _ = await _matchable_enrollments(session, program)
-    return await _forbidden_pairs_of(session, program, {e.person_id for e in enrollments})
-
-
-async def _forbidden_pairs_of(
-    session: AsyncSession, program: Program, enrollees: set[UUID]
-) -> list[ForbiddenPair]:
-    managers = await PersonRepository(session).managers(program.organization_id)
-    declared = await ConflictRepository(session).involving(
-        program.organization_id, sorted(enrollees)
-    )
-    return forbidden_pairs(
-        enrollees, managers, declared, ProgramRules.model_validate(program.rules)
-    )
-
-
-# Snapshot for matching -------------------------------------------------------------------------
-
-
-async def program_snapshot(
-    session: AsyncSession, principal: Principal, program_id: UUID
-) -> ProgramSnapshot:
-    """Everything matching needs about a program's enrollees, in one consistent read."""
-    program = await ProgramRepository(session).get(principal.organization_id, program_id)
-    if Scope.SNAPSHOTS_READ not in principal.scopes:
-        _require_program_admin(principal, program)
-    enrollments, people = await _matchable_enrollments(session, program)
-    person_ids = [enrollment.person_id for enrollment in enrollments]
-    details = await _person_details(session, person_ids)
-    return ProgramSnapshot(
-        program=ProgramRead.model_validate(program),
-        enrollees=[
-            _enrollee(enrollment, people[enrollment.person_id], details)
-            for enrollment in enrollments
-        ],
-        forbidden_pairs=await _forbidden_pairs_of(session, program, set(person_ids)),
-        taken_at=datetime.now(UTC),
-    )
-
-
-async def _matchable_enrollments(
-    session: AsyncSession, program: Program
-) -> tuple[list[Enrollment], dict[UUID, Person]]:
-    """Active enrollments of active people: who left or is on leave is not matched now."""
-    enrollments = await EnrollmentRepository(session).active_in_program(program.id)
-    people = {
-        person.id: person
-        for person in await PersonRepository(session).get_many(
-            program.organization_id, [enrollment.person_id for enrollment in enrollments]
-        )
-        if person.status is PersonStatus.ACTIVE
-    }
-    return [enrollment for enrollment in enrollments if enrollment.person_id in people], people
-
-
-class _PersonDetails:
-    """Skills, windows and absences of many people, fetched with one query each."""
-
-    def __init__(self) -> None:
-        self.offered: dict[UUID, list[OfferedSkillItem]] = {}
-        self.wanted: dict[UUID, list[WantedSkillItem]] = {}
-        self.windows: dict[UUID, list[WindowItem]] = {}
-        self.absences: dict[UUID, list[AbsenceRead]] = {}
-
-
-async def _person_details(session: AsyncSession, person_ids: list[UUID]) -> _PersonDetails:
-    details = _PersonDetails()
-    skills = PersonSkillRepository(session)
-    for offered in await skills.offered(person_ids):
-        details.offered.setdefault(offered.person_id, []).append(
-            OfferedSkillItem(skill_id=offered.skill_id, proficiency=offered.proficiency)
-        )
-    for wanted in await skills.wanted(person_ids):
-        details.wanted.setdefault(wanted.person_id, []).append(
-            WantedSkillItem(skill_id=wanted.skill_id, priority=wanted.priority)
-        )
-    repository = AvailabilityRepository(session)
-    for stored in await repository.windows(person_ids):
-        window = _from_stored(stored)
-        details.windows.setdefault(stored.person_id, []).append(
-            WindowItem(weekday=window.weekday, start=window.start, end=window.end)
-        )
-    for absence in await repository.absences(person_ids):
-        details.absences.setdefault(absence.person_id, []).append(
-            AbsenceRead.model_validate(absence)
-        )
-    return details
-
-
-def _enrollee(enrollment: Enrollment, person: Person, details: _PersonDetails) -> EnrolleeSnapshot:
-    return EnrolleeSnapshot(
-        enrollment_id=enrollment.id,
-        person_id=person.id,
-        role=enrollment.role,
-        capacity=enrollment.capacity,
-        wanted_skill_ids=enrollment.wanted_skill_ids,
-        department=person.department,
-        job_level=person.job_level,
-        manager_id=person.manager_id,
-        time_zone=person.time_zone,
-        languages=person.languages,
-        interests=person.interests,
-        hire_date=person.hire_date,
-        offered=details.offered.get(person.id, []),
-        wanted=details.wanted.get(person.id, []),
-        windows=details.windows.get(person.id, []),
-        absences=details.absences.get(person.id, []),
-    )
 
 
 # Export and erasure ----------------------------------------------------------------------------
@@ -925,9 +775,9 @@ def _enrollee(enrollment: Enrollment, person: Person, details: _PersonDetails) -
 async def export_person(
     session: AsyncSession, principal: Principal, person_id: UUID
 ) -> PersonExport:
-    _require_self_or_hr_admin(principal, person_id)
+    require_self_or_hr_admin(principal, person_id)
     person = await PersonRepository(session).get(principal.organization_id, person_id)
-    details = await _person_details(session, [person.id])
+    details = await person_details(session, [person.id])
     conflicts = []
     if principal.has_role(Role.HR_ADMIN):
         conflicts = await ConflictRepository(session).involving(person.organization_id, [person.id])
@@ -950,7 +800,7 @@ async def export_person(
 
 async def erase_person(session: AsyncSession, principal: Principal, person_id: UUID) -> Person:
     """Remove personal data; keep anonymous facts (department, level, enrollment history)."""
-    _require_self_or_hr_admin(principal, person_id)
+    require_self_or_hr_admin(principal, person_id)
     person = await PersonRepository(session).get(
         principal.organization_id, person_id, for_update=True
     )
@@ -1010,7 +860,7 @@ async def import_people(
     session: AsyncSession, principal: Principal, data: HrisImport
 ) -> ImportResult:
     """Upsert people keyed by external id; bad rows are reported, good ones applied."""
-    _require_people_writer(principal)
+    require_people_writer(principal)
     await _lock_directory(session, principal.organization_id)
     # Locked until the import commits: an edit in progress finishes first and the import reads
     # what it wrote; an edit that comes later loses to the import (409). No row is applied over

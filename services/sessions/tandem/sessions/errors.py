@@ -1,4 +1,7 @@
-from tandem.kit.errors import BadRequest, Conflict, Forbidden, NotFound
+from collections.abc import Mapping
+from http import HTTPStatus
+
+from tandem.kit.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 
 
 class MentorshipNotFound(NotFound):
@@ -74,3 +77,25 @@ class OccurrenceTaken(Conflict):
 
 class InvalidRange(BadRequest):
     detail = "ends_at must follow starts_at, by at most 366 days."
+
+
+class CalendarFeedNotFound(NotFound):
+    """One answer for a token never issued, revoked or renewed away; never cached."""
+
+    detail = "No such calendar feed."
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {"Cache-Control": "no-store"}
+
+
+class CalendarRefused(AppError):
+    """An uploaded calendar that is not used; the detail says why."""
+
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+    detail = "The calendar file was not used."
+
+
+class CalendarFileTooLarge(AppError):
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    detail = "The calendar file is too large."

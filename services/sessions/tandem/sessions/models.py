@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Identity,
     Index,
+    LargeBinary,
     Text,
     UniqueConstraint,
     Uuid,
@@ -165,10 +166,25 @@ class Session(Base):
     cancel_cause: Mapped[str | None]
     ics_sequence: Mapped[int] = mapped_column(default=0)
     """RFC 5545 SEQUENCE of its invite: bumped on every change members' calendars must apply."""
+    original_starts_at: Mapped[datetime | None]
+    """An occurrence of a series: the start it was booked at, which names it in the series'
+    invite (RECURRENCE-ID) however often it moves."""
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     version: Mapped[int] = mapped_column()
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class CalendarFeed(Base):
+    """A person's calendar feed: only the SHA-256 of its secret, so the stored row does not
+    open the feed. One per person; renewing replaces it, erasure deletes it."""
+
+    __tablename__ = "calendar_feed"
+
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    secret_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 # Seconds since 1970 stay below 2**40 until the year 36812; each person's line starts there.

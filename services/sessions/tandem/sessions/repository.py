@@ -23,6 +23,7 @@ from tandem.sessions.errors import MentorshipNotFound, SeriesNotFound, SessionNo
 from tandem.sessions.models import (
     Attendance,
     BusyBlock,
+    CalendarFeed,
     Mentorship,
     PersonLine,
     Series,
@@ -194,10 +195,71 @@ class SessionsRepository(Repository[Session]):
         )
         return list(await self.session.scalars(soonest_first(query, after).limit(limit)))
 
+    async def of_series(self, series_ids: Iterable[UUID]) -> list[Session]:
+        """Every occurrence of the series, earliest first."""
+        query = select(Session).where(Session.series_id.in_(list(series_ids)))
+        return list(await self.session.scalars(query.order_by(Session.starts_at, Session.id)))
+
+    async def of_person_between(
+        self, organization_id: UUID, person_id: UUID, start: datetime, end: datetime
+    ) -> list[Session]:
+        """The person's sessions (of any status) that overlap [start, end), earliest first."""
+        query = (
+            select(Session)
+            .join(Attendance, Attendance.session_id == Session.id)
+            .where(
+                Session.organization_id == organization_id,
+                Attendance.person_id == person_id,
+                Attendance.starts_at < end,
+                Attendance.ends_at > start,
+            )
+        )
+        return list(await self.session.scalars(query.order_by(Session.starts_at, Session.id)))
+
 
 class SeriesRepository(Repository[Series]):
     model = Series
     not_found = SeriesNotFound
+
+    async def many(self, series_ids: Iterable[UUID]) -> list[Series]:
+        query = select(Series).where(Series.id.in_(list(series_ids)))
+        return list(await self.session.scalars(query.order_by(Series.first_date, Series.id)))
+
+
+class CalendarFeedRepository(SessionRepository):
+    """People's feed secrets, by their hashes."""
+
+    async def replace(self, organization_id: UUID, person_id: UUID, secret_hash: bytes) -> None:
+        """The person's one feed now opens with this secret only; concurrent renewals leave
+        the last one to commit."""
+        statement = insert(CalendarFeed).values(
+            person_id=person_id, organization_id=organization_id, secret_hash=secret_hash
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["person_id"],
+                set_={"secret_hash": statement.excluded.secret_hash, "created_at": func.now()},
+                where=CalendarFeed.organization_id == statement.excluded.organization_id,
+            )
+        )
+
+    async def by_hash(self, secret_hash: bytes) -> CalendarFeed | None:
+        found: CalendarFeed | None = await self.session.scalar(
+            select(CalendarFeed).where(CalendarFeed.secret_hash == secret_hash)
+        )
+        return found
+
+    async def forget(self, organization_id: UUID, person_id: UUID) -> bool:
+        """True when the person had a feed."""
+        deleted = await self.session.execute(
+            delete(CalendarFeed)
+            .where(
+                CalendarFeed.organization_id == organization_id,
+                CalendarFeed.person_id == person_id,
+            )
+            .returning(CalendarFeed.person_id)
+        )
+        return deleted.first() is not None
 
 
 class ScheduleRepository(SessionRepository):

@@ -1,5 +1,6 @@
 """The sessions HTTP surface: sessions for their members, a program's sessions for its admins,
-and people's busy times for calendar partners."""
+people's busy times for calendar partners, and sessions in people's calendars (invites, feeds,
+uploaded calendars)."""
 
 from typing import Annotated
 from uuid import UUID
@@ -9,15 +10,19 @@ from pydantic import AwareDatetime
 
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.db import SessionDep
+from tandem.kit.errors import PROBLEM_JSON, PROBLEM_SCHEMA_REF
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
 from tandem.kit.versioning import ExpectedVersion, tagged
 from tandem.sessions import service
+from tandem.sessions.calendars import DEFAULT_REFRESH, UploadLimits
+from tandem.sessions.errors import CalendarFileTooLarge
 from tandem.sessions.models import Series, Session
 from tandem.sessions.repository import Directory
 from tandem.sessions.schemas import (
     BusyBlocksRead,
     BusyBlocksReplace,
+    CalendarFeedCreated,
     NoShowReport,
     SeriesCancel,
     SeriesRead,
@@ -31,7 +36,9 @@ from tandem.sessions.service import Dependencies
 
 sessions = APIRouter(tags=["sessions"], route_class=IdempotentRoute)
 busy_times = APIRouter(tags=["busy times"], route_class=IdempotentRoute)
-routers = [sessions, busy_times]
+# No idempotency replay here: a replayed feed answer would keep its secret in the database.
+calendars = APIRouter(tags=["calendars"])
+routers = [sessions, busy_times, calendars]
 
 
 def _dependencies(request: Request) -> Dependencies:
@@ -237,4 +244,160 @@ async def busy_blocks(
     """A person's busy times that overlap the range (the person; calendar partners)."""
     return await service.busy_blocks(
         session, principal, dependencies, person_id, starts_at, ends_at
+    )
+
+
+# Calendars -------------------------------------------------------------------------------------
+
+TEXT_CALENDAR = "text/calendar"
+ICS_ANSWER: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "an iCalendar file (RFC 5545)",
+        "content": {TEXT_CALENDAR: {"schema": {"type": "string"}}},
+    }
+}
+UPLOAD_LIMIT = UploadLimits().max_bytes
+READ_ONCE = {"Cache-Control": "private, no-store"}
+FEED_CACHE = {"Cache-Control": f"private, max-age={int(DEFAULT_REFRESH.total_seconds()) // 4}"}
+
+
+def _ics(body: bytes, headers: dict[str, str]) -> Response:
+    return Response(body, media_type=TEXT_CALENDAR, headers=headers)
+
+
+@calendars.get("/sessions/{session_id}/invite.ics", response_class=Response, responses=ICS_ANSWER)
+async def session_invite(
+    session_id: UUID, session: SessionDep, principal: PrincipalDep
+) -> Response:
+    """The session as a calendar invitation (RFC 5546 METHOD:REQUEST), or METHOD:CANCEL once
+    it is cancelled, for its members; its SEQUENCE rises with every change. Anyone else finds
+    no such session (404)."""
+    body = await service.session_invite(session, principal, session_id)
+    return _ics(body, READ_ONCE)
+
+
+@calendars.get("/series/{series_id}/invite.ics", response_class=Response, responses=ICS_ANSWER)
+async def series_invite(series_id: UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+    """The series as one calendar invitation (one event with its rule; moved occurrences as
+    overrides, cancelled ones excluded), or METHOD:CANCEL once all are cancelled, for its
+    members. Anyone else finds no such series (404)."""
+    body = await service.series_invite_of(session, principal, series_id)
+    return _ics(body, READ_ONCE)
+
+
+@calendars.post(
+    "/me/calendar-feed", response_model=CalendarFeedCreated, status_code=status.HTTP_201_CREATED
+)
+async def renew_calendar_feed(
+    request: Request, session: SessionDep, principal: PrincipalDep, response: Response
+) -> CalendarFeedCreated:
+    """A new secret address of the caller's calendar feed, to subscribe to in Google Calendar
+    or Outlook; the address before stops working. Shown this once (only a hash is kept): keep
+    it as secret as a password."""
+    secret = await service.renew_calendar_feed(session, principal)
+    response.headers.update(READ_ONCE)
+    url = request.url_for("calendar_feed", secret=secret)
+    return CalendarFeedCreated(url=str(url))
+
+
+@calendars.delete("/me/calendar-feed", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_calendar_feed(session: SessionDep, principal: PrincipalDep) -> None:
+    """Stop the caller's calendar feed (404 if they have none)."""
+    await service.revoke_calendar_feed(session, principal)
+
+
+@calendars.get(
+    "/calendar-feeds/{secret}.ics",
+    response_class=Response,
+    responses=ICS_ANSWER,
+    name="calendar_feed",
+)
+async def calendar_feed(secret: str, session: SessionDep) -> Response:
+    """A person's calendar feed, opened by its secret address alone (no bearer token, as
+    calendar apps fetch it): their sessions and series from 90 days ago to a year ahead.
+    Calendars may keep it for a quarter of its refresh interval. A secret that was never
+    issued, was revoked or was renewed away answers 404, the same each time."""
+    body = await service.calendar_feed(session, secret)
+    return _ics(body, FEED_CACHE)
+
+
+async def _calendar_upload(request: Request) -> bytes:
+    """The request body, refused (413) as soon as it is known to be over the limit: before it
+    is read when it says its length, else once that much has arrived."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > UPLOAD_LIMIT:
+        raise CalendarFileTooLarge()
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > UPLOAD_LIMIT:
+            raise CalendarFileTooLarge()
+    return bytes(received)
+
+
+CalendarUpload = Annotated[bytes, Depends(_calendar_upload)]
+UPLOAD_DOCUMENTATION: dict[str, object] = {
+    "requestBody": {
+        "required": True,
+        "description": f"an iCalendar file (VEVENT, VFREEBUSY), at most {UPLOAD_LIMIT:,} bytes",
+        "content": {TEXT_CALENDAR: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+TOO_LARGE: dict[int | str, dict[str, object]] = {
+    413: {
+        "description": "the file, or what it expands to, is over the limits",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+    }
+}
+HorizonStart = Annotated[
+    AwareDatetime | None, Query(description="start of the horizon read; default now")
+]
+HorizonEnd = Annotated[
+    AwareDatetime | None,
+    Query(description="end of the horizon, at most 366 days on; default 12 weeks on"),
+]
+
+
+@busy_times.post(
+    "/me/busy-times.ics",
+    response_model=BusyBlocksRead,
+    responses=TOO_LARGE,
+    openapi_extra=UPLOAD_DOCUMENTATION,
+)
+async def upload_own_busy_times(
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    data: CalendarUpload,
+    starts_at: HorizonStart = None,
+    ends_at: HorizonEnd = None,
+) -> BusyBlocksRead:
+    """Upload one's calendar (`text/calendar`, e.g. a Google or Outlook export): its busy times
+    in the horizon (events, recurrences expanded, and busy free/busy periods; all-day and
+    floating times in one's zone) replace one's busy blocks there. Only times are kept. 422
+    with the reason for a file that cannot be read, 413 for one too large."""
+    return await service.upload_own_busy_times(
+        session, principal, dependencies, data, starts_at, ends_at
+    )
+
+
+@busy_times.post(
+    "/people/{person_id}/busy-times.ics",
+    response_model=BusyBlocksRead,
+    responses=TOO_LARGE,
+    openapi_extra=UPLOAD_DOCUMENTATION,
+)
+async def upload_busy_times(
+    person_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    data: CalendarUpload,
+    starts_at: HorizonStart = None,
+    ends_at: HorizonEnd = None,
+) -> BusyBlocksRead:
+    """A person's calendar uploaded by a calendar partner (scope `calendar:write`), read as
+    `POST /me/busy-times.ics` reads one's own."""
+    return await service.upload_busy_times(
+        session, principal, dependencies, person_id, data, starts_at, ends_at
     )

@@ -165,3 +165,9 @@ class BusyBlockRead(BaseModel):
 class BusyBlocksRead(BaseModel):
     person_id: UUID
     blocks: list[BusyBlockRead]
+
+
+class CalendarFeedCreated(BaseModel):
+    """A person's new feed address. Its secret is shown this once: only its hash is kept."""
+
+    url: str = Field(description="subscribe to it in Google Calendar or Outlook; keep it secret")

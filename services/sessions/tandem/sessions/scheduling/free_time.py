@@ -1,0 +1,98 @@
+"""When members are free, as UTC minute spans: each member's weekly windows in their own time
+zone (daylight-saving exact, through `tandem.kit.availability`), less whole local days away,
+less their busy blocks and other Tandem sessions widened by a buffer; and the time all members
+share.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from functools import reduce
+from zoneinfo import ZoneInfo
+
+from tandem.kit.availability import WeeklyWindow, free_intervals, normalize_windows
+from tandem.sessions.scheduling.intervals import (
+    Spans,
+    clipped,
+    instant,
+    intersect,
+    merged,
+    minute_ceil,
+    minute_floor,
+    subtract,
+    widened,
+)
+from tandem.sessions.scheduling.types import Interval, MemberCalendar, WorkingHours
+
+ONE_DAY = timedelta(days=1)
+
+
+def window_spans(
+    windows: Iterable[WeeklyWindow],
+    time_zone: str,
+    low: int,
+    high: int,
+    absences: Iterable[tuple[date, date]] = (),
+) -> Spans:
+    """The minutes from `low` to `high` that the weekly windows give, less days away.
+
+    A local day whose UTC offset is the same at both its midnights is its midnight plus the
+    windows' minutes; a day the clocks change is left to `tandem.kit.availability`, which says
+    how windows read on such days."""
+    zone = ZoneInfo(time_zone)
+    by_weekday: dict[int, list[WeeklyWindow]] = {}
+    for window in normalize_windows(windows):
+        by_weekday.setdefault(window.weekday, []).append(window)
+    first, last = (instant(minute).astimezone(zone).date() for minute in (low, high))
+    away = [(start, end) for start, end in absences if start <= last and end >= first]
+    spans: Spans = []
+    midnight = datetime.combine(first, time(), tzinfo=zone)
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        following = datetime.combine(day + ONE_DAY, time(), tzinfo=zone)
+        todays = by_weekday.get(day.weekday())
+        if todays and not any(start <= day <= end for start, end in away):
+            spans.extend(_day_spans(day, todays, midnight, following, zone))
+        midnight = following
+    return clipped(merged(spans), low, high)
+
+
+def _day_spans(
+    day: date, windows: list[WeeklyWindow], midnight: datetime, following: datetime, zone: ZoneInfo
+) -> Spans:
+    if midnight.utcoffset() != following.utcoffset():
+        intervals = free_intervals(windows, zone.key, (), day, day)
+        return [(minute_floor(start), minute_floor(end)) for start, end in intervals]
+    base = minute_floor(midnight)
+    return [(base + start, base + end) for start, end in (w.day_minutes for w in windows)]
+
+
+def occupied(intervals: Iterable[Interval], buffer: int) -> Spans:
+    """The minutes the intervals take, each widened by `buffer` minutes on both sides."""
+    return widened(((minute_floor(s), minute_ceil(e)) for s, e in intervals), buffer)
+
+
+def member_free(member: MemberCalendar, low: int, high: int, buffer: int) -> Spans:
+    windows = window_spans(member.windows, member.time_zone, low, high, member.absences)
+    taken = merged(occupied(member.busy, buffer) + occupied(member.sessions, buffer))
+    return subtract(windows, taken)
+
+
+def common_free(members: Sequence[MemberCalendar], low: int, high: int, buffer: int) -> Spans:
+    """The minutes from `low` to `high` in which every member is free."""
+    return shared(member_free(member, low, high, buffer) for member in members)
+
+
+def working_spans(
+    members: Sequence[MemberCalendar], hours: WorkingHours, low: int, high: int
+) -> list[Spans]:
+    """Each member's working hours from `low` to `high`, in their own time zone."""
+    by_zone = {
+        zone: window_spans(hours.windows, zone, low, high)
+        for zone in {member.time_zone for member in members}
+    }
+    return [by_zone[member.time_zone] for member in members]
+
+
+def shared(spans: Iterable[Spans]) -> Spans:
+    """The minutes in all of the spans."""
+    return reduce(intersect, spans)

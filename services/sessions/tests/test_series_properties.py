@@ -1,0 +1,173 @@
+"""Properties of series on random calendars across zones and daylight saving changes, checked
+with the brute force over the minute grid of `test_slots_properties`: no occurrence breaks a
+member's windows, absences, busy blocks or other sessions (with the buffer) or comes within the
+buffer of another; the weekly slot fits as many occurrences as any weekly slot could; a moved
+occurrence stays in its period; an unplaceable one had no free quarter hour there."""
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_slots_properties import (
+    GRID,
+    NEAR_CHANGES,
+    breaks_a_rule,
+    everyone_free,
+    members,
+    minute_of,
+    quarter_time,
+)
+
+from tandem.kit.contracts.profiles import Cadence
+from tandem.sessions.scheduling import (
+    MemberCalendar,
+    OccurrenceStatus,
+    SeriesPlan,
+    cadence_periods,
+    plan_series,
+)
+from tandem.sessions.scheduling.series import occurrence_dates
+
+
+@st.composite
+def blocks_in_windows(
+    draw: st.DrawFn, member: MemberCalendar, first_day: date, days: int
+) -> tuple[tuple[datetime, datetime], ...]:
+    """Blocks inside the member's own windows on days of the period, where they bite."""
+    if not member.windows:
+        return ()
+    zone = ZoneInfo(member.time_zone)
+    found = []
+    for _ in range(draw(st.integers(0, 4))):
+        window = draw(st.sampled_from(member.windows))
+        day = first_day + timedelta(days=draw(st.integers(0, days - 1)))
+        day += timedelta(days=(window.weekday - day.weekday()) % 7)
+        start = datetime.combine(day, window.start, tzinfo=zone) + timedelta(
+            minutes=draw(st.integers(0, 180))
+        )
+        found.append((start, start + timedelta(minutes=draw(st.integers(15, 240)))))
+    return tuple(found)
+
+
+@st.composite
+def series_requests(draw: st.DrawFn) -> dict[str, object]:
+    first_day = draw(st.sampled_from(NEAR_CHANGES)) - timedelta(days=draw(st.integers(0, 20)))
+    days = draw(st.integers(7, 45))
+    people = [
+        replace(
+            person,
+            busy=person.busy + draw(blocks_in_windows(person, first_day, days)),
+            sessions=person.sessions + draw(blocks_in_windows(person, first_day, days)),
+        )
+        for person in draw(members(datetime.combine(first_day, time(), tzinfo=UTC), days, 3))
+    ]
+    return {
+        "members": people,
+        "cadence": draw(st.sampled_from(list(Cadence))),
+        "first_day": first_day,
+        "last_day": first_day + timedelta(days=days - 1),
+        "duration_minutes": draw(st.sampled_from([30, 45, 60, 90])),
+        "anchor_zone": draw(st.none() | st.sampled_from([p.time_zone for p in people])),
+        "buffer_minutes": draw(st.sampled_from([0, 10, 15])),
+    }
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone)
+
+
+def horizon(request: dict[str, object], zone: ZoneInfo) -> tuple[datetime, datetime]:
+    first_day, last_day = request["first_day"], request["last_day"]
+    return local_midnight(first_day, zone), local_midnight(last_day + timedelta(days=1), zone)  # type: ignore[operator, arg-type]
+
+
+def clock_is_plain(day: date, clock: time, zone: ZoneInfo) -> bool:
+    """Whether the clocks neither skip nor repeat that local time that day."""
+    local = datetime.combine(day, clock, tzinfo=zone)
+    round_trip = local.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    return round_trip == local.replace(tzinfo=None) and (
+        local.replace(fold=1).utcoffset() == local.utcoffset()
+    )
+
+
+def most_occurrences_any_weekly_slot_fits(request: dict[str, object], zone: ZoneInfo) -> int:
+    people: list[MemberCalendar] = request["members"]  # type: ignore[assignment]
+    duration: int = request["duration_minutes"]  # type: ignore[assignment]
+    start, end = horizon(request, zone)
+    free = everyone_free(people, start, end, request["buffer_minutes"])  # type: ignore[arg-type]
+    periods = cadence_periods(request["cadence"], request["first_day"], request["last_day"])  # type: ignore[arg-type]
+    best = 0
+    for weekday in range(7):
+        days = [day for _, day in occurrence_dates(request["cadence"], periods, weekday)]  # type: ignore[arg-type]
+        for quarter in range(96):
+            clock = quarter_time(quarter)
+            if not all(clock_is_plain(day, clock, zone) for day in days):
+                continue
+            fits = 0
+            for day in days:
+                begin = minute_of(datetime.combine(day, clock, tzinfo=zone))
+                fits += all(minute in free for minute in range(begin, begin + duration))
+            best = max(best, fits)
+    return best
+
+
+def has_free_quarter_hour(
+    request: dict[str, object], plan: SeriesPlan, period: tuple[date, date], zone: ZoneInfo
+) -> bool:
+    people: list[MemberCalendar] = request["members"]  # type: ignore[assignment]
+    duration: int = request["duration_minutes"]  # type: ignore[assignment]
+    buffer: int = request["buffer_minutes"]  # type: ignore[assignment]
+    start, end = horizon(request, zone)
+    free = everyone_free(people, start, end, buffer)
+    for other in plan.occurrences:
+        if other.start and other.end:
+            free -= set(range(minute_of(other.start) - buffer, minute_of(other.end) + buffer))
+    low = minute_of(local_midnight(period[0], zone))
+    high = minute_of(local_midnight(period[1] + timedelta(days=1), zone))
+    return any(
+        all(minute in free for minute in range(begin, begin + duration))
+        for begin in range(low + (-low) % GRID, high - duration + 1, GRID)
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(series_requests())
+def test_every_occurrence_keeps_every_rule_and_the_slot_fits_the_most(
+    request: dict[str, object],
+) -> None:
+    plan = plan_series(**request)  # type: ignore[arg-type]
+
+    people: list[MemberCalendar] = request["members"]  # type: ignore[assignment]
+    zone = ZoneInfo(request["anchor_zone"] or people[0].time_zone)  # type: ignore[arg-type]
+    buffer: int = request["buffer_minutes"]  # type: ignore[assignment]
+    assert plan.on_slot == most_occurrences_any_weekly_slot_fits(request, zone)
+    placed = sorted((o.start, o.end) for o in plan.occurrences if o.start and o.end)
+    for start, end in placed:
+        assert breaks_a_rule(people, start, end, buffer) == []
+        assert end - start == timedelta(minutes=request["duration_minutes"])  # type: ignore[arg-type]
+    for (_, earlier_end), (later_start, _) in pairwise(placed):
+        assert later_start >= earlier_end + timedelta(minutes=buffer)
+    for occurrence in plan.occurrences:
+        first, last = occurrence.period
+        assert plan.slot is not None
+        if occurrence.status is OccurrenceStatus.ON_SLOT:
+            local = occurrence.planned_start.astimezone(zone)
+            assert occurrence.start == occurrence.planned_start
+            assert (local.weekday(), local.time().replace(tzinfo=None)) == (
+                plan.slot.weekday,
+                plan.slot.start,
+            )
+            assert first <= local.date() <= last
+            assert occurrence.reasons == ()
+        elif occurrence.status is OccurrenceStatus.MOVED:
+            assert occurrence.start is not None
+            assert local_midnight(first, zone) <= occurrence.start
+            assert occurrence.end <= local_midnight(last + timedelta(days=1), zone)  # type: ignore[operator]
+            assert occurrence.reasons
+        else:
+            assert not has_free_quarter_hour(request, plan, occurrence.period, zone)
+    if plan.slot is None:
+        assert plan.occurrences == ()
