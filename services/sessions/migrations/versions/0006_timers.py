@@ -1,10 +1,10 @@
 """Durable timers: each scheduled session's reminder, due a set time before it starts.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005_calendar_feeds
 """
 
 from tandem.kit.timers import TIMERS_REVISION
 
-revision, down_revision = "0005", "0004"
+revision, down_revision = "0006", "0005_calendar_feeds"
 upgrade, downgrade = TIMERS_REVISION
