@@ -3,13 +3,10 @@
 import asyncio
 import contextlib
 import functools
-import json
-import os
 import subprocess
-import sys
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,8 +22,15 @@ from tandem.kit import worker
 from tandem.kit.auth import KeyPair
 from tandem.kit.models import OutboxEvent
 from tandem.kit.outbox import OutboxRelay
-from tandem.kit.settings import service_environment
-from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
+from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint, StartProcess
+from tandem.kit.testing.workers import (
+    all_fired_and_published,
+    assert_each_once,
+    fired_timers,
+    stream_envelopes,
+    until,
+    worker_environment,
+)
 from tandem.kit.timers import (
     Timer,
     cancel_timer,
@@ -85,25 +89,11 @@ async def _outbox_reminders(sessions: Sessions) -> list[dict[str, object]]:
 async def _stream_reminders(
     js: JetStreamContext, namespace: EventNamespace
 ) -> list[dict[str, Any]]:
-    """Every reminder envelope on the real stream, in order."""
-    subscription = await js.subscribe(
-        namespace.subject_prefix + ReminderDue.type, ordered_consumer=True
-    )
-    envelopes = []
-    with contextlib.suppress(TimeoutError):
-        while True:
-            message = await subscription.next_msg(timeout=1.0)
-            envelopes.append(json.loads(message.data))
-    await subscription.unsubscribe()
-    return envelopes
+    return await stream_envelopes(js, namespace, ReminderDue.type)
 
 
 def _assert_each_once(envelopes: list[dict[str, Any]], items: set[uuid.UUID]) -> None:
-    per_event = Counter(envelope["id"] for envelope in envelopes)
-    per_item = Counter(uuid.UUID(envelope["payload"]["item_id"]) for envelope in envelopes)
-    assert set(per_item) == items, "a timer never fired"
-    assert max(per_event.values()) == 1, "an event was published twice"
-    assert max(per_item.values()) == 1, "a timer fired twice"
+    assert_each_once(envelopes, items, "item_id")
 
 
 @pytest.fixture
@@ -264,7 +254,7 @@ async def test_a_worker_takes_the_next_batch_at_once_while_batches_come_back_ful
         worker._on_schedule(firing_due_timers(settings), sessionmaker, None)()
     )
     try:
-        await _until(functools.partial(_fired_more_than, engine, 24), timeout=20)
+        await until(functools.partial(_fired_more_than, engine, 24), timeout=20)
     finally:
         loop.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -343,60 +333,16 @@ StartWorker = Callable[[], subprocess.Popen[bytes]]
 
 @pytest.fixture
 def start_worker(
+    start_process: StartProcess,
     service_database_url: str,
     nats_endpoint: NatsEndpoint,
     event_namespace: EventNamespace,
     signing_keys: KeyPair,
-) -> Iterator[StartWorker]:
-    environment = service_environment(
-        "kittest",
-        database_url=service_database_url,
-        nats_url=nats_endpoint.url,
-        stream_name=event_namespace.stream,
-        subject_prefix=event_namespace.subject_prefix,
-        jwt_public_key=signing_keys.public_pem,
-        log_level="WARNING",
-        # Small batches back to back: a kill lands in the middle of one.
-        timer_batch_size="2",
-        timer_poll_seconds="0.05",
-        relay_batch_size="10",
-        relay_idle_poll_seconds="0.05",
+) -> StartWorker:
+    environment = worker_environment(
+        "kittest", service_database_url, nats_endpoint, event_namespace, signing_keys
     )
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start() -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(  # noqa: S603 - this interpreter, running our own code
-            [sys.executable, "-c", _WORKER], cwd=Path(__file__).parent, env=os.environ | environment
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.kill()
-        process.wait()
-
-
-async def _count(engine: AsyncEngine, query: str) -> int:
-    async with engine.connect() as connection:
-        return int(await connection.scalar(text(query)) or 0)
-
-
-async def _fired(engine: AsyncEngine) -> int:
-    return await _count(engine, "SELECT count(*) FROM timer WHERE fired_at IS NOT NULL")
-
-
-async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
-    for _ in range(int(timeout / 0.01)):
-        if await check():
-            return
-        await asyncio.sleep(0.01)
-    pytest.fail("the workers did not get there")
-
-
-async def _all_fired_and_published(engine: AsyncEngine, count: int) -> bool:
-    unpublished = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
-    return await _fired(engine) == count and await _count(engine, unpublished) == 0
+    return functools.partial(start_process, ["-c", _WORKER], environment, Path(__file__).parent)
 
 
 @pytest.mark.usefixtures("purged_stream")
@@ -410,7 +356,7 @@ async def test_two_worker_processes_fire_each_timer_once_on_the_stream(
     items = await _arm_due(sessionmaker, 200)
 
     start_worker(), start_worker()
-    await _until(lambda: _all_fired_and_published(engine, 200))
+    await until(lambda: all_fired_and_published(engine, 200))
 
     _assert_each_once(await _stream_reminders(js, event_namespace), items)
 
@@ -428,17 +374,17 @@ async def test_a_worker_killed_mid_batch_and_restarted_fires_every_timer_once(
     remaining_at_kills = []
 
     for _ in range(2):
-        fired_before = await _fired(engine)
-        await _until(functools.partial(_fired_more_than, engine, fired_before))
+        fired_before = await fired_timers(engine)
+        await until(functools.partial(_fired_more_than, engine, fired_before))
         process.kill()  # SIGKILL: no handler, no clean-up, the transaction in flight is lost
         process.wait()
-        remaining_at_kills.append(400 - await _fired(engine))
+        remaining_at_kills.append(400 - await fired_timers(engine))
         process = start_worker()
-    await _until(lambda: _all_fired_and_published(engine, 400))
+    await until(lambda: all_fired_and_published(engine, 400))
 
     assert min(remaining_at_kills) > 0, "a kill came after the work was done"
     _assert_each_once(await _stream_reminders(js, event_namespace), items)
 
 
 async def _fired_more_than(engine: AsyncEngine, count: int) -> bool:
-    return await _fired(engine) > count
+    return await fired_timers(engine) > count

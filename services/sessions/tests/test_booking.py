@@ -317,9 +317,11 @@ async def test_a_series_is_booked_all_or_nothing_naming_the_occurrence_that_is_t
     await booked(db_session, started.mentorship_id, MONDAY + timedelta(weeks=2, minutes=30))
 
     with pytest.raises(OccurrenceTaken) as taken:
-        await book_series(db_session, organization, started.mentorship_id, plan, weeks)
+        await book_series(
+            db_session, dependencies, organization, started.mentorship_id, plan, weeks
+        )
     series, meetings = await book_series(
-        db_session, organization, started.mentorship_id, plan, weeks[:2]
+        db_session, dependencies, organization, started.mentorship_id, plan, weeks[:2]
     )
 
     assert taken.value.extensions == {"occurrence": 2, "starts_at": weeks[2][0].isoformat()}
@@ -422,7 +424,7 @@ async def test_a_member_cancels_the_rest_of_a_series(
     )
     weeks = [(MONDAY + timedelta(weeks=n), MONDAY + timedelta(weeks=n) + HOUR) for n in range(4)]
     series, meetings = await book_series(
-        db_session, organization, started.mentorship_id, plan, weeks
+        db_session, dependencies, organization, started.mentorship_id, plan, weeks
     )
     series_id, meeting_ids = series.id, [meeting.id for meeting in meetings]
     await db_session.commit()

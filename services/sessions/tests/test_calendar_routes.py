@@ -123,6 +123,7 @@ async def test_only_members_of_the_organization_get_invites(
     )
     series, _ = await book_series(
         db_session,
+        dependencies,
         organization,
         started.mentorship_id,
         weekly(MONDAY + WEEK, 2),
@@ -181,7 +182,12 @@ async def test_the_series_invite_shows_moved_occurrences_as_overrides_and_leaves
     started = await started_mentorship(db_session, dependencies, profiles, organization)
     first = MONDAY + WEEK
     series, meetings = await book_series(
-        db_session, organization, started.mentorship_id, weekly(first, 4), weeks(first, 4)
+        db_session,
+        dependencies,
+        organization,
+        started.mentorship_id,
+        weekly(first, 4),
+        weeks(first, 4),
     )
     series_id, second_id, third_id = series.id, meetings[1].id, meetings[2].id
     await db_session.commit()
@@ -229,6 +235,7 @@ async def test_a_cancelled_series_is_sent_as_a_cancellation_with_a_higher_sequen
     started = await started_mentorship(db_session, dependencies, profiles, organization)
     series, _ = await book_series(
         db_session,
+        dependencies,
         organization,
         started.mentorship_id,
         weekly(MONDAY + WEEK, 3),
@@ -271,6 +278,7 @@ async def test_the_feed_opens_without_a_token_until_revoked_or_renewed(
     series_start = soon() + WEEK
     await book_series(
         db_session,
+        dependencies,
         organization,
         started.mentorship_id,
         weekly(series_start, 2),
@@ -656,7 +664,7 @@ async def test_a_series_across_a_clock_change_reads_back_as_its_occurrences(
     first = datetime(2030, 3, 18, 10, tzinfo=AMSTERDAM).astimezone(UTC)
     planned = weeks(first, 4)
     series, meetings = await book_series(
-        db_session, organization, started.mentorship_id, weekly(first, 4), planned
+        db_session, dependencies, organization, started.mentorship_id, weekly(first, 4), planned
     )
     series_id, third_id, fourth_id = series.id, meetings[2].id, meetings[3].id
     await db_session.commit()

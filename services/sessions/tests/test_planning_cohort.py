@@ -2,6 +2,7 @@
 on an admin's request or when matching's run settles; nobody double-booked, the report kept."""
 
 import asyncio
+import dataclasses
 import uuid
 from datetime import timedelta
 from itertools import combinations
@@ -256,7 +257,8 @@ async def test_the_daily_cap_from_the_settings_leaves_a_mentee_unplaced_taken_by
     )
     one_a_day = dependencies.settings.model_copy(update={"timetable_max_sessions_per_day": 1})
 
-    timetabled = await planning.timetable(db_session, one_a_day, organization, program_id)
+    capped = dataclasses.replace(dependencies, settings=one_a_day)
+    timetabled = await planning.timetable(db_session, capped, organization, program_id)
 
     report = TimetableReport.model_validate(timetabled.report)
     assert len(report.placed) == 1

@@ -1,6 +1,6 @@
 """What sessions does with the events it consumes (keep each mentorship's workspace and its
-members' schedules as they change; forget erased people), and the dependencies it does it
-with, built once per process."""
+members' schedules as they change; forget erased people), the dependencies it does it with,
+built once per process, and the chores its workers run (sessions' reminders are kit's timers)."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -17,6 +17,7 @@ from tandem.kit.contracts.matching import (
     RunSettled,
 )
 from tandem.kit.contracts.profiles import AvailabilityUpdated, PersonErased, PersonUpdated
+from tandem.kit.timers import TIMER_CHORES
 from tandem.kit.wiring import Wiring, service_credentials
 from tandem.sessions import planning, service
 from tandem.sessions.repository import Directory
@@ -89,7 +90,7 @@ async def on_run_settled(
     session: AsyncSession, event: RunSettled, dependencies: Dependencies
 ) -> None:
     """Every proposal of the run is answered: the program's cohort gets its series."""
-    await planning.timetable_settled_run(session, dependencies.settings, event)
+    await planning.timetable_settled_run(session, dependencies, event)
 
 
 WIRING: Wiring[SessionsSettings, Dependencies] = Wiring(
@@ -104,4 +105,5 @@ WIRING: Wiring[SessionsSettings, Dependencies] = Wiring(
         PersonErased: on_person_erased,
         RunSettled: on_run_settled,
     },
+    configured_chores=TIMER_CHORES,
 )

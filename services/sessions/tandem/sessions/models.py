@@ -1,5 +1,5 @@
 """The sessions tables: what each mentorship needs to meet (its members, its program's rhythm,
-their schedules and busy times), and the meetings themselves."""
+their schedules and busy times), the meetings themselves, and kit's timers (their reminders)."""
 
 import enum
 from datetime import date, datetime, time
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tandem.kit.contracts.profiles import Cadence
 from tandem.kit.contracts.sessions import SessionStatus
 from tandem.kit.db import Base, enum_type
+from tandem.kit.timers import Timer as Timer
 
 
 class WorkspaceStatus(enum.StrEnum):

@@ -74,6 +74,7 @@ from tandem.sessions.schemas import (
     TimetableReport,
     TimetableUnplaced,
 )
+from tandem.sessions.service import Dependencies
 from tandem.sessions.settings import SessionsSettings
 
 log = structlog.get_logger()
@@ -330,7 +331,7 @@ async def plan_mentorship_series(
 
 
 async def book_mentorship_series(
-    session: AsyncSession, principal: Principal, settings: SessionsSettings, mentorship_id: UUID
+    session: AsyncSession, principal: Principal, dependencies: Dependencies, mentorship_id: UUID
 ) -> SeriesBooked:
     """Plan the mentorship's series and book it (its members), unless it has one with
     sessions to come."""
@@ -341,10 +342,10 @@ async def book_mentorship_series(
     if await PlanningRepository(session).with_live_series([mentorship_id], _now()):
         raise SeriesExists()
     planning = await _planning_of_member(session, mentorship)
-    plan = await _off_the_loop(planning.plan, settings.planning_buffer_minutes)
+    plan = await _off_the_loop(planning.plan, dependencies.settings.planning_buffer_minutes)
     if plan.slot is None:
         raise NoCommonTime()
-    series, meetings = await _book(session, planning, plan)
+    series, meetings = await _book(session, dependencies, planning, plan)
     return SeriesBooked(
         series=SeriesRead.model_validate(series),
         sessions=[SessionRead.model_validate(meeting) for meeting in meetings],
@@ -353,7 +354,7 @@ async def book_mentorship_series(
 
 
 async def _book(
-    session: AsyncSession, planning: _Planning, plan: SeriesPlan
+    session: AsyncSession, dependencies: Dependencies, planning: _Planning, plan: SeriesPlan
 ) -> tuple[Series, list[Session]]:
     """The plan's placed occurrences, booked as one series (`OccurrenceTaken` when one of them
     got taken meanwhile)."""
@@ -369,7 +370,12 @@ async def _book(
         last_date=planning.last_day,
     )
     return await service.book_series(
-        session, planning.organization_id, planning.mentorship_id, booking, _placed(plan)
+        session,
+        dependencies,
+        planning.organization_id,
+        planning.mentorship_id,
+        booking,
+        _placed(plan),
     )
 
 
@@ -418,21 +424,21 @@ class _CohortAnswer:
 
 
 async def timetable_program(
-    session: AsyncSession,
-    principal: Principal,
-    settings: SessionsSettings,
-    directory: Directory,
-    program_id: UUID,
+    session: AsyncSession, principal: Principal, dependencies: Dependencies, program_id: UUID
 ) -> Timetable:
     """An admin's request (HR admins and the program's admins as profiles names them now)."""
-    await service.require_admin(principal, directory, program_id)
+    await service.require_admin(principal, dependencies.directory, program_id)
     return await timetable(
-        session, settings, principal.organization_id, program_id, requested_by=principal.person_id
+        session,
+        dependencies,
+        principal.organization_id,
+        program_id,
+        requested_by=principal.person_id,
     )
 
 
 async def timetable_settled_run(
-    session: AsyncSession, settings: SessionsSettings, event: RunSettled
+    session: AsyncSession, dependencies: Dependencies, event: RunSettled
 ) -> Timetable:
     """Matching's run is settled: its program is timetabled, once every mentorship the run
     started has arrived here (their events may come later; until then this raises, and the
@@ -443,13 +449,13 @@ async def timetable_settled_run(
     if started < event.mentorships_started:
         raise RunMentorshipsPending()
     return await timetable(
-        session, settings, event.organization_id, event.program_id, run_id=event.run_id
+        session, dependencies, event.organization_id, event.program_id, run_id=event.run_id
     )
 
 
 async def timetable(
     session: AsyncSession,
-    settings: SessionsSettings,
+    dependencies: Dependencies,
     organization_id: UUID,
     program_id: UUID,
     *,
@@ -466,9 +472,14 @@ async def timetable(
     planned = await repository.with_live_series([m.id for m in mentorships], _now())
     plannings = [await _planning(session, m) for m in mentorships if m.id not in planned]
     answer = await _off_the_loop(
-        _plan_cohort, plannings, _rules(settings), settings.timetable_candidates
+        _plan_cohort,
+        plannings,
+        _rules(dependencies.settings),
+        dependencies.settings.timetable_candidates,
     )
-    report = await _book_cohort(session, plannings, answer, clock.perf_counter() - started)
+    report = await _book_cohort(
+        session, dependencies, plannings, answer, clock.perf_counter() - started
+    )
     found = Timetable(
         organization_id=organization_id,
         program_id=program_id,
@@ -529,14 +540,20 @@ def _candidate(rank: int, plan: SeriesPlan) -> CandidateSeries:
 
 
 async def _book_cohort(
-    session: AsyncSession, plannings: Sequence[_Planning], answer: _CohortAnswer, seconds: float
+    session: AsyncSession,
+    dependencies: Dependencies,
+    plannings: Sequence[_Planning],
+    answer: _CohortAnswer,
+    seconds: float,
 ) -> TimetableReport:
     by_id = {planning.mentorship_id: planning for planning in plannings}
     placed, unplaced = [], []
     for placement in answer.plan.placements:
         plan = answer.series[placement.mentorship_id][placement.candidate_index]
         try:
-            series, meetings = await _book(session, by_id[placement.mentorship_id], plan)
+            series, meetings = await _book(
+                session, dependencies, by_id[placement.mentorship_id], plan
+            )
         except OccurrenceTaken:  # a member booked the time while the cohort was planned
             unplaced.append(
                 TimetableUnplaced(mentorship_id=placement.mentorship_id, reason=TAKEN_MEANWHILE)

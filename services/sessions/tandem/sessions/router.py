@@ -96,12 +96,16 @@ async def confirm_session(
     session_id: UUID,
     session: SessionDep,
     principal: PrincipalDep,
+    dependencies: DependenciesDep,
     expected_version: ExpectedVersion,
     response: Response,
 ) -> Session:
-    """Confirm a proposed session (a member other than the one who proposed it); 412 if
-    `If-Match` is stale."""
-    meeting = await service.confirm_session(session, principal, session_id, expected_version)
+    """Confirm a proposed session (a member other than the one who proposed it); its members
+    are reminded of it (`session.reminder_due`) a set time before it starts. 412 if `If-Match`
+    is stale."""
+    meeting = await service.confirm_session(
+        session, principal, dependencies, session_id, expected_version
+    )
     return tagged(response, meeting)
 
 
@@ -111,13 +115,15 @@ async def reschedule_session(
     data: SessionReschedule,
     session: SessionDep,
     principal: PrincipalDep,
+    dependencies: DependenciesDep,
     expected_version: ExpectedVersion,
     response: Response,
 ) -> Session:
     """Move a proposed or scheduled session to a new time, with a reason kept for the members
-    only; 409 when a member is taken at the new time, 412 if `If-Match` is stale."""
+    only (a scheduled session's reminder moves with it); 409 when a member is taken at the new
+    time, 412 if `If-Match` is stale."""
     meeting = await service.reschedule_session(
-        session, principal, session_id, data, expected_version
+        session, principal, dependencies, session_id, data, expected_version
     )
     return tagged(response, meeting)
 
@@ -455,9 +461,7 @@ async def book_series(
     scheduled sessions of one series (its members), all or nothing. 409 when the mentorship
     already has a series with sessions to come, when no weekly time fits, or when a member got
     an occurrence's time taken meanwhile (naming it). Honours `Idempotency-Key`."""
-    return await planning.book_mentorship_series(
-        session, principal, dependencies.settings, mentorship_id
-    )
+    return await planning.book_mentorship_series(session, principal, dependencies, mentorship_id)
 
 
 @sessions.post(
@@ -475,9 +479,7 @@ async def timetable_program(
     says which were placed, which not and why, and how many could be placed at most; it is
     kept (`GET /timetables/{id}`). One timetabling of a program at a time. Honours
     `Idempotency-Key`."""
-    return await planning.timetable_program(
-        session, principal, dependencies.settings, dependencies.directory, program_id
-    )
+    return await planning.timetable_program(session, principal, dependencies, program_id)
 
 
 @sessions.get("/timetables/{timetable_id}", response_model=TimetableRead, tags=["planning"])

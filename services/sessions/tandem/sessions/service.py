@@ -27,6 +27,7 @@ from tandem.kit.contracts.sessions import (
     SessionNoLongerFits,
     SessionNoShow,
     SessionProposed,
+    SessionReminderDue,
     SessionRescheduled,
     SessionScheduled,
     SessionStatus,
@@ -35,6 +36,7 @@ from tandem.kit.db import advisory_lock, constraint_errors
 from tandem.kit.errors import AppError, Forbidden
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
+from tandem.kit.timers import cancel_timer, set_timer
 from tandem.kit.versioning import check_version
 from tandem.sessions.calendars import (
     BusyInterval,
@@ -216,7 +218,7 @@ async def resume_mentorship(
 
 async def _cancel_upcoming(session: AsyncSession, mentorship: Mentorship, cause: str) -> None:
     for meeting in await SessionsRepository(session).live_after(mentorship.id, _now()):
-        _cancel(session, meeting, cause, reason=None)
+        await _cancel(session, meeting, cause, reason=None)
     await session.flush()
 
 
@@ -273,7 +275,7 @@ async def forget_person(session: AsyncSession, organization_id: UUID, person_id:
     await CalendarFeedRepository(session).forget(organization_id, person_id)
     upcoming = SessionsRepository(session).live_of_person_after(organization_id, person_id, _now())
     for meeting in await upcoming:
-        _cancel(session, meeting, "person_erased", reason=None)
+        await _cancel(session, meeting, "person_erased", reason=None)
     await session.flush()
     await session.execute(
         update(Session)
@@ -491,6 +493,7 @@ class SeriesPlan:
 
 async def book_series(
     session: AsyncSession,
+    dependencies: Dependencies,
     organization_id: UUID,
     mentorship_id: UUID,
     plan: SeriesPlan,
@@ -531,6 +534,7 @@ async def book_series(
             )
             await _book(session, meeting, taken)
             emit(session, SessionScheduled(**_fact(meeting)))
+            await _remind(session, meeting, dependencies.settings.reminder_lead)
             meetings.append(meeting)
     return series, meetings
 
@@ -557,7 +561,7 @@ async def cancel_series(
     for meeting in await SessionsRepository(session).live_after(
         mentorship.id, starting_at - timedelta(microseconds=1), series_id=series.id
     ):
-        _cancel(session, meeting, "member", data.reason)
+        await _cancel(session, meeting, "member", data.reason)
     series.ics_sequence += 1
     await session.flush()
     return series
@@ -586,7 +590,11 @@ async def _session_of_member(
 
 
 async def confirm_session(
-    session: AsyncSession, principal: Principal, session_id: UUID, expected_version: int | None
+    session: AsyncSession,
+    principal: Principal,
+    dependencies: Dependencies,
+    session_id: UUID,
+    expected_version: int | None,
 ) -> Session:
     meeting = await _session_of_member(
         session, principal, session_id, expected_version, booking=True
@@ -599,12 +607,14 @@ async def confirm_session(
     meeting.ics_sequence += 1
     await session.flush()
     emit(session, SessionScheduled(**_fact(meeting)))
+    await _remind(session, meeting, dependencies.settings.reminder_lead)
     return meeting
 
 
 async def reschedule_session(
     session: AsyncSession,
     principal: Principal,
+    dependencies: Dependencies,
     session_id: UUID,
     data: SessionReschedule,
     expected_version: int | None,
@@ -628,6 +638,8 @@ async def reschedule_session(
             **_fact(meeting), previous_start=previous_start, previous_end=previous_end
         ),
     )
+    if meeting.status is SessionStatus.SCHEDULED:
+        await _remind(session, meeting, dependencies.settings.reminder_lead)
     return meeting
 
 
@@ -641,17 +653,18 @@ async def cancel_session(
     meeting = await _session_of_member(session, principal, session_id, expected_version)
     if not meeting.live:
         raise SessionNotLive()
-    _cancel(session, meeting, "member", data.reason)
+    await _cancel(session, meeting, "member", data.reason)
     await session.flush()
     return meeting
 
 
-def _cancel(session: AsyncSession, meeting: Session, cause: str, reason: str | None) -> None:
+async def _cancel(session: AsyncSession, meeting: Session, cause: str, reason: str | None) -> None:
     meeting.status = SessionStatus.CANCELLED
     meeting.cancel_cause = cause
     meeting.cancel_reason = reason
     meeting.ics_sequence += 1
     emit(session, SessionCancelled(**_fact(meeting), cause=cause))
+    await _drop_reminder(session, meeting)
 
 
 async def _session_that_started(
@@ -672,6 +685,7 @@ async def mark_held(
     meeting.status = SessionStatus.HELD
     await session.flush()
     emit(session, SessionHeld(**_fact(meeting)))
+    await _drop_reminder(session, meeting)
     return meeting
 
 
@@ -689,7 +703,31 @@ async def mark_no_show(
     meeting.absent_ids = sorted(set(data.absent_ids))
     await session.flush()
     emit(session, SessionNoShow(**_fact(meeting), absent_ids=meeting.absent_ids))
+    await _drop_reminder(session, meeting)
     return meeting
+
+
+# Reminders -------------------------------------------------------------------------------------
+
+
+def _reminder_key(meeting: Session) -> str:
+    return f"session.reminder:{meeting.id}"
+
+
+async def _remind(session: AsyncSession, meeting: Session, lead: timedelta) -> None:
+    """A scheduled session's reminder (`session.reminder_due`) falls `lead` before its start,
+    or at once when that moment has passed. Set again whenever the session moves: a reminder
+    that already fired is armed again only for a due time still to come (kit's timers). A
+    session that started already needs none. Proposed sessions get none either: nobody agreed
+    to meet yet, and many proposals are moved or dropped; confirming one arms its reminder."""
+    if meeting.starts_at > _now():
+        reminder = SessionReminderDue(**_fact(meeting))
+        await set_timer(session, _reminder_key(meeting), meeting.starts_at - lead, reminder)
+
+
+async def _drop_reminder(session: AsyncSession, meeting: Session) -> None:
+    """Cancelled, held or missed: a reminder still pending (workers behind) never fires."""
+    await cancel_timer(session, _reminder_key(meeting))
 
 
 # Reads -----------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
+from datetime import timedelta
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from tandem.kit.settings import ServiceSettings
@@ -21,3 +23,14 @@ class SessionsSettings(ServiceSettings):
     timetable_max_sessions_per_week: int = 3
     timetable_time_limit_seconds: float = 20.0
     """How long the cohort solver may search; it answers its best plan by then."""
+    reminder_lead_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="How long before a scheduled session its `session.reminder_due` event is "
+        "emitted (1 minute to 7 days). A change applies to sessions scheduled or moved after it.",
+    )
+
+    @property
+    def reminder_lead(self) -> timedelta:
+        return timedelta(minutes=self.reminder_lead_minutes)

@@ -6,14 +6,18 @@ run its own JetStream stream and subject prefix.
 
 A service's `tests/conftest.py` provides one fixture, `service_app` (its FastAPI app), and gets
 `app` (started, on a database migrated to head), `db_session` and `client_for` (and
-`own_database_url` for tests whose writes must stay apart).
+`own_database_url` and `own_event_namespace` for tests whose writes must stay apart, and
+`start_process` for tests of a worker's real process).
 """
 
 import contextlib
 import os
+import subprocess
+import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import nats
@@ -69,8 +73,8 @@ def nats_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsEndp
     server.stop()
 
 
-@pytest.fixture(scope="session")
-async def event_namespace(nats_endpoint: NatsEndpoint) -> AsyncIterator[EventNamespace]:
+@contextlib.asynccontextmanager
+async def _namespace(nats_endpoint: NatsEndpoint) -> AsyncIterator[EventNamespace]:
     run = uuid.uuid4().hex[:10]
     namespace = EventNamespace(stream=f"TEST_{run}", subject_prefix=f"test{run}.")
     yield namespace
@@ -81,6 +85,45 @@ async def event_namespace(nats_endpoint: NatsEndpoint) -> AsyncIterator[EventNam
         pass
     finally:
         await connection.close()
+
+
+@pytest.fixture(scope="session")
+async def event_namespace(nats_endpoint: NatsEndpoint) -> AsyncIterator[EventNamespace]:
+    async with _namespace(nats_endpoint) as namespace:
+        yield namespace
+
+
+@pytest.fixture
+async def own_event_namespace(nats_endpoint: NatsEndpoint) -> AsyncIterator[EventNamespace]:
+    """A stream and subject prefix of this test alone: for processes whose consumers and
+    relays must see nothing of the other tests (a worker started during the test)."""
+    async with _namespace(nats_endpoint) as namespace:
+        yield namespace
+
+
+StartProcess = Callable[..., subprocess.Popen[bytes]]
+
+
+@pytest.fixture
+def start_process() -> Iterator[StartProcess]:
+    """`start_process(args, environment, cwd=None)`: this interpreter running `args` (e.g.
+    `["-m", "tandem.sessions.worker"]`) with `environment` added to the test's own; each
+    process it started is killed (SIGKILL) when the test ends, if still running."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(
+        args: Sequence[str], environment: Mapping[str, str], cwd: Path | None = None
+    ) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(  # noqa: S603 - this interpreter, running our own code
+            [sys.executable, *args], cwd=cwd, env=os.environ | dict(environment)
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="session")
