@@ -2,6 +2,8 @@
 matching worker process runs. The program's kind picks the formulation: mentor↔mentee pairs
 (`engine.match`), mutual pairs (`engine.match_mutual`) or circles (`engine.form_circles`)."""
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -115,6 +117,43 @@ def _forgotten(enrollee: EnrolleeSnapshot) -> EnrolleeSnapshot:
         windows=[],
         absences=[],
     )
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    """A profiles snapshot as a run keeps it, made in a worker process from the bytes profiles
+    sent; only what the request reads comes back (no enrollee travels as Python objects)."""
+
+    program: ProgramRead
+    json: str
+    """The snapshot's JSON text, without erased people's data, stored as the run's `snapshot`."""
+    hash: str
+
+
+def stored_from_body(body: bytes, erased: frozenset[UUID]) -> StoredSnapshot:
+    """Runs in a worker process: 14,000 enrollees take seconds of CPU to decode, validate, dump
+    and hash, which would stall the event loop (benchmarks/README.md, matching_snapshot)."""
+    snapshot = ProgramSnapshot.model_validate_json(body)
+    enrolled = {enrollee.person_id for enrollee in snapshot.enrollees}
+    for person_id in erased & enrolled:
+        snapshot = forget(snapshot, person_id)
+    stored, digest = stored_with_hash(snapshot)
+    return StoredSnapshot(
+        program=snapshot.program,
+        json=json.dumps(stored),
+        hash=digest,
+    )
+
+
+def stored_with_hash(snapshot: ProgramSnapshot) -> tuple[dict[str, Any], str]:
+    """The snapshot as a run stores it, and its hash (which leaves out when it was taken)."""
+    stored = snapshot.model_dump(mode="json")
+    return stored, _hash(stored)
+
+
+def _hash(snapshot: dict[str, Any]) -> str:
+    canonical = {key: value for key, value in snapshot.items() if key != "taken_at"}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
 class Seat(BaseModel):
