@@ -23,6 +23,7 @@ from tandem.kit.contracts.profiles import (
     ProgramSnapshot,
 )
 from tandem.matching import engine
+from tandem.matching.engine.pruning import KEEP_PER_EQUAL, KEEP_PER_PERSON, PRUNE_ABOVE
 from tandem.matching.schemas import CircleStats, PairStats, Proposed, Solution, Unmatched
 
 
@@ -49,15 +50,6 @@ class Situation:
             "excluded": [[str(a), str(b)] for a, b in self.excluded],
             "taken": [str(person) for person in self.taken],
         }
-
-
-# Above a few thousand people the solver starts from each person's best candidates and proves
-# the answer over all of them: the same answer, in half the time (benchmarks/README.md).
-PRUNE_ABOVE = 3000
-KEEP_PER_PERSON = 50
-# A mutual pool above that starts from each person's 10 best pairs and proves its answer over
-# all of them: 8.7 s at 5,000 people, against 25 s for the blossom on every pair.
-KEEP_PER_EQUAL = 10
 
 
 # A good set of circles within a minute; the engine reports its gap to a bound.
