@@ -23,9 +23,9 @@ from uuid import UUID
 import numpy as np
 from company import PERIOD, Json, name_of, person, settings_of, skill_catalogue, write_report
 
-from tandem.matching._snapshots import KEEP_PER_PERSON, PRUNE_ABOVE
 from tandem.matching.engine import MatchResult, Participant, Rules, Weights, match
 from tandem.matching.engine.flow import collect_candidates
+from tandem.matching.engine.pruning import KEEP_PER_PERSON, PRUNE_ABOVE
 from tandem.matching.engine.scoring import Stopwatch, build_pool
 
 MENTORS_PER_MENTEE = 2 / 5

@@ -23,8 +23,8 @@ from uuid import UUID
 import numpy as np
 from company import PERIOD, Json, name_of, person, settings_of, skill_catalogue, write_report
 
-from tandem.matching._snapshots import KEEP_PER_EQUAL, PRUNE_ABOVE
 from tandem.matching.engine import MatchResult, Participant, Rules, Weights, mutual
+from tandem.matching.engine.pruning import KEEP_PER_EQUAL, PRUNE_ABOVE
 from tandem.matching.engine.scoring import Stopwatch
 
 FORBIDDEN_PER_PERSON = 2

@@ -61,3 +61,22 @@ async def test_an_answer_that_breaks_the_contract_is_refused() -> None:
 
     with pytest.raises(ValidationError):
         await client(httpx.MockTransport(drift)).get("/proposals/1", "t0k", Answered)
+
+
+async def test_bytes_come_as_sent_with_the_token_and_refusals_as_the_same_errors() -> None:
+    body = b'{"status": "accepted", "padding": "\\u00e9"}'
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/gone":
+            return httpx.Response(404, json={"detail": "No program."})
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    matching = client(httpx.MockTransport(answer))
+
+    assert await matching.get_bytes("/programs/1/snapshot", "t0k", {"at": "now"}) == body
+    assert seen[0].headers["Authorization"] == "Bearer t0k"
+    assert seen[0].url.params["at"] == "now"
+    with pytest.raises(NotFound):
+        await matching.get_bytes("/gone", "t0k")

@@ -6,11 +6,14 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from conftest import Profiles
 from factories import enrollee, snapshot
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tandem.kit.auth import Role
 from tandem.kit.contracts.profiles import PersonErased, ProgramSnapshot
+from tandem.kit.testing.plugin import ClientFactory
 from tandem.matching import handlers, service
 from tandem.matching.models import (
     MatchRun,
@@ -171,3 +174,34 @@ async def test_a_snapshot_stored_after_the_erasure_leaves_the_person_out(
     assert _languages_of(await _stored_snapshot(sessionmaker, run.id), erased["person_id"]) == []
     assert run.result is not None
     assert [e["person_id"] for e in run.result["unmatched"]] == [erased["person_id"]]
+
+
+async def test_a_run_requested_while_the_erasure_arrives_keeps_nothing_of_the_person(
+    app: FastAPI, committing_client_for: ClientFactory, profiles: Profiles
+) -> None:
+    sessionmaker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    organization_id, admin_id = uuid.uuid4(), uuid.uuid4()
+    erased = _person("mentee", 2, "Sales")
+    data = snapshot([_person("mentor", 7, "R"), erased])
+    program_id = uuid.UUID(data["program"]["id"])
+    profiles.add(organization_id, program_id, [admin_id])
+    profiles.snapshots[str(program_id)] = data
+    admin = committing_client_for(
+        Role.PROGRAM_ADMIN, organization_id=organization_id, person_id=admin_id
+    )
+    erasure = PersonErased(
+        organization_id=organization_id, person_id=uuid.UUID(erased["person_id"])
+    )
+
+    async def erase() -> None:
+        async with sessionmaker() as forgetting:
+            await _erase(app, forgetting, erasure)
+            await forgetting.commit()
+
+    requested, _ = await asyncio.gather(
+        admin.post(f"/programs/{program_id}/runs", json={}), erase()
+    )
+
+    assert requested.status_code == 202
+    stored = await _stored_snapshot(sessionmaker, uuid.UUID(requested.json()["id"]))
+    assert _languages_of(stored, erased["person_id"]) == []

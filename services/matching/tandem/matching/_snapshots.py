@@ -2,6 +2,8 @@
 matching worker process runs. The program's kind picks the formulation: mentor↔mentee pairs
 (`engine.match`), mutual pairs (`engine.match_mutual`) or circles (`engine.form_circles`)."""
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field, replace
@@ -21,6 +23,7 @@ from tandem.kit.contracts.profiles import (
     ProgramSnapshot,
 )
 from tandem.matching import engine
+from tandem.matching.engine.pruning import KEEP_PER_EQUAL, KEEP_PER_PERSON, PRUNE_ABOVE
 from tandem.matching.schemas import CircleStats, PairStats, Proposed, Solution, Unmatched
 
 
@@ -47,15 +50,6 @@ class Situation:
             "excluded": [[str(a), str(b)] for a, b in self.excluded],
             "taken": [str(person) for person in self.taken],
         }
-
-
-# Above a few thousand people the solver starts from each person's best candidates and proves
-# the answer over all of them: the same answer, in half the time (benchmarks/README.md).
-PRUNE_ABOVE = 3000
-KEEP_PER_PERSON = 50
-# A mutual pool above that starts from each person's 10 best pairs and proves its answer over
-# all of them: 8.7 s at 5,000 people, against 25 s for the blossom on every pair.
-KEEP_PER_EQUAL = 10
 
 
 # A good set of circles within a minute; the engine reports its gap to a bound.
@@ -115,6 +109,43 @@ def _forgotten(enrollee: EnrolleeSnapshot) -> EnrolleeSnapshot:
         windows=[],
         absences=[],
     )
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    """A profiles snapshot as a run keeps it, made in a worker process from the bytes profiles
+    sent; only what the request reads comes back (no enrollee travels as Python objects)."""
+
+    program: ProgramRead
+    json: str
+    """The snapshot's JSON text, without erased people's data, stored as the run's `snapshot`."""
+    hash: str
+
+
+def stored_from_body(body: bytes, erased: frozenset[UUID]) -> StoredSnapshot:
+    """Runs in a worker process: 14,000 enrollees take seconds of CPU to decode, validate, dump
+    and hash, which would stall the event loop (benchmarks/README.md, matching_snapshot)."""
+    snapshot = ProgramSnapshot.model_validate_json(body)
+    enrolled = {enrollee.person_id for enrollee in snapshot.enrollees}
+    for person_id in erased & enrolled:
+        snapshot = forget(snapshot, person_id)
+    stored, digest = stored_with_hash(snapshot)
+    return StoredSnapshot(
+        program=snapshot.program,
+        json=json.dumps(stored),
+        hash=digest,
+    )
+
+
+def stored_with_hash(snapshot: ProgramSnapshot) -> tuple[dict[str, Any], str]:
+    """The snapshot as a run stores it, and its hash (which leaves out when it was taken)."""
+    stored = snapshot.model_dump(mode="json")
+    return stored, _hash(stored)
+
+
+def _hash(snapshot: dict[str, Any]) -> str:
+    canonical = {key: value for key, value in snapshot.items() if key != "taken_at"}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
 class Seat(BaseModel):

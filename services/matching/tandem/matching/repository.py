@@ -2,13 +2,13 @@
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 import httpx
 from pydantic import AwareDatetime
-from sqlalchemy import Select, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, Select, Text, cast, delete, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -89,6 +89,21 @@ async def erased_among(
         )
     )
     return set(found)
+
+
+def as_jsonb(text: str) -> ColumnElement[dict[str, Any]]:
+    """JSON text for a JSONB column, parsed by PostgreSQL: a dict would be encoded on the
+    event loop (seconds for a snapshot of 14,000 enrollees). The attribute given it is expired
+    by the flush and not read back (an async session cannot load it on access)."""
+    return cast(literal(text, Text), JSONB)
+
+
+async def erased_in(session: AsyncSession, organization_id: UUID) -> frozenset[UUID]:
+    """Everyone erased in the organization, for a snapshot whose enrollees are not parsed yet."""
+    found = await session.scalars(
+        select(ErasedPerson.person_id).where(ErasedPerson.organization_id == organization_id)
+    )
+    return frozenset(found)
 
 
 async def record_erasure(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
@@ -359,3 +374,7 @@ class Directory(ServiceClient):
 
     async def program_snapshot(self, program_id: UUID, token: str) -> ProgramSnapshot:
         return await self.get(f"/programs/{program_id}/snapshot", token, ProgramSnapshot)
+
+    async def program_snapshot_body(self, program_id: UUID, token: str) -> bytes:
+        """The snapshot's JSON as profiles sent it, a `ProgramSnapshot` to parse off the loop."""
+        return await self.get_bytes(f"/programs/{program_id}/snapshot", token)

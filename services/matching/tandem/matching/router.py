@@ -79,9 +79,10 @@ async def request_run(
     session: SessionDep,
     principal: PrincipalDep,
     directory: DirectoryDep,
+    pool: SolverPoolDep,
 ) -> MatchRun:
     """Queue a solve of the program's enrollees (HR admins, the program's admins)."""
-    return await service.request_run(session, principal, directory, program_id, data)
+    return await service.request_run(session, principal, directory, pool, program_id, data)
 
 
 @runs.get("/runs/{run_id}", response_model=RunRead)

@@ -2,8 +2,6 @@
 
 import asyncio
 import functools
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -35,10 +33,13 @@ from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.processes import process_pool
 from tandem.matching._snapshots import (
     Situation,
+    StoredSnapshot,
     forget,
     program_of,
     seats_of,
     solve_snapshot,
+    stored_from_body,
+    stored_with_hash,
 )
 from tandem.matching.errors import (
     MemberTaken,
@@ -73,7 +74,9 @@ from tandem.matching.repository import (
     ProposalRepository,
     RematchOfferRepository,
     RunRepository,
+    as_jsonb,
     erased_among,
+    erased_in,
     lock_erasures,
     lock_people,
     lock_program,
@@ -165,22 +168,21 @@ async def request_run(
     session: AsyncSession,
     principal: Principal,
     directory: Directory,
+    pool: Executor,
     program_id: UUID,
     data: RunCreate,
 ) -> MatchRun:
     """Take the program's snapshot now (with the caller's rights) and queue the solve."""
-    snapshot = await directory.program_snapshot(program_id, principal.token)
+    body = await directory.program_snapshot_body(program_id, principal.token)
+    snapshot = await _storable(session, principal.organization_id, body, pool)
     _require_matchable(snapshot.program)
-    weights = (data.weights or snapshot.program.weights).model_dump()
-    snapshot = await _without_erased(session, principal.organization_id, snapshot)
-    stored, digest = stored_with_hash(snapshot)
     run = MatchRun(
         organization_id=principal.organization_id,
         program_id=program_id,
         objective=data.objective.value,
-        weights=weights,
-        snapshot=stored,
-        snapshot_hash=digest,
+        weights=(data.weights or snapshot.program.weights).model_dump(),
+        snapshot=as_jsonb(snapshot.json),
+        snapshot_hash=snapshot.hash,
         requested_by=principal.subject,
     )
     session.add(run)
@@ -194,15 +196,21 @@ async def request_run(
     return run
 
 
-def stored_with_hash(snapshot: ProgramSnapshot) -> tuple[dict[str, Any], str]:
-    """The snapshot as a run stores it, and its hash (which leaves out when it was taken)."""
-    stored = snapshot.model_dump(mode="json")
-    return stored, _hash(stored)
+async def _storable(
+    session: AsyncSession, organization_id: UUID, body: bytes, pool: Executor
+) -> StoredSnapshot:
+    """The snapshot profiles sent as a run may keep it (see `_without_erased`), parsed in the
+    pool: the event loop only passes bytes there and the JSON text back."""
+    await lock_erasures(session, organization_id, erasing=False)
+    erased = await erased_in(session, organization_id)
+    return await stored_in_pool(pool, body, erased)
 
 
-def _hash(snapshot: dict[str, Any]) -> str:
-    canonical = {key: value for key, value in snapshot.items() if key != "taken_at"}
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+async def stored_in_pool(pool: Executor, body: bytes, erased: frozenset[UUID]) -> StoredSnapshot:
+    """`stored_from_body` in a process of the pool (pydantic-core holds the GIL: a thread
+    would stall the loop as much)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(pool, stored_from_body, body, erased)
 
 
 async def get_run(
