@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.graph.python import min_cost_flow
 from scipy.optimize import linear_sum_assignment
 from test_solver_availability import keeps_weekly_minimum
 
@@ -42,6 +43,7 @@ from tandem.matching.engine.flow import (
     Network,
     collect_candidates,
     participation_first,
+    potentials_of_optimal_flow,
     quality_first,
 )
 from tandem.matching.engine.scoring import (
@@ -806,3 +808,56 @@ def test_a_window_off_the_grid_is_refused_naming_the_person() -> None:
 
     with pytest.raises(InvalidMatchInput, match=str(UUID(int=7))):
         match([odd], Rules(), Weights(), PERIOD)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arcs=st.lists(
+        st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(0, 2), st.integers(-20, 20)),
+        min_size=1,
+        max_size=30,
+    ),
+    guess=st.lists(st.integers(-30, 30), min_size=8, max_size=8),
+)
+def test_potentials_are_the_shortest_distances_of_relaxing_every_arc(
+    arcs: list[tuple[int, int, int, int]], guess: list[int]
+) -> None:
+    """The potentials that certify a min-cost flow (relaxing only the arcs out of the nodes
+    that moved) are exactly those of Bellman-Ford relaxing every residual arc each round."""
+    tails, heads, capacities, costs = (
+        np.array(column, dtype=np.int64) for column in zip(*arcs, strict=True)
+    )
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), capacities, costs
+    )
+    flow.set_node_supply(0, 1)
+    flow.set_node_supply(7, -1)
+    if flow.solve() != min_cost_flow.SimpleMinCostFlow.OPTIMAL:
+        return
+    flows = np.array([flow.flow(arc) for arc in range(len(arcs))], dtype=np.int64)
+    residual = [
+        (t, h, c)
+        for t, h, u, c, f in zip(tails, heads, capacities, costs, flows, strict=True)
+        if f < u
+    ]
+    residual += [
+        (h, t, -c)
+        for t, h, _, c, f in zip(tails, heads, capacities, costs, flows, strict=True)
+        if f > 0
+    ]
+    expected = list(guess)
+    for _ in range(len(expected)):
+        for tail, head, cost in residual:
+            expected[head] = min(expected[head], expected[tail] + int(cost))
+
+    found = potentials_of_optimal_flow(
+        np.array(guess, dtype=np.int64),
+        tails.astype(np.int32),
+        heads.astype(np.int32),
+        capacities,
+        costs,
+        flows,
+    )
+
+    assert found.tolist() == expected

@@ -23,6 +23,7 @@ from tandem.matching.engine.types import (
     CRITERIA,
     HARD_RULES,
     Contribution,
+    Criterion,
     HardRule,
     ObjectiveValue,
     Proposal,
@@ -50,9 +51,6 @@ def pair_proposals(
     rows = np.concatenate([pin_rows, chosen.rows])
     cols = np.concatenate([pin_cols, chosen.cols])
     found = score_pairs(pool, rows, cols)
-    points = points_per_criterion(pool.weights)
-    raw = {c: found.raw[c].tolist() for c in CRITERIA}
-    normalized = {c: found.normalized[c].tolist() for c in CRITERIA}
     ids = pool.people.ids
     proposals = [
         Proposal(
@@ -60,21 +58,50 @@ def pair_proposals(
             mentee_id=ids[mentee],
             score=points_scored,
             pinned=k < len(pinned),
-            contributions=tuple(
-                Contribution(c, raw[c][k], normalized[c][k], points[c] * normalized[c][k])
-                for c in CRITERIA
-            ),
+            contributions=contributions,
         )
-        for k, (mentee, mentor, points_scored) in enumerate(
+        for k, (mentee, mentor, points_scored, contributions) in enumerate(
             zip(
                 pool.mentee_person[rows].tolist(),
                 pool.mentor_person[cols].tolist(),
                 found.score.tolist(),
+                _contributions(found, points_per_criterion(pool.weights)),
                 strict=True,
             )
         )
     ]
     return tuple(sorted(proposals, key=lambda p: (p.mentee_id.int, p.mentor_id.int)))
+
+
+def _contributions(
+    found: Scored, points: Mapping[Criterion, float]
+) -> list[tuple[Contribution, ...]]:
+    """Each pair's contributions, criterion by criterion. Most pairs share their values with
+    others (levels, clock gaps, departments, few skill ratios), so a contribution is made once
+    per distinct value, found by its bits (which tell -0.0 and NaNs apart), and shared: it is
+    frozen."""
+    columns = []
+    for c in CRITERIA:
+        raw, normalized = found.raw[c], found.normalized[c]
+        made: dict[tuple[int, int], Contribution] = {}
+        column = []
+        for key, value, share in zip(
+            zip(_bits(raw), _bits(normalized), strict=True),
+            raw.tolist(),
+            normalized.tolist(),
+            strict=True,
+        ):
+            contribution = made.get(key)
+            if contribution is None:
+                contribution = made[key] = Contribution(c, value, share, points[c] * share)
+            column.append(contribution)
+        columns.append(column)
+    return list(zip(*columns, strict=True))
+
+
+def _bits(values: NDArray[np.floating[Any]]) -> list[int]:
+    bits: list[int] = values.view(np.dtype(f"u{values.itemsize}")).tolist()
+    return bits
 
 
 def objective_value(proposals: Sequence[Proposal]) -> ObjectiveValue:

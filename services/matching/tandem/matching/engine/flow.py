@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
 
+from tandem.matching.engine.calendar import expand_ranges
 from tandem.matching.engine.scoring import (
     BLOCK_PAIRS,
     MAX_SCORE,
@@ -506,20 +507,26 @@ def potentials_of_optimal_flow(
 ) -> Ints:
     """Node potentials under which every arc of the residual network of an optimal flow has a
     nonnegative reduced cost: the shortest distances from a root joined to each node at the
-    cost of its `guess`, by Bellman-Ford, each round relaxing every arc at once. They exist
-    because the residual network of an optimal flow has no negative cycle; a good guess (the
-    potentials of a flow on nearly the same edges) saves rounds."""
+    cost of its `guess`, by Bellman-Ford, each round relaxing at once every arc out of the
+    nodes the round before moved (no other arc can lower anything), which gives the rounds of
+    relaxing every arc. They exist because the residual network of an optimal flow has no
+    negative cycle; a good guess (the potentials of a flow on nearly the same edges) saves
+    rounds."""
     forward, backward = flows < capacities, flows > 0
     start = np.concatenate([tails[forward], heads[backward]])
     end = np.concatenate([heads[forward], tails[backward]])
     cost = np.concatenate([costs[forward], -costs[backward]])
-    order = np.argsort(end, kind="stable")
-    start, cost = start[order], cost[order]
-    reached, first = np.unique(end[order], return_index=True)
+    order = np.argsort(start, kind="stable")
+    start, end, cost = start[order], end[order], cost[order]
+    out_of = np.searchsorted(start, np.arange(len(guess) + 1))
     distance = guess.copy()
+    moved = np.arange(len(distance))
     for _ in range(len(distance) + 1):
-        relaxed = np.minimum(distance[reached], np.minimum.reduceat(distance[start] + cost, first))
-        if np.array_equal(relaxed, distance[reached]):
+        arcs = expand_ranges(out_of[moved], out_of[moved + 1] - out_of[moved])
+        relaxed = distance.copy()
+        np.minimum.at(relaxed, end[arcs], distance[start[arcs]] + cost[arcs])
+        moved = np.flatnonzero(relaxed < distance)
+        if len(moved) == 0:
             return distance
-        distance[reached] = relaxed
+        distance = relaxed
     raise FlowFailed("the residual network of the flow has a negative cycle")

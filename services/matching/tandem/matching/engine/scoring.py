@@ -440,10 +440,12 @@ class Block:
         where every cheaper rule passed."""
         left = self.candidate.copy()
         counts = np.zeros((len(left), len(HARD_RULES)), dtype=np.int64)
+        before = _row_counts(left)
         for k, rule in enumerate(HARD_RULES):
-            removed = self.failures[rule] & left
-            counts[:, k] = np.count_nonzero(removed, axis=1)
-            left ^= removed
+            np.greater(left, self.failures[rule], out=left)  # left and not failed: one pass
+            after = _row_counts(left)
+            counts[:, k] = before - after
+            before = after
         return counts
 
 
@@ -815,6 +817,13 @@ def _paired_common_bits(bits: NDArray[np.uint64], left: Ints, right: Ints) -> In
         column = bits[:, word]
         shared += np.bitwise_count(np.take(column, left) & np.take(column, right))
     return shared
+
+
+def _row_counts(flags: Flags) -> Ints:
+    """The set flags of each row. Counting bits of packed octets is about three times as fast
+    as `np.count_nonzero(axis=1)`, which sums the flags as integers."""
+    counts: Ints = np.bitwise_count(np.packbits(flags, axis=1)).sum(axis=1, dtype=np.int64)
+    return counts
 
 
 def _disjoint(left: NDArray[np.uint64], right: NDArray[np.uint64]) -> Flags:
