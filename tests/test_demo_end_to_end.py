@@ -2,6 +2,7 @@
 goes the whole way on start-up (matched, published, accepted), and every other program
 matches: what `python3 dev.py up` shows a newcomer."""
 
+import dataclasses
 import uuid
 from datetime import date
 from typing import Any
@@ -14,7 +15,6 @@ from tandem.kit.auth import Role, TokenIssuer
 from tandem.launcher.demo import (
     DEMO_ORGANIZATION_ID,
     EnrolledProgram,
-    ProgramUnderWay,
     demo_admin_token,
     load_demo,
     put_under_way,
@@ -40,14 +40,15 @@ async def test_the_demo_loads_puts_one_program_under_way_and_every_other_program
     assert program.name == "Engineering ↔ Product mentoring"
     assert again.under_way == first.under_way
     assert started.proposals > 0
-    assert started == ProgramUnderWay(started.proposals, started.proposals, started.proposals)
-    assert started_again == ProgramUnderWay(started.proposals, 0, started.proposals)
+    assert (started.accepted_now, started.accepted) == (started.proposals, started.proposals)
+    assert started_again == dataclasses.replace(started, accepted_now=0)
     assert said == [
         f"Matching {program.name!r} (a match run in the matching worker)",
         f"Published {started.proposals} proposals of {program.name!r} to their members",
     ]
     assert len(mentorships) == started.proposals
     assert {m["status"] for m in mentorships.values()} == {"active"}
+    assert started.member_id in {member for m in mentorships.values() for member in m["member_ids"]}
     assert await _mentorships_of(stack, token_issuer, program) == mentorships
     assert await _runs_of(stack, program) == 1
 
@@ -79,7 +80,7 @@ async def _mentorships_of(
     stack: Stack, issuer: TokenIssuer, program: EnrolledProgram
 ) -> dict[str, dict[str, Any]]:
     """The program's mentorships, by id, as their members see them."""
-    found = {}
+    found: dict[str, dict[str, Any]] = {}
     async with httpx.AsyncClient(base_url=stack.config.service_url("matching")) as matching:
         for person_id in program.member_ids:
             token = issuer.issue(person_id, DEMO_ORGANIZATION_ID, [Role.PARTICIPANT])

@@ -16,7 +16,7 @@ from tandem.launcher import running
 from tandem.launcher.demo import (
     DEMO_ORGANIZATION_ID,
     EnrolledProgram,
-    LoadedDemo,
+    ProgramUnderWay,
     demo_admin_token,
     load_demo,
     put_under_way,
@@ -129,9 +129,8 @@ async def _up(arguments: argparse.Namespace) -> None:
         token = demo_admin_token(issuer)
         _say("Loading the demo organization (people, skills, availability, programs)")
         demo = await load_demo(stack.config.service_url("profiles"), token)
-        for program in demo.under_way:
-            await _put_under_way(stack, issuer, program)
-        _announce(stack, token, demo, state_dir)
+        under_way = [await _put_under_way(stack, issuer, program) for program in demo.under_way]
+        _announce(stack, token, demo.created, under_way, state_dir)
         await _supervise_until_signalled(stack)
     finally:
         running.forget(state_dir)
@@ -158,7 +157,9 @@ def _log_dir(state_dir: Path) -> Path:
     return log_dir
 
 
-async def _put_under_way(stack: Stack, issuer: TokenIssuer, program: EnrolledProgram) -> None:
+async def _put_under_way(
+    stack: Stack, issuer: TokenIssuer, program: EnrolledProgram
+) -> tuple[EnrolledProgram, ProgramUnderWay]:
     _say(f"Putting the demo program {program.name!r} under way (match, publish, every yes)")
     done = await put_under_way(stack.config.service_url("matching"), issuer, program, _say)
     _say(
@@ -166,9 +167,16 @@ async def _put_under_way(stack: Stack, issuer: TokenIssuer, program: EnrolledPro
         f"{done.accepted} of its {done.proposals} proposals are mentorships "
         "(the sessions service plans their meetings once every proposal is answered)"
     )
+    return program, done
 
 
-def _announce(stack: Stack, token: str, demo: LoadedDemo, state_dir: Path) -> None:
+def _announce(
+    stack: Stack,
+    token: str,
+    added: int,
+    under_way: list[tuple[EnrolledProgram, ProgramUnderWay]],
+    state_dir: Path,
+) -> None:
     lines = [
         "",
         "Tandem is running.",
@@ -180,13 +188,8 @@ def _announce(stack: Stack, token: str, demo: LoadedDemo, state_dir: Path) -> No
         "  metrics (private ports): "
         + ", ".join(f"{port}" for port in stack.config.metrics_ports.values())
         + " (GET /metrics on 127.0.0.1)",
-        f"  demo organization: {DEMO_ORGANIZATION_ID} ({demo.created} people added now)",
-        *(
-            f"  demo program under way: {program.name} (its members see their mentorships at "
-            f"{stack.config.service_url('matching')}/me/mentorships and sessions at "
-            f"{stack.config.service_url('sessions')}/me/sessions)"
-            for program in demo.under_way
-        ),
+        f"  demo organization: {DEMO_ORGANIZATION_ID} ({added} people added now)",
+        *(line for program, done in under_way for line in _under_way_lines(stack, program, done)),
         f"  logs: {state_dir / 'logs'}",
         "",
         "Send this header (an HR admin of the demo organization, valid 12 hours):",
@@ -196,6 +199,18 @@ def _announce(stack: Stack, token: str, demo: LoadedDemo, state_dir: Path) -> No
         "Stop with Ctrl-C.",
     ]
     print("\n".join(lines), flush=True)
+
+
+def _under_way_lines(stack: Stack, program: EnrolledProgram, done: ProgramUnderWay) -> list[str]:
+    lines = [f"  demo program under way: {program.name} ({done.accepted} mentorships)"]
+    if done.member_id is not None:
+        lines += [
+            f"    one of its members: {done.member_id}; with a token for them",
+            f"    ({PROGRAM} token --role participant --subject {done.member_id}):",
+            f"    GET {stack.config.service_url('matching')}/me/mentorships, "
+            f"GET {stack.config.service_url('sessions')}/me/sessions",
+        ]
+    return lines
 
 
 async def _supervise_until_signalled(stack: Stack) -> None:

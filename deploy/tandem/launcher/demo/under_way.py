@@ -35,6 +35,7 @@ class ProgramUnderWay:
     proposals: int  # published for the program, by this start-up or an earlier one
     accepted_now: int  # proposals this start-up's answers accepted (their mentorships started)
     accepted: int  # of `proposals`, how many are accepted
+    member_id: str | None  # someone in one of its mentorships, to look through their eyes
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,10 @@ async def put_under_way(
         ]
         answered = await for_each(answers, lambda answer: _accept(client, answer))
     # A proposal's last yes is the one that answers `accepted`.
-    accepted_now = len({p["id"] for p in answered if p["status"] == "accepted"})
-    accepted = sum(p["status"] == "accepted" for p in proposals.values()) + accepted_now
-    return ProgramUnderWay(len(proposals), accepted_now, accepted)
+    accepted_now = {p["id"] for p in answered if p["status"] == "accepted"}
+    accepted = accepted_now | {p["id"] for p in proposals.values() if p["status"] == "accepted"}
+    example = proposals[min(accepted)]["member_ids"][0] if accepted else None
+    return ProgramUnderWay(len(proposals), len(accepted_now), len(accepted), example)
 
 
 def _participant_token(issuer: TokenIssuer, person_id: str) -> str:
