@@ -354,6 +354,12 @@ def test_the_recent_hires_are_the_onboarding_mentees() -> None:
     assert not any(mentor.is_recent_hire for mentor in mentors)
 
 
+def test_only_the_traditional_program_is_put_under_way_on_start_up() -> None:
+    """One program goes the whole way on start-up; the others wait for a user's run (the
+    onboarding program's worker proposes buddies on its own as newcomers enroll)."""
+    assert [program.kind for program in DEMO.programs if program.under_way] == ["traditional"]
+
+
 def test_a_smaller_organization_still_has_every_program() -> None:
     small: DemoOrganization = generate_demo(seed=3, people=MIN_PEOPLE)
 

@@ -1,37 +1,71 @@
-"""The demo organization loads into the real services, and every one of its programs matches:
-what `python3 dev.py up` shows a newcomer."""
+"""The demo organization loads into the real services, its Engineering ↔ Product mentoring
+goes the whole way on start-up (matched, published, accepted), and every other program
+matches: what `python3 dev.py up` shows a newcomer."""
 
+import dataclasses
+import uuid
+from datetime import date
+from typing import Any
+
+import asyncpg
 import httpx
 from conftest import eventually
 
-from tandem.kit.auth import TokenIssuer
-from tandem.launcher.demo import demo_admin_token, load_demo
+from tandem.kit.auth import Role, TokenIssuer
+from tandem.launcher.demo import (
+    DEMO_ORGANIZATION_ID,
+    EnrolledProgram,
+    demo_admin_token,
+    load_demo,
+    put_under_way,
+)
 from tandem.launcher.stack import Stack
 
 
-async def test_the_demo_loads_and_every_program_gets_proposals(
+async def test_the_demo_loads_puts_one_program_under_way_and_every_other_program_matches(
     stack: Stack, token_issuer: TokenIssuer
 ) -> None:
     token = demo_admin_token(token_issuer)
+    profiles_url, matching_url = (stack.config.service_url(s) for s in ("profiles", "matching"))
+    said: list[str] = []
+
+    first = await load_demo(profiles_url, token)
+    (program,) = first.under_way
+    started = await put_under_way(matching_url, token_issuer, program, said.append)
+    mentorships = await _mentorships_of(stack, token_issuer, program)
+    again = await load_demo(profiles_url, token)
+    started_again = await put_under_way(matching_url, token_issuer, again.under_way[0], said.append)
+
+    assert (first.created, again.created) == (240, 0)
+    assert program.name == "Engineering ↔ Product mentoring"
+    assert again.under_way == first.under_way
+    assert started.proposals > 0
+    assert (started.accepted_now, started.accepted) == (started.proposals, started.proposals)
+    assert started_again == dataclasses.replace(started, accepted_now=0)
+    assert said == [
+        f"Matching {program.name!r} (a match run in the matching worker)",
+        f"Published {started.proposals} proposals of {program.name!r} to their members",
+    ]
+    assert len(mentorships) == started.proposals
+    assert {m["status"] for m in mentorships.values()} == {"active"}
+    assert started.member_id in {member for m in mentorships.values() for member in m["member_ids"]}
+    assert await _mentorships_of(stack, token_issuer, program) == mentorships
+    assert await _runs_of(stack, program) == 1
+
     headers = {"Authorization": f"Bearer {token}"}
-
-    created = await load_demo(stack.config.service_url("profiles"), token)
-    again = await load_demo(stack.config.service_url("profiles"), token)
-
-    assert (created, again) == (240, 0)
-    profiles = httpx.AsyncClient(base_url=stack.config.service_url("profiles"), headers=headers)
-    matching = httpx.AsyncClient(
-        base_url=stack.config.service_url("matching"), headers=headers, timeout=30
-    )
+    profiles = httpx.AsyncClient(base_url=profiles_url, headers=headers)
     programs = (await profiles.get("/programs")).json()["items"]
+    _check_dates(programs, under_way=program)
+    others = [p for p in programs if p["id"] != program.id]
+    matching = httpx.AsyncClient(base_url=matching_url, headers=headers, timeout=30)
     runs = {}
-    for program in programs:
-        queued = await matching.post(f"/programs/{program['id']}/runs", json={})
+    for other in others:
+        queued = await matching.post(f"/programs/{other['id']}/runs", json={})
         assert queued.status_code == 202, queued.text
-        runs[program["kind"]] = queued.json()["id"]
+        runs[other["kind"]] = queued.json()["id"]
 
     async def all_completed() -> bool:
-        """every demo program's run completed"""
+        """every other demo program's run completed"""
         statuses = [(await matching.get(f"/runs/{run}")).json()["status"] for run in runs.values()]
         assert "failed" not in statuses
         return set(statuses) == {"completed"}
@@ -40,3 +74,42 @@ async def test_the_demo_loads_and_every_program_gets_proposals(
     for kind, run in runs.items():
         result = (await matching.get(f"/runs/{run}")).json()["result"]
         assert result["matched"] > 0, (kind, result["stats"])
+
+
+async def _mentorships_of(
+    stack: Stack, issuer: TokenIssuer, program: EnrolledProgram
+) -> dict[str, dict[str, Any]]:
+    """The program's mentorships, by id, as their members see them."""
+    found: dict[str, dict[str, Any]] = {}
+    async with httpx.AsyncClient(base_url=stack.config.service_url("matching")) as matching:
+        for person_id in program.member_ids:
+            token = issuer.issue(person_id, DEMO_ORGANIZATION_ID, [Role.PARTICIPANT])
+            mine = await matching.get(
+                "/me/mentorships", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert mine.status_code == 200, mine.text
+            assert mine.json()["next_cursor"] is None
+            found |= {m["id"]: m for m in mine.json()["items"] if m["program_id"] == program.id}
+    return found
+
+
+async def _runs_of(stack: Stack, program: EnrolledProgram) -> int:
+    connection = await asyncpg.connect(stack.database_urls["matching"].replace("+asyncpg", ""))
+    try:
+        runs: int = await connection.fetchval(
+            "SELECT count(*) FROM match_run WHERE program_id = $1", uuid.UUID(program.id)
+        )
+    finally:
+        await connection.close()
+    return runs
+
+
+def _check_dates(programs: list[dict[str, Any]], under_way: EnrolledProgram) -> None:
+    """The program under way runs now, so its meetings can be planned from today; the others
+    start next week."""
+    today = date.today().isoformat()
+    for program in programs:
+        if program["id"] == under_way.id:
+            assert program["start_date"] <= today < program["end_date"]
+        else:
+            assert program["start_date"] > today

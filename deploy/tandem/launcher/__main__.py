@@ -13,7 +13,14 @@ from tandem.kit import infra
 from tandem.kit.auth import Role, TokenIssuer
 from tandem.kit.logs import configure_logging
 from tandem.launcher import running
-from tandem.launcher.demo import DEMO_ORGANIZATION_ID, demo_admin_token, load_demo
+from tandem.launcher.demo import (
+    DEMO_ORGANIZATION_ID,
+    EnrolledProgram,
+    ProgramUnderWay,
+    demo_admin_token,
+    load_demo,
+    put_under_way,
+)
 from tandem.launcher.keys import load_or_create_keys
 from tandem.launcher.stack import SERVICES, Stack, StackConfig
 from tandem.launcher.subjects import check_person
@@ -118,10 +125,12 @@ async def _up(arguments: argparse.Namespace) -> None:
         _say("Waiting until every service answers")
         await stack.wait_ready()
         running.record(state_dir, stack.config.service_url("profiles"))
-        token = demo_admin_token(TokenIssuer(keys.private_pem))
+        issuer = TokenIssuer(keys.private_pem)
+        token = demo_admin_token(issuer)
         _say("Loading the demo organization (people, skills, availability, programs)")
-        added = await load_demo(stack.config.service_url("profiles"), token)
-        _announce(stack, token, added, state_dir)
+        demo = await load_demo(stack.config.service_url("profiles"), token)
+        under_way = [await _put_under_way(stack, issuer, program) for program in demo.under_way]
+        _announce(stack, token, demo.created, under_way, state_dir)
         await _supervise_until_signalled(stack)
     finally:
         running.forget(state_dir)
@@ -148,7 +157,26 @@ def _log_dir(state_dir: Path) -> Path:
     return log_dir
 
 
-def _announce(stack: Stack, token: str, added: int, state_dir: Path) -> None:
+async def _put_under_way(
+    stack: Stack, issuer: TokenIssuer, program: EnrolledProgram
+) -> tuple[EnrolledProgram, ProgramUnderWay]:
+    _say(f"Putting the demo program {program.name!r} under way (match, publish, every yes)")
+    done = await put_under_way(stack.config.service_url("matching"), issuer, program, _say)
+    _say(
+        f"Accepted {done.accepted_now} proposals of {program.name!r} now; "
+        f"{done.accepted} of its {done.proposals} proposals are mentorships "
+        "(the sessions service plans their meetings once every proposal is answered)"
+    )
+    return program, done
+
+
+def _announce(
+    stack: Stack,
+    token: str,
+    added: int,
+    under_way: list[tuple[EnrolledProgram, ProgramUnderWay]],
+    state_dir: Path,
+) -> None:
     lines = [
         "",
         "Tandem is running.",
@@ -161,6 +189,7 @@ def _announce(stack: Stack, token: str, added: int, state_dir: Path) -> None:
         + ", ".join(f"{port}" for port in stack.config.metrics_ports.values())
         + " (GET /metrics on 127.0.0.1)",
         f"  demo organization: {DEMO_ORGANIZATION_ID} ({added} people added now)",
+        *(line for program, done in under_way for line in _under_way_lines(stack, program, done)),
         f"  logs: {state_dir / 'logs'}",
         "",
         "Send this header (an HR admin of the demo organization, valid 12 hours):",
@@ -170,6 +199,18 @@ def _announce(stack: Stack, token: str, added: int, state_dir: Path) -> None:
         "Stop with Ctrl-C.",
     ]
     print("\n".join(lines), flush=True)
+
+
+def _under_way_lines(stack: Stack, program: EnrolledProgram, done: ProgramUnderWay) -> list[str]:
+    lines = [f"  demo program under way: {program.name} ({done.accepted} mentorships)"]
+    if done.member_id is not None:
+        lines += [
+            f"    one of its members: {done.member_id}; with a token for them",
+            f"    ({PROGRAM} token --role participant --subject {done.member_id}):",
+            f"    GET {stack.config.service_url('matching')}/me/mentorships, "
+            f"GET {stack.config.service_url('sessions')}/me/sessions",
+        ]
+    return lines
 
 
 async def _supervise_until_signalled(stack: Stack) -> None:

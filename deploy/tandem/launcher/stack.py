@@ -12,7 +12,7 @@ import httpx
 import structlog
 
 from tandem.kit.infra import create_database
-from tandem.kit.migrations import alembic_ini, upgrade
+from tandem.kit.migrations import alembic_ini
 from tandem.kit.settings import service_environment
 
 log = structlog.get_logger()
@@ -100,7 +100,7 @@ class Stack:
         for service in SERVICES:
             name = f"{self.config.database_prefix}{service}"
             url = await create_database(self.config.postgres_url, name, recreate=fresh)
-            await upgrade(alembic_ini(service), url)
+            await _migrate(service, url)
             self.database_urls[service] = url
 
     def start(self) -> None:
@@ -185,6 +185,22 @@ class Stack:
     def stop(self) -> None:
         for process in reversed(self.processes.values()):
             process.stop()
+
+
+async def _migrate(service: str, database_url: str) -> None:
+    """`alembic upgrade head` in a process of its own, as compose runs it: the services' models
+    share kit's metadata, where two services may name a table alike (`mentorship`)."""
+    env = os.environ | service_environment(service, database_url=database_url)
+    ini = str(alembic_ini(service))
+    migration = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "alembic", "-c", ini, "upgrade", "head"],
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await migration.communicate()
+    if migration.returncode != 0:
+        raise RuntimeError(f"migrating {service} failed:\n{output.decode(errors='replace')}")
 
 
 def _optional_str(value: int | None) -> str | None:

@@ -1,11 +1,12 @@
 """The demo organization: generated from a seed, loaded through the profiles API.
 
 `model` is what the generator makes, `world` the data it draws from, `generate` the generator,
-`load` the loader that talks to the profiles API.
+`load` the loader that talks to the profiles API, `under_way` what puts a program under way
+through the matching API, `http` what the two share.
 """
 
 from tandem.launcher.demo.generate import generate_demo
-from tandem.launcher.demo.load import demo_admin_token, load_demo
+from tandem.launcher.demo.load import EnrolledProgram, LoadedDemo, demo_admin_token, load_demo
 from tandem.launcher.demo.model import (
     DEMO_EMAIL_DOMAIN,
     DEMO_ORGANIZATION_ID,
@@ -16,6 +17,7 @@ from tandem.launcher.demo.model import (
     Person,
     Program,
 )
+from tandem.launcher.demo.under_way import ProgramUnderWay, put_under_way
 
 __all__ = [
     "DEMO_EMAIL_DOMAIN",
@@ -24,9 +26,13 @@ __all__ = [
     "MIN_PEOPLE",
     "RECENT_HIRE_DAYS",
     "DemoOrganization",
+    "EnrolledProgram",
+    "LoadedDemo",
     "Person",
     "Program",
+    "ProgramUnderWay",
     "demo_admin_token",
     "generate_demo",
     "load_demo",
+    "put_under_way",
 ]

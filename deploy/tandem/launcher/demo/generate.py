@@ -299,6 +299,7 @@ def _engineering_product_mentoring(rng: random.Random, people: tuple[Person, ...
             *_mentoring_across(rng, mentors_from=product, mentees_from=engineering),
             *_mentoring_across(rng, mentors_from=engineering, mentees_from=product),
         ),
+        under_way=True,
     )
 
 

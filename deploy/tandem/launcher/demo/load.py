@@ -1,15 +1,23 @@
 """Loading the demo organization through the profiles API."""
 
-import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
 
 import httpx
 
 from tandem.kit.auth import Role, TokenIssuer
 from tandem.launcher.demo.generate import generate_demo
+from tandem.launcher.demo.http import (
+    REQUEST_TIMEOUT_SECONDS,
+    DemoLoadFailed,
+    Json,
+    all_items,
+    bearer,
+    expect,
+    for_each,
+)
 from tandem.launcher.demo.model import (
     DEMO_HR_ADMIN_ID,
     DEMO_ORGANIZATION_ID,
@@ -19,18 +27,8 @@ from tandem.launcher.demo.model import (
     Skill,
 )
 
-PARALLEL_REQUESTS = 8
-REQUEST_TIMEOUT_SECONDS = 30
-
-Json = dict[str, Any]
 SkillIds = dict[str, str]  # case-folded name or alias of every skill there → its id
 PersonIds = dict[str, str]  # external id → person id
-T = TypeVar("T")
-Item = TypeVar("Item")
-
-
-class DemoLoadFailed(RuntimeError):
-    """The profiles service refused part of the demo."""
 
 
 def demo_admin_token(issuer: TokenIssuer, ttl_seconds: int = 12 * 3600) -> str:
@@ -39,29 +37,49 @@ def demo_admin_token(issuer: TokenIssuer, ttl_seconds: int = 12 * 3600) -> str:
     )
 
 
-async def load_demo(profiles_url: str, token: str) -> int:
-    """Bring the demo organization up to date; returns how many people were created now.
+@dataclass(frozen=True)
+class EnrolledProgram:
+    name: str
+    id: str
+    member_ids: tuple[str, ...]  # everyone enrolled, as person ids
+
+
+@dataclass(frozen=True)
+class LoadedDemo:
+    created: int  # people created now
+    under_way: tuple[EnrolledProgram, ...]  # the programs to match and accept on start-up
+
+
+async def load_demo(profiles_url: str, token: str) -> LoadedDemo:
+    """Bring the demo organization up to date, and say which of its programs to put under way.
 
     Safe on every start-up: skills, people and programs are matched by name or external id,
     and people's skills, interests and availability are set to the generated ones again.
     """
     organization = generate_demo()
     today = date.today()
-    headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(
-        base_url=profiles_url, headers=headers, timeout=REQUEST_TIMEOUT_SECONDS
+        base_url=profiles_url, headers=bearer(token), timeout=REQUEST_TIMEOUT_SECONDS
     ) as client:
         skill_ids = await _ensure_skills(client, organization.skills)
         created = await _import_people(client, organization.people, today)
         person_ids = await _person_ids(client, organization.people)
-        await _for_each(organization.people, lambda p: _describe(client, p, person_ids, skill_ids))
+        await for_each(organization.people, lambda p: _describe(client, p, person_ids, skill_ids))
+        under_way = []
         for program, program_id in await _ensure_programs(client, organization.programs, today):
             await _enroll_all(client, program, program_id, person_ids, skill_ids)
-    return created
+            if program.under_way:
+                under_way.append(_enrolled(program, program_id, person_ids))
+    return LoadedDemo(created, tuple(under_way))
+
+
+def _enrolled(program: Program, program_id: str, person_ids: PersonIds) -> EnrolledProgram:
+    members = tuple(person_ids[enrollment.external_id] for enrollment in program.enrollments)
+    return EnrolledProgram(program.name, program_id, members)
 
 
 async def _ensure_skills(client: httpx.AsyncClient, catalogue: Iterable[Skill]) -> SkillIds:
-    ids = _skill_index(await _all_items(client, "/skills", limit=500))
+    ids = _skill_index(await all_items(client, "/skills", limit=500))
     for skill in catalogue:
         if skill.name.casefold() not in ids:
             ids |= _skill_index([await _create_skill(client, skill)])
@@ -74,7 +92,7 @@ async def _create_skill(client: httpx.AsyncClient, skill: Skill) -> Json:
     if response.status_code == httpx.codes.CONFLICT:
         # The name is free (we looked), so an alias names someone else's skill: do without.
         response = await client.post("/skills", json=body | {"aliases": []})
-    created: Json = _expect(response, httpx.codes.CREATED).json()
+    created: Json = expect(response, httpx.codes.CREATED).json()
     return created
 
 
@@ -89,7 +107,7 @@ def _skill_index(skills: Iterable[Json]) -> SkillIds:
 async def _import_people(client: httpx.AsyncClient, people: Iterable[Person], today: date) -> int:
     rows = [_import_row(person, today) for person in people]
     response = await client.post("/imports/people", json={"rows": rows, "full_sync": False})
-    result = _expect(response, httpx.codes.OK).json()
+    result = expect(response, httpx.codes.OK).json()
     if result["errors"]:
         raise DemoLoadFailed(f"The import refused demo people: {result['errors']}")
     return int(result["created"])
@@ -114,9 +132,9 @@ def _import_row(person: Person, today: date) -> Json:
 async def _person_ids(client: httpx.AsyncClient, people: Iterable[Person]) -> PersonIds:
     async def person_id(person: Person) -> tuple[str, str]:
         response = await client.get(f"/people/by-external-id/{person.external_id}")
-        return person.external_id, _expect(response, httpx.codes.OK).json()["id"]
+        return person.external_id, expect(response, httpx.codes.OK).json()["id"]
 
-    return dict(await _for_each(people, person_id))
+    return dict(await for_each(people, person_id))
 
 
 async def _describe(
@@ -137,16 +155,16 @@ async def _describe(
         {"weekday": w.weekday, "start": f"{w.start:%H:%M}", "end": f"{w.end:%H:%M}"}
         for w in person.availability
     ]
-    _expect(await client.put(f"{path}/skills", json=skills), httpx.codes.OK)
-    _expect(await client.patch(path, json={"interests": list(person.interests)}), httpx.codes.OK)
-    _expect(await client.put(f"{path}/availability", json={"windows": windows}), httpx.codes.OK)
+    expect(await client.put(f"{path}/skills", json=skills), httpx.codes.OK)
+    expect(await client.patch(path, json={"interests": list(person.interests)}), httpx.codes.OK)
+    expect(await client.put(f"{path}/availability", json={"windows": windows}), httpx.codes.OK)
 
 
 async def _ensure_programs(
     client: httpx.AsyncClient, programs: Iterable[Program], today: date
 ) -> list[tuple[Program, str]]:
     """The demo programs open for enrollment, with their ids; made and opened if need be."""
-    existing = {p["name"]: p for p in await _all_items(client, "/programs", limit=100)}
+    existing = {p["name"]: p for p in await all_items(client, "/programs", limit=100)}
     open_programs = []
     for program in programs:
         found = existing.get(program.name) or await _create_program(client, program, today)
@@ -160,7 +178,7 @@ async def _ensure_programs(
 
 
 async def _create_program(client: httpx.AsyncClient, program: Program, today: date) -> Json:
-    start = today + timedelta(days=7 - today.weekday())  # the coming Monday
+    start = _start_date(program, today)
     body = {
         "name": program.name,
         "description": program.description,
@@ -172,13 +190,20 @@ async def _create_program(client: httpx.AsyncClient, program: Program, today: da
         "end_date": (start + timedelta(weeks=program.weeks)).isoformat(),
     }
     response = await client.post("/programs", json=body)
-    created: Json = _expect(response, httpx.codes.CREATED).json()
+    created: Json = expect(response, httpx.codes.CREATED).json()
     return created
+
+
+def _start_date(program: Program, today: date) -> date:
+    """This week's Monday for a program under way (its sessions can then be planned from
+    today), the coming Monday for the others. Set once: a later start-up keeps the dates."""
+    this_monday = today - timedelta(days=today.weekday())
+    return this_monday if program.under_way else this_monday + timedelta(weeks=1)
 
 
 async def _open_enrollment(client: httpx.AsyncClient, program_id: str) -> str:
     response = await client.post(f"/programs/{program_id}/transitions", json={"to": "enrolling"})
-    return str(_expect(response, httpx.codes.OK).json()["status"])
+    return str(expect(response, httpx.codes.OK).json()["status"])
 
 
 async def _enroll_all(
@@ -188,7 +213,7 @@ async def _enroll_all(
     person_ids: PersonIds,
     skill_ids: SkillIds,
 ) -> None:
-    await _for_each(
+    await for_each(
         program.enrollments, lambda e: _enroll(client, program_id, e, person_ids, skill_ids)
     )
 
@@ -208,37 +233,4 @@ async def _enroll(
         "wanted_skill_ids": [skill_ids[name.casefold()] for name in enrollment.wanted_skills],
     }
     response = await client.post(f"/programs/{program_id}/enrollments", json=body)
-    _expect(response, httpx.codes.CREATED, httpx.codes.CONFLICT)  # conflict: enrolled already
-
-
-async def _all_items(client: httpx.AsyncClient, path: str, limit: int) -> list[Json]:
-    items: list[Json] = []
-    params: dict[str, str | int] = {"limit": limit}
-    while True:
-        page = _expect(await client.get(path, params=params), httpx.codes.OK).json()
-        items += page["items"]
-        if page["next_cursor"] is None:
-            return items
-        params["cursor"] = page["next_cursor"]
-
-
-async def _for_each(items: Iterable[Item], action: Callable[[Item], Awaitable[T]]) -> list[T]:
-    """A few requests at a time: quick, without queueing hundreds on the connection pool."""
-    gate = asyncio.Semaphore(PARALLEL_REQUESTS)
-
-    async def through_gate(item: Item) -> T:
-        async with gate:
-            return await action(item)
-
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(through_gate(item)) for item in items]
-    return [task.result() for task in tasks]
-
-
-def _expect(response: httpx.Response, *statuses: int) -> httpx.Response:
-    if response.status_code not in statuses:
-        request = response.request
-        raise DemoLoadFailed(
-            f"{request.method} {request.url.path} answered {response.status_code}: {response.text}"
-        )
-    return response
+    expect(response, httpx.codes.CREATED, httpx.codes.CONFLICT)  # conflict: enrolled already

@@ -100,6 +100,9 @@ class Program:
     session_minutes: int
     weeks: int
     enrollments: tuple[Enrollment, ...]
+    # Begun already: dated from this week and matched, published and accepted on start-up,
+    # so that what follows a mentorship's start shows; the others wait for a user's run.
+    under_way: bool = False
 
 
 @dataclass(frozen=True)
