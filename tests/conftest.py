@@ -50,6 +50,9 @@ async def stack(
             "FEEDBACK_INBOX_MAX_DELIVERIES": str(MAX_DELIVERIES),
             "FEEDBACK_INBOX_BACKOFF_SECONDS": "[0.1]",
             "MATCHING_INBOX_BACKOFF_SECONDS": "[0.1, 0.5, 1.0]",
+            "SESSIONS_INBOX_BACKOFF_SECONDS": "[0.1, 0.5, 1.0]",
+            "SESSIONS_REMINDER_LEAD_MINUTES": str(7 * 24 * 60),
+            "SESSIONS_TIMER_POLL_SECONDS": "0.2",
         },
     )
     stack = Stack(config)

@@ -1,0 +1,107 @@
+"""Sessions end to end through the real processes: a match run published and accepted in
+matching → the run settles → the sessions worker timetables the program's new mentorship as a
+series of scheduled sessions → each session's reminder is emitted on the bus."""
+
+import json
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import nats
+from conftest import Organization, eventually
+from journey import TIMEOUT, Directory, Matching
+
+from tandem.kit import infra
+from tandem.kit.auth import Role, TokenIssuer
+from tandem.kit.contracts.sessions import SessionReminderDue
+from tandem.launcher.stack import Stack
+
+
+class Sessions:
+    """The sessions API as each member sees it."""
+
+    def __init__(self, stack: Stack, organization: Organization, issuer: TokenIssuer) -> None:
+        self.url = stack.config.service_url("sessions")
+        self.organization, self.issuer = organization, issuer
+
+    def member(self, person_id: str) -> httpx.AsyncClient:
+        token = self.issuer.issue(person_id, self.organization.id, [Role.PARTICIPANT])
+        return httpx.AsyncClient(
+            base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT
+        )
+
+    async def of(self, person_id: str, mentorship_id: str) -> list[dict[str, Any]]:
+        async with self.member(person_id) as member:
+            answer = await member.get(f"/mentorships/{mentorship_id}/sessions")
+        assert answer.status_code == 200, answer.text
+        items: list[dict[str, Any]] = answer.json()["items"]
+        return items
+
+
+async def reminders_of(nats_server: infra.NatsServer, mentorship_id: str) -> set[str]:
+    """The sessions whose `session.reminder_due` is on the stream, for this mentorship."""
+    connection = await nats.connect(nats_server.url)
+    try:
+        stream = await connection.jetstream().subscribe(
+            SessionReminderDue.type, ordered_consumer=True
+        )
+        found = set()
+        while True:
+            try:
+                message = await stream.next_msg(timeout=1.0)
+            except TimeoutError:
+                return found
+            payload = json.loads(message.data)["payload"]
+            if payload["mentorship_id"] == mentorship_id:
+                found.add(payload["session_id"])
+    finally:
+        await connection.close()
+
+
+async def test_an_accepted_match_is_timetabled_and_its_first_reminder_arrives(
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer, own_nats: infra.NatsServer
+) -> None:
+    directory = Directory(stack, organization)
+    design = await directory.post("/skills", {"name": "Service design"})
+    mentor = await directory.person("Ada", 7, "Engineering", offers=design["id"])
+    mentee = await directory.person("Edsger", 2, "Product", wants=design["id"])
+    today = date.today()
+    tomorrow_all_day = [
+        {"weekday": (today + timedelta(days=1)).weekday(), "start": "00:00", "end": "00:00"}
+    ]
+    for person in (mentor, mentee):  # so the series' first session is tomorrow, within the lead
+        available = await directory.http.put(
+            f"/people/{person['id']}/availability", json={"windows": tomorrow_all_day}
+        )
+        assert available.status_code == 200, available.text
+    program = await directory.program_of(
+        "traditional",
+        (mentor, "mentor"),
+        (mentee, "mentee"),
+        period=(today.isoformat(), (today + timedelta(weeks=8)).isoformat()),
+    )
+    matching = Matching(stack, organization, token_issuer)
+    sessions = Sessions(stack, organization, token_issuer)
+
+    (proposal,) = await matching.published_run(program)
+    mentorship = await matching.mentorship(proposal)
+
+    async def timetabled() -> bool:
+        """the settled run's mentorship got a series of scheduled sessions"""
+        planned = await sessions.of(mentor["id"], mentorship["id"])
+        return bool(planned) and all(s["status"] == "scheduled" for s in planned)
+
+    await eventually(timetabled, timeout=90)
+    planned = await sessions.of(mentee["id"], mentorship["id"])
+    assert len({s["series_id"] for s in planned}) == 1
+    first = min(planned, key=lambda s: s["starts_at"])
+
+    async def reminded() -> bool:
+        """the first session's reminder is on the bus (its lead is a week)"""
+        return first["id"] in await reminders_of(own_nats, mentorship["id"])
+
+    await eventually(reminded, timeout=60)
+    stranger = sessions.member(str(uuid.uuid4()))
+    async with stranger:
+        assert (await stranger.get(f"/sessions/{first['id']}")).status_code in (403, 404)
