@@ -70,12 +70,23 @@ async def _reminder(session: AsyncSession, session_id: uuid.UUID | str) -> Timer
     return found.one_or_none()
 
 
-async def _reminder_starts(session: AsyncSession) -> list[datetime]:
-    """The start of the session of every pending reminder, soonest first."""
+async def _reminders_of(session: AsyncSession, organization: uuid.UUID) -> list[Timer]:
+    """The organization's reminders as the timer table holds them now: tests that commit leave
+    other organizations' behind."""
     found = await session.scalars(
-        select(Timer).where(Timer.fired_at.is_(None)).execution_options(populate_existing=True)
+        select(Timer)
+        .where(Timer.payload["organization_id"].astext == str(organization))
+        .execution_options(populate_existing=True)
     )
-    return sorted(datetime.fromisoformat(timer.payload["start"]) for timer in found)
+    return list(found)
+
+
+async def _reminder_starts(session: AsyncSession, organization: uuid.UUID) -> list[datetime]:
+    """The start of the session of every pending reminder of the organization, soonest first."""
+    found = await _reminders_of(session, organization)
+    return sorted(
+        datetime.fromisoformat(timer.payload["start"]) for timer in found if timer.fired_at is None
+    )
 
 
 # The rules: which changes arm, move and drop a reminder ----------------------------------------
@@ -240,7 +251,7 @@ async def test_a_series_arms_a_reminder_per_occurrence_and_cancelling_its_rest_d
     )
     series_id = series.id
     await db_session.commit()
-    armed = await _reminder_starts(db_session)
+    armed = await _reminder_starts(db_session, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -252,7 +263,7 @@ async def test_a_series_arms_a_reminder_per_occurrence_and_cancelling_its_rest_d
 
     assert cancelled.status_code == 200, cancelled.text
     assert armed == [start for start, _ in weeks]
-    assert await _reminder_starts(db_session) == [start for start, _ in weeks[:2]]
+    assert await _reminder_starts(db_session, organization) == [start for start, _ in weeks[:2]]
 
 
 @pytest.mark.parametrize("ending", ["ended", "paused", "member_erased"])
@@ -287,7 +298,7 @@ async def test_an_ended_or_paused_mentorship_or_an_erased_member_drops_the_remin
 
     assert await deliver(db_session, dependencies, ends[ending])
 
-    kept = await db_session.scalars(select(Timer).execution_options(populate_existing=True))
+    kept = await _reminders_of(db_session, organization)
     assert {timer.payload["mentorship_id"] for timer in kept} == {str(other.mentorship_id)}
 
 
