@@ -56,6 +56,9 @@ KIT_TEST_TABLES = [
          name text NOT NULL CONSTRAINT uq_thing_name UNIQUE,
          span int4range NOT NULL,
          CONSTRAINT ex_thing_span EXCLUDE USING gist (span WITH &&))""",
+    # Rows `/locked-effects` locks, in the order a request names them.
+    "CREATE TABLE lockable (id integer PRIMARY KEY)",
+    "INSERT INTO lockable (id) VALUES (1), (2)",
 ]
 
 
@@ -135,6 +138,11 @@ async def gate_closed(engine: AsyncEngine) -> AsyncIterator[None]:
 
 async def backend_waiting_at_gate(engine: AsyncEngine) -> int:
     """The database process of a request that waits at the gate, once one does."""
+    return (await backends_waiting_at_gate(engine, 1))[0]
+
+
+async def backends_waiting_at_gate(engine: AsyncEngine, count: int) -> list[int]:
+    """The database processes of `count` requests that wait at the gate, once they all do."""
     query = text(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
         " AND classid = 0 AND objid = :gate AND objsubid = 1"
@@ -142,11 +150,11 @@ async def backend_waiting_at_gate(engine: AsyncEngine) -> int:
     )
     for _ in range(1000):
         async with engine.connect() as connection:
-            pid = await connection.scalar(query, {"gate": GATE})
-        if pid is not None:
-            return int(pid)
+            pids = [int(pid) for pid in await connection.scalars(query, {"gate": GATE})]
+        if len(pids) >= count:
+            return pids
         await asyncio.sleep(0.01)
-    raise AssertionError("no request reached the gate")
+    raise AssertionError(f"fewer than {count} requests reached the gate")
 
 
 async def backend_gone(engine: AsyncEngine, pid: int) -> None:

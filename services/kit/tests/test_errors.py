@@ -5,10 +5,17 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from conftest import backend_waiting_at_gate, gate_closed, sessions_of
+from conftest import (
+    backend_waiting_at_gate,
+    backends_waiting_at_gate,
+    count_effects,
+    gate_closed,
+    sessions_of,
+)
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from structlog.testing import capture_logs
 
 from tandem.kit.auth import Role
 from tandem.kit.db import async_url, create_engine
@@ -71,6 +78,39 @@ async def test_a_unique_or_exclusion_violation_without_a_named_error_is_a_409(
 
     assert response.status_code == 409
     assert response.json()["title"] == "Conflict"
+
+
+@pytest.mark.usefixtures("clean_tables")
+async def test_a_deadlock_between_two_requests_is_a_409_to_retry_for_one_of_them(
+    committing_client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    with capture_logs() as logs:
+        async with gate_closed(engine):
+            requests = [
+                asyncio.create_task(
+                    committing_client.post(
+                        "/locked-effects", params={"value": value, "first": first, "then": then}
+                    )
+                )
+                for value, first, then in [(1, 1, 2), (2, 2, 1)]
+            ]
+            await backends_waiting_at_gate(engine, 2)
+        responses = await asyncio.gather(*requests)
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201, 409], [response.text for response in responses]
+    refused = next(response for response in responses if response.status_code == 409)
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["title"] == "ConcurrentChange"
+    assert await count_effects(engine) == 1  # the refused request's write was rolled back
+    assert [entry for entry in logs if entry["event"] == "concurrent_change"] == [
+        {
+            "event": "concurrent_change",
+            "log_level": "info",
+            "route": "/locked-effects",
+            "sqlstate": "40P01",
+        }
+    ]
 
 
 def _assert_database_unavailable(response: httpx.Response) -> None:

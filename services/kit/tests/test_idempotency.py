@@ -9,6 +9,7 @@ from conftest import (
     ServedApp,
     backend_gone,
     backend_waiting_at_gate,
+    backends_waiting_at_gate,
     count_effects,
     count_idempotency_keys,
     gate_closed,
@@ -216,3 +217,36 @@ async def test_keys_older_than_their_time_are_forgotten(
         kept = await session.scalars(select(IdempotencyKey.key))
 
     assert (forgotten, list(kept)) == (1, ["new"])
+
+
+async def test_a_write_given_up_in_a_deadlock_leaves_its_key_free_for_a_retry(
+    caller: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    orders = {"k1": (1, 2), "k2": (2, 1)}
+    async with gate_closed(engine):
+        requests = {
+            key: asyncio.create_task(
+                caller.post(
+                    "/locked-effects",
+                    params={"value": 1, "first": first, "then": then},
+                    headers=_key(key),
+                )
+            )
+            for key, (first, then) in orders.items()
+        }
+        await backends_waiting_at_gate(engine, 2)
+    statuses = {key: (await request).status_code for key, request in requests.items()}
+    [refused_key] = [key for key, status in statuses.items() if status == 409]
+    first, then = orders[refused_key]
+
+    retry = await caller.post(
+        "/locked-effects",
+        params={"value": 1, "first": first, "then": then},
+        headers=_key(refused_key),
+    )
+
+    assert sorted(statuses.values()) == [201, 409]
+    assert retry.status_code == 201
+    assert "Idempotent-Replayed" not in retry.headers
+    assert await count_effects(engine) == 2
+    assert await count_idempotency_keys(engine) == 2

@@ -100,6 +100,17 @@ async def add_effect_at_gate(value: int, session: SessionDep) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock_shared(:gate)"), {"gate": GATE})
 
 
+@router.post("/locked-effects", status_code=201)
+async def add_effect_locking(value: int, first: int, then: int, session: SessionDep) -> None:
+    """Writes, locks row `first` of `lockable`, waits at the gate, then locks row `then`: two
+    requests locking the same rows in opposite orders deadlock once the gate opens."""
+    await session.execute(text("INSERT INTO effect (value) VALUES (:value)"), {"value": value})
+    lock = text("SELECT id FROM lockable WHERE id = :id FOR UPDATE")
+    await session.execute(lock, {"id": first})
+    await session.execute(text("SELECT pg_advisory_xact_lock_shared(:gate)"), {"gate": GATE})
+    await session.execute(lock, {"id": then})
+
+
 @router.post("/things", status_code=201)
 async def add_thing(name: str, start: int, session: SessionDep) -> None:
     """Names are unique and spans [start, start + 10) may not overlap."""

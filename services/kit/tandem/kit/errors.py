@@ -157,6 +157,9 @@ def _methods_of_path(request: Request) -> list[str]:
 UNSTORABLE_TEXT_SQLSTATES = {"22021", "22P05"}
 # Two requests wanted what only one may have; a constraint without a named error of its own.
 CONFLICT_SQLSTATES = {"23505", "23P01"}  # unique violation, exclusion violation
+# Two transactions got in each other's way and PostgreSQL gave up one: the same request again
+# may well succeed.
+CONCURRENT_CHANGE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 # The server is shutting down, crashed, starting up, or full; class 08 is a lost connection.
 UNAVAILABLE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
 
@@ -192,6 +195,9 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if sqlstate in CONFLICT_SQLSTATES:
         log.info("unnamed_violation", route=_route_of(request), constraint=violated_constraint(exc))
         return await _app_error(request, Conflict())
+    if sqlstate in CONCURRENT_CHANGE_SQLSTATES:
+        log.info("concurrent_change", route=_route_of(request), sqlstate=sqlstate)
+        return await _app_error(request, ConcurrentChange())
     return await _unexpected_error(request, exc)
 
 

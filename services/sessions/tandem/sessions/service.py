@@ -6,7 +6,7 @@ import functools
 import hashlib
 import secrets
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -491,6 +491,16 @@ class SeriesPlan:
     last_date: date
 
 
+async def lock_seats(session: AsyncSession, person_ids: Iterable[UUID]) -> None:
+    """Until the transaction ends, no other series booking seats these people. Without it, two
+    bookings sharing a person deadlock in the seats' exclusion constraint, each inserting
+    occurrences the other's uncommitted ones block; taken in one order (sorted ids), they wait
+    in turn instead, and the second sees the first's seats. A transaction booking several
+    series takes all their members' locks here first."""
+    for person_id in sorted(set(person_ids)):
+        await advisory_lock(session, f"seats/{person_id}")
+
+
 async def book_series(
     session: AsyncSession,
     dependencies: Dependencies,
@@ -504,6 +514,7 @@ async def book_series(
     time, nothing is booked and `OccurrenceTaken` (409) names that occurrence (its index and
     start). For the service's own planning; the caller's transaction commits it."""
     mentorship = await _active_mentorship(session, organization_id, mentorship_id)
+    await lock_seats(session, mentorship.member_ids)
     async with session.begin_nested():
         series = Series(
             organization_id=organization_id,
