@@ -2,7 +2,8 @@
 with the brute force over the minute grid of `test_slots_properties`: no occurrence breaks a
 member's windows, absences, busy blocks or other sessions (with the buffer) or comes within the
 buffer of another; the weekly slot fits as many occurrences as any weekly slot could; a moved
-occurrence stays in its period; an unplaceable one had no free quarter hour there."""
+occurrence stays in its period; an unplaceable one had no free quarter hour there. And
+`best_series`'s k plans from one ranking are those of one `plan_series` call per candidate."""
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
