@@ -92,6 +92,41 @@ async def test_slots_keep_the_buffer_away_from_the_members_other_tandem_sessions
     assert slots[0][0] == MONDAY + HOUR + buffer
 
 
+async def test_slots_rank_the_series_weekly_time_first_where_it_is_free(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    started = await started_mentorship(db_session, dependencies, profiles, organization)
+    member = client_for(
+        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
+    )
+    booked_series = (await member.post(f"/mentorships/{started.mentorship_id}/series")).json()
+    second = booked_series["sessions"][1]
+    weekly_time = _times(second)
+    moved = await member.post(
+        f"/sessions/{second['id']}/reschedule",
+        json=slot(weekly_time[0] + timedelta(days=1), 45, reason="a dentist"),
+        headers={"If-Match": f'"{second["version"]}"'},
+    )
+    assert moved.status_code == 200, moved.text
+    horizon = {
+        "start": (weekly_time[0] - timedelta(days=4)).isoformat(),
+        "end": (weekly_time[0] + timedelta(days=2)).isoformat(),
+        "limit": 10,
+    }
+
+    answer = await member.get(f"/mentorships/{started.mentorship_id}/slots", params=horizon)
+
+    assert answer.status_code == 200, answer.text
+    slots = answer.json()["slots"]
+    assert _times(slots[0]) == weekly_time
+    assert "series_slot" in {reason["code"] for reason in slots[0]["reasons"]}
+    assert any(_times(found)[0] < weekly_time[0] for found in slots[1:])
+
+
 async def test_only_members_of_the_organization_get_slots_others_are_answered_404(
     client_for: ClientFactory,
     db_session: AsyncSession,

@@ -2,7 +2,8 @@
 with the brute force over the minute grid of `test_slots_properties`: no occurrence breaks a
 member's windows, absences, busy blocks or other sessions (with the buffer) or comes within the
 buffer of another; the weekly slot fits as many occurrences as any weekly slot could; a moved
-occurrence stays in its period; an unplaceable one had no free quarter hour there."""
+occurrence stays in its period; an unplaceable one had no free quarter hour there. And
+`best_series`'s k plans from one ranking are those of one `plan_series` call per candidate."""
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -25,11 +26,13 @@ from tandem.kit.contracts.profiles import Cadence
 from tandem.sessions.scheduling import (
     MemberCalendar,
     OccurrenceStatus,
+    Preference,
     SeriesPlan,
+    WeeklySlot,
     cadence_periods,
     plan_series,
 )
-from tandem.sessions.scheduling.series import occurrence_dates
+from tandem.sessions.scheduling.series import best_series, occurrence_dates
 
 
 @st.composite
@@ -171,3 +174,40 @@ def test_every_occurrence_keeps_every_rule_and_the_slot_fits_the_most(
             assert not has_free_quarter_hour(request, plan, occurrence.period, zone)
     if plan.slot is None:
         assert plan.occurrences == ()
+
+
+def one_call_per_candidate(request: dict[str, object], count: int) -> list[SeriesPlan]:
+    """The independent check: `plan_series` once per candidate, each time with the earlier
+    candidates' planned occurrences as the members' other sessions."""
+    people: list[MemberCalendar] = request["members"]  # type: ignore[assignment]
+    found: list[SeriesPlan] = []
+    for _ in range(count):
+        plan = plan_series(**(request | {"members": people}))  # type: ignore[arg-type]
+        if plan.slot is None:
+            break
+        found.append(plan)
+        planned = tuple((o.planned_start, o.planned_end) for o in plan.occurrences)
+        people = [replace(person, sessions=person.sessions + planned) for person in people]
+    return found
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    series_requests(),
+    st.integers(1, 4),
+    st.none() | st.tuples(st.integers(0, 6), st.integers(0, 95)),
+)
+def test_best_series_gives_the_plans_of_one_plan_series_call_per_candidate(
+    request: dict[str, object], count: int, preferred: tuple[int, int] | None
+) -> None:
+    people: list[MemberCalendar] = request["members"]  # type: ignore[assignment]
+    zone = request["anchor_zone"] or people[0].time_zone
+    if preferred is not None:
+        weekday, quarter = preferred
+        slot = WeeklySlot(weekday, quarter_time(quarter), zone)  # type: ignore[arg-type]
+        request = request | {"preference": Preference(weekly_slot=slot)}
+
+    plans = best_series(**request, count=count)  # type: ignore[arg-type]
+
+    assert plans == one_call_per_candidate(request, count)
+    assert len({plan.slot for plan in plans}) == len(plans)

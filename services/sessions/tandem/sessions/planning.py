@@ -12,7 +12,7 @@ other in a cycle."""
 import asyncio
 import time as clock
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import ParamSpec, TypeVar
 from uuid import UUID
@@ -49,8 +49,10 @@ from tandem.sessions.scheduling import (
     InvalidSchedulingInput,
     MemberCalendar,
     OccurrenceStatus,
+    Preference,
     SeriesPlan,
     Slot,
+    WeeklySlot,
     find_slots,
     plan_series,
 )
@@ -61,6 +63,7 @@ from tandem.sessions.scheduling.cohort import (
     CohortRules,
     plan_cohort,
 )
+from tandem.sessions.scheduling.series import best_series
 from tandem.sessions.schemas import (
     OccurrenceRead,
     ReasonRead,
@@ -156,7 +159,8 @@ async def mentorship_slots(
     limit: int,
 ) -> SlotsRead:
     """The best upcoming times for one meeting of the mentorship (its members): from `start`
-    (default now) to `end` (default two weeks later, at most twelve)."""
+    (default now) to `end` (default two weeks later, at most twelve); its series' weekly time
+    first, when it has a series with sessions to come."""
     now = _now()
     begin = start or now
     until = end or begin + DEFAULT_SLOT_HORIZON
@@ -167,6 +171,7 @@ async def mentorship_slots(
     minutes = _rhythm(mentorship).minutes
     buffer = timedelta(minutes=settings.planning_buffer_minutes)
     members = _require_known(await _members(session, mentorship, begin - buffer, until + buffer))
+    series = await PlanningRepository(session).live_series(mentorship.id, now)
     slots = await _off_the_loop(
         find_slots,
         members,
@@ -174,6 +179,7 @@ async def mentorship_slots(
         begin,
         until,
         buffer_minutes=settings.planning_buffer_minutes,
+        preference=Preference(weekly_slot=_weekly_slot(series)),
         limit=limit,
     )
     return SlotsRead(
@@ -184,6 +190,13 @@ async def mentorship_slots(
         buffer_minutes=settings.planning_buffer_minutes,
         slots=[_slot_read(slot) for slot in slots],
     )
+
+
+def _weekly_slot(series: Series | None) -> WeeklySlot | None:
+    """The series' weekly time, which the mentorship's slots rank first when it is free."""
+    if series is None:
+        return None
+    return WeeklySlot(series.weekday, series.local_time, series.time_zone)
 
 
 def _slot_read(slot: Slot) -> SlotRead:
@@ -276,19 +289,18 @@ def candidate_series(
     count: int,
 ) -> list[SeriesPlan]:
     """Up to `count` series, best first, each at another weekly time: the scheduler's best
-    plan, then its best with the weekly times found before taken. Pure (what cohort
-    timetabling offers the solver for one mentorship)."""
-    found: list[SeriesPlan] = []
-    for _ in range(count):
-        plan = plan_series(
-            members, cadence, first_day, last_day, duration_minutes, buffer_minutes=buffer_minutes
-        )
-        if plan.slot is None:
-            break
-        found.append(plan)
-        planned = tuple((o.planned_start, o.planned_end) for o in plan.occurrences)
-        members = [replace(m, sessions=m.sessions + planned) for m in members]
-    return found
+    plan, then its best with the weekly times found before taken (`best_series`, from one
+    ranking of the weekly times). Pure (what cohort timetabling offers the solver for one
+    mentorship)."""
+    return best_series(
+        members,
+        cadence,
+        first_day,
+        last_day,
+        duration_minutes,
+        buffer_minutes=buffer_minutes,
+        count=count,
+    )
 
 
 async def _planning(session: AsyncSession, mentorship: Mentorship) -> _Planning:
@@ -518,7 +530,7 @@ def _plan_cohort(plannings: Sequence[_Planning], rules: CohortRules, count: int)
         CohortMentorship(
             p.mentorship_id,
             p.member_ids,
-            tuple(_candidate(rank, plan) for rank, plan in enumerate(series[p.mentorship_id])),
+            solver_candidates(series[p.mentorship_id]),
         )
         for p in plannings
     ]
@@ -527,6 +539,11 @@ def _plan_cohort(plannings: Sequence[_Planning], rules: CohortRules, count: int)
     time_zones |= {member.person_id: member.time_zone for member in members}
     booked = {member.person_id: member.sessions for member in members}
     return _CohortAnswer(plan_cohort(mentorships, time_zones, rules, booked), series)
+
+
+def solver_candidates(plans: Sequence[SeriesPlan]) -> tuple[CandidateSeries, ...]:
+    """A mentorship's candidate series (best first) as the cohort solver takes them. Pure."""
+    return tuple(_candidate(rank, plan) for rank, plan in enumerate(plans))
 
 
 def _candidate(rank: int, plan: SeriesPlan) -> CandidateSeries:

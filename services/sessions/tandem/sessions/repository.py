@@ -433,6 +433,18 @@ class PlanningRepository(SessionRepository):
         )
         return set(found)
 
+    async def live_series(self, mentorship_id: UUID, now: datetime) -> Series | None:
+        """The mentorship's series with a proposed or scheduled occurrence still to end (the
+        latest begun, should there be several)."""
+        query = (
+            select(Series)
+            .join(Session, Session.series_id == Series.id)
+            .where(Session.mentorship_id == mentorship_id, Session.live, Session.ends_at > now)
+            .order_by(Series.first_date.desc(), Series.id)
+            .limit(1)
+        )
+        return await self.session.scalar(query)
+
 
 class TimetableRepository(Repository[Timetable]):
     model = Timetable

@@ -16,7 +16,7 @@ first occurrence, at most 4), so that "FREQ=MONTHLY;BYDAY=nXX" describes it.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -80,6 +80,37 @@ def plan_series(
     by default the first member's zone) for 2 to 8 members as a weekly slot and its
     occurrences (see the module's description). `preference.near` is not used; its weekly
     slot (such as the series' current one) wins ties. Raises `InvalidSchedulingInput`."""
+    plans = best_series(
+        members,
+        cadence,
+        first_day,
+        last_day,
+        duration_minutes,
+        count=1,
+        anchor_zone=anchor_zone,
+        buffer_minutes=buffer_minutes,
+        preference=preference,
+    )
+    return plans[0] if plans else SeriesPlan(cadence, timedelta(minutes=duration_minutes), None, ())
+
+
+def best_series(
+    members: Sequence[MemberCalendar],
+    cadence: Cadence,
+    first_day: date,
+    last_day: date,
+    duration_minutes: int,
+    *,
+    count: int,
+    anchor_zone: str | None = None,
+    buffer_minutes: int = 0,
+    preference: Preference | None = None,
+) -> list[SeriesPlan]:
+    """Up to `count` series plans at different weekly slots, best first: `plan_series`'s plan,
+    then each time the plan `plan_series` gives once the members have the earlier plans'
+    planned occurrences as other sessions. The weekly slots are ranked once; taking earlier
+    plans' times only lowers a slot's fits, so each pick re-checks only the slots ranked above
+    the best re-checked one. Raises `InvalidSchedulingInput`."""
     preference = preference or Preference()
     zone_name = _anchor(members, anchor_zone)
     zone = ZoneInfo(zone_name)
@@ -90,20 +121,36 @@ def plan_series(
     low, high = minute_floor(start), minute_floor(end)
     free = common_free(members, low, high, buffer_minutes)
     working_hours = shared(working_spans(members, preference.working_hours, low, high))
-    board = _Board(
-        free=free,
-        working_hours=working_hours,
-        starts=start_ranges(free, duration_minutes),
-        working=start_ranges(intersect(free, working_hours), duration_minutes),
-        periods=cadence_periods(cadence, first_day, last_day),
-        cadence=cadence,
-        zone=zone,
+    board = _board(
+        free,
+        working_hours,
+        duration_minutes,
+        cadence_periods(cadence, first_day, last_day),
+        cadence,
+        zone,
     )
-    slot = _best_slot(board, preference.weekly_slot, zone_name)
-    if slot is None:
-        return SeriesPlan(cadence, timedelta(minutes=duration_minutes), None, ())
-    occurrences = _Placer(members, board, slot, duration_minutes, buffer_minutes)
-    return SeriesPlan(cadence, timedelta(minutes=duration_minutes), slot, occurrences.place())
+    ranking = _Ranking(board, preference.weekly_slot, zone_name)
+    busy = [occupied(member.busy, buffer_minutes) for member in members]
+    plans: list[SeriesPlan] = []
+    members = list(members)
+    while len(plans) < count:
+        slot = ranking.best(board)
+        if slot is None:
+            break
+        placer = _Placer(members, board, slot, duration_minutes, buffer_minutes, busy)
+        plans.append(SeriesPlan(cadence, timedelta(minutes=duration_minutes), slot, placer.place()))
+        planned = tuple((o.planned_start, o.planned_end) for o in plans[-1].occurrences)
+        members = [replace(m, sessions=m.sessions + planned) for m in members]
+        taken = occupied(planned, buffer_minutes)
+        board = _board(
+            subtract(board.free, taken),
+            working_hours,
+            duration_minutes,
+            board.periods,
+            cadence,
+            zone,
+        )
+    return plans
 
 
 def cadence_periods(cadence: Cadence, first_day: date, last_day: date) -> list[tuple[date, date]]:
@@ -168,50 +215,76 @@ class _Board:
     zone: ZoneInfo
 
 
-@dataclass
-class _Tally:
-    fits: list[int]
-    working: list[int]
-    first_fit: list[int]
-    unsafe: list[bool]
-
-
-def _best_slot(board: _Board, preferred: WeeklySlot | None, zone_name: str) -> WeeklySlot | None:
-    best: tuple[tuple[int, bool, int, int], WeeklySlot] | None = None
-    for weekday in range(DAYS_PER_WEEK):
-        tally = _tally(board, weekday)
-        for quarter in range(SLOTS_PER_DAY):
-            if tally.unsafe[quarter] or not tally.fits[quarter]:
-                continue
-            slot = WeeklySlot(weekday, _clock(quarter), zone_name)
-            key = (
-                tally.fits[quarter],
-                slot == preferred,
-                tally.working[quarter],
-                -tally.first_fit[quarter],
-            )
-            if best is None or key > best[0]:
-                best = key, slot
-    return None if best is None else best[1]
-
-
-def _tally(board: _Board, weekday: int) -> _Tally:
-    tally = _Tally(
-        fits=[0] * SLOTS_PER_DAY,
-        working=[0] * SLOTS_PER_DAY,
-        first_fit=[2**62] * SLOTS_PER_DAY,
-        unsafe=[False] * SLOTS_PER_DAY,
+def _board(
+    free: Spans,
+    working_hours: Spans,
+    duration_minutes: int,
+    periods: list[tuple[date, date]],
+    cadence: Cadence,
+    zone: ZoneInfo,
+) -> _Board:
+    return _Board(
+        free=free,
+        working_hours=working_hours,
+        starts=start_ranges(free, duration_minutes),
+        working=start_ranges(intersect(free, working_hours), duration_minutes),
+        periods=periods,
+        cadence=cadence,
+        zone=zone,
     )
-    for _, day in occurrence_dates(board.cadence, board.periods, weekday):
-        indexes = _day_indexes(day, board.zone)
-        for quarter, index in enumerate(indexes):
-            if index is None:
-                tally.unsafe[quarter] = True
-            elif covers(board.starts, index, index + 1):
-                tally.fits[quarter] += 1
-                tally.working[quarter] += covers(board.working, index, index + 1)
-                tally.first_fit[quarter] = min(tally.first_fit[quarter], index)
-    return tally
+
+
+_Key = tuple[int, bool, int, int]
+
+
+class _Ranking:
+    """The weekly slots that fit an occurrence on the first board, best first (by occurrences
+    fitted, the preferred slot, occurrences inside working hours, the earliest first fit;
+    then the earlier weekday and time), with each slot's occurrences' grid indexes."""
+
+    def __init__(self, board: _Board, preferred: WeeklySlot | None, zone_name: str) -> None:
+        self.preferred = preferred
+        self.zone_name = zone_name
+        self.indexes: dict[tuple[int, int], list[int]] = {}
+        ranked: list[tuple[_Key, int, int]] = []
+        for weekday in range(DAYS_PER_WEEK):
+            days = [
+                _day_indexes(day, board.zone)
+                for _, day in occurrence_dates(board.cadence, board.periods, weekday)
+            ]
+            for quarter in range(SLOTS_PER_DAY):
+                indexes = [day[quarter] for day in days]
+                if None in indexes:
+                    continue
+                safe = [index for index in indexes if index is not None]
+                key = self._key(board, weekday, quarter, safe)
+                if key is not None:
+                    self.indexes[weekday, quarter] = safe
+                    ranked.append((key, -weekday, -quarter))
+        ranked.sort(reverse=True)
+        self.ranked = [(key, -weekday, -quarter) for key, weekday, quarter in ranked]
+
+    def best(self, board: _Board) -> WeeklySlot | None:
+        """The best slot on `board`, whose free time is the first board's or less."""
+        best: tuple[_Key, int, int] | None = None
+        for key, weekday, quarter in self.ranked:
+            if best is not None and (key, -weekday, -quarter) < best:
+                break  # its fits now are its first fits or fewer
+            now = self._key(board, weekday, quarter, self.indexes[weekday, quarter])
+            if now is not None and (best is None or (now, -weekday, -quarter) > best):
+                best = now, -weekday, -quarter
+        return None if best is None else self._slot(-best[1], -best[2])
+
+    def _key(self, board: _Board, weekday: int, quarter: int, indexes: list[int]) -> _Key | None:
+        fitting = [index for index in indexes if covers(board.starts, index, index + 1)]
+        if not fitting:
+            return None
+        working = sum(covers(board.working, index, index + 1) for index in fitting)
+        preferred = self.preferred is not None and self._slot(weekday, quarter) == self.preferred
+        return len(fitting), preferred, working, -min(fitting)
+
+    def _slot(self, weekday: int, quarter: int) -> WeeklySlot:
+        return WeeklySlot(weekday, _clock(quarter), self.zone_name)
 
 
 def _day_indexes(day: date, zone: ZoneInfo) -> list[int | None]:
@@ -246,8 +319,11 @@ class _Placer:
         slot: WeeklySlot,
         duration_minutes: int,
         buffer_minutes: int,
+        busy: Sequence[Spans],
     ) -> None:
         self.members = members
+        self.busy = dict(zip((m.person_id for m in members), busy, strict=True))
+        self.sessions = {m.person_id: occupied(m.sessions, buffer_minutes) for m in members}
         self.board = board
         self.slot = slot
         self.duration = duration_minutes
@@ -339,9 +415,9 @@ class _Placer:
             codes.append(
                 Code.DST_SHIFT if self._clocks_moved(zone, start) else Code.OUTSIDE_WINDOWS
             )
-        if overlaps(occupied(member.busy, self.buffer), start, end):
+        if overlaps(self.busy[member.person_id], start, end):
             codes.append(Code.BUSY)
-        if overlaps(occupied(member.sessions, self.buffer), start, end):
+        if overlaps(self.sessions[member.person_id], start, end):
             codes.append(Code.TAKEN)
         return codes
 
