@@ -489,6 +489,7 @@ async def timetable(
         _rules(dependencies.settings),
         dependencies.settings.timetable_candidates,
     )
+    await service.lock_seats(session, (p for planning in plannings for p in planning.member_ids))
     report = await _book_cohort(
         session, dependencies, plannings, answer, clock.perf_counter() - started
     )
