@@ -14,7 +14,7 @@ from tandem.kit.errors import PROBLEM_JSON, PROBLEM_SCHEMA_REF
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
 from tandem.kit.versioning import ExpectedVersion, tagged
-from tandem.sessions import planning, service
+from tandem.sessions import calendar_files, planning, service
 from tandem.sessions.calendars import DEFAULT_REFRESH, UploadLimits
 from tandem.sessions.errors import CalendarFileTooLarge
 from tandem.sessions.models import Series, Session, Timetable
@@ -276,7 +276,7 @@ async def session_invite(
     """The session as a calendar invitation (RFC 5546 METHOD:REQUEST), or METHOD:CANCEL once
     it is cancelled, for its members; its SEQUENCE rises with every change. Anyone else finds
     no such session (404)."""
-    body = await service.session_invite(session, principal, session_id)
+    body = await calendar_files.session_invite(session, principal, session_id)
     return _ics(body, READ_ONCE)
 
 
@@ -285,7 +285,7 @@ async def series_invite(series_id: UUID, session: SessionDep, principal: Princip
     """The series as one calendar invitation (one event with its rule; moved occurrences as
     overrides, cancelled ones excluded), or METHOD:CANCEL once all are cancelled, for its
     members. Anyone else finds no such series (404)."""
-    body = await service.series_invite_of(session, principal, series_id)
+    body = await calendar_files.series_invite_of(session, principal, series_id)
     return _ics(body, READ_ONCE)
 
 
@@ -298,7 +298,7 @@ async def renew_calendar_feed(
     """A new secret address of the caller's calendar feed, to subscribe to in Google Calendar
     or Outlook; the address before stops working. Shown this once (only a hash is kept): keep
     it as secret as a password."""
-    secret = await service.renew_calendar_feed(session, principal)
+    secret = await calendar_files.renew_calendar_feed(session, principal)
     response.headers.update(READ_ONCE)
     url = request.url_for("calendar_feed", secret=secret)
     return CalendarFeedCreated(url=str(url))
@@ -307,7 +307,7 @@ async def renew_calendar_feed(
 @calendars.delete("/me/calendar-feed", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_calendar_feed(session: SessionDep, principal: PrincipalDep) -> None:
     """Stop the caller's calendar feed (404 if they have none)."""
-    await service.revoke_calendar_feed(session, principal)
+    await calendar_files.revoke_calendar_feed(session, principal)
 
 
 @calendars.get(
@@ -321,7 +321,7 @@ async def calendar_feed(secret: str, session: SessionDep) -> Response:
     calendar apps fetch it): their sessions and series from 90 days ago to a year ahead.
     Calendars may keep it for a quarter of its refresh interval. A secret that was never
     issued, was revoked or was renewed away answers 404, the same each time."""
-    body = await service.calendar_feed(session, secret)
+    body = await calendar_files.calendar_feed(session, secret)
     return _ics(body, FEED_CACHE)
 
 
@@ -380,7 +380,7 @@ async def upload_own_busy_times(
     in the horizon (events, recurrences expanded, and busy free/busy periods; all-day and
     floating times in one's zone) replace one's busy blocks there. Only times are kept. 422
     with the reason for a file that cannot be read, 413 for one too large."""
-    return await service.upload_own_busy_times(
+    return await calendar_files.upload_own_busy_times(
         session, principal, dependencies, data, starts_at, ends_at
     )
 
@@ -402,7 +402,7 @@ async def upload_busy_times(
 ) -> BusyBlocksRead:
     """A person's calendar uploaded by a calendar partner (scope `calendar:write`), read as
     `POST /me/busy-times.ics` reads one's own."""
-    return await service.upload_busy_times(
+    return await calendar_files.upload_busy_times(
         session, principal, dependencies, person_id, data, starts_at, ends_at
     )
 
