@@ -142,3 +142,9 @@ async def profiles(app: FastAPI, token_issuer: TokenIssuer) -> AsyncIterator[Pro
 def dependencies(app: FastAPI, profiles: Profiles) -> Dependencies:
     given: Dependencies = app.state.dependencies
     return given
+
+
+@pytest.fixture
+def organization() -> uuid.UUID:
+    """A fresh organization per test: tests that commit for real leave no data behind in it."""
+    return uuid.uuid4()

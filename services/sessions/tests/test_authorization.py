@@ -5,7 +5,6 @@ found."""
 import uuid
 from datetime import timedelta
 
-import pytest
 from conftest import Profiles
 from factories import MONDAY, booked_id, proposal, started_mentorship
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,11 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit.auth import Role
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions.service import Dependencies
-
-
-@pytest.fixture
-def organization() -> uuid.UUID:
-    return uuid.uuid4()
 
 
 async def test_a_participant_cannot_read_or_change_another_mentorships_sessions(

@@ -24,11 +24,6 @@ from tandem.sessions.service import (
 )
 
 
-@pytest.fixture
-def organization() -> uuid.UUID:
-    return uuid.uuid4()
-
-
 async def test_a_member_proposes_and_another_confirms_with_an_event_each(
     client_for: ClientFactory,
     db_session: AsyncSession,

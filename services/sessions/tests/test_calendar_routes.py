@@ -28,11 +28,6 @@ WEEK = timedelta(weeks=1)
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
-@pytest.fixture
-def organization() -> uuid.UUID:
-    return uuid.uuid4()
-
-
 def parsed(answer: httpx.Response) -> Calendar:
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/calendar")

@@ -21,11 +21,6 @@ from tandem.sessions.scheduling import MemberCalendar, SeriesPlan, plan_series
 from tandem.sessions.service import Dependencies
 
 
-@pytest.fixture
-def organization() -> uuid.UUID:
-    return uuid.uuid4()
-
-
 def _spans_meet(first: tuple[datetime, datetime], second: tuple[datetime, datetime]) -> bool:
     return first[0] < second[1] and second[0] < first[1]
 

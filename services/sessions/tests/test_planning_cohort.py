@@ -31,11 +31,6 @@ SUNDAYS = [{"weekday": 6, "start": "10:00:00", "end": "12:00:00"}]
 BUFFER = timedelta(minutes=15)
 
 
-@pytest.fixture
-def organization() -> uuid.UUID:
-    return uuid.uuid4()
-
-
 async def _cohort(
     session: AsyncSession,
     dependencies: Dependencies,

@@ -51,11 +51,6 @@ Sessions = async_sessionmaker[AsyncSession]
 FACT_FIELDS = set(SessionFact.model_fields)
 
 
-@pytest.fixture
-def organization() -> uuid.UUID:
-    return uuid.uuid4()
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 

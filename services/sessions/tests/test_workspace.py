@@ -4,7 +4,6 @@ through the inbox, tolerant of events out of order."""
 import uuid
 from datetime import date, timedelta
 
-import pytest
 from conftest import Profiles
 from factories import HOUR, MONDAY, booked, deliver, emitted, started_mentorship
 from sqlalchemy import select
@@ -21,11 +20,6 @@ from tandem.kit.contracts.sessions import SessionStatus
 from tandem.kit.events import Envelope
 from tandem.sessions.models import BusyBlock, Mentorship, PersonSchedule, Session, WorkspaceStatus
 from tandem.sessions.service import Dependencies, store_busy_blocks
-
-
-@pytest.fixture
-def organization() -> uuid.UUID:
-    return uuid.uuid4()
 
 
 def ended(started: MentorshipStarted) -> MentorshipEnded:
