@@ -140,7 +140,35 @@ async def test_a_participant_or_another_organization_cannot_timetable_or_read_a_
     assert (await participant.get(read)).status_code == 403
     assert (await foreign.post(f"/programs/{program_id}/timetable")).status_code == 404
     assert (await foreign.get(read)).status_code == 404
+    assert (await participant.get(f"/programs/{program_id}/timetables")).status_code == 403
+    assert (await foreign.get(f"/programs/{program_id}/timetables")).status_code == 404
     assert len(await _sessions_of(db_session, mentorships)) == 15
+
+
+async def test_a_programs_timetables_are_listed_newest_first_a_page_at_a_time(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    admin = uuid.uuid4()
+    program_id, _, _ = await _cohort(
+        db_session, dependencies, profiles, organization, admin, [MONDAY_MORNINGS]
+    )
+    as_admin = client_for(Role.PROGRAM_ADMIN, organization_id=organization, person_id=admin)
+    first = (await as_admin.post(f"/programs/{program_id}/timetable")).json()
+    second = (await as_admin.post(f"/programs/{program_id}/timetable")).json()
+    listing = f"/programs/{program_id}/timetables"
+
+    page = (await as_admin.get(listing, params={"limit": 1})).json()
+    rest = (await as_admin.get(listing, params={"cursor": page["next_cursor"]})).json()
+
+    listed = page["items"] + rest["items"]
+    assert sorted(t["id"] for t in listed) == sorted([first["id"], second["id"]])
+    assert listed[0]["created_at"] >= listed[1]["created_at"]
+    assert rest["next_cursor"] is None
+    assert sorted(len(t["report"]["placed"]) for t in listed) == [0, 1]
 
 
 async def test_a_settled_run_timetables_its_program_once(

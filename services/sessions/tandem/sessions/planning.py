@@ -25,6 +25,7 @@ from tandem.kit.auth import Principal
 from tandem.kit.contracts.matching import RunSettled
 from tandem.kit.contracts.profiles import Cadence
 from tandem.kit.db import advisory_lock
+from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.sessions import service
 from tandem.sessions.errors import (
     InvalidHorizon,
@@ -41,6 +42,7 @@ from tandem.sessions.errors import (
 from tandem.sessions.models import Mentorship, Series, Session, Timetable, WorkspaceStatus
 from tandem.sessions.repository import (
     Directory,
+    Latest,
     MentorshipRepository,
     PlanningRepository,
     TimetableRepository,
@@ -596,6 +598,22 @@ async def _book_cohort(
         status=answer.plan.status,
         seconds=round(seconds, 3),
     )
+
+
+async def program_timetables(
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    program_id: UUID,
+    cursor: str | None,
+    limit: int,
+) -> Page[Timetable]:
+    """The program's timetablings, newest first (HR admins and the program's admins now)."""
+    await service.require_admin(principal, directory, program_id)
+    found = await TimetableRepository(session).of_program(
+        principal.organization_id, program_id, typed_cursor(cursor, Latest), limit + 1
+    )
+    return page_of(found, limit, lambda timetable: Latest(timetable.created_at, timetable.id))
 
 
 async def get_timetable(

@@ -446,6 +446,22 @@ class PlanningRepository(SessionRepository):
         return await self.session.scalar(query)
 
 
+class Latest(NamedTuple):
+    """The sort key of a program's timetables, newest first, as its cursors carry it."""
+
+    at: AwareDatetime
+    id: UUID
+
+
 class TimetableRepository(Repository[Timetable]):
     model = Timetable
     not_found = TimetableNotFound
+
+    async def of_program(
+        self, organization_id: UUID, program_id: UUID, after: Latest | None, limit: int
+    ) -> list[Timetable]:
+        query = select(Timetable).where(
+            Timetable.organization_id == organization_id, Timetable.program_id == program_id
+        )
+        order = (Timetable.created_at.desc(), Timetable.id.desc())
+        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))

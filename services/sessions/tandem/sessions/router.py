@@ -482,6 +482,25 @@ async def timetable_program(
     return await planning.timetable_program(session, principal, dependencies, program_id)
 
 
+@sessions.get(
+    "/programs/{program_id}/timetables", response_model=Page[TimetableRead], tags=["planning"]
+)
+async def program_timetables(
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    directory: DirectoryDep,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> Page[Timetable]:
+    """The program's cohort timetablings, newest first, each with its report: an admin's
+    requests and those made on their own when a match run settled (HR admins and the
+    program's admins as profiles names them now)."""
+    return await planning.program_timetables(
+        session, principal, directory, program_id, cursor, limit
+    )
+
+
 @sessions.get("/timetables/{timetable_id}", response_model=TimetableRead, tags=["planning"])
 async def get_timetable(
     timetable_id: UUID, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
