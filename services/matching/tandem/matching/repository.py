@@ -236,18 +236,23 @@ class ProposalRepository(Repository[Proposal]):
         return list(found)
 
     async def pending_with_any(self, program_id: UUID, person_ids: list[UUID]) -> list[Proposal]:
-        """Locked; those another transaction holds are skipped: it is closing them (a decline,
-        an expiry, a repair's withdrawal), and waiting for it could close a cycle of waits."""
+        """Unlocked: lock the ones to change with `lock_pending`."""
         found = await self.session.scalars(
-            select(Proposal)
-            .where(
+            select(Proposal).where(
                 Proposal.program_id == program_id,
                 Proposal.member_ids.overlap(person_ids),
                 Proposal.status == ProposalStatus.PENDING,
             )
-            .with_for_update(skip_locked=True)
         )
         return list(found)
+
+    async def lock_pending(self, proposal_ids: Iterable[UUID]) -> list[Proposal]:
+        """Those still pending once locked, one by one in one order; waits for the transactions
+        holding them (whoever changes a pending proposal holds its people first)."""
+        query = select(Proposal).where(
+            Proposal.id.in_(set(proposal_ids)), Proposal.status == ProposalStatus.PENDING
+        )
+        return list(await self.session.scalars(self.locked(query.order_by(Proposal.id))))
 
     async def due(self, now: datetime, limit: int) -> list[Proposal]:
         """Pending proposals past their expiry, locked; those another sweep holds are skipped."""

@@ -598,10 +598,21 @@ async def _apply_repair(
         for key, proposal in pending.items()
         if key not in answer and proposal.mentor_id is not None
     ]
-    for proposal in superseded:
-        _withdraw(session, proposal, WithdrawalReason.SUPERSEDED)
+    withdrawn = await _withdraw_superseded(session, run.program_id, superseded)
     _publish(session, drafts, proposal_days)
-    await _settle_runs(session, superseded)
+    await _settle_runs(session, withdrawn)
+
+
+async def _withdraw_superseded(
+    session: AsyncSession, program_id: UUID, superseded: list[Proposal]
+) -> list[Proposal]:
+    """Those still pending, after any acceptance or decline of their people under way."""
+    people = {person for proposal in superseded for person in proposal.member_ids}
+    await lock_people(session, program_id, people)
+    withdrawn = await ProposalRepository(session).lock_pending(p.id for p in superseded)
+    for proposal in withdrawn:
+        _withdraw(session, proposal, WithdrawalReason.SUPERSEDED)
+    return withdrawn
 
 
 def _withdraw(session: AsyncSession, proposal: Proposal, reason: WithdrawalReason) -> None:
@@ -623,6 +634,7 @@ async def withdraw_member(session: AsyncSession, program_id: UUID, person_id: UU
     The program lock comes first, as in a repair (which the worker then runs in this
     transaction): taken after the proposals' rows, it closes a cycle with a repair holding it."""
     await lock_program(session, program_id)
+    await lock_people(session, program_id, [person_id])
     proposals = await ProposalRepository(session).pending_of_person(
         program_id, person_id, for_update=True
     )
@@ -956,20 +968,24 @@ async def _withdraw_displaced(
 ) -> list[Proposal]:
     """Withdraw the pending proposals a start left without room (published before publication
     looked across runs, or by a repair that raced the acceptance); those withdrawn."""
-    withdrawn = []
-    for other in await ProposalRepository(session).pending_with_any(
-        started.program_id, started.member_ids
-    ):
-        if started.mentor_id is None or started.mentee_id is None:
-            lost = not set(other.member_ids).isdisjoint(started.member_ids)
-        else:
-            lost = other.mentee_id == started.mentee_id or (
-                other.mentor_id == started.mentor_id and started.mentor_id in places.blocked(other)
-            )
-        if lost:
-            _withdraw(session, other, WithdrawalReason.TAKEN)
-            withdrawn.append(other)
+    proposals = ProposalRepository(session)
+    lost = [
+        other.id
+        for other in await proposals.pending_with_any(started.program_id, started.member_ids)
+        if _displaced_by(started, other, places)
+    ]
+    withdrawn = await proposals.lock_pending(lost)
+    for other in withdrawn:
+        _withdraw(session, other, WithdrawalReason.TAKEN)
     return withdrawn
+
+
+def _displaced_by(started: Mentorship, other: Proposal, places: _Places) -> bool:
+    if started.mentor_id is None or started.mentee_id is None:
+        return not set(other.member_ids).isdisjoint(started.member_ids)
+    return other.mentee_id == started.mentee_id or (
+        other.mentor_id == started.mentor_id and started.mentor_id in places.blocked(other)
+    )
 
 
 ONE_LIVE_PLACE = ("uq_mentorship_mentee_live", "uq_mentorship_seat_program_id_person_id")
@@ -1010,6 +1026,8 @@ def _seats(mentorship: Mentorship) -> list[MentorshipSeat]:
 async def decline_proposal(
     session: AsyncSession, principal: Principal, proposal_id: UUID
 ) -> Proposal:
+    unlocked = await ProposalRepository(session).get(principal.organization_id, proposal_id)
+    await lock_people(session, unlocked.program_id, unlocked.member_ids)
     proposal = await _pending_for_member(session, principal, proposal_id)
     assert principal.person_id is not None
     proposal.status = ProposalStatus.DECLINED
@@ -1095,6 +1113,7 @@ async def set_paused(
             organization_id=mentorship.organization_id,
             mentorship_id=mentorship.id,
             program_id=mentorship.program_id,
+            revision=mentorship.version,
         ),
     )
     return mentorship
