@@ -203,6 +203,10 @@ async def test_pausing_and_resuming_a_mentorship_are_told(
 
     assert (paused.status_code, paused_twice.status_code, resumed.status_code) == (200, 409, 200)
     expected = {"mentorship_id": mentorship["id"], "program_id": str(program.id)}
+    revisions = []
     for kind in (MentorshipPaused, MentorshipResumed):
         (payload,) = await _emitted(db_session, program, kind.type)
-        assert kind.model_validate(payload).model_dump(mode="json").items() >= expected.items()
+        change = kind.model_validate(payload)
+        assert change.model_dump(mode="json").items() >= expected.items()
+        revisions.append(change.revision)
+    assert revisions[0] < revisions[1]  # what a consumer orders them by

@@ -277,7 +277,7 @@ async def test_an_ended_or_paused_mentorship_or_an_erased_member_drops_the_remin
         "ended": MentorshipEnded(
             **ids, program_id=started.program_id, status="ended", reason="completed"
         ),
-        "paused": MentorshipPaused(**ids, program_id=started.program_id),
+        "paused": MentorshipPaused(**ids, program_id=started.program_id, revision=2),
         "member_erased": PersonErased(
             organization_id=organization, person_id=started.member_ids[0]
         ),

@@ -130,9 +130,9 @@ async def test_a_pause_cancels_upcoming_sessions_and_a_resume_opens_booking_agai
         "program_id": started.program_id,
     }
 
-    await deliver(db_session, dependencies, MentorshipPaused(**ids))
+    await deliver(db_session, dependencies, MentorshipPaused(**ids, revision=2))
     paused = (await db_session.get_one(Mentorship, started.mentorship_id)).status
-    await deliver(db_session, dependencies, MentorshipResumed(**ids))
+    await deliver(db_session, dependencies, MentorshipResumed(**ids, revision=3))
 
     assert paused is WorkspaceStatus.PAUSED
     assert upcoming.cancel_cause == "mentorship_paused"
@@ -154,11 +154,33 @@ async def test_a_resume_never_revives_an_ended_mentorship(
     }
 
     await deliver(db_session, dependencies, ended(started))
-    await deliver(db_session, dependencies, MentorshipPaused(**ids))
-    await deliver(db_session, dependencies, MentorshipResumed(**ids))
+    await deliver(db_session, dependencies, MentorshipPaused(**ids, revision=2))
+    await deliver(db_session, dependencies, MentorshipResumed(**ids, revision=3))
 
     mentorship = await db_session.get_one(Mentorship, started.mentorship_id)
     assert mentorship.status is WorkspaceStatus.ENDED
+
+
+async def test_a_pause_that_arrives_after_its_resume_changes_nothing(
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    started = await started_mentorship(db_session, dependencies, profiles, organization)
+    upcoming = await booked(db_session, started.mentorship_id, MONDAY)
+    ids = {
+        "organization_id": organization,
+        "mentorship_id": started.mentorship_id,
+        "program_id": started.program_id,
+    }
+
+    await deliver(db_session, dependencies, MentorshipResumed(**ids, revision=3))
+    await deliver(db_session, dependencies, MentorshipPaused(**ids, revision=2))
+
+    mentorship = await db_session.get_one(Mentorship, started.mentorship_id)
+    assert mentorship.status is WorkspaceStatus.ACTIVE
+    assert upcoming.cancel_cause is None
 
 
 async def test_sessions_that_no_longer_fit_a_changed_schedule_are_announced_once_each(

@@ -56,17 +56,13 @@ async def on_mentorship_ended(
 async def on_mentorship_paused(
     session: AsyncSession, event: MentorshipPaused, _: Dependencies
 ) -> None:
-    await service.pause_mentorship(
-        session, event.organization_id, event.mentorship_id, event.program_id
-    )
+    await service.pause_mentorship(session, event)
 
 
 async def on_mentorship_resumed(
     session: AsyncSession, event: MentorshipResumed, _: Dependencies
 ) -> None:
-    await service.resume_mentorship(
-        session, event.organization_id, event.mentorship_id, event.program_id
-    )
+    await service.resume_mentorship(session, event)
 
 
 async def on_person_updated(

@@ -57,6 +57,9 @@ class Mentorship(Base):
     end_date: Mapped[date | None]
     started_at: Mapped[datetime | None]
     """When the start arrived; null while only its end or pause is known."""
+    hold_revision: Mapped[int] = mapped_column(server_default="0")
+    """Matching's revision of the latest pause or resume applied: an older one arriving late
+    changes nothing."""
 
 
 class PersonSchedule(Base):

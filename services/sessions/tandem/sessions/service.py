@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal, Role, Scope, ServiceCredentials
 from tandem.kit.availability import WeeklyWindow, free_intervals
-from tandem.kit.contracts.matching import MentorshipStarted
+from tandem.kit.contracts.matching import MentorshipPaused, MentorshipResumed, MentorshipStarted
 from tandem.kit.contracts.profiles import Cadence, PersonSchedule
 from tandem.kit.contracts.sessions import (
     SessionCancelled,
@@ -170,27 +170,32 @@ async def end_mentorship(
     await _cancel_upcoming(session, mentorship, "mentorship_ended")
 
 
-async def pause_mentorship(
-    session: AsyncSession, organization_id: UUID, mentorship_id: UUID, program_id: UUID
-) -> None:
+async def pause_mentorship(session: AsyncSession, event: MentorshipPaused) -> None:
     """Its upcoming sessions are cancelled; its series stay, to be planned again on resume."""
-    mentorship = await MentorshipRepository(session).ensure(
-        organization_id, mentorship_id, program_id
-    )
-    if mentorship.status is WorkspaceStatus.ENDED:
+    mentorship = await _on_hold_change(session, event)
+    if mentorship is None or mentorship.status is WorkspaceStatus.ENDED:
         return
     mentorship.status = WorkspaceStatus.PAUSED
     await _cancel_upcoming(session, mentorship, "mentorship_paused")
 
 
-async def resume_mentorship(
-    session: AsyncSession, organization_id: UUID, mentorship_id: UUID, program_id: UUID
-) -> None:
-    mentorship = await MentorshipRepository(session).ensure(
-        organization_id, mentorship_id, program_id
-    )
-    if mentorship.status is WorkspaceStatus.PAUSED:
+async def resume_mentorship(session: AsyncSession, event: MentorshipResumed) -> None:
+    mentorship = await _on_hold_change(session, event)
+    if mentorship is not None and mentorship.status is WorkspaceStatus.PAUSED:
         mentorship.status = WorkspaceStatus.ACTIVE
+
+
+async def _on_hold_change(
+    session: AsyncSession, event: MentorshipPaused | MentorshipResumed
+) -> Mentorship | None:
+    """The mentorship, unless a later pause or resume of it was applied already."""
+    mentorship = await MentorshipRepository(session).ensure(
+        event.organization_id, event.mentorship_id, event.program_id
+    )
+    if event.revision <= mentorship.hold_revision:
+        return None
+    mentorship.hold_revision = event.revision
+    return mentorship
 
 
 async def _cancel_upcoming(session: AsyncSession, mentorship: Mentorship, cause: str) -> None:

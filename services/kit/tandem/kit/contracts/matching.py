@@ -195,6 +195,9 @@ class MentorshipPaused(Event):
 
     mentorship_id: UUID
     program_id: UUID
+    revision: int = Field(ge=1)
+    """The mentorship's revision after this change: of a pause and a resume, whichever has the
+    higher revision happened last, in whatever order they arrive."""
 
 
 class MentorshipResumed(Event):
@@ -202,6 +205,8 @@ class MentorshipResumed(Event):
 
     mentorship_id: UUID
     program_id: UUID
+    revision: int = Field(ge=1)
+    """As in `MentorshipPaused`."""
 
 
 class RunSettled(Event):
