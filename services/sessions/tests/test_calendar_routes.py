@@ -103,7 +103,7 @@ async def test_members_get_the_invite_and_its_sequence_rises_with_every_change(
     assert "Mentoring" in str(invited["summary"])
 
 
-async def test_only_members_of_the_organization_get_invites(
+async def test_only_members_get_invites_others_are_refused_and_other_organizations_find_none(
     client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
@@ -132,11 +132,17 @@ async def test_only_members_of_the_organization_get_invites(
     admin = client_for(Role.HR_ADMIN, organization_id=organization)
     paths = [f"/sessions/{proposed.json()['id']}/invite.ics", f"/series/{series.id}/invite.ics"]
 
-    answers = [
-        await client.get(path) for client in (other_member, foreign, admin) for path in paths
-    ]
+    answers = {
+        (who, path): (await client.get(path)).status_code
+        for who, client in {"other": other_member, "foreign": foreign, "admin": admin}.items()
+        for path in paths
+    }
 
-    assert [answer.status_code for answer in answers] == [404] * 6
+    assert answers == {
+        (who, path): 404 if who == "foreign" else 403
+        for who in ("other", "foreign", "admin")
+        for path in paths
+    }
     assert [(await mentor.get(path)).status_code for path in paths] == [200, 200]
     assert (await client_for().get(paths[0])).status_code == 401
 
@@ -218,6 +224,54 @@ async def test_the_series_invite_shows_moved_occurrences_as_overrides_and_leaves
     assert master["sequence"] < master_moved["sequence"] < master_cancelled["sequence"]
     assert override["sequence"] == master_moved["sequence"]
     assert after_cancel["method"] == "REQUEST"
+
+
+async def test_a_series_sessions_own_invite_is_that_instance_of_the_series_event(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    """Imported beside the series' invite, it updates the same event rather than adding one."""
+    started = await started_mentorship(db_session, dependencies, profiles, organization)
+    first = MONDAY + WEEK
+    series, meetings = await book_series(
+        db_session,
+        dependencies,
+        organization,
+        started.mentorship_id,
+        weekly(first, 3),
+        weeks(first, 3),
+    )
+    series_id, second_id, third_id = series.id, meetings[1].id, meetings[2].id
+    await db_session.commit()
+    member, _ = member_clients(client_for, organization, started.member_ids)
+    moved_to = first + WEEK + timedelta(days=1)
+    second = await member.get(f"/sessions/{second_id}")
+    await member.post(
+        f"/sessions/{second_id}/reschedule",
+        json=slot(moved_to, reason="a trip"),
+        headers={"If-Match": second.headers["ETag"]},
+    )
+    third = await member.get(f"/sessions/{third_id}")
+    await member.post(
+        f"/sessions/{third_id}/cancellation",
+        json={"reason": "holiday"},
+        headers={"If-Match": third.headers["ETag"]},
+    )
+
+    master, _override = events(parsed(await member.get(f"/series/{series_id}/invite.ics")))
+    moved = parsed(await member.get(f"/sessions/{second_id}/invite.ics"))
+    called_off = parsed(await member.get(f"/sessions/{third_id}/invite.ics"))
+
+    [moved_event], [cancelled_event] = events(moved), events(called_off)
+    assert moved_event["uid"] == cancelled_event["uid"] == master["uid"]
+    assert instant(moved_event, "recurrence-id") == first + WEEK
+    assert instant(moved_event, "dtstart") == moved_to
+    assert instant(cancelled_event, "recurrence-id") == first + 2 * WEEK
+    assert (moved["method"], called_off["method"]) == ("REQUEST", "CANCEL")
+    assert moved_event["sequence"] == cancelled_event["sequence"] == master["sequence"]
 
 
 async def test_a_cancelled_series_is_sent_as_a_cancellation_with_a_higher_sequence(

@@ -2,6 +2,7 @@
 calendar feed behind a secret address, and uploaded calendars read into busy blocks. It reads
 through the service and writes busy blocks through it."""
 
+import dataclasses
 import functools
 import hashlib
 import secrets
@@ -22,6 +23,7 @@ from tandem.sessions.calendars import (
     CalendarTooLarge,
     CalendarUploadRefused,
     MovedOccurrence,
+    SeriesInstance,
     SessionOccurrence,
     SessionSeries,
     busy_intervals,
@@ -38,7 +40,6 @@ from tandem.sessions.errors import (
     InvalidRange,
     PersonNotFound,
     SeriesNotFound,
-    SessionNotFound,
 )
 from tandem.sessions.models import Series, Session
 from tandem.sessions.repository import (
@@ -65,11 +66,11 @@ def _now() -> datetime:
 
 async def session_invite(session: AsyncSession, principal: Principal, session_id: UUID) -> bytes:
     """The session's invitation (METHOD:REQUEST), or its cancellation (METHOD:CANCEL), for its
-    members; anyone else, as another organization, finds no such session."""
+    members; as with the session itself, anyone else of the organization is refused and
+    another organization finds no such session."""
     meeting = await SessionsRepository(session).get(principal.organization_id, session_id)
-    if not service.is_member(principal, meeting.member_ids):
-        raise SessionNotFound()
-    occurrence = _occurrence(meeting)
+    service.require_member(principal, meeting.member_ids)
+    occurrence = await _occurrence_as_calendars_know_it(session, meeting)
     if meeting.status is SessionStatus.CANCELLED:
         return cancellation(occurrence, now=_now())
     return invite(occurrence, now=_now())
@@ -80,8 +81,9 @@ async def series_invite_of(session: AsyncSession, principal: Principal, series_i
     excluded), or its cancellation once every occurrence is cancelled, for its members."""
     series = await SeriesRepository(session).get(principal.organization_id, series_id)
     occurrences = await SessionsRepository(session).of_series([series.id])
-    if not occurrences or not service.is_member(principal, occurrences[0].member_ids):
+    if not occurrences:
         raise SeriesNotFound()
+    service.require_member(principal, occurrences[0].member_ids)
     calendar_series = _calendar_series(series, occurrences)
     if _all_cancelled(occurrences):
         return series_cancellation(calendar_series, now=_now())
@@ -90,6 +92,22 @@ async def series_invite_of(session: AsyncSession, principal: Principal, series_i
 
 def _all_cancelled(meetings: Sequence[Session]) -> bool:
     return all(meeting.status is SessionStatus.CANCELLED for meeting in meetings)
+
+
+async def _occurrence_as_calendars_know_it(
+    session: AsyncSession, meeting: Session
+) -> SessionOccurrence:
+    """A session of a series is one instance of the series' event, at the series' sequence."""
+    if meeting.series_id is None:
+        return _occurrence(meeting)
+    series = await SeriesRepository(session).get(meeting.organization_id, meeting.series_id)
+    occurrences = await SessionsRepository(session).of_series([series.id])
+    instance = SeriesInstance(series.id, meeting.original_starts_at or meeting.starts_at)
+    return dataclasses.replace(
+        _occurrence(meeting),
+        instance_of=instance,
+        sequence=_calendar_series(series, occurrences).sequence,
+    )
 
 
 def _occurrence(meeting: Session) -> SessionOccurrence:

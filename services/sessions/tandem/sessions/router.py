@@ -274,8 +274,8 @@ async def session_invite(
     session_id: UUID, session: SessionDep, principal: PrincipalDep
 ) -> Response:
     """The session as a calendar invitation (RFC 5546 METHOD:REQUEST), or METHOD:CANCEL once
-    it is cancelled, for its members; its SEQUENCE rises with every change. Anyone else finds
-    no such session (404)."""
+    it is cancelled, for its members; its SEQUENCE rises with every change. Anyone else of the
+    organization is refused (403); another organization finds no such session (404)."""
     body = await calendar_files.session_invite(session, principal, session_id)
     return _ics(body, READ_ONCE)
 
@@ -284,7 +284,8 @@ async def session_invite(
 async def series_invite(series_id: UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     """The series as one calendar invitation (one event with its rule; moved occurrences as
     overrides, cancelled ones excluded), or METHOD:CANCEL once all are cancelled, for its
-    members. Anyone else finds no such series (404)."""
+    members. Anyone else of the organization is refused (403); another organization finds no
+    such series (404)."""
     body = await calendar_files.series_invite_of(session, principal, series_id)
     return _ics(body, READ_ONCE)
 

@@ -111,7 +111,7 @@ def is_member(principal: Principal, member_ids: Sequence[UUID]) -> bool:
     return principal.person_id is not None and principal.person_id in member_ids
 
 
-def _require_member(principal: Principal, member_ids: Sequence[UUID]) -> None:
+def require_member(principal: Principal, member_ids: Sequence[UUID]) -> None:
     if not is_member(principal, member_ids):
         raise NotAMember()
 
@@ -442,7 +442,7 @@ async def propose_session(
     live session that overlaps it (the database decides, also between concurrent requests)."""
     repository = MentorshipRepository(session)
     mentorship = await repository.get_shared(principal.organization_id, mentorship_id)
-    _require_member(principal, mentorship.member_ids)
+    require_member(principal, mentorship.member_ids)
     _require_active(mentorship)
     _require_future(data.starts_at)
     meeting = _new_session(
@@ -545,7 +545,7 @@ async def cancel_series(
     mentorship = await MentorshipRepository(session).get_shared(
         principal.organization_id, series.mentorship_id
     )
-    _require_member(principal, mentorship.member_ids)
+    require_member(principal, mentorship.member_ids)
     series = await SeriesRepository(session).get(
         principal.organization_id, series_id, for_update=True
     )
@@ -572,7 +572,7 @@ async def _session_of_member(
     `booking` (it stays or becomes live), only in an active mentorship."""
     sessions = SessionsRepository(session)
     meeting = await sessions.get(principal.organization_id, session_id)
-    _require_member(principal, meeting.member_ids)
+    require_member(principal, meeting.member_ids)
     if booking:
         # The mentorship's lock first, as a pause or an end takes it before its sessions': two
         # transactions never wait for each other in a cycle.
@@ -728,7 +728,7 @@ async def _drop_reminder(session: AsyncSession, meeting: Session) -> None:
 
 async def get_session(session: AsyncSession, principal: Principal, session_id: UUID) -> Session:
     meeting = await SessionsRepository(session).get(principal.organization_id, session_id)
-    _require_member(principal, meeting.member_ids)
+    require_member(principal, meeting.member_ids)
     return meeting
 
 
@@ -745,7 +745,7 @@ async def mentorship_sessions(
 ) -> Page[Session]:
     """Every session of the mentorship, earliest first (its members)."""
     mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
-    _require_member(principal, mentorship.member_ids)
+    require_member(principal, mentorship.member_ids)
     after = typed_cursor(cursor, Soonest)
     found = await SessionsRepository(session).of_mentorship(mentorship_id, after, limit + 1)
     return _page(found, limit)

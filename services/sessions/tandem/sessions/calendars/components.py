@@ -58,8 +58,9 @@ def calendar(
 def occurrence_event(
     occurrence: SessionOccurrence, now: datetime, parties: Parties | None, status: str | None = None
 ) -> Event:
+    instance = occurrence.instance_of
     event = _event(
-        uid(occurrence.session_id),
+        uid(occurrence.session_id if instance is None else instance.series_id),
         occurrence.title,
         occurrence.sequence,
         now,
@@ -67,6 +68,8 @@ def occurrence_event(
         occurrence.location,
         occurrence.meeting_link,
     )
+    if instance is not None:
+        event.add("recurrence-id", writable(instance.original_start, occurrence.zone))
     event.add("dtstart", writable(occurrence.start, occurrence.zone))
     event.add("dtend", writable(occurrence.end, occurrence.zone))
     event.add("status", status or _STATUS.get(occurrence.status, "CONFIRMED"))

@@ -28,6 +28,18 @@ class Parties:
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesInstance:
+    """Where a session stands in its series: calendars know it as the series' event (its UID)
+    at its planned start (RECURRENCE-ID), so its own invite and the series' never show twice."""
+
+    series_id: UUID
+    original_start: datetime
+
+    def __post_init__(self) -> None:
+        _require_aware(original_start=self.original_start)
+
+
+@dataclass(frozen=True, slots=True)
 class SessionOccurrence:
     """One session as calendars show it. `title` names the program ("Mentoring: <program>"),
     never anything a person typed. `sequence` counts the changes made to the session so far: the
@@ -42,6 +54,7 @@ class SessionOccurrence:
     sequence: int
     location: str | None = None
     meeting_link: str | None = None
+    instance_of: SeriesInstance | None = None
 
     def __post_init__(self) -> None:
         _require_aware(start=self.start, end=self.end)
