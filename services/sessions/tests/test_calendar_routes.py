@@ -3,6 +3,7 @@ secret address, and uploaded calendars read into busy times. Every answer is par
 `icalendar` and its instants checked."""
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
@@ -14,10 +15,12 @@ from conftest import Profiles
 from factories import HOUR, MONDAY, deliver, proposal, slot, started_mentorship
 from fastapi import FastAPI
 from icalendar import Calendar, Component
+from pydantic import HttpUrl
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from test_calendars_invites import Reading, _items, expand
 
+from tandem.kit.app import use_dependencies
 from tandem.kit.auth import Role, Scope
 from tandem.kit.contracts.profiles import Cadence, PersonErased
 from tandem.kit.testing.plugin import ClientFactory
@@ -365,6 +368,28 @@ async def test_the_feed_opens_without_a_token_until_revoked_or_renewed(
     assert {answer.headers["cache-control"] for answer in answers} == {"no-store"}
     assert (await mentor.delete("/me/calendar-feed")).status_code == 404
     assert (await mentee.post("/me/calendar-feed")).status_code == 201
+
+
+async def test_behind_a_proxy_the_feed_address_is_the_public_one(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+    app: FastAPI,
+) -> None:
+    started = await started_mentorship(db_session, dependencies, profiles, organization)
+    mentor, _ = member_clients(client_for, organization, started.member_ids)
+    public = "https://tandem.example.com/sessions"
+    settings = dependencies.settings.model_copy(update={"public_url": HttpUrl(public)})
+    use_dependencies(app, dataclasses.replace(dependencies, settings=settings))
+
+    created = await mentor.post("/me/calendar-feed")
+
+    url = created.json()["url"]
+    secret_path = url.removeprefix(public)
+    assert secret_path.startswith("/calendar-feeds/"), url
+    assert (await client_for().get(secret_path)).status_code == 200
 
 
 async def test_a_persons_feed_shows_only_their_own_sessions(

@@ -294,15 +294,21 @@ async def series_invite(series_id: UUID, session: SessionDep, principal: Princip
     "/me/calendar-feed", response_model=CalendarFeedCreated, status_code=status.HTTP_201_CREATED
 )
 async def renew_calendar_feed(
-    request: Request, session: SessionDep, principal: PrincipalDep, response: Response
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    response: Response,
 ) -> CalendarFeedCreated:
     """A new secret address of the caller's calendar feed, to subscribe to in Google Calendar
     or Outlook; the address before stops working. Shown this once (only a hash is kept): keep
     it as secret as a password."""
     secret = await calendar_files.renew_calendar_feed(session, principal)
     response.headers.update(READ_ONCE)
-    url = request.url_for("calendar_feed", secret=secret)
-    return CalendarFeedCreated(url=str(url))
+    path = request.app.url_path_for("calendar_feed", secret=secret)
+    public_url = dependencies.settings.public_url
+    base = str(public_url) if public_url else str(request.base_url)
+    return CalendarFeedCreated(url=base.rstrip("/") + path)
 
 
 @calendars.delete("/me/calendar-feed", status_code=status.HTTP_204_NO_CONTENT)

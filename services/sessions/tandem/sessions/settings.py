@@ -1,7 +1,7 @@
 from datetime import timedelta
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, HttpUrl
 from pydantic_settings import SettingsConfigDict
 
 from tandem.kit.settings import ServiceSettings
@@ -13,6 +13,12 @@ class SessionsSettings(ServiceSettings):
     service_name: ClassVar[str] = "sessions"
 
     profiles_url: str = "http://127.0.0.1:8001"
+    public_url: HttpUrl | None = Field(
+        default=None,
+        description="Where calendar apps reach this service from outside (behind a proxy or the "
+        "gateway host), for the calendar feed addresses it hands out; unset, the address the "
+        "request came to.",
+    )
 
     planning_buffer_minutes: int = 15
     """Kept free between a planned meeting and a member's other meetings and busy blocks."""
