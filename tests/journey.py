@@ -139,3 +139,22 @@ class Matching:
     async def pending_for(self, person: dict[str, Any]) -> list[dict[str, Any]]:
         mine = (await self.member(person).get("/me/proposals")).json()["items"]
         return [proposal for proposal in mine if proposal["status"] == "pending"]
+
+
+class Gateway:
+    """GraphQL as a member of the organization."""
+
+    def __init__(self, stack: Stack, organization: Organization, issuer: TokenIssuer) -> None:
+        self.url = f"{stack.config.gateway_url}/graphql"
+        self.organization, self.issuer = organization, issuer
+
+    async def ask(
+        self, person: dict[str, Any], query: str, roles: tuple[Role, ...] = (), **variables: Any
+    ) -> dict[str, Any]:
+        token = self.issuer.issue(person["id"], self.organization.id, [Role.PARTICIPANT, *roles])
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(headers=headers, timeout=TIMEOUT) as http:
+            response = await http.post(self.url, json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body

@@ -6,7 +6,6 @@ worker → proposals → answers → a mentorship; and the repairs the worker ma
 import uuid
 from typing import Any
 
-import httpx
 import nats
 from conftest import Organization, eventually
 from graphql import (
@@ -19,7 +18,7 @@ from graphql import (
     is_object_type,
     is_required_argument,
 )
-from journey import Directory, Matching
+from journey import Directory, Gateway, Matching
 
 from tandem.kit import infra
 from tandem.kit.auth import Role, TokenIssuer
@@ -309,24 +308,6 @@ async def test_members_answer_their_proposal_through_the_gateway_and_only_they_c
     assert mentorships["data"]["myMentorships"]["items"] == [
         {"menteeId": mentee["id"], "status": "active"}
     ]
-
-
-class Gateway:
-    """GraphQL as a member of the organization."""
-
-    def __init__(self, stack: Stack, organization: Organization, issuer: TokenIssuer) -> None:
-        self.url = f"{stack.config.gateway_url}/graphql"
-        self.organization, self.issuer = organization, issuer
-
-    async def ask(
-        self, person: dict[str, Any], query: str, roles: tuple[Role, ...] = (), **variables: Any
-    ) -> dict[str, Any]:
-        token = self.issuer.issue(person["id"], self.organization.id, [Role.PARTICIPANT, *roles])
-        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
-            response = await http.post(self.url, json={"query": query, "variables": variables})
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
 
 
 async def test_every_field_of_every_type_answers_through_the_gateway(

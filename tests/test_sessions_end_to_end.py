@@ -1,6 +1,7 @@
 """Sessions end to end through the real processes: a match run published and accepted in
 matching → the run settles → the sessions worker timetables the program's new mentorship as a
-series of scheduled sessions → each session's reminder is emitted on the bus."""
+series of scheduled sessions → each session's reminder is emitted on the bus → a member sees
+and cancels a session through the gateway."""
 
 import json
 import uuid
@@ -10,7 +11,7 @@ from typing import Any
 import httpx
 import nats
 from conftest import Organization, eventually
-from journey import TIMEOUT, Directory, Matching
+from journey import TIMEOUT, Directory, Gateway, Matching
 
 from tandem.kit import infra
 from tandem.kit.auth import Role, TokenIssuer
@@ -105,3 +106,36 @@ async def test_an_accepted_match_is_timetabled_and_its_first_reminder_arrives(
     stranger = sessions.member(str(uuid.uuid4()))
     async with stranger:
         assert (await stranger.get(f"/sessions/{first['id']}")).status_code in (403, 404)
+
+    await _a_member_cancels_one_through_the_gateway(
+        Gateway(stack, organization, token_issuer), mentee, mentor, planned
+    )
+
+
+SESSION_CHANGE = """
+mutation($id: UUID!, $version: Int!) {
+  cancelSession(sessionId: $id, version: $version, reason: "a clash") { id status version }
+}"""
+
+
+async def _a_member_cancels_one_through_the_gateway(
+    gateway: Gateway, member: dict[str, Any], other: dict[str, Any], planned: list[dict[str, Any]]
+) -> None:
+    mine = await gateway.ask(member, "{ mySessions(first: 100) { items { id seriesId version } } }")
+    seen = {item["id"]: item for item in mine["data"]["mySessions"]["items"]}
+    assert set(seen) <= {s["id"] for s in planned}
+    assert seen, mine
+    last = max(planned, key=lambda s: s["starts_at"])
+    version = seen[last["id"]]["version"]
+
+    stranger = await gateway.ask(
+        {"id": str(uuid.uuid4())}, SESSION_CHANGE, id=last["id"], version=version
+    )
+    cancelled = await gateway.ask(member, SESSION_CHANGE, id=last["id"], version=version)
+    stale = await gateway.ask(other, SESSION_CHANGE, id=last["id"], version=version)
+    after = await gateway.ask(other, "{ mySessions(first: 100) { items { id } } }")
+
+    assert stranger["errors"][0]["message"] == "Only the members of this mentorship may do this."
+    assert cancelled["data"]["cancelSession"]["status"] == "cancelled", cancelled
+    assert "errors" in stale
+    assert last["id"] not in {item["id"] for item in after["data"]["mySessions"]["items"]}

@@ -99,6 +99,7 @@ EXAMPLE_ARGUMENTS = {
     "UUID": '"00000000-0000-0000-0000-000000000000"',
     "Int": "1",
     "Boolean": "true",
+    "String": '"a reason"',
 }
 
 

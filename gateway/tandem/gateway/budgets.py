@@ -210,7 +210,12 @@ def _page_size(node: FieldNode, field: GraphQLField) -> int | None:
         size = argument.default.value if argument.default else argument.default_value
     else:
         size = int(written.value) if isinstance(written, IntValueNode) else None
-    return max(1, min(size, MAX_PAGE)) if isinstance(size, int) else MAX_PAGE
+    return page_size(size) if isinstance(size, int) else MAX_PAGE
+
+
+def page_size(first: int) -> int:
+    """How many items a page of `first` holds: 1 to `MAX_PAGE`."""
+    return max(1, min(first, MAX_PAGE))
 
 
 class ContentTooLarge(AppError):

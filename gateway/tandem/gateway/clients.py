@@ -10,6 +10,7 @@ import httpx
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.feedback import HeadcountRead
 from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
+from tandem.kit.contracts.sessions import SessionRead
 from tandem.kit.pagination import Page
 
 
@@ -32,6 +33,21 @@ class MatchingClient(ServiceClient):
         return await self.post(f"/proposals/{proposal_id}/{answer}", token, ProposalRead)
 
 
+class SessionsClient(ServiceClient):
+    async def my_sessions(self, token: str, first: int, after: str | None) -> Page[SessionRead]:
+        return await self.get("/me/sessions", token, Page[SessionRead], _page(first, after))
+
+    async def change(
+        self, token: str, session_id: UUID, version: int, change: str, body: Any = None
+    ) -> SessionRead:
+        """`change` names the session's action (`confirmation`, `cancellation`, `held`), made
+        only if the session is still at `version`."""
+        headers = {"If-Match": f'"{version}"'}
+        return await self.post(
+            f"/sessions/{session_id}/{change}", token, SessionRead, body, headers
+        )
+
+
 def _page(first: int, after: str | None) -> dict[str, Any]:
     return {"limit": first} | ({"cursor": after} if after else {})
 
@@ -42,5 +58,6 @@ class Clients:
     def __init__(self, urls: dict[str, str], http: httpx.AsyncClient) -> None:
         self.feedback = FeedbackClient("feedback", urls["feedback"], http)
         self.matching = MatchingClient("matching", urls["matching"], http)
-        typed = {"feedback": self.feedback, "matching": self.matching}
+        self.sessions = SessionsClient("sessions", urls["sessions"], http)
+        typed = {"feedback": self.feedback, "matching": self.matching, "sessions": self.sessions}
         self.all = [typed.get(name) or ServiceClient(name, url, http) for name, url in urls.items()]

@@ -23,6 +23,7 @@ from tandem.gateway.types.matching import (
     my_mentorships,
     my_proposals,
 )
+from tandem.gateway.types.sessions import Session, SessionPage, change_session, my_sessions
 from tandem.kit.errors import AppError
 
 log = structlog.get_logger()
@@ -62,6 +63,17 @@ class Query:
     ) -> MentorshipPage:
         return await my_mentorships(info, first, after)
 
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        metadata=ASKS_A_SERVICE,
+        description="The caller's proposed and scheduled sessions that have not ended, soonest "
+        "first.",
+    )
+    async def my_sessions(
+        self, info: Info[Context, Any], first: int = 20, after: str | None = None
+    ) -> SessionPage:
+        return await my_sessions(info, first, after)
+
 
 @strawberry.type
 class Mutation:
@@ -80,6 +92,38 @@ class Mutation:
     )
     async def decline_proposal(self, info: Info[Context, Any], proposal_id: UUID) -> Proposal:
         return await answer_proposal(info, proposal_id, yes=False)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        metadata=ASKS_A_SERVICE,
+        description="Confirm a session another member proposed; refused if it changed since "
+        "`version`.",
+    )
+    async def confirm_session(
+        self, info: Info[Context, Any], session_id: UUID, version: int
+    ) -> Session:
+        return await change_session(info, session_id, version, "confirmation")
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        metadata=ASKS_A_SERVICE,
+        description="Cancel a proposed or scheduled session, with a reason only its members "
+        "read; refused if it changed since `version`.",
+    )
+    async def cancel_session(
+        self, info: Info[Context, Any], session_id: UUID, version: int, reason: str
+    ) -> Session:
+        return await change_session(info, session_id, version, "cancellation", {"reason": reason})
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        metadata=ASKS_A_SERVICE,
+        description="Say a scheduled session took place, once it has started.",
+    )
+    async def mark_session_held(
+        self, info: Info[Context, Any], session_id: UUID, version: int
+    ) -> Session:
+        return await change_session(info, session_id, version, "held")
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

@@ -6,7 +6,15 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from tandem.kit.clients import ServiceClient
-from tandem.kit.errors import AppError, Conflict, Forbidden, NotFound, Unavailable
+from tandem.kit.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unavailable,
+    VersionMismatch,
+)
 from tandem.kit.logs import CORRELATION_HEADER
 
 
@@ -36,8 +44,32 @@ async def test_a_post_carries_the_token_the_correlation_id_and_the_body() -> Non
     assert CORRELATION_HEADER in request.headers
 
 
+async def test_a_post_sends_its_headers_and_takes_any_success() -> None:
+    seen: list[httpx.Request] = []
+
+    def created(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(201, json={"status": "proposed"})
+
+    body = await client(httpx.MockTransport(created)).post(
+        "/mentorships/1/sessions", "t0k", Answered, {"at": "noon"}, {"If-Match": '"3"'}
+    )
+
+    assert body == Answered(status="proposed")
+    assert seen[0].headers["If-Match"] == '"3"'
+    assert seen[0].headers["Authorization"] == "Bearer t0k"
+
+
 @pytest.mark.parametrize(
-    ("status", "error"), [(403, Forbidden), (404, NotFound), (409, Conflict), (500, Unavailable)]
+    ("status", "error"),
+    [
+        (403, Forbidden),
+        (404, NotFound),
+        (409, Conflict),
+        (412, VersionMismatch),
+        (422, BadRequest),
+        (500, Unavailable),
+    ],
 )
 async def test_refusals_come_back_as_the_same_errors(status: int, error: type[AppError]) -> None:
     def refuse(request: httpx.Request) -> httpx.Response:

@@ -8,7 +8,7 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from tandem.gateway.budgets import MAX_PAGE
+from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
 from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
 
@@ -89,13 +89,9 @@ class MentorshipPage:
     next_cursor: str | None
 
 
-def _first(first: int) -> int:
-    return max(1, min(first, MAX_PAGE))
-
-
 async def my_proposals(info: Info[Context, Any], first: int, after: str | None) -> ProposalPage:
     token = info.context.require_principal().token
-    page = await info.context.clients.matching.my_proposals(token, _first(first), after)
+    page = await info.context.clients.matching.my_proposals(token, page_size(first), after)
     return ProposalPage(
         items=[Proposal.of(item) for item in page.items], next_cursor=page.next_cursor
     )
@@ -103,7 +99,7 @@ async def my_proposals(info: Info[Context, Any], first: int, after: str | None) 
 
 async def my_mentorships(info: Info[Context, Any], first: int, after: str | None) -> MentorshipPage:
     token = info.context.require_principal().token
-    page = await info.context.clients.matching.my_mentorships(token, _first(first), after)
+    page = await info.context.clients.matching.my_mentorships(token, page_size(first), after)
     return MentorshipPage(
         items=[Mentorship.of(item) for item in page.items], next_cursor=page.next_cursor
     )

@@ -12,6 +12,7 @@ from tandem.kit.errors import (
     NotFound,
     Unauthorized,
     Unavailable,
+    VersionMismatch,
 )
 from tandem.kit.logs import CORRELATION_HEADER, correlation_id
 
@@ -23,6 +24,8 @@ _ERRORS_BY_STATUS = {
     403: Forbidden,
     404: NotFound,
     409: Conflict,
+    412: VersionMismatch,
+    422: BadRequest,
 }
 
 
@@ -65,22 +68,42 @@ class ServiceClient:
         response = await self._send("GET", path, token, params=params)
         return response.content
 
-    async def post(self, path: str, token: str, model: type[Answer], body: Any = None) -> Answer:
-        response = await self._send("POST", path, token, json=body)
+    async def post(
+        self,
+        path: str,
+        token: str,
+        model: type[Answer],
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        """`headers` for what the request carries besides who asks (`If-Match`,
+        `Idempotency-Key`)."""
+        response = await self._send("POST", path, token, json=body, headers=headers)
         answer: Answer = _adapter(model).validate_python(response.json())
         return answer
 
-    async def _send(self, method: str, path: str, token: str, **content: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}", CORRELATION_HEADER: correlation_id()}
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        headers: dict[str, str] | None = None,
+        **content: Any,
+    ) -> httpx.Response:
+        sent = {
+            **(headers or {}),
+            "Authorization": f"Bearer {token}",
+            CORRELATION_HEADER: correlation_id(),
+        }
         try:
             response = await self._http.request(
-                method, f"{self.base_url}{path}", headers=headers, **content
+                method, f"{self.base_url}{path}", headers=sent, **content
             )
         except httpx.HTTPError as error:
             raise self._unavailable() from error
         if response.status_code in _ERRORS_BY_STATUS:
             raise _ERRORS_BY_STATUS[response.status_code](response.json().get("detail"))
-        if response.status_code != httpx.codes.OK:
+        if not response.is_success:
             raise self._unavailable()
         return response
 

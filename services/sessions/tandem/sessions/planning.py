@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit.auth import Principal
 from tandem.kit.contracts.matching import RunSettled
 from tandem.kit.contracts.profiles import Cadence
+from tandem.kit.contracts.sessions import SessionRead
 from tandem.kit.db import advisory_lock
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.sessions import service
@@ -72,7 +73,6 @@ from tandem.sessions.schemas import (
     SeriesBooked,
     SeriesPlanRead,
     SeriesRead,
-    SessionRead,
     SlotRead,
     SlotsRead,
     TimetablePlaced,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from tandem.kit.auth import PrincipalDep
+from tandem.kit.contracts.sessions import SessionRead, SessionTimes
 from tandem.kit.db import SessionDep
 from tandem.kit.errors import PROBLEM_JSON, PROBLEM_SCHEMA_REF
 from tandem.kit.idempotency import IdempotentRoute
@@ -30,9 +31,7 @@ from tandem.sessions.schemas import (
     SeriesRead,
     SessionCancel,
     SessionCreate,
-    SessionRead,
     SessionReschedule,
-    SessionTimes,
     SlotsRead,
     TimetableRead,
 )

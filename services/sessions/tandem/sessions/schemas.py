@@ -16,7 +16,7 @@ from pydantic import (
 
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
 from tandem.kit.contracts.profiles import Cadence
-from tandem.kit.contracts.sessions import SessionStatus
+from tandem.kit.contracts.sessions import SessionRead
 
 MAX_SESSION = timedelta(hours=8)
 MAX_BUSY_RANGE = timedelta(days=366)
@@ -120,38 +120,6 @@ class NoShowReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     absent_ids: list[UUID] = Field(min_length=1, max_length=8)
-
-
-class SessionTimes(BaseModel):
-    """What a program's admins see of a session: when, and where it stands."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    mentorship_id: UUID
-    series_id: UUID | None
-    starts_at: datetime
-    ends_at: datetime
-    status: SessionStatus
-
-
-class SessionRead(SessionTimes):
-    """A session as its members see it."""
-
-    program_id: UUID
-    member_ids: list[UUID]
-    time_zone: str
-    location: str | None
-    meeting_link: str | None
-    proposed_by: UUID | None
-    absent_ids: list[UUID]
-    reschedule_reason: str | None
-    cancel_reason: str | None
-    cancel_cause: str | None = Field(
-        description="member, mentorship_ended, mentorship_paused or person_erased"
-    )
-    ics_sequence: int
-    version: int
 
 
 class BusyBlocksReplace(Span):

@@ -1,10 +1,12 @@
-"""What the sessions service publishes: its vocabulary and the facts it emits (ids and times,
-never free text)."""
+"""What the sessions service publishes: its vocabulary, the reads others make of it (the
+gateway), and the facts it emits (ids and times, never free text)."""
 
 from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from tandem.kit.events import Event
 
@@ -17,6 +19,41 @@ class SessionStatus(StrEnum):
     HELD = "held"
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
+
+
+# Reads -----------------------------------------------------------------------------------------
+
+
+class SessionTimes(BaseModel):
+    """What a program's admins see of a session: when, and where it stands."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    series_id: UUID | None
+    starts_at: datetime
+    ends_at: datetime
+    status: SessionStatus
+
+
+class SessionRead(SessionTimes):
+    """A session as its members see it."""
+
+    program_id: UUID
+    member_ids: list[UUID]
+    time_zone: str
+    location: str | None
+    meeting_link: str | None
+    proposed_by: UUID | None
+    absent_ids: list[UUID]
+    reschedule_reason: str | None
+    cancel_reason: str | None
+    cancel_cause: str | None = Field(
+        description="member, mentorship_ended, mentorship_paused or person_erased"
+    )
+    ics_sequence: int
+    version: int
 
 
 # Events ----------------------------------------------------------------------------------------

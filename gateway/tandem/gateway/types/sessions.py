@@ -1,0 +1,70 @@
+"""Sessions as their members see them: the caller's upcoming ones, and what a member does with
+one (the sessions service checks again who may)."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from tandem.gateway.budgets import page_size
+from tandem.gateway.context import Context
+from tandem.kit.contracts.sessions import SessionRead
+
+
+@strawberry.type(description="A meeting of a mentorship's members.")
+class Session:
+    id: UUID
+    mentorship_id: UUID
+    program_id: UUID
+    series_id: UUID | None = strawberry.field(description="null for a one-off session")
+    member_ids: list[UUID]
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str = strawberry.field(description="the zone it is shown in, e.g. Europe/Paris")
+    status: str = strawberry.field(description="proposed, scheduled, held, no_show or cancelled")
+    location: str | None
+    meeting_link: str | None
+    proposed_by: UUID | None
+    version: int = strawberry.field(description="pass it back to change the session")
+
+    @classmethod
+    def of(cls, read: SessionRead) -> "Session":
+        return cls(
+            id=read.id,
+            mentorship_id=read.mentorship_id,
+            program_id=read.program_id,
+            series_id=read.series_id,
+            member_ids=read.member_ids,
+            starts_at=read.starts_at,
+            ends_at=read.ends_at,
+            time_zone=read.time_zone,
+            status=read.status.value,
+            location=read.location,
+            meeting_link=read.meeting_link,
+            proposed_by=read.proposed_by,
+            version=read.version,
+        )
+
+
+@strawberry.type
+class SessionPage:
+    items: list[Session]
+    next_cursor: str | None = strawberry.field(description="pass as `after` for the next page")
+
+
+async def my_sessions(info: Info[Context, Any], first: int, after: str | None) -> SessionPage:
+    token = info.context.require_principal().token
+    page = await info.context.clients.sessions.my_sessions(token, page_size(first), after)
+    return SessionPage(
+        items=[Session.of(item) for item in page.items], next_cursor=page.next_cursor
+    )
+
+
+async def change_session(
+    info: Info[Context, Any], session_id: UUID, version: int, change: str, body: Any = None
+) -> Session:
+    token = info.context.require_principal().token
+    sessions = info.context.clients.sessions
+    return Session.of(await sessions.change(token, session_id, version, change, body))

@@ -1,0 +1,46 @@
+"""What other services read of sessions, read as they read it: kit's contract model through
+kit's `ServiceClient`, against the real app."""
+
+import uuid
+
+from conftest import Profiles
+from factories import MONDAY, booked_id, started_mentorship
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.kit.auth import Role
+from tandem.kit.clients import ServiceClient
+from tandem.kit.contracts.sessions import SessionRead
+from tandem.kit.pagination import Page
+from tandem.kit.testing.plugin import ClientFactory
+from tandem.sessions.service import Dependencies
+
+
+async def test_the_gateway_reads_a_members_sessions_and_changes_one_as_the_contract_says(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    started = await started_mentorship(db_session, dependencies, profiles, organization)
+    session_id = await booked_id(db_session, started.mentorship_id, MONDAY)
+    member = client_for(
+        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
+    )
+    token = member.headers["Authorization"].removeprefix("Bearer ")
+    sessions = ServiceClient("sessions", str(member.base_url), member)
+
+    page = await sessions.get("/me/sessions", token, Page[SessionRead])
+    (seen,) = page.items
+    cancelled = await sessions.post(
+        f"/sessions/{session_id}/cancellation",
+        token,
+        SessionRead,
+        {"reason": "a clash"},
+        {"If-Match": f'"{seen.version}"'},
+    )
+
+    raw = (await member.get(f"/sessions/{session_id}")).json()
+    assert set(raw) == set(SessionRead.model_fields)
+    assert seen.id == session_id
+    assert (cancelled.status, cancelled.version) == ("cancelled", seen.version + 1)
