@@ -15,7 +15,7 @@ selection set (execution merges repeats too), nothing below the depth limit is e
 walk stops once it has met more fields and spreads than the cost budget.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -224,20 +224,30 @@ class ContentTooLarge(AppError):
 
 
 class BodyLimit:
-    """Refuses a request body over `max_bytes` as problem+json: by its declared length before a
-    byte is read, or as soon as the bytes streamed in pass the limit. (Starlette's own limit
-    answers in plain text.)"""
+    """Refuses a request body over `max_bytes` (or, under a path prefix of `larger`, over its
+    limit) as problem+json: by its declared length before a byte is read, or as soon as the
+    bytes streamed in pass the limit. (Starlette's own limit answers in plain text.)"""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
+
+    def _limit(self, path: str) -> int:
+        return next(
+            (limit for prefix, limit in self.larger.items() if path.startswith(prefix)),
+            self.max_bytes,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self._limit(scope["path"])
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and int(declared) > max_bytes:
             refusal = ContentTooLarge()
             await problem(refusal.status, refusal.type_name, refusal.detail)(scope, receive, send)
             return
@@ -247,7 +257,7 @@ class BodyLimit:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > max_bytes:
                 raise ContentTooLarge()
             return message
 

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 from fastapi import FastAPI
 
+from tandem.gateway import edge
 from tandem.gateway.budgets import BodyLimit
 from tandem.gateway.clients import Clients
 from tandem.gateway.context import build_context
@@ -24,7 +25,11 @@ def create_app(
     """uvicorn calls it with no settings: they are read from the environment then."""
     settings = settings or GatewaySettings()
     app = FastAPI(title="Tandem gateway", lifespan=_lifespan(settings, transport))
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={f"{edge.PREFIX}/": settings.max_forwarded_body_bytes},
+    )
     install_error_handlers(app)
     install_correlation(app)
     install_metrics(app)
@@ -38,6 +43,7 @@ def create_app(
     app.include_router(graphql, prefix="/graphql")
     if not settings.production:
         serve_graphiql_assets(app)
+    app.include_router(edge.router)
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     return app
 
@@ -55,6 +61,7 @@ def _lifespan(
             httpx.AsyncClient(timeout=timeout, transport=transport) as http,
             metrics_listener(app, settings),
         ):
+            app.state.http = http
             app.state.clients = Clients(settings.service_urls(), http)
             app.state.health = HealthCheck(app.state.clients, settings.health_cache_seconds)
             yield

@@ -22,6 +22,12 @@ class GatewaySettings(AuthSettings):
         "GraphiQL page, queries over GET and 'Did you mean' suggestions",
     )
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    max_forwarded_body_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        gt=0,
+        description="a request body forwarded to a service's REST API (the service has limits "
+        "of its own)",
+    )
     max_tokens: int = Field(default=1_000, gt=0, description="lexical tokens in one document")
     max_depth: int = Field(default=8, gt=0, description="nesting of selections")
     max_aliases: int = Field(default=20, ge=0)
