@@ -22,12 +22,20 @@ class Downstream:
         raise httpx.ConnectError("nothing listens", request=request)
 
 
+ASK_ONCE_NEVER_GIVE_UP = {"read_attempts": 1, "breaker_failures": 1_000_000}
+"""Unless a test says otherwise: each call of a test reaches the services once, whatever
+the tests before it did (test_resilience.py has retries and the breaker)."""
+
+
 @contextlib.asynccontextmanager
 async def running(
     signing_keys: KeyPair, downstream: Downstream, **settings: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(
-        GatewaySettings(jwt_public_key=signing_keys.public_pem, **settings), downstream.transport
+        GatewaySettings(
+            jwt_public_key=signing_keys.public_pem, **(ASK_ONCE_NEVER_GIVE_UP | settings)
+        ),
+        downstream.transport,
     )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

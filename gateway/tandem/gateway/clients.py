@@ -7,7 +7,7 @@ from uuid import UUID
 
 import httpx
 
-from tandem.kit.clients import ServiceClient
+from tandem.kit.clients import Resilience, ServiceClient
 from tandem.kit.contracts.feedback import HeadcountRead
 from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
 from tandem.kit.contracts.sessions import SessionRead
@@ -55,9 +55,14 @@ def _page(first: int, after: str | None) -> dict[str, Any]:
 class Clients:
     """One client per service, sharing one connection pool."""
 
-    def __init__(self, urls: dict[str, str], http: httpx.AsyncClient) -> None:
-        self.feedback = FeedbackClient("feedback", urls["feedback"], http)
-        self.matching = MatchingClient("matching", urls["matching"], http)
-        self.sessions = SessionsClient("sessions", urls["sessions"], http)
+    def __init__(
+        self, urls: dict[str, str], http: httpx.AsyncClient, resilience: Resilience
+    ) -> None:
+        self.feedback = FeedbackClient("feedback", urls["feedback"], http, resilience)
+        self.matching = MatchingClient("matching", urls["matching"], http, resilience)
+        self.sessions = SessionsClient("sessions", urls["sessions"], http, resilience)
         typed = {"feedback": self.feedback, "matching": self.matching, "sessions": self.sessions}
-        self.all = [typed.get(name) or ServiceClient(name, url, http) for name, url in urls.items()]
+        self.all = [
+            typed.get(name) or ServiceClient(name, url, http, resilience)
+            for name, url in urls.items()
+        ]

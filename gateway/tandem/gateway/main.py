@@ -62,7 +62,7 @@ def _lifespan(
             metrics_listener(app, settings),
         ):
             app.state.http = http
-            app.state.clients = Clients(settings.service_urls(), http)
+            app.state.clients = Clients(settings.service_urls(), http, settings.resilience())
             app.state.health = HealthCheck(app.state.clients, settings.health_cache_seconds)
             yield
 

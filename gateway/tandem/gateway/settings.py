@@ -3,6 +3,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from tandem.kit.clients import Resilience
 from tandem.kit.settings import AuthSettings
 
 SERVICES = ("profiles", "matching", "sessions", "feedback")
@@ -34,6 +35,15 @@ class GatewaySettings(AuthSettings):
     max_cost: int = Field(
         default=10_000, gt=0, description="see tandem.gateway.budgets for what a field costs"
     )
+    read_attempts: int = Field(
+        default=3, ge=1, description="tries of a read while a service is silent (writes: one)"
+    )
+    breaker_failures: int = Field(
+        default=5, ge=1, description="silent answers in a row that stop asking a service"
+    )
+    breaker_open_seconds: float = Field(
+        default=10.0, gt=0, description="how long a service that failed so is not asked"
+    )
     health_cache_seconds: float = Field(
         default=5.0, ge=0, description="how long one readiness check of the services is reused"
     )
@@ -41,6 +51,9 @@ class GatewaySettings(AuthSettings):
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    def resilience(self) -> Resilience:
+        return Resilience(self.read_attempts, self.breaker_failures, self.breaker_open_seconds)
 
     def service_urls(self) -> dict[str, str]:
         return {name: getattr(self, f"{name}_url") for name in SERVICES}

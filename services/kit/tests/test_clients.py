@@ -5,7 +5,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from tandem.kit.clients import ServiceClient
+from tandem.kit.clients import CircuitOpen, Resilience, ServiceClient
 from tandem.kit.errors import (
     AppError,
     BadRequest,
@@ -112,3 +112,51 @@ async def test_bytes_come_as_sent_with_the_token_and_refusals_as_the_same_errors
     assert seen[0].url.params["at"] == "now"
     with pytest.raises(NotFound):
         await matching.get_bytes("/gone", "t0k")
+
+
+async def test_a_read_is_tried_again_while_the_service_is_silent_a_write_is_not() -> None:
+    answers = iter([503, 200, 503, 200])
+    seen: list[str] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        return httpx.Response(next(answers), json={"status": "ok"})
+
+    matching = client(httpx.MockTransport(flaky))
+
+    assert await matching.get("/proposals/1", "t0k", Answered) == Answered(status="ok")
+    with pytest.raises(Unavailable):
+        await matching.post("/proposals/1/acceptance", "t0k", Answered)
+    assert seen == ["GET", "GET", "POST"]
+
+
+async def test_a_service_that_keeps_failing_is_not_asked_for_a_while() -> None:
+    seen: list[httpx.Request] = []
+
+    def down(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(500, json={})
+
+    matching = client(httpx.MockTransport(down))
+    for _ in range(Resilience().failures_to_open):
+        with pytest.raises(Unavailable):
+            await matching.post("/x", "t0k", Answered)
+    asked = len(seen)
+
+    with pytest.raises(CircuitOpen):
+        await matching.get("/proposals/1", "t0k", Answered)
+    assert len(seen) == asked
+
+
+async def test_refusals_are_answers_and_never_open_the_circuit() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/fine":
+            return httpx.Response(200, json={"status": "ok"})
+        return httpx.Response(404, json={"detail": "No proposal."})
+
+    matching = client(httpx.MockTransport(refuse))
+    for _ in range(3 * Resilience().failures_to_open):
+        with pytest.raises(NotFound):
+            await matching.post("/missing", "t0k", Answered)
+
+    assert await matching.get("/fine", "t0k", Answered) == Answered(status="ok")

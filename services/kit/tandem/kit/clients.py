@@ -1,11 +1,19 @@
-"""Asking another service over HTTP, as the caller: their token and correlation id go along."""
+"""Asking another service over HTTP, as the caller: their token and correlation id go along.
+A read that finds the service silent is tried again; a service that keeps failing is not asked
+for a while (a circuit breaker per service), so a caller is told at once rather than after a
+timeout per request."""
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
+import stamina
+from purgatory import AsyncCircuitBreakerFactory
+from purgatory.domain.model import OpenedState
 from pydantic import TypeAdapter
 
 from tandem.kit.errors import (
+    AppError,
     BadRequest,
     Conflict,
     Forbidden,
@@ -39,13 +47,38 @@ def _adapter(model: Any) -> TypeAdapter[Any]:
     return _ADAPTERS[model]
 
 
+@dataclass(frozen=True)
+class Resilience:
+    read_attempts: int = 3
+    """A GET (idempotent) is sent up to this many times while the service is silent."""
+    failures_to_open: int = 5
+    """Silent answers in a row after which the service is not asked for `open_seconds`."""
+    open_seconds: float = 10.0
+
+
+class CircuitOpen(Unavailable):
+    """Not asked: the service failed too often just now."""
+
+
 class ServiceClient:
     """The other service's refusals come back as the same errors; silence as `Unavailable`."""
 
-    def __init__(self, name: str, base_url: str, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        http: httpx.AsyncClient,
+        resilience: Resilience = Resilience(),
+    ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self._http = http
+        self._read_attempts = resilience.read_attempts
+        self._breakers = AsyncCircuitBreakerFactory(
+            default_threshold=resilience.failures_to_open,
+            default_ttl=resilience.open_seconds,
+            exclude=[(AppError, lambda error: not isinstance(error, Unavailable))],
+        )
 
     async def ready(self) -> bool:
         try:
@@ -82,7 +115,31 @@ class ServiceClient:
         answer: Answer = _adapter(model).validate_python(response.json())
         return answer
 
-    async def _send(
+    async def _send(self, method: str, path: str, token: str, **request: Any) -> httpx.Response:
+        if method != "GET":
+            return await self._through_breaker(method, path, token, **request)
+        retries = stamina.retry_context(
+            on=_worth_retrying,
+            attempts=self._read_attempts,
+            wait_initial=0.05,
+            wait_max=0.5,
+            wait_jitter=0.05,
+        )
+        async for attempt in retries:
+            with attempt:
+                return await self._through_breaker(method, path, token, **request)
+        raise AssertionError("stamina raises after the last attempt")
+
+    async def _through_breaker(
+        self, method: str, path: str, token: str, **request: Any
+    ) -> httpx.Response:
+        try:
+            async with await self._breakers.get_breaker(self.name):
+                return await self._once(method, path, token, **request)
+        except OpenedState as opened:
+            raise CircuitOpen(f"The {self.name} service failed too often just now.") from opened
+
+    async def _once(
         self,
         method: str,
         path: str,
@@ -109,3 +166,7 @@ class ServiceClient:
 
     def _unavailable(self) -> Unavailable:
         return Unavailable(f"The {self.name} service did not answer.")
+
+
+def _worth_retrying(error: Exception) -> bool:
+    return isinstance(error, Unavailable) and not isinstance(error, CircuitOpen)

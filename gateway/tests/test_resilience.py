@@ -1,0 +1,30 @@
+"""A silent service is asked again for a read, and after repeated silence not asked for a while:
+the member is told at once instead of waiting out a timeout per request."""
+
+import uuid
+
+from conftest import Downstream, running
+
+from tandem.kit.auth import KeyPair, Role, TokenIssuer
+
+MY_PROPOSALS = "{ myProposals { items { id } } }"
+
+
+async def test_reads_are_tried_again_then_a_failing_service_is_left_alone_for_a_while(
+    signing_keys: KeyPair, downstream: Downstream, token_issuer: TokenIssuer
+) -> None:
+    token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT])
+    headers = {"Authorization": f"Bearer {token}"}
+    settings = {"read_attempts": 2, "breaker_failures": 4, "breaker_open_seconds": 60}
+
+    async with running(signing_keys, downstream, **settings) as gateway:
+        first = await gateway.post("/graphql", json={"query": MY_PROPOSALS}, headers=headers)
+        second = await gateway.post("/graphql", json={"query": MY_PROPOSALS}, headers=headers)
+        asked = len(downstream.calls)
+        third = await gateway.post("/graphql", json={"query": MY_PROPOSALS}, headers=headers)
+
+    messages = [answer.json()["errors"][0]["message"] for answer in (first, second, third)]
+    assert messages[:2] == ["The matching service did not answer."] * 2
+    assert asked == 4  # two reads, each tried twice
+    assert messages[2] == "The matching service failed too often just now."
+    assert len(downstream.calls) == asked
