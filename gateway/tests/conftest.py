@@ -22,9 +22,13 @@ class Downstream:
         raise httpx.ConnectError("nothing listens", request=request)
 
 
-ASK_ONCE_NEVER_GIVE_UP = {"read_attempts": 1, "breaker_failures": 1_000_000}
-"""Unless a test says otherwise: each call of a test reaches the services once, whatever
-the tests before it did (test_resilience.py has retries and the breaker)."""
+UNLESS_SAID_OTHERWISE = {
+    "read_attempts": 1,
+    "breaker_failures": 1_000_000,
+    "rate_limit": "1000000/minute",
+}
+"""Each call of a test reaches the services once and is never refused for its rate, whatever
+the tests before it did (test_resilience.py has retries, the breaker and the rate limit)."""
 
 
 @contextlib.asynccontextmanager
@@ -33,7 +37,7 @@ async def running(
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(
         GatewaySettings(
-            jwt_public_key=signing_keys.public_pem, **(ASK_ONCE_NEVER_GIVE_UP | settings)
+            jwt_public_key=signing_keys.public_pem, **(UNLESS_SAID_OTHERWISE | settings)
         ),
         downstream.transport,
     )

@@ -1,5 +1,6 @@
 """A silent service is asked again for a read, and after repeated silence not asked for a while:
-the member is told at once instead of waiting out a timeout per request."""
+the member is told at once instead of waiting out a timeout per request. A client asking too
+often is told to wait."""
 
 import uuid
 
@@ -28,3 +29,28 @@ async def test_reads_are_tried_again_then_a_failing_service_is_left_alone_for_a_
     assert asked == 4  # two reads, each tried twice
     assert messages[2] == "The matching service failed too often just now."
     assert len(downstream.calls) == asked
+
+
+async def test_a_client_over_its_rate_is_told_how_long_to_wait_and_others_are_not(
+    signing_keys: KeyPair, downstream: Downstream, token_issuer: TokenIssuer
+) -> None:
+    eager, calm = (
+        {"Authorization": f"Bearer {token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [])}"}
+        for _ in range(2)
+    )
+
+    async with running(signing_keys, downstream, rate_limit="3/minute") as gateway:
+        allowed = [
+            await gateway.post("/graphql", json={"query": "{ kpis { __typename } }"}, headers=eager)
+            for _ in range(3)
+        ]
+        refused = await gateway.post("/api/matching/me/proposals", headers=eager)
+        other = await gateway.post("/graphql", json={"query": "{ __typename }"}, headers=calm)
+        health = await gateway.get("/healthz")
+
+    assert [answer.status_code for answer in allowed] == [200] * 3
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert other.status_code == 200
+    assert health.status_code == 200  # not limited: probes stay answered

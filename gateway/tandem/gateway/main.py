@@ -9,6 +9,7 @@ from tandem.gateway.budgets import BodyLimit
 from tandem.gateway.clients import Clients
 from tandem.gateway.context import build_context
 from tandem.gateway.graphiql import OfflineGraphiQLRouter, serve_graphiql_assets
+from tandem.gateway.rate_limits import RateLimit
 from tandem.gateway.schema import build_schema
 from tandem.gateway.settings import GatewaySettings
 from tandem.gateway.types.health import HealthCheck
@@ -30,6 +31,8 @@ def create_app(
         max_bytes=settings.max_body_bytes,
         larger={f"{edge.PREFIX}/": settings.max_forwarded_body_bytes},
     )
+    # Outermost: a client over its rate is refused before anything else is done.
+    app.add_middleware(RateLimit, rate=settings.rate_limit, paths=("/graphql", f"{edge.PREFIX}/"))
     install_error_handlers(app)
     install_correlation(app)
     install_metrics(app)

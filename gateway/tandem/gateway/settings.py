@@ -1,8 +1,9 @@
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from tandem.gateway.rate_limits import parse_rate
 from tandem.kit.clients import Resilience
 from tandem.kit.settings import AuthSettings
 
@@ -44,9 +45,20 @@ class GatewaySettings(AuthSettings):
     breaker_open_seconds: float = Field(
         default=10.0, gt=0, description="how long a service that failed so is not asked"
     )
+    rate_limit: str = Field(
+        default="600/minute",
+        description="requests one client (a bearer token, else an address) may make to /graphql "
+        "and /api, e.g. 600/minute or 20/second",
+    )
     health_cache_seconds: float = Field(
         default=5.0, ge=0, description="how long one readiness check of the services is reused"
     )
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _a_rate(cls, rate: str) -> str:
+        parse_rate(rate)  # raises ValueError for what is not one
+        return rate
 
     @property
     def production(self) -> bool:
