@@ -8,10 +8,11 @@ from tandem.gateway import edge
 from tandem.gateway.budgets import BodyLimit
 from tandem.gateway.clients import Clients
 from tandem.gateway.context import build_context
-from tandem.gateway.graphiql import OfflineGraphiQLRouter, serve_graphiql_assets
+from tandem.gateway.graphiql import serve_graphiql_assets
 from tandem.gateway.rate_limits import RateLimit
 from tandem.gateway.schema import build_schema
 from tandem.gateway.settings import GatewaySettings
+from tandem.gateway.trusted import GatewayGraphQLRouter, TrustedDocuments
 from tandem.gateway.types.health import HealthCheck
 from tandem.kit.app import healthz, install_correlation
 from tandem.kit.auth import TokenVerifier
@@ -36,8 +37,9 @@ def create_app(
     install_error_handlers(app)
     install_correlation(app)
     install_metrics(app)
-    graphql = OfflineGraphiQLRouter(
+    graphql = GatewayGraphQLRouter(
         build_schema(settings),
+        trusted=_trusted_documents(settings),
         context_getter=build_context,
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=not settings.production,
@@ -49,6 +51,12 @@ def create_app(
     app.include_router(edge.router)
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     return app
+
+
+def _trusted_documents(settings: GatewaySettings) -> TrustedDocuments | None:
+    if settings.trusted_documents is None:
+        return None
+    return TrustedDocuments.from_manifest(settings.trusted_documents, only=settings.production)
 
 
 def _lifespan(

@@ -1,3 +1,4 @@
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -49,6 +50,11 @@ class GatewaySettings(AuthSettings):
         default="600/minute",
         description="requests one client (a bearer token, else an address) may make to /graphql "
         "and /api, e.g. 600/minute or 20/second",
+    )
+    trusted_documents: Path | None = Field(
+        default=None,
+        description="a JSON manifest of the documents first-party clients ship (id to document, "
+        "the id `sha256:<hex>` of the document); in production no other document runs",
     )
     health_cache_seconds: float = Field(
         default=5.0, ge=0, description="how long one readiness check of the services is reused"
