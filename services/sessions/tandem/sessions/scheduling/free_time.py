@@ -4,13 +4,14 @@ less their busy blocks and other Tandem sessions widened by a buffer; and the ti
 share.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from functools import reduce
+from functools import lru_cache, reduce
 from zoneinfo import ZoneInfo
 
 from tandem.kit.availability import WeeklyWindow, free_intervals, normalize_windows
 from tandem.sessions.scheduling.intervals import (
+    Span,
     Spans,
     clipped,
     instant,
@@ -24,6 +25,7 @@ from tandem.sessions.scheduling.intervals import (
 from tandem.sessions.scheduling.types import Interval, MemberCalendar, WorkingHours
 
 ONE_DAY = timedelta(days=1)
+CACHED_CALENDARS = 256
 
 
 def window_spans(
@@ -39,9 +41,7 @@ def window_spans(
     windows' minutes; a day the clocks change is left to `tandem.kit.availability`, which says
     how windows read on such days."""
     zone = ZoneInfo(time_zone)
-    by_weekday: dict[int, list[WeeklyWindow]] = {}
-    for window in normalize_windows(windows):
-        by_weekday.setdefault(window.weekday, []).append(window)
+    by_weekday = _by_weekday(tuple(windows))
     first, last = (instant(minute).astimezone(zone).date() for minute in (low, high))
     away = [(start, end) for start, end in absences if start <= last and end >= first]
     spans: Spans = []
@@ -56,8 +56,22 @@ def window_spans(
     return clipped(merged(spans), low, high)
 
 
+@lru_cache(maxsize=CACHED_CALENDARS)
+def _by_weekday(windows: tuple[WeeklyWindow, ...]) -> Mapping[int, tuple[WeeklyWindow, ...]]:
+    """The windows normalized, by weekday (once per person's windows: slot finding and series
+    planning read them day by day)."""
+    found: dict[int, list[WeeklyWindow]] = {}
+    for window in normalize_windows(windows):
+        found.setdefault(window.weekday, []).append(window)
+    return {weekday: tuple(day) for weekday, day in found.items()}
+
+
 def _day_spans(
-    day: date, windows: list[WeeklyWindow], midnight: datetime, following: datetime, zone: ZoneInfo
+    day: date,
+    windows: tuple[WeeklyWindow, ...],
+    midnight: datetime,
+    following: datetime,
+    zone: ZoneInfo,
 ) -> Spans:
     if midnight.utcoffset() != following.utcoffset():
         intervals = free_intervals(windows, zone.key, (), day, day)
@@ -86,11 +100,12 @@ def working_spans(
     members: Sequence[MemberCalendar], hours: WorkingHours, low: int, high: int
 ) -> list[Spans]:
     """Each member's working hours from `low` to `high`, in their own time zone."""
-    by_zone = {
-        zone: window_spans(hours.windows, zone, low, high)
-        for zone in {member.time_zone for member in members}
-    }
-    return [by_zone[member.time_zone] for member in members]
+    return [list(_zone_working_spans(hours, member.time_zone, low, high)) for member in members]
+
+
+@lru_cache(maxsize=CACHED_CALENDARS)
+def _zone_working_spans(hours: WorkingHours, zone: str, low: int, high: int) -> tuple[Span, ...]:
+    return tuple(window_spans(hours.windows, zone, low, high))
 
 
 def shared(spans: Iterable[Spans]) -> Spans:
