@@ -119,7 +119,8 @@ def best_series(
     start, end = _midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone)
     check_request(members, duration_minutes, start, end, buffer_minutes)
     low, high = minute_floor(start), minute_floor(end)
-    free = common_free(members, low, high, buffer_minutes)
+    busy = [occupied(member.busy, buffer_minutes) for member in members]
+    free = common_free(members, low, high, buffer_minutes, busy)
     working_hours = shared(working_spans(members, preference.working_hours, low, high))
     board = _board(
         free,
@@ -130,7 +131,6 @@ def best_series(
         zone,
     )
     ranking = _Ranking(board, preference.weekly_slot, zone_name)
-    busy = [occupied(member.busy, buffer_minutes) for member in members]
     plans: list[SeriesPlan] = []
     members = list(members)
     while len(plans) < count:
