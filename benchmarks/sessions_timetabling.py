@@ -1,12 +1,13 @@
 """The service's own cohort timetabling, end to end without the database: each mentorship's
 candidate series from the scheduler (`tandem.sessions.planning.candidate_series`, as
-`planning.timetable` asks for them), then `plan_cohort` on them, in one run. Candidates are
-made three ways in the same run: the service's one pass (`best_series`) in this process, the
-same over kit's process pool, and the baseline that was the service's before, three
-`plan_series` calls per mentorship each with the earlier weekly times taken; all three must
-give the same plans.
+`planning.timetable` asks for them), then `plan_cohort` on them, `--repeat` times in this
+process (the machine is shared: each run keeps the load average before it, and the spread is
+reported). Then the candidates twice more, to compare in the same run: over kit's process
+pool, and the baseline that was the service's before `best_series`, three `plan_series` calls
+per mentorship each with the earlier weekly times taken; all three must give the same plans.
 
     .venv/bin/python benchmarks/sessions_timetabling.py [--mentorships 2000] [--processes 2]
+        [--repeat 3]
 
 Mentors have 1 to 3 mentees each (so the solver has people to keep apart), everyone with the
 calendars of `sessions.py` but no Tandem sessions yet (a new cohort), biweekly over its 12
@@ -17,7 +18,9 @@ section of `benchmarks/results/sessions.json`.
 
 import argparse
 import gc
+import os
 import random
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -134,7 +137,7 @@ def solve(
     }
 
 
-def run(mentorships: int, processes: int, seed: int) -> Json:
+def run(mentorships: int, processes: int, seed: int, repeat: int) -> Json:
     settings = defaults()
     count, buffer = settings["timetable_candidates"], settings["planning_buffer_minutes"]
     rules = CohortRules(
@@ -144,7 +147,19 @@ def run(mentorships: int, processes: int, seed: int) -> Json:
         time_limit_seconds=settings["timetable_time_limit_seconds"],
     )
     cohort = pairs(random.Random(seed), mentorships)  # noqa: S311 - reproducible data
-    ours, one_process = timed(lambda: [one_pass(members, count, buffer) for members in cohort])
+    runs = []
+    for _ in range(repeat):  # the machine is shared: each run's load goes with its figures
+        load = load_average()
+        ours, one_process = timed(lambda: [one_pass(members, count, buffer) for members in cohort])
+        solved = solve(cohort, ours, rules)
+        runs.append(
+            {
+                "load_average_1_min_before": load,
+                "candidates": one_process,
+                "solve_seconds": solved["seconds"],
+                "end_to_end_seconds": round(one_process["seconds"] + solved["seconds"], 2),
+            }
+        )
     with process_pool(processes) as pool:
         # The processes start, and import what they run, before the clock does.
         list(pool.map(partial(one_pass, count=count, buffer=buffer), cohort[:processes]))
@@ -154,7 +169,7 @@ def run(mentorships: int, processes: int, seed: int) -> Json:
             )
         )
     before, baseline = timed(lambda: [three_calls(members, count, buffer) for members in cohort])
-    solved = solve(cohort, ours, rules)
+    end_to_end = sorted(r["end_to_end_seconds"] for r in runs)
     return {
         "mentorships": mentorships,
         "mentors": len({members[0].person_id for members in cohort}),
@@ -164,25 +179,28 @@ def run(mentorships: int, processes: int, seed: int) -> Json:
         "candidates_found": sum(len(plans) for plans in ours),
         "rules": {k: v for k, v in vars(rules).items() if k != "seed"},
         "same_plans_as_baseline": ours == before == pooled,
-        "candidates": {
-            "one_pass_one_process": one_process,
-            f"one_pass_pool_{processes}_processes": in_pool,
+        "one_process_runs": runs,
+        "end_to_end_seconds_one_process": {
+            "min": end_to_end[0],
+            "median": statistics.median(end_to_end),
+            "max": end_to_end[-1],
+        },
+        "candidates_once_more": {
+            f"pool_{processes}_processes": in_pool,
             "baseline_three_plan_series_calls": baseline,
         },
-        "solve": solved,
-        "end_to_end_seconds": {
-            "one_pass_one_process": round(one_process["seconds"] + solved["seconds"], 2),
-            f"one_pass_pool_{processes}_processes": round(
-                in_pool["seconds"] + solved["seconds"], 2
-            ),
-            "baseline": round(baseline["seconds"] + solved["seconds"], 2),
-        },
+        "solve_last_run": solved,
+        "load_average_1_5_15_min_after": [round(n, 2) for n in os.getloadavg()],
         "target_seconds": TARGET_SECONDS,
     }
 
 
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
 def main(arguments: argparse.Namespace) -> None:
-    figures = run(arguments.mentorships, arguments.processes, arguments.seed)
+    figures = run(arguments.mentorships, arguments.processes, arguments.seed, arguments.repeat)
     print(figures)
     write_section("timetabling", {"seed": arguments.seed, **figures})
 
@@ -192,6 +210,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--mentorships", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3, help="runs in one process, then solve")
     return parser.parse_args()
 
 

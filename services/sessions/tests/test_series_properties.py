@@ -3,7 +3,9 @@ with the brute force over the minute grid of `test_slots_properties`: no occurre
 member's windows, absences, busy blocks or other sessions (with the buffer) or comes within the
 buffer of another; the weekly slot fits as many occurrences as any weekly slot could; a moved
 occurrence stays in its period; an unplaceable one had no free quarter hour there. And
-`best_series`'s k plans from one ranking are those of one `plan_series` call per candidate."""
+`best_series`'s k plans from one ranking are those of one `plan_series` call per candidate,
+its ranking (which looks only at the quarter hours a meeting fits on some day) the one that
+looks up every quarter hour of every weekday."""
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,10 +31,21 @@ from tandem.sessions.scheduling import (
     Preference,
     SeriesPlan,
     WeeklySlot,
+    WorkingHours,
     cadence_periods,
     plan_series,
 )
-from tandem.sessions.scheduling.series import best_series, occurrence_dates
+from tandem.sessions.scheduling.free_time import common_free, shared, working_spans
+from tandem.sessions.scheduling.intervals import covers, intersect
+from tandem.sessions.scheduling.series import (
+    _Board,
+    _board,
+    _day_indexes,
+    _Ranking,
+    best_series,
+    occurrence_dates,
+)
+from tandem.sessions.scheduling.slots import start_ranges
 
 
 @st.composite
@@ -211,3 +224,60 @@ def test_best_series_gives_the_plans_of_one_plan_series_call_per_candidate(
 
     assert plans == one_call_per_candidate(request, count)
     assert len({plan.slot for plan in plans}) == len(plans)
+
+
+def first_board(request: dict[str, object]) -> _Board:
+    """The board `best_series` ranks the weekly slots on, built the way it builds it."""
+    people: list[MemberCalendar] = request["members"]  # type: ignore[assignment]
+    zone = ZoneInfo(request["anchor_zone"] or people[0].time_zone)  # type: ignore[arg-type]
+    buffer: int = request["buffer_minutes"]  # type: ignore[assignment]
+    start, end = horizon(request, zone)
+    low, high = minute_of(start), minute_of(end)
+    return _board(
+        common_free(people, low, high, buffer),
+        shared(working_spans(people, WorkingHours(), low, high)),
+        request["duration_minutes"],  # type: ignore[arg-type]
+        cadence_periods(request["cadence"], request["first_day"], request["last_day"]),  # type: ignore[arg-type]
+        request["cadence"],  # type: ignore[arg-type]
+        zone,
+    )
+
+
+def every_quarter_ranked(
+    request: dict[str, object], board: _Board, preferred: WeeklySlot | None
+) -> list[tuple[tuple[int, bool, int, int], int, int]]:
+    """The straightforward ranking: every quarter hour of every weekday, each occurrence
+    looked up in the free time's start ranges."""
+    duration: int = request["duration_minutes"]  # type: ignore[assignment]
+    starts = start_ranges(board.free, duration)
+    working = start_ranges(intersect(board.free, board.working_hours), duration)
+    ranked = []
+    for weekday in range(7):
+        dates = occurrence_dates(board.cadence, board.periods, weekday)
+        days = [_day_indexes(day, board.zone) for _, day in dates]
+        for quarter in range(96):
+            indexes = [day[quarter] for day in days]
+            fitting = [i for i in indexes if i is not None and covers(starts, i, i + 1)]
+            if None in indexes or not fitting:
+                continue
+            slot = WeeklySlot(weekday, quarter_time(quarter), board.zone.key)
+            in_working = sum(covers(working, i, i + 1) for i in fitting)
+            key = (len(fitting), slot == preferred, in_working, -min(fitting))
+            ranked.append((key, -weekday, -quarter))
+    ranked.sort(reverse=True)
+    return [(key, -weekday, -quarter) for key, weekday, quarter in ranked]
+
+
+@settings(max_examples=100, deadline=None)
+@given(series_requests(), st.none() | st.tuples(st.integers(0, 6), st.integers(0, 95)))
+def test_the_weekly_slots_rank_as_when_every_quarter_hour_is_looked_up(
+    request: dict[str, object], preferred: tuple[int, int] | None
+) -> None:
+    board = first_board(request)
+    slot = None
+    if preferred is not None:
+        slot = WeeklySlot(preferred[0], quarter_time(preferred[1]), board.zone.key)
+
+    ranking = _Ranking(board, slot, board.zone.key)
+
+    assert ranking.ranked == every_quarter_ranked(request, board, slot)

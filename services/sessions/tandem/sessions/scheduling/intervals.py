@@ -39,33 +39,45 @@ def merged(spans: Iterable[Span]) -> Spans:
     return out
 
 
+# The merges below are the scheduler's inner loops: they unpack each span once and compare
+# with conditional expressions rather than call len, min and max on every step.
+
+
 def intersect(first: Spans, second: Spans) -> Spans:
     out: Spans = []
     i = j = 0
-    while i < len(first) and j < len(second):
-        start = max(first[i][0], second[j][0])
-        end = min(first[i][1], second[j][1])
-        if start < end:
-            out.append((start, end))
-        if first[i][1] < second[j][1]:
+    count, other_count = len(first), len(second)
+    while i < count and j < other_count:
+        start, end = first[i]
+        other_start, other_end = second[j]
+        if other_start > start:
+            start = other_start
+        if end < other_end:
             i += 1
         else:
+            end = other_end
             j += 1
+        if start < end:
+            out.append((start, end))
     return out
 
 
 def subtract(spans: Spans, removed: Spans) -> Spans:
     """`spans` less every minute of `removed` (both sorted and disjoint)."""
     out: Spans = []
-    j = 0
+    j, count = 0, len(removed)
     for start, end in spans:
-        while j < len(removed) and removed[j][1] <= start:
+        while j < count and removed[j][1] <= start:
             j += 1
         cursor, k = start, j
-        while k < len(removed) and removed[k][0] < end:
-            if removed[k][0] > cursor:
-                out.append((cursor, removed[k][0]))
-            cursor = max(cursor, removed[k][1])
+        while k < count:
+            removed_start, removed_end = removed[k]
+            if removed_start >= end:
+                break
+            if removed_start > cursor:
+                out.append((cursor, removed_start))
+            if removed_end > cursor:
+                cursor = removed_end
             k += 1
         if cursor < end:
             out.append((cursor, end))
@@ -73,7 +85,20 @@ def subtract(spans: Spans, removed: Spans) -> Spans:
 
 
 def clipped(spans: Spans, low: int, high: int) -> Spans:
-    return intersect(spans, [(low, high)]) if low < high else []
+    """The minutes of `spans` (sorted and disjoint) from `low` to `high`, found by bisection:
+    a series' periods clip a horizon's free time many times."""
+    out: Spans = []
+    if low >= high:
+        return out
+    for start, end in spans[bisect_right(spans, low, key=_end) :]:
+        if start >= high:
+            break
+        out.append((max(start, low), min(end, high)))
+    return out
+
+
+def _end(span: Span) -> int:
+    return span[1]
 
 
 def covers(spans: Spans, start: int, end: int) -> bool:

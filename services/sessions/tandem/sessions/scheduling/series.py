@@ -119,7 +119,8 @@ def best_series(
     start, end = _midnight(first_day, zone), _midnight(last_day + timedelta(days=1), zone)
     check_request(members, duration_minutes, start, end, buffer_minutes)
     low, high = minute_floor(start), minute_floor(end)
-    free = common_free(members, low, high, buffer_minutes)
+    busy = [occupied(member.busy, buffer_minutes) for member in members]
+    free = common_free(members, low, high, buffer_minutes, busy)
     working_hours = shared(working_spans(members, preference.working_hours, low, high))
     board = _board(
         free,
@@ -130,7 +131,6 @@ def best_series(
         zone,
     )
     ranking = _Ranking(board, preference.weekly_slot, zone_name)
-    busy = [occupied(member.busy, buffer_minutes) for member in members]
     plans: list[SeriesPlan] = []
     members = list(members)
     while len(plans) < count:
@@ -204,12 +204,13 @@ def _anchor(members: Sequence[MemberCalendar], anchor_zone: str | None) -> str:
 @dataclass(frozen=True)
 class _Board:
     """What every candidate slot is measured against: everyone's free time and working hours,
-    the grid starts at which a meeting fits the free time, and those inside working hours."""
+    the grid indexes at which a meeting fits the free time, and those inside working hours
+    (as sets: ranking the weekly slots asks about each slot's every occurrence)."""
 
     free: Spans
     working_hours: Spans
-    starts: Spans
-    working: Spans
+    starts: frozenset[int]
+    working: frozenset[int]
     periods: list[tuple[date, date]]
     cadence: Cadence
     zone: ZoneInfo
@@ -226,12 +227,16 @@ def _board(
     return _Board(
         free=free,
         working_hours=working_hours,
-        starts=start_ranges(free, duration_minutes),
-        working=start_ranges(intersect(free, working_hours), duration_minutes),
+        starts=_indexes(start_ranges(free, duration_minutes)),
+        working=_indexes(start_ranges(intersect(free, working_hours), duration_minutes)),
         periods=periods,
         cadence=cadence,
         zone=zone,
     )
+
+
+def _indexes(ranges: Spans) -> frozenset[int]:
+    return frozenset(index for first, stop in ranges for index in range(first, stop))
 
 
 _Key = tuple[int, bool, int, int]
@@ -252,7 +257,7 @@ class _Ranking:
                 _day_indexes(day, board.zone)
                 for _, day in occurrence_dates(board.cadence, board.periods, weekday)
             ]
-            for quarter in range(SLOTS_PER_DAY):
+            for quarter in _fitting_quarters(days, board.starts):
                 indexes = [day[quarter] for day in days]
                 if None in indexes:
                     continue
@@ -276,15 +281,21 @@ class _Ranking:
         return None if best is None else self._slot(-best[1], -best[2])
 
     def _key(self, board: _Board, weekday: int, quarter: int, indexes: list[int]) -> _Key | None:
-        fitting = [index for index in indexes if covers(board.starts, index, index + 1)]
+        fitting = [index for index in indexes if index in board.starts]
         if not fitting:
             return None
-        working = sum(covers(board.working, index, index + 1) for index in fitting)
+        working = sum(index in board.working for index in fitting)
         preferred = self.preferred is not None and self._slot(weekday, quarter) == self.preferred
         return len(fitting), preferred, working, -min(fitting)
 
     def _slot(self, weekday: int, quarter: int) -> WeeklySlot:
         return WeeklySlot(weekday, _clock(quarter), self.zone_name)
+
+
+def _fitting_quarters(days: list[list[int | None]], starts: frozenset[int]) -> set[int]:
+    """The quarter hours at which a meeting fits on at least one of the days (a weekly slot
+    that fits on none is no candidate)."""
+    return {quarter for day in days for quarter, index in enumerate(day) if index in starts}
 
 
 def _day_indexes(day: date, zone: ZoneInfo) -> list[int | None]:
@@ -333,9 +344,7 @@ class _Placer:
             for k, day in occurrence_dates(board.cadence, board.periods, slot.weekday)
         ]
         self.fitting = {
-            k: start
-            for k, start in self.planned
-            if covers(board.starts, start // GRID_MINUTES, start // GRID_MINUTES + 1)
+            k: start for k, start in self.planned if start // GRID_MINUTES in board.starts
         }
         self.reference = instant(min(self.fitting.values()))
 
@@ -392,7 +401,8 @@ class _Placer:
         high = minute_floor(_midnight(last + timedelta(days=1), self.board.zone))
         taken = widened(((start, start + self.duration) for start in others), self.buffer)
         free = subtract(clipped(self.board.free, low, high), taken)
-        return best_start(free, self.board.working_hours, self.duration, planned)
+        working_hours = clipped(self.board.working_hours, low, high)
+        return best_start(free, working_hours, self.duration, planned)
 
     def _why_not(self, start: int) -> tuple[OccurrenceReason, ...]:
         end = start + self.duration
