@@ -53,6 +53,9 @@ async def stack(
             "SESSIONS_INBOX_BACKOFF_SECONDS": "[0.1, 0.5, 1.0]",
             "SESSIONS_REMINDER_LEAD_MINUTES": str(7 * 24 * 60),
             "SESSIONS_TIMER_POLL_SECONDS": "0.2",
+            # One HR admin's token asks thousands of times (schemathesis through the gateway);
+            # the rate limit has tests of its own (gateway/tests/test_resilience.py).
+            "GATEWAY_RATE_LIMIT": "100000/minute",
         },
     )
     stack = Stack(config)

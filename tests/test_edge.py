@@ -1,6 +1,7 @@
 """Partners through the gateway host: each service's REST API under `/api/<service>`, the token
 checked at the edge and again by the service, and one OpenAPI document of them all."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from journey import TIMEOUT, Directory
 
 from tandem.gateway.settings import SERVICES
 from tandem.kit.auth import Role, Scope, TokenIssuer
+from tandem.kit.testing.openapi import undocumented_answers_at
 from tandem.launcher.stack import Stack
 
 
@@ -111,3 +113,23 @@ def _refs(node: Any) -> list[str]:
     if isinstance(node, list):
         return [ref for item in node for ref in _refs(item)]
     return []
+
+
+SCHEMATHESIS_EXAMPLES = 2
+"""Per operation: every service's operations through the gateway stay under its rate limit."""
+
+
+async def test_every_service_answers_through_the_gateway_as_its_document_says(
+    stack: Stack, organization: Organization
+) -> None:
+    """schemathesis with every check, over the combined document, against the real servers."""
+    gateway = stack.config.gateway_url
+    failures = await asyncio.to_thread(
+        undocumented_answers_at,
+        f"{gateway}/api/openapi.json",
+        gateway,
+        organization.token,
+        SCHEMATHESIS_EXAMPLES,
+    )
+
+    assert not failures, "\n\n".join(failures)

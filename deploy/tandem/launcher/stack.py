@@ -146,11 +146,14 @@ class Stack:
 
     def _gateway_env(self) -> dict[str, str]:
         urls = {f"{service}_url": self.config.service_url(service) for service in SERVICES}
-        return service_environment(
-            "gateway",
-            jwt_public_key=self.config.jwt_public_key,
-            metrics_port=_optional_str(self.config.metrics_ports.get("gateway")),
-            **urls,
+        return (
+            service_environment(
+                "gateway",
+                jwt_public_key=self.config.jwt_public_key,
+                metrics_port=_optional_str(self.config.metrics_ports.get("gateway")),
+                **urls,
+            )
+            | self.config.extra_env
         )
 
     async def wait_ready(self, timeout: float = 90.0) -> None:

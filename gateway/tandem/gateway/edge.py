@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 
 from tandem.gateway.settings import SERVICES, GatewaySettings
 from tandem.kit.auth import TokenVerifier
-from tandem.kit.errors import NotFound, Unauthorized, Unavailable
+from tandem.kit.errors import BadRequest, NotFound, Unauthorized, Unavailable
 from tandem.kit.logs import CORRELATION_HEADER, correlation_id
 
 PREFIX = "/api"
@@ -31,7 +31,15 @@ _NOT_FORWARDED = frozenset(
         "upgrade",
     }
 )
-_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+"""Every method goes on: the service answers what it does not support (405, its own Allow)."""
+GATEWAY_ANSWERS = {
+    "401": "No valid bearer token (checked here before anything is forwarded).",
+    "413": "A body larger than the gateway forwards.",
+    "429": "Too many requests from this client; `Retry-After` says how long to wait.",
+    "503": "The service did not answer.",
+}
+"""What the gateway itself may answer to any forwarded request."""
 
 router = APIRouter(prefix=PREFIX)
 
@@ -68,13 +76,15 @@ async def forward(service: str, path: str, request: Request) -> Response:
     if not path.startswith(OPEN_PATHS.get(service, ())):
         _require_token(request)
     http: httpx.AsyncClient = request.app.state.http
-    upstream = http.build_request(
-        request.method,
-        f"{settings.service_urls()[service]}/{path}",
-        params=request.query_params,
-        headers=_forwardable(request.headers.items()) | {CORRELATION_HEADER: correlation_id()},
-        content=request.stream(),
-    )
+    try:
+        upstream = http.build_request(
+            request.method,
+            f"{settings.service_urls()[service]}/{_raw_target(request)}",
+            headers=_forwardable(request.headers.items()) | {CORRELATION_HEADER: correlation_id()},
+            content=request.stream(),
+        )
+    except httpx.InvalidURL as error:
+        raise BadRequest("The path cannot be forwarded.") from error
     try:
         answer = await http.send(upstream, stream=True)
     except httpx.HTTPError as error:
@@ -85,6 +95,15 @@ async def forward(service: str, path: str, request: Request) -> Response:
         headers=_forwardable(answer.headers.items()),
         background=BackgroundTask(answer.aclose),
     )
+
+
+def _raw_target(request: Request) -> str:
+    """The path after `/api/<service>/` and the query, as the client sent them (still
+    percent-encoded: decoded, an encoded `?` or `/` would change what is asked)."""
+    raw: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    path = raw.split(b"/", 3)[3] if raw.count(b"/") >= 3 else b""
+    query: bytes = request.scope.get("query_string", b"")
+    return (path + (b"?" + query if query else b"")).decode("ascii", "replace")
 
 
 def _require_token(request: Request) -> None:
@@ -115,11 +134,18 @@ def _merge(combined: dict[str, Any], service: str, document: dict[str, Any]) -> 
         for operation in operations.values():
             if isinstance(operation, dict) and "operationId" in operation:
                 operation["operationId"] = f"{service}_{operation['operationId']}"
+                _add_gateway_answers(operation)
         combined["paths"][f"{PREFIX}/{service}{path}"] = operations
     components = document.get("components", {})
     for name, schema in components.get("schemas", {}).items():
         combined["components"]["schemas"][f"{service}.{name}"] = schema
     combined["components"]["securitySchemes"].update(components.get("securitySchemes", {}))
+
+
+def _add_gateway_answers(operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    for status, description in GATEWAY_ANSWERS.items():
+        responses.setdefault(status, {"description": description})
 
 
 _SCHEMAS = "#/components/schemas/"

@@ -74,6 +74,23 @@ def undocumented_answers(
     return _failures(from_schema(schema).execute())
 
 
+def undocumented_answers_at(
+    document_url: str, base_url: str, token: str, examples: int = EXAMPLES_PER_OPERATION
+) -> list[str]:
+    """The same, for the operations of the document at `document_url`, asked of running servers
+    at `base_url` (as the gateway serves every service's), `examples` each."""
+    config = schemathesis.Config.from_dict(
+        CONFIG
+        | {
+            "base-url": base_url,
+            "headers": {"Authorization": f"Bearer {token}"},
+            "generation": CONFIG["generation"] | {"max-examples": examples},
+        }
+    )
+    schema = schemathesis.openapi.from_url(document_url, config=config)
+    return _failures(from_schema(schema).execute())
+
+
 def _failures(stream: EventStream) -> list[str]:
     found: list[str] = []
     for event in stream:
