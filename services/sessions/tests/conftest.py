@@ -1,6 +1,7 @@
+import base64
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -28,9 +29,15 @@ from tandem.sessions.service import Dependencies
 WORKDAYS = [{"weekday": day, "start": "08:00:00", "end": "18:00:00"} for day in range(5)]
 
 
+# The notes master key of the test runs (tests of rotation bring their own).
+NOTES_MASTER_KEYS = {"test-1": base64.b64encode(bytes(range(32))).decode()}
+
+
 @pytest.fixture(scope="session")
-def service_app() -> FastAPI:
-    return app
+def service_app() -> Iterator[FastAPI]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SESSIONS_NOTES_MASTER_KEYS", json.dumps(NOTES_MASTER_KEYS))
+        yield app
 
 
 class Profiles:

@@ -1,7 +1,7 @@
 from collections.abc import Mapping
 from http import HTTPStatus
 
-from tandem.kit.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
+from tandem.kit.errors import AppError, BadRequest, Conflict, Forbidden, NotFound, Unavailable
 
 
 class MentorshipNotFound(NotFound):
@@ -134,3 +134,21 @@ class RunMentorshipsPending(Conflict):
         "The settled run started more mentorships than have arrived here yet: the program is "
         "timetabled once they have."
     )
+
+
+class NoteNotFound(NotFound):
+    """Also the answer for a note the caller may not read: whether it exists is not told."""
+
+    detail = "No such note."
+
+
+class NotNoteAuthor(Forbidden):
+    detail = "Only its author changes or deletes a note."
+
+
+class NotesUnavailable(Unavailable):
+    detail = "Notes are not available: the service has no master key for them."
+
+
+class NoteKeyUnavailable(Unavailable):
+    detail = "The master key that wraps this organization's notes is not configured."

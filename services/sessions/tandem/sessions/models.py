@@ -260,3 +260,50 @@ class Timetable(Base):
     report: Mapped[dict[str, Any]]
     """`schemas.TimetableReport` as JSON."""
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class NoteVisibility(enum.StrEnum):
+    PRIVATE = "private"
+    """Its author alone reads it."""
+    SHARED = "shared"
+    """The mentorship's members read it; its author alone changes it."""
+
+
+class NoteKey(Base):
+    """An organization's data key for its notes, kept only as a master key wraps it (see
+    `sealing`); re-wrapped, never replaced, when the master key rotates."""
+
+    __tablename__ = "note_key"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(unique=True)
+    master_key_id: Mapped[str]
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    rewrapped_at: Mapped[datetime | None]
+
+
+class Note(Base):
+    """A member's note on a mentorship or one of its sessions, sealed: the database holds no
+    byte of its text in clear, only what the note key of `key_id` opens."""
+
+    __tablename__ = "note"
+    __table_args__ = (
+        Index("ix_note_mentorship_id_created_at", "mentorship_id", "created_at"),
+        Index("ix_note_organization_id_author_id", "organization_id", "author_id"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID] = mapped_column(ForeignKey("mentorship.id"))
+    session_id: Mapped[UUID | None] = mapped_column(ForeignKey("session.id"), index=True)
+    author_id: Mapped[UUID]
+    visibility: Mapped[NoteVisibility] = mapped_column(enum_type(NoteVisibility))
+    key_id: Mapped[UUID] = mapped_column(ForeignKey("note_key.id"), index=True)
+    sealed_body: Mapped[bytes] = mapped_column(LargeBinary)
+    """AES-GCM nonce, ciphertext and tag of the text, bound to the note's id."""
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import httpx
 from pydantic import AwareDatetime
-from sqlalchemy import Select, any_, delete, func, select
+from sqlalchemy import Select, any_, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from tandem.kit.clients import ServiceClient
@@ -21,6 +21,7 @@ from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
 from tandem.sessions.errors import (
     MentorshipNotFound,
+    NoteNotFound,
     SeriesNotFound,
     SessionNotFound,
     TimetableNotFound,
@@ -30,6 +31,9 @@ from tandem.sessions.models import (
     BusyBlock,
     CalendarFeed,
     Mentorship,
+    Note,
+    NoteKey,
+    NoteVisibility,
     PersonLine,
     Series,
     Session,
@@ -465,3 +469,66 @@ class TimetableRepository(Repository[Timetable]):
         )
         order = (Timetable.created_at.desc(), Timetable.id.desc())
         return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
+
+class NoteKeyRepository(SessionRepository):
+    async def ensure(
+        self, organization_id: UUID, master_key_id: str, wrapped_key: bytes
+    ) -> NoteKey:
+        """The organization's note key; the one given when it has none yet (of concurrent
+        first notes, one key wins and every note uses it)."""
+        await self.session.execute(
+            insert(NoteKey)
+            .values(
+                organization_id=organization_id,
+                master_key_id=master_key_id,
+                wrapped_key=wrapped_key,
+            )
+            .on_conflict_do_nothing(index_elements=[NoteKey.organization_id])
+        )
+        found = await self.session.scalar(
+            select(NoteKey).where(NoteKey.organization_id == organization_id)
+        )
+        assert found is not None
+        return found
+
+    async def get(self, key_id: UUID) -> NoteKey:
+        return await self.session.get_one(NoteKey, key_id)
+
+    async def wrapped_under_other(self, master_key_id: str, limit: int) -> list[NoteKey]:
+        """Up to `limit` note keys another master key wraps, locked (others skipped)."""
+        query = (
+            select(NoteKey)
+            .where(NoteKey.master_key_id != master_key_id)
+            .order_by(NoteKey.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(await self.session.scalars(query))
+
+
+class NoteRepository(Repository[Note]):
+    model = Note
+    not_found = NoteNotFound
+
+    async def readable_in(
+        self, mentorship_id: UUID, reader_id: UUID, after: Latest | None, limit: int
+    ) -> list[Note]:
+        """The mentorship's notes the reader wrote or its members share, newest first."""
+        query = select(Note).where(
+            Note.mentorship_id == mentorship_id,
+            or_(Note.author_id == reader_id, Note.visibility == NoteVisibility.SHARED),
+        )
+        order = (Note.created_at.desc(), Note.id.desc())
+        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
+    async def of_author(self, organization_id: UUID, author_id: UUID) -> list[Note]:
+        query = select(Note).where(
+            Note.organization_id == organization_id, Note.author_id == author_id
+        )
+        return list(await self.session.scalars(query.order_by(Note.created_at, Note.id)))
+
+    async def forget_author(self, organization_id: UUID, author_id: UUID) -> None:
+        await self.session.execute(
+            delete(Note).where(Note.organization_id == organization_id, Note.author_id == author_id)
+        )

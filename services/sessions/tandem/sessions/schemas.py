@@ -17,6 +17,7 @@ from pydantic import (
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
 from tandem.kit.contracts.profiles import Cadence
 from tandem.kit.contracts.sessions import SessionStatus
+from tandem.sessions.models import NoteVisibility
 
 MAX_SESSION = timedelta(hours=8)
 MAX_BUSY_RANGE = timedelta(days=366)
@@ -280,3 +281,35 @@ class TimetableRead(BaseModel):
     run_id: UUID | None
     created_at: datetime
     report: TimetableReport
+
+
+NOTE_MAX_CHARACTERS = 20_000
+NoteBody = Annotated[str, Field(min_length=1, max_length=NOTE_MAX_CHARACTERS)]
+
+
+class NoteCreate(BaseModel):
+    body: NoteBody
+    visibility: NoteVisibility = Field(
+        default=NoteVisibility.PRIVATE,
+        description="private: its author alone reads it; shared: the mentorship's members do",
+    )
+    session_id: UUID | None = Field(default=None, description="a session of the mentorship")
+
+
+class NoteUpdate(BaseModel):
+    body: NoteBody | None = None
+    visibility: NoteVisibility | None = None
+
+
+class NoteRead(BaseModel):
+    """A note in clear, for its author and (shared) the mentorship's members only."""
+
+    id: UUID
+    mentorship_id: UUID
+    session_id: UUID | None
+    author_id: UUID
+    visibility: NoteVisibility
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
