@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('mentorship_id', sa.Uuid(), nullable=False),
     sa.Column('session_id', sa.Uuid(), nullable=True),
     sa.Column('author_id', sa.Uuid(), nullable=False),
-    sa.Column('visibility', sa.Enum('private', 'shared', name='notevisibility'), nullable=False),
+    sa.Column('visibility', sa.Enum('private', 'shared', name='visibility'), nullable=False),
     sa.Column('key_id', sa.Uuid(), nullable=False),
     sa.Column('sealed_body', sa.LargeBinary(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -57,4 +57,4 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_note_key_id'), table_name='note')
     op.drop_table('note')
     op.drop_table('note_key')
-    op.execute('DROP TYPE notevisibility')
+    op.execute('DROP TYPE visibility')

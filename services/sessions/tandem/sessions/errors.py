@@ -152,3 +152,21 @@ class NotesUnavailable(Unavailable):
 
 class NoteKeyUnavailable(Unavailable):
     detail = "The master key that wraps this organization's notes is not configured."
+
+
+class GoalNotFound(NotFound):
+    """Also the answer for a private goal of someone else: whether it exists is not told."""
+
+    detail = "No such goal."
+
+
+class MilestoneNotFound(NotFound):
+    detail = "No such milestone."
+
+
+class NotGoalOwner(Forbidden):
+    detail = "Only its owner changes a goal and its milestones."
+
+
+class TooManyMilestones(Conflict):
+    detail = "A goal has at most 50 milestones."

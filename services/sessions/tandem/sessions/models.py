@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, INT8RANGE, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.kit.contracts.profiles import Cadence
-from tandem.kit.contracts.sessions import SessionStatus
+from tandem.kit.contracts.sessions import GoalStatus, SessionStatus
 from tandem.kit.db import Base, enum_type
 from tandem.kit.timers import Timer as Timer
 
@@ -262,11 +262,12 @@ class Timetable(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-class NoteVisibility(enum.StrEnum):
+class Visibility(enum.StrEnum):
+    """Who reads a note or a goal besides its author: nobody, or the mentorship's members (who
+    do not change it)."""
+
     PRIVATE = "private"
-    """Its author alone reads it."""
     SHARED = "shared"
-    """The mentorship's members read it; its author alone changes it."""
 
 
 class NoteKey(Base):
@@ -298,12 +299,59 @@ class Note(Base):
     mentorship_id: Mapped[UUID] = mapped_column(ForeignKey("mentorship.id"))
     session_id: Mapped[UUID | None] = mapped_column(ForeignKey("session.id"), index=True)
     author_id: Mapped[UUID]
-    visibility: Mapped[NoteVisibility] = mapped_column(enum_type(NoteVisibility))
+    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility))
     key_id: Mapped[UUID] = mapped_column(ForeignKey("note_key.id"), index=True)
     sealed_body: Mapped[bytes] = mapped_column(LargeBinary)
     """AES-GCM nonce, ciphertext and tag of the text, bound to the note's id."""
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class Goal(Base):
+    """What a member of a mentorship wants to reach, shared with the members or private."""
+
+    __tablename__ = "goal"
+    __table_args__ = (
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_percent"),
+        Index("ix_goal_mentorship_id_created_at", "mentorship_id", "created_at"),
+        Index("ix_goal_organization_id_owner_id", "organization_id", "owner_id"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID] = mapped_column(ForeignKey("mentorship.id"))
+    program_id: Mapped[UUID]
+    owner_id: Mapped[UUID]
+    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility))
+    title: Mapped[str] = mapped_column(Text)
+    success_criteria: Mapped[str | None] = mapped_column(Text)
+    target_date: Mapped[date | None]
+    status: Mapped[GoalStatus] = mapped_column(enum_type(GoalStatus))
+    progress: Mapped[int | None]
+    """Percent, as its owner set it; null: it follows from the milestones done."""
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class Milestone(Base):
+    """A smaller step toward a goal; it goes with its goal."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (Index("ix_milestone_goal_id_due_date", "goal_id", "due_date"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    goal_id: Mapped[UUID] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[date | None]
+    completed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     version: Mapped[int] = mapped_column()
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012

@@ -18,7 +18,7 @@ from tandem.sessions.errors import (
     NotNoteAuthor,
     SessionNotFound,
 )
-from tandem.sessions.models import Note, NoteKey, NoteVisibility
+from tandem.sessions.models import Note, NoteKey, Visibility
 from tandem.sessions.repository import (
     Latest,
     MentorshipRepository,
@@ -88,7 +88,7 @@ def _in_clear(note: Note, key: bytes) -> NoteRead:
 def _may_read(principal: Principal, note: Note, member_ids: list[UUID]) -> bool:
     if principal.person_id == note.author_id:
         return True
-    return note.visibility is NoteVisibility.SHARED and is_member(principal, member_ids)
+    return note.visibility is Visibility.SHARED and is_member(principal, member_ids)
 
 
 async def _readable(

@@ -20,7 +20,9 @@ from tandem.kit.contracts.profiles import (
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
 from tandem.sessions.errors import (
+    GoalNotFound,
     MentorshipNotFound,
+    MilestoneNotFound,
     NoteNotFound,
     SeriesNotFound,
     SessionNotFound,
@@ -30,14 +32,16 @@ from tandem.sessions.models import (
     Attendance,
     BusyBlock,
     CalendarFeed,
+    Goal,
     Mentorship,
+    Milestone,
     Note,
     NoteKey,
-    NoteVisibility,
     PersonLine,
     Series,
     Session,
     Timetable,
+    Visibility,
     WorkspaceStatus,
 )
 from tandem.sessions.models import PersonSchedule as StoredSchedule
@@ -471,6 +475,10 @@ class TimetableRepository(Repository[Timetable]):
         return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
 
 
+def _own_or_shared(owner: Any, reader_id: UUID, visibility: Any) -> Any:
+    return or_(owner == reader_id, visibility == Visibility.SHARED)
+
+
 class NoteKeyRepository(SessionRepository):
     async def ensure(
         self, organization_id: UUID, master_key_id: str, wrapped_key: bytes
@@ -517,7 +525,7 @@ class NoteRepository(Repository[Note]):
         """The mentorship's notes the reader wrote or its members share, newest first."""
         query = select(Note).where(
             Note.mentorship_id == mentorship_id,
-            or_(Note.author_id == reader_id, Note.visibility == NoteVisibility.SHARED),
+            _own_or_shared(Note.author_id, reader_id, Note.visibility),
         )
         order = (Note.created_at.desc(), Note.id.desc())
         return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
@@ -532,3 +540,36 @@ class NoteRepository(Repository[Note]):
         await self.session.execute(
             delete(Note).where(Note.organization_id == organization_id, Note.author_id == author_id)
         )
+
+
+class GoalRepository(Repository[Goal]):
+    model = Goal
+    not_found = GoalNotFound
+
+    async def readable_in(
+        self, mentorship_id: UUID, reader_id: UUID, after: Latest | None, limit: int
+    ) -> list[Goal]:
+        """The mentorship's goals the reader owns or its members share, newest first."""
+        query = select(Goal).where(
+            Goal.mentorship_id == mentorship_id,
+            _own_or_shared(Goal.owner_id, reader_id, Goal.visibility),
+        )
+        order = (Goal.created_at.desc(), Goal.id.desc())
+        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
+
+class MilestoneRepository(Repository[Milestone]):
+    model = Milestone
+    not_found = MilestoneNotFound
+
+    async def of_goals(self, goal_ids: Iterable[UUID]) -> list[Milestone]:
+        """The goals' milestones, soonest due first (undated last)."""
+        query = select(Milestone).where(Milestone.goal_id.in_(list(goal_ids)))
+        order = (Milestone.due_date.asc().nulls_last(), Milestone.created_at, Milestone.id)
+        return list(await self.session.scalars(query.order_by(*order)))
+
+    async def count_of(self, goal_id: UUID) -> int:
+        found = await self.session.scalar(
+            select(func.count()).select_from(Milestone).where(Milestone.goal_id == goal_id)
+        )
+        return found or 0

@@ -10,14 +10,17 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     WithJsonSchema,
     model_validator,
 )
 
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
 from tandem.kit.contracts.profiles import Cadence
-from tandem.kit.contracts.sessions import SessionStatus
-from tandem.sessions.models import NoteVisibility
+from tandem.kit.contracts.sessions import GoalStatus, SessionStatus
+from tandem.kit.fields import Day
+from tandem.sessions.models import Visibility
 
 MAX_SESSION = timedelta(hours=8)
 MAX_BUSY_RANGE = timedelta(days=366)
@@ -289,8 +292,8 @@ NoteBody = Annotated[str, Field(min_length=1, max_length=NOTE_MAX_CHARACTERS)]
 
 class NoteCreate(BaseModel):
     body: NoteBody
-    visibility: NoteVisibility = Field(
-        default=NoteVisibility.PRIVATE,
+    visibility: Visibility = Field(
+        default=Visibility.PRIVATE,
         description="private: its author alone reads it; shared: the mentorship's members do",
     )
     session_id: UUID | None = Field(default=None, description="a session of the mentorship")
@@ -298,7 +301,7 @@ class NoteCreate(BaseModel):
 
 class NoteUpdate(BaseModel):
     body: NoteBody | None = None
-    visibility: NoteVisibility | None = None
+    visibility: Visibility | None = None
 
 
 class NoteRead(BaseModel):
@@ -308,8 +311,79 @@ class NoteRead(BaseModel):
     mentorship_id: UUID
     session_id: UUID | None
     author_id: UUID
-    visibility: NoteVisibility
+    visibility: Visibility
     body: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Percent = Annotated[StrictInt, Field(ge=0, le=100)]
+MAX_MILESTONES = 50
+
+
+class GoalCreate(BaseModel):
+    title: Title
+    success_criteria: Annotated[str, Field(max_length=2_000)] | None = Field(
+        default=None, description="what success looks like"
+    )
+    target_date: Day | None = None
+    visibility: Visibility = Field(
+        default=Visibility.SHARED,
+        description="shared: the mentorship's members read it; private: its owner alone",
+    )
+
+
+class GoalUpdate(BaseModel):
+    """Only the fields sent change; `progress: null` makes progress follow the milestones."""
+
+    title: Title | None = None
+    success_criteria: Annotated[str, Field(max_length=2_000)] | None = None
+    target_date: Day | None = None
+    visibility: Visibility | None = None
+    status: GoalStatus | None = None
+    progress: Percent | None = Field(
+        default=None, description="percent set by hand; null: it follows from the milestones"
+    )
+
+
+class MilestoneCreate(BaseModel):
+    title: Title
+    due_date: Day | None = None
+
+
+class MilestoneUpdate(BaseModel):
+    title: Title | None = None
+    due_date: Day | None = None
+    done: StrictBool | None = None
+
+
+class MilestoneRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    goal_id: UUID
+    title: str
+    due_date: Day | None
+    completed_at: datetime | None
+    version: int
+
+
+class GoalRead(BaseModel):
+    """A goal for its owner and, when shared, the mentorship's members."""
+
+    id: UUID
+    mentorship_id: UUID
+    owner_id: UUID
+    visibility: Visibility
+    title: str
+    success_criteria: str | None
+    target_date: Day | None
+    status: GoalStatus
+    progress: Percent = Field(description="percent: as set by hand, else of milestones done")
+    progress_set_by_hand: bool
+    milestones: list[MilestoneRead]
     created_at: datetime
     updated_at: datetime
     version: int

@@ -1,4 +1,5 @@
-"""The HTTP surface of a mentorship's workspace: members' notes (included in `router.routers`).
+"""The HTTP surface of a mentorship's workspace (included in `router.routers`): members' goals
+and milestones, and their notes.
 
 Notes are not replayed for `Idempotency-Key`: a stored answer would keep a note's text in clear
 in the database."""
@@ -10,15 +11,26 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.db import SessionDep
+from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
 from tandem.kit.versioning import ExpectedVersion, tagged
-from tandem.sessions import notes
-from tandem.sessions.schemas import NoteCreate, NoteRead, NoteUpdate
+from tandem.sessions import accountability, notes
+from tandem.sessions.schemas import (
+    GoalCreate,
+    GoalRead,
+    GoalUpdate,
+    MilestoneCreate,
+    MilestoneUpdate,
+    NoteCreate,
+    NoteRead,
+    NoteUpdate,
+)
 from tandem.sessions.sealing import Keyring
 from tandem.sessions.service import Dependencies
 
+goals = APIRouter(tags=["goals"], route_class=IdempotentRoute)
 notes_router = APIRouter(tags=["notes"])
-routers = [notes_router]
+routers = [goals, notes_router]
 
 
 def _keyring(request: Request) -> Keyring:
@@ -107,3 +119,100 @@ async def delete_note(
 ) -> None:
     """Its author deletes a note for good; 412 if `If-Match` is stale."""
     await notes.delete_note(session, principal, note_id, expected_version)
+
+
+# Goals and milestones --------------------------------------------------------------------------
+
+
+@goals.post(
+    "/mentorships/{mentorship_id}/goals",
+    response_model=GoalRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Set a goal",
+)
+async def create_goal(
+    mentorship_id: UUID,
+    data: GoalCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+) -> GoalRead:
+    """A member sets a goal of theirs, shared with the members (the default) or private to
+    them. 404 for anyone but the members. Honours `Idempotency-Key`."""
+    goal = await accountability.create_goal(session, principal, mentorship_id, data)
+    return tagged(response, goal)
+
+
+@goals.get(
+    "/mentorships/{mentorship_id}/goals",
+    response_model=Page[GoalRead],
+    summary="Read the goals of a mentorship",
+)
+async def mentorship_goals(
+    mentorship_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[GoalRead]:
+    """The caller's goals in the mentorship and those the members share, newest first, each
+    with its milestones (its members; 404 for anyone else)."""
+    return await accountability.mentorship_goals(session, principal, mentorship_id, cursor, limit)
+
+
+@goals.get("/goals/{goal_id}", response_model=GoalRead, summary="Read a goal")
+async def get_goal(
+    goal_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
+) -> GoalRead:
+    """A goal with its milestones and its version as the `ETag`: for its owner, and for the
+    mentorship's members when shared. 404 for anyone else, whatever their role."""
+    return tagged(response, await accountability.get_goal(session, principal, goal_id))
+
+
+@goals.patch("/goals/{goal_id}", response_model=GoalRead, summary="Change a goal")
+async def update_goal(
+    goal_id: UUID,
+    data: GoalUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> GoalRead:
+    """Its owner changes a goal: text, target date, who reads it, status (open, achieved,
+    dropped), progress by hand (null: it follows the milestones). 412 if `If-Match` is stale."""
+    goal = await accountability.update_goal(session, principal, goal_id, data, expected_version)
+    return tagged(response, goal)
+
+
+@goals.post(
+    "/goals/{goal_id}/milestones",
+    response_model=GoalRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a milestone to a goal",
+)
+async def add_milestone(
+    goal_id: UUID,
+    data: MilestoneCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+) -> GoalRead:
+    """Its owner adds a step to a goal (at most 50); answers the goal. Honours
+    `Idempotency-Key`."""
+    goal = await accountability.add_milestone(session, principal, goal_id, data)
+    return tagged(response, goal)
+
+
+@goals.patch("/milestones/{milestone_id}", response_model=GoalRead, summary="Change a milestone")
+async def update_milestone(
+    milestone_id: UUID,
+    data: MilestoneUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    expected_version: ExpectedVersion,
+) -> GoalRead:
+    """Its goal's owner changes a milestone or marks it done (`done`); answers the goal. 412
+    if `If-Match` (the milestone's version) is stale."""
+    return await accountability.update_milestone(
+        session, principal, milestone_id, data, expected_version
+    )

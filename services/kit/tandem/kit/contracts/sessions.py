@@ -1,7 +1,7 @@
 """What the sessions service publishes: its vocabulary and the facts it emits (ids and times,
 never free text)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
@@ -17,6 +17,12 @@ class SessionStatus(StrEnum):
     HELD = "held"
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
+
+
+class GoalStatus(StrEnum):
+    OPEN = "open"
+    ACHIEVED = "achieved"
+    DROPPED = "dropped"
 
 
 # Events ----------------------------------------------------------------------------------------
@@ -82,3 +88,40 @@ class SessionNoLongerFits(SessionFact):
 
     person_id: UUID
     reasons: list[str]
+
+
+# Goals, milestones and action items: ids, dates and flags, never their titles or text.
+
+
+class GoalFact(Event):
+    """What every goal event carries; `private` goals are their owner's alone (counts only)."""
+
+    goal_id: UUID
+    mentorship_id: UUID
+    program_id: UUID
+    owner_id: UUID
+    private: bool
+    target_date: date | None
+
+
+class GoalCreated(GoalFact):
+    type: ClassVar[str] = "tandem.sessions.goal.created"
+
+
+class GoalAchieved(GoalFact):
+    type: ClassVar[str] = "tandem.sessions.goal.achieved"
+
+
+class GoalDropped(GoalFact):
+    type: ClassVar[str] = "tandem.sessions.goal.dropped"
+
+
+class MilestoneCompleted(Event):
+    type: ClassVar[str] = "tandem.sessions.milestone.completed"
+
+    milestone_id: UUID
+    goal_id: UUID
+    mentorship_id: UUID
+    program_id: UUID
+    owner_id: UUID
+    due_date: date | None
