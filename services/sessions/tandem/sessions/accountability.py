@@ -1,15 +1,21 @@
 """What keeps a mentorship's members accountable: each member's goals (shared with the members
-or private to their owner) and their milestones. Private goals are found by their owner alone,
-whatever anyone else's role. Events say ids, dates and flags, never titles or text."""
+or private to their owner) and their milestones, the action items agreed in sessions (an
+overdue one is told once, by kit's timers), and each session's agenda built from them. Private
+goals are found by their owner alone, whatever anyone else's role. Events say ids, dates and
+flags, never titles or text."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal
 from tandem.kit.contracts.sessions import (
+    ActionItemCompleted,
+    ActionItemCreated,
+    ActionItemOverdue,
     GoalAchieved,
     GoalCreated,
     GoalDropped,
@@ -18,25 +24,56 @@ from tandem.kit.contracts.sessions import (
 )
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
+from tandem.kit.timers import cancel_timer, set_timer
 from tandem.kit.versioning import check_version
-from tandem.sessions.errors import GoalNotFound, NotGoalOwner, TooManyMilestones
-from tandem.sessions.models import Goal, Milestone, Visibility
+from tandem.sessions.errors import (
+    ActionItemNotFound,
+    AgendaEntryNotFound,
+    GoalNotFound,
+    NotGoalOwner,
+    OwnerNotMember,
+    SessionNotStarted,
+    TooManyMilestones,
+    TooManyTopics,
+)
+from tandem.sessions.models import (
+    ActionItem,
+    AgendaEntryKind,
+    AgendaTopic,
+    Goal,
+    Milestone,
+    Session,
+    Visibility,
+)
 from tandem.sessions.repository import (
+    ActionItemRepository,
+    AgendaRepository,
     GoalRepository,
     Latest,
     MentorshipRepository,
     MilestoneRepository,
+    ScheduleRepository,
+    SessionsRepository,
 )
 from tandem.sessions.schemas import (
     MAX_MILESTONES,
+    MAX_TOPICS,
+    ActionItemCreate,
+    ActionItemRead,
+    ActionItemUpdate,
+    AgendaActionItem,
+    AgendaMilestone,
+    AgendaRead,
+    AgendaTopicRead,
     GoalCreate,
     GoalRead,
     GoalUpdate,
     MilestoneCreate,
     MilestoneRead,
     MilestoneUpdate,
+    TopicCreate,
 )
-from tandem.sessions.service import is_member, own_id
+from tandem.sessions.service import get_session, is_member, own_id
 
 
 def _now() -> datetime:
@@ -244,3 +281,239 @@ async def update_milestone(
             ),
         )
     return await _with_milestones(session, goal)
+
+
+# Action items ----------------------------------------------------------------------------------
+
+# Without a next session, the milestones due this long after a session are on its agenda.
+AGENDA_HORIZON = timedelta(days=30)
+
+
+def _item_fact(item: ActionItem) -> dict[str, Any]:
+    return {
+        "organization_id": item.organization_id,
+        "action_item_id": item.id,
+        "mentorship_id": item.mentorship_id,
+        "program_id": item.program_id,
+        "session_id": item.session_id,
+        "owner_id": item.owner_id,
+        "due_date": item.due_date,
+    }
+
+
+def _overdue_key(item: ActionItem) -> str:
+    return f"action_item.overdue:{item.id}"
+
+
+async def _owner_zone(session: AsyncSession, item: ActionItem) -> ZoneInfo:
+    schedule = await ScheduleRepository(session).of_person(item.organization_id, item.owner_id)
+    return ZoneInfo(schedule.time_zone if schedule is not None else "UTC")
+
+
+async def _watch_due_date(session: AsyncSession, item: ActionItem) -> None:
+    """An open item with a due date is told overdue (`action_item.overdue`) once, when its due
+    day ends in its owner's zone; moved with it, dropped when done. A day already past fires
+    at once; one that fired is not told again unless moved to a day still to come."""
+    if item.done_at is not None or item.due_date is None:
+        await cancel_timer(session, _overdue_key(item))
+        return
+    zone = await _owner_zone(session, item)
+    due_at = datetime.combine(item.due_date + timedelta(days=1), time(), tzinfo=zone)
+    await set_timer(session, _overdue_key(item), due_at, ActionItemOverdue(**_item_fact(item)))
+
+
+def _require_owner_member(item_owner: UUID, meeting_members: list[UUID]) -> None:
+    if item_owner not in meeting_members:
+        raise OwnerNotMember()
+
+
+async def create_action_item(
+    session: AsyncSession, principal: Principal, session_id: UUID, data: ActionItemCreate
+) -> ActionItem:
+    """A member notes a follow-up agreed in a session, owned by one of its members
+    (`action_item.created`)."""
+    meeting = await get_session(session, principal, session_id)
+    mentorship = await MentorshipRepository(session).get(
+        principal.organization_id, meeting.mentorship_id
+    )
+    _require_owner_member(data.owner_id, mentorship.member_ids)
+    item = ActionItem(
+        organization_id=meeting.organization_id,
+        mentorship_id=meeting.mentorship_id,
+        program_id=meeting.program_id,
+        session_id=meeting.id,
+        created_by=own_id(principal),
+        **data.model_dump(),
+    )
+    session.add(item)
+    await session.flush()
+    emit(session, ActionItemCreated(**_item_fact(item)))
+    await _watch_due_date(session, item)
+    return item
+
+
+async def _item_of_member(
+    session: AsyncSession, principal: Principal, item_id: UUID, expected_version: int | None
+) -> tuple[ActionItem, list[UUID]]:
+    """The item, locked, if the caller is a member of its mentorship now, and its members."""
+    items = ActionItemRepository(session)
+    item = await items.get(principal.organization_id, item_id)
+    mentorship = await MentorshipRepository(session).get(
+        principal.organization_id, item.mentorship_id
+    )
+    if not is_member(principal, mentorship.member_ids):
+        raise ActionItemNotFound()
+    item = await items.get(principal.organization_id, item_id, for_update=True)
+    check_version(item, expected_version)
+    return item, mentorship.member_ids
+
+
+async def update_action_item(
+    session: AsyncSession,
+    principal: Principal,
+    item_id: UUID,
+    data: ActionItemUpdate,
+    expected_version: int | None,
+) -> ActionItem:
+    """A member changes an item or marks it done (`action_item.completed`, once) or open."""
+    item, member_ids = await _item_of_member(session, principal, item_id, expected_version)
+    if data.owner_id is not None:
+        _require_owner_member(data.owner_id, member_ids)
+        item.owner_id = data.owner_id
+    if data.what is not None:
+        item.what = data.what
+    if "due_date" in data.model_fields_set:
+        item.due_date = data.due_date
+    completed_now = data.done is True and item.done_at is None
+    if data.done is not None:
+        item.done_at = (item.done_at or _now()) if data.done else None
+    await session.flush()
+    if completed_now:
+        emit(session, ActionItemCompleted(**_item_fact(item)))
+    await _watch_due_date(session, item)
+    return item
+
+
+async def mentorship_action_items(
+    session: AsyncSession,
+    principal: Principal,
+    mentorship_id: UUID,
+    open_only: bool,
+    cursor: str | None,
+    limit: int,
+) -> Page[ActionItem]:
+    """The mentorship's action items, newest first (its members)."""
+    mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
+    if not is_member(principal, mentorship.member_ids):
+        raise ActionItemNotFound("Only the members of a mentorship see its action items.")
+    after = typed_cursor(cursor, Latest)
+    found = await ActionItemRepository(session).of_mentorship(
+        mentorship_id, open_only, after, limit + 1
+    )
+    return page_of(found, limit, lambda item: Latest(item.created_at, item.id))
+
+
+# Agendas ---------------------------------------------------------------------------------------
+
+
+async def agenda(session: AsyncSession, principal: Principal, session_id: UUID) -> AgendaRead:
+    """The session's agenda as its member reading it sees it (their own private goals' steps
+    too, never the other members')."""
+    meeting = await get_session(session, principal, session_id)
+    agendas = AgendaRepository(session)
+    following = await agendas.following(meeting)
+    horizon = following.starts_at if following else meeting.starts_at + AGENDA_HORIZON
+    before = horizon.astimezone(ZoneInfo(meeting.time_zone)).date()
+    covered = await agendas.covered(meeting.id)
+    items = await ActionItemRepository(session).on_agenda(meeting)
+    milestones = await agendas.milestones_due(meeting, own_id(principal), before)
+    return AgendaRead(
+        session_id=meeting.id,
+        following_session_id=following.id if following else None,
+        milestones_due_before=before,
+        action_items=[
+            AgendaActionItem(
+                item=ActionItemRead.model_validate(item),
+                carried_over=item.session_id != meeting.id,
+                covered=(AgendaEntryKind.ACTION_ITEM, item.id) in covered,
+            )
+            for item in items
+        ],
+        milestones=[
+            AgendaMilestone(
+                milestone=MilestoneRead.model_validate(milestone),
+                goal_id=goal.id,
+                goal_title=goal.title,
+                owner_id=goal.owner_id,
+                covered=(AgendaEntryKind.MILESTONE, milestone.id) in covered,
+            )
+            for milestone, goal in milestones
+        ],
+        topics=[
+            AgendaTopicRead(
+                id=topic.id,
+                title=topic.title,
+                added_by=topic.added_by,
+                covered=(AgendaEntryKind.TOPIC, topic.id) in covered,
+            )
+            for topic in await agendas.topics(meeting.id)
+        ],
+    )
+
+
+async def add_topic(
+    session: AsyncSession, principal: Principal, session_id: UUID, data: TopicCreate
+) -> AgendaRead:
+    """A member puts a topic on a session's agenda (at most 50: the session's lock makes
+    concurrent additions count in turn)."""
+    meeting = await _locked_session_of_member(session, principal, session_id)
+    agendas = AgendaRepository(session)
+    if await agendas.topic_count(meeting.id) >= MAX_TOPICS:
+        raise TooManyTopics()
+    session.add(
+        AgendaTopic(
+            organization_id=meeting.organization_id,
+            session_id=meeting.id,
+            added_by=own_id(principal),
+            title=data.title,
+        )
+    )
+    await session.flush()
+    return await agenda(session, principal, session_id)
+
+
+async def _locked_session_of_member(
+    session: AsyncSession, principal: Principal, session_id: UUID
+) -> Session:
+    await get_session(session, principal, session_id)
+    return await SessionsRepository(session).get(
+        principal.organization_id, session_id, for_update=True
+    )
+
+
+async def mark_covered(
+    session: AsyncSession,
+    principal: Principal,
+    session_id: UUID,
+    kind: AgendaEntryKind,
+    entry_id: UUID,
+    covered: bool,
+) -> AgendaRead:
+    """A member marks an entry of the session's agenda covered (or not), once it started."""
+    meeting = await get_session(session, principal, session_id)
+    if meeting.starts_at > _now():
+        raise SessionNotStarted()
+    current = await agenda(session, principal, session_id)
+    entries = {
+        AgendaEntryKind.ACTION_ITEM: {entry.item.id for entry in current.action_items},
+        AgendaEntryKind.MILESTONE: {entry.milestone.id for entry in current.milestones},
+        AgendaEntryKind.TOPIC: {topic.id for topic in current.topics},
+    }
+    if entry_id not in entries[kind]:
+        raise AgendaEntryNotFound()
+    agendas = AgendaRepository(session)
+    if covered:
+        await agendas.cover(meeting.id, kind, entry_id, own_id(principal))
+    else:
+        await agendas.uncover(meeting.id, kind, entry_id)
+    return await agenda(session, principal, session_id)

@@ -170,3 +170,19 @@ class NotGoalOwner(Forbidden):
 
 class TooManyMilestones(Conflict):
     detail = "A goal has at most 50 milestones."
+
+
+class ActionItemNotFound(NotFound):
+    detail = "No such action item."
+
+
+class OwnerNotMember(BadRequest):
+    detail = "An action item's owner is a member of the mentorship."
+
+
+class AgendaEntryNotFound(NotFound):
+    detail = "No such entry on this session's agenda."
+
+
+class TooManyTopics(Conflict):
+    detail = "A session's agenda has at most 50 topics."

@@ -355,3 +355,65 @@ class Milestone(Base):
     version: Mapped[int] = mapped_column()
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class ActionItem(Base):
+    """A follow-up agreed in a session: what, whose, by when; open ones carry over to the next
+    sessions' agendas until done."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (
+        Index("ix_action_item_mentorship_id_created_at", "mentorship_id", "created_at"),
+        Index("ix_action_item_organization_id_owner_id", "organization_id", "owner_id"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID] = mapped_column(ForeignKey("mentorship.id"))
+    program_id: Mapped[UUID]
+    session_id: Mapped[UUID | None] = mapped_column(ForeignKey("session.id"), index=True)
+    """The session it was agreed in."""
+    what: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[UUID]
+    """The member who does it."""
+    created_by: Mapped[UUID]
+    due_date: Mapped[date | None]
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class AgendaTopic(Base):
+    """A topic a member put on a session's agenda."""
+
+    __tablename__ = "agenda_topic"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID]
+    session_id: Mapped[UUID] = mapped_column(ForeignKey("session.id"), index=True)
+    added_by: Mapped[UUID]
+    title: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AgendaEntryKind(enum.StrEnum):
+    ACTION_ITEM = "action_item"
+    MILESTONE = "milestone"
+    TOPIC = "topic"
+
+
+class CoveredEntry(Base):
+    """An entry of a session's agenda its members covered: one row per entry, whoever marks it
+    and however often."""
+
+    __tablename__ = "covered_entry"
+
+    session_id: Mapped[UUID] = mapped_column(
+        ForeignKey("session.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[AgendaEntryKind] = mapped_column(enum_type(AgendaEntryKind), primary_key=True)
+    entry_id: Mapped[UUID] = mapped_column(primary_key=True)
+    covered_by: Mapped[UUID]
+    covered_at: Mapped[datetime] = mapped_column(server_default=func.now())

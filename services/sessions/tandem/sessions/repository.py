@@ -1,7 +1,7 @@
 """Every query of the sessions service: its own tables, and the profiles service it reads."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -17,9 +17,11 @@ from tandem.kit.contracts.profiles import (
     ProgramRead,
     ProgramStanding,
 )
+from tandem.kit.contracts.sessions import SessionStatus
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
 from tandem.sessions.errors import (
+    ActionItemNotFound,
     GoalNotFound,
     MentorshipNotFound,
     MilestoneNotFound,
@@ -29,9 +31,13 @@ from tandem.sessions.errors import (
     TimetableNotFound,
 )
 from tandem.sessions.models import (
+    ActionItem,
+    AgendaEntryKind,
+    AgendaTopic,
     Attendance,
     BusyBlock,
     CalendarFeed,
+    CoveredEntry,
     Goal,
     Mentorship,
     Milestone,
@@ -573,3 +579,104 @@ class MilestoneRepository(Repository[Milestone]):
             select(func.count()).select_from(Milestone).where(Milestone.goal_id == goal_id)
         )
         return found or 0
+
+
+class ActionItemRepository(Repository[ActionItem]):
+    model = ActionItem
+    not_found = ActionItemNotFound
+
+    async def of_mentorship(
+        self, mentorship_id: UUID, open_only: bool, after: Latest | None, limit: int
+    ) -> list[ActionItem]:
+        query = select(ActionItem).where(ActionItem.mentorship_id == mentorship_id)
+        if open_only:
+            query = query.where(ActionItem.done_at.is_(None))
+        order = (ActionItem.created_at.desc(), ActionItem.id.desc())
+        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
+    async def on_agenda(self, meeting: Session) -> list[ActionItem]:
+        """The mentorship's items agreed in this session or an earlier one and not done before
+        it started: those agreed in it, and those it carries over."""
+        query = (
+            select(ActionItem)
+            .join(Session, ActionItem.session_id == Session.id)
+            .where(
+                ActionItem.mentorship_id == meeting.mentorship_id,
+                Session.starts_at <= meeting.starts_at,
+                or_(ActionItem.done_at.is_(None), ActionItem.done_at >= meeting.starts_at),
+            )
+        )
+        order = (ActionItem.due_date.asc().nulls_last(), ActionItem.created_at, ActionItem.id)
+        return list(await self.session.scalars(query.order_by(*order).limit(MAX_AGENDA_ENTRIES)))
+
+
+MAX_AGENDA_ENTRIES = 200
+
+
+class AgendaRepository(SessionRepository):
+    async def following(self, meeting: Session) -> Session | None:
+        """The mentorship's next session after this one, proposed, scheduled or held."""
+        query = (
+            select(Session)
+            .where(
+                Session.mentorship_id == meeting.mentorship_id,
+                Session.starts_at > meeting.starts_at,
+                Session.status.in_(
+                    [SessionStatus.PROPOSED, SessionStatus.SCHEDULED, SessionStatus.HELD]
+                ),
+            )
+            .order_by(Session.starts_at)
+            .limit(1)
+        )
+        return await self.session.scalar(query)
+
+    async def milestones_due(
+        self, meeting: Session, reader_id: UUID, before: date
+    ) -> list[tuple[Milestone, Goal]]:
+        """The milestones, of the reader's goals and those shared in the mentorship, due
+        before `before` and not done before the session started, soonest due first."""
+        query = (
+            select(Milestone, Goal)
+            .join(Goal, Milestone.goal_id == Goal.id)
+            .where(
+                Goal.mentorship_id == meeting.mentorship_id,
+                _own_or_shared(Goal.owner_id, reader_id, Goal.visibility),
+                Milestone.due_date < before,
+                or_(Milestone.completed_at.is_(None), Milestone.completed_at >= meeting.starts_at),
+            )
+            .order_by(Milestone.due_date, Milestone.id)
+            .limit(MAX_AGENDA_ENTRIES)
+        )
+        return [(milestone, goal) for milestone, goal in await self.session.execute(query)]
+
+    async def topics(self, session_id: UUID) -> list[AgendaTopic]:
+        query = select(AgendaTopic).where(AgendaTopic.session_id == session_id)
+        return list(await self.session.scalars(query.order_by(AgendaTopic.created_at)))
+
+    async def topic_count(self, session_id: UUID) -> int:
+        query = select(func.count()).select_from(AgendaTopic)
+        return await self.session.scalar(query.where(AgendaTopic.session_id == session_id)) or 0
+
+    async def covered(self, session_id: UUID) -> set[tuple[AgendaEntryKind, UUID]]:
+        query = select(CoveredEntry.kind, CoveredEntry.entry_id).where(
+            CoveredEntry.session_id == session_id
+        )
+        return {(kind, entry_id) for kind, entry_id in await self.session.execute(query)}
+
+    async def cover(
+        self, session_id: UUID, kind: AgendaEntryKind, entry_id: UUID, person_id: UUID
+    ) -> None:
+        await self.session.execute(
+            insert(CoveredEntry)
+            .values(session_id=session_id, kind=kind, entry_id=entry_id, covered_by=person_id)
+            .on_conflict_do_nothing()
+        )
+
+    async def uncover(self, session_id: UUID, kind: AgendaEntryKind, entry_id: UUID) -> None:
+        await self.session.execute(
+            delete(CoveredEntry).where(
+                CoveredEntry.session_id == session_id,
+                CoveredEntry.kind == kind,
+                CoveredEntry.entry_id == entry_id,
+            )
+        )

@@ -387,3 +387,73 @@ class GoalRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+What = Annotated[str, Field(min_length=1, max_length=500)]
+MAX_TOPICS = 50
+
+
+class ActionItemCreate(BaseModel):
+    what: What
+    owner_id: UUID = Field(description="the member who does it")
+    due_date: Day | None = None
+
+
+class ActionItemUpdate(BaseModel):
+    what: What | None = None
+    owner_id: UUID | None = None
+    due_date: Day | None = None
+    done: StrictBool | None = None
+
+
+class ActionItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    session_id: UUID | None
+    what: str
+    owner_id: UUID
+    created_by: UUID
+    due_date: date | None
+    done_at: datetime | None
+    created_at: datetime
+    version: int
+
+
+class TopicCreate(BaseModel):
+    title: Title
+
+
+class AgendaActionItem(BaseModel):
+    item: ActionItemRead
+    carried_over: bool = Field(description="agreed in an earlier session")
+    covered: bool
+
+
+class AgendaMilestone(BaseModel):
+    milestone: MilestoneRead
+    goal_id: UUID
+    goal_title: str
+    owner_id: UUID
+    covered: bool
+
+
+class AgendaTopicRead(BaseModel):
+    id: UUID
+    title: str
+    added_by: UUID
+    covered: bool
+
+
+class AgendaRead(BaseModel):
+    """What a session is for: open action items (carried over and agreed in it), milestones due
+    before the following session, and topics members added; each marked covered or not. Both
+    members' entries: a mutual or reverse mentorship's agenda shows both directions."""
+
+    session_id: UUID
+    following_session_id: UUID | None
+    milestones_due_before: date
+    action_items: list[AgendaActionItem]
+    milestones: list[AgendaMilestone]
+    topics: list[AgendaTopicRead]

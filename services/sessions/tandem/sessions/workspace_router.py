@@ -1,5 +1,5 @@
 """The HTTP surface of a mentorship's workspace (included in `router.routers`): members' goals
-and milestones, and their notes.
+and milestones, action items and session agendas, and notes.
 
 Notes are not replayed for `Idempotency-Key`: a stored answer would keep a note's text in clear
 in the database."""
@@ -7,7 +7,7 @@ in the database."""
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.db import SessionDep
@@ -15,7 +15,12 @@ from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
 from tandem.kit.versioning import ExpectedVersion, tagged
 from tandem.sessions import accountability, notes
+from tandem.sessions.models import ActionItem, AgendaEntryKind
 from tandem.sessions.schemas import (
+    ActionItemCreate,
+    ActionItemRead,
+    ActionItemUpdate,
+    AgendaRead,
     GoalCreate,
     GoalRead,
     GoalUpdate,
@@ -24,13 +29,15 @@ from tandem.sessions.schemas import (
     NoteCreate,
     NoteRead,
     NoteUpdate,
+    TopicCreate,
 )
 from tandem.sessions.sealing import Keyring
 from tandem.sessions.service import Dependencies
 
 goals = APIRouter(tags=["goals"], route_class=IdempotentRoute)
+follow_ups = APIRouter(tags=["action items and agendas"], route_class=IdempotentRoute)
 notes_router = APIRouter(tags=["notes"])
-routers = [goals, notes_router]
+routers = [goals, follow_ups, notes_router]
 
 
 def _keyring(request: Request) -> Keyring:
@@ -215,4 +222,128 @@ async def update_milestone(
     if `If-Match` (the milestone's version) is stale."""
     return await accountability.update_milestone(
         session, principal, milestone_id, data, expected_version
+    )
+
+
+# Action items and agendas ----------------------------------------------------------------------
+
+
+@follow_ups.post(
+    "/sessions/{session_id}/action-items",
+    response_model=ActionItemRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Note an action item agreed in a session",
+)
+async def create_action_item(
+    session_id: UUID,
+    data: ActionItemCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+) -> ActionItem:
+    """A member notes a follow-up agreed in the session: what, which member does it, by when.
+    Open ones carry over to the next sessions' agendas; one still open when its due day ends
+    (in its owner's zone) is told once (`action_item.overdue`). Honours `Idempotency-Key`."""
+    item = await accountability.create_action_item(session, principal, session_id, data)
+    return tagged(response, item)
+
+
+@follow_ups.patch(
+    "/action-items/{action_item_id}",
+    response_model=ActionItemRead,
+    summary="Change an action item or mark it done",
+)
+async def update_action_item(
+    action_item_id: UUID,
+    data: ActionItemUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> ActionItem:
+    """A member changes an action item, or marks it done (`done: true`) or open again. 412 if
+    `If-Match` is stale; 404 for anyone but the mentorship's members."""
+    item = await accountability.update_action_item(
+        session, principal, action_item_id, data, expected_version
+    )
+    return tagged(response, item)
+
+
+@follow_ups.get(
+    "/mentorships/{mentorship_id}/action-items",
+    response_model=Page[ActionItemRead],
+    summary="Read the action items of a mentorship",
+)
+async def mentorship_action_items(
+    mentorship_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    open_only: Annotated[bool, Query(alias="open", description="only those not done")] = False,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[ActionItem]:
+    """The mentorship's action items, newest first (its members; 404 for anyone else)."""
+    return await accountability.mentorship_action_items(
+        session, principal, mentorship_id, open_only, cursor, limit
+    )
+
+
+@follow_ups.get(
+    "/sessions/{session_id}/agenda", response_model=AgendaRead, summary="Read a session's agenda"
+)
+async def agenda(session_id: UUID, session: SessionDep, principal: PrincipalDep) -> AgendaRead:
+    """What the session is for (its members): the open action items, carried over or agreed in
+    it; the milestones due before the following session (of shared goals, and the reader's own
+    private ones); and topics members added; each marked covered or not."""
+    return await accountability.agenda(session, principal, session_id)
+
+
+@follow_ups.post(
+    "/sessions/{session_id}/agenda/topics",
+    response_model=AgendaRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a topic to a session's agenda",
+)
+async def add_topic(
+    session_id: UUID, data: TopicCreate, session: SessionDep, principal: PrincipalDep
+) -> AgendaRead:
+    """A member puts a topic on the session's agenda (at most 50); answers the agenda. Honours
+    `Idempotency-Key`."""
+    return await accountability.add_topic(session, principal, session_id, data)
+
+
+@follow_ups.put(
+    "/sessions/{session_id}/agenda/covered/{kind}/{entry_id}",
+    response_model=AgendaRead,
+    summary="Mark an agenda entry covered",
+)
+async def mark_covered(
+    session_id: UUID,
+    kind: AgendaEntryKind,
+    entry_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> AgendaRead:
+    """A member marks an entry of the agenda (an action item, milestone or topic) covered, once
+    the session started; marking it again changes nothing."""
+    return await accountability.mark_covered(
+        session, principal, session_id, kind, entry_id, covered=True
+    )
+
+
+@follow_ups.delete(
+    "/sessions/{session_id}/agenda/covered/{kind}/{entry_id}",
+    response_model=AgendaRead,
+    summary="Mark an agenda entry not covered",
+)
+async def mark_not_covered(
+    session_id: UUID,
+    kind: AgendaEntryKind,
+    entry_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> AgendaRead:
+    """A member takes back a mark: the entry was not covered after all."""
+    return await accountability.mark_covered(
+        session, principal, session_id, kind, entry_id, covered=False
     )

@@ -125,3 +125,28 @@ class MilestoneCompleted(Event):
     program_id: UUID
     owner_id: UUID
     due_date: date | None
+
+
+class ActionItemFact(Event):
+    """What every action item event carries (never what is to be done)."""
+
+    action_item_id: UUID
+    mentorship_id: UUID
+    program_id: UUID
+    session_id: UUID | None
+    owner_id: UUID
+    due_date: date | None
+
+
+class ActionItemCreated(ActionItemFact):
+    type: ClassVar[str] = "tandem.sessions.action_item.created"
+
+
+class ActionItemCompleted(ActionItemFact):
+    type: ClassVar[str] = "tandem.sessions.action_item.completed"
+
+
+class ActionItemOverdue(ActionItemFact):
+    """Its due date passed, in its owner's time zone, and it is not done: told once."""
+
+    type: ClassVar[str] = "tandem.sessions.action_item.overdue"
