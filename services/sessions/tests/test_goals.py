@@ -4,15 +4,18 @@ also under concurrent requests."""
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 from conftest import Profiles
 from factories import emitted, started_mentorship
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role, Scope
 from tandem.kit.contracts.sessions import GoalFact, MilestoneCompleted
 from tandem.kit.testing.plugin import ClientFactory
+from tandem.kit.timers import Timer
 from tandem.sessions.service import Dependencies
 
 TITLE = "Lead the Quokka migration"
@@ -199,3 +202,38 @@ async def test_concurrent_completions_tell_once_and_stale_edits_are_refused(
     statuses = sorted(answer.status_code for answer in edits)
     assert statuses.count(200) == 1, statuses
     assert set(statuses) <= {200, 409, 412}
+
+
+async def test_a_dated_milestone_is_watched_while_open_and_its_goal_too(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    """Its overdue timer falls when the due day ends in its owner's zone (Amsterdam here)."""
+    started = await started_mentorship(db_session, dependencies, profiles, organization)
+    owner = client_for(
+        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
+    )
+    goal_id = (
+        await owner.post(f"/mentorships/{started.mentorship_id}/goals", json={"title": TITLE})
+    ).json()["id"]
+    added = await owner.post(
+        f"/goals/{goal_id}/milestones", json={"title": "x", "due_date": "2030-03-01"}
+    )
+    key = f"milestone.overdue:{added.json()['milestones'][0]['id']}"
+    armed = await _timer(db_session, key)
+
+    await owner.patch(f"/goals/{goal_id}", json={"status": "achieved"})
+
+    assert armed is not None
+    assert armed.due_at == datetime(2030, 3, 1, 23, 0, tzinfo=UTC)
+    assert await _timer(db_session, key) is None
+
+
+async def _timer(session: AsyncSession, key: str) -> Timer | None:
+    found = await session.scalars(
+        select(Timer).where(Timer.key == key).execution_options(populate_existing=True)
+    )
+    return found.one_or_none()

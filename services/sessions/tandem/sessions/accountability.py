@@ -4,7 +4,7 @@ overdue one is told once, by kit's timers), and each session's agenda built from
 goals are found by their owner alone, whatever anyone else's role. Events say ids, dates and
 flags, never titles or text."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from tandem.kit.contracts.sessions import (
     GoalDropped,
     GoalStatus,
     MilestoneCompleted,
+    MilestoneOverdue,
 )
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
@@ -222,6 +223,8 @@ async def update_goal(
     goal.updated_at = _now()
     await session.flush()
     if goal.status is not previous_status:
+        for milestone in await MilestoneRepository(session).of_goals([goal.id]):
+            await _watch_milestone(session, milestone, goal)
         if goal.status is GoalStatus.ACHIEVED:
             emit(session, GoalAchieved(**_goal_fact(goal)))
         elif goal.status is GoalStatus.DROPPED:
@@ -238,10 +241,12 @@ async def add_milestone(
     milestones = MilestoneRepository(session)
     if await milestones.count_of(goal.id) >= MAX_MILESTONES:
         raise TooManyMilestones()
-    session.add(
-        Milestone(organization_id=goal.organization_id, goal_id=goal.id, **data.model_dump())
+    milestone = Milestone(
+        organization_id=goal.organization_id, goal_id=goal.id, **data.model_dump()
     )
+    session.add(milestone)
     await session.flush()
+    await _watch_milestone(session, milestone, goal)
     return await _with_milestones(session, goal)
 
 
@@ -268,19 +273,43 @@ async def update_milestone(
         milestone.completed_at = (milestone.completed_at or _now()) if data.done else None
     await session.flush()
     if completed_now:
-        emit(
-            session,
-            MilestoneCompleted(
-                organization_id=goal.organization_id,
-                milestone_id=milestone.id,
-                goal_id=goal.id,
-                mentorship_id=goal.mentorship_id,
-                program_id=goal.program_id,
-                owner_id=goal.owner_id,
-                due_date=milestone.due_date,
-            ),
-        )
+        emit(session, MilestoneCompleted(**_milestone_fact(milestone, goal)))
+    await _watch_milestone(session, milestone, goal)
     return await _with_milestones(session, goal)
+
+
+def _milestone_fact(milestone: Milestone, goal: Goal) -> dict[str, Any]:
+    return {
+        "organization_id": goal.organization_id,
+        "milestone_id": milestone.id,
+        "goal_id": goal.id,
+        "mentorship_id": goal.mentorship_id,
+        "program_id": goal.program_id,
+        "owner_id": goal.owner_id,
+        "due_date": milestone.due_date,
+    }
+
+
+async def _watch_milestone(session: AsyncSession, milestone: Milestone, goal: Goal) -> None:
+    """A milestone of an open goal, with a due date and not done, is told overdue
+    (`milestone.overdue`) once, when its due day ends in its owner's zone (as action items
+    are, see `_watch_due_date`)."""
+    key = f"milestone.overdue:{milestone.id}"
+    watched = goal.status is GoalStatus.OPEN and milestone.completed_at is None
+    if not watched or milestone.due_date is None:
+        await cancel_timer(session, key)
+        return
+    due_at = await _end_of_day(session, goal.organization_id, goal.owner_id, milestone.due_date)
+    await set_timer(session, key, due_at, MilestoneOverdue(**_milestone_fact(milestone, goal)))
+
+
+async def _end_of_day(
+    session: AsyncSession, organization_id: UUID, person_id: UUID, day: date
+) -> datetime:
+    """When `day` ends where the person is (UTC when their zone is not known here)."""
+    schedule = await ScheduleRepository(session).of_person(organization_id, person_id)
+    zone = ZoneInfo(schedule.time_zone if schedule is not None else "UTC")
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
 
 
 # Action items ----------------------------------------------------------------------------------
@@ -305,11 +334,6 @@ def _overdue_key(item: ActionItem) -> str:
     return f"action_item.overdue:{item.id}"
 
 
-async def _owner_zone(session: AsyncSession, item: ActionItem) -> ZoneInfo:
-    schedule = await ScheduleRepository(session).of_person(item.organization_id, item.owner_id)
-    return ZoneInfo(schedule.time_zone if schedule is not None else "UTC")
-
-
 async def _watch_due_date(session: AsyncSession, item: ActionItem) -> None:
     """An open item with a due date is told overdue (`action_item.overdue`) once, when its due
     day ends in its owner's zone; moved with it, dropped when done. A day already past fires
@@ -317,8 +341,7 @@ async def _watch_due_date(session: AsyncSession, item: ActionItem) -> None:
     if item.done_at is not None or item.due_date is None:
         await cancel_timer(session, _overdue_key(item))
         return
-    zone = await _owner_zone(session, item)
-    due_at = datetime.combine(item.due_date + timedelta(days=1), time(), tzinfo=zone)
+    due_at = await _end_of_day(session, item.organization_id, item.owner_id, item.due_date)
     await set_timer(session, _overdue_key(item), due_at, ActionItemOverdue(**_item_fact(item)))
 
 

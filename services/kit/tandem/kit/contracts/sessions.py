@@ -116,8 +116,8 @@ class GoalDropped(GoalFact):
     type: ClassVar[str] = "tandem.sessions.goal.dropped"
 
 
-class MilestoneCompleted(Event):
-    type: ClassVar[str] = "tandem.sessions.milestone.completed"
+class MilestoneFact(Event):
+    """What every milestone event carries (never its title)."""
 
     milestone_id: UUID
     goal_id: UUID
@@ -125,6 +125,17 @@ class MilestoneCompleted(Event):
     program_id: UUID
     owner_id: UUID
     due_date: date | None
+
+
+class MilestoneCompleted(MilestoneFact):
+    type: ClassVar[str] = "tandem.sessions.milestone.completed"
+
+
+class MilestoneOverdue(MilestoneFact):
+    """Its due date passed, in its owner's time zone, its goal open and it not done: told
+    once."""
+
+    type: ClassVar[str] = "tandem.sessions.milestone.overdue"
 
 
 class ActionItemFact(Event):
