@@ -540,3 +540,35 @@ async def mark_covered(
     else:
         await agendas.uncover(meeting.id, kind, entry_id)
     return await agenda(session, principal, session_id)
+
+
+# A person's data -------------------------------------------------------------------------------
+
+
+async def export_person(
+    session: AsyncSession, organization_id: UUID, person_id: UUID
+) -> tuple[list[GoalRead], list[ActionItem]]:
+    """Every goal the person owns (private ones too) with its milestones, and every action
+    item they own or noted."""
+    goals = await GoalRepository(session).of_owner(organization_id, person_id)
+    milestones = await MilestoneRepository(session).of_goals(goal.id for goal in goals)
+    return (
+        [_goal_read(goal, [m for m in milestones if m.goal_id == goal.id]) for goal in goals],
+        await ActionItemRepository(session).of_person(organization_id, person_id),
+    )
+
+
+async def forget_person(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
+    """An erased person's private goals go, and their words everywhere else (shared goals,
+    milestones, action items, agenda topics); what stays counts anonymously. Nobody is nudged
+    about their follow-ups any more."""
+    goals = await GoalRepository(session).of_owner(organization_id, person_id)
+    for milestone in await MilestoneRepository(session).of_goals(goal.id for goal in goals):
+        await cancel_timer(session, f"milestone.overdue:{milestone.id}")
+    items = ActionItemRepository(session)
+    for item in await items.of_person(organization_id, person_id):
+        if item.owner_id == person_id:
+            await cancel_timer(session, _overdue_key(item))
+    await GoalRepository(session).forget_owner(organization_id, person_id)
+    await items.forget_person(organization_id, person_id)
+    await AgendaRepository(session).forget_topics_of(organization_id, person_id)

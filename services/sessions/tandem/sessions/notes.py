@@ -217,3 +217,19 @@ async def rewrap_note_keys(session: AsyncSession, keyring: Keyring, batch_size: 
         stored.rewrapped_at = datetime.now(UTC)
     await session.flush()
     return len(stored_keys)
+
+
+async def export_notes(
+    session: AsyncSession, keyring: Keyring, organization_id: UUID, author_id: UUID
+) -> list[NoteRead]:
+    """Every note the person wrote, in clear (for their own export only)."""
+    written = await NoteRepository(session).of_author(organization_id, author_id)
+    if not written:
+        return []
+    key = await _key_of(session, keyring, written[0])
+    return [_in_clear(note, key) for note in written]
+
+
+async def forget_author(session: AsyncSession, organization_id: UUID, author_id: UUID) -> None:
+    """An erased person's notes go, shared ones too: they are their words."""
+    await NoteRepository(session).forget_author(organization_id, author_id)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import httpx
 from pydantic import AwareDatetime
-from sqlalchemy import Select, any_, delete, func, or_, select
+from sqlalchemy import Select, any_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from tandem.kit.clients import ServiceClient
@@ -563,6 +563,32 @@ class GoalRepository(Repository[Goal]):
         order = (Goal.created_at.desc(), Goal.id.desc())
         return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
 
+    async def of_owner(self, organization_id: UUID, owner_id: UUID) -> list[Goal]:
+        query = select(Goal).where(
+            Goal.organization_id == organization_id, Goal.owner_id == owner_id
+        )
+        return list(await self.session.scalars(query.order_by(Goal.created_at, Goal.id)))
+
+    async def forget_owner(self, organization_id: UUID, owner_id: UUID) -> None:
+        """Their private goals go (with their milestones); their shared ones keep their status,
+        dates and milestones' progress for anonymous counts, without their words."""
+        of_owner = (Goal.organization_id == organization_id, Goal.owner_id == owner_id)
+        await self.session.execute(
+            delete(Goal).where(*of_owner, Goal.visibility == Visibility.PRIVATE)
+        )
+        await self.session.execute(
+            update(Goal)
+            .where(*of_owner)
+            .values(title="", success_criteria=None, version=Goal.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(Milestone)
+            .where(Milestone.goal_id.in_(select(Goal.id).where(*of_owner)))
+            .values(title="", version=Milestone.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+
 
 class MilestoneRepository(Repository[Milestone]):
     model = Milestone
@@ -608,6 +634,26 @@ class ActionItemRepository(Repository[ActionItem]):
         )
         order = (ActionItem.due_date.asc().nulls_last(), ActionItem.created_at, ActionItem.id)
         return list(await self.session.scalars(query.order_by(*order).limit(MAX_AGENDA_ENTRIES)))
+
+    async def of_person(self, organization_id: UUID, person_id: UUID) -> list[ActionItem]:
+        """The items the person owns or noted."""
+        query = select(ActionItem).where(
+            ActionItem.organization_id == organization_id,
+            or_(ActionItem.owner_id == person_id, ActionItem.created_by == person_id),
+        )
+        return list(await self.session.scalars(query.order_by(ActionItem.created_at)))
+
+    async def forget_person(self, organization_id: UUID, person_id: UUID) -> None:
+        """The items they own or noted keep their dates and state, without their words."""
+        await self.session.execute(
+            update(ActionItem)
+            .where(
+                ActionItem.organization_id == organization_id,
+                or_(ActionItem.owner_id == person_id, ActionItem.created_by == person_id),
+            )
+            .values(what="", version=ActionItem.version + 1)
+            .execution_options(synchronize_session=False)
+        )
 
 
 MAX_AGENDA_ENTRIES = 200
@@ -656,6 +702,13 @@ class AgendaRepository(SessionRepository):
     async def topic_count(self, session_id: UUID) -> int:
         query = select(func.count()).select_from(AgendaTopic)
         return await self.session.scalar(query.where(AgendaTopic.session_id == session_id)) or 0
+
+    async def forget_topics_of(self, organization_id: UUID, person_id: UUID) -> None:
+        await self.session.execute(
+            delete(AgendaTopic).where(
+                AgendaTopic.organization_id == organization_id, AgendaTopic.added_by == person_id
+            )
+        )
 
     async def covered(self, session_id: UUID) -> set[tuple[AgendaEntryKind, UUID]]:
         query = select(CoveredEntry.kind, CoveredEntry.entry_id).where(

@@ -457,3 +457,13 @@ class AgendaRead(BaseModel):
     action_items: list[AgendaActionItem]
     milestones: list[AgendaMilestone]
     topics: list[AgendaTopicRead]
+
+
+class PersonWorkspaceExport(BaseModel):
+    """Everything of a person's own the sessions service keeps in their mentorships, in clear:
+    for that person alone."""
+
+    goals: list[GoalRead]
+    action_items: list[ActionItemRead] = Field(description="those they own or noted")
+    notes: list[NoteRead] = Field(description="those they wrote, private and shared")
+    exported_at: datetime

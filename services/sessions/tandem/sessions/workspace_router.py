@@ -4,6 +4,7 @@ and milestones, action items and session agendas, and notes.
 Notes are not replayed for `Idempotency-Key`: a stored answer would keep a note's text in clear
 in the database."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -29,15 +30,18 @@ from tandem.sessions.schemas import (
     NoteCreate,
     NoteRead,
     NoteUpdate,
+    PersonWorkspaceExport,
     TopicCreate,
 )
 from tandem.sessions.sealing import Keyring
-from tandem.sessions.service import Dependencies
+from tandem.sessions.service import Dependencies, own_id
 
 goals = APIRouter(tags=["goals"], route_class=IdempotentRoute)
 follow_ups = APIRouter(tags=["action items and agendas"], route_class=IdempotentRoute)
 notes_router = APIRouter(tags=["notes"])
-routers = [goals, follow_ups, notes_router]
+# Answers hold notes in clear: not replayed for `Idempotency-Key` either.
+exports = APIRouter(tags=["privacy"])
+routers = [goals, follow_ups, notes_router, exports]
 
 
 def _keyring(request: Request) -> Keyring:
@@ -346,4 +350,32 @@ async def mark_not_covered(
     """A member takes back a mark: the entry was not covered after all."""
     return await accountability.mark_covered(
         session, principal, session_id, kind, entry_id, covered=False
+    )
+
+
+# A person's data -------------------------------------------------------------------------------
+
+
+@exports.get(
+    "/me/workspace-export",
+    response_model=PersonWorkspaceExport,
+    summary="Export my goals, action items and notes",
+)
+async def export_my_workspace(
+    session: SessionDep, principal: PrincipalDep, keyring: KeyringDep, response: Response
+) -> PersonWorkspaceExport:
+    """Everything of the caller's own in their mentorships, in clear: the goals they own
+    (private ones too) with their milestones, the action items they own or noted, and the
+    notes they wrote. For the person alone: nobody exports another's notes. Not cached."""
+    person_id = own_id(principal)
+    goals, action_items = await accountability.export_person(
+        session, principal.organization_id, person_id
+    )
+    written = await notes.export_notes(session, keyring, principal.organization_id, person_id)
+    response.headers["Cache-Control"] = "no-store"
+    return PersonWorkspaceExport(
+        goals=goals,
+        action_items=[ActionItemRead.model_validate(item) for item in action_items],
+        notes=written,
+        exported_at=datetime.now(UTC),
     )
