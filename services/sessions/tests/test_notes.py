@@ -4,7 +4,10 @@ key rotation, and concurrent edits."""
 
 import asyncio
 import base64
+import json
+import os
 import shutil
+import sys
 import uuid
 from pathlib import Path
 
@@ -18,6 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal, Role, Scope
+from tandem.kit.db import create_engine, create_sessionmaker
+from tandem.kit.settings import service_environment
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions import notes
 from tandem.sessions.errors import NoteKeyUnavailable
@@ -314,3 +319,49 @@ async def test_concurrent_edits_of_one_version_leave_one_winner_and_no_500(
     assert all(answer.status_code in {200, 409} for answer in blind)
     final = await author.get(path)
     assert final.json()["version"] == 1 + 1 + sum(a.status_code == 200 for a in blind)
+
+
+async def test_the_rewrap_command_moves_every_note_key_to_the_current_master_key(
+    own_database_url: str, dependencies: Dependencies, profiles: Profiles
+) -> None:
+    """`python -m tandem.sessions.rewrap`, as an operator runs it after adding a new key."""
+    old = NOTES_MASTER_KEYS["test-1"]
+    new = base64.b64encode(bytes(reversed(range(32)))).decode()
+    engine = create_engine(own_database_url, pool_size=1)
+    sessions = create_sessionmaker(engine, "sessions")
+    organization = uuid.uuid4()
+    try:
+        async with sessions() as session:
+            started = await started_mentorship(session, dependencies, profiles, organization)
+        author = _member(organization, started.member_ids[0])
+        async with sessions() as session, session.begin():
+            note = await notes.write_note(
+                session,
+                author,
+                notes.keyring_of(dependencies.settings),
+                started.mentorship_id,
+                NoteCreate(body=SECRET),
+            )
+        environment = os.environ | service_environment(
+            "sessions",
+            database_url=own_database_url,
+            jwt_public_key="unused",
+            notes_master_keys=json.dumps({"test-1": old, "2027-01": new}),
+            notes_master_key_id="2027-01",
+        )
+        command = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tandem.sessions.rewrap",
+            env=environment,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        printed, _ = await command.communicate()
+
+        assert command.returncode == 0
+        assert printed.decode().startswith("1 note keys re-wrapped under 2027-01")
+        only_new = Keyring({"2027-01": base64.b64decode(new)}, current="2027-01")
+        async with sessions() as session:
+            assert (await notes.get_note(session, author, only_new, note.id)).body == SECRET
+    finally:
+        await engine.dispose()
