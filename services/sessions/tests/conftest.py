@@ -47,6 +47,7 @@ class Profiles:
     def __init__(self) -> None:
         self.programs: dict[uuid.UUID, tuple[uuid.UUID, ProgramRead]] = {}
         self.people: dict[uuid.UUID, tuple[uuid.UUID, PersonSchedule]] = {}
+        self.enrollment_goals: dict[tuple[uuid.UUID, uuid.UUID], str] = {}
 
     def add_program(
         self, organization_id: uuid.UUID, admin_ids: list[uuid.UUID] | None = None
@@ -117,10 +118,19 @@ class Profiles:
                     for schedule in [entry[1]]
                 ],
             )
-        program_id = uuid.UUID(request.url.path.removeprefix("/programs/"))
+        path = request.url.path.removeprefix("/programs/")
+        program_id = uuid.UUID(path.removesuffix("/enrollment-goals"))
         entry = self.programs.get(program_id)
         if entry is None or entry[0] != organization:
             return httpx.Response(404, json={"title": "ProgramNotFound", "detail": "No program."})
+        if path.endswith("/enrollment-goals"):
+            asked = [
+                uuid.UUID(person_id) for person_id in json.loads(request.content)["person_ids"]
+            ]
+            stated = [(p, self.enrollment_goals.get((program_id, p))) for p in asked]
+            return httpx.Response(
+                200, json=[{"person_id": str(p), "goals": goals} for p, goals in stated if goals]
+            )
         return httpx.Response(200, json=entry[1].model_dump(mode="json"))
 
 

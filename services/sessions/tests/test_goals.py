@@ -7,12 +7,13 @@ import uuid
 from datetime import UTC, datetime
 
 from conftest import Profiles
-from factories import emitted, started_mentorship
+from factories import deliver, emitted, started_mentorship
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role, Scope
+from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.sessions import GoalFact, MilestoneCompleted
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.kit.timers import Timer
@@ -237,3 +238,42 @@ async def _timer(session: AsyncSession, key: str) -> Timer | None:
         select(Timer).where(Timer.key == key).execution_options(populate_existing=True)
     )
     return found.one_or_none()
+
+
+async def test_what_members_wrote_when_enrolling_becomes_their_first_private_goal_once(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    program_id = profiles.add_program(organization)
+    stating, silent = profiles.add_person(organization), profiles.add_person(organization)
+    words = f"Grow into a tech lead role {'and more ' * 40}\nSpeak at one conference"
+    profiles.enrollment_goals[program_id, stating] = words
+    started = MentorshipStarted(
+        organization_id=organization,
+        mentorship_id=uuid.uuid4(),
+        program_id=program_id,
+        mentor_id=stating,
+        mentee_id=silent,
+        member_ids=[stating, silent],
+    )
+
+    assert await deliver(db_session, dependencies, started)
+    assert await deliver(db_session, dependencies, started.model_copy())  # a new event id
+
+    owner, other = (
+        client_for(Role.PARTICIPANT, organization_id=organization, person_id=person)
+        for person in (stating, silent)
+    )
+    path = f"/mentorships/{started.mentorship_id}/goals"
+    own = (await owner.get(path)).json()["items"]
+    assert len(own) == 1
+    assert own[0]["visibility"] == "private"
+    assert own[0]["title"] == words.splitlines()[0][:199] + "…"
+    assert own[0]["success_criteria"] == words
+    assert (await other.get(path)).json()["items"] == []
+    created = [e for e in await emitted(db_session, organization) if "goal." in e["type"]]
+    assert [(event["owner_id"], event["private"]) for event in created] == [(str(stating), True)]
+    assert "conference" not in str(created)

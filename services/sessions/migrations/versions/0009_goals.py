@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('target_date', sa.Date(), nullable=True),
     sa.Column('status', sa.Enum('open', 'achieved', 'dropped', name='goalstatus'), nullable=False),
     sa.Column('progress', sa.Integer(), nullable=True),
+    sa.Column('from_enrollment', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -39,6 +40,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_goal_mentorship_id_created_at', 'goal', ['mentorship_id', 'created_at'], unique=False)
     op.create_index('ix_goal_organization_id_owner_id', 'goal', ['organization_id', 'owner_id'], unique=False)
+    op.create_index('uq_goal_from_enrollment', 'goal', ['mentorship_id', 'owner_id'], unique=True, postgresql_where=sa.text('from_enrollment'))
     op.create_table('milestone',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('organization_id', sa.Uuid(), nullable=False),
@@ -59,6 +61,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_milestone_organization_id'), table_name='milestone')
     op.drop_index('ix_milestone_goal_id_due_date', table_name='milestone')
     op.drop_table('milestone')
+    op.drop_index('uq_goal_from_enrollment', table_name='goal', postgresql_where=sa.text('from_enrollment'))
     op.drop_index('ix_goal_organization_id_owner_id', table_name='goal')
     op.drop_index('ix_goal_mentorship_id_created_at', table_name='goal')
     op.drop_table('goal')

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal
+from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.sessions import (
     ActionItemCompleted,
     ActionItemCreated,
@@ -45,6 +46,7 @@ from tandem.sessions.models import (
     Milestone,
     Session,
     Visibility,
+    WorkspaceStatus,
 )
 from tandem.sessions.repository import (
     ActionItemRepository,
@@ -58,6 +60,7 @@ from tandem.sessions.repository import (
 )
 from tandem.sessions.schemas import (
     MAX_MILESTONES,
+    MAX_TITLE,
     MAX_TOPICS,
     ActionItemCreate,
     ActionItemRead,
@@ -74,7 +77,7 @@ from tandem.sessions.schemas import (
     MilestoneUpdate,
     TopicCreate,
 )
-from tandem.sessions.service import get_session, is_member, own_id
+from tandem.sessions.service import Dependencies, get_session, is_member, own_id
 
 
 def _now() -> datetime:
@@ -176,6 +179,42 @@ async def create_goal(
     await session.flush()
     emit(session, GoalCreated(**_goal_fact(goal)))
     return _goal_read(goal, [])
+
+
+def _title_of(words: str) -> str:
+    """A goal's title from a member's own words: their first line, shortened to fit."""
+    first_line = next((line.strip() for line in words.splitlines() if line.strip()), "")
+    return first_line if len(first_line) <= MAX_TITLE else first_line[: MAX_TITLE - 1] + "…"
+
+
+async def start_from_enrollment_goals(
+    session: AsyncSession, dependencies: Dependencies, event: MentorshipStarted
+) -> None:
+    """What each member wrote when they enrolled becomes their first goal in the mentorship,
+    private until they share it (`goal.created`, once per member whoever delivers the start
+    again). A mentorship that ended before its start arrived gets none."""
+    mentorship = await MentorshipRepository(session).get(event.organization_id, event.mentorship_id)
+    if mentorship.status is WorkspaceStatus.ENDED:
+        return
+    token = dependencies.credentials.token_for(event.organization_id)
+    stated = await dependencies.directory.enrollment_goals(
+        event.program_id, mentorship.member_ids, token
+    )
+    goals = GoalRepository(session)
+    for entry in stated:
+        title = _title_of(entry.goals)
+        goal = Goal(
+            organization_id=mentorship.organization_id,
+            mentorship_id=mentorship.id,
+            program_id=mentorship.program_id,
+            owner_id=entry.person_id,
+            visibility=Visibility.PRIVATE,
+            title=title,
+            success_criteria=entry.goals if entry.goals.strip() != title else None,
+            status=GoalStatus.OPEN,
+        )
+        if await goals.add_from_enrollment(goal):
+            emit(session, GoalCreated(**_goal_fact(goal)))
 
 
 async def get_goal(session: AsyncSession, principal: Principal, goal_id: UUID) -> GoalRead:

@@ -43,6 +43,7 @@ async def on_mentorship_started(
     session: AsyncSession, event: MentorshipStarted, dependencies: Dependencies
 ) -> None:
     await service.start_mentorship(session, dependencies, event)
+    await accountability.start_from_enrollment_goals(session, dependencies, event)
 
 
 async def on_mentorship_ended(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INT8RANGE, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -318,6 +319,13 @@ class Goal(Base):
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress_percent"),
         Index("ix_goal_mentorship_id_created_at", "mentorship_id", "created_at"),
         Index("ix_goal_organization_id_owner_id", "organization_id", "owner_id"),
+        Index(
+            "uq_goal_from_enrollment",
+            "mentorship_id",
+            "owner_id",
+            unique=True,
+            postgresql_where=text("from_enrollment"),
+        ),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
@@ -332,6 +340,8 @@ class Goal(Base):
     status: Mapped[GoalStatus] = mapped_column(enum_type(GoalStatus))
     progress: Mapped[int | None]
     """Percent, as its owner set it; null: it follows from the milestones done."""
+    from_enrollment: Mapped[bool] = mapped_column(default=False)
+    """Made from what the owner wrote when they enrolled: one per member and mentorship."""
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     version: Mapped[int] = mapped_column()

@@ -7,11 +7,13 @@ from uuid import UUID
 
 import httpx
 from pydantic import AwareDatetime
-from sqlalchemy import Select, any_, delete, func, or_, select, update
+from sqlalchemy import Select, any_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.profiles import (
+    EnrollmentGoals,
+    EnrollmentGoalsQuery,
     PersonSchedule,
     PersonSchedulesQuery,
     ProgramRead,
@@ -378,7 +380,7 @@ class BusyBlockRepository(SessionRepository):
 
 
 class Directory(ServiceClient):
-    """The profiles service: programs and people's schedules as they stand now."""
+    """The profiles service: programs, people's schedules and enrollment goals as they stand now."""
 
     def __init__(self, http: httpx.AsyncClient, profiles_url: str) -> None:
         super().__init__("profiles", profiles_url, http)
@@ -389,6 +391,14 @@ class Directory(ServiceClient):
 
     async def standing(self, program_id: UUID, token: str) -> ProgramStanding:
         return await self.get(f"/programs/{program_id}", token, ProgramStanding)
+
+    async def enrollment_goals(
+        self, program_id: UUID, person_ids: Iterable[UUID], token: str
+    ) -> list[EnrollmentGoals]:
+        """What those of `person_ids` enrolled in the program to reach, in their own words."""
+        body = EnrollmentGoalsQuery(person_ids=sorted(set(person_ids))).model_dump(mode="json")
+        path = f"/programs/{program_id}/enrollment-goals"
+        return await self.post(path, token, list[EnrollmentGoals], body)
 
     async def schedules(self, person_ids: Iterable[UUID], token: str) -> list[PersonSchedule]:
         """The schedules of those of `person_ids` who exist (in the token's organization)."""
@@ -568,6 +578,34 @@ class GoalRepository(Repository[Goal]):
             Goal.organization_id == organization_id, Goal.owner_id == owner_id
         )
         return list(await self.session.scalars(query.order_by(Goal.created_at, Goal.id)))
+
+    async def add_from_enrollment(self, goal: Goal) -> bool:
+        """Whether the member's goal from their enrollment was added: each member gets theirs
+        once per mentorship, whoever delivers the start again."""
+        added = await self.session.scalar(
+            insert(Goal)
+            .values(
+                organization_id=goal.organization_id,
+                mentorship_id=goal.mentorship_id,
+                program_id=goal.program_id,
+                owner_id=goal.owner_id,
+                visibility=goal.visibility,
+                title=goal.title,
+                success_criteria=goal.success_criteria,
+                status=goal.status,
+                from_enrollment=True,
+                version=1,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[Goal.mentorship_id, Goal.owner_id],
+                index_where=text("from_enrollment"),
+            )
+            .returning(Goal.id)
+        )
+        if added is None:
+            return False
+        goal.id = added
+        return True
 
     async def forget_owner(self, organization_id: UUID, owner_id: UUID) -> None:
         """Their private goals go (with their milestones); their shared ones keep their status,

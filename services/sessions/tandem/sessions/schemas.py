@@ -318,7 +318,8 @@ class NoteRead(BaseModel):
     version: int
 
 
-Title = Annotated[str, Field(min_length=1, max_length=200)]
+MAX_TITLE = 200
+Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
 Percent = Annotated[StrictInt, Field(ge=0, le=100)]
 MAX_MILESTONES = 50
 
