@@ -240,8 +240,13 @@ async def test_concurrent_completions_of_one_item_are_told_once(
         )
     )
 
+    covered = f"/sessions/{meeting}/agenda/covered/action_item/{item.json()['id']}"
+    marks = await asyncio.gather(*(client.put(covered) for client in (mentor, mentee) * 3))
+
     assert {answer.status_code for answer in answers} <= {200, 409}
     assert {answer.status_code for answer in topics} == {201}
+    assert {answer.status_code for answer in marks} == {200}
+    assert marks[-1].json()["action_items"][0]["covered"] is True
     async with app.state.sessionmaker() as session:
         events = await emitted(session, organization)
     completed = [e for e in events if e["type"].endswith(ActionItemCompleted.type)]

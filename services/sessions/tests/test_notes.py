@@ -365,3 +365,45 @@ async def test_the_rewrap_command_moves_every_note_key_to_the_current_master_key
             assert (await notes.get_note(session, author, only_new, note.id)).body == SECRET
     finally:
         await engine.dispose()
+
+
+async def test_concurrent_first_notes_of_an_organization_share_one_note_key(
+    committing_client_for: ClientFactory,
+    app: FastAPI,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> None:
+    async with app.state.sessionmaker() as session:
+        pairs = [
+            await started_mentorship(session, dependencies, profiles, organization)
+            for _ in range(3)
+        ]
+    writers = [
+        (
+            committing_client_for(Role.PARTICIPANT, organization_id=organization, person_id=person),
+            started.mentorship_id,
+        )
+        for started in pairs
+        for person in started.member_ids
+    ]
+
+    answers = await asyncio.gather(
+        *(
+            client.post(f"/mentorships/{mentorship_id}/notes", json={"body": SECRET})
+            for client, mentorship_id in writers
+        )
+    )
+
+    assert [answer.status_code for answer in answers] == [201] * len(writers)
+    async with app.state.sessionmaker() as session:
+        keys = list(
+            await session.scalars(select(NoteKey).where(NoteKey.organization_id == organization))
+        )
+        used = set(
+            await session.scalars(select(Note.key_id).where(Note.organization_id == organization))
+        )
+    assert len(keys) == 1
+    assert used == {keys[0].id}
+    for answer, (client, _) in zip(answers, writers, strict=True):
+        assert (await client.get(f"/notes/{answer.json()['id']}")).json()["body"] == SECRET
