@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role, Scope
 from tandem.kit.contracts.profiles import PersonErased
+from tandem.kit.models import IdempotencyKey
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.kit.timers import Timer
 from tandem.sessions.models import ActionItem, AgendaTopic, Goal, Milestone, Note
@@ -41,7 +42,9 @@ async def _workspace(
     await person.post(notes, json={"body": f"{WORDS} shared", "visibility": "shared"})
     await other.post(notes, json={"body": "the other's note", "visibility": "shared"})
     await person.post(goals, json={"title": f"{WORDS} secret", "visibility": "private"})
-    shared = (await person.post(goals, json={"title": f"{WORDS} goal"})).json()["id"]
+    retried = {"Idempotency-Key": str(uuid.uuid4())}
+    created = await person.post(goals, json={"title": f"{WORDS} goal"}, headers=retried)
+    shared = created.json()["id"]
     await person.post(
         f"/goals/{shared}/milestones", json={"title": f"{WORDS} step", "due_date": "2030-02-01"}
     )
@@ -97,13 +100,16 @@ async def test_erasure_leaves_no_note_private_goal_or_words_of_the_person(
     )
     other = client_for(Role.PARTICIPANT, organization_id=organization, person_id=other_id)
 
-    assert await deliver(
-        db_session, dependencies, PersonErased(organization_id=organization, person_id=person_id)
-    )
-
     async def count(model: type, *where: object) -> int:
         query = select(func.count()).select_from(model).where(*where)  # type: ignore[arg-type]
         return await db_session.scalar(query) or 0
+
+    kept = IdempotencyKey.subject == str(person_id)
+    kept_before = await count(IdempotencyKey, kept)
+
+    assert await deliver(
+        db_session, dependencies, PersonErased(organization_id=organization, person_id=person_id)
+    )
 
     assert await count(Note, Note.author_id == person_id) == 0
     assert await count(Note, Note.author_id == other_id) == 1
@@ -111,6 +117,7 @@ async def test_erasure_leaves_no_note_private_goal_or_words_of_the_person(
     assert await count(Milestone, Milestone.organization_id == organization) == 1
     assert await count(ActionItem, ActionItem.organization_id == organization) == 1
     assert await count(AgendaTopic, AgendaTopic.added_by == person_id) == 0
+    assert (kept_before, await count(IdempotencyKey, kept)) == (1, 0), "no answer repeats them"
     pending = await db_session.scalars(
         select(Timer.key).where(Timer.organization_id == organization)
     )

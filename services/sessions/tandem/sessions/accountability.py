@@ -24,6 +24,7 @@ from tandem.kit.contracts.sessions import (
     MilestoneCompleted,
     MilestoneOverdue,
 )
+from tandem.kit.idempotency import forget_answers_to
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.timers import cancel_timer, set_timer
@@ -599,7 +600,8 @@ async def export_person(
 
 async def forget_person(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
     """An erased person's private goals go, and their words everywhere else (shared goals,
-    milestones, action items, agenda topics); what stays counts anonymously. Nobody is nudged
+    milestones, action items, agenda topics, answers kept for their retries); what stays
+    counts anonymously. Nobody is nudged
     about their follow-ups any more."""
     goals = await GoalRepository(session).of_owner(organization_id, person_id)
     for milestone in await MilestoneRepository(session).of_goals(goal.id for goal in goals):
@@ -611,3 +613,4 @@ async def forget_person(session: AsyncSession, organization_id: UUID, person_id:
     await GoalRepository(session).forget_owner(organization_id, person_id)
     await items.forget_person(organization_id, person_id)
     await AgendaRepository(session).forget_topics_of(organization_id, person_id)
+    await forget_answers_to(session, organization_id, str(person_id))
