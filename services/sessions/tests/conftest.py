@@ -41,8 +41,9 @@ def service_app() -> Iterator[FastAPI]:
 
 
 class Profiles:
-    """The profiles service as sessions asks it, faked at the HTTP boundary: programs and
-    people's schedules as profiles would answer them now, each only to its own organization."""
+    """The profiles service as sessions asks it, faked at the HTTP boundary: programs, people's
+    schedules and enrollment goals as profiles would answer them now, each only to its own
+    organization."""
 
     def __init__(self) -> None:
         self.programs: dict[uuid.UUID, tuple[uuid.UUID, ProgramRead]] = {}
