@@ -21,7 +21,7 @@ from tandem.launcher.demo import (
     load_demo,
     put_under_way,
 )
-from tandem.launcher.keys import load_or_create_keys
+from tandem.launcher.keys import load_or_create_keys, load_or_create_notes_master_keys
 from tandem.launcher.stack import SERVICES, Stack, StackConfig
 from tandem.launcher.subjects import check_person
 
@@ -114,6 +114,9 @@ async def _up(arguments: argparse.Namespace) -> None:
             service_ports=ports,
             metrics_ports=metrics_ports,
             log_dir=_log_dir(state_dir),
+            extra_env={
+                "SESSIONS_NOTES_MASTER_KEYS": load_or_create_notes_master_keys(state_dir / "keys")
+            },
         )
     )
     try:

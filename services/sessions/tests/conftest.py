@@ -1,6 +1,7 @@
+import base64
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -28,18 +29,26 @@ from tandem.sessions.service import Dependencies
 WORKDAYS = [{"weekday": day, "start": "08:00:00", "end": "18:00:00"} for day in range(5)]
 
 
+# The notes master key of the test runs (tests of rotation bring their own).
+NOTES_MASTER_KEYS = {"test-1": base64.b64encode(bytes(range(32))).decode()}
+
+
 @pytest.fixture(scope="session")
-def service_app() -> FastAPI:
-    return app
+def service_app() -> Iterator[FastAPI]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SESSIONS_NOTES_MASTER_KEYS", json.dumps(NOTES_MASTER_KEYS))
+        yield app
 
 
 class Profiles:
-    """The profiles service as sessions asks it, faked at the HTTP boundary: programs and
-    people's schedules as profiles would answer them now, each only to its own organization."""
+    """The profiles service as sessions asks it, faked at the HTTP boundary: programs, people's
+    schedules and enrollment goals as profiles would answer them now, each only to its own
+    organization."""
 
     def __init__(self) -> None:
         self.programs: dict[uuid.UUID, tuple[uuid.UUID, ProgramRead]] = {}
         self.people: dict[uuid.UUID, tuple[uuid.UUID, PersonSchedule]] = {}
+        self.enrollment_goals: dict[tuple[uuid.UUID, uuid.UUID], str] = {}
 
     def add_program(
         self, organization_id: uuid.UUID, admin_ids: list[uuid.UUID] | None = None
@@ -110,10 +119,19 @@ class Profiles:
                     for schedule in [entry[1]]
                 ],
             )
-        program_id = uuid.UUID(request.url.path.removeprefix("/programs/"))
+        path = request.url.path.removeprefix("/programs/")
+        program_id = uuid.UUID(path.removesuffix("/enrollment-goals"))
         entry = self.programs.get(program_id)
         if entry is None or entry[0] != organization:
             return httpx.Response(404, json={"title": "ProgramNotFound", "detail": "No program."})
+        if path.endswith("/enrollment-goals"):
+            asked = [
+                uuid.UUID(person_id) for person_id in json.loads(request.content)["person_ids"]
+            ]
+            stated = [(p, self.enrollment_goals.get((program_id, p))) for p in asked]
+            return httpx.Response(
+                200, json=[{"person_id": str(p), "goals": goals} for p, goals in stated if goals]
+            )
         return httpx.Response(200, json=entry[1].model_dump(mode="json"))
 
 

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -127,3 +128,12 @@ async def forget_keys_claimed_before(session: AsyncSession, moment: datetime) ->
         delete(IdempotencyKey).where(IdempotencyKey.claimed_at < moment)
     )
     return int(forgotten.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget_answers_to(session: AsyncSession, organization_id: UUID, subject: str) -> None:
+    """An erased person's kept answers go: they may repeat what the person wrote."""
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.organization_id == organization_id, IdempotencyKey.subject == subject
+        )
+    )

@@ -279,6 +279,17 @@ class EnrollmentRepository(Repository[Enrollment]):
         found = await self.session.scalars(query.limit(limit))
         return list(found)
 
+    async def with_goals(self, program_id: UUID, person_ids: list[UUID]) -> list[Enrollment]:
+        """The listed people's active enrollments in the program that state goals."""
+        query = select(Enrollment).where(
+            Enrollment.program_id == program_id,
+            Enrollment.status == EnrollmentStatus.ACTIVE,
+            Enrollment.person_id.in_(person_ids),
+            Enrollment.goals.is_not(None),
+            Enrollment.goals != "",
+        )
+        return list(await self.session.scalars(query.order_by(Enrollment.person_id)))
+
     async def enrolled_under_admin(
         self, organization_id: UUID, person_id: UUID, admin_id: UUID
     ) -> bool:

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Body, Query, Response, status
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.profiles import (
     AbsenceRead,
+    EnrollmentGoals,
+    EnrollmentGoalsQuery,
     ForbiddenPair,
     PersonSchedule,
     PersonSchedulesQuery,
@@ -350,6 +352,16 @@ async def list_enrollments(
 ) -> Page[Enrollment]:
     """The active enrollments (HR admins, the program's admins)."""
     return await service.list_enrollments(session, principal, program_id, cursor, limit)
+
+
+@programs.post("/{program_id}/enrollment-goals", response_model=list[EnrollmentGoals])
+async def get_enrollment_goals(
+    program_id: UUID, query: EnrollmentGoalsQuery, session: SessionDep, principal: PrincipalDep
+) -> list[EnrollmentGoals]:
+    """The goals up to 50 people wrote when they enrolled in the program, in their own words
+    (services with `snapshots:read` only: sessions makes them their first, private goals when
+    their mentorship starts). People without an active enrollment stating goals are left out."""
+    return await snapshots.enrollment_goals(session, principal, program_id, query)
 
 
 @programs.get("/{program_id}/forbidden-pairs", response_model=list[ForbiddenPair])

@@ -10,7 +10,6 @@ from uuid import UUID
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -33,6 +32,7 @@ from tandem.kit.contracts.profiles import (
     WantedSkillItem,
     WindowItem,
 )
+from tandem.kit.fields import Day
 from tandem.kit.patches import Patch
 from tandem.profiles.errors import ImportTooLarge, UnreadableImport
 from tandem.profiles.models import EnrollmentStatus, PersonStatus
@@ -75,14 +75,6 @@ Language = Annotated[
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
 
 
-def _written_as_text(value: Any) -> Any:
-    """JSON carries a date as ISO text; pydantic alone would also read a number (Unix time)."""
-    if isinstance(value, int | float):
-        raise ValueError("a date is written as text, e.g. 2027-01-04")
-    return value
-
-
-Day = Annotated[date, BeforeValidator(_written_as_text)]
 Bio = Annotated[str, StringConstraints(max_length=4000)]
 
 

@@ -1,6 +1,6 @@
 """What other services read of profiles in one go: a program's snapshot and forbidden pairs
-for matching, people's schedules for sessions, and the batch loads of people's details behind
-them (the export reuses them). Reads only: nothing here writes or emits."""
+for matching, people's schedules and enrollment goals for sessions, and the batch loads of
+people's details behind them (the export reuses them). Reads only: nothing here writes or emits."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -14,6 +14,8 @@ from tandem.kit.auth import Principal, Role, Scope
 from tandem.kit.contracts.profiles import (
     AbsenceRead,
     EnrolleeSnapshot,
+    EnrollmentGoals,
+    EnrollmentGoalsQuery,
     ForbiddenPair,
     OfferedSkillItem,
     PersonSchedule,
@@ -213,3 +215,18 @@ def _schedule(person: Person, schedules: _Schedules) -> PersonSchedule:
             if absence.end_date >= today
         ],
     )
+
+
+# Enrollment goals ------------------------------------------------------------------------------
+
+
+async def enrollment_goals(
+    session: AsyncSession, principal: Principal, program_id: UUID, query: EnrollmentGoalsQuery
+) -> list[EnrollmentGoals]:
+    """The goals the listed people wrote when they enrolled in the program (active enrollments
+    with goals only), for services with `snapshots:read` alone: they are participants' words."""
+    if Scope.SNAPSHOTS_READ not in principal.scopes:
+        raise Forbidden("Enrollment goals are for services with snapshots:read.")
+    program = await ProgramRepository(session).get(principal.organization_id, program_id)
+    enrollments = await EnrollmentRepository(session).with_goals(program.id, query.person_ids)
+    return [EnrollmentGoals(person_id=e.person_id, goals=e.goals or "") for e in enrollments]

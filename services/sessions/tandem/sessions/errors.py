@@ -1,7 +1,7 @@
 from collections.abc import Mapping
 from http import HTTPStatus
 
-from tandem.kit.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
+from tandem.kit.errors import AppError, BadRequest, Conflict, Forbidden, NotFound, Unavailable
 
 
 class MentorshipNotFound(NotFound):
@@ -134,3 +134,55 @@ class RunMentorshipsPending(Conflict):
         "The settled run started more mentorships than have arrived here yet: the program is "
         "timetabled once they have."
     )
+
+
+class NoteNotFound(NotFound):
+    """Also the answer for a note the caller may not read: whether it exists is not told."""
+
+    detail = "No such note."
+
+
+class NotNoteAuthor(Forbidden):
+    detail = "Only its author changes or deletes a note."
+
+
+class NotesUnavailable(Unavailable):
+    detail = "Notes are not available: the service has no master key for them."
+
+
+class NoteKeyUnavailable(Unavailable):
+    detail = "The master key that wraps this organization's notes is not configured."
+
+
+class GoalNotFound(NotFound):
+    """Also the answer for a private goal of someone else: whether it exists is not told."""
+
+    detail = "No such goal."
+
+
+class MilestoneNotFound(NotFound):
+    detail = "No such milestone."
+
+
+class NotGoalOwner(Forbidden):
+    detail = "Only its owner changes a goal and its milestones."
+
+
+class TooManyMilestones(Conflict):
+    detail = "A goal has at most 50 milestones."
+
+
+class ActionItemNotFound(NotFound):
+    detail = "No such action item."
+
+
+class OwnerNotMember(BadRequest):
+    detail = "An action item's owner is a member of the mentorship."
+
+
+class AgendaEntryNotFound(NotFound):
+    detail = "No such entry on this session's agenda."
+
+
+class TooManyTopics(Conflict):
+    detail = "A session's agenda has at most 50 topics."

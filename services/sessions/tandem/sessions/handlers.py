@@ -19,7 +19,7 @@ from tandem.kit.contracts.matching import (
 from tandem.kit.contracts.profiles import AvailabilityUpdated, PersonErased, PersonUpdated
 from tandem.kit.timers import TIMER_CHORES
 from tandem.kit.wiring import Wiring, service_credentials
-from tandem.sessions import planning, service
+from tandem.sessions import accountability, notes, planning, service
 from tandem.sessions.repository import Directory
 from tandem.sessions.service import Dependencies
 from tandem.sessions.settings import SessionsSettings
@@ -43,6 +43,7 @@ async def on_mentorship_started(
     session: AsyncSession, event: MentorshipStarted, dependencies: Dependencies
 ) -> None:
     await service.start_mentorship(session, dependencies, event)
+    await accountability.start_from_enrollment_goals(session, dependencies, event)
 
 
 async def on_mentorship_ended(
@@ -80,6 +81,8 @@ async def on_availability_updated(
 
 async def on_person_erased(session: AsyncSession, event: PersonErased, _: Dependencies) -> None:
     await service.forget_person(session, event.organization_id, event.person_id)
+    await accountability.forget_person(session, event.organization_id, event.person_id)
+    await notes.forget_author(session, event.organization_id, event.person_id)
 
 
 async def on_run_settled(

@@ -19,12 +19,13 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INT8RANGE, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.kit.contracts.profiles import Cadence
-from tandem.kit.contracts.sessions import SessionStatus
+from tandem.kit.contracts.sessions import GoalStatus, SessionStatus
 from tandem.kit.db import Base, enum_type
 from tandem.kit.timers import Timer as Timer
 
@@ -263,3 +264,169 @@ class Timetable(Base):
     report: Mapped[dict[str, Any]]
     """`schemas.TimetableReport` as JSON."""
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Visibility(enum.StrEnum):
+    """Who reads a note or a goal besides its author: nobody, or the mentorship's members (who
+    do not change it)."""
+
+    PRIVATE = "private"
+    SHARED = "shared"
+
+
+class NoteKey(Base):
+    """An organization's data key for its notes, kept only as a master key wraps it (see
+    `sealing`); re-wrapped, never replaced, when the master key rotates."""
+
+    __tablename__ = "note_key"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(unique=True)
+    master_key_id: Mapped[str]
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    rewrapped_at: Mapped[datetime | None]
+
+
+class Note(Base):
+    """A member's note on a mentorship or one of its sessions, sealed: the database holds no
+    byte of its text in clear, only what the note key of `key_id` opens."""
+
+    __tablename__ = "note"
+    __table_args__ = (
+        Index("ix_note_mentorship_id_created_at", "mentorship_id", "created_at"),
+        Index("ix_note_organization_id_author_id", "organization_id", "author_id"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID] = mapped_column(ForeignKey("mentorship.id"))
+    session_id: Mapped[UUID | None] = mapped_column(ForeignKey("session.id"), index=True)
+    author_id: Mapped[UUID]
+    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility))
+    key_id: Mapped[UUID] = mapped_column(ForeignKey("note_key.id"), index=True)
+    sealed_body: Mapped[bytes] = mapped_column(LargeBinary)
+    """AES-GCM nonce, ciphertext and tag of the text, bound to the note's id."""
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class Goal(Base):
+    """What a member of a mentorship wants to reach, shared with the members or private."""
+
+    __tablename__ = "goal"
+    __table_args__ = (
+        CheckConstraint("progress BETWEEN 0 AND 100", name="progress_percent"),
+        Index("ix_goal_mentorship_id_created_at", "mentorship_id", "created_at"),
+        Index("ix_goal_organization_id_owner_id", "organization_id", "owner_id"),
+        Index(
+            "uq_goal_from_enrollment",
+            "mentorship_id",
+            "owner_id",
+            unique=True,
+            postgresql_where=text("from_enrollment"),
+        ),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID] = mapped_column(ForeignKey("mentorship.id"))
+    program_id: Mapped[UUID]
+    owner_id: Mapped[UUID]
+    visibility: Mapped[Visibility] = mapped_column(enum_type(Visibility))
+    title: Mapped[str] = mapped_column(Text)
+    success_criteria: Mapped[str | None] = mapped_column(Text)
+    target_date: Mapped[date | None]
+    status: Mapped[GoalStatus] = mapped_column(enum_type(GoalStatus))
+    progress: Mapped[int | None]
+    """Percent, as its owner set it; null: it follows from the milestones done."""
+    from_enrollment: Mapped[bool] = mapped_column(default=False)
+    """Made from what the owner wrote when they enrolled: one per member and mentorship."""
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class Milestone(Base):
+    """A smaller step toward a goal; it goes with its goal."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (Index("ix_milestone_goal_id_due_date", "goal_id", "due_date"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    goal_id: Mapped[UUID] = mapped_column(ForeignKey("goal.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[date | None]
+    completed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class ActionItem(Base):
+    """A follow-up agreed in a session: what, whose, by when; open ones carry over to the next
+    sessions' agendas until done."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (
+        Index("ix_action_item_mentorship_id_created_at", "mentorship_id", "created_at"),
+        Index("ix_action_item_organization_id_owner_id", "organization_id", "owner_id"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID] = mapped_column(ForeignKey("mentorship.id"))
+    program_id: Mapped[UUID]
+    session_id: Mapped[UUID | None] = mapped_column(ForeignKey("session.id"), index=True)
+    """The session it was agreed in."""
+    what: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[UUID]
+    """The member who does it."""
+    created_by: Mapped[UUID]
+    due_date: Mapped[date | None]
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
+
+
+class AgendaTopic(Base):
+    """A topic a member put on a session's agenda."""
+
+    __tablename__ = "agenda_topic"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID]
+    session_id: Mapped[UUID] = mapped_column(ForeignKey("session.id"), index=True)
+    added_by: Mapped[UUID]
+    title: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AgendaEntryKind(enum.StrEnum):
+    ACTION_ITEM = "action_item"
+    MILESTONE = "milestone"
+    TOPIC = "topic"
+
+
+class CoveredEntry(Base):
+    """An entry of a session's agenda its members covered: one row per entry, whoever marks it
+    and however often."""
+
+    __tablename__ = "covered_entry"
+
+    session_id: Mapped[UUID] = mapped_column(
+        ForeignKey("session.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[AgendaEntryKind] = mapped_column(enum_type(AgendaEntryKind), primary_key=True)
+    entry_id: Mapped[UUID] = mapped_column(primary_key=True)
+    covered_by: Mapped[UUID]
+    covered_at: Mapped[datetime] = mapped_column(server_default=func.now())

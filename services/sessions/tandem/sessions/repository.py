@@ -1,39 +1,55 @@
 """Every query of the sessions service: its own tables, and the profiles service it reads."""
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
 import httpx
 from pydantic import AwareDatetime
-from sqlalchemy import Select, any_, delete, func, select
+from sqlalchemy import Select, any_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.profiles import (
+    EnrollmentGoals,
+    EnrollmentGoalsQuery,
     PersonSchedule,
     PersonSchedulesQuery,
     ProgramRead,
     ProgramStanding,
 )
+from tandem.kit.contracts.sessions import SessionStatus
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
 from tandem.sessions.errors import (
+    ActionItemNotFound,
+    GoalNotFound,
     MentorshipNotFound,
+    MilestoneNotFound,
+    NoteNotFound,
     SeriesNotFound,
     SessionNotFound,
     TimetableNotFound,
 )
 from tandem.sessions.models import (
+    ActionItem,
+    AgendaEntryKind,
+    AgendaTopic,
     Attendance,
     BusyBlock,
     CalendarFeed,
+    CoveredEntry,
+    Goal,
     Mentorship,
+    Milestone,
+    Note,
+    NoteKey,
     PersonLine,
     Series,
     Session,
     Timetable,
+    Visibility,
     WorkspaceStatus,
 )
 from tandem.sessions.models import PersonSchedule as StoredSchedule
@@ -364,7 +380,7 @@ class BusyBlockRepository(SessionRepository):
 
 
 class Directory(ServiceClient):
-    """The profiles service: programs and people's schedules as they stand now."""
+    """The profiles service: programs, people's schedules and enrollment goals as they stand now."""
 
     def __init__(self, http: httpx.AsyncClient, profiles_url: str) -> None:
         super().__init__("profiles", profiles_url, http)
@@ -375,6 +391,14 @@ class Directory(ServiceClient):
 
     async def standing(self, program_id: UUID, token: str) -> ProgramStanding:
         return await self.get(f"/programs/{program_id}", token, ProgramStanding)
+
+    async def enrollment_goals(
+        self, program_id: UUID, person_ids: Iterable[UUID], token: str
+    ) -> list[EnrollmentGoals]:
+        """What those of `person_ids` enrolled in the program to reach, in their own words."""
+        body = EnrollmentGoalsQuery(person_ids=sorted(set(person_ids))).model_dump(mode="json")
+        path = f"/programs/{program_id}/enrollment-goals"
+        return await self.post(path, token, list[EnrollmentGoals], body)
 
     async def schedules(self, person_ids: Iterable[UUID], token: str) -> list[PersonSchedule]:
         """The schedules of those of `person_ids` who exist (in the token's organization)."""
@@ -465,3 +489,285 @@ class TimetableRepository(Repository[Timetable]):
         )
         order = (Timetable.created_at.desc(), Timetable.id.desc())
         return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
+
+def _own_or_shared(owner: Any, reader_id: UUID, visibility: Any) -> Any:
+    return or_(owner == reader_id, visibility == Visibility.SHARED)
+
+
+class NoteKeyRepository(SessionRepository):
+    async def ensure(
+        self, organization_id: UUID, master_key_id: str, wrapped_key: bytes
+    ) -> NoteKey:
+        """The organization's note key; the one given when it has none yet (of concurrent
+        first notes, one key wins and every note uses it)."""
+        await self.session.execute(
+            insert(NoteKey)
+            .values(
+                organization_id=organization_id,
+                master_key_id=master_key_id,
+                wrapped_key=wrapped_key,
+            )
+            .on_conflict_do_nothing(index_elements=[NoteKey.organization_id])
+        )
+        found = await self.session.scalar(
+            select(NoteKey).where(NoteKey.organization_id == organization_id)
+        )
+        assert found is not None
+        return found
+
+    async def get(self, key_id: UUID) -> NoteKey:
+        return await self.session.get_one(NoteKey, key_id)
+
+    async def wrapped_under_other(self, master_key_id: str, limit: int) -> list[NoteKey]:
+        """Up to `limit` note keys another master key wraps, locked (others skipped)."""
+        query = (
+            select(NoteKey)
+            .where(NoteKey.master_key_id != master_key_id)
+            .order_by(NoteKey.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(await self.session.scalars(query))
+
+
+class NoteRepository(Repository[Note]):
+    model = Note
+    not_found = NoteNotFound
+
+    async def readable_in(
+        self, mentorship_id: UUID, reader_id: UUID, after: Latest | None, limit: int
+    ) -> list[Note]:
+        """The mentorship's notes the reader wrote or its members share, newest first."""
+        query = select(Note).where(
+            Note.mentorship_id == mentorship_id,
+            _own_or_shared(Note.author_id, reader_id, Note.visibility),
+        )
+        order = (Note.created_at.desc(), Note.id.desc())
+        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
+    async def of_author(self, organization_id: UUID, author_id: UUID) -> list[Note]:
+        query = select(Note).where(
+            Note.organization_id == organization_id, Note.author_id == author_id
+        )
+        return list(await self.session.scalars(query.order_by(Note.created_at, Note.id)))
+
+    async def forget_author(self, organization_id: UUID, author_id: UUID) -> None:
+        await self.session.execute(
+            delete(Note).where(Note.organization_id == organization_id, Note.author_id == author_id)
+        )
+
+
+class GoalRepository(Repository[Goal]):
+    model = Goal
+    not_found = GoalNotFound
+
+    async def readable_in(
+        self, mentorship_id: UUID, reader_id: UUID, after: Latest | None, limit: int
+    ) -> list[Goal]:
+        """The mentorship's goals the reader owns or its members share, newest first."""
+        query = select(Goal).where(
+            Goal.mentorship_id == mentorship_id,
+            _own_or_shared(Goal.owner_id, reader_id, Goal.visibility),
+        )
+        order = (Goal.created_at.desc(), Goal.id.desc())
+        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
+    async def of_owner(self, organization_id: UUID, owner_id: UUID) -> list[Goal]:
+        query = select(Goal).where(
+            Goal.organization_id == organization_id, Goal.owner_id == owner_id
+        )
+        return list(await self.session.scalars(query.order_by(Goal.created_at, Goal.id)))
+
+    async def add_from_enrollment(self, goal: Goal) -> bool:
+        """Whether the member's goal from their enrollment was added: each member gets theirs
+        once per mentorship, whoever delivers the start again."""
+        added = await self.session.scalar(
+            insert(Goal)
+            .values(
+                organization_id=goal.organization_id,
+                mentorship_id=goal.mentorship_id,
+                program_id=goal.program_id,
+                owner_id=goal.owner_id,
+                visibility=goal.visibility,
+                title=goal.title,
+                success_criteria=goal.success_criteria,
+                status=goal.status,
+                from_enrollment=True,
+                version=1,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[Goal.mentorship_id, Goal.owner_id],
+                index_where=text("from_enrollment"),
+            )
+            .returning(Goal.id)
+        )
+        if added is None:
+            return False
+        goal.id = added
+        return True
+
+    async def forget_owner(self, organization_id: UUID, owner_id: UUID) -> None:
+        """Their private goals go (with their milestones); their shared ones keep their status,
+        dates and milestones' progress for anonymous counts, without their words."""
+        of_owner = (Goal.organization_id == organization_id, Goal.owner_id == owner_id)
+        await self.session.execute(
+            delete(Goal).where(*of_owner, Goal.visibility == Visibility.PRIVATE)
+        )
+        await self.session.execute(
+            update(Goal)
+            .where(*of_owner)
+            .values(title="", success_criteria=None, version=Goal.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.execute(
+            update(Milestone)
+            .where(Milestone.goal_id.in_(select(Goal.id).where(*of_owner)))
+            .values(title="", version=Milestone.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+class MilestoneRepository(Repository[Milestone]):
+    model = Milestone
+    not_found = MilestoneNotFound
+
+    async def of_goals(self, goal_ids: Iterable[UUID]) -> list[Milestone]:
+        """The goals' milestones, soonest due first (undated last)."""
+        query = select(Milestone).where(Milestone.goal_id.in_(list(goal_ids)))
+        order = (Milestone.due_date.asc().nulls_last(), Milestone.created_at, Milestone.id)
+        return list(await self.session.scalars(query.order_by(*order)))
+
+    async def count_of(self, goal_id: UUID) -> int:
+        found = await self.session.scalar(
+            select(func.count()).select_from(Milestone).where(Milestone.goal_id == goal_id)
+        )
+        return found or 0
+
+
+class ActionItemRepository(Repository[ActionItem]):
+    model = ActionItem
+    not_found = ActionItemNotFound
+
+    async def of_mentorship(
+        self, mentorship_id: UUID, open_only: bool, after: Latest | None, limit: int
+    ) -> list[ActionItem]:
+        query = select(ActionItem).where(ActionItem.mentorship_id == mentorship_id)
+        if open_only:
+            query = query.where(ActionItem.done_at.is_(None))
+        order = (ActionItem.created_at.desc(), ActionItem.id.desc())
+        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
+    async def on_agenda(self, meeting: Session) -> list[ActionItem]:
+        """The mentorship's items agreed in this session or an earlier one and not done before
+        it started: those agreed in it, and those it carries over."""
+        query = (
+            select(ActionItem)
+            .join(Session, ActionItem.session_id == Session.id)
+            .where(
+                ActionItem.mentorship_id == meeting.mentorship_id,
+                Session.starts_at <= meeting.starts_at,
+                or_(ActionItem.done_at.is_(None), ActionItem.done_at >= meeting.starts_at),
+            )
+        )
+        order = (ActionItem.due_date.asc().nulls_last(), ActionItem.created_at, ActionItem.id)
+        return list(await self.session.scalars(query.order_by(*order).limit(MAX_AGENDA_ENTRIES)))
+
+    async def of_person(self, organization_id: UUID, person_id: UUID) -> list[ActionItem]:
+        """The items the person owns or noted."""
+        query = select(ActionItem).where(
+            ActionItem.organization_id == organization_id,
+            or_(ActionItem.owner_id == person_id, ActionItem.created_by == person_id),
+        )
+        return list(await self.session.scalars(query.order_by(ActionItem.created_at)))
+
+    async def forget_person(self, organization_id: UUID, person_id: UUID) -> None:
+        """The items they own or noted keep their dates and state, without their words."""
+        await self.session.execute(
+            update(ActionItem)
+            .where(
+                ActionItem.organization_id == organization_id,
+                or_(ActionItem.owner_id == person_id, ActionItem.created_by == person_id),
+            )
+            .values(what="", version=ActionItem.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+MAX_AGENDA_ENTRIES = 200
+
+
+class AgendaRepository(SessionRepository):
+    async def following(self, meeting: Session) -> Session | None:
+        """The mentorship's next session after this one, proposed, scheduled or held."""
+        query = (
+            select(Session)
+            .where(
+                Session.mentorship_id == meeting.mentorship_id,
+                Session.starts_at > meeting.starts_at,
+                Session.status.in_(
+                    [SessionStatus.PROPOSED, SessionStatus.SCHEDULED, SessionStatus.HELD]
+                ),
+            )
+            .order_by(Session.starts_at)
+            .limit(1)
+        )
+        return await self.session.scalar(query)
+
+    async def milestones_due(
+        self, meeting: Session, reader_id: UUID, before: date
+    ) -> list[tuple[Milestone, Goal]]:
+        """The milestones, of the reader's goals and those shared in the mentorship, due
+        before `before` and not done before the session started, soonest due first."""
+        query = (
+            select(Milestone, Goal)
+            .join(Goal, Milestone.goal_id == Goal.id)
+            .where(
+                Goal.mentorship_id == meeting.mentorship_id,
+                _own_or_shared(Goal.owner_id, reader_id, Goal.visibility),
+                Milestone.due_date < before,
+                or_(Milestone.completed_at.is_(None), Milestone.completed_at >= meeting.starts_at),
+            )
+            .order_by(Milestone.due_date, Milestone.id)
+            .limit(MAX_AGENDA_ENTRIES)
+        )
+        return [(milestone, goal) for milestone, goal in await self.session.execute(query)]
+
+    async def topics(self, session_id: UUID) -> list[AgendaTopic]:
+        query = select(AgendaTopic).where(AgendaTopic.session_id == session_id)
+        return list(await self.session.scalars(query.order_by(AgendaTopic.created_at)))
+
+    async def topic_count(self, session_id: UUID) -> int:
+        query = select(func.count()).select_from(AgendaTopic)
+        return await self.session.scalar(query.where(AgendaTopic.session_id == session_id)) or 0
+
+    async def forget_topics_of(self, organization_id: UUID, person_id: UUID) -> None:
+        await self.session.execute(
+            delete(AgendaTopic).where(
+                AgendaTopic.organization_id == organization_id, AgendaTopic.added_by == person_id
+            )
+        )
+
+    async def covered(self, session_id: UUID) -> set[tuple[AgendaEntryKind, UUID]]:
+        query = select(CoveredEntry.kind, CoveredEntry.entry_id).where(
+            CoveredEntry.session_id == session_id
+        )
+        return {(kind, entry_id) for kind, entry_id in await self.session.execute(query)}
+
+    async def cover(
+        self, session_id: UUID, kind: AgendaEntryKind, entry_id: UUID, person_id: UUID
+    ) -> None:
+        await self.session.execute(
+            insert(CoveredEntry)
+            .values(session_id=session_id, kind=kind, entry_id=entry_id, covered_by=person_id)
+            .on_conflict_do_nothing()
+        )
+
+    async def uncover(self, session_id: UUID, kind: AgendaEntryKind, entry_id: UUID) -> None:
+        await self.session.execute(
+            delete(CoveredEntry).where(
+                CoveredEntry.session_id == session_id,
+                CoveredEntry.kind == kind,
+                CoveredEntry.entry_id == entry_id,
+            )
+        )

@@ -15,7 +15,7 @@ from tandem.kit.errors import PROBLEM_JSON, PROBLEM_SCHEMA_REF
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
 from tandem.kit.versioning import ExpectedVersion, tagged
-from tandem.sessions import calendar_files, planning, service
+from tandem.sessions import calendar_files, planning, service, workspace_router
 from tandem.sessions.calendars import DEFAULT_REFRESH, UploadLimits
 from tandem.sessions.errors import CalendarFileTooLarge
 from tandem.sessions.models import Series, Session, Timetable
@@ -41,7 +41,7 @@ sessions = APIRouter(tags=["sessions"], route_class=IdempotentRoute)
 busy_times = APIRouter(tags=["busy times"], route_class=IdempotentRoute)
 # No idempotency replay here: a replayed feed answer would keep its secret in the database.
 calendars = APIRouter(tags=["calendars"])
-routers = [sessions, busy_times, calendars]
+routers = [sessions, busy_times, calendars, *workspace_router.routers]
 
 
 def _dependencies(request: Request) -> Dependencies:

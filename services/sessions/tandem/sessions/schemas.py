@@ -10,13 +10,17 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     WithJsonSchema,
     model_validator,
 )
 
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
 from tandem.kit.contracts.profiles import Cadence
-from tandem.kit.contracts.sessions import SessionRead
+from tandem.kit.contracts.sessions import GoalStatus, SessionRead
+from tandem.kit.fields import Day
+from tandem.sessions.models import Visibility
 
 MAX_SESSION = timedelta(hours=8)
 MAX_BUSY_RANGE = timedelta(days=366)
@@ -248,3 +252,187 @@ class TimetableRead(BaseModel):
     run_id: UUID | None
     created_at: datetime
     report: TimetableReport
+
+
+NOTE_MAX_CHARACTERS = 20_000
+NoteBody = Annotated[str, Field(min_length=1, max_length=NOTE_MAX_CHARACTERS)]
+
+
+class NoteCreate(BaseModel):
+    body: NoteBody
+    visibility: Visibility = Field(
+        default=Visibility.PRIVATE,
+        description="private: its author alone reads it; shared: the mentorship's members do",
+    )
+    session_id: UUID | None = Field(default=None, description="a session of the mentorship")
+
+
+class NoteUpdate(BaseModel):
+    body: NoteBody | None = None
+    visibility: Visibility | None = None
+
+
+class NoteRead(BaseModel):
+    """A note in clear, for its author and (shared) the mentorship's members only."""
+
+    id: UUID
+    mentorship_id: UUID
+    session_id: UUID | None
+    author_id: UUID
+    visibility: Visibility
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+MAX_TITLE = 200
+Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
+Percent = Annotated[StrictInt, Field(ge=0, le=100)]
+MAX_MILESTONES = 50
+
+
+class GoalCreate(BaseModel):
+    title: Title
+    success_criteria: Annotated[str, Field(max_length=2_000)] | None = Field(
+        default=None, description="what success looks like"
+    )
+    target_date: Day | None = None
+    visibility: Visibility = Field(
+        default=Visibility.SHARED,
+        description="shared: the mentorship's members read it; private: its owner alone",
+    )
+
+
+class GoalUpdate(BaseModel):
+    """Only the fields sent change; `progress: null` makes progress follow the milestones."""
+
+    title: Title | None = None
+    success_criteria: Annotated[str, Field(max_length=2_000)] | None = None
+    target_date: Day | None = None
+    visibility: Visibility | None = None
+    status: GoalStatus | None = None
+    progress: Percent | None = Field(
+        default=None, description="percent set by hand; null: it follows from the milestones"
+    )
+
+
+class MilestoneCreate(BaseModel):
+    title: Title
+    due_date: Day | None = None
+
+
+class MilestoneUpdate(BaseModel):
+    title: Title | None = None
+    due_date: Day | None = None
+    done: StrictBool | None = None
+
+
+class MilestoneRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    goal_id: UUID
+    title: str
+    due_date: Day | None
+    completed_at: datetime | None
+    version: int
+
+
+class GoalRead(BaseModel):
+    """A goal for its owner and, when shared, the mentorship's members."""
+
+    id: UUID
+    mentorship_id: UUID
+    owner_id: UUID
+    visibility: Visibility
+    title: str
+    success_criteria: str | None
+    target_date: Day | None
+    status: GoalStatus
+    progress: Percent = Field(description="percent: as set by hand, else of milestones done")
+    progress_set_by_hand: bool
+    milestones: list[MilestoneRead]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+What = Annotated[str, Field(min_length=1, max_length=500)]
+MAX_TOPICS = 50
+
+
+class ActionItemCreate(BaseModel):
+    what: What
+    owner_id: UUID = Field(description="the member who does it")
+    due_date: Day | None = None
+
+
+class ActionItemUpdate(BaseModel):
+    what: What | None = None
+    owner_id: UUID | None = None
+    due_date: Day | None = None
+    done: StrictBool | None = None
+
+
+class ActionItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    session_id: UUID | None
+    what: str
+    owner_id: UUID
+    created_by: UUID
+    due_date: date | None
+    done_at: datetime | None
+    created_at: datetime
+    version: int
+
+
+class TopicCreate(BaseModel):
+    title: Title
+
+
+class AgendaActionItem(BaseModel):
+    item: ActionItemRead
+    carried_over: bool = Field(description="agreed in an earlier session")
+    covered: bool
+
+
+class AgendaMilestone(BaseModel):
+    milestone: MilestoneRead
+    goal_id: UUID
+    goal_title: str
+    owner_id: UUID
+    covered: bool
+
+
+class AgendaTopicRead(BaseModel):
+    id: UUID
+    title: str
+    added_by: UUID
+    covered: bool
+
+
+class AgendaRead(BaseModel):
+    """What a session is for: open action items (carried over and agreed in it), milestones due
+    before the following session, and topics members added; each marked covered or not. Both
+    members' entries: a mutual or reverse mentorship's agenda shows both directions."""
+
+    session_id: UUID
+    following_session_id: UUID | None
+    milestones_due_before: date
+    action_items: list[AgendaActionItem]
+    milestones: list[AgendaMilestone]
+    topics: list[AgendaTopicRead]
+
+
+class PersonWorkspaceExport(BaseModel):
+    """Everything of a person's own the sessions service keeps in their mentorships, in clear:
+    for that person alone."""
+
+    goals: list[GoalRead]
+    action_items: list[ActionItemRead] = Field(description="those they own or noted")
+    notes: list[NoteRead] = Field(description="those they wrote, private and shared")
+    exported_at: datetime

@@ -1,10 +1,13 @@
+import base64
+import binascii
 from datetime import timedelta
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field, HttpUrl
+from pydantic import Field, HttpUrl, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from tandem.kit.settings import ServiceSettings
+from tandem.sessions.sealing import KEY_BYTES
 
 
 class SessionsSettings(ServiceSettings):
@@ -36,6 +39,44 @@ class SessionsSettings(ServiceSettings):
         description="How long before a scheduled session its `session.reminder_due` event is "
         "emitted (1 minute to 7 days). A change applies to sessions scheduled or moved after it.",
     )
+
+    notes_master_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="The master keys that wrap each organization's note key, by id: 32 random "
+        'bytes each, base64, as JSON (`{"2026-12": "..."}`). Without one, notes answer 503. To '
+        "rotate, add a new key and make it current, run `python -m tandem.sessions.rewrap`, "
+        "then drop the old one.",
+    )
+    notes_master_key_id: str | None = Field(
+        default=None,
+        description="The master key that wraps new note keys; by default the only one listed.",
+    )
+
+    @model_validator(mode="after")
+    def _notes_keys_usable(self) -> Self:
+        """A process with unusable master keys refuses to start, rather than fail on a note."""
+        for key_id in self.notes_master_keys:
+            if len(self.notes_master_key(key_id)) != KEY_BYTES:
+                raise ValueError(f"notes master key {key_id!r} is not {KEY_BYTES} bytes")
+        if self.notes_master_keys and self.notes_current_master_key_id not in (
+            self.notes_master_keys
+        ):
+            raise ValueError("name the current notes master key (notes_master_key_id)")
+        return self
+
+    def notes_master_key(self, key_id: str) -> bytes:
+        try:
+            return base64.b64decode(
+                self.notes_master_keys[key_id].get_secret_value(), validate=True
+            )
+        except binascii.Error as error:
+            raise ValueError(f"notes master key {key_id!r} is not base64") from error
+
+    @property
+    def notes_current_master_key_id(self) -> str | None:
+        if self.notes_master_key_id is not None or len(self.notes_master_keys) != 1:
+            return self.notes_master_key_id
+        return next(iter(self.notes_master_keys))
 
     @property
     def reminder_lead(self) -> timedelta:

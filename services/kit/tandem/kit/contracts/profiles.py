@@ -261,6 +261,23 @@ class PersonSchedule(BaseModel):
     absences: list[AbsenceRead]
 
 
+class EnrollmentGoalsQuery(BaseModel):
+    """Whose enrollment goals to read in a program, at most 50 people (a mentorship's members)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    person_ids: list[UUID] = Field(min_length=1, max_length=50)
+
+
+class EnrollmentGoals(BaseModel):
+    """What a person enrolled in a program to reach, in their own words: read by sessions when
+    their mentorship starts (their first goals, private until they share them). Free text: it
+    travels only over this query, never in events."""
+
+    person_id: UUID
+    goals: str
+
+
 class PersonSchedulesQuery(BaseModel):
     """Whose schedules to read, at most 500 people at once; ids of no person are left out of
     the answer."""

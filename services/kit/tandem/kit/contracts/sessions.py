@@ -1,7 +1,7 @@
 """What the sessions service publishes: its vocabulary, the reads others make of it (the
 gateway), and the facts it emits (ids and times, never free text)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
@@ -19,6 +19,12 @@ class SessionStatus(StrEnum):
     HELD = "held"
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
+
+
+class GoalStatus(StrEnum):
+    OPEN = "open"
+    ACHIEVED = "achieved"
+    DROPPED = "dropped"
 
 
 # Reads -----------------------------------------------------------------------------------------
@@ -119,3 +125,76 @@ class SessionNoLongerFits(SessionFact):
 
     person_id: UUID
     reasons: list[str]
+
+
+# Goals, milestones and action items: ids, dates and flags, never their titles or text.
+
+
+class GoalFact(Event):
+    """What every goal event carries; `private` goals are their owner's alone (counts only)."""
+
+    goal_id: UUID
+    mentorship_id: UUID
+    program_id: UUID
+    owner_id: UUID
+    private: bool
+    target_date: date | None
+
+
+class GoalCreated(GoalFact):
+    type: ClassVar[str] = "tandem.sessions.goal.created"
+
+
+class GoalAchieved(GoalFact):
+    type: ClassVar[str] = "tandem.sessions.goal.achieved"
+
+
+class GoalDropped(GoalFact):
+    type: ClassVar[str] = "tandem.sessions.goal.dropped"
+
+
+class MilestoneFact(Event):
+    """What every milestone event carries (never its title)."""
+
+    milestone_id: UUID
+    goal_id: UUID
+    mentorship_id: UUID
+    program_id: UUID
+    owner_id: UUID
+    due_date: date | None
+
+
+class MilestoneCompleted(MilestoneFact):
+    type: ClassVar[str] = "tandem.sessions.milestone.completed"
+
+
+class MilestoneOverdue(MilestoneFact):
+    """Its due date passed, in its owner's time zone, its goal open and it not done: told
+    once."""
+
+    type: ClassVar[str] = "tandem.sessions.milestone.overdue"
+
+
+class ActionItemFact(Event):
+    """What every action item event carries (never what is to be done)."""
+
+    action_item_id: UUID
+    mentorship_id: UUID
+    program_id: UUID
+    session_id: UUID | None
+    owner_id: UUID
+    due_date: date | None
+
+
+class ActionItemCreated(ActionItemFact):
+    type: ClassVar[str] = "tandem.sessions.action_item.created"
+
+
+class ActionItemCompleted(ActionItemFact):
+    type: ClassVar[str] = "tandem.sessions.action_item.completed"
+
+
+class ActionItemOverdue(ActionItemFact):
+    """Its due date passed, in its owner's time zone, and it is not done: told once."""
+
+    type: ClassVar[str] = "tandem.sessions.action_item.overdue"
