@@ -1,11 +1,13 @@
 """Sessions end to end through the real processes: a match run published and accepted in
 matching → the run settles → the sessions worker timetables the program's new mentorship as a
 series of scheduled sessions → each session's reminder is emitted on the bus → a member sees
-and cancels a session through the gateway."""
+and cancels a session through the gateway → a one-off meeting is held and gets an action item,
+which the next session's agenda carries over."""
 
+import asyncio
 import json
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -110,6 +112,9 @@ async def test_an_accepted_match_is_timetabled_and_its_first_reminder_arrives(
     await _a_member_cancels_one_through_the_gateway(
         Gateway(stack, organization, token_issuer), mentee, mentor, planned
     )
+    await _a_held_meetings_action_item_is_on_the_next_agenda(
+        sessions, mentor, mentee, mentorship["id"], first
+    )
 
 
 SESSION_CHANGE = """
@@ -139,3 +144,47 @@ async def _a_member_cancels_one_through_the_gateway(
     assert cancelled["data"]["cancelSession"]["status"] == "cancelled", cancelled
     assert "errors" in stale
     assert last["id"] not in {item["id"] for item in after["data"]["mySessions"]["items"]}
+
+
+async def _a_held_meetings_action_item_is_on_the_next_agenda(
+    sessions: Sessions,
+    mentor: dict[str, Any],
+    mentee: dict[str, Any],
+    mentorship_id: str,
+    next_session: dict[str, Any],
+) -> None:
+    """A one-off meeting starting at the next whole minute, confirmed, held once it started."""
+    start = (datetime.now(UTC) + timedelta(seconds=75)).replace(second=0, microsecond=0)
+    meeting = {
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(minutes=15)).isoformat(),
+        "time_zone": "Europe/Amsterdam",
+    }
+    async with (
+        sessions.member(mentor["id"]) as by_mentor,
+        sessions.member(mentee["id"]) as by_mentee,
+    ):
+        proposed = await by_mentor.post(f"/mentorships/{mentorship_id}/sessions", json=meeting)
+        assert proposed.status_code == 201, proposed.text
+        confirmed = await by_mentee.post(
+            f"/sessions/{proposed.json()['id']}/confirmation",
+            headers={"If-Match": proposed.headers["ETag"]},
+        )
+        assert confirmed.status_code == 200, confirmed.text
+        await asyncio.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()) + 1)
+        held = await by_mentee.post(
+            f"/sessions/{proposed.json()['id']}/held",
+            headers={"If-Match": confirmed.headers["ETag"]},
+        )
+        assert held.status_code == 200, held.text
+        agreed = await by_mentor.post(
+            f"/sessions/{proposed.json()['id']}/action-items",
+            json={"what": "Draft the service map", "owner_id": mentee["id"]},
+        )
+        assert agreed.status_code == 201, agreed.text
+        agenda = await by_mentee.get(f"/sessions/{next_session['id']}/agenda")
+
+    assert agenda.status_code == 200, agenda.text
+    [entry] = agenda.json()["action_items"]
+    assert entry["item"]["id"] == agreed.json()["id"]
+    assert entry["carried_over"] is True
