@@ -35,18 +35,21 @@ from tandem.matching.engine import (
     Rules,
     ScoreTable,
     Weights,
+    flow,
     match,
     score,
     scoring,
 )
 from tandem.matching.engine.flow import (
     Network,
+    best_per_owner,
     collect_candidates,
     participation_first,
     potentials_of_optimal_flow,
     quality_first,
 )
 from tandem.matching.engine.scoring import (
+    MAX_SCORE,
     Stopwatch,
     build_pool,
     evaluate_block,
@@ -506,6 +509,38 @@ def test_certified_solves_on_pruned_candidates_reach_the_optimum_on_all(
         return (len(chosen), worst, int(chosen.scores.sum()))
 
     assert solved(1) == solved(None)
+
+
+@given(
+    owners=st.integers(1, 6),
+    keep=st.integers(0, 5),
+    edges=st.lists(
+        st.tuples(
+            st.integers(0, 5),
+            st.one_of(st.integers(0, 3), st.integers(0, MAX_SCORE), st.integers(990, MAX_SCORE)),
+        ),
+        max_size=40,
+    ),
+    chunk=st.integers(1, 8),
+)
+def test_the_best_edges_of_an_owner_are_its_keep_best_and_those_tied_with_the_last(
+    owners: int, keep: int, edges: list[tuple[int, int]], chunk: int
+) -> None:
+    owner = [first % owners for first, _ in edges]
+    scores = [score for _, score in edges]
+
+    def among_the_best(position: int) -> bool:
+        own = sorted((s for o, s in zip(owner, scores, strict=True) if o == owner[position]))
+        if keep == 0:  # no edge is among none: the cut is the highest score there can be
+            return scores[position] >= MAX_SCORE
+        return scores[position] >= own[::-1][min(keep, len(own)) - 1]
+
+    with mock.patch.object(flow, "CHUNK_EDGES", chunk):
+        found = best_per_owner(
+            np.array(owner, dtype=np.int32), np.array(scores, dtype=np.int16), owners, keep
+        )
+
+    assert found.tolist() == [among_the_best(k) for k in range(len(edges))]
 
 
 @settings(PROPERTY)

@@ -25,8 +25,11 @@ from tandem.matching.engine.scoring import (
 )
 from tandem.matching.engine.types import HARD_RULES, Flags, Ints
 
-# Whole-pool passes over the edges go in chunks of this many (temporaries of 128 MiB at most).
-CHUNK_EDGES = 1 << 24
+# Whole-pool passes over the edges go in chunks of this many: temporaries of 8 MiB at most,
+# which reuse memory the process has touched already (fresh memory costs a page fault a page).
+CHUNK_EDGES = 1 << 20
+# Scores in bands of this many, to find each person's best edges (see `best_per_owner`).
+SCORE_BAND = 32
 _FIELDS = ("rows", "cols", "scores")
 
 
@@ -109,7 +112,7 @@ def collect_candidates(pool: Pool, keep: int | None, stopwatch: Stopwatch) -> Ca
         found = evaluate_block(pool, rows, cheap_failures_counted=0, stopwatch=stopwatch)
         with stopwatch.phase("filtering"):
             block = Edges(rows[found.i], found.j.astype(np.int32), found.score.astype(np.int16))
-            best = _best_per_owner(found.i, block.scores, len(rows), keep)
+            best = best_per_owner(found.i, block.scores, len(rows), keep)
             found_edges.append(block, best, len(rows) * pool.cols)
             removed_by[rows] = found.funnel()
             row_degree[rows] = np.bincount(found.i, minlength=len(rows))
@@ -117,7 +120,7 @@ def collect_candidates(pool: Pool, keep: int | None, stopwatch: Stopwatch) -> Ca
     with stopwatch.phase("filtering"):
         edges, is_kept = found_edges.filled()
         if keep is not None:
-            is_kept |= _best_per_owner(edges.cols, edges.scores, pool.cols, keep)
+            is_kept |= best_per_owner(edges.cols, edges.scores, pool.cols, keep)
         return Candidates(edges, removed_by, is_kept, row_degree, col_degree)
 
 
@@ -170,26 +173,57 @@ def _empty_edges(capacity: int) -> Edges:
     )
 
 
-def _best_per_owner(
+def best_per_owner(
     owner: NDArray[np.integer[Any]], scores: NDArray[np.int16], owners: int, keep: int | None
 ) -> Flags:
-    """Edges among their owner's `keep` best scores (ties with the last one kept as well)."""
+    """Edges among their owner's `keep` best scores (ties with the last one kept as well):
+    those at or above the owner's cut, the highest score with `keep` edges at or above it (0
+    for owners with fewer: all their edges are kept). The cut is found from two small
+    histograms, of the bands of `SCORE_BAND` scores and then of the scores in the band that
+    holds it: one of every score of 4,000 mentors takes 32 MiB, whose first touch (page
+    faults) costs more than the counting."""
     if keep is None or len(owner) == 0:
         return np.ones(len(owner), dtype=bool)
-    levels = MAX_SCORE + 1
-    histogram = sum(
-        np.bincount(owner[part].astype(np.int64) * levels + scores[part], minlength=owners * levels)
-        for part in _chunks(len(owner))
-    )
-    # How many edges score each level or more, per owner; the cut is the highest level with
-    # `keep` of them (0 for owners with fewer: all their edges are kept).
-    at_least = np.cumsum(np.reshape(histogram, (owners, levels))[:, ::-1], axis=1, dtype=np.int32)
-    short = np.count_nonzero(at_least < keep, axis=1)
-    cut = np.where(short < levels, levels - 1 - short, 0).astype(scores.dtype)
+    bands = _histogram(owner, scores // SCORE_BAND, owners, MAX_SCORE // SCORE_BAND + 1)
+    band, at_most = _highest_reaching(bands, np.full(owners, keep))
+    fewer = band < 0
+    band[fewer] = 0
+    above = at_most[:, -1] - np.take_along_axis(at_most, band[:, None], axis=1)[:, 0]
+    in_band = np.empty(len(owner), dtype=bool)
+    for part in _chunks(len(owner)):
+        in_band[part] = scores[part] // SCORE_BAND == band[owner[part]]
+    inside = _histogram(owner[in_band], scores[in_band] % SCORE_BAND, owners, SCORE_BAND)
+    offset, _ = _highest_reaching(inside, keep - above)
+    cut = np.where(fewer, 0, np.minimum(band * SCORE_BAND + offset, MAX_SCORE))
+    cut = cut.astype(scores.dtype)
     kept = np.empty(len(owner), dtype=bool)
     for part in _chunks(len(owner)):
         kept[part] = scores[part] >= cut[owner[part]]
     return kept
+
+
+def _histogram(
+    owner: NDArray[np.integer[Any]], level: NDArray[np.integer[Any]], owners: int, levels: int
+) -> Ints:
+    """How many edges each owner has at each level, as (owners, levels)."""
+    counts = np.zeros(owners * levels, dtype=np.int64)
+    for part in _chunks(len(owner)):
+        counts += np.bincount(
+            owner[part].astype(np.int64) * levels + level[part], minlength=owners * levels
+        )
+    return np.reshape(counts, (owners, levels))
+
+
+def _highest_reaching(histogram: Ints, need: Ints) -> tuple[Ints, Ints]:
+    """Per owner, the highest level with `need` edges at or above it (-1 if none has), and how
+    many edges are at each level or below. A level has them when the edges below it are at
+    most the owner's edges less `need`; those levels run from 0 up. The sums run forwards: a
+    running sum over a reversed view is several times slower."""
+    at_most: Ints = np.cumsum(histogram, axis=1)
+    spare = at_most[:, -1] - need
+    reaching = np.count_nonzero(at_most[:, :-1] <= spare[:, None], axis=1) + (spare >= 0)
+    highest: Ints = reaching - 1
+    return highest, at_most
 
 
 def _chunks(length: int) -> Iterator[slice]:
