@@ -8,10 +8,13 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from factories import started_mentorship
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.app import use_dependencies
 from tandem.kit.auth import Scope, ServiceCredentials, TokenIssuer
+from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.profiles import (
     Cadence,
     MatchingWeights,
@@ -166,3 +169,15 @@ def dependencies(app: FastAPI, profiles: Profiles) -> Dependencies:
 def organization() -> uuid.UUID:
     """A fresh organization per test: tests that commit for real leave no data behind in it."""
     return uuid.uuid4()
+
+
+@pytest.fixture
+async def started(
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+) -> MentorshipStarted:
+    """A mentorship of two that started in `organization`, its members and program known to
+    the fake profiles."""
+    return await started_mentorship(db_session, dependencies, profiles, organization)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
+from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.sessions import ActionItemCompleted, ActionItemFact
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.kit.timers import Timer
@@ -28,11 +29,9 @@ def _an_hour_ago() -> datetime:
 async def test_a_held_sessions_action_items_are_on_the_next_sessions_agenda_until_done(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor_id, mentee_id = started.member_ids
     mentor, mentee = (
         client_for(Role.PARTICIPANT, organization_id=organization, person_id=person)
@@ -82,11 +81,9 @@ async def test_a_held_sessions_action_items_are_on_the_next_sessions_agenda_unti
 async def test_the_agenda_has_milestones_due_before_the_following_session_and_topics(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     owner, other = (
         client_for(Role.PARTICIPANT, organization_id=organization, person_id=person)
         for person in started.member_ids
@@ -125,11 +122,9 @@ async def test_the_agenda_has_milestones_due_before_the_following_session_and_to
 async def test_an_entry_is_marked_covered_only_once_the_session_started(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -146,11 +141,9 @@ async def test_an_entry_is_marked_covered_only_once_the_session_started(
 async def test_only_members_see_and_change_action_items_and_agendas(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -182,12 +175,10 @@ async def test_only_members_see_and_change_action_items_and_agendas(
 async def test_an_open_item_with_a_due_date_is_watched_until_done(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
     """Its overdue timer falls when the due day ends in its owner's zone (Amsterdam here)."""
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )

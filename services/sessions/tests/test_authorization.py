@@ -10,6 +10,7 @@ from factories import MONDAY, booked_id, proposal, started_mentorship
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
+from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions.service import Dependencies
 
@@ -44,11 +45,9 @@ async def test_a_participant_cannot_read_or_change_another_mentorships_sessions(
 async def test_another_organizations_ids_are_not_found(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     session_id = await booked_id(db_session, started.mentorship_id, MONDAY)
     # The same person id, with a token of another organization.
     elsewhere = client_for(
@@ -109,11 +108,9 @@ async def test_a_programs_admins_see_times_and_status_only_and_others_nothing(
 async def test_my_sessions_are_the_upcoming_live_ones_soonest_first_page_by_page(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     weeks = [MONDAY + timedelta(weeks=n) for n in (2, 0, 1)]
     for start in weeks:
         await booked_id(db_session, started.mentorship_id, start)

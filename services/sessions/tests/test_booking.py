@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
+from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.profiles import Cadence
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions.errors import OccurrenceTaken
@@ -27,11 +28,9 @@ from tandem.sessions.service import (
 async def test_a_member_proposes_and_another_confirms_with_an_event_each(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor, mentee = started.member_ids
     as_mentor = client_for(Role.PARTICIPANT, organization_id=organization, person_id=mentor)
     as_mentee = client_for(Role.PARTICIPANT, organization_id=organization, person_id=mentee)
@@ -65,12 +64,9 @@ async def test_a_member_proposes_and_another_confirms_with_an_event_each(
 
 async def test_a_change_with_a_stale_version_is_refused_with_412(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -98,11 +94,9 @@ async def test_a_change_with_a_stale_version_is_refused_with_412(
 async def test_rescheduling_and_cancelling_say_when_but_never_why(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -138,11 +132,9 @@ async def test_rescheduling_and_cancelling_say_when_but_never_why(
 async def test_a_session_is_marked_held_or_missed_only_after_it_starts(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor, mentee = started.member_ids
     member = client_for(Role.PARTICIPANT, organization_id=organization, person_id=mentor)
     now = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -171,12 +163,9 @@ async def test_a_session_is_marked_held_or_missed_only_after_it_starts(
 
 async def test_a_session_in_the_past_is_not_proposed(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -196,12 +185,9 @@ async def test_a_session_in_the_past_is_not_proposed(
 
 async def test_an_idempotency_key_books_once(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -295,10 +281,9 @@ async def test_fifty_concurrent_conflicting_bookings_leave_exactly_one(
 async def test_a_series_is_booked_all_or_nothing_naming_the_occurrence_that_is_taken(
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     plan = SeriesPlan(
         cadence=Cadence.WEEKLY,
         time_zone="Europe/Amsterdam",
@@ -404,10 +389,9 @@ async def test_a_member_cancels_the_rest_of_a_series(
     client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     plan = SeriesPlan(
         cadence=Cadence.WEEKLY,
         time_zone="Europe/Amsterdam",

@@ -22,6 +22,7 @@ from test_calendars_invites import Reading, _items, expand
 
 from tandem.kit.app import use_dependencies
 from tandem.kit.auth import Role, Scope
+from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.profiles import Cadence, PersonErased
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions.models import CalendarFeed
@@ -57,12 +58,9 @@ def member_clients(
 
 async def test_members_get_the_invite_and_its_sequence_rises_with_every_change(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor, mentee = member_clients(client_for, organization, started.member_ids)
     proposed = await mentor.post(
         f"/mentorships/{started.mentorship_id}/sessions",
@@ -112,8 +110,8 @@ async def test_only_members_get_invites_others_are_refused_and_other_organizatio
     dependencies: Dependencies,
     profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     other = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor, _ = member_clients(client_for, organization, started.member_ids)
     proposed = await mentor.post(
@@ -180,10 +178,9 @@ async def test_the_series_invite_shows_moved_occurrences_as_overrides_and_leaves
     client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     first = MONDAY + WEEK
     series, meetings = await book_series(
         db_session,
@@ -233,11 +230,10 @@ async def test_a_series_sessions_own_invite_is_that_instance_of_the_series_event
     client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
     """Imported beside the series' invite, it updates the same event rather than adding one."""
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     first = MONDAY + WEEK
     series, meetings = await book_series(
         db_session,
@@ -281,10 +277,9 @@ async def test_a_cancelled_series_is_sent_as_a_cancellation_with_a_higher_sequen
     client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     series, _ = await book_series(
         db_session,
         dependencies,
@@ -319,10 +314,9 @@ async def test_the_feed_opens_without_a_token_until_revoked_or_renewed(
     client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor, mentee = member_clients(client_for, organization, started.member_ids)
     proposed = await mentor.post(
         f"/mentorships/{started.mentorship_id}/sessions", json=proposal(soon())
@@ -372,13 +366,11 @@ async def test_the_feed_opens_without_a_token_until_revoked_or_renewed(
 
 async def test_behind_a_proxy_the_feed_address_is_the_public_one(
     client_for: ClientFactory,
-    db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
     app: FastAPI,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor, _ = member_clients(client_for, organization, started.member_ids)
     public = "https://tandem.example.com/sessions"
     settings = dependencies.settings.model_copy(update={"public_url": HttpUrl(public)})
@@ -729,11 +721,10 @@ async def test_a_series_across_a_clock_change_reads_back_as_its_occurrences(
     client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
     reading: Reading,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     # Mondays 10:00 in Amsterdam around its spring clock change (31 March 2030).
     first = datetime(2030, 3, 18, 10, tzinfo=AMSTERDAM).astimezone(UTC)
     planned = weeks(first, 4)

@@ -3,26 +3,23 @@ kit's `ServiceClient`, against the real app."""
 
 import uuid
 
-from conftest import Profiles
-from factories import MONDAY, booked_id, started_mentorship
+from factories import MONDAY, booked_id
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
 from tandem.kit.clients import ServiceClient
+from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.sessions import SessionRead
 from tandem.kit.pagination import Page
 from tandem.kit.testing.plugin import ClientFactory
-from tandem.sessions.service import Dependencies
 
 
 async def test_the_gateway_reads_a_members_sessions_and_changes_one_as_the_contract_says(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     session_id = await booked_id(db_session, started.mentorship_id, MONDAY)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]

@@ -26,11 +26,9 @@ CRITERIA = "Ship it without paging anyone"
 async def test_members_see_shared_goals_and_only_the_owner_a_private_one(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     owner_id, other_id = started.member_ids
     owner = client_for(Role.PARTICIPANT, organization_id=organization, person_id=owner_id)
     other = client_for(Role.PARTICIPANT, organization_id=organization, person_id=other_id)
@@ -101,12 +99,9 @@ async def test_admins_partners_outsiders_and_other_organizations_find_no_private
 
 async def test_progress_follows_the_milestones_unless_set_by_hand(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     owner = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -132,11 +127,9 @@ async def test_progress_follows_the_milestones_unless_set_by_hand(
 async def test_achieving_dropping_and_completing_are_told_once_without_text(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     owner = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -208,12 +201,10 @@ async def test_concurrent_completions_tell_once_and_stale_edits_are_refused(
 async def test_a_dated_milestone_is_watched_while_open_and_its_goal_too(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
     """Its overdue timer falls when the due day ends in its owner's zone (Amsterdam here)."""
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     owner = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal, Role, Scope
+from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.db import create_engine, create_sessionmaker
 from tandem.kit.settings import service_environment
 from tandem.kit.testing.plugin import ClientFactory
@@ -62,12 +63,9 @@ async def _two_notes(
 
 async def test_the_other_member_reads_a_shared_note_and_not_a_private_one(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     author_id, other_id = started.member_ids
     shared, private = await _two_notes(client_for, organization, started.mentorship_id, author_id)
     author = client_for(Role.PARTICIPANT, organization_id=organization, person_id=author_id)
@@ -91,12 +89,9 @@ async def test_the_other_member_reads_a_shared_note_and_not_a_private_one(
 
 async def test_making_a_shared_note_private_hides_it_from_the_other_member(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     author_id, other_id = started.member_ids
     shared, _ = await _two_notes(client_for, organization, started.mentorship_id, author_id)
     author = client_for(Role.PARTICIPANT, organization_id=organization, person_id=author_id)
@@ -156,12 +151,9 @@ async def test_admins_partners_and_other_participants_find_no_note(
 
 async def test_another_organizations_ids_are_not_found(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     author_id = started.member_ids[0]
     note_ids = await _two_notes(client_for, organization, started.mentorship_id, author_id)
     # The same person id, in a token of another organization.
@@ -179,8 +171,8 @@ async def test_a_note_names_only_a_session_of_its_own_mentorship(
     dependencies: Dependencies,
     profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     other = await started_mentorship(db_session, dependencies, profiles, organization)
     own_session = await booked_id(db_session, started.mentorship_id, MONDAY)
     foreign_session = await booked_id(db_session, other.mentorship_id, MONDAY)

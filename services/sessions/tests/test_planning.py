@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
+from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions import planning
 from tandem.sessions.scheduling import MemberCalendar, SeriesPlan, plan_series
@@ -34,12 +35,10 @@ def _times(item: dict[str, str]) -> tuple[datetime, datetime]:
 
 async def test_a_member_gets_the_best_slots_of_the_next_two_weeks_ranked_with_reasons(
     client_for: ClientFactory,
-    db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -66,8 +65,8 @@ async def test_slots_keep_the_buffer_away_from_the_members_other_tandem_sessions
     dependencies: Dependencies,
     profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor = started.member_ids[0]
     elsewhere = await started_mentorship(
         db_session, dependencies, profiles, organization, member_ids=[mentor, uuid.uuid4()]
@@ -89,12 +88,9 @@ async def test_slots_keep_the_buffer_away_from_the_members_other_tandem_sessions
 
 async def test_slots_rank_the_series_weekly_time_first_where_it_is_free(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -124,12 +120,9 @@ async def test_slots_rank_the_series_weekly_time_first_where_it_is_free(
 
 async def test_only_members_of_the_organization_get_slots_others_are_answered_404(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     path = f"/mentorships/{started.mentorship_id}/slots"
     colleague = client_for(Role.PARTICIPANT, organization_id=organization)
     foreign = client_for(
@@ -152,14 +145,11 @@ async def test_only_members_of_the_organization_get_slots_others_are_answered_40
 )
 async def test_a_bad_horizon_is_a_400(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
     start: datetime,
     end: datetime,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -178,12 +168,9 @@ async def test_a_bad_horizon_is_a_400(
 
 async def test_a_series_preview_shows_the_weekly_time_and_every_occurrence_and_books_nothing(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -209,11 +196,9 @@ async def test_a_series_preview_shows_the_weekly_time_and_every_occurrence_and_b
 async def test_a_series_is_planned_and_booked_in_one_call_as_scheduled_sessions_of_one_series(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -238,12 +223,9 @@ async def test_a_series_is_planned_and_booked_in_one_call_as_scheduled_sessions_
 
 async def test_booking_a_series_again_with_its_idempotency_key_answers_the_same_series(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -258,12 +240,9 @@ async def test_booking_a_series_again_with_its_idempotency_key_answers_the_same_
 
 async def test_one_occurrence_moves_alone_keeping_its_series_and_the_rest_is_cancelled(
     client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     member = client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
     )
@@ -322,8 +301,8 @@ async def test_an_occurrence_taken_after_the_plan_saw_the_calendars_is_a_409_nam
     profiles: Profiles,
     organization: uuid.UUID,
     monkeypatch: pytest.MonkeyPatch,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor = started.member_ids[0]
     member = client_for(Role.PARTICIPANT, organization_id=organization, person_id=mentor)
     preview = await member.post(f"/mentorships/{started.mentorship_id}/series/plan")

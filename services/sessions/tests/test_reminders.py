@@ -83,10 +83,9 @@ async def test_confirming_a_session_arms_its_reminder_a_lead_before_with_ids_and
     client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor, mentee = (
         client_for(Role.PARTICIPANT, organization_id=organization, person_id=person)
         for person in started.member_ids
@@ -118,10 +117,9 @@ async def test_rescheduling_moves_a_scheduled_sessions_reminder_and_arms_none_fo
     client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor, mentee = (
         client_for(Role.PARTICIPANT, organization_id=organization, person_id=person)
         for person in started.member_ids
@@ -150,11 +148,9 @@ async def test_rescheduling_moves_a_scheduled_sessions_reminder_and_arms_none_fo
 async def test_cancelling_a_session_drops_its_reminder(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor, mentee = (
         client_for(Role.PARTICIPANT, organization_id=organization, person_id=person)
         for person in started.member_ids
@@ -176,11 +172,9 @@ async def test_cancelling_a_session_drops_its_reminder(
 async def test_a_session_confirmed_after_its_start_gets_no_reminder(
     client_for: ClientFactory,
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     started_already = _now().replace(second=0, microsecond=0) - HOUR
     meeting = await booked(
         db_session, started.mentorship_id, started_already, status=SessionStatus.PROPOSED
@@ -228,10 +222,9 @@ async def test_a_series_arms_a_reminder_per_occurrence_and_cancelling_its_rest_d
     client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     weeks = _weeks(4)
     series, _ = await service.book_series(
         db_session, dependencies, organization, started.mentorship_id, _weekly_plan(4), weeks
@@ -260,8 +253,8 @@ async def test_an_ended_or_paused_mentorship_or_an_erased_member_drops_the_remin
     dependencies: Dependencies,
     profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     other = await started_mentorship(db_session, dependencies, profiles, organization)
     for mentorship in (started, other):
         await service.book_series(
@@ -299,11 +292,10 @@ async def test_a_session_marked_held_or_no_show_drops_a_reminder_a_late_worker_l
     client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
     """Workers down since before its due time: the reminder would fire once they are back."""
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     meeting = await booked(
         db_session, started.mentorship_id, _now().replace(second=0, microsecond=0) - HOUR
     )

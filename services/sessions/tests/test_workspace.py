@@ -5,7 +5,7 @@ import uuid
 from datetime import date, timedelta
 
 from conftest import Profiles
-from factories import HOUR, MONDAY, booked, deliver, emitted, started_mentorship
+from factories import HOUR, MONDAY, booked, deliver, emitted
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,11 +34,9 @@ def ended(started: MentorshipStarted) -> MentorshipEnded:
 
 async def test_a_started_mentorship_keeps_its_members_rhythm_and_schedules(
     db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
 
     mentorship = await db_session.get_one(Mentorship, started.mentorship_id)
     assert mentorship.member_ids == started.member_ids
@@ -55,10 +53,9 @@ async def test_a_started_mentorship_keeps_its_members_rhythm_and_schedules(
 async def test_an_event_delivered_twice_is_applied_once(
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     await booked(db_session, started.mentorship_id, MONDAY)
     envelope = Envelope.wrap(ended(started), "matching")
 
@@ -73,10 +70,9 @@ async def test_an_event_delivered_twice_is_applied_once(
 async def test_an_end_cancels_upcoming_sessions_only(
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     upcoming = await booked(db_session, started.mentorship_id, MONDAY)
     past = await booked(db_session, started.mentorship_id, MONDAY - timedelta(days=3650))
 
@@ -119,10 +115,9 @@ async def test_an_end_that_arrives_before_the_start_is_not_undone_by_it(
 async def test_a_pause_cancels_upcoming_sessions_and_a_resume_opens_booking_again(
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     upcoming = await booked(db_session, started.mentorship_id, MONDAY)
     ids = {
         "organization_id": organization,
@@ -143,10 +138,9 @@ async def test_a_pause_cancels_upcoming_sessions_and_a_resume_opens_booking_agai
 async def test_a_resume_never_revives_an_ended_mentorship(
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     ids = {
         "organization_id": organization,
         "mentorship_id": started.mentorship_id,
@@ -164,10 +158,9 @@ async def test_a_resume_never_revives_an_ended_mentorship(
 async def test_a_pause_that_arrives_after_its_resume_changes_nothing(
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     upcoming = await booked(db_session, started.mentorship_id, MONDAY)
     ids = {
         "organization_id": organization,
@@ -188,8 +181,8 @@ async def test_sessions_that_no_longer_fit_a_changed_schedule_are_announced_once
     dependencies: Dependencies,
     profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentor = started.member_ids[0]
     monday = await booked(db_session, started.mentorship_id, MONDAY)  # 10:00 Amsterdam
     tuesday = await booked(db_session, started.mentorship_id, MONDAY + timedelta(days=1))
@@ -223,8 +216,8 @@ async def test_a_new_time_zone_moves_the_windows_under_the_sessions(
     dependencies: Dependencies,
     profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     mentee = started.member_ids[1]
     meeting = await booked(db_session, started.mentorship_id, MONDAY)  # 09:00 UTC
     profiles.set_schedule(organization, mentee, time_zone="America/New_York")  # 04:00 there
@@ -252,10 +245,9 @@ async def test_a_new_time_zone_moves_the_windows_under_the_sessions(
 async def test_an_erased_person_is_forgotten_and_their_upcoming_sessions_cancelled(
     db_session: AsyncSession,
     dependencies: Dependencies,
-    profiles: Profiles,
     organization: uuid.UUID,
+    started: MentorshipStarted,
 ) -> None:
-    started = await started_mentorship(db_session, dependencies, profiles, organization)
     person = started.member_ids[0]
     upcoming = await booked(db_session, started.mentorship_id, MONDAY)
     upcoming.cancel_reason = "about them"
