@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.app import use_dependencies
-from tandem.kit.auth import Scope, ServiceCredentials, TokenIssuer
+from tandem.kit.auth import Role, Scope, ServiceCredentials, TokenIssuer
 from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.profiles import (
     Cadence,
@@ -25,6 +25,7 @@ from tandem.kit.contracts.profiles import (
     ProgramStatus,
     WindowItem,
 )
+from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions.main import app
 from tandem.sessions.repository import Directory
 from tandem.sessions.service import Dependencies
@@ -181,3 +182,14 @@ async def started(
     """A mentorship of two that started in `organization`, its members and program known to
     the fake profiles."""
     return await started_mentorship(db_session, dependencies, profiles, organization)
+
+
+@pytest.fixture
+def members(
+    client_for: ClientFactory, organization: uuid.UUID, started: MentorshipStarted
+) -> list[httpx.AsyncClient]:
+    """A client of each member of `started`, in its members' order."""
+    return [
+        client_for(Role.PARTICIPANT, organization_id=organization, person_id=member)
+        for member in started.member_ids
+    ]

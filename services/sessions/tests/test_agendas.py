@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
 from conftest import Profiles
 from factories import MONDAY, booked_id, emitted, started_mentorship
 from fastapi import FastAPI
@@ -120,14 +121,11 @@ async def test_the_agenda_has_milestones_due_before_the_following_session_and_to
 
 
 async def test_an_entry_is_marked_covered_only_once_the_session_started(
-    client_for: ClientFactory,
     db_session: AsyncSession,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     upcoming = await booked_id(db_session, started.mentorship_id, MONDAY)
     topic = await member.post(f"/sessions/{upcoming}/agenda/topics", json={"title": "Goals"})
 
@@ -143,10 +141,9 @@ async def test_only_members_see_and_change_action_items_and_agendas(
     db_session: AsyncSession,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     meeting = await booked_id(db_session, started.mentorship_id, _an_hour_ago())
     item = await member.post(
         f"/sessions/{meeting}/action-items",
@@ -173,15 +170,12 @@ async def test_only_members_see_and_change_action_items_and_agendas(
 
 
 async def test_an_open_item_with_a_due_date_is_watched_until_done(
-    client_for: ClientFactory,
     db_session: AsyncSession,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     """Its overdue timer falls when the due day ends in its owner's zone (Amsterdam here)."""
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     meeting = await booked_id(db_session, started.mentorship_id, _an_hour_ago())
     item = await member.post(
         f"/sessions/{meeting}/action-items",

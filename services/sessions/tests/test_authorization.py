@@ -5,6 +5,7 @@ found."""
 import uuid
 from datetime import timedelta
 
+import httpx
 from conftest import Profiles
 from factories import MONDAY, booked_id, proposal, started_mentorship
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,18 +107,15 @@ async def test_a_programs_admins_see_times_and_status_only_and_others_nothing(
 
 
 async def test_my_sessions_are_the_upcoming_live_ones_soonest_first_page_by_page(
-    client_for: ClientFactory,
     db_session: AsyncSession,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     weeks = [MONDAY + timedelta(weeks=n) for n in (2, 0, 1)]
     for start in weeks:
         await booked_id(db_session, started.mentorship_id, start)
     await booked_id(db_session, started.mentorship_id, MONDAY - timedelta(days=3650))
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[1]
-    )
+    member = members[1]
 
     first = await member.get("/me/sessions", params={"limit": 2})
     second = await member.get(

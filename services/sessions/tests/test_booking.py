@@ -5,6 +5,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
+import httpx
 import pytest
 from conftest import Profiles
 from factories import HOUR, MONDAY, booked, booked_id, emitted, proposal, slot, started_mentorship
@@ -63,13 +64,10 @@ async def test_a_member_proposes_and_another_confirms_with_an_event_each(
 
 
 async def test_a_change_with_a_stale_version_is_refused_with_412(
-    client_for: ClientFactory,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     proposed = await member.post(
         f"/mentorships/{started.mentorship_id}/sessions", json=proposal(MONDAY)
     )
@@ -92,14 +90,12 @@ async def test_a_change_with_a_stale_version_is_refused_with_412(
 
 
 async def test_rescheduling_and_cancelling_say_when_but_never_why(
-    client_for: ClientFactory,
     db_session: AsyncSession,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     proposed = await member.post(
         f"/mentorships/{started.mentorship_id}/sessions", json=proposal(MONDAY)
     )
@@ -162,13 +158,10 @@ async def test_a_session_is_marked_held_or_missed_only_after_it_starts(
 
 
 async def test_a_session_in_the_past_is_not_proposed(
-    client_for: ClientFactory,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     yesterday = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=1)
 
     refused = await member.post(
@@ -184,13 +177,10 @@ async def test_a_session_in_the_past_is_not_proposed(
 
 
 async def test_an_idempotency_key_books_once(
-    client_for: ClientFactory,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     path = f"/mentorships/{started.mentorship_id}/sessions"
     headers = {"Idempotency-Key": "book-monday"}
 
@@ -391,6 +381,7 @@ async def test_a_member_cancels_the_rest_of_a_series(
     dependencies: Dependencies,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     plan = SeriesPlan(
         cadence=Cadence.WEEKLY,
@@ -407,9 +398,7 @@ async def test_a_member_cancels_the_rest_of_a_series(
     )
     series_id, meeting_ids = series.id, [meeting.id for meeting in meetings]
     await db_session.commit()
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[1]
-    )
+    member = members[1]
     stranger = client_for(Role.PARTICIPANT, organization_id=organization)
     elsewhere = client_for(
         Role.PARTICIPANT, organization_id=uuid.uuid4(), person_id=started.member_ids[1]

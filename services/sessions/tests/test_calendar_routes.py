@@ -57,11 +57,10 @@ def member_clients(
 
 
 async def test_members_get_the_invite_and_its_sequence_rises_with_every_change(
-    client_for: ClientFactory,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    mentor, mentee = member_clients(client_for, organization, started.member_ids)
+    mentor, mentee = members
     proposed = await mentor.post(
         f"/mentorships/{started.mentorship_id}/sessions",
         json=proposal(MONDAY, location="Room 4, my usual corner"),
@@ -111,9 +110,10 @@ async def test_only_members_get_invites_others_are_refused_and_other_organizatio
     profiles: Profiles,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     other = await started_mentorship(db_session, dependencies, profiles, organization)
-    mentor, _ = member_clients(client_for, organization, started.member_ids)
+    mentor, _ = members
     proposed = await mentor.post(
         f"/mentorships/{started.mentorship_id}/sessions", json=proposal(MONDAY)
     )
@@ -175,11 +175,11 @@ def weeks(first: datetime, count: int) -> list[tuple[datetime, datetime]]:
 
 
 async def test_the_series_invite_shows_moved_occurrences_as_overrides_and_leaves_out_cancelled(
-    client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     first = MONDAY + WEEK
     series, meetings = await book_series(
@@ -192,7 +192,7 @@ async def test_the_series_invite_shows_moved_occurrences_as_overrides_and_leaves
     )
     series_id, second_id, third_id = series.id, meetings[1].id, meetings[2].id
     await db_session.commit()
-    member, _ = member_clients(client_for, organization, started.member_ids)
+    member, _ = members
     path = f"/series/{series_id}/invite.ics"
 
     booked = parsed(await member.get(path))
@@ -227,11 +227,11 @@ async def test_the_series_invite_shows_moved_occurrences_as_overrides_and_leaves
 
 
 async def test_a_series_sessions_own_invite_is_that_instance_of_the_series_event(
-    client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     """Imported beside the series' invite, it updates the same event rather than adding one."""
     first = MONDAY + WEEK
@@ -245,7 +245,7 @@ async def test_a_series_sessions_own_invite_is_that_instance_of_the_series_event
     )
     series_id, second_id, third_id = series.id, meetings[1].id, meetings[2].id
     await db_session.commit()
-    member, _ = member_clients(client_for, organization, started.member_ids)
+    member, _ = members
     moved_to = first + WEEK + timedelta(days=1)
     second = await member.get(f"/sessions/{second_id}")
     await member.post(
@@ -274,11 +274,11 @@ async def test_a_series_sessions_own_invite_is_that_instance_of_the_series_event
 
 
 async def test_a_cancelled_series_is_sent_as_a_cancellation_with_a_higher_sequence(
-    client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     series, _ = await book_series(
         db_session,
@@ -290,7 +290,7 @@ async def test_a_cancelled_series_is_sent_as_a_cancellation_with_a_higher_sequen
     )
     series_id = series.id
     await db_session.commit()
-    member, _ = member_clients(client_for, organization, started.member_ids)
+    member, _ = members
     path = f"/series/{series_id}/invite.ics"
     booked = parsed(await member.get(path))
     read = await member.get(f"/mentorships/{started.mentorship_id}/sessions")
@@ -316,8 +316,9 @@ async def test_the_feed_opens_without_a_token_until_revoked_or_renewed(
     dependencies: Dependencies,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    mentor, mentee = member_clients(client_for, organization, started.member_ids)
+    mentor, mentee = members
     proposed = await mentor.post(
         f"/mentorships/{started.mentorship_id}/sessions", json=proposal(soon())
     )
@@ -367,11 +368,11 @@ async def test_the_feed_opens_without_a_token_until_revoked_or_renewed(
 async def test_behind_a_proxy_the_feed_address_is_the_public_one(
     client_for: ClientFactory,
     dependencies: Dependencies,
-    organization: uuid.UUID,
     app: FastAPI,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    mentor, _ = member_clients(client_for, organization, started.member_ids)
+    mentor, _ = members
     public = "https://tandem.example.com/sessions"
     settings = dependencies.settings.model_copy(update={"public_url": HttpUrl(public)})
     use_dependencies(app, dataclasses.replace(dependencies, settings=settings))
@@ -718,12 +719,12 @@ async def test_the_event_loop_answers_others_while_a_large_calendar_is_read(
 
 @pytest.mark.parametrize("reading", ["first", "second", "rfc"])
 async def test_a_series_across_a_clock_change_reads_back_as_its_occurrences(
-    client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
     organization: uuid.UUID,
     reading: Reading,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     # Mondays 10:00 in Amsterdam around its spring clock change (31 March 2030).
     first = datetime(2030, 3, 18, 10, tzinfo=AMSTERDAM).astimezone(UTC)
@@ -733,7 +734,7 @@ async def test_a_series_across_a_clock_change_reads_back_as_its_occurrences(
     )
     series_id, third_id, fourth_id = series.id, meetings[2].id, meetings[3].id
     await db_session.commit()
-    member, _ = member_clients(client_for, organization, started.member_ids)
+    member, _ = members
     moved_to = datetime(2030, 4, 2, 16, tzinfo=AMSTERDAM).astimezone(UTC)
     for session_id, change in (
         (third_id, ("reschedule", slot(moved_to, reason="a trip"))),

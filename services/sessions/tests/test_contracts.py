@@ -1,29 +1,23 @@
 """What other services read of sessions, read as they read it: kit's contract model through
 kit's `ServiceClient`, against the real app."""
 
-import uuid
-
+import httpx
 from factories import MONDAY, booked_id
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.kit.auth import Role
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.sessions import SessionRead
 from tandem.kit.pagination import Page
-from tandem.kit.testing.plugin import ClientFactory
 
 
 async def test_the_gateway_reads_a_members_sessions_and_changes_one_as_the_contract_says(
-    client_for: ClientFactory,
     db_session: AsyncSession,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     session_id = await booked_id(db_session, started.mentorship_id, MONDAY)
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     token = member.headers["Authorization"].removeprefix("Bearer ")
     sessions = ServiceClient("sessions", str(member.base_url), member)
 

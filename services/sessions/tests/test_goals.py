@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
+import httpx
 from conftest import Profiles
 from factories import deliver, emitted, started_mentorship
 from fastapi import FastAPI
@@ -98,13 +99,10 @@ async def test_admins_partners_outsiders_and_other_organizations_find_no_private
 
 
 async def test_progress_follows_the_milestones_unless_set_by_hand(
-    client_for: ClientFactory,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    owner = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    owner = members[0]
     goal = await owner.post(f"/mentorships/{started.mentorship_id}/goals", json={"title": TITLE})
     goal_id = goal.json()["id"]
     await owner.post(f"/goals/{goal_id}/milestones", json={"title": "Draft the plan"})
@@ -125,14 +123,12 @@ async def test_progress_follows_the_milestones_unless_set_by_hand(
 
 
 async def test_achieving_dropping_and_completing_are_told_once_without_text(
-    client_for: ClientFactory,
     db_session: AsyncSession,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    owner = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    owner = members[0]
     path = f"/mentorships/{started.mentorship_id}/goals"
     reached = (await owner.post(path, json={"title": TITLE})).json()["id"]
     given_up = (await owner.post(path, json={"title": "Learn Rust"})).json()["id"]
@@ -199,15 +195,12 @@ async def test_concurrent_completions_tell_once_and_stale_edits_are_refused(
 
 
 async def test_a_dated_milestone_is_watched_while_open_and_its_goal_too(
-    client_for: ClientFactory,
     db_session: AsyncSession,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     """Its overdue timer falls when the due day ends in its owner's zone (Amsterdam here)."""
-    owner = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    owner = members[0]
     goal_id = (
         await owner.post(f"/mentorships/{started.mentorship_id}/goals", json={"title": TITLE})
     ).json()["id"]

@@ -11,6 +11,7 @@ import sys
 import uuid
 from pathlib import Path
 
+import httpx
 import pgserver
 import pytest
 from conftest import NOTES_MASTER_KEYS, Profiles
@@ -166,19 +167,17 @@ async def test_another_organizations_ids_are_not_found(
 
 
 async def test_a_note_names_only_a_session_of_its_own_mentorship(
-    client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
     profiles: Profiles,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     other = await started_mentorship(db_session, dependencies, profiles, organization)
     own_session = await booked_id(db_session, started.mentorship_id, MONDAY)
     foreign_session = await booked_id(db_session, other.mentorship_id, MONDAY)
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     path = f"/mentorships/{started.mentorship_id}/notes"
 
     on_own = await member.post(path, json={"body": "ok", "session_id": str(own_session)})

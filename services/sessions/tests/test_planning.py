@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from conftest import Profiles
 from factories import HOUR, MONDAY, booked, emitted, slot, started_mentorship
@@ -34,14 +35,11 @@ def _times(item: dict[str, str]) -> tuple[datetime, datetime]:
 
 
 async def test_a_member_gets_the_best_slots_of_the_next_two_weeks_ranked_with_reasons(
-    client_for: ClientFactory,
     dependencies: Dependencies,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
 
     answer = await member.get(f"/mentorships/{started.mentorship_id}/slots", params={"limit": 5})
 
@@ -87,13 +85,10 @@ async def test_slots_keep_the_buffer_away_from_the_members_other_tandem_sessions
 
 
 async def test_slots_rank_the_series_weekly_time_first_where_it_is_free(
-    client_for: ClientFactory,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     booked_series = (await member.post(f"/mentorships/{started.mentorship_id}/series")).json()
     second = booked_series["sessions"][1]
     weekly_time = _times(second)
@@ -144,15 +139,12 @@ async def test_only_members_of_the_organization_get_slots_others_are_answered_40
     ids=["ends before it starts", "longer than 12 weeks", "in the past"],
 )
 async def test_a_bad_horizon_is_a_400(
-    client_for: ClientFactory,
-    organization: uuid.UUID,
     start: datetime,
     end: datetime,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
 
     answer = await member.get(
         f"/mentorships/{started.mentorship_id}/slots",
@@ -167,13 +159,10 @@ async def test_a_bad_horizon_is_a_400(
 
 
 async def test_a_series_preview_shows_the_weekly_time_and_every_occurrence_and_books_nothing(
-    client_for: ClientFactory,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
 
     preview = await member.post(f"/mentorships/{started.mentorship_id}/series/plan")
 
@@ -194,14 +183,12 @@ async def test_a_series_preview_shows_the_weekly_time_and_every_occurrence_and_b
 
 
 async def test_a_series_is_planned_and_booked_in_one_call_as_scheduled_sessions_of_one_series(
-    client_for: ClientFactory,
     db_session: AsyncSession,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     path = f"/mentorships/{started.mentorship_id}/series"
 
     answer = await member.post(path)
@@ -222,13 +209,10 @@ async def test_a_series_is_planned_and_booked_in_one_call_as_scheduled_sessions_
 
 
 async def test_booking_a_series_again_with_its_idempotency_key_answers_the_same_series(
-    client_for: ClientFactory,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     path = f"/mentorships/{started.mentorship_id}/series"
 
     first = await member.post(path, headers={"Idempotency-Key": "plan-once"})
@@ -239,13 +223,10 @@ async def test_booking_a_series_again_with_its_idempotency_key_answers_the_same_
 
 
 async def test_one_occurrence_moves_alone_keeping_its_series_and_the_rest_is_cancelled(
-    client_for: ClientFactory,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
     booked_series = (await member.post(f"/mentorships/{started.mentorship_id}/series")).json()
     series_id = booked_series["series"]["id"]
     second, fifth = booked_series["sessions"][1], booked_series["sessions"][4]

@@ -170,18 +170,15 @@ async def test_cancelling_a_session_drops_its_reminder(
 
 
 async def test_a_session_confirmed_after_its_start_gets_no_reminder(
-    client_for: ClientFactory,
     db_session: AsyncSession,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     started_already = _now().replace(second=0, microsecond=0) - HOUR
     meeting = await booked(
         db_session, started.mentorship_id, started_already, status=SessionStatus.PROPOSED
     )
-    mentee = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[1]
-    )
+    mentee = members[1]
 
     confirmed = await mentee.post(f"/sessions/{meeting.id}/confirmation")
 
@@ -219,11 +216,11 @@ def _weeks(count: int) -> list[tuple[datetime, datetime]]:
 
 
 async def test_a_series_arms_a_reminder_per_occurrence_and_cancelling_its_rest_drops_theirs(
-    client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
     organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     weeks = _weeks(4)
     series, _ = await service.book_series(
@@ -232,9 +229,7 @@ async def test_a_series_arms_a_reminder_per_occurrence_and_cancelling_its_rest_d
     series_id = series.id
     await db_session.commit()
     armed = await _reminder_starts(db_session, organization)
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
 
     cancelled = await member.post(
         f"/series/{series_id}/cancellation",
@@ -289,11 +284,10 @@ async def test_an_ended_or_paused_mentorship_or_an_erased_member_drops_the_remin
 @pytest.mark.parametrize("outcome", ["held", "no-show"])
 async def test_a_session_marked_held_or_no_show_drops_a_reminder_a_late_worker_left(
     outcome: str,
-    client_for: ClientFactory,
     db_session: AsyncSession,
     dependencies: Dependencies,
-    organization: uuid.UUID,
     started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
 ) -> None:
     """Workers down since before its due time: the reminder would fire once they are back."""
     meeting = await booked(
@@ -305,9 +299,7 @@ async def test_a_session_marked_held_or_no_show_drops_a_reminder_a_late_worker_l
         meeting.starts_at - dependencies.settings.reminder_lead,
         _reminder_of(meeting),
     )
-    member = client_for(
-        Role.PARTICIPANT, organization_id=organization, person_id=started.member_ids[0]
-    )
+    member = members[0]
 
     absent = {"absent_ids": [str(started.member_ids[1])]}
 
