@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
 
 from tandem.kit.auth import Role, TokenIssuer
 from tandem.kit.db import async_url
-from tandem.kit.idempotency import forget_keys_claimed_before
+from tandem.kit.idempotency import forget_answers_about, forget_keys_claimed_before
 from tandem.kit.models import IdempotencyKey
 from tandem.kit.testing.plugin import ClientFactory
 
@@ -217,6 +217,36 @@ async def test_keys_older_than_their_time_are_forgotten(
         kept = await session.scalars(select(IdempotencyKey.key))
 
     assert (forgotten, list(kept)) == (1, ["new"])
+
+
+async def test_an_erased_persons_answers_and_answers_naming_them_are_forgotten(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    person, admin, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    answers = {
+        "theirs": (str(person), b'{"bio": "their words"}'),
+        "about them": (str(admin), f'{{"id": "{person}", "full_name": "Ada"}}'.encode()),
+        "another": (str(admin), f'{{"id": "{other}"}}'.encode()),
+    }
+    async with sessionmaker() as session, session.begin():
+        session.add_all(
+            IdempotencyKey(
+                organization_id=ORGANIZATION,
+                subject=subject,
+                key=key,
+                fingerprint="f",
+                claimed_at=datetime.now(UTC),
+                status_code=201,
+                body=body,
+            )
+            for key, (subject, body) in answers.items()
+        )
+
+    async with sessionmaker() as session, session.begin():
+        await forget_answers_about(session, ORGANIZATION, person)
+        kept = await session.scalars(select(IdempotencyKey.key))
+
+    assert list(kept) == ["another"]
 
 
 async def test_a_write_given_up_in_a_deadlock_leaves_its_key_free_for_a_retry(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
-from tandem.kit.models import OutboxEvent
+from tandem.kit.models import IdempotencyKey, OutboxEvent
 from tandem.kit.testing.plugin import ClientFactory
 
 Json = dict[str, Any]
@@ -192,6 +192,25 @@ async def test_erasure_scrubs_the_person_and_removes_what_they_told_us(
         story.withdrawn["id"],
         story.enrollment["id"],
     ]
+
+
+async def test_erasure_forgets_the_answers_kept_for_retries_that_repeat_the_persons_data(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    org = Org(client_for)
+    created = await org.admin.post(
+        "/people",
+        json={"email": "grace@example.com", "full_name": "Grace Hopper", "department": "Navy"},
+        headers={"Idempotency-Key": "create-grace"},
+    )
+    assert created.status_code == 201, created.text
+
+    await org.admin.post(f"/people/{created.json()['id']}/erasure")
+
+    kept = await db_session.scalars(
+        select(IdempotencyKey.body).where(IdempotencyKey.organization_id == org.id)
+    )
+    assert not [body for body in kept if body and b"Grace Hopper" in body]
 
 
 async def test_a_person_may_erase_themselves_but_not_someone_else(

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import TokenVerifier
@@ -130,10 +130,17 @@ async def forget_keys_claimed_before(session: AsyncSession, moment: datetime) ->
     return int(forgotten.rowcount)  # type: ignore[attr-defined]
 
 
-async def forget_answers_to(session: AsyncSession, organization_id: UUID, subject: str) -> None:
-    """An erased person's kept answers go: they may repeat what the person wrote."""
+async def forget_answers_about(
+    session: AsyncSession, organization_id: UUID, person_id: UUID
+) -> None:
+    """An erased person's kept answers go: those to their own requests, and those to anyone's
+    that name them (an admin's answer that created or changed them repeats their data)."""
     await session.execute(
         delete(IdempotencyKey).where(
-            IdempotencyKey.organization_id == organization_id, IdempotencyKey.subject == subject
+            IdempotencyKey.organization_id == organization_id,
+            or_(
+                IdempotencyKey.subject == str(person_id),
+                IdempotencyKey.body.contains(str(person_id).encode()),
+            ),
         )
     )

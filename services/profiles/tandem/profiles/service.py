@@ -20,6 +20,7 @@ from tandem.kit.contracts.profiles import (
 )
 from tandem.kit.db import advisory_lock, constraint_errors
 from tandem.kit.errors import Forbidden
+from tandem.kit.idempotency import forget_answers_about
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.versioning import check_version
@@ -815,6 +816,7 @@ async def erase_person(session: AsyncSession, principal: Principal, person_id: U
         if enrollment.status is EnrollmentStatus.ACTIVE:
             await withdraw(session, principal, enrollment.id)
     _scrub(person)
+    await forget_answers_about(session, person.organization_id, person.id)
     await session.flush()
     emit(session, events.PersonErased(organization_id=person.organization_id, person_id=person.id))
     return person

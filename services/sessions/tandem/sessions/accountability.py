@@ -24,7 +24,7 @@ from tandem.kit.contracts.sessions import (
     MilestoneCompleted,
     MilestoneOverdue,
 )
-from tandem.kit.idempotency import forget_answers_to
+from tandem.kit.idempotency import forget_answers_about
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.timers import cancel_timer, set_timer
@@ -613,4 +613,4 @@ async def forget_person(session: AsyncSession, organization_id: UUID, person_id:
     await GoalRepository(session).forget_owner(organization_id, person_id)
     await items.forget_person(organization_id, person_id)
     await AgendaRepository(session).forget_topics_of(organization_id, person_id)
-    await forget_answers_to(session, organization_id, str(person_id))
+    await forget_answers_about(session, organization_id, person_id)
