@@ -3,6 +3,7 @@ proposals as the worker leaves them, written straight to the database."""
 
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,8 @@ from tandem.kit.contracts.profiles import (
     WindowItem,
 )
 from tandem.kit.testing.plugin import ClientFactory
+from tandem.matching import service
+from tandem.matching._snapshots import StoredSnapshot
 from tandem.matching.models import (
     MatchRun,
     Proposal,
@@ -194,3 +197,14 @@ class Program:
                 criteria={"skill_fit": ScorePart(raw=0.8, normalized=0.8, points=320)}
             ).model_dump(mode="json"),
         )
+
+
+async def stored(
+    session: AsyncSession, organization_id: uuid.UUID, snapshot: ProgramSnapshot, pool: Executor
+) -> StoredSnapshot:
+    """The snapshot as profiles would send it, made storable as a repair does (program locked,
+    erasures left out, parsed in the pool)."""
+    body = snapshot.model_dump_json().encode()
+    return await service.storable_snapshot(
+        session, organization_id, snapshot.program.id, body, pool
+    )

@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from conftest import Profiles
-from factories import enrollee, snapshot
+from factories import enrollee, snapshot, stored
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -139,8 +139,9 @@ async def test_a_repair_solving_while_the_erasure_arrives_is_scrubbed_too(
     )
 
     async with sessionmaker() as repairing, sessionmaker() as forgetting:
+        taken = await stored(repairing, organization_id, taken_before, pool)
         run = await service.repair_program(
-            repairing, organization_id, taken_before, pool, trigger="test", proposal_days=None
+            repairing, organization_id, taken, pool, trigger="test", proposal_days=None
         )
         forgotten = asyncio.create_task(_erase(app, forgetting, erasure))
         await asyncio.sleep(0.3)  # the erasure looks for runs while the repair is uncommitted
@@ -166,8 +167,9 @@ async def test_a_snapshot_stored_after_the_erasure_leaves_the_person_out(
         await _erase(app, forgetting, erasure)
         await forgetting.commit()
     async with sessionmaker() as repairing:
+        taken = await stored(repairing, organization_id, taken_before, pool)
         run = await service.repair_program(
-            repairing, organization_id, taken_before, pool, trigger="test", proposal_days=None
+            repairing, organization_id, taken, pool, trigger="test", proposal_days=None
         )
         await repairing.commit()
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conftest import Profiles
-from factories import enrollee, snapshot
+from factories import enrollee, snapshot, stored
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -79,7 +79,7 @@ class Program:
         return await service.repair_program(
             self.session,
             self.organization_id,
-            self.snapshot,
+            await stored(self.session, self.organization_id, self.snapshot, self.pool),
             self.pool,
             trigger="test",
             proposal_days=proposal_days,
@@ -253,9 +253,10 @@ async def test_a_conflict_flags_the_mentorship_with_a_draft_repair_for_admins_on
     mentorship = await program.mentorship(mentor, mentee)
     program.forbidden.append((mentor, mentee))  # the mentee now reports to the mentor
 
-    broken = service.conflicting(program.snapshot, [mentorship])
+    snapshot = await stored(db_session, program.organization_id, program.snapshot, pool)
+    broken = service.conflicting(snapshot, [mentorship])
     run = await service.flag_conflicts(
-        db_session, program.organization_id, program.snapshot, broken, pool, "manager_changed"
+        db_session, program.organization_id, snapshot, broken, pool, "manager_changed"
     )
     await db_session.commit()
     run_id = run.id  # a refused request below rolls back the shared session and expires it
@@ -484,7 +485,7 @@ async def test_a_withdrawal_and_a_repair_of_one_program_take_turns_instead_of_de
         await service.repair_program(
             session,
             program.organization_id,
-            program.snapshot,
+            await stored(session, program.organization_id, program.snapshot, pool),
             pool,
             trigger="test",
             proposal_days=7,

@@ -120,6 +120,8 @@ class StoredSnapshot:
     json: str
     """The snapshot's JSON text, without erased people's data, stored as the run's `snapshot`."""
     hash: str
+    forbidden_pairs: frozenset[frozenset[UUID]] = frozenset()
+    """The pairs the program's rules keep apart."""
 
 
 def stored_from_body(body: bytes, erased: frozenset[UUID]) -> StoredSnapshot:
@@ -134,6 +136,7 @@ def stored_from_body(body: bytes, erased: frozenset[UUID]) -> StoredSnapshot:
         program=snapshot.program,
         json=json.dumps(stored),
         hash=digest,
+        forbidden_pairs=frozenset(frozenset(pair.person_ids) for pair in snapshot.forbidden_pairs),
     )
 
 
@@ -174,14 +177,19 @@ def seats_of(stored: dict[str, Any]) -> list[Seat]:
 
 
 def solve_snapshot(
-    stored: dict[str, Any],
+    stored: dict[str, Any] | str,
     objective: str,
     weights: dict[str, float],
     situation: Situation | None = None,
 ) -> Solution:
-    """Match a stored snapshot; runs in a worker process, which parses it: the JSON of 14,000
-    enrollees crosses to the process in 0.4 s, the parsed snapshot took over 5 s (pickled)."""
-    snapshot = ProgramSnapshot.model_validate(stored)
+    """Match a stored snapshot (as a run keeps it, or its JSON text); runs in a worker process,
+    which parses it: the JSON of 14,000 enrollees crosses to the process in 0.4 s, the parsed
+    snapshot took over 5 s (pickled)."""
+    snapshot = (
+        ProgramSnapshot.model_validate_json(stored)
+        if isinstance(stored, str)
+        else ProgramSnapshot.model_validate(stored)
+    )
     situation = situation or Situation()
     kind = snapshot.program.kind
     if kind is ProgramKind.CIRCLE:

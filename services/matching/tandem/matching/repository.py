@@ -17,7 +17,7 @@ from tandem.kit.contracts.matching import (
     MentorshipStatus,
     ProposalStatus,
 )
-from tandem.kit.contracts.profiles import ProgramSnapshot, ProgramStanding
+from tandem.kit.contracts.profiles import ProgramStanding
 from tandem.kit.db import among
 from tandem.kit.pagination import Int32, keyset
 from tandem.kit.repository import Repository
@@ -77,18 +77,6 @@ async def lock_erasures(session: AsyncSession, organization_id: UUID, *, erasing
     key = func.hashtextextended(f"erasures/{organization_id}", 0)
     lock = func.pg_advisory_xact_lock if erasing else func.pg_advisory_xact_lock_shared
     await session.execute(select(lock(key)))
-
-
-async def erased_among(
-    session: AsyncSession, organization_id: UUID, person_ids: Iterable[UUID]
-) -> set[UUID]:
-    found = await session.scalars(
-        select(ErasedPerson.person_id).where(
-            ErasedPerson.organization_id == organization_id,
-            among(ErasedPerson.person_id, person_ids),
-        )
-    )
-    return set(found)
 
 
 def as_jsonb(text: str) -> ColumnElement[dict[str, Any]]:
@@ -376,9 +364,6 @@ class Directory(ServiceClient):
     async def program(self, program_id: UUID, token: str) -> ProgramStanding:
         """The program as it stands now; another organization's is not found."""
         return await self.get(f"/programs/{program_id}", token, ProgramStanding)
-
-    async def program_snapshot(self, program_id: UUID, token: str) -> ProgramSnapshot:
-        return await self.get(f"/programs/{program_id}/snapshot", token, ProgramSnapshot)
 
     async def program_snapshot_body(self, program_id: UUID, token: str) -> bytes:
         """The snapshot's JSON as profiles sent it, a `ProgramSnapshot` to parse off the loop."""

@@ -39,7 +39,6 @@ from tandem.matching._snapshots import (
     seats_of,
     solve_snapshot,
     stored_from_body,
-    stored_with_hash,
 )
 from tandem.matching.errors import (
     MemberTaken,
@@ -75,7 +74,6 @@ from tandem.matching.repository import (
     RematchOfferRepository,
     RunRepository,
     as_jsonb,
-    erased_among,
     erased_in,
     lock_erasures,
     lock_people,
@@ -114,10 +112,11 @@ class Dependencies:
     """For work no user asked for (repairs, a new hire's buddy, conflict checks)."""
     solver_pool: Executor
 
-    async def snapshot(self, organization_id: UUID, program_id: UUID) -> ProgramSnapshot:
-        """The program as profiles holds it now, read with the service's own token."""
+    async def snapshot_body(self, organization_id: UUID, program_id: UUID) -> bytes:
+        """The program as profiles holds it now, read with the service's own token: a
+        `ProgramSnapshot`'s JSON, to parse in the solver pool (`storable_snapshot`)."""
         token = self.credentials.token_for(organization_id)
-        return await self.directory.program_snapshot(program_id, token)
+        return await self.directory.program_snapshot_body(program_id, token)
 
 
 def solver_pool(processes: int) -> ProcessPoolExecutor:
@@ -199,11 +198,22 @@ async def request_run(
 async def _storable(
     session: AsyncSession, organization_id: UUID, body: bytes, pool: Executor
 ) -> StoredSnapshot:
-    """The snapshot profiles sent as a run may keep it (see `_without_erased`), parsed in the
-    pool: the event loop only passes bytes there and the JSON text back."""
+    """The snapshot profiles sent as a run may keep it, parsed in the pool (the event loop only
+    passes bytes there and the JSON text back): a snapshot taken just before an erasure still
+    holds the person, so the erasures committed so far are left out, and later ones wait until
+    this transaction, which stores the run, ends."""
     await lock_erasures(session, organization_id, erasing=False)
     erased = await erased_in(session, organization_id)
     return await stored_in_pool(pool, body, erased)
+
+
+async def storable_snapshot(
+    session: AsyncSession, organization_id: UUID, program_id: UUID, body: bytes, pool: Executor
+) -> StoredSnapshot:
+    """The program's snapshot as a repair of it keeps it, with the program locked first (as
+    every solve and publication of it does) and erasures held off until the transaction ends."""
+    await lock_program(session, program_id)
+    return await _storable(session, organization_id, body, pool)
 
 
 async def stored_in_pool(pool: Executor, body: bytes, erased: frozenset[UUID]) -> StoredSnapshot:
@@ -249,7 +259,7 @@ async def execute_run(
         return
     await lock_program(session, run.program_id)
     situation = await _situation(session, run.program_id, program_of(run.snapshot).rules)
-    result = await _solve(session, run, pool, situation)
+    result = await _solve(session, run, run.snapshot, pool, situation)
     if result is not None:
         for pair in result.pairs:
             session.add(_draft_proposal(run, pair))
@@ -281,15 +291,17 @@ async def mark_running(session: AsyncSession, organization_id: UUID, run_id: UUI
 async def _solve(
     session: AsyncSession,
     run: MatchRun,
+    snapshot: dict[str, Any] | str,
     pool: Executor,
     situation: "Situation",
 ) -> Solution | None:
-    """The run's answer, kept on the run but for its pairs; None (and the run failed) when the
-    solve raised: a failed solve is recorded, not retried forever."""
+    """The run's answer to `snapshot` (the run's own, as stored or as the JSON text it was
+    stored from), kept on the run but for its pairs; None (and the run failed) when the solve
+    raised: a failed solve is recorded, not retried forever."""
     loop = asyncio.get_running_loop()
     try:
         result = await loop.run_in_executor(
-            pool, solve_snapshot, run.snapshot, run.objective, run.weights, situation
+            pool, solve_snapshot, snapshot, run.objective, run.weights, situation
         )
     except Exception as error:
         log.exception("match_run_failed", run_id=str(run.id))
@@ -535,7 +547,7 @@ def _publish(session: AsyncSession, drafts: Iterable[Proposal], proposal_days: i
 async def repair_program(
     session: AsyncSession,
     organization_id: UUID,
-    snapshot: ProgramSnapshot,
+    snapshot: StoredSnapshot,
     pool: Executor,
     *,
     trigger: str,
@@ -546,11 +558,9 @@ async def repair_program(
     are favoured, refused pairs are not proposed again. With `proposal_days`, new pairs go out
     at once and pending proposals the answer no longer holds are withdrawn; without, the new
     pairs wait as drafts of the repair run for an admin to publish. Mentorships in
-    `unsettling` are treated as ended (a conflict the admins are asked to resolve)."""
+    `unsettling` are treated as ended (a conflict the admins are asked to resolve). The
+    snapshot comes from `storable_snapshot` in this transaction."""
     program_id = snapshot.program.id
-    await lock_program(session, program_id)
-    snapshot = await _without_erased(session, organization_id, snapshot)
-    stored, digest = stored_with_hash(snapshot)
     run = MatchRun(
         organization_id=organization_id,
         program_id=program_id,
@@ -559,8 +569,8 @@ async def repair_program(
         status=RunStatus.RUNNING,
         objective=Objective.PARTICIPATION_FIRST.value,
         weights=snapshot.program.weights.model_dump(),
-        snapshot=stored,
-        snapshot_hash=digest,
+        snapshot=as_jsonb(snapshot.json),
+        snapshot_hash=snapshot.hash,
         requested_by="service:matching",
         # The moment of the solve, not of the transaction: `answer_repaired` compares them.
         created_at=datetime.now(UTC),
@@ -568,7 +578,7 @@ async def repair_program(
     session.add(run)
     await session.flush()
     situation = await _situation(session, program_id, snapshot.program.rules, unsettling=unsettling)
-    result = await _solve(session, run, pool, situation)
+    result = await _solve(session, run, snapshot.json, pool, situation)
     if result is not None:
         await _apply_repair(session, run, result.pairs, proposal_days)
         _finish(session, run, RunStatus.COMPLETED)
@@ -667,8 +677,10 @@ async def repair_on_own(
 ) -> MatchRun | None:
     """Match the program again around what stands, new pairs sent at once, unless it is a draft
     or closed now."""
-    snapshot = await dependencies.snapshot(organization_id, program_id)
-    if not _snapshot_matchable(snapshot):
+    body = await dependencies.snapshot_body(organization_id, program_id)
+    pool = dependencies.solver_pool
+    snapshot = await storable_snapshot(session, organization_id, program_id, body, pool)
+    if not _snapshot_matchable(snapshot.program):
         return None
     run = await repair_program(
         session,
@@ -682,8 +694,7 @@ async def repair_on_own(
     return run
 
 
-def _snapshot_matchable(snapshot: ProgramSnapshot) -> bool:
-    program = snapshot.program
+def _snapshot_matchable(program: ProgramStanding) -> bool:
     if not is_matchable(program):
         log.info("program_not_repaired", program_id=str(program.id), status=program.status.value)
         return False
@@ -772,16 +783,13 @@ async def check_reporting_lines(
         return
     live = await live_mentorships_of(session, organization_id, person_id)
     for program_id in sorted({mentorship.program_id for mentorship in live}):
-        snapshot = await dependencies.snapshot(organization_id, program_id)
+        body = await dependencies.snapshot_body(organization_id, program_id)
+        pool = dependencies.solver_pool
+        snapshot = await storable_snapshot(session, organization_id, program_id, body, pool)
         broken = conflicting(snapshot, [m for m in live if m.program_id == program_id])
-        if broken and _snapshot_matchable(snapshot):
+        if broken and _snapshot_matchable(snapshot.program):
             await flag_conflicts(
-                session,
-                organization_id,
-                snapshot,
-                broken,
-                dependencies.solver_pool,
-                "manager_changed",
+                session, organization_id, snapshot, broken, pool, "manager_changed"
             )
 
 
@@ -1147,16 +1155,16 @@ async def live_mentorships_of(
     return await MentorshipRepository(session).live_of_person(organization_id, person_id)
 
 
-def conflicting(snapshot: ProgramSnapshot, mentorships: Iterable[Mentorship]) -> list[Mentorship]:
+def conflicting(snapshot: StoredSnapshot, mentorships: Iterable[Mentorship]) -> list[Mentorship]:
     """The mentorships whose two people the program's rules now keep apart."""
-    forbidden = {frozenset(pair.person_ids) for pair in snapshot.forbidden_pairs}
+    forbidden = snapshot.forbidden_pairs
     return [m for m in mentorships if frozenset((m.mentor_id, m.mentee_id)) in forbidden]
 
 
 async def flag_conflicts(
     session: AsyncSession,
     organization_id: UUID,
-    snapshot: ProgramSnapshot,
+    snapshot: StoredSnapshot,
     mentorships: list[Mentorship],
     pool: Executor,
     reason: str,
@@ -1290,19 +1298,6 @@ async def forget_person(session: AsyncSession, organization_id: UUID, person_id:
         run.snapshot = forget(snapshot, person_id).model_dump(mode="json")
         if run.result is not None:
             run.result = _forget_in_result(run.result, person_id)
-
-
-async def _without_erased(
-    session: AsyncSession, organization_id: UUID, snapshot: ProgramSnapshot
-) -> ProgramSnapshot:
-    """The snapshot as a run may keep it: a profiles snapshot taken just before an erasure
-    still holds the person. Called right before the run is stored, whose transaction then
-    holds off erasures until it ends (and sees every erasure committed before)."""
-    await lock_erasures(session, organization_id, erasing=False)
-    enrollees = [enrollee.person_id for enrollee in snapshot.enrollees]
-    for person_id in await erased_among(session, organization_id, enrollees):
-        snapshot = forget(snapshot, person_id)
-    return snapshot
 
 
 def _forget_in_result(result: dict[str, Any], person_id: UUID) -> dict[str, Any]:
