@@ -4,7 +4,7 @@ not describe and no 500."""
 import uuid
 
 from tandem.feedback.handlers import WIRING
-from tandem.feedback.router import router
+from tandem.feedback.router import routers
 from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.app import create_app
 from tandem.kit.auth import Role, TokenIssuer
@@ -14,7 +14,7 @@ from tandem.kit.testing.openapi import served, undocumented_answers
 async def test_every_answer_is_one_the_document_describes(
     own_database_url: str, token_issuer: TokenIssuer
 ) -> None:
-    app = create_app(FeedbackSettings, routers=[router], wiring=WIRING)
+    app = create_app(FeedbackSettings, routers=routers, wiring=WIRING)
     token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.HR_ADMIN])
     with served(app):
         failures = undocumented_answers(app, token, {})

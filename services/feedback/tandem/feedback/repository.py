@@ -1,12 +1,44 @@
 """Every query of the feedback service, scoped by organization."""
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
 from uuid import UUID
 
-from sqlalchemy import select
+import httpx
+from sqlalchemy import Uuid, any_, exists, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
-from tandem.feedback.models import Headcount
-from tandem.kit.repository import SessionRepository
+from tandem.feedback.errors import FeedbackNotFound, MentorshipNotFound, SessionNotFound
+from tandem.feedback.models import (
+    FitCheckin,
+    FitFact,
+    Headcount,
+    MentoringSession,
+    Mentorship,
+    RatingFact,
+    SessionFeedback,
+)
+from tandem.kit.clients import ServiceClient
+from tandem.kit.contracts.feedback import FitCheckedIn, SessionFeedbackSubmitted
+from tandem.kit.contracts.matching import MentorshipStatus
+from tandem.kit.contracts.profiles import ProgramRead
+from tandem.kit.contracts.sessions import SessionFact, SessionStatus
+from tandem.kit.pagination import keyset
+from tandem.kit.repository import Repository, SessionRepository
+
+LIVE = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
+
+
+class Profiles(ServiceClient):
+    """The profiles service: a program and who administers it, as they stand now."""
+
+    def __init__(self, http: httpx.AsyncClient, profiles_url: str) -> None:
+        super().__init__("profiles", profiles_url, http)
+
+    async def program(self, program_id: UUID, token: str) -> ProgramRead:
+        """Another organization's program is not found."""
+        return await self.get(f"/programs/{program_id}", token, ProgramRead)
 
 
 class HeadcountRepository(SessionRepository):
@@ -24,3 +56,171 @@ class HeadcountRepository(SessionRepository):
                 set_={"people": Headcount.people + 1},
             )
         )
+
+
+# The read model --------------------------------------------------------------------------------
+
+
+class MentorshipRepository(Repository[Mentorship]):
+    model = Mentorship
+    not_found = MentorshipNotFound
+
+    async def started(
+        self,
+        organization_id: UUID,
+        mentorship_id: UUID,
+        program_id: UUID,
+        member_ids: Sequence[UUID],
+        started_at: datetime,
+    ) -> None:
+        """Members and start; a pause or end that arrived first keeps its status."""
+        statement = insert(Mentorship).values(
+            id=mentorship_id,
+            organization_id=organization_id,
+            program_id=program_id,
+            member_ids=list(member_ids),
+            status=MentorshipStatus.ACTIVE,
+            started_at=started_at,
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Mentorship.id],
+                set_={"member_ids": statement.excluded.member_ids, "started_at": started_at},
+            )
+        )
+
+    async def moved_to(
+        self,
+        organization_id: UUID,
+        mentorship_id: UUID,
+        program_id: UUID,
+        status: MentorshipStatus,
+    ) -> None:
+        """A pause, resumption or end. An ended mentorship stays ended, whatever comes late."""
+        statement = insert(Mentorship).values(
+            id=mentorship_id, organization_id=organization_id, program_id=program_id, status=status
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Mentorship.id],
+                set_={"status": status},
+                where=Mentorship.status.in_(LIVE),
+            )
+        )
+
+
+# Proposed, then scheduled, then an outcome: a fact of an earlier stage never undoes a later one.
+STAGES = {
+    SessionStatus.PROPOSED: 0,
+    SessionStatus.SCHEDULED: 1,
+    SessionStatus.HELD: 2,
+    SessionStatus.NO_SHOW: 2,
+    SessionStatus.CANCELLED: 2,
+}
+
+
+class MentoringSessionRepository(Repository[MentoringSession]):
+    model = MentoringSession
+    not_found = SessionNotFound
+
+    async def record(
+        self,
+        event: SessionFact,
+        status: SessionStatus,
+        *,
+        absent_ids: Sequence[UUID] = (),
+        moves_times: bool = False,
+    ) -> None:
+        """The session as `event` leaves it, unless a fact of a later stage arrived first (or,
+        unless `moves_times`, one of the same stage: a late `scheduled` keeps a reschedule)."""
+        values: dict[str, Any] = {
+            "organization_id": event.organization_id,
+            "program_id": event.program_id,
+            "mentorship_id": event.mentorship_id,
+            "member_ids": list(event.member_ids),
+            "absent_ids": list(absent_ids),
+            "start": event.start,
+            "end": event.end,
+            "status": status,
+            "stage": STAGES[status],
+        }
+        statement = insert(MentoringSession).values(id=event.session_id, **values)
+        newer = statement.excluded.stage
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[MentoringSession.id],
+                set_=values,
+                where=MentoringSession.stage <= newer
+                if moves_times
+                else MentoringSession.stage < newer,
+            )
+        )
+
+    async def held_with(self, mentorship_id: UUID, person_id: UUID) -> bool:
+        """Whether the mentorship held a session with the person among its members."""
+        held = exists().where(
+            MentoringSession.mentorship_id == mentorship_id,
+            MentoringSession.status == SessionStatus.HELD,
+            literal(person_id, Uuid) == any_(MentoringSession.member_ids),
+        )
+        return bool(await self.session.scalar(select(held)))
+
+
+class FactRepository(SessionRepository):
+    async def rated(self, event: SessionFeedbackSubmitted) -> None:
+        """A rating's latest revision; an older one arriving late changes nothing."""
+        values = event.model_dump(exclude={"feedback_id"})
+        statement = insert(RatingFact).values(feedback_id=event.feedback_id, **values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[RatingFact.feedback_id],
+                set_=values,
+                where=RatingFact.revision < statement.excluded.revision,
+            )
+        )
+
+    async def checked_in(self, event: FitCheckedIn) -> None:
+        values = event.model_dump(exclude={"checkin_id"})
+        statement = insert(FitFact).values(checkin_id=event.checkin_id, **values)
+        await self.session.execute(statement.on_conflict_do_nothing())
+
+
+# What members submit ---------------------------------------------------------------------------
+
+
+class FeedbackKey(NamedTuple):
+    created_at: datetime
+    id: UUID
+
+
+class SessionFeedbackRepository(SessionRepository):
+    async def of_author(
+        self, organization_id: UUID, author_id: UUID, feedback_id: UUID
+    ) -> SessionFeedback:
+        """Someone else's feedback is not found: its existence is the author's business."""
+        found = await self.session.scalar(
+            select(SessionFeedback).where(
+                SessionFeedback.organization_id == organization_id,
+                SessionFeedback.author_id == author_id,
+                SessionFeedback.id == feedback_id,
+            )
+        )
+        if found is None:
+            raise FeedbackNotFound()
+        return found
+
+    async def page_of_author(
+        self, organization_id: UUID, author_id: UUID, limit: int, after: FeedbackKey | None
+    ) -> list[SessionFeedback]:
+        query = select(SessionFeedback).where(
+            SessionFeedback.organization_id == organization_id,
+            SessionFeedback.author_id == author_id,
+        )
+        query = keyset(query, [SessionFeedback.created_at.desc(), SessionFeedback.id.desc()], after)
+        return list(await self.session.scalars(query.limit(limit + 1)))
+
+
+class FitCheckinRepository(SessionRepository):
+    async def add(self, checkin: FitCheckin) -> None:
+        self.session.add(checkin)
+        await self.session.flush()

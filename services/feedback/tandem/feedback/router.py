@@ -1,17 +1,120 @@
-"""The feedback HTTP surface: parse, call the service (which authorizes), return."""
+"""The feedback HTTP surface: members' feedback on held sessions and their fit check-ins, and
+KPIs for admins. Parse, call the service (which authorizes), return."""
 
-from fastapi import APIRouter
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from tandem.feedback import service
+from tandem.feedback.models import FitCheckin, SessionFeedback
+from tandem.feedback.schemas import FitCheckinCreate, SessionFeedbackCreate, SessionFeedbackUpdate
+from tandem.feedback.service import Dependencies
 from tandem.kit.auth import PrincipalDep
-from tandem.kit.contracts.feedback import HeadcountRead
+from tandem.kit.contracts.feedback import FitCheckinRead, HeadcountRead, SessionFeedbackRead
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
+from tandem.kit.pagination import Cursor, Limit, Page
+from tandem.kit.versioning import ExpectedVersion, tagged
 
-router = APIRouter(prefix="/kpis", tags=["kpis"], route_class=IdempotentRoute)
+feedback = APIRouter(tags=["feedback"], route_class=IdempotentRoute)
+kpis = APIRouter(tags=["kpis"], route_class=IdempotentRoute)
+routers = [feedback, kpis]
 
 
-@router.get("/headcount", response_model=HeadcountRead)
+def _dependencies(request: Request) -> Dependencies:
+    """Built once when the app started (`handlers.feedback_dependencies`)."""
+    dependencies: Dependencies = request.app.state.dependencies
+    return dependencies
+
+
+DependenciesDep = Annotated[Dependencies, Depends(_dependencies)]
+
+
+# Session feedback ------------------------------------------------------------------------------
+
+
+@feedback.post(
+    "/sessions/{session_id}/feedback",
+    response_model=SessionFeedbackRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Give feedback on a held session",
+)
+async def give_feedback(
+    session_id: UUID,
+    data: SessionFeedbackCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    response: Response,
+) -> SessionFeedback:
+    """A member rates a held session (1 to 5), says whether they got what they needed, and may
+    comment; once per member and session (409 the second time; change it instead). 409 when the
+    session was not held. The comment is seen by its author only. Honours `Idempotency-Key`."""
+    given = await service.give_feedback(session, dependencies.settings, principal, session_id, data)
+    return tagged(response, given)
+
+
+@feedback.patch(
+    "/feedback/{feedback_id}",
+    response_model=SessionFeedbackRead,
+    summary="Change your feedback",
+)
+async def change_feedback(
+    feedback_id: UUID,
+    data: SessionFeedbackUpdate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> SessionFeedback:
+    """Its author changes the fields sent, until `editable_until` (409 after). With `If-Match`
+    naming another version than the current one: 412, nothing changed."""
+    changed = await service.change_feedback(session, principal, feedback_id, data, expected_version)
+    return tagged(response, changed)
+
+
+@feedback.get(
+    "/feedback/{feedback_id}", response_model=SessionFeedbackRead, summary="Read your feedback"
+)
+async def get_feedback(
+    feedback_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
+) -> SessionFeedback:
+    """Its author only; anyone else's feedback is not found (404)."""
+    return tagged(response, await service.get_feedback(session, principal, feedback_id))
+
+
+@feedback.get(
+    "/me/feedback", response_model=Page[SessionFeedbackRead], summary="List your feedback"
+)
+async def list_own_feedback(
+    session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[SessionFeedback]:
+    """The caller's feedback, newest first, a page at a time."""
+    return await service.list_own_feedback(session, principal, limit, cursor)
+
+
+@feedback.post(
+    "/mentorships/{mentorship_id}/fit-checkin",
+    response_model=FitCheckinRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Say whether the mentorship is a good fit",
+)
+async def check_in_fit(
+    mentorship_id: UUID, data: FitCheckinCreate, session: SessionDep, principal: PrincipalDep
+) -> FitCheckin:
+    """A member answers good fit, still deciding, or not a good fit, once, after a session
+    they held in the mentorship (409 before, and the second time). "Not a good fit" lets
+    matching offer a rematch. Honours `Idempotency-Key`."""
+    return await service.check_in_fit(session, principal, mentorship_id, data)
+
+
+# KPIs ------------------------------------------------------------------------------------------
+
+
+@kpis.get(
+    "/kpis/headcount", response_model=HeadcountRead, summary="Count the organization's people"
+)
 async def get_headcount(session: SessionDep, principal: PrincipalDep) -> HeadcountRead:
     """People known in the caller's organization (admins, partners with `kpis:read`)."""
     return await service.get_headcount(session, principal)

@@ -1,13 +1,84 @@
-"""The rules of the feedback service: who may read KPIs, and how events change them."""
+"""The rules of the feedback service: who may give and read feedback, how events change the
+read model, and who may read KPIs."""
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.feedback.errors import KpisForbidden
-from tandem.feedback.repository import HeadcountRepository
+from tandem.feedback.errors import (
+    FeedbackAlreadyGiven,
+    FeedbackNoLongerEditable,
+    FitAlreadyGiven,
+    KpisForbidden,
+    MentorshipNotLive,
+    NoHeldSessionYet,
+    NotAMember,
+    NotAPerson,
+    SessionNotHeld,
+)
+from tandem.feedback.models import (
+    CHECKIN_ONCE_PER_MEMBER,
+    FEEDBACK_ONCE_PER_MEMBER,
+    FitCheckin,
+    SessionFeedback,
+)
+from tandem.feedback.repository import (
+    LIVE,
+    FactRepository,
+    FeedbackKey,
+    FitCheckinRepository,
+    HeadcountRepository,
+    MentoringSessionRepository,
+    MentorshipRepository,
+    Profiles,
+    SessionFeedbackRepository,
+)
+from tandem.feedback.schemas import FitCheckinCreate, SessionFeedbackCreate, SessionFeedbackUpdate
+from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.auth import Principal, Role, Scope
-from tandem.kit.contracts.feedback import HeadcountRead
+from tandem.kit.contracts.feedback import (
+    FitAnswer,
+    FitCheckedIn,
+    HeadcountRead,
+    NotAGoodFitReported,
+    SessionFeedbackSubmitted,
+)
+from tandem.kit.contracts.matching import MentorshipStatus
+from tandem.kit.contracts.sessions import SessionFact, SessionStatus
+from tandem.kit.db import constraint_errors
+from tandem.kit.outbox import emit
+from tandem.kit.pagination import Page, page_of, typed_cursor
+from tandem.kit.versioning import check_version
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What the routes and handlers use, built once per process at start-up
+    (`handlers.feedback_dependencies`)."""
+
+    settings: FeedbackSettings
+    profiles: Profiles
+    """Profiles, through the process's one pooled HTTP client."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# Who may do what -------------------------------------------------------------------------------
+
+
+def _own_id(principal: Principal) -> UUID:
+    if principal.person_id is None:
+        raise NotAPerson()
+    return principal.person_id
+
+
+def _require_member(person_id: UUID, member_ids: list[UUID]) -> None:
+    if person_id not in member_ids:
+        raise NotAMember()
 
 
 def _require_kpi_reader(principal: Principal) -> None:
@@ -16,8 +87,196 @@ def _require_kpi_reader(principal: Principal) -> None:
     raise KpisForbidden()
 
 
+# The read model: other services' facts ---------------------------------------------------------
+
+
 async def count_new_person(session: AsyncSession, organization_id: UUID) -> None:
     await HeadcountRepository(session).add_person(organization_id)
+
+
+async def start_mentorship(
+    session: AsyncSession,
+    organization_id: UUID,
+    mentorship_id: UUID,
+    program_id: UUID,
+    member_ids: list[UUID],
+) -> None:
+    await MentorshipRepository(session).started(
+        organization_id, mentorship_id, program_id, member_ids, _now()
+    )
+
+
+async def move_mentorship(
+    session: AsyncSession,
+    organization_id: UUID,
+    mentorship_id: UUID,
+    program_id: UUID,
+    status: MentorshipStatus,
+) -> None:
+    await MentorshipRepository(session).moved_to(organization_id, mentorship_id, program_id, status)
+
+
+async def record_session(
+    session: AsyncSession,
+    event: SessionFact,
+    status: SessionStatus,
+    *,
+    absent_ids: list[UUID] | None = None,
+    moves_times: bool = False,
+) -> None:
+    await MentoringSessionRepository(session).record(
+        event, status, absent_ids=absent_ids or [], moves_times=moves_times
+    )
+
+
+async def record_rating(session: AsyncSession, event: SessionFeedbackSubmitted) -> None:
+    await FactRepository(session).rated(event)
+
+
+async def record_fit(session: AsyncSession, event: FitCheckedIn) -> None:
+    await FactRepository(session).checked_in(event)
+
+
+# Session feedback ------------------------------------------------------------------------------
+
+
+async def give_feedback(
+    session: AsyncSession,
+    settings: FeedbackSettings,
+    principal: Principal,
+    session_id: UUID,
+    data: SessionFeedbackCreate,
+) -> SessionFeedback:
+    """A member's one feedback on a held session."""
+    author_id = _own_id(principal)
+    meeting = await MentoringSessionRepository(session).get(principal.organization_id, session_id)
+    _require_member(author_id, meeting.member_ids)
+    if meeting.status is not SessionStatus.HELD:
+        raise SessionNotHeld()
+    feedback = SessionFeedback(
+        organization_id=meeting.organization_id,
+        session_id=meeting.id,
+        mentorship_id=meeting.mentorship_id,
+        program_id=meeting.program_id,
+        author_id=author_id,
+        session_start=meeting.start,
+        editable_until=_now() + settings.edit_window,
+        **data.model_dump(),
+    )
+    async with constraint_errors(session, {FEEDBACK_ONCE_PER_MEMBER: FeedbackAlreadyGiven}):
+        session.add(feedback)
+        await session.flush()
+    _emit_rating(session, feedback)
+    return feedback
+
+
+async def change_feedback(
+    session: AsyncSession,
+    principal: Principal,
+    feedback_id: UUID,
+    data: SessionFeedbackUpdate,
+    expected_version: int | None,
+) -> SessionFeedback:
+    """The author's change, while the edit window lasts; a lost race is refused by version."""
+    repository = SessionFeedbackRepository(session)
+    feedback = await repository.of_author(
+        principal.organization_id, _own_id(principal), feedback_id
+    )
+    check_version(feedback, expected_version)
+    if _now() > feedback.editable_until:
+        raise FeedbackNoLongerEditable(editable_until=feedback.editable_until.isoformat())
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if value is not None or field == "comment":
+            setattr(feedback, field, value)
+    await session.flush()
+    _emit_rating(session, feedback)
+    return feedback
+
+
+def _emit_rating(session: AsyncSession, feedback: SessionFeedback) -> None:
+    emit(
+        session,
+        SessionFeedbackSubmitted(
+            organization_id=feedback.organization_id,
+            feedback_id=feedback.id,
+            session_id=feedback.session_id,
+            mentorship_id=feedback.mentorship_id,
+            program_id=feedback.program_id,
+            author_id=feedback.author_id,
+            session_start=feedback.session_start,
+            rating=feedback.rating,
+            got_what_needed=feedback.got_what_needed,
+            revision=feedback.version,
+        ),
+    )
+
+
+async def get_feedback(
+    session: AsyncSession, principal: Principal, feedback_id: UUID
+) -> SessionFeedback:
+    """Only its author reads a feedback; to anyone else it does not exist."""
+    return await SessionFeedbackRepository(session).of_author(
+        principal.organization_id, _own_id(principal), feedback_id
+    )
+
+
+async def list_own_feedback(
+    session: AsyncSession, principal: Principal, limit: int, cursor: str | None
+) -> Page[SessionFeedback]:
+    items = await SessionFeedbackRepository(session).page_of_author(
+        principal.organization_id, _own_id(principal), limit, typed_cursor(cursor, FeedbackKey)
+    )
+    return page_of(items, limit, lambda feedback: (feedback.created_at, feedback.id))
+
+
+# The fit check-in ------------------------------------------------------------------------------
+
+
+async def check_in_fit(
+    session: AsyncSession, principal: Principal, mentorship_id: UUID, data: FitCheckinCreate
+) -> FitCheckin:
+    """A member's one answer, after a session they held in the mentorship. "Not a good fit"
+    tells matching, which offers a rematch."""
+    author_id = _own_id(principal)
+    mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
+    _require_member(author_id, mentorship.member_ids)
+    if mentorship.status not in LIVE:
+        raise MentorshipNotLive()
+    if not await MentoringSessionRepository(session).held_with(mentorship.id, author_id):
+        raise NoHeldSessionYet()
+    checkin = FitCheckin(
+        organization_id=mentorship.organization_id,
+        mentorship_id=mentorship.id,
+        program_id=mentorship.program_id,
+        author_id=author_id,
+        answer=data.answer,
+    )
+    async with constraint_errors(session, {CHECKIN_ONCE_PER_MEMBER: FitAlreadyGiven}):
+        await FitCheckinRepository(session).add(checkin)
+    emit(
+        session,
+        FitCheckedIn(
+            organization_id=checkin.organization_id,
+            checkin_id=checkin.id,
+            mentorship_id=checkin.mentorship_id,
+            program_id=checkin.program_id,
+            author_id=author_id,
+            answer=checkin.answer,
+        ),
+    )
+    if checkin.answer is FitAnswer.NOT_A_GOOD_FIT:
+        emit(
+            session,
+            NotAGoodFitReported(
+                organization_id=checkin.organization_id,
+                mentorship_id=checkin.mentorship_id,
+                reported_by=author_id,
+            ),
+        )
+    return checkin
+
+
+# KPIs ------------------------------------------------------------------------------------------
 
 
 async def get_headcount(session: AsyncSession, principal: Principal) -> HeadcountRead:
