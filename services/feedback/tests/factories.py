@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.kit.contracts.feedback import FitAnswer, FitCheckedIn, SessionFeedbackSubmitted
 from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.sessions import SessionFact, SessionHeld, SessionScheduled
 from tandem.kit.events import Envelope, Event
@@ -94,3 +95,31 @@ async def emitted(session: AsyncSession, organization_id: uuid.UUID) -> list[dic
         .order_by(OutboxEvent.position)
     )
     return [{"type": event.subject} | event.envelope["payload"] for event in found]
+
+
+def rating(
+    pair: Pair, session_id: uuid.UUID, start: datetime, author: int, stars: int, revision: int = 1
+) -> SessionFeedbackSubmitted:
+    return SessionFeedbackSubmitted(
+        organization_id=pair.organization_id,
+        feedback_id=uuid.uuid5(session_id, str(author)),
+        session_id=session_id,
+        mentorship_id=pair.mentorship_id,
+        program_id=pair.program_id,
+        author_id=pair.member_ids[author],
+        session_start=start,
+        rating=stars,
+        got_what_needed=stars >= 4,
+        revision=revision,
+    )
+
+
+def fit(pair: Pair, author: int, answer: FitAnswer) -> FitCheckedIn:
+    return FitCheckedIn(
+        organization_id=pair.organization_id,
+        checkin_id=uuid.uuid5(pair.mentorship_id, str(author)),
+        mentorship_id=pair.mentorship_id,
+        program_id=pair.program_id,
+        author_id=pair.member_ids[author],
+        answer=answer,
+    )

@@ -1,15 +1,18 @@
 """Every query of the feedback service, scoped by organization."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
 import httpx
-from sqlalchemy import Uuid, any_, exists, literal, select
+from sqlalchemy import ColumnElement, Date, Uuid, any_, cast, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from tandem.feedback.errors import FeedbackNotFound, MentorshipNotFound, SessionNotFound
+from tandem.feedback.kpis.dashboard import RatingFigures, SessionFigures
 from tandem.feedback.models import (
     FitCheckin,
     FitFact,
@@ -20,7 +23,12 @@ from tandem.feedback.models import (
     SessionFeedback,
 )
 from tandem.kit.clients import ServiceClient
-from tandem.kit.contracts.feedback import FitCheckedIn, SessionFeedbackSubmitted
+from tandem.kit.contracts.feedback import (
+    FitAnswer,
+    FitCheckedIn,
+    Period,
+    SessionFeedbackSubmitted,
+)
 from tandem.kit.contracts.matching import MentorshipStatus
 from tandem.kit.contracts.profiles import ProgramRead
 from tandem.kit.contracts.sessions import SessionFact, SessionStatus
@@ -224,3 +232,107 @@ class FitCheckinRepository(SessionRepository):
     async def add(self, checkin: FitCheckin) -> None:
         self.session.add(checkin)
         await self.session.flush()
+
+
+# KPIs ------------------------------------------------------------------------------------------
+
+
+class KpiRepository(SessionRepository):
+    """A program's figures, read from the read model only (what events built)."""
+
+    def __init__(self, session: AsyncSession, organization_id: UUID, program_id: UUID) -> None:
+        super().__init__(session)
+        self.organization_id = organization_id
+        self.program_id = program_id
+
+    async def session_figures(self, period: Period) -> list[SessionFigures]:
+        bucket = _bucket(period, MentoringSession.start)
+        counted = [
+            func.count().filter(MentoringSession.status.in_(statuses))
+            for statuses in SESSION_COLUMNS.values()
+        ]
+        rows = await self.session.execute(
+            select(bucket, *counted).where(*self._sessions()).group_by(bucket)
+        )
+        return [SessionFigures._make(row) for row in rows]
+
+    async def session_people(self, period: Period) -> list[tuple[date, UUID]]:
+        """Each period's members, once each."""
+        member = func.unnest(MentoringSession.member_ids)
+        rows = await self.session.execute(
+            select(_bucket(period, MentoringSession.start), member)
+            .where(*self._sessions())
+            .distinct()
+        )
+        return [(bucket, person) for bucket, person in rows]
+
+    async def rating_figures(self, period: Period) -> list[RatingFigures]:
+        bucket = _bucket(period, RatingFact.session_start)
+        rows = await self.session.execute(
+            select(
+                bucket,
+                func.count(),
+                func.sum(RatingFact.rating),
+                func.count().filter(RatingFact.got_what_needed),
+            )
+            .where(*self._ratings())
+            .group_by(bucket)
+        )
+        return [RatingFigures._make(row) for row in rows]
+
+    async def raters(self, period: Period) -> list[tuple[date, UUID]]:
+        rows = await self.session.execute(
+            select(_bucket(period, RatingFact.session_start), RatingFact.author_id)
+            .where(*self._ratings())
+            .distinct()
+        )
+        return [(bucket, person) for bucket, person in rows]
+
+    async def fit_answers(self) -> list[tuple[FitAnswer, UUID]]:
+        rows = await self.session.execute(
+            select(FitFact.answer, FitFact.author_id)
+            .where(
+                FitFact.organization_id == self.organization_id,
+                FitFact.program_id == self.program_id,
+            )
+            .distinct()
+        )
+        return [(answer, person) for answer, person in rows]
+
+    async def active_mentorships(self) -> list[list[UUID]]:
+        """The members of each of the program's active, started mentorships."""
+        rows = await self.session.scalars(
+            select(Mentorship.member_ids).where(
+                Mentorship.organization_id == self.organization_id,
+                Mentorship.program_id == self.program_id,
+                Mentorship.status == MentorshipStatus.ACTIVE,
+                Mentorship.started_at.is_not(None),
+            )
+        )
+        return list(rows)
+
+    def _sessions(self) -> list[ColumnElement[bool]]:
+        return [
+            MentoringSession.organization_id == self.organization_id,
+            MentoringSession.program_id == self.program_id,
+        ]
+
+    def _ratings(self) -> list[ColumnElement[bool]]:
+        return [
+            RatingFact.organization_id == self.organization_id,
+            RatingFact.program_id == self.program_id,
+        ]
+
+
+# In the order of `SessionFigures`.
+SESSION_COLUMNS = {
+    "planned": (SessionStatus.PROPOSED, SessionStatus.SCHEDULED),
+    "held": (SessionStatus.HELD,),
+    "cancelled": (SessionStatus.CANCELLED,),
+    "no_show": (SessionStatus.NO_SHOW,),
+}
+
+
+def _bucket(period: Period, moment: InstrumentedAttribute[datetime]) -> ColumnElement[date]:
+    """The day, week (from Monday) or month a moment falls in, in UTC."""
+    return cast(func.date_trunc(period.value, moment, "UTC"), Date)

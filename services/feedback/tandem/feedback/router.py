@@ -4,14 +4,20 @@ KPIs for admins. Parse, call the service (which authorizes), return."""
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from tandem.feedback import service
 from tandem.feedback.models import FitCheckin, SessionFeedback
 from tandem.feedback.schemas import FitCheckinCreate, SessionFeedbackCreate, SessionFeedbackUpdate
 from tandem.feedback.service import Dependencies
 from tandem.kit.auth import PrincipalDep
-from tandem.kit.contracts.feedback import FitCheckinRead, HeadcountRead, SessionFeedbackRead
+from tandem.kit.contracts.feedback import (
+    FitCheckinRead,
+    HeadcountRead,
+    Period,
+    ProgramDashboardRead,
+    SessionFeedbackRead,
+)
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
@@ -118,3 +124,24 @@ async def check_in_fit(
 async def get_headcount(session: SessionDep, principal: PrincipalDep) -> HeadcountRead:
     """People known in the caller's organization (admins, partners with `kpis:read`)."""
     return await service.get_headcount(session, principal)
+
+
+@kpis.get(
+    "/programs/{program_id}/dashboard",
+    response_model=ProgramDashboardRead,
+    summary="Read a program's KPIs",
+)
+async def program_dashboard(
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    period: Annotated[Period, Query(description="how sessions and ratings are broken down")] = (
+        Period.MONTH
+    ),
+) -> ProgramDashboardRead:
+    """HR admins and the program's admins: sessions planned, held, cancelled and missed,
+    ratings, fit answers and active mentorships, in total and per period (UTC), built from
+    events. Every group of fewer than 5 people is suppressed (its figures null), with as many
+    others as it takes that no total minus the groups shown gives it away."""
+    return await service.program_dashboard(session, dependencies, principal, program_id, period)

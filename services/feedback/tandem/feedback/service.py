@@ -16,8 +16,10 @@ from tandem.feedback.errors import (
     NoHeldSessionYet,
     NotAMember,
     NotAPerson,
+    NotProgramAdmin,
     SessionNotHeld,
 )
+from tandem.feedback.kpis.dashboard import ProgramFigures, dashboard
 from tandem.feedback.models import (
     CHECKIN_ONCE_PER_MEMBER,
     FEEDBACK_ONCE_PER_MEMBER,
@@ -30,6 +32,7 @@ from tandem.feedback.repository import (
     FeedbackKey,
     FitCheckinRepository,
     HeadcountRepository,
+    KpiRepository,
     MentoringSessionRepository,
     MentorshipRepository,
     Profiles,
@@ -43,9 +46,12 @@ from tandem.kit.contracts.feedback import (
     FitCheckedIn,
     HeadcountRead,
     NotAGoodFitReported,
+    Period,
+    ProgramDashboardRead,
     SessionFeedbackSubmitted,
 )
 from tandem.kit.contracts.matching import MentorshipStatus
+from tandem.kit.contracts.profiles import ProgramRead
 from tandem.kit.contracts.sessions import SessionFact, SessionStatus
 from tandem.kit.db import constraint_errors
 from tandem.kit.outbox import emit
@@ -85,6 +91,18 @@ def _require_kpi_reader(principal: Principal) -> None:
     if principal.has_role(Role.HR_ADMIN, Role.PROGRAM_ADMIN) or Scope.KPIS_READ in principal.scopes:
         return
     raise KpisForbidden()
+
+
+async def _administered(principal: Principal, profiles: Profiles, program_id: UUID) -> ProgramRead:
+    """The program, for HR admins and its admins as profiles names them now. Another
+    organization's program is not found."""
+    program = await profiles.program(program_id, principal.token)
+    administers = principal.has_role(Role.HR_ADMIN) or (
+        principal.has_role(Role.PROGRAM_ADMIN) and principal.person_id in program.admin_ids
+    )
+    if not administers:
+        raise NotProgramAdmin()
+    return program
 
 
 # The read model: other services' facts ---------------------------------------------------------
@@ -283,3 +301,26 @@ async def get_headcount(session: AsyncSession, principal: Principal) -> Headcoun
     _require_kpi_reader(principal)
     people = await HeadcountRepository(session).people(principal.organization_id)
     return HeadcountRead(organization_id=principal.organization_id, people=people)
+
+
+async def program_dashboard(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    period: Period,
+) -> ProgramDashboardRead:
+    """The program's KPIs from the read model, small groups suppressed."""
+    await _administered(principal, dependencies.profiles, program_id)
+    kpis = KpiRepository(session, principal.organization_id, program_id)
+    figures = ProgramFigures(
+        program_id=program_id,
+        period=period,
+        sessions=await kpis.session_figures(period),
+        session_people=await kpis.session_people(period),
+        ratings=await kpis.rating_figures(period),
+        raters=await kpis.raters(period),
+        fit_answers=await kpis.fit_answers(),
+        active_mentorships=await kpis.active_mentorships(),
+    )
+    return dashboard(figures)
