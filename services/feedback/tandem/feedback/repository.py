@@ -6,12 +6,24 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 import httpx
-from sqlalchemy import ColumnElement, Date, Uuid, any_, cast, exists, func, literal, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    SmallInteger,
+    Uuid,
+    any_,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from tandem.feedback.errors import FeedbackNotFound, MentorshipNotFound, SessionNotFound
+from tandem.feedback.kpis.at_risk import MentorshipHistory
 from tandem.feedback.kpis.dashboard import RatingFigures, SessionFigures
 from tandem.feedback.models import (
     FitCheckin,
@@ -310,6 +322,58 @@ class KpiRepository(SessionRepository):
             )
         )
         return list(rows)
+
+    async def active_histories(self) -> list[MentorshipHistory]:
+        """What tells whether each of the program's active mentorships is at risk, in id order."""
+        of_it = MentoringSession.mentorship_id == Mentorship.id
+        last_held = (
+            select(func.max(MentoringSession.end))
+            .where(of_it, MentoringSession.status == SessionStatus.HELD)
+            .scalar_subquery()
+        )
+        no_shows = (
+            select(func.count())
+            .where(of_it, MentoringSession.status == SessionStatus.NO_SHOW)
+            .scalar_subquery()
+        )
+        newest_first = aggregate_order_by(RatingFact.rating, RatingFact.session_start.desc())
+        ratings = (
+            select(func.array_agg(newest_first))
+            .where(RatingFact.mentorship_id == Mentorship.id)
+            .scalar_subquery()
+        )
+        not_a_good_fit = exists().where(
+            FitFact.mentorship_id == Mentorship.id, FitFact.answer == FitAnswer.NOT_A_GOOD_FIT
+        )
+        rows = await self.session.execute(
+            select(
+                Mentorship.id,
+                Mentorship.member_ids,
+                Mentorship.started_at,
+                last_held,
+                func.coalesce(ratings, literal([], ARRAY(SmallInteger))),
+                no_shows,
+                not_a_good_fit,
+            )
+            .where(
+                Mentorship.organization_id == self.organization_id,
+                Mentorship.program_id == self.program_id,
+                Mentorship.status == MentorshipStatus.ACTIVE,
+            )
+            .order_by(Mentorship.id)
+        )
+        return [
+            MentorshipHistory(
+                mentorship_id=id_,
+                member_ids=member_ids,
+                started_at=started_at,
+                last_held_at=held_at,
+                ratings_newest_first=list(ratings_newest_first),
+                no_shows=missed,
+                found_not_a_good_fit=unfit,
+            )
+            for id_, member_ids, started_at, held_at, ratings_newest_first, missed, unfit in rows
+        ]
 
     def _sessions(self) -> list[ColumnElement[bool]]:
         return [

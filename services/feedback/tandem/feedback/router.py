@@ -12,6 +12,7 @@ from tandem.feedback.schemas import FitCheckinCreate, SessionFeedbackCreate, Ses
 from tandem.feedback.service import Dependencies
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.feedback import (
+    AtRiskMentorshipRead,
     FitCheckinRead,
     HeadcountRead,
     Period,
@@ -145,3 +146,25 @@ async def program_dashboard(
     events. Every group of fewer than 5 people is suppressed (its figures null), with as many
     others as it takes that no total minus the groups shown gives it away."""
     return await service.program_dashboard(session, dependencies, principal, program_id, period)
+
+
+@kpis.get(
+    "/programs/{program_id}/at-risk",
+    response_model=Page[AtRiskMentorshipRead],
+    summary="List a program's mentorships at risk",
+)
+async def at_risk_mentorships(
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[AtRiskMentorshipRead]:
+    """HR admins and the program's admins: its active mentorships that need a look, each with
+    its reasons (no session held for longer than the program's cadence plus a grace period, the
+    last two ratings low, a member who found it not a good fit, two or more no-shows), a page
+    at a time."""
+    return await service.at_risk_mentorships(
+        session, dependencies, principal, program_id, limit, cursor
+    )

@@ -3,6 +3,7 @@ read model, and who may read KPIs."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,7 @@ from tandem.feedback.errors import (
     NotProgramAdmin,
     SessionNotHeld,
 )
+from tandem.feedback.kpis.at_risk import risk_reasons
 from tandem.feedback.kpis.dashboard import ProgramFigures, dashboard
 from tandem.feedback.models import (
     CHECKIN_ONCE_PER_MEMBER,
@@ -42,6 +44,7 @@ from tandem.feedback.schemas import FitCheckinCreate, SessionFeedbackCreate, Ses
 from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.auth import Principal, Role, Scope
 from tandem.kit.contracts.feedback import (
+    AtRiskMentorshipRead,
     FitAnswer,
     FitCheckedIn,
     HeadcountRead,
@@ -324,3 +327,38 @@ async def program_dashboard(
         active_mentorships=await kpis.active_mentorships(),
     )
     return dashboard(figures)
+
+
+class AtRiskKey(NamedTuple):
+    mentorship_id: UUID
+
+
+async def at_risk_mentorships(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    limit: int,
+    cursor: str | None,
+) -> Page[AtRiskMentorshipRead]:
+    """The program's active mentorships that need a look, each with its reasons, in id order."""
+    program = await _administered(principal, dependencies.profiles, program_id)
+    after = typed_cursor(cursor, AtRiskKey)
+    histories = await KpiRepository(
+        session, principal.organization_id, program_id
+    ).active_histories()
+    now, grace = _now(), dependencies.settings.risk_grace
+    at_risk = [
+        AtRiskMentorshipRead(
+            mentorship_id=history.mentorship_id,
+            member_ids=history.member_ids,
+            reasons=reasons,
+            last_held_at=history.last_held_at,
+            no_shows=history.no_shows,
+        )
+        for history in histories
+        if after is None or history.mentorship_id > after.mentorship_id
+        for reasons in [risk_reasons(history, now, program.cadence, grace)]
+        if reasons
+    ]
+    return page_of(at_risk, limit, lambda read: (read.mentorship_id,))
