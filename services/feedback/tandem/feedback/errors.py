@@ -7,6 +7,10 @@ class KpisForbidden(Forbidden):
     detail = "Only admins and partners with `kpis:read` may read KPIs."
 
 
+class OrganizationKpisForbidden(Forbidden):
+    detail = "Only HR admins and partners with `kpis:read` may read organization-wide KPIs."
+
+
 class NotProgramAdmin(Forbidden):
     detail = "Only HR admins and this program's admins may read its KPIs."
 

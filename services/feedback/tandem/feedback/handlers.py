@@ -20,7 +20,7 @@ from tandem.kit.contracts.matching import (
     MentorshipStarted,
     MentorshipStatus,
 )
-from tandem.kit.contracts.profiles import PersonCreated
+from tandem.kit.contracts.profiles import EnrollmentCreated, PersonCreated, PersonDeactivated
 from tandem.kit.contracts.sessions import (
     SessionCancelled,
     SessionHeld,
@@ -33,6 +33,8 @@ from tandem.kit.contracts.sessions import (
 from tandem.kit.wiring import Wiring
 
 PROFILES_TIMEOUT_SECONDS = 10
+LEFT = "left"
+"""The status of a person who left the organization (profiles' `PersonStatus.LEFT`)."""
 
 
 @contextlib.asynccontextmanager
@@ -42,7 +44,21 @@ async def feedback_dependencies(settings: FeedbackSettings) -> AsyncIterator[Dep
 
 
 async def on_person_created(session: AsyncSession, event: PersonCreated, _: Dependencies) -> None:
-    await service.count_new_person(session, event.organization_id)
+    await service.record_person(session, event.organization_id, event.person_id, event.hire_date)
+
+
+async def on_person_deactivated(
+    session: AsyncSession, event: PersonDeactivated, _: Dependencies
+) -> None:
+    """Only leaving counts for retention; a leave of absence is no leaving."""
+    if event.status == LEFT:
+        await service.record_leaving(session, event.organization_id, event.person_id)
+
+
+async def on_enrollment_created(
+    session: AsyncSession, event: EnrollmentCreated, _: Dependencies
+) -> None:
+    await service.record_enrollment(session, event.organization_id, event.person_id)
 
 
 async def on_mentorship_started(
@@ -136,6 +152,8 @@ WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
     feedback_dependencies,
     {
         PersonCreated: on_person_created,
+        PersonDeactivated: on_person_deactivated,
+        EnrollmentCreated: on_enrollment_created,
         MentorshipStarted: on_mentorship_started,
         MentorshipEnded: on_mentorship_ended,
         MentorshipPaused: on_mentorship_paused,

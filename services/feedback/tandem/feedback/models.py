@@ -1,10 +1,19 @@
 """The feedback tables: what members submit (feedback, fit check-ins), and the read model built
 from events (mentorships and sessions as they stand, ratings and fit answers as facts)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import CheckConstraint, Index, SmallInteger, Text, UniqueConstraint, Uuid, func
+from sqlalchemy import (
+    CheckConstraint,
+    Index,
+    SmallInteger,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    false,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -149,3 +158,16 @@ class FitCheckin(Base):
     author_id: Mapped[UUID]
     answer: Mapped[FitAnswer] = mapped_column(enum_type(FitAnswer))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Person(Base):
+    """A person as profiles' events tell it: when hired, whether they ever enrolled in a
+    program, and when they left (as feedback learnt it; leaving is final here)."""
+
+    __tablename__ = "person"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID] = mapped_column(index=True)
+    hire_date: Mapped[date | None]
+    participant: Mapped[bool] = mapped_column(server_default=false())
+    left_at: Mapped[datetime | None]

@@ -16,6 +16,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
@@ -31,6 +32,7 @@ from tandem.feedback.models import (
     Headcount,
     MentoringSession,
     Mentorship,
+    Person,
     RatingFact,
     SessionFeedback,
 )
@@ -400,3 +402,48 @@ SESSION_COLUMNS = {
 def _bucket(period: Period, moment: InstrumentedAttribute[datetime]) -> ColumnElement[date]:
     """The day, week (from Monday) or month a moment falls in, in UTC."""
     return cast(func.date_trunc(period.value, moment, "UTC"), Date)
+
+
+class PersonRepository(SessionRepository):
+    async def created(self, organization_id: UUID, person_id: UUID, hire_date: date | None) -> None:
+        statement = insert(Person).values(
+            id=person_id, organization_id=organization_id, hire_date=hire_date
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Person.id], set_={"hire_date": hire_date}
+            )
+        )
+
+    async def enrolled(self, organization_id: UUID, person_id: UUID) -> None:
+        statement = insert(Person).values(
+            id=person_id, organization_id=organization_id, participant=True
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=[Person.id], set_={"participant": True})
+        )
+
+    async def left(self, organization_id: UUID, person_id: UUID, left_at: datetime) -> None:
+        """The first leaving counts; a repeat changes nothing."""
+        statement = insert(Person).values(
+            id=person_id, organization_id=organization_id, left_at=left_at
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Person.id],
+                set_={"left_at": left_at},
+                where=Person.left_at.is_(None),
+            )
+        )
+
+    async def still_there(
+        self, organization_id: UUID, since: datetime
+    ) -> list[tuple[bool, date | None, datetime | None]]:
+        """Everyone who had not left by `since`: participant or not, hired, left."""
+        rows = await self.session.execute(
+            select(Person.participant, Person.hire_date, Person.left_at).where(
+                Person.organization_id == organization_id,
+                or_(Person.left_at.is_(None), Person.left_at >= since),
+            )
+        )
+        return [(participant, hired, left_at) for participant, hired, left_at in rows]

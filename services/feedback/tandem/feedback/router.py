@@ -1,10 +1,13 @@
 """The feedback HTTP surface: members' feedback on held sessions and their fit check-ins, and
 KPIs for admins. Parse, call the service (which authorizes), return."""
 
+import re
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BeforeValidator
 
 from tandem.feedback import service
 from tandem.feedback.models import FitCheckin, SessionFeedback
@@ -17,6 +20,7 @@ from tandem.kit.contracts.feedback import (
     HeadcountRead,
     Period,
     ProgramDashboardRead,
+    RetentionRead,
     SessionFeedbackRead,
 )
 from tandem.kit.db import SessionDep
@@ -168,3 +172,22 @@ async def at_risk_mentorships(
     return await service.at_risk_mentorships(
         session, dependencies, principal, program_id, limit, cursor
     )
+
+
+def _iso_date(value: object) -> object:
+    """Only a calendar date: pydantic would also read a number as seconds since 1970."""
+    if not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+        raise ValueError("a date, as YYYY-MM-DD")
+    return value
+
+
+@kpis.get("/kpis/retention", response_model=RetentionRead, summary="Compare retention fairly")
+async def retention(
+    session: SessionDep,
+    principal: PrincipalDep,
+    since: Annotated[date, BeforeValidator(_iso_date), Query(description="YYYY-MM-DD (UTC)")],
+) -> RetentionRead:
+    """HR admins and partners with `kpis:read`: the share of participants and of everyone else
+    who left since a date, their difference raw and within tenure bands, each with a 95%
+    interval, and the group sizes (all null when either group has fewer than 5 people)."""
+    return await service.retention(session, principal, since)

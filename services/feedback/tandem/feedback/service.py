@@ -2,7 +2,7 @@
 read model, and who may read KPIs."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import NamedTuple
 from uuid import UUID
 
@@ -18,10 +18,13 @@ from tandem.feedback.errors import (
     NotAMember,
     NotAPerson,
     NotProgramAdmin,
+    OrganizationKpisForbidden,
     SessionNotHeld,
 )
 from tandem.feedback.kpis.at_risk import risk_reasons
 from tandem.feedback.kpis.dashboard import ProgramFigures, dashboard
+from tandem.feedback.kpis.retention import Leaver, compare, tenure_band
+from tandem.feedback.kpis.suppression import MINIMUM_GROUP
 from tandem.feedback.models import (
     CHECKIN_ONCE_PER_MEMBER,
     FEEDBACK_ONCE_PER_MEMBER,
@@ -37,6 +40,7 @@ from tandem.feedback.repository import (
     KpiRepository,
     MentoringSessionRepository,
     MentorshipRepository,
+    PersonRepository,
     Profiles,
     SessionFeedbackRepository,
 )
@@ -51,6 +55,7 @@ from tandem.kit.contracts.feedback import (
     NotAGoodFitReported,
     Period,
     ProgramDashboardRead,
+    RetentionRead,
     SessionFeedbackSubmitted,
 )
 from tandem.kit.contracts.matching import MentorshipStatus
@@ -90,6 +95,13 @@ def _require_member(person_id: UUID, member_ids: list[UUID]) -> None:
         raise NotAMember()
 
 
+def _require_organization_kpi_reader(principal: Principal) -> None:
+    """Organization-wide figures: HR admins and partners with `kpis:read`."""
+    if principal.has_role(Role.HR_ADMIN) or Scope.KPIS_READ in principal.scopes:
+        return
+    raise OrganizationKpisForbidden()
+
+
 def _require_kpi_reader(principal: Principal) -> None:
     if principal.has_role(Role.HR_ADMIN, Role.PROGRAM_ADMIN) or Scope.KPIS_READ in principal.scopes:
         return
@@ -111,8 +123,19 @@ async def _administered(principal: Principal, profiles: Profiles, program_id: UU
 # The read model: other services' facts ---------------------------------------------------------
 
 
-async def count_new_person(session: AsyncSession, organization_id: UUID) -> None:
+async def record_person(
+    session: AsyncSession, organization_id: UUID, person_id: UUID, hire_date: date | None
+) -> None:
     await HeadcountRepository(session).add_person(organization_id)
+    await PersonRepository(session).created(organization_id, person_id, hire_date)
+
+
+async def record_enrollment(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
+    await PersonRepository(session).enrolled(organization_id, person_id)
+
+
+async def record_leaving(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
+    await PersonRepository(session).left(organization_id, person_id, _now())
 
 
 async def start_mentorship(
@@ -362,3 +385,32 @@ async def at_risk_mentorships(
         if reasons
     ]
     return page_of(at_risk, limit, lambda read: (read.mentorship_id,))
+
+
+RETENTION_STRATA = ["tenure_band"]
+
+
+async def retention(session: AsyncSession, principal: Principal, since: date) -> RetentionRead:
+    """Who left since `since` among participants and others, compared raw and within tenure
+    bands; nothing shown when either side has fewer than the minimum of people."""
+    _require_organization_kpi_reader(principal)
+    start = datetime.combine(since, time(), UTC)
+    people = await PersonRepository(session).still_there(principal.organization_id, start)
+    comparison = compare(
+        Leaver(participant, tenure_band(hired, since), left_at is not None)
+        for participant, hired, left_at in people
+    )
+    shown = min(comparison.participants, comparison.others) >= MINIMUM_GROUP
+    return RetentionRead(
+        since=since,
+        suppressed=not shown,
+        participants=comparison.participants if shown else None,
+        non_participants=comparison.others if shown else None,
+        participants_left_share=comparison.participants_left_share if shown else None,
+        non_participants_left_share=comparison.others_left_share if shown else None,
+        raw=comparison.raw if shown else None,
+        stratified=comparison.stratified if shown else None,
+        strata=RETENTION_STRATA,
+        strata_compared=comparison.strata_compared if shown else None,
+        people_outside_compared_strata=comparison.people_outside_compared_strata if shown else None,
+    )

@@ -124,6 +124,37 @@ class AtRiskMentorshipRead(BaseModel):
     no_shows: int
 
 
+class Difference(BaseModel):
+    """Participants' share minus others' share who left, with its 95% interval."""
+
+    difference: float
+    low: float
+    high: float
+
+
+class RetentionRead(BaseModel):
+    """`GET /kpis/retention`: who left since a date among participants (people who ever
+    enrolled in a program) and everyone else, raw and stratified by tenure band at that date
+    (a Mantel-Haenszel risk difference: participants are compared with others like them).
+    Negative: participants left less. With fewer than 5 people on either side every figure is
+    null. Not proof of cause: those who join may differ in ways no stratum captures."""
+
+    since: date
+    suppressed: bool
+    participants: int | None
+    non_participants: int | None
+    participants_left_share: float | None
+    non_participants_left_share: float | None
+    raw: Difference | None
+    stratified: Difference | None
+    strata: list[str] = Field(description="what the stratified comparison holds alike")
+    strata_compared: int | None
+    people_outside_compared_strata: int | None = Field(
+        description="in a stratum without both participants and others: left out of the "
+        "stratified comparison"
+    )
+
+
 # Events ----------------------------------------------------------------------------------------
 
 
