@@ -57,3 +57,7 @@ class MentorshipNotLive(Conflict):
 
 class FitAlreadyGiven(Conflict):
     detail = "You answered the fit question for this mentorship already."
+
+
+class CheckinAlreadyGiven(Conflict):
+    detail = "You checked in on this mentorship for this period already."

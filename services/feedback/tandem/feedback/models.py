@@ -13,6 +13,7 @@ from sqlalchemy import (
     Uuid,
     false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,6 +25,7 @@ from tandem.kit.db import Base, enum_type
 
 FEEDBACK_ONCE_PER_MEMBER = "uq_session_feedback_session_id_author_id"
 CHECKIN_ONCE_PER_MEMBER = "uq_fit_checkin_mentorship_id_author_id"
+PROGRESS_ONCE_PER_PERIOD = "uq_progress_checkin_mentorship_id_author_id_period_start"
 
 
 class Headcount(Base):
@@ -171,3 +173,33 @@ class Person(Base):
     hire_date: Mapped[date | None]
     participant: Mapped[bool] = mapped_column(server_default=false())
     left_at: Mapped[datetime | None]
+
+
+class ProgressCheckin(Base):
+    """A member's periodic check-in: one per member, mentorship and period."""
+
+    __tablename__ = "progress_checkin"
+    __table_args__ = (
+        UniqueConstraint("mentorship_id", "author_id", "period_start"),
+        CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_from_1_to_5"),
+        CheckConstraint("progress BETWEEN 1 AND 5", name="progress_from_1_to_5"),
+        Index(
+            "ix_progress_checkin_flagged",
+            "organization_id",
+            "program_id",
+            "created_at",
+            postgresql_where=text("concern IS NOT NULL"),
+        ),
+        Index("ix_progress_checkin_organization_id_author_id", "organization_id", "author_id"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID]
+    program_id: Mapped[UUID]
+    author_id: Mapped[UUID]
+    period_start: Mapped[date]
+    satisfaction: Mapped[int] = mapped_column(SmallInteger)
+    progress: Mapped[int] = mapped_column(SmallInteger)
+    concern: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

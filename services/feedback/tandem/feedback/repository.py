@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Select,
     SmallInteger,
     Uuid,
     any_,
@@ -33,6 +34,7 @@ from tandem.feedback.models import (
     MentoringSession,
     Mentorship,
     Person,
+    ProgressCheckin,
     RatingFact,
     SessionFeedback,
 )
@@ -447,3 +449,39 @@ class PersonRepository(SessionRepository):
             )
         )
         return [(participant, hired, left_at) for participant, hired, left_at in rows]
+
+
+class CheckinKey(NamedTuple):
+    created_at: datetime
+    id: UUID
+
+
+class ProgressCheckinRepository(SessionRepository):
+    async def add(self, checkin: ProgressCheckin) -> None:
+        self.session.add(checkin)
+        await self.session.flush()
+
+    async def page_of_author(
+        self, organization_id: UUID, author_id: UUID, limit: int, after: CheckinKey | None
+    ) -> list[ProgressCheckin]:
+        query = select(ProgressCheckin).where(
+            ProgressCheckin.organization_id == organization_id,
+            ProgressCheckin.author_id == author_id,
+        )
+        return await self._page(query, limit, after)
+
+    async def page_flagged(
+        self, organization_id: UUID, program_id: UUID, limit: int, after: CheckinKey | None
+    ) -> list[ProgressCheckin]:
+        query = select(ProgressCheckin).where(
+            ProgressCheckin.organization_id == organization_id,
+            ProgressCheckin.program_id == program_id,
+            ProgressCheckin.concern.is_not(None),
+        )
+        return await self._page(query, limit, after)
+
+    async def _page(
+        self, query: Select[ProgressCheckin], limit: int, after: CheckinKey | None
+    ) -> list[ProgressCheckin]:
+        query = keyset(query, [ProgressCheckin.created_at.desc(), ProgressCheckin.id.desc()], after)
+        return list(await self.session.scalars(query.limit(limit + 1)))

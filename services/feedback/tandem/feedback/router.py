@@ -10,12 +10,18 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BeforeValidator
 
 from tandem.feedback import service
-from tandem.feedback.models import FitCheckin, SessionFeedback
-from tandem.feedback.schemas import FitCheckinCreate, SessionFeedbackCreate, SessionFeedbackUpdate
+from tandem.feedback.models import FitCheckin, ProgressCheckin, SessionFeedback
+from tandem.feedback.schemas import (
+    CheckinCreate,
+    FitCheckinCreate,
+    SessionFeedbackCreate,
+    SessionFeedbackUpdate,
+)
 from tandem.feedback.service import Dependencies
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.feedback import (
     AtRiskMentorshipRead,
+    CheckinRead,
     FitCheckinRead,
     HeadcountRead,
     Period,
@@ -118,6 +124,56 @@ async def check_in_fit(
     they held in the mentorship (409 before, and the second time). "Not a good fit" lets
     matching offer a rematch. Honours `Idempotency-Key`."""
     return await service.check_in_fit(session, principal, mentorship_id, data)
+
+
+# Periodic check-ins ----------------------------------------------------------------------------
+
+
+@feedback.post(
+    "/mentorships/{mentorship_id}/checkins",
+    response_model=CheckinRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Check in on your mentorship",
+)
+async def check_in(
+    mentorship_id: UUID,
+    data: CheckinCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+) -> ProgressCheckin:
+    """A member says how satisfied they are and how far toward their goals, once per check-in
+    period of the mentorship (409 the second time), and may raise a confidential concern, which
+    the program's admins see. Honours `Idempotency-Key`."""
+    return await service.check_in(session, dependencies.settings, principal, mentorship_id, data)
+
+
+@feedback.get("/me/checkins", response_model=Page[CheckinRead], summary="List your check-ins")
+async def list_own_checkins(
+    session: SessionDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[ProgressCheckin]:
+    """The caller's check-ins, newest first, a page at a time."""
+    return await service.list_own_checkins(session, principal, limit, cursor)
+
+
+@feedback.get(
+    "/programs/{program_id}/flagged-checkins",
+    response_model=Page[CheckinRead],
+    summary="List a program's check-ins that raise a concern",
+)
+async def list_flagged_checkins(
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ProgressCheckin]:
+    """HR admins and the program's admins: check-ins whose member raised a concern, with it,
+    newest first, a page at a time."""
+    return await service.list_flagged_checkins(
+        session, dependencies, principal, program_id, limit, cursor
+    )
 
 
 # KPIs ------------------------------------------------------------------------------------------

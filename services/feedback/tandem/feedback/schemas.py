@@ -33,3 +33,18 @@ class FitCheckinCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     answer: FitAnswer
+
+
+class CheckinCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    satisfaction: StrictInt = Field(ge=1, le=5, description="1 (poor) to 5 (excellent)")
+    progress: StrictInt = Field(
+        ge=1, le=5, description="toward your goals, 1 (none) to 5 (reached)"
+    )
+    concern: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=COMMENT_MAX_LENGTH,
+        description="a confidential concern for the program's admins (and nobody else)",
+    )

@@ -2,13 +2,14 @@
 read model, and who may read KPIs."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback.errors import (
+    CheckinAlreadyGiven,
     FeedbackAlreadyGiven,
     FeedbackNoLongerEditable,
     FitAlreadyGiven,
@@ -28,11 +29,14 @@ from tandem.feedback.kpis.suppression import MINIMUM_GROUP
 from tandem.feedback.models import (
     CHECKIN_ONCE_PER_MEMBER,
     FEEDBACK_ONCE_PER_MEMBER,
+    PROGRESS_ONCE_PER_PERIOD,
     FitCheckin,
+    ProgressCheckin,
     SessionFeedback,
 )
 from tandem.feedback.repository import (
     LIVE,
+    CheckinKey,
     FactRepository,
     FeedbackKey,
     FitCheckinRepository,
@@ -42,13 +46,20 @@ from tandem.feedback.repository import (
     MentorshipRepository,
     PersonRepository,
     Profiles,
+    ProgressCheckinRepository,
     SessionFeedbackRepository,
 )
-from tandem.feedback.schemas import FitCheckinCreate, SessionFeedbackCreate, SessionFeedbackUpdate
+from tandem.feedback.schemas import (
+    CheckinCreate,
+    FitCheckinCreate,
+    SessionFeedbackCreate,
+    SessionFeedbackUpdate,
+)
 from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.auth import Principal, Role, Scope
 from tandem.kit.contracts.feedback import (
     AtRiskMentorshipRead,
+    CheckinFlagged,
     FitAnswer,
     FitCheckedIn,
     HeadcountRead,
@@ -318,6 +329,77 @@ async def check_in_fit(
             ),
         )
     return checkin
+
+
+# Periodic check-ins ----------------------------------------------------------------------------
+
+
+def period_start(started_at: datetime, now: datetime, interval: timedelta) -> date:
+    """The first day of the check-in period `now` falls in, counted from the start."""
+    return (started_at + (now - started_at) // interval * interval).date()
+
+
+async def check_in(
+    session: AsyncSession,
+    settings: FeedbackSettings,
+    principal: Principal,
+    mentorship_id: UUID,
+    data: CheckinCreate,
+) -> ProgressCheckin:
+    """A member's one check-in per period; a concern is flagged to the program's admins."""
+    author_id = _own_id(principal)
+    mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
+    _require_member(author_id, mentorship.member_ids)
+    if mentorship.status not in LIVE:
+        raise MentorshipNotLive()
+    now = _now()
+    checkin = ProgressCheckin(
+        organization_id=mentorship.organization_id,
+        mentorship_id=mentorship.id,
+        program_id=mentorship.program_id,
+        author_id=author_id,
+        period_start=period_start(mentorship.started_at or now, now, settings.checkin_interval),
+        **data.model_dump(),
+    )
+    async with constraint_errors(session, {PROGRESS_ONCE_PER_PERIOD: CheckinAlreadyGiven}):
+        await ProgressCheckinRepository(session).add(checkin)
+    if checkin.concern is not None:
+        emit(
+            session,
+            CheckinFlagged(
+                organization_id=checkin.organization_id,
+                checkin_id=checkin.id,
+                mentorship_id=checkin.mentorship_id,
+                program_id=checkin.program_id,
+                author_id=author_id,
+            ),
+        )
+    return checkin
+
+
+async def list_own_checkins(
+    session: AsyncSession, principal: Principal, limit: int, cursor: str | None
+) -> Page[ProgressCheckin]:
+    items = await ProgressCheckinRepository(session).page_of_author(
+        principal.organization_id, _own_id(principal), limit, typed_cursor(cursor, CheckinKey)
+    )
+    return page_of(items, limit, lambda checkin: (checkin.created_at, checkin.id))
+
+
+async def list_flagged_checkins(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    limit: int,
+    cursor: str | None,
+) -> Page[ProgressCheckin]:
+    """The program's check-ins that raise a concern, for its admins, newest first."""
+    await _administered(principal, dependencies.profiles, program_id)
+    items = await ProgressCheckinRepository(session).page_flagged(
+        principal.organization_id, program_id, limit, typed_cursor(cursor, CheckinKey)
+    )
+    return page_of(items, limit, lambda checkin: (checkin.created_at, checkin.id))
 
 
 # KPIs ------------------------------------------------------------------------------------------

@@ -17,6 +17,12 @@ class FeedbackSettings(ServiceSettings):
     edit_window_hours: int = Field(
         default=72, ge=0, le=24 * 90, description="How long a member may change their feedback."
     )
+    checkin_interval_days: int = Field(
+        default=30,
+        ge=7,
+        le=180,
+        description="Each member checks in once per this many days of their mentorship.",
+    )
     risk_grace_days: int = Field(
         default=7,
         ge=0,
@@ -28,6 +34,10 @@ class FeedbackSettings(ServiceSettings):
     @property
     def edit_window(self) -> timedelta:
         return timedelta(hours=self.edit_window_hours)
+
+    @property
+    def checkin_interval(self) -> timedelta:
+        return timedelta(days=self.checkin_interval_days)
 
     @property
     def risk_grace(self) -> timedelta:

@@ -76,6 +76,23 @@ class FitCheckinRead(BaseModel):
     created_at: datetime
 
 
+class CheckinRead(BaseModel):
+    """A member's periodic check-in: how satisfied they are and how far toward their goals.
+    Its author reads it whole; the program's admins read those that raise a concern."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    program_id: UUID
+    author_id: UUID
+    period_start: date = Field(description="the start of the check-in period it answers")
+    satisfaction: int = Field(description="1 (poor) to 5 (excellent)")
+    progress: int = Field(description="toward their goals, 1 (none) to 5 (reached)")
+    concern: str | None = Field(description="confidential: for the program's admins only")
+    created_at: datetime
+
+
 class SessionCounts(BaseModel):
     """Sessions of one period (by their start) or of the whole program; `people` is how many
     members they involve. Null figures: suppressed, the group being too small to show."""
@@ -185,6 +202,18 @@ class FitCheckedIn(Event):
     program_id: UUID
     author_id: UUID
     answer: FitAnswer
+
+
+class CheckinFlagged(Event):
+    """A member raised a concern in a periodic check-in, for the program's admins (the concern
+    itself stays in feedback)."""
+
+    type: ClassVar[str] = "tandem.feedback.checkin.flagged"
+
+    checkin_id: UUID
+    mentorship_id: UUID
+    program_id: UUID
+    author_id: UUID
 
 
 class NotAGoodFitReported(Event):
