@@ -3,6 +3,7 @@ however often they arrive; small groups suppressed, also against subtracting bre
 its admins only."""
 
 import random
+import re
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -235,3 +236,27 @@ async def test_only_the_programs_admins_and_hr_read_its_dashboard(
     assert (await participant.get(path)).status_code == 403
     assert (await foreign_hr.get(path)).status_code == 404
     assert (await admin.get(f"{path}?period=year")).status_code == 422
+
+
+async def test_the_report_is_one_self_contained_page_with_small_groups_left_out(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> None:
+    admin, program = _admin(client_for, profiles, organization)
+    await deliver(db_session, app, *_program_story(organization, program))
+    participant = client_for(Role.PARTICIPANT, organization_id=organization, person_id=uuid.uuid4())
+
+    page = await admin.get(f"/programs/{program}/report")
+
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert "<svg" in html
+    assert "Mentoring: mentoring report" in html
+    assert "not shown (too few people)" in html  # the fit answers, four people each
+    assert re.findall(r'(?:src|href)="', html) == []
+    assert html.count("http") == html.count('xmlns="http://www.w3.org/2000/svg"')
+    assert (await participant.get(f"/programs/{program}/report")).status_code == 403

@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import HTMLResponse
 from pydantic import BeforeValidator
 
 from tandem.feedback import service
@@ -228,6 +229,26 @@ async def at_risk_mentorships(
     return await service.at_risk_mentorships(
         session, dependencies, principal, program_id, limit, cursor
     )
+
+
+@kpis.get(
+    "/programs/{program_id}/report",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "the report, one HTML page"}},
+    summary="Read a program's report as one HTML page",
+)
+async def program_report(
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    period: Annotated[Period, Query(description="how sessions are broken down")] = Period.MONTH,
+) -> HTMLResponse:
+    """HR admins and the program's admins: the dashboard as one self-contained page (charts as
+    inline SVG, no external assets) to open or print for leadership; small groups suppressed as
+    on the dashboard."""
+    page = await service.program_report(session, dependencies, principal, program_id, period)
+    return HTMLResponse(page)
 
 
 def _iso_date(value: object) -> object:

@@ -24,6 +24,7 @@ from tandem.feedback.errors import (
 )
 from tandem.feedback.kpis.at_risk import risk_reasons
 from tandem.feedback.kpis.dashboard import ProgramFigures, dashboard
+from tandem.feedback.kpis.report import render_report
 from tandem.feedback.kpis.retention import Leaver, compare, tenure_band
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP
 from tandem.feedback.models import (
@@ -420,7 +421,26 @@ async def program_dashboard(
 ) -> ProgramDashboardRead:
     """The program's KPIs from the read model, small groups suppressed."""
     await _administered(principal, dependencies.profiles, program_id)
-    kpis = KpiRepository(session, principal.organization_id, program_id)
+    return await _dashboard(session, principal.organization_id, program_id, period)
+
+
+async def program_report(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    period: Period,
+) -> str:
+    """The program's dashboard as a page to hand to leadership."""
+    program = await _administered(principal, dependencies.profiles, program_id)
+    board = await _dashboard(session, principal.organization_id, program_id, period)
+    return render_report(program.name, board, _now())
+
+
+async def _dashboard(
+    session: AsyncSession, organization_id: UUID, program_id: UUID, period: Period
+) -> ProgramDashboardRead:
+    kpis = KpiRepository(session, organization_id, program_id)
     figures = ProgramFigures(
         program_id=program_id,
         period=period,
