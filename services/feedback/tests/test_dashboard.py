@@ -2,6 +2,8 @@
 however often they arrive; small groups suppressed, also against subtracting breakdowns; for
 its admins only."""
 
+import csv
+import io
 import random
 import re
 import uuid
@@ -260,3 +262,28 @@ async def test_the_report_is_one_self_contained_page_with_small_groups_left_out(
     assert re.findall(r'(?:src|href)="', html) == []
     assert html.count("http") == html.count('xmlns="http://www.w3.org/2000/svg"')
     assert (await participant.get(f"/programs/{program}/report")).status_code == 403
+
+
+async def test_the_dashboard_exports_as_csv_with_suppressed_figures_left_empty(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> None:
+    admin, program = _admin(client_for, profiles, organization)
+    await deliver(db_session, app, *_program_story(organization, program))
+
+    exported = await admin.get(f"/programs/{program}/dashboard.csv")
+    board = (await admin.get(f"/programs/{program}/dashboard")).json()
+
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [row["period_start"] for row in rows] == [
+        "total",
+        "2026-03-01",
+        "2026-04-01",
+        "2026-05-01",
+    ]
+    assert [row["held"] for row in rows] == [str(board["total"]["held"]), "4", "0", "0"]

@@ -7,7 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from pydantic import BeforeValidator
 
 from tandem.feedback import service
@@ -229,6 +229,27 @@ async def at_risk_mentorships(
     return await service.at_risk_mentorships(
         session, dependencies, principal, program_id, limit, cursor
     )
+
+
+@kpis.get(
+    "/programs/{program_id}/dashboard.csv",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "one row per period, and total"}},
+    summary="Export a program's KPIs as CSV",
+)
+async def program_dashboard_csv(
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    period: Annotated[Period, Query(description="one row per this period")] = Period.MONTH,
+) -> PlainTextResponse:
+    """The dashboard's sessions and ratings as CSV (a `total` row, then one per period), for
+    its admins; a suppressed figure is an empty cell."""
+    table = await service.program_dashboard_csv(
+        session, dependencies, principal, program_id, period
+    )
+    return PlainTextResponse(table, media_type="text/csv")
 
 
 @kpis.get(

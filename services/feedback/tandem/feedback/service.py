@@ -24,6 +24,7 @@ from tandem.feedback.errors import (
 )
 from tandem.feedback.kpis.at_risk import risk_reasons
 from tandem.feedback.kpis.dashboard import ProgramFigures, dashboard
+from tandem.feedback.kpis.export import dashboard_csv
 from tandem.feedback.kpis.report import render_report
 from tandem.feedback.kpis.retention import Leaver, compare, tenure_band
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP
@@ -435,6 +436,17 @@ async def program_report(
     program = await _administered(principal, dependencies.profiles, program_id)
     board = await _dashboard(session, principal.organization_id, program_id, period)
     return render_report(program.name, board, _now())
+
+
+async def program_dashboard_csv(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    period: Period,
+) -> str:
+    await _administered(principal, dependencies.profiles, program_id)
+    return dashboard_csv(await _dashboard(session, principal.organization_id, program_id, period))
 
 
 async def _dashboard(
