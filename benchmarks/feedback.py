@@ -4,7 +4,7 @@ at-risk list answer from it.
     .venv/bin/python benchmarks/feedback.py [--people 10000] [--sessions 100000]
         [--baseline-events 20000] [--batch 500] [--queries 100]
 
-An organization of `--people` people (6 in 10 enrolled in one of 10 programs, paired into
+An organization of `--people` people (6 in 10 enrolled in one of `--programs`, paired into
 mentorships) with `--sessions` sessions' worth of events (scheduled, then held, cancelled or
 missed unless still ahead; a rating on 3 in 10 held sessions; a fit answer from each member),
 generated with a fixed seed. Each event is an envelope as it arrives from JetStream and goes
@@ -17,7 +17,7 @@ Logging is at WARNING (at INFO kit logs one line per applied event).
 - **baseline**: one transaction per event, as kit's `Consumer` applies them today, on the first
   `--baseline-events` events; the batched path is timed on that same prefix too.
 - **dashboard**: `GET /programs/{id}/dashboard` (the service call behind it, profiles faked)
-  and the at-risk list, `--queries` times each over the 10 programs, p50 and p99.
+  and the at-risk list, `--queries` times each over the `--programs` programs, p50 and p99.
 
 Figures go to `benchmarks/results/feedback.json`.
 """
@@ -73,7 +73,6 @@ from tandem.kit.migrations import alembic_ini, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "feedback.json"
-PROGRAMS = 10
 HOUR = timedelta(hours=1)
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -88,9 +87,11 @@ def server_url() -> str:
 # The stream ------------------------------------------------------------------------------------
 
 
-def organization_events(organization: uuid.UUID, people: int, sessions: int) -> list[Event]:
+def organization_events(
+    organization: uuid.UUID, people: int, sessions: int, program_count: int
+) -> list[Event]:
     random_ = random.Random(7)  # noqa: S311 - reproducible data, not a secret
-    programs = [uuid.uuid4() for _ in range(PROGRAMS)]
+    programs = [uuid.uuid4() for _ in range(program_count)]
     person_ids = [uuid.uuid4() for _ in range(people)]
     events: list[Event] = [
         PersonCreated(
@@ -105,14 +106,14 @@ def organization_events(organization: uuid.UUID, people: int, sessions: int) -> 
         EnrollmentCreated(
             organization_id=organization,
             enrollment_id=uuid.uuid4(),
-            program_id=programs[n % PROGRAMS],
+            program_id=programs[n % program_count],
             person_id=person,
             role=EnrollmentRole.EITHER,
         )
         for n, person in enumerate(enrolled)
     ]
     pairs = [
-        (uuid.uuid4(), programs[n % PROGRAMS], [enrolled[2 * n], enrolled[2 * n + 1]])
+        (uuid.uuid4(), programs[n % program_count], [enrolled[2 * n], enrolled[2 * n + 1]])
         for n in range(len(enrolled) // 2)
     ]
     events += [
@@ -306,7 +307,9 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
 async def main(arguments: argparse.Namespace) -> None:
     configure_logging("feedback", "WARNING")  # one line per applied event would dominate
     organization = uuid.uuid4()
-    events = organization_events(organization, arguments.people, arguments.sessions)
+    events = organization_events(
+        organization, arguments.people, arguments.sessions, arguments.programs
+    )
     messages = [Envelope.wrap(event, "bench").model_dump_json().encode() for event in events]
     prefix = messages[: arguments.baseline_events]
     async with WIRING.dependencies(settings(server_url())) as dependencies:
@@ -319,12 +322,13 @@ async def main(arguments: argparse.Namespace) -> None:
     programs = sorted({e.program_id for e in events if isinstance(e, MentorshipStarted)})
     queries = await query_latencies(url, organization, programs, arguments.queries)
     for name in ("bench_feedback_one", "bench_feedback_prefix", "bench_feedback"):
-        await infra.drop_database(server_url(), name)
+        if not (arguments.keep and name == "bench_feedback"):
+            await infra.drop_database(server_url(), name)
     figures = {
         "input": {
             "people": arguments.people,
             "sessions": arguments.sessions,
-            "programs": PROGRAMS,
+            "programs": arguments.programs,
             "events": len(messages),
             "event_types": count_types(events),
         },
@@ -353,6 +357,7 @@ async def main(arguments: argparse.Namespace) -> None:
             "platform": platform.platform(),
             "python": platform.python_version(),
             "postgresql_source": "DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded",
+            "load_average_at_end": [round(load, 2) for load in os.getloadavg()],
         },
         **figures,
     }
@@ -374,5 +379,9 @@ if __name__ == "__main__":
     parser.add_argument("--sessions", type=int, default=100_000)
     parser.add_argument("--baseline-events", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--programs", type=int, default=10)
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database bench_feedback, to query it again"
+    )
     asyncio.run(main(parser.parse_args()))

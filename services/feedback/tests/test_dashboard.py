@@ -213,11 +213,15 @@ def test_suppressed_groups_of_a_partition_are_two_or_more_holding_enough_people(
         date(2026, 6, 1): set("x"),
     }
 
-    hidden = suppressed(people, [list(people)])
+    sizes = {month: len(members) for month, members in people.items()}
+    small = {month: members for month, members in people.items() if len(members) < 5}
+
+    hidden = suppressed(sizes, small, [list(people)])
 
     # May and June together are only x and y: the smallest shown month joins them.
     assert hidden == {date(2026, 5, 1), date(2026, 6, 1), date(2026, 3, 1)}
-    assert suppressed({k: people[k] for k in list(people)[:2]}, [list(people)[:2]]) == set()
+    first_two = list(people)[:2]
+    assert suppressed({k: sizes[k] for k in first_two}, {}, [first_two]) == set()
 
 
 async def test_only_the_programs_admins_and_hr_read_its_dashboard(

@@ -14,19 +14,23 @@ from sqlalchemy import (
     Uuid,
     any_,
     cast,
+    distinct,
     exists,
     func,
     literal,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import Subquery
 
 from tandem.feedback.errors import FeedbackNotFound, MentorshipNotFound, SessionNotFound
 from tandem.feedback.kpis.at_risk import MentorshipHistory
-from tandem.feedback.kpis.dashboard import RatingFigures, SessionFigures
+from tandem.feedback.kpis.dashboard import TOTAL, People, RatingFigures, SessionFigures
+from tandem.feedback.kpis.suppression import MINIMUM_GROUP
 from tandem.feedback.models import (
     FitCheckin,
     FitFact,
@@ -48,6 +52,7 @@ from tandem.kit.contracts.feedback import (
 from tandem.kit.contracts.matching import MentorshipStatus
 from tandem.kit.contracts.profiles import ProgramRead
 from tandem.kit.contracts.sessions import SessionFact, SessionStatus
+from tandem.kit.db import among
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
 
@@ -272,15 +277,17 @@ class KpiRepository(SessionRepository):
         )
         return [SessionFigures._make(row) for row in rows]
 
-    async def session_people(self, period: Period) -> list[tuple[date, UUID]]:
-        """Each period's members, once each."""
-        member = func.unnest(MentoringSession.member_ids)
-        rows = await self.session.execute(
-            select(_bucket(period, MentoringSession.start), member)
+    async def session_people(self, period: Period) -> People:
+        """How many members each period's sessions involve, and who, for the smallest."""
+        members = (
+            select(
+                _bucket(period, MentoringSession.start).label("bucket"),
+                func.unnest(MentoringSession.member_ids).label("person"),
+            )
             .where(*self._sessions())
-            .distinct()
+            .subquery()
         )
-        return [(bucket, person) for bucket, person in rows]
+        return await self._people(members)
 
     async def rating_figures(self, period: Period) -> list[RatingFigures]:
         bucket = _bucket(period, RatingFact.session_start)
@@ -296,13 +303,38 @@ class KpiRepository(SessionRepository):
         )
         return [RatingFigures._make(row) for row in rows]
 
-    async def raters(self, period: Period) -> list[tuple[date, UUID]]:
-        rows = await self.session.execute(
-            select(_bucket(period, RatingFact.session_start), RatingFact.author_id)
+    async def raters(self, period: Period) -> People:
+        """How many people rated each period's sessions, and who, for the smallest."""
+        raters = (
+            select(
+                _bucket(period, RatingFact.session_start).label("bucket"),
+                RatingFact.author_id.label("person"),
+            )
             .where(*self._ratings())
-            .distinct()
+            .subquery()
         )
-        return [(bucket, person) for bucket, person in rows]
+        return await self._people(raters)
+
+    async def _people(self, rows: Subquery) -> People:
+        """`rows` (a bucket and a person each) counted per bucket and in total (both in one
+        scan, by grouping sets); the people named only of the buckets under the minimum (a
+        total under it hides everything, so its people are never needed)."""
+        counted = await self.session.execute(
+            select(rows.c.bucket, func.count(distinct(rows.c.person))).group_by(
+                func.grouping_sets(tuple_(rows.c.bucket), tuple_())
+            )
+        )
+        sizes = {TOTAL if bucket is None else bucket: size for bucket, size in counted}
+        sizes.setdefault(TOTAL, 0)
+        small = [key for key, size in sizes.items() if size < MINIMUM_GROUP and key != TOTAL]
+        groups: dict[Any, set[UUID]] = {bucket: set() for bucket in small}
+        if small:
+            named = await self.session.execute(
+                select(rows.c.bucket, rows.c.person).where(among(rows.c.bucket, small)).distinct()
+            )
+            for bucket, person in named:
+                groups[bucket].add(person)
+        return People(sizes=sizes, of_small_groups=groups)
 
     async def fit_answers(self) -> list[tuple[FitAnswer, UUID]]:
         rows = await self.session.execute(

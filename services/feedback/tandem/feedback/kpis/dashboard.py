@@ -40,15 +40,37 @@ F = TypeVar("F", SessionFigures, RatingFigures)
 
 
 @dataclass(frozen=True)
+class People:
+    """How many people each group holds (`TOTAL`: all of them, once each), and who the people
+    of the groups under the minimum are."""
+
+    sizes: dict[Any, int]
+    of_small_groups: dict[Any, set[UUID]]
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[Hashable, UUID]]) -> "People":
+        """From each group's people, e.g. `(answer, person)`."""
+        groups: dict[Any, set[UUID]] = defaultdict(set)
+        for key, person in pairs:
+            groups[key].add(person)
+            groups[TOTAL].add(person)
+        groups.setdefault(TOTAL, set())
+        return cls(
+            sizes={key: len(people) for key, people in groups.items()},
+            of_small_groups={k: p for k, p in groups.items() if len(p) < MINIMUM_GROUP},
+        )
+
+
+@dataclass(frozen=True)
 class ProgramFigures:
     """What the read model holds of one program, per period of `period`."""
 
     program_id: UUID
     period: Period
     sessions: list[SessionFigures]
-    session_people: list[tuple[date, UUID]]
+    session_people: People
     ratings: list[RatingFigures]
-    raters: list[tuple[date, UUID]]
+    raters: People
     fit_answers: list[tuple[FitAnswer, UUID]]
     active_mentorships: list[list[UUID]]
 
@@ -57,19 +79,18 @@ def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
     buckets = sorted(
         {row.bucket for row in figures.sessions} | {row.bucket for row in figures.ratings}
     )
-    members = _people_by(figures.session_people)
-    raters = _people_by(figures.raters)
+    members, raters = figures.session_people, figures.raters
     hidden_sessions = _suppressed_with_total(members, _partitions(figures.period, buckets))
     hidden_ratings = _suppressed_with_total(raters, _partitions(figures.period, buckets))
     sessions = _with_total({row.bucket: row for row in figures.sessions}, SessionFigures)
     ratings = _with_total({row.bucket: row for row in figures.ratings}, RatingFigures)
     cells = [
-        _counts(key, sessions, ratings, members, raters, hidden_sessions, hidden_ratings)
+        _counts(key, sessions, ratings, members, hidden_sessions, hidden_ratings)
         for key in [TOTAL, *buckets]
     ]
     active_members = {person for member_ids in figures.active_mentorships for person in member_ids}
     active_shown = len(active_members) >= MINIMUM_GROUP
-    fit_people = _people_by((answer, person) for answer, person in figures.fit_answers)
+    fit_people = People.of(figures.fit_answers)
     hidden_fit = _suppressed_with_total(fit_people, [list(FitAnswer)])
     return ProgramDashboardRead(
         program_id=figures.program_id,
@@ -79,27 +100,17 @@ def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
         active_members=len(active_members) if active_shown else None,
         total=cells[0],
         periods=cells[1:],
-        fit_responders=None if TOTAL in hidden_fit else len(fit_people.get(TOTAL, ())),
+        fit_responders=None if TOTAL in hidden_fit else fit_people.sizes[TOTAL],
         fit=[
             FitCount(
                 answer=answer,
                 suppressed=hidden,
-                people=None if hidden else len(fit_people.get(answer, ())),
+                people=None if hidden else fit_people.sizes.get(answer, 0),
             )
             for answer in FitAnswer
             for hidden in [answer in hidden_fit]
         ],
     )
-
-
-def _people_by(pairs: Iterable[tuple[Hashable, UUID]]) -> dict[Any, set[UUID]]:
-    """Each group's people, and everyone under `TOTAL`."""
-    people: dict[Any, set[UUID]] = defaultdict(set)
-    for key, person in pairs:
-        people[key].add(person)
-        people[TOTAL].add(person)
-    people.setdefault(TOTAL, set())
-    return people
 
 
 def _partitions(period: Period, buckets: list[date]) -> list[list[date]]:
@@ -119,11 +130,11 @@ def _grouped(buckets: list[date], enclosing: Callable[[date], date]) -> list[lis
     return list(groups.values())
 
 
-def _suppressed_with_total(people: dict[Any, set[UUID]], partitions: list[list[Any]]) -> set[Any]:
+def _suppressed_with_total(people: People, partitions: list[list[Any]]) -> set[Any]:
     """`suppressed`, where a total too small to show hides every group of it too."""
-    hidden = suppressed(people, partitions)
+    hidden = suppressed(people.sizes, people.of_small_groups, partitions)
     if TOTAL in hidden:
-        return hidden | {key for part in partitions for key in part} | set(people)
+        return hidden | {key for part in partitions for key in part} | set(people.sizes)
     return hidden
 
 
@@ -138,8 +149,7 @@ def _counts(
     key: date,
     sessions: dict[date, SessionFigures],
     ratings: dict[date, RatingFigures],
-    members: dict[Any, set[UUID]],
-    raters: dict[Any, set[UUID]],
+    members: People,
     hidden_sessions: set[Any],
     hidden_ratings: set[Any],
 ) -> SessionCounts:
@@ -149,7 +159,7 @@ def _counts(
     return SessionCounts(
         period_start=None if key == TOTAL else key,
         suppressed=hide,
-        people=None if hide else len(members.get(key, ())),
+        people=None if hide else members.sizes.get(key, 0),
         planned=None if hide else counted.planned,
         held=None if hide else counted.held,
         cancelled=None if hide else counted.cancelled,

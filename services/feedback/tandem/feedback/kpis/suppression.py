@@ -19,40 +19,52 @@ MINIMUM_GROUP = 5
 
 
 def suppressed(
-    people: Mapping[K, Collection[P]],
+    sizes: Mapping[K, int],
+    small_groups: Mapping[K, Collection[P]],
     partitions: Iterable[Collection[K]],
     minimum: int = MINIMUM_GROUP,
 ) -> set[K]:
-    """The groups (keys of `people`, each with its people) to suppress."""
-    hidden = {key for key, members in people.items() if len(members) < minimum}
-    present = [[key for key in part if key in people] for part in partitions]
+    """The groups to suppress, of those `sizes` counts the people of; `small_groups` names the
+    people of each group under the minimum (those of larger ones are never needed)."""
+    hidden = {key for key, size in sizes.items() if size < minimum}
+    present = [[key for key in part if key in sizes] for part in partitions]
     changed = True
     while changed:
         changed = False
         for part in present:
-            changed |= _protect(people, part, hidden, minimum)
+            changed |= _protect(sizes, small_groups, part, hidden, minimum)
     return hidden
 
 
 def _protect(
-    people: Mapping[K, Collection[P]], part: list[K], hidden: set[K], minimum: int
+    sizes: Mapping[K, int],
+    small_groups: Mapping[K, Collection[P]],
+    part: list[K],
+    hidden: set[K],
+    minimum: int,
 ) -> bool:
     """Suppress more of `part`, smallest first, until its suppressed groups are safe; True if
     any was added."""
     added = False
-    while not _safe([key for key in part if key in hidden], people, minimum):
+    while not _safe([key for key in part if key in hidden], sizes, small_groups, minimum):
         shown = [key for key in part if key not in hidden]
         if not shown:
             break
-        hidden.add(min(shown, key=lambda key: len(people[key])))
+        hidden.add(min(shown, key=lambda key: sizes[key]))
         added = True
     return added
 
 
-def _safe(hidden: list[K], people: Mapping[K, Collection[P]], minimum: int) -> bool:
+def _safe(
+    hidden: list[K], sizes: Mapping[K, int], small_groups: Mapping[K, Collection[P]], minimum: int
+) -> bool:
     if not hidden:
+        return True
+    if len(hidden) < 2:
+        return False
+    if any(sizes[key] >= minimum for key in hidden):
         return True
     together: set[P] = set()
     for key in hidden:
-        together.update(people[key])
-    return len(hidden) >= 2 and len(together) >= minimum
+        together.update(small_groups[key])
+    return len(together) >= minimum
