@@ -13,7 +13,7 @@ from tandem.kit.auth import Role
 from tandem.kit.contracts.feedback import FitAnswer
 from tandem.kit.contracts.matching import MentorshipPaused
 from tandem.kit.contracts.profiles import Cadence
-from tandem.kit.contracts.sessions import SessionNoShow
+from tandem.kit.contracts.sessions import SessionNoShow, SessionScheduled
 from tandem.kit.testing.plugin import ClientFactory
 
 
@@ -42,10 +42,13 @@ async def test_each_mentorship_at_risk_is_listed_with_its_reasons(
     recently = datetime.now(UTC) - timedelta(days=3)
     fine, new = [await started_pair(db_session, app, organization, program) for _ in range(2)]
     await _rated(db_session, app, fine, recently, 5)
-    quiet, unhappy, unfit, absent, paused = [
-        await started_pair(db_session, app, organization, program) for _ in range(5)
+    quiet, booked, unhappy, unfit, absent, paused = [
+        await started_pair(db_session, app, organization, program) for _ in range(6)
     ]
     await held_session(db_session, app, quiet, MONDAY)
+    await held_session(db_session, app, booked, MONDAY)
+    next_week = datetime.now(UTC) + timedelta(days=7)
+    await deliver(db_session, app, booked.fact(SessionScheduled, uuid.uuid4(), next_week))
     await _rated(db_session, app, unhappy, recently - timedelta(days=7), 2)
     await _rated(db_session, app, unhappy, recently, 1)
     await held_session(db_session, app, unfit, recently)
@@ -67,7 +70,8 @@ async def test_each_mentorship_at_risk_is_listed_with_its_reasons(
     assert answer.status_code == 200, answer.text
     reasons = {item["mentorship_id"]: item["reasons"] for item in answer.json()["items"]}
     assert reasons == {
-        str(quiet.mentorship_id): ["no_recent_session"],
+        str(quiet.mentorship_id): ["no_recent_session", "no_session_booked"],
+        str(booked.mentorship_id): ["no_recent_session"],
         str(unhappy.mentorship_id): ["low_ratings"],
         str(unfit.mentorship_id): ["not_a_good_fit"],
         str(absent.mentorship_id): ["repeated_no_shows"],

@@ -367,6 +367,15 @@ class KpiRepository(SessionRepository):
             .where(of_it, MentoringSession.status == SessionStatus.HELD)
             .scalar_subquery()
         )
+        next_booked = (
+            select(func.min(MentoringSession.start))
+            .where(
+                of_it,
+                MentoringSession.status.in_(BOOKED),
+                MentoringSession.start > func.now(),
+            )
+            .scalar_subquery()
+        )
         no_shows = (
             select(func.count())
             .where(of_it, MentoringSession.status == SessionStatus.NO_SHOW)
@@ -387,6 +396,7 @@ class KpiRepository(SessionRepository):
                 Mentorship.member_ids,
                 Mentorship.started_at,
                 last_held,
+                next_booked,
                 func.coalesce(ratings, literal([], ARRAY(SmallInteger))),
                 no_shows,
                 not_a_good_fit,
@@ -400,15 +410,16 @@ class KpiRepository(SessionRepository):
         )
         return [
             MentorshipHistory(
-                mentorship_id=id_,
-                member_ids=member_ids,
-                started_at=started_at,
-                last_held_at=held_at,
-                ratings_newest_first=list(ratings_newest_first),
-                no_shows=missed,
-                found_not_a_good_fit=unfit,
+                mentorship_id=row[0],
+                member_ids=row[1],
+                started_at=row[2],
+                last_held_at=row[3],
+                next_booked_at=row[4],
+                ratings_newest_first=list(row[5]),
+                no_shows=row[6],
+                found_not_a_good_fit=row[7],
             )
-            for id_, member_ids, started_at, held_at, ratings_newest_first, missed, unfit in rows
+            for row in rows
         ]
 
     def _sessions(self) -> list[ColumnElement[bool]]:
@@ -424,9 +435,10 @@ class KpiRepository(SessionRepository):
         ]
 
 
+BOOKED = (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
 # In the order of `SessionFigures`.
 SESSION_COLUMNS = {
-    "planned": (SessionStatus.PROPOSED, SessionStatus.SCHEDULED),
+    "planned": BOOKED,
     "held": (SessionStatus.HELD,),
     "cancelled": (SessionStatus.CANCELLED,),
     "no_show": (SessionStatus.NO_SHOW,),

@@ -223,9 +223,9 @@ async def at_risk_mentorships(
     cursor: Cursor = None,
 ) -> Page[AtRiskMentorshipRead]:
     """HR admins and the program's admins: its active mentorships that need a look, each with
-    its reasons (no session held for longer than the program's cadence plus a grace period, the
-    last two ratings low, a member who found it not a good fit, two or more no-shows), a page
-    at a time."""
+    its reasons (no session held for longer than the program's cadence plus a grace period, a
+    session due by the cadence and none booked, the last two ratings low, a member who found it
+    not a good fit, two or more no-shows), a page at a time."""
     return await service.at_risk_mentorships(
         session, dependencies, principal, program_id, limit, cursor
     )

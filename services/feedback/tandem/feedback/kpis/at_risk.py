@@ -24,6 +24,8 @@ class MentorshipHistory:
     started_at: datetime | None
     last_held_at: datetime | None
     """The end of its latest held session."""
+    next_booked_at: datetime | None
+    """The start of its next proposed or scheduled session."""
     ratings_newest_first: list[int]
     """By the start of the session rated."""
     no_shows: int
@@ -35,8 +37,15 @@ def risk_reasons(
 ) -> list[RiskReason]:
     reasons = []
     since = history.last_held_at or history.started_at
-    if since is not None and now - since > CADENCE_INTERVALS[cadence] + grace:
+    waited = now - since if since is not None else None
+    if waited is not None and waited > CADENCE_INTERVALS[cadence] + grace:
         reasons.append(RiskReason.NO_RECENT_SESSION)
+    if (
+        waited is not None
+        and waited > CADENCE_INTERVALS[cadence]
+        and history.next_booked_at is None
+    ):
+        reasons.append(RiskReason.NO_SESSION_BOOKED)
     latest = history.ratings_newest_first[:2]
     if len(latest) == 2 and all(rating <= LOW_RATING for rating in latest):
         reasons.append(RiskReason.LOW_RATINGS)

@@ -28,6 +28,8 @@ class Period(StrEnum):
 class RiskReason(StrEnum):
     NO_RECENT_SESSION = "no_recent_session"
     """No session held for longer than the program's cadence plus the grace period."""
+    NO_SESSION_BOOKED = "no_session_booked"
+    """A session is due by the program's cadence and none is booked."""
     LOW_RATINGS = "low_ratings"
     """The last two ratings of its sessions were both low (2 or less)."""
     NOT_A_GOOD_FIT = "not_a_good_fit"
