@@ -123,6 +123,7 @@ async def test_the_dashboard_counts_sessions_ratings_fit_and_active_mentorships(
         "held": 4,
         "cancelled": 4,
         "no_show": 1,
+        "held_hours": 4.0,
         "ratings": 8,
         # 4, 4, 4, 4 and 5 (changed from 2), 3, 4, 2
         "average_rating": 3.75,

@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Float,
     Select,
     SmallInteger,
     Uuid,
@@ -272,8 +273,17 @@ class KpiRepository(SessionRepository):
             func.count().filter(MentoringSession.status.in_(statuses))
             for statuses in SESSION_COLUMNS.values()
         ]
+        held_seconds = func.extract("epoch", MentoringSession.end - MentoringSession.start)
+        held_hours = (
+            func.coalesce(
+                func.sum(held_seconds).filter(MentoringSession.status == SessionStatus.HELD), 0
+            )
+            / 3600
+        )
         rows = await self.session.execute(
-            select(bucket, *counted).where(*self._sessions()).group_by(bucket)
+            select(bucket, *counted, cast(held_hours, Float))
+            .where(*self._sessions())
+            .group_by(bucket)
         )
         return [SessionFigures._make(row) for row in rows]
 

@@ -27,6 +27,7 @@ class SessionFigures(NamedTuple):
     held: int
     cancelled: int
     no_show: int
+    held_hours: float
 
 
 class RatingFigures(NamedTuple):
@@ -153,7 +154,7 @@ def _counts(
     hidden_sessions: set[Any],
     hidden_ratings: set[Any],
 ) -> SessionCounts:
-    counted = sessions.get(key, SessionFigures(key, 0, 0, 0, 0))
+    counted = sessions.get(key, SessionFigures(key, 0, 0, 0, 0, 0.0))
     rated = ratings.get(key, RatingFigures(key, 0, 0, 0))
     hide, hide_ratings = key in hidden_sessions, key in hidden_ratings
     return SessionCounts(
@@ -164,6 +165,7 @@ def _counts(
         held=None if hide else counted.held,
         cancelled=None if hide else counted.cancelled,
         no_show=None if hide else counted.no_show,
+        held_hours=None if hide else round(counted.held_hours, 2),
         ratings=None if hide_ratings else rated.ratings,
         average_rating=None
         if hide_ratings or not rated.ratings

@@ -23,6 +23,7 @@ def render_report(program_name: str, board: ProgramDashboardRead, generated_at: 
         ("Active mentorships", _figure(board.active_mentorships)),
         ("People in active mentorships", _figure(board.active_members)),
         ("Sessions held", _figure(total.held)),
+        ("Hours of mentoring held", _figure(total.held_hours)),
         ("Sessions planned", _figure(total.planned)),
         ("Sessions cancelled", _figure(total.cancelled)),
         ("No-shows", _figure(total.no_show)),

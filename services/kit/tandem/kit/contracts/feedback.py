@@ -106,6 +106,7 @@ class SessionCounts(BaseModel):
     held: int | None
     cancelled: int | None
     no_show: int | None
+    held_hours: float | None = Field(description="the length of the sessions held, in hours")
     ratings: int | None
     average_rating: float | None
     got_what_needed_share: float | None
