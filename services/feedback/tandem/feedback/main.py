@@ -1,6 +1,6 @@
 from tandem.feedback.handlers import WIRING
-from tandem.feedback.router import router
+from tandem.feedback.router import routers
 from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.app import create_app
 
-app = create_app(FeedbackSettings, routers=[router], wiring=WIRING)
+app = create_app(FeedbackSettings, routers=routers, wiring=WIRING)

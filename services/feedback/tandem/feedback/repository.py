@@ -1,12 +1,75 @@
 """Every query of the feedback service, scoped by organization."""
 
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+import httpx
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Select,
+    SmallInteger,
+    Uuid,
+    and_,
+    any_,
+    cast,
+    distinct,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import Subquery
 
-from tandem.feedback.models import Headcount
-from tandem.kit.repository import SessionRepository
+from tandem.feedback.errors import FeedbackNotFound, MentorshipNotFound, SessionNotFound
+from tandem.feedback.kpis.at_risk import MentorshipHistory
+from tandem.feedback.kpis.dashboard import TOTAL, People, RatingFigures, SessionFigures
+from tandem.feedback.kpis.suppression import MINIMUM_GROUP
+from tandem.feedback.models import (
+    FitCheckin,
+    FitFact,
+    Headcount,
+    MentoringSession,
+    Mentorship,
+    Person,
+    ProgressCheckin,
+    RatingFact,
+    SessionFeedback,
+)
+from tandem.kit.clients import ServiceClient
+from tandem.kit.contracts.feedback import (
+    FitAnswer,
+    FitCheckedIn,
+    Period,
+    SessionFeedbackSubmitted,
+)
+from tandem.kit.contracts.matching import MentorshipStatus
+from tandem.kit.contracts.profiles import ProgramRead
+from tandem.kit.contracts.sessions import SessionFact, SessionStatus
+from tandem.kit.db import among
+from tandem.kit.pagination import keyset
+from tandem.kit.repository import Repository, SessionRepository
+
+LIVE = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
+
+
+class Profiles(ServiceClient):
+    """The profiles service: a program and who administers it, as they stand now."""
+
+    def __init__(self, http: httpx.AsyncClient, profiles_url: str) -> None:
+        super().__init__("profiles", profiles_url, http)
+
+    async def program(self, program_id: UUID, token: str) -> ProgramRead:
+        """Another organization's program is not found."""
+        return await self.get(f"/programs/{program_id}", token, ProgramRead)
 
 
 class HeadcountRepository(SessionRepository):
@@ -24,3 +87,468 @@ class HeadcountRepository(SessionRepository):
                 set_={"people": Headcount.people + 1},
             )
         )
+
+
+# The read model --------------------------------------------------------------------------------
+
+
+class MentorshipRepository(Repository[Mentorship]):
+    model = Mentorship
+    not_found = MentorshipNotFound
+
+    async def started(
+        self,
+        organization_id: UUID,
+        mentorship_id: UUID,
+        program_id: UUID,
+        member_ids: Sequence[UUID],
+        started_at: datetime,
+    ) -> None:
+        """Members and start; a pause or end that arrived first keeps its status."""
+        statement = insert(Mentorship).values(
+            id=mentorship_id,
+            organization_id=organization_id,
+            program_id=program_id,
+            member_ids=list(member_ids),
+            status=MentorshipStatus.ACTIVE,
+            started_at=started_at,
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Mentorship.id],
+                set_={"member_ids": statement.excluded.member_ids, "started_at": started_at},
+            )
+        )
+
+    async def moved_to(
+        self,
+        organization_id: UUID,
+        mentorship_id: UUID,
+        program_id: UUID,
+        status: MentorshipStatus,
+        hold_revision: int = 0,
+    ) -> None:
+        """A pause or resumption (with matching's revision of it: only one later than the last
+        applied counts) or an end. An ended mentorship stays ended, whatever comes late."""
+        statement = insert(Mentorship).values(
+            id=mentorship_id,
+            organization_id=organization_id,
+            program_id=program_id,
+            status=status,
+            hold_revision=hold_revision,
+        )
+        applies: ColumnElement[bool] = Mentorship.status.in_(LIVE)
+        if hold_revision:
+            applies = and_(applies, Mentorship.hold_revision < hold_revision)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Mentorship.id],
+                set_={
+                    "status": status,
+                    "hold_revision": func.greatest(Mentorship.hold_revision, hold_revision),
+                },
+                where=applies,
+            )
+        )
+
+
+# Proposed, then scheduled, then an outcome: a fact of an earlier stage never undoes a later one.
+STAGES = {
+    SessionStatus.PROPOSED: 0,
+    SessionStatus.SCHEDULED: 1,
+    SessionStatus.HELD: 2,
+    SessionStatus.NO_SHOW: 2,
+    SessionStatus.CANCELLED: 2,
+}
+
+
+class MentoringSessionRepository(Repository[MentoringSession]):
+    model = MentoringSession
+    not_found = SessionNotFound
+
+    async def record(
+        self,
+        event: SessionFact,
+        status: SessionStatus,
+        *,
+        absent_ids: Sequence[UUID] = (),
+        moves_times: bool = False,
+    ) -> None:
+        """The session as `event` leaves it, unless a fact of a later stage arrived first (or,
+        unless `moves_times`, one of the same stage: a late `scheduled` keeps a reschedule)."""
+        values: dict[str, Any] = {
+            "organization_id": event.organization_id,
+            "program_id": event.program_id,
+            "mentorship_id": event.mentorship_id,
+            "member_ids": list(event.member_ids),
+            "absent_ids": list(absent_ids),
+            "start": event.start,
+            "end": event.end,
+            "status": status,
+            "stage": STAGES[status],
+        }
+        statement = insert(MentoringSession).values(id=event.session_id, **values)
+        newer = statement.excluded.stage
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[MentoringSession.id],
+                set_=values,
+                where=MentoringSession.stage <= newer
+                if moves_times
+                else MentoringSession.stage < newer,
+            )
+        )
+
+    async def held_with(self, mentorship_id: UUID, person_id: UUID) -> bool:
+        """Whether the mentorship held a session with the person among its members."""
+        held = exists().where(
+            MentoringSession.mentorship_id == mentorship_id,
+            MentoringSession.status == SessionStatus.HELD,
+            literal(person_id, Uuid) == any_(MentoringSession.member_ids),
+        )
+        return bool(await self.session.scalar(select(held)))
+
+
+class FactRepository(SessionRepository):
+    async def rated(self, event: SessionFeedbackSubmitted) -> None:
+        """A rating's latest revision; an older one arriving late changes nothing."""
+        values = event.model_dump(exclude={"feedback_id"})
+        statement = insert(RatingFact).values(feedback_id=event.feedback_id, **values)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[RatingFact.feedback_id],
+                set_=values,
+                where=RatingFact.revision < statement.excluded.revision,
+            )
+        )
+
+    async def checked_in(self, event: FitCheckedIn) -> None:
+        values = event.model_dump(exclude={"checkin_id"})
+        statement = insert(FitFact).values(checkin_id=event.checkin_id, **values)
+        await self.session.execute(statement.on_conflict_do_nothing())
+
+
+# What members submit ---------------------------------------------------------------------------
+
+
+class FeedbackKey(NamedTuple):
+    created_at: datetime
+    id: UUID
+
+
+class SessionFeedbackRepository(SessionRepository):
+    async def of_author(
+        self, organization_id: UUID, author_id: UUID, feedback_id: UUID
+    ) -> SessionFeedback:
+        """Someone else's feedback is not found: its existence is the author's business."""
+        found = await self.session.scalar(
+            select(SessionFeedback).where(
+                SessionFeedback.organization_id == organization_id,
+                SessionFeedback.author_id == author_id,
+                SessionFeedback.id == feedback_id,
+            )
+        )
+        if found is None:
+            raise FeedbackNotFound()
+        return found
+
+    async def page_of_author(
+        self, organization_id: UUID, author_id: UUID, limit: int, after: FeedbackKey | None
+    ) -> list[SessionFeedback]:
+        query = select(SessionFeedback).where(
+            SessionFeedback.organization_id == organization_id,
+            SessionFeedback.author_id == author_id,
+        )
+        query = keyset(query, [SessionFeedback.created_at.desc(), SessionFeedback.id.desc()], after)
+        return list(await self.session.scalars(query.limit(limit + 1)))
+
+
+class FitCheckinRepository(SessionRepository):
+    async def add(self, checkin: FitCheckin) -> None:
+        self.session.add(checkin)
+        await self.session.flush()
+
+
+# KPIs ------------------------------------------------------------------------------------------
+
+
+class KpiRepository(SessionRepository):
+    """A program's figures, read from the read model only (what events built)."""
+
+    def __init__(self, session: AsyncSession, organization_id: UUID, program_id: UUID) -> None:
+        super().__init__(session)
+        self.organization_id = organization_id
+        self.program_id = program_id
+
+    async def session_figures(self, period: Period) -> list[SessionFigures]:
+        bucket = _bucket(period, MentoringSession.start)
+        counted = [
+            func.count().filter(MentoringSession.status.in_(statuses))
+            for statuses in SESSION_COLUMNS.values()
+        ]
+        held_seconds = func.extract("epoch", MentoringSession.end - MentoringSession.start)
+        held_hours = (
+            func.coalesce(
+                func.sum(held_seconds).filter(MentoringSession.status == SessionStatus.HELD), 0
+            )
+            / 3600
+        )
+        rows = await self.session.execute(
+            select(bucket, *counted, cast(held_hours, Float))
+            .where(*self._sessions())
+            .group_by(bucket)
+        )
+        return [SessionFigures._make(row) for row in rows]
+
+    async def session_people(self, period: Period) -> People:
+        """How many members each period's sessions involve, and who, for the smallest."""
+        members = (
+            select(
+                _bucket(period, MentoringSession.start).label("bucket"),
+                func.unnest(MentoringSession.member_ids).label("person"),
+            )
+            .where(*self._sessions())
+            .subquery()
+        )
+        return await self._people(members)
+
+    async def rating_figures(self, period: Period) -> list[RatingFigures]:
+        bucket = _bucket(period, RatingFact.session_start)
+        rows = await self.session.execute(
+            select(
+                bucket,
+                func.count(),
+                func.sum(RatingFact.rating),
+                func.count().filter(RatingFact.got_what_needed),
+            )
+            .where(*self._ratings())
+            .group_by(bucket)
+        )
+        return [RatingFigures._make(row) for row in rows]
+
+    async def raters(self, period: Period) -> People:
+        """How many people rated each period's sessions, and who, for the smallest."""
+        raters = (
+            select(
+                _bucket(period, RatingFact.session_start).label("bucket"),
+                RatingFact.author_id.label("person"),
+            )
+            .where(*self._ratings())
+            .subquery()
+        )
+        return await self._people(raters)
+
+    async def _people(self, rows: Subquery) -> People:
+        """`rows` (a bucket and a person each) counted per bucket and in total (both in one
+        scan, by grouping sets); the people named only of the buckets under the minimum (a
+        total under it hides everything, so its people are never needed)."""
+        counted = await self.session.execute(
+            select(rows.c.bucket, func.count(distinct(rows.c.person))).group_by(
+                func.grouping_sets(tuple_(rows.c.bucket), tuple_())
+            )
+        )
+        sizes = {TOTAL if bucket is None else bucket: size for bucket, size in counted}
+        sizes.setdefault(TOTAL, 0)
+        small = [key for key, size in sizes.items() if size < MINIMUM_GROUP and key != TOTAL]
+        groups: dict[Any, set[UUID]] = {bucket: set() for bucket in small}
+        if small:
+            named = await self.session.execute(
+                select(rows.c.bucket, rows.c.person).where(among(rows.c.bucket, small)).distinct()
+            )
+            for bucket, person in named:
+                groups[bucket].add(person)
+        return People(sizes=sizes, of_small_groups=groups)
+
+    async def fit_answers(self) -> list[tuple[FitAnswer, UUID]]:
+        rows = await self.session.execute(
+            select(FitFact.answer, FitFact.author_id)
+            .where(
+                FitFact.organization_id == self.organization_id,
+                FitFact.program_id == self.program_id,
+            )
+            .distinct()
+        )
+        return [(answer, person) for answer, person in rows]
+
+    async def active_mentorships(self) -> list[list[UUID]]:
+        """The members of each of the program's active, started mentorships."""
+        rows = await self.session.scalars(
+            select(Mentorship.member_ids).where(
+                Mentorship.organization_id == self.organization_id,
+                Mentorship.program_id == self.program_id,
+                Mentorship.status == MentorshipStatus.ACTIVE,
+                Mentorship.started_at.is_not(None),
+            )
+        )
+        return list(rows)
+
+    async def active_histories(self) -> list[MentorshipHistory]:
+        """What tells whether each of the program's active mentorships is at risk, in id order."""
+        of_it = MentoringSession.mentorship_id == Mentorship.id
+        last_held = (
+            select(func.max(MentoringSession.end))
+            .where(of_it, MentoringSession.status == SessionStatus.HELD)
+            .scalar_subquery()
+        )
+        next_booked = (
+            select(func.min(MentoringSession.start))
+            .where(
+                of_it,
+                MentoringSession.status.in_(BOOKED),
+                MentoringSession.start > func.now(),
+            )
+            .scalar_subquery()
+        )
+        no_shows = (
+            select(func.count())
+            .where(of_it, MentoringSession.status == SessionStatus.NO_SHOW)
+            .scalar_subquery()
+        )
+        newest_first = aggregate_order_by(RatingFact.rating, RatingFact.session_start.desc())
+        ratings = (
+            select(func.array_agg(newest_first))
+            .where(RatingFact.mentorship_id == Mentorship.id)
+            .scalar_subquery()
+        )
+        not_a_good_fit = exists().where(
+            FitFact.mentorship_id == Mentorship.id, FitFact.answer == FitAnswer.NOT_A_GOOD_FIT
+        )
+        rows = await self.session.execute(
+            select(
+                Mentorship.id,
+                Mentorship.member_ids,
+                Mentorship.started_at,
+                last_held,
+                next_booked,
+                func.coalesce(ratings, literal([], ARRAY(SmallInteger))),
+                no_shows,
+                not_a_good_fit,
+            )
+            .where(
+                Mentorship.organization_id == self.organization_id,
+                Mentorship.program_id == self.program_id,
+                Mentorship.status == MentorshipStatus.ACTIVE,
+            )
+            .order_by(Mentorship.id)
+        )
+        return [
+            MentorshipHistory(
+                mentorship_id=row[0],
+                member_ids=row[1],
+                started_at=row[2],
+                last_held_at=row[3],
+                next_booked_at=row[4],
+                ratings_newest_first=list(row[5]),
+                no_shows=row[6],
+                found_not_a_good_fit=row[7],
+            )
+            for row in rows
+        ]
+
+    def _sessions(self) -> list[ColumnElement[bool]]:
+        return [
+            MentoringSession.organization_id == self.organization_id,
+            MentoringSession.program_id == self.program_id,
+        ]
+
+    def _ratings(self) -> list[ColumnElement[bool]]:
+        return [
+            RatingFact.organization_id == self.organization_id,
+            RatingFact.program_id == self.program_id,
+        ]
+
+
+BOOKED = (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
+# In the order of `SessionFigures`.
+SESSION_COLUMNS = {
+    "planned": BOOKED,
+    "held": (SessionStatus.HELD,),
+    "cancelled": (SessionStatus.CANCELLED,),
+    "no_show": (SessionStatus.NO_SHOW,),
+}
+
+
+def _bucket(period: Period, moment: InstrumentedAttribute[datetime]) -> ColumnElement[date]:
+    """The day, week (from Monday) or month a moment falls in, in UTC."""
+    return cast(func.date_trunc(period.value, moment, "UTC"), Date)
+
+
+class PersonRepository(SessionRepository):
+    async def created(self, organization_id: UUID, person_id: UUID, hire_date: date | None) -> None:
+        statement = insert(Person).values(
+            id=person_id, organization_id=organization_id, hire_date=hire_date
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Person.id], set_={"hire_date": hire_date}
+            )
+        )
+
+    async def enrolled(self, organization_id: UUID, person_id: UUID) -> None:
+        statement = insert(Person).values(
+            id=person_id, organization_id=organization_id, participant=True
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(index_elements=[Person.id], set_={"participant": True})
+        )
+
+    async def left(self, organization_id: UUID, person_id: UUID, left_at: datetime) -> None:
+        """The first leaving counts; a repeat changes nothing."""
+        statement = insert(Person).values(
+            id=person_id, organization_id=organization_id, left_at=left_at
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Person.id],
+                set_={"left_at": left_at},
+                where=Person.left_at.is_(None),
+            )
+        )
+
+    async def still_there(
+        self, organization_id: UUID, since: datetime
+    ) -> list[tuple[bool, date | None, datetime | None]]:
+        """Everyone who had not left by `since`: participant or not, hired, left."""
+        rows = await self.session.execute(
+            select(Person.participant, Person.hire_date, Person.left_at).where(
+                Person.organization_id == organization_id,
+                or_(Person.left_at.is_(None), Person.left_at >= since),
+            )
+        )
+        return [(participant, hired, left_at) for participant, hired, left_at in rows]
+
+
+class CheckinKey(NamedTuple):
+    created_at: datetime
+    id: UUID
+
+
+class ProgressCheckinRepository(SessionRepository):
+    async def add(self, checkin: ProgressCheckin) -> None:
+        self.session.add(checkin)
+        await self.session.flush()
+
+    async def page_of_author(
+        self, organization_id: UUID, author_id: UUID, limit: int, after: CheckinKey | None
+    ) -> list[ProgressCheckin]:
+        query = select(ProgressCheckin).where(
+            ProgressCheckin.organization_id == organization_id,
+            ProgressCheckin.author_id == author_id,
+        )
+        return await self._page(query, limit, after)
+
+    async def page_flagged(
+        self, organization_id: UUID, program_id: UUID, limit: int, after: CheckinKey | None
+    ) -> list[ProgressCheckin]:
+        query = select(ProgressCheckin).where(
+            ProgressCheckin.organization_id == organization_id,
+            ProgressCheckin.program_id == program_id,
+            ProgressCheckin.concern.is_not(None),
+        )
+        return await self._page(query, limit, after)
+
+    async def _page(
+        self, query: Select[ProgressCheckin], limit: int, after: CheckinKey | None
+    ) -> list[ProgressCheckin]:
+        query = keyset(query, [ProgressCheckin.created_at.desc(), ProgressCheckin.id.desc()], after)
+        return list(await self.session.scalars(query.limit(limit + 1)))

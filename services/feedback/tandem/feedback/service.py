@@ -1,13 +1,118 @@
-"""The rules of the feedback service: who may read KPIs, and how events change them."""
+"""The rules of the feedback service: who may give and read feedback, how events change the
+read model, and who may read KPIs."""
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.feedback.errors import KpisForbidden
-from tandem.feedback.repository import HeadcountRepository
+from tandem.feedback.errors import (
+    CheckinAlreadyGiven,
+    FeedbackAlreadyGiven,
+    FeedbackNoLongerEditable,
+    FitAlreadyGiven,
+    KpisForbidden,
+    MentorshipNotLive,
+    NoHeldSessionYet,
+    NotAMember,
+    NotAPerson,
+    NotProgramAdmin,
+    OrganizationKpisForbidden,
+    SessionNotHeld,
+)
+from tandem.feedback.kpis.at_risk import risk_reasons
+from tandem.feedback.kpis.dashboard import ProgramFigures, dashboard
+from tandem.feedback.kpis.export import dashboard_csv
+from tandem.feedback.kpis.report import render_report
+from tandem.feedback.kpis.retention import Leaver, compare, tenure_band
+from tandem.feedback.kpis.suppression import MINIMUM_GROUP
+from tandem.feedback.models import (
+    CHECKIN_ONCE_PER_MEMBER,
+    FEEDBACK_ONCE_PER_MEMBER,
+    PROGRESS_ONCE_PER_PERIOD,
+    FitCheckin,
+    ProgressCheckin,
+    SessionFeedback,
+)
+from tandem.feedback.repository import (
+    LIVE,
+    CheckinKey,
+    FactRepository,
+    FeedbackKey,
+    FitCheckinRepository,
+    HeadcountRepository,
+    KpiRepository,
+    MentoringSessionRepository,
+    MentorshipRepository,
+    PersonRepository,
+    Profiles,
+    ProgressCheckinRepository,
+    SessionFeedbackRepository,
+)
+from tandem.feedback.schemas import (
+    CheckinCreate,
+    FitCheckinCreate,
+    SessionFeedbackCreate,
+    SessionFeedbackUpdate,
+)
+from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.auth import Principal, Role, Scope
-from tandem.kit.contracts.feedback import HeadcountRead
+from tandem.kit.contracts.feedback import (
+    AtRiskMentorshipRead,
+    CheckinFlagged,
+    FitAnswer,
+    FitCheckedIn,
+    HeadcountRead,
+    NotAGoodFitReported,
+    Period,
+    ProgramDashboardRead,
+    RetentionRead,
+    SessionFeedbackSubmitted,
+)
+from tandem.kit.contracts.matching import MentorshipStatus
+from tandem.kit.contracts.profiles import ProgramRead
+from tandem.kit.contracts.sessions import SessionFact, SessionStatus
+from tandem.kit.db import constraint_errors
+from tandem.kit.outbox import emit
+from tandem.kit.pagination import Page, page_of, typed_cursor
+from tandem.kit.versioning import check_version
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What the routes and handlers use, built once per process at start-up
+    (`handlers.feedback_dependencies`)."""
+
+    settings: FeedbackSettings
+    profiles: Profiles
+    """Profiles, through the process's one pooled HTTP client."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# Who may do what -------------------------------------------------------------------------------
+
+
+def _own_id(principal: Principal) -> UUID:
+    if principal.person_id is None:
+        raise NotAPerson()
+    return principal.person_id
+
+
+def _require_member(person_id: UUID, member_ids: list[UUID]) -> None:
+    if person_id not in member_ids:
+        raise NotAMember()
+
+
+def _require_organization_kpi_reader(principal: Principal) -> None:
+    """Organization-wide figures: HR admins and partners with `kpis:read`."""
+    if principal.has_role(Role.HR_ADMIN) or Scope.KPIS_READ in principal.scopes:
+        return
+    raise OrganizationKpisForbidden()
 
 
 def _require_kpi_reader(principal: Principal) -> None:
@@ -16,11 +121,413 @@ def _require_kpi_reader(principal: Principal) -> None:
     raise KpisForbidden()
 
 
-async def count_new_person(session: AsyncSession, organization_id: UUID) -> None:
+async def _administered(principal: Principal, profiles: Profiles, program_id: UUID) -> ProgramRead:
+    """The program, for HR admins and its admins as profiles names them now. Another
+    organization's program is not found."""
+    program = await profiles.program(program_id, principal.token)
+    administers = principal.has_role(Role.HR_ADMIN) or (
+        principal.has_role(Role.PROGRAM_ADMIN) and principal.person_id in program.admin_ids
+    )
+    if not administers:
+        raise NotProgramAdmin()
+    return program
+
+
+# The read model: other services' facts ---------------------------------------------------------
+
+
+async def record_person(
+    session: AsyncSession, organization_id: UUID, person_id: UUID, hire_date: date | None
+) -> None:
     await HeadcountRepository(session).add_person(organization_id)
+    await PersonRepository(session).created(organization_id, person_id, hire_date)
+
+
+async def record_enrollment(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
+    await PersonRepository(session).enrolled(organization_id, person_id)
+
+
+async def record_leaving(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
+    await PersonRepository(session).left(organization_id, person_id, _now())
+
+
+async def start_mentorship(
+    session: AsyncSession,
+    organization_id: UUID,
+    mentorship_id: UUID,
+    program_id: UUID,
+    member_ids: list[UUID],
+) -> None:
+    await MentorshipRepository(session).started(
+        organization_id, mentorship_id, program_id, member_ids, _now()
+    )
+
+
+async def move_mentorship(
+    session: AsyncSession,
+    organization_id: UUID,
+    mentorship_id: UUID,
+    program_id: UUID,
+    status: MentorshipStatus,
+    hold_revision: int = 0,
+) -> None:
+    await MentorshipRepository(session).moved_to(
+        organization_id, mentorship_id, program_id, status, hold_revision
+    )
+
+
+async def record_session(
+    session: AsyncSession,
+    event: SessionFact,
+    status: SessionStatus,
+    *,
+    absent_ids: list[UUID] | None = None,
+    moves_times: bool = False,
+) -> None:
+    await MentoringSessionRepository(session).record(
+        event, status, absent_ids=absent_ids or [], moves_times=moves_times
+    )
+
+
+async def record_rating(session: AsyncSession, event: SessionFeedbackSubmitted) -> None:
+    await FactRepository(session).rated(event)
+
+
+async def record_fit(session: AsyncSession, event: FitCheckedIn) -> None:
+    await FactRepository(session).checked_in(event)
+
+
+# Session feedback ------------------------------------------------------------------------------
+
+
+async def give_feedback(
+    session: AsyncSession,
+    settings: FeedbackSettings,
+    principal: Principal,
+    session_id: UUID,
+    data: SessionFeedbackCreate,
+) -> SessionFeedback:
+    """A member's one feedback on a held session."""
+    author_id = _own_id(principal)
+    meeting = await MentoringSessionRepository(session).get(principal.organization_id, session_id)
+    _require_member(author_id, meeting.member_ids)
+    if meeting.status is not SessionStatus.HELD:
+        raise SessionNotHeld()
+    feedback = SessionFeedback(
+        organization_id=meeting.organization_id,
+        session_id=meeting.id,
+        mentorship_id=meeting.mentorship_id,
+        program_id=meeting.program_id,
+        author_id=author_id,
+        session_start=meeting.start,
+        editable_until=_now() + settings.edit_window,
+        **data.model_dump(),
+    )
+    async with constraint_errors(session, {FEEDBACK_ONCE_PER_MEMBER: FeedbackAlreadyGiven}):
+        session.add(feedback)
+        await session.flush()
+    _emit_rating(session, feedback)
+    return feedback
+
+
+async def change_feedback(
+    session: AsyncSession,
+    principal: Principal,
+    feedback_id: UUID,
+    data: SessionFeedbackUpdate,
+    expected_version: int | None,
+) -> SessionFeedback:
+    """The author's change, while the edit window lasts; a lost race is refused by version."""
+    repository = SessionFeedbackRepository(session)
+    feedback = await repository.of_author(
+        principal.organization_id, _own_id(principal), feedback_id
+    )
+    check_version(feedback, expected_version)
+    if _now() > feedback.editable_until:
+        raise FeedbackNoLongerEditable(editable_until=feedback.editable_until.isoformat())
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if value is not None or field == "comment":
+            setattr(feedback, field, value)
+    await session.flush()
+    _emit_rating(session, feedback)
+    return feedback
+
+
+def _emit_rating(session: AsyncSession, feedback: SessionFeedback) -> None:
+    emit(
+        session,
+        SessionFeedbackSubmitted(
+            organization_id=feedback.organization_id,
+            feedback_id=feedback.id,
+            session_id=feedback.session_id,
+            mentorship_id=feedback.mentorship_id,
+            program_id=feedback.program_id,
+            author_id=feedback.author_id,
+            session_start=feedback.session_start,
+            rating=feedback.rating,
+            got_what_needed=feedback.got_what_needed,
+            revision=feedback.version,
+        ),
+    )
+
+
+async def get_feedback(
+    session: AsyncSession, principal: Principal, feedback_id: UUID
+) -> SessionFeedback:
+    """Only its author reads a feedback; to anyone else it does not exist."""
+    return await SessionFeedbackRepository(session).of_author(
+        principal.organization_id, _own_id(principal), feedback_id
+    )
+
+
+async def list_own_feedback(
+    session: AsyncSession, principal: Principal, limit: int, cursor: str | None
+) -> Page[SessionFeedback]:
+    items = await SessionFeedbackRepository(session).page_of_author(
+        principal.organization_id, _own_id(principal), limit, typed_cursor(cursor, FeedbackKey)
+    )
+    return page_of(items, limit, lambda feedback: (feedback.created_at, feedback.id))
+
+
+# The fit check-in ------------------------------------------------------------------------------
+
+
+async def check_in_fit(
+    session: AsyncSession, principal: Principal, mentorship_id: UUID, data: FitCheckinCreate
+) -> FitCheckin:
+    """A member's one answer, after a session they held in the mentorship. "Not a good fit"
+    tells matching, which offers a rematch."""
+    author_id = _own_id(principal)
+    mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
+    _require_member(author_id, mentorship.member_ids)
+    if mentorship.status not in LIVE:
+        raise MentorshipNotLive()
+    if not await MentoringSessionRepository(session).held_with(mentorship.id, author_id):
+        raise NoHeldSessionYet()
+    checkin = FitCheckin(
+        organization_id=mentorship.organization_id,
+        mentorship_id=mentorship.id,
+        program_id=mentorship.program_id,
+        author_id=author_id,
+        answer=data.answer,
+    )
+    async with constraint_errors(session, {CHECKIN_ONCE_PER_MEMBER: FitAlreadyGiven}):
+        await FitCheckinRepository(session).add(checkin)
+    emit(
+        session,
+        FitCheckedIn(
+            organization_id=checkin.organization_id,
+            checkin_id=checkin.id,
+            mentorship_id=checkin.mentorship_id,
+            program_id=checkin.program_id,
+            author_id=author_id,
+            answer=checkin.answer,
+        ),
+    )
+    if checkin.answer is FitAnswer.NOT_A_GOOD_FIT:
+        emit(
+            session,
+            NotAGoodFitReported(
+                organization_id=checkin.organization_id,
+                mentorship_id=checkin.mentorship_id,
+                reported_by=author_id,
+            ),
+        )
+    return checkin
+
+
+# Periodic check-ins ----------------------------------------------------------------------------
+
+
+def period_start(started_at: datetime, now: datetime, interval: timedelta) -> date:
+    """The first day of the check-in period `now` falls in, counted from the start."""
+    return (started_at + (now - started_at) // interval * interval).date()
+
+
+async def check_in(
+    session: AsyncSession,
+    settings: FeedbackSettings,
+    principal: Principal,
+    mentorship_id: UUID,
+    data: CheckinCreate,
+) -> ProgressCheckin:
+    """A member's one check-in per period; a concern is flagged to the program's admins."""
+    author_id = _own_id(principal)
+    mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
+    _require_member(author_id, mentorship.member_ids)
+    if mentorship.status not in LIVE:
+        raise MentorshipNotLive()
+    now = _now()
+    checkin = ProgressCheckin(
+        organization_id=mentorship.organization_id,
+        mentorship_id=mentorship.id,
+        program_id=mentorship.program_id,
+        author_id=author_id,
+        period_start=period_start(mentorship.started_at or now, now, settings.checkin_interval),
+        **data.model_dump(),
+    )
+    async with constraint_errors(session, {PROGRESS_ONCE_PER_PERIOD: CheckinAlreadyGiven}):
+        await ProgressCheckinRepository(session).add(checkin)
+    if checkin.concern is not None:
+        emit(
+            session,
+            CheckinFlagged(
+                organization_id=checkin.organization_id,
+                checkin_id=checkin.id,
+                mentorship_id=checkin.mentorship_id,
+                program_id=checkin.program_id,
+                author_id=author_id,
+            ),
+        )
+    return checkin
+
+
+async def list_own_checkins(
+    session: AsyncSession, principal: Principal, limit: int, cursor: str | None
+) -> Page[ProgressCheckin]:
+    items = await ProgressCheckinRepository(session).page_of_author(
+        principal.organization_id, _own_id(principal), limit, typed_cursor(cursor, CheckinKey)
+    )
+    return page_of(items, limit, lambda checkin: (checkin.created_at, checkin.id))
+
+
+async def list_flagged_checkins(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    limit: int,
+    cursor: str | None,
+) -> Page[ProgressCheckin]:
+    """The program's check-ins that raise a concern, for its admins, newest first."""
+    await _administered(principal, dependencies.profiles, program_id)
+    items = await ProgressCheckinRepository(session).page_flagged(
+        principal.organization_id, program_id, limit, typed_cursor(cursor, CheckinKey)
+    )
+    return page_of(items, limit, lambda checkin: (checkin.created_at, checkin.id))
+
+
+# KPIs ------------------------------------------------------------------------------------------
 
 
 async def get_headcount(session: AsyncSession, principal: Principal) -> HeadcountRead:
     _require_kpi_reader(principal)
     people = await HeadcountRepository(session).people(principal.organization_id)
     return HeadcountRead(organization_id=principal.organization_id, people=people)
+
+
+async def program_dashboard(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    period: Period,
+) -> ProgramDashboardRead:
+    """The program's KPIs from the read model, small groups suppressed."""
+    await _administered(principal, dependencies.profiles, program_id)
+    return await _dashboard(session, principal.organization_id, program_id, period)
+
+
+async def program_report(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    period: Period,
+) -> str:
+    """The program's dashboard as a page to hand to leadership."""
+    program = await _administered(principal, dependencies.profiles, program_id)
+    board = await _dashboard(session, principal.organization_id, program_id, period)
+    return render_report(program.name, board, _now())
+
+
+async def program_dashboard_csv(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    period: Period,
+) -> str:
+    await _administered(principal, dependencies.profiles, program_id)
+    return dashboard_csv(await _dashboard(session, principal.organization_id, program_id, period))
+
+
+async def _dashboard(
+    session: AsyncSession, organization_id: UUID, program_id: UUID, period: Period
+) -> ProgramDashboardRead:
+    kpis = KpiRepository(session, organization_id, program_id)
+    figures = ProgramFigures(
+        program_id=program_id,
+        period=period,
+        sessions=await kpis.session_figures(period),
+        session_people=await kpis.session_people(period),
+        ratings=await kpis.rating_figures(period),
+        raters=await kpis.raters(period),
+        fit_answers=await kpis.fit_answers(),
+        active_mentorships=await kpis.active_mentorships(),
+    )
+    return dashboard(figures)
+
+
+class AtRiskKey(NamedTuple):
+    mentorship_id: UUID
+
+
+async def at_risk_mentorships(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    limit: int,
+    cursor: str | None,
+) -> Page[AtRiskMentorshipRead]:
+    """The program's active mentorships that need a look, each with its reasons, in id order."""
+    program = await _administered(principal, dependencies.profiles, program_id)
+    after = typed_cursor(cursor, AtRiskKey)
+    histories = await KpiRepository(
+        session, principal.organization_id, program_id
+    ).active_histories()
+    now, grace = _now(), dependencies.settings.risk_grace
+    at_risk = [
+        AtRiskMentorshipRead(
+            mentorship_id=history.mentorship_id,
+            member_ids=history.member_ids,
+            reasons=reasons,
+            last_held_at=history.last_held_at,
+            no_shows=history.no_shows,
+        )
+        for history in histories
+        if after is None or history.mentorship_id > after.mentorship_id
+        for reasons in [risk_reasons(history, now, program.cadence, grace)]
+        if reasons
+    ]
+    return page_of(at_risk, limit, lambda read: (read.mentorship_id,))
+
+
+RETENTION_STRATA = ["tenure_band"]
+
+
+async def retention(session: AsyncSession, principal: Principal, since: date) -> RetentionRead:
+    """Who left since `since` among participants and others, compared raw and within tenure
+    bands; nothing shown when either side has fewer than the minimum of people."""
+    _require_organization_kpi_reader(principal)
+    start = datetime.combine(since, time(), UTC)
+    people = await PersonRepository(session).still_there(principal.organization_id, start)
+    comparison = compare(
+        Leaver(participant, tenure_band(hired, since), left_at is not None)
+        for participant, hired, left_at in people
+    )
+    shown = min(comparison.participants, comparison.others) >= MINIMUM_GROUP
+    return RetentionRead(
+        since=since,
+        suppressed=not shown,
+        participants=comparison.participants if shown else None,
+        non_participants=comparison.others if shown else None,
+        participants_left_share=comparison.participants_left_share if shown else None,
+        non_participants_left_share=comparison.others_left_share if shown else None,
+        raw=comparison.raw if shown else None,
+        stratified=comparison.stratified if shown else None,
+        strata=RETENTION_STRATA,
+        strata_compared=comparison.strata_compared if shown else None,
+        people_outside_compared_strata=comparison.people_outside_compared_strata if shown else None,
+    )

@@ -1,0 +1,176 @@
+"""A program's dashboard from its figures: sessions and ratings per period and in total, fit
+answers and active mentorships, every group too small to show suppressed (see `suppression`)."""
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, NamedTuple, TypeVar
+from uuid import UUID
+
+from tandem.feedback.kpis.suppression import MINIMUM_GROUP, suppressed
+from tandem.kit.contracts.feedback import (
+    FitAnswer,
+    FitCount,
+    Period,
+    ProgramDashboardRead,
+    SessionCounts,
+)
+
+TOTAL = date.max
+"""The key of the whole program's figures among the periods'."""
+
+
+class SessionFigures(NamedTuple):
+    bucket: date
+    planned: int
+    held: int
+    cancelled: int
+    no_show: int
+    held_hours: float
+
+
+class RatingFigures(NamedTuple):
+    bucket: date
+    ratings: int
+    rating_sum: int
+    got_what_needed: int
+
+
+F = TypeVar("F", SessionFigures, RatingFigures)
+
+
+@dataclass(frozen=True)
+class People:
+    """How many people each group holds (`TOTAL`: all of them, once each), and who the people
+    of the groups under the minimum are."""
+
+    sizes: dict[Any, int]
+    of_small_groups: dict[Any, set[UUID]]
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[Hashable, UUID]]) -> "People":
+        """From each group's people, e.g. `(answer, person)`."""
+        groups: dict[Any, set[UUID]] = defaultdict(set)
+        for key, person in pairs:
+            groups[key].add(person)
+            groups[TOTAL].add(person)
+        groups.setdefault(TOTAL, set())
+        return cls(
+            sizes={key: len(people) for key, people in groups.items()},
+            of_small_groups={k: p for k, p in groups.items() if len(p) < MINIMUM_GROUP},
+        )
+
+
+@dataclass(frozen=True)
+class ProgramFigures:
+    """What the read model holds of one program, per period of `period`."""
+
+    program_id: UUID
+    period: Period
+    sessions: list[SessionFigures]
+    session_people: People
+    ratings: list[RatingFigures]
+    raters: People
+    fit_answers: list[tuple[FitAnswer, UUID]]
+    active_mentorships: list[list[UUID]]
+
+
+def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
+    buckets = sorted(
+        {row.bucket for row in figures.sessions} | {row.bucket for row in figures.ratings}
+    )
+    members, raters = figures.session_people, figures.raters
+    hidden_sessions = _suppressed_with_total(members, _partitions(figures.period, buckets))
+    hidden_ratings = _suppressed_with_total(raters, _partitions(figures.period, buckets))
+    sessions = _with_total({row.bucket: row for row in figures.sessions}, SessionFigures)
+    ratings = _with_total({row.bucket: row for row in figures.ratings}, RatingFigures)
+    cells = [
+        _counts(key, sessions, ratings, members, hidden_sessions, hidden_ratings)
+        for key in [TOTAL, *buckets]
+    ]
+    active_members = {person for member_ids in figures.active_mentorships for person in member_ids}
+    active_shown = len(active_members) >= MINIMUM_GROUP
+    fit_people = People.of(figures.fit_answers)
+    hidden_fit = _suppressed_with_total(fit_people, [list(FitAnswer)])
+    return ProgramDashboardRead(
+        program_id=figures.program_id,
+        period=figures.period,
+        minimum_group=MINIMUM_GROUP,
+        active_mentorships=len(figures.active_mentorships) if active_shown else None,
+        active_members=len(active_members) if active_shown else None,
+        total=cells[0],
+        periods=cells[1:],
+        fit_responders=None if TOTAL in hidden_fit else fit_people.sizes[TOTAL],
+        fit=[
+            FitCount(
+                answer=answer,
+                suppressed=hidden,
+                people=None if hidden else fit_people.sizes.get(answer, 0),
+            )
+            for answer in FitAnswer
+            for hidden in [answer in hidden_fit]
+        ],
+    )
+
+
+def _partitions(period: Period, buckets: list[date]) -> list[list[date]]:
+    """Groups whose figures add up to one published: the program's total, and for days the
+    weeks and months they fall in (which other breakdowns publish)."""
+    partitions = [buckets, [TOTAL]]
+    if period is Period.DAY:
+        partitions += _grouped(buckets, lambda day: day - timedelta(days=day.weekday()))
+        partitions += _grouped(buckets, lambda day: day.replace(day=1))
+    return partitions
+
+
+def _grouped(buckets: list[date], enclosing: Callable[[date], date]) -> list[list[date]]:
+    groups: dict[date, list[date]] = defaultdict(list)
+    for bucket in buckets:
+        groups[enclosing(bucket)].append(bucket)
+    return list(groups.values())
+
+
+def _suppressed_with_total(people: People, partitions: list[list[Any]]) -> set[Any]:
+    """`suppressed`, where a total too small to show hides every group of it too."""
+    hidden = suppressed(people.sizes, people.of_small_groups, partitions)
+    if TOTAL in hidden:
+        return hidden | {key for part in partitions for key in part} | set(people.sizes)
+    return hidden
+
+
+def _with_total(rows: dict[date, F], kind: type[F]) -> dict[date, F]:
+    if not rows:
+        return rows
+    columns = list(zip(*rows.values(), strict=True))[1:]
+    return rows | {TOTAL: kind(TOTAL, *(sum(column) for column in columns))}
+
+
+def _counts(
+    key: date,
+    sessions: dict[date, SessionFigures],
+    ratings: dict[date, RatingFigures],
+    members: People,
+    hidden_sessions: set[Any],
+    hidden_ratings: set[Any],
+) -> SessionCounts:
+    counted = sessions.get(key, SessionFigures(key, 0, 0, 0, 0, 0.0))
+    rated = ratings.get(key, RatingFigures(key, 0, 0, 0))
+    hide, hide_ratings = key in hidden_sessions, key in hidden_ratings
+    return SessionCounts(
+        period_start=None if key == TOTAL else key,
+        suppressed=hide,
+        people=None if hide else members.sizes.get(key, 0),
+        planned=None if hide else counted.planned,
+        held=None if hide else counted.held,
+        cancelled=None if hide else counted.cancelled,
+        no_show=None if hide else counted.no_show,
+        held_hours=None if hide else round(counted.held_hours, 2),
+        ratings=None if hide_ratings else rated.ratings,
+        average_rating=None
+        if hide_ratings or not rated.ratings
+        else round(rated.rating_sum / rated.ratings, 2),
+        got_what_needed_share=None
+        if hide_ratings or not rated.ratings
+        else round(rated.got_what_needed / rated.ratings, 2),
+    )

@@ -1,0 +1,95 @@
+"""A program's report as one self-contained HTML page (inline SVG charts, inline style, no
+external assets), for an HR lead to open or print. Suppressed figures read "fewer than 5"."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from tandem.kit.contracts.feedback import ProgramDashboardRead, SessionCounts
+
+BAR_WIDTH, CHART_HEIGHT, GAP = 28, 160, 8
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+table { border-collapse: collapse; } td, th { padding: .3rem .8rem; border-bottom: 1px solid #ddd; }
+th { text-align: left; } td { text-align: right; } .note { color: #666; font-size: .9rem; }
+@media print { body { margin: 0; } }
+"""
+
+
+def render_report(program_name: str, board: ProgramDashboardRead, generated_at: datetime) -> str:
+    total = board.total
+    rows = [
+        ("Active mentorships", _figure(board.active_mentorships)),
+        ("People in active mentorships", _figure(board.active_members)),
+        ("Sessions held", _figure(total.held)),
+        ("Hours of mentoring held", _figure(total.held_hours)),
+        ("Sessions planned", _figure(total.planned)),
+        ("Sessions cancelled", _figure(total.cancelled)),
+        ("No-shows", _figure(total.no_show)),
+        ("Average rating (1 to 5)", _figure(total.average_rating)),
+        ("Got what they needed", _share(total.got_what_needed_share)),
+        ("Answered the fit question", _figure(board.fit_responders)),
+    ]
+    fit_rows = [
+        (count.answer.value.replace("_", " "), _figure(count.people)) for count in board.fit
+    ]
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{escape(program_name)}: mentoring report</title><style>{STYLE}</style></head>
+<body>
+<h1>{escape(program_name)}: mentoring report</h1>
+<p class="note">Generated {generated_at:%Y-%m-%d %H:%M} UTC from Tandem's events. Figures
+about fewer than {board.minimum_group} people are not shown, nor any that would give them
+away.</p>
+<h2>In total</h2>
+{_table(rows)}
+<h2>Sessions held per {board.period.value}</h2>
+{_bars(board.periods)}
+<h2>Is it a good fit?</h2>
+{_table(fit_rows)}
+</body></html>
+"""
+
+
+def _figure(value: float | int | None) -> str:
+    return "not shown (too few people)" if value is None else escape(str(value))
+
+
+def _share(value: float | None) -> str:
+    return _figure(None) if value is None else f"{value:.0%}"
+
+
+def _table(rows: Sequence[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><th>{escape(name)}</th><td>{value}</td></tr>" for name, value in rows)
+    return f"<table>{body}</table>"
+
+
+def _bars(periods: Sequence[SessionCounts]) -> str:
+    """Held sessions as bars; a suppressed period as a grey outline without a height."""
+    if not periods:
+        return "<p>No sessions yet.</p>"
+    highest = max((period.held or 0 for period in periods), default=0) or 1
+    width = len(periods) * (BAR_WIDTH + GAP) + GAP
+    bars = []
+    for n, period in enumerate(periods):
+        x = GAP + n * (BAR_WIDTH + GAP)
+        label = (
+            f'<text transform="translate({x + 4},{CHART_HEIGHT + 6}) rotate(60)" font-size="9">'
+            f"{period.period_start}</text>"
+        )
+        if period.held is None:
+            bars.append(
+                f'<rect x="{x}" y="0" width="{BAR_WIDTH}" height="{CHART_HEIGHT}" fill="none" '
+                f'stroke="#bbb" stroke-dasharray="3"><title>not shown</title></rect>{label}'
+            )
+            continue
+        height = round(CHART_HEIGHT * period.held / highest)
+        bars.append(
+            f'<rect x="{x}" y="{CHART_HEIGHT - height}" width="{BAR_WIDTH}" height="{height}" '
+            f'fill="#3a7bd5"><title>{period.held} held</title></rect>{label}'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{CHART_HEIGHT + 60}" '
+        f'role="img" aria-label="sessions held per period">{"".join(bars)}</svg>'
+    )
