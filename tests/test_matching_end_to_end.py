@@ -206,7 +206,8 @@ async def test_not_a_good_fit_offers_a_rematch_that_finds_another_mentor(
 
 
 async def _publish_feedback(server: infra.NatsServer, event: NotAGoodFitReported) -> None:
-    """What the feedback service will publish once its feedback forms land."""
+    """Feedback's event put straight on the bus: this test is about matching's answer to it
+    (test_sessions_end_to_end gets there through feedback's own fit check-in)."""
     envelope = Envelope.wrap(event, producer="feedback")
     connection = await nats.connect(server.url)
     try:

@@ -2,7 +2,8 @@
 matching → the run settles → the sessions worker timetables the program's new mentorship as a
 series of scheduled sessions → each session's reminder is emitted on the bus → a member sees
 and cancels a session through the gateway → a one-off meeting is held and gets an action item,
-which the next session's agenda carries over."""
+which the next session's agenda carries over → the mentee rates it in feedback and answers
+"not a good fit", and matching offers them a rematch."""
 
 import asyncio
 import json
@@ -112,8 +113,11 @@ async def test_an_accepted_match_is_timetabled_and_its_first_reminder_arrives(
     await _a_member_cancels_one_through_the_gateway(
         Gateway(stack, organization, token_issuer), mentee, mentor, planned
     )
-    await _a_held_meetings_action_item_is_on_the_next_agenda(
+    held = await _a_held_meetings_action_item_is_on_the_next_agenda(
         sessions, mentor, mentee, mentorship["id"], first
+    )
+    await _not_a_good_fit_in_feedback_offers_a_rematch(
+        stack, organization, token_issuer, mentee, mentorship["id"], held
     )
 
 
@@ -152,8 +156,9 @@ async def _a_held_meetings_action_item_is_on_the_next_agenda(
     mentee: dict[str, Any],
     mentorship_id: str,
     next_session: dict[str, Any],
-) -> None:
-    """A one-off meeting starting at the next whole minute, confirmed, held once it started."""
+) -> str:
+    """A one-off meeting starting at the next whole minute, confirmed, held once it started;
+    its id."""
     start = (datetime.now(UTC) + timedelta(seconds=75)).replace(second=0, microsecond=0)
     meeting = {
         "starts_at": start.isoformat(),
@@ -188,3 +193,45 @@ async def _a_held_meetings_action_item_is_on_the_next_agenda(
     [entry] = agenda.json()["action_items"]
     assert entry["item"]["id"] == agreed.json()["id"]
     assert entry["carried_over"] is True
+    held_id: str = proposed.json()["id"]
+    return held_id
+
+
+async def _not_a_good_fit_in_feedback_offers_a_rematch(
+    stack: Stack,
+    organization: Organization,
+    issuer: TokenIssuer,
+    mentee: dict[str, Any],
+    mentorship_id: str,
+    held_id: str,
+) -> None:
+    token = issuer.issue(mentee["id"], organization.id, [Role.PARTICIPANT])
+    feedback = httpx.AsyncClient(
+        base_url=stack.config.service_url("feedback"),
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT,
+    )
+    matching = Matching(stack, organization, issuer)
+    rated: list[httpx.Response] = []
+
+    async def feedback_knows_it_was_held() -> bool:
+        """feedback took the session's held event from the bus and takes a rating"""
+        answer = await feedback.post(
+            f"/sessions/{held_id}/feedback", json={"rating": 2, "got_what_needed": False}
+        )
+        rated.append(answer)
+        return answer.status_code == 201
+
+    async def offered() -> bool:
+        """matching took feedback's "not a good fit" from the bus and offers a rematch"""
+        async with matching.member(mentee) as member:
+            offers = await member.get("/me/rematch-offers")
+        return len(offers.json()["items"]) == 1
+
+    async with feedback:
+        await eventually(feedback_knows_it_was_held, timeout=60)
+        fit = await feedback.post(
+            f"/mentorships/{mentorship_id}/fit-checkin", json={"answer": "not_a_good_fit"}
+        )
+        assert fit.status_code == 201, fit.text
+        await eventually(offered, timeout=60)
