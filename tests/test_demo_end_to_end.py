@@ -16,9 +16,12 @@ from tandem.launcher.demo import (
     DEMO_ORGANIZATION_ID,
     EnrolledProgram,
     demo_admin_token,
+    example_mentorship,
+    fill_workspace,
     load_demo,
     put_under_way,
 )
+from tandem.launcher.demo.workspace import GOAL
 from tandem.launcher.stack import Stack
 
 
@@ -51,6 +54,7 @@ async def test_the_demo_loads_puts_one_program_under_way_and_every_other_program
     assert started.member_id in {member for m in mentorships.values() for member in m["member_ids"]}
     assert await _mentorships_of(stack, token_issuer, program) == mentorships
     assert await _runs_of(stack, program) == 1
+    await _a_workspace_is_filled_once(stack, token_issuer, program, started.member_id)
 
     headers = {"Authorization": f"Bearer {token}"}
     profiles = httpx.AsyncClient(base_url=profiles_url, headers=headers)
@@ -91,6 +95,41 @@ async def _mentorships_of(
             assert mine.json()["next_cursor"] is None
             found |= {m["id"]: m for m in mine.json()["items"] if m["program_id"] == program.id}
     return found
+
+
+async def _a_workspace_is_filled_once(
+    stack: Stack, issuer: TokenIssuer, program: EnrolledProgram, member_id: str | None
+) -> None:
+    assert member_id is not None
+    matching_url, sessions_url = (stack.config.service_url(s) for s in ("matching", "sessions"))
+    mentorship = await example_mentorship(matching_url, issuer, program.id, member_id)
+    assert mentorship is not None
+
+    workspace = await fill_workspace(sessions_url, issuer, mentorship)
+    again = await fill_workspace(sessions_url, issuer, mentorship)
+
+    assert again == workspace
+    mentor_id, mentee_id = mentorship["member_ids"][:2]
+    path = f"{sessions_url}/mentorships/{mentorship['id']}"
+    async with httpx.AsyncClient(timeout=30) as sessions:
+        mentee, mentor = (_as_member(issuer, person) for person in (mentee_id, mentor_id))
+        goals = (await sessions.get(f"{path}/goals", headers=mentor)).json()["items"]
+        mentee_notes = (await sessions.get(f"{path}/notes", headers=mentee)).json()["items"]
+        mentor_notes = (await sessions.get(f"{path}/notes", headers=mentor)).json()["items"]
+        assert [g["title"] for g in goals if g["title"] == GOAL] == [GOAL]
+        assert (len(mentee_notes), len(mentor_notes)) == (2, 1)  # the mentee's own is private
+        if workspace.first_session_id is not None:  # the mentorship got meetings in time
+            agenda = await sessions.get(
+                f"{sessions_url}/sessions/{workspace.first_session_id}/agenda", headers=mentee
+            )
+            assert [e["item"]["what"] for e in agenda.json()["action_items"]] == [
+                "Sketch the workshop's agenda"
+            ]
+
+
+def _as_member(issuer: TokenIssuer, person_id: str) -> dict[str, str]:
+    token = issuer.issue(person_id, DEMO_ORGANIZATION_ID, [Role.PARTICIPANT])
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def _runs_of(stack: Stack, program: EnrolledProgram) -> int:

@@ -17,7 +17,10 @@ from tandem.launcher.demo import (
     DEMO_ORGANIZATION_ID,
     EnrolledProgram,
     ProgramUnderWay,
+    Workspace,
     demo_admin_token,
+    example_mentorship,
+    fill_workspace,
     load_demo,
     put_under_way,
 )
@@ -133,7 +136,8 @@ async def _up(arguments: argparse.Namespace) -> None:
         _say("Loading the demo organization (people, skills, availability, programs)")
         demo = await load_demo(stack.config.service_url("profiles"), token)
         under_way = [await _put_under_way(stack, issuer, program) for program in demo.under_way]
-        _announce(stack, token, demo.created, under_way, state_dir)
+        workspaces = [await _fill_workspace(stack, issuer, *done) for done in under_way]
+        _announce(stack, token, demo.created, under_way, workspaces, state_dir)
         await _supervise_until_signalled(stack)
     finally:
         running.forget(state_dir)
@@ -173,11 +177,26 @@ async def _put_under_way(
     return program, done
 
 
+async def _fill_workspace(
+    stack: Stack, issuer: TokenIssuer, program: EnrolledProgram, done: ProgramUnderWay
+) -> Workspace | None:
+    """One mentorship's members write in their workspace, once its meetings are planned."""
+    if done.member_id is None:
+        return None
+    matching_url = stack.config.service_url("matching")
+    mentorship = await example_mentorship(matching_url, issuer, program.id, done.member_id)
+    if mentorship is None:
+        return None
+    _say(f"Writing in a mentorship's workspace of {program.name!r} (goal, notes, an action item)")
+    return await fill_workspace(stack.config.service_url("sessions"), issuer, mentorship)
+
+
 def _announce(
     stack: Stack,
     token: str,
     added: int,
     under_way: list[tuple[EnrolledProgram, ProgramUnderWay]],
+    workspaces: list[Workspace | None],
     state_dir: Path,
 ) -> None:
     lines = [
@@ -193,6 +212,12 @@ def _announce(
         + " (GET /metrics on 127.0.0.1)",
         f"  demo organization: {DEMO_ORGANIZATION_ID} ({added} people added now)",
         *(line for program, done in under_way for line in _under_way_lines(stack, program, done)),
+        *(
+            line
+            for workspace in workspaces
+            if workspace
+            for line in _workspace_lines(stack, workspace)
+        ),
         f"  logs: {state_dir / 'logs'}",
         "",
         "Send this header (an HR admin of the demo organization, valid 12 hours):",
@@ -213,6 +238,15 @@ def _under_way_lines(stack: Stack, program: EnrolledProgram, done: ProgramUnderW
             f"    GET {stack.config.service_url('matching')}/me/mentorships, "
             f"GET {stack.config.service_url('sessions')}/me/sessions",
         ]
+    return lines
+
+
+def _workspace_lines(stack: Stack, workspace: Workspace) -> list[str]:
+    mentorship = f"{stack.config.service_url('sessions')}/mentorships/{workspace.mentorship_id}"
+    lines = [f"    its workspace (as that member): GET {mentorship}/goals, {mentorship}/notes"]
+    if workspace.first_session_id is not None:
+        agenda = f"{stack.config.service_url('sessions')}/sessions/{workspace.first_session_id}"
+        lines.append(f"    the first meeting's agenda: GET {agenda}/agenda")
     return lines
 
 

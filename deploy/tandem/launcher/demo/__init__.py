@@ -2,7 +2,8 @@
 
 `model` is what the generator makes, `world` the data it draws from, `generate` the generator,
 `load` the loader that talks to the profiles API, `under_way` what puts a program under way
-through the matching API, `http` what the two share.
+through the matching API, `workspace` what a mentorship's members write in the sessions API,
+`http` what they share.
 """
 
 from tandem.launcher.demo.generate import generate_demo
@@ -18,6 +19,7 @@ from tandem.launcher.demo.model import (
     Program,
 )
 from tandem.launcher.demo.under_way import ProgramUnderWay, put_under_way
+from tandem.launcher.demo.workspace import Workspace, example_mentorship, fill_workspace
 
 __all__ = [
     "DEMO_EMAIL_DOMAIN",
@@ -31,7 +33,10 @@ __all__ = [
     "Person",
     "Program",
     "ProgramUnderWay",
+    "Workspace",
     "demo_admin_token",
+    "example_mentorship",
+    "fill_workspace",
     "generate_demo",
     "load_demo",
     "put_under_way",

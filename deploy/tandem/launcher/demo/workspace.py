@@ -1,0 +1,108 @@
+"""A demo mentorship's workspace in use through the sessions API, as its members would fill it:
+a shared goal with a milestone, a note each (one shared, one private), and once the sessions
+service has planned their meetings, an action item agreed for the first one, which its agenda
+then shows. Written once: a later start-up finds the goal and leaves the workspace as it is."""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import httpx
+
+from tandem.kit.auth import Role, TokenIssuer
+from tandem.launcher.demo.http import REQUEST_TIMEOUT_SECONDS, Json, bearer, expect
+from tandem.launcher.demo.model import DEMO_ORGANIZATION_ID
+
+PLANNED_TIMEOUT_SECONDS = 90
+PLANNED_POLL_SECONDS = 1.0
+GOAL = "Run a service-design workshop with the team"
+TOKEN_TTL_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Workspace:
+    mentorship_id: str
+    first_session_id: str | None  # its agenda carries the action item; None while unplanned
+
+
+async def fill_workspace(sessions_url: str, issuer: TokenIssuer, mentorship: Json) -> Workspace:
+    """The mentorship's members write in their workspace, unless they did on an earlier
+    start-up; the first of their planned sessions, if planned in time."""
+    mentor_id, mentee_id = mentorship["member_ids"][:2]
+    path = f"/mentorships/{mentorship['id']}"
+    async with (
+        _member(sessions_url, issuer, mentor_id) as mentor,
+        _member(sessions_url, issuer, mentee_id) as mentee,
+    ):
+        first = await _first_planned(mentee, path)
+        known = await mentee.get(f"{path}/goals")
+        if known.status_code == httpx.codes.NOT_FOUND:
+            return Workspace(mentorship["id"], None)  # the start has not reached sessions yet
+        goals = expect(known, httpx.codes.OK).json()["items"]
+        if any(goal["title"] == GOAL for goal in goals):
+            return Workspace(mentorship["id"], first)
+        await _goal_with_milestone(mentee, path)
+        await _notes(mentor, mentee, path)
+        if first is not None:
+            item = {"what": "Sketch the workshop's agenda", "owner_id": mentee_id}
+            agreed = await mentor.post(f"/sessions/{first}/action-items", json=item)
+            expect(agreed, httpx.codes.CREATED)
+    return Workspace(mentorship["id"], first)
+
+
+def _member(sessions_url: str, issuer: TokenIssuer, person_id: str) -> httpx.AsyncClient:
+    token = issuer.issue(
+        person_id, DEMO_ORGANIZATION_ID, [Role.PARTICIPANT], ttl_seconds=TOKEN_TTL_SECONDS
+    )
+    return httpx.AsyncClient(
+        base_url=sessions_url, headers=bearer(token), timeout=REQUEST_TIMEOUT_SECONDS
+    )
+
+
+async def _goal_with_milestone(mentee: httpx.AsyncClient, path: str) -> None:
+    in_a_month = (date.today() + timedelta(days=30)).isoformat()
+    goal = {
+        "title": GOAL,
+        "success_criteria": "Eight people leave with a map",
+        "target_date": in_a_month,
+    }
+    created = expect(await mentee.post(f"{path}/goals", json=goal), httpx.codes.CREATED).json()
+    milestone = {"title": "Pick the service to map", "due_date": in_a_month}
+    added = await mentee.post(f"/goals/{created['id']}/milestones", json=milestone)
+    expect(added, httpx.codes.CREATED, httpx.codes.OK)
+
+
+async def _notes(mentor: httpx.AsyncClient, mentee: httpx.AsyncClient, path: str) -> None:
+    shared = {
+        "body": "We meet every other week; bring one real service each time.",
+        "visibility": "shared",
+    }
+    private = {"body": "Ask how the last workshop went before suggesting a format."}
+    expect(await mentor.post(f"{path}/notes", json=shared), httpx.codes.CREATED)
+    expect(await mentee.post(f"{path}/notes", json=private), httpx.codes.CREATED)
+
+
+async def _first_planned(member: httpx.AsyncClient, path: str) -> str | None:
+    """Its first session once the sessions service has planned the cohort (on its own, after
+    the run settled); None if it has none in time (some mentorships have no common time, and
+    the start may not have reached the sessions service yet)."""
+    try:
+        async with asyncio.timeout(PLANNED_TIMEOUT_SECONDS):
+            while True:
+                answer = await member.get(f"{path}/sessions")
+                if answer.status_code != httpx.codes.NOT_FOUND:  # else: not started there yet
+                    items = expect(answer, httpx.codes.OK).json()["items"]
+                    if items:
+                        return str(items[0]["id"])
+                await asyncio.sleep(PLANNED_POLL_SECONDS)
+    except TimeoutError:
+        return None
+
+
+async def example_mentorship(
+    matching_url: str, issuer: TokenIssuer, program_id: str, member_id: str
+) -> Json | None:
+    """The member's mentorship in the program, as matching shows it to them."""
+    async with _member(matching_url, issuer, member_id) as member:
+        mine = expect(await member.get("/me/mentorships"), httpx.codes.OK).json()["items"]
+    return next((m for m in mine if m["program_id"] == program_id), None)
