@@ -22,9 +22,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from tandem.kit import infra
 from tandem.kit.auth import Role, TokenIssuer
 from tandem.kit.bus import ALL_EVENTS
-from tandem.kit.migrations import alembic_ini, upgrade
 from tandem.kit.settings import service_environment
-from tandem.launcher.stack import Process
+from tandem.launcher.stack import Process, migrate
 
 CONSUMER = "feedback"  # the durable name: the consuming service's name
 
@@ -113,7 +112,7 @@ class Variant:
             url = await infra.create_database(
                 self.postgres_url, f"chaos_{self.name}_{service}", recreate=True
             )
-            await upgrade(alembic_ini(service), url)
+            await migrate(service, url)
             self.database_urls[service] = url
         if not self.deduplicating:
             await self.feedback("ALTER TABLE inbox DROP CONSTRAINT pk_inbox")

@@ -1,6 +1,8 @@
 """Cross-service tests run the real processes, as the launcher does, on free ports."""
 
 import asyncio
+import base64
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -56,6 +58,9 @@ async def stack(
             # One HR admin's token asks thousands of times (schemathesis through the gateway);
             # the rate limit has tests of its own (gateway/tests/test_resilience.py).
             "GATEWAY_RATE_LIMIT": "100000/minute",
+            "SESSIONS_NOTES_MASTER_KEYS": json.dumps(
+                {"test": base64.b64encode(os.urandom(32)).decode()}
+            ),
         },
     )
     stack = Stack(config)

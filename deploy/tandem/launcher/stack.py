@@ -100,7 +100,7 @@ class Stack:
         for service in SERVICES:
             name = f"{self.config.database_prefix}{service}"
             url = await create_database(self.config.postgres_url, name, recreate=fresh)
-            await _migrate(service, url)
+            await migrate(service, url)
             self.database_urls[service] = url
 
     def start(self) -> None:
@@ -190,7 +190,7 @@ class Stack:
             process.stop()
 
 
-async def _migrate(service: str, database_url: str) -> None:
+async def migrate(service: str, database_url: str) -> None:
     """`alembic upgrade head` in a process of its own, as compose runs it: the services' models
     share kit's metadata, where two services may name a table alike (`mentorship`)."""
     env = os.environ | service_environment(service, database_url=database_url)
