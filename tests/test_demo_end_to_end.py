@@ -16,9 +16,9 @@ from tandem.launcher.demo import (
     DEMO_ORGANIZATION_ID,
     EnrolledProgram,
     demo_admin_token,
-    example_mentorship,
     fill_workspace,
     load_demo,
+    planned_mentorship,
     put_under_way,
 )
 from tandem.launcher.demo.workspace import GOAL
@@ -54,7 +54,7 @@ async def test_the_demo_loads_puts_one_program_under_way_and_every_other_program
     assert started.member_id in {member for m in mentorships.values() for member in m["member_ids"]}
     assert await _mentorships_of(stack, token_issuer, program) == mentorships
     assert await _runs_of(stack, program) == 1
-    await _a_workspace_is_filled_once(stack, token_issuer, program, started.member_id)
+    await _a_planned_workspace_is_filled_once(stack, token_issuer, program)
 
     headers = {"Authorization": f"Bearer {token}"}
     profiles = httpx.AsyncClient(base_url=profiles_url, headers=headers)
@@ -97,12 +97,12 @@ async def _mentorships_of(
     return found
 
 
-async def _a_workspace_is_filled_once(
-    stack: Stack, issuer: TokenIssuer, program: EnrolledProgram, member_id: str | None
+async def _a_planned_workspace_is_filled_once(
+    stack: Stack, issuer: TokenIssuer, program: EnrolledProgram
 ) -> None:
-    assert member_id is not None
-    matching_url, sessions_url = (stack.config.service_url(s) for s in ("matching", "sessions"))
-    mentorship = await example_mentorship(matching_url, issuer, program.id, member_id)
+    urls = {service: stack.config.service_url(service) for service in ("matching", "sessions")}
+    sessions_url = urls["sessions"]
+    mentorship = await planned_mentorship(urls, issuer, program.id)
     assert mentorship is not None
 
     workspace = await fill_workspace(sessions_url, issuer, mentorship)
@@ -118,13 +118,13 @@ async def _a_workspace_is_filled_once(
         mentor_notes = (await sessions.get(f"{path}/notes", headers=mentor)).json()["items"]
         assert [g["title"] for g in goals if g["title"] == GOAL] == [GOAL]
         assert (len(mentee_notes), len(mentor_notes)) == (2, 1)  # the mentee's own is private
-        if workspace.first_session_id is not None:  # the mentorship got meetings in time
-            agenda = await sessions.get(
-                f"{sessions_url}/sessions/{workspace.first_session_id}/agenda", headers=mentee
-            )
-            assert [e["item"]["what"] for e in agenda.json()["action_items"]] == [
-                "Sketch the workshop's agenda"
-            ]
+        assert workspace.first_session_id is not None
+        agenda = await sessions.get(
+            f"{sessions_url}/sessions/{workspace.first_session_id}/agenda", headers=mentee
+        )
+        assert [e["item"]["what"] for e in agenda.json()["action_items"]] == [
+            "Sketch the workshop's agenda"
+        ]
 
 
 def _as_member(issuer: TokenIssuer, person_id: str) -> dict[str, str]:

@@ -19,9 +19,9 @@ from tandem.launcher.demo import (
     ProgramUnderWay,
     Workspace,
     demo_admin_token,
-    example_mentorship,
     fill_workspace,
     load_demo,
+    planned_mentorship,
     put_under_way,
 )
 from tandem.launcher.keys import load_or_create_keys, load_or_create_notes_master_keys
@@ -180,12 +180,14 @@ async def _put_under_way(
 async def _fill_workspace(
     stack: Stack, issuer: TokenIssuer, program: EnrolledProgram, done: ProgramUnderWay
 ) -> Workspace | None:
-    """One mentorship's members write in their workspace, once its meetings are planned."""
-    if done.member_id is None:
+    """The members of one mentorship whose meetings are planned write in their workspace."""
+    if not done.accepted:
         return None
-    matching_url = stack.config.service_url("matching")
-    mentorship = await example_mentorship(matching_url, issuer, program.id, done.member_id)
+    _say(f"Waiting for the sessions service to plan the meetings of {program.name!r}")
+    urls = {service: stack.config.service_url(service) for service in ("matching", "sessions")}
+    mentorship = await planned_mentorship(urls, issuer, program.id)
     if mentorship is None:
+        _say(f"No meeting of {program.name!r} is planned yet: its workspaces stay empty")
         return None
     _say(f"Writing in a mentorship's workspace of {program.name!r} (goal, notes, an action item)")
     return await fill_workspace(stack.config.service_url("sessions"), issuer, mentorship)

@@ -19,7 +19,7 @@ from tandem.launcher.demo.model import (
     Program,
 )
 from tandem.launcher.demo.under_way import ProgramUnderWay, put_under_way
-from tandem.launcher.demo.workspace import Workspace, example_mentorship, fill_workspace
+from tandem.launcher.demo.workspace import Workspace, fill_workspace, planned_mentorship
 
 __all__ = [
     "DEMO_EMAIL_DOMAIN",
@@ -35,9 +35,9 @@ __all__ = [
     "ProgramUnderWay",
     "Workspace",
     "demo_admin_token",
-    "example_mentorship",
     "fill_workspace",
     "generate_demo",
     "load_demo",
+    "planned_mentorship",
     "put_under_way",
 ]

@@ -1,7 +1,8 @@
 """A demo mentorship's workspace in use through the sessions API, as its members would fill it:
-a shared goal with a milestone, a note each (one shared, one private), and once the sessions
-service has planned their meetings, an action item agreed for the first one, which its agenda
-then shows. Written once: a later start-up finds the goal and leaves the workspace as it is."""
+a shared goal with a milestone, a note each (one shared, one private), and an action item agreed
+for their first planned meeting, which its agenda then shows. The mentorship is one whose
+meetings the sessions service has planned. Written once: a later start-up finds the goal and
+leaves the workspace as it is."""
 
 import asyncio
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ import httpx
 
 from tandem.kit.auth import Role, TokenIssuer
 from tandem.launcher.demo.http import REQUEST_TIMEOUT_SECONDS, Json, bearer, expect
+from tandem.launcher.demo.load import demo_admin_token
 from tandem.launcher.demo.model import DEMO_ORGANIZATION_ID
 
 PLANNED_TIMEOUT_SECONDS = 90
@@ -99,10 +101,33 @@ async def _first_planned(member: httpx.AsyncClient, path: str) -> str | None:
         return None
 
 
-async def example_mentorship(
-    matching_url: str, issuer: TokenIssuer, program_id: str, member_id: str
+async def planned_mentorship(
+    urls: dict[str, str], issuer: TokenIssuer, program_id: str
 ) -> Json | None:
-    """The member's mentorship in the program, as matching shows it to them."""
-    async with _member(matching_url, issuer, member_id) as member:
-        mine = expect(await member.get("/me/mentorships"), httpx.codes.OK).json()["items"]
-    return next((m for m in mine if m["program_id"] == program_id), None)
+    """A mentorship of the program whose meetings the sessions service has planned (on its own,
+    once the run settled; some have no common time), as matching shows it to the demo's HR
+    admin; None if none is planned in time."""
+    headers = bearer(demo_admin_token(issuer))
+    async with httpx.AsyncClient(headers=headers, timeout=REQUEST_TIMEOUT_SECONDS) as admin:
+        planned = await _a_planned_session(admin, urls["sessions"], program_id)
+        if planned is None:
+            return None
+        answer = await admin.get(f"{urls['matching']}/mentorships/{planned['mentorship_id']}")
+        mentorship: Json = expect(answer, httpx.codes.OK).json()
+    return mentorship
+
+
+async def _a_planned_session(
+    admin: httpx.AsyncClient, sessions_url: str, program_id: str
+) -> Json | None:
+    path = f"{sessions_url}/programs/{program_id}/sessions"
+    try:
+        async with asyncio.timeout(PLANNED_TIMEOUT_SECONDS):
+            while True:
+                answer = await admin.get(path, params={"limit": 1})
+                items: list[Json] = expect(answer, httpx.codes.OK).json()["items"]
+                if items:
+                    return items[0]
+                await asyncio.sleep(PLANNED_POLL_SECONDS)
+    except TimeoutError:
+        return None
