@@ -245,7 +245,11 @@ def _under_way_lines(stack: Stack, program: EnrolledProgram, done: ProgramUnderW
 
 def _workspace_lines(stack: Stack, workspace: Workspace) -> list[str]:
     mentorship = f"{stack.config.service_url('sessions')}/mentorships/{workspace.mentorship_id}"
-    lines = [f"    its workspace (as that member): GET {mentorship}/goals, {mentorship}/notes"]
+    lines = [
+        f"    a workspace in use, as its member {workspace.member_id} "
+        f"({PROGRAM} token --role participant --subject {workspace.member_id}):",
+        f"    GET {mentorship}/goals, {mentorship}/notes",
+    ]
     if workspace.first_session_id is not None:
         agenda = f"{stack.config.service_url('sessions')}/sessions/{workspace.first_session_id}"
         lines.append(f"    the first meeting's agenda: GET {agenda}/agenda")

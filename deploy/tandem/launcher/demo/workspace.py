@@ -24,6 +24,7 @@ TOKEN_TTL_SECONDS = 600
 @dataclass(frozen=True)
 class Workspace:
     mentorship_id: str
+    member_id: str  # the mentee, who reads the shared note and their own private one
     first_session_id: str | None  # its agenda carries the action item; None while unplanned
 
 
@@ -39,17 +40,19 @@ async def fill_workspace(sessions_url: str, issuer: TokenIssuer, mentorship: Jso
         first = await _first_planned(mentee, path)
         known = await mentee.get(f"{path}/goals")
         if known.status_code == httpx.codes.NOT_FOUND:
-            return Workspace(mentorship["id"], None)  # the start has not reached sessions yet
+            return Workspace(
+                mentorship["id"], mentee_id, None
+            )  # the start has not reached sessions yet
         goals = expect(known, httpx.codes.OK).json()["items"]
         if any(goal["title"] == GOAL for goal in goals):
-            return Workspace(mentorship["id"], first)
+            return Workspace(mentorship["id"], mentee_id, first)
         await _goal_with_milestone(mentee, path)
         await _notes(mentor, mentee, path)
         if first is not None:
             item = {"what": "Sketch the workshop's agenda", "owner_id": mentee_id}
             agreed = await mentor.post(f"/sessions/{first}/action-items", json=item)
             expect(agreed, httpx.codes.CREATED)
-    return Workspace(mentorship["id"], first)
+    return Workspace(mentorship["id"], mentee_id, first)
 
 
 def _member(sessions_url: str, issuer: TokenIssuer, person_id: str) -> httpx.AsyncClient:
