@@ -174,6 +174,26 @@ def weeks(first: datetime, count: int) -> list[tuple[datetime, datetime]]:
     return [(start, start + HOUR) for start in starts]
 
 
+async def _moved(member: httpx.AsyncClient, session_id: uuid.UUID, to: datetime) -> None:
+    read = await member.get(f"/sessions/{session_id}")
+    moved = await member.post(
+        f"/sessions/{session_id}/reschedule",
+        json=slot(to, reason="a trip"),
+        headers={"If-Match": read.headers["ETag"]},
+    )
+    assert moved.status_code == 200, moved.text
+
+
+async def _called_off(member: httpx.AsyncClient, session_id: uuid.UUID) -> None:
+    read = await member.get(f"/sessions/{session_id}")
+    cancelled = await member.post(
+        f"/sessions/{session_id}/cancellation",
+        json={"reason": "holiday"},
+        headers={"If-Match": read.headers["ETag"]},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+
 async def test_the_series_invite_shows_moved_occurrences_as_overrides_and_leaves_out_cancelled(
     db_session: AsyncSession,
     dependencies: Dependencies,
@@ -197,19 +217,9 @@ async def test_the_series_invite_shows_moved_occurrences_as_overrides_and_leaves
 
     booked = parsed(await member.get(path))
     moved_to = first + WEEK + timedelta(days=2, hours=3)
-    second = await member.get(f"/sessions/{second_id}")
-    await member.post(
-        f"/sessions/{second_id}/reschedule",
-        json=slot(moved_to, reason="a trip"),
-        headers={"If-Match": second.headers["ETag"]},
-    )
+    await _moved(member, second_id, moved_to)
     after_move = parsed(await member.get(path))
-    third = await member.get(f"/sessions/{third_id}")
-    await member.post(
-        f"/sessions/{third_id}/cancellation",
-        json={"reason": "holiday"},
-        headers={"If-Match": third.headers["ETag"]},
-    )
+    await _called_off(member, third_id)
     after_cancel = parsed(await member.get(path))
 
     [master] = events(booked)
@@ -247,18 +257,8 @@ async def test_a_series_sessions_own_invite_is_that_instance_of_the_series_event
     await db_session.commit()
     member, _ = members
     moved_to = first + WEEK + timedelta(days=1)
-    second = await member.get(f"/sessions/{second_id}")
-    await member.post(
-        f"/sessions/{second_id}/reschedule",
-        json=slot(moved_to, reason="a trip"),
-        headers={"If-Match": second.headers["ETag"]},
-    )
-    third = await member.get(f"/sessions/{third_id}")
-    await member.post(
-        f"/sessions/{third_id}/cancellation",
-        json={"reason": "holiday"},
-        headers={"If-Match": third.headers["ETag"]},
-    )
+    await _moved(member, second_id, moved_to)
+    await _called_off(member, third_id)
 
     master, _override = events(parsed(await member.get(f"/series/{series_id}/invite.ics")))
     moved = parsed(await member.get(f"/sessions/{second_id}/invite.ics"))
