@@ -17,10 +17,12 @@ from tandem.launcher.demo import (
     EnrolledProgram,
     demo_admin_token,
     fill_workspace,
+    hold_first_meetings,
     load_demo,
     planned_mentorship,
     put_under_way,
 )
+from tandem.launcher.demo.first_meetings import PAIRS, RATINGS
 from tandem.launcher.demo.workspace import GOAL
 from tandem.launcher.stack import Stack
 
@@ -55,6 +57,7 @@ async def test_the_demo_loads_puts_one_program_under_way_and_every_other_program
     assert await _mentorships_of(stack, token_issuer, program) == mentorships
     assert await _runs_of(stack, program) == 1
     await _a_planned_workspace_is_filled_once(stack, token_issuer, program)
+    await _first_meetings_are_held_rated_and_counted_once(stack, token_issuer, program)
 
     headers = {"Authorization": f"Bearer {token}"}
     profiles = httpx.AsyncClient(base_url=profiles_url, headers=headers)
@@ -125,6 +128,45 @@ async def _a_planned_workspace_is_filled_once(
         assert [e["item"]["what"] for e in agenda.json()["action_items"]] == [
             "Sketch the workshop's agenda"
         ]
+
+
+async def _first_meetings_are_held_rated_and_counted_once(
+    stack: Stack, issuer: TokenIssuer, program: EnrolledProgram
+) -> None:
+    urls = {s: stack.config.service_url(s) for s in ("matching", "sessions", "feedback")}
+    held = await hold_first_meetings(urls, issuer, program.id)
+    again = await hold_first_meetings(urls, issuer, program.id)
+
+    assert (held.held, held.rated_now) == (PAIRS, PAIRS)
+    assert (again.held, again.rated_now, again.not_a_good_fit) == (PAIRS, 0, None)
+    assert held.not_a_good_fit is not None
+    admin = {"Authorization": f"Bearer {demo_admin_token(issuer)}"}
+    dashboard: dict[str, Any] = {}
+
+    async def every_rating_counted() -> bool:
+        """the feedback read model took every rating and fit answer from the bus"""
+        async with httpx.AsyncClient(base_url=urls["feedback"], headers=admin) as feedback:
+            answer = await feedback.get(f"/programs/{program.id}/dashboard")
+        dashboard.update(answer.json())
+        return bool(dashboard["total"]["ratings"] == 2 * PAIRS and dashboard["fit_responders"])
+
+    async def rematch_offered() -> bool:
+        """matching took the "not a good fit" from the bus and offers its mentee a rematch"""
+        async with httpx.AsyncClient(base_url=urls["matching"]) as matching:
+            offers = await matching.get(
+                "/me/rematch-offers", headers=_as_member(issuer, str(held.not_a_good_fit))
+            )
+        return len(offers.json()["items"]) == 1
+
+    await eventually(every_rating_counted, timeout=60)
+    await eventually(rematch_offered, timeout=60)
+    assert dashboard["total"]["held"] == PAIRS
+    assert dashboard["total"]["average_rating"] == round(sum(RATINGS) / PAIRS, 2)
+    assert dashboard["fit_responders"] == 2 * PAIRS
+    fit = {count["answer"]: count for count in dashboard["fit"]}
+    # two people said "not a good fit": too few to show, and so is the other answer, which
+    # would give them away (12 responders minus 10)
+    assert (fit["not_a_good_fit"]["people"], fit["good_fit"]["people"]) == (None, None)
 
 
 def _as_member(issuer: TokenIssuer, person_id: str) -> dict[str, str]:

@@ -16,10 +16,12 @@ from tandem.launcher import running
 from tandem.launcher.demo import (
     DEMO_ORGANIZATION_ID,
     EnrolledProgram,
+    FirstMeetings,
     ProgramUnderWay,
     Workspace,
     demo_admin_token,
     fill_workspace,
+    hold_first_meetings,
     load_demo,
     planned_mentorship,
     put_under_way,
@@ -137,7 +139,8 @@ async def _up(arguments: argparse.Namespace) -> None:
         demo = await load_demo(stack.config.service_url("profiles"), token)
         under_way = [await _put_under_way(stack, issuer, program) for program in demo.under_way]
         workspaces = [await _fill_workspace(stack, issuer, *done) for done in under_way]
-        _announce(stack, token, demo.created, under_way, workspaces, state_dir)
+        meetings = [await _hold_first_meetings(stack, issuer, *done) for done in under_way]
+        _announce(stack, token, demo.created, under_way, workspaces, meetings, state_dir)
         await _supervise_until_signalled(stack)
     finally:
         running.forget(state_dir)
@@ -193,12 +196,26 @@ async def _fill_workspace(
     return await fill_workspace(stack.config.service_url("sessions"), issuer, mentorship)
 
 
+async def _hold_first_meetings(
+    stack: Stack, issuer: TokenIssuer, program: EnrolledProgram, done: ProgramUnderWay
+) -> tuple[EnrolledProgram, FirstMeetings] | None:
+    """A few pairs of the program meet for the first time and say how it went."""
+    if not done.accepted:
+        return None
+    _say(f"Holding first meetings in {program.name!r} and rating them (about a minute)")
+    urls = {s: stack.config.service_url(s) for s in ("matching", "sessions", "feedback")}
+    held = await hold_first_meetings(urls, issuer, program.id)
+    _say(f"{held.held} first meetings of {program.name!r} are held ({held.rated_now} rated now)")
+    return program, held
+
+
 def _announce(
     stack: Stack,
     token: str,
     added: int,
     under_way: list[tuple[EnrolledProgram, ProgramUnderWay]],
     workspaces: list[Workspace | None],
+    meetings: list[tuple[EnrolledProgram, FirstMeetings] | None],
     state_dir: Path,
 ) -> None:
     lines = [
@@ -220,6 +237,7 @@ def _announce(
             if workspace
             for line in _workspace_lines(stack, workspace)
         ),
+        *(line for held in meetings if held for line in _first_meetings_lines(stack, *held)),
         f"  logs: {state_dir / 'logs'}",
         "",
         "Send this header (an HR admin of the demo organization, valid 12 hours):",
@@ -253,6 +271,22 @@ def _workspace_lines(stack: Stack, workspace: Workspace) -> list[str]:
     if workspace.first_session_id is not None:
         agenda = f"{stack.config.service_url('sessions')}/sessions/{workspace.first_session_id}"
         lines.append(f"    the first meeting's agenda: GET {agenda}/agenda")
+    return lines
+
+
+def _first_meetings_lines(
+    stack: Stack, program: EnrolledProgram, meetings: FirstMeetings
+) -> list[str]:
+    kpis = f"{stack.config.service_url('feedback')}/programs/{program.id}"
+    lines = [
+        f"    {meetings.held} first meetings held and rated; as the HR admin below:",
+        f"    GET {kpis}/dashboard, {kpis}/at-risk, {kpis}/report (one HTML page)",
+    ]
+    if meetings.not_a_good_fit is not None:
+        lines += [
+            f"    {meetings.not_a_good_fit} found their pair not a good fit; as them:",
+            f"    GET {stack.config.service_url('matching')}/me/rematch-offers",
+        ]
     return lines
 
 

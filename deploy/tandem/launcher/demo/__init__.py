@@ -3,9 +3,11 @@
 `model` is what the generator makes, `world` the data it draws from, `generate` the generator,
 `load` the loader that talks to the profiles API, `under_way` what puts a program under way
 through the matching API, `workspace` what a mentorship's members write in the sessions API,
-`http` what they share.
+`first_meetings` what a few pairs say of their first meeting in the feedback service, `http`
+what they share.
 """
 
+from tandem.launcher.demo.first_meetings import FirstMeetings, hold_first_meetings
 from tandem.launcher.demo.generate import generate_demo
 from tandem.launcher.demo.load import EnrolledProgram, LoadedDemo, demo_admin_token, load_demo
 from tandem.launcher.demo.model import (
@@ -29,6 +31,7 @@ __all__ = [
     "RECENT_HIRE_DAYS",
     "DemoOrganization",
     "EnrolledProgram",
+    "FirstMeetings",
     "LoadedDemo",
     "Person",
     "Program",
@@ -37,6 +40,7 @@ __all__ = [
     "demo_admin_token",
     "fill_workspace",
     "generate_demo",
+    "hold_first_meetings",
     "load_demo",
     "planned_mentorship",
     "put_under_way",

@@ -88,17 +88,19 @@ async def _notes(mentor: httpx.AsyncClient, mentee: httpx.AsyncClient, path: str
 
 
 async def _first_planned(member: httpx.AsyncClient, path: str) -> str | None:
-    """Its first session once the sessions service has planned the cohort (on its own, after
-    the run settled); None if it has none in time (some mentorships have no common time, and
-    the start may not have reached the sessions service yet)."""
+    """Its first scheduled session (not a first meeting already held) once the sessions service
+    has planned the cohort (on its own, after the run settled); None if it has none in time
+    (some mentorships have no common time, and the start may not have reached the sessions
+    service yet)."""
     try:
         async with asyncio.timeout(PLANNED_TIMEOUT_SECONDS):
             while True:
                 answer = await member.get(f"{path}/sessions")
                 if answer.status_code != httpx.codes.NOT_FOUND:  # else: not started there yet
                     items = expect(answer, httpx.codes.OK).json()["items"]
-                    if items:
-                        return str(items[0]["id"])
+                    planned = [s for s in items if s["status"] == "scheduled"]
+                    if planned:
+                        return str(planned[0]["id"])
                 await asyncio.sleep(PLANNED_POLL_SECONDS)
     except TimeoutError:
         return None
