@@ -1,9 +1,10 @@
 """The rules of the feedback service: who may give and read feedback, how events change the
 read model, and who may read KPIs."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -425,22 +426,34 @@ async def list_flagged_checkins(
     items = await ProgressCheckinRepository(session).page_flagged(
         principal.organization_id, program_id, limit, typed_cursor(cursor, CheckinKey)
     )
-    page = page_of(items, limit, lambda checkin: (checkin.created_at, checkin.id))
-    shown = await admins_read_free_text(session, principal.organization_id, program_id)
-    return Page(
-        items=[_read(CheckinRead, checkin, "concern", shown) for checkin in page.items],
-        next_cursor=page.next_cursor,
-    )
+    return await _for_admins(session, principal, program_id, items, limit, CheckinRead, "concern")
 
 
 R = TypeVar("R", bound=BaseModel)
 
 
-def _read(kind: type[R], row: object, free_text: str, shown: bool) -> R:
-    """`row` as `kind`, its `free_text` field blank unless `shown` (the row itself untouched:
-    it is the member's)."""
-    read = kind.model_validate(row)
-    return read if shown else read.model_copy(update={free_text: None})
+class Written(Protocol):
+    created_at: datetime
+    id: UUID
+
+
+async def _for_admins(
+    session: AsyncSession,
+    principal: Principal,
+    program_id: UUID,
+    rows: Sequence[Written],
+    limit: int,
+    kind: type[R],
+    free_text: str,
+) -> Page[R]:
+    """A page of what the program's members wrote, newest first, for its admins: as `kind`,
+    the field `free_text` blank unless the program lets its admins read it (the rows
+    themselves untouched: they are the members')."""
+    page = page_of(list(rows), limit, lambda row: (row.created_at, row.id))
+    reads = [kind.model_validate(row) for row in page.items]
+    if not await admins_read_free_text(session, principal.organization_id, program_id):
+        reads = [read.model_copy(update={free_text: None}) for read in reads]
+    return Page(items=reads, next_cursor=page.next_cursor)
 
 
 async def list_program_feedback(
@@ -457,11 +470,8 @@ async def list_program_feedback(
     items = await SessionFeedbackRepository(session).page_of_program(
         principal.organization_id, program_id, limit, typed_cursor(cursor, FeedbackKey)
     )
-    page = page_of(items, limit, lambda feedback: (feedback.created_at, feedback.id))
-    shown = await admins_read_free_text(session, principal.organization_id, program_id)
-    return Page(
-        items=[_read(SessionFeedbackRead, feedback, "comment", shown) for feedback in page.items],
-        next_cursor=page.next_cursor,
+    return await _for_admins(
+        session, principal, program_id, items, limit, SessionFeedbackRead, "comment"
     )
 
 
