@@ -205,3 +205,28 @@ async def test_a_worker_killed_mid_batch_and_restarted_tells_each_due_checkin_on
 
 async def _told_more_than(engine: AsyncEngine, count: int) -> bool:
     return await _told(engine) > count
+
+
+async def test_a_checkin_due_heard_late_arms_the_first_period_still_to_come(
+    db_session: AsyncSession, app: FastAPI, organization: uuid.UUID
+) -> None:
+    """Heard three months after its start (a worker down for long, or a replay), the first
+    period's due arms the fourth's, not the periods gone by."""
+    pair = await started_pair(db_session, app, organization)
+    await db_session.execute(
+        update(Mentorship)
+        .where(Mentorship.id == pair.mentorship_id)
+        .values(started_at=Mentorship.started_at - 3 * MONTH - timedelta(days=1))
+    )
+    started = await _started_at(db_session, pair)
+    fell_due = CheckinDue(
+        organization_id=organization,
+        mentorship_id=pair.mentorship_id,
+        program_id=pair.program_id,
+        person_id=pair.member_ids[1],
+        due_at=started + MONTH,
+    )
+
+    await deliver(db_session, app, fell_due)
+
+    assert (await _pending(db_session, pair))[str(pair.member_ids[1])] == started + 4 * MONTH

@@ -47,9 +47,11 @@ async def follow_mentorship(
 
 
 async def checkin_fell_due(
-    session: AsyncSession, settings: FeedbackSettings, event: CheckinDue
+    session: AsyncSession, settings: FeedbackSettings, event: CheckinDue, now: datetime
 ) -> None:
-    """A member's check-in fell due: the next period's follows, while the mentorship lasts."""
+    """A member's check-in fell due: the next period's follows, while the mentorship lasts.
+    Heard late (a worker down for long, a replay), the next is the first still to come: a
+    member is never told of periods gone by, nor twice of one."""
     mentorship = await MentorshipRepository(session).get(event.organization_id, event.mentorship_id)
     started_at = mentorship.started_at
     if (
@@ -57,7 +59,8 @@ async def checkin_fell_due(
         and started_at is not None
         and event.person_id in mentorship.member_ids
     ):
-        await _arm_after(session, settings, mentorship, started_at, event.person_id, event.due_at)
+        after = max(event.due_at, now)
+        await _arm_after(session, settings, mentorship, started_at, event.person_id, after)
 
 
 async def _arm_after(

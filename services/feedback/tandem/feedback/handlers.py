@@ -179,7 +179,7 @@ async def on_fit_checked_in(session: AsyncSession, event: FitCheckedIn, _: Depen
 
 
 async def on_checkin_due(session: AsyncSession, event: CheckinDue, deps: Dependencies) -> None:
-    await checkins.checkin_fell_due(session, deps.settings, event)
+    await checkins.checkin_fell_due(session, deps.settings, event, _now())
 
 
 async def on_survey_sent(session: AsyncSession, event: SurveySent, _: Dependencies) -> None:
