@@ -489,6 +489,10 @@ async def test_the_dashboard_counts_nps_and_response_rate_once_whatever_the_orde
         "responses": 6,
         "response_rate": 0.75,
     }
+    report = (await hr.get(f"/programs/{program}/report")).text
+    assert "<h2>Surveys</h2>" in report
+    assert "<th>Answered</th><td>75%</td>" in report
+    assert "<th>Net promoter score (-100 to 100)</th><td>not shown (too few people)" in report
 
 
 def test_nps_counts_promoters_passives_and_detractors_and_hides_a_small_one_with_the_score() -> (
