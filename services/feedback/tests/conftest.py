@@ -1,7 +1,7 @@
 import functools
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 
 import httpx
@@ -28,7 +28,7 @@ from tandem.kit.contracts.profiles import (
 )
 from tandem.kit.db import create_engine
 from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint, StartProcess
-from tandem.kit.testing.workers import worker_environment
+from tandem.kit.testing.workers import until, worker_environment
 
 
 @pytest.fixture(scope="session")
@@ -135,3 +135,24 @@ def start_worker(
         "feedback", own_database_url, nats_endpoint, own_event_namespace, signing_keys
     )
     return functools.partial(start_process, ["-m", "tandem.feedback.worker"], environment)
+
+
+async def kill_twice_while_working(
+    start_worker: StartWorker, done: Callable[[], Awaitable[int]], total: int
+) -> subprocess.Popen[bytes]:
+    """A worker started, SIGKILLed (no handler, no clean-up, the transaction in flight lost)
+    each of two times it has done more of the `total` pieces of work (`done()` counts them),
+    and started again; the test fails when a kill came after all was done."""
+    process = start_worker()
+    for _ in range(2):
+        before = await done()
+        await until(functools.partial(_more, done, before))
+        process.kill()
+        process.wait()
+        assert await done() < total, "a kill came after the work was done"
+        process = start_worker()
+    return process
+
+
+async def _more(done: Callable[[], Awaitable[int]], before: int) -> bool:
+    return await done() > before
