@@ -5,8 +5,11 @@ who answered; and the program's NPS and response rate on its dashboard, built fr
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from conftest import FakeProfiles
 from factories import Pair, deliver, emitted, started_pair
 from fastapi import FastAPI
@@ -85,6 +88,39 @@ async def _sent_survey(
     await send_due_surveys(session, BATCH)
     await session.commit()
     return uuid.UUID(created.json()["id"])
+
+
+@dataclass
+class Surveyed:
+    """A program (with its admin), the pairs of its mentorships, and a survey sent to them."""
+
+    program: uuid.UUID
+    admin_id: uuid.UUID
+    pairs: list[Pair]
+    survey_id: uuid.UUID
+
+
+SurveyTo = Callable[[int], Awaitable[Surveyed]]
+
+
+@pytest.fixture
+def survey_to(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> SurveyTo:
+    """`await survey_to(n)`: a program of `n` pairs, sent `SURVEY`."""
+
+    async def make(pairs: int) -> Surveyed:
+        admin_id = uuid.uuid4()
+        program = profiles.add_program(organization, admin_ids=[admin_id])
+        started = [await started_pair(db_session, app, organization, program) for _ in range(pairs)]
+        survey_id = await _sent_survey(client_for, db_session, organization, program, admin_id)
+        return Surveyed(program, admin_id, started, survey_id)
+
+    return make
 
 
 def _member(client_for: ClientFactory, pair: Pair, index: int) -> Any:
@@ -216,14 +252,12 @@ async def test_each_recipient_answers_once_and_reads_only_their_own_answers(
     client_for: ClientFactory,
     db_session: AsyncSession,
     app: FastAPI,
-    profiles: FakeProfiles,
+    survey_to: SurveyTo,
     organization: uuid.UUID,
 ) -> None:
-    admin_id = uuid.uuid4()
-    program = profiles.add_program(organization, admin_ids=[admin_id])
-    pair = await started_pair(db_session, app, organization, program)
+    surveyed = await survey_to(1)
+    pair, survey_id = surveyed.pairs[0], surveyed.survey_id
     elsewhere = await started_pair(db_session, app, organization)
-    survey_id = await _sent_survey(client_for, db_session, organization, program, admin_id)
     path = f"/surveys/{survey_id}/responses"
     member, partner = _member(client_for, pair, 0), _member(client_for, pair, 1)
 
@@ -254,17 +288,11 @@ async def test_each_recipient_answers_once_and_reads_only_their_own_answers(
 
 
 async def test_answers_that_do_not_fit_the_questions_are_refused(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
+    client_for: ClientFactory, survey_to: SurveyTo
 ) -> None:
-    admin_id = uuid.uuid4()
-    program = profiles.add_program(organization, admin_ids=[admin_id])
-    pair = await started_pair(db_session, app, organization, program)
-    survey_id = await _sent_survey(client_for, db_session, organization, program, admin_id)
-    member = _member(client_for, pair, 0)
+    surveyed = await survey_to(1)
+    survey_id = surveyed.survey_id
+    member = _member(client_for, surveyed.pairs[0], 0)
     required = answers()["answers"]
     unfit = [
         [{"question": 0, "score": 6}, *required[1:]],
@@ -349,20 +377,14 @@ async def test_concurrent_sendings_send_a_survey_once(
 
 
 async def test_results_aggregate_the_answers_and_hide_small_groups_and_text_unless_allowed(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
+    client_for: ClientFactory, survey_to: SurveyTo, organization: uuid.UUID
 ) -> None:
     """Twelve recipients, ten answer: half a 5, half a 4; five promoters and five detractors;
     nine meet at the office and one by video (so both are hidden: the total minus one would
     give the other away); five write something; four say what helped."""
-    admin_id = uuid.uuid4()
-    program = profiles.add_program(organization, admin_ids=[admin_id])
-    pairs = [await started_pair(db_session, app, organization, program) for _ in range(6)]
-    survey_id = await _sent_survey(client_for, db_session, organization, program, admin_id)
-    people = [(pair, index) for pair in pairs for index in (0, 1)][:10]
+    surveyed = await survey_to(6)
+    program, admin_id, survey_id = surveyed.program, surveyed.admin_id, surveyed.survey_id
+    people = [(pair, index) for pair in surveyed.pairs for index in (0, 1)][:10]
     for n, (pair, index) in enumerate(people):
         extra: dict[str, Any] = {"text": f"answer {n}"} if n < 5 else {}
         if n < 4:
@@ -402,16 +424,10 @@ async def test_results_aggregate_the_answers_and_hide_small_groups_and_text_unle
 
 
 async def test_results_are_for_the_programs_admins_only(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
+    client_for: ClientFactory, survey_to: SurveyTo, organization: uuid.UUID
 ) -> None:
-    admin_id = uuid.uuid4()
-    program = profiles.add_program(organization, admin_ids=[admin_id])
-    pair = await started_pair(db_session, app, organization, program)
-    survey_id = await _sent_survey(client_for, db_session, organization, program, admin_id)
+    surveyed = await survey_to(1)
+    pair, survey_id = surveyed.pairs[0], surveyed.survey_id
     path = f"/surveys/{survey_id}/results"
     other_admin = client_for(
         Role.PROGRAM_ADMIN, organization_id=organization, person_id=uuid.uuid4()
