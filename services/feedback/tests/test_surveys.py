@@ -350,6 +350,25 @@ async def test_concurrent_responses_of_one_person_keep_one(
     assert kept["id"] == next(a.json()["id"] for a in given if a.status_code == 201)
 
 
+async def test_a_survey_written_concurrently_under_one_idempotency_key_is_written_once(
+    committing_client_for: ClientFactory, profiles: FakeProfiles, organization: uuid.UUID
+) -> None:
+    admin_id = uuid.uuid4()
+    program = profiles.add_program(organization, admin_ids=[admin_id])
+    admin = committing_client_for(
+        Role.PROGRAM_ADMIN, organization_id=organization, person_id=admin_id
+    )
+    path, once = f"/programs/{program}/surveys", {"Idempotency-Key": str(uuid.uuid4())}
+
+    written = await asyncio.gather(*(admin.post(path, json=SURVEY, headers=once) for _ in range(6)))
+
+    assert {a.status_code for a in written} <= {201, 409}, [a.text for a in written]
+    assert {a.json()["id"] for a in written if a.status_code == 201} == {
+        item["id"] for item in (await admin.get(path)).json()["items"]
+    }
+    assert len((await admin.get(path)).json()["items"]) == 1
+
+
 async def test_concurrent_sendings_send_a_survey_once(
     committing_client_for: ClientFactory,
     app: FastAPI,
