@@ -1,6 +1,7 @@
-"""Events feedback consumes (matching's mentorships, sessions' sessions, its own ratings and fit
-answers), turned into service calls that keep the read model; the dependencies its processes
-share, built once."""
+"""Events feedback consumes (matching's mentorships, sessions' sessions, its own ratings, fit
+answers, check-ins due and survey facts), turned into service calls that keep the read model and
+the members' check-ins due; the chores its workers run (kit's timers, sending surveys when due);
+the dependencies its processes share, built once."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -178,8 +179,10 @@ async def on_fit_checked_in(session: AsyncSession, event: FitCheckedIn, _: Depen
     await service.record_fit(session, event)
 
 
-async def on_checkin_due(session: AsyncSession, event: CheckinDue, deps: Dependencies) -> None:
-    await checkins.checkin_fell_due(session, deps.settings, event, _now())
+async def on_checkin_due(
+    session: AsyncSession, event: CheckinDue, dependencies: Dependencies
+) -> None:
+    await checkins.checkin_fell_due(session, dependencies.settings, event, _now())
 
 
 async def on_survey_sent(session: AsyncSession, event: SurveySent, _: Dependencies) -> None:
