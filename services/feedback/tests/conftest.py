@@ -1,16 +1,23 @@
+import functools
+import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 
 import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tandem.feedback.main import app
 from tandem.feedback.repository import Profiles
 from tandem.feedback.service import Dependencies
+from tandem.kit import bus
 from tandem.kit.app import use_dependencies
+from tandem.kit.auth import KeyPair
 from tandem.kit.contracts.profiles import (
     Cadence,
     MatchingWeights,
@@ -19,6 +26,9 @@ from tandem.kit.contracts.profiles import (
     ProgramRules,
     ProgramStatus,
 )
+from tandem.kit.db import create_engine
+from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint, StartProcess
+from tandem.kit.testing.workers import until, worker_environment
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +96,63 @@ async def profiles(app: FastAPI) -> AsyncIterator[FakeProfiles]:
 def organization() -> uuid.UUID:
     """A fresh organization per test: tests that commit for real leave no data behind in it."""
     return uuid.uuid4()
+
+
+# The real worker, on a database and stream of the test's own ------------------------------------
+
+
+@pytest.fixture
+async def own_engine(own_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(own_database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def own_js(
+    nats_endpoint: NatsEndpoint, own_event_namespace: EventNamespace
+) -> AsyncIterator[JetStreamContext]:
+    connection: NatsClient = await bus.connect(nats_endpoint.url, "feedback-test")
+    js = connection.jetstream()
+    await bus.ensure_stream(js, own_event_namespace.stream, own_event_namespace.subject_prefix)
+    yield js
+    await connection.close()
+
+
+StartWorker = Callable[[], subprocess.Popen[bytes]]
+
+
+@pytest.fixture
+def start_worker(
+    start_process: StartProcess,
+    own_database_url: str,
+    nats_endpoint: NatsEndpoint,
+    own_event_namespace: EventNamespace,
+    signing_keys: KeyPair,
+) -> StartWorker:
+    """`python -m tandem.feedback.worker`, as deployed, on this test's database and stream."""
+    environment = worker_environment(
+        "feedback", own_database_url, nats_endpoint, own_event_namespace, signing_keys
+    )
+    return functools.partial(start_process, ["-m", "tandem.feedback.worker"], environment)
+
+
+async def kill_twice_while_working(
+    start_worker: StartWorker, done: Callable[[], Awaitable[int]], total: int
+) -> subprocess.Popen[bytes]:
+    """A worker started, SIGKILLed (no handler, no clean-up, the transaction in flight lost)
+    each of two times it has done more of the `total` pieces of work (`done()` counts them),
+    and started again; the test fails when a kill came after all was done."""
+    process = start_worker()
+    for _ in range(2):
+        before = await done()
+        await until(functools.partial(_more, done, before))
+        process.kill()
+        process.wait()
+        assert await done() < total, "a kill came after the work was done"
+        process = start_worker()
+    return process
+
+
+async def _more(done: Callable[[], Awaitable[int]], before: int) -> bool:
+    return await done() > before

@@ -34,6 +34,10 @@ async def test_a_concern_is_flagged_to_the_programs_admins_and_its_text_stays_he
     admin = client_for(Role.PROGRAM_ADMIN, organization_id=organization, person_id=admin_id)
     path = f"/mentorships/{pair.mentorship_id}/checkins"
 
+    await admin.patch(
+        f"/programs/{program}/feedback-settings", json={"admins_may_read_free_text": True}
+    )
+
     given = await member.post(path, json=CHECKIN)
     again = await member.post(path, json=CHECKIN | {"concern": None})
 

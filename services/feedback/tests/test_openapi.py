@@ -6,6 +6,7 @@ import uuid
 import httpx
 from conftest import FakeProfiles
 
+from tandem.feedback import survey_router
 from tandem.feedback.handlers import WIRING
 from tandem.feedback.repository import Profiles
 from tandem.feedback.router import _dependencies, routers
@@ -26,7 +27,9 @@ async def test_every_answer_is_one_the_document_describes(
         dependencies = Dependencies(
             settings=FeedbackSettings(), profiles=Profiles(http, "http://profiles")
         )
-        app = create_app(FeedbackSettings, routers=routers, wiring=WIRING)
+        app = create_app(
+            FeedbackSettings, routers=[*routers, *survey_router.routers], wiring=WIRING
+        )
         app.dependency_overrides[_dependencies] = lambda: dependencies
         token = token_issuer.issue(
             str(person), organization, [Role.PARTICIPANT, Role.PROGRAM_ADMIN, Role.HR_ADMIN]

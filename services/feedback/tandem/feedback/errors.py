@@ -1,6 +1,8 @@
 """Feedback's refusals, named; rendered once as problem+json by kit."""
 
-from tandem.kit.errors import Conflict, Forbidden, NotFound
+from http import HTTPStatus
+
+from tandem.kit.errors import AppError, Conflict, Forbidden, NotFound
 
 
 class KpisForbidden(Forbidden):
@@ -61,3 +63,20 @@ class FitAlreadyGiven(Conflict):
 
 class CheckinAlreadyGiven(Conflict):
     detail = "You checked in on this mentorship for this period already."
+
+
+class SurveyNotFound(NotFound):
+    detail = "No such survey."
+
+
+class SurveyResponseNotFound(NotFound):
+    detail = "You have not answered this survey."
+
+
+class SurveyAlreadyAnswered(Conflict):
+    detail = "You answered this survey already."
+
+
+class AnswersDoNotFit(AppError):
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+    detail = "The answers do not fit the survey's questions."

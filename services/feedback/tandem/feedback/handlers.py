@@ -1,18 +1,27 @@
-"""Events feedback consumes (matching's mentorships, sessions' sessions, its own ratings and fit
-answers), turned into service calls that keep the read model; the dependencies its processes
-share, built once."""
+"""Events feedback consumes (matching's mentorships, sessions' sessions, its own ratings, fit
+answers, check-ins due and survey facts), turned into service calls that keep the read model and
+the members' check-ins due; the chores its workers run (kit's timers, sending surveys when due);
+the dependencies its processes share, built once."""
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.feedback import service
+from tandem.feedback import checkins, service, surveys
 from tandem.feedback.repository import Profiles
 from tandem.feedback.service import Dependencies
 from tandem.feedback.settings import FeedbackSettings
-from tandem.kit.contracts.feedback import FitCheckedIn, SessionFeedbackSubmitted
+from tandem.kit.contracts.feedback import (
+    CheckinDue,
+    FitCheckedIn,
+    SessionFeedbackSubmitted,
+    SurveyResponded,
+    SurveySent,
+)
 from tandem.kit.contracts.matching import (
     MentorshipEnded,
     MentorshipPaused,
@@ -30,7 +39,8 @@ from tandem.kit.contracts.sessions import (
     SessionScheduled,
     SessionStatus,
 )
-from tandem.kit.wiring import Wiring
+from tandem.kit.timers import TIMER_CHORES
+from tandem.kit.wiring import Chore, Wiring
 
 PROFILES_TIMEOUT_SECONDS = 10
 LEFT = "left"
@@ -62,15 +72,31 @@ async def on_enrollment_created(
 
 
 async def on_mentorship_started(
-    session: AsyncSession, event: MentorshipStarted, _: Dependencies
+    session: AsyncSession, event: MentorshipStarted, dependencies: Dependencies
 ) -> None:
     await service.start_mentorship(
         session, event.organization_id, event.mentorship_id, event.program_id, event.member_ids
     )
+    await _follow(session, event, dependencies)
+
+
+async def _follow(
+    session: AsyncSession,
+    event: MentorshipStarted | MentorshipEnded | MentorshipPaused | MentorshipResumed,
+    dependencies: Dependencies,
+) -> None:
+    """The members' check-ins due as the mentorship now stands."""
+    await checkins.follow_mentorship(
+        session, dependencies.settings, event.organization_id, event.mentorship_id, _now()
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 async def on_mentorship_ended(
-    session: AsyncSession, event: MentorshipEnded, _: Dependencies
+    session: AsyncSession, event: MentorshipEnded, dependencies: Dependencies
 ) -> None:
     status = (
         MentorshipStatus.COMPLETED
@@ -80,10 +106,11 @@ async def on_mentorship_ended(
     await service.move_mentorship(
         session, event.organization_id, event.mentorship_id, event.program_id, status
     )
+    await _follow(session, event, dependencies)
 
 
 async def on_mentorship_paused(
-    session: AsyncSession, event: MentorshipPaused, _: Dependencies
+    session: AsyncSession, event: MentorshipPaused, dependencies: Dependencies
 ) -> None:
     await service.move_mentorship(
         session,
@@ -93,10 +120,11 @@ async def on_mentorship_paused(
         MentorshipStatus.PAUSED,
         event.revision,
     )
+    await _follow(session, event, dependencies)
 
 
 async def on_mentorship_resumed(
-    session: AsyncSession, event: MentorshipResumed, _: Dependencies
+    session: AsyncSession, event: MentorshipResumed, dependencies: Dependencies
 ) -> None:
     await service.move_mentorship(
         session,
@@ -106,6 +134,7 @@ async def on_mentorship_resumed(
         MentorshipStatus.ACTIVE,
         event.revision,
     )
+    await _follow(session, event, dependencies)
 
 
 async def on_session_proposed(
@@ -150,6 +179,32 @@ async def on_fit_checked_in(session: AsyncSession, event: FitCheckedIn, _: Depen
     await service.record_fit(session, event)
 
 
+async def on_checkin_due(
+    session: AsyncSession, event: CheckinDue, dependencies: Dependencies
+) -> None:
+    await checkins.checkin_fell_due(session, dependencies.settings, event, _now())
+
+
+async def on_survey_sent(session: AsyncSession, event: SurveySent, _: Dependencies) -> None:
+    await surveys.record_survey_sent(session, event)
+
+
+async def on_survey_responded(
+    session: AsyncSession, event: SurveyResponded, _: Dependencies
+) -> None:
+    await surveys.record_survey_response(session, event)
+
+
+def sending_due_surveys(settings: FeedbackSettings) -> Chore[Any]:
+    """Surveys go out on the timers' clock and batch."""
+
+    async def send(session: AsyncSession, _: object) -> bool:
+        batch = settings.timer_batch_size
+        return await surveys.send_due_surveys(session, batch) == batch
+
+    return Chore("send_due_surveys", settings.timer_poll_seconds, send)
+
+
 WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
     feedback_dependencies,
     {
@@ -168,5 +223,9 @@ WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
         SessionCancelled: on_session_cancelled,
         SessionFeedbackSubmitted: on_feedback_submitted,
         FitCheckedIn: on_fit_checked_in,
+        CheckinDue: on_checkin_due,
+        SurveySent: on_survey_sent,
+        SurveyResponded: on_survey_responded,
     },
+    configured_chores=(*TIMER_CHORES, sending_due_surveys),
 )

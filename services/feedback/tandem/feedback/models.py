@@ -15,17 +15,19 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tandem.kit.contracts.feedback import FitAnswer
+from tandem.kit.contracts.feedback import FitAnswer, SurveyStatus
 from tandem.kit.contracts.matching import MentorshipStatus
 from tandem.kit.contracts.sessions import SessionStatus
 from tandem.kit.db import Base, enum_type
+from tandem.kit.timers import Timer as Timer
 
 FEEDBACK_ONCE_PER_MEMBER = "uq_session_feedback_session_id_author_id"
 CHECKIN_ONCE_PER_MEMBER = "uq_fit_checkin_mentorship_id_author_id"
 PROGRESS_ONCE_PER_PERIOD = "uq_progress_checkin_mentorship_id_author_id_period_start"
+RESPONSE_ONCE_PER_PERSON = "uq_survey_response_survey_id_respondent_id"
 
 
 class Headcount(Base):
@@ -205,3 +207,113 @@ class ProgressCheckin(Base):
     progress: Mapped[int] = mapped_column(SmallInteger)
     concern: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# Programs' settings and surveys ----------------------------------------------------------------
+
+
+class ProgramFeedbackSettings(Base):
+    """How feedback treats one program; a program without a row has the defaults (version 1)."""
+
+    __tablename__ = "program_feedback_settings"
+    __table_args__ = (
+        CheckConstraint(
+            "checkin_interval_days BETWEEN 7 AND 180", name="checkin_interval_from_7_to_180_days"
+        ),
+    )
+
+    organization_id: Mapped[UUID] = mapped_column(primary_key=True)
+    program_id: Mapped[UUID] = mapped_column(primary_key=True)
+    admins_may_read_free_text: Mapped[bool] = mapped_column(server_default=false())
+    checkin_interval_days: Mapped[int] = mapped_column(SmallInteger)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    version: Mapped[int] = mapped_column()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Survey(Base):
+    """A program's survey; `questions` as `SurveyQuestion`s. Sent once, at `send_at`, to the
+    program's participants then (`survey_recipient`)."""
+
+    __tablename__ = "survey"
+    __table_args__ = (
+        Index("ix_survey_organization_id_program_id", "organization_id", "program_id"),
+        Index("ix_survey_scheduled", "send_at", postgresql_where=text("status = 'scheduled'")),
+        CheckConstraint("remind_after_days BETWEEN 1 AND 60", name="remind_after_1_to_60_days"),
+    )
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID]
+    program_id: Mapped[UUID]
+    title: Mapped[str] = mapped_column(Text)
+    questions: Mapped[list[dict[str, object]]] = mapped_column(JSONB)
+    send_at: Mapped[datetime]
+    remind_after_days: Mapped[int | None] = mapped_column(SmallInteger)
+    status: Mapped[SurveyStatus] = mapped_column(enum_type(SurveyStatus))
+    sent_at: Mapped[datetime | None]
+    recipients: Mapped[int | None]
+    created_by: Mapped[UUID]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SurveyRecipient(Base):
+    """Who a survey was sent to: the program's participants when it went out."""
+
+    __tablename__ = "survey_recipient"
+    __table_args__ = (
+        Index("ix_survey_recipient_organization_id_person_id", "organization_id", "person_id"),
+    )
+
+    survey_id: Mapped[UUID] = mapped_column(primary_key=True)
+    person_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    sent_at: Mapped[datetime]
+
+
+class SurveyResponse(Base):
+    """A participant's one response to a survey; `answers` as `SurveyAnswer`s."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (UniqueConstraint("survey_id", "respondent_id"),)
+
+    id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
+    organization_id: Mapped[UUID]
+    survey_id: Mapped[UUID]
+    program_id: Mapped[UUID]
+    respondent_id: Mapped[UUID]
+    answers: Mapped[list[dict[str, object]]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SurveyFact(Base):
+    """A survey sent, from feedback's own events: how many it reached."""
+
+    __tablename__ = "survey_fact"
+    __table_args__ = (
+        Index("ix_survey_fact_organization_id_program_id", "organization_id", "program_id"),
+    )
+
+    survey_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    program_id: Mapped[UUID]
+    recipients: Mapped[int]
+    sent_at: Mapped[datetime]
+
+
+class SurveyResponseFact(Base):
+    """A survey answered, from feedback's own events: by whom, and their NPS answer if any."""
+
+    __tablename__ = "survey_response_fact"
+    __table_args__ = (
+        Index(
+            "ix_survey_response_fact_organization_id_program_id", "organization_id", "program_id"
+        ),
+    )
+
+    response_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    program_id: Mapped[UUID]
+    survey_id: Mapped[UUID]
+    respondent_id: Mapped[UUID]
+    nps: Mapped[int | None] = mapped_column(SmallInteger)

@@ -29,7 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import Subquery
 
-from tandem.feedback.errors import FeedbackNotFound, MentorshipNotFound, SessionNotFound
+from tandem.feedback.errors import (
+    FeedbackNotFound,
+    MentorshipNotFound,
+    SessionNotFound,
+    SurveyNotFound,
+    SurveyResponseNotFound,
+)
 from tandem.feedback.kpis.at_risk import MentorshipHistory
 from tandem.feedback.kpis.dashboard import TOTAL, People, RatingFigures, SessionFigures
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP
@@ -40,9 +46,15 @@ from tandem.feedback.models import (
     MentoringSession,
     Mentorship,
     Person,
+    ProgramFeedbackSettings,
     ProgressCheckin,
     RatingFact,
     SessionFeedback,
+    Survey,
+    SurveyFact,
+    SurveyRecipient,
+    SurveyResponse,
+    SurveyResponseFact,
 )
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.feedback import (
@@ -50,6 +62,9 @@ from tandem.kit.contracts.feedback import (
     FitCheckedIn,
     Period,
     SessionFeedbackSubmitted,
+    SurveyResponded,
+    SurveySent,
+    SurveyStatus,
 )
 from tandem.kit.contracts.matching import MentorshipStatus
 from tandem.kit.contracts.profiles import ProgramRead
@@ -258,6 +273,16 @@ class SessionFeedbackRepository(SessionRepository):
         query = select(SessionFeedback).where(
             SessionFeedback.organization_id == organization_id,
             SessionFeedback.author_id == author_id,
+        )
+        query = keyset(query, [SessionFeedback.created_at.desc(), SessionFeedback.id.desc()], after)
+        return list(await self.session.scalars(query.limit(limit + 1)))
+
+    async def page_of_program(
+        self, organization_id: UUID, program_id: UUID, limit: int, after: FeedbackKey | None
+    ) -> list[SessionFeedback]:
+        query = select(SessionFeedback).where(
+            SessionFeedback.organization_id == organization_id,
+            SessionFeedback.program_id == program_id,
         )
         query = keyset(query, [SessionFeedback.created_at.desc(), SessionFeedback.id.desc()], after)
         return list(await self.session.scalars(query.limit(limit + 1)))
@@ -552,3 +577,194 @@ class ProgressCheckinRepository(SessionRepository):
     ) -> list[ProgressCheckin]:
         query = keyset(query, [ProgressCheckin.created_at.desc(), ProgressCheckin.id.desc()], after)
         return list(await self.session.scalars(query.limit(limit + 1)))
+
+
+# Programs' settings and surveys ----------------------------------------------------------------
+
+
+class ProgramSettingsRepository(SessionRepository):
+    async def find(self, organization_id: UUID, program_id: UUID) -> ProgramFeedbackSettings | None:
+        return await self.session.get(ProgramFeedbackSettings, (organization_id, program_id))
+
+    async def locked(
+        self, organization_id: UUID, program_id: UUID, checkin_interval_days: int
+    ) -> ProgramFeedbackSettings:
+        """The program's settings, created with the defaults (as version 1) if it had none,
+        locked until the transaction ends: concurrent changes take turns."""
+        await self.session.execute(
+            insert(ProgramFeedbackSettings)
+            .values(
+                organization_id=organization_id,
+                program_id=program_id,
+                checkin_interval_days=checkin_interval_days,
+                version=1,
+            )
+            .on_conflict_do_nothing()
+        )
+        locked = await self.session.scalars(
+            select(ProgramFeedbackSettings)
+            .where(
+                ProgramFeedbackSettings.organization_id == organization_id,
+                ProgramFeedbackSettings.program_id == program_id,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return locked.one()
+
+
+class SurveyKey(NamedTuple):
+    moment: datetime
+    id: UUID
+
+
+class SurveyRepository(Repository[Survey]):
+    model = Survey
+    not_found = SurveyNotFound
+
+    async def add(self, survey: Survey) -> None:
+        self.session.add(survey)
+        await self.session.flush()
+
+    async def page_of_program(
+        self, organization_id: UUID, program_id: UUID, limit: int, after: SurveyKey | None
+    ) -> list[Survey]:
+        query = select(Survey).where(
+            Survey.organization_id == organization_id, Survey.program_id == program_id
+        )
+        query = keyset(query, [Survey.send_at.desc(), Survey.id.desc()], after)
+        return list(await self.session.scalars(query.limit(limit + 1)))
+
+    async def page_sent_to(
+        self, organization_id: UUID, person_id: UUID, limit: int, after: SurveyKey | None
+    ) -> list[Survey]:
+        query = select(Survey).join(SurveyRecipient, SurveyRecipient.survey_id == Survey.id)
+        query = query.where(
+            SurveyRecipient.organization_id == organization_id,
+            SurveyRecipient.person_id == person_id,
+        )
+        query = keyset(query, [SurveyRecipient.sent_at.desc(), Survey.id.desc()], after)
+        return list(await self.session.scalars(query.limit(limit + 1)))
+
+    async def claim_due(self, batch_size: int) -> list[Survey]:
+        """Up to `batch_size` surveys due to go out, locked; those another worker holds are
+        skipped, not waited for."""
+        query = (
+            select(Survey)
+            .where(Survey.status == SurveyStatus.SCHEDULED, Survey.send_at <= func.now())
+            .order_by(Survey.send_at)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        return list(await self.session.scalars(query))
+
+    async def participants(self, organization_id: UUID, program_id: UUID) -> list[UUID]:
+        """The members of the program's started mentorships, but for those who left."""
+        members = (
+            select(func.unnest(Mentorship.member_ids).label("person"))
+            .where(
+                Mentorship.organization_id == organization_id,
+                Mentorship.program_id == program_id,
+            )
+            .subquery()
+        )
+        left = select(Person.id).where(
+            Person.organization_id == organization_id, Person.left_at.is_not(None)
+        )
+        rows = await self.session.scalars(
+            select(members.c.person).where(members.c.person.not_in(left)).distinct()
+        )
+        return list(rows)
+
+    async def add_recipients(
+        self, survey: Survey, person_ids: Sequence[UUID], sent_at: datetime
+    ) -> None:
+        if person_ids:
+            await self.session.execute(
+                insert(SurveyRecipient),
+                [
+                    {
+                        "survey_id": survey.id,
+                        "person_id": person_id,
+                        "organization_id": survey.organization_id,
+                        "sent_at": sent_at,
+                    }
+                    for person_id in person_ids
+                ],
+            )
+
+    async def sent_to(self, survey_id: UUID, person_id: UUID) -> bool:
+        found = await self.session.get(SurveyRecipient, (survey_id, person_id))
+        return found is not None
+
+
+class SurveyResponseRepository(SessionRepository):
+    async def add(self, response: SurveyResponse) -> None:
+        self.session.add(response)
+        await self.session.flush()
+
+    async def of_respondent(
+        self, organization_id: UUID, survey_id: UUID, respondent_id: UUID
+    ) -> SurveyResponse:
+        found = await self.session.scalar(
+            select(SurveyResponse).where(
+                SurveyResponse.organization_id == organization_id,
+                SurveyResponse.survey_id == survey_id,
+                SurveyResponse.respondent_id == respondent_id,
+            )
+        )
+        if found is None:
+            raise SurveyResponseNotFound()
+        return found
+
+    async def answers(self, survey_id: UUID) -> list[tuple[UUID, list[dict[str, Any]]]]:
+        """Each respondent's answers to the survey."""
+        rows = await self.session.execute(
+            select(SurveyResponse.respondent_id, SurveyResponse.answers).where(
+                SurveyResponse.survey_id == survey_id
+            )
+        )
+        return [(respondent, answers) for respondent, answers in rows]
+
+
+class SurveyFactRepository(SessionRepository):
+    """The survey facts of the read model, from feedback's own events."""
+
+    async def sent(self, event: SurveySent) -> None:
+        statement = insert(SurveyFact).values(
+            survey_id=event.survey_id,
+            organization_id=event.organization_id,
+            program_id=event.program_id,
+            recipients=len(event.recipient_ids),
+            sent_at=event.sent_at,
+        )
+        await self.session.execute(statement.on_conflict_do_nothing())
+
+    async def responded(self, event: SurveyResponded) -> None:
+        values = event.model_dump(exclude={"response_id"})
+        statement = insert(SurveyResponseFact).values(response_id=event.response_id, **values)
+        await self.session.execute(statement.on_conflict_do_nothing())
+
+    async def program_figures(
+        self, organization_id: UUID, program_id: UUID
+    ) -> tuple[int, int, int, list[tuple[int, UUID]]]:
+        """Surveys sent, their recipients and responses, and every NPS answer with its person.
+        A response whose survey's sending has not arrived yet waits for it."""
+        sent = (SurveyFact.organization_id == organization_id, SurveyFact.program_id == program_id)
+        surveys, recipients = (
+            await self.session.execute(
+                select(func.count(), func.coalesce(func.sum(SurveyFact.recipients), 0)).where(*sent)
+            )
+        ).one()
+        of_sent = and_(
+            SurveyResponseFact.organization_id == organization_id,
+            SurveyResponseFact.program_id == program_id,
+            SurveyResponseFact.survey_id.in_(select(SurveyFact.survey_id).where(*sent)),
+        )
+        responses = await self.session.scalar(select(func.count()).where(of_sent)) or 0
+        nps = await self.session.execute(
+            select(SurveyResponseFact.nps, SurveyResponseFact.respondent_id).where(
+                of_sent, SurveyResponseFact.nps.is_not(None)
+            )
+        )
+        return surveys, int(recipients), responses, [(score or 0, person) for score, person in nps]

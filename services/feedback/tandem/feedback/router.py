@@ -169,10 +169,32 @@ async def list_flagged_checkins(
     dependencies: DependenciesDep,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Page[ProgressCheckin]:
-    """HR admins and the program's admins: check-ins whose member raised a concern, with it,
-    newest first, a page at a time."""
+) -> Page[CheckinRead]:
+    """HR admins and the program's admins: check-ins whose member raised a concern, newest
+    first, a page at a time; the concern itself only where the program lets its admins read
+    free text (its feedback settings), null otherwise."""
     return await service.list_flagged_checkins(
+        session, dependencies, principal, program_id, limit, cursor
+    )
+
+
+@feedback.get(
+    "/programs/{program_id}/feedback",
+    response_model=Page[SessionFeedbackRead],
+    summary="List a program's session feedback",
+)
+async def list_program_feedback(
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[SessionFeedbackRead]:
+    """HR admins and the program's admins: its members' feedback on sessions, newest first, a
+    page at a time; comments only where the program lets its admins read free text (its
+    feedback settings), null otherwise."""
+    return await service.list_program_feedback(
         session, dependencies, principal, program_id, limit, cursor
     )
 

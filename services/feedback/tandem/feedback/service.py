@@ -1,13 +1,16 @@
 """The rules of the feedback service: who may give and read feedback, how events change the
 read model, and who may read KPIs."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, TypeVar
 from uuid import UUID
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.feedback.checkins import period_began_at
 from tandem.feedback.errors import (
     CheckinAlreadyGiven,
     FeedbackAlreadyGiven,
@@ -28,6 +31,7 @@ from tandem.feedback.kpis.export import dashboard_csv
 from tandem.feedback.kpis.report import render_report
 from tandem.feedback.kpis.retention import Leaver, compare, tenure_band
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP
+from tandem.feedback.kpis.surveys import survey_kpis
 from tandem.feedback.models import (
     CHECKIN_ONCE_PER_MEMBER,
     FEEDBACK_ONCE_PER_MEMBER,
@@ -35,6 +39,12 @@ from tandem.feedback.models import (
     FitCheckin,
     ProgressCheckin,
     SessionFeedback,
+)
+from tandem.feedback.program_settings import (
+    admins_read_free_text,
+    change_settings,
+    checkin_interval,
+    settings_of,
 )
 from tandem.feedback.repository import (
     LIVE,
@@ -50,10 +60,12 @@ from tandem.feedback.repository import (
     Profiles,
     ProgressCheckinRepository,
     SessionFeedbackRepository,
+    SurveyFactRepository,
 )
 from tandem.feedback.schemas import (
     CheckinCreate,
     FitCheckinCreate,
+    ProgramFeedbackSettingsUpdate,
     SessionFeedbackCreate,
     SessionFeedbackUpdate,
 )
@@ -62,13 +74,16 @@ from tandem.kit.auth import Principal, Role, Scope
 from tandem.kit.contracts.feedback import (
     AtRiskMentorshipRead,
     CheckinFlagged,
+    CheckinRead,
     FitAnswer,
     FitCheckedIn,
     HeadcountRead,
     NotAGoodFitReported,
     Period,
     ProgramDashboardRead,
+    ProgramFeedbackSettingsRead,
     RetentionRead,
+    SessionFeedbackRead,
     SessionFeedbackSubmitted,
 )
 from tandem.kit.contracts.matching import MentorshipStatus
@@ -341,7 +356,7 @@ async def check_in_fit(
 
 def period_start(started_at: datetime, now: datetime, interval: timedelta) -> date:
     """The first day of the check-in period `now` falls in, counted from the start."""
-    return (started_at + (now - started_at) // interval * interval).date()
+    return period_began_at(started_at, now, interval).date()
 
 
 async def check_in(
@@ -363,7 +378,13 @@ async def check_in(
         mentorship_id=mentorship.id,
         program_id=mentorship.program_id,
         author_id=author_id,
-        period_start=period_start(mentorship.started_at or now, now, settings.checkin_interval),
+        period_start=period_start(
+            mentorship.started_at or now,
+            now,
+            await checkin_interval(
+                session, settings, mentorship.organization_id, mentorship.program_id
+            ),
+        ),
         **data.model_dump(),
     )
     async with constraint_errors(session, {PROGRESS_ONCE_PER_PERIOD: CheckinAlreadyGiven}):
@@ -398,13 +419,89 @@ async def list_flagged_checkins(
     program_id: UUID,
     limit: int,
     cursor: str | None,
-) -> Page[ProgressCheckin]:
-    """The program's check-ins that raise a concern, for its admins, newest first."""
+) -> Page[CheckinRead]:
+    """The program's check-ins that raise a concern, for its admins, newest first; the concern
+    itself only where the program lets its admins read free text."""
     await _administered(principal, dependencies.profiles, program_id)
     items = await ProgressCheckinRepository(session).page_flagged(
         principal.organization_id, program_id, limit, typed_cursor(cursor, CheckinKey)
     )
-    return page_of(items, limit, lambda checkin: (checkin.created_at, checkin.id))
+    return await _for_admins(session, principal, program_id, items, limit, CheckinRead, "concern")
+
+
+R = TypeVar("R", bound=BaseModel)
+
+
+class Written(Protocol):
+    created_at: datetime
+    id: UUID
+
+
+async def _for_admins(
+    session: AsyncSession,
+    principal: Principal,
+    program_id: UUID,
+    rows: Sequence[Written],
+    limit: int,
+    kind: type[R],
+    free_text: str,
+) -> Page[R]:
+    """A page of what the program's members wrote, newest first, for its admins: as `kind`,
+    the field `free_text` blank unless the program lets its admins read it (the rows
+    themselves untouched: they are the members')."""
+    page = page_of(list(rows), limit, lambda row: (row.created_at, row.id))
+    reads = [kind.model_validate(row) for row in page.items]
+    if not await admins_read_free_text(session, principal.organization_id, program_id):
+        reads = [read.model_copy(update={free_text: None}) for read in reads]
+    return Page(items=reads, next_cursor=page.next_cursor)
+
+
+async def list_program_feedback(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    limit: int,
+    cursor: str | None,
+) -> Page[SessionFeedbackRead]:
+    """The program's session feedback, for its admins, newest first; comments only where the
+    program lets its admins read free text."""
+    await _administered(principal, dependencies.profiles, program_id)
+    items = await SessionFeedbackRepository(session).page_of_program(
+        principal.organization_id, program_id, limit, typed_cursor(cursor, FeedbackKey)
+    )
+    return await _for_admins(
+        session, principal, program_id, items, limit, SessionFeedbackRead, "comment"
+    )
+
+
+# Programs' settings ----------------------------------------------------------------------------
+
+
+async def read_program_settings(
+    session: AsyncSession, dependencies: Dependencies, principal: Principal, program_id: UUID
+) -> ProgramFeedbackSettingsRead:
+    await _administered(principal, dependencies.profiles, program_id)
+    return await settings_of(session, dependencies.settings, principal.organization_id, program_id)
+
+
+async def change_program_settings(
+    session: AsyncSession,
+    dependencies: Dependencies,
+    principal: Principal,
+    program_id: UUID,
+    data: ProgramFeedbackSettingsUpdate,
+    expected_version: int | None,
+) -> ProgramFeedbackSettingsRead:
+    await _administered(principal, dependencies.profiles, program_id)
+    return await change_settings(
+        session,
+        dependencies.settings,
+        principal.organization_id,
+        program_id,
+        data,
+        expected_version,
+    )
 
 
 # KPIs ------------------------------------------------------------------------------------------
@@ -466,7 +563,8 @@ async def _dashboard(
         fit_answers=await kpis.fit_answers(),
         active_mentorships=await kpis.active_mentorships(),
     )
-    return dashboard(figures)
+    surveys = await SurveyFactRepository(session).program_figures(organization_id, program_id)
+    return dashboard(figures).model_copy(update={"surveys": survey_kpis(*surveys)})
 
 
 class AtRiskKey(NamedTuple):

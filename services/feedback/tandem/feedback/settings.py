@@ -21,7 +21,8 @@ class FeedbackSettings(ServiceSettings):
         default=30,
         ge=7,
         le=180,
-        description="Each member checks in once per this many days of their mentorship.",
+        description="Each member checks in once per this many days of their mentorship, in "
+        "programs that chose no interval of their own.",
     )
     risk_grace_days: int = Field(
         default=7,
@@ -34,10 +35,6 @@ class FeedbackSettings(ServiceSettings):
     @property
     def edit_window(self) -> timedelta:
         return timedelta(hours=self.edit_window_hours)
-
-    @property
-    def checkin_interval(self) -> timedelta:
-        return timedelta(days=self.checkin_interval_days)
 
     @property
     def risk_grace(self) -> timedelta:

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from tandem.kit.contracts.feedback import ProgramDashboardRead, SessionCounts
+from tandem.kit.contracts.feedback import ProgramDashboardRead, SessionCounts, SurveyKpis
 
 BAR_WIDTH, CHART_HEIGHT, GAP = 28, 160, 8
 STYLE = """
@@ -48,8 +48,24 @@ away.</p>
 {_bars(board.periods)}
 <h2>Is it a good fit?</h2>
 {_table(fit_rows)}
+{_surveys(board.surveys)}
 </body></html>
 """
+
+
+def _surveys(surveys: SurveyKpis | None) -> str:
+    if surveys is None or not surveys.surveys_sent:
+        return ""
+    nps = surveys.nps
+    rows = [
+        ("Surveys sent", _figure(surveys.surveys_sent)),
+        ("Answered", _share(surveys.response_rate)),
+        ("Net promoter score (-100 to 100)", _figure(nps.score)),
+        ("Promoters (9 or 10)", _figure(nps.promoters)),
+        ("Passives (7 or 8)", _figure(nps.passives)),
+        ("Detractors (0 to 6)", _figure(nps.detractors)),
+    ]
+    return f"<h2>Surveys</h2>\n{_table(rows)}"
 
 
 def _figure(value: float | int | None) -> str:

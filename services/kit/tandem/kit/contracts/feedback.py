@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tandem.kit.events import Event
 
@@ -23,6 +23,21 @@ class Period(StrEnum):
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
+
+
+class QuestionKind(StrEnum):
+    SCALE = "scale"
+    """A score from 1 (poor) to 5 (excellent)."""
+    NPS = "nps"
+    """How likely to recommend, 0 to 10: 9-10 promoters, 7-8 passives, 0-6 detractors."""
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    TEXT = "text"
+
+
+class SurveyStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    SENT = "sent"
 
 
 class RiskReason(StrEnum):
@@ -118,6 +133,30 @@ class FitCount(BaseModel):
     people: int | None
 
 
+class NetPromoterScore(BaseModel):
+    """Promoters (9-10) minus detractors (0-6), as a share of those who answered, times 100."""
+
+    score: float | None
+    promoters: int | None
+    passives: int | None
+    detractors: int | None
+
+
+class SurveyKpis(BaseModel):
+    """The program's surveys in its dashboard: NPS over every NPS answer, and the share of
+    those sent a survey who answered it; null under the minimum of people."""
+
+    surveys_sent: int
+    nps: NetPromoterScore
+    nps_responses: int | None
+    recipients: int | None
+    responses: int | None
+    response_rate: float | None
+
+
+# Events ----------------------------------------------------------------------------------------
+
+
 class ProgramDashboardRead(BaseModel):
     """`GET /programs/{id}/dashboard`: a program's KPIs, built only from events. Every group of
     fewer than `minimum_group` people is suppressed, together with as many other groups as it
@@ -132,6 +171,7 @@ class ProgramDashboardRead(BaseModel):
     periods: list[SessionCounts]
     fit_responders: int | None
     fit: list[FitCount]
+    surveys: SurveyKpis | None = None
 
 
 class AtRiskMentorshipRead(BaseModel):
@@ -175,7 +215,134 @@ class RetentionRead(BaseModel):
     )
 
 
-# Events ----------------------------------------------------------------------------------------
+class ProgramFeedbackSettingsRead(BaseModel):
+    """`GET /programs/{id}/feedback-settings`: how feedback treats one program (its defaults
+    until an admin changes them)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    program_id: UUID
+    admins_may_read_free_text: bool = Field(
+        description="whether the program's admins read comments, check-in concerns and survey "
+        "text answers (otherwise they see that there is one, not what it says)"
+    )
+    checkin_interval_days: int = Field(description="each member checks in once per this many days")
+    version: int
+
+
+QUESTIONS_MAX = 30
+CHOICES_MAX = 20
+PROMPT_MAX_LENGTH = 500
+CHOICE_MAX_LENGTH = 200
+CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+
+
+class SurveyQuestion(BaseModel):
+    """One question: choice questions list their choices (2 to 20, distinct), others none."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    kind: QuestionKind
+    prompt: str = Field(min_length=1, max_length=PROMPT_MAX_LENGTH)
+    choices: list[str] = Field(
+        default_factory=list,
+        max_length=CHOICES_MAX,
+        description="for single and multiple choice only; answers name them by index",
+    )
+    required: bool = True
+
+    @model_validator(mode="after")
+    def _choices_fit_the_kind(self) -> "SurveyQuestion":
+        if self.kind in CHOICE_KINDS:
+            if len(self.choices) < 2 or len(set(self.choices)) != len(self.choices):
+                raise ValueError("a choice question needs 2 or more distinct choices")
+            if any(not 1 <= len(choice) <= CHOICE_MAX_LENGTH for choice in self.choices):
+                raise ValueError(f"a choice has 1 to {CHOICE_MAX_LENGTH} characters")
+        elif self.choices:
+            raise ValueError("only choice questions have choices")
+        return self
+
+
+class SurveyRead(BaseModel):
+    """A program's survey: its questions, when it goes (or went) out, and to how many."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    title: str
+    questions: list[SurveyQuestion]
+    send_at: datetime = Field(description="when it goes out to the program's participants")
+    remind_after_days: int | None = Field(
+        description="those who have not answered are reminded this many days after it went out"
+    )
+    status: SurveyStatus
+    sent_at: datetime | None
+    recipients: int | None = Field(description="how many it was sent to; null until sent")
+    created_at: datetime
+
+
+class SurveyAnswer(BaseModel):
+    """The answer to question `question` (its index): a `score` for scale and NPS questions,
+    `choices` (indexes) for choice questions, `text` for text questions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: int = Field(ge=0, lt=QUESTIONS_MAX)
+    score: int | None = Field(default=None, ge=0, le=10)
+    choices: list[int] | None = Field(default=None, max_length=CHOICES_MAX)
+    text: str | None = Field(default=None, min_length=1, max_length=2000)
+
+
+class SurveyResponseRead(BaseModel):
+    """`GET /surveys/{id}/responses/me`: a participant's own answers, for them only."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    survey_id: UUID
+    respondent_id: UUID
+    answers: list[SurveyAnswer]
+    created_at: datetime
+
+
+class OptionCount(BaseModel):
+    """How many answered with one score or choice; null when suppressed."""
+
+    option: int = Field(description="the score, or the choice's index")
+    suppressed: bool
+    people: int | None
+
+
+class QuestionResults(BaseModel):
+    """One question's answers in aggregate; every figure null when fewer than the minimum of
+    people answered it, and each option under the minimum hidden (with as many others as it
+    takes that the total minus those shown does not give it away)."""
+
+    question: int
+    kind: QuestionKind
+    prompt: str
+    answered: int | None
+    suppressed: bool
+    average: float | None = Field(description="scale questions")
+    options: list[OptionCount]
+    nps: NetPromoterScore | None = Field(description="NPS questions")
+    texts: list[str] | None = Field(
+        description="text questions, where the program lets its admins read free text"
+    )
+    texts_hidden: bool = Field(description="the program keeps its free text from admins")
+
+
+class SurveyResultsRead(BaseModel):
+    """`GET /surveys/{id}/results`: for HR admins and the program's admins."""
+
+    survey_id: UUID
+    program_id: UUID
+    minimum_group: int
+    recipients: int | None = Field(description="null until sent")
+    respondents: int | None = Field(description="null when sent to fewer than the minimum")
+    response_rate: float | None = Field(description="null when sent to fewer than the minimum")
+    questions: list[QuestionResults]
 
 
 class SessionFeedbackSubmitted(Event):
@@ -226,3 +393,50 @@ class NotAGoodFitReported(Event):
 
     mentorship_id: UUID
     reported_by: UUID
+
+
+class CheckinDue(Event):
+    """A member's periodic check-in has fallen due (the gateway notifies them)."""
+
+    type: ClassVar[str] = "tandem.feedback.checkin.due"
+
+    mentorship_id: UUID
+    program_id: UUID
+    person_id: UUID
+    due_at: datetime
+
+
+class SurveySent(Event):
+    """A program's survey went out to its participants (`recipient_ids`, as feedback knew them
+    when it was sent)."""
+
+    type: ClassVar[str] = "tandem.feedback.survey.sent"
+
+    survey_id: UUID
+    program_id: UUID
+    recipient_ids: list[UUID]
+    sent_at: datetime
+
+
+class SurveyReminderDue(Event):
+    """A participant has not answered a survey sent to them some days ago (the gateway reminds
+    them); told once per participant and survey."""
+
+    type: ClassVar[str] = "tandem.feedback.survey.reminder_due"
+
+    survey_id: UUID
+    program_id: UUID
+    person_id: UUID
+
+
+class SurveyResponded(Event):
+    """A participant answered a survey; `nps` is their answer to its NPS question, if it has one
+    and they answered it (the other answers stay in feedback)."""
+
+    type: ClassVar[str] = "tandem.feedback.survey.responded"
+
+    response_id: UUID
+    survey_id: UUID
+    program_id: UUID
+    respondent_id: UUID
+    nps: int | None = Field(default=None, ge=0, le=10)
