@@ -10,6 +10,8 @@ from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.matching import (
     MentorshipRead,
     ProposalRead,
+    RunRead,
+    WhatIfComparison,
 )
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
@@ -27,9 +29,7 @@ from tandem.matching.schemas import (
     MentorshipEnd,
     RematchOfferRead,
     RunCreate,
-    RunRead,
     WhatIf,
-    WhatIfComparison,
 )
 from tandem.matching.service import Dependencies
 
@@ -83,6 +83,20 @@ async def request_run(
 ) -> MatchRun:
     """Queue a solve of the program's enrollees (HR admins, the program's admins)."""
     return await service.request_run(session, principal, directory, pool, program_id, data)
+
+
+@runs.get("/programs/{program_id}/runs", response_model=Page[RunRead])
+async def program_runs(
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    directory: DirectoryDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[MatchRun]:
+    """The program's runs, newest first, the service's repairs among them (HR admins, the
+    program's admins)."""
+    return await service.program_runs(session, principal, directory, program_id, cursor, limit)
 
 
 @runs.get("/runs/{run_id}", response_model=RunRead)
@@ -181,6 +195,22 @@ async def my_mentorships(
 ) -> Page[Mentorship]:
     """The caller's mentorships, newest first."""
     return await service.my_mentorships(session, principal, cursor, limit)
+
+
+@mentorships.get("/programs/{program_id}/mentorships", response_model=Page[MentorshipRead])
+async def program_mentorships(
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    directory: DirectoryDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[Mentorship]:
+    """The program's mentorships in every status, newest first (HR admins, the program's
+    admins)."""
+    return await service.program_mentorships(
+        session, principal, directory, program_id, cursor, limit
+    )
 
 
 @mentorships.get("/programs/{program_id}/flagged-mentorships", response_model=Page[MentorshipRead])
