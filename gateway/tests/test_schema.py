@@ -100,6 +100,10 @@ EXAMPLE_ARGUMENTS = {
     "Int": "1",
     "Boolean": "true",
     "String": '"a reason"',
+    "ProgramInput": '{name: "P", kind: PEER, startDate: "2027-01-04", endDate: "2027-06-30"}',
+    "PersonImportRow": '{externalId: "E1", email: "e1@example.com", fullName: "Ada"}',
+    "ProgramRulesInput": "{}",
+    "MatchingWeightsInput": "{}",
 }
 
 
