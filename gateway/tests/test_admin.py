@@ -88,8 +88,7 @@ async def test_rules_the_contract_refuses_are_invalid_before_profiles_is_asked(
 
     assert body["data"]["updateProgramRules"] == {
         "__typename": "Invalid",
-        "message": "ProgramRulesInput: Value error, circle_min_size is larger than "
-        "circle_max_size",
+        "message": "ProgramRulesInput: Value error, circle_min_size is larger than circle_max_size",
     }
     assert downstream.calls == []
 

@@ -79,7 +79,9 @@ class MatchRun:
     trigger: str | None = strawberry.field(description="what a repair answered, e.g. a decline")
     objective: str
     weights: list[CriterionWeight]
-    matched: int | None = strawberry.field(description="pairs or circles formed; null until it completes")
+    matched: int | None = strawberry.field(
+        description="pairs or circles formed; null until it completes"
+    )
     unmatched: list[UnmatchedPerson] = strawberry.field(description="empty until it completes")
     error: str | None
     attempts: int
