@@ -3,11 +3,10 @@ before a service is asked (cost, inputs the contracts refuse), and how a service
 become typed results. tests/test_admin_end_to_end.py runs it against the real services."""
 
 import uuid
-from typing import Any
 
 import httpx
 import pytest
-from conftest import Downstream
+from conftest import Downstream, ask
 
 from tandem.gateway.types.outcomes import (
     Conflict,
@@ -24,19 +23,6 @@ from tandem.kit.auth import Role, TokenIssuer
 @pytest.fixture(scope="module")
 def admin_token(token_issuer: TokenIssuer) -> str:
     return token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.HR_ADMIN])
-
-
-async def _ask(
-    gateway: httpx.AsyncClient, token: str, query: str, **variables: Any
-) -> dict[str, Any]:
-    response = await gateway.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 @pytest.mark.parametrize(
@@ -66,8 +52,8 @@ async def test_nested_pages_are_priced_by_their_first_and_refused_over_budget_un
     nested = "enrollments(first: %d) { edges { node { personId goals } } }"
     query = "{ programs(first: %d) { edges { node { id %s } } } }"
 
-    small = await _ask(gateway, admin_token, query % (5, nested % 5))
-    large = await _ask(gateway, admin_token, query % (100, nested % 100))
+    small = await ask(gateway, admin_token, query % (5, nested % 5))
+    large = await ask(gateway, admin_token, query % (100, nested % 100))
 
     assert small["errors"][0]["message"] == "The profiles service did not answer."
     assert [error["message"] for error in large["errors"]] == [
@@ -84,7 +70,7 @@ async def test_rules_the_contract_refuses_are_invalid_before_profiles_is_asked(
       { __typename ... on Invalid { message } }
     }"""
 
-    body = await _ask(gateway, admin_token, query, id=str(uuid.uuid4()))
+    body = await ask(gateway, admin_token, query, id=str(uuid.uuid4()))
 
     assert body["data"]["updateProgramRules"] == {
         "__typename": "Invalid",
@@ -98,7 +84,7 @@ async def test_a_mutation_whose_service_does_not_answer_is_an_error_not_a_refusa
 ) -> None:
     query = "mutation($id: UUID!) { publishMatchRun(runId: $id) { __typename } }"
 
-    body = await _ask(gateway, admin_token, query, id=str(uuid.uuid4()))
+    body = await ask(gateway, admin_token, query, id=str(uuid.uuid4()))
 
     assert body["data"] is None
     assert body["errors"][0]["message"] == "The matching service did not answer."

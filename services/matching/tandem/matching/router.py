@@ -225,8 +225,8 @@ async def flagged_mentorships(
     """Live mentorships that broke a rule since they started (e.g. a manager change put both
     people in one reporting chain), each with a repair run to publish (the program's admins):
     publishing it ends them."""
-    return await service.flagged_mentorships(
-        session, principal, directory, program_id, cursor, limit
+    return await service.program_mentorships(
+        session, principal, directory, program_id, cursor, limit, flagged_only=True
     )
 
 

@@ -1212,20 +1212,6 @@ async def flag_conflicts(
     return run
 
 
-async def flagged_mentorships(
-    session: AsyncSession,
-    principal: Principal,
-    directory: Directory,
-    program_id: UUID,
-    cursor: str | None,
-    limit: int,
-) -> Page[Mentorship]:
-    """Live mentorships that broke a rule since they started, with their proposed repairs."""
-    return await program_mentorships(
-        session, principal, directory, program_id, cursor, limit, flagged_only=True
-    )
-
-
 async def program_mentorships(
     session: AsyncSession,
     principal: Principal,
@@ -1236,6 +1222,8 @@ async def program_mentorships(
     *,
     flagged_only: bool = False,
 ) -> Page[Mentorship]:
+    """The program's mentorships, newest first; `flagged_only`: the live ones that broke a rule
+    since they started, with their proposed repairs."""
     await _require_admin(principal, directory, program_id)
     mentorships = await MentorshipRepository(session).page_in_program(
         principal.organization_id,
