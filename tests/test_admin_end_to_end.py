@@ -278,14 +278,45 @@ async def test_a_member_cannot_run_a_program_and_another_organization_finds_none
 
     assert [answer["__typename"] for answer in member_answers] == ["Forbidden"] * 6
     assert [(read["data"], read["errors"][0]["message"]) for read in member_reads] == [
-        (None, "Only HR admins and this program's admins may do this."),
-        (None, "Only HR admins and this program's admins may read its KPIs."),
-        (None, "Only HR admins and this program's admins may do this."),
+        ({"matchRun": None}, "Only HR admins and this program's admins may do this."),
+        (
+            {"program": {"dashboard": None}},
+            "Only HR admins and this program's admins may read its KPIs.",
+        ),
+        (
+            {"program": {"enrollments": None}},
+            "Only HR admins and this program's admins may do this.",
+        ),
     ]
     assert [answer["__typename"] for answer in foreign_answers] == ["NotFound"] * 3
-    assert [(read["data"], read["errors"][0]["message"]) for read in foreign_reads] == [
-        (None, "No such program."),
-        (None, "No such match run."),
+    foreign_program, foreign_run = foreign_reads
+    assert (foreign_program["data"]["program"], foreign_program["errors"][0]["message"]) == (
+        None,
+        "No such program.",
+    )
+    assert (foreign_run["data"], foreign_run["errors"][0]["message"]) == (
+        {"matchRun": None},
+        "No such match run.",
+    )
+
+
+async def test_a_run_published_twice_at_once_is_published_once_and_the_other_is_a_conflict(
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer
+) -> None:
+    admin = Admin(stack, organization, token_issuer)
+    created = await admin.program()
+    await admin.ask(OPEN, id=created["id"])
+    people = await admin.imported(("Ed", 7, "Engineering"), ("Flo", 2, "Product"))
+    for name, role in (("Ed", "mentor"), ("Flo", "mentee")):
+        enrollment = {"person_id": people[name]["id"], "role": role}
+        await admin.profiles("POST", f"/programs/{created['id']}/enrollments", enrollment)
+    run_id = await admin.completed_run(created["id"])
+
+    answers = await asyncio.gather(*(admin.ask(PUBLISH, id=run_id) for _ in range(2)))
+
+    published = sorted(answers, key=lambda answer: answer["publishMatchRun"]["__typename"])
+    assert [answer["publishMatchRun"]["__typename"] for answer in published] == [
+        "Conflict",
+        "PublishedRun",
     ]
-    unpublished = (await admin.ask(RUN, id=run_id))["matchRun"]
-    assert unpublished["status"] == "COMPLETED"
+    assert len(published[1]["publishMatchRun"]["proposals"]) == 1

@@ -92,11 +92,11 @@ class AdminQueries:
         return connection(page, Program.from_pydantic, after)
 
     @strawberry.field(**ADMIN, description="One program of the organization.")
-    async def program(self, info: Info[Context, Any], id: UUID) -> Program:
+    async def program(self, info: Info[Context, Any], id: UUID) -> Program | None:
         return Program.from_pydantic(await info.context.clients.profiles.program(_token(info), id))
 
     @strawberry.field(**ADMIN, description="One match run (its program's admins).")
-    async def match_run(self, info: Info[Context, Any], id: UUID) -> MatchRun:
+    async def match_run(self, info: Info[Context, Any], id: UUID) -> MatchRun | None:
         return MatchRun.of(await info.context.clients.matching.run(_token(info), id))
 
 

@@ -1,6 +1,7 @@
 """Programs as their admins run them: settings and rules, enrollments, runs, mentorships, KPIs
 and the report. Each part is read from the service that owns it, with the caller's token: the
-service decides who may read what."""
+service decides who may read what. A part a service refuses (or does not answer) is null with
+its error, and the rest of the program still shows."""
 
 from datetime import date
 from typing import Any
@@ -127,7 +128,7 @@ class Program:
     @strawberry.field(metadata=ASKS_A_SERVICE, description="Its active enrollments.")
     async def enrollments(
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> Connection[Enrollment]:
+    ) -> Connection[Enrollment] | None:
         token = info.context.require_principal().token
         profiles = info.context.clients.profiles
         page = await profiles.enrollments(token, self.id, page_size(first), after)
@@ -138,7 +139,7 @@ class Program:
     )
     async def runs(
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> Connection[MatchRun]:
+    ) -> Connection[MatchRun] | None:
         token = info.context.require_principal().token
         matching = info.context.clients.matching
         page = await matching.program_runs(token, self.id, page_size(first), after)
@@ -149,7 +150,7 @@ class Program:
     )
     async def mentorships(
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> Connection[Mentorship]:
+    ) -> Connection[Mentorship] | None:
         token = info.context.require_principal().token
         matching = info.context.clients.matching
         page = await matching.program_mentorships(token, self.id, page_size(first), after)
@@ -158,7 +159,7 @@ class Program:
     @strawberry.field(metadata=ASKS_A_SERVICE, description="Its KPIs.")
     async def dashboard(
         self, info: Info[Context, Any], period: Period = Period.MONTH
-    ) -> ProgramDashboard:
+    ) -> ProgramDashboard | None:
         token = info.context.require_principal().token
         read = await info.context.clients.feedback.dashboard(token, self.id, period)
         return ProgramDashboard.from_pydantic(read)
@@ -168,7 +169,7 @@ class Program:
     )
     async def at_risk(
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> Connection[AtRiskMentorship]:
+    ) -> Connection[AtRiskMentorship] | None:
         token = info.context.require_principal().token
         page = await info.context.clients.feedback.at_risk(token, self.id, page_size(first), after)
         return connection(page, AtRiskMentorship.from_pydantic, after)

@@ -115,7 +115,7 @@ class MatchRun:
     )
     async def proposals(
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> Connection[Proposal]:
+    ) -> Connection[Proposal] | None:
         token = info.context.require_principal().token
         matching = info.context.clients.matching
         page = await matching.run_proposals(token, self.id, page_size(first), after)
