@@ -121,6 +121,23 @@ class Admin:
             )
         return found
 
+    async def enrolled(self, program_id: str, mentor: str, mentee: str) -> dict[str, Any]:
+        """A mentor (level 7, Engineering) and a mentee (level 2, Product) imported and enrolled
+        in the program; both by name."""
+        people = await self.imported((mentor, 7, "Engineering"), (mentee, 2, "Product"))
+        for name, role in ((mentor, "mentor"), (mentee, "mentee")):
+            enrollment = {"person_id": people[name]["id"], "role": role}
+            await self.profiles("POST", f"/programs/{program_id}/enrollments", enrollment)
+        return people
+
+    async def matched_pair(self, mentor: str, mentee: str) -> tuple[str, dict[str, Any], str]:
+        """An open program of a mentor and a mentee with a completed run: its id, the people
+        by name, and the run's id."""
+        program_id = (await self.program())["id"]
+        await self.ask(OPEN, id=program_id)
+        people = await self.enrolled(program_id, mentor, mentee)
+        return program_id, people, await self.completed_run(program_id)
+
     async def completed_run(self, program_id: str) -> str:
         started = (await self.ask(START, id=program_id))["startMatchRun"]
         assert started["status"] == "QUEUED", started
@@ -141,10 +158,7 @@ async def test_an_admin_runs_a_program_from_creation_to_its_report_through_the_g
     rules = {"departmentPolicy": "CROSS_DEPARTMENT", "conflicts": {"reportingChainDepth": 2}}
     updated = await admin.ask(RULES, id=created["id"], version=created["version"], rules=rules)
     opened = await admin.ask(OPEN, id=created["id"])
-    people = await admin.imported(("Ada", 7, "Engineering"), ("Bo", 2, "Product"))
-    for name, role in (("Ada", "mentor"), ("Bo", "mentee")):
-        enrollment = {"person_id": people[name]["id"], "role": role}
-        await admin.profiles("POST", f"/programs/{created['id']}/enrollments", enrollment)
+    people = await admin.enrolled(created["id"], "Ada", "Bo")
 
     run_id = await admin.completed_run(created["id"])
     run = (await admin.ask(RUN, id=run_id))["matchRun"]
@@ -240,13 +254,7 @@ async def test_a_member_cannot_run_a_program_and_another_organization_finds_none
     stack: Stack, organization: Organization, token_issuer: TokenIssuer
 ) -> None:
     admin = Admin(stack, organization, token_issuer)
-    created = await admin.program()
-    await admin.ask(OPEN, id=created["id"])
-    people = await admin.imported(("Cy", 7, "Engineering"), ("Di", 2, "Product"))
-    for name, role in (("Cy", "mentor"), ("Di", "mentee")):
-        enrollment = {"person_id": people[name]["id"], "role": role}
-        await admin.profiles("POST", f"/programs/{created['id']}/enrollments", enrollment)
-    run_id = await admin.completed_run(created["id"])
+    program_id, people, run_id = await admin.matched_pair("Cy", "Di")
     member = people["Di"]
     stranger = Admin(stack, Organization(stack, token_issuer), token_issuer)
 
@@ -255,24 +263,24 @@ async def test_a_member_cannot_run_a_program_and_another_organization_finds_none
 
     member_answers = [
         (await as_member(CREATE, program=OWN_PROGRAM))["data"]["createProgram"],
-        (await as_member(OPEN, id=created["id"]))["data"]["openProgram"],
-        (await as_member(START, id=created["id"]))["data"]["startMatchRun"],
+        (await as_member(OPEN, id=program_id))["data"]["openProgram"],
+        (await as_member(START, id=program_id))["data"]["startMatchRun"],
         (await as_member(COMPARE, id=run_id))["data"]["compareMatchRun"],
         (await as_member(PUBLISH, id=run_id))["data"]["publishMatchRun"],
         (await as_member(IMPORT, rows=[]))["data"]["importPeople"],
     ]
     member_reads = [
         await as_member(RUN, id=run_id),
-        await as_member(DASHBOARD, id=created["id"]),
-        await as_member(GOALS, id=created["id"]),
+        await as_member(DASHBOARD, id=program_id),
+        await as_member(GOALS, id=program_id),
     ]
     foreign_answers = [
-        (await stranger.ask(OPEN, id=created["id"]))["openProgram"],
-        (await stranger.ask(START, id=created["id"]))["startMatchRun"],
+        (await stranger.ask(OPEN, id=program_id))["openProgram"],
+        (await stranger.ask(START, id=program_id))["startMatchRun"],
         (await stranger.ask(PUBLISH, id=run_id))["publishMatchRun"],
     ]
     foreign_reads = [
-        await stranger.gateway.ask(stranger.me, PROGRAM, roles=(Role.HR_ADMIN,), id=created["id"]),
+        await stranger.gateway.ask(stranger.me, PROGRAM, roles=(Role.HR_ADMIN,), id=program_id),
         await stranger.gateway.ask(stranger.me, RUN, roles=(Role.HR_ADMIN,), id=run_id),
     ]
 
@@ -304,13 +312,7 @@ async def test_a_run_published_twice_at_once_is_published_once_and_the_other_is_
     stack: Stack, organization: Organization, token_issuer: TokenIssuer
 ) -> None:
     admin = Admin(stack, organization, token_issuer)
-    created = await admin.program()
-    await admin.ask(OPEN, id=created["id"])
-    people = await admin.imported(("Ed", 7, "Engineering"), ("Flo", 2, "Product"))
-    for name, role in (("Ed", "mentor"), ("Flo", "mentee")):
-        enrollment = {"person_id": people[name]["id"], "role": role}
-        await admin.profiles("POST", f"/programs/{created['id']}/enrollments", enrollment)
-    run_id = await admin.completed_run(created["id"])
+    _, _, run_id = await admin.matched_pair("Ed", "Flo")
 
     answers = await asyncio.gather(*(admin.ask(PUBLISH, id=run_id) for _ in range(2)))
 

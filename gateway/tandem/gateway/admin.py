@@ -3,8 +3,9 @@ KPIs to read; programs, imports and runs to act on. The gateway forwards the cal
 each service decides who may read or do what, and its refusals of a mutation come back as
 members of the mutation's result union."""
 
-from collections.abc import Awaitable
-from typing import Annotated, Any, TypeVar
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, ParamSpec, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -32,17 +33,26 @@ from tandem.kit.contracts.profiles import ProgramStatus
 from tandem.kit.errors import AppError
 
 Answer = TypeVar("Answer")
+Arguments = ParamSpec("Arguments")
 
 
 def _token(info: Info[Context, Any]) -> str:
     return info.context.require_principal().token
 
 
-async def _refused_or(answer: Awaitable[Answer]) -> Answer | Refusal:
-    try:
-        return await answer
-    except AppError as error:
-        return refusal(error)
+def refusable(
+    resolver: Callable[Arguments, Awaitable[Answer]],
+) -> Callable[Arguments, Awaitable[Answer | Refusal]]:
+    """A mutation's resolver that answers the service's refusal as its typed result."""
+
+    @functools.wraps(resolver)
+    async def answer(*args: Arguments.args, **kwargs: Arguments.kwargs) -> Answer | Refusal:
+        try:
+            return await resolver(*args, **kwargs)
+        except AppError as error:
+            return refusal(error)
+
+    return answer
 
 
 ADMIN: dict[str, Any] = {"permission_classes": [IsAuthenticated], "metadata": ASKS_A_SERVICE}
@@ -103,30 +113,27 @@ class AdminQueries:
 @strawberry.type
 class AdminMutations:
     @strawberry.mutation(**ADMIN, description="Create a program, in draft (HR admins).")
+    @refusable
     async def create_program(
         self, info: Info[Context, Any], program: ProgramInput
     ) -> ProgramResult:
-        async def created() -> Program:
-            body = body_of(vars(program))
-            read = await info.context.clients.profiles.create_program(_token(info), body)
-            return Program.from_pydantic(read)
-
-        return await _refused_or(created())
+        body = body_of(vars(program))
+        read = await info.context.clients.profiles.create_program(_token(info), body)
+        return Program.from_pydantic(read)
 
     @strawberry.mutation(**ADMIN, description="Open a draft program for enrollment.")
+    @refusable
     async def open_program(self, info: Info[Context, Any], program_id: UUID) -> ProgramResult:
-        async def opened() -> Program:
-            profiles = info.context.clients.profiles
-            read = await profiles.move_program(_token(info), program_id, ProgramStatus.ENROLLING)
-            return Program.from_pydantic(read)
-
-        return await _refused_or(opened())
+        profiles = info.context.clients.profiles
+        read = await profiles.move_program(_token(info), program_id, ProgramStatus.ENROLLING)
+        return Program.from_pydantic(read)
 
     @strawberry.mutation(
         **ADMIN,
         description="Replace a program's rules (and weights, if given); refused with "
         "StaleVersion if it changed since `version`.",
     )
+    @refusable
     async def update_program_rules(
         self,
         info: Info[Context, Any],
@@ -135,13 +142,10 @@ class AdminMutations:
         rules: ProgramRulesInput,
         weights: MatchingWeightsInput | None = None,
     ) -> ProgramResult:
-        async def updated() -> Program:
-            change = body_of({"rules": rules, "weights": weights})
-            profiles = info.context.clients.profiles
-            read = await profiles.change_program(_token(info), program_id, version, change)
-            return Program.from_pydantic(read)
-
-        return await _refused_or(updated())
+        change = body_of({"rules": rules, "weights": weights})
+        profiles = info.context.clients.profiles
+        read = await profiles.change_program(_token(info), program_id, version, change)
+        return Program.from_pydantic(read)
 
     @strawberry.mutation(
         **ADMIN,
@@ -149,6 +153,7 @@ class AdminMutations:
         "are added, known ones updated; with `fullSync`, active people missing from the rows "
         "are marked as having left.",
     )
+    @refusable
     async def import_people(
         self,
         info: Info[Context, Any],
@@ -156,22 +161,20 @@ class AdminMutations:
         full_sync: bool = False,
         allow_mass_departure: bool = False,
     ) -> ImportPeopleResult:
-        async def imported() -> ImportReport:
-            body = {
-                "rows": [body_of(vars(row)) for row in rows],
-                "full_sync": full_sync,
-                "allow_mass_departure": allow_mass_departure,
-            }
-            read = await info.context.clients.profiles.import_people(_token(info), body)
-            return ImportReport.from_pydantic(read)
-
-        return await _refused_or(imported())
+        body = {
+            "rows": [body_of(vars(row)) for row in rows],
+            "full_sync": full_sync,
+            "allow_mass_departure": allow_mass_departure,
+        }
+        read = await info.context.clients.profiles.import_people(_token(info), body)
+        return ImportReport.from_pydantic(read)
 
     @strawberry.mutation(
         **ADMIN,
         description="Queue a solve of the program's enrollees (its weights unless given); "
         "follow it with `matchRun`.",
     )
+    @refusable
     async def start_match_run(
         self,
         info: Info[Context, Any],
@@ -179,18 +182,16 @@ class AdminMutations:
         objective: Objective = Objective.PARTICIPATION_FIRST,
         weights: MatchingWeightsInput | None = None,
     ) -> MatchRunResult:
-        async def started() -> MatchRun:
-            request = body_of({"objective": objective, "weights": weights})
-            matching = info.context.clients.matching
-            return MatchRun.of(await matching.start_run(_token(info), program_id, request))
-
-        return await _refused_or(started())
+        request = body_of({"objective": objective, "weights": weights})
+        matching = info.context.clients.matching
+        return MatchRun.of(await matching.start_run(_token(info), program_id, request))
 
     @strawberry.mutation(
         **ADMIN,
         description="What if a completed run's pool were solved with other weights: both "
         "outcomes and the pairs that differ (nothing is stored).",
     )
+    @refusable
     async def compare_match_run(
         self,
         info: Info[Context, Any],
@@ -198,23 +199,16 @@ class AdminMutations:
         weights: MatchingWeightsInput,
         objective: Objective | None = None,
     ) -> CompareRunResult:
-        async def compared() -> RunComparison:
-            variant = body_of({"weights": weights, "objective": objective})
-            matching = info.context.clients.matching
-            return RunComparison.from_pydantic(
-                await matching.what_if(_token(info), run_id, variant)
-            )
-
-        return await _refused_or(compared())
+        variant = body_of({"weights": weights, "objective": objective})
+        matching = info.context.clients.matching
+        return RunComparison.from_pydantic(await matching.what_if(_token(info), run_id, variant))
 
     @strawberry.mutation(
         **ADMIN,
         description="Send a completed run's proposals to their members, who then accept or "
         "decline them.",
     )
+    @refusable
     async def publish_match_run(self, info: Info[Context, Any], run_id: UUID) -> PublishRunResult:
-        async def published() -> PublishedRun:
-            proposals = await info.context.clients.matching.publish_run(_token(info), run_id)
-            return PublishedRun(run_id=run_id, proposals=[Proposal.of(p) for p in proposals])
-
-        return await _refused_or(published())
+        proposals = await info.context.clients.matching.publish_run(_token(info), run_id)
+        return PublishedRun(run_id=run_id, proposals=[Proposal.of(p) for p in proposals])
