@@ -70,9 +70,8 @@ class ConflictPolicyInput:
 
 @pydantic.input(model=ProgramRules, all_fields=True, name="ProgramRulesInput")
 class ProgramRulesInput:
-    conflicts: ConflictPolicyInput = strawberry.field(
-        default_factory=ConflictPolicyInput, description="pairs never matched"
-    )
+    # The contract's default (a ConflictPolicy) is no input value: introspection cannot show it.
+    conflicts: ConflictPolicyInput = strawberry.field(default_factory=ConflictPolicyInput)
 
 
 @pydantic.input(model=MatchingWeights, all_fields=True, name="MatchingWeightsInput")
@@ -87,9 +86,6 @@ def checked(given: ProgramRulesInput | MatchingWeightsInput) -> BaseModel:
     except ValidationError as error:
         raise BadRequest(f"{type(given).__name__}: {error.errors()[0]['msg']}") from error
     return model
-
-
-_CHECKED = (ProgramRulesInput, MatchingWeightsInput)
 
 
 def body_of(fields: dict[str, Any]) -> dict[str, Any]:
