@@ -36,13 +36,21 @@ class FitCountType:
 
 @pydantic.type(
     model=ProgramDashboardRead,
-    all_fields=True,
     name="ProgramDashboard",
     description="A program's KPIs, in total and per period; groups too small to show are "
     "suppressed (their figures null).",
 )
 class ProgramDashboard:
-    pass
+    # Named, not all_fields: a part feedback adds to its dashboard shows once it has a type.
+    program_id: strawberry.auto
+    period: strawberry.auto
+    minimum_group: strawberry.auto
+    active_mentorships: strawberry.auto
+    active_members: strawberry.auto
+    total: strawberry.auto
+    periods: strawberry.auto
+    fit_responders: strawberry.auto
+    fit: strawberry.auto
 
 
 @pydantic.type(
