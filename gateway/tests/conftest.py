@@ -47,6 +47,20 @@ async def running(
             yield client
 
 
+async def ask(
+    gateway: httpx.AsyncClient, token: str, query: str, **variables: Any
+) -> dict[str, Any]:
+    """The answer of a GraphQL request with a bearer token (always a 200, errors or not)."""
+    response = await gateway.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 @pytest.fixture(scope="session")
 def downstream_services() -> Downstream:
     return Downstream()

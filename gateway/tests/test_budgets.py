@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Downstream, running
+from conftest import Downstream, ask, running
 
 from tandem.kit.auth import KeyPair, Role, TokenIssuer
 
@@ -15,19 +15,6 @@ from tandem.kit.auth import KeyPair, Role, TokenIssuer
 @pytest.fixture(scope="session")
 def member_token(token_issuer: TokenIssuer) -> str:
     return token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT])
-
-
-async def _ask(
-    gateway: httpx.AsyncClient, token: str, query: str, **variables: Any
-) -> dict[str, Any]:
-    response = await gateway.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def _refusals(body: dict[str, Any]) -> list[str]:
@@ -40,7 +27,7 @@ async def test_a_hundred_aliases_are_refused_before_any_service_is_asked(
 ) -> None:
     query = "{ " + " ".join(f"h{index}: health {{ status }}" for index in range(100)) + " }"
 
-    body = await _ask(gateway, member_token, query)
+    body = await ask(gateway, member_token, query)
 
     assert _refusals(body) == ["The query has 100 aliases; the most allowed is 20."]
     assert downstream.calls == []
@@ -51,7 +38,7 @@ async def test_a_document_of_too_many_tokens_is_refused_before_any_service_is_as
 ) -> None:
     query = "{ myProposals { items { " + "id " * 1_000 + "} } }"
 
-    body = await _ask(gateway, member_token, query)
+    body = await ask(gateway, member_token, query)
 
     assert _refusals(body) == [
         "Syntax Error: Document contains more than 1000 tokens. Parsing aborted."
@@ -64,12 +51,12 @@ async def test_a_document_nested_deeper_than_the_limit_is_refused_before_any_ser
 ) -> None:
     query = "{ myProposals { items { why { criterion } } } }"
     async with running(signing_keys, downstream, max_depth=2) as shallow:
-        body = await _ask(shallow, member_token, query)
+        body = await ask(shallow, member_token, query)
     assert _refusals(body) == ["The query nests deeper than 2, the most allowed."]
     assert downstream.calls == []
 
     async with running(signing_keys, downstream, max_depth=3) as deep_enough:
-        body = await _ask(deep_enough, member_token, query)
+        body = await ask(deep_enough, member_token, query)
     assert body["errors"][0]["message"] == "The matching service did not answer."
     assert len(downstream.calls) == 1
 
@@ -80,7 +67,7 @@ async def test_a_document_over_the_cost_budget_is_refused_before_any_service_is_
     page = "myProposals(first: 100) { items { id why { criterion normalized points } } }"
     query = "{ " + " ".join(f"p{index}: {page}" for index in range(4)) + " }"
 
-    body = await _ask(gateway, member_token, query)
+    body = await ask(gateway, member_token, query)
 
     assert _refusals(body) == ["The query costs 13004; the most allowed is 10000."]
     assert downstream.calls == []
@@ -91,9 +78,9 @@ async def test_a_page_size_given_as_a_variable_is_costed_at_its_largest_and_none
 ) -> None:
     query = "query($n: Int!) { myProposals(first: $n) { items { id } } }"
     async with running(signing_keys, downstream, max_cost=150) as gateway:
-        small = await _ask(gateway, member_token, "{ myProposals(first: 5) { items { id } } }")
-        default = await _ask(gateway, member_token, "{ myProposals { items { id } } }")
-        variable = await _ask(gateway, member_token, query, n=5)
+        small = await ask(gateway, member_token, "{ myProposals(first: 5) { items { id } } }")
+        default = await ask(gateway, member_token, "{ myProposals { items { id } } }")
+        variable = await ask(gateway, member_token, query, n=5)
 
     for answered in (small, default):
         assert answered["errors"][0]["message"] == "The matching service did not answer."
@@ -109,7 +96,7 @@ async def test_fragments_that_each_spread_the_next_twice_are_measured_in_linear_
     query = "{ myProposals { items { ...F0 } } } fragment F40 on Proposal { id } "
     query += " ".join(fragments)
 
-    body = await _ask(gateway, member_token, query)
+    body = await ask(gateway, member_token, query)
 
     assert body["errors"][0]["message"] == "The matching service did not answer."
     assert len(downstream.calls) == 1
@@ -120,7 +107,7 @@ async def test_a_document_that_meets_more_fields_than_the_budget_is_refused_with
 ) -> None:
     query = "{ myProposals { items { " + " ".join(f"a{i}: id" for i in range(30)) + " } } }"
     async with running(signing_keys, downstream, max_cost=20) as gateway:
-        body = await _ask(gateway, member_token, query)
+        body = await ask(gateway, member_token, query)
 
     assert _refusals(body) == ["The query costs more than 20, the most allowed."]
     assert downstream.calls == []
@@ -136,7 +123,7 @@ async def test_fragments_that_spread_each_other_are_refused_not_a_crash(
         fragment C on Proposal { ...Missing }
     """
 
-    body = await _ask(gateway, member_token, query)
+    body = await ask(gateway, member_token, query)
 
     assert body.get("data") is None
     assert any("Cannot spread fragment 'A' within itself" in e["message"] for e in body["errors"])
@@ -170,7 +157,7 @@ async def test_health_asks_each_service_once_for_many_aliases_and_requests(
     query = "{ " + " ".join(f"h{index}: health {{ status }}" for index in range(20)) + " }"
     async with running(signing_keys, downstream, health_cache_seconds=60) as gateway:
         for _ in range(3):
-            body = await _ask(gateway, member_token, query)
+            body = await ask(gateway, member_token, query)
             assert "errors" not in body, body
 
     assert sorted(str(call.url) for call in downstream.calls) == sorted(
@@ -207,7 +194,7 @@ async def test_a_streamed_body_over_the_size_limit_is_refused_as_it_arrives(
 async def test_an_unknown_fragment_is_named_as_such_not_as_a_crash_of_the_depth_limit(
     gateway: httpx.AsyncClient, downstream: Downstream, member_token: str
 ) -> None:
-    body = await _ask(gateway, member_token, "{ myProposals { items { ...Missing } } }")
+    body = await ask(gateway, member_token, "{ myProposals { items { ...Missing } } }")
 
     assert _refusals(body) == ["Unknown fragment 'Missing'."]
     assert downstream.calls == []

@@ -10,6 +10,7 @@ from graphql import (
     get_introspection_query,
     get_named_type,
     is_leaf_type,
+    is_non_null_type,
     is_required_argument,
 )
 
@@ -100,6 +101,10 @@ EXAMPLE_ARGUMENTS = {
     "Int": "1",
     "Boolean": "true",
     "String": '"a reason"',
+    "ProgramInput": '{name: "P", kind: PEER, startDate: "2027-01-04", endDate: "2027-06-30"}',
+    "PersonImportRow": '{externalId: "E1", email: "e1@example.com", fullName: "Ada"}',
+    "ProgramRulesInput": "{}",
+    "MatchingWeightsInput": "{}",
 }
 
 
@@ -111,17 +116,20 @@ async def test_every_root_field_refuses_an_anonymous_caller_before_asking_a_serv
     schema = build_client_schema(introspection["data"])  # type: ignore[arg-type]
     roots = [("query", schema.query_type), ("mutation", schema.mutation_type)]
     documents = [
-        f"{operation} {{ {_call(name, field)} }}"
+        (
+            f"{operation} {{ {_call(name, field)} }}",
+            None if is_non_null_type(field.type) else {name: None},
+        )
         for operation, root in roots
         if root is not None
         for name, field in root.fields.items()
     ]
     assert len(documents) >= 6
 
-    for document in documents:
+    for document, nothing in documents:
         body = await _query(gateway, document)
         assert body == {
-            "data": None,
+            "data": nothing,
             "errors": [
                 {
                     "message": "A valid bearer token is required.",

@@ -2,21 +2,90 @@
 producer's contract model (`tandem.kit.contracts`), so a date-time arrives as a `datetime`,
 never as the string JSON carried."""
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 import httpx
 
 from tandem.kit.clients import Resilience, ServiceClient
-from tandem.kit.contracts.feedback import HeadcountRead
-from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
+from tandem.kit.contracts.feedback import (
+    AtRiskMentorshipRead,
+    HeadcountRead,
+    Period,
+    ProgramDashboardRead,
+    RetentionRead,
+)
+from tandem.kit.contracts.matching import (
+    MentorshipRead,
+    ProposalRead,
+    RunRead,
+    WhatIfComparison,
+)
+from tandem.kit.contracts.profiles import (
+    EnrollmentRead,
+    ImportResult,
+    PersonPublicRead,
+    ProgramRead,
+    ProgramStatus,
+)
 from tandem.kit.contracts.sessions import SessionRead
 from tandem.kit.pagination import Page
+
+
+class ProfilesClient(ServiceClient):
+    async def search_people(
+        self, token: str, first: int, after: str | None, where: dict[str, Any]
+    ) -> Page[PersonPublicRead]:
+        params = _page(first, after) | {name: value for name, value in where.items() if value}
+        return await self.get("/people", token, Page[PersonPublicRead], params)
+
+    async def programs(self, token: str, first: int, after: str | None) -> Page[ProgramRead]:
+        return await self.get("/programs", token, Page[ProgramRead], _page(first, after))
+
+    async def program(self, token: str, program_id: UUID) -> ProgramRead:
+        return await self.get(f"/programs/{program_id}", token, ProgramRead)
+
+    async def enrollments(
+        self, token: str, program_id: UUID, first: int, after: str | None
+    ) -> Page[EnrollmentRead]:
+        path = f"/programs/{program_id}/enrollments"
+        return await self.get(path, token, Page[EnrollmentRead], _page(first, after))
+
+    async def create_program(self, token: str, program: dict[str, Any]) -> ProgramRead:
+        return await self.post("/programs", token, ProgramRead, program)
+
+    async def move_program(self, token: str, program_id: UUID, to: ProgramStatus) -> ProgramRead:
+        path = f"/programs/{program_id}/transitions"
+        return await self.post(path, token, ProgramRead, {"to": to.value})
+
+    async def change_program(
+        self, token: str, program_id: UUID, version: int, change: dict[str, Any]
+    ) -> ProgramRead:
+        """Made only if the program is still at `version`."""
+        headers = {"If-Match": f'"{version}"'}
+        return await self.patch(f"/programs/{program_id}", token, ProgramRead, change, headers)
+
+    async def import_people(self, token: str, data: dict[str, Any]) -> ImportResult:
+        return await self.post("/imports/people", token, ImportResult, data)
 
 
 class FeedbackClient(ServiceClient):
     async def headcount(self, token: str) -> int:
         return (await self.get("/kpis/headcount", token, HeadcountRead)).people
+
+    async def dashboard(self, token: str, program_id: UUID, period: Period) -> ProgramDashboardRead:
+        path = f"/programs/{program_id}/dashboard"
+        return await self.get(path, token, ProgramDashboardRead, {"period": period.value})
+
+    async def at_risk(
+        self, token: str, program_id: UUID, first: int, after: str | None
+    ) -> Page[AtRiskMentorshipRead]:
+        path = f"/programs/{program_id}/at-risk"
+        return await self.get(path, token, Page[AtRiskMentorshipRead], _page(first, after))
+
+    async def retention(self, token: str, since: date) -> RetentionRead:
+        return await self.get("/kpis/retention", token, RetentionRead, {"since": str(since)})
 
 
 class MatchingClient(ServiceClient):
@@ -31,6 +100,36 @@ class MatchingClient(ServiceClient):
     async def answer_proposal(self, token: str, proposal_id: UUID, yes: bool) -> ProposalRead:
         answer = "acceptance" if yes else "declination"
         return await self.post(f"/proposals/{proposal_id}/{answer}", token, ProposalRead)
+
+    async def program_mentorships(
+        self, token: str, program_id: UUID, first: int, after: str | None
+    ) -> Page[MentorshipRead]:
+        path = f"/programs/{program_id}/mentorships"
+        return await self.get(path, token, Page[MentorshipRead], _page(first, after))
+
+    async def program_runs(
+        self, token: str, program_id: UUID, first: int, after: str | None
+    ) -> Page[RunRead]:
+        path = f"/programs/{program_id}/runs"
+        return await self.get(path, token, Page[RunRead], _page(first, after))
+
+    async def run(self, token: str, run_id: UUID) -> RunRead:
+        return await self.get(f"/runs/{run_id}", token, RunRead)
+
+    async def run_proposals(
+        self, token: str, run_id: UUID, first: int, after: str | None
+    ) -> Page[ProposalRead]:
+        path = f"/runs/{run_id}/proposals"
+        return await self.get(path, token, Page[ProposalRead], _page(first, after))
+
+    async def start_run(self, token: str, program_id: UUID, request: dict[str, Any]) -> RunRead:
+        return await self.post(f"/programs/{program_id}/runs", token, RunRead, request)
+
+    async def what_if(self, token: str, run_id: UUID, variant: dict[str, Any]) -> WhatIfComparison:
+        return await self.post(f"/runs/{run_id}/what-if", token, WhatIfComparison, variant)
+
+    async def publish_run(self, token: str, run_id: UUID) -> list[ProposalRead]:
+        return await self.post(f"/runs/{run_id}/publication", token, list[ProposalRead])
 
 
 class SessionsClient(ServiceClient):
@@ -58,11 +157,14 @@ class Clients:
     def __init__(
         self, urls: dict[str, str], http: httpx.AsyncClient, resilience: Resilience
     ) -> None:
+        self.profiles = ProfilesClient("profiles", urls["profiles"], http, resilience)
         self.feedback = FeedbackClient("feedback", urls["feedback"], http, resilience)
         self.matching = MatchingClient("matching", urls["matching"], http, resilience)
         self.sessions = SessionsClient("sessions", urls["sessions"], http, resilience)
-        typed = {"feedback": self.feedback, "matching": self.matching, "sessions": self.sessions}
-        self.all = [
-            typed.get(name) or ServiceClient(name, url, http, resilience)
-            for name, url in urls.items()
-        ]
+        typed: dict[str, ServiceClient] = {
+            "profiles": self.profiles,
+            "feedback": self.feedback,
+            "matching": self.matching,
+            "sessions": self.sessions,
+        }
+        self.all = [typed[name] for name in urls]

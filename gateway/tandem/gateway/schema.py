@@ -9,6 +9,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
 from tandem.gateway import budgets
+from tandem.gateway.admin import AdminMutations, AdminQueries
 from tandem.gateway.budgets import ASKS_A_SERVICE
 from tandem.gateway.context import Context
 from tandem.gateway.permissions import IsAuthenticated
@@ -30,7 +31,7 @@ log = structlog.get_logger()
 
 
 @strawberry.type
-class Query:
+class Query(AdminQueries):
     @strawberry.field(
         permission_classes=[IsAuthenticated],
         metadata=ASKS_A_SERVICE,
@@ -76,7 +77,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AdminMutations):
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         metadata=ASKS_A_SERVICE,

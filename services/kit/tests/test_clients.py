@@ -60,6 +60,23 @@ async def test_a_post_sends_its_headers_and_takes_any_success() -> None:
     assert seen[0].headers["Authorization"] == "Bearer t0k"
 
 
+async def test_a_patch_is_sent_once_with_the_version_it_changes() -> None:
+    seen: list[httpx.Request] = []
+
+    def stale(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(412, json={"detail": "The program changed."})
+
+    with pytest.raises(VersionMismatch):
+        await client(httpx.MockTransport(stale)).patch(
+            "/programs/1", "t0k", Answered, {"name": "x"}, {"If-Match": '"3"'}
+        )
+
+    (request,) = seen
+    assert (request.method, request.headers["If-Match"]) == ("PATCH", '"3"')
+    assert request.content == b'{"name":"x"}'
+
+
 @pytest.mark.parametrize(
     ("status", "error"),
     [

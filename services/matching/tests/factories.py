@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.kit.auth import Role
-from tandem.kit.contracts.matching import Explanation, ScorePart
+from tandem.kit.contracts.matching import Explanation, RunStatus, ScorePart
 from tandem.kit.contracts.profiles import (
     Cadence,
     EnrolleeSnapshot,
@@ -30,7 +30,6 @@ from tandem.matching._snapshots import StoredSnapshot
 from tandem.matching.models import (
     MatchRun,
     Proposal,
-    RunStatus,
 )
 
 if TYPE_CHECKING:

@@ -13,6 +13,8 @@ from tandem.kit.contracts.matching import (
     MentorshipStatus,
     ProposalRead,
     ProposalStatus,
+    RunRead,
+    RunStatus,
 )
 from tandem.kit.pagination import Page
 from tandem.kit.testing.plugin import ClientFactory
@@ -46,3 +48,29 @@ async def test_the_gateway_reads_proposals_and_mentorships_as_the_contract_says(
     assert (mentorship.mentor_id, mentorship.status) == (pair.mentor_id, MentorshipStatus.ACTIVE)
     raw = (await program.person(pair.mentor_id).get("/me/mentorships")).json()["items"][0]
     assert set(raw) == set(MentorshipRead.model_fields), "matching serves the contract's fields"
+
+
+async def test_the_gateway_reads_a_programs_runs_and_mentorships_as_the_contract_says(
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
+) -> None:
+    program = Program(client_for, profiles)
+    run, (pair,) = await program.completed_run(db_session)
+    await program.hr_admin.post(f"/runs/{run}/publication")
+    for member in (pair.mentee_id, pair.mentor_id):
+        await program.person(member).post(f"/proposals/{pair.id}/acceptance")
+    admin, token = consumer(program.program_admin)
+
+    runs = await admin.get(f"/programs/{program.id}/runs", token, Page[RunRead])
+    one = await admin.get(f"/runs/{run}", token, RunRead)
+    mentorships = await admin.get(
+        f"/programs/{program.id}/mentorships", token, Page[MentorshipRead]
+    )
+
+    assert [listed.id for listed in runs.items] == [run]
+    assert one.status is RunStatus.COMPLETED
+    assert one.result is not None
+    assert (one.result.matched, one.result.unmatched) == (1, [])
+    (mentorship,) = mentorships.items
+    assert mentorship.member_ids == pair.member_ids
+    raw = (await program.program_admin.get(f"/runs/{run}")).json()
+    assert set(raw) == set(RunRead.model_fields), "matching serves the contract's fields"

@@ -308,3 +308,21 @@ async def test_another_organizations_program_has_no_flagged_mentorships_but_a_40
 
     assert (unknown.status_code, foreign.status_code) == (404, 404)
     assert own.json() == {"items": [], "next_cursor": None}
+
+
+async def test_a_programs_runs_and_mentorships_are_for_its_admins_and_not_another_organization(
+    client_for: ClientFactory, db_session: AsyncSession, profiles: Profiles
+) -> None:
+    program = Program(client_for, profiles)
+    run, (pair,) = await program.completed_run(db_session)
+    stranger = client_for(Role.HR_ADMIN)
+    lists = [f"/programs/{program.id}/runs", f"/programs/{program.id}/mentorships"]
+
+    for path in lists:
+        member = await program.person(pair.mentee_id).get(path)
+        foreign = await stranger.get(path)
+        own = await program.hr_admin.get(path, params={"limit": 1})
+        assert (member.status_code, foreign.status_code, own.status_code) == (403, 404, 200)
+    assert [item["id"] for item in (await program.hr_admin.get(lists[0])).json()["items"]] == [
+        str(run)
+    ]

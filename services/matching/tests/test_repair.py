@@ -19,6 +19,8 @@ from tandem.kit.contracts.matching import (
     ProposalDeclined,
     ProposalStatus,
     ProposalWithdrawn,
+    RunPurpose,
+    RunStatus,
 )
 from tandem.kit.contracts.profiles import EnrollmentCreated, PersonUpdated, ProgramSnapshot
 from tandem.kit.models import OutboxEvent
@@ -28,8 +30,6 @@ from tandem.matching.models import (
     MatchRun,
     Mentorship,
     Proposal,
-    RunPurpose,
-    RunStatus,
 )
 
 PYTHON = str(uuid.uuid4())

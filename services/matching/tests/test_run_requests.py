@@ -16,9 +16,12 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
+from tandem.kit.contracts.matching import RunStatus
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.matching import service
-from tandem.matching.models import MatchRun, RunStatus
+from tandem.matching.models import (
+    MatchRun,
+)
 from tandem.matching.repository import record_erasure
 from tandem.matching.router import _solver_pool
 

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
+from tandem.kit.contracts.matching import RunStatus
 from tandem.kit.models import OutboxEvent
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.matching import service
 from tandem.matching.models import (
     MatchRun,
     Proposal,
-    RunStatus,
 )
 
 ADMIN = uuid.uuid4()

@@ -2,13 +2,18 @@
 through kit's `ServiceClient`, against the real app. A field renamed or dropped on either side
 fails here, not in production."""
 
+import uuid
+
 import httpx
 from factories import Org
 
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.profiles import (
     EnrolleeSnapshot,
+    EnrollmentRead,
     EnrollmentRole,
+    ImportResult,
+    PersonPublicRead,
     PersonSchedule,
     PersonSchedulesQuery,
     ProgramKind,
@@ -17,6 +22,7 @@ from tandem.kit.contracts.profiles import (
     ProgramStanding,
     ProgramStatus,
 )
+from tandem.kit.pagination import Page
 from tandem.kit.testing.plugin import ClientFactory
 
 
@@ -110,3 +116,27 @@ async def test_sessions_reads_peoples_schedules_as_the_contract_says(
     ]
     (seen,) = schedules
     assert (seen.time_zone, len(seen.windows), len(seen.absences)) == ("America/New_York", 1, 1)
+
+
+async def test_the_gateway_reads_people_enrollments_and_an_import_as_the_contract_says(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    ada = await org.person(full_name="Ada Lovelace", department="Research")
+    program = await org.program()
+    await org.enroll(program, ada, goals="Learn to lead")
+    profiles, token = consumer(org.admin)
+    rows = [{"external_id": "E1", "email": "e1@example.com", "full_name": "Grace"}, {"x": 1}]
+
+    people = await profiles.get("/people", token, Page[PersonPublicRead], {"q": "Ada"})
+    enrollments = await profiles.get(
+        f"/programs/{program['id']}/enrollments", token, Page[EnrollmentRead]
+    )
+    imported = await profiles.post("/imports/people", token, ImportResult, {"rows": rows})
+
+    assert [person.full_name for person in people.items] == ["Ada Lovelace"]
+    raw = (await org.admin.get("/people", params={"q": "Ada"})).json()["items"][0]
+    assert set(raw) == set(PersonPublicRead.model_fields), "profiles serves the contract's fields"
+    (enrollment,) = enrollments.items
+    assert (enrollment.person_id, enrollment.status) == (uuid.UUID(ada["id"]), "active")
+    assert (imported.created, [error.row for error in imported.errors]) == (1, [2])

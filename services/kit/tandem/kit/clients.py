@@ -115,6 +115,15 @@ class ServiceClient:
         answer: Answer = _adapter(model).validate_python(response.json())
         return answer
 
+    async def patch(
+        self, path: str, token: str, model: type[Answer], body: Any, headers: dict[str, str]
+    ) -> Answer:
+        """A change of the fields in `body`; `headers` name the version it applies to
+        (`If-Match`)."""
+        response = await self._send("PATCH", path, token, json=body, headers=headers)
+        answer: Answer = _adapter(model).validate_python(response.json())
+        return answer
+
     async def _send(self, method: str, path: str, token: str, **request: Any) -> httpx.Response:
         if method != "GET":
             return await self._through_breaker(method, path, token, **request)

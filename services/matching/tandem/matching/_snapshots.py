@@ -13,7 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from tandem.kit.availability import WeeklyWindow
-from tandem.kit.contracts.matching import CircleSlot, Explanation, ScorePart
+from tandem.kit.contracts.matching import CircleSlot, Explanation, ScorePart, Unmatched
 from tandem.kit.contracts.profiles import (
     DepartmentPolicy,
     EnrolleeSnapshot,
@@ -24,7 +24,12 @@ from tandem.kit.contracts.profiles import (
 )
 from tandem.matching import engine
 from tandem.matching.engine.pruning import KEEP_PER_EQUAL, KEEP_PER_PERSON, PRUNE_ABOVE
-from tandem.matching.schemas import CircleStats, PairStats, Proposed, Solution, Unmatched
+from tandem.matching.schemas import (
+    CircleStats,
+    PairStats,
+    Proposed,
+    Solution,
+)
 
 
 @dataclass(frozen=True)

@@ -9,23 +9,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, UniqueConstrain
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tandem.kit.contracts.matching import MentorshipStatus, ProposalStatus
+from tandem.kit.contracts.matching import MentorshipStatus, ProposalStatus, RunPurpose, RunStatus
 from tandem.kit.db import Base, enum_type
-
-
-class RunStatus(enum.StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    FAILED = "failed"
-
-
-class RunPurpose(enum.StrEnum):
-    MATCH = "match"
-    """An admin matches the program's pool."""
-    REPAIR = "repair"
-    """The service re-solves after a change (a decline, an expiry, a withdrawal, a new hire, a
-    conflict), keeping mentorships and favouring the pending proposals."""
 
 
 class MatchRun(Base):

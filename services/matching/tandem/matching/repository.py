@@ -16,6 +16,7 @@ from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.matching import (
     MentorshipStatus,
     ProposalStatus,
+    RunPurpose,
 )
 from tandem.kit.contracts.profiles import ProgramStanding
 from tandem.kit.db import among
@@ -34,7 +35,6 @@ from tandem.matching.models import (
     MentorshipSeat,
     Proposal,
     RematchOffer,
-    RunPurpose,
 )
 
 LIVE = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
@@ -136,6 +136,15 @@ class RunRepository(Repository[MatchRun]):
             query.order_by(MatchRun.created_at.desc(), MatchRun.id).limit(1)
         )
         return latest
+
+    async def page_of_program(
+        self, organization_id: UUID, program_id: UUID, after: NewestFirst | None, limit: int
+    ) -> list[MatchRun]:
+        query = select(MatchRun).where(
+            MatchRun.organization_id == organization_id, MatchRun.program_id == program_id
+        )
+        query = newest_first(query, MatchRun.created_at, MatchRun.id, after)
+        return list(await self.session.scalars(query.limit(limit)))
 
     async def lock_many(self, run_ids: Iterable[UUID]) -> None:
         """Lock the runs' rows until the transaction ends, one by one in one order. NO KEY: a
@@ -278,15 +287,24 @@ class MentorshipRepository(Repository[Mentorship]):
         )
         return list(found)
 
-    async def flagged_in_program(
-        self, organization_id: UUID, program_id: UUID, after: NewestFirst | None, limit: int
+    async def page_in_program(
+        self,
+        organization_id: UUID,
+        program_id: UUID,
+        after: NewestFirst | None,
+        limit: int,
+        *,
+        flagged_only: bool = False,
     ) -> list[Mentorship]:
+        """The program's mentorships, newest first; `flagged_only`: the live ones that broke a
+        rule since they started."""
         query = select(Mentorship).where(
-            Mentorship.organization_id == organization_id,
-            Mentorship.program_id == program_id,
-            Mentorship.flagged_reason.is_not(None),
-            among(Mentorship.status, LIVE),
+            Mentorship.organization_id == organization_id, Mentorship.program_id == program_id
         )
+        if flagged_only:
+            query = query.where(
+                Mentorship.flagged_reason.is_not(None), among(Mentorship.status, LIVE)
+            )
         query = newest_first(query, Mentorship.started_at, Mentorship.id, after)
         return list(await self.session.scalars(query.limit(limit)))
 

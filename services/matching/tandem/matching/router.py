@@ -10,6 +10,8 @@ from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.matching import (
     MentorshipRead,
     ProposalRead,
+    RunRead,
+    WhatIfComparison,
 )
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
@@ -27,9 +29,7 @@ from tandem.matching.schemas import (
     MentorshipEnd,
     RematchOfferRead,
     RunCreate,
-    RunRead,
     WhatIf,
-    WhatIfComparison,
 )
 from tandem.matching.service import Dependencies
 
@@ -83,6 +83,20 @@ async def request_run(
 ) -> MatchRun:
     """Queue a solve of the program's enrollees (HR admins, the program's admins)."""
     return await service.request_run(session, principal, directory, pool, program_id, data)
+
+
+@runs.get("/programs/{program_id}/runs", response_model=Page[RunRead])
+async def program_runs(
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    directory: DirectoryDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[MatchRun]:
+    """The program's runs, newest first, the service's repairs among them (HR admins, the
+    program's admins)."""
+    return await service.program_runs(session, principal, directory, program_id, cursor, limit)
 
 
 @runs.get("/runs/{run_id}", response_model=RunRead)
@@ -183,6 +197,22 @@ async def my_mentorships(
     return await service.my_mentorships(session, principal, cursor, limit)
 
 
+@mentorships.get("/programs/{program_id}/mentorships", response_model=Page[MentorshipRead])
+async def program_mentorships(
+    program_id: UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    directory: DirectoryDep,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[Mentorship]:
+    """The program's mentorships in every status, newest first (HR admins, the program's
+    admins)."""
+    return await service.program_mentorships(
+        session, principal, directory, program_id, cursor, limit
+    )
+
+
 @mentorships.get("/programs/{program_id}/flagged-mentorships", response_model=Page[MentorshipRead])
 async def flagged_mentorships(
     program_id: UUID,
@@ -195,8 +225,8 @@ async def flagged_mentorships(
     """Live mentorships that broke a rule since they started (e.g. a manager change put both
     people in one reporting chain), each with a repair run to publish (the program's admins):
     publishing it ends them."""
-    return await service.flagged_mentorships(
-        session, principal, directory, program_id, cursor, limit
+    return await service.program_mentorships(
+        session, principal, directory, program_id, cursor, limit, flagged_only=True
     )
 
 

@@ -1,22 +1,16 @@
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tandem.kit.contracts.matching import Explanation
-from tandem.kit.contracts.profiles import MatchingWeights
-from tandem.matching.models import (
-    RematchOfferStatus,
-    RunPurpose,
-    RunStatus,
+from tandem.kit.contracts.matching import (
+    Explanation,
+    Objective,
+    Unmatched,
 )
-
-
-class Objective(StrEnum):
-    PARTICIPATION_FIRST = "participation_first"
-    QUALITY_FIRST = "quality_first"
+from tandem.kit.contracts.profiles import MatchingWeights
+from tandem.matching.models import RematchOfferStatus
 
 
 class EndReason(StrEnum):
@@ -46,27 +40,6 @@ class RunCreate(BaseModel):
     )
 
 
-class RunRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    program_id: UUID
-    status: RunStatus
-    purpose: RunPurpose = Field(description="an admin's match, or the service's repair")
-    trigger: str | None = Field(description="what a repair answered, e.g. a decline")
-    objective: str
-    weights: dict[str, Any]
-    snapshot_hash: str
-    result: dict[str, Any] | None
-    error: str | None
-    attempts: int = Field(
-        description="how many times a worker took the run: above 1 while `running`, a worker "
-        "died and another is solving it again"
-    )
-    created_at: datetime
-    finished_at: datetime | None
-
-
 class RematchOfferRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -92,37 +65,6 @@ class WhatIf(BaseModel):
     objective: Objective | None = Field(default=None, description="the run's if absent")
 
 
-class Outcome(BaseModel):
-    matched: int
-    unmatched: int
-    worst_score: int | None = Field(description="fairness: the weakest pair's score (0-1000)")
-    total_score: int
-
-
-class PairRef(BaseModel):
-    """A pair or circle by its members; mentor and mentee where the pair is directed."""
-
-    model_config = ConfigDict(frozen=True)
-
-    mentor_id: UUID | None
-    mentee_id: UUID | None
-    member_ids: list[UUID]
-
-    def __hash__(self) -> int:
-        return hash((self.mentor_id, self.mentee_id, tuple(self.member_ids)))
-
-
-class WhatIfComparison(BaseModel):
-    """The run as it is (`before`) against the same pool solved with the other weights. Each
-    side's scores are under its own weights."""
-
-    before: Outcome
-    after: Outcome
-    pairs_kept: int
-    added: list[PairRef]
-    removed: list[PairRef]
-
-
 # What a solve answers (the worker process's result) -------------------------------------------
 
 
@@ -134,18 +76,6 @@ class Proposed(BaseModel):
     member_ids: list[UUID]
     score: int
     explanation: Explanation
-
-
-class Unmatched(BaseModel):
-    """Someone a solve left out, and why: how many candidates they had, how many each rule
-    removed, which rules loosened would place them, and (pairs) the weeks too short."""
-
-    person_id: UUID
-    reason: str
-    candidates: int
-    removed_by: dict[str, int]
-    relaxations: list[str]
-    short_weeks: list[tuple[date, date]] = Field(default_factory=list)
 
 
 Figure = int | float | None

@@ -17,7 +17,14 @@ from tandem.kit.auth import Principal, Role, ServiceCredentials
 from tandem.kit.contracts import matching as events
 from tandem.kit.contracts.matching import (
     MentorshipStatus,
+    Objective,
+    Outcome,
+    PairRef,
     ProposalStatus,
+    RunPurpose,
+    RunStatus,
+    Unmatched,
+    WhatIfComparison,
 )
 from tandem.kit.contracts.profiles import (
     EnrollmentRole,
@@ -61,8 +68,6 @@ from tandem.matching.models import (
     Proposal,
     RematchOffer,
     RematchOfferStatus,
-    RunPurpose,
-    RunStatus,
 )
 from tandem.matching.repository import (
     LIVE,
@@ -82,15 +87,10 @@ from tandem.matching.repository import (
 )
 from tandem.matching.schemas import (
     EndReason,
-    Objective,
-    Outcome,
-    PairRef,
     Proposed,
     RunCreate,
     Solution,
-    Unmatched,
     WhatIf,
-    WhatIfComparison,
     WithdrawalReason,
 )
 from tandem.matching.settings import MatchingSettings
@@ -229,6 +229,21 @@ async def get_run(
     run = await RunRepository(session).get(principal.organization_id, run_id)
     await _require_admin(principal, directory, run.program_id)
     return run
+
+
+async def program_runs(
+    session: AsyncSession,
+    principal: Principal,
+    directory: Directory,
+    program_id: UUID,
+    cursor: str | None,
+    limit: int,
+) -> Page[MatchRun]:
+    await _require_admin(principal, directory, program_id)
+    runs = await RunRepository(session).page_of_program(
+        principal.organization_id, program_id, _after_newest(cursor), limit + 1
+    )
+    return page_of(runs, limit, lambda run: NewestFirst(run.created_at, run.id))
 
 
 async def run_proposals(
@@ -1197,18 +1212,25 @@ async def flag_conflicts(
     return run
 
 
-async def flagged_mentorships(
+async def program_mentorships(
     session: AsyncSession,
     principal: Principal,
     directory: Directory,
     program_id: UUID,
     cursor: str | None,
     limit: int,
+    *,
+    flagged_only: bool = False,
 ) -> Page[Mentorship]:
-    """Live mentorships that broke a rule since they started, with their proposed repairs."""
+    """The program's mentorships, newest first; `flagged_only`: the live ones that broke a rule
+    since they started, with their proposed repairs."""
     await _require_admin(principal, directory, program_id)
-    mentorships = await MentorshipRepository(session).flagged_in_program(
-        principal.organization_id, program_id, _after_newest(cursor), limit + 1
+    mentorships = await MentorshipRepository(session).page_in_program(
+        principal.organization_id,
+        program_id,
+        _after_newest(cursor),
+        limit + 1,
+        flagged_only=flagged_only,
     )
     return page_of(mentorships, limit, lambda m: NewestFirst(m.started_at, m.id))
 

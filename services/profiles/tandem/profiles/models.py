@@ -20,7 +20,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tandem.kit.contracts.profiles import Cadence, EnrollmentRole, ProgramKind, ProgramStatus
+from tandem.kit.contracts.profiles import (
+    Cadence,
+    EnrollmentRole,
+    EnrollmentStatus,
+    ProgramKind,
+    ProgramStatus,
+)
 from tandem.kit.db import Base, enum_type
 
 
@@ -182,11 +188,6 @@ class Program(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
-
-
-class EnrollmentStatus(enum.StrEnum):
-    ACTIVE = "active"
-    WITHDRAWN = "withdrawn"
 
 
 class Enrollment(Base):

@@ -23,9 +23,11 @@ from tandem.kit.availability import InvalidAvailability, validate_time_zone
 from tandem.kit.contracts.profiles import (
     AbsenceRead,
     Cadence,
+    EnrollmentRead,
     EnrollmentRole,
     MatchingWeights,
     OfferedSkillItem,
+    PersonPublicRead,
     ProgramKind,
     ProgramRules,
     ProgramStatus,
@@ -35,7 +37,7 @@ from tandem.kit.contracts.profiles import (
 from tandem.kit.fields import Day
 from tandem.kit.patches import Patch
 from tandem.profiles.errors import ImportTooLarge, UnreadableImport
-from tandem.profiles.models import EnrollmentStatus, PersonStatus
+from tandem.profiles.models import PersonStatus
 
 
 def _time_zone(name: str) -> str:
@@ -133,20 +135,6 @@ class PersonUpdate(SelfServiceFields):
     manager_id: UUID | None = None
     hire_date: Day | None = None
     status: PersonStatus | None = None
-
-
-class PersonPublicRead(ReadModel):
-    """What any colleague of the organization may see."""
-
-    id: UUID
-    full_name: str
-    department: str | None
-    title: str | None
-    location: str | None
-    time_zone: str
-    languages: list[str]
-    interests: list[str]
-    bio: str | None
 
 
 class PersonRead(PersonPublicRead):
@@ -321,19 +309,6 @@ class EnrollmentCreate(Model):
     wanted_skill_ids: list[UUID] = Field(default_factory=list, max_length=20)
 
 
-class EnrollmentRead(ReadModel):
-    id: UUID
-    program_id: UUID
-    person_id: UUID
-    role: EnrollmentRole
-    capacity: int
-    goals: str | None
-    wanted_skill_ids: list[UUID]
-    status: EnrollmentStatus
-    created_at: datetime
-    withdrawn_at: datetime | None
-
-
 # Conflicts -------------------------------------------------------------------------------------
 
 
@@ -419,20 +394,6 @@ class HrisImport(Model):
         default=False,
         description="let a full sync mark more than a fifth of the active people as left",
     )
-
-
-class ImportRowError(BaseModel):
-    row: int = Field(description="1 for the first row (the first line after a CSV header)")
-    external_id: str | None
-    message: str
-
-
-class ImportResult(BaseModel):
-    created: int
-    updated: int
-    unchanged: int
-    marked_left: int
-    errors: list[ImportRowError]
 
 
 CSV_REQUIRED_COLUMNS = ("external_id", "email", "full_name")

@@ -11,7 +11,10 @@ from tandem.kit import availability as weekly
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import profiles as events
 from tandem.kit.contracts.profiles import (
+    EnrollmentRead,
     EnrollmentRole,
+    EnrollmentStatus,
+    ImportResult,
     OfferedSkillItem,
     ProgramKind,
     ProgramStatus,
@@ -56,7 +59,6 @@ from tandem.profiles.models import (
     AvailabilityWindow,
     DeclaredConflict,
     Enrollment,
-    EnrollmentStatus,
     OfferedSkill,
     Person,
     PersonStatus,
@@ -91,12 +93,10 @@ from tandem.profiles.schemas import (
     ConflictCreate,
     ConflictRead,
     EnrollmentCreate,
-    EnrollmentRead,
     FreeInterval,
     FreeIntervals,
     HrisImport,
     HrisRow,
-    ImportResult,
     PersonCreate,
     PersonExport,
     PersonRead,

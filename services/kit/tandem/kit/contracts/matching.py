@@ -1,9 +1,9 @@
 """What the matching service publishes: the reads others make of it (the gateway, soon
 sessions and feedback), and the facts it emits."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +21,26 @@ class ProposalStatus(StrEnum):
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
     """A repair found a better answer, or a member left the program."""
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class RunPurpose(StrEnum):
+    MATCH = "match"
+    """An admin matches the program's pool."""
+    REPAIR = "repair"
+    """The service re-solves after a change (a decline, an expiry, a withdrawal, a new hire, a
+    conflict), keeping mentorships and favouring the pending proposals."""
+
+
+class Objective(StrEnum):
+    PARTICIPATION_FIRST = "participation_first"
+    QUALITY_FIRST = "quality_first"
 
 
 class MentorshipStatus(StrEnum):
@@ -92,6 +112,82 @@ class MentorshipRead(BaseModel):
     started_at: datetime
     ended_at: datetime | None
     version: int
+
+
+class Unmatched(BaseModel):
+    """Someone a solve left out, and why: how many candidates they had, how many each rule
+    removed, which rules loosened would place them, and (pairs) the weeks too short."""
+
+    person_id: UUID
+    reason: str
+    candidates: int
+    removed_by: dict[str, int]
+    relaxations: list[str]
+    short_weeks: list[tuple[date, date]] = Field(default_factory=list)
+
+
+class RunResult(BaseModel):
+    """What a finished solve found: how many it placed and who it left out, and why. The
+    solver's own figures (`stats`, ...) come along untyped, for operators."""
+
+    model_config = ConfigDict(extra="allow")
+
+    matched: int
+    unmatched: list[Unmatched]
+
+
+class RunRead(BaseModel):
+    """`POST /programs/{id}/runs`, `GET /runs/{id}`, `GET /programs/{id}/runs`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    status: RunStatus
+    purpose: RunPurpose = Field(description="an admin's match, or the service's repair")
+    trigger: str | None = Field(description="what a repair answered, e.g. a decline")
+    objective: str
+    weights: dict[str, Any]
+    snapshot_hash: str
+    result: RunResult | None
+    error: str | None
+    attempts: int = Field(
+        description="how many times a worker took the run: above 1 while `running`, a worker "
+        "died and another is solving it again"
+    )
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class Outcome(BaseModel):
+    matched: int
+    unmatched: int
+    worst_score: int | None = Field(description="fairness: the weakest pair's score (0-1000)")
+    total_score: int
+
+
+class PairRef(BaseModel):
+    """A pair or circle by its members; mentor and mentee where the pair is directed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    mentor_id: UUID | None
+    mentee_id: UUID | None
+    member_ids: list[UUID]
+
+    def __hash__(self) -> int:
+        return hash((self.mentor_id, self.mentee_id, tuple(self.member_ids)))
+
+
+class WhatIfComparison(BaseModel):
+    """`POST /runs/{id}/what-if`: the run as it is (`before`) against the same pool solved
+    with the other weights. Each side's scores are under its own weights."""
+
+    before: Outcome
+    after: Outcome
+    pairs_kept: int
+    added: list[PairRef]
+    removed: list[PairRef]
 
 
 # Events ----------------------------------------------------------------------------------------

@@ -51,6 +51,11 @@ class EnrollmentRole(StrEnum):
     MEMBER = "member"
 
 
+class EnrollmentStatus(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+
+
 class DepartmentPolicy(StrEnum):
     ANY = "any"
     CROSS_DEPARTMENT = "cross_department"
@@ -285,6 +290,55 @@ class PersonSchedulesQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     person_ids: list[UUID] = Field(min_length=1, max_length=500)
+
+
+class PersonPublicRead(BaseModel):
+    """What any colleague of the organization may see (`GET /people`, `POST /people/batch`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    full_name: str
+    department: str | None
+    title: str | None
+    location: str | None
+    time_zone: str
+    languages: list[str]
+    interests: list[str]
+    bio: str | None
+
+
+class EnrollmentRead(BaseModel):
+    """`GET /programs/{id}/enrollments`, `POST /programs/{id}/enrollments`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    person_id: UUID
+    role: EnrollmentRole
+    capacity: int
+    goals: str | None
+    wanted_skill_ids: list[UUID]
+    status: EnrollmentStatus
+    created_at: datetime
+    withdrawn_at: datetime | None
+
+
+class ImportRowError(BaseModel):
+    row: int = Field(description="1 for the first row (the first line after a CSV header)")
+    external_id: str | None
+    message: str
+
+
+class ImportResult(BaseModel):
+    """`POST /imports/people`: what the HRIS import did; bad rows come back as errors."""
+
+    created: int
+    updated: int
+    unchanged: int
+    marked_left: int
+    errors: list[ImportRowError]
 
 
 class ProgramSnapshot(BaseModel):

@@ -1,0 +1,93 @@
+"""What a program owner watches: a program's KPIs, its mentorships at risk, retention, and the
+report's addresses (all from feedback, which alone decides who may read them)."""
+
+from urllib.parse import urlencode
+from uuid import UUID
+
+import strawberry
+from strawberry.experimental import pydantic
+
+from tandem.kit.contracts.feedback import (
+    AtRiskMentorshipRead,
+    Difference,
+    FitAnswer,
+    FitCount,
+    Period,
+    ProgramDashboardRead,
+    RetentionRead,
+    RiskReason,
+    SessionCounts,
+)
+
+strawberry.enum(Period)
+strawberry.enum(FitAnswer)
+strawberry.enum(RiskReason)
+
+
+@pydantic.type(model=SessionCounts, all_fields=True, name="SessionCounts")
+class SessionCountsType:
+    pass
+
+
+@pydantic.type(model=FitCount, all_fields=True, name="FitCount")
+class FitCountType:
+    pass
+
+
+@pydantic.type(
+    model=ProgramDashboardRead,
+    name="ProgramDashboard",
+    description="A program's KPIs, in total and per period; groups too small to show are "
+    "suppressed (their figures null).",
+)
+class ProgramDashboard:
+    # Named, not all_fields: a part feedback adds to its dashboard shows once it has a type.
+    program_id: strawberry.auto
+    period: strawberry.auto
+    minimum_group: strawberry.auto
+    active_mentorships: strawberry.auto
+    active_members: strawberry.auto
+    total: strawberry.auto
+    periods: strawberry.auto
+    fit_responders: strawberry.auto
+    fit: strawberry.auto
+
+
+@pydantic.type(
+    model=AtRiskMentorshipRead,
+    all_fields=True,
+    name="AtRiskMentorship",
+    description="An active mentorship that needs an admin's look, and why.",
+)
+class AtRiskMentorship:
+    pass
+
+
+@pydantic.type(model=Difference, all_fields=True, name="RetentionDifference")
+class RetentionDifference:
+    pass
+
+
+@pydantic.type(
+    model=RetentionRead,
+    all_fields=True,
+    name="Retention",
+    description="Who left since a date, among participants and everyone else (null figures: "
+    "groups too small to show).",
+)
+class Retention:
+    pass
+
+
+@strawberry.type(
+    description="Where to fetch the program's report through this host's REST edge, with the "
+    "same bearer token."
+)
+class ReportLinks:
+    csv: str = strawberry.field(description="the KPIs as CSV, one row per period and a total")
+    html: str = strawberry.field(description="the report as one self-contained HTML page")
+
+    @classmethod
+    def of(cls, program_id: UUID, period: Period) -> "ReportLinks":
+        base, query = f"/api/feedback/programs/{program_id}", urlencode({"period": period.value})
+        return cls(csv=f"{base}/dashboard.csv?{query}", html=f"{base}/report?{query}")
