@@ -12,16 +12,34 @@ from tandem.feedback import service
 from tandem.feedback.repository import Profiles
 from tandem.feedback.service import Dependencies
 from tandem.feedback.settings import FeedbackSettings
-from tandem.kit.contracts.feedback import FitCheckedIn, SessionFeedbackSubmitted
+from tandem.kit.contracts.feedback import CheckinFlagged, FitCheckedIn, SessionFeedbackSubmitted
 from tandem.kit.contracts.matching import (
     MentorshipEnded,
     MentorshipPaused,
     MentorshipResumed,
     MentorshipStarted,
     MentorshipStatus,
+    ProposalAccepted,
+    ProposalCreated,
+    ProposalDeclined,
+    ProposalExpired,
+    ProposalStatus,
+    ProposalWithdrawn,
 )
-from tandem.kit.contracts.profiles import EnrollmentCreated, PersonCreated, PersonDeactivated
+from tandem.kit.contracts.profiles import (
+    EnrollmentCreated,
+    PersonCreated,
+    PersonDeactivated,
+    PersonUpdated,
+)
 from tandem.kit.contracts.sessions import (
+    ActionItemCompleted,
+    ActionItemOverdue,
+    GoalAchieved,
+    GoalCreated,
+    GoalDropped,
+    GoalStatus,
+    MilestoneCompleted,
     SessionCancelled,
     SessionHeld,
     SessionNoShow,
@@ -45,6 +63,11 @@ async def feedback_dependencies(settings: FeedbackSettings) -> AsyncIterator[Dep
 
 async def on_person_created(session: AsyncSession, event: PersonCreated, _: Dependencies) -> None:
     await service.record_person(session, event.organization_id, event.person_id, event.hire_date)
+    await service.record_placement(session, event)
+
+
+async def on_person_updated(session: AsyncSession, event: PersonUpdated, _: Dependencies) -> None:
+    await service.record_placement(session, event)
 
 
 async def on_person_deactivated(
@@ -59,6 +82,7 @@ async def on_enrollment_created(
     session: AsyncSession, event: EnrollmentCreated, _: Dependencies
 ) -> None:
     await service.record_enrollment(session, event.organization_id, event.person_id)
+    await service.record_enrollment_fact(session, event)
 
 
 async def on_mentorship_started(
@@ -150,6 +174,82 @@ async def on_fit_checked_in(session: AsyncSession, event: FitCheckedIn, _: Depen
     await service.record_fit(session, event)
 
 
+async def on_proposal_created(
+    session: AsyncSession, event: ProposalCreated, _: Dependencies
+) -> None:
+    await service.record_proposal(session, event)
+
+
+async def on_proposal_accepted(
+    session: AsyncSession, event: ProposalAccepted, _: Dependencies
+) -> None:
+    await service.record_proposal_answer(
+        session, event.organization_id, event.proposal_id, event.program_id, ProposalStatus.ACCEPTED
+    )
+
+
+async def on_proposal_declined(
+    session: AsyncSession, event: ProposalDeclined, _: Dependencies
+) -> None:
+    await service.record_proposal_answer(
+        session, event.organization_id, event.proposal_id, event.program_id, ProposalStatus.DECLINED
+    )
+
+
+async def on_proposal_expired(
+    session: AsyncSession, event: ProposalExpired, _: Dependencies
+) -> None:
+    await service.record_proposal_answer(
+        session, event.organization_id, event.proposal_id, event.program_id, ProposalStatus.EXPIRED
+    )
+
+
+async def on_proposal_withdrawn(
+    session: AsyncSession, event: ProposalWithdrawn, _: Dependencies
+) -> None:
+    await service.record_proposal_answer(
+        session,
+        event.organization_id,
+        event.proposal_id,
+        event.program_id,
+        ProposalStatus.WITHDRAWN,
+    )
+
+
+async def on_goal_created(session: AsyncSession, event: GoalCreated, _: Dependencies) -> None:
+    await service.record_goal(session, event, GoalStatus.OPEN)
+
+
+async def on_goal_achieved(session: AsyncSession, event: GoalAchieved, _: Dependencies) -> None:
+    await service.record_goal(session, event, GoalStatus.ACHIEVED)
+
+
+async def on_goal_dropped(session: AsyncSession, event: GoalDropped, _: Dependencies) -> None:
+    await service.record_goal(session, event, GoalStatus.DROPPED)
+
+
+async def on_milestone_completed(
+    session: AsyncSession, event: MilestoneCompleted, _: Dependencies
+) -> None:
+    await service.record_milestone(session, event)
+
+
+async def on_action_item_overdue(
+    session: AsyncSession, event: ActionItemOverdue, _: Dependencies
+) -> None:
+    await service.record_action_item(session, event, overdue=True)
+
+
+async def on_action_item_completed(
+    session: AsyncSession, event: ActionItemCompleted, _: Dependencies
+) -> None:
+    await service.record_action_item(session, event, completed=True)
+
+
+async def on_checkin_flagged(session: AsyncSession, event: CheckinFlagged, _: Dependencies) -> None:
+    await service.record_flag(session, event)
+
+
 WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
     feedback_dependencies,
     {
@@ -168,5 +268,18 @@ WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
         SessionCancelled: on_session_cancelled,
         SessionFeedbackSubmitted: on_feedback_submitted,
         FitCheckedIn: on_fit_checked_in,
+        PersonUpdated: on_person_updated,
+        ProposalCreated: on_proposal_created,
+        ProposalAccepted: on_proposal_accepted,
+        ProposalDeclined: on_proposal_declined,
+        ProposalExpired: on_proposal_expired,
+        ProposalWithdrawn: on_proposal_withdrawn,
+        GoalCreated: on_goal_created,
+        GoalAchieved: on_goal_achieved,
+        GoalDropped: on_goal_dropped,
+        MilestoneCompleted: on_milestone_completed,
+        ActionItemOverdue: on_action_item_overdue,
+        ActionItemCompleted: on_action_item_completed,
+        CheckinFlagged: on_checkin_flagged,
     },
 )

@@ -19,8 +19,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.kit.contracts.feedback import FitAnswer
-from tandem.kit.contracts.matching import MentorshipStatus
-from tandem.kit.contracts.sessions import SessionStatus
+from tandem.kit.contracts.matching import MentorshipStatus, ProposalStatus
+from tandem.kit.contracts.sessions import GoalStatus, SessionStatus
 from tandem.kit.db import Base, enum_type
 
 FEEDBACK_ONCE_PER_MEMBER = "uq_session_feedback_session_id_author_id"
@@ -166,7 +166,8 @@ class FitCheckin(Base):
 
 class Person(Base):
     """A person as profiles' events tell it: when hired, whether they ever enrolled in a
-    program, and when they left (as feedback learnt it; leaving is final here)."""
+    program, when they left (as feedback learnt it; leaving is final here), and their
+    department and job level (the newest profiles told)."""
 
     __tablename__ = "person"
 
@@ -175,6 +176,11 @@ class Person(Base):
     hire_date: Mapped[date | None]
     participant: Mapped[bool] = mapped_column(server_default=false())
     left_at: Mapped[datetime | None]
+    department: Mapped[str | None]
+    job_level: Mapped[int | None] = mapped_column(SmallInteger)
+    placement_revision: Mapped[int] = mapped_column(server_default="0")
+    """Profiles' version of the person whose department and level are kept: an older one
+    arriving late changes neither."""
 
 
 class ProgressCheckin(Base):
@@ -205,3 +211,93 @@ class ProgressCheckin(Base):
     progress: Mapped[int] = mapped_column(SmallInteger)
     concern: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# The read model: enrollments, proposals, goals, action items and concerns, as facts -----------
+
+
+class EnrollmentFact(Base):
+    """A person enrolled in a program, when feedback learnt it."""
+
+    __tablename__ = "enrollment_fact"
+    __table_args__ = (
+        Index("ix_enrollment_fact_organization_id_program_id", "organization_id", "program_id"),
+    )
+
+    enrollment_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    program_id: Mapped[UUID]
+    person_id: Mapped[UUID]
+    enrolled_at: Mapped[datetime]
+
+
+class ProposalFact(Base):
+    """A proposal and its answer. `stage` orders its facts (created 0, answered 1): the answer
+    arriving first stays the answer, and the creation still adds the members."""
+
+    __tablename__ = "proposal_fact"
+    __table_args__ = (
+        Index("ix_proposal_fact_organization_id_program_id", "organization_id", "program_id"),
+    )
+
+    proposal_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    program_id: Mapped[UUID]
+    member_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), server_default="{}")
+    status: Mapped[ProposalStatus] = mapped_column(enum_type(ProposalStatus))
+    stage: Mapped[int] = mapped_column(SmallInteger)
+
+
+class Goal(Base):
+    """A goal (its id, never its title) and how it ended. `stage` orders its facts (created 0,
+    dropped 1, achieved 2), so that any order of arrival leaves the same status: a goal dropped,
+    reopened and achieved counts as achieved."""
+
+    __tablename__ = "goal"
+    __table_args__ = (Index("ix_goal_organization_id_program_id", "organization_id", "program_id"),)
+
+    goal_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    program_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID]
+    owner_id: Mapped[UUID]
+    status: Mapped[GoalStatus] = mapped_column(enum_type(GoalStatus))
+    stage: Mapped[int] = mapped_column(SmallInteger)
+
+
+class CompletedMilestone(Base):
+    """A milestone completed (its id, never its title)."""
+
+    __tablename__ = "completed_milestone"
+    __table_args__ = (
+        Index("ix_completed_milestone_organization_id_program_id", "organization_id", "program_id"),
+    )
+
+    milestone_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    program_id: Mapped[UUID]
+    goal_id: Mapped[UUID]
+    owner_id: Mapped[UUID]
+
+
+class ActionItem(Base):
+    """An action item that fell overdue or was completed (flags only ever set, so the order
+    they arrive in does not matter): open and overdue is `overdue and not completed`."""
+
+    __tablename__ = "action_item"
+
+    action_item_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID] = mapped_column(index=True)
+    overdue: Mapped[bool] = mapped_column(server_default=false())
+    completed: Mapped[bool] = mapped_column(server_default=false())
+
+
+class FlagFact(Base):
+    """A check-in that raised a concern (feedback's own `checkin.flagged`; never the concern)."""
+
+    __tablename__ = "flag_fact"
+
+    checkin_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID] = mapped_column(index=True)

@@ -25,8 +25,9 @@ from tandem.feedback.errors import (
 from tandem.feedback.kpis.at_risk import risk_reasons
 from tandem.feedback.kpis.dashboard import ProgramFigures, dashboard
 from tandem.feedback.kpis.export import dashboard_csv
+from tandem.feedback.kpis.participation import ParticipationFigures
 from tandem.feedback.kpis.report import render_report
-from tandem.feedback.kpis.retention import Leaver, compare, tenure_band
+from tandem.feedback.kpis.retention import Leaver, compare, stratum
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP
 from tandem.feedback.models import (
     CHECKIN_ONCE_PER_MEMBER,
@@ -46,6 +47,8 @@ from tandem.feedback.repository import (
     KpiRepository,
     MentoringSessionRepository,
     MentorshipRepository,
+    ParticipationFactRepository,
+    ParticipationRepository,
     PersonRepository,
     Profiles,
     ProgressCheckinRepository,
@@ -71,9 +74,21 @@ from tandem.kit.contracts.feedback import (
     RetentionRead,
     SessionFeedbackSubmitted,
 )
-from tandem.kit.contracts.matching import MentorshipStatus
-from tandem.kit.contracts.profiles import ProgramRead
-from tandem.kit.contracts.sessions import SessionFact, SessionStatus
+from tandem.kit.contracts.matching import MentorshipStatus, ProposalCreated, ProposalStatus
+from tandem.kit.contracts.profiles import (
+    EnrollmentCreated,
+    PersonCreated,
+    PersonUpdated,
+    ProgramRead,
+)
+from tandem.kit.contracts.sessions import (
+    ActionItemFact,
+    GoalFact,
+    GoalStatus,
+    MilestoneCompleted,
+    SessionFact,
+    SessionStatus,
+)
 from tandem.kit.db import constraint_errors
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
@@ -195,6 +210,52 @@ async def record_rating(session: AsyncSession, event: SessionFeedbackSubmitted) 
 
 async def record_fit(session: AsyncSession, event: FitCheckedIn) -> None:
     await FactRepository(session).checked_in(event)
+
+
+async def record_placement(session: AsyncSession, event: PersonCreated | PersonUpdated) -> None:
+    await PersonRepository(session).placed(
+        event.organization_id, event.person_id, event.department, event.job_level, event.revision
+    )
+
+
+async def record_enrollment_fact(session: AsyncSession, event: EnrollmentCreated) -> None:
+    await ParticipationFactRepository(session).enrolled(event, _now())
+
+
+async def record_proposal(session: AsyncSession, event: ProposalCreated) -> None:
+    await ParticipationFactRepository(session).proposed(event)
+
+
+async def record_proposal_answer(
+    session: AsyncSession,
+    organization_id: UUID,
+    proposal_id: UUID,
+    program_id: UUID,
+    status: ProposalStatus,
+) -> None:
+    await ParticipationFactRepository(session).answered(
+        organization_id, proposal_id, program_id, status
+    )
+
+
+async def record_goal(session: AsyncSession, event: GoalFact, status: GoalStatus) -> None:
+    await ParticipationFactRepository(session).goal(event, status)
+
+
+async def record_milestone(session: AsyncSession, event: MilestoneCompleted) -> None:
+    await ParticipationFactRepository(session).milestone_completed(event)
+
+
+async def record_action_item(
+    session: AsyncSession, event: ActionItemFact, *, overdue: bool = False, completed: bool = False
+) -> None:
+    await ParticipationFactRepository(session).action_item(
+        event, overdue=overdue, completed=completed
+    )
+
+
+async def record_flag(session: AsyncSession, event: CheckinFlagged) -> None:
+    await ParticipationFactRepository(session).flagged(event)
 
 
 # Session feedback ------------------------------------------------------------------------------
@@ -456,6 +517,7 @@ async def _dashboard(
     session: AsyncSession, organization_id: UUID, program_id: UUID, period: Period
 ) -> ProgramDashboardRead:
     kpis = KpiRepository(session, organization_id, program_id)
+    taking_part = ParticipationRepository(session, organization_id, program_id)
     figures = ProgramFigures(
         program_id=program_id,
         period=period,
@@ -465,6 +527,13 @@ async def _dashboard(
         raters=await kpis.raters(period),
         fit_answers=await kpis.fit_answers(),
         active_mentorships=await kpis.active_mentorships(),
+        participation=ParticipationFigures(
+            enrollees=await taking_part.enrollees(),
+            goals=await taking_part.goal_tallies(),
+            mentorship_departments=await taking_part.mentorship_departments(),
+        ),
+        proposals=await taking_part.proposal_tally(),
+        mentorship_months=await taking_part.mentorship_months(),
     )
     return dashboard(figures)
 
@@ -495,6 +564,8 @@ async def at_risk_mentorships(
             reasons=reasons,
             last_held_at=history.last_held_at,
             no_shows=history.no_shows,
+            flagged_checkins=history.flagged_checkins,
+            open_overdue_action_items=history.open_overdue_action_items,
         )
         for history in histories
         if after is None or history.mentorship_id > after.mentorship_id
@@ -504,18 +575,23 @@ async def at_risk_mentorships(
     return page_of(at_risk, limit, lambda read: (read.mentorship_id,))
 
 
-RETENTION_STRATA = ["tenure_band"]
+RETENTION_STRATA = ["department", "level_band", "tenure_band"]
 
 
 async def retention(session: AsyncSession, principal: Principal, since: date) -> RetentionRead:
-    """Who left since `since` among participants and others, compared raw and within tenure
-    bands; nothing shown when either side has fewer than the minimum of people."""
+    """Who left since `since` among participants and others, compared raw and within strata
+    alike in department, level band and tenure band; nothing shown when either side has fewer
+    than the minimum of people."""
     _require_organization_kpi_reader(principal)
     start = datetime.combine(since, time(), UTC)
     people = await PersonRepository(session).still_there(principal.organization_id, start)
     comparison = compare(
-        Leaver(participant, tenure_band(hired, since), left_at is not None)
-        for participant, hired, left_at in people
+        Leaver(
+            person.participant,
+            stratum(person.department, person.job_level, person.hire_date, since),
+            person.left_at is not None,
+        )
+        for person in people
     )
     shown = min(comparison.participants, comparison.others) >= MINIMUM_GROUP
     return RetentionRead(

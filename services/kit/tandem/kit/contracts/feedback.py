@@ -34,6 +34,11 @@ class RiskReason(StrEnum):
     """The last two ratings of its sessions were both low (2 or less)."""
     NOT_A_GOOD_FIT = "not_a_good_fit"
     REPEATED_NO_SHOWS = "repeated_no_shows"
+    """Two or more sessions missed."""
+    FLAGGED_CHECKIN = "flagged_checkin"
+    """A member raised a concern in a periodic check-in."""
+    OVERDUE_ACTION_ITEMS = "overdue_action_items"
+    """Two or more action items overdue and still open."""
 
 
 # Reads -----------------------------------------------------------------------------------------
@@ -118,6 +123,50 @@ class FitCount(BaseModel):
     people: int | None
 
 
+class ParticipationCounts(BaseModel):
+    """Who enrolled and got matched, and what they reached, of the whole program (or of one
+    department: `DepartmentCounts`). People count once however often they enrolled; a
+    mentorship's department mix is taken from its members' departments as profiles last told
+    them. Null figures: suppressed, the group being too small to show (or nothing to divide)."""
+
+    suppressed: bool
+    enrolled: int | None = Field(description="people who enrolled (or were matched) in it")
+    matched: int | None = Field(description="of them, members of a mentorship that started")
+    matched_share: float | None
+    median_days_to_match: float | None = Field(
+        description="from a person's first enrollment to their first mentorship's start, as "
+        "feedback learnt of each"
+    )
+    goals_set: int | None
+    goals_achieved: int | None
+    goals_dropped: int | None
+    goal_completion_share: float | None = Field(description="goals achieved of goals set")
+    milestones_completed: int | None
+    cross_department_share: float | None = Field(
+        description="of started mentorships whose members' departments are all known, the "
+        "share joining more than one department"
+    )
+
+
+class DepartmentCounts(ParticipationCounts):
+    """One department's people in the program: figures about them (their enrollments, their
+    goals, their mentorships)."""
+
+    department: str | None = Field(description="null: people without a department")
+
+
+class ProposalCounts(BaseModel):
+    """The program's proposals answered: accepted, declined or expired (a proposal taken back
+    by matching is no answer). Null when their members are fewer than the minimum group."""
+
+    suppressed: bool
+    answered: int | None
+    accepted: int | None
+    declined: int | None
+    expired: int | None
+    acceptance_share: float | None
+
+
 class ProgramDashboardRead(BaseModel):
     """`GET /programs/{id}/dashboard`: a program's KPIs, built only from events. Every group of
     fewer than `minimum_group` people is suppressed, together with as many other groups as it
@@ -132,6 +181,16 @@ class ProgramDashboardRead(BaseModel):
     periods: list[SessionCounts]
     fit_responders: int | None
     fit: list[FitCount]
+    participation: ParticipationCounts
+    departments: list[DepartmentCounts] = Field(
+        description="the program's people by department; a department of fewer than "
+        "`minimum_group` people is suppressed, with as many others as it takes"
+    )
+    proposals: ProposalCounts
+    sessions_per_mentorship_month: float | None = Field(
+        description="held sessions per mentorship and month, each mentorship counted from the "
+        "month of its first session to that of its last (to this month while it lasts)"
+    )
 
 
 class AtRiskMentorshipRead(BaseModel):
@@ -142,6 +201,8 @@ class AtRiskMentorshipRead(BaseModel):
     reasons: list[RiskReason]
     last_held_at: datetime | None
     no_shows: int
+    flagged_checkins: int
+    open_overdue_action_items: int
 
 
 class Difference(BaseModel):
@@ -154,8 +215,9 @@ class Difference(BaseModel):
 
 class RetentionRead(BaseModel):
     """`GET /kpis/retention`: who left since a date among participants (people who ever
-    enrolled in a program) and everyone else, raw and stratified by tenure band at that date
-    (a Mantel-Haenszel risk difference: participants are compared with others like them).
+    enrolled in a program) and everyone else, raw and stratified by department, job-level band
+    and tenure band at that date, all three at once (a Mantel-Haenszel risk difference:
+    participants are compared with others like them).
     Negative: participants left less. With fewer than 5 people on either side every figure is
     null. Not proof of cause: those who join may differ in ways no stratum captures."""
 
