@@ -1,0 +1,418 @@
+"""Who takes part in a program and what they reach, from profiles', matching's and sessions'
+events: enrolled, matched, time to match, proposals answered, goals and milestones,
+cross-department mentorships, sessions per mentorship-month; in total and by department, the
+same whatever the order and however often the events arrive, small departments suppressed also
+against subtraction."""
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import FakeProfiles
+from factories import MONDAY, Pair, deliver
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tandem.feedback import service
+from tandem.feedback.models import Person
+from tandem.kit.auth import Role
+from tandem.kit.contracts.matching import (
+    MentorshipEnded,
+    ProposalAccepted,
+    ProposalCreated,
+    ProposalDeclined,
+    ProposalExpired,
+    ProposalWithdrawn,
+)
+from tandem.kit.contracts.profiles import (
+    EnrollmentCreated,
+    EnrollmentRole,
+    PersonCreated,
+    PersonUpdated,
+)
+from tandem.kit.contracts.sessions import (
+    GoalAchieved,
+    GoalCreated,
+    GoalDropped,
+    MilestoneCompleted,
+    SessionHeld,
+    SessionScheduled,
+)
+from tandem.kit.events import Envelope, Event
+from tandem.kit.testing.plugin import ClientFactory
+
+# Research 7 people, Sales 6, Ops 5, Legal 2: Legal is too small, and Ops (the smallest shown)
+# is suppressed with it, so that the total less Research and Sales gives no department away.
+DEPARTMENTS = {"Sales": 6, "Research": 7, "Ops": 5, "Legal": 2}
+PAIRS = [("s0", "r0"), ("s1", "r1"), ("s2", "s3"), ("r2", "r3"), ("o0", "l0"), ("s4", "o1")]
+
+
+class Story:
+    """A program's people, named by department initial and number (`r6` was in Sales first)."""
+
+    def __init__(self, organization: uuid.UUID, program: uuid.UUID) -> None:
+        self.organization, self.program = organization, program
+        self.ids = {
+            f"{name[0].lower()}{n}": uuid.uuid5(program, f"{name}{n}")
+            for name, size in DEPARTMENTS.items()
+            for n in range(size)
+        }
+        self.departments = {key: name for name in DEPARTMENTS for key in self._of(name)}
+
+    def _of(self, department: str) -> list[str]:
+        return [key for key in self.ids if key[0] == department[0].lower()]
+
+    def id(self, name: str) -> uuid.UUID:
+        return uuid.uuid5(self.program, name)
+
+    def pair(self, first: str, second: str) -> Pair:
+        return Pair(
+            self.organization,
+            self.program,
+            self.id(f"mentorship {first}-{second}"),
+            [self.ids[first], self.ids[second]],
+        )
+
+    def events(self) -> list[Event]:
+        return [
+            *self.people(),
+            *self.enrollments(),
+            *self.proposals(),
+            *(self.pair(*pair).started() for pair in PAIRS),
+            *self.goals(),
+            *self.sessions(),
+        ]
+
+    def people(self) -> list[Event]:
+        people: list[Event] = [
+            PersonCreated(
+                organization_id=self.organization,
+                person_id=person,
+                department="Sales" if key == "r6" else self.departments[key],
+                job_level=2,
+                revision=1,
+            )
+            for key, person in self.ids.items()
+        ]
+        moved = {"person_id": self.ids["r6"], "manager_id": None, "time_zone": "UTC"}
+        people += [
+            PersonUpdated(
+                organization_id=self.organization,
+                changed=["department"],
+                status="active",
+                department="Research",
+                job_level=2,
+                revision=2,
+                **moved,
+            ),
+            PersonUpdated(
+                organization_id=self.organization,
+                changed=["job_level"],
+                status="active",
+                department="Research",
+                job_level=3,
+                revision=3,
+                **moved,
+            ),
+        ]
+        return people
+
+    def enrollments(self) -> list[Event]:
+        enrolling = [*self.ids, "s0"]  # s0 enrolled twice: one person still
+        return [
+            EnrollmentCreated(
+                organization_id=self.organization,
+                enrollment_id=self.id(f"enrollment {n}"),
+                program_id=self.program,
+                person_id=self.ids[key],
+                role=EnrollmentRole.EITHER,
+            )
+            for n, key in enumerate(enrolling)
+        ]
+
+    def proposals(self) -> list[Event]:
+        events: list[Event] = []
+        answers: list[tuple[tuple[str, str], type[Event], dict[str, Any]]] = [
+            *((pair, ProposalAccepted, {}) for pair in PAIRS),
+            (("s5", "r4"), ProposalDeclined, {"declined_by": self.ids["s5"]}),
+            (("r5", "r6"), ProposalExpired, {}),
+            (("o2", "o3"), ProposalWithdrawn, {"reason": "superseded"}),
+        ]
+        for (first, second), answer, more in answers:
+            common = {
+                "organization_id": self.organization,
+                "proposal_id": self.id(f"proposal {first}-{second}"),
+                "program_id": self.program,
+            }
+            members = [self.ids[first], self.ids[second]]
+            events += [ProposalCreated(**common, member_ids=members), answer(**common, **more)]
+        return events
+
+    def goals(self) -> list[Event]:
+        # s0: one achieved (one milestone), one dropped; s1: dropped, reopened, achieved;
+        # r0: one open, one achieved with two milestones.
+        goals = {
+            "g1": ("s0", [GoalAchieved]),
+            "g2": ("s0", [GoalDropped]),
+            "g5": ("s1", [GoalDropped, GoalAchieved]),
+            "g3": ("r0", []),
+            "g4": ("r0", [GoalAchieved]),
+        }
+        mentorship_of = {"s0": ("s0", "r0"), "s1": ("s1", "r1"), "r0": ("s0", "r0")}
+        events: list[Event] = []
+        for goal, (owner, outcomes) in goals.items():
+            fact = {
+                "organization_id": self.organization,
+                "goal_id": self.id(goal),
+                "mentorship_id": self.pair(*mentorship_of[owner]).mentorship_id,
+                "program_id": self.program,
+                "owner_id": self.ids[owner],
+                "private": goal == "g3",
+                "target_date": None,
+            }
+            events += [kind(**fact) for kind in [GoalCreated, *outcomes]]
+        for milestone, goal, owner in [("m1", "g1", "s0"), ("m2", "g4", "r0"), ("m3", "g4", "r0")]:
+            events.append(
+                MilestoneCompleted(
+                    organization_id=self.organization,
+                    milestone_id=self.id(milestone),
+                    goal_id=self.id(goal),
+                    mentorship_id=self.pair("s0", "r0").mentorship_id,
+                    program_id=self.program,
+                    owner_id=self.ids[owner],
+                    due_date=None,
+                )
+            )
+        return events
+
+    def sessions(self) -> list[Event]:
+        """Held: (s0, r0) twice in March and once in April, (s1, r1) once in May, (s2, s3) once
+        in March; then the three ended: 5 sessions over 2 + 1 + 1 mentorship-months."""
+        held = {
+            ("s0", "r0"): [MONDAY, MONDAY + timedelta(days=7), MONDAY + timedelta(days=35)],
+            ("s1", "r1"): [MONDAY + timedelta(days=70)],
+            ("s2", "s3"): [MONDAY],
+        }
+        events: list[Event] = []
+        for (first, second), starts in held.items():
+            pair = self.pair(first, second)
+            for start in starts:
+                session_id = uuid.uuid5(pair.mentorship_id, start.isoformat())
+                events += [
+                    pair.fact(SessionScheduled, session_id, start),
+                    pair.fact(SessionHeld, session_id, start),
+                ]
+            events.append(
+                MentorshipEnded(
+                    organization_id=self.organization,
+                    mentorship_id=pair.mentorship_id,
+                    program_id=self.program,
+                    status="completed",
+                    reason="completed",
+                )
+            )
+        return events
+
+
+def _admin(
+    client_for: ClientFactory, profiles: FakeProfiles, organization: uuid.UUID
+) -> tuple[Any, uuid.UUID]:
+    admin_id = uuid.uuid4()
+    program = profiles.add_program(organization, admin_ids=[admin_id])
+    return client_for(Role.PROGRAM_ADMIN, organization_id=organization, person_id=admin_id), program
+
+
+def _by_department(board: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
+    return {row.pop("department"): row for row in board["departments"]}
+
+
+async def test_participation_is_counted_from_events_in_total_and_by_department(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> None:
+    admin, program = _admin(client_for, profiles, organization)
+    await deliver(db_session, app, *Story(organization, program).events())
+
+    answer = await admin.get(f"/programs/{program}/dashboard")
+
+    assert answer.status_code == 200, answer.text
+    board = answer.json()
+    assert board["participation"] == {
+        "suppressed": False,
+        "enrolled": 20,
+        "matched": 12,
+        "matched_share": 0.6,
+        "median_days_to_match": 0.0,
+        "goals_set": 5,
+        "goals_achieved": 3,
+        "goals_dropped": 1,
+        "goal_completion_share": 0.6,
+        "milestones_completed": 3,
+        # (s0, r0), (s1, r1), (o0, l0), (s4, o1) of six
+        "cross_department_share": 0.67,
+    }
+    departments = _by_department(board)
+    assert list(departments) == ["Legal", "Ops", "Research", "Sales"]
+    assert departments["Research"] == {
+        "suppressed": False,
+        "enrolled": 7,  # r6 moved from Sales
+        "matched": 4,
+        "matched_share": 0.57,
+        "median_days_to_match": 0.0,
+        "goals_set": 2,
+        "goals_achieved": 1,
+        "goals_dropped": 0,
+        "goal_completion_share": 0.5,
+        "milestones_completed": 2,
+        "cross_department_share": 0.67,
+    }
+    assert departments["Sales"] == {
+        "suppressed": False,
+        "enrolled": 6,
+        "matched": 5,
+        "matched_share": 0.83,
+        "median_days_to_match": 0.0,
+        "goals_set": 3,
+        "goals_achieved": 2,
+        "goals_dropped": 1,
+        "goal_completion_share": 0.67,
+        "milestones_completed": 1,
+        "cross_department_share": 0.75,
+    }
+    assert board["proposals"] == {
+        "suppressed": False,
+        "answered": 8,
+        "accepted": 6,
+        "declined": 1,
+        "expired": 1,
+        "acceptance_share": 0.75,
+    }
+    assert board["sessions_per_mentorship_month"] == 1.25
+
+
+async def test_duplicate_and_out_of_order_events_leave_participation_unchanged(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> None:
+    admin, program = _admin(client_for, profiles, organization)
+    other_organization = uuid.uuid4()
+    other_admin, other_program = _admin(client_for, profiles, other_organization)
+    await deliver(db_session, app, *Story(organization, program).events())
+    story = [Envelope.wrap(e, "test") for e in Story(other_organization, other_program).events()]
+    random.Random(7).shuffle(story)  # noqa: S311 - a fixed order, not a secret
+
+    await deliver(db_session, app, *story, *reversed(story))
+
+    in_order = (await admin.get(f"/programs/{program}/dashboard")).json()
+    jumbled = (await other_admin.get(f"/programs/{other_program}/dashboard")).json()
+    assert in_order | {"program_id": None} == jumbled | {"program_id": None}
+    assert _by_department(jumbled)["Research"]["enrolled"] == 7
+
+
+async def test_a_person_keeps_the_newest_department_and_level_profiles_told(
+    db_session: AsyncSession, app: FastAPI, organization: uuid.UUID
+) -> None:
+    person = uuid.uuid4()
+
+    def told(revision: int, department: str, level: int) -> PersonUpdated:
+        return PersonUpdated(
+            organization_id=organization,
+            person_id=person,
+            changed=["department", "job_level"],
+            manager_id=None,
+            time_zone="UTC",
+            status="active",
+            department=department,
+            job_level=level,
+            revision=revision,
+        )
+
+    created = PersonCreated(organization_id=organization, person_id=person, department="Ops")
+    await deliver(db_session, app, told(3, "Research", 4), told(2, "Sales", 3), created)
+
+    kept = await db_session.scalar(select(Person).where(Person.id == person))
+    assert kept is not None
+    assert (kept.department, kept.job_level, kept.placement_revision) == ("Research", 4, 3)
+
+
+async def test_a_small_department_is_suppressed_and_cannot_be_recovered_by_subtraction(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> None:
+    admin, program = _admin(client_for, profiles, organization)
+    await deliver(db_session, app, *Story(organization, program).events())
+
+    board = (await admin.get(f"/programs/{program}/dashboard")).json()
+
+    departments = _by_department(board)
+    hidden = [name for name, row in departments.items() if row["suppressed"]]
+    assert hidden == ["Legal", "Ops"]
+    assert all(
+        value is None
+        for row in departments.values()
+        if row["suppressed"]
+        for value in [
+            row["enrolled"],
+            row["matched"],
+            row["goals_set"],
+            row["cross_department_share"],
+        ]
+    )
+    # The total less the departments shown: Legal and Ops together (7 people), never Legal.
+    shown = sum(row["enrolled"] for row in departments.values() if not row["suppressed"])
+    assert board["participation"]["enrolled"] - shown == DEPARTMENTS["Legal"] + DEPARTMENTS["Ops"]
+
+
+async def test_participation_of_fewer_people_than_the_minimum_is_not_shown(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> None:
+    admin, program = _admin(client_for, profiles, organization)
+    story = Story(organization, program)
+    await deliver(db_session, app, *story.people(), *story.enrollments()[:4])
+
+    board = (await admin.get(f"/programs/{program}/dashboard")).json()
+
+    assert board["participation"]["suppressed"] is True
+    assert board["participation"]["enrolled"] is None
+    assert all(row["suppressed"] for row in board["departments"])
+    assert board["proposals"]["acceptance_share"] is None
+
+
+async def test_days_to_match_run_from_the_first_enrollment_to_the_first_mentorship(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin, program = _admin(client_for, profiles, organization)
+    story = Story(organization, program)
+    day_zero = datetime(2026, 3, 2, tzinfo=UTC)
+    monkeypatch.setattr(service, "_now", lambda: day_zero)
+    await deliver(db_session, app, *story.enrollments())
+    # Heard of after 4, 10 and 20 days: waits 4, 4, 10, 10, 20, 20 for their six members.
+    for days, pair in zip([4, 10, 20], PAIRS, strict=False):
+        monkeypatch.setattr(service, "_now", lambda days=days: day_zero + timedelta(days=days))
+        await deliver(db_session, app, story.pair(*pair).started())
+
+    board = (await admin.get(f"/programs/{program}/dashboard")).json()
+
+    assert board["participation"]["matched"] == 6
+    assert board["participation"]["median_days_to_match"] == 10.0
