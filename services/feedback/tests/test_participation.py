@@ -4,6 +4,8 @@ cross-department mentorships, sessions per mentorship-month; in total and by dep
 same whatever the order and however often the events arrive, small departments suppressed also
 against subtraction."""
 
+import csv
+import io
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -416,3 +418,66 @@ async def test_days_to_match_run_from_the_first_enrollment_to_the_first_mentorsh
 
     assert board["participation"]["matched"] == 6
     assert board["participation"]["median_days_to_match"] == 10.0
+
+
+async def test_participation_exports_as_csv_with_suppressed_departments_left_empty(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> None:
+    admin, program = _admin(client_for, profiles, organization)
+    await deliver(db_session, app, *Story(organization, program).events())
+
+    exported = await admin.get(f"/programs/{program}/participation.csv")
+
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = {row["department"]: row for row in csv.DictReader(io.StringIO(exported.text))}
+    assert list(rows) == ["total", "Legal", "Ops", "Research", "Sales"]
+    assert (rows["total"]["enrolled"], rows["total"]["proposals_acceptance_share"]) == (
+        "20",
+        "0.75",
+    )
+    assert rows["total"]["sessions_per_mentorship_month"] == "1.25"
+    assert (rows["Research"]["enrolled"], rows["Research"]["matched_share"]) == ("7", "0.57")
+    assert rows["Research"]["proposals_accepted"] == ""
+    for hidden in ("Legal", "Ops"):
+        assert rows[hidden]["suppressed"] == "True"
+        assert rows[hidden]["enrolled"] == rows[hidden]["goals_set"] == ""
+
+
+async def test_the_report_shows_departments_and_leaves_small_ones_out(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> None:
+    admin, program = _admin(client_for, profiles, organization)
+    await deliver(db_session, app, *Story(organization, program).events())
+
+    page = (await admin.get(f"/programs/{program}/report")).text
+
+    assert "Who takes part" in page
+    assert "<th>People enrolled</th><td>20</td>" in page
+    assert "<th>Proposals accepted</th><td>75%</td>" in page
+    assert "<tr><th>Research</th><td>7</td><td>57%</td><td>50%</td><td>67%</td></tr>" in page
+    assert '<tr><th>Legal</th><td colspan="4">not shown (too few people)</td></tr>' in page
+    assert "57% matched" in page  # Research's bar
+    assert "Legal</text>" not in page
+
+
+async def test_participation_is_for_the_programs_admins_of_its_organization(
+    client_for: ClientFactory, profiles: FakeProfiles, organization: uuid.UUID
+) -> None:
+    admin, program = _admin(client_for, profiles, organization)
+    path = f"/programs/{program}/participation.csv"
+    participant = client_for(Role.PARTICIPANT, organization_id=organization, person_id=uuid.uuid4())
+    foreign_hr = client_for(Role.HR_ADMIN, organization_id=uuid.uuid4(), person_id=uuid.uuid4())
+
+    assert (await admin.get(path)).status_code == 200
+    assert (await participant.get(path)).status_code == 403
+    assert (await foreign_hr.get(path)).status_code == 404
+    assert (await foreign_hr.get(f"/programs/{program}/dashboard")).status_code == 404

@@ -24,7 +24,7 @@ from tandem.feedback.errors import (
 )
 from tandem.feedback.kpis.at_risk import risk_reasons
 from tandem.feedback.kpis.dashboard import ProgramFigures, dashboard
-from tandem.feedback.kpis.export import dashboard_csv
+from tandem.feedback.kpis.export import dashboard_csv, participation_csv
 from tandem.feedback.kpis.participation import ParticipationFigures
 from tandem.feedback.kpis.report import render_report
 from tandem.feedback.kpis.retention import Leaver, compare, stratum
@@ -511,6 +511,14 @@ async def program_dashboard_csv(
 ) -> str:
     await _administered(principal, dependencies.profiles, program_id)
     return dashboard_csv(await _dashboard(session, principal.organization_id, program_id, period))
+
+
+async def program_participation_csv(
+    session: AsyncSession, dependencies: Dependencies, principal: Principal, program_id: UUID
+) -> str:
+    await _administered(principal, dependencies.profiles, program_id)
+    board = await _dashboard(session, principal.organization_id, program_id, Period.MONTH)
+    return participation_csv(board)
 
 
 async def _dashboard(
