@@ -913,11 +913,11 @@ async def import_people(
     result.marked_left = len(leaving)
     async with constraint_errors(session, PERSON_UNIQUENESS):
         await session.flush()
-    for person, changed in told:
-        if changed is None:
+    for person, fields in told:
+        if fields is None:
             emit(session, _person_created(person))
         else:
-            _emit_person_changes(session, person, changed)
+            _emit_person_changes(session, person, fields)
     result.errors.sort(key=lambda error: error.row)
     return result
 
