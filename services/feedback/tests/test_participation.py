@@ -6,14 +6,15 @@ against subtraction."""
 
 import csv
 import io
-import random
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from conftest import FakeProfiles
-from factories import MONDAY, Pair, deliver
+from factories import MONDAY, Pair, deliver, program_admin, told_in_order_and_jumbled
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +44,7 @@ from tandem.kit.contracts.sessions import (
     SessionHeld,
     SessionScheduled,
 )
-from tandem.kit.events import Envelope, Event
+from tandem.kit.events import Event
 from tandem.kit.testing.plugin import ClientFactory
 
 # Research 7 people, Sales 6, Ops 5, Legal 2: Legal is too small, and Ops (the smallest shown)
@@ -103,22 +104,14 @@ class Story:
         people += [
             PersonUpdated(
                 organization_id=self.organization,
-                changed=["department"],
+                changed=[changed],
                 status="active",
                 department="Research",
-                job_level=2,
-                revision=2,
+                job_level=level,
+                revision=revision,
                 **moved,
-            ),
-            PersonUpdated(
-                organization_id=self.organization,
-                changed=["job_level"],
-                status="active",
-                department="Research",
-                job_level=3,
-                revision=3,
-                **moved,
-            ),
+            )
+            for changed, level, revision in [("department", 2, 2), ("job_level", 3, 3)]
         ]
         return people
 
@@ -219,29 +212,33 @@ class Story:
         return events
 
 
-def _admin(
-    client_for: ClientFactory, profiles: FakeProfiles, organization: uuid.UUID
-) -> tuple[Any, uuid.UUID]:
-    admin_id = uuid.uuid4()
-    program = profiles.add_program(organization, admin_ids=[admin_id])
-    return client_for(Role.PROGRAM_ADMIN, organization_id=organization, person_id=admin_id), program
+Read = Callable[[str], Awaitable[httpx.Response]]
+
+
+@pytest.fixture
+async def read(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> Read:
+    """What the admin of a program reads under `/programs/{id}/`, once its story was told."""
+    admin, program = program_admin(client_for, profiles, organization)
+    await deliver(db_session, app, *Story(organization, program).events())
+
+    async def get(path: str) -> httpx.Response:
+        return await admin.get(f"/programs/{program}/{path}")
+
+    return get
 
 
 def _by_department(board: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
     return {row.pop("department"): row for row in board["departments"]}
 
 
-async def test_participation_is_counted_from_events_in_total_and_by_department(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
-) -> None:
-    admin, program = _admin(client_for, profiles, organization)
-    await deliver(db_session, app, *Story(organization, program).events())
-
-    answer = await admin.get(f"/programs/{program}/dashboard")
+async def test_participation_is_counted_from_events_in_total_and_by_department(read: Read) -> None:
+    answer = await read("dashboard")
 
     assert answer.status_code == 200, answer.text
     board = answer.json()
@@ -299,20 +296,11 @@ async def test_participation_is_counted_from_events_in_total_and_by_department(
 
 
 async def test_duplicate_and_out_of_order_events_leave_participation_unchanged(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
+    client_for: ClientFactory, db_session: AsyncSession, app: FastAPI, profiles: FakeProfiles
 ) -> None:
-    admin, program = _admin(client_for, profiles, organization)
-    other_organization = uuid.uuid4()
-    other_admin, other_program = _admin(client_for, profiles, other_organization)
-    await deliver(db_session, app, *Story(organization, program).events())
-    story = [Envelope.wrap(e, "test") for e in Story(other_organization, other_program).events()]
-    random.Random(7).shuffle(story)  # noqa: S311 - a fixed order, not a secret
-
-    await deliver(db_session, app, *story, *reversed(story))
+    (admin, program), (other_admin, other_program) = await told_in_order_and_jumbled(
+        db_session, app, client_for, profiles, lambda *ids: Story(*ids).events(), seed=7
+    )
 
     in_order = (await admin.get(f"/programs/{program}/dashboard")).json()
     jumbled = (await other_admin.get(f"/programs/{other_program}/dashboard")).json()
@@ -347,16 +335,10 @@ async def test_a_person_keeps_the_newest_department_and_level_profiles_told(
 
 
 async def test_a_small_department_is_suppressed_and_cannot_be_recovered_by_subtraction(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
+    read: Read,
 ) -> None:
-    admin, program = _admin(client_for, profiles, organization)
-    await deliver(db_session, app, *Story(organization, program).events())
 
-    board = (await admin.get(f"/programs/{program}/dashboard")).json()
+    board = (await read("dashboard")).json()
 
     departments = _by_department(board)
     hidden = [name for name, row in departments.items() if row["suppressed"]]
@@ -384,7 +366,7 @@ async def test_participation_of_fewer_people_than_the_minimum_is_not_shown(
     profiles: FakeProfiles,
     organization: uuid.UUID,
 ) -> None:
-    admin, program = _admin(client_for, profiles, organization)
+    admin, program = program_admin(client_for, profiles, organization)
     story = Story(organization, program)
     await deliver(db_session, app, *story.people(), *story.enrollments()[:4])
 
@@ -404,7 +386,7 @@ async def test_days_to_match_run_from_the_first_enrollment_to_the_first_mentorsh
     organization: uuid.UUID,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    admin, program = _admin(client_for, profiles, organization)
+    admin, program = program_admin(client_for, profiles, organization)
     story = Story(organization, program)
     day_zero = datetime(2026, 3, 2, tzinfo=UTC)
     monkeypatch.setattr(service, "_now", lambda: day_zero)
@@ -421,16 +403,10 @@ async def test_days_to_match_run_from_the_first_enrollment_to_the_first_mentorsh
 
 
 async def test_participation_exports_as_csv_with_suppressed_departments_left_empty(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
+    read: Read,
 ) -> None:
-    admin, program = _admin(client_for, profiles, organization)
-    await deliver(db_session, app, *Story(organization, program).events())
 
-    exported = await admin.get(f"/programs/{program}/participation.csv")
+    exported = await read("participation.csv")
 
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-type"].startswith("text/csv")
@@ -448,17 +424,8 @@ async def test_participation_exports_as_csv_with_suppressed_departments_left_emp
         assert rows[hidden]["enrolled"] == rows[hidden]["goals_set"] == ""
 
 
-async def test_the_report_shows_departments_and_leaves_small_ones_out(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
-) -> None:
-    admin, program = _admin(client_for, profiles, organization)
-    await deliver(db_session, app, *Story(organization, program).events())
-
-    page = (await admin.get(f"/programs/{program}/report")).text
+async def test_the_report_shows_departments_and_leaves_small_ones_out(read: Read) -> None:
+    page = (await read("report")).text
 
     assert "Who takes part" in page
     assert "<th>People enrolled</th><td>20</td>" in page
@@ -472,7 +439,7 @@ async def test_the_report_shows_departments_and_leaves_small_ones_out(
 async def test_participation_is_for_the_programs_admins_of_its_organization(
     client_for: ClientFactory, profiles: FakeProfiles, organization: uuid.UUID
 ) -> None:
-    admin, program = _admin(client_for, profiles, organization)
+    admin, program = program_admin(client_for, profiles, organization)
     path = f"/programs/{program}/participation.csv"
     participant = client_for(Role.PARTICIPANT, organization_id=organization, person_id=uuid.uuid4())
     foreign_hr = client_for(Role.HR_ADMIN, organization_id=uuid.uuid4(), person_id=uuid.uuid4())

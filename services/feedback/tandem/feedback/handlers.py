@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback import service
-from tandem.feedback.repository import Profiles
+from tandem.feedback.repository import Profiles, ProposalAnswer
 from tandem.feedback.service import Dependencies
 from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.contracts.feedback import CheckinFlagged, FitCheckedIn, SessionFeedbackSubmitted
@@ -38,6 +38,7 @@ from tandem.kit.contracts.sessions import (
     GoalAchieved,
     GoalCreated,
     GoalDropped,
+    GoalFact,
     GoalStatus,
     MilestoneCompleted,
     SessionCancelled,
@@ -48,7 +49,7 @@ from tandem.kit.contracts.sessions import (
     SessionScheduled,
     SessionStatus,
 )
-from tandem.kit.wiring import Wiring
+from tandem.kit.wiring import EventHandler, Wiring
 
 PROFILES_TIMEOUT_SECONDS = 10
 LEFT = "left"
@@ -180,52 +181,20 @@ async def on_proposal_created(
     await service.record_proposal(session, event)
 
 
-async def on_proposal_accepted(
-    session: AsyncSession, event: ProposalAccepted, _: Dependencies
-) -> None:
-    await service.record_proposal_answer(
-        session, event.organization_id, event.proposal_id, event.program_id, ProposalStatus.ACCEPTED
-    )
+def _proposal_answered(status: ProposalStatus) -> EventHandler[Dependencies]:
+    async def on_proposal_answered(
+        session: AsyncSession, event: ProposalAnswer, _: Dependencies
+    ) -> None:
+        await service.record_proposal_answer(session, event, status)
+
+    return on_proposal_answered
 
 
-async def on_proposal_declined(
-    session: AsyncSession, event: ProposalDeclined, _: Dependencies
-) -> None:
-    await service.record_proposal_answer(
-        session, event.organization_id, event.proposal_id, event.program_id, ProposalStatus.DECLINED
-    )
+def _goal_moved(status: GoalStatus) -> EventHandler[Dependencies]:
+    async def on_goal(session: AsyncSession, event: GoalFact, _: Dependencies) -> None:
+        await service.record_goal(session, event, status)
 
-
-async def on_proposal_expired(
-    session: AsyncSession, event: ProposalExpired, _: Dependencies
-) -> None:
-    await service.record_proposal_answer(
-        session, event.organization_id, event.proposal_id, event.program_id, ProposalStatus.EXPIRED
-    )
-
-
-async def on_proposal_withdrawn(
-    session: AsyncSession, event: ProposalWithdrawn, _: Dependencies
-) -> None:
-    await service.record_proposal_answer(
-        session,
-        event.organization_id,
-        event.proposal_id,
-        event.program_id,
-        ProposalStatus.WITHDRAWN,
-    )
-
-
-async def on_goal_created(session: AsyncSession, event: GoalCreated, _: Dependencies) -> None:
-    await service.record_goal(session, event, GoalStatus.OPEN)
-
-
-async def on_goal_achieved(session: AsyncSession, event: GoalAchieved, _: Dependencies) -> None:
-    await service.record_goal(session, event, GoalStatus.ACHIEVED)
-
-
-async def on_goal_dropped(session: AsyncSession, event: GoalDropped, _: Dependencies) -> None:
-    await service.record_goal(session, event, GoalStatus.DROPPED)
+    return on_goal
 
 
 async def on_milestone_completed(
@@ -270,13 +239,13 @@ WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
         FitCheckedIn: on_fit_checked_in,
         PersonUpdated: on_person_updated,
         ProposalCreated: on_proposal_created,
-        ProposalAccepted: on_proposal_accepted,
-        ProposalDeclined: on_proposal_declined,
-        ProposalExpired: on_proposal_expired,
-        ProposalWithdrawn: on_proposal_withdrawn,
-        GoalCreated: on_goal_created,
-        GoalAchieved: on_goal_achieved,
-        GoalDropped: on_goal_dropped,
+        ProposalAccepted: _proposal_answered(ProposalStatus.ACCEPTED),
+        ProposalDeclined: _proposal_answered(ProposalStatus.DECLINED),
+        ProposalExpired: _proposal_answered(ProposalStatus.EXPIRED),
+        ProposalWithdrawn: _proposal_answered(ProposalStatus.WITHDRAWN),
+        GoalCreated: _goal_moved(GoalStatus.OPEN),
+        GoalAchieved: _goal_moved(GoalStatus.ACHIEVED),
+        GoalDropped: _goal_moved(GoalStatus.DROPPED),
         MilestoneCompleted: on_milestone_completed,
         ActionItemOverdue: on_action_item_overdue,
         ActionItemCompleted: on_action_item_completed,

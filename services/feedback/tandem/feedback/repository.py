@@ -60,7 +60,15 @@ from tandem.kit.contracts.feedback import (
     Period,
     SessionFeedbackSubmitted,
 )
-from tandem.kit.contracts.matching import MentorshipStatus, ProposalCreated, ProposalStatus
+from tandem.kit.contracts.matching import (
+    MentorshipStatus,
+    ProposalAccepted,
+    ProposalCreated,
+    ProposalDeclined,
+    ProposalExpired,
+    ProposalStatus,
+    ProposalWithdrawn,
+)
 from tandem.kit.contracts.profiles import EnrollmentCreated, ProgramRead
 from tandem.kit.contracts.sessions import (
     ActionItemFact,
@@ -70,7 +78,8 @@ from tandem.kit.contracts.sessions import (
     SessionFact,
     SessionStatus,
 )
-from tandem.kit.db import among
+from tandem.kit.db import Base, among
+from tandem.kit.events import Event
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
 
@@ -249,6 +258,14 @@ PROPOSAL_CREATED, PROPOSAL_ANSWERED = 0, 1
 GOAL_STAGES = {GoalStatus.OPEN: 0, GoalStatus.DROPPED: 1, GoalStatus.ACHIEVED: 2}
 
 
+ProposalAnswer = ProposalAccepted | ProposalDeclined | ProposalExpired | ProposalWithdrawn
+
+
+def _row(event: Event, model: type[Base], **more: Any) -> dict[str, Any]:
+    """The event's fields that are columns of `model`, and `more`."""
+    return event.model_dump(include=set(model.__table__.columns.keys())) | more
+
+
 class ParticipationFactRepository(SessionRepository):
     """Enrollments, proposals, goals, milestones, action items and flags, as their events tell
     them: each write keeps what a fact of a later stage left, so any order of arrival ends the
@@ -256,23 +273,14 @@ class ParticipationFactRepository(SessionRepository):
 
     async def enrolled(self, event: EnrollmentCreated, enrolled_at: datetime) -> None:
         statement = insert(EnrollmentFact).values(
-            enrollment_id=event.enrollment_id,
-            organization_id=event.organization_id,
-            program_id=event.program_id,
-            person_id=event.person_id,
-            enrolled_at=enrolled_at,
+            **_row(event, EnrollmentFact, enrolled_at=enrolled_at)
         )
         await self.session.execute(statement.on_conflict_do_nothing())
 
     async def proposed(self, event: ProposalCreated) -> None:
         """Its members; an answer that arrived first keeps its status."""
         statement = insert(ProposalFact).values(
-            proposal_id=event.proposal_id,
-            organization_id=event.organization_id,
-            program_id=event.program_id,
-            member_ids=list(event.member_ids),
-            status=ProposalStatus.PENDING,
-            stage=PROPOSAL_CREATED,
+            **_row(event, ProposalFact, status=ProposalStatus.PENDING, stage=PROPOSAL_CREATED)
         )
         await self.session.execute(
             statement.on_conflict_do_update(
@@ -281,50 +289,30 @@ class ParticipationFactRepository(SessionRepository):
             )
         )
 
-    async def answered(
-        self, organization_id: UUID, proposal_id: UUID, program_id: UUID, status: ProposalStatus
-    ) -> None:
-        statement = insert(ProposalFact).values(
-            proposal_id=proposal_id,
-            organization_id=organization_id,
-            program_id=program_id,
-            status=status,
-            stage=PROPOSAL_ANSWERED,
-        )
+    async def answered(self, event: ProposalAnswer, status: ProposalStatus) -> None:
+        answer = {"status": status, "stage": PROPOSAL_ANSWERED}
+        statement = insert(ProposalFact).values(**_row(event, ProposalFact, **answer))
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[ProposalFact.proposal_id],
-                set_={"status": status, "stage": PROPOSAL_ANSWERED},
+                set_=answer,
                 where=ProposalFact.stage < PROPOSAL_ANSWERED,
             )
         )
 
     async def goal(self, event: GoalFact, status: GoalStatus) -> None:
-        statement = insert(Goal).values(
-            goal_id=event.goal_id,
-            organization_id=event.organization_id,
-            program_id=event.program_id,
-            mentorship_id=event.mentorship_id,
-            owner_id=event.owner_id,
-            status=status,
-            stage=GOAL_STAGES[status],
-        )
+        reached = {"status": status, "stage": GOAL_STAGES[status]}
+        statement = insert(Goal).values(**_row(event, Goal, **reached))
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[Goal.goal_id],
-                set_={"status": status, "stage": GOAL_STAGES[status]},
+                set_=reached,
                 where=Goal.stage < statement.excluded.stage,
             )
         )
 
     async def milestone_completed(self, event: MilestoneCompleted) -> None:
-        statement = insert(CompletedMilestone).values(
-            milestone_id=event.milestone_id,
-            organization_id=event.organization_id,
-            program_id=event.program_id,
-            goal_id=event.goal_id,
-            owner_id=event.owner_id,
-        )
+        statement = insert(CompletedMilestone).values(**_row(event, CompletedMilestone))
         await self.session.execute(statement.on_conflict_do_nothing())
 
     async def action_item(
@@ -332,11 +320,7 @@ class ParticipationFactRepository(SessionRepository):
     ) -> None:
         """Sets the flag named; a flag once set stays set."""
         statement = insert(ActionItem).values(
-            action_item_id=event.action_item_id,
-            organization_id=event.organization_id,
-            mentorship_id=event.mentorship_id,
-            overdue=overdue,
-            completed=completed,
+            **_row(event, ActionItem, overdue=overdue, completed=completed)
         )
         await self.session.execute(
             statement.on_conflict_do_update(
@@ -349,11 +333,7 @@ class ParticipationFactRepository(SessionRepository):
         )
 
     async def flagged(self, event: CheckinFlagged) -> None:
-        statement = insert(FlagFact).values(
-            checkin_id=event.checkin_id,
-            organization_id=event.organization_id,
-            mentorship_id=event.mentorship_id,
-        )
+        statement = insert(FlagFact).values(**_row(event, FlagFact))
         await self.session.execute(statement.on_conflict_do_nothing())
 
 

@@ -52,6 +52,7 @@ from tandem.feedback.repository import (
     PersonRepository,
     Profiles,
     ProgressCheckinRepository,
+    ProposalAnswer,
     SessionFeedbackRepository,
 )
 from tandem.feedback.schemas import (
@@ -227,15 +228,9 @@ async def record_proposal(session: AsyncSession, event: ProposalCreated) -> None
 
 
 async def record_proposal_answer(
-    session: AsyncSession,
-    organization_id: UUID,
-    proposal_id: UUID,
-    program_id: UUID,
-    status: ProposalStatus,
+    session: AsyncSession, event: ProposalAnswer, status: ProposalStatus
 ) -> None:
-    await ParticipationFactRepository(session).answered(
-        organization_id, proposal_id, program_id, status
-    )
+    await ParticipationFactRepository(session).answered(event, status)
 
 
 async def record_goal(session: AsyncSession, event: GoalFact, status: GoalStatus) -> None:
