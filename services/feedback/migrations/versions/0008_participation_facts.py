@@ -7,6 +7,7 @@ Revises: 0007_hold_revision
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -23,10 +24,34 @@ PROPOSAL_STATUS = sa.Enum(
 GOAL_STATUS = sa.Enum("open", "achieved", "dropped", name="goalstatus")
 
 
-def _of_program(table: str) -> None:
-    op.create_index(
-        f"ix_{table}_organization_id_program_id", table, ["organization_id", "program_id"]
+def _fact_table(table: str, key: str, *columns: sa.Column[Any], of_program: bool = True) -> None:
+    """A table keyed by the fact's id, of an organization (and, `of_program`, found by it and
+    the program)."""
+    program = [sa.Column("program_id", sa.Uuid(), nullable=False)] if of_program else []
+    op.create_table(
+        table,
+        sa.Column(key, sa.Uuid(), nullable=False),
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        *program,
+        *columns,
+        sa.PrimaryKeyConstraint(key, name=op.f(f"pk_{table}")),
     )
+    if of_program:
+        op.create_index(
+            f"ix_{table}_organization_id_program_id", table, ["organization_id", "program_id"]
+        )
+
+
+def _uuid(name: str) -> sa.Column[Any]:
+    return sa.Column(name, sa.Uuid(), nullable=False)
+
+
+def _stage() -> sa.Column[Any]:
+    return sa.Column("stage", sa.SmallInteger(), nullable=False)
+
+
+def _flag(name: str) -> sa.Column[Any]:
+    return sa.Column(name, sa.Boolean(), server_default=sa.false(), nullable=False)
 
 
 def upgrade() -> None:
@@ -36,71 +61,39 @@ def upgrade() -> None:
         "person",
         sa.Column("placement_revision", sa.Integer(), server_default="0", nullable=False),
     )
-    op.create_table(
+    _fact_table(
         "enrollment_fact",
-        sa.Column("enrollment_id", sa.Uuid(), nullable=False),
-        sa.Column("organization_id", sa.Uuid(), nullable=False),
-        sa.Column("program_id", sa.Uuid(), nullable=False),
-        sa.Column("person_id", sa.Uuid(), nullable=False),
+        "enrollment_id",
+        _uuid("person_id"),
         sa.Column("enrolled_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("enrollment_id", name=op.f("pk_enrollment_fact")),
     )
-    _of_program("enrollment_fact")
-    op.create_table(
+    _fact_table(
         "proposal_fact",
-        sa.Column("proposal_id", sa.Uuid(), nullable=False),
-        sa.Column("organization_id", sa.Uuid(), nullable=False),
-        sa.Column("program_id", sa.Uuid(), nullable=False),
-        sa.Column(
-            "member_ids", postgresql.ARRAY(sa.Uuid()), server_default="{}", nullable=False
-        ),
+        "proposal_id",
+        sa.Column("member_ids", postgresql.ARRAY(sa.Uuid()), server_default="{}", nullable=False),
         sa.Column("status", PROPOSAL_STATUS, nullable=False),
-        sa.Column("stage", sa.SmallInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("proposal_id", name=op.f("pk_proposal_fact")),
+        _stage(),
     )
-    _of_program("proposal_fact")
-    op.create_table(
+    _fact_table(
         "goal",
-        sa.Column("goal_id", sa.Uuid(), nullable=False),
-        sa.Column("organization_id", sa.Uuid(), nullable=False),
-        sa.Column("program_id", sa.Uuid(), nullable=False),
-        sa.Column("mentorship_id", sa.Uuid(), nullable=False),
-        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        "goal_id",
+        _uuid("mentorship_id"),
+        _uuid("owner_id"),
         sa.Column("status", GOAL_STATUS, nullable=False),
-        sa.Column("stage", sa.SmallInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("goal_id", name=op.f("pk_goal")),
+        _stage(),
     )
-    _of_program("goal")
-    op.create_table(
-        "completed_milestone",
-        sa.Column("milestone_id", sa.Uuid(), nullable=False),
-        sa.Column("organization_id", sa.Uuid(), nullable=False),
-        sa.Column("program_id", sa.Uuid(), nullable=False),
-        sa.Column("goal_id", sa.Uuid(), nullable=False),
-        sa.Column("owner_id", sa.Uuid(), nullable=False),
-        sa.PrimaryKeyConstraint("milestone_id", name=op.f("pk_completed_milestone")),
-    )
-    _of_program("completed_milestone")
-    op.create_table(
+    _fact_table("completed_milestone", "milestone_id", _uuid("goal_id"), _uuid("owner_id"))
+    _fact_table(
         "action_item",
-        sa.Column("action_item_id", sa.Uuid(), nullable=False),
-        sa.Column("organization_id", sa.Uuid(), nullable=False),
-        sa.Column("mentorship_id", sa.Uuid(), nullable=False),
-        sa.Column("overdue", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("completed", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.PrimaryKeyConstraint("action_item_id", name=op.f("pk_action_item")),
+        "action_item_id",
+        _uuid("mentorship_id"),
+        _flag("overdue"),
+        _flag("completed"),
+        of_program=False,
     )
-    op.create_index(
-        op.f("ix_action_item_mentorship_id"), "action_item", ["mentorship_id"]
-    )
-    op.create_table(
-        "flag_fact",
-        sa.Column("checkin_id", sa.Uuid(), nullable=False),
-        sa.Column("organization_id", sa.Uuid(), nullable=False),
-        sa.Column("mentorship_id", sa.Uuid(), nullable=False),
-        sa.PrimaryKeyConstraint("checkin_id", name=op.f("pk_flag_fact")),
-    )
-    op.create_index(op.f("ix_flag_fact_mentorship_id"), "flag_fact", ["mentorship_id"])
+    _fact_table("flag_fact", "checkin_id", _uuid("mentorship_id"), of_program=False)
+    for table in ("action_item", "flag_fact"):
+        op.create_index(op.f(f"ix_{table}_mentorship_id"), table, ["mentorship_id"])
 
 
 def downgrade() -> None:

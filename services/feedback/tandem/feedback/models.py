@@ -16,7 +16,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from tandem.kit.contracts.feedback import FitAnswer
 from tandem.kit.contracts.matching import MentorshipStatus, ProposalStatus
@@ -216,66 +216,62 @@ class ProgressCheckin(Base):
 # The read model: enrollments, proposals, goals, action items and concerns, as facts -----------
 
 
-class EnrollmentFact(Base):
+class OfProgram:
+    """A fact of one organization's program, found by both."""
+
+    __tablename__: str
+    organization_id: Mapped[UUID]
+    program_id: Mapped[UUID]
+
+    @declared_attr.directive
+    @classmethod
+    def __table_args__(cls) -> tuple[Index, ...]:
+        name = f"ix_{cls.__tablename__}_organization_id_program_id"
+        return (Index(name, "organization_id", "program_id"),)
+
+
+class EnrollmentFact(OfProgram, Base):
     """A person enrolled in a program, when feedback learnt it."""
 
     __tablename__ = "enrollment_fact"
-    __table_args__ = (
-        Index("ix_enrollment_fact_organization_id_program_id", "organization_id", "program_id"),
-    )
 
     enrollment_id: Mapped[UUID] = mapped_column(primary_key=True)
-    organization_id: Mapped[UUID]
-    program_id: Mapped[UUID]
     person_id: Mapped[UUID]
     enrolled_at: Mapped[datetime]
 
 
-class ProposalFact(Base):
+class ProposalFact(OfProgram, Base):
     """A proposal and its answer. `stage` orders its facts (created 0, answered 1): the answer
     arriving first stays the answer, and the creation still adds the members."""
 
     __tablename__ = "proposal_fact"
-    __table_args__ = (
-        Index("ix_proposal_fact_organization_id_program_id", "organization_id", "program_id"),
-    )
 
     proposal_id: Mapped[UUID] = mapped_column(primary_key=True)
-    organization_id: Mapped[UUID]
-    program_id: Mapped[UUID]
     member_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), server_default="{}")
     status: Mapped[ProposalStatus] = mapped_column(enum_type(ProposalStatus))
     stage: Mapped[int] = mapped_column(SmallInteger)
 
 
-class Goal(Base):
+class Goal(OfProgram, Base):
     """A goal (its id, never its title) and how it ended. `stage` orders its facts (created 0,
     dropped 1, achieved 2), so that any order of arrival leaves the same status: a goal dropped,
     reopened and achieved counts as achieved."""
 
     __tablename__ = "goal"
-    __table_args__ = (Index("ix_goal_organization_id_program_id", "organization_id", "program_id"),)
 
     goal_id: Mapped[UUID] = mapped_column(primary_key=True)
-    organization_id: Mapped[UUID]
-    program_id: Mapped[UUID]
     mentorship_id: Mapped[UUID]
     owner_id: Mapped[UUID]
     status: Mapped[GoalStatus] = mapped_column(enum_type(GoalStatus))
     stage: Mapped[int] = mapped_column(SmallInteger)
 
 
-class CompletedMilestone(Base):
+class CompletedMilestone(OfProgram, Base):
     """A milestone completed (its id, never its title)."""
 
     __tablename__ = "completed_milestone"
-    __table_args__ = (
-        Index("ix_completed_milestone_organization_id_program_id", "organization_id", "program_id"),
-    )
 
     milestone_id: Mapped[UUID] = mapped_column(primary_key=True)
-    organization_id: Mapped[UUID]
-    program_id: Mapped[UUID]
     goal_id: Mapped[UUID]
     owner_id: Mapped[UUID]
 
