@@ -4,6 +4,7 @@ cross-department mentorships, sessions per mentorship-month; in total and by dep
 same whatever the order and however often the events arrive, small departments suppressed also
 against subtraction."""
 
+import asyncio
 import csv
 import io
 import uuid
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback import service
-from tandem.feedback.models import Person
+from tandem.feedback.models import Goal, Person
 from tandem.kit.auth import Role
 from tandem.kit.contracts.matching import (
     MentorshipEnded,
@@ -40,6 +41,8 @@ from tandem.kit.contracts.sessions import (
     GoalAchieved,
     GoalCreated,
     GoalDropped,
+    GoalFact,
+    GoalStatus,
     MilestoneCompleted,
     SessionHeld,
     SessionScheduled,
@@ -448,3 +451,26 @@ async def test_participation_is_for_the_programs_admins_of_its_organization(
     assert (await participant.get(path)).status_code == 403
     assert (await foreign_hr.get(path)).status_code == 404
     assert (await foreign_hr.get(f"/programs/{program}/dashboard")).status_code == 404
+
+
+async def test_consumers_applying_one_objects_facts_at_once_end_as_in_any_order(
+    app: FastAPI, organization: uuid.UUID
+) -> None:
+    story = Story(organization, uuid.uuid4())
+    goal = [e for e in story.goals() if isinstance(e, GoalFact) and e.goal_id == story.id("g5")]
+    placements = [e for e in story.people() if getattr(e, "person_id", None) == story.ids["r6"]]
+    facts: list[Event] = [*goal, *placements] * 3
+
+    async def consume(event: Event) -> None:
+        async with app.state.sessionmaker() as session:
+            await deliver(session, app, event)
+
+    await asyncio.gather(*(consume(event) for event in facts))
+
+    async with app.state.sessionmaker() as session:
+        kept = await session.get(Goal, story.id("g5"))
+        person = await session.get(Person, story.ids["r6"])
+    assert kept is not None
+    assert person is not None
+    assert kept.status is GoalStatus.ACHIEVED
+    assert (person.department, person.job_level, person.placement_revision) == ("Research", 3, 3)
