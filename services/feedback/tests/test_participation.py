@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback import service
 from tandem.feedback.models import Goal, Person
-from tandem.kit.auth import Role
+from tandem.kit.auth import Role, Scope
 from tandem.kit.contracts.matching import (
     MentorshipEnded,
     ProposalAccepted,
@@ -474,3 +474,37 @@ async def test_consumers_applying_one_objects_facts_at_once_end_as_in_any_order(
     assert person is not None
     assert kept.status is GoalStatus.ACHIEVED
     assert (person.department, person.job_level, person.placement_revision) == ("Research", 3, 3)
+
+
+async def test_the_organization_reads_participation_across_its_programs_by_department(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> None:
+    for _ in range(2):
+        _, program = program_admin(client_for, profiles, organization)
+        await deliver(db_session, app, *Story(organization, program).events())
+    hr = client_for(Role.HR_ADMIN, organization_id=organization)
+    bi = client_for(Role.PARTNER, organization_id=organization, scopes=[Scope.KPIS_READ])
+    program_admin_client = client_for(Role.PROGRAM_ADMIN, organization_id=organization)
+    foreign_hr = client_for(Role.HR_ADMIN, organization_id=uuid.uuid4())
+
+    answer = await hr.get("/kpis/participation")
+
+    assert answer.status_code == 200, answer.text
+    figures = answer.json()
+    assert (figures["participation"]["enrolled"], figures["participation"]["matched"]) == (40, 24)
+    assert figures["participation"]["goal_completion_share"] == 0.6
+    departments = _by_department(figures)
+    # Legal's 4 people are too few, and hidden alone they would be the total less the rest:
+    # Ops, the smallest department shown, is hidden with them.
+    assert [name for name, row in departments.items() if row["suppressed"]] == ["Legal", "Ops"]
+    assert departments["Research"]["enrolled"] == 14
+    assert figures["proposals"]["acceptance_share"] == 0.75
+    assert (await bi.get("/kpis/participation")).status_code == 200
+    assert (await program_admin_client.get("/kpis/participation")).status_code == 403
+    foreign = (await foreign_hr.get("/kpis/participation")).json()
+    assert foreign["participation"]["suppressed"] is True
+    assert foreign["departments"] == []

@@ -584,12 +584,24 @@ class KpiRepository(SessionRepository):
 
 
 class ParticipationRepository(SessionRepository):
-    """Who takes part in a program and what they reach, read from the read model only."""
+    """Who takes part in a program (or, without one, in any of the organization's) and what
+    they reach, read from the read model only."""
 
-    def __init__(self, session: AsyncSession, organization_id: UUID, program_id: UUID) -> None:
+    def __init__(
+        self, session: AsyncSession, organization_id: UUID, program_id: UUID | None = None
+    ) -> None:
         super().__init__(session)
         self.organization_id = organization_id
         self.program_id = program_id
+
+    def _of(
+        self, model: type[EnrollmentFact | Goal | CompletedMilestone | ProposalFact | Mentorship]
+    ) -> list[ColumnElement[bool]]:
+        """The rows of the organization and, given one, the program."""
+        found = [model.organization_id == self.organization_id]
+        if self.program_id is not None:
+            found.append(model.program_id == self.program_id)
+        return found
 
     async def enrollees(self) -> list[Enrollee]:
         """Everyone who enrolled in the program or is a member of one of its started
@@ -598,10 +610,7 @@ class ParticipationRepository(SessionRepository):
             EnrollmentFact.person_id.label("person"),
             EnrollmentFact.enrolled_at.label("enrolled_at"),
             literal(None, Mentorship.started_at.type).label("matched_at"),
-        ).where(
-            EnrollmentFact.organization_id == self.organization_id,
-            EnrollmentFact.program_id == self.program_id,
-        )
+        ).where(*self._of(EnrollmentFact))
         matches = select(
             func.unnest(Mentorship.member_ids).label("person"),
             literal(None, EnrollmentFact.enrolled_at.type).label("enrolled_at"),
@@ -633,16 +642,13 @@ class ParticipationRepository(SessionRepository):
                 func.count().filter(Goal.status == GoalStatus.ACHIEVED).label("achieved"),
                 func.count().filter(Goal.status == GoalStatus.DROPPED).label("dropped"),
             )
-            .where(Goal.organization_id == self.organization_id, Goal.program_id == self.program_id)
+            .where(*self._of(Goal))
             .group_by(Goal.owner_id)
             .subquery()
         )
         milestones = (
             select(CompletedMilestone.owner_id.label("owner"), func.count().label("completed"))
-            .where(
-                CompletedMilestone.organization_id == self.organization_id,
-                CompletedMilestone.program_id == self.program_id,
-            )
+            .where(*self._of(CompletedMilestone))
             .group_by(CompletedMilestone.owner_id)
             .subquery()
         )
@@ -674,8 +680,7 @@ class ParticipationRepository(SessionRepository):
     async def proposal_tally(self) -> ProposalTally:
         answered = (ProposalStatus.ACCEPTED, ProposalStatus.DECLINED, ProposalStatus.EXPIRED)
         of_program = [
-            ProposalFact.organization_id == self.organization_id,
-            ProposalFact.program_id == self.program_id,
+            *self._of(ProposalFact),
             ProposalFact.status.in_(answered),
         ]
         counts = (
@@ -711,10 +716,7 @@ class ParticipationRepository(SessionRepository):
                 ).label("last"),
             )
             .join(Mentorship, Mentorship.id == MentoringSession.mentorship_id)
-            .where(
-                MentoringSession.organization_id == self.organization_id,
-                MentoringSession.program_id == self.program_id,
-            )
+            .where(*self._of(Mentorship))
             .group_by(MentoringSession.mentorship_id, Mentorship.status)
             .subquery()
         )
@@ -726,11 +728,7 @@ class ParticipationRepository(SessionRepository):
         return int(await self.session.scalar(select(func.coalesce(func.sum(months), 0))) or 0)
 
     def _started(self) -> list[ColumnElement[bool]]:
-        return [
-            Mentorship.organization_id == self.organization_id,
-            Mentorship.program_id == self.program_id,
-            Mentorship.started_at.is_not(None),
-        ]
+        return [*self._of(Mentorship), Mentorship.started_at.is_not(None)]
 
 
 BOOKED = (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)

@@ -25,6 +25,7 @@ from tandem.kit.contracts.feedback import (
     CheckinRead,
     FitCheckinRead,
     HeadcountRead,
+    OrganizationParticipationRead,
     Period,
     ProgramDashboardRead,
     RetentionRead,
@@ -292,6 +293,22 @@ async def program_report(
     on the dashboard."""
     page = await service.program_report(session, dependencies, principal, program_id, period)
     return HTMLResponse(page)
+
+
+@kpis.get(
+    "/kpis/participation",
+    response_model=OrganizationParticipationRead,
+    summary="Read who takes part across the organization's programs, by department",
+)
+async def organization_participation(
+    session: SessionDep, principal: PrincipalDep
+) -> OrganizationParticipationRead:
+    """HR admins and partners with `kpis:read`: people enrolled in any program and matched,
+    days to match, goals and milestones reached, cross-department mentorships and proposals
+    answered, in total and per department, built from events. A department of fewer than 5
+    people is suppressed, with as many others as it takes that the total minus the departments
+    shown gives none away."""
+    return await service.organization_participation(session, principal)
 
 
 def _iso_date(value: object) -> object:

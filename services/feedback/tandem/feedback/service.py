@@ -25,7 +25,11 @@ from tandem.feedback.errors import (
 from tandem.feedback.kpis.at_risk import risk_reasons
 from tandem.feedback.kpis.dashboard import ProgramFigures, dashboard
 from tandem.feedback.kpis.export import dashboard_csv, participation_csv
-from tandem.feedback.kpis.participation import ParticipationFigures
+from tandem.feedback.kpis.participation import (
+    ParticipationFigures,
+    participation,
+    proposal_counts,
+)
 from tandem.feedback.kpis.report import render_report
 from tandem.feedback.kpis.retention import Leaver, compare, stratum
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP
@@ -70,6 +74,7 @@ from tandem.kit.contracts.feedback import (
     FitCheckedIn,
     HeadcountRead,
     NotAGoodFitReported,
+    OrganizationParticipationRead,
     Period,
     ProgramDashboardRead,
     RetentionRead,
@@ -530,15 +535,36 @@ async def _dashboard(
         raters=await kpis.raters(period),
         fit_answers=await kpis.fit_answers(),
         active_mentorships=await kpis.active_mentorships(),
-        participation=ParticipationFigures(
-            enrollees=await taking_part.enrollees(),
-            goals=await taking_part.goal_tallies(),
-            mentorship_departments=await taking_part.mentorship_departments(),
-        ),
+        participation=await _participation_figures(taking_part),
         proposals=await taking_part.proposal_tally(),
         mentorship_months=await taking_part.mentorship_months(),
     )
     return dashboard(figures)
+
+
+async def _participation_figures(taking_part: ParticipationRepository) -> ParticipationFigures:
+    return ParticipationFigures(
+        enrollees=await taking_part.enrollees(),
+        goals=await taking_part.goal_tallies(),
+        mentorship_departments=await taking_part.mentorship_departments(),
+    )
+
+
+async def organization_participation(
+    session: AsyncSession, principal: Principal
+) -> OrganizationParticipationRead:
+    """Who takes part in any of the organization's programs, in total and by department, small
+    groups suppressed."""
+    _require_organization_kpi_reader(principal)
+    taking_part = ParticipationRepository(session, principal.organization_id)
+    figures = participation(await _participation_figures(taking_part))
+    return OrganizationParticipationRead(
+        organization_id=principal.organization_id,
+        minimum_group=MINIMUM_GROUP,
+        participation=figures.total,
+        departments=figures.departments,
+        proposals=proposal_counts(await taking_part.proposal_tally()),
+    )
 
 
 class AtRiskKey(NamedTuple):

@@ -193,6 +193,19 @@ class ProgramDashboardRead(BaseModel):
     )
 
 
+class OrganizationParticipationRead(BaseModel):
+    """`GET /kpis/participation`: who takes part in any of the organization's programs and
+    what they reach, in total and per department (a person counts once across programs, from
+    their first enrollment to their first mentorship), with the proposals answered. Suppressed
+    as on a program's dashboard."""
+
+    organization_id: UUID
+    minimum_group: int
+    participation: ParticipationCounts
+    departments: list[DepartmentCounts]
+    proposals: ProposalCounts
+
+
 class AtRiskMentorshipRead(BaseModel):
     """`GET /programs/{id}/at-risk`: an active mentorship that needs an admin's look, and why."""
 
