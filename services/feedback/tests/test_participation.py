@@ -414,7 +414,7 @@ async def test_participation_exports_as_csv_with_suppressed_departments_left_emp
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-type"].startswith("text/csv")
     rows = {row["department"]: row for row in csv.DictReader(io.StringIO(exported.text))}
-    assert list(rows) == ["total", "Legal", "Ops", "Research", "Sales"]
+    assert list(rows) == ["total", "Legal", "Ops", "Research", "Sales", ""]
     assert (rows["total"]["enrolled"], rows["total"]["proposals_acceptance_share"]) == (
         "20",
         "0.75",
@@ -422,6 +422,10 @@ async def test_participation_exports_as_csv_with_suppressed_departments_left_emp
     assert rows["total"]["sessions_per_mentorship_month"] == "1.25"
     assert (rows["Research"]["enrolled"], rows["Research"]["matched_share"]) == ("7", "0.57")
     assert rows["Research"]["proposals_accepted"] == ""
+    assert (rows[""]["period_start"], rows[""]["enrolled"]) == (
+        datetime.now(UTC).date().replace(day=1).isoformat(),
+        "20",
+    )
     for hidden in ("Legal", "Ops"):
         assert rows[hidden]["suppressed"] == "True"
         assert rows[hidden]["enrolled"] == rows[hidden]["goals_set"] == ""
@@ -431,6 +435,8 @@ async def test_the_report_shows_departments_and_leaves_small_ones_out(read: Read
     page = (await read("report")).text
 
     assert "Who takes part" in page
+    assert "<h2>Enrolled per month</h2>" in page
+    assert "20 enrolled, 60% matched" in page
     assert "<th>People enrolled</th><td>20</td>" in page
     assert "<th>Proposals accepted</th><td>75%</td>" in page
     assert "<tr><th>Research</th><td>7</td><td>57%</td><td>50%</td><td>67%</td></tr>" in page
@@ -508,3 +514,46 @@ async def test_the_organization_reads_participation_across_its_programs_by_depar
     foreign = (await foreign_hr.get("/kpis/participation")).json()
     assert foreign["participation"]["suppressed"] is True
     assert foreign["departments"] == []
+
+
+async def test_people_are_counted_by_the_period_of_their_first_enrollment(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin, program = program_admin(client_for, profiles, organization)
+    story = Story(organization, program)
+    enrollments = story.enrollments()
+    # 12 people heard of in March, 6 in April, 2 in May (and s0 again in May: still March's).
+    for start, end, heard in [
+        (0, 12, "2026-03-02"),
+        (12, 18, "2026-04-06"),
+        (18, 21, "2026-05-04"),
+    ]:
+        moment = datetime.fromisoformat(f"{heard}T10:00:00+00:00")
+        monkeypatch.setattr(service, "_now", lambda moment=moment: moment)
+        await deliver(db_session, app, *enrollments[start:end])
+    monkeypatch.setattr(service, "_now", lambda: datetime(2026, 3, 12, 10, tzinfo=UTC))
+    await deliver(db_session, app, *(story.pair(*pair).started() for pair in PAIRS))
+
+    board = (await admin.get(f"/programs/{program}/dashboard?period=month")).json()
+
+    # May's two are too few; April, the smallest shown, is hidden with them.
+    assert board["enrollment_periods"] == [
+        {
+            "period_start": "2026-03-01",
+            "suppressed": False,
+            "enrolled": 12,
+            "matched": 9,  # s0 to s4, r0 to r3
+            "matched_share": 0.75,
+            "median_days_to_match": 10.0,
+        },
+        *(
+            dict.fromkeys(["enrolled", "matched", "matched_share", "median_days_to_match"])
+            | {"period_start": month, "suppressed": True}
+            for month in ("2026-04-01", "2026-05-01")
+        ),
+    ]

@@ -1,16 +1,19 @@
 """A program's dashboard from its figures: sessions and ratings per period and in total, fit
-answers and active mentorships, every group too small to show suppressed (see `suppression`)."""
+answers and active mentorships, participation (see `participation`) in total, per department
+and per period of enrollment, every group too small to show suppressed (see `suppression`)."""
 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from tandem.feedback.kpis.participation import (
+    Enrollee,
     ParticipationFigures,
     ProposalTally,
+    cohort_counts,
     participation,
     proposal_counts,
 )
@@ -21,6 +24,7 @@ from tandem.feedback.kpis.suppression import (
     suppressed_with_total,
 )
 from tandem.kit.contracts.feedback import (
+    CohortCounts,
     FitAnswer,
     FitCount,
     Period,
@@ -105,9 +109,34 @@ def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
         ],
         participation=taking_part.total,
         departments=taking_part.departments,
+        enrollment_periods=_enrollment_periods(figures.participation.enrollees, figures.period),
         proposals=proposal_counts(figures.proposals),
         sessions_per_mentorship_month=_per_mentorship_month(cells[0], figures.mentorship_months),
     )
+
+
+def _enrollment_periods(enrollees: list[Enrollee], period: Period) -> list[CohortCounts]:
+    """The people by the period of their first enrollment (those feedback heard of only as
+    matched have none), each period suppressed as those of sessions are."""
+    cohorts: dict[date, list[Enrollee]] = defaultdict(list)
+    for enrollee in enrollees:
+        if enrollee.enrolled_at is not None:
+            cohorts[_period_start(period, enrollee.enrolled_at)].append(enrollee)
+    buckets = sorted(cohorts)
+    people = People.of((bucket, e.person_id) for bucket in buckets for e in cohorts[bucket])
+    hidden = suppressed_with_total(people, _partitions(period, buckets))
+    return [cohort_counts(cohorts[bucket], bucket, bucket in hidden) for bucket in buckets]
+
+
+def _period_start(period: Period, moment: datetime) -> date:
+    """The day, week (from Monday) or month a moment falls in, in UTC (as the database's
+    buckets of sessions are)."""
+    day = moment.astimezone(UTC).date()
+    if period is Period.WEEK:
+        return day - timedelta(days=day.weekday())
+    if period is Period.MONTH:
+        return day.replace(day=1)
+    return day
 
 
 def _per_mentorship_month(total: SessionCounts, mentorship_months: int) -> float | None:

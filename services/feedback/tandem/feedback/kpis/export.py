@@ -1,5 +1,6 @@
 """A program's dashboard as CSV: one row per period and one for the whole program; participation,
-one row for the whole program and one per department. A suppressed figure is an empty cell."""
+one row for the whole program, one per department and one per period of enrollment. A
+suppressed figure is an empty cell."""
 
 import csv
 import io
@@ -15,6 +16,7 @@ COLUMNS = list(SessionCounts.model_fields)
 PROPOSAL_COLUMNS = [name for name in ProposalCounts.model_fields if name != "suppressed"]
 PARTICIPATION_COLUMNS = [
     "department",
+    "period_start",
     *ParticipationCounts.model_fields,
     *(f"proposals_{name}" for name in PROPOSAL_COLUMNS),
     "sessions_per_mentorship_month",
@@ -33,7 +35,8 @@ def dashboard_csv(board: ProgramDashboardRead) -> str:
 
 def participation_csv(board: ProgramDashboardRead) -> str:
     """The whole program (`total`, with the figures kept for it alone: proposals and sessions
-    per mentorship-month), then each department (`(none)`: people without one)."""
+    per mentorship-month), then each department (`(none)`: people without one), then the
+    people by the period of their first enrollment (`period_start`)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=PARTICIPATION_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -46,4 +49,6 @@ def participation_csv(board: ProgramDashboardRead) -> str:
     for row in board.departments:
         figures = row.model_dump(mode="json")
         writer.writerow({**figures, "department": row.department or "(none)"})
+    for cohort in board.enrollment_periods:
+        writer.writerow(cohort.model_dump(mode="json"))
     return out.getvalue()

@@ -7,11 +7,16 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP, TOTAL, People, suppressed_with_total
-from tandem.kit.contracts.feedback import DepartmentCounts, ParticipationCounts, ProposalCounts
+from tandem.kit.contracts.feedback import (
+    CohortCounts,
+    DepartmentCounts,
+    ParticipationCounts,
+    ProposalCounts,
+)
 
 DAY_SECONDS = 86400
 
@@ -87,6 +92,19 @@ def participation(figures: ParticipationFigures) -> Participation:
             )
             for department in departments
         ],
+    )
+
+
+def cohort_counts(enrollees: list[Enrollee], period_start: date, hide: bool) -> CohortCounts:
+    """The figures of the people who first enrolled in the period starting `period_start`."""
+    matched = [e for e in enrollees if e.matched_at is not None]
+    return CohortCounts(
+        period_start=period_start,
+        suppressed=hide,
+        enrolled=None if hide else len(enrollees),
+        matched=None if hide else len(matched),
+        matched_share=None if hide else _share(len(matched), len(enrollees)),
+        median_days_to_match=None if hide else _median_days_to_match(matched),
     )
 
 

@@ -5,7 +5,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from tandem.kit.contracts.feedback import DepartmentCounts, ProgramDashboardRead, SessionCounts
+from tandem.kit.contracts.feedback import (
+    CohortCounts,
+    DepartmentCounts,
+    ProgramDashboardRead,
+    SessionCounts,
+)
 
 BAR_WIDTH, CHART_HEIGHT, GAP = 28, 160, 8
 STYLE = """
@@ -62,6 +67,8 @@ away.</p>
 {_table(fit_rows)}
 <h2>Who takes part</h2>
 {_table(participation_rows)}
+<h2>Enrolled per {board.period.value}</h2>
+{_cohorts(board.enrollment_periods)}
 <h2>By department</h2>
 {_departments(board.departments)}
 {_matched_bars(board.departments)}
@@ -161,3 +168,19 @@ def _matched_bars(departments: Sequence[DepartmentCounts]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'role="img" aria-label="share matched per department">{"".join(bars)}</svg>'
     )
+
+
+def _cohorts(cohorts: Sequence[CohortCounts]) -> str:
+    """People by the period of their first enrollment, and the share of them matched."""
+    if not cohorts:
+        return "<p>Nobody enrolled yet.</p>"
+    rows = [
+        (
+            f"{cohort.period_start}",
+            f"{_figure(cohort.enrolled)} enrolled, {_share(cohort.matched_share)} matched"
+            if not cohort.suppressed
+            else _figure(None),
+        )
+        for cohort in cohorts
+    ]
+    return _table(rows)

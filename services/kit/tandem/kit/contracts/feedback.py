@@ -155,6 +155,18 @@ class DepartmentCounts(ParticipationCounts):
     department: str | None = Field(description="null: people without a department")
 
 
+class CohortCounts(BaseModel):
+    """The people who first enrolled in one period (UTC): how many, and how many of them got
+    matched and how fast. Null figures: suppressed (or nothing to divide)."""
+
+    period_start: date
+    suppressed: bool
+    enrolled: int | None
+    matched: int | None
+    matched_share: float | None
+    median_days_to_match: float | None
+
+
 class ProposalCounts(BaseModel):
     """The program's proposals answered: accepted, declined or expired (a proposal taken back
     by matching is no answer). Null when their members are fewer than the minimum group."""
@@ -185,6 +197,10 @@ class ProgramDashboardRead(BaseModel):
     departments: list[DepartmentCounts] = Field(
         description="the program's people by department; a department of fewer than "
         "`minimum_group` people is suppressed, with as many others as it takes"
+    )
+    enrollment_periods: list[CohortCounts] = Field(
+        description="the people by the period of their first enrollment, suppressed as the "
+        "periods of sessions are"
     )
     proposals: ProposalCounts
     sessions_per_mentorship_month: float | None = Field(
