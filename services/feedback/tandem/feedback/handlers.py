@@ -1,6 +1,7 @@
-"""Events feedback consumes (matching's mentorships, sessions' sessions, its own ratings and fit
-answers), turned into service calls that keep the read model; the dependencies its processes
-share, built once."""
+"""Events feedback consumes (profiles' people and enrollments, matching's proposals and
+mentorships, sessions' sessions, goals, milestones and action items, its own ratings, fit answers
+and flagged check-ins), turned into service calls that keep the read model; the dependencies its
+processes share, built once."""
 
 import contextlib
 from collections.abc import AsyncIterator
