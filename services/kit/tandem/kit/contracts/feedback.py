@@ -36,7 +36,8 @@ class RiskReason(StrEnum):
     REPEATED_NO_SHOWS = "repeated_no_shows"
     """Two or more sessions missed."""
     FLAGGED_CHECKIN = "flagged_checkin"
-    """A member raised a concern in a periodic check-in."""
+    """A member raised a concern in a periodic check-in of it (any so far: nothing yet tells
+    feedback that a concern was dealt with)."""
     OVERDUE_ACTION_ITEMS = "overdue_action_items"
     """Two or more action items overdue and still open."""
 
