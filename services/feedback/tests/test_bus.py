@@ -74,6 +74,13 @@ async def _publish(js: JetStreamContext, namespace: EventNamespace, envelope: En
     )
 
 
+def _relay(app: FastAPI, js: JetStreamContext, namespace: EventNamespace) -> OutboxRelay:
+    """Feedback's outbox relay, as its worker runs it, onto the test's own stream."""
+    return OutboxRelay(
+        app.state.engine, app.state.sessionmaker, js, subject_prefix=namespace.subject_prefix
+    )
+
+
 async def test_submissions_travel_through_the_stream_into_the_kpi_facts(
     app: FastAPI,
     js: JetStreamContext,
@@ -90,12 +97,7 @@ async def test_submissions_travel_through_the_stream_into_the_kpi_facts(
     member = committing_client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=pair.member_ids[0]
     )
-    relay = OutboxRelay(
-        app.state.engine,
-        app.state.sessionmaker,
-        js,
-        subject_prefix=own_event_namespace.subject_prefix,
-    )
+    relay = _relay(app, js, own_event_namespace)
 
     async with consuming(app, js, own_event_namespace):
 
@@ -164,12 +166,7 @@ async def test_a_concern_and_a_move_travel_through_the_stream_into_at_risk_and_d
         Role.PARTICIPANT, organization_id=organization, person_id=pair.member_ids[1]
     )
     hr = committing_client_for(Role.HR_ADMIN, organization_id=organization)
-    relay = OutboxRelay(
-        app.state.engine,
-        app.state.sessionmaker,
-        js,
-        subject_prefix=own_event_namespace.subject_prefix,
-    )
+    relay = _relay(app, js, own_event_namespace)
 
     async with consuming(app, js, own_event_namespace):
 

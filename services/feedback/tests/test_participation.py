@@ -236,6 +236,27 @@ async def read(
     return get
 
 
+Untold = tuple[httpx.AsyncClient, Story]
+Clock = Callable[[datetime], None]
+
+
+@pytest.fixture
+def untold(client_for: ClientFactory, profiles: FakeProfiles, organization: uuid.UUID) -> Untold:
+    """A client of a program's admin, and the program's story, not told yet."""
+    admin, program = program_admin(client_for, profiles, organization)
+    return admin, Story(organization, program)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Sets the moment feedback takes as now when it learns of an enrollment or a match."""
+
+    def set_now(moment: datetime) -> None:
+        monkeypatch.setattr(service, "_now", lambda: moment)
+
+    return set_now
+
+
 def _by_department(board: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
     return {row.pop("department"): row for row in board["departments"]}
 
@@ -382,24 +403,18 @@ async def test_participation_of_fewer_people_than_the_minimum_is_not_shown(
 
 
 async def test_days_to_match_run_from_the_first_enrollment_to_the_first_mentorship(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
-    monkeypatch: pytest.MonkeyPatch,
+    db_session: AsyncSession, app: FastAPI, untold: Untold, clock: Clock
 ) -> None:
-    admin, program = program_admin(client_for, profiles, organization)
-    story = Story(organization, program)
+    admin, story = untold
     day_zero = datetime(2026, 3, 2, tzinfo=UTC)
-    monkeypatch.setattr(service, "_now", lambda: day_zero)
+    clock(day_zero)
     await deliver(db_session, app, *story.enrollments())
     # Heard of after 4, 10 and 20 days: waits 4, 4, 10, 10, 20, 20 for their six members.
     for days, pair in zip([4, 10, 20], PAIRS, strict=False):
-        monkeypatch.setattr(service, "_now", lambda days=days: day_zero + timedelta(days=days))
+        clock(day_zero + timedelta(days=days))
         await deliver(db_session, app, story.pair(*pair).started())
 
-    board = (await admin.get(f"/programs/{program}/dashboard")).json()
+    board = (await admin.get(f"/programs/{story.program}/dashboard")).json()
 
     assert board["participation"]["matched"] == 6
     assert board["participation"]["median_days_to_match"] == 10.0
@@ -517,15 +532,9 @@ async def test_the_organization_reads_participation_across_its_programs_by_depar
 
 
 async def test_people_are_counted_by_the_period_of_their_first_enrollment(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
-    monkeypatch: pytest.MonkeyPatch,
+    db_session: AsyncSession, app: FastAPI, untold: Untold, clock: Clock
 ) -> None:
-    admin, program = program_admin(client_for, profiles, organization)
-    story = Story(organization, program)
+    admin, story = untold
     enrollments = story.enrollments()
     # 12 people heard of in March, 6 in April, 2 in May (and s0 again in May: still March's).
     for start, end, heard in [
@@ -533,13 +542,12 @@ async def test_people_are_counted_by_the_period_of_their_first_enrollment(
         (12, 18, "2026-04-06"),
         (18, 21, "2026-05-04"),
     ]:
-        moment = datetime.fromisoformat(f"{heard}T10:00:00+00:00")
-        monkeypatch.setattr(service, "_now", lambda moment=moment: moment)
+        clock(datetime.fromisoformat(f"{heard}T10:00:00+00:00"))
         await deliver(db_session, app, *enrollments[start:end])
-    monkeypatch.setattr(service, "_now", lambda: datetime(2026, 3, 12, 10, tzinfo=UTC))
+    clock(datetime(2026, 3, 12, 10, tzinfo=UTC))
     await deliver(db_session, app, *(story.pair(*pair).started() for pair in PAIRS))
 
-    board = (await admin.get(f"/programs/{program}/dashboard?period=month")).json()
+    board = (await admin.get(f"/programs/{story.program}/dashboard?period=month")).json()
 
     # May's two are too few; April, the smallest shown, is hidden with them.
     assert board["enrollment_periods"] == [
