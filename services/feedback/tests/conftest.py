@@ -68,6 +68,9 @@ class FakeProfiles:
         self.programs[program.id] = (organization_id, program)
         return program.id
 
+    def organization_of(self, program_id: uuid.UUID) -> uuid.UUID:
+        return self.programs[program_id][0]
+
     def answer(self, request: httpx.Request) -> httpx.Response:
         token = request.headers["Authorization"].removeprefix("Bearer ")
         organization = uuid.UUID(jwt.decode(token, options={"verify_signature": False})["org"])

@@ -1,21 +1,27 @@
 """Arranging the read model as events would: each fact delivered through the inbox, as the
 worker applies it."""
 
+import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
+from conftest import FakeProfiles
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.kit.auth import Role
 from tandem.kit.contracts.feedback import FitAnswer, FitCheckedIn, SessionFeedbackSubmitted
 from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.sessions import SessionFact, SessionHeld, SessionScheduled
 from tandem.kit.events import Envelope, Event
 from tandem.kit.inbox import apply_event
 from tandem.kit.models import OutboxEvent
+from tandem.kit.testing.plugin import ClientFactory
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -123,3 +129,39 @@ def fit(pair: Pair, author: int, answer: FitAnswer) -> FitCheckedIn:
         author_id=pair.member_ids[author],
         answer=answer,
     )
+
+
+def program_admin(
+    client_for: ClientFactory, profiles: FakeProfiles, organization_id: uuid.UUID
+) -> tuple[httpx.AsyncClient, uuid.UUID]:
+    """A new program of the organization, and a client of its admin."""
+    admin_id = uuid.uuid4()
+    program = profiles.add_program(organization_id, admin_ids=[admin_id])
+    admin = client_for(Role.PROGRAM_ADMIN, organization_id=organization_id, person_id=admin_id)
+    return admin, program
+
+
+Program = tuple[httpx.AsyncClient, uuid.UUID]
+"""A client of a program's admin, and the program."""
+
+
+async def told_in_order_and_jumbled(
+    session: AsyncSession,
+    app: FastAPI,
+    client_for: ClientFactory,
+    profiles: FakeProfiles,
+    story: Callable[[uuid.UUID, uuid.UUID], list[Event]],
+    seed: int,
+) -> tuple[Program, Program]:
+    """One story (of an organization and program) told to two new programs of two new
+    organizations: to the first in order; to the second shuffled with a fixed seed, then again
+    backwards, so every message arrives twice and out of order."""
+    first, second = (program_admin(client_for, profiles, uuid.uuid4()) for _ in range(2))
+    await deliver(session, app, *story(profiles.organization_of(first[1]), first[1]))
+    jumbled = [
+        Envelope.wrap(event, "test")
+        for event in story(profiles.organization_of(second[1]), second[1])
+    ]
+    random.Random(seed).shuffle(jumbled)  # noqa: S311 - a fixed order, not a secret
+    await deliver(session, app, *jumbled, *reversed(jumbled))
+    return first, second

@@ -10,10 +10,17 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
-from tandem.kit.contracts.feedback import FitAnswer
+from tandem.kit.contracts.feedback import CheckinFlagged, FitAnswer
 from tandem.kit.contracts.matching import MentorshipPaused
 from tandem.kit.contracts.profiles import Cadence
-from tandem.kit.contracts.sessions import SessionNoShow, SessionScheduled
+from tandem.kit.contracts.sessions import (
+    ActionItemCompleted,
+    ActionItemFact,
+    ActionItemOverdue,
+    SessionNoShow,
+    SessionScheduled,
+)
+from tandem.kit.events import Envelope
 from tandem.kit.testing.plugin import ClientFactory
 
 
@@ -126,3 +133,74 @@ async def test_at_risk_is_for_the_programs_admins_and_of_its_organization(
     assert (
         await client_for(Role.HR_ADMIN, organization_id=organization).get(f"{path}?cursor=x")
     ).status_code == 400
+
+
+def _action_item(pair: Pair, name: str, kind: type[ActionItemFact]) -> ActionItemFact:
+    return kind(
+        organization_id=pair.organization_id,
+        action_item_id=uuid.uuid5(pair.mentorship_id, name),
+        mentorship_id=pair.mentorship_id,
+        program_id=pair.program_id,
+        session_id=None,
+        owner_id=pair.member_ids[0],
+        due_date=None,
+    )
+
+
+async def test_a_flagged_checkin_and_overdue_action_items_piling_up_put_a_mentorship_at_risk(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> None:
+    program = profiles.add_program(organization, cadence=Cadence.WEEKLY)
+    hr = client_for(Role.HR_ADMIN, organization_id=organization, person_id=uuid.uuid4())
+    soon = datetime.now(UTC) + timedelta(days=2)
+    flagged, piling, caught_up, one_late = [
+        await started_pair(db_session, app, organization, program) for _ in range(4)
+    ]
+    for pair in (flagged, piling, caught_up, one_late):
+        await held_session(db_session, app, pair, datetime.now(UTC) - timedelta(days=2))
+        await deliver(db_session, app, pair.fact(SessionScheduled, uuid.uuid4(), soon))
+    concern = CheckinFlagged(
+        organization_id=organization,
+        checkin_id=uuid.uuid4(),
+        mentorship_id=flagged.mentorship_id,
+        program_id=program,
+        author_id=flagged.member_ids[1],
+    )
+    late = [_action_item(piling, name, ActionItemOverdue) for name in ("a", "b", "b")]
+    overdue_again = Envelope.wrap(late[0], "test")
+    # Done before (or after) it was told overdue: either way it no longer piles up.
+    cleared = [
+        _action_item(caught_up, "a", ActionItemCompleted),
+        _action_item(caught_up, "a", ActionItemOverdue),
+        _action_item(caught_up, "b", ActionItemOverdue),
+    ]
+    await deliver(
+        db_session,
+        app,
+        concern,
+        *late,
+        overdue_again,
+        overdue_again,
+        *cleared,
+        _action_item(one_late, "a", ActionItemOverdue),
+    )
+
+    answer = await hr.get(f"/programs/{program}/at-risk")
+
+    assert answer.status_code == 200, answer.text
+    found = {
+        item["mentorship_id"]: (
+            item["reasons"],
+            item["flagged_checkins"],
+            item["open_overdue_action_items"],
+        )
+        for item in answer.json()["items"]
+    }
+    assert found == {
+        str(flagged.mentorship_id): (["flagged_checkin"], 1, 0),
+        str(piling.mentorship_id): (["overdue_action_items"], 0, 2),
+    }

@@ -1,6 +1,7 @@
 """Over the real JetStream: sessions' facts reach the read model through the worker's consumer
 (duplicated and out of order), and what members submit travels from the outbox through the
-stream back into the KPI facts, with "not a good fit" on the stream for matching."""
+stream back into the KPI facts, with "not a good fit" on the stream for matching; a concern
+raised reaches the at-risk list, and profiles' moves the person's department."""
 
 import asyncio
 import contextlib
@@ -8,15 +9,17 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from conftest import FakeProfiles
 from factories import MONDAY, Pair
 from fastapi import FastAPI
 from nats.js import JetStreamContext
 from sqlalchemy import select
 
 from tandem.feedback.handlers import WIRING
-from tandem.feedback.models import FitFact, RatingFact
+from tandem.feedback.models import FitFact, Person, RatingFact
 from tandem.kit import bus
 from tandem.kit.auth import Role
+from tandem.kit.contracts.profiles import PersonUpdated
 from tandem.kit.contracts.sessions import SessionHeld, SessionScheduled
 from tandem.kit.events import Envelope
 from tandem.kit.inbox import Consumer
@@ -71,6 +74,13 @@ async def _publish(js: JetStreamContext, namespace: EventNamespace, envelope: En
     )
 
 
+def _relay(app: FastAPI, js: JetStreamContext, namespace: EventNamespace) -> OutboxRelay:
+    """Feedback's outbox relay, as its worker runs it, onto the test's own stream."""
+    return OutboxRelay(
+        app.state.engine, app.state.sessionmaker, js, subject_prefix=namespace.subject_prefix
+    )
+
+
 async def test_submissions_travel_through_the_stream_into_the_kpi_facts(
     app: FastAPI,
     js: JetStreamContext,
@@ -87,12 +97,7 @@ async def test_submissions_travel_through_the_stream_into_the_kpi_facts(
     member = committing_client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=pair.member_ids[0]
     )
-    relay = OutboxRelay(
-        app.state.engine,
-        app.state.sessionmaker,
-        js,
-        subject_prefix=own_event_namespace.subject_prefix,
-    )
+    relay = _relay(app, js, own_event_namespace)
 
     async with consuming(app, js, own_event_namespace):
 
@@ -126,3 +131,62 @@ async def test_submissions_travel_through_the_stream_into_the_kpi_facts(
     messages = await reported.fetch(10, timeout=5)
     mine = [m for m in messages if str(pair.mentorship_id) in m.data.decode()]
     assert len(mine) == 1
+
+
+async def test_a_concern_and_a_move_travel_through_the_stream_into_at_risk_and_departments(
+    app: FastAPI,
+    js: JetStreamContext,
+    own_event_namespace: EventNamespace,
+    committing_client_for: ClientFactory,
+    profiles: FakeProfiles,
+) -> None:
+    organization = uuid.uuid4()
+    program = profiles.add_program(organization)
+    pair = Pair(organization, program)
+    moves = [
+        Envelope.wrap(
+            PersonUpdated(
+                organization_id=organization,
+                person_id=pair.member_ids[0],
+                changed=["department"],
+                manager_id=None,
+                time_zone="UTC",
+                status="active",
+                department=department,
+                job_level=3,
+                revision=revision,
+            ),
+            "profiles",
+        )
+        for department, revision in [("Research", 3), ("Sales", 2)]
+    ]
+    for envelope in (Envelope.wrap(pair.started(), "matching"), *moves, moves[0]):
+        await _publish(js, own_event_namespace, envelope)
+    member = committing_client_for(
+        Role.PARTICIPANT, organization_id=organization, person_id=pair.member_ids[1]
+    )
+    hr = committing_client_for(Role.HR_ADMIN, organization_id=organization)
+    relay = _relay(app, js, own_event_namespace)
+
+    async with consuming(app, js, own_event_namespace):
+
+        async def checked_in() -> bool:
+            answer = await member.post(
+                f"/mentorships/{pair.mentorship_id}/checkins",
+                json={"satisfaction": 2, "progress": 2, "concern": "We never meet"},
+            )
+            return answer.status_code == 201
+
+        await until(checked_in, timeout=20)
+        await relay.publish_pending()
+
+        async def flagged() -> bool:
+            listed = (await hr.get(f"/programs/{program}/at-risk")).json()["items"]
+            return any("flagged_checkin" in item["reasons"] for item in listed)
+
+        await until(flagged, timeout=20)
+
+    async with app.state.sessionmaker() as session:
+        moved = await session.get(Person, pair.member_ids[0])
+    assert moved is not None
+    assert (moved.department, moved.placement_revision) == ("Research", 3)

@@ -4,14 +4,13 @@ its admins only."""
 
 import csv
 import io
-import random
 import re
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from conftest import FakeProfiles
-from factories import MONDAY, Pair, deliver, fit, rating
+from factories import MONDAY, Pair, deliver, fit, rating, told_in_order_and_jumbled
+from factories import program_admin as _admin
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +25,7 @@ from tandem.kit.contracts.sessions import (
     SessionRescheduled,
     SessionScheduled,
 )
-from tandem.kit.events import Envelope, Event
+from tandem.kit.events import Event
 from tandem.kit.testing.plugin import ClientFactory
 
 MARCH_3 = MONDAY + timedelta(days=1)
@@ -93,14 +92,6 @@ def _program_story(organization: uuid.UUID, program: uuid.UUID) -> list[Event]:
     return events
 
 
-def _admin(
-    client_for: ClientFactory, profiles: FakeProfiles, organization: uuid.UUID
-) -> tuple[Any, uuid.UUID]:
-    admin_id = uuid.uuid4()
-    program = profiles.add_program(organization, admin_ids=[admin_id])
-    return client_for(Role.PROGRAM_ADMIN, organization_id=organization, person_id=admin_id), program
-
-
 async def test_the_dashboard_counts_sessions_ratings_fit_and_active_mentorships(
     client_for: ClientFactory,
     db_session: AsyncSession,
@@ -145,20 +136,11 @@ async def test_the_dashboard_counts_sessions_ratings_fit_and_active_mentorships(
 
 
 async def test_duplicate_and_out_of_order_events_leave_the_kpis_unchanged(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
+    client_for: ClientFactory, db_session: AsyncSession, app: FastAPI, profiles: FakeProfiles
 ) -> None:
-    admin, program = _admin(client_for, profiles, organization)
-    other_organization = uuid.uuid4()
-    other_admin, other_program = _admin(client_for, profiles, other_organization)
-    await deliver(db_session, app, *_program_story(organization, program))
-    shuffled = [Envelope.wrap(e, "test") for e in _program_story(other_organization, other_program)]
-    random.Random(12).shuffle(shuffled)  # noqa: S311 - a fixed order, not a secret
-
-    await deliver(db_session, app, *shuffled, *reversed(shuffled))
+    (admin, program), (other_admin, other_program) = await told_in_order_and_jumbled(
+        db_session, app, client_for, profiles, _program_story, seed=12
+    )
 
     for period in ("day", "week", "month"):
         in_order = (await admin.get(f"/programs/{program}/dashboard?period={period}")).json()

@@ -78,3 +78,26 @@ async def test_events_carry_no_free_text(
 
     assert "secret" not in str(payloads)
     assert "private" not in str(payloads)
+
+
+async def test_person_events_carry_department_level_and_the_version_they_tell(
+    client_for: ClientFactory, db_session: AsyncSession
+) -> None:
+    org = Org(client_for)
+    ada = await org.person(department="Sales", job_level=3)
+
+    moved = await org.admin.patch(f"/people/{ada['id']}", json={"department": "Research"})
+    promoted = await org.admin.patch(f"/people/{ada['id']}", json={"job_level": 4})
+
+    assert moved.status_code == promoted.status_code == 200
+    events = await db_session.scalars(select(OutboxEvent).order_by(OutboxEvent.position))
+    placements = [
+        (
+            event.envelope["payload"]["department"],
+            event.envelope["payload"]["job_level"],
+            event.envelope["payload"]["revision"],
+        )
+        for event in events
+    ]
+    assert placements == [("Sales", 3, 1), ("Research", 3, 2), ("Research", 4, 3)]
+    assert promoted.json()["version"] == 3

@@ -197,7 +197,17 @@ async def test_a_changed_field_updates_the_person_and_the_event_names_it(
         "manager_id": str(people["E1"].id),
         "time_zone": "UTC",
         "status": "active",
+        "department": "Marketing",
+        "job_level": 1,
+        "revision": people["E3"].version,
     }
+    [created_e3] = [
+        event
+        for event in await events_of(db_session, org.id, CREATED)
+        if event.envelope["payload"]["person_id"] == str(people["E3"].id)
+    ]
+    assert created_e3.envelope["payload"]["department"] == "Sales"
+    assert created_e3.envelope["payload"]["revision"] == people["E3"].version - 1
 
 
 async def test_an_imported_status_of_on_leave_deactivates_the_person(

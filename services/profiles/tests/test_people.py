@@ -30,6 +30,9 @@ async def test_an_hr_admin_adds_a_person_and_person_created_is_emitted(
         "organization_id": str(ORGANIZATION),
         "person_id": person["id"],
         "hire_date": None,
+        "department": None,
+        "job_level": 1,
+        "revision": 1,
     }
 
 

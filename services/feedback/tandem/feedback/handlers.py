@@ -1,7 +1,8 @@
-"""Events feedback consumes (matching's mentorships, sessions' sessions, its own ratings, fit
-answers, check-ins due and survey facts), turned into service calls that keep the read model and
-the members' check-ins due; the chores its workers run (kit's timers, sending surveys when due);
-the dependencies its processes share, built once."""
+"""Events feedback consumes (profiles' people and enrollments, matching's proposals and
+mentorships, sessions' sessions, goals, milestones and action items, its own ratings, fit answers,
+flagged check-ins, check-ins due and survey facts), turned into service calls that keep the read
+model and the members' check-ins due; the chores its workers run (kit's timers, sending surveys
+when due); the dependencies its processes share, built once."""
 
 import contextlib
 from collections.abc import AsyncIterator
@@ -12,11 +13,12 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback import checkins, service, surveys
-from tandem.feedback.repository import Profiles
+from tandem.feedback.repository import Profiles, ProposalAnswer
 from tandem.feedback.service import Dependencies
 from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.contracts.feedback import (
     CheckinDue,
+    CheckinFlagged,
     FitCheckedIn,
     SessionFeedbackSubmitted,
     SurveyResponded,
@@ -28,9 +30,28 @@ from tandem.kit.contracts.matching import (
     MentorshipResumed,
     MentorshipStarted,
     MentorshipStatus,
+    ProposalAccepted,
+    ProposalCreated,
+    ProposalDeclined,
+    ProposalExpired,
+    ProposalStatus,
+    ProposalWithdrawn,
 )
-from tandem.kit.contracts.profiles import EnrollmentCreated, PersonCreated, PersonDeactivated
+from tandem.kit.contracts.profiles import (
+    EnrollmentCreated,
+    PersonCreated,
+    PersonDeactivated,
+    PersonUpdated,
+)
 from tandem.kit.contracts.sessions import (
+    ActionItemCompleted,
+    ActionItemOverdue,
+    GoalAchieved,
+    GoalCreated,
+    GoalDropped,
+    GoalFact,
+    GoalStatus,
+    MilestoneCompleted,
     SessionCancelled,
     SessionHeld,
     SessionNoShow,
@@ -40,7 +61,7 @@ from tandem.kit.contracts.sessions import (
     SessionStatus,
 )
 from tandem.kit.timers import TIMER_CHORES
-from tandem.kit.wiring import Chore, Wiring
+from tandem.kit.wiring import Chore, EventHandler, Wiring
 
 PROFILES_TIMEOUT_SECONDS = 10
 LEFT = "left"
@@ -55,6 +76,11 @@ async def feedback_dependencies(settings: FeedbackSettings) -> AsyncIterator[Dep
 
 async def on_person_created(session: AsyncSession, event: PersonCreated, _: Dependencies) -> None:
     await service.record_person(session, event.organization_id, event.person_id, event.hire_date)
+    await service.record_placement(session, event)
+
+
+async def on_person_updated(session: AsyncSession, event: PersonUpdated, _: Dependencies) -> None:
+    await service.record_placement(session, event)
 
 
 async def on_person_deactivated(
@@ -69,6 +95,7 @@ async def on_enrollment_created(
     session: AsyncSession, event: EnrollmentCreated, _: Dependencies
 ) -> None:
     await service.record_enrollment(session, event.organization_id, event.person_id)
+    await service.record_enrollment_fact(session, event)
 
 
 async def on_mentorship_started(
@@ -205,6 +232,50 @@ def sending_due_surveys(settings: FeedbackSettings) -> Chore[Any]:
     return Chore("send_due_surveys", settings.timer_poll_seconds, send)
 
 
+async def on_proposal_created(
+    session: AsyncSession, event: ProposalCreated, _: Dependencies
+) -> None:
+    await service.record_proposal(session, event)
+
+
+def _proposal_answered(status: ProposalStatus) -> EventHandler[Dependencies]:
+    async def on_proposal_answered(
+        session: AsyncSession, event: ProposalAnswer, _: Dependencies
+    ) -> None:
+        await service.record_proposal_answer(session, event, status)
+
+    return on_proposal_answered
+
+
+def _goal_moved(status: GoalStatus) -> EventHandler[Dependencies]:
+    async def on_goal(session: AsyncSession, event: GoalFact, _: Dependencies) -> None:
+        await service.record_goal(session, event, status)
+
+    return on_goal
+
+
+async def on_milestone_completed(
+    session: AsyncSession, event: MilestoneCompleted, _: Dependencies
+) -> None:
+    await service.record_milestone(session, event)
+
+
+async def on_action_item_overdue(
+    session: AsyncSession, event: ActionItemOverdue, _: Dependencies
+) -> None:
+    await service.record_action_item(session, event, overdue=True)
+
+
+async def on_action_item_completed(
+    session: AsyncSession, event: ActionItemCompleted, _: Dependencies
+) -> None:
+    await service.record_action_item(session, event, completed=True)
+
+
+async def on_checkin_flagged(session: AsyncSession, event: CheckinFlagged, _: Dependencies) -> None:
+    await service.record_flag(session, event)
+
+
 WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
     feedback_dependencies,
     {
@@ -226,6 +297,19 @@ WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
         CheckinDue: on_checkin_due,
         SurveySent: on_survey_sent,
         SurveyResponded: on_survey_responded,
+        PersonUpdated: on_person_updated,
+        ProposalCreated: on_proposal_created,
+        ProposalAccepted: _proposal_answered(ProposalStatus.ACCEPTED),
+        ProposalDeclined: _proposal_answered(ProposalStatus.DECLINED),
+        ProposalExpired: _proposal_answered(ProposalStatus.EXPIRED),
+        ProposalWithdrawn: _proposal_answered(ProposalStatus.WITHDRAWN),
+        GoalCreated: _goal_moved(GoalStatus.OPEN),
+        GoalAchieved: _goal_moved(GoalStatus.ACHIEVED),
+        GoalDropped: _goal_moved(GoalStatus.DROPPED),
+        MilestoneCompleted: on_milestone_completed,
+        ActionItemOverdue: on_action_item_overdue,
+        ActionItemCompleted: on_action_item_completed,
+        CheckinFlagged: on_checkin_flagged,
     },
     configured_chores=(*TIMER_CHORES, sending_due_surveys),
 )

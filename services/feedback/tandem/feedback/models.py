@@ -16,11 +16,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from tandem.kit.contracts.feedback import FitAnswer, SurveyStatus
-from tandem.kit.contracts.matching import MentorshipStatus
-from tandem.kit.contracts.sessions import SessionStatus
+from tandem.kit.contracts.matching import MentorshipStatus, ProposalStatus
+from tandem.kit.contracts.sessions import GoalStatus, SessionStatus
 from tandem.kit.db import Base, enum_type
 from tandem.kit.timers import Timer as Timer
 
@@ -168,7 +168,8 @@ class FitCheckin(Base):
 
 class Person(Base):
     """A person as profiles' events tell it: when hired, whether they ever enrolled in a
-    program, and when they left (as feedback learnt it; leaving is final here)."""
+    program, when they left (as feedback learnt it; leaving is final here), and their
+    department and job level (the newest profiles told)."""
 
     __tablename__ = "person"
 
@@ -177,6 +178,11 @@ class Person(Base):
     hire_date: Mapped[date | None]
     participant: Mapped[bool] = mapped_column(server_default=false())
     left_at: Mapped[datetime | None]
+    department: Mapped[str | None]
+    job_level: Mapped[int | None] = mapped_column(SmallInteger)
+    placement_revision: Mapped[int] = mapped_column(server_default="0")
+    """Profiles' version of the person whose department and level are kept: an older one
+    arriving late changes neither."""
 
 
 class ProgressCheckin(Base):
@@ -317,3 +323,89 @@ class SurveyResponseFact(Base):
     survey_id: Mapped[UUID]
     respondent_id: Mapped[UUID]
     nps: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+# The read model: enrollments, proposals, goals, action items and concerns, as facts -----------
+
+
+class OfProgram:
+    """A fact of one organization's program, found by both."""
+
+    __tablename__: str
+    organization_id: Mapped[UUID]
+    program_id: Mapped[UUID]
+
+    @declared_attr.directive
+    @classmethod
+    def __table_args__(cls) -> tuple[Index, ...]:
+        name = f"ix_{cls.__tablename__}_organization_id_program_id"
+        return (Index(name, "organization_id", "program_id"),)
+
+
+class EnrollmentFact(OfProgram, Base):
+    """A person enrolled in a program, when feedback learnt it."""
+
+    __tablename__ = "enrollment_fact"
+
+    enrollment_id: Mapped[UUID] = mapped_column(primary_key=True)
+    person_id: Mapped[UUID]
+    enrolled_at: Mapped[datetime]
+
+
+class ProposalFact(OfProgram, Base):
+    """A proposal and its answer. `stage` orders its facts (created 0, answered 1): the answer
+    arriving first stays the answer, and the creation still adds the members."""
+
+    __tablename__ = "proposal_fact"
+
+    proposal_id: Mapped[UUID] = mapped_column(primary_key=True)
+    member_ids: Mapped[list[UUID]] = mapped_column(ARRAY(Uuid), server_default="{}")
+    status: Mapped[ProposalStatus] = mapped_column(enum_type(ProposalStatus))
+    stage: Mapped[int] = mapped_column(SmallInteger)
+
+
+class Goal(OfProgram, Base):
+    """A goal (its id, never its title) and how it ended. `stage` orders its facts (created 0,
+    dropped 1, achieved 2), so that any order of arrival leaves the same status: a goal dropped,
+    reopened and achieved counts as achieved."""
+
+    __tablename__ = "goal"
+
+    goal_id: Mapped[UUID] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[UUID]
+    owner_id: Mapped[UUID]
+    status: Mapped[GoalStatus] = mapped_column(enum_type(GoalStatus))
+    stage: Mapped[int] = mapped_column(SmallInteger)
+
+
+class CompletedMilestone(OfProgram, Base):
+    """A milestone completed (its id, never its title)."""
+
+    __tablename__ = "completed_milestone"
+
+    milestone_id: Mapped[UUID] = mapped_column(primary_key=True)
+    goal_id: Mapped[UUID]
+    owner_id: Mapped[UUID]
+
+
+class ActionItem(Base):
+    """An action item that fell overdue or was completed (flags only ever set, so the order
+    they arrive in does not matter): open and overdue is `overdue and not completed`."""
+
+    __tablename__ = "action_item"
+
+    action_item_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID] = mapped_column(index=True)
+    overdue: Mapped[bool] = mapped_column(server_default=false())
+    completed: Mapped[bool] = mapped_column(server_default=false())
+
+
+class FlagFact(Base):
+    """A check-in that raised a concern (feedback's own `checkin.flagged`; never the concern)."""
+
+    __tablename__ = "flag_fact"
+
+    checkin_id: Mapped[UUID] = mapped_column(primary_key=True)
+    organization_id: Mapped[UUID]
+    mentorship_id: Mapped[UUID] = mapped_column(index=True)

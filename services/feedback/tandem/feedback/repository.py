@@ -15,6 +15,7 @@ from sqlalchemy import (
     Uuid,
     and_,
     any_,
+    case,
     cast,
     distinct,
     exists,
@@ -37,17 +38,24 @@ from tandem.feedback.errors import (
     SurveyResponseNotFound,
 )
 from tandem.feedback.kpis.at_risk import MentorshipHistory
-from tandem.feedback.kpis.dashboard import TOTAL, People, RatingFigures, SessionFigures
-from tandem.feedback.kpis.suppression import MINIMUM_GROUP
+from tandem.feedback.kpis.dashboard import RatingFigures, SessionFigures
+from tandem.feedback.kpis.participation import Enrollee, GoalTally, ProposalTally
+from tandem.feedback.kpis.suppression import MINIMUM_GROUP, TOTAL, People
 from tandem.feedback.models import (
+    ActionItem,
+    CompletedMilestone,
+    EnrollmentFact,
     FitCheckin,
     FitFact,
+    FlagFact,
+    Goal,
     Headcount,
     MentoringSession,
     Mentorship,
     Person,
     ProgramFeedbackSettings,
     ProgressCheckin,
+    ProposalFact,
     RatingFact,
     SessionFeedback,
     Survey,
@@ -58,6 +66,7 @@ from tandem.feedback.models import (
 )
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.feedback import (
+    CheckinFlagged,
     FitAnswer,
     FitCheckedIn,
     Period,
@@ -66,10 +75,26 @@ from tandem.kit.contracts.feedback import (
     SurveySent,
     SurveyStatus,
 )
-from tandem.kit.contracts.matching import MentorshipStatus
-from tandem.kit.contracts.profiles import ProgramRead
-from tandem.kit.contracts.sessions import SessionFact, SessionStatus
-from tandem.kit.db import among
+from tandem.kit.contracts.matching import (
+    MentorshipStatus,
+    ProposalAccepted,
+    ProposalCreated,
+    ProposalDeclined,
+    ProposalExpired,
+    ProposalStatus,
+    ProposalWithdrawn,
+)
+from tandem.kit.contracts.profiles import EnrollmentCreated, ProgramRead
+from tandem.kit.contracts.sessions import (
+    ActionItemFact,
+    GoalFact,
+    GoalStatus,
+    MilestoneCompleted,
+    SessionFact,
+    SessionStatus,
+)
+from tandem.kit.db import Base, among
+from tandem.kit.events import Event
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
 
@@ -240,6 +265,90 @@ class FactRepository(SessionRepository):
     async def checked_in(self, event: FitCheckedIn) -> None:
         values = event.model_dump(exclude={"checkin_id"})
         statement = insert(FitFact).values(checkin_id=event.checkin_id, **values)
+        await self.session.execute(statement.on_conflict_do_nothing())
+
+
+# Proposed, then answered; created, then dropped, then achieved: see the models.
+PROPOSAL_CREATED, PROPOSAL_ANSWERED = 0, 1
+GOAL_STAGES = {GoalStatus.OPEN: 0, GoalStatus.DROPPED: 1, GoalStatus.ACHIEVED: 2}
+
+
+ProposalAnswer = ProposalAccepted | ProposalDeclined | ProposalExpired | ProposalWithdrawn
+
+
+def _row(event: Event, model: type[Base], **more: Any) -> dict[str, Any]:
+    """The event's fields that are columns of `model`, and `more`."""
+    return event.model_dump(include=set(model.__table__.columns.keys())) | more
+
+
+class ParticipationFactRepository(SessionRepository):
+    """Enrollments, proposals, goals, milestones, action items and flags, as their events tell
+    them: each write keeps what a fact of a later stage left, so any order of arrival ends the
+    same."""
+
+    async def enrolled(self, event: EnrollmentCreated, enrolled_at: datetime) -> None:
+        statement = insert(EnrollmentFact).values(
+            **_row(event, EnrollmentFact, enrolled_at=enrolled_at)
+        )
+        await self.session.execute(statement.on_conflict_do_nothing())
+
+    async def proposed(self, event: ProposalCreated) -> None:
+        """Its members; an answer that arrived first keeps its status."""
+        statement = insert(ProposalFact).values(
+            **_row(event, ProposalFact, status=ProposalStatus.PENDING, stage=PROPOSAL_CREATED)
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[ProposalFact.proposal_id],
+                set_={"member_ids": statement.excluded.member_ids},
+            )
+        )
+
+    async def answered(self, event: ProposalAnswer, status: ProposalStatus) -> None:
+        answer = {"status": status, "stage": PROPOSAL_ANSWERED}
+        statement = insert(ProposalFact).values(**_row(event, ProposalFact, **answer))
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[ProposalFact.proposal_id],
+                set_=answer,
+                where=ProposalFact.stage < PROPOSAL_ANSWERED,
+            )
+        )
+
+    async def goal(self, event: GoalFact, status: GoalStatus) -> None:
+        reached = {"status": status, "stage": GOAL_STAGES[status]}
+        statement = insert(Goal).values(**_row(event, Goal, **reached))
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Goal.goal_id],
+                set_=reached,
+                where=Goal.stage < statement.excluded.stage,
+            )
+        )
+
+    async def milestone_completed(self, event: MilestoneCompleted) -> None:
+        statement = insert(CompletedMilestone).values(**_row(event, CompletedMilestone))
+        await self.session.execute(statement.on_conflict_do_nothing())
+
+    async def action_item(
+        self, event: ActionItemFact, *, overdue: bool = False, completed: bool = False
+    ) -> None:
+        """Sets the flag named; a flag once set stays set."""
+        statement = insert(ActionItem).values(
+            **_row(event, ActionItem, overdue=overdue, completed=completed)
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[ActionItem.action_item_id],
+                set_={
+                    "overdue": ActionItem.overdue | statement.excluded.overdue,
+                    "completed": ActionItem.completed | statement.excluded.completed,
+                },
+            )
+        )
+
+    async def flagged(self, event: CheckinFlagged) -> None:
+        statement = insert(FlagFact).values(**_row(event, FlagFact))
         await self.session.execute(statement.on_conflict_do_nothing())
 
 
@@ -438,6 +547,18 @@ class KpiRepository(SessionRepository):
         not_a_good_fit = exists().where(
             FitFact.mentorship_id == Mentorship.id, FitFact.answer == FitAnswer.NOT_A_GOOD_FIT
         )
+        flagged = (
+            select(func.count()).where(FlagFact.mentorship_id == Mentorship.id).scalar_subquery()
+        )
+        overdue = (
+            select(func.count())
+            .where(
+                ActionItem.mentorship_id == Mentorship.id,
+                ActionItem.overdue,
+                ~ActionItem.completed,
+            )
+            .scalar_subquery()
+        )
         rows = await self.session.execute(
             select(
                 Mentorship.id,
@@ -448,6 +569,8 @@ class KpiRepository(SessionRepository):
                 func.coalesce(ratings, literal([], ARRAY(SmallInteger))),
                 no_shows,
                 not_a_good_fit,
+                flagged,
+                overdue,
             )
             .where(
                 Mentorship.organization_id == self.organization_id,
@@ -466,6 +589,8 @@ class KpiRepository(SessionRepository):
                 ratings_newest_first=list(row[5]),
                 no_shows=row[6],
                 found_not_a_good_fit=row[7],
+                flagged_checkins=row[8],
+                open_overdue_action_items=row[9],
             )
             for row in rows
         ]
@@ -483,6 +608,154 @@ class KpiRepository(SessionRepository):
         ]
 
 
+class ParticipationRepository(SessionRepository):
+    """Who takes part in a program (or, without one, in any of the organization's) and what
+    they reach, read from the read model only."""
+
+    def __init__(
+        self, session: AsyncSession, organization_id: UUID, program_id: UUID | None = None
+    ) -> None:
+        super().__init__(session)
+        self.organization_id = organization_id
+        self.program_id = program_id
+
+    def _of(
+        self, model: type[EnrollmentFact | Goal | CompletedMilestone | ProposalFact | Mentorship]
+    ) -> list[ColumnElement[bool]]:
+        """The rows of the organization and, given one, the program."""
+        found = [model.organization_id == self.organization_id]
+        if self.program_id is not None:
+            found.append(model.program_id == self.program_id)
+        return found
+
+    async def enrollees(self) -> list[Enrollee]:
+        """Everyone who enrolled in the program or is a member of one of its started
+        mentorships, with their department, first enrollment and first match."""
+        enrollments = select(
+            EnrollmentFact.person_id.label("person"),
+            EnrollmentFact.enrolled_at.label("enrolled_at"),
+            literal(None, Mentorship.started_at.type).label("matched_at"),
+        ).where(*self._of(EnrollmentFact))
+        matches = select(
+            func.unnest(Mentorship.member_ids).label("person"),
+            literal(None, EnrollmentFact.enrolled_at.type).label("enrolled_at"),
+            Mentorship.started_at.label("matched_at"),
+        ).where(*self._started())
+        both = enrollments.union_all(matches).subquery()
+        firsts = (
+            select(
+                both.c.person,
+                func.min(both.c.enrolled_at).label("enrolled_at"),
+                func.min(both.c.matched_at).label("matched_at"),
+            )
+            .group_by(both.c.person)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(firsts.c.person, Person.department, firsts.c.enrolled_at, firsts.c.matched_at)
+            .outerjoin(Person, Person.id == firsts.c.person)
+            .order_by(firsts.c.person)
+        )
+        return [Enrollee(*row) for row in rows]
+
+    async def goal_tallies(self) -> list[GoalTally]:
+        """Each person's goals and completed milestones in the program."""
+        goals = (
+            select(
+                Goal.owner_id.label("owner"),
+                func.count().label("goals_set"),
+                func.count().filter(Goal.status == GoalStatus.ACHIEVED).label("achieved"),
+                func.count().filter(Goal.status == GoalStatus.DROPPED).label("dropped"),
+            )
+            .where(*self._of(Goal))
+            .group_by(Goal.owner_id)
+            .subquery()
+        )
+        milestones = (
+            select(CompletedMilestone.owner_id.label("owner"), func.count().label("completed"))
+            .where(*self._of(CompletedMilestone))
+            .group_by(CompletedMilestone.owner_id)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(
+                func.coalesce(goals.c.owner, milestones.c.owner),
+                func.coalesce(goals.c.goals_set, 0),
+                func.coalesce(goals.c.achieved, 0),
+                func.coalesce(goals.c.dropped, 0),
+                func.coalesce(milestones.c.completed, 0),
+            ).select_from(goals.join(milestones, goals.c.owner == milestones.c.owner, full=True))
+        )
+        return [GoalTally(*row) for row in rows]
+
+    async def mentorship_departments(self) -> list[list[str | None]]:
+        """The departments of each started mentorship's members (null: not known)."""
+        member = (
+            func.unnest(Mentorship.member_ids).table_valued("person").render_derived(name="member")
+        )
+        departments = (
+            select(func.array_agg(Person.department))
+            .select_from(member)
+            .outerjoin(Person, Person.id == member.c.person)
+            .scalar_subquery()
+        )
+        rows = await self.session.scalars(select(departments).where(*self._started()))
+        return [list(row) for row in rows]
+
+    async def proposal_tally(self) -> ProposalTally:
+        answered = (ProposalStatus.ACCEPTED, ProposalStatus.DECLINED, ProposalStatus.EXPIRED)
+        of_program = [
+            *self._of(ProposalFact),
+            ProposalFact.status.in_(answered),
+        ]
+        counts = (
+            await self.session.execute(
+                select(*(func.count().filter(ProposalFact.status == s) for s in answered)).where(
+                    *of_program
+                )
+            )
+        ).one()
+        members = select(func.unnest(ProposalFact.member_ids).label("person")).where(*of_program)
+        people = await self.session.scalar(
+            select(func.count(distinct(members.subquery().c.person)))
+        )
+        return ProposalTally(counts[0], counts[1], counts[2], people=people or 0)
+
+    async def mentorship_months(self) -> int:
+        """Summed over the program's mentorships with sessions: the months from that of the
+        first session to that of the last (to this month while the mentorship lasts), both
+        counted."""
+        month = func.date_trunc("month", MentoringSession.start, "UTC")
+        spans = (
+            select(
+                func.min(month).label("first"),
+                func.greatest(
+                    func.max(month),
+                    case(
+                        (
+                            Mentorship.status.in_(LIVE),
+                            func.date_trunc("month", func.now(), "UTC"),
+                        ),
+                        else_=func.max(month),
+                    ),
+                ).label("last"),
+            )
+            .join(Mentorship, Mentorship.id == MentoringSession.mentorship_id)
+            .where(*self._of(Mentorship))
+            .group_by(MentoringSession.mentorship_id, Mentorship.status)
+            .subquery()
+        )
+        months = (
+            func.extract("year", func.age(spans.c.last, spans.c.first)) * 12
+            + func.extract("month", func.age(spans.c.last, spans.c.first))
+            + 1
+        )
+        return int(await self.session.scalar(select(func.coalesce(func.sum(months), 0))) or 0)
+
+    def _started(self) -> list[ColumnElement[bool]]:
+        return [*self._of(Mentorship), Mentorship.started_at.is_not(None)]
+
+
 BOOKED = (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
 # In the order of `SessionFigures`.
 SESSION_COLUMNS = {
@@ -498,6 +771,14 @@ def _bucket(period: Period, moment: InstrumentedAttribute[datetime]) -> ColumnEl
     return cast(func.date_trunc(period.value, moment, "UTC"), Date)
 
 
+class Stayer(NamedTuple):
+    participant: bool
+    hire_date: date | None
+    left_at: datetime | None
+    department: str | None
+    job_level: int | None
+
+
 class PersonRepository(SessionRepository):
     async def created(self, organization_id: UUID, person_id: UUID, hire_date: date | None) -> None:
         statement = insert(Person).values(
@@ -506,6 +787,28 @@ class PersonRepository(SessionRepository):
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[Person.id], set_={"hire_date": hire_date}
+            )
+        )
+
+    async def placed(
+        self,
+        organization_id: UUID,
+        person_id: UUID,
+        department: str | None,
+        job_level: int | None,
+        revision: int,
+    ) -> None:
+        """The person's department and level as of profiles' `revision`: one older than that
+        kept changes nothing."""
+        placement = {"department": department, "job_level": job_level}
+        statement = insert(Person).values(
+            id=person_id, organization_id=organization_id, placement_revision=revision, **placement
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Person.id],
+                set_=placement | {"placement_revision": revision},
+                where=Person.placement_revision < revision,
             )
         )
 
@@ -530,17 +833,22 @@ class PersonRepository(SessionRepository):
             )
         )
 
-    async def still_there(
-        self, organization_id: UUID, since: datetime
-    ) -> list[tuple[bool, date | None, datetime | None]]:
-        """Everyone who had not left by `since`: participant or not, hired, left."""
+    async def still_there(self, organization_id: UUID, since: datetime) -> list[Stayer]:
+        """Everyone who had not left by `since`: participant or not, hired, left, department
+        and job level."""
         rows = await self.session.execute(
-            select(Person.participant, Person.hire_date, Person.left_at).where(
+            select(
+                Person.participant,
+                Person.hire_date,
+                Person.left_at,
+                Person.department,
+                Person.job_level,
+            ).where(
                 Person.organization_id == organization_id,
                 or_(Person.left_at.is_(None), Person.left_at >= since),
             )
         )
-        return [(participant, hired, left_at) for participant, hired, left_at in rows]
+        return [Stayer._make(row) for row in rows]
 
 
 class CheckinKey(NamedTuple):

@@ -25,6 +25,7 @@ from tandem.kit.contracts.feedback import (
     CheckinRead,
     FitCheckinRead,
     HeadcountRead,
+    OrganizationParticipationRead,
     Period,
     ProgramDashboardRead,
     RetentionRead,
@@ -225,9 +226,12 @@ async def program_dashboard(
     ),
 ) -> ProgramDashboardRead:
     """HR admins and the program's admins: sessions planned, held, cancelled and missed,
-    ratings, fit answers and active mentorships, in total and per period (UTC), built from
-    events. Every group of fewer than 5 people is suppressed (its figures null), with as many
-    others as it takes that no total minus the groups shown gives it away."""
+    ratings, fit answers and active mentorships, in total and per period (UTC); who enrolled
+    and got matched, how fast, what goals they reached and how many mentorships cross
+    departments, in total and per department; proposals answered and sessions per
+    mentorship-month. Built from events. Every group of fewer than 5 people is suppressed (its
+    figures null), with as many others as it takes that no total minus the groups shown gives
+    it away."""
     return await service.program_dashboard(session, dependencies, principal, program_id, period)
 
 
@@ -247,7 +251,8 @@ async def at_risk_mentorships(
     """HR admins and the program's admins: its active mentorships that need a look, each with
     its reasons (no session held for longer than the program's cadence plus a grace period, a
     session due by the cadence and none booked, the last two ratings low, a member who found it
-    not a good fit, two or more no-shows), a page at a time."""
+    not a good fit, two or more no-shows, a check-in that raised a concern, two or more action
+    items overdue and still open), a page at a time."""
     return await service.at_risk_mentorships(
         session, dependencies, principal, program_id, limit, cursor
     )
@@ -275,6 +280,24 @@ async def program_dashboard_csv(
 
 
 @kpis.get(
+    "/programs/{program_id}/participation.csv",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "a total row, then one per department"}
+    },
+    summary="Export a program's participation by department as CSV",
+)
+async def program_participation_csv(
+    program_id: UUID, session: SessionDep, principal: PrincipalDep, dependencies: DependenciesDep
+) -> PlainTextResponse:
+    """The dashboard's participation as CSV, for its admins: a `total` row (with the proposals
+    answered and sessions per mentorship-month, kept for the whole program), then one row per
+    department (`(none)`: people without one). A suppressed figure is an empty cell."""
+    table = await service.program_participation_csv(session, dependencies, principal, program_id)
+    return PlainTextResponse(table, media_type="text/csv")
+
+
+@kpis.get(
     "/programs/{program_id}/report",
     response_class=HTMLResponse,
     responses={200: {"content": {"text/html": {}}, "description": "the report, one HTML page"}},
@@ -294,6 +317,22 @@ async def program_report(
     return HTMLResponse(page)
 
 
+@kpis.get(
+    "/kpis/participation",
+    response_model=OrganizationParticipationRead,
+    summary="Read who takes part across the organization's programs, by department",
+)
+async def organization_participation(
+    session: SessionDep, principal: PrincipalDep
+) -> OrganizationParticipationRead:
+    """HR admins and partners with `kpis:read`: people enrolled in any program and matched,
+    days to match, goals and milestones reached, cross-department mentorships and proposals
+    answered, in total and per department, built from events. A department of fewer than 5
+    people is suppressed, with as many others as it takes that the total minus the departments
+    shown gives none away."""
+    return await service.organization_participation(session, principal)
+
+
 def _iso_date(value: object) -> object:
     """Only a calendar date: pydantic would also read a number as seconds since 1970."""
     if not (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
@@ -308,6 +347,7 @@ async def retention(
     since: Annotated[date, BeforeValidator(_iso_date), Query(description="YYYY-MM-DD (UTC)")],
 ) -> RetentionRead:
     """HR admins and partners with `kpis:read`: the share of participants and of everyone else
-    who left since a date, their difference raw and within tenure bands, each with a 95%
-    interval, and the group sizes (all null when either group has fewer than 5 people)."""
+    who left since a date, their difference raw and within strata alike in department, level
+    band and tenure band, each with a 95% interval, and the group sizes (all null when either
+    group has fewer than 5 people)."""
     return await service.retention(session, principal, since)

@@ -27,9 +27,14 @@ from tandem.feedback.errors import (
 )
 from tandem.feedback.kpis.at_risk import risk_reasons
 from tandem.feedback.kpis.dashboard import ProgramFigures, dashboard
-from tandem.feedback.kpis.export import dashboard_csv
+from tandem.feedback.kpis.export import dashboard_csv, participation_csv
+from tandem.feedback.kpis.participation import (
+    ParticipationFigures,
+    participation,
+    proposal_counts,
+)
 from tandem.feedback.kpis.report import render_report
-from tandem.feedback.kpis.retention import Leaver, compare, tenure_band
+from tandem.feedback.kpis.retention import Leaver, compare, stratum
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP
 from tandem.feedback.kpis.surveys import survey_kpis
 from tandem.feedback.models import (
@@ -56,9 +61,12 @@ from tandem.feedback.repository import (
     KpiRepository,
     MentoringSessionRepository,
     MentorshipRepository,
+    ParticipationFactRepository,
+    ParticipationRepository,
     PersonRepository,
     Profiles,
     ProgressCheckinRepository,
+    ProposalAnswer,
     SessionFeedbackRepository,
     SurveyFactRepository,
 )
@@ -79,6 +87,7 @@ from tandem.kit.contracts.feedback import (
     FitCheckedIn,
     HeadcountRead,
     NotAGoodFitReported,
+    OrganizationParticipationRead,
     Period,
     ProgramDashboardRead,
     ProgramFeedbackSettingsRead,
@@ -86,9 +95,21 @@ from tandem.kit.contracts.feedback import (
     SessionFeedbackRead,
     SessionFeedbackSubmitted,
 )
-from tandem.kit.contracts.matching import MentorshipStatus
-from tandem.kit.contracts.profiles import ProgramRead
-from tandem.kit.contracts.sessions import SessionFact, SessionStatus
+from tandem.kit.contracts.matching import MentorshipStatus, ProposalCreated, ProposalStatus
+from tandem.kit.contracts.profiles import (
+    EnrollmentCreated,
+    PersonCreated,
+    PersonUpdated,
+    ProgramRead,
+)
+from tandem.kit.contracts.sessions import (
+    ActionItemFact,
+    GoalFact,
+    GoalStatus,
+    MilestoneCompleted,
+    SessionFact,
+    SessionStatus,
+)
 from tandem.kit.db import constraint_errors
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
@@ -210,6 +231,46 @@ async def record_rating(session: AsyncSession, event: SessionFeedbackSubmitted) 
 
 async def record_fit(session: AsyncSession, event: FitCheckedIn) -> None:
     await FactRepository(session).checked_in(event)
+
+
+async def record_placement(session: AsyncSession, event: PersonCreated | PersonUpdated) -> None:
+    await PersonRepository(session).placed(
+        event.organization_id, event.person_id, event.department, event.job_level, event.revision
+    )
+
+
+async def record_enrollment_fact(session: AsyncSession, event: EnrollmentCreated) -> None:
+    await ParticipationFactRepository(session).enrolled(event, _now())
+
+
+async def record_proposal(session: AsyncSession, event: ProposalCreated) -> None:
+    await ParticipationFactRepository(session).proposed(event)
+
+
+async def record_proposal_answer(
+    session: AsyncSession, event: ProposalAnswer, status: ProposalStatus
+) -> None:
+    await ParticipationFactRepository(session).answered(event, status)
+
+
+async def record_goal(session: AsyncSession, event: GoalFact, status: GoalStatus) -> None:
+    await ParticipationFactRepository(session).goal(event, status)
+
+
+async def record_milestone(session: AsyncSession, event: MilestoneCompleted) -> None:
+    await ParticipationFactRepository(session).milestone_completed(event)
+
+
+async def record_action_item(
+    session: AsyncSession, event: ActionItemFact, *, overdue: bool = False, completed: bool = False
+) -> None:
+    await ParticipationFactRepository(session).action_item(
+        event, overdue=overdue, completed=completed
+    )
+
+
+async def record_flag(session: AsyncSession, event: CheckinFlagged) -> None:
+    await ParticipationFactRepository(session).flagged(event)
 
 
 # Session feedback ------------------------------------------------------------------------------
@@ -549,10 +610,19 @@ async def program_dashboard_csv(
     return dashboard_csv(await _dashboard(session, principal.organization_id, program_id, period))
 
 
+async def program_participation_csv(
+    session: AsyncSession, dependencies: Dependencies, principal: Principal, program_id: UUID
+) -> str:
+    await _administered(principal, dependencies.profiles, program_id)
+    board = await _dashboard(session, principal.organization_id, program_id, Period.MONTH)
+    return participation_csv(board)
+
+
 async def _dashboard(
     session: AsyncSession, organization_id: UUID, program_id: UUID, period: Period
 ) -> ProgramDashboardRead:
     kpis = KpiRepository(session, organization_id, program_id)
+    taking_part = ParticipationRepository(session, organization_id, program_id)
     figures = ProgramFigures(
         program_id=program_id,
         period=period,
@@ -562,9 +632,37 @@ async def _dashboard(
         raters=await kpis.raters(period),
         fit_answers=await kpis.fit_answers(),
         active_mentorships=await kpis.active_mentorships(),
+        participation=await _participation_figures(taking_part),
+        proposals=await taking_part.proposal_tally(),
+        mentorship_months=await taking_part.mentorship_months(),
     )
     surveys = await SurveyFactRepository(session).program_figures(organization_id, program_id)
     return dashboard(figures).model_copy(update={"surveys": survey_kpis(*surveys)})
+
+
+async def _participation_figures(taking_part: ParticipationRepository) -> ParticipationFigures:
+    return ParticipationFigures(
+        enrollees=await taking_part.enrollees(),
+        goals=await taking_part.goal_tallies(),
+        mentorship_departments=await taking_part.mentorship_departments(),
+    )
+
+
+async def organization_participation(
+    session: AsyncSession, principal: Principal
+) -> OrganizationParticipationRead:
+    """Who takes part in any of the organization's programs, in total and by department, small
+    groups suppressed."""
+    _require_organization_kpi_reader(principal)
+    taking_part = ParticipationRepository(session, principal.organization_id)
+    figures = participation(await _participation_figures(taking_part))
+    return OrganizationParticipationRead(
+        organization_id=principal.organization_id,
+        minimum_group=MINIMUM_GROUP,
+        participation=figures.total,
+        departments=figures.departments,
+        proposals=proposal_counts(await taking_part.proposal_tally()),
+    )
 
 
 class AtRiskKey(NamedTuple):
@@ -593,6 +691,8 @@ async def at_risk_mentorships(
             reasons=reasons,
             last_held_at=history.last_held_at,
             no_shows=history.no_shows,
+            flagged_checkins=history.flagged_checkins,
+            open_overdue_action_items=history.open_overdue_action_items,
         )
         for history in histories
         if after is None or history.mentorship_id > after.mentorship_id
@@ -602,18 +702,23 @@ async def at_risk_mentorships(
     return page_of(at_risk, limit, lambda read: (read.mentorship_id,))
 
 
-RETENTION_STRATA = ["tenure_band"]
+RETENTION_STRATA = ["department", "level_band", "tenure_band"]
 
 
 async def retention(session: AsyncSession, principal: Principal, since: date) -> RetentionRead:
-    """Who left since `since` among participants and others, compared raw and within tenure
-    bands; nothing shown when either side has fewer than the minimum of people."""
+    """Who left since `since` among participants and others, compared raw and within strata
+    alike in department, level band and tenure band; nothing shown when either side has fewer
+    than the minimum of people."""
     _require_organization_kpi_reader(principal)
     start = datetime.combine(since, time(), UTC)
     people = await PersonRepository(session).still_there(principal.organization_id, start)
     comparison = compare(
-        Leaver(participant, tenure_band(hired, since), left_at is not None)
-        for participant, hired, left_at in people
+        Leaver(
+            person.participant,
+            stratum(person.department, person.job_level, person.hire_date, since),
+            person.left_at is not None,
+        )
+        for person in people
     )
     shown = min(comparison.participants, comparison.others) >= MINIMUM_GROUP
     return RetentionRead(

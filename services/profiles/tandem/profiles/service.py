@@ -134,9 +134,21 @@ async def _lock_directory(session: AsyncSession, organization_id: UUID) -> None:
 
 
 def _person_created(person: Person) -> events.PersonCreated:
+    """Of a flushed person (its version is the event's revision)."""
     return events.PersonCreated(
-        organization_id=person.organization_id, person_id=person.id, hire_date=person.hire_date
+        organization_id=person.organization_id,
+        person_id=person.id,
+        hire_date=person.hire_date,
+        **_placement(person),
     )
+
+
+def _placement(person: Person) -> dict[str, Any]:
+    return {
+        "department": person.department,
+        "job_level": person.job_level,
+        "revision": person.version,
+    }
 
 
 async def _insert_person(session: AsyncSession, person: Person) -> None:
@@ -251,6 +263,7 @@ async def _apply_person_changes(
 
 
 def _emit_person_changes(session: AsyncSession, person: Person, changed: list[str]) -> None:
+    """Of a flushed person (its version is the event's revision)."""
     emit(
         session,
         events.PersonUpdated(
@@ -260,6 +273,7 @@ def _emit_person_changes(session: AsyncSession, person: Person, changed: list[st
             manager_id=person.manager_id,
             time_zone=person.time_zone,
             status=person.status.value,
+            **_placement(person),
         ),
     )
     if "status" in changed and person.status in (PersonStatus.LEFT, PersonStatus.ON_LEAVE):
@@ -879,6 +893,8 @@ async def import_people(
         refuse_mass_departure(plan, leaving)
     result = ImportResult(created=0, updated=0, unchanged=0, marked_left=0, errors=plan.errors)
     ids = {external_id: person.id for external_id, person in plan.known.items()}
+    # Told once flushed, in this order: each event carries the person's new version.
+    told: list[tuple[Person, list[str] | None]] = []
     for row in plan.managers_first():
         manager_id = ids[row.manager_external_id] if row.manager_external_id else None
         person = plan.known.get(row.external_id)
@@ -886,15 +902,22 @@ async def import_people(
             person = _new_person(principal.organization_id, row, manager_id)
             ids[row.external_id] = person.id
             session.add(person)
-            emit(session, _person_created(person))
+            told.append((person, None))
             result.created += 1
-        elif _apply_row(session, person, row, manager_id):
+        elif changed := _apply_row(person, row, manager_id):
+            told.append((person, changed))
             result.updated += 1
         else:
             result.unchanged += 1
-    result.marked_left = _mark_as_left(session, leaving)
+    told += _mark_as_left(leaving)
+    result.marked_left = len(leaving)
     async with constraint_errors(session, PERSON_UNIQUENESS):
         await session.flush()
+    for person, fields in told:
+        if fields is None:
+            emit(session, _person_created(person))
+        else:
+            _emit_person_changes(session, person, fields)
     result.errors.sort(key=lambda error: error.row)
     return result
 
@@ -911,23 +934,19 @@ def _new_person(organization_id: UUID, row: HrisRow, manager_id: UUID | None) ->
     )
 
 
-def _apply_row(
-    session: AsyncSession, person: Person, row: HrisRow, manager_id: UUID | None
-) -> bool:
+def _apply_row(person: Person, row: HrisRow, manager_id: UUID | None) -> list[str]:
+    """The fields the row changed, changed."""
     if person.status is PersonStatus.ERASED:
-        return False
+        return []
     sent = set(HRIS_FIELDS) - (SELF_SERVICE_FIELDS - row.model_fields_set)
     wanted = row.model_dump(include=sent) | {"manager_id": manager_id}
     changed = sorted(name for name, value in wanted.items() if getattr(person, name) != value)
     for name in changed:
         setattr(person, name, wanted[name])
-    if changed:
-        _emit_person_changes(session, person, changed)
-    return bool(changed)
+    return changed
 
 
-def _mark_as_left(session: AsyncSession, leaving: list[Person]) -> int:
+def _mark_as_left(leaving: list[Person]) -> list[tuple[Person, list[str] | None]]:
     for person in leaving:
         person.status = PersonStatus.LEFT
-        _emit_person_changes(session, person, ["status"])
-    return len(leaving)
+    return [(person, ["status"]) for person in leaving]

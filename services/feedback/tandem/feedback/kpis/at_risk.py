@@ -15,6 +15,8 @@ CADENCE_INTERVALS = {
 LOW_RATING = 2
 """A rating of this or less is low."""
 REPEATED_NO_SHOWS = 2
+PILED_UP_ACTION_ITEMS = 2
+"""This many action items overdue and still open put a mentorship at risk."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class MentorshipHistory:
     """By the start of the session rated."""
     no_shows: int
     found_not_a_good_fit: bool
+    flagged_checkins: int
+    """Periodic check-ins of its members that raised a concern."""
+    open_overdue_action_items: int
 
 
 def risk_reasons(
@@ -53,4 +58,8 @@ def risk_reasons(
         reasons.append(RiskReason.NOT_A_GOOD_FIT)
     if history.no_shows >= REPEATED_NO_SHOWS:
         reasons.append(RiskReason.REPEATED_NO_SHOWS)
+    if history.flagged_checkins:
+        reasons.append(RiskReason.FLAGGED_CHECKIN)
+    if history.open_overdue_action_items >= PILED_UP_ACTION_ITEMS:
+        reasons.append(RiskReason.OVERDUE_ACTION_ITEMS)
     return reasons

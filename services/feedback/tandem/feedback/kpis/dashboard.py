@@ -1,24 +1,36 @@
 """A program's dashboard from its figures: sessions and ratings per period and in total, fit
-answers and active mentorships, every group too small to show suppressed (see `suppression`)."""
+answers and active mentorships, participation (see `participation`) in total, per department
+and per period of enrollment, every group too small to show suppressed (see `suppression`)."""
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
-from tandem.feedback.kpis.suppression import MINIMUM_GROUP, suppressed
+from tandem.feedback.kpis.participation import (
+    Enrollee,
+    ParticipationFigures,
+    ProposalTally,
+    cohort_counts,
+    participation,
+    proposal_counts,
+)
+from tandem.feedback.kpis.suppression import (
+    MINIMUM_GROUP,
+    TOTAL,
+    People,
+    suppressed_with_total,
+)
 from tandem.kit.contracts.feedback import (
+    CohortCounts,
     FitAnswer,
     FitCount,
     Period,
     ProgramDashboardRead,
     SessionCounts,
 )
-
-TOTAL = date.max
-"""The key of the whole program's figures among the periods'."""
 
 
 class SessionFigures(NamedTuple):
@@ -41,28 +53,6 @@ F = TypeVar("F", SessionFigures, RatingFigures)
 
 
 @dataclass(frozen=True)
-class People:
-    """How many people each group holds (`TOTAL`: all of them, once each), and who the people
-    of the groups under the minimum are."""
-
-    sizes: dict[Any, int]
-    of_small_groups: dict[Any, set[UUID]]
-
-    @classmethod
-    def of(cls, pairs: Iterable[tuple[Hashable, UUID]]) -> "People":
-        """From each group's people, e.g. `(answer, person)`."""
-        groups: dict[Any, set[UUID]] = defaultdict(set)
-        for key, person in pairs:
-            groups[key].add(person)
-            groups[TOTAL].add(person)
-        groups.setdefault(TOTAL, set())
-        return cls(
-            sizes={key: len(people) for key, people in groups.items()},
-            of_small_groups={k: p for k, p in groups.items() if len(p) < MINIMUM_GROUP},
-        )
-
-
-@dataclass(frozen=True)
 class ProgramFigures:
     """What the read model holds of one program, per period of `period`."""
 
@@ -74,6 +64,11 @@ class ProgramFigures:
     raters: People
     fit_answers: list[tuple[FitAnswer, UUID]]
     active_mentorships: list[list[UUID]]
+    participation: ParticipationFigures
+    proposals: ProposalTally
+    mentorship_months: int
+    """Summed over the program's mentorships, from the month of each's first session to that of
+    its last (to this month while it lasts)."""
 
 
 def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
@@ -81,8 +76,8 @@ def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
         {row.bucket for row in figures.sessions} | {row.bucket for row in figures.ratings}
     )
     members, raters = figures.session_people, figures.raters
-    hidden_sessions = _suppressed_with_total(members, _partitions(figures.period, buckets))
-    hidden_ratings = _suppressed_with_total(raters, _partitions(figures.period, buckets))
+    hidden_sessions = suppressed_with_total(members, _partitions(figures.period, buckets))
+    hidden_ratings = suppressed_with_total(raters, _partitions(figures.period, buckets))
     sessions = _with_total({row.bucket: row for row in figures.sessions}, SessionFigures)
     ratings = _with_total({row.bucket: row for row in figures.ratings}, RatingFigures)
     cells = [
@@ -91,8 +86,9 @@ def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
     ]
     active_members = {person for member_ids in figures.active_mentorships for person in member_ids}
     active_shown = len(active_members) >= MINIMUM_GROUP
+    taking_part = participation(figures.participation)
     fit_people = People.of(figures.fit_answers)
-    hidden_fit = _suppressed_with_total(fit_people, [list(FitAnswer)])
+    hidden_fit = suppressed_with_total(fit_people, [list(FitAnswer)])
     return ProgramDashboardRead(
         program_id=figures.program_id,
         period=figures.period,
@@ -111,7 +107,42 @@ def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
             for answer in FitAnswer
             for hidden in [answer in hidden_fit]
         ],
+        participation=taking_part.total,
+        departments=taking_part.departments,
+        enrollment_periods=_enrollment_periods(figures.participation.enrollees, figures.period),
+        proposals=proposal_counts(figures.proposals),
+        sessions_per_mentorship_month=_per_mentorship_month(cells[0], figures.mentorship_months),
     )
+
+
+def _enrollment_periods(enrollees: list[Enrollee], period: Period) -> list[CohortCounts]:
+    """The people by the period of their first enrollment (those feedback heard of only as
+    matched have none), each period suppressed as those of sessions are."""
+    cohorts: dict[date, list[Enrollee]] = defaultdict(list)
+    for enrollee in enrollees:
+        if enrollee.enrolled_at is not None:
+            cohorts[_period_start(period, enrollee.enrolled_at)].append(enrollee)
+    buckets = sorted(cohorts)
+    people = People.of((bucket, e.person_id) for bucket in buckets for e in cohorts[bucket])
+    hidden = suppressed_with_total(people, _partitions(period, buckets))
+    return [cohort_counts(cohorts[bucket], bucket, bucket in hidden) for bucket in buckets]
+
+
+def _period_start(period: Period, moment: datetime) -> date:
+    """The day, week (from Monday) or month a moment falls in, in UTC (as the database's
+    buckets of sessions are)."""
+    day = moment.astimezone(UTC).date()
+    if period is Period.WEEK:
+        return day - timedelta(days=day.weekday())
+    if period is Period.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def _per_mentorship_month(total: SessionCounts, mentorship_months: int) -> float | None:
+    if total.held is None or not mentorship_months:
+        return None
+    return round(total.held / mentorship_months, 2)
 
 
 def _partitions(period: Period, buckets: list[date]) -> list[list[date]]:
@@ -129,14 +160,6 @@ def _grouped(buckets: list[date], enclosing: Callable[[date], date]) -> list[lis
     for bucket in buckets:
         groups[enclosing(bucket)].append(bucket)
     return list(groups.values())
-
-
-def _suppressed_with_total(people: People, partitions: list[list[Any]]) -> set[Any]:
-    """`suppressed`, where a total too small to show hides every group of it too."""
-    hidden = suppressed(people.sizes, people.of_small_groups, partitions)
-    if TOTAL in hidden:
-        return hidden | {key for part in partitions for key in part} | set(people.sizes)
-    return hidden
 
 
 def _with_total(rows: dict[date, F], kind: type[F]) -> dict[date, F]:

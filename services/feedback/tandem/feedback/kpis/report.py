@@ -5,7 +5,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from tandem.kit.contracts.feedback import ProgramDashboardRead, SessionCounts, SurveyKpis
+from tandem.kit.contracts.feedback import (
+    CohortCounts,
+    DepartmentCounts,
+    ProgramDashboardRead,
+    SessionCounts,
+    SurveyKpis,
+)
 
 BAR_WIDTH, CHART_HEIGHT, GAP = 28, 160, 8
 STYLE = """
@@ -34,6 +40,18 @@ def render_report(program_name: str, board: ProgramDashboardRead, generated_at: 
     fit_rows = [
         (count.answer.value.replace("_", " "), _figure(count.people)) for count in board.fit
     ]
+    taking_part, proposals = board.participation, board.proposals
+    participation_rows = [
+        ("People enrolled", _figure(taking_part.enrolled)),
+        ("Matched", _share(taking_part.matched_share)),
+        ("Days from enrollment to match (median)", _figure(taking_part.median_days_to_match)),
+        ("Proposals accepted", _share(proposals.acceptance_share)),
+        ("Goals set", _figure(taking_part.goals_set)),
+        ("Goals achieved", _share(taking_part.goal_completion_share)),
+        ("Milestones completed", _figure(taking_part.milestones_completed)),
+        ("Mentorships across departments", _share(taking_part.cross_department_share)),
+        ("Sessions held per mentorship and month", _figure(board.sessions_per_mentorship_month)),
+    ]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{escape(program_name)}: mentoring report</title><style>{STYLE}</style></head>
@@ -48,6 +66,13 @@ away.</p>
 {_bars(board.periods)}
 <h2>Is it a good fit?</h2>
 {_table(fit_rows)}
+<h2>Who takes part</h2>
+{_table(participation_rows)}
+<h2>Enrolled per {board.period.value}</h2>
+{_cohorts(board.enrollment_periods)}
+<h2>By department</h2>
+{_departments(board.departments)}
+{_matched_bars(board.departments)}
 {_surveys(board.surveys)}
 </body></html>
 """
@@ -109,3 +134,70 @@ def _bars(periods: Sequence[SessionCounts]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{CHART_HEIGHT + 60}" '
         f'role="img" aria-label="sessions held per period">{"".join(bars)}</svg>'
     )
+
+
+DEPARTMENT_COLUMNS = ["Department", "Enrolled", "Matched", "Goals achieved", "Across departments"]
+
+
+def _departments(departments: Sequence[DepartmentCounts]) -> str:
+    """One row per department; a suppressed one says so instead of its figures."""
+    if not departments:
+        return "<p>Nobody enrolled yet.</p>"
+    head = "".join(f"<th>{name}</th>" for name in DEPARTMENT_COLUMNS)
+    rows = []
+    for row in departments:
+        name = f"<th>{_department_name(row)}</th>"
+        if row.suppressed:
+            rows.append(f'{name}<td colspan="4">{_figure(None)}</td>')
+            continue
+        cells = [
+            _figure(row.enrolled),
+            _share(row.matched_share),
+            _share(row.goal_completion_share),
+            _share(row.cross_department_share),
+        ]
+        rows.append(name + "".join(f"<td>{cell}</td>" for cell in cells))
+    body = "".join(f"<tr>{row}</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _department_name(row: DepartmentCounts) -> str:
+    return "No department" if row.department is None else escape(row.department)
+
+
+def _matched_bars(departments: Sequence[DepartmentCounts]) -> str:
+    """The share of each shown department's people who were matched, as horizontal bars."""
+    shown = [row for row in departments if row.matched_share is not None]
+    if not shown:
+        return ""
+    width, label_width, bar_height = 480, 160, 18
+    bars = []
+    for n, row in enumerate(shown):
+        y = n * (bar_height + GAP)
+        length = round((width - label_width) * (row.matched_share or 0))
+        bars.append(
+            f'<text x="0" y="{y + 13}" font-size="11">{_department_name(row)}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height}" '
+            f'fill="#3a7bd5"><title>{row.matched_share:.0%} matched</title></rect>'
+        )
+    height = len(shown) * (bar_height + GAP)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img" aria-label="share matched per department">{"".join(bars)}</svg>'
+    )
+
+
+def _cohorts(cohorts: Sequence[CohortCounts]) -> str:
+    """People by the period of their first enrollment, and the share of them matched."""
+    if not cohorts:
+        return "<p>Nobody enrolled yet.</p>"
+    rows = [
+        (
+            f"{cohort.period_start}",
+            f"{_figure(cohort.enrolled)} enrolled, {_share(cohort.matched_share)} matched"
+            if not cohort.suppressed
+            else _figure(None),
+        )
+        for cohort in cohorts
+    ]
+    return _table(rows)

@@ -1,5 +1,6 @@
 """Retention compared fairly: the share of participants and of others who left, raw and
-adjusted for who joins (a Mantel-Haenszel risk difference over strata, e.g. tenure bands),
+adjusted for who joins (a Mantel-Haenszel risk difference over strata: department, level band
+and tenure band combined),
 each difference with a 95% Wald interval, and the group sizes."""
 
 import math
@@ -12,6 +13,8 @@ from tandem.kit.contracts.feedback import Difference
 
 Z_95 = 1.959964
 TENURE_BANDS = [(1, "under_1y"), (3, "1_to_3y"), (5, "3_to_5y"), (math.inf, "5y_plus")]
+LEVEL_BANDS = [(3, "levels_0_2"), (5, "levels_3_4"), (7, "levels_5_6"), (math.inf, "levels_7_up")]
+UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,23 @@ def _summed(groups: Iterable[_Group]) -> _Group:
 
 def tenure_band(hire_date: date | None, on: date) -> str:
     if hire_date is None:
-        return "unknown"
+        return UNKNOWN
     years = (on - hire_date).days / 365.25
     return next(band for limit, band in TENURE_BANDS if years < limit)
+
+
+def level_band(job_level: int | None) -> str:
+    if job_level is None:
+        return UNKNOWN
+    return next(band for limit, band in LEVEL_BANDS if job_level < limit)
+
+
+def stratum(
+    department: str | None, job_level: int | None, hire_date: date | None, on: date
+) -> tuple[str | None, str, str]:
+    """Department, level band and tenure band at once: participants are compared with others
+    alike in all three (a person without a department is alike those without one)."""
+    return (department, level_band(job_level), tenure_band(hire_date, on))
 
 
 def _group(counts: dict[tuple[Hashable, bool], list[int]], stratum: Hashable, kind: bool) -> _Group:

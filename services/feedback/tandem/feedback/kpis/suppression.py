@@ -9,13 +9,50 @@ people: subtracting the groups shown from the total then recovers only a figure 
 people, never one small group's.
 """
 
+from collections import defaultdict
 from collections.abc import Collection, Hashable, Iterable, Mapping
-from typing import TypeVar
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
 
 K = TypeVar("K", bound=Hashable)
 P = TypeVar("P", bound=Hashable)
 
 MINIMUM_GROUP = 5
+
+TOTAL = date.max
+"""The key of the whole's figures among its groups' (e.g. a program's among its periods')."""
+
+
+@dataclass(frozen=True)
+class People:
+    """How many people each group holds (`TOTAL`: all of them, once each), and who the people
+    of the groups under the minimum are."""
+
+    sizes: dict[Any, int]
+    of_small_groups: dict[Any, set[UUID]]
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[Hashable, UUID]]) -> "People":
+        """From each group's people, e.g. `(answer, person)`."""
+        groups: dict[Any, set[UUID]] = defaultdict(set)
+        for key, person in pairs:
+            groups[key].add(person)
+            groups[TOTAL].add(person)
+        groups.setdefault(TOTAL, set())
+        return cls(
+            sizes={key: len(people) for key, people in groups.items()},
+            of_small_groups={k: p for k, p in groups.items() if len(p) < MINIMUM_GROUP},
+        )
+
+
+def suppressed_with_total(people: People, partitions: list[list[Any]]) -> set[Any]:
+    """`suppressed`, where a total too small to show hides every group of it too."""
+    hidden = suppressed(people.sizes, people.of_small_groups, partitions)
+    if TOTAL in hidden:
+        return hidden | {key for part in partitions for key in part} | set(people.sizes)
+    return hidden
 
 
 def suppressed(

@@ -10,8 +10,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from tandem.feedback.kpis.dashboard import TOTAL, People
-from tandem.feedback.kpis.suppression import MINIMUM_GROUP, suppressed
+from tandem.feedback.kpis.suppression import MINIMUM_GROUP, TOTAL, People, suppressed
 from tandem.kit.contracts.feedback import (
     NetPromoterScore,
     OptionCount,

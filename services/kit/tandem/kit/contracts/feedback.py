@@ -49,6 +49,12 @@ class RiskReason(StrEnum):
     """The last two ratings of its sessions were both low (2 or less)."""
     NOT_A_GOOD_FIT = "not_a_good_fit"
     REPEATED_NO_SHOWS = "repeated_no_shows"
+    """Two or more sessions missed."""
+    FLAGGED_CHECKIN = "flagged_checkin"
+    """A member raised a concern in a periodic check-in of it (any so far: nothing yet tells
+    feedback that a concern was dealt with)."""
+    OVERDUE_ACTION_ITEMS = "overdue_action_items"
+    """Two or more action items overdue and still open."""
 
 
 # Reads -----------------------------------------------------------------------------------------
@@ -155,6 +161,60 @@ class SurveyKpis(BaseModel):
 
 
 # Events ----------------------------------------------------------------------------------------
+class ParticipationCounts(BaseModel):
+    """Who enrolled and got matched, and what they reached, of the whole program (or of one
+    department: `DepartmentCounts`). People count once however often they enrolled; a
+    mentorship's department mix is taken from its members' departments as profiles last told
+    them. Null figures: suppressed, the group being too small to show (or nothing to divide)."""
+
+    suppressed: bool
+    enrolled: int | None = Field(description="people who enrolled (or were matched) in it")
+    matched: int | None = Field(description="of them, members of a mentorship that started")
+    matched_share: float | None
+    median_days_to_match: float | None = Field(
+        description="from a person's first enrollment to their first mentorship's start, as "
+        "feedback learnt of each"
+    )
+    goals_set: int | None
+    goals_achieved: int | None
+    goals_dropped: int | None
+    goal_completion_share: float | None = Field(description="goals achieved of goals set")
+    milestones_completed: int | None
+    cross_department_share: float | None = Field(
+        description="of started mentorships whose members' departments are all known, the "
+        "share joining more than one department"
+    )
+
+
+class DepartmentCounts(ParticipationCounts):
+    """One department's people in the program: figures about them (their enrollments, their
+    goals, their mentorships)."""
+
+    department: str | None = Field(description="null: people without a department")
+
+
+class CohortCounts(BaseModel):
+    """The people who first enrolled in one period (UTC): how many, and how many of them got
+    matched and how fast. Null figures: suppressed (or nothing to divide)."""
+
+    period_start: date
+    suppressed: bool
+    enrolled: int | None
+    matched: int | None
+    matched_share: float | None
+    median_days_to_match: float | None
+
+
+class ProposalCounts(BaseModel):
+    """The program's proposals answered: accepted, declined or expired (a proposal taken back
+    by matching is no answer). Null when their members are fewer than the minimum group."""
+
+    suppressed: bool
+    answered: int | None
+    accepted: int | None
+    declined: int | None
+    expired: int | None
+    acceptance_share: float | None
 
 
 class ProgramDashboardRead(BaseModel):
@@ -171,7 +231,34 @@ class ProgramDashboardRead(BaseModel):
     periods: list[SessionCounts]
     fit_responders: int | None
     fit: list[FitCount]
+    participation: ParticipationCounts
+    departments: list[DepartmentCounts] = Field(
+        description="the program's people by department; a department of fewer than "
+        "`minimum_group` people is suppressed, with as many others as it takes"
+    )
+    enrollment_periods: list[CohortCounts] = Field(
+        description="the people by the period of their first enrollment, suppressed as the "
+        "periods of sessions are"
+    )
+    proposals: ProposalCounts
+    sessions_per_mentorship_month: float | None = Field(
+        description="held sessions per mentorship and month, each mentorship counted from the "
+        "month of its first session to that of its last (to this month while it lasts)"
+    )
     surveys: SurveyKpis | None = None
+
+
+class OrganizationParticipationRead(BaseModel):
+    """`GET /kpis/participation`: who takes part in any of the organization's programs and
+    what they reach, in total and per department (a person counts once across programs, from
+    their first enrollment to their first mentorship), with the proposals answered. Suppressed
+    as on a program's dashboard."""
+
+    organization_id: UUID
+    minimum_group: int
+    participation: ParticipationCounts
+    departments: list[DepartmentCounts]
+    proposals: ProposalCounts
 
 
 class AtRiskMentorshipRead(BaseModel):
@@ -182,6 +269,8 @@ class AtRiskMentorshipRead(BaseModel):
     reasons: list[RiskReason]
     last_held_at: datetime | None
     no_shows: int
+    flagged_checkins: int
+    open_overdue_action_items: int
 
 
 class Difference(BaseModel):
@@ -194,8 +283,9 @@ class Difference(BaseModel):
 
 class RetentionRead(BaseModel):
     """`GET /kpis/retention`: who left since a date among participants (people who ever
-    enrolled in a program) and everyone else, raw and stratified by tenure band at that date
-    (a Mantel-Haenszel risk difference: participants are compared with others like them).
+    enrolled in a program) and everyone else, raw and stratified by department, job-level band
+    and tenure band at that date, all three at once (a Mantel-Haenszel risk difference:
+    participants are compared with others like them).
     Negative: participants left less. With fewer than 5 people on either side every figure is
     null. Not proof of cause: those who join may differ in ways no stratum captures."""
 

@@ -354,15 +354,28 @@ class ProgramSnapshot(BaseModel):
 # Events ----------------------------------------------------------------------------------------
 
 
-class PersonCreated(Event):
+class PersonPlacement(Event):
+    """Where a person sits, for breakdowns (department) and fair comparisons (level): as of the
+    person's `revision`, so that of two facts arriving out of order the later one wins. Optional
+    so that facts emitted before these fields existed still parse (`revision` 0: placement
+    unknown)."""
+
+    department: str | None = None
+    job_level: int | None = None
+    revision: int = Field(default=0, ge=0)
+    """The person's version after the change told."""
+
+
+class PersonCreated(PersonPlacement):
     type: ClassVar[str] = "tandem.profiles.person.created"
 
     person_id: UUID
     hire_date: date | None = None
 
 
-class PersonUpdated(Event):
-    """`changed` names the fields; the new manager, time zone and status come along."""
+class PersonUpdated(PersonPlacement):
+    """`changed` names the fields; the new manager, time zone, status, department and level come
+    along."""
 
     type: ClassVar[str] = "tandem.profiles.person.updated"
 
