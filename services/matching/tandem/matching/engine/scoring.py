@@ -91,6 +91,11 @@ class Stopwatch:
         finally:
             self.seconds[name] += clock.perf_counter() - started
 
+    def add(self, other: Stopwatch) -> None:
+        """Adds the times of another stopwatch, one that timed work in another thread."""
+        for name, seconds in other.seconds.items():
+            self.seconds[name] += seconds
+
 
 # The pool ---------------------------------------------------------------------------------------
 
@@ -201,6 +206,16 @@ class Pool:
                 plans.append(WeekPlan(k, weeks, plan, plan.weighted(bits)))
             self.week_plans[row_group, col_group] = plans
         return self.week_plans[row_group, col_group]
+
+    def prepare_overlaps(self) -> None:
+        """Makes the plans of every pair of zone groups now, so that threads scoring blocks
+        of the pool only read them."""
+        people = self.people
+        for row_group in np.unique(people.zone_group[self.mentee_person]).tolist():
+            for col_group in np.unique(people.zone_group[self.mentor_person]).tolist():
+                self.mentors(row_group, col_group)
+                if self.rules.min_weekly_overlap_minutes:
+                    self.weekly_plans(row_group, col_group)
 
     def _labels(self, side: Side, group: int, *, weekly: bool = False) -> ColumnLabels:
         if (side, group, weekly) not in self.labels:
