@@ -543,6 +543,36 @@ def test_the_best_edges_of_an_owner_are_its_keep_best_and_those_tied_with_the_la
     assert found.tolist() == [among_the_best(k) for k in range(len(edges))]
 
 
+@settings(PROPERTY, max_examples=30)
+@given(
+    data=st.data(),
+    rules=rule_sets(),
+    weights=weight_sets,
+    block=st.integers(1, 60),
+    keep=st.none() | st.integers(0, 3),
+    threads=st.integers(2, 4),
+)
+def test_blocks_judged_on_threads_give_the_candidates_of_one_thread(
+    data: st.DataObject,
+    rules: Rules,
+    weights: Weights,
+    block: int,
+    keep: int | None,
+    threads: int,
+) -> None:
+    people = data.draw(pools(mentees=16, mentors=6, either=2))
+    pool = build_pool(people, rules, weights, PERIOD, [])
+
+    with mock.patch.object(flow, "BLOCK_PAIRS", block):
+        alone = collect_candidates(pool, keep, Stopwatch(), threads=1)
+        together = collect_candidates(pool, keep, Stopwatch(), threads=threads)
+
+    for field in ("rows", "cols", "scores"):
+        assert np.array_equal(getattr(together.edges, field), getattr(alone.edges, field))
+    for field in ("removed_by", "is_kept", "row_degree", "col_degree"):
+        assert np.array_equal(getattr(together, field), getattr(alone, field))
+
+
 @settings(PROPERTY)
 @given(data=st.data(), rules=rule_sets(), weights=weight_sets, tile=st.integers(1, 40))
 def test_skipping_tiles_the_cheap_rules_remove_keeps_every_feasible_pair(

@@ -9,14 +9,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from factories import enrollee, snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from tandem.kit.availability import WeeklyWindow, free_intervals
 from tandem.matching._snapshots import solve_snapshot
 from tandem.matching.engine import Participant, Period, Rules, Weights, match, match_mutual, score
+from tandem.matching.engine.calendar import WORDS_PER_WEEK, ColumnLabels, OverlapPlan
 
 ZONES = (
     "UTC",
@@ -408,3 +411,39 @@ def test_every_pair_has_the_minimum_in_every_week_neither_is_away(
             if mentee_id != mentor_id:
                 kept = keeps_weekly_minimum(by_id[mentor_id], by_id[mentee_id], period, minimum)
                 assert table.removed_by["min_weekly_overlap_minutes"][row, col] == (not kept)
+
+
+def bitsets(people: int, classes: int) -> st.SearchStrategy[np.ndarray]:
+    """Free slots of `people` in `classes` week classes: words that are empty, full, shared by
+    everyone or anything, so that columns equal for everyone and empty columns both occur."""
+    word = st.sampled_from([0, 2**64 - 1, 0xFF00FF00, 1 << 63]) | st.integers(0, 2**64 - 1)
+    return arrays(np.uint64, (people, classes, WORDS_PER_WEEK), elements=word)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    data=st.data(),
+    mentees=st.integers(1, 6),
+    mentors=st.integers(1, 6),
+    classes=st.integers(1, 4),
+)
+def test_an_overlap_plan_counts_what_the_bitsets_have_in_common_week_by_week(
+    data: st.DataObject, mentees: int, mentors: int, classes: int
+) -> None:
+    left = data.draw(bitsets(mentees, classes))
+    right = data.draw(bitsets(mentors, classes))
+    # Up to 54 weeks a class: the most a program's grid has, where float32 is still exact.
+    counts = np.array(data.draw(st.lists(st.integers(1, 54), min_size=classes, max_size=classes)))
+    plan = OverlapPlan.of(ColumnLabels.of(left), ColumnLabels.of(right), counts)
+
+    found = OverlapPlan.common_slots(plan.flags(left), plan.weighted(right))
+
+    for a in range(mentees):
+        for b in range(mentors):
+            per_class = [
+                sum(int(x & y).bit_count() for x, y in zip(left[a, k], right[b, k], strict=True))
+                for k in range(classes)
+            ]
+            assert found[a, b] == sum(
+                n * c for n, c in zip(counts.tolist(), per_class, strict=True)
+            )

@@ -11,12 +11,15 @@ windows whatever their dates, and skips the weeks either person is away at any m
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
 from tandem.kit.availability import (
     DAYS_PER_WEEK,
@@ -25,7 +28,7 @@ from tandem.kit.availability import (
     WeeklyWindow,
     free_intervals,
 )
-from tandem.matching.engine.types import Flags, Ints, Period
+from tandem.matching.engine.types import Flags, Floats, Ints, Period
 
 Absences = tuple[tuple[date, date], ...]
 """Local dates away, each (first, last) inclusive."""
@@ -35,6 +38,7 @@ SLOTS_PER_WEEK = SLOTS_PER_DAY * DAYS_PER_WEEK
 WORD_BITS = 64
 WORDS_PER_WEEK = -(-SLOTS_PER_WEEK // WORD_BITS)
 _ALL_BITS = np.uint64(2**64 - 1)
+_BLAS = ThreadpoolController()
 
 
 @dataclass(frozen=True)
@@ -398,18 +402,19 @@ class ColumnLabels:
 
 @dataclass(frozen=True)
 class OverlapPlan:
-    """How to count the common slots of two zone groups. Of the (class, word) columns of the
-    bitsets, only those with a slot free on both sides are read, and columns equal for
-    everyone in both groups once. Of those, only the slots someone on each side has free are
-    kept, and packed again into dense words of slots that stand for the same number of weeks:
-    half the words or fewer, so half the popcounts or fewer.
+    """How to count the common slots of two zone groups: as a product of matrices of 0 and 1
+    (people by slots), one multiply-add a slot and pair in BLAS, where the and, the popcount
+    and the sum of bitsets take three numpy passes a word. Of the (class, word) columns of
+    the bitsets, only those with a slot free on both sides are read, and columns equal for
+    everyone in both groups once; of their slots, only those someone on each side has free.
+    `weeks` is how many weeks each of those slots stands for.
 
-    `layout` gives, for each bit of the packed words, its position among the bits of the read
-    columns (-1 for padding); `steps` the packed words of each number of weeks."""
+    Every product and sum is a whole number below 2**24 (a program has at most 54 grid weeks
+    of 672 slots), which float32 holds exactly in any order of summing."""
 
     columns: Ints
-    layout: Ints
-    steps: tuple[tuple[int, Ints], ...]
+    slots: Ints
+    weeks: Floats
 
     @classmethod
     def of(cls, left: ColumnLabels, right: ColumnLabels, counts: Ints) -> OverlapPlan:
@@ -419,57 +424,31 @@ class OverlapPlan:
         column_weeks = np.bincount(inverse, weights=counts[useful // WORDS_PER_WEEK])
         columns = useful[first]
         slots = np.flatnonzero(_unpacked(left.free[columns] & right.free[columns]))
-        slot_weeks = column_weeks[slots // WORD_BITS].astype(np.int64)
-        layout, word_weeks = [], []
-        for weeks in np.unique(slot_weeks).tolist():
-            same = slots[slot_weeks == weeks]
-            padding = -len(same) % WORD_BITS
-            layout += [same, np.full(padding, -1)]
-            word_weeks += [weeks] * ((len(same) + padding) // WORD_BITS)
-        packed_weeks = np.array(word_weeks, dtype=np.int64)
-        steps = tuple(
-            (weeks, np.flatnonzero(packed_weeks == weeks)) for weeks in dict.fromkeys(word_weeks)
-        )
-        return cls(columns, np.concatenate([np.zeros(0, np.int64), *layout]), steps)
+        return cls(columns, slots, column_weeks[slots // WORD_BITS].astype(np.float32))
 
-    def packed(self, bits: NDArray[np.uint64]) -> NDArray[np.uint64]:
-        """People's (people, classes, words) bitsets in the packed layout, as (words, people)."""
-        flags = _unpacked(bits.reshape(len(bits), -1)[:, self.columns])
-        # The padding's -1 reads the appended column, which no one has free.
-        flags = np.concatenate([flags, np.zeros((len(bits), 1), dtype=bool)], axis=1)
-        octets = np.packbits(flags[:, self.layout], axis=1, bitorder="little")
-        words: NDArray[np.uint64] = np.ascontiguousarray(octets).view("<u8").astype(np.uint64)
-        return np.ascontiguousarray(words.T)
+    def flags(self, bits: NDArray[np.uint64]) -> Floats:
+        """People's (people, classes, words) bitsets as (people, slots) of 0 and 1."""
+        flags = _unpacked(bits.reshape(len(bits), -1)[:, self.columns])[:, self.slots]
+        return flags.astype(np.float32)
 
-    def common_slots(
-        self, left: NDArray[np.uint64], right: NDArray[np.uint64]
-    ) -> NDArray[np.int32]:
-        """Slots free on both sides over the period, for every left-right pair, from packed
-        (words, people) bitsets."""
-        total = np.zeros((left.shape[1], right.shape[1]), dtype=np.int32)
-        both = np.empty(total.shape, dtype=np.uint64)
-        count = np.empty(total.shape, dtype=np.uint8)
-        slots = np.empty(total.shape, dtype=np.uint16)
-        for weeks, words in self.steps:
-            slots.fill(0)
-            for word in words:
-                np.bitwise_and(left[word][:, None], right[word][None, :], out=both)
-                np.bitwise_count(both, out=count)
-                slots += count
-            total += slots if weeks == 1 else slots * np.int32(weeks)
-        return total
+    def weighted(self, bits: NDArray[np.uint64]) -> Floats:
+        """As `flags`, transposed to (slots, people), each slot counted for its weeks."""
+        return np.ascontiguousarray(self.flags(bits).T) * self.weeks[:, None]
 
-    def paired_common_slots(
-        self, left: NDArray[np.uint64], right: NDArray[np.uint64]
-    ) -> NDArray[np.int32]:
-        """As `common_slots`, for the pairs of the k-th left and the k-th right person only."""
-        total = np.zeros(left.shape[1], dtype=np.int32)
-        for weeks, words in self.steps:
-            slots = np.zeros(left.shape[1], dtype=np.uint16)
-            for word in words:
-                slots += np.bitwise_count(left[word] & right[word])
-            total += slots if weeks == 1 else slots * np.int32(weeks)
-        return total
+    @staticmethod
+    def common_slots(left: Floats, right: Floats) -> Floats:
+        """Slots free on both sides over the period, for every pair of a row of `left` (from
+        `flags`) and a column of `right` (from `weighted`), in one BLAS thread (see
+        `single_threaded_blas`)."""
+        common: Floats = left @ right
+        return common
+
+
+def single_threaded_blas() -> AbstractContextManager[Any]:
+    """BLAS on one thread: its threads spin while they wait, which on a busy machine costs
+    many times the products of a tile, and the service's solver pool runs a solve per core."""
+    limited: AbstractContextManager[Any] = _BLAS.limit(limits=1, user_api="blas")
+    return limited
 
 
 def _unpacked(words: NDArray[np.uint64]) -> Flags:

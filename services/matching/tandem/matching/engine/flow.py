@@ -6,7 +6,9 @@ capacity). The constraint matrix of this network is totally unimodular, so the f
 the integer optimum and every answer here is proven optimal on the edges it is given.
 """
 
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
 
-from tandem.matching.engine.calendar import expand_ranges
+from tandem.matching.engine.calendar import expand_ranges, single_threaded_blas
 from tandem.matching.engine.scoring import (
     BLOCK_PAIRS,
     MAX_SCORE,
@@ -31,6 +33,9 @@ CHUNK_EDGES = 1 << 20
 # Scores in bands of this many, to find each person's best edges (see `best_per_owner`).
 SCORE_BAND = 32
 _FIELDS = ("rows", "cols", "scores")
+# Blocks of pairs are judged on two threads: numpy's passes and BLAS let go of the GIL, so two
+# cores share the scoring. The service runs a solve per solver process, one by default.
+SCORING_THREADS = 2
 
 
 class FlowFailed(RuntimeError):
@@ -101,27 +106,74 @@ class Candidates:
     col_degree: Ints
 
 
-def collect_candidates(pool: Pool, keep: int | None, stopwatch: Stopwatch) -> Candidates:
+def collect_candidates(
+    pool: Pool, keep: int | None, stopwatch: Stopwatch, threads: int = SCORING_THREADS
+) -> Candidates:
     """Scores every pair in blocks and keeps the feasible ones. With `keep`, also marks each
-    mentee's and each mentor's `keep` best edges (edges tied with the last one kept too)."""
+    mentee's and each mentor's `keep` best edges (edges tied with the last one kept too).
+    Blocks are judged on `threads` threads and taken in order, so the answer is the same for
+    any number; the stopwatch adds up the threads' times."""
     found_edges = _EdgeBuffer(pool.rows * pool.cols)
     removed_by = np.zeros((pool.rows, len(HARD_RULES)), dtype=np.int64)
     row_degree = np.zeros(pool.rows, dtype=np.int64)
     col_degree = np.zeros(pool.cols, dtype=np.int64)
-    for rows in _row_blocks(pool):
-        found = evaluate_block(pool, rows, cheap_failures_counted=0, stopwatch=stopwatch)
+    pool.prepare_overlaps()
+    for rows, judged in _judged_in_order(pool, keep, threads):
+        stopwatch.add(judged.stopwatch)
         with stopwatch.phase("filtering"):
-            block = Edges(rows[found.i], found.j.astype(np.int32), found.score.astype(np.int16))
-            best = best_per_owner(found.i, block.scores, len(rows), keep)
-            found_edges.append(block, best, len(rows) * pool.cols)
-            removed_by[rows] = found.funnel()
-            row_degree[rows] = np.bincount(found.i, minlength=len(rows))
-            col_degree += np.bincount(found.j, minlength=pool.cols)
+            found_edges.append(judged.edges, judged.best, len(rows) * pool.cols)
+            removed_by[rows] = judged.removed_by
+            row_degree[rows] = judged.row_degree
+            col_degree += judged.col_degree
     with stopwatch.phase("filtering"):
         edges, is_kept = found_edges.filled()
         if keep is not None:
             is_kept |= best_per_owner(edges.cols, edges.scores, pool.cols, keep)
         return Candidates(edges, removed_by, is_kept, row_degree, col_degree)
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """A block of rows judged: its feasible edges, which are among their mentee's best, and
+    the counts `Candidates` keeps; with the time it took, by phase."""
+
+    edges: Edges
+    best: Flags
+    removed_by: Ints
+    row_degree: Ints
+    col_degree: Ints
+    stopwatch: Stopwatch
+
+
+def _judged_in_order(pool: Pool, keep: int | None, threads: int) -> Iterator[tuple[Ints, _Judged]]:
+    """Every block of rows with its verdict, in order, with up to `threads` blocks judged at
+    once (numpy's passes and BLAS let go of the GIL). Only that many are ahead at any time:
+    a block's verdict holds a few MiB a pair of arrays."""
+    with single_threaded_blas(), ThreadPoolExecutor(threads) as executor:
+        ahead: deque[tuple[Ints, Future[_Judged]]] = deque()
+        for rows in _row_blocks(pool):
+            ahead.append((rows, executor.submit(_judge, pool, rows, keep)))
+            if len(ahead) > threads:
+                rows_done, judged = ahead.popleft()
+                yield rows_done, judged.result()
+        while ahead:
+            rows_done, judged = ahead.popleft()
+            yield rows_done, judged.result()
+
+
+def _judge(pool: Pool, rows: Ints, keep: int | None) -> _Judged:
+    stopwatch = Stopwatch()
+    found = evaluate_block(pool, rows, cheap_failures_counted=0, stopwatch=stopwatch)
+    with stopwatch.phase("filtering"):
+        edges = Edges(rows[found.i], found.j.astype(np.int32), found.score.astype(np.int16))
+        return _Judged(
+            edges,
+            best_per_owner(found.i, edges.scores, len(rows), keep),
+            found.funnel(),
+            np.bincount(found.i, minlength=len(rows)),
+            np.bincount(found.j, minlength=pool.cols),
+            stopwatch,
+        )
 
 
 def _row_blocks(pool: Pool) -> Iterator[Ints]:

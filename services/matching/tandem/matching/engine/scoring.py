@@ -35,6 +35,7 @@ from tandem.matching.engine.calendar import (
     ZoneDays,
     availability_bits,
     expand_ranges,
+    single_threaded_blas,
     week_mask,
 )
 from tandem.matching.engine.types import (
@@ -72,8 +73,6 @@ MAX_SCORE = 1000
 # stay in the CPU cache.
 BLOCK_PAIRS = 1 << 20
 TILE_PAIRS = 1 << 16
-# Below this share of wanted pairs in a tile, counting only them is faster than the whole tile.
-SPARSE_TILE_SHARE = 0.3
 # More slots than a week has: the weakest week of a pair with no week to count yet.
 _NO_WEEK = SLOTS_PER_WEEK + 1
 
@@ -91,6 +90,11 @@ class Stopwatch:
             yield
         finally:
             self.seconds[name] += clock.perf_counter() - started
+
+    def add(self, other: Stopwatch) -> None:
+        """Adds the times of another stopwatch, one that timed work in another thread."""
+        for name, seconds in other.seconds.items():
+            self.seconds[name] += seconds
 
 
 # The pool ---------------------------------------------------------------------------------------
@@ -145,9 +149,7 @@ class Pool:
     col_of_person: Ints
     plans: dict[tuple[int, int], OverlapPlan] = field(default_factory=dict, compare=False)
     labels: dict[tuple[Side, int, bool], ColumnLabels] = field(default_factory=dict, compare=False)
-    packed_mentors: dict[tuple[int, int], NDArray[np.uint64]] = field(
-        default_factory=dict, compare=False
-    )
+    mentor_slots: dict[tuple[int, int], Floats] = field(default_factory=dict, compare=False)
     week_plans: dict[tuple[int, int], list[WeekPlan]] = field(default_factory=dict, compare=False)
 
     @cached_property
@@ -172,14 +174,15 @@ class Pool:
             )
         return self.plans[row_group, col_group]
 
-    def mentor_words(self, row_group: int, col_group: int) -> NDArray[np.uint64]:
-        """The bitsets of the mentors of `col_group`, packed for their plan with `row_group`."""
-        if (row_group, col_group) not in self.packed_mentors:
+    def mentors(self, row_group: int, col_group: int) -> Floats:
+        """The free slots of the mentors of `col_group`, weighted for their plan with
+        `row_group` (see `OverlapPlan.weighted`)."""
+        if (row_group, col_group) not in self.mentor_slots:
             members = self.mentor_person[self.people.zone_group[self.mentor_person] == col_group]
-            self.packed_mentors[row_group, col_group] = self.plan(row_group, col_group).packed(
+            self.mentor_slots[row_group, col_group] = self.plan(row_group, col_group).weighted(
                 self.people.availability[members]
             )
-        return self.packed_mentors[row_group, col_group]
+        return self.mentor_slots[row_group, col_group]
 
     def weekly_plans(self, row_group: int, col_group: int) -> list[WeekPlan]:
         """How to count the common slots of two zone groups per program week class; classes
@@ -200,9 +203,19 @@ class Pool:
                 )
                 weeks = np.bitwise_or.reduce(self.week_members[classes])
                 bits = self.people.weekly[mentors, k : k + 1]
-                plans.append(WeekPlan(k, weeks, plan, plan.packed(bits)))
+                plans.append(WeekPlan(k, weeks, plan, plan.weighted(bits)))
             self.week_plans[row_group, col_group] = plans
         return self.week_plans[row_group, col_group]
+
+    def prepare_overlaps(self) -> None:
+        """Makes the plans of every pair of zone groups now, so that threads scoring blocks
+        of the pool only read them."""
+        people = self.people
+        for row_group in np.unique(people.zone_group[self.mentee_person]).tolist():
+            for col_group in np.unique(people.zone_group[self.mentor_person]).tolist():
+                self.mentors(row_group, col_group)
+                if self.rules.min_weekly_overlap_minutes:
+                    self.weekly_plans(row_group, col_group)
 
     def _labels(self, side: Side, group: int, *, weekly: bool = False) -> ColumnLabels:
         if (side, group, weekly) not in self.labels:
@@ -239,13 +252,13 @@ class Pool:
 @dataclass(frozen=True)
 class WeekPlan:
     """The program week classes two zone groups see alike: the first of them, all their
-    `weeks`, the plan that counts the common slots of one of them, and the mentors' bitsets
-    packed for it."""
+    `weeks`, the plan that counts the common slots of one of them, and the mentors' free
+    slots weighted for it."""
 
     week_class: int
     weeks: np.uint64
     plan: OverlapPlan
-    mentors: NDArray[np.uint64]
+    mentors: Floats
 
 
 def build_pool(
@@ -734,21 +747,16 @@ def _block_common_slots(pool: Pool, rows: Ints, cols: Ints, wanted: Flags | None
         width = max(1, TILE_PAIRS // (row_part.stop - row_part.start))
         for col_group, col_part in runs(col_groups[cols]):
             plan = pool.plan(row_group, col_group)
-            left = plan.packed(pool.people.availability[pool.mentee_person[rows[row_part]]])
-            right = pool.mentor_words(row_group, col_group)
+            left = plan.flags(pool.people.availability[pool.mentee_person[rows[row_part]]])
+            right = pool.mentors(row_group, col_group)
             first_col = int(np.searchsorted(col_groups, col_group))
-            for start in range(col_part.start, col_part.stop, width):
-                tile = slice(start, min(start + width, col_part.stop))
-                if wanted is not None and not wanted[row_part, tile].any():
-                    continue
-                mentors = right[:, _as_slice(cols[tile] - first_col)]
-                part = None if wanted is None else wanted[row_part, tile]
-                if part is None or np.count_nonzero(part) > part.size * SPARSE_TILE_SHARE:
+            with single_threaded_blas():
+                for start in range(col_part.start, col_part.stop, width):
+                    tile = slice(start, min(start + width, col_part.stop))
+                    if wanted is not None and not wanted[row_part, tile].any():
+                        continue
+                    mentors = right[:, _as_slice(cols[tile] - first_col)]
                     common[row_part, tile] = plan.common_slots(left, mentors)
-                else:
-                    i, j = np.nonzero(part)
-                    found = plan.paired_common_slots(left[:, i], mentors[:, j])
-                    common[row_part.start + i, tile.start + j] = found
     return common
 
 
@@ -772,24 +780,26 @@ def _block_weakest_week(
             first_col = int(np.searchsorted(col_groups, col_group))
             weeks = pool.weekly_plans(row_group, col_group)
             lefts = [
-                week.plan.packed(people.weekly[mentees, week.week_class : week.week_class + 1])
+                week.plan.flags(people.weekly[mentees, week.week_class : week.week_class + 1])
                 for week in weeks
             ]
-            for start in range(col_part.start, col_part.stop, width):
-                tile = slice(start, min(start + width, col_part.stop))
-                if wanted is not None and not wanted[row_part, tile].any():
-                    continue
-                mentors = _as_slice(cols[tile] - first_col)
-                present_right = people.present[pool.mentor_person[cols[tile]]]
-                together = None
-                if not (left_always and (present_right == every_week).all()):
-                    together = present_left[:, None] & present_right[None, :]
-                out = weakest[row_part, tile]
-                for week, left in zip(weeks, lefts, strict=True):
-                    slots = week.plan.common_slots(left, week.mentors[:, mentors])
-                    if together is not None:
-                        slots = np.where((together & week.weeks) != 0, slots, _NO_WEEK)
-                    np.minimum(out, slots, out=out)
+            with single_threaded_blas():
+                for start in range(col_part.start, col_part.stop, width):
+                    tile = slice(start, min(start + width, col_part.stop))
+                    if wanted is not None and not wanted[row_part, tile].any():
+                        continue
+                    mentors = _as_slice(cols[tile] - first_col)
+                    present_right = people.present[pool.mentor_person[cols[tile]]]
+                    together = None
+                    if not (left_always and (present_right == every_week).all()):
+                        together = present_left[:, None] & present_right[None, :]
+                    out = np.full((len(mentees), tile.stop - tile.start), _NO_WEEK, np.float32)
+                    for week, left in zip(weeks, lefts, strict=True):
+                        slots = week.plan.common_slots(left, week.mentors[:, mentors])
+                        if together is not None:
+                            slots = np.where((together & week.weeks) != 0, slots, _NO_WEEK)
+                        np.minimum(out, slots, out=out)
+                    weakest[row_part, tile] = out
     weakest[weakest == _NO_WEEK] = 0
     return weakest
 
