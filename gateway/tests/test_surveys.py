@@ -58,11 +58,11 @@ async def test_an_answer_out_of_range_is_invalid_before_feedback_is_asked(
 async def test_surveys_and_their_results_are_priced_by_first_and_refused_over_budget_unasked(
     gateway: httpx.AsyncClient, downstream: Downstream, admin_token: str
 ) -> None:
-    results = "results { respondents } myResponse { id }"
-    query = "{ programs(first: %d) { edges { node { surveys(first: %d) { edges { node { %s } } } } } } }"
+    surveys = "surveys(first: %d) { edges { node { results { respondents } myResponse { id } } } }"
+    query = "{ programs(first: %d) { edges { node { %s } } } }"
 
-    small = await ask(gateway, admin_token, query % (3, 3, results))
-    large = await ask(gateway, admin_token, query % (20, 20, results))
+    small = await ask(gateway, admin_token, query % (3, surveys % 3))
+    large = await ask(gateway, admin_token, query % (20, surveys % 20))
 
     assert small["errors"][0]["message"] == "The profiles service did not answer."
     assert [error["message"] for error in large["errors"]] == [
