@@ -23,6 +23,7 @@ from tandem.gateway.types.surveys import (
     SurveyAnswerInput,
     SurveyInput,
     SurveyResponse,
+    caller_token,
 )
 
 MEMBER = ADMIN  # the same checks: who asks is known; feedback decides the rest
@@ -34,24 +35,22 @@ CreateSurveyResult = Annotated[Survey | Refusal, strawberry.union("CreateSurveyR
 AnswerSurveyResult = Annotated[SurveyResponse | Refusal, strawberry.union("AnswerSurveyResult")]
 
 
-def _token(info: Info[Context, Any]) -> str:
-    return info.context.require_principal().token
-
-
 @strawberry.type
 class SurveyQueries:
     @strawberry.field(**MEMBER, description="The surveys sent to the caller, newest first.")
     async def my_surveys(
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
     ) -> Connection[Survey]:
-        page = await info.context.clients.feedback.my_surveys(_token(info), page_size(first), after)
+        feedback = info.context.clients.feedback
+        page = await feedback.my_surveys(caller_token(info), page_size(first), after)
         return connection(page, Survey.from_pydantic, after)
 
     @strawberry.field(
         **MEMBER, description="One survey, for those it was sent to and its program's admins."
     )
     async def survey(self, info: Info[Context, Any], id: UUID) -> Survey | None:
-        return Survey.from_pydantic(await info.context.clients.feedback.survey(_token(info), id))
+        feedback = info.context.clients.feedback
+        return Survey.from_pydantic(await feedback.survey(caller_token(info), id))
 
 
 @strawberry.type
@@ -69,9 +68,10 @@ class SurveyMutations:
         version: int,
         settings: ProgramFeedbackSettingsInput,
     ) -> FeedbackSettingsResult:
-        feedback = info.context.clients.feedback
-        change = body_of(vars(settings))
-        read = await feedback.change_program_settings(_token(info), program_id, version, change)
+        change, feedback = body_of(vars(settings)), info.context.clients.feedback
+        read = await feedback.change_program_settings(
+            caller_token(info), program_id, version, change
+        )
         return ProgramFeedbackSettings.from_pydantic(read)
 
     @strawberry.mutation(
@@ -91,7 +91,8 @@ class SurveyMutations:
                 "remind_after_days": survey.remind_after_days,
             }
         )
-        read = await info.context.clients.feedback.create_survey(_token(info), program_id, body)
+        feedback = info.context.clients.feedback
+        read = await feedback.create_survey(caller_token(info), program_id, body)
         return Survey.from_pydantic(read)
 
     @strawberry.mutation(
@@ -104,5 +105,6 @@ class SurveyMutations:
         self, info: Info[Context, Any], survey_id: UUID, answers: list[SurveyAnswerInput]
     ) -> AnswerSurveyResult:
         given = to_jsonable_python([checked(answer) for answer in answers], exclude_none=True)
-        read = await info.context.clients.feedback.answer_survey(_token(info), survey_id, given)
+        feedback = info.context.clients.feedback
+        read = await feedback.answer_survey(caller_token(info), survey_id, given)
         return SurveyResponse.from_pydantic(read)
