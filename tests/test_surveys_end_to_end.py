@@ -357,3 +357,53 @@ async def _free_text(cohort: Cohort, survey_id: str) -> tuple[Any, ...]:
         for edge in flagged["flaggedCheckins"]["edges"]
     ]
     return concerns, text["texts"], text["textsHidden"]
+
+
+PAGE = """query($id: UUID!, $after: String) {
+  program(id: $id) {
+    surveys(first: 1, after: $after) {
+      edges { node { id } cursor } pageInfo { hasNextPage hasPreviousPage endCursor }
+    }
+  }
+}"""
+MY_PAGE = """query($after: String) {
+  mySurveys(first: 1, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } }
+}"""
+
+
+async def test_a_programs_surveys_and_a_members_page_on_with_the_cursor_given(
+    cohort: Cohort,
+) -> None:
+    sent = {await cohort.sent_survey(), await cohort.sent_survey()}
+    member = cohort.members[0]
+
+    async def every_page(read: Any) -> list[str]:
+        ids: list[str] = []
+        after = None
+        while True:
+            page = await read(after)
+            ids += [edge["node"]["id"] for edge in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                return ids
+            after = page["pageInfo"]["endCursor"]
+
+    async def program_page(after: str | None) -> Any:
+        return (await cohort.admin.ask(PAGE, id=cohort.program_id, after=after))["program"][
+            "surveys"
+        ]
+
+    async def member_page(after: str | None) -> Any:
+        return (await cohort.ask_as(member, MY_PAGE, after=after))["data"]["mySurveys"]
+
+    first = await program_page(None)
+    programs = await every_page(program_page)
+    members = await every_page(member_page)
+
+    assert first["pageInfo"] == {
+        "hasNextPage": True,
+        "hasPreviousPage": False,
+        "endCursor": first["edges"][0]["cursor"],
+    }
+    assert len(programs) == len(set(programs))
+    assert sent <= set(programs)
+    assert sorted(members) == sorted(programs)
