@@ -81,6 +81,9 @@ class MatchingWeightsInput:
 
 
 class ContractInput(Protocol):
+    """An input made from a contract model (`pydantic.input`): rules, weights, survey questions
+    and answers."""
+
     def to_pydantic(self, **kwargs: Any) -> Any: ...
 
 
