@@ -105,6 +105,9 @@ EXAMPLE_ARGUMENTS = {
     "PersonImportRow": '{externalId: "E1", email: "e1@example.com", fullName: "Ada"}',
     "ProgramRulesInput": "{}",
     "MatchingWeightsInput": "{}",
+    "ProgramFeedbackSettingsInput": "{}",
+    "SurveyInput": '{title: "S", questions: [], send: {daysAfterStart: 1}}',
+    "SurveyAnswerInput": "{question: 0}",
 }
 
 

@@ -11,10 +11,16 @@ import httpx
 from tandem.kit.clients import Resilience, ServiceClient
 from tandem.kit.contracts.feedback import (
     AtRiskMentorshipRead,
+    CheckinRead,
     HeadcountRead,
     Period,
     ProgramDashboardRead,
+    ProgramFeedbackSettingsRead,
     RetentionRead,
+    SessionFeedbackRead,
+    SurveyRead,
+    SurveyResponseRead,
+    SurveyResultsRead,
 )
 from tandem.kit.contracts.matching import (
     MentorshipRead,
@@ -86,6 +92,58 @@ class FeedbackClient(ServiceClient):
 
     async def retention(self, token: str, since: date) -> RetentionRead:
         return await self.get("/kpis/retention", token, RetentionRead, {"since": str(since)})
+
+    async def program_settings(self, token: str, program_id: UUID) -> ProgramFeedbackSettingsRead:
+        path = f"/programs/{program_id}/feedback-settings"
+        return await self.get(path, token, ProgramFeedbackSettingsRead)
+
+    async def change_program_settings(
+        self, token: str, program_id: UUID, version: int, change: dict[str, Any]
+    ) -> ProgramFeedbackSettingsRead:
+        """Made only if the settings are still at `version`."""
+        path, headers = f"/programs/{program_id}/feedback-settings", {"If-Match": f'"{version}"'}
+        return await self.patch(path, token, ProgramFeedbackSettingsRead, change, headers)
+
+    async def program_feedback(
+        self, token: str, program_id: UUID, first: int, after: str | None
+    ) -> Page[SessionFeedbackRead]:
+        path = f"/programs/{program_id}/feedback"
+        return await self.get(path, token, Page[SessionFeedbackRead], _page(first, after))
+
+    async def flagged_checkins(
+        self, token: str, program_id: UUID, first: int, after: str | None
+    ) -> Page[CheckinRead]:
+        path = f"/programs/{program_id}/flagged-checkins"
+        return await self.get(path, token, Page[CheckinRead], _page(first, after))
+
+    async def create_survey(
+        self, token: str, program_id: UUID, survey: dict[str, Any]
+    ) -> SurveyRead:
+        return await self.post(f"/programs/{program_id}/surveys", token, SurveyRead, survey)
+
+    async def program_surveys(
+        self, token: str, program_id: UUID, first: int, after: str | None
+    ) -> Page[SurveyRead]:
+        path = f"/programs/{program_id}/surveys"
+        return await self.get(path, token, Page[SurveyRead], _page(first, after))
+
+    async def survey(self, token: str, survey_id: UUID) -> SurveyRead:
+        return await self.get(f"/surveys/{survey_id}", token, SurveyRead)
+
+    async def survey_results(self, token: str, survey_id: UUID) -> SurveyResultsRead:
+        return await self.get(f"/surveys/{survey_id}/results", token, SurveyResultsRead)
+
+    async def my_surveys(self, token: str, first: int, after: str | None) -> Page[SurveyRead]:
+        return await self.get("/me/surveys", token, Page[SurveyRead], _page(first, after))
+
+    async def my_survey_response(self, token: str, survey_id: UUID) -> SurveyResponseRead:
+        return await self.get(f"/surveys/{survey_id}/responses/me", token, SurveyResponseRead)
+
+    async def answer_survey(
+        self, token: str, survey_id: UUID, answers: list[dict[str, Any]]
+    ) -> SurveyResponseRead:
+        path, body = f"/surveys/{survey_id}/responses", {"answers": answers}
+        return await self.post(path, token, SurveyResponseRead, body)
 
 
 class MatchingClient(ServiceClient):

@@ -14,6 +14,7 @@ from tandem.gateway.budgets import ASKS_A_SERVICE
 from tandem.gateway.context import Context
 from tandem.gateway.permissions import IsAuthenticated
 from tandem.gateway.settings import GatewaySettings
+from tandem.gateway.surveys import SurveyMutations, SurveyQueries
 from tandem.gateway.types.health import ServiceHealth
 from tandem.gateway.types.kpis import Kpis
 from tandem.gateway.types.matching import (
@@ -31,7 +32,7 @@ log = structlog.get_logger()
 
 
 @strawberry.type
-class Query(AdminQueries):
+class Query(AdminQueries, SurveyQueries):
     @strawberry.field(
         permission_classes=[IsAuthenticated],
         metadata=ASKS_A_SERVICE,
@@ -77,7 +78,7 @@ class Query(AdminQueries):
 
 
 @strawberry.type
-class Mutation(AdminMutations):
+class Mutation(AdminMutations, SurveyMutations):
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         metadata=ASKS_A_SERVICE,

@@ -12,11 +12,13 @@ from tandem.kit.contracts.feedback import (
     Difference,
     FitAnswer,
     FitCount,
+    NetPromoterScore,
     Period,
     ProgramDashboardRead,
     RetentionRead,
     RiskReason,
     SessionCounts,
+    SurveyKpis,
 )
 
 strawberry.enum(Period)
@@ -31,6 +33,28 @@ class SessionCountsType:
 
 @pydantic.type(model=FitCount, all_fields=True, name="FitCount")
 class FitCountType:
+    pass
+
+
+@pydantic.type(
+    model=NetPromoterScore,
+    all_fields=True,
+    name="NetPromoterScore",
+    description="Promoters (9-10) minus detractors (0-6), as a share of those who answered, "
+    "times 100; null figures: too few answered to show.",
+)
+class NetPromoterScoreType:
+    pass
+
+
+@pydantic.type(
+    model=SurveyKpis,
+    all_fields=True,
+    name="SurveyKpis",
+    description="The program's surveys: NPS over every NPS answer, and the share of those sent "
+    "a survey who answered it (null under the minimum of people).",
+)
+class SurveyKpisType:
     pass
 
 
@@ -51,6 +75,7 @@ class ProgramDashboard:
     periods: strawberry.auto
     fit_responders: strawberry.auto
     fit: strawberry.auto
+    surveys: strawberry.auto
 
 
 @pydantic.type(

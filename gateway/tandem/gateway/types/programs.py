@@ -4,7 +4,7 @@ service decides who may read what. A part a service refuses (or does not answer)
 its error, and the rest of the program still shows."""
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import strawberry
@@ -19,6 +19,7 @@ from tandem.gateway.types.connections import Connection, connection
 from tandem.gateway.types.insights import AtRiskMentorship, ProgramDashboard, ReportLinks
 from tandem.gateway.types.matching import Mentorship
 from tandem.gateway.types.runs import MatchRun
+from tandem.gateway.types.surveys import ProgramFeedback
 from tandem.kit.contracts.feedback import Period
 from tandem.kit.contracts.profiles import (
     Cadence,
@@ -79,7 +80,14 @@ class MatchingWeightsInput:
     pass
 
 
-def checked(given: ProgramRulesInput | MatchingWeightsInput) -> BaseModel:
+class ContractInput(Protocol):
+    """An input made from a contract model (`pydantic.input`): rules, weights, survey questions
+    and answers."""
+
+    def to_pydantic(self, **kwargs: Any) -> Any: ...
+
+
+def checked(given: ContractInput) -> BaseModel:
     """The input as its contract model; a value the contract refuses is the caller's error."""
     try:
         model: BaseModel = given.to_pydantic()
@@ -118,7 +126,7 @@ class Enrollment:
     description="A mentoring program: its settings and rules, and (for its admins) who is in "
     "it, how matching went, and how it goes.",
 )
-class Program:
+class Program(ProgramFeedback):
     id: UUID
 
     @strawberry.field(metadata=ASKS_A_SERVICE, description="Its active enrollments.")
