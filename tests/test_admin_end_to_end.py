@@ -56,11 +56,18 @@ PROGRAM = """query($id: UUID!) {
     enrollments(first: 10) { edges { node { personId role } } pageInfo { hasNextPage } }
     runs(first: 5) { edges { node { id status } } }
     mentorships(first: 5) { edges { node { id memberIds status } } }
-    dashboard { programId minimumGroup activeMentorships total { held } }
+    dashboard {
+      programId minimumGroup activeMentorships total { held }
+      participation { suppressed enrolled } proposals { suppressed answered }
+      departments { department suppressed } sessionsPerMentorshipMonth
+    }
     atRisk(first: 10) { edges { node { mentorshipId reasons } } }
     reportLinks { csv html }
   }
-  kpis { headcount retention(since: "2026-01-01") { since suppressed } }
+  kpis {
+    headcount retention(since: "2026-01-01") { since suppressed }
+    participation { minimumGroup participation { suppressed enrolled } }
+  }
 }"""
 DASHBOARD = "query($id: UUID!) { program(id: $id) { dashboard { activeMentorships } } }"
 GOALS = "query($id: UUID!) { program(id: $id) { enrollments { edges { node { goals } } } } }"
@@ -201,6 +208,9 @@ async def test_an_admin_runs_a_program_from_creation_to_its_report_through_the_g
         "active",
     )
     assert program["dashboard"]["programId"] == created["id"]
+    two_people = {"suppressed": True, "enrolled": None}  # fewer than the minimum group
+    assert program["dashboard"]["participation"] == two_people
+    assert seen["kpis"]["participation"] == {"minimumGroup": 5, "participation": two_people}
     for edge in program["atRisk"]["edges"]:
         assert (edge["node"]["mentorshipId"], bool(edge["node"]["reasons"])) == (
             mentorship["id"],

@@ -13,6 +13,7 @@ from tandem.kit.contracts.feedback import (
     AtRiskMentorshipRead,
     CheckinRead,
     HeadcountRead,
+    OrganizationParticipationRead,
     Period,
     ProgramDashboardRead,
     ProgramFeedbackSettingsRead,
@@ -92,6 +93,9 @@ class FeedbackClient(ServiceClient):
 
     async def retention(self, token: str, since: date) -> RetentionRead:
         return await self.get("/kpis/retention", token, RetentionRead, {"since": str(since)})
+
+    async def participation(self, token: str) -> OrganizationParticipationRead:
+        return await self.get("/kpis/participation", token, OrganizationParticipationRead)
 
     async def program_settings(self, token: str, program_id: UUID) -> ProgramFeedbackSettingsRead:
         path = f"/programs/{program_id}/feedback-settings"

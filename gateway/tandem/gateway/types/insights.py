@@ -9,12 +9,17 @@ from strawberry.experimental import pydantic
 
 from tandem.kit.contracts.feedback import (
     AtRiskMentorshipRead,
+    CohortCounts,
+    DepartmentCounts,
     Difference,
     FitAnswer,
     FitCount,
     NetPromoterScore,
+    OrganizationParticipationRead,
+    ParticipationCounts,
     Period,
     ProgramDashboardRead,
+    ProposalCounts,
     RetentionRead,
     RiskReason,
     SessionCounts,
@@ -33,6 +38,58 @@ class SessionCountsType:
 
 @pydantic.type(model=FitCount, all_fields=True, name="FitCount")
 class FitCountType:
+    pass
+
+
+@pydantic.type(
+    model=ParticipationCounts,
+    all_fields=True,
+    name="ParticipationCounts",
+    description="Who enrolled and got matched, and what they reached (null figures: too few "
+    "people to show, or nothing to divide).",
+)
+class ParticipationCountsType:
+    pass
+
+
+@pydantic.type(
+    model=DepartmentCounts,
+    all_fields=True,
+    name="DepartmentCounts",
+    description="One department's people: their enrollments, goals and mentorships.",
+)
+class DepartmentCountsType:
+    pass
+
+
+@pydantic.type(
+    model=CohortCounts,
+    all_fields=True,
+    name="CohortCounts",
+    description="The people who first enrolled in one period (UTC), and how many got matched.",
+)
+class CohortCountsType:
+    pass
+
+
+@pydantic.type(
+    model=ProposalCounts,
+    all_fields=True,
+    name="ProposalCounts",
+    description="Proposals answered: accepted, declined or expired.",
+)
+class ProposalCountsType:
+    pass
+
+
+@pydantic.type(
+    model=OrganizationParticipationRead,
+    all_fields=True,
+    name="OrganizationParticipation",
+    description="Who takes part in any of the organization's programs, in total and by "
+    "department (groups too small to show are suppressed).",
+)
+class OrganizationParticipation:
     pass
 
 
@@ -75,6 +132,11 @@ class ProgramDashboard:
     periods: strawberry.auto
     fit_responders: strawberry.auto
     fit: strawberry.auto
+    participation: strawberry.auto
+    departments: strawberry.auto
+    enrollment_periods: strawberry.auto
+    proposals: strawberry.auto
+    sessions_per_mentorship_month: strawberry.auto
     surveys: strawberry.auto
 
 

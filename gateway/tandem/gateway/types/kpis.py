@@ -6,7 +6,7 @@ from strawberry.types import Info
 
 from tandem.gateway.budgets import ASKS_A_SERVICE
 from tandem.gateway.context import Context
-from tandem.gateway.types.insights import Retention
+from tandem.gateway.types.insights import OrganizationParticipation, Retention
 
 
 @strawberry.type(description="Figures a program owner watches, for the caller's organization.")
@@ -24,3 +24,13 @@ class Kpis:
         principal = info.context.require_principal()
         read = await info.context.clients.feedback.retention(principal.token, since)
         return Retention.from_pydantic(read)
+
+    @strawberry.field(
+        metadata=ASKS_A_SERVICE,
+        description="Who takes part in the organization's programs, in total and by department "
+        "(HR admins).",
+    )
+    async def participation(self, info: Info[Context, Any]) -> OrganizationParticipation:
+        principal = info.context.require_principal()
+        read = await info.context.clients.feedback.participation(principal.token)
+        return OrganizationParticipation.from_pydantic(read)
