@@ -169,4 +169,5 @@ WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
         SessionFeedbackSubmitted: on_feedback_submitted,
         FitCheckedIn: on_fit_checked_in,
     },
+    events_per_transaction=200,
 )

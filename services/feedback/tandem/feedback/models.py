@@ -205,3 +205,11 @@ class ProgressCheckin(Base):
     progress: Mapped[int] = mapped_column(SmallInteger)
     concern: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+READ_MODEL = [
+    Base.metadata.tables[model.__tablename__]
+    for model in (Headcount, Mentorship, MentoringSession, RatingFact, FitFact, Person)
+]
+"""The tables built from events alone, which `python -m tandem.feedback.rebuild` rebuilds from
+the stream: each table a handler writes belongs here (and no other)."""

@@ -75,6 +75,7 @@ from tandem.kit.contracts.matching import MentorshipStatus
 from tandem.kit.contracts.profiles import ProgramRead
 from tandem.kit.contracts.sessions import SessionFact, SessionStatus
 from tandem.kit.db import constraint_errors
+from tandem.kit.inbox import occurred_at
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.versioning import check_version
@@ -148,7 +149,7 @@ async def record_enrollment(session: AsyncSession, organization_id: UUID, person
 
 
 async def record_leaving(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
-    await PersonRepository(session).left(organization_id, person_id, _now())
+    await PersonRepository(session).left(organization_id, person_id, occurred_at())
 
 
 async def start_mentorship(
@@ -159,7 +160,7 @@ async def start_mentorship(
     member_ids: list[UUID],
 ) -> None:
     await MentorshipRepository(session).started(
-        organization_id, mentorship_id, program_id, member_ids, _now()
+        organization_id, mentorship_id, program_id, member_ids, occurred_at()
     )
 
 
