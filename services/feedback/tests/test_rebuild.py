@@ -1,0 +1,277 @@
+"""The read model rebuilt from the stream: row for row what the worker built, while reads keep
+answering from the old tables until the new ones are swapped in."""
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from factories import HOUR, MONDAY, Pair
+from fastapi import FastAPI
+from nats.js import JetStreamContext
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tandem.feedback.handlers import WIRING
+from tandem.feedback.models import READ_MODEL, MentoringSession
+from tandem.feedback.repository import MentoringSessionRepository
+from tandem.kit import bus
+from tandem.kit.contracts.feedback import FitAnswer, FitCheckedIn, SessionFeedbackSubmitted
+from tandem.kit.contracts.matching import MentorshipEnded, MentorshipPaused, MentorshipResumed
+from tandem.kit.contracts.profiles import EnrollmentCreated, PersonCreated, PersonDeactivated
+from tandem.kit.contracts.sessions import (
+    SessionCancelled,
+    SessionHeld,
+    SessionNoShow,
+    SessionRescheduled,
+    SessionScheduled,
+    SessionStatus,
+)
+from tandem.kit.db import create_engine, create_sessionmaker
+from tandem.kit.events import Envelope, Event
+from tandem.kit.inbox import Consumer, Handlers
+from tandem.kit.rebuild import Replay, rebuild_read_model
+from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
+from tandem.kit.testing.workers import until
+
+Rows = dict[str, list[tuple[Any, ...]]]
+
+
+@pytest.fixture
+async def js(
+    nats_endpoint: NatsEndpoint, own_event_namespace: EventNamespace
+) -> AsyncIterator[JetStreamContext]:
+    connection = await bus.connect(nats_endpoint.url, "feedback-rebuild-test")
+    stream = connection.jetstream()
+    await bus.ensure_stream(stream, own_event_namespace.stream, own_event_namespace.subject_prefix)
+    yield stream
+    await connection.close()
+
+
+@pytest.fixture
+async def engine(own_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """The service's tables in a database of this test alone: a rebuild replaces them all."""
+    engine = create_engine(own_database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine, "feedback")
+
+
+def _subjects(namespace: EventNamespace) -> list[str]:
+    return [namespace.subject_prefix + kind.type for kind in WIRING.handlers]
+
+
+@contextlib.asynccontextmanager
+async def consuming(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    handlers: Handlers,
+    js: JetStreamContext,
+    namespace: EventNamespace,
+) -> AsyncIterator[Consumer]:
+    """Feedback's consumer, as its worker runs it (in batches), on the test's own stream."""
+    durable = f"feedback_test_{uuid.uuid4().hex[:8]}"
+    await bus.ensure_consumer(js, namespace.stream, durable, _subjects(namespace), 5.0)
+    consumer = Consumer(
+        sessionmaker,
+        js,
+        handlers,
+        stream=namespace.stream,
+        durable=durable,
+        max_deliveries=3,
+        backoff_seconds=[0.05],
+        ack_wait_seconds=5.0,
+        events_per_transaction=WIRING.events_per_transaction,
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield consumer
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _caught_up(js: JetStreamContext, consumer: Consumer) -> bool:
+    info = await js.consumer_info(consumer._stream, consumer._durable)
+    return (info.num_pending, info.num_ack_pending) == (0, 0)
+
+
+async def _publish(js: JetStreamContext, namespace: EventNamespace, *envelopes: Envelope) -> None:
+    for envelope in envelopes:
+        await js.publish(
+            namespace.subject_prefix + envelope.type,
+            envelope.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": uuid.uuid4().hex},  # copies JetStream keeps: the inbox's job
+        )
+
+
+def _history(organization: uuid.UUID) -> list[Envelope]:
+    """A program's events, each dated an hour after the one before, with a duplicate and facts
+    out of order, as the stream may hold them."""
+    program = uuid.uuid4()
+    pairs = [Pair(organization, program) for _ in range(3)]
+    people = [member for pair in pairs for member in pair.member_ids]
+    events: list[Event] = [PersonCreated(organization_id=organization, person_id=p) for p in people]
+    events += [
+        EnrollmentCreated(
+            organization_id=organization,
+            enrollment_id=uuid.uuid4(),
+            program_id=program,
+            person_id=person,
+            role="either",
+        )
+        for person in people
+    ]
+    events += [pair.started() for pair in pairs]
+    first, second, third = pairs
+    held, missed, called_off, moved = (uuid.uuid4() for _ in range(4))
+    later = MONDAY + timedelta(days=1)
+    ids = {"organization_id": organization, "program_id": program}
+    events += [
+        first.fact(SessionHeld, held, MONDAY),
+        first.fact(SessionScheduled, held, MONDAY),  # late: the outcome stays
+        second.fact(SessionScheduled, missed, MONDAY),
+        second.fact(SessionNoShow, missed, MONDAY, absent_ids=second.member_ids[:1]),
+        third.fact(SessionScheduled, called_off, MONDAY),
+        third.fact(SessionCancelled, called_off, MONDAY, cause="member"),
+        first.fact(
+            SessionRescheduled, moved, later, previous_start=MONDAY, previous_end=MONDAY + HOUR
+        ),
+        first.fact(SessionScheduled, moved, MONDAY),
+        SessionFeedbackSubmitted(
+            **ids,
+            feedback_id=uuid.uuid4(),
+            session_id=held,
+            mentorship_id=first.mentorship_id,
+            author_id=first.member_ids[0],
+            session_start=MONDAY,
+            rating=4,
+            got_what_needed=True,
+            revision=1,
+        ),
+        FitCheckedIn(
+            **ids,
+            checkin_id=uuid.uuid4(),
+            mentorship_id=first.mentorship_id,
+            author_id=first.member_ids[1],
+            answer=FitAnswer.GOOD_FIT,
+        ),
+        MentorshipResumed(**ids, mentorship_id=second.mentorship_id, revision=3),
+        MentorshipPaused(**ids, mentorship_id=second.mentorship_id, revision=2),
+        MentorshipEnded(
+            **ids, mentorship_id=third.mentorship_id, status="ended", reason="not_a_good_fit"
+        ),
+        PersonDeactivated(organization_id=organization, person_id=people[-1], status="left"),
+    ]
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    envelopes = [
+        Envelope.wrap(event, "test").model_copy(update={"occurred_at": start + n * HOUR})
+        for n, event in enumerate(events)
+    ]
+    return [*envelopes, envelopes[0], envelopes[len(people) * 2]]  # two redeliveries
+
+
+async def _rows(engine: AsyncEngine) -> Rows:
+    """Every row of every read-model table, in key order."""
+    async with engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row)
+                for row in await connection.execute(
+                    select(table).order_by(*table.primary_key.columns)
+                )
+            ]
+            for table in READ_MODEL
+        }
+
+
+async def _rebuild(
+    engine: AsyncEngine, js: JetStreamContext, app: FastAPI, namespace: EventNamespace
+) -> None:
+    replay = Replay(js, namespace.stream, _subjects(namespace), app.state.handlers)
+    url = engine.url.render_as_string(hide_password=False)
+    await rebuild_read_model(url, replay, READ_MODEL, "feedback")
+
+
+async def test_a_rebuild_reproduces_the_read_model_row_for_row(
+    app: FastAPI,
+    js: JetStreamContext,
+    own_event_namespace: EventNamespace,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    organization = uuid.uuid4()
+    history = _history(organization)
+    await _publish(js, own_event_namespace, *history)
+    async with consuming(sessionmaker, app.state.handlers, js, own_event_namespace) as consumer:
+        await until(lambda: _caught_up(js, consumer))
+        built = await _rows(engine)
+
+        await _rebuild(engine, js, app, own_event_namespace)
+        rebuilt = await _rows(engine)
+
+        # The worker goes on with the new inbox: an old event again changes nothing, a new one
+        # lands in the new tables.
+        newcomer = PersonCreated(organization_id=organization, person_id=uuid.uuid4())
+        await _publish(js, own_event_namespace, history[0], Envelope.wrap(newcomer, "test"))
+        await until(lambda: _caught_up(js, consumer))
+        after = await _rows(engine)
+
+    assert rebuilt == built
+    assert all(built[table.name] for table in READ_MODEL), "every table has rows to compare"
+    assert len(after["person"]) == len(built["person"]) + 1
+    assert [people for _, people in after["headcount"]] == [len(after["person"])]
+
+
+async def _waiting_for_lock_on(engine: AsyncEngine, table: str) -> bool:
+    query = text(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = CAST(:table AS regclass)"
+    )
+    async with engine.connect() as connection:
+        return bool(await connection.scalar(query, {"table": f"public.{table}"}))
+
+
+async def test_reads_during_a_rebuild_answer_from_the_old_read_model_until_the_swap(
+    app: FastAPI,
+    js: JetStreamContext,
+    own_event_namespace: EventNamespace,
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    organization = uuid.uuid4()
+    pair = Pair(organization, uuid.uuid4())
+    session_id = uuid.uuid4()
+    held = pair.fact(SessionHeld, session_id, MONDAY)
+    await _publish(
+        js, own_event_namespace, *(Envelope.wrap(e, "t") for e in (pair.started(), held))
+    )
+    async with consuming(sessionmaker, app.state.handlers, js, own_event_namespace) as consumer:
+        await until(lambda: _caught_up(js, consumer))
+    async with engine.begin() as connection:  # a read model gone wrong, which a rebuild mends
+        await connection.execute(text("UPDATE mentoring_session SET status = 'cancelled'"))
+
+    async def read() -> SessionStatus:
+        async with sessionmaker() as session:
+            meeting = await MentoringSessionRepository(session).get(organization, session_id)
+            return meeting.status
+
+    async with engine.connect() as holder:  # holds the swap back, as a running consumer would
+        await holder.execute(text("LOCK TABLE inbox IN SHARE MODE"))
+        rebuilding = asyncio.create_task(_rebuild(engine, js, app, own_event_namespace))
+        await until(lambda: _waiting_for_lock_on(engine, "inbox"))
+        during = await read()
+        await holder.rollback()
+    await rebuilding
+
+    assert during is SessionStatus.CANCELLED
+    assert await read() is SessionStatus.HELD
+    async with engine.connect() as connection:
+        schemas = await connection.scalars(text("SELECT nspname FROM pg_namespace"))
+        assert not {"read_model_rebuild", "read_model_retired"} & set(schemas)
