@@ -29,6 +29,7 @@ from tandem.kit.events import Envelope, Event
 from tandem.kit.logs import bind_correlation_id, clear_correlation_id
 from tandem.kit.metrics import EVENTS_HANDLED
 from tandem.kit.models import DeadLetter, InboxEvent
+from tandem.kit.writes import collecting_writes, next_event
 
 log = structlog.get_logger()
 
@@ -74,12 +75,19 @@ async def apply_events(
     events = [(envelope, handler, envelope.event()) for envelope, handler in handled]
     first_time = await _record_in_inbox(session, [envelope for envelope, _ in handled])
     applied: set[UUID] = set()
-    for envelope, handler, event in events:
-        if envelope.id not in first_time or envelope.id in applied:
-            continue
-        applied.add(envelope.id)
-        await _apply(session, handler, envelope, event)
+    async with _together(session, len(events) > 1):
+        for envelope, handler, event in events:
+            if envelope.id not in first_time or envelope.id in applied:
+                continue
+            applied.add(envelope.id)
+            next_event(session)
+            await _apply(session, handler, envelope, event)
     return [envelope.id in applied for envelope in envelopes]
+
+
+def _together(session: AsyncSession, several: bool) -> contextlib.AbstractAsyncContextManager[None]:
+    """Several events' writes go to the database together (`tandem.kit.writes`)."""
+    return collecting_writes(session) if several else contextlib.nullcontext()
 
 
 async def _record_in_inbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> set[UUID]:
