@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tandem.feedback.handlers import WIRING
-from tandem.feedback.models import READ_MODEL, MentoringSession
+from tandem.feedback.models import READ_MODEL
 from tandem.feedback.repository import MentoringSessionRepository
 from tandem.kit import bus
 from tandem.kit.contracts.feedback import FitAnswer, FitCheckedIn, SessionFeedbackSubmitted

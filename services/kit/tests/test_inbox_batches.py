@@ -208,9 +208,7 @@ async def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing(
     await _publish(js, event_namespace, *(_thing(value) for value in range(1, 6)))
 
     with pytest.raises(ConsumerKilled):
-        await batching(_dying_at(3)).handle_together(
-            await _fetch(js, event_namespace, durable, 5)
-        )
+        await batching(_dying_at(3)).handle_together(await _fetch(js, event_namespace, durable, 5))
     assert await count_effects(engine) == 0  # its transaction never committed
 
     recovered = batching()

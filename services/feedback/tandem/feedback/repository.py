@@ -56,12 +56,22 @@ from tandem.kit.contracts.feedback import (
 from tandem.kit.contracts.matching import MentorshipStatus
 from tandem.kit.contracts.profiles import ProgramRead
 from tandem.kit.contracts.sessions import SessionFact, SessionStatus
-from tandem.kit.db import among
+from tandem.kit.db import Base, among
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
 from tandem.kit.writes import write
 
 LIVE = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
+
+
+def _table(model: type[Base]) -> Table:
+    return Base.metadata.tables[model.__tablename__]
+
+
+def _inserting(model: type[Base], columns: Iterable[str]) -> Insert:
+    """An insert whose values are bind parameters named after `columns`: a projection's write,
+    built once, that a batch of events sends together (`tandem.kit.writes`)."""
+    return insert(_table(model)).values({name: bindparam(name) for name in columns})
 
 
 class Profiles(ServiceClient):
@@ -86,9 +96,7 @@ class HeadcountRepository(SessionRepository):
         await write(self.session, _ADD_PERSON, {"organization_id": organization_id})
 
 
-# The projections' writes are built once, their values bind parameters: a batch of events sends
-# each statement's writes together (`tandem.kit.writes`).
-_headcount = insert(Headcount.__table__).values(
+_headcount = insert(_table(Headcount)).values(
     organization_id=bindparam("organization_id"), people=1
 )
 _ADD_PERSON = _headcount.on_conflict_do_update(
@@ -142,13 +150,9 @@ class MentorshipRepository(Repository[Mentorship]):
         await write(self.session, _MOVE_MENTORSHIP[bool(hold_revision)], values)
 
 
-def _inserting(table: Table, columns: Iterable[str]) -> Insert:
-    return insert(table).values({name: bindparam(name) for name in columns})
-
-
 _START_MENTORSHIP = (
     _started := _inserting(
-        Mentorship.__table__,
+        Mentorship,
         ("id", "organization_id", "program_id", "member_ids", "status", "started_at"),
     )
 ).on_conflict_do_update(
@@ -159,7 +163,7 @@ _START_MENTORSHIP = (
 
 def _moving_mentorship(revised: bool) -> Insert:
     statement = _inserting(
-        Mentorship.__table__, ("id", "organization_id", "program_id", "status", "hold_revision")
+        Mentorship, ("id", "organization_id", "program_id", "status", "hold_revision")
     )
     applies: ColumnElement[bool] = Mentorship.status.in_(LIVE)
     if revised:
@@ -205,8 +209,8 @@ SESSION_FACTS = (
 
 def _recording_session(moves_times: bool) -> Insert:
     """Built once, its values bind parameters: a batch of events sends its sessions together."""
-    table = MentoringSession.__table__
-    statement = _inserting(table, ("id", *SESSION_FACTS))
+    table = _table(MentoringSession)
+    statement = _inserting(MentoringSession, ("id", *SESSION_FACTS))
     newer = statement.excluded.stage
     return statement.on_conflict_do_update(
         index_elements=[table.c.id],
@@ -265,13 +269,13 @@ class FactRepository(SessionRepository):
         await write(self.session, _CHECKED_IN, event.model_dump())
 
 
-_rated = _inserting(RatingFact.__table__, SessionFeedbackSubmitted.model_fields)
+_rated = _inserting(RatingFact, SessionFeedbackSubmitted.model_fields)
 _RATED = _rated.on_conflict_do_update(
     index_elements=[RatingFact.feedback_id],
     set_={name: _rated.excluded[name] for name in SessionFeedbackSubmitted.model_fields},
     where=RatingFact.revision < _rated.excluded.revision,
 )
-_CHECKED_IN = _inserting(FitFact.__table__, FitCheckedIn.model_fields).on_conflict_do_nothing()
+_CHECKED_IN = _inserting(FitFact, FitCheckedIn.model_fields).on_conflict_do_nothing()
 
 
 # What members submit ---------------------------------------------------------------------------
@@ -545,16 +549,16 @@ class PersonRepository(SessionRepository):
         return [(participant, hired, left_at) for participant, hired, left_at in rows]
 
 
-_created = _inserting(Person.__table__, ("id", "organization_id", "hire_date"))
+_created = _inserting(Person, ("id", "organization_id", "hire_date"))
 _PERSON_CREATED = _created.on_conflict_do_update(
     index_elements=[Person.id], set_={"hire_date": _created.excluded.hire_date}
 )
 _ENROLLED = (
-    insert(Person.__table__)
+    insert(_table(Person))
     .values(id=bindparam("id"), organization_id=bindparam("organization_id"), participant=True)
     .on_conflict_do_update(index_elements=[Person.id], set_={"participant": True})
 )
-_left = _inserting(Person.__table__, ("id", "organization_id", "left_at"))
+_left = _inserting(Person, ("id", "organization_id", "left_at"))
 _LEFT = _left.on_conflict_do_update(
     index_elements=[Person.id],
     set_={"left_at": _left.excluded.left_at},

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from tandem.kit import bus
-from tandem.kit.db import async_url, create_sessionmaker
+from tandem.kit.db import Base, async_url, create_sessionmaker
 from tandem.kit.errors import Conflict
 from tandem.kit.inbox import Handlers, apply_event, apply_events
 from tandem.kit.logs import clear_correlation_id, configure_logging
@@ -87,7 +87,7 @@ async def rebuild_read_model(
     sessionmaker = create_sessionmaker(engine, producer)
     progress = _Progress(replay)
     try:
-        shadow_tables = [*tables, InboxEvent.__table__]
+        shadow_tables = [*tables, Base.metadata.tables[InboxEvent.__tablename__]]
         await _create_shadow(engine, shadow_tables)
         await progress.start()
         while await progress.pending():
