@@ -80,6 +80,7 @@ from tandem.kit.inbox import Consumer, Handlers
 from tandem.kit.logs import configure_logging
 from tandem.kit.migrations import alembic_ini, upgrade
 from tandem.kit.rebuild import Replay, rebuild_read_model
+from tandem.kit.testing.workers import running
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "feedback.json"
@@ -289,14 +290,11 @@ async def consume(
         events_per_transaction=events_per_transaction,
     )
     started = time.perf_counter()
-    running = asyncio.create_task(consumer.run(settings_.inbox_fetch_batch))
     try:
-        await acked_through(js, stream.name, durable, until_sequence)
+        async with running(consumer.run(settings_.inbox_fetch_batch)):
+            await acked_through(js, stream.name, durable, until_sequence)
         return time.perf_counter() - started
     finally:
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
         await js.delete_consumer(stream.name, durable)
         await engine.dispose()
 

@@ -1,3 +1,4 @@
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date
@@ -6,10 +7,14 @@ import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
+from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tandem.feedback.handlers import WIRING
 from tandem.feedback.main import app
 from tandem.feedback.repository import Profiles
 from tandem.feedback.service import Dependencies
+from tandem.kit import bus
 from tandem.kit.app import use_dependencies
 from tandem.kit.contracts.profiles import (
     Cadence,
@@ -19,6 +24,9 @@ from tandem.kit.contracts.profiles import (
     ProgramRules,
     ProgramStatus,
 )
+from tandem.kit.inbox import Consumer, Handlers
+from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
+from tandem.kit.testing.workers import running
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +94,45 @@ async def profiles(app: FastAPI) -> AsyncIterator[FakeProfiles]:
 def organization() -> uuid.UUID:
     """A fresh organization per test: tests that commit for real leave no data behind in it."""
     return uuid.uuid4()
+
+
+@pytest.fixture
+async def js(
+    nats_endpoint: NatsEndpoint, own_event_namespace: EventNamespace
+) -> AsyncIterator[JetStreamContext]:
+    """JetStream, with the test's own stream made."""
+    connection = await bus.connect(nats_endpoint.url, "feedback-test")
+    stream = connection.jetstream()
+    await bus.ensure_stream(stream, own_event_namespace.stream, own_event_namespace.subject_prefix)
+    yield stream
+    await connection.close()
+
+
+def subjects(namespace: EventNamespace) -> list[str]:
+    """The subjects of the events feedback handles, on the test's own stream."""
+    return [namespace.subject_prefix + kind.type for kind in WIRING.handlers]
+
+
+@contextlib.asynccontextmanager
+async def consuming(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    handlers: Handlers,
+    js: JetStreamContext,
+    namespace: EventNamespace,
+) -> AsyncIterator[Consumer]:
+    """Feedback's consumer, as its worker runs it (in batches), on the test's own stream."""
+    durable = f"feedback_test_{uuid.uuid4().hex[:8]}"
+    await bus.ensure_consumer(js, namespace.stream, durable, subjects(namespace), 5.0)
+    consumer = Consumer(
+        sessionmaker,
+        js,
+        handlers,
+        stream=namespace.stream,
+        durable=durable,
+        max_deliveries=3,
+        backoff_seconds=[0.05],
+        ack_wait_seconds=5.0,
+        events_per_transaction=WIRING.events_per_transaction,
+    )
+    async with running(consumer.run()):
+        yield consumer

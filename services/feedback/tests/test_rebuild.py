@@ -4,21 +4,21 @@ answering from the old tables until the new ones are swapped in."""
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import consuming, subjects
 from factories import HOUR, MONDAY, Pair
 from fastapi import FastAPI
 from nats.js import JetStreamContext
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tandem.feedback.handlers import WIRING
 from tandem.feedback.models import READ_MODEL
 from tandem.feedback.repository import MentoringSessionRepository
-from tandem.kit import bus
 from tandem.kit.contracts.feedback import FitAnswer, FitCheckedIn, SessionFeedbackSubmitted
 from tandem.kit.contracts.matching import MentorshipEnded, MentorshipPaused, MentorshipResumed
 from tandem.kit.contracts.profiles import EnrollmentCreated, PersonCreated, PersonDeactivated
@@ -32,84 +32,71 @@ from tandem.kit.contracts.sessions import (
 )
 from tandem.kit.db import create_engine, create_sessionmaker
 from tandem.kit.events import Envelope, Event
-from tandem.kit.inbox import Consumer, Handlers
 from tandem.kit.rebuild import Replay, rebuild_read_model
-from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
-from tandem.kit.testing.workers import until
+from tandem.kit.testing.plugin import EventNamespace
+from tandem.kit.testing.workers import publish_copies, until
 
 Rows = dict[str, list[tuple[Any, ...]]]
 
 
-@pytest.fixture
-async def js(
-    nats_endpoint: NatsEndpoint, own_event_namespace: EventNamespace
-) -> AsyncIterator[JetStreamContext]:
-    connection = await bus.connect(nats_endpoint.url, "feedback-rebuild-test")
-    stream = connection.jetstream()
-    await bus.ensure_stream(stream, own_event_namespace.stream, own_event_namespace.subject_prefix)
-    yield stream
-    await connection.close()
+@dataclass(frozen=True)
+class Stage:
+    """The test's own stream, and feedback's tables in a database of the test alone (a rebuild
+    replaces them all)."""
 
+    app: FastAPI
+    js: JetStreamContext
+    namespace: EventNamespace
+    engine: AsyncEngine
 
-@pytest.fixture
-async def engine(own_database_url: str) -> AsyncIterator[AsyncEngine]:
-    """The service's tables in a database of this test alone: a rebuild replaces them all."""
-    engine = create_engine(own_database_url)
-    yield engine
-    await engine.dispose()
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        return create_sessionmaker(self.engine, "feedback")
 
+    async def publish(self, *envelopes: Envelope) -> None:
+        await publish_copies(self.js, self.namespace, *envelopes)
 
-@pytest.fixture
-def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return create_sessionmaker(engine, "feedback")
+    @contextlib.asynccontextmanager
+    async def worker(self) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+        """Feedback's consumer running; the block gets a wait until it has caught up."""
+        async with consuming(
+            self.sessionmaker, self.app.state.handlers, self.js, self.namespace
+        ) as consumer:
 
+            async def caught_up() -> bool:
+                info = await self.js.consumer_info(consumer._stream, consumer._durable)
+                return (info.num_pending, info.num_ack_pending) == (0, 0)
 
-def _subjects(namespace: EventNamespace) -> list[str]:
-    return [namespace.subject_prefix + kind.type for kind in WIRING.handlers]
+            yield lambda: until(caught_up)
 
-
-@contextlib.asynccontextmanager
-async def consuming(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    handlers: Handlers,
-    js: JetStreamContext,
-    namespace: EventNamespace,
-) -> AsyncIterator[Consumer]:
-    """Feedback's consumer, as its worker runs it (in batches), on the test's own stream."""
-    durable = f"feedback_test_{uuid.uuid4().hex[:8]}"
-    await bus.ensure_consumer(js, namespace.stream, durable, _subjects(namespace), 5.0)
-    consumer = Consumer(
-        sessionmaker,
-        js,
-        handlers,
-        stream=namespace.stream,
-        durable=durable,
-        max_deliveries=3,
-        backoff_seconds=[0.05],
-        ack_wait_seconds=5.0,
-        events_per_transaction=WIRING.events_per_transaction,
-    )
-    task = asyncio.create_task(consumer.run())
-    try:
-        yield consumer
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def _caught_up(js: JetStreamContext, consumer: Consumer) -> bool:
-    info = await js.consumer_info(consumer._stream, consumer._durable)
-    return (info.num_pending, info.num_ack_pending) == (0, 0)
-
-
-async def _publish(js: JetStreamContext, namespace: EventNamespace, *envelopes: Envelope) -> None:
-    for envelope in envelopes:
-        await js.publish(
-            namespace.subject_prefix + envelope.type,
-            envelope.model_dump_json().encode(),
-            headers={"Nats-Msg-Id": uuid.uuid4().hex},  # copies JetStream keeps: the inbox's job
+    async def rebuild(self) -> None:
+        replay = Replay(
+            self.js, self.namespace.stream, subjects(self.namespace), self.app.state.handlers
         )
+        url = self.engine.url.render_as_string(hide_password=False)
+        await rebuild_read_model(url, replay, READ_MODEL, "feedback")
+
+    async def rows(self) -> Rows:
+        """Every row of every read-model table, in key order."""
+        async with self.engine.connect() as connection:
+            return {
+                table.name: [
+                    tuple(row)
+                    for row in await connection.execute(
+                        select(table).order_by(*table.primary_key.columns)
+                    )
+                ]
+                for table in READ_MODEL
+            }
+
+
+@pytest.fixture
+async def stage(
+    app: FastAPI, js: JetStreamContext, own_event_namespace: EventNamespace, own_database_url: str
+) -> AsyncIterator[Stage]:
+    engine = create_engine(own_database_url)
+    yield Stage(app, js, own_event_namespace, engine)
+    await engine.dispose()
 
 
 def _history(organization: uuid.UUID) -> list[Envelope]:
@@ -119,14 +106,9 @@ def _history(organization: uuid.UUID) -> list[Envelope]:
     pairs = [Pair(organization, program) for _ in range(3)]
     people = [member for pair in pairs for member in pair.member_ids]
     events: list[Event] = [PersonCreated(organization_id=organization, person_id=p) for p in people]
+    enrollment = {"organization_id": organization, "program_id": program, "role": "either"}
     events += [
-        EnrollmentCreated(
-            organization_id=organization,
-            enrollment_id=uuid.uuid4(),
-            program_id=program,
-            person_id=person,
-            role="either",
-        )
+        EnrollmentCreated(**enrollment, enrollment_id=uuid.uuid4(), person_id=person)
         for person in people
     ]
     events += [pair.started() for pair in pairs]
@@ -178,51 +160,23 @@ def _history(organization: uuid.UUID) -> list[Envelope]:
     return [*envelopes, envelopes[0], envelopes[len(people) * 2]]  # two redeliveries
 
 
-async def _rows(engine: AsyncEngine) -> Rows:
-    """Every row of every read-model table, in key order."""
-    async with engine.connect() as connection:
-        return {
-            table.name: [
-                tuple(row)
-                for row in await connection.execute(
-                    select(table).order_by(*table.primary_key.columns)
-                )
-            ]
-            for table in READ_MODEL
-        }
-
-
-async def _rebuild(
-    engine: AsyncEngine, js: JetStreamContext, app: FastAPI, namespace: EventNamespace
-) -> None:
-    replay = Replay(js, namespace.stream, _subjects(namespace), app.state.handlers)
-    url = engine.url.render_as_string(hide_password=False)
-    await rebuild_read_model(url, replay, READ_MODEL, "feedback")
-
-
-async def test_a_rebuild_reproduces_the_read_model_row_for_row(
-    app: FastAPI,
-    js: JetStreamContext,
-    own_event_namespace: EventNamespace,
-    engine: AsyncEngine,
-    sessionmaker: async_sessionmaker[AsyncSession],
-) -> None:
+async def test_a_rebuild_reproduces_the_read_model_row_for_row(stage: Stage) -> None:
     organization = uuid.uuid4()
     history = _history(organization)
-    await _publish(js, own_event_namespace, *history)
-    async with consuming(sessionmaker, app.state.handlers, js, own_event_namespace) as consumer:
-        await until(lambda: _caught_up(js, consumer))
-        built = await _rows(engine)
+    await stage.publish(*history)
+    async with stage.worker() as caught_up:
+        await caught_up()
+        built = await stage.rows()
 
-        await _rebuild(engine, js, app, own_event_namespace)
-        rebuilt = await _rows(engine)
+        await stage.rebuild()
+        rebuilt = await stage.rows()
 
         # The worker goes on with the new inbox: an old event again changes nothing, a new one
         # lands in the new tables.
         newcomer = PersonCreated(organization_id=organization, person_id=uuid.uuid4())
-        await _publish(js, own_event_namespace, history[0], Envelope.wrap(newcomer, "test"))
-        await until(lambda: _caught_up(js, consumer))
-        after = await _rows(engine)
+        await stage.publish(history[0], Envelope.wrap(newcomer, "test"))
+        await caught_up()
+        after = await stage.rows()
 
     assert rebuilt == built
     assert all(built[table.name] for table in READ_MODEL), "every table has rows to compare"
@@ -239,32 +193,27 @@ async def _waiting_for_lock_on(engine: AsyncEngine, table: str) -> bool:
 
 
 async def test_reads_during_a_rebuild_answer_from_the_old_read_model_until_the_swap(
-    app: FastAPI,
-    js: JetStreamContext,
-    own_event_namespace: EventNamespace,
-    engine: AsyncEngine,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    stage: Stage,
 ) -> None:
     organization = uuid.uuid4()
     pair = Pair(organization, uuid.uuid4())
     session_id = uuid.uuid4()
     held = pair.fact(SessionHeld, session_id, MONDAY)
-    await _publish(
-        js, own_event_namespace, *(Envelope.wrap(e, "t") for e in (pair.started(), held))
-    )
-    async with consuming(sessionmaker, app.state.handlers, js, own_event_namespace) as consumer:
-        await until(lambda: _caught_up(js, consumer))
+    await stage.publish(*(Envelope.wrap(event, "t") for event in (pair.started(), held)))
+    async with stage.worker() as caught_up:
+        await caught_up()
+    engine = stage.engine
     async with engine.begin() as connection:  # a read model gone wrong, which a rebuild mends
         await connection.execute(text("UPDATE mentoring_session SET status = 'cancelled'"))
 
     async def read() -> SessionStatus:
-        async with sessionmaker() as session:
+        async with stage.sessionmaker() as session:
             meeting = await MentoringSessionRepository(session).get(organization, session_id)
             return meeting.status
 
     async with engine.connect() as holder:  # holds the swap back, as a running consumer would
         await holder.execute(text("LOCK TABLE inbox IN SHARE MODE"))
-        rebuilding = asyncio.create_task(_rebuild(engine, js, app, own_event_namespace))
+        rebuilding = asyncio.create_task(stage.rebuild())
         await until(lambda: _waiting_for_lock_on(engine, "inbox"))
         during = await read()
         await holder.rollback()
