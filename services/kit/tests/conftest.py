@@ -63,6 +63,8 @@ KIT_TEST_TABLES = [
     # Rows `/locked-effects` locks, in the order a request names them.
     "CREATE TABLE lockable (id integer PRIMARY KEY)",
     "INSERT INTO lockable (id) VALUES (1), (2)",
+    # The read model of the rebuild tests (`test_rebuild.TALLY`).
+    "CREATE TABLE tally (value integer PRIMARY KEY)",
 ]
 
 
@@ -93,7 +95,9 @@ async def clean_tables(engine: AsyncEngine) -> None:
     """Tests of the relay and consumer commit for real, so they start from empty tables."""
     async with engine.begin() as connection:
         await connection.execute(
-            text("TRUNCATE outbox, inbox, dead_letter, effect, thing, idempotency_key, timer")
+            text(
+                "TRUNCATE outbox, inbox, dead_letter, effect, thing, idempotency_key, timer, tally"
+            )
         )
 
 

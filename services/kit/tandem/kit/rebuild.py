@@ -4,9 +4,11 @@ The new read model is built in a shadow schema: its tables (the service's list o
 tables, and an inbox of its own) are created there empty, and every event the service handles
 is replayed into them from the stream's first on, through the same handlers and inbox as the
 worker applies them (`tandem.kit.inbox.apply_events`). The rebuild's connections put the shadow
-schema first on their `search_path`, so the handlers' statements land there unchanged; tables
-that are not part of the read model are not copied and resolve to the live ones. Handlers are
-expected to write the read model only: what else they wrote would be written again.
+schema first on their `search_path`, so the handlers' statements land there unchanged. What a
+handler emits or schedules (kit's outbox and timers) lands in shadow copies too, and is dropped
+with them: the replay publishes nothing and sets no timer again. Other tables are not copied and
+resolve to the live ones: handlers are expected to write nothing there (it would be written
+again), and may read them.
 
 Once it has caught up, one transaction locks the live inbox (the worker's consumer waits), replays
 what arrived meanwhile, and moves the live tables out and the new ones in. Until it commits the
@@ -36,7 +38,8 @@ from tandem.kit.db import Base, async_url, create_sessionmaker
 from tandem.kit.errors import Conflict
 from tandem.kit.inbox import Handlers, apply_event, apply_events
 from tandem.kit.logs import clear_correlation_id, configure_logging
-from tandem.kit.models import InboxEvent
+from tandem.kit.models import InboxEvent, OutboxEvent
+from tandem.kit.timers import TIMER_TABLE
 from tandem.kit.wiring import SettingsT, Wiring
 
 log = structlog.get_logger()
@@ -50,6 +53,10 @@ REPLAY_IDLE_SECONDS = 300.0
 SWAP_LOCK_TIMEOUT = "5s"
 SWAP_TRIES = 5
 LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED = "55P03", "40P01"
+
+
+_DISCARDED = [Base.metadata.tables[OutboxEvent.__tablename__], TIMER_TABLE]
+"""Where handlers' side effects go during a replay: copied empty, and never swapped in."""
 
 
 class StreamIncomplete(Conflict):
@@ -88,7 +95,7 @@ async def rebuild_read_model(
     progress = _Progress(replay)
     try:
         shadow_tables = [*tables, Base.metadata.tables[InboxEvent.__tablename__]]
-        await _create_shadow(engine, shadow_tables)
+        await _create_shadow(engine, [*shadow_tables, *_DISCARDED])
         await progress.start()
         while await progress.pending():
             async with sessionmaker() as session, session.begin():
