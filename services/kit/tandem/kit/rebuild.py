@@ -38,8 +38,7 @@ from tandem.kit.db import Base, async_url, create_sessionmaker
 from tandem.kit.errors import Conflict
 from tandem.kit.inbox import Handlers, apply_event, apply_events
 from tandem.kit.logs import clear_correlation_id, configure_logging
-from tandem.kit.models import InboxEvent, OutboxEvent
-from tandem.kit.timers import TIMER_TABLE
+from tandem.kit.models import InboxEvent
 from tandem.kit.wiring import SettingsT, Wiring
 
 log = structlog.get_logger()
@@ -55,8 +54,9 @@ SWAP_TRIES = 5
 LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED = "55P03", "40P01"
 
 
-_DISCARDED = [Base.metadata.tables[OutboxEvent.__tablename__], TIMER_TABLE]
-"""Where handlers' side effects go during a replay: copied empty, and never swapped in."""
+_DISCARDED = ("outbox", "timer")
+"""Where handlers' side effects go (kit's outbox, and its timers where a service has them):
+copied empty into the shadow schema for the replay, and never swapped in."""
 
 
 class StreamIncomplete(Conflict):
@@ -95,7 +95,7 @@ async def rebuild_read_model(
     progress = _Progress(replay)
     try:
         shadow_tables = [*tables, Base.metadata.tables[InboxEvent.__tablename__]]
-        await _create_shadow(engine, [*shadow_tables, *_DISCARDED])
+        await _create_shadow(engine, shadow_tables)
         await progress.start()
         while await progress.pending():
             async with sessionmaker() as session, session.begin():
@@ -118,7 +118,8 @@ async def _require_every_event(replay: Replay) -> None:
 
 async def _create_shadow(engine: AsyncEngine, tables: Sequence[Table]) -> None:
     """Empty copies of `tables` in the shadow schema: same columns, constraints and index names
-    (the names of the models, which the migrations give the live ones too)."""
+    (the names of the models, which the migrations give the live ones too); and of the tables
+    side effects go to."""
     async with engine.begin() as connection:
         await connection.execute(text(f"DROP SCHEMA IF EXISTS {SHADOW_SCHEMA} CASCADE"))
         await connection.execute(text(f"CREATE SCHEMA {SHADOW_SCHEMA}"))
@@ -128,6 +129,11 @@ async def _create_shadow(engine: AsyncEngine, tables: Sequence[Table]) -> None:
             await connection.execute(CreateTable(table))
             for index in table.indexes:
                 await connection.execute(CreateIndex(index))
+        for name in _DISCARDED:
+            live = f"{LIVE_SCHEMA}.{name}"
+            if await connection.scalar(text("SELECT to_regclass(:live)"), {"live": live}):
+                copy = f"CREATE TABLE {SHADOW_SCHEMA}.{name} (LIKE {live} INCLUDING ALL)"
+                await connection.execute(text(copy))
 
 
 class _Progress:
