@@ -131,6 +131,14 @@ def _handler_of(handlers: Handlers, event_type: str) -> Handler | None:
     return next((handle for kind, handle in handlers.items() if kind.type == event_type), None)
 
 
+def _unless_cancelled() -> None:
+    """Python 3.11's `wait_for` (which nats-py's fetch uses) may turn a cancellation that comes
+    as its timeout runs out into a timeout: the task would go on pulling after it was stopped."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class Consumer:
     """Pulls the service's durable consumer and applies each message exactly once.
 
@@ -177,6 +185,7 @@ class Consumer:
                     max(batch, self._events_per_transaction), timeout=1
                 )
             except (TimeoutError, NatsTimeoutError):
+                _unless_cancelled()
                 continue
             unfinished = list(messages)
             async with self._in_progress(unfinished):
