@@ -71,11 +71,19 @@ async def test_a_replay_writes_the_read_model_and_repeats_no_side_effect(
     assert (await _count(engine, "outbox"), await _count(engine, "timer")) == (0, 0)
 
 
-async def test_a_stream_that_lost_an_event_is_not_replayed(
-    js: JetStreamContext, stream: EventNamespace, engine: AsyncEngine, service_database_url: str
+@pytest.mark.parametrize("lose", ["first", "all"])
+async def test_a_stream_that_lost_events_is_not_replayed(
+    lose: str,
+    js: JetStreamContext,
+    stream: EventNamespace,
+    engine: AsyncEngine,
+    service_database_url: str,
 ) -> None:
     await publish_copies(js, stream, _counted(1), _counted(2))
-    await js.delete_msg(stream.stream, 1)
+    if lose == "first":
+        await js.delete_msg(stream.stream, 1)
+    else:
+        await js.purge_stream(stream.stream)
 
     with pytest.raises(StreamIncomplete):
         await rebuild_read_model(service_database_url, _replay(js, stream), [TALLY], "kt")

@@ -112,7 +112,7 @@ async def rebuild_read_model(
 
 async def _require_every_event(replay: Replay) -> None:
     state = (await replay.js.stream_info(replay.stream)).state
-    if state.messages and (state.first_seq > 1 or state.num_deleted):
+    if state.first_seq > 1 or state.num_deleted:  # a purged stream too: its first is gone
         raise StreamIncomplete(first_sequence=state.first_seq, deleted=state.num_deleted or 0)
 
 
