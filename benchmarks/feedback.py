@@ -1,21 +1,25 @@
-"""Feedback's read model: how fast it takes in events, and how fast a program's dashboard and
-at-risk list answer from it.
+"""Feedback's read model: how fast its worker takes in events, how long a full rebuild from the
+stream takes, and how fast a program's dashboard and at-risk list answer from it.
 
     .venv/bin/python benchmarks/feedback.py [--people 10000] [--sessions 100000]
-        [--baseline-events 20000] [--batch 500] [--queries 100]
+        [--baseline-events 20000] [--queries 100]
 
 An organization of `--people` people (6 in 10 enrolled in one of `--programs`, paired into
 mentorships) with `--sessions` sessions' worth of events (scheduled, then held, cancelled or
 missed unless still ahead; a rating on 3 in 10 held sessions; a fit answer from each member),
-generated with a fixed seed. Each event is an envelope as it arrives from JetStream and goes
-through the inbox and feedback's handlers (`tandem.kit.inbox.apply_event`), on a fresh database
-of the PostgreSQL that `DATABASE_URL` names (without it, an embedded one in
-`.tandem/bench-postgres`). NATS is not involved: the figures are the consumer's database work.
+generated with a fixed seed, published as envelopes to a JetStream stream of this run (the NATS
+that `NATS_URL` names, else nats://127.0.0.1:4222). Each run below starts on a fresh database of
+the PostgreSQL that `DATABASE_URL` names (without it, an embedded one in `.tandem/bench-postgres`)
+and is timed from its consumer's start until JetStream has every message it had to take acked.
 Logging is at WARNING (at INFO kit logs one line per applied event).
 
-- **batched**: `--batch` events per transaction, the whole stream.
-- **baseline**: one transaction per event, as kit's `Consumer` applies them today, on the first
-  `--baseline-events` events; the batched path is timed on that same prefix too.
+- **worker**: kit's `Consumer` as feedback's worker runs it (`WIRING.events_per_transaction`
+  events per transaction, its writes sent together), over the whole stream.
+- **baseline**: the same `Consumer` one transaction per event (kit's default), on the first
+  `--baseline-events` events; the worker's consumer is timed on that same prefix too.
+- **rebuild**: `tandem.kit.rebuild` replays the whole stream into a shadow schema of the worker's
+  database and swaps it in; every read-model table is then compared with what the worker built
+  (an md5 of all its rows in key order).
 - **dashboard**: `GET /programs/{id}/dashboard` (the service call behind it, profiles faked)
   and the at-risk list, `--queries` times each over the `--programs` programs, p50 and p99.
 
@@ -24,6 +28,8 @@ Figures go to `benchmarks/results/feedback.json`.
 
 import argparse
 import asyncio
+import contextlib
+import itertools
 import json
 import os
 import platform
@@ -31,20 +37,23 @@ import random
 import statistics
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from nats.js import JetStreamContext
+from sqlalchemy import text
 
 from tandem.feedback import service
 from tandem.feedback.handlers import WIRING
+from tandem.feedback.models import READ_MODEL
 from tandem.feedback.repository import Profiles
 from tandem.feedback.service import Dependencies
 from tandem.feedback.settings import FeedbackSettings
-from tandem.kit import infra
+from tandem.kit import bus, infra
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts.feedback import FitAnswer, FitCheckedIn, Period, SessionFeedbackSubmitted
 from tandem.kit.contracts.matching import MentorshipStarted
@@ -67,14 +76,18 @@ from tandem.kit.contracts.sessions import (
 )
 from tandem.kit.db import create_engine, create_sessionmaker
 from tandem.kit.events import Envelope, Event
-from tandem.kit.inbox import Handlers, apply_event
+from tandem.kit.inbox import Consumer, Handlers
 from tandem.kit.logs import configure_logging
 from tandem.kit.migrations import alembic_ini, upgrade
+from tandem.kit.rebuild import Replay, rebuild_read_model
+from tandem.kit.testing.workers import running
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "feedback.json"
 HOUR = timedelta(hours=1)
 NOW = datetime.now(UTC).replace(microsecond=0)
+PUBLISH_CHUNK = 1000
+ONE, PREFIX, WHOLE = "bench_feedback_one", "bench_feedback_prefix", "bench_feedback"
 
 
 def server_url() -> str:
@@ -211,31 +224,113 @@ async def fresh_database(name: str) -> str:
     return url
 
 
-async def ingest(
-    sessionmaker: async_sessionmaker[AsyncSession],
+@dataclass(frozen=True)
+class Stream:
+    """The run's own stream, and the prefix of its subjects."""
+
+    js: JetStreamContext
+    name: str
+    prefix: str
+
+    def subjects(self) -> list[str]:
+        return [self.prefix + kind.type for kind in WIRING.handlers]
+
+
+@contextlib.asynccontextmanager
+async def bench_stream(events: Sequence[Event], messages: Sequence[bytes]) -> AsyncIterator[Stream]:
+    """A stream of this run holding `messages` (published untimed, before any consumer starts),
+    deleted at the end."""
+    run = uuid.uuid4().hex[:8]
+    nats = await bus.connect(os.environ.get("NATS_URL", "nats://127.0.0.1:4222"), "bench")
+    stream = Stream(nats.jetstream(), f"BENCH_FEEDBACK_{run}", f"bench{run}.")
+    await bus.ensure_stream(stream.js, stream.name, stream.prefix)
+    try:
+        for first in range(0, len(messages), PUBLISH_CHUNK):
+            await asyncio.gather(
+                *(
+                    stream.js.publish(stream.prefix + event.type, message)
+                    for event, message in zip(
+                        events[first : first + PUBLISH_CHUNK],
+                        messages[first : first + PUBLISH_CHUNK],
+                        strict=True,
+                    )
+                )
+            )
+        yield stream
+    finally:
+        await stream.js.delete_stream(stream.name)
+        await nats.close()
+
+
+async def consume(
+    stream: Stream,
+    url: str,
     handlers: Handlers,
-    messages: Sequence[bytes],
-    batch: int,
+    events_per_transaction: int,
+    until_sequence: int,
 ) -> float:
-    """Seconds to apply every message, `batch` of them per transaction."""
+    """Seconds kit's `Consumer` takes until the stream's first `until_sequence` messages are
+    acked, as feedback's worker runs it but with `events_per_transaction`."""
+    settings_ = settings(url)
+    durable = f"bench_{uuid.uuid4().hex[:8]}"
+    js = stream.js
+    await bus.ensure_consumer(
+        js, stream.name, durable, stream.subjects(), settings_.inbox_ack_wait_seconds
+    )
+    engine = create_engine(url, settings_.database_pool_size)
+    consumer = Consumer(
+        create_sessionmaker(engine, "feedback"),
+        js,
+        handlers,
+        stream=stream.name,
+        durable=durable,
+        max_deliveries=settings_.inbox_max_deliveries,
+        backoff_seconds=settings_.inbox_backoff_seconds,
+        ack_wait_seconds=settings_.inbox_ack_wait_seconds,
+        events_per_transaction=events_per_transaction,
+    )
     started = time.perf_counter()
-    for first in range(0, len(messages), batch):
-        async with sessionmaker() as session, session.begin():
-            for message in messages[first : first + batch]:
-                await apply_event(session, handlers, message)
-    return time.perf_counter() - started
+    try:
+        async with running(consumer.run(settings_.inbox_fetch_batch)):
+            await acked_through(js, stream.name, durable, until_sequence)
+        return time.perf_counter() - started
+    finally:
+        await js.delete_consumer(stream.name, durable)
+        await engine.dispose()
 
 
-async def ingestion_run(
-    name: str, handlers: Handlers, messages: Sequence[bytes], batch: int
-) -> tuple[float, str]:
-    url = await fresh_database(name)
+async def acked_through(js: JetStreamContext, stream: str, durable: str, sequence: int) -> None:
+    """Until the consumer has acked every message up to stream sequence `sequence`."""
+    for _ in itertools.count():
+        if (await js.consumer_info(stream, durable)).ack_floor.stream_seq >= sequence:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def read_model_digest(url: str) -> dict[str, str]:
+    """An md5 of each read-model table's rows in key order."""
     engine = create_engine(url)
     try:
-        seconds = await ingest(create_sessionmaker(engine, "feedback"), handlers, messages, batch)
+        async with engine.connect() as connection:
+            return {
+                table.name: await connection.scalar(
+                    text(
+                        f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY {keys}), ''))"
+                        f" FROM {table.name} t"
+                    )
+                )
+                for table in READ_MODEL
+                for keys in [", ".join(f"t.{column.name}" for column in table.primary_key)]
+            }
     finally:
         await engine.dispose()
-    return seconds, url
+
+
+async def rebuild_run(stream: Stream, url: str, handlers: Handlers) -> float:
+    replay = Replay(stream.js, stream.name, stream.subjects(), handlers)
+    started = time.perf_counter()
+    await rebuild_read_model(url, replay, READ_MODEL, "feedback")
+    return time.perf_counter() - started
 
 
 # Queries ---------------------------------------------------------------------------------------
@@ -311,18 +406,25 @@ async def main(arguments: argparse.Namespace) -> None:
         organization, arguments.people, arguments.sessions, arguments.programs
     )
     messages = [Envelope.wrap(event, "bench").model_dump_json().encode() for event in events]
-    prefix = messages[: arguments.baseline_events]
-    async with WIRING.dependencies(settings(server_url())) as dependencies:
+    prefix = min(arguments.baseline_events, len(messages))
+    async with (
+        WIRING.dependencies(settings(server_url())) as dependencies,
+        bench_stream(events, messages) as stream,
+    ):
         handlers = WIRING.handlers_with(dependencies)
-        one_by_one, _ = await ingestion_run("bench_feedback_one", handlers, prefix, 1)
-        prefix_batched, _ = await ingestion_run(
-            "bench_feedback_prefix", handlers, prefix, arguments.batch
-        )
-        batched, url = await ingestion_run("bench_feedback", handlers, messages, arguments.batch)
+        batch = WIRING.events_per_transaction
+        one_by_one = await consume(stream, await fresh_database(ONE), handlers, 1, prefix)
+        prefix_url = await fresh_database(PREFIX)
+        prefix_batched = await consume(stream, prefix_url, handlers, batch, prefix)
+        url = await fresh_database(WHOLE)
+        batched = await consume(stream, url, handlers, batch, len(messages))
+        built = await read_model_digest(url)
+        rebuilt_in = await rebuild_run(stream, url, handlers)
+        identical = await read_model_digest(url) == built
     programs = sorted({e.program_id for e in events if isinstance(e, MentorshipStarted)})
     queries = await query_latencies(url, organization, programs, arguments.queries)
-    for name in ("bench_feedback_one", "bench_feedback_prefix", "bench_feedback"):
-        if not (arguments.keep and name == "bench_feedback"):
+    for name in (ONE, PREFIX, WHOLE):
+        if not (arguments.keep and name == WHOLE):
             await infra.drop_database(server_url(), name)
     figures = {
         "input": {
@@ -333,18 +435,24 @@ async def main(arguments: argparse.Namespace) -> None:
             "event_types": count_types(events),
         },
         "ingestion": {
-            "batched": {
-                "batch_size": arguments.batch,
+            "worker": {
+                "events_per_transaction": batch,
                 "events": len(messages),
                 "seconds": round(batched, 2),
                 "events_per_second": round(len(messages) / batched),
             },
             "same_prefix": {
-                "events": len(prefix),
-                "one_transaction_per_event_events_per_second": round(len(prefix) / one_by_one),
-                "batched_events_per_second": round(len(prefix) / prefix_batched),
+                "events": prefix,
+                "one_transaction_per_event_events_per_second": round(prefix / one_by_one),
+                "worker_events_per_second": round(prefix / prefix_batched),
                 "speed_up": round(one_by_one / prefix_batched, 2),
             },
+        },
+        "rebuild": {
+            "events": len(messages),
+            "seconds": round(rebuilt_in, 2),
+            "events_per_second": round(len(messages) / rebuilt_in),
+            "identical_to_the_worker_s": identical,
         },
         "queries": {"runs_each": arguments.queries, **queries},
     }
@@ -378,7 +486,6 @@ if __name__ == "__main__":
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--sessions", type=int, default=100_000)
     parser.add_argument("--baseline-events", type=int, default=20_000)
-    parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--programs", type=int, default=10)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument(

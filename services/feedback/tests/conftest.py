@@ -1,3 +1,4 @@
+import contextlib
 import functools
 import subprocess
 import uuid
@@ -8,10 +9,10 @@ import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
-from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from tandem.feedback.handlers import WIRING
 from tandem.feedback.main import app
 from tandem.feedback.repository import Profiles
 from tandem.feedback.service import Dependencies
@@ -27,8 +28,9 @@ from tandem.kit.contracts.profiles import (
     ProgramStatus,
 )
 from tandem.kit.db import create_engine
+from tandem.kit.inbox import Consumer, Handlers
 from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint, StartProcess
-from tandem.kit.testing.workers import until, worker_environment
+from tandem.kit.testing.workers import running, until, worker_environment
 
 
 @pytest.fixture(scope="session")
@@ -111,17 +113,6 @@ async def own_engine(own_database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest.fixture
-async def own_js(
-    nats_endpoint: NatsEndpoint, own_event_namespace: EventNamespace
-) -> AsyncIterator[JetStreamContext]:
-    connection: NatsClient = await bus.connect(nats_endpoint.url, "feedback-test")
-    js = connection.jetstream()
-    await bus.ensure_stream(js, own_event_namespace.stream, own_event_namespace.subject_prefix)
-    yield js
-    await connection.close()
-
-
 StartWorker = Callable[[], subprocess.Popen[bytes]]
 
 
@@ -159,3 +150,45 @@ async def kill_twice_while_working(
 
 async def _more(done: Callable[[], Awaitable[int]], before: int) -> bool:
     return await done() > before
+
+
+@pytest.fixture
+async def js(
+    nats_endpoint: NatsEndpoint, own_event_namespace: EventNamespace
+) -> AsyncIterator[JetStreamContext]:
+    """JetStream, with the test's own stream made."""
+    connection = await bus.connect(nats_endpoint.url, "feedback-test")
+    stream = connection.jetstream()
+    await bus.ensure_stream(stream, own_event_namespace.stream, own_event_namespace.subject_prefix)
+    yield stream
+    await connection.close()
+
+
+def subjects(namespace: EventNamespace) -> list[str]:
+    """The subjects of the events feedback handles, on the test's own stream."""
+    return [namespace.subject_prefix + kind.type for kind in WIRING.handlers]
+
+
+@contextlib.asynccontextmanager
+async def consuming(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    handlers: Handlers,
+    js: JetStreamContext,
+    namespace: EventNamespace,
+) -> AsyncIterator[Consumer]:
+    """Feedback's consumer, as its worker runs it (in batches), on the test's own stream."""
+    durable = f"feedback_test_{uuid.uuid4().hex[:8]}"
+    await bus.ensure_consumer(js, namespace.stream, durable, subjects(namespace), 5.0)
+    consumer = Consumer(
+        sessionmaker,
+        js,
+        handlers,
+        stream=namespace.stream,
+        durable=durable,
+        max_deliveries=3,
+        backoff_seconds=[0.05],
+        ack_wait_seconds=5.0,
+        events_per_transaction=WIRING.events_per_transaction,
+    )
+    async with running(consumer.run()):
+        yield consumer

@@ -36,6 +36,14 @@ async def deliver(session: AsyncSession, app: FastAPI, *events: Event | Envelope
     await session.commit()
 
 
+def happened_at(moment: datetime, *events: Event) -> list[Envelope]:
+    """The events as their producers would have sent them at `moment`, the time the read model
+    dates them by."""
+    return [
+        Envelope.wrap(event, "test").model_copy(update={"occurred_at": moment}) for event in events
+    ]
+
+
 @dataclass
 class Pair:
     organization_id: uuid.UUID

@@ -3,67 +3,22 @@
 stream back into the KPI facts, with "not a good fit" on the stream for matching; a concern
 raised reaches the at-risk list, and profiles' moves the person's department."""
 
-import asyncio
-import contextlib
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
-from conftest import FakeProfiles
+from conftest import FakeProfiles, consuming
 from factories import MONDAY, Pair
 from fastapi import FastAPI
 from nats.js import JetStreamContext
 from sqlalchemy import select
 
-from tandem.feedback.handlers import WIRING
 from tandem.feedback.models import FitFact, Person, RatingFact
-from tandem.kit import bus
 from tandem.kit.auth import Role
 from tandem.kit.contracts.profiles import PersonUpdated
 from tandem.kit.contracts.sessions import SessionHeld, SessionScheduled
 from tandem.kit.events import Envelope
-from tandem.kit.inbox import Consumer
 from tandem.kit.outbox import OutboxRelay
-from tandem.kit.testing.plugin import ClientFactory, EventNamespace, NatsEndpoint
+from tandem.kit.testing.plugin import ClientFactory, EventNamespace
 from tandem.kit.testing.workers import until
-
-
-@pytest.fixture
-async def js(
-    nats_endpoint: NatsEndpoint, own_event_namespace: EventNamespace
-) -> AsyncIterator[JetStreamContext]:
-    connection = await bus.connect(nats_endpoint.url, "feedback-test")
-    stream = connection.jetstream()
-    await bus.ensure_stream(stream, own_event_namespace.stream, own_event_namespace.subject_prefix)
-    yield stream
-    await connection.close()
-
-
-@contextlib.asynccontextmanager
-async def consuming(
-    app: FastAPI, js: JetStreamContext, namespace: EventNamespace
-) -> AsyncIterator[None]:
-    """Feedback's consumer, as its worker runs it, on the test's own stream."""
-    durable = f"feedback_test_{uuid.uuid4().hex[:8]}"
-    subjects = [namespace.subject_prefix + kind.type for kind in WIRING.handlers]
-    await bus.ensure_consumer(js, namespace.stream, durable, subjects, 5.0)
-    consumer = Consumer(
-        app.state.sessionmaker,
-        js,
-        app.state.handlers,
-        stream=namespace.stream,
-        durable=durable,
-        max_deliveries=3,
-        backoff_seconds=[0.05],
-        ack_wait_seconds=5.0,
-    )
-    task = asyncio.create_task(consumer.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def _publish(js: JetStreamContext, namespace: EventNamespace, envelope: Envelope) -> None:
@@ -99,7 +54,7 @@ async def test_submissions_travel_through_the_stream_into_the_kpi_facts(
     )
     relay = _relay(app, js, own_event_namespace)
 
-    async with consuming(app, js, own_event_namespace):
+    async with consuming(app.state.sessionmaker, app.state.handlers, js, own_event_namespace):
 
         async def feedback_given() -> bool:
             answer = await member.post(
@@ -168,7 +123,7 @@ async def test_a_concern_and_a_move_travel_through_the_stream_into_at_risk_and_d
     hr = committing_client_for(Role.HR_ADMIN, organization_id=organization)
     relay = _relay(app, js, own_event_namespace)
 
-    async with consuming(app, js, own_event_namespace):
+    async with consuming(app.state.sessionmaker, app.state.handlers, js, own_event_namespace):
 
         async def checked_in() -> bool:
             answer = await member.post(

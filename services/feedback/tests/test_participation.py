@@ -15,12 +15,18 @@ from typing import Any
 import httpx
 import pytest
 from conftest import FakeProfiles
-from factories import MONDAY, Pair, deliver, program_admin, told_in_order_and_jumbled
+from factories import (
+    MONDAY,
+    Pair,
+    deliver,
+    happened_at,
+    program_admin,
+    told_in_order_and_jumbled,
+)
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.feedback import service
 from tandem.feedback.models import Goal, Person
 from tandem.kit.auth import Role, Scope
 from tandem.kit.contracts.matching import (
@@ -237,7 +243,6 @@ async def read(
 
 
 Untold = tuple[httpx.AsyncClient, Story]
-Clock = Callable[[datetime], None]
 
 
 @pytest.fixture
@@ -245,16 +250,6 @@ def untold(client_for: ClientFactory, profiles: FakeProfiles, organization: uuid
     """A client of a program's admin, and the program's story, not told yet."""
     admin, program = program_admin(client_for, profiles, organization)
     return admin, Story(organization, program)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """Sets the moment feedback takes as now when it learns of an enrollment or a match."""
-
-    def set_now(moment: datetime) -> None:
-        monkeypatch.setattr(service, "_now", lambda: moment)
-
-    return set_now
 
 
 def _by_department(board: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
@@ -403,16 +398,15 @@ async def test_participation_of_fewer_people_than_the_minimum_is_not_shown(
 
 
 async def test_days_to_match_run_from_the_first_enrollment_to_the_first_mentorship(
-    db_session: AsyncSession, app: FastAPI, untold: Untold, clock: Clock
+    db_session: AsyncSession, app: FastAPI, untold: Untold
 ) -> None:
     admin, story = untold
     day_zero = datetime(2026, 3, 2, tzinfo=UTC)
-    clock(day_zero)
-    await deliver(db_session, app, *story.enrollments())
-    # Heard of after 4, 10 and 20 days: waits 4, 4, 10, 10, 20, 20 for their six members.
+    await deliver(db_session, app, *happened_at(day_zero, *story.enrollments()))
+    # Started after 4, 10 and 20 days: waits 4, 4, 10, 10, 20, 20 for their six members.
     for days, pair in zip([4, 10, 20], PAIRS, strict=False):
-        clock(day_zero + timedelta(days=days))
-        await deliver(db_session, app, story.pair(*pair).started())
+        started = story.pair(*pair).started()
+        await deliver(db_session, app, *happened_at(day_zero + timedelta(days=days), started))
 
     board = (await admin.get(f"/programs/{story.program}/dashboard")).json()
 
@@ -532,20 +526,20 @@ async def test_the_organization_reads_participation_across_its_programs_by_depar
 
 
 async def test_people_are_counted_by_the_period_of_their_first_enrollment(
-    db_session: AsyncSession, app: FastAPI, untold: Untold, clock: Clock
+    db_session: AsyncSession, app: FastAPI, untold: Untold
 ) -> None:
     admin, story = untold
     enrollments = story.enrollments()
-    # 12 people heard of in March, 6 in April, 2 in May (and s0 again in May: still March's).
-    for start, end, heard in [
+    # 12 people enrolled in March, 6 in April, 2 in May (and s0 again in May: still March's).
+    for start, end, enrolled in [
         (0, 12, "2026-03-02"),
         (12, 18, "2026-04-06"),
         (18, 21, "2026-05-04"),
     ]:
-        clock(datetime.fromisoformat(f"{heard}T10:00:00+00:00"))
-        await deliver(db_session, app, *enrollments[start:end])
-    clock(datetime(2026, 3, 12, 10, tzinfo=UTC))
-    await deliver(db_session, app, *(story.pair(*pair).started() for pair in PAIRS))
+        moment = datetime.fromisoformat(f"{enrolled}T10:00:00+00:00")
+        await deliver(db_session, app, *happened_at(moment, *enrollments[start:end]))
+    started = (story.pair(*pair).started() for pair in PAIRS)
+    await deliver(db_session, app, *happened_at(datetime(2026, 3, 12, 10, tzinfo=UTC), *started))
 
     board = (await admin.get(f"/programs/{story.program}/dashboard?period=month")).json()
 

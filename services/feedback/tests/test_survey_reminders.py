@@ -39,7 +39,7 @@ async def test_a_worker_killed_mid_batch_and_restarted_reminds_each_who_did_not_
     own_engine: AsyncEngine,
     app: FastAPI,
     start_worker: StartWorker,
-    own_js: JetStreamContext,
+    js: JetStreamContext,
     own_event_namespace: EventNamespace,
 ) -> None:
     """A survey sent to 60 members, 10 of whom answer; the others' reminders fell due while no
@@ -77,7 +77,7 @@ async def test_a_worker_killed_mid_batch_and_restarted_reminds_each_who_did_not_
     )
     await until(lambda: all_fired_and_published(own_engine, REMINDED), timeout=120)
 
-    envelopes = await stream_envelopes(own_js, own_event_namespace, SurveyReminderDue.type)
+    envelopes = await stream_envelopes(js, own_event_namespace, SurveyReminderDue.type)
     assert_each_once(envelopes, set(members[ANSWERING:]), "person_id")
     assert {envelope["payload"]["survey_id"] for envelope in envelopes} == {str(survey.id)}
 

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +20,19 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from things import GATE, WIRING, KitTestSettings, router
+from things import GATE, HANDLERS, WIRING, KitTestSettings, router
 
 from tandem.kit import bus
 from tandem.kit.app import create_app
 from tandem.kit.auth import KeyPair
 from tandem.kit.db import create_engine, create_sessionmaker
+from tandem.kit.inbox import Consumer
 from tandem.kit.migrations import create_kit_tables
 from tandem.kit.settings import service_environment
 from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
 from tandem.kit.timers import create_timer_table
+
+MAX_DELIVERIES = 3
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +63,8 @@ KIT_TEST_TABLES = [
     # Rows `/locked-effects` locks, in the order a request names them.
     "CREATE TABLE lockable (id integer PRIMARY KEY)",
     "INSERT INTO lockable (id) VALUES (1), (2)",
+    # The read model of the rebuild tests (`test_rebuild.TALLY`).
+    "CREATE TABLE tally (value integer PRIMARY KEY)",
 ]
 
 
@@ -89,7 +95,9 @@ async def clean_tables(engine: AsyncEngine) -> None:
     """Tests of the relay and consumer commit for real, so they start from empty tables."""
     async with engine.begin() as connection:
         await connection.execute(
-            text("TRUNCATE outbox, inbox, dead_letter, effect, thing, idempotency_key, timer")
+            text(
+                "TRUNCATE outbox, inbox, dead_letter, effect, thing, idempotency_key, timer, tally"
+            )
         )
 
 
@@ -105,6 +113,32 @@ async def js(nats_connection: NatsClient, event_namespace: EventNamespace) -> Je
     js = nats_connection.jetstream()
     await bus.ensure_stream(js, event_namespace.stream, event_namespace.subject_prefix)
     return js
+
+
+@pytest.fixture
+async def consumer(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    js: JetStreamContext,
+    event_namespace: EventNamespace,
+) -> AsyncIterator[Consumer]:
+    """A consumer of the whole (purged) stream, one message per transaction, that gives up on a
+    message after `MAX_DELIVERIES`."""
+    durable = f"kittest_{uuid.uuid4().hex[:8]}"
+    await js.purge_stream(event_namespace.stream)
+    await bus.ensure_consumer(
+        js, event_namespace.stream, durable, [event_namespace.subject_prefix + "tandem.>"], 1.0
+    )
+    yield Consumer(
+        sessionmaker,
+        js,
+        HANDLERS,
+        stream=event_namespace.stream,
+        durable=durable,
+        max_deliveries=MAX_DELIVERIES,
+        backoff_seconds=[0.05],
+        ack_wait_seconds=1.0,
+    )
+    await js.delete_consumer(event_namespace.stream, durable)
 
 
 @pytest.fixture

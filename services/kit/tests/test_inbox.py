@@ -2,10 +2,10 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
-from conftest import count_effects
+from conftest import MAX_DELIVERIES, count_effects
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerInfo
@@ -13,7 +13,6 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from things import HANDLERS, SlowThingHappened, ThingHappened
 
-from tandem.kit import bus
 from tandem.kit.auth import Role, Scope
 from tandem.kit.db import PRODUCER_KEY, create_engine
 from tandem.kit.events import Envelope
@@ -23,35 +22,10 @@ from tandem.kit.models import DeadLetter
 from tandem.kit.testing.plugin import ClientFactory, EventNamespace
 
 pytestmark = pytest.mark.usefixtures("clean_tables")
-MAX_DELIVERIES = 3
 
 
 class ConsumerKilled(BaseException):
     """Stands for the process dying: nothing after it runs."""
-
-
-@pytest.fixture
-async def consumer(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    js: JetStreamContext,
-    event_namespace: EventNamespace,
-) -> AsyncIterator[Consumer]:
-    durable = f"kittest_{uuid.uuid4().hex[:8]}"
-    await js.purge_stream(event_namespace.stream)
-    await bus.ensure_consumer(
-        js, event_namespace.stream, durable, [event_namespace.subject_prefix + "tandem.>"], 1.0
-    )
-    yield Consumer(
-        sessionmaker,
-        js,
-        HANDLERS,
-        stream=event_namespace.stream,
-        durable=durable,
-        max_deliveries=MAX_DELIVERIES,
-        backoff_seconds=[0.05],
-        ack_wait_seconds=1.0,
-    )
-    await js.delete_consumer(event_namespace.stream, durable)
 
 
 async def _publish(

@@ -312,4 +312,5 @@ WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
         CheckinFlagged: on_checkin_flagged,
     },
     configured_chores=(*TIMER_CHORES, sending_due_surveys),
+    events_per_transaction=200,
 )

@@ -409,3 +409,26 @@ class FlagFact(Base):
     checkin_id: Mapped[UUID] = mapped_column(primary_key=True)
     organization_id: Mapped[UUID]
     mentorship_id: Mapped[UUID] = mapped_column(index=True)
+
+
+READ_MODEL = [
+    Base.metadata.tables[model.__tablename__]
+    for model in (
+        Headcount,
+        Mentorship,
+        MentoringSession,
+        RatingFact,
+        FitFact,
+        Person,
+        SurveyFact,
+        SurveyResponseFact,
+        EnrollmentFact,
+        ProposalFact,
+        Goal,
+        CompletedMilestone,
+        ActionItem,
+        FlagFact,
+    )
+]
+"""The tables built from events alone, which `python -m tandem.feedback.rebuild` rebuilds from
+the stream: each table a handler writes belongs here (and no other)."""

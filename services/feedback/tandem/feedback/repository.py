@@ -1,6 +1,6 @@
 """Every query of the feedback service, scoped by organization."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -12,9 +12,11 @@ from sqlalchemy import (
     Float,
     Select,
     SmallInteger,
+    Table,
     Uuid,
     and_,
     any_,
+    bindparam,
     case,
     cast,
     distinct,
@@ -25,7 +27,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
+from sqlalchemy.dialects.postgresql import ARRAY, Insert, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import Subquery
@@ -97,8 +99,19 @@ from tandem.kit.db import Base, among
 from tandem.kit.events import Event
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
+from tandem.kit.writes import write
 
 LIVE = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
+
+
+def _table(model: type[Base]) -> Table:
+    return Base.metadata.tables[model.__tablename__]
+
+
+def _inserting(model: type[Base], columns: Iterable[str]) -> Insert:
+    """An insert whose values are bind parameters named after `columns`: a projection's write,
+    built once, that a batch of events sends together (`tandem.kit.writes`)."""
+    return insert(_table(model)).values({name: bindparam(name) for name in columns})
 
 
 class Profiles(ServiceClient):
@@ -120,13 +133,15 @@ class HeadcountRepository(SessionRepository):
         return count or 0
 
     async def add_person(self, organization_id: UUID) -> None:
-        statement = insert(Headcount).values(organization_id=organization_id, people=1)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[Headcount.organization_id],
-                set_={"people": Headcount.people + 1},
-            )
-        )
+        await write(self.session, _ADD_PERSON, {"organization_id": organization_id})
+
+
+_headcount = insert(_table(Headcount)).values(
+    organization_id=bindparam("organization_id"), people=1
+)
+_ADD_PERSON = _headcount.on_conflict_do_update(
+    index_elements=[Headcount.organization_id], set_={"people": Headcount.people + 1}
+)
 
 
 # The read model --------------------------------------------------------------------------------
@@ -145,20 +160,15 @@ class MentorshipRepository(Repository[Mentorship]):
         started_at: datetime,
     ) -> None:
         """Members and start; a pause or end that arrived first keeps its status."""
-        statement = insert(Mentorship).values(
-            id=mentorship_id,
-            organization_id=organization_id,
-            program_id=program_id,
-            member_ids=list(member_ids),
-            status=MentorshipStatus.ACTIVE,
-            started_at=started_at,
-        )
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[Mentorship.id],
-                set_={"member_ids": statement.excluded.member_ids, "started_at": started_at},
-            )
-        )
+        values = {
+            "id": mentorship_id,
+            "organization_id": organization_id,
+            "program_id": program_id,
+            "member_ids": list(member_ids),
+            "status": MentorshipStatus.ACTIVE,
+            "started_at": started_at,
+        }
+        await write(self.session, _START_MENTORSHIP, values)
 
     async def moved_to(
         self,
@@ -170,26 +180,47 @@ class MentorshipRepository(Repository[Mentorship]):
     ) -> None:
         """A pause or resumption (with matching's revision of it: only one later than the last
         applied counts) or an end. An ended mentorship stays ended, whatever comes late."""
-        statement = insert(Mentorship).values(
-            id=mentorship_id,
-            organization_id=organization_id,
-            program_id=program_id,
-            status=status,
-            hold_revision=hold_revision,
-        )
-        applies: ColumnElement[bool] = Mentorship.status.in_(LIVE)
-        if hold_revision:
-            applies = and_(applies, Mentorship.hold_revision < hold_revision)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[Mentorship.id],
-                set_={
-                    "status": status,
-                    "hold_revision": func.greatest(Mentorship.hold_revision, hold_revision),
-                },
-                where=applies,
-            )
-        )
+        values = {
+            "id": mentorship_id,
+            "organization_id": organization_id,
+            "program_id": program_id,
+            "status": status,
+            "hold_revision": hold_revision,
+        }
+        await write(self.session, _MOVE_MENTORSHIP[bool(hold_revision)], values)
+
+
+_START_MENTORSHIP = (
+    _started := _inserting(
+        Mentorship,
+        ("id", "organization_id", "program_id", "member_ids", "status", "started_at"),
+    )
+).on_conflict_do_update(
+    index_elements=[Mentorship.id],
+    set_={"member_ids": _started.excluded.member_ids, "started_at": _started.excluded.started_at},
+)
+
+
+def _moving_mentorship(revised: bool) -> Insert:
+    statement = _inserting(
+        Mentorship, ("id", "organization_id", "program_id", "status", "hold_revision")
+    )
+    applies: ColumnElement[bool] = Mentorship.status.in_(LIVE)
+    if revised:
+        applies = and_(applies, Mentorship.hold_revision < statement.excluded.hold_revision)
+    return statement.on_conflict_do_update(
+        index_elements=[Mentorship.id],
+        set_={
+            "status": statement.excluded.status,
+            "hold_revision": func.greatest(
+                Mentorship.hold_revision, statement.excluded.hold_revision
+            ),
+        },
+        where=applies,
+    )
+
+
+_MOVE_MENTORSHIP = {revised: _moving_mentorship(revised) for revised in (False, True)}
 
 
 # Proposed, then scheduled, then an outcome: a fact of an earlier stage never undoes a later one.
@@ -200,6 +231,35 @@ STAGES = {
     SessionStatus.NO_SHOW: 2,
     SessionStatus.CANCELLED: 2,
 }
+
+
+SESSION_FACTS = (
+    "organization_id",
+    "program_id",
+    "mentorship_id",
+    "member_ids",
+    "absent_ids",
+    "start",
+    "end",
+    "status",
+    "stage",
+)
+"""What a session's event sets of it (`MentoringSessionRepository.record`)."""
+
+
+def _recording_session(moves_times: bool) -> Insert:
+    """Built once, its values bind parameters: a batch of events sends its sessions together."""
+    table = _table(MentoringSession)
+    statement = _inserting(MentoringSession, ("id", *SESSION_FACTS))
+    newer = statement.excluded.stage
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={name: statement.excluded[name] for name in SESSION_FACTS},
+        where=table.c.stage <= newer if moves_times else table.c.stage < newer,
+    )
+
+
+_RECORD_SESSION = {moves_times: _recording_session(moves_times) for moves_times in (False, True)}
 
 
 class MentoringSessionRepository(Repository[MentoringSession]):
@@ -216,7 +276,8 @@ class MentoringSessionRepository(Repository[MentoringSession]):
     ) -> None:
         """The session as `event` leaves it, unless a fact of a later stage arrived first (or,
         unless `moves_times`, one of the same stage: a late `scheduled` keeps a reschedule)."""
-        values: dict[str, Any] = {
+        values = {
+            "id": event.session_id,
             "organization_id": event.organization_id,
             "program_id": event.program_id,
             "mentorship_id": event.mentorship_id,
@@ -227,17 +288,7 @@ class MentoringSessionRepository(Repository[MentoringSession]):
             "status": status,
             "stage": STAGES[status],
         }
-        statement = insert(MentoringSession).values(id=event.session_id, **values)
-        newer = statement.excluded.stage
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[MentoringSession.id],
-                set_=values,
-                where=MentoringSession.stage <= newer
-                if moves_times
-                else MentoringSession.stage < newer,
-            )
-        )
+        await write(self.session, _RECORD_SESSION[moves_times], values)
 
     async def held_with(self, mentorship_id: UUID, person_id: UUID) -> bool:
         """Whether the mentorship held a session with the person among its members."""
@@ -252,20 +303,19 @@ class MentoringSessionRepository(Repository[MentoringSession]):
 class FactRepository(SessionRepository):
     async def rated(self, event: SessionFeedbackSubmitted) -> None:
         """A rating's latest revision; an older one arriving late changes nothing."""
-        values = event.model_dump(exclude={"feedback_id"})
-        statement = insert(RatingFact).values(feedback_id=event.feedback_id, **values)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[RatingFact.feedback_id],
-                set_=values,
-                where=RatingFact.revision < statement.excluded.revision,
-            )
-        )
+        await write(self.session, _RATED, event.model_dump())
 
     async def checked_in(self, event: FitCheckedIn) -> None:
-        values = event.model_dump(exclude={"checkin_id"})
-        statement = insert(FitFact).values(checkin_id=event.checkin_id, **values)
-        await self.session.execute(statement.on_conflict_do_nothing())
+        await write(self.session, _CHECKED_IN, event.model_dump())
+
+
+_rated = _inserting(RatingFact, SessionFeedbackSubmitted.model_fields)
+_RATED = _rated.on_conflict_do_update(
+    index_elements=[RatingFact.feedback_id],
+    set_={name: _rated.excluded[name] for name in SessionFeedbackSubmitted.model_fields},
+    where=RatingFact.revision < _rated.excluded.revision,
+)
+_CHECKED_IN = _inserting(FitFact, FitCheckedIn.model_fields).on_conflict_do_nothing()
 
 
 # Proposed, then answered; created, then dropped, then achieved: see the models.
@@ -781,14 +831,8 @@ class Stayer(NamedTuple):
 
 class PersonRepository(SessionRepository):
     async def created(self, organization_id: UUID, person_id: UUID, hire_date: date | None) -> None:
-        statement = insert(Person).values(
-            id=person_id, organization_id=organization_id, hire_date=hire_date
-        )
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[Person.id], set_={"hire_date": hire_date}
-            )
-        )
+        values = {"id": person_id, "organization_id": organization_id, "hire_date": hire_date}
+        await write(self.session, _PERSON_CREATED, values)
 
     async def placed(
         self,
@@ -813,25 +857,12 @@ class PersonRepository(SessionRepository):
         )
 
     async def enrolled(self, organization_id: UUID, person_id: UUID) -> None:
-        statement = insert(Person).values(
-            id=person_id, organization_id=organization_id, participant=True
-        )
-        await self.session.execute(
-            statement.on_conflict_do_update(index_elements=[Person.id], set_={"participant": True})
-        )
+        await write(self.session, _ENROLLED, {"id": person_id, "organization_id": organization_id})
 
     async def left(self, organization_id: UUID, person_id: UUID, left_at: datetime) -> None:
         """The first leaving counts; a repeat changes nothing."""
-        statement = insert(Person).values(
-            id=person_id, organization_id=organization_id, left_at=left_at
-        )
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[Person.id],
-                set_={"left_at": left_at},
-                where=Person.left_at.is_(None),
-            )
-        )
+        values = {"id": person_id, "organization_id": organization_id, "left_at": left_at}
+        await write(self.session, _LEFT, values)
 
     async def still_there(self, organization_id: UUID, since: datetime) -> list[Stayer]:
         """Everyone who had not left by `since`: participant or not, hired, left, department
@@ -849,6 +880,23 @@ class PersonRepository(SessionRepository):
             )
         )
         return [Stayer._make(row) for row in rows]
+
+
+_created = _inserting(Person, ("id", "organization_id", "hire_date"))
+_PERSON_CREATED = _created.on_conflict_do_update(
+    index_elements=[Person.id], set_={"hire_date": _created.excluded.hire_date}
+)
+_ENROLLED = (
+    insert(_table(Person))
+    .values(id=bindparam("id"), organization_id=bindparam("organization_id"), participant=True)
+    .on_conflict_do_update(index_elements=[Person.id], set_={"participant": True})
+)
+_left = _inserting(Person, ("id", "organization_id", "left_at"))
+_LEFT = _left.on_conflict_do_update(
+    index_elements=[Person.id],
+    set_={"left_at": _left.excluded.left_at},
+    where=Person.left_at.is_(None),
+)
 
 
 class CheckinKey(NamedTuple):

@@ -111,6 +111,7 @@ from tandem.kit.contracts.sessions import (
     SessionStatus,
 )
 from tandem.kit.db import constraint_errors
+from tandem.kit.inbox import occurred_at
 from tandem.kit.outbox import emit
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.versioning import check_version
@@ -184,7 +185,7 @@ async def record_enrollment(session: AsyncSession, organization_id: UUID, person
 
 
 async def record_leaving(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
-    await PersonRepository(session).left(organization_id, person_id, _now())
+    await PersonRepository(session).left(organization_id, person_id, occurred_at())
 
 
 async def start_mentorship(
@@ -195,7 +196,7 @@ async def start_mentorship(
     member_ids: list[UUID],
 ) -> None:
     await MentorshipRepository(session).started(
-        organization_id, mentorship_id, program_id, member_ids, _now()
+        organization_id, mentorship_id, program_id, member_ids, occurred_at()
     )
 
 
@@ -240,7 +241,7 @@ async def record_placement(session: AsyncSession, event: PersonCreated | PersonU
 
 
 async def record_enrollment_fact(session: AsyncSession, event: EnrollmentCreated) -> None:
-    await ParticipationFactRepository(session).enrolled(event, _now())
+    await ParticipationFactRepository(session).enrolled(event, occurred_at())
 
 
 async def record_proposal(session: AsyncSession, event: ProposalCreated) -> None:

@@ -21,7 +21,6 @@ ALL_EVENTS = "tandem.>"
 # JetStream drops a copy of a message id only this long after the first: it must cover the
 # longest a relay takes to publish an event again after a crash (54 s seen in the chaos test).
 DUPLICATE_WINDOW_SECONDS = 10 * 60.0
-RETENTION_SECONDS = 30 * 24 * 3600.0
 
 
 async def connect(url: str, name: str) -> NatsClient:
@@ -53,7 +52,9 @@ async def ensure_stream(js: JetStreamContext, name: str, subject_prefix: str = "
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
-        max_age=RETENTION_SECONDS,
+        # No age or size limit: a read model is rebuilt by replaying every event from the first
+        # (`tandem.kit.rebuild`), so the stream keeps them all.
+        max_age=0,
     )
     try:
         await js.add_stream(config)
@@ -65,18 +66,43 @@ async def ensure_consumer(
     js: JetStreamContext, stream: str, durable: str, subjects: list[str], ack_wait: float
 ) -> None:
     """Create or update the service's durable pull consumer (both are idempotent)."""
-    # Servers before 2.10 know only the single `filter_subject`.
-    single, several = (subjects[0], None) if len(subjects) == 1 else (None, sorted(subjects))
     config = ConsumerConfig(
         durable_name=durable,
-        filter_subject=single,
-        filter_subjects=several,
         ack_policy=AckPolicy.EXPLICIT,
         deliver_policy=DeliverPolicy.ALL,
         ack_wait=ack_wait,
         max_deliver=-1,
     )
-    await js.add_consumer(stream, config)
+    await js.add_consumer(stream, filtered(config, subjects))
+
+
+async def ensure_replay(
+    js: JetStreamContext,
+    stream: str,
+    name: str,
+    subjects: list[str],
+    idle_seconds: float,
+    first_sequence: int = 1,
+) -> None:
+    """A pull consumer that reads `subjects` from stream sequence `first_sequence` on,
+    acknowledging nothing; the server deletes it after `idle_seconds` without a pull."""
+    config = ConsumerConfig(
+        durable_name=name,
+        ack_policy=AckPolicy.NONE,
+        deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+        opt_start_seq=first_sequence,
+        inactive_threshold=idle_seconds,
+    )
+    await js.add_consumer(stream, filtered(config, subjects))
+
+
+def filtered(config: ConsumerConfig, subjects: list[str]) -> ConsumerConfig:
+    # Servers before 2.10 know only the single `filter_subject`.
+    if len(subjects) == 1:
+        config.filter_subject = subjects[0]
+    else:
+        config.filter_subjects = sorted(subjects)
+    return config
 
 
 async def warn_unless_synced(monitor_url: str | None) -> bool:

@@ -9,6 +9,7 @@ being away counts as no delivery: the consumer waits for it and tries the messag
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -19,7 +20,7 @@ from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import ARRAY, String, Uuid, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,6 +29,7 @@ from tandem.kit.events import Envelope, Event
 from tandem.kit.logs import bind_correlation_id, clear_correlation_id
 from tandem.kit.metrics import EVENTS_HANDLED
 from tandem.kit.models import DeadLetter, InboxEvent
+from tandem.kit.writes import collecting_writes, next_event
 
 log = structlog.get_logger()
 
@@ -55,27 +57,86 @@ async def apply_event(session: AsyncSession, handlers: Handlers, data: bytes) ->
 
     An event of a type the service does not handle is passed over.
     """
-    envelope = Envelope.model_validate_json(data)
-    handler = _handler_of(handlers, envelope.type)
-    if handler is None:
-        return False
-    event = envelope.event()
-    first_time = await session.scalar(
+    return (await apply_events(session, handlers, [data]))[0]
+
+
+async def apply_events(
+    session: AsyncSession, handlers: Handlers, messages: Sequence[bytes]
+) -> list[bool]:
+    """Apply the messages' effects in the caller's transaction, in the order given, each unless
+    its event was applied before (in an earlier transaction, or earlier in `messages`); which
+    were applied now. The inbox records every event of the batch in one statement."""
+    envelopes = [Envelope.model_validate_json(data) for data in messages]
+    handled = [
+        (envelope, handler)
+        for envelope in envelopes
+        if (handler := _handler_of(handlers, envelope.type)) is not None
+    ]
+    events = [(envelope, handler, envelope.event()) for envelope, handler in handled]
+    first_time = await _record_in_inbox(session, [envelope for envelope, _ in handled])
+    applied: set[UUID] = set()
+    async with _together(session, len(events) > 1):
+        for envelope, handler, event in events:
+            if envelope.id not in first_time or envelope.id in applied:
+                continue
+            applied.add(envelope.id)
+            next_event(session)
+            await _apply(session, handler, envelope, event)
+    return [envelope.id in applied for envelope in envelopes]
+
+
+def _together(session: AsyncSession, several: bool) -> contextlib.AbstractAsyncContextManager[None]:
+    """Several events' writes go to the database together (`tandem.kit.writes`)."""
+    return collecting_writes(session) if several else contextlib.nullcontext()
+
+
+async def _record_in_inbox(session: AsyncSession, envelopes: Sequence[Envelope]) -> set[UUID]:
+    """Which of the events the inbox did not know: those it records now."""
+    if not envelopes:
+        return set()
+    ids = bindparam("ids", [envelope.id for envelope in envelopes], type_=ARRAY(Uuid))
+    types = bindparam("types", [envelope.type for envelope in envelopes], type_=ARRAY(String))
+    recorded = await session.scalars(
         insert(InboxEvent)
-        .values(event_id=envelope.id, subject=envelope.type)
+        .from_select(["event_id", "subject"], select(func.unnest(ids), func.unnest(types)))
         .on_conflict_do_nothing()
         .returning(InboxEvent.event_id)
     )
-    if first_time is None:
-        return False
+    return set(recorded)
+
+
+async def _apply(session: AsyncSession, handler: Handler, envelope: Envelope, event: Event) -> None:
     bind_correlation_id(envelope.correlation_id)
-    await handler(session, event)
+    moment = _occurred_at.set(envelope.occurred_at)
+    try:
+        await handler(session, event)
+    finally:
+        _occurred_at.reset(moment)
     log.info("event_applied", event_id=str(envelope.id), type=envelope.type)
-    return True
+
+
+_occurred_at: ContextVar[datetime | None] = ContextVar("occurred_at", default=None)
+
+
+def occurred_at() -> datetime:
+    """When the event a handler applies happened (its envelope's time, set by its producer):
+    what the read model dates a fact by, so that replaying the stream dates it the same."""
+    moment = _occurred_at.get()
+    if moment is None:
+        raise LookupError("occurred_at() is asked outside an event's handler")
+    return moment
 
 
 def _handler_of(handlers: Handlers, event_type: str) -> Handler | None:
     return next((handle for kind, handle in handlers.items() if kind.type == event_type), None)
+
+
+def _unless_cancelled() -> None:
+    """Python 3.11's `wait_for` (which nats-py's fetch uses) may turn a cancellation that comes
+    as its timeout runs out into a timeout: the task would go on pulling after it was stopped."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 class Consumer:
@@ -84,6 +145,12 @@ class Consumer:
     While it works through a batch it tells JetStream, every third of the ack wait, that each
     message not yet done is still in progress: a long handler (a solve) keeps its message, and
     the ack wait can stay short enough that a dead worker's messages go to another in seconds.
+
+    With `events_per_transaction` above 1 it applies up to that many of the messages fetched
+    (what had arrived, never waiting for more) in one transaction, and acks them after it
+    commits. A batch that fails is applied again one message per transaction, so that only the
+    failing message is retried and, in the end, dead-lettered. Within a batch the messages are
+    applied in stream order; across redeliveries and workers no order holds, as without batches.
     """
 
     def __init__(
@@ -97,6 +164,7 @@ class Consumer:
         max_deliveries: int,
         backoff_seconds: Sequence[float],
         ack_wait_seconds: float,
+        events_per_transaction: int = 1,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._js = js
@@ -106,20 +174,25 @@ class Consumer:
         self._max_deliveries = max_deliveries
         self._backoff_seconds = backoff_seconds
         self._heartbeat_seconds = ack_wait_seconds / 3
+        self._events_per_transaction = events_per_transaction
 
     async def run(self, batch: int = 20) -> None:
         subscription = await self._js.pull_subscribe_bind(self._durable, self._stream)
         log.info("consumer_active", durable=self._durable)
         while True:
             try:
-                messages = await subscription.fetch(batch, timeout=1)
+                messages = await subscription.fetch(
+                    max(batch, self._events_per_transaction), timeout=1
+                )
             except (TimeoutError, NatsTimeoutError):
+                _unless_cancelled()
                 continue
             unfinished = list(messages)
             async with self._in_progress(unfinished):
                 while unfinished:
-                    await self.handle(unfinished[0])
-                    unfinished.pop(0)
+                    together = unfinished[: self._events_per_transaction]
+                    await self.handle_together(together)
+                    del unfinished[: len(together)]
 
     @contextlib.asynccontextmanager
     async def _in_progress(self, unfinished: list[Msg]) -> AsyncIterator[None]:
@@ -144,30 +217,53 @@ class Consumer:
 
     async def handle(self, message: Msg) -> None:
         try:
-            applied = await self._apply(message)
+            (applied,) = await self._apply([message])
         except Exception as error:
             await self._failed(message, message.metadata.num_delivered, error)
             return
+        await self._done(message, applied)
+
+    async def handle_together(self, messages: Sequence[Msg]) -> None:
+        """The messages in one transaction; if it fails, each in one of its own."""
+        if len(messages) == 1:
+            await self.handle(messages[0])
+            return
+        try:
+            applied = await self._apply(messages)
+        except Exception as error:
+            log.warning("batch_failed", size=len(messages), error=repr(error))
+            EVENTS_HANDLED.labels("batch_split").inc()
+            for message in messages:
+                await self.handle(message)
+            return
+        for message, was_applied in zip(messages, applied, strict=True):
+            await self._done(message, was_applied)
+
+    async def _done(self, message: Msg, applied: bool) -> None:
         EVENTS_HANDLED.labels("applied" if applied else "duplicate").inc()
         await message.ack()
 
-    async def _apply(self, message: Msg) -> bool:
-        """Apply the message in a transaction of its own, as often as the database fails it.
+    async def _apply(self, messages: Sequence[Msg]) -> list[bool]:
+        """Apply the messages in one transaction, as often as the database fails it.
 
-        The database being away (down, restarting, the connection cut) is not the event's
+        The database being away (down, restarting, the connection cut) is not the events'
         fault: the consumer waits until the database answers and tries the same delivery
-        again, so an outage uses up none of the event's deliveries, and fetches nothing more
-        meanwhile. Only a failure of the handler's own goes on to `_failed`.
+        again, so an outage uses up none of their deliveries, and fetches nothing more
+        meanwhile. Only a failure of a handler's own goes on to `_failed`.
         """
         wait = FIRST_OUTAGE_WAIT_SECONDS
         while True:
             try:
                 async with self._sessionmaker() as session, session.begin():
-                    return await apply_event(session, self._handlers, message.data)
+                    return await apply_events(
+                        session, self._handlers, [message.data for message in messages]
+                    )
             except Exception as error:
                 if not is_database_outage(error):
                     raise
-                log.warning("event_waits_for_database", subject=message.subject, error=repr(error))
+                log.warning(
+                    "events_wait_for_database", subject=messages[0].subject, error=repr(error)
+                )
                 EVENTS_HANDLED.labels("waited_for_database").inc()
             finally:
                 clear_correlation_id()

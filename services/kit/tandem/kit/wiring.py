@@ -47,6 +47,10 @@ class Wiring(Generic[SettingsT, DepsT]):
     # Kit's chores a service opts into, built from its settings at start-up (their clock and
     # batch are settings): `tandem.kit.timers.TIMER_CHORES`.
     configured_chores: Sequence[Callable[[SettingsT], Chore[Any]]] = ()
+    # Above 1, the consumer applies up to this many events per transaction (one inbox insert
+    # and one commit for them all): for a read model that takes in events in bulk. A failing
+    # batch is applied again one event per transaction (`tandem.kit.inbox.Consumer`).
+    events_per_transaction: int = 1
 
     def handlers_with(self, dependencies: DepsT) -> Handlers:
         return {kind: _given(handle, dependencies) for kind, handle in self.handlers.items()}

@@ -90,6 +90,7 @@ async def _serve(
             max_deliveries=settings.inbox_max_deliveries,
             backoff_seconds=settings.inbox_backoff_seconds,
             ack_wait_seconds=settings.inbox_ack_wait_seconds,
+            events_per_transaction=wiring.events_per_transaction,
         )
         fetching = functools.partial(consumer.run, settings.inbox_fetch_batch)
         tasks.append(asyncio.create_task(_supervise("consumer", fetching)))

@@ -8,8 +8,9 @@ when the test ends; `worker_environment` configures a worker on the test servers
 import asyncio
 import contextlib
 import json
+import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tandem.kit.auth import KeyPair
+from tandem.kit.events import Envelope
 from tandem.kit.settings import service_environment
 from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
 
@@ -96,3 +98,28 @@ async def all_fired_and_published(engine: AsyncEngine, count: int) -> bool:
     """`count` timers fired, and the relay published every event in the outbox."""
     unpublished = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
     return await fired_timers(engine) == count and await _count(engine, unpublished) == 0
+
+
+@contextlib.asynccontextmanager
+async def running(work: Coroutine[None, None, None]) -> AsyncIterator[None]:
+    """`work` (a consumer's `run()`, a relay's) as a task while the block runs, cancelled after."""
+    task = asyncio.create_task(work)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def publish_copies(
+    js: JetStreamContext, namespace: EventNamespace, *envelopes: Envelope
+) -> None:
+    """Each envelope as a message of its own, under a new message id each time: copies JetStream
+    keeps, which only the inbox tells apart."""
+    for envelope in envelopes:
+        await js.publish(
+            namespace.subject_prefix + envelope.type,
+            envelope.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": uuid.uuid4().hex},
+        )
