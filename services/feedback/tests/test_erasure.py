@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 import httpx
+import pytest
 from conftest import FakeProfiles, StartWorker
 from factories import (
     MONDAY,
@@ -79,6 +80,7 @@ class Story:
     """A program whose members all gave feedback, checked in and answered a survey; `ada`, the
     first member, wrote `words`, and each other member words of their own."""
 
+    organization: uuid.UUID
     admin: httpx.AsyncClient
     program: uuid.UUID
     pairs: list[Pair]
@@ -103,26 +105,28 @@ def _erased(organization: uuid.UUID, person: uuid.UUID) -> PersonErased:
     return PersonErased(organization_id=organization, person_id=person)
 
 
-async def _told(
+@pytest.fixture
+async def story(
     client_for: ClientFactory,
-    session: AsyncSession,
+    db_session: AsyncSession,
     app: FastAPI,
     profiles: FakeProfiles,
     organization: uuid.UUID,
 ) -> Story:
+    """Told as `Story` says; a second survey sent after, that nobody answered yet."""
     admin, program = program_admin(client_for, profiles, organization)
     await admin.patch(
         f"/programs/{program}/feedback-settings", json={"admins_may_read_free_text": True}
     )
-    pairs = [await started_pair(session, app, organization, program) for _ in range(PAIRS)]
+    pairs = [await started_pair(db_session, app, organization, program) for _ in range(PAIRS)]
     people = [person for pair in pairs for person in pair.member_ids]
     words = {person: Words.of(f"person {n}") for n, person in enumerate(people)}
-    await deliver(session, app, *(_person(organization, p, words[p].department) for p in people))
-    survey_id = await _sent_survey(admin, session, program)
+    await deliver(db_session, app, *(_person(organization, p, words[p].department) for p in people))
+    survey_id = await _sent_survey(admin, db_session, program)
     for pair in pairs:
-        session_id = await held_session(session, app, pair)
+        session_id = await held_session(db_session, app, pair)
         await deliver(
-            session,
+            db_session,
             app,
             *(rating(pair, session_id, MONDAY, n, 3 + n) for n in range(2)),
             *(fit(pair, n, FitAnswer.GOOD_FIT) for n in range(2)),
@@ -134,9 +138,9 @@ async def _told(
         member = _member(client_for, organization, person)
         responded = await member.post(f"/surveys/{survey_id}/responses", json={"answers": answers})
         assert responded.status_code == 201, responded.text
-    await _sent_survey(admin, session, program)  # nobody answered it yet: reminders pending
+    await _sent_survey(admin, db_session, program)  # nobody answered it yet: reminders pending
     ada = people[0]
-    return Story(admin, program, pairs, survey_id, ada, words.pop(ada), words)
+    return Story(organization, admin, program, pairs, survey_id, ada, words.pop(ada), words)
 
 
 async def _sent_survey(
@@ -230,13 +234,9 @@ async def _rows(session: AsyncSession) -> dict[str, list[str]]:
 
 
 async def test_an_erasure_leaves_no_words_of_theirs_anywhere_and_moves_no_figure(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
+    story: Story, client_for: ClientFactory, db_session: AsyncSession, app: FastAPI
 ) -> None:
-    story = await _told(client_for, db_session, app, profiles, organization)
+    organization = story.organization
     everyone_elses = [word for words in story.others.values() for word in words.all()]
     assert await _columns_holding(db_session, story.words.all()) == {
         "session_feedback.comment",
@@ -278,13 +278,9 @@ async def test_an_erasure_leaves_no_words_of_theirs_anywhere_and_moves_no_figure
 
 
 async def test_after_an_erasure_their_writes_are_refused_and_late_events_fill_nothing_in(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
+    story: Story, client_for: ClientFactory, db_session: AsyncSession, app: FastAPI
 ) -> None:
-    story = await _told(client_for, db_session, app, profiles, organization)
+    organization = story.organization
     ada = _member(client_for, organization, story.ada)
     pair = story.pairs[0]
     await deliver(db_session, app, _erased(organization, story.ada))
@@ -441,13 +437,9 @@ async def test_an_erasure_published_on_the_stream_is_applied_by_the_worker(
 
 
 async def test_the_export_holds_everything_of_theirs_and_nothing_of_anyone_elses(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
+    story: Story, client_for: ClientFactory, db_session: AsyncSession, app: FastAPI
 ) -> None:
-    story = await _told(client_for, db_session, app, profiles, organization)
+    organization = story.organization
     ada = _member(client_for, organization, story.ada)
     elsewhere = client_for(Role.PARTICIPANT, organization_id=uuid.uuid4(), person_id=story.ada)
     fitted = await ada.post(
