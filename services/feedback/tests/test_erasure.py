@@ -28,6 +28,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from tandem.feedback import erasure
 from tandem.feedback.models import Person, SessionFeedback
 from tandem.feedback.surveys import send_due_surveys
 from tandem.kit.auth import Role
@@ -495,3 +496,62 @@ async def test_the_export_holds_everything_of_theirs_and_nothing_of_anyone_elses
     assert not [word for word in story.words.all() if word in after.text]
     assert after.json()["person"]["erased_at"] is not None
     assert len(after.json()["checkins"]) == 1, "their numbers stay, and are still theirs"
+
+
+async def _waiting_for_a_lock(session: AsyncSession, count: int) -> bool:
+    waiting = await session.scalar(
+        text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+    )
+    return waiting == count
+
+
+async def test_a_write_and_an_erasure_in_either_order_leave_no_words(
+    committing_client_for: ClientFactory, app: FastAPI, organization: uuid.UUID
+) -> None:
+    """The person held while their feedback with a comment and their erasure queue up behind,
+    in one order and then the other; let go, each runs in its turn: the feedback given first
+    is blanked, the one sent after is refused."""
+    sessions = app.state.sessionmaker
+    async with sessions() as session:
+        pairs = [await started_pair(session, app, organization) for _ in range(2)]
+        held = [await held_session(session, app, pair) for pair in pairs]
+
+    async def erase(person: uuid.UUID) -> None:
+        async with sessions() as session:
+            await deliver(session, app, _erased(organization, person))
+
+    async def give(person: uuid.UUID, session_id: uuid.UUID) -> int:
+        member = committing_client_for(
+            Role.PARTICIPANT, organization_id=organization, person_id=person
+        )
+        comment = {"rating": 4, "got_what_needed": True, "comment": Words.of("queued").comment}
+        given = await member.post(f"/sessions/{session_id}/feedback", json=comment)
+        return given.status_code
+
+    async def in_turn(pair: Pair, session_id: uuid.UUID, *, feedback_first: bool) -> Any:
+        person = pair.member_ids[0]
+        steps = [give(person, session_id), erase(person)]
+        async with sessions() as holder, sessions() as watcher:
+            await erasure.hold_person(holder, organization, person)
+            first = asyncio.create_task(steps[0 if feedback_first else 1])
+            await until(lambda: _waiting_for_a_lock(watcher, 1), timeout=20)
+            second = asyncio.create_task(steps[1 if feedback_first else 0])
+            await until(lambda: _waiting_for_a_lock(watcher, 2), timeout=20)
+            await holder.rollback()
+            return (await asyncio.gather(first, second))[0 if feedback_first else 1]
+
+    given = [
+        await in_turn(pairs[0], held[0], feedback_first=True),
+        await in_turn(pairs[1], held[1], feedback_first=False),
+    ]
+
+    assert given == [201, 403]
+    async with sessions() as session:
+        comments = await session.scalars(
+            select(SessionFeedback.comment).where(SessionFeedback.organization_id == organization)
+        )
+        assert list(comments) == [None]
+        assert await _columns_holding(session, ["queued"]) == set()

@@ -30,7 +30,7 @@ from tandem.kit.db import advisory_lock
 from tandem.kit.idempotency import forget_answers_about
 
 
-async def _decide_alone(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
+async def hold_person(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
     """Until the transaction ends, nothing else about the person is decided (an erasure, or a
     write that would keep their words)."""
     await advisory_lock(session, f"feedback.person:{organization_id}:{person_id}")
@@ -39,7 +39,7 @@ async def _decide_alone(session: AsyncSession, organization_id: UUID, person_id:
 async def erased(session: AsyncSession, organization_id: UUID, person_id: UUID) -> bool:
     """Whether the person was erased, decided after any erasure of theirs in flight and holding
     it off until the caller's transaction ends."""
-    await _decide_alone(session, organization_id, person_id)
+    await hold_person(session, organization_id, person_id)
     return await PersonDataRepository(session, organization_id, person_id).erased()
 
 
@@ -49,7 +49,7 @@ async def refuse_if_erased(session: AsyncSession, organization_id: UUID, person_
 
 
 async def forget_person(session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
-    await _decide_alone(session, organization_id, person_id)
+    await hold_person(session, organization_id, person_id)
     data = PersonDataRepository(session, organization_id, person_id)
     await data.anonymize(datetime.now(UTC))
     await data.forget_comments()
