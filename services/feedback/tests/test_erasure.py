@@ -5,6 +5,7 @@ fill nothing in; racing with their writes, it still leaves no words; over the re
 worker applies it."""
 
 import asyncio
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -342,19 +343,29 @@ async def test_after_an_erasure_their_writes_are_refused_and_late_events_fill_no
     assert str(later) not in [survey["id"] for survey in mine]
 
 
+async def _held_pairs(
+    app: FastAPI, organization: uuid.UUID, count: int
+) -> tuple[list[Pair], list[uuid.UUID]]:
+    """`count` pairs, each with a session held, committed."""
+    async with app.state.sessionmaker() as session:
+        pairs = [await started_pair(session, app, organization) for _ in range(count)]
+        return pairs, [await held_session(session, app, pair) for pair in pairs]
+
+
+async def _erase(app: FastAPI, organization: uuid.UUID, person: uuid.UUID) -> None:
+    """The person's erasure, applied as the worker would, in a transaction of its own."""
+    async with app.state.sessionmaker() as session:
+        await deliver(session, app, _erased(organization, person))
+
+
 async def test_an_erasure_racing_with_their_writes_leaves_no_words(
     committing_client_for: ClientFactory, app: FastAPI, organization: uuid.UUID
 ) -> None:
     """Each of ten people gives feedback with a comment and checks in with a concern while
     their erasure is applied: whichever comes first, no word of theirs stays."""
     sessions = app.state.sessionmaker
-    async with sessions() as session:
-        pairs = [await started_pair(session, app, organization) for _ in range(10)]
-        held = [await held_session(session, app, pair) for pair in pairs]
-
-    async def erase(person: uuid.UUID) -> None:
-        async with sessions() as session:
-            await deliver(session, app, _erased(organization, person))
+    pairs, held = await _held_pairs(app, organization, 10)
+    erase = functools.partial(_erase, app, organization)
 
     async def race(pair: Pair, session_id: uuid.UUID) -> list[int]:
         member = committing_client_for(
@@ -515,13 +526,8 @@ async def test_a_write_and_an_erasure_in_either_order_leave_no_words(
     in one order and then the other; let go, each runs in its turn: the feedback given first
     is blanked, the one sent after is refused."""
     sessions = app.state.sessionmaker
-    async with sessions() as session:
-        pairs = [await started_pair(session, app, organization) for _ in range(2)]
-        held = [await held_session(session, app, pair) for pair in pairs]
-
-    async def erase(person: uuid.UUID) -> None:
-        async with sessions() as session:
-            await deliver(session, app, _erased(organization, person))
+    pairs, held = await _held_pairs(app, organization, 2)
+    erase = functools.partial(_erase, app, organization)
 
     async def give(person: uuid.UUID, session_id: uuid.UUID) -> int:
         member = committing_client_for(

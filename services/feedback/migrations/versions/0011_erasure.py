@@ -1,5 +1,6 @@
 """A person's erasure: the person row keeps when they were erased (late events of theirs fill
-nothing again), and a check-in keeps that it raised a concern after the concern is erased.
+nothing again), a check-in keeps that it raised a concern after the concern is erased, and a
+person's fit answers and survey responses are found by them (for their export and erasure).
 
 Revision ID: 0011_erasure
 Revises: 0010_participation_facts
@@ -16,6 +17,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 FLAGGED_COLUMNS = ["organization_id", "program_id", "created_at"]
+BY_PERSON = [
+    ("ix_fit_checkin_organization_id_author_id", "fit_checkin", "author_id"),
+    ("ix_survey_response_organization_id_respondent_id", "survey_response", "respondent_id"),
+]
 
 
 def upgrade() -> None:
@@ -32,9 +37,13 @@ def upgrade() -> None:
         FLAGGED_COLUMNS,
         postgresql_where=sa.text("flagged"),
     )
+    for name, table, person in BY_PERSON:
+        op.create_index(name, table, ["organization_id", person])
 
 
 def downgrade() -> None:
+    for name, table, _ in BY_PERSON:
+        op.drop_index(name, table_name=table)
     op.drop_index("ix_progress_checkin_flagged", table_name="progress_checkin")
     op.create_index(
         "ix_progress_checkin_flagged",

@@ -155,7 +155,10 @@ class SessionFeedback(Base):
 
 class FitCheckin(Base):
     __tablename__ = "fit_checkin"
-    __table_args__ = (UniqueConstraint("mentorship_id", "author_id"),)
+    __table_args__ = (
+        UniqueConstraint("mentorship_id", "author_id"),
+        Index("ix_fit_checkin_organization_id_author_id", "organization_id", "author_id"),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     organization_id: Mapped[UUID] = mapped_column(index=True)
@@ -285,7 +288,12 @@ class SurveyResponse(Base):
     """A participant's one response to a survey; `answers` as `SurveyAnswer`s."""
 
     __tablename__ = "survey_response"
-    __table_args__ = (UniqueConstraint("survey_id", "respondent_id"),)
+    __table_args__ = (
+        UniqueConstraint("survey_id", "respondent_id"),
+        Index(
+            "ix_survey_response_organization_id_respondent_id", "organization_id", "respondent_id"
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     organization_id: Mapped[UUID]
