@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.feedback.erasure import erased
 from tandem.feedback.models import Mentorship
 from tandem.feedback.program_settings import checkin_interval
 from tandem.feedback.repository import MentorshipRepository
@@ -71,7 +72,10 @@ async def _arm_after(
     person_id: UUID,
     after: datetime,
 ) -> None:
-    """The member's check-in due when the first period after `after` begins."""
+    """The member's check-in due when the first period after `after` begins (none for an
+    erased member)."""
+    if await erased(session, mentorship.organization_id, person_id):
+        return
     interval = await checkin_interval(
         session, settings, mentorship.organization_id, mentorship.program_id
     )

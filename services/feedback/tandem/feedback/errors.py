@@ -80,3 +80,7 @@ class SurveyAlreadyAnswered(Conflict):
 class AnswersDoNotFit(AppError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
     detail = "The answers do not fit the survey's questions."
+
+
+class PersonWasErased(Forbidden):
+    detail = "This person's data was erased; feedback keeps nothing more of theirs."

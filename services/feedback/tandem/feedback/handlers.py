@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.feedback import checkins, service, surveys
+from tandem.feedback import checkins, erasure, service, surveys
 from tandem.feedback.repository import Profiles, ProposalAnswer
 from tandem.feedback.service import Dependencies
 from tandem.feedback.settings import FeedbackSettings
@@ -41,6 +41,7 @@ from tandem.kit.contracts.profiles import (
     EnrollmentCreated,
     PersonCreated,
     PersonDeactivated,
+    PersonErased,
     PersonUpdated,
 )
 from tandem.kit.contracts.sessions import (
@@ -89,6 +90,10 @@ async def on_person_deactivated(
     """Only leaving counts for retention; a leave of absence is no leaving."""
     if event.status == LEFT:
         await service.record_leaving(session, event.organization_id, event.person_id)
+
+
+async def on_person_erased(session: AsyncSession, event: PersonErased, _: Dependencies) -> None:
+    await erasure.forget_person(session, event.organization_id, event.person_id)
 
 
 async def on_enrollment_created(
@@ -281,6 +286,7 @@ WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
     {
         PersonCreated: on_person_created,
         PersonDeactivated: on_person_deactivated,
+        PersonErased: on_person_erased,
         EnrollmentCreated: on_enrollment_created,
         MentorshipStarted: on_mentorship_started,
         MentorshipEnded: on_mentorship_ended,

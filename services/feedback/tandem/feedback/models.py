@@ -155,7 +155,10 @@ class SessionFeedback(Base):
 
 class FitCheckin(Base):
     __tablename__ = "fit_checkin"
-    __table_args__ = (UniqueConstraint("mentorship_id", "author_id"),)
+    __table_args__ = (
+        UniqueConstraint("mentorship_id", "author_id"),
+        Index("ix_fit_checkin_organization_id_author_id", "organization_id", "author_id"),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     organization_id: Mapped[UUID] = mapped_column(index=True)
@@ -169,7 +172,8 @@ class FitCheckin(Base):
 class Person(Base):
     """A person as profiles' events tell it: when hired, whether they ever enrolled in a
     program, when they left (as feedback learnt it; leaving is final here), and their
-    department and job level (the newest profiles told)."""
+    department and job level (the newest profiles told). Once erased (`erased_at`), only the
+    anonymous row stays (participant, left), and no late event of theirs fills it again."""
 
     __tablename__ = "person"
 
@@ -183,6 +187,7 @@ class Person(Base):
     placement_revision: Mapped[int] = mapped_column(server_default="0")
     """Profiles' version of the person whose department and level are kept: an older one
     arriving late changes neither."""
+    erased_at: Mapped[datetime | None]
 
 
 class ProgressCheckin(Base):
@@ -198,7 +203,7 @@ class ProgressCheckin(Base):
             "organization_id",
             "program_id",
             "created_at",
-            postgresql_where=text("concern IS NOT NULL"),
+            postgresql_where=text("flagged"),
         ),
         Index("ix_progress_checkin_organization_id_author_id", "organization_id", "author_id"),
     )
@@ -212,6 +217,8 @@ class ProgressCheckin(Base):
     satisfaction: Mapped[int] = mapped_column(SmallInteger)
     progress: Mapped[int] = mapped_column(SmallInteger)
     concern: Mapped[str | None] = mapped_column(Text)
+    flagged: Mapped[bool] = mapped_column(server_default=false())
+    """A concern was raised (kept when its author is erased and the concern with them)."""
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -281,7 +288,12 @@ class SurveyResponse(Base):
     """A participant's one response to a survey; `answers` as `SurveyAnswer`s."""
 
     __tablename__ = "survey_response"
-    __table_args__ = (UniqueConstraint("survey_id", "respondent_id"),)
+    __table_args__ = (
+        UniqueConstraint("survey_id", "respondent_id"),
+        Index(
+            "ix_survey_response_organization_id_respondent_id", "organization_id", "respondent_id"
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     organization_id: Mapped[UUID]

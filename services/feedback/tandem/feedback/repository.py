@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 import httpx
@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    delete,
     distinct,
     exists,
     func,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, Insert, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -99,6 +101,7 @@ from tandem.kit.db import Base, among
 from tandem.kit.events import Event
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
+from tandem.kit.timers import Timer
 from tandem.kit.writes import write
 
 LIVE = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
@@ -843,7 +846,7 @@ class PersonRepository(SessionRepository):
         revision: int,
     ) -> None:
         """The person's department and level as of profiles' `revision`: one older than that
-        kept changes nothing."""
+        kept changes nothing, and nothing does once they are erased."""
         placement = {"department": department, "job_level": job_level}
         statement = insert(Person).values(
             id=person_id, organization_id=organization_id, placement_revision=revision, **placement
@@ -852,7 +855,7 @@ class PersonRepository(SessionRepository):
             statement.on_conflict_do_update(
                 index_elements=[Person.id],
                 set_=placement | {"placement_revision": revision},
-                where=Person.placement_revision < revision,
+                where=and_(Person.placement_revision < revision, Person.erased_at.is_(None)),
             )
         )
 
@@ -884,7 +887,9 @@ class PersonRepository(SessionRepository):
 
 _created = _inserting(Person, ("id", "organization_id", "hire_date"))
 _PERSON_CREATED = _created.on_conflict_do_update(
-    index_elements=[Person.id], set_={"hire_date": _created.excluded.hire_date}
+    index_elements=[Person.id],
+    set_={"hire_date": _created.excluded.hire_date},
+    where=Person.erased_at.is_(None),
 )
 _ENROLLED = (
     insert(_table(Person))
@@ -924,7 +929,7 @@ class ProgressCheckinRepository(SessionRepository):
         query = select(ProgressCheckin).where(
             ProgressCheckin.organization_id == organization_id,
             ProgressCheckin.program_id == program_id,
-            ProgressCheckin.concern.is_not(None),
+            ProgressCheckin.flagged,
         )
         return await self._page(query, limit, after)
 
@@ -1015,7 +1020,8 @@ class SurveyRepository(Repository[Survey]):
         return list(await self.session.scalars(query))
 
     async def participants(self, organization_id: UUID, program_id: UUID) -> list[UUID]:
-        """The members of the program's started mentorships, but for those who left."""
+        """The members of the program's started mentorships, but for those who left or were
+        erased."""
         members = (
             select(func.unnest(Mentorship.member_ids).label("person"))
             .where(
@@ -1025,7 +1031,8 @@ class SurveyRepository(Repository[Survey]):
             .subquery()
         )
         left = select(Person.id).where(
-            Person.organization_id == organization_id, Person.left_at.is_not(None)
+            Person.organization_id == organization_id,
+            or_(Person.left_at.is_not(None), Person.erased_at.is_not(None)),
         )
         rows = await self.session.scalars(
             select(members.c.person).where(members.c.person.not_in(left)).distinct()
@@ -1124,3 +1131,118 @@ class SurveyFactRepository(SessionRepository):
             )
         )
         return surveys, int(recipients), responses, [(score or 0, person) for score, person in nps]
+
+
+# A person's data: their export and their erasure -----------------------------------------------
+
+
+Written = TypeVar("Written", SessionFeedback, FitCheckin, ProgressCheckin, SurveyResponse)
+
+
+class PersonDataRepository(SessionRepository):
+    """Everything feedback keeps of one person, to export it or forget their words."""
+
+    def __init__(self, session: AsyncSession, organization_id: UUID, person_id: UUID) -> None:
+        super().__init__(session)
+        self.organization_id = organization_id
+        self.person_id = person_id
+
+    async def person(self) -> Person | None:
+        return await self.session.scalar(
+            select(Person).where(
+                Person.organization_id == self.organization_id, Person.id == self.person_id
+            )
+        )
+
+    async def feedback(self) -> list[SessionFeedback]:
+        return await self._written(SessionFeedback, SessionFeedback.author_id)
+
+    async def fit_checkins(self) -> list[FitCheckin]:
+        return await self._written(FitCheckin, FitCheckin.author_id)
+
+    async def checkins(self) -> list[ProgressCheckin]:
+        return await self._written(ProgressCheckin, ProgressCheckin.author_id)
+
+    async def survey_responses(self) -> list[SurveyResponse]:
+        return await self._written(SurveyResponse, SurveyResponse.respondent_id)
+
+    async def surveys_received(self) -> list[SurveyRecipient]:
+        found = await self.session.scalars(
+            select(SurveyRecipient)
+            .where(
+                SurveyRecipient.organization_id == self.organization_id,
+                SurveyRecipient.person_id == self.person_id,
+            )
+            .order_by(SurveyRecipient.sent_at, SurveyRecipient.survey_id)
+        )
+        return list(found)
+
+    async def _written(
+        self, model: type[Written], author: InstrumentedAttribute[UUID]
+    ) -> list[Written]:
+        found = await self.session.scalars(
+            select(model)
+            .where(model.organization_id == self.organization_id, author == self.person_id)
+            .order_by(model.created_at, model.id)
+        )
+        return list(found)
+
+    async def erased(self) -> bool:
+        erased_at = await self.session.scalar(
+            select(Person.erased_at).where(
+                Person.organization_id == self.organization_id, Person.id == self.person_id
+            )
+        )
+        return erased_at is not None
+
+    async def anonymize(self, erased_at: datetime) -> None:
+        """Only the anonymous row stays (participant, left: what counts), marked erased at its
+        first erasure."""
+        statement = insert(Person).values(
+            id=self.person_id, organization_id=self.organization_id, erased_at=erased_at
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Person.id],
+                set_={
+                    "hire_date": None,
+                    "department": None,
+                    "job_level": None,
+                    "erased_at": func.coalesce(Person.erased_at, erased_at),
+                },
+            )
+        )
+
+    async def forget_comments(self) -> None:
+        """Blanked, the rating kept; a version later, so a change sent with the old one fails."""
+        await self.session.execute(
+            update(SessionFeedback)
+            .where(
+                SessionFeedback.organization_id == self.organization_id,
+                SessionFeedback.author_id == self.person_id,
+                SessionFeedback.comment.is_not(None),
+            )
+            .values(comment=None, version=SessionFeedback.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def forget_concerns(self) -> None:
+        await self.session.execute(
+            update(ProgressCheckin)
+            .where(
+                ProgressCheckin.organization_id == self.organization_id,
+                ProgressCheckin.author_id == self.person_id,
+                ProgressCheckin.concern.is_not(None),
+            )
+            .values(concern=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def forget_timers(self) -> None:
+        """The timers whose event is addressed to the person (check-ins due, survey reminders)."""
+        await self.session.execute(
+            delete(Timer).where(
+                Timer.organization_id == self.organization_id,
+                Timer.payload["person_id"].astext == str(self.person_id),
+            )
+        )

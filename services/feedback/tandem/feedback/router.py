@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from pydantic import BeforeValidator
 
-from tandem.feedback import service
+from tandem.feedback import person_export, service
 from tandem.feedback.models import FitCheckin, ProgressCheckin, SessionFeedback
 from tandem.feedback.schemas import (
     CheckinCreate,
@@ -23,6 +23,7 @@ from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.feedback import (
     AtRiskMentorshipRead,
     CheckinRead,
+    FeedbackExport,
     FitCheckinRead,
     HeadcountRead,
     OrganizationParticipationRead,
@@ -38,7 +39,8 @@ from tandem.kit.versioning import ExpectedVersion, tagged
 
 feedback = APIRouter(tags=["feedback"], route_class=IdempotentRoute)
 kpis = APIRouter(tags=["kpis"], route_class=IdempotentRoute)
-routers = [feedback, kpis]
+privacy = APIRouter(tags=["privacy"], route_class=IdempotentRoute)
+routers = [feedback, kpis, privacy]
 
 
 def _dependencies(request: Request) -> Dependencies:
@@ -351,3 +353,21 @@ async def retention(
     band and tenure band, each with a 95% interval, and the group sizes (all null when either
     group has fewer than 5 people)."""
     return await service.retention(session, principal, since)
+
+
+# A person's data -------------------------------------------------------------------------------
+
+
+@privacy.get(
+    "/me/feedback-export",
+    response_model=FeedbackExport,
+    summary="Export everything feedback keeps about you",
+)
+async def export_own_data(
+    session: SessionDep, principal: PrincipalDep, response: Response
+) -> FeedbackExport:
+    """The caller's own: what feedback learnt of them from profiles, their feedback on sessions
+    (with their comments), fit answers, check-ins (with their own concerns), the surveys sent
+    to them and their answers. For the person alone: nobody exports another's. Not cached."""
+    response.headers["Cache-Control"] = "no-store"
+    return await person_export.export_own_data(session, principal)

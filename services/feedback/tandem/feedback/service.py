@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback.checkins import period_began_at
+from tandem.feedback.erasure import refuse_if_erased
 from tandem.feedback.errors import (
     CheckinAlreadyGiven,
     FeedbackAlreadyGiven,
@@ -286,6 +287,7 @@ async def give_feedback(
 ) -> SessionFeedback:
     """A member's one feedback on a held session."""
     author_id = _own_id(principal)
+    await refuse_if_erased(session, principal.organization_id, author_id)
     meeting = await MentoringSessionRepository(session).get(principal.organization_id, session_id)
     _require_member(author_id, meeting.member_ids)
     if meeting.status is not SessionStatus.HELD:
@@ -315,9 +317,10 @@ async def change_feedback(
     expected_version: int | None,
 ) -> SessionFeedback:
     """The author's change, while the edit window lasts; a lost race is refused by version."""
-    repository = SessionFeedbackRepository(session)
-    feedback = await repository.of_author(
-        principal.organization_id, _own_id(principal), feedback_id
+    author_id = _own_id(principal)
+    await refuse_if_erased(session, principal.organization_id, author_id)
+    feedback = await SessionFeedbackRepository(session).of_author(
+        principal.organization_id, author_id, feedback_id
     )
     check_version(feedback, expected_version)
     if _now() > feedback.editable_until:
@@ -375,6 +378,7 @@ async def check_in_fit(
     """A member's one answer, after a session they held in the mentorship. "Not a good fit"
     tells matching, which offers a rematch."""
     author_id = _own_id(principal)
+    await refuse_if_erased(session, principal.organization_id, author_id)
     mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
     _require_member(author_id, mentorship.member_ids)
     if mentorship.status not in LIVE:
@@ -430,6 +434,7 @@ async def check_in(
 ) -> ProgressCheckin:
     """A member's one check-in per period; a concern is flagged to the program's admins."""
     author_id = _own_id(principal)
+    await refuse_if_erased(session, principal.organization_id, author_id)
     mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
     _require_member(author_id, mentorship.member_ids)
     if mentorship.status not in LIVE:
@@ -447,11 +452,12 @@ async def check_in(
                 session, settings, mentorship.organization_id, mentorship.program_id
             ),
         ),
+        flagged=data.concern is not None,
         **data.model_dump(),
     )
     async with constraint_errors(session, {PROGRESS_ONCE_PER_PERIOD: CheckinAlreadyGiven}):
         await ProgressCheckinRepository(session).add(checkin)
-    if checkin.concern is not None:
+    if checkin.flagged:
         emit(
             session,
             CheckinFlagged(

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.feedback.erasure import refuse_if_erased
 from tandem.feedback.errors import AnswersDoNotFit, SurveyAlreadyAnswered, SurveyNotFound
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP
 from tandem.feedback.kpis.surveys import Answered, question_results
@@ -166,6 +167,7 @@ async def respond(
     """A recipient's one response (a second is a conflict); their reminder, if still due,
     is dropped."""
     respondent_id = _own_id(principal)
+    await refuse_if_erased(session, principal.organization_id, respondent_id)
     repository = SurveyRepository(session)
     survey = await repository.get(principal.organization_id, survey_id)
     if not await repository.sent_to(survey.id, respondent_id):

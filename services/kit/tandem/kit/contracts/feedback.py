@@ -435,6 +435,40 @@ class SurveyResultsRead(BaseModel):
     questions: list[QuestionResults]
 
 
+class PersonFactsRead(BaseModel):
+    """What feedback learnt of a person from profiles (for retention compared fairly); after
+    an erasure only what counts anonymously."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    hire_date: date | None
+    department: str | None
+    job_level: int | None
+    participant: bool = Field(description="enrolled in a program at some time")
+    left_at: datetime | None = Field(description="when feedback learnt they left")
+    erased_at: datetime | None
+
+
+class SurveyReceived(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    survey_id: UUID
+    sent_at: datetime
+
+
+class FeedbackExport(BaseModel):
+    """`GET /me/feedback-export`: everything the feedback service keeps about the caller, their
+    own words in clear: for that person alone."""
+
+    person: PersonFactsRead | None = Field(description="null: feedback never heard of them")
+    session_feedback: list[SessionFeedbackRead]
+    fit_checkins: list[FitCheckinRead]
+    checkins: list[CheckinRead] = Field(description="with their own concerns")
+    surveys_received: list[SurveyReceived]
+    survey_responses: list[SurveyResponseRead]
+    exported_at: datetime
+
+
 class SessionFeedbackSubmitted(Event):
     """A member rated a held session, or changed their rating (`revision` grows by one with each
     change; the comment stays in feedback)."""
