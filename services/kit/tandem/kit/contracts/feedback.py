@@ -219,6 +219,17 @@ class CheckinFlagged(Event):
     author_id: UUID
 
 
+class CheckinDue(Event):
+    """A member's periodic check-in has fallen due (the gateway notifies them)."""
+
+    type: ClassVar[str] = "tandem.feedback.checkin.due"
+
+    mentorship_id: UUID
+    program_id: UUID
+    person_id: UUID
+    due_at: datetime
+
+
 class NotAGoodFitReported(Event):
     """A member of a mentorship said in their feedback that the pair does not work."""
 
