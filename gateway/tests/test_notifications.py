@@ -23,6 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from tandem.gateway.main import create_app
+from tandem.gateway.notifications import NotificationFeed, NotificationsFellBehind
 from tandem.gateway.settings import GatewaySettings
 from tandem.gateway.trusted import document_id
 from tandem.kit.auth import KeyPair, Role, TokenIssuer, generate_key_pair
@@ -432,3 +433,39 @@ async def test_in_production_subscriptions_run_only_trusted_documents_within_bud
     assert over_budget["type"] == "error"
     assert "aliases" in over_budget["payload"][0]["message"]
     assert trusted["cursor"] == cursor
+
+
+async def test_a_subscription_too_far_behind_is_ended_to_resume_from_its_cursor(
+    signing_keys: KeyPair,
+    nats_endpoint: NatsEndpoint,
+    event_namespace: EventNamespace,
+    bus: Bus,
+    token_issuer: TokenIssuer,
+) -> None:
+    """Its client stopped reading: the notifications waiting for it are bounded, and past the
+    bound the subscription ends instead of holding more (the client resumes by cursor)."""
+    ada, bob = Person(token_issuer), Person(token_issuer)
+    settings = GatewaySettings(
+        jwt_public_key=signing_keys.public_pem,
+        nats_url=nats_endpoint.url,
+        stream_name=event_namespace.stream,
+        subject_prefix=event_namespace.subject_prefix,
+        notification_buffer=1,
+    )
+    async with contextlib.aclosing(NotificationFeed(settings)) as feed:
+        start = int(await bus.now())
+        adas = feed.follow((ada.organization_id, ada.id), start)
+        bobs = feed.follow((bob.organization_id, bob.id), start)
+        await bus.publish(proposal_for(ada))
+        await bus.publish(proposal_for(bob))
+        await anext(adas)
+        await anext(bobs)
+
+        for _ in range(2):  # one waits, the next finds no room
+            await bus.publish(proposal_for(ada))
+        witness = await bus.publish(proposal_for(bob))
+        assert str((await anext(bobs)).cursor) == witness  # so ada's were handed out before
+
+        with pytest.raises(NotificationsFellBehind):
+            await anext(adas)
+        await bobs.aclose()

@@ -30,6 +30,7 @@ from uuid import UUID
 import structlog
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -192,31 +193,24 @@ Recipient = tuple[UUID, UUID]
 
 
 class _Listener:
-    """One subscription's live notifications, waiting to be sent; bounded."""
+    """One subscription's live notifications, waiting to be sent; bounded. It overflows only
+    while full, so never while its subscription waits for the next one: the overflow is met at
+    the next call."""
 
     def __init__(self, size: int) -> None:
         self.waiting: asyncio.Queue[Notification] = asyncio.Queue(size)
-        self.fell_behind = asyncio.Event()
+        self.fell_behind = False
 
     def offer(self, notification: Notification) -> None:
         try:
             self.waiting.put_nowait(notification)
         except asyncio.QueueFull:
-            self.fell_behind.set()
+            self.fell_behind = True
 
     async def next(self) -> Notification:
-        if not self.waiting.empty():
-            return self.waiting.get_nowait()
-        taking = asyncio.ensure_future(self.waiting.get())
-        falling = asyncio.ensure_future(self.fell_behind.wait())
-        try:
-            await asyncio.wait({taking, falling}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            taking.cancel()
-            falling.cancel()
-        if self.fell_behind.is_set():
+        if self.fell_behind:
             raise NotificationsFellBehind()
-        return taking.result()
+        return await self.waiting.get()
 
 
 class NotificationFeed:
@@ -259,8 +253,8 @@ class NotificationFeed:
 
     async def _jetstream(self) -> JetStreamContext:
         """The live feed, started by the first subscription and ready before any joins it."""
-        if self._started is None:
-            self._started = asyncio.create_task(self._start())
+        if self._started is None or (self._started.done() and not self._ready.is_set()):
+            self._started = asyncio.create_task(self._start())  # again, after a failure
         try:
             await asyncio.wait_for(self._ready.wait(), READY_WAIT_SECONDS)
         except TimeoutError as error:
@@ -269,8 +263,18 @@ class NotificationFeed:
         return self._nats.jetstream()
 
     async def _start(self) -> None:
-        self._nats = await connect(self._settings.nats_url, "gateway")
+        if self._nats is None:
+            self._nats = await connect(self._settings.nats_url, "gateway")
         js = self._nats.jetstream()
+        try:
+            await self._follow_the_stream(js)
+        except NatsError as error:  # the next subscription tries again
+            log.warning("notification_feed_failed", error=repr(error))
+            return
+        log.info("notification_feed_live", stream=self._settings.stream_name)
+        self._ready.set()
+
+    async def _follow_the_stream(self, js: JetStreamContext) -> None:
         while True:
             try:
                 # Ordered: after a dropped connection or a gap it starts again past the last
@@ -283,11 +287,9 @@ class NotificationFeed:
                     deliver_policy=DeliverPolicy.NEW,
                     config=ConsumerConfig(filter_subjects=self._subjects),
                 )
-                break
+                return
             except NotFoundError:  # the services create the stream; wait for the first one
                 await asyncio.sleep(STREAM_WAIT_SECONDS)
-        log.info("notification_feed_live", stream=self._settings.stream_name)
-        self._ready.set()
 
     async def _dispatch(self, message: Msg) -> None:
         notification = _read(message)
