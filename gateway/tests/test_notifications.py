@@ -361,6 +361,23 @@ async def test_a_partner_has_no_notifications(gateway_url: str, token_issuer: To
     assert answer["payload"]["errors"][0]["message"] == "Only a person has notifications."
 
 
+async def test_queries_and_mutations_are_refused_over_the_websocket(
+    gateway_url: str, token_issuer: TokenIssuer
+) -> None:
+    """They go over HTTP, where each client's rate limit holds."""
+    ada = Person(token_issuer)
+    refusals = []
+    decline = f'mutation {{ declineProposal(proposalId: "{uuid.uuid4()}") {{ id }} }}'
+    for document in ("{ __typename }", decline):
+        async with connected(gateway_url, ada.token) as socket_:
+            await subscribe(socket_, None, {"query": document})
+            refusals.append(json.loads(await socket_.recv()))
+
+    for refusal in refusals:
+        assert refusal["type"] == "error", refusal
+        assert refusal["payload"][0]["extensions"]["code"] == "SubscriptionsOnly"
+
+
 async def test_connections_are_bounded_per_person_and_per_process(
     signing_keys: KeyPair,
     nats_endpoint: NatsEndpoint,

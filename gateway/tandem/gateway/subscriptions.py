@@ -5,8 +5,9 @@ and is checked (signature, expiry...) before the connection is acknowledged: wit
 the connection closes with 4403. It closes with 4403 as well when the token expires while it is
 open; the client connects again with a fresh one and resumes after its last cursor. One person
 (one token subject) holds at most a few connections (over: 1008) and a process a bounded total
-(over: 1013, try again later); each connection runs a few operations at once. Documents run as
-over HTTP: only trusted ones in production, within the same budgets (schema extensions).
+(over: 1013, try again later); each connection runs a few operations at once, subscriptions only
+(queries and mutations go over HTTP, where the rate limit holds). Documents run as over HTTP:
+only trusted ones in production, within the same budgets (schema extensions).
 """
 
 import asyncio
@@ -17,7 +18,7 @@ from typing import Any, cast
 from uuid import UUID
 
 import jwt
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -31,7 +32,7 @@ from tandem.gateway.context import Context
 from tandem.gateway.settings import GatewaySettings
 from tandem.gateway.trusted import GatewayGraphQLRouter
 from tandem.kit.auth import Principal, TokenVerifier
-from tandem.kit.errors import AppError, Unauthorized
+from tandem.kit.errors import AppError, BadRequest, Unauthorized
 
 FORBIDDEN = 4403
 POLICY_VIOLATION = 1008
@@ -74,6 +75,24 @@ class Sockets:
             del self.open[holder]
 
 
+class SubscriptionsOnly(BadRequest):
+    detail = "This WebSocket runs subscriptions only; send queries and mutations over HTTP."
+
+
+def _subscribes(payload: dict[str, Any], max_tokens: int) -> bool:
+    """False for a document whose operation is a query or a mutation; what cannot be read is
+    left to strawberry, which refuses it."""
+    query = payload.get("query")
+    if not isinstance(query, str):
+        return True
+    try:
+        document = parse(query, no_location=True, max_tokens=max_tokens)
+    except GraphQLError:
+        return True
+    operation = get_operation_ast(document, payload.get("operationName"))
+    return operation is None or operation.operation is OperationType.SUBSCRIPTION
+
+
 class GatewaySocket(BaseGraphQLTransportWSHandler[Context, None]):
     holder: Holder | None = None
     expiry: asyncio.Task[None] | None = None
@@ -109,19 +128,28 @@ class GatewaySocket(BaseGraphQLTransportWSHandler[Context, None]):
         await self.websocket.close(FORBIDDEN, "Token expired")
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
-        trusted = self.router.trusted
         payload = message.get("payload")
-        if trusted is not None and self.connection_acknowledged and isinstance(payload, dict):
+        if self.connection_acknowledged and isinstance(payload, dict):
             try:
-                resolved = trusted.resolve(dict(payload))
+                runnable = self._runnable(dict(payload))
             except AppError as refusal:
                 error = GraphQLError(refusal.detail, extensions={"code": refusal.type_name})
                 await self.send_message(
                     {"id": message["id"], "type": "error", "payload": [error.formatted]}
                 )
                 return
-            message = cast("SubscribeMessage", message | {"payload": resolved})
+            message = cast("SubscribeMessage", message | {"payload": runnable})
         await super().handle_subscribe(message)
+
+    def _runnable(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The payload with the trusted document it names; refused unless it subscribes:
+        queries and mutations go over HTTP, where each client's rate limit holds."""
+        trusted = self.router.trusted
+        if trusted is not None:
+            payload = trusted.resolve(payload)
+        if not _subscribes(payload, self.router.max_tokens):
+            raise SubscriptionsOnly()
+        return payload
 
     async def shutdown(self) -> None:
         if self.expiry is not None:
@@ -143,3 +171,4 @@ class SubscribingGraphQLRouter(GatewayGraphQLRouter):
         super().__init__(*args, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **kwargs)
         self.sockets = Sockets(settings)
         self.max_subscriptions_per_connection = settings.max_subscriptions_per_connection
+        self.max_tokens = settings.max_tokens
