@@ -44,7 +44,6 @@ from tandem.kit.contracts.matching import MentorshipStarted, ProposalCreated
 from tandem.kit.contracts.sessions import (
     ActionItemOverdue,
     SessionCancelled,
-    SessionFact,
     SessionReminderDue,
     SessionRescheduled,
     SessionScheduled,
@@ -90,80 +89,52 @@ class Notification:
     due_date: date | None = None
 
 
-def _proposal(event: ProposalCreated) -> dict[str, Any]:
-    return {
-        "person_ids": event.member_ids,
-        "program_id": event.program_id,
-        "proposal_id": event.proposal_id,
-    }
+def _members(event: Any) -> list[UUID]:
+    return list(event.member_ids)
 
 
-def _mentorship(event: MentorshipStarted) -> dict[str, Any]:
-    return {
-        "person_ids": event.member_ids,
-        "program_id": event.program_id,
-        "mentorship_id": event.mentorship_id,
-    }
-
-
-def _session(event: SessionFact) -> dict[str, Any]:
-    return {
-        "person_ids": event.member_ids,
-        "program_id": event.program_id,
-        "mentorship_id": event.mentorship_id,
-        "session_id": event.session_id,
-        "starts_at": event.start,
-    }
-
-
-def _action_item(event: ActionItemOverdue) -> dict[str, Any]:
-    return {
-        "person_ids": [event.owner_id],
-        "program_id": event.program_id,
-        "mentorship_id": event.mentorship_id,
-        "session_id": event.session_id,
-        "action_item_id": event.action_item_id,
-        "due_date": event.due_date,
-    }
-
-
-def _checkin(event: CheckinDue) -> dict[str, Any]:
-    return {
-        "person_ids": [event.person_id],
-        "program_id": event.program_id,
-        "mentorship_id": event.mentorship_id,
-        "due_at": event.due_at,
-    }
-
-
-_READERS: dict[type[Event], tuple[NotificationKind, Callable[[Any], dict[str, Any]]]] = {
-    ProposalCreated: (NotificationKind.PROPOSAL_RECEIVED, _proposal),
-    MentorshipStarted: (NotificationKind.MENTORSHIP_STARTED, _mentorship),
-    SessionScheduled: (NotificationKind.SESSION_SCHEDULED, _session),
-    SessionRescheduled: (NotificationKind.SESSION_RESCHEDULED, _session),
-    SessionCancelled: (NotificationKind.SESSION_CANCELLED, _session),
-    SessionReminderDue: (NotificationKind.SESSION_REMINDER_DUE, _session),
-    ActionItemOverdue: (NotificationKind.ACTION_ITEM_OVERDUE, _action_item),
-    CheckinDue: (NotificationKind.CHECKIN_DUE, _checkin),
+_CONCERNED: dict[type[Event], tuple[NotificationKind, Callable[[Any], list[UUID]]]] = {
+    ProposalCreated: (NotificationKind.PROPOSAL_RECEIVED, _members),
+    MentorshipStarted: (NotificationKind.MENTORSHIP_STARTED, _members),
+    SessionScheduled: (NotificationKind.SESSION_SCHEDULED, _members),
+    SessionRescheduled: (NotificationKind.SESSION_RESCHEDULED, _members),
+    SessionCancelled: (NotificationKind.SESSION_CANCELLED, _members),
+    SessionReminderDue: (NotificationKind.SESSION_REMINDER_DUE, _members),
+    ActionItemOverdue: (NotificationKind.ACTION_ITEM_OVERDUE, lambda item: [item.owner_id]),
+    CheckinDue: (NotificationKind.CHECKIN_DUE, lambda checkin: [checkin.person_id]),
 }
-_BY_TYPE = {event_type.type: reader for event_type, reader in _READERS.items()}
+"""Each notifying event, its kind and the people it concerns."""
+_BY_TYPE = {event_type.type: concerned for event_type, concerned in _CONCERNED.items()}
+_COPIED = (
+    "program_id",
+    "mentorship_id",
+    "proposal_id",
+    "session_id",
+    "action_item_id",
+    "due_at",
+    "due_date",
+)
+"""A notification's ids and times are its event's fields of the same names, where it has them
+(every notifying event has a `program_id`; a session's `start` is its `starts_at`)."""
 NOTIFYING_TYPES = sorted(_BY_TYPE)
 
 
 def notification_of(envelope: Envelope, cursor: int) -> Notification | None:
     """The notification an event makes, or None for an event that notifies nobody."""
-    reader = _BY_TYPE.get(envelope.type)
-    if reader is None:
+    concerned = _BY_TYPE.get(envelope.type)
+    if concerned is None:
         return None
-    kind, read = reader
+    kind, people = concerned
     event = envelope.event()
-    fields = read(event)
+    copied = {name: getattr(event, name) for name in _COPIED if hasattr(event, name)}
     return Notification(
         cursor=cursor,
         kind=kind,
         occurred_at=envelope.occurred_at,
         organization_id=event.organization_id,
-        **fields | {"person_ids": frozenset(fields["person_ids"])},
+        person_ids=frozenset(people(event)),
+        starts_at=getattr(event, "start", None),
+        **copied,
     )
 
 
