@@ -23,7 +23,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from tandem.gateway.main import create_app
-from tandem.gateway.notifications import NotificationFeed, NotificationsFellBehind
+from tandem.gateway.notifications import CursorExpired, NotificationFeed, NotificationsFellBehind
 from tandem.gateway.settings import GatewaySettings
 from tandem.gateway.trusted import document_id
 from tandem.kit.auth import KeyPair, Role, TokenIssuer, generate_key_pair
@@ -330,6 +330,24 @@ async def test_events_published_while_resuming_are_told_without_gap_or_repeat(
     told, published = await asyncio.gather(resume(), publish_meanwhile())
 
     assert told == backlog + published
+
+
+async def test_a_cursor_older_than_the_stream_keeps_is_refused_rather_than_half_replayed(
+    gateway_url: str, bus: Bus, token_issuer: TokenIssuer
+) -> None:
+    ada = Person(token_issuer)
+    first = await bus.publish(proposal_for(ada))
+    second = await bus.publish(proposal_for(ada))
+    # The stream's age limit drops events as this purge does: the oldest first.
+    await bus.js.purge_stream(bus.namespace.stream, seq=int(second))
+
+    async with subscribed(gateway_url, ada.token, after=str(int(first) - 1)) as socket_:
+        expired = json.loads(await socket_.recv())
+    async with subscribed(gateway_url, ada.token, after=first) as socket_:
+        kept = await received(socket_)
+
+    assert expired["payload"]["errors"][0]["message"] == CursorExpired.detail
+    assert kept["cursor"] == second
 
 
 async def test_a_connection_without_a_valid_token_is_closed_as_forbidden(

@@ -10,7 +10,8 @@ joins the live feed first, then replays the stream after the cursor up to the st
 was once joined (an ordered consumer of its own, filtered to the notification subjects), then
 goes on with the live notifications it buffered meanwhile: what was published before it joined
 is in the replay, what came after is live, and a notification is sent only if its cursor is past
-the last one sent, so none is lost or repeated.
+the last one sent, so none is lost or repeated. A cursor older than the stream's oldest kept
+event (it keeps 30 days) is refused: replaying only what is left would hide a loss.
 
 What a replay costs: it reads every notification event of every organization after the cursor
 (on a NATS server before 2.10, which knows no filter of several subjects, every event), so a
@@ -48,7 +49,7 @@ from tandem.kit.contracts.sessions import (
     SessionRescheduled,
     SessionScheduled,
 )
-from tandem.kit.errors import BadRequest, Unavailable
+from tandem.kit.errors import BadRequest, Conflict, Unavailable
 from tandem.kit.events import Envelope, Event
 
 log = structlog.get_logger()
@@ -146,6 +147,13 @@ def parse_cursor(cursor: str) -> int:
 
 class InvalidCursor(BadRequest):
     detail = "Not a notification cursor: pass the `cursor` of a notification received."
+
+
+class CursorExpired(Conflict):
+    detail = (
+        "Events after this cursor are no longer kept, so some notifications may be missing: "
+        "subscribe without a cursor, then read the current state."
+    )
 
 
 class NotificationsUnavailable(Unavailable):
@@ -274,7 +282,10 @@ class NotificationFeed:
         self, js: JetStreamContext, recipient: Recipient, after: int
     ) -> AsyncIterator[Notification]:
         """The recipient's notifications after `after`, up to the stream's end as it is now."""
-        end = (await js.stream_info(self._settings.stream_name)).state.last_seq
+        stream = (await js.stream_info(self._settings.stream_name)).state
+        if after + 1 < stream.first_seq:
+            raise CursorExpired()
+        end = stream.last_seq
         if end <= after:
             return
         # A pull consumer: one that pushes would count what it already sent as no longer
