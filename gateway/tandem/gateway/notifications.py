@@ -7,7 +7,7 @@ person: the work per event does not grow with the people connected).
 
 A notification's cursor is its event's stream sequence. A subscription resuming after a cursor
 joins the live feed first, then replays the stream after the cursor up to the stream's end as it
-was once joined (an ordered consumer of its own, filtered to the notification subjects), then
+was once joined (a pull consumer of its own, filtered to the notification subjects), then
 goes on with the live notifications it buffered meanwhile: what was published before it joined
 is in the replay, what came after is live, and a notification is sent only if its cursor is past
 the last one sent, so none is lost or repeated. A cursor older than the stream's oldest kept
