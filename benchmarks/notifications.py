@@ -4,13 +4,13 @@
                                                  [--backlog 20000]
 
 A NATS server of its own (temporary directory, `sync_interval: always` as production runs it)
-and the gateway under uvicorn in this process. `--people` people each hold a subscription over a
-WebSocket; events (`ProposalCreated`, each for one person drawn at random) are published at
-`--rate` per second for `--seconds`. A figure is the time from just before an event's publish to
-its notification read by its person's client: JetStream, the gateway's one consumer, its fan-out,
-strawberry and the WebSocket, with client and gateway sharing this one process (so one core).
-Baseline, in the same run: the same events read straight from the stream by one ordered
-consumer of the same process (no gateway, no WebSocket).
+and the gateway as a uvicorn process of its own. `--people` people each hold a subscription over
+a WebSocket; events (`ProposalCreated`, each for one person drawn at random) are published at
+`--rate` per second for `--seconds`. A figure is the time from just before an event's publish
+(its acknowledgement included) to its notification read by its person's client: JetStream, the
+gateway's one consumer, its fan-out, strawberry and the WebSocket. Baseline, in the same run: the
+same events read straight from the stream by one ordered consumer in the benchmark's process (no
+gateway, no WebSocket).
 
 Resume: with `--backlog` events of other people after a person's cursor, and 10 of theirs among
 them, the time from subscribing with that cursor to their tenth notification: the replay reads
@@ -24,55 +24,55 @@ import json
 import os
 import platform
 import random
-import socket
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import nats
-import uvicorn
 from nats.js import JetStreamContext
 from nats.js.api import DeliverPolicy
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-from tandem.gateway.main import create_app
-from tandem.gateway.settings import GatewaySettings
 from tandem.kit import bus, infra
 from tandem.kit.auth import Role, TokenIssuer, generate_key_pair
 from tandem.kit.contracts.matching import ProposalCreated
 from tandem.kit.events import Envelope
+from tandem.kit.settings import service_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "notifications.json"
 STREAM = "BENCH_NOTIFICATIONS"
+STOP_SECONDS = 30
 SUBSCRIBE = "subscription($after: String) { notifications(after: $after) { cursor kind } }"
 Json = dict[str, Any]
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 @contextlib.asynccontextmanager
-async def gateway(settings: GatewaySettings) -> AsyncIterator[str]:
-    listener = socket.create_server(("127.0.0.1", 0))
-    server = _Server(uvicorn.Config(create_app(settings), log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[listener]))
-    while not server.started:  # noqa: ASYNC110 - uvicorn only sets a flag
-        await asyncio.sleep(0.01)
+async def gateway(environment: dict[str, str]) -> AsyncIterator[str]:
+    """The gateway as a process of its own, as `dev.py up` runs it; yields its WebSocket URL."""
+    port = infra.free_port()
+    command = ["-m", "uvicorn", "--factory", "tandem.gateway.main:create_app", "--port", str(port)]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *command, "--log-level", "warning", env=os.environ | environment
+    )
     try:
-        yield f"ws://127.0.0.1:{listener.getsockname()[1]}/graphql"
+        await asyncio.to_thread(infra.wait_for_port, port)
+        yield f"ws://127.0.0.1:{port}/graphql"
     finally:
-        server.should_exit = True
-        await serving
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), STOP_SECONDS)
+        except TimeoutError:
+            print(f"the gateway did not stop within {STOP_SECONDS} s of SIGTERM: killed")
+            process.kill()
+            await process.wait()
 
 
 @contextlib.asynccontextmanager
@@ -88,6 +88,8 @@ async def subscription(url: str, token: str, after: int) -> AsyncIterator[Client
 
 async def cursor_of(client: ClientConnection) -> int:
     message = json.loads(await client.recv())
+    if message["type"] != "next" or "errors" in message["payload"]:
+        raise RuntimeError(message)
     return int(message["payload"]["data"]["notifications"]["cursor"])
 
 
@@ -213,13 +215,10 @@ async def main(arguments: argparse.Namespace) -> None:
             connection = await nats.connect(server.url)
             js = connection.jetstream()
             await bus.ensure_stream(js, STREAM)
-            settings = GatewaySettings(
-                jwt_public_key=keys.public_pem,
-                nats_url=server.url,
-                stream_name=STREAM,
-                max_connections_per_person=1,
+            environment = service_environment(
+                "gateway", jwt_public_key=keys.public_pem, nats_url=server.url, stream_name=STREAM
             )
-            async with gateway(settings) as url:
+            async with gateway(environment) as url:
                 baseline = await straight_from_the_stream(js, arguments)
                 live = await through_gateway(js, url, issuer, arguments)
                 resumed = await resume(js, url, issuer, arguments)
@@ -243,7 +242,7 @@ async def main(arguments: argparse.Namespace) -> None:
             "platform": platform.platform(),
             "python": platform.python_version(),
             "nats": "embedded, sync_interval: always",
-            "gateway": "uvicorn in the benchmark's process, beside its clients",
+            "gateway": "a uvicorn process of its own; clients and publisher in the benchmark's",
         },
         "notifications": figures,
     }
