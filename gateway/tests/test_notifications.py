@@ -365,7 +365,7 @@ async def test_a_connection_without_a_valid_token_is_closed_as_forbidden(
 async def test_a_connection_is_closed_when_its_token_expires(
     gateway_url: str, token_issuer: TokenIssuer
 ) -> None:
-    token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT], ttl_seconds=1)
+    token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT], ttl_seconds=3)
     async with connected(gateway_url, token) as socket_:
         assert json.loads(await socket_.recv()) == {"type": "connection_ack"}
         assert await closed_with(socket_) == (4403, "Token expired")
@@ -411,17 +411,20 @@ async def test_connections_are_bounded_per_person_and_per_process(
             max_connections_per_person=1,
             max_connections=2,
         ) as url,
-        connected(url, ada.token) as adas,
-        connected(url, ada.token) as adas_second,
-        connected(url, bob.token) as bobs,
-        connected(url, cyd.token) as cyds,
+        contextlib.AsyncExitStack() as open_,
     ):
-        assert json.loads(await adas.recv()) == {"type": "connection_ack"}
-        assert await closed_with(adas_second) == (1008, "Too many connections for this person")
-        assert json.loads(await bobs.recv()) == {"type": "connection_ack"}
-        refused = await closed_with(cyds)
 
-    assert refused == (1013, "The gateway is at capacity; try again later")
+        async def connect_as(person: Person) -> ClientConnection:
+            return await open_.enter_async_context(connected(url, person.token))
+
+        # Each connection is answered before the next is opened: the order they are counted in.
+        assert json.loads(await (await connect_as(ada)).recv()) == {"type": "connection_ack"}
+        adas_second = await closed_with(await connect_as(ada))
+        assert json.loads(await (await connect_as(bob)).recv()) == {"type": "connection_ack"}
+        cyds = await closed_with(await connect_as(cyd))
+
+    assert adas_second == (1008, "Too many connections for this person")
+    assert cyds == (1013, "The gateway is at capacity; try again later")
 
 
 async def test_in_production_subscriptions_run_only_trusted_documents_within_budget(
