@@ -150,6 +150,9 @@ class Stack:
             service_environment(
                 "gateway",
                 jwt_public_key=self.config.jwt_public_key,
+                nats_url=self.config.nats_url,
+                stream_name=self.config.stream_name,
+                subject_prefix=self.config.subject_prefix,
                 metrics_port=_optional_str(self.config.metrics_ports.get("gateway")),
                 **urls,
             )

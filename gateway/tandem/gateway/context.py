@@ -25,14 +25,14 @@ class Context(BaseContext):
 
 
 async def build_context(request: HTTPConnection) -> Context:
-    """In production a request without a token is refused here, before its document is read.
-    (An HTTPConnection, not a Request, so that a websocket is refused cleanly as well.)"""
+    """In production a request without a token is refused here, before its document is read;
+    a websocket's token comes later, in its `connection_init` (see subscriptions.py)."""
     settings: GatewaySettings = request.app.state.settings
     verifier: TokenVerifier = request.app.state.token_verifier
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     principal = verifier.verify(token) if scheme.lower() == "bearer" and token else None
-    if principal is None and settings.production:
+    if principal is None and settings.production and request.scope["type"] == "http":
         raise Unauthorized()
     return Context(
         clients=request.app.state.clients, health=request.app.state.health, principal=principal

@@ -9,10 +9,12 @@ from tandem.gateway.budgets import BodyLimit
 from tandem.gateway.clients import Clients
 from tandem.gateway.context import build_context
 from tandem.gateway.graphiql import serve_graphiql_assets
+from tandem.gateway.notifications import NotificationFeed
 from tandem.gateway.rate_limits import RateLimit
 from tandem.gateway.schema import build_schema
 from tandem.gateway.settings import GatewaySettings
-from tandem.gateway.trusted import GatewayGraphQLRouter, TrustedDocuments
+from tandem.gateway.subscriptions import SubscribingGraphQLRouter
+from tandem.gateway.trusted import TrustedDocuments
 from tandem.gateway.types.health import HealthCheck
 from tandem.kit.app import healthz, install_correlation
 from tandem.kit.auth import TokenVerifier
@@ -37,13 +39,13 @@ def create_app(
     install_error_handlers(app)
     install_correlation(app)
     install_metrics(app)
-    graphql = GatewayGraphQLRouter(
+    graphql = SubscribingGraphQLRouter(
         build_schema(settings),
+        settings=settings,
         trusted=_trusted_documents(settings),
         context_getter=build_context,
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=not settings.production,
-        subscription_protocols=(),  # no subscriptions yet: no websocket to open
     )
     app.include_router(graphql, prefix="/graphql")
     if not settings.production:
@@ -71,7 +73,9 @@ def _lifespan(
         async with (
             httpx.AsyncClient(timeout=timeout, transport=transport) as http,
             metrics_listener(app, settings),
+            contextlib.aclosing(NotificationFeed(settings)) as notifications,
         ):
+            app.state.notifications = notifications
             app.state.http = http
             app.state.clients = Clients(settings.service_urls(), http, settings.resilience())
             app.state.health = HealthCheck(app.state.clients, settings.health_cache_seconds)

@@ -1,3 +1,4 @@
+from collections.abc import AsyncGenerator
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from tandem.gateway.types.matching import (
     my_mentorships,
     my_proposals,
 )
+from tandem.gateway.types.notifications import Notification, my_notifications
 from tandem.gateway.types.sessions import Session, SessionPage, change_session, my_sessions
 from tandem.kit.errors import AppError
 
@@ -128,6 +130,21 @@ class Mutation(AdminMutations, SurveyMutations):
         return await change_session(info, session_id, version, "held")
 
 
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated],
+        description="The caller's notifications as they happen (over a WebSocket, "
+        "graphql-transport-ws, the token in `connection_init`); with `after`, first every one "
+        "since that cursor.",
+    )
+    async def notifications(
+        self, info: Info[Context, Any], after: str | None = None
+    ) -> AsyncGenerator[Notification, None]:
+        async for notification in my_notifications(info, after):
+            yield notification
+
+
 def _is_unexpected(error: GraphQLError) -> bool:
     """Expected outcomes (permissions, not found, unavailable) keep their message."""
     original = error.original_error
@@ -159,6 +176,7 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
     return _Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(disable_field_suggestions=settings.production),
         extensions=[
             *budgets.extensions(settings),

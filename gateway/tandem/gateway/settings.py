@@ -60,6 +60,21 @@ class GatewaySettings(AuthSettings):
         default=5.0, ge=0, description="how long one readiness check of the services is reused"
     )
 
+    nats_url: str = "nats://127.0.0.1:4222"
+    stream_name: str = "TANDEM"
+    subject_prefix: str = Field(default="", description="as the services' (tests set one)")
+    notification_buffer: int = Field(
+        default=256,
+        gt=0,
+        description="live notifications one subscription may have waiting to be sent; one "
+        "further behind is ended (its client resumes after its last cursor)",
+    )
+    max_connections: int = Field(default=10_000, gt=0, description="open WebSockets per process")
+    max_connections_per_person: int = Field(
+        default=5, gt=0, description="open WebSockets of one token subject, per process"
+    )
+    max_subscriptions_per_connection: int = Field(default=5, gt=0)
+
     @field_validator("rate_limit")
     @classmethod
     def _a_rate(cls, rate: str) -> str:

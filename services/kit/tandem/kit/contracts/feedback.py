@@ -510,15 +510,6 @@ class CheckinFlagged(Event):
     author_id: UUID
 
 
-class NotAGoodFitReported(Event):
-    """A member of a mentorship said in their feedback that the pair does not work."""
-
-    type: ClassVar[str] = "tandem.feedback.fit.not_good"
-
-    mentorship_id: UUID
-    reported_by: UUID
-
-
 class CheckinDue(Event):
     """A member's periodic check-in has fallen due (the gateway notifies them)."""
 
@@ -528,6 +519,15 @@ class CheckinDue(Event):
     program_id: UUID
     person_id: UUID
     due_at: datetime
+
+
+class NotAGoodFitReported(Event):
+    """A member of a mentorship said in their feedback that the pair does not work."""
+
+    type: ClassVar[str] = "tandem.feedback.fit.not_good"
+
+    mentorship_id: UUID
+    reported_by: UUID
 
 
 class SurveySent(Event):
