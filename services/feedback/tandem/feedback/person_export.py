@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback.repository import PersonDataRepository
-from tandem.feedback.service import _own_id
+from tandem.feedback.service import own_person_id
 from tandem.kit.auth import Principal
 from tandem.kit.contracts.feedback import (
     CheckinRead,
@@ -20,7 +20,7 @@ from tandem.kit.contracts.feedback import (
 
 
 async def export_own_data(session: AsyncSession, principal: Principal) -> FeedbackExport:
-    data = PersonDataRepository(session, principal.organization_id, _own_id(principal))
+    data = PersonDataRepository(session, principal.organization_id, own_person_id(principal))
     person = await data.person()
     return FeedbackExport(
         person=None if person is None else PersonFactsRead.model_validate(person),

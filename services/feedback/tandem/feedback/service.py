@@ -135,7 +135,7 @@ def _now() -> datetime:
 # Who may do what -------------------------------------------------------------------------------
 
 
-def _own_id(principal: Principal) -> UUID:
+def own_person_id(principal: Principal) -> UUID:
     if principal.person_id is None:
         raise NotAPerson()
     return principal.person_id
@@ -159,7 +159,9 @@ def _require_kpi_reader(principal: Principal) -> None:
     raise KpisForbidden()
 
 
-async def _administered(principal: Principal, profiles: Profiles, program_id: UUID) -> ProgramRead:
+async def administered_program(
+    principal: Principal, profiles: Profiles, program_id: UUID
+) -> ProgramRead:
     """The program, for HR admins and its admins as profiles names them now. Another
     organization's program is not found."""
     program = await profiles.program(program_id, principal.token)
@@ -286,7 +288,7 @@ async def give_feedback(
     data: SessionFeedbackCreate,
 ) -> SessionFeedback:
     """A member's one feedback on a held session."""
-    author_id = _own_id(principal)
+    author_id = own_person_id(principal)
     await refuse_if_erased(session, principal.organization_id, author_id)
     meeting = await MentoringSessionRepository(session).get(principal.organization_id, session_id)
     _require_member(author_id, meeting.member_ids)
@@ -317,7 +319,7 @@ async def change_feedback(
     expected_version: int | None,
 ) -> SessionFeedback:
     """The author's change, while the edit window lasts; a lost race is refused by version."""
-    author_id = _own_id(principal)
+    author_id = own_person_id(principal)
     await refuse_if_erased(session, principal.organization_id, author_id)
     feedback = await SessionFeedbackRepository(session).of_author(
         principal.organization_id, author_id, feedback_id
@@ -356,7 +358,7 @@ async def get_feedback(
 ) -> SessionFeedback:
     """Only its author reads a feedback; to anyone else it does not exist."""
     return await SessionFeedbackRepository(session).of_author(
-        principal.organization_id, _own_id(principal), feedback_id
+        principal.organization_id, own_person_id(principal), feedback_id
     )
 
 
@@ -364,7 +366,10 @@ async def list_own_feedback(
     session: AsyncSession, principal: Principal, limit: int, cursor: str | None
 ) -> Page[SessionFeedback]:
     items = await SessionFeedbackRepository(session).page_of_author(
-        principal.organization_id, _own_id(principal), limit, typed_cursor(cursor, FeedbackKey)
+        principal.organization_id,
+        own_person_id(principal),
+        limit,
+        typed_cursor(cursor, FeedbackKey),
     )
     return page_of(items, limit, lambda feedback: (feedback.created_at, feedback.id))
 
@@ -377,7 +382,7 @@ async def check_in_fit(
 ) -> FitCheckin:
     """A member's one answer, after a session they held in the mentorship. "Not a good fit"
     tells matching, which offers a rematch."""
-    author_id = _own_id(principal)
+    author_id = own_person_id(principal)
     await refuse_if_erased(session, principal.organization_id, author_id)
     mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
     _require_member(author_id, mentorship.member_ids)
@@ -433,7 +438,7 @@ async def check_in(
     data: CheckinCreate,
 ) -> ProgressCheckin:
     """A member's one check-in per period; a concern is flagged to the program's admins."""
-    author_id = _own_id(principal)
+    author_id = own_person_id(principal)
     await refuse_if_erased(session, principal.organization_id, author_id)
     mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
     _require_member(author_id, mentorship.member_ids)
@@ -475,7 +480,7 @@ async def list_own_checkins(
     session: AsyncSession, principal: Principal, limit: int, cursor: str | None
 ) -> Page[ProgressCheckin]:
     items = await ProgressCheckinRepository(session).page_of_author(
-        principal.organization_id, _own_id(principal), limit, typed_cursor(cursor, CheckinKey)
+        principal.organization_id, own_person_id(principal), limit, typed_cursor(cursor, CheckinKey)
     )
     return page_of(items, limit, lambda checkin: (checkin.created_at, checkin.id))
 
@@ -490,7 +495,7 @@ async def list_flagged_checkins(
 ) -> Page[CheckinRead]:
     """The program's check-ins that raise a concern, for its admins, newest first; the concern
     itself only where the program lets its admins read free text."""
-    await _administered(principal, dependencies.profiles, program_id)
+    await administered_program(principal, dependencies.profiles, program_id)
     items = await ProgressCheckinRepository(session).page_flagged(
         principal.organization_id, program_id, limit, typed_cursor(cursor, CheckinKey)
     )
@@ -534,7 +539,7 @@ async def list_program_feedback(
 ) -> Page[SessionFeedbackRead]:
     """The program's session feedback, for its admins, newest first; comments only where the
     program lets its admins read free text."""
-    await _administered(principal, dependencies.profiles, program_id)
+    await administered_program(principal, dependencies.profiles, program_id)
     items = await SessionFeedbackRepository(session).page_of_program(
         principal.organization_id, program_id, limit, typed_cursor(cursor, FeedbackKey)
     )
@@ -549,7 +554,7 @@ async def list_program_feedback(
 async def read_program_settings(
     session: AsyncSession, dependencies: Dependencies, principal: Principal, program_id: UUID
 ) -> ProgramFeedbackSettingsRead:
-    await _administered(principal, dependencies.profiles, program_id)
+    await administered_program(principal, dependencies.profiles, program_id)
     return await settings_of(session, dependencies.settings, principal.organization_id, program_id)
 
 
@@ -561,7 +566,7 @@ async def change_program_settings(
     data: ProgramFeedbackSettingsUpdate,
     expected_version: int | None,
 ) -> ProgramFeedbackSettingsRead:
-    await _administered(principal, dependencies.profiles, program_id)
+    await administered_program(principal, dependencies.profiles, program_id)
     return await change_settings(
         session,
         dependencies.settings,
@@ -589,7 +594,7 @@ async def program_dashboard(
     period: Period,
 ) -> ProgramDashboardRead:
     """The program's KPIs from the read model, small groups suppressed."""
-    await _administered(principal, dependencies.profiles, program_id)
+    await administered_program(principal, dependencies.profiles, program_id)
     return await _dashboard(session, principal.organization_id, program_id, period)
 
 
@@ -601,7 +606,7 @@ async def program_report(
     period: Period,
 ) -> str:
     """The program's dashboard as a page to hand to leadership."""
-    program = await _administered(principal, dependencies.profiles, program_id)
+    program = await administered_program(principal, dependencies.profiles, program_id)
     board = await _dashboard(session, principal.organization_id, program_id, period)
     return render_report(program.name, board, _now())
 
@@ -613,14 +618,14 @@ async def program_dashboard_csv(
     program_id: UUID,
     period: Period,
 ) -> str:
-    await _administered(principal, dependencies.profiles, program_id)
+    await administered_program(principal, dependencies.profiles, program_id)
     return dashboard_csv(await _dashboard(session, principal.organization_id, program_id, period))
 
 
 async def program_participation_csv(
     session: AsyncSession, dependencies: Dependencies, principal: Principal, program_id: UUID
 ) -> str:
-    await _administered(principal, dependencies.profiles, program_id)
+    await administered_program(principal, dependencies.profiles, program_id)
     board = await _dashboard(session, principal.organization_id, program_id, Period.MONTH)
     return participation_csv(board)
 
@@ -685,7 +690,7 @@ async def at_risk_mentorships(
     cursor: str | None,
 ) -> Page[AtRiskMentorshipRead]:
     """The program's active mentorships that need a look, each with its reasons, in id order."""
-    program = await _administered(principal, dependencies.profiles, program_id)
+    program = await administered_program(principal, dependencies.profiles, program_id)
     after = typed_cursor(cursor, AtRiskKey)
     histories = await KpiRepository(
         session, principal.organization_id, program_id

@@ -23,7 +23,7 @@ from tandem.feedback.repository import (
     SurveyResponseRepository,
 )
 from tandem.feedback.schemas import SendPoint, SurveyCreate, SurveyResponseCreate
-from tandem.feedback.service import Dependencies, _administered, _own_id
+from tandem.feedback.service import Dependencies, administered_program, own_person_id
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts.feedback import (
     QuestionKind,
@@ -69,7 +69,7 @@ async def create_survey(
     data: SurveyCreate,
 ) -> Survey:
     """A survey of the program, to go out at its send point (at once if that is past)."""
-    program = await _administered(principal, dependencies.profiles, program_id)
+    program = await administered_program(principal, dependencies.profiles, program_id)
     survey = Survey(
         organization_id=principal.organization_id,
         program_id=program.id,
@@ -78,7 +78,7 @@ async def create_survey(
         send_at=send_at(data.send, program.start_date, program.end_date),
         remind_after_days=data.remind_after_days,
         status=SurveyStatus.SCHEDULED,
-        created_by=_own_id(principal),
+        created_by=own_person_id(principal),
     )
     await SurveyRepository(session).add(survey)
     return survey
@@ -92,7 +92,7 @@ async def list_program_surveys(
     limit: int,
     cursor: str | None,
 ) -> Page[Survey]:
-    await _administered(principal, dependencies.profiles, program_id)
+    await administered_program(principal, dependencies.profiles, program_id)
     items = await SurveyRepository(session).page_of_program(
         principal.organization_id, program_id, limit, typed_cursor(cursor, SurveyKey)
     )
@@ -104,7 +104,7 @@ async def survey_results(
 ) -> SurveyResultsRead:
     """Each question's answers in aggregate, for the program's admins."""
     survey = await SurveyRepository(session).get(principal.organization_id, survey_id)
-    await _administered(principal, dependencies.profiles, survey.program_id)
+    await administered_program(principal, dependencies.profiles, survey.program_id)
     responses = await SurveyResponseRepository(session).answers(survey.id)
     texts_allowed = await admins_read_free_text(session, survey.organization_id, survey.program_id)
     answered: dict[int, list[Answered]] = defaultdict(list)
@@ -147,7 +147,7 @@ async def get_survey(
         return survey
     if not principal.has_role(Role.HR_ADMIN, Role.PROGRAM_ADMIN):
         raise SurveyNotFound()
-    await _administered(principal, dependencies.profiles, survey.program_id)
+    await administered_program(principal, dependencies.profiles, survey.program_id)
     return survey
 
 
@@ -156,7 +156,7 @@ async def list_own_surveys(
 ) -> Page[Survey]:
     """The surveys sent to the caller, newest first."""
     items = await SurveyRepository(session).page_sent_to(
-        principal.organization_id, _own_id(principal), limit, typed_cursor(cursor, SurveyKey)
+        principal.organization_id, own_person_id(principal), limit, typed_cursor(cursor, SurveyKey)
     )
     return page_of(items, limit, lambda survey: (survey.sent_at, survey.id))
 
@@ -166,7 +166,7 @@ async def respond(
 ) -> SurveyResponse:
     """A recipient's one response (a second is a conflict); their reminder, if still due,
     is dropped."""
-    respondent_id = _own_id(principal)
+    respondent_id = own_person_id(principal)
     await refuse_if_erased(session, principal.organization_id, respondent_id)
     repository = SurveyRepository(session)
     survey = await repository.get(principal.organization_id, survey_id)
@@ -206,7 +206,7 @@ async def own_response(
     session: AsyncSession, principal: Principal, survey_id: UUID
 ) -> SurveyResponse:
     return await SurveyResponseRepository(session).of_respondent(
-        principal.organization_id, survey_id, _own_id(principal)
+        principal.organization_id, survey_id, own_person_id(principal)
     )
 
 
