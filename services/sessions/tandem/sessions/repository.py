@@ -8,7 +8,7 @@ from uuid import UUID
 import httpx
 from pydantic import AwareDatetime
 from sqlalchemy import Select, any_, delete, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.profiles import (
@@ -99,6 +99,17 @@ class MentorshipRepository(Repository[Mentorship]):
         if found is None:
             raise MentorshipNotFound()
         return found
+
+    async def ids_with_member(
+        self, organization_id: UUID, mentorship_ids: list[UUID], person_id: UUID
+    ) -> list[UUID]:
+        """Those of `mentorship_ids` in the organization that `person_id` is a member of."""
+        query = select(Mentorship.id).where(
+            Mentorship.organization_id == organization_id,
+            Mentorship.id.in_(mentorship_ids),
+            Mentorship.member_ids.contains([person_id]),
+        )
+        return list(await self.session.scalars(query))
 
 
 class SessionsRepository(Repository[Session]):
@@ -208,6 +219,16 @@ class SessionsRepository(Repository[Session]):
     ) -> list[Session]:
         query = select(Session).where(Session.mentorship_id == mentorship_id)
         return list(await self.session.scalars(soonest_first(query, after).limit(limit)))
+
+    async def next_of_mentorships(self, mentorship_ids: list[UUID], now: datetime) -> list[Session]:
+        """Each mentorship's soonest live session that has not ended (one per mentorship)."""
+        query = (
+            select(Session)
+            .where(Session.mentorship_id.in_(mentorship_ids), Session.live, Session.ends_at > now)
+            .order_by(Session.mentorship_id, Session.starts_at, Session.id)
+            .ext(distinct_on(Session.mentorship_id))
+        )
+        return list(await self.session.scalars(query))
 
     async def of_program(
         self, organization_id: UUID, program_id: UUID, after: Soonest | None, limit: int

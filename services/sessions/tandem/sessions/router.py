@@ -9,7 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from tandem.kit.auth import PrincipalDep
-from tandem.kit.contracts.sessions import SessionRead, SessionTimes
+from tandem.kit.contracts.sessions import (
+    NextSession,
+    NextSessionsQuery,
+    SessionRead,
+    SessionTimes,
+)
 from tandem.kit.db import SessionDep
 from tandem.kit.errors import PROBLEM_JSON, PROBLEM_SCHEMA_REF
 from tandem.kit.idempotency import IdempotentRoute
@@ -194,6 +199,16 @@ async def mentorship_sessions(
 ) -> Page[Session]:
     """Every session of the mentorship, earliest first (its members)."""
     return await service.mentorship_sessions(session, principal, mentorship_id, cursor, limit)
+
+
+@sessions.post("/mentorships/next-sessions", response_model=list[NextSession])
+async def next_sessions(
+    query: NextSessionsQuery, session: SessionDep, principal: PrincipalDep
+) -> list[NextSession]:
+    """The next proposed or scheduled session that has not ended of each mentorship asked for
+    (for DataLoaders: a dashboard's page in one call), in the order asked. Mentorships the
+    caller is no member of, or that are not known here, are left out."""
+    return await service.next_sessions(session, principal, query)
 
 
 @sessions.get("/me/sessions", response_model=Page[SessionRead])

@@ -62,6 +62,22 @@ class SessionRead(SessionTimes):
     version: int
 
 
+class NextSessionsQuery(BaseModel):
+    """Whose next session to read (`POST /mentorships/next-sessions`): at most 100
+    mentorships, a dashboard's page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mentorship_ids: list[UUID] = Field(min_length=1, max_length=100)
+
+
+class NextSession(BaseModel):
+    """A mentorship's next proposed or scheduled session that has not ended; null if none."""
+
+    mentorship_id: UUID
+    session: SessionRead | None
+
+
 # Events ----------------------------------------------------------------------------------------
 
 
