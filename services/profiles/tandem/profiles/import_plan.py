@@ -7,8 +7,11 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
+from tandem.kit.contracts.profiles import PersonStatus
 from tandem.profiles.errors import MassDepartureRefused
-from tandem.profiles.models import Person, PersonStatus
+from tandem.profiles.models import (
+    Person,
+)
 from tandem.profiles.schemas import HrisRow, ImportRowError
 
 

@@ -1,6 +1,5 @@
 """The profiles tables: people and their skills and time, programs, enrollments, conflicts."""
 
-import enum
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,15 +19,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tandem.kit.contracts.profiles import Cadence, EnrollmentRole, ProgramKind, ProgramStatus
+from tandem.kit.contracts.profiles import (
+    Cadence,
+    EnrollmentRole,
+    EnrollmentStatus,
+    PersonStatus,
+    ProgramKind,
+    ProgramStatus,
+)
 from tandem.kit.db import Base, enum_type
-
-
-class PersonStatus(enum.StrEnum):
-    ACTIVE = "active"
-    ON_LEAVE = "on_leave"
-    LEFT = "left"
-    ERASED = "erased"
 
 
 class Person(Base):
@@ -182,11 +181,6 @@ class Program(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     __mapper_args__ = {"version_id_col": version, "eager_defaults": True}  # noqa: RUF012
-
-
-class EnrollmentStatus(enum.StrEnum):
-    ACTIVE = "active"
-    WITHDRAWN = "withdrawn"
 
 
 class Enrollment(Base):

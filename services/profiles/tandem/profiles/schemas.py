@@ -22,10 +22,15 @@ from pydantic import (
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
 from tandem.kit.contracts.profiles import (
     AbsenceRead,
+    AvailabilityRead,
     Cadence,
+    EnrollmentRead,
     EnrollmentRole,
     MatchingWeights,
     OfferedSkillItem,
+    PersonRead,
+    PersonSkillsRead,
+    PersonStatus,
     ProgramKind,
     ProgramRules,
     ProgramStatus,
@@ -35,7 +40,6 @@ from tandem.kit.contracts.profiles import (
 from tandem.kit.fields import Day
 from tandem.kit.patches import Patch
 from tandem.profiles.errors import ImportTooLarge, UnreadableImport
-from tandem.profiles.models import EnrollmentStatus, PersonStatus
 
 
 def _time_zone(name: str) -> str:
@@ -135,35 +139,6 @@ class PersonUpdate(SelfServiceFields):
     status: PersonStatus | None = None
 
 
-class PersonPublicRead(ReadModel):
-    """What any colleague of the organization may see."""
-
-    id: UUID
-    full_name: str
-    department: str | None
-    title: str | None
-    location: str | None
-    time_zone: str
-    languages: list[str]
-    interests: list[str]
-    bio: str | None
-
-
-class PersonRead(PersonPublicRead):
-    """The whole profile: for the person themselves and for admins."""
-
-    organization_id: UUID
-    external_id: str | None
-    email: str
-    job_level: int
-    manager_id: UUID | None
-    hire_date: date | None
-    status: PersonStatus
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
 class PeopleBatch(Model):
     ids: list[UUID] = Field(min_length=1, max_length=500)
 
@@ -208,11 +183,6 @@ class PersonSkills(Model):
         return self
 
 
-class PersonSkillsRead(ReadModel):
-    offered: list[OfferedSkillItem]
-    wanted: list[WantedSkillItem]
-
-
 # Availability ----------------------------------------------------------------------------------
 
 
@@ -220,12 +190,6 @@ class Availability(Model):
     """Weekly windows in the person's own time zone; overlapping ones are merged."""
 
     windows: list[WindowItem] = Field(default_factory=list, max_length=100)
-
-
-class AvailabilityRead(ReadModel):
-    time_zone: str
-    windows: list[WindowItem]
-    weekly_minutes: int
 
 
 class AbsenceCreate(Model):
@@ -319,19 +283,6 @@ class EnrollmentCreate(Model):
     capacity: StrictInt = Field(default=1, ge=0, le=20, description="mentees a mentor can take")
     goals: Annotated[str, StringConstraints(max_length=4000)] | None = None
     wanted_skill_ids: list[UUID] = Field(default_factory=list, max_length=20)
-
-
-class EnrollmentRead(ReadModel):
-    id: UUID
-    program_id: UUID
-    person_id: UUID
-    role: EnrollmentRole
-    capacity: int
-    goals: str | None
-    wanted_skill_ids: list[UUID]
-    status: EnrollmentStatus
-    created_at: datetime
-    withdrawn_at: datetime | None
 
 
 # Conflicts -------------------------------------------------------------------------------------
