@@ -19,7 +19,7 @@ from tandem.kit.contracts.profiles import (
     ProgramRead,
     ProgramStanding,
 )
-from tandem.kit.contracts.sessions import SessionStatus
+from tandem.kit.contracts.sessions import GoalStatus, SessionStatus, Visibility
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
 from tandem.sessions.errors import (
@@ -49,7 +49,6 @@ from tandem.sessions.models import (
     Series,
     Session,
     Timetable,
-    Visibility,
     WorkspaceStatus,
 )
 from tandem.sessions.models import PersonSchedule as StoredSchedule
@@ -594,6 +593,18 @@ class GoalRepository(Repository[Goal]):
         order = (Goal.created_at.desc(), Goal.id.desc())
         return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
 
+    async def open_of_owner(
+        self, organization_id: UUID, owner_id: UUID, after: Latest | None, limit: int
+    ) -> list[Goal]:
+        """The owner's open goals in every mentorship, newest first."""
+        query = select(Goal).where(
+            Goal.organization_id == organization_id,
+            Goal.owner_id == owner_id,
+            Goal.status == GoalStatus.OPEN,
+        )
+        order = (Goal.created_at.desc(), Goal.id.desc())
+        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
     async def of_owner(self, organization_id: UUID, owner_id: UUID) -> list[Goal]:
         query = select(Goal).where(
             Goal.organization_id == organization_id, Goal.owner_id == owner_id
@@ -676,6 +687,18 @@ class ActionItemRepository(Repository[ActionItem]):
         query = select(ActionItem).where(ActionItem.mentorship_id == mentorship_id)
         if open_only:
             query = query.where(ActionItem.done_at.is_(None))
+        order = (ActionItem.created_at.desc(), ActionItem.id.desc())
+        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
+    async def open_of_owner(
+        self, organization_id: UUID, owner_id: UUID, after: Latest | None, limit: int
+    ) -> list[ActionItem]:
+        """The owner's action items not done yet, in every mentorship, newest first."""
+        query = select(ActionItem).where(
+            ActionItem.organization_id == organization_id,
+            ActionItem.owner_id == owner_id,
+            ActionItem.done_at.is_(None),
+        )
         order = (ActionItem.created_at.desc(), ActionItem.id.desc())
         return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
 

@@ -21,6 +21,14 @@ class SessionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Visibility(StrEnum):
+    """Who reads a note or a goal besides its author: nobody, or the mentorship's members (who
+    do not change it)."""
+
+    PRIVATE = "private"
+    SHARED = "shared"
+
+
 class GoalStatus(StrEnum):
     OPEN = "open"
     ACHIEVED = "achieved"
@@ -59,6 +67,72 @@ class SessionRead(SessionTimes):
         description="member, mentorship_ended, mentorship_paused or person_erased"
     )
     ics_sequence: int
+    version: int
+
+
+class NoteRead(BaseModel):
+    """A note in clear, for its author and (shared) the mentorship's members only (free text:
+    read only over HTTP by its readers, never in events)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    session_id: UUID | None
+    author_id: UUID
+    visibility: Visibility
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class MilestoneRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    goal_id: UUID
+    title: str
+    due_date: date | None
+    completed_at: datetime | None
+    version: int
+
+
+class GoalRead(BaseModel):
+    """A goal for its owner and, when shared, the mentorship's members."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    owner_id: UUID
+    visibility: Visibility
+    title: str
+    success_criteria: str | None
+    target_date: date | None
+    status: GoalStatus
+    progress: int = Field(
+        ge=0, le=100, description="percent: as set by hand, else of milestones done"
+    )
+    progress_set_by_hand: bool
+    milestones: list[MilestoneRead]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ActionItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    session_id: UUID | None
+    what: str
+    owner_id: UUID
+    created_by: UUID
+    due_date: date | None
+    done_at: datetime | None
+    created_at: datetime
     version: int
 
 
