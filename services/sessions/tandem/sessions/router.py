@@ -14,6 +14,7 @@ from tandem.kit.contracts.sessions import (
     NextSessionsQuery,
     SessionRead,
     SessionTimes,
+    SlotsRead,
 )
 from tandem.kit.db import SessionDep
 from tandem.kit.errors import PROBLEM_JSON, PROBLEM_SCHEMA_REF
@@ -37,7 +38,6 @@ from tandem.sessions.schemas import (
     SessionCancel,
     SessionCreate,
     SessionReschedule,
-    SlotsRead,
     TimetableRead,
 )
 from tandem.sessions.service import Dependencies

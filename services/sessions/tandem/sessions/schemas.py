@@ -24,6 +24,7 @@ from tandem.kit.contracts.sessions import (
     GoalStatus,
     MilestoneRead,
     NoteRead,
+    ReasonRead,
     SessionRead,
     Visibility,
 )
@@ -168,33 +169,6 @@ class CalendarFeedCreated(BaseModel):
 
 
 # Planning --------------------------------------------------------------------------------------
-
-
-class ReasonRead(BaseModel):
-    """Why: a code, a sentence made of codes, times and zones only, and whom it concerns."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    code: str
-    text: str
-    person_ids: list[UUID]
-
-
-class SlotRead(BaseModel):
-    starts_at: datetime
-    ends_at: datetime
-    rank: int = Field(description="1 is the best")
-    score: int = Field(description="2 for the series' weekly time, plus 1 in working hours")
-    reasons: list[ReasonRead]
-
-
-class SlotsRead(BaseModel):
-    mentorship_id: UUID
-    starts_at: datetime
-    ends_at: datetime
-    minutes: int
-    buffer_minutes: int
-    slots: list[SlotRead]
 
 
 class OccurrenceRead(BaseModel):

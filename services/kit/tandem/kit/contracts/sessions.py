@@ -136,6 +136,35 @@ class ActionItemRead(BaseModel):
     version: int
 
 
+class ReasonRead(BaseModel):
+    """Why: a code, a sentence made of codes, times and zones only, and whom it concerns."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    text: str
+    person_ids: list[UUID]
+
+
+class SlotRead(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+    rank: int = Field(description="1 is the best")
+    score: int = Field(description="2 for the series' weekly time, plus 1 in working hours")
+    reasons: list[ReasonRead]
+
+
+class SlotsRead(BaseModel):
+    """`GET /mentorships/{id}/slots`: the best times for the mentorship's next meeting."""
+
+    mentorship_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    minutes: int
+    buffer_minutes: int
+    slots: list[SlotRead]
+
+
 class NextSessionsQuery(BaseModel):
     """Whose next session to read (`POST /mentorships/next-sessions`): at most 100
     mentorships, a dashboard's page."""
