@@ -1,21 +1,25 @@
-"""A member's home screen in two calls: their own open goals and open action items across all
-their mentorships, as the gateway reads them; nobody else's, and nothing of another
-organization."""
+"""A member's home screen: their own open goals, open action items and held sessions across
+all their mentorships, one call each, as the gateway reads them; nobody else's, and nothing of
+another organization."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from conftest import Profiles
-from factories import MONDAY, booked_id, started_mentorship
+from factories import MONDAY, booked, booked_id, started_mentorship
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.matching import MentorshipStarted
-from tandem.kit.contracts.sessions import ActionItemRead, GoalRead
+from tandem.kit.contracts.sessions import ActionItemRead, GoalRead, SessionRead, SessionStatus
 from tandem.kit.pagination import Page
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions.service import Dependencies
+
+PAST = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 
 
 async def test_my_open_goals_span_my_mentorships_newest_first_a_page_at_a_time(
@@ -89,3 +93,28 @@ async def _goal(
 def _consumer(member: httpx.AsyncClient) -> tuple[ServiceClient, str]:
     token = member.headers["Authorization"].removeprefix("Bearer ")
     return ServiceClient("sessions", str(member.base_url), member), token
+
+
+async def test_my_held_sessions_are_latest_first_and_nobody_elses(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+    started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
+) -> None:
+    earlier = await booked(db_session, started.mentorship_id, PAST, status=SessionStatus.HELD)
+    later = await booked(db_session, started.mentorship_id, PAST + DAY, status=SessionStatus.HELD)
+    await booked(db_session, started.mentorship_id, PAST + 2 * DAY)  # scheduled, not held
+    theirs = await started_mentorship(db_session, dependencies, profiles, organization)
+    await booked(db_session, theirs.mentorship_id, PAST, status=SessionStatus.HELD)
+    sessions, token = _consumer(members[0])
+
+    first = await sessions.get("/me/held-sessions", token, Page[SessionRead], {"limit": 1})
+    rest = await sessions.get(
+        "/me/held-sessions", token, Page[SessionRead], {"cursor": first.next_cursor}
+    )
+
+    assert [held.id for held in first.items + rest.items] == [later.id, earlier.id]
+    assert rest.next_cursor is None

@@ -213,6 +213,18 @@ class SessionsRepository(Repository[Session]):
         )
         return list(await self.session.scalars(soonest_first(query, after).limit(limit)))
 
+    async def held_of_person(
+        self, organization_id: UUID, person_id: UUID, before: Soonest | None, limit: int
+    ) -> list[Session]:
+        """The person's held sessions, latest first."""
+        query = select(Session).where(
+            Session.organization_id == organization_id,
+            Session.status == SessionStatus.HELD,
+            Session.id.in_(select(Attendance.session_id).where(Attendance.person_id == person_id)),
+        )
+        order = (Session.starts_at.desc(), Session.id.desc())
+        return list(await self.session.scalars(keyset(query, order, before).limit(limit)))
+
     async def of_mentorship(
         self, mentorship_id: UUID, after: Soonest | None, limit: int
     ) -> list[Session]:

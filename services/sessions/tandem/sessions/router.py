@@ -219,6 +219,14 @@ async def my_sessions(
     return await service.my_sessions(session, principal, cursor, limit)
 
 
+@sessions.get("/me/held-sessions", response_model=Page[SessionRead])
+async def my_held_sessions(
+    session: SessionDep, principal: PrincipalDep, cursor: Cursor = None, limit: Limit = 50
+) -> Page[Session]:
+    """The caller's held sessions, latest first: those they may give feedback on."""
+    return await service.my_held_sessions(session, principal, cursor, limit)
+
+
 @sessions.get("/programs/{program_id}/sessions", response_model=Page[SessionTimes])
 async def program_sessions(
     program_id: UUID,

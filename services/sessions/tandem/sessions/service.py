@@ -766,6 +766,18 @@ async def my_sessions(
     return _page(found, limit)
 
 
+async def my_held_sessions(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int
+) -> Page[Session]:
+    """The caller's held sessions, latest first (those they may give feedback on)."""
+    person_id = own_id(principal)
+    before = typed_cursor(cursor, Soonest)
+    found = await SessionsRepository(session).held_of_person(
+        principal.organization_id, person_id, before, limit + 1
+    )
+    return _page(found, limit)
+
+
 async def next_sessions(
     session: AsyncSession, principal: Principal, query: NextSessionsQuery
 ) -> list[NextSession]:
