@@ -95,11 +95,25 @@ async def test_my_proposals_need_a_token_and_say_when_matching_does_not_answer(
     assert member["errors"][0]["message"] == "The matching service did not answer."  # type: ignore[index]
 
 
+NIL = '"00000000-0000-0000-0000-000000000000"'
 EXAMPLE_ARGUMENTS = {
-    "UUID": '"00000000-0000-0000-0000-000000000000"',
+    "UUID": NIL,
     "Int": "1",
     "Boolean": "true",
     "String": '"a reason"',
+    "DateTime": '"2030-01-07T09:00:00Z"',
+    "ProfileChange": "{}",
+    "WindowInput": '{weekday: 0, start: "09:00:00", end: "10:00:00"}',
+    "EnrollmentInput": '{role: "mentee"}',
+    "BookingInput": '{startsAt: "2030-01-07T09:00:00Z", endsAt: "2030-01-07T10:00:00Z", '
+    'timeZone: "UTC"}',
+    "GoalInput": '{title: "a goal"}',
+    "GoalChange": "{}",
+    "MilestoneInput": '{title: "a step"}',
+    "ActionItemInput": f'{{what: "a task", ownerId: {NIL}}}',
+    "NoteInput": '{body: "a note"}',
+    "FeedbackInput": "{rating: 5, gotWhatNeeded: true}",
+    "CheckinInput": "{satisfaction: 5, progress: 3}",
 }
 
 

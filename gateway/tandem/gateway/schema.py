@@ -23,6 +23,8 @@ from tandem.gateway.types.matching import (
     my_mentorships,
     my_proposals,
 )
+from tandem.gateway.types.me import MemberQuery
+from tandem.gateway.types.member_mutations import MemberMutation
 from tandem.gateway.types.sessions import Session, SessionPage, change_session, my_sessions
 from tandem.kit.errors import AppError
 
@@ -30,7 +32,7 @@ log = structlog.get_logger()
 
 
 @strawberry.type
-class Query:
+class Query(MemberQuery):
     @strawberry.field(
         permission_classes=[IsAuthenticated],
         metadata=ASKS_A_SERVICE,
@@ -76,7 +78,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(MemberMutation):
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         metadata=ASKS_A_SERVICE,

@@ -10,6 +10,8 @@ from strawberry.types import Info
 
 from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
+from tandem.gateway.types.people import Person
+from tandem.gateway.types.sessions import Session
 from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
 
 
@@ -62,6 +64,23 @@ class Mentorship:
     status: str
     started_at: datetime
     ended_at: datetime | None
+
+    @strawberry.field(
+        description="Its members' public profiles (one call to profiles for every mentorship "
+        "of the request)."
+    )
+    async def members(self, info: Info[Context, Any]) -> list[Person]:
+        found = await info.context.loaders.people.load_many(self.member_ids)
+        return [Person.of(person) for person in found if person is not None]
+
+    @strawberry.field(
+        description="Its next proposed or scheduled session that has not ended; null if none, "
+        "or for a caller who is not a member (one call to sessions for every mentorship of the "
+        "request)."
+    )
+    async def next_session(self, info: Info[Context, Any]) -> Session | None:
+        found = await info.context.loaders.next_sessions.load(self.id)
+        return None if found is None else Session.of(found)
 
     @classmethod
     def of(cls, read: MentorshipRead) -> "Mentorship":

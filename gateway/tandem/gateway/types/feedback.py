@@ -1,0 +1,97 @@
+"""What a member says after meeting: feedback on a held session, whether the mentorship is a
+good fit, and periodic check-ins."""
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+
+from tandem.gateway.types.outcomes import Refused
+from tandem.kit.contracts.feedback import CheckinRead, FitCheckinRead, SessionFeedbackRead
+
+
+@strawberry.type(description="A member's feedback on a held session, for its author only.")
+class SessionFeedback:
+    id: UUID
+    session_id: UUID
+    mentorship_id: UUID
+    rating: int = strawberry.field(description="1 (poor) to 5 (excellent)")
+    got_what_needed: bool
+    comment: str | None
+    editable_until: datetime
+    version: int
+
+    @classmethod
+    def of(cls, read: SessionFeedbackRead) -> "SessionFeedback":
+        return cls(
+            id=read.id,
+            session_id=read.session_id,
+            mentorship_id=read.mentorship_id,
+            rating=read.rating,
+            got_what_needed=read.got_what_needed,
+            comment=read.comment,
+            editable_until=read.editable_until,
+            version=read.version,
+        )
+
+
+@strawberry.type(description="A member's answer to 'is this a good fit?'.")
+class FitCheckin:
+    id: UUID
+    mentorship_id: UUID
+    answer: str = strawberry.field(description="good_fit, still_deciding or not_a_good_fit")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, read: FitCheckinRead) -> "FitCheckin":
+        return cls(
+            id=read.id,
+            mentorship_id=read.mentorship_id,
+            answer=read.answer.value,
+            created_at=read.created_at,
+        )
+
+
+@strawberry.type(description="A member's periodic check-in on their mentorship.")
+class Checkin:
+    id: UUID
+    mentorship_id: UUID
+    period_start: date
+    satisfaction: int = strawberry.field(description="1 (poor) to 5 (excellent)")
+    progress: int = strawberry.field(description="toward their goals, 1 (none) to 5 (reached)")
+    concern: str | None = strawberry.field(description="confidential: for the program's admins")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, read: CheckinRead) -> "Checkin":
+        return cls(
+            id=read.id,
+            mentorship_id=read.mentorship_id,
+            period_start=read.period_start,
+            satisfaction=read.satisfaction,
+            progress=read.progress,
+            concern=read.concern,
+            created_at=read.created_at,
+        )
+
+
+@strawberry.input
+class FeedbackInput:
+    rating: int = strawberry.field(description="1 (poor) to 5 (excellent)")
+    got_what_needed: bool
+    comment: str | None = strawberry.field(default=None, description="seen by its author only")
+
+
+@strawberry.input
+class CheckinInput:
+    satisfaction: int = strawberry.field(description="1 (poor) to 5 (excellent)")
+    progress: int = strawberry.field(description="toward your goals, 1 (none) to 5 (reached)")
+    concern: str | None = strawberry.field(
+        default=None, description="a confidential concern for the program's admins"
+    )
+
+
+FeedbackResult = Annotated[SessionFeedback | Refused, strawberry.union("FeedbackResult")]
+FitCheckinResult = Annotated[FitCheckin | Refused, strawberry.union("FitCheckinResult")]
+CheckinResult = Annotated[Checkin | Refused, strawberry.union("CheckinResult")]

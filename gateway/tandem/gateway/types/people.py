@@ -1,0 +1,173 @@
+"""People as a member's screens show them: their own profile, skills, availability and
+enrollments, and colleagues' public profiles (a mentorship's members)."""
+
+from datetime import date, datetime, time
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+
+from tandem.gateway.types.outcomes import Refused
+from tandem.kit.contracts.profiles import (
+    AvailabilityRead,
+    EnrollmentRead,
+    PersonPublicRead,
+    PersonRead,
+    PersonSkillsRead,
+)
+
+
+@strawberry.type(description="What any colleague of the organization may see of a person.")
+class Person:
+    id: UUID
+    full_name: str
+    department: str | None
+    title: str | None
+    location: str | None
+    time_zone: str
+    languages: list[str]
+    interests: list[str]
+    bio: str | None
+
+    @classmethod
+    def of(cls, read: PersonPublicRead) -> "Person":
+        return cls(**{name: getattr(read, name) for name in PersonPublicRead.model_fields})
+
+
+@strawberry.type(description="The caller's whole profile.")
+class Profile(Person):
+    email: str
+    job_level: int
+    manager_id: UUID | None
+    hire_date: date | None
+    status: str = strawberry.field(description="active, on_leave or left")
+    version: int
+
+    @classmethod
+    def of_whole(cls, read: PersonRead) -> "Profile":
+        public = {name: getattr(read, name) for name in PersonPublicRead.model_fields}
+        return cls(
+            **public,
+            email=read.email,
+            job_level=read.job_level,
+            manager_id=read.manager_id,
+            hire_date=read.hire_date,
+            status=read.status.value,
+            version=read.version,
+        )
+
+
+@strawberry.type(description="A weekly window in the person's own time zone.")
+class Window:
+    weekday: int = strawberry.field(description="0 = Monday … 6 = Sunday")
+    start: time
+    end: time = strawberry.field(description="00:00 means the end of the day")
+
+
+@strawberry.type
+class Availability:
+    time_zone: str
+    windows: list[Window]
+    weekly_minutes: int
+
+    @classmethod
+    def of(cls, read: AvailabilityRead) -> "Availability":
+        windows = [Window(weekday=w.weekday, start=w.start, end=w.end) for w in read.windows]
+        return cls(time_zone=read.time_zone, windows=windows, weekly_minutes=read.weekly_minutes)
+
+
+@strawberry.type
+class OfferedSkill:
+    skill_id: UUID
+    proficiency: int = strawberry.field(description="1 to 5")
+
+
+@strawberry.type
+class WantedSkill:
+    skill_id: UUID
+    priority: int = strawberry.field(description="1 = most wanted, to 3")
+
+
+@strawberry.type
+class Skills:
+    offered: list[OfferedSkill]
+    wanted: list[WantedSkill]
+
+    @classmethod
+    def of(cls, read: PersonSkillsRead) -> "Skills":
+        return cls(
+            offered=[
+                OfferedSkill(skill_id=s.skill_id, proficiency=s.proficiency) for s in read.offered
+            ],
+            wanted=[WantedSkill(skill_id=s.skill_id, priority=s.priority) for s in read.wanted],
+        )
+
+
+@strawberry.type(description="The caller's place in a program.")
+class Enrollment:
+    id: UUID
+    program_id: UUID
+    role: str = strawberry.field(description="mentor, mentee, either or member")
+    capacity: int
+    goals: str | None
+    wanted_skill_ids: list[UUID]
+    status: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, read: EnrollmentRead) -> "Enrollment":
+        return cls(
+            id=read.id,
+            program_id=read.program_id,
+            role=read.role.value,
+            capacity=read.capacity,
+            goals=read.goals,
+            wanted_skill_ids=read.wanted_skill_ids,
+            status=read.status.value,
+            created_at=read.created_at,
+        )
+
+
+# What a member changes -------------------------------------------------------------------------
+
+
+@strawberry.input(description="Only the fields given change; null clears location or bio.")
+class ProfileChange:
+    location: str | None = strawberry.UNSET
+    time_zone: str | None = strawberry.UNSET
+    languages: list[str] | None = strawberry.UNSET
+    interests: list[str] | None = strawberry.UNSET
+    bio: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class OfferedSkillInput:
+    skill_id: UUID
+    proficiency: int = strawberry.field(description="1 to 5")
+
+
+@strawberry.input
+class WantedSkillInput:
+    skill_id: UUID
+    priority: int = strawberry.field(description="1 = most wanted, to 3")
+
+
+@strawberry.input
+class WindowInput:
+    weekday: int = strawberry.field(description="0 = Monday … 6 = Sunday")
+    start: time
+    end: time = strawberry.field(description="00:00 means the end of the day")
+
+
+@strawberry.input
+class EnrollmentInput:
+    role: str = strawberry.field(description="mentor, mentee, either or member")
+    capacity: int = strawberry.field(default=1, description="mentees a mentor can take")
+    goals: str | None = None
+    wanted_skill_ids: list[UUID] = strawberry.field(default_factory=list)
+
+
+ProfileResult = Annotated[Profile | Refused, strawberry.union("ProfileResult")]
+SkillsResult = Annotated[Skills | Refused, strawberry.union("SkillsResult")]
+AvailabilityResult = Annotated[Availability | Refused, strawberry.union("AvailabilityResult")]
+EnrollmentResult = Annotated[Enrollment | Refused, strawberry.union("EnrollmentResult")]
