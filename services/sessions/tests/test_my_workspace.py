@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from conftest import Profiles
-from factories import MONDAY, booked, booked_id, started_mentorship
+from factories import MONDAY, as_consumer, booked_id, started_mentorship
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
-from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.matching import MentorshipStarted
-from tandem.kit.contracts.sessions import ActionItemRead, GoalRead, SessionRead, SessionStatus
+from tandem.kit.contracts.sessions import ActionItemRead, GoalRead
 from tandem.kit.pagination import Page
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions.service import Dependencies
@@ -41,7 +40,7 @@ async def test_my_open_goals_span_my_mentorships_newest_first_a_page_at_a_time(
     )
     newest = await _goal(me, second.mentorship_id, "Lead a project", private=True)
     await _goal(other, started.mentorship_id, "Not mine")
-    sessions, token = _consumer(me)
+    sessions, token = as_consumer(me)
 
     page = await sessions.get("/me/goals", token, Page[GoalRead], {"limit": 1})
     rest = await sessions.get(
@@ -70,7 +69,7 @@ async def test_my_open_action_items_are_those_i_own_and_have_not_done(
     await me.patch(f"/action-items/{done['id']}", json={"done": True}, headers={"If-Match": '"1"'})
     await me.post(path, json={"what": "Their task", "owner_id": str(other_id)})
     elsewhere = client_for(Role.PARTICIPANT, organization_id=uuid.uuid4(), person_id=my_id)
-    sessions, token = _consumer(me)
+    sessions, token = as_consumer(me)
 
     page = await sessions.get("/me/action-items", token, Page[ActionItemRead])
     foreign = await elsewhere.get("/me/action-items")
@@ -88,33 +87,3 @@ async def _goal(
     assert response.status_code == 201, response.text
     created: dict[str, str] = response.json()
     return created
-
-
-def _consumer(member: httpx.AsyncClient) -> tuple[ServiceClient, str]:
-    token = member.headers["Authorization"].removeprefix("Bearer ")
-    return ServiceClient("sessions", str(member.base_url), member), token
-
-
-async def test_my_held_sessions_are_latest_first_and_nobody_elses(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    profiles: Profiles,
-    organization: uuid.UUID,
-    started: MentorshipStarted,
-    members: list[httpx.AsyncClient],
-) -> None:
-    earlier = await booked(db_session, started.mentorship_id, PAST, status=SessionStatus.HELD)
-    later = await booked(db_session, started.mentorship_id, PAST + DAY, status=SessionStatus.HELD)
-    await booked(db_session, started.mentorship_id, PAST + 2 * DAY)  # scheduled, not held
-    theirs = await started_mentorship(db_session, dependencies, profiles, organization)
-    await booked(db_session, theirs.mentorship_id, PAST, status=SessionStatus.HELD)
-    sessions, token = _consumer(members[0])
-
-    first = await sessions.get("/me/held-sessions", token, Page[SessionRead], {"limit": 1})
-    rest = await sessions.get(
-        "/me/held-sessions", token, Page[SessionRead], {"cursor": first.next_cursor}
-    )
-
-    assert [held.id for held in first.items + rest.items] == [later.id, earlier.id]
-    assert rest.next_cursor is None

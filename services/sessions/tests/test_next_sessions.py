@@ -5,11 +5,10 @@ import uuid
 
 import httpx
 from conftest import Profiles
-from factories import HOUR, MONDAY, booked_id, started_mentorship
+from factories import HOUR, MONDAY, as_consumer, booked_id, started_mentorship
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role
-from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.sessions import NextSession
 from tandem.kit.testing.plugin import ClientFactory
@@ -29,9 +28,7 @@ async def test_each_of_my_mentorships_gets_its_soonest_session_read_as_the_contr
     quiet = await started_mentorship(
         db_session, dependencies, profiles, organization, member_ids=started.member_ids
     )
-    member = members[0]
-    token = member.headers["Authorization"].removeprefix("Bearer ")
-    sessions = ServiceClient("sessions", str(member.base_url), member)
+    sessions, token = as_consumer(members[0])
     asked = {"mentorship_ids": [str(quiet.mentorship_id), str(started.mentorship_id)]}
 
     found = await sessions.post("/mentorships/next-sessions", token, list[NextSession], asked)

@@ -8,6 +8,7 @@ from uuid import UUID
 import strawberry
 
 from tandem.gateway.types.outcomes import Refused
+from tandem.gateway.types.reads import shown
 from tandem.kit.contracts.feedback import CheckinRead, FitCheckinRead, SessionFeedbackRead
 
 
@@ -24,16 +25,7 @@ class SessionFeedback:
 
     @classmethod
     def of(cls, read: SessionFeedbackRead) -> "SessionFeedback":
-        return cls(
-            id=read.id,
-            session_id=read.session_id,
-            mentorship_id=read.mentorship_id,
-            rating=read.rating,
-            got_what_needed=read.got_what_needed,
-            comment=read.comment,
-            editable_until=read.editable_until,
-            version=read.version,
-        )
+        return shown(cls, read)
 
 
 @strawberry.type(description="A member's answer to 'is this a good fit?'.")
@@ -45,12 +37,7 @@ class FitCheckin:
 
     @classmethod
     def of(cls, read: FitCheckinRead) -> "FitCheckin":
-        return cls(
-            id=read.id,
-            mentorship_id=read.mentorship_id,
-            answer=read.answer.value,
-            created_at=read.created_at,
-        )
+        return shown(cls, read)
 
 
 @strawberry.type(description="A member's periodic check-in on their mentorship.")
@@ -65,15 +52,7 @@ class Checkin:
 
     @classmethod
     def of(cls, read: CheckinRead) -> "Checkin":
-        return cls(
-            id=read.id,
-            mentorship_id=read.mentorship_id,
-            period_start=read.period_start,
-            satisfaction=read.satisfaction,
-            progress=read.progress,
-            concern=read.concern,
-            created_at=read.created_at,
-        )
+        return shown(cls, read)
 
 
 @strawberry.input

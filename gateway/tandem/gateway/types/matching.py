@@ -11,6 +11,7 @@ from strawberry.types import Info
 from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
 from tandem.gateway.types.people import Person
+from tandem.gateway.types.reads import shown
 from tandem.gateway.types.sessions import Session
 from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
 
@@ -37,21 +38,11 @@ class Proposal:
 
     @classmethod
     def of(cls, read: ProposalRead) -> "Proposal":
-        return cls(
-            id=read.id,
-            program_id=read.program_id,
-            member_ids=read.member_ids,
-            mentor_id=read.mentor_id,
-            mentee_id=read.mentee_id,
-            accepted_by=read.accepted_by,
-            score=read.score,
-            why=[
-                ScorePart(criterion=name, normalized=part.normalized, points=part.points)
-                for name, part in read.explanation.criteria.items()
-            ],
-            status=read.status.value,
-            expires_at=read.expires_at,
-        )
+        why = [
+            shown(ScorePart, part, criterion=name)
+            for name, part in read.explanation.criteria.items()
+        ]
+        return shown(cls, read, why=why)
 
 
 @strawberry.type(description="An accepted pair or circle.")
@@ -84,16 +75,7 @@ class Mentorship:
 
     @classmethod
     def of(cls, read: MentorshipRead) -> "Mentorship":
-        return cls(
-            id=read.id,
-            program_id=read.program_id,
-            member_ids=read.member_ids,
-            mentor_id=read.mentor_id,
-            mentee_id=read.mentee_id,
-            status=read.status.value,
-            started_at=read.started_at,
-            ended_at=read.ended_at,
-        )
+        return shown(cls, read)
 
 
 @strawberry.type

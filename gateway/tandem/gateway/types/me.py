@@ -5,6 +5,7 @@ Lists are Relay connections over the services' keyset pages (`connections`); men
 resolve their members and next session through the request's DataLoaders (`loaders`)."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from tandem.gateway.budgets import ASKS_A_SERVICE, MAX_PAGE
+from tandem.gateway.clients import Clients
 from tandem.gateway.context import Context
 from tandem.gateway.permissions import IsAuthenticated
 from tandem.gateway.types.connections import Connection, connection
@@ -22,6 +24,7 @@ from tandem.gateway.types.people import Availability, Enrollment, Profile, Skill
 from tandem.gateway.types.sessions import Session
 from tandem.gateway.types.workspace import ActionItem, Goal, Slots, SlotsResult
 from tandem.kit.errors import Forbidden
+from tandem.kit.pagination import Page
 
 PENDING_FEEDBACK_WINDOW = 20
 """Pending feedback is looked for among this many of the caller's latest held sessions."""
@@ -36,6 +39,29 @@ def own_id(info: Info[Context, Any]) -> UUID:
     if person_id is None:
         raise Forbidden("Only a person has a profile of their own.")
     return person_id
+
+
+PageReader = Callable[[Clients, str, int, str | None], Awaitable[Page[Any]]]
+
+
+def listed(node: Any, read: PageReader, description: str) -> Any:
+    """A list of `me` as a connection of `node`s: `read(clients, token, limit, cursor)` reads
+    the service's page."""
+
+    async def resolve(
+        info: Info[Context, Any], first: int = 20, after: str | None = None
+    ) -> Connection[Any]:
+        clients, token = info.context.clients, token_of(info)
+        return await connection(
+            lambda limit, start: read(clients, token, limit, start), node.of, first, after
+        )
+
+    return strawberry.field(
+        resolver=resolve,
+        graphql_type=Connection[node],
+        metadata=ASKS_A_SERVICE,
+        description=description,
+    )
 
 
 @strawberry.type(description="The caller's home screen: ask for the parts the screen shows.")
@@ -58,75 +84,37 @@ class Me:
         found = await info.context.clients.profiles.my_enrollments(token_of(info))
         return [Enrollment.of(enrollment) for enrollment in found]
 
-    @strawberry.field(metadata=ASKS_A_SERVICE, description="Proposals, newest first, with why.")
-    async def proposals(
-        self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> Connection[Proposal]:
-        matching, token = info.context.clients.matching, token_of(info)
-        return await connection(
-            lambda limit, start: matching.my_proposals(token, limit, start),
-            Proposal.of,
-            first,
-            after,
-        )
-
-    @strawberry.field(
-        metadata=ASKS_A_SERVICE,
-        description="Mentorships, newest first; their members and next sessions are read in "
-        "one batch per request.",
+    proposals = listed(
+        Proposal,
+        lambda clients, *page: clients.matching.my_proposals(*page),
+        "Proposals, newest first, with why.",
     )
-    async def mentorships(
-        self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> Connection[Mentorship]:
-        matching, token = info.context.clients.matching, token_of(info)
-        return await connection(
-            lambda limit, start: matching.my_mentorships(token, limit, start),
-            Mentorship.of,
-            first,
-            after,
-        )
-
-    @strawberry.field(
-        metadata=ASKS_A_SERVICE,
-        description="Proposed and scheduled sessions that have not ended, soonest first.",
+    mentorships = listed(
+        Mentorship,
+        lambda clients, *page: clients.matching.my_mentorships(*page),
+        "Mentorships, newest first; their members and next sessions are read in one batch per "
+        "request.",
     )
-    async def upcoming_sessions(
-        self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> Connection[Session]:
-        sessions, token = info.context.clients.sessions, token_of(info)
-        return await connection(
-            lambda limit, start: sessions.my_sessions(token, limit, start),
-            Session.of,
-            first,
-            after,
-        )
-
-    @strawberry.field(
-        metadata=ASKS_A_SERVICE,
-        description="The caller's open goals in all their mentorships, newest first.",
+    upcoming_sessions = listed(
+        Session,
+        lambda clients, *page: clients.sessions.my_sessions(*page),
+        "Proposed and scheduled sessions that have not ended, soonest first.",
     )
-    async def goals(
-        self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> Connection[Goal]:
-        sessions, token = info.context.clients.sessions, token_of(info)
-        return await connection(
-            lambda limit, start: sessions.my_goals(token, limit, start), Goal.of, first, after
-        )
-
-    @strawberry.field(
-        metadata=ASKS_A_SERVICE,
-        description="The action items the caller owns and has not done, newest first.",
+    goals = listed(
+        Goal,
+        lambda clients, *page: clients.sessions.my_goals(*page),
+        "The caller's open goals in all their mentorships, newest first.",
     )
-    async def open_action_items(
-        self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> Connection[ActionItem]:
-        sessions, token = info.context.clients.sessions, token_of(info)
-        return await connection(
-            lambda limit, start: sessions.my_action_items(token, limit, start),
-            ActionItem.of,
-            first,
-            after,
-        )
+    open_action_items = listed(
+        ActionItem,
+        lambda clients, *page: clients.sessions.my_action_items(*page),
+        "The action items the caller owns and has not done, newest first.",
+    )
+    check_ins = listed(
+        Checkin,
+        lambda clients, *page: clients.feedback.my_checkins(*page),
+        "The caller's periodic check-ins, newest first.",
+    )
 
     @strawberry.field(
         metadata={"cost": 2 * ASKS_A_SERVICE["cost"]},
@@ -141,20 +129,6 @@ class Me:
         )
         rated = {feedback.session_id for feedback in given.items}
         return [Session.of(session) for session in held.items if session.id not in rated]
-
-    @strawberry.field(
-        metadata=ASKS_A_SERVICE, description="The caller's periodic check-ins, newest first."
-    )
-    async def check_ins(
-        self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> Connection[Checkin]:
-        feedback, token = info.context.clients.feedback, token_of(info)
-        return await connection(
-            lambda limit, start: feedback.my_checkins(token, limit, start),
-            Checkin.of,
-            first,
-            after,
-        )
 
 
 @strawberry.type

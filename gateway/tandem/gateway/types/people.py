@@ -8,6 +8,7 @@ from uuid import UUID
 import strawberry
 
 from tandem.gateway.types.outcomes import Refused
+from tandem.gateway.types.reads import shown
 from tandem.kit.contracts.profiles import (
     AvailabilityRead,
     EnrollmentRead,
@@ -31,7 +32,7 @@ class Person:
 
     @classmethod
     def of(cls, read: PersonPublicRead) -> "Person":
-        return cls(**{name: getattr(read, name) for name in PersonPublicRead.model_fields})
+        return shown(cls, read)
 
 
 @strawberry.type(description="The caller's whole profile.")
@@ -45,16 +46,7 @@ class Profile(Person):
 
     @classmethod
     def of_whole(cls, read: PersonRead) -> "Profile":
-        public = {name: getattr(read, name) for name in PersonPublicRead.model_fields}
-        return cls(
-            **public,
-            email=read.email,
-            job_level=read.job_level,
-            manager_id=read.manager_id,
-            hire_date=read.hire_date,
-            status=read.status.value,
-            version=read.version,
-        )
+        return shown(cls, read)
 
 
 @strawberry.type(description="A weekly window in the person's own time zone.")
@@ -72,8 +64,7 @@ class Availability:
 
     @classmethod
     def of(cls, read: AvailabilityRead) -> "Availability":
-        windows = [Window(weekday=w.weekday, start=w.start, end=w.end) for w in read.windows]
-        return cls(time_zone=read.time_zone, windows=windows, weekly_minutes=read.weekly_minutes)
+        return shown(cls, read, windows=[shown(Window, window) for window in read.windows])
 
 
 @strawberry.type
@@ -116,16 +107,7 @@ class Enrollment:
 
     @classmethod
     def of(cls, read: EnrollmentRead) -> "Enrollment":
-        return cls(
-            id=read.id,
-            program_id=read.program_id,
-            role=read.role.value,
-            capacity=read.capacity,
-            goals=read.goals,
-            wanted_skill_ids=read.wanted_skill_ids,
-            status=read.status.value,
-            created_at=read.created_at,
-        )
+        return shown(cls, read)
 
 
 # What a member changes -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
+from tandem.gateway.types.reads import shown
 from tandem.kit.contracts.sessions import SessionRead
 
 
@@ -31,21 +32,7 @@ class Session:
 
     @classmethod
     def of(cls, read: SessionRead) -> "Session":
-        return cls(
-            id=read.id,
-            mentorship_id=read.mentorship_id,
-            program_id=read.program_id,
-            series_id=read.series_id,
-            member_ids=read.member_ids,
-            starts_at=read.starts_at,
-            ends_at=read.ends_at,
-            time_zone=read.time_zone,
-            status=read.status.value,
-            location=read.location,
-            meeting_link=read.meeting_link,
-            proposed_by=read.proposed_by,
-            version=read.version,
-        )
+        return shown(cls, read)
 
 
 @strawberry.type

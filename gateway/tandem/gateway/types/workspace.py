@@ -8,6 +8,7 @@ from uuid import UUID
 import strawberry
 
 from tandem.gateway.types.outcomes import Refused
+from tandem.gateway.types.reads import shown
 from tandem.gateway.types.sessions import Session
 from tandem.kit.contracts.sessions import (
     ActionItemRead,
@@ -29,7 +30,7 @@ class Milestone:
 
     @classmethod
     def of(cls, read: MilestoneRead) -> "Milestone":
-        return cls(**read.model_dump())
+        return shown(cls, read)
 
 
 @strawberry.type(description="A member's goal: theirs alone when private, else the members'.")
@@ -49,20 +50,7 @@ class Goal:
 
     @classmethod
     def of(cls, read: GoalRead) -> "Goal":
-        return cls(
-            id=read.id,
-            mentorship_id=read.mentorship_id,
-            owner_id=read.owner_id,
-            visibility=read.visibility.value,
-            title=read.title,
-            success_criteria=read.success_criteria,
-            target_date=read.target_date,
-            status=read.status.value,
-            progress=read.progress,
-            milestones=[Milestone.of(milestone) for milestone in read.milestones],
-            updated_at=read.updated_at,
-            version=read.version,
-        )
+        return shown(cls, read, milestones=[Milestone.of(step) for step in read.milestones])
 
 
 @strawberry.type(description="A follow-up agreed in a session: what, who, by when.")
@@ -79,7 +67,7 @@ class ActionItem:
 
     @classmethod
     def of(cls, read: ActionItemRead) -> "ActionItem":
-        return cls(**read.model_dump(exclude={"created_at"}))
+        return shown(cls, read)
 
 
 @strawberry.type(description="A note, for its author and (shared) the mentorship's members.")
@@ -95,16 +83,7 @@ class Note:
 
     @classmethod
     def of(cls, read: NoteRead) -> "Note":
-        return cls(
-            id=read.id,
-            mentorship_id=read.mentorship_id,
-            session_id=read.session_id,
-            author_id=read.author_id,
-            visibility=read.visibility.value,
-            body=read.body,
-            updated_at=read.updated_at,
-            version=read.version,
-        )
+        return shown(cls, read)
 
 
 @strawberry.type(description="A time all members could meet, and why it ranks where it does.")
@@ -123,19 +102,11 @@ class Slots:
 
     @classmethod
     def of(cls, read: SlotsRead) -> "Slots":
-        return cls(
-            mentorship_id=read.mentorship_id,
-            minutes=read.minutes,
-            slots=[
-                Slot(
-                    starts_at=slot.starts_at,
-                    ends_at=slot.ends_at,
-                    rank=slot.rank,
-                    reasons=[reason.text for reason in slot.reasons],
-                )
-                for slot in read.slots
-            ],
-        )
+        slots = [
+            shown(Slot, slot, reasons=[reason.text for reason in slot.reasons])
+            for slot in read.slots
+        ]
+        return shown(cls, read, slots=slots)
 
 
 # What a member changes -------------------------------------------------------------------------
