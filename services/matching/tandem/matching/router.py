@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.matching import (
     MentorshipRead,
+    MentorshipsQuery,
     ProposalRead,
 )
 from tandem.kit.db import SessionDep
@@ -198,6 +199,16 @@ async def flagged_mentorships(
     return await service.flagged_mentorships(
         session, principal, directory, program_id, cursor, limit
     )
+
+
+@mentorships.post("/mentorships/batch", response_model=list[MentorshipRead])
+async def get_mentorships(
+    query: MentorshipsQuery, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
+) -> list[Mentorship]:
+    """Many mentorships at once (for DataLoaders), in the order asked: those the caller is a
+    member of, and those of the programs they administer now. Others, and unknown ids, are left
+    out."""
+    return await service.get_mentorships(session, principal, directory, query)
 
 
 @mentorships.get("/mentorships/{mentorship_id}", response_model=MentorshipRead)
