@@ -18,6 +18,9 @@ DASHBOARD = """{ me { mentorships(first: 50) {
   edges { cursor node { id members { id fullName } nextSession { id startsAt } } }
   pageInfo { hasNextPage endCursor } } } }"""
 
+UPCOMING = """{ me { upcomingSessions(first: 50) {
+  nodes { id startsAt members { fullName } mentorship { id menteeId } } } } }"""
+
 HOME = """{ me {
   profile { fullName email version } availability { weeklyMinutes } skills { offered { skillId } }
   enrollments { programId role }
@@ -45,6 +48,9 @@ async def test_a_dashboard_costs_one_call_per_service_whether_of_one_mentorship_
         ]
         _, home_calls = await gateway.calls_for(_token(token_issuer, organization, busy), HOME)
         pages = await _paged(gateway, _token(token_issuer, organization, busy))
+        upcoming, upcoming_calls = await gateway.calls_for(
+            _token(token_issuer, organization, busy), UPCOMING
+        )
 
     (busy_data, busy_calls), (calm_data, calm_calls) = answers
     one_each = Counter({"matching": 1, "profiles": 1, "sessions": 1})
@@ -62,6 +68,13 @@ async def test_a_dashboard_costs_one_call_per_service_whether_of_one_mentorship_
     }
     # One call per part of the home screen, however many mentorships it shows.
     assert home_calls == Counter({"profiles": 5, "matching": 2, "sessions": 5, "feedback": 2})
+    # Every upcoming session with its members and mentorship: one batch of each.
+    sessions = upcoming["me"]["upcomingSessions"]["nodes"]
+    assert {session["mentorship"]["id"] for session in sessions} <= {
+        edge["node"]["id"] for edge in busy_edges
+    }
+    assert all(len(session["members"]) == 2 for session in sessions)
+    assert upcoming_calls == (one_each if sessions else Counter({"sessions": 1}))
     all_three = [edge["node"]["id"] for edge in busy_edges]
     first_two, the_rest, after_the_first = pages
     assert first_two == (all_three[:2], True)

@@ -97,6 +97,11 @@ class MatchingClient(ServiceClient):
     ) -> Page[MentorshipRead]:
         return await self.get("/me/mentorships", token, Page[MentorshipRead], _page(first, after))
 
+    async def mentorships(self, token: str, mentorship_ids: list[UUID]) -> list[MentorshipRead]:
+        """At most 100; those the caller may not read are left out."""
+        body = {"ids": [str(mentorship_id) for mentorship_id in mentorship_ids]}
+        return await self.post("/mentorships/batch", token, list[MentorshipRead], body)
+
     async def answer_proposal(self, token: str, proposal_id: UUID, yes: bool) -> ProposalRead:
         answer = "acceptance" if yes else "declination"
         return await self.post(f"/proposals/{proposal_id}/{answer}", token, ProposalRead)

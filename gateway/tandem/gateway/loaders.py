@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from tandem.gateway.clients import Clients
 from tandem.kit.auth import Principal
+from tandem.kit.contracts.matching import MentorshipRead
 from tandem.kit.contracts.profiles import PersonPublicRead
 from tandem.kit.contracts.sessions import SessionRead
 from tandem.kit.errors import Unauthorized
@@ -18,7 +19,8 @@ from tandem.kit.errors import Unauthorized
 PEOPLE_PER_CALL = 500
 """What profiles' `POST /people/batch` takes at most."""
 MENTORSHIPS_PER_CALL = 100
-"""What sessions' `POST /mentorships/next-sessions` takes at most."""
+"""What sessions' `POST /mentorships/next-sessions` and matching's `POST /mentorships/batch`
+take at most."""
 
 
 class Loaders:
@@ -28,6 +30,9 @@ class Loaders:
         self.people = DataLoader(load_fn=self._people, max_batch_size=PEOPLE_PER_CALL)
         self.next_sessions = DataLoader(
             load_fn=self._next_sessions, max_batch_size=MENTORSHIPS_PER_CALL
+        )
+        self.mentorships = DataLoader(
+            load_fn=self._mentorships, max_batch_size=MENTORSHIPS_PER_CALL
         )
 
     def _token(self) -> str:
@@ -43,4 +48,9 @@ class Loaders:
     async def _next_sessions(self, mentorship_ids: Sequence[UUID]) -> list[SessionRead | None]:
         found = await self._clients.sessions.next_sessions(self._token(), list(mentorship_ids))
         by_id = {next.mentorship_id: next.session for next in found}
+        return [by_id.get(mentorship_id) for mentorship_id in mentorship_ids]
+
+    async def _mentorships(self, mentorship_ids: Sequence[UUID]) -> list[MentorshipRead | None]:
+        found = await self._clients.matching.mentorships(self._token(), list(mentorship_ids))
+        by_id = {mentorship.id: mentorship for mentorship in found}
         return [by_id.get(mentorship_id) for mentorship_id in mentorship_ids]
