@@ -7,7 +7,7 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from conftest import Organization
+from conftest import Organization, eventually
 from journey import Gateway
 from screens import CountingGateway, counting_gateway, mentor_with_mentees, sessions_know
 
@@ -118,6 +118,9 @@ EDIT_NOTE = """mutation($note: UUID!, $version: Int!) {
     __typename ... on Note { body } } }"""
 CANCEL = """mutation($session: UUID!) {
   cancelSession(sessionId: $session, version: 1, reason: "not mine") { id } }"""
+CREATE_ACTION_ITEM = """mutation($session: UUID!, $owner: UUID!) {
+  createActionItem(sessionId: $session, item: {what: "Draft the RFC", ownerId: $owner}) {
+    __typename } }"""
 MINE = """{ me { goals { nodes { id } } mentorships { nodes { id nextSession { id } } } } }"""
 
 
@@ -159,14 +162,34 @@ async def test_members_change_their_own_workspace_and_never_another_pairs_or_org
     assert [_outcome(answer) for answer in outsider] == ["NotFound"] * 3
     assert [_outcome(answer) for answer in foreign] == ["NotFound"] * 3
     assert outsider_sees["goals"]["nodes"] == []
-    assert [m["id"] for m in outsider_sees["mentorships"]["nodes"]] != [mentorship["id"]]
+    assert mentorship["id"] not in [m["id"] for m in outsider_sees["mentorships"]["nodes"]]
     assert foreign_sees == {"goals": {"nodes": []}, "mentorships": {"nodes": []}}
     assert [found["id"] for found in mine["goals"]["nodes"]] == [goal["id"]]
-    next_session = mine["mentorships"]["nodes"][0]["nextSession"]
-    if next_session is not None:  # planned by the cohort timetable: only its members change it
-        cancelled = await gateway.ask(other, CANCEL, session=next_session["id"])
-        assert cancelled["data"] is None
-        assert cancelled["errors"][0]["message"]
+    next_session = await _planned(gateway, mentor)
+    item = {"session": next_session, "owner": mentor["id"]}
+    outsiders_item = await gateway.ask(other, CREATE_ACTION_ITEM, **item)
+    foreign_item = await elsewhere.ask(mentor, CREATE_ACTION_ITEM, **item)
+    outsiders_cancel = await gateway.ask(other, CANCEL, session=next_session)
+    own_item = await gateway.ask(mentor, CREATE_ACTION_ITEM, **item)
+    # Sessions tells a colleague a session is not theirs (403), another organization nothing.
+    assert [_outcome(outsiders_item), _outcome(foreign_item)] == ["NotAllowed", "NotFound"]
+    assert outsiders_cancel["data"] is None
+    assert _outcome(own_item) == "ActionItem"
+
+
+async def _planned(gateway: Gateway, member: dict[str, Any]) -> str:
+    """The id of the next session of the member's mentorship, once the cohort timetable
+    planned it."""
+    found: list[str] = []
+
+    async def planned() -> bool:
+        """the sessions worker timetabled the mentorship"""
+        (mentorship,) = (await gateway.ask(member, MINE))["data"]["me"]["mentorships"]["nodes"]
+        found[:] = [mentorship["nextSession"]["id"]] if mentorship["nextSession"] else []
+        return bool(found)
+
+    await eventually(planned, timeout=90)
+    return found[0]
 
 
 def _outcome(answer: dict[str, Any]) -> str:
