@@ -1,3 +1,4 @@
+import base64
 import uuid
 
 import httpx
@@ -174,3 +175,24 @@ async def test_the_logs_keep_no_text_of_a_document(
     logged = caplog.text + capsys.readouterr().out
     assert "The matching service did not answer" in logged
     assert secret not in logged
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "gw.not-base64!",
+        "gw." + base64.urlsafe_b64encode(b"[null, 101]").decode(),  # more than a page to skip
+        "gw." + base64.urlsafe_b64encode(b"[7, 1]").decode(),  # a service cursor is text
+    ],
+)
+async def test_a_cursor_the_gateway_did_not_give_out_is_refused_before_any_service_is_asked(
+    gateway: httpx.AsyncClient, downstream: Downstream, token_issuer: TokenIssuer, cursor: str
+) -> None:
+    token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT])
+
+    body = await _query(
+        gateway, f'{{ me {{ goals(after: "{cursor}") {{ nodes {{ id }} }} }} }}', token
+    )
+
+    assert body["errors"][0]["message"] == "The cursor is not one this API gave out."  # type: ignore[index]
+    assert downstream.calls == []

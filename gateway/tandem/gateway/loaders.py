@@ -1,8 +1,9 @@
 """DataLoaders, made afresh for each request (nothing is shared between callers): the fields of
 every item a query lists that ask the same service are gathered into one batch call, so a
 page of 50 mentorships with their members and next sessions costs the services one call per
-kind, not one per mentorship. Each service checks the caller on every object of a batch and
-leaves out those they may not see."""
+kind, not one per mentorship (so such a field costs as an ordinary one in the budget, not as
+a service call). Each service checks the caller on every object of a batch and leaves out
+those they may not see."""
 
 from collections.abc import Sequence
 from uuid import UUID
