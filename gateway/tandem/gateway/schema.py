@@ -4,7 +4,7 @@ from uuid import UUID
 import strawberry
 import structlog
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
@@ -29,6 +29,10 @@ from tandem.gateway.types.sessions import Session, SessionPage, change_session, 
 from tandem.kit.errors import AppError
 
 log = structlog.get_logger()
+
+DOCUMENTS_KEPT = 256
+"""Documents whose parse and validation (budgets included) are kept for the next request that
+sends the same text: a screen sends the same few documents again and again."""
 
 
 @strawberry.type
@@ -162,6 +166,8 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
         config=StrawberryConfig(disable_field_suggestions=settings.production),
         extensions=[
             *budgets.extensions(settings),
+            ParserCache(maxsize=DOCUMENTS_KEPT),
+            ValidationCache(maxsize=DOCUMENTS_KEPT),
             lambda: MaskErrors(should_mask_error=_is_unexpected),
         ],
     )
