@@ -166,8 +166,8 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
         config=StrawberryConfig(disable_field_suggestions=settings.production),
         extensions=[
             *budgets.extensions(settings),
-            ParserCache(maxsize=DOCUMENTS_KEPT),
-            ValidationCache(maxsize=DOCUMENTS_KEPT),
+            lambda: ParserCache(maxsize=DOCUMENTS_KEPT),
+            lambda: ValidationCache(maxsize=DOCUMENTS_KEPT),
             lambda: MaskErrors(should_mask_error=_is_unexpected),
         ],
     )
