@@ -147,7 +147,8 @@ async def at_rate(call: Callable[[], Awaitable[Any]], rate: float, seconds: floa
 
 
 async def seed(stack: Stack, issuer: TokenIssuer, mentorships: int) -> tuple[str, str]:
-    """An organization whose mentor has `mentorships` started; the mentor's id and token."""
+    """An organization whose mentor has `mentorships` started, and their cohorts timetabled;
+    the mentor's id and token."""
     organization = uuid.uuid4()
     admin = issuer.issue(uuid.uuid4(), organization, [Role.HR_ADMIN])
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {admin}"}, timeout=120) as http:
@@ -166,12 +167,23 @@ async def seed(stack: Stack, issuer: TokenIssuer, mentorships: int) -> tuple[str
             return str(created["id"])
 
         mentor = await person("Mentor", 8)
-        left, index = mentorships, 0
+        left, index, programs = mentorships, 0, []
         while left:
             size = min(left, PER_PROGRAM)
             mentees = [await person(f"Mentee{index + n}", 2) for n in range(size)]
             index, left = index + size, left - size
-            await _matched(http, issuer, organization, profiles, matching, mentor, mentees)
+            programs.append(
+                await _matched(http, issuer, organization, profiles, matching, mentor, mentees)
+            )
+        sessions = stack.config.service_url("sessions")
+        for program_id in programs:
+
+            async def timetabled(program_id: str = program_id) -> bool:
+                """the sessions worker timetabled the program's cohort (it takes CPU meanwhile)"""
+                found = await http.get(f"{sessions}/programs/{program_id}/timetables")
+                return bool(found.json()["items"])
+
+            await until(timetabled)
     return mentor, issuer.issue(mentor, organization, [Role.PARTICIPANT])
 
 
@@ -183,7 +195,9 @@ async def _matched(
     matching: str,
     mentor: str,
     mentees: list[str],
-) -> None:
+) -> str:
+    """The id of a traditional program whose published run paired `mentor` with each of
+    `mentees`, every proposal accepted."""
     today = date.today()
     program = (
         await http.post(
@@ -220,6 +234,7 @@ async def _matched(
                 headers={"Authorization": f"Bearer {token}"},
             )
             answer.raise_for_status()
+    return str(program["id"])
 
 
 async def sessions_heard(member: Member, mentorships: int) -> None:

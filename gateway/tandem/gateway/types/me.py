@@ -46,15 +46,18 @@ PageReader = Callable[[Clients, str, int, str | None], Awaitable[Page[Any]]]
 
 def listed(node: Any, read: PageReader, description: str) -> Any:
     """A list of `me` as a connection of `node`s: `read(clients, token, limit, cursor)` reads
-    the service's page."""
+    the service's page; a node type with `prime` reads for the page what it is asked."""
 
     async def resolve(
         info: Info[Context, Any], first: int = 20, after: str | None = None
     ) -> Connection[Any]:
         clients, token = info.context.clients, token_of(info)
-        return await connection(
+        found = await connection(
             lambda limit, start: read(clients, token, limit, start), node.of, first, after
         )
+        if hasattr(node, "prime"):
+            await node.prime(info, found.nodes)
+        return found
 
     return strawberry.field(
         resolver=resolve,

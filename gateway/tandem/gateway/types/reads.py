@@ -1,5 +1,6 @@
 """A service's read shown as a GraphQL type: each field the type declares is taken from the
-read of the same name (an enum as its value), unless given."""
+read's field of the same name (an enum as its value), unless given; a field the read does not
+have keeps its default."""
 
 import dataclasses
 from enum import Enum
@@ -14,7 +15,7 @@ def shown(cls: type[Shown], read: BaseModel, **given: Any) -> Shown:
     taken = {
         field.name: _plain(getattr(read, field.name))
         for field in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if field.init and field.name not in given
+        if field.init and field.name not in given and field.name in type(read).model_fields
     }
     return cls(**taken, **given)
 
