@@ -8,7 +8,7 @@ mentorships (traditional programs of at most 20 mentees each, matched by a publi
 proposals both members accept), whose cohort the sessions worker timetables.
 
 Two screens are read as that mentor, each at a fixed rate (`--rate` requests per second for
-`--seconds`, sent on schedule whatever the answers do):
+`--seconds`, sent on schedule whatever the answers do, the two ways side by side):
 - dashboard: `me.mentorships(first: 50)` with each mentorship's members and next session;
 - me: the home screen (profile, availability, skills, enrollments, proposals, mentorships
   with members and next session, upcoming sessions, goals, open action items, pending
@@ -116,25 +116,34 @@ class Member:
         )
 
 
-async def at_rate(call: Callable[[], Awaitable[Any]], rate: float, seconds: float) -> Any:
-    """`call` sent `rate` times a second on schedule; latencies from each scheduled time."""
+async def at_rate(
+    calls: dict[str, Callable[[], Awaitable[Any]]], rate: float, seconds: float
+) -> Any:
+    """Each of `calls` sent `rate` times a second on schedule, side by side (so that both ways
+    meet the same load on a shared machine); latencies from each scheduled time."""
     loop = asyncio.get_running_loop()
     start = loop.time()
 
-    async def timed(due: float) -> float | None:
+    async def timed(call: Callable[[], Awaitable[Any]], due: float) -> float | None:
         try:
             await call()
         except (httpx.HTTPError, RuntimeError):
             return None
         return loop.time() - due
 
-    tasks = []
+    tasks: dict[str, list[asyncio.Task[float | None]]] = {way: [] for way in calls}
     for index in range(int(rate * seconds)):
         due = start + index / rate
         await asyncio.sleep(max(0.0, due - loop.time()))
-        tasks.append(asyncio.create_task(timed(due)))
-    latencies = await asyncio.gather(*tasks)
-    elapsed = loop.time() - start
+        for way, call in calls.items():
+            tasks[way].append(asyncio.create_task(timed(call, due)))
+    return {
+        way: _figures(await asyncio.gather(*sent), loop.time() - start)
+        for way, sent in tasks.items()
+    }
+
+
+def _figures(latencies: list[float | None], elapsed: float) -> dict[str, Any]:
     done = sorted(latency for latency in latencies if latency is not None)
     quantiles = statistics.quantiles(done, n=100, method="inclusive") if len(done) > 1 else done
     return {
@@ -339,9 +348,8 @@ async def measure(member: Member, mentor_id: str, rate: float, seconds: float) -
     }
     figures: dict[str, dict[str, Any]] = {}
     for screen, calls in ways.items():
-        for call in calls.values():
-            await at_rate(call, rate, 2)  # warm: connections, first-call costs
-        figures[screen] = {way: await at_rate(call, rate, seconds) for way, call in calls.items()}
+        await at_rate(calls, rate, 2)  # warm: connections, first-call costs
+        figures[screen] = await at_rate(calls, rate, seconds)
         print(screen, figures[screen])
     return figures
 
