@@ -211,7 +211,8 @@ async def get_mentorships(
     return await service.get_mentorships(session, principal, directory, query)
 
 
-@mentorships.get("/mentorships/{mentorship_id}", response_model=MentorshipRead)
+# `:uuid` keeps `/mentorships/batch` from reading as a mentorship's id.
+@mentorships.get("/mentorships/{mentorship_id:uuid}", response_model=MentorshipRead)
 async def get_mentorship(
     mentorship_id: UUID,
     session: SessionDep,
