@@ -28,7 +28,7 @@ from tandem.kit.contracts.sessions import (
     SessionRead,
     Visibility,
 )
-from tandem.kit.fields import Day
+from tandem.kit.fields import Day, Moment
 
 MAX_SESSION = timedelta(hours=8)
 MAX_BUSY_RANGE = timedelta(days=366)
@@ -106,7 +106,7 @@ class SessionCancel(BaseModel):
 class SeriesCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starting_at: AwareDatetime | None = Field(
+    starting_at: Moment | None = Field(
         default=None, description="cancel the occurrences from this time on; default now"
     )
     reason: Reason = Field(description="kept for the members only; never leaves this service")
