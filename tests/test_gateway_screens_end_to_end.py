@@ -106,7 +106,7 @@ async def _page(gateway: CountingGateway, token: str, after: str | None) -> dict
 
 CREATE_GOAL = """mutation($mentorship: UUID!) {
   createGoal(mentorshipId: $mentorship, goal: {title: "Give a talk"}) {
-    __typename ... on Goal { id version } ... on Refusal { message } } }"""
+    __typename ... on Goal { id version } ... on NotFound { message } } }"""
 UPDATE_GOAL = """mutation($goal: UUID!, $version: Int!) {
   updateGoal(goalId: $goal, version: $version, change: {title: "Give two talks"}) {
     __typename ... on Goal { title version } } }"""
@@ -172,7 +172,7 @@ async def test_members_change_their_own_workspace_and_never_another_pairs_or_org
     outsiders_cancel = await gateway.ask(other, CANCEL, session=next_session)
     own_item = await gateway.ask(mentor, CREATE_ACTION_ITEM, **item)
     # Sessions tells a colleague a session is not theirs (403), another organization nothing.
-    assert [_outcome(outsiders_item), _outcome(foreign_item)] == ["NotAllowed", "NotFound"]
+    assert [_outcome(outsiders_item), _outcome(foreign_item)] == ["Forbidden", "NotFound"]
     assert outsiders_cancel["data"] is None
     assert _outcome(own_item) == "ActionItem"
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import strawberry
 
-from tandem.gateway.types.outcomes import Refused
+from tandem.gateway.types.outcomes import Refusal
 from tandem.gateway.types.reads import shown
 from tandem.kit.contracts.feedback import CheckinRead, FitCheckinRead, SessionFeedbackRead
 
@@ -71,6 +71,6 @@ class CheckinInput:
     )
 
 
-FeedbackResult = Annotated[SessionFeedback | Refused, strawberry.union("FeedbackResult")]
-FitCheckinResult = Annotated[FitCheckin | Refused, strawberry.union("FitCheckinResult")]
-CheckinResult = Annotated[Checkin | Refused, strawberry.union("CheckinResult")]
+FeedbackResult = Annotated[SessionFeedback | Refusal, strawberry.union("FeedbackResult")]
+FitCheckinResult = Annotated[FitCheckin | Refusal, strawberry.union("FitCheckinResult")]
+CheckinResult = Annotated[Checkin | Refusal, strawberry.union("CheckinResult")]

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
-from tandem.gateway.types.people import Person
+from tandem.gateway.types.people import Colleague
 from tandem.gateway.types.reads import shown
 from tandem.gateway.types.selections import asked_of_items
 from tandem.gateway.types.sessions import Session
@@ -59,15 +59,15 @@ class Mentorship:
     started_at: datetime
     ended_at: datetime | None
 
-    read_members: strawberry.Private[list[Person] | None] = None
+    read_members: strawberry.Private[list[Colleague] | None] = None
     read_next_session: strawberry.Private[SessionRead | Literal["unread"] | None] = "unread"
 
     @strawberry.field(
-        graphql_type=list[Person],
+        graphql_type=list[Colleague],
         description="Its members' public profiles (one call to profiles for every mentorship "
         "of the request).",
     )
-    def members(self, info: Info[Context, Any]) -> list[Person] | Awaitable[list[Person]]:
+    def members(self, info: Info[Context, Any]) -> list[Colleague] | Awaitable[list[Colleague]]:
         """Read with the page it came in (`prime`), else awaited through the DataLoader."""
         if self.read_members is not None:
             return self.read_members
@@ -85,9 +85,9 @@ class Mentorship:
             return None if self.read_next_session is None else Session.of(self.read_next_session)
         return self._load_next_session(info)
 
-    async def _load_members(self, info: Info[Context, Any]) -> list[Person]:
+    async def _load_members(self, info: Info[Context, Any]) -> list[Colleague]:
         found = await info.context.loaders.people.load_many(self.member_ids)
-        return [Person.of(person) for person in found if person is not None]
+        return [Colleague.from_pydantic(person) for person in found if person is not None]
 
     async def _load_next_session(self, info: Info[Context, Any]) -> Session | None:
         found = await info.context.loaders.next_sessions.load(self.id)
@@ -107,7 +107,9 @@ class Mentorship:
             people = dict(zip(ids, await loaders.people.load_many(ids), strict=True))
             for mentorship in mentorships:
                 found = (people[person_id] for person_id in mentorship.member_ids)
-                mentorship.read_members = [Person.of(person) for person in found if person]
+                mentorship.read_members = [
+                    Colleague.from_pydantic(person) for person in found if person
+                ]
         if "nextSession" in asked:
             ids = [mentorship.id for mentorship in mentorships]
             sessions = await loaders.next_sessions.load_many(ids)

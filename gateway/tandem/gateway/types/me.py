@@ -16,7 +16,7 @@ from tandem.gateway.budgets import ASKS_A_SERVICE, MAX_PAGE
 from tandem.gateway.clients import Clients
 from tandem.gateway.context import Context
 from tandem.gateway.permissions import IsAuthenticated
-from tandem.gateway.types.connections import Connection, connection
+from tandem.gateway.types.connections import Connection, paged
 from tandem.gateway.types.feedback import Checkin
 from tandem.gateway.types.matching import Mentorship, Proposal
 from tandem.gateway.types.outcomes import outcome
@@ -52,7 +52,7 @@ def listed(node: Any, read: PageReader, description: str) -> Any:
         info: Info[Context, Any], first: int = 20, after: str | None = None
     ) -> Connection[Any]:
         clients, token = info.context.clients, token_of(info)
-        found = await connection(
+        found = await paged(
             lambda limit, start: read(clients, token, limit, start), node.of, first, after
         )
         if hasattr(node, "prime"):

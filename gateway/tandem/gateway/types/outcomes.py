@@ -1,73 +1,66 @@
-"""Expected outcomes of a member's change as typed results: a mutation answers a union of its
-success type and the refusals it may meet, so a screen handles each by its `__typename`.
-Everything else (a service down, a bug) stays an error, and an unexpected one is masked."""
+"""Expected refusals of a mutation, as members of its result union: the service's answer
+(404, 403, 409, 412, 400/422) named as a type a screen can switch on. Anything else is an error
+(masked when unexpected)."""
 
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import strawberry
 
-from tandem.kit.errors import AppError, BadRequest, Conflict, Forbidden, NotFound, VersionMismatch
+from tandem.kit import errors
 
 Read = TypeVar("Read")
 Success = TypeVar("Success")
 
 
-@strawberry.interface(description="Why a change was refused.")
-class Refusal:
+@strawberry.type(description="No such object in the caller's organization (another's is none).")
+class NotFound:
     message: str
 
 
-@strawberry.type(
-    name="NotFound",
-    description="Nothing the caller may see has this id (another organization's included).",
-)
-class NotFoundRefusal(Refusal):
-    pass
+@strawberry.type(description="The caller may not do this.")
+class Forbidden:
+    message: str
 
 
-@strawberry.type(description="The caller may see it but not change it.")
-class NotAllowed(Refusal):
-    pass
+@strawberry.type(description="The object's state does not allow it now (e.g. a draft program).")
+class Conflict:
+    message: str
 
 
-@strawberry.type(description="It changed since the version sent: read it again, then retry.")
-class StaleVersion(Refusal):
-    pass
+@strawberry.type(description="The object changed since the version given: read it again.")
+class StaleVersion:
+    message: str
 
 
-@strawberry.type(
-    name="Conflict", description="It cannot be done in its present state (taken, done twice...)."
-)
-class ConflictRefusal(Refusal):
-    pass
+@strawberry.type(description="The service refused the input.")
+class Invalid:
+    message: str
 
 
-@strawberry.type(description="A value sent is not acceptable.")
-class Invalid(Refusal):
-    pass
+Refusal = NotFound | Forbidden | Conflict | StaleVersion | Invalid
 
-
-Refused = NotFoundRefusal | NotAllowed | StaleVersion | ConflictRefusal | Invalid
-"""The refusals every change's result may be, besides its success."""
-
-_REFUSALS: list[tuple[type[AppError], type[Refused]]] = [
-    (VersionMismatch, StaleVersion),
-    (NotFound, NotFoundRefusal),
-    (Forbidden, NotAllowed),
-    (Conflict, ConflictRefusal),
-    (BadRequest, Invalid),
+_REFUSALS: list[tuple[type[errors.AppError], type[Refusal]]] = [
+    (errors.NotFound, NotFound),
+    (errors.Forbidden, Forbidden),
+    (errors.VersionMismatch, StaleVersion),
+    (errors.Conflict, Conflict),
+    (errors.BadRequest, Invalid),
 ]
 
 
-async def outcome(change: Awaitable[Read], convert: Callable[[Read], Success]) -> Success | Refused:
-    """The change's result as `convert` shows it, or the refusal its service answered; any
-    other error (unauthorized, unavailable) stays an error."""
+def refusal(error: errors.AppError) -> Refusal:
+    """The refusal `error` names; `error` itself (raised again) when it names none, such as a
+    service that did not answer."""
+    for raised, refused in _REFUSALS:
+        if isinstance(error, raised):
+            return refused(message=str(error))
+    raise error
+
+
+async def outcome(change: Awaitable[Read], convert: Callable[[Read], Success]) -> Success | Refusal:
+    """The change's result as `convert` shows it, or the refusal its service answered."""
     try:
         return convert(await change)
-    except AppError as error:
-        refusal = next((r for raised, r in _REFUSALS if isinstance(error, raised)), None)
-        if refusal is None:
-            raise
-        said = error.instance_detail
-        return refusal(message=said if isinstance(said, str) else error.detail)
+    except errors.AppError as error:
+        return refusal(error)

@@ -6,8 +6,9 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
+from strawberry.experimental import pydantic
 
-from tandem.gateway.types.outcomes import Refused
+from tandem.gateway.types.outcomes import Refusal
 from tandem.gateway.types.reads import shown
 from tandem.kit.contracts.profiles import (
     AvailabilityRead,
@@ -18,31 +19,32 @@ from tandem.kit.contracts.profiles import (
 )
 
 
-@strawberry.type(description="What any colleague of the organization may see of a person.")
-class Person:
+@pydantic.type(
+    model=PersonPublicRead,
+    all_fields=True,
+    description="A person of the organization, as any colleague sees them.",
+)
+class Colleague:
+    pass
+
+
+@strawberry.type(description="The caller's whole profile.")
+class Profile:
     id: UUID
     full_name: str
+    email: str
     department: str | None
     title: str | None
+    job_level: int
+    manager_id: UUID | None
     location: str | None
     time_zone: str
     languages: list[str]
     interests: list[str]
     bio: str | None
-
-    @classmethod
-    def of(cls, read: PersonPublicRead) -> "Person":
-        return shown(cls, read)
-
-
-@strawberry.type(description="The caller's whole profile.")
-class Profile(Person):
-    email: str
-    job_level: int
-    manager_id: UUID | None
     hire_date: date | None
     status: str = strawberry.field(description="active, on_leave or left")
-    version: int
+    version: int = strawberry.field(description="the profile's version")
 
     @classmethod
     def of_whole(cls, read: PersonRead) -> "Profile":
@@ -149,7 +151,7 @@ class EnrollmentInput:
     wanted_skill_ids: list[UUID] = strawberry.field(default_factory=list)
 
 
-ProfileResult = Annotated[Profile | Refused, strawberry.union("ProfileResult")]
-SkillsResult = Annotated[Skills | Refused, strawberry.union("SkillsResult")]
-AvailabilityResult = Annotated[Availability | Refused, strawberry.union("AvailabilityResult")]
-EnrollmentResult = Annotated[Enrollment | Refused, strawberry.union("EnrollmentResult")]
+ProfileResult = Annotated[Profile | Refusal, strawberry.union("ProfileResult")]
+SkillsResult = Annotated[Skills | Refusal, strawberry.union("SkillsResult")]
+AvailabilityResult = Annotated[Availability | Refusal, strawberry.union("AvailabilityResult")]
+EnrollmentResult = Annotated[Enrollment | Refusal, strawberry.union("EnrollmentResult")]

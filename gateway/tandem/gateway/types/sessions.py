@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
-from tandem.gateway.types.people import Person
+from tandem.gateway.types.people import Colleague
 from tandem.gateway.types.reads import shown
 from tandem.kit.contracts.sessions import SessionRead
 
@@ -38,9 +38,9 @@ class Session:
         description="Its members' public profiles (one call to profiles for every session and "
         "mentorship of the request)."
     )
-    async def members(self, info: Info[Context, Any]) -> list[Person]:
+    async def members(self, info: Info[Context, Any]) -> list[Colleague]:
         found = await info.context.loaders.people.load_many(self.member_ids)
-        return [Person.of(person) for person in found if person is not None]
+        return [Colleague.from_pydantic(person) for person in found if person is not None]
 
     @strawberry.field(
         description="Its mentorship (one call to matching for every session of the request)."

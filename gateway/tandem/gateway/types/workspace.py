@@ -7,7 +7,7 @@ from uuid import UUID
 
 import strawberry
 
-from tandem.gateway.types.outcomes import Refused
+from tandem.gateway.types.outcomes import Refusal
 from tandem.gateway.types.reads import shown
 from tandem.gateway.types.sessions import Session
 from tandem.kit.contracts.sessions import (
@@ -160,8 +160,8 @@ class NoteInput:
     session_id: UUID | None = None
 
 
-SessionResult = Annotated[Session | Refused, strawberry.union("SessionResult")]
-GoalResult = Annotated[Goal | Refused, strawberry.union("GoalResult")]
-ActionItemResult = Annotated[ActionItem | Refused, strawberry.union("ActionItemResult")]
-NoteResult = Annotated[Note | Refused, strawberry.union("NoteResult")]
-SlotsResult = Annotated[Slots | Refused, strawberry.union("SlotsResult")]
+SessionResult = Annotated[Session | Refusal, strawberry.union("SessionResult")]
+GoalResult = Annotated[Goal | Refusal, strawberry.union("GoalResult")]
+ActionItemResult = Annotated[ActionItem | Refusal, strawberry.union("ActionItemResult")]
+NoteResult = Annotated[Note | Refusal, strawberry.union("NoteResult")]
+SlotsResult = Annotated[Slots | Refusal, strawberry.union("SlotsResult")]
