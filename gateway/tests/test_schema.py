@@ -1,3 +1,4 @@
+import base64
 import uuid
 
 import httpx
@@ -96,8 +97,9 @@ async def test_my_proposals_need_a_token_and_say_when_matching_does_not_answer(
     assert member["errors"][0]["message"] == "The matching service did not answer."  # type: ignore[index]
 
 
+NIL = '"00000000-0000-0000-0000-000000000000"'
 EXAMPLE_ARGUMENTS = {
-    "UUID": '"00000000-0000-0000-0000-000000000000"',
+    "UUID": NIL,
     "Int": "1",
     "Boolean": "true",
     "String": '"a reason"',
@@ -108,6 +110,19 @@ EXAMPLE_ARGUMENTS = {
     "ProgramFeedbackSettingsInput": "{}",
     "SurveyInput": '{title: "S", questions: [], send: {daysAfterStart: 1}}',
     "SurveyAnswerInput": "{question: 0}",
+    "DateTime": '"2030-01-07T09:00:00Z"',
+    "ProfileChange": "{}",
+    "WindowInput": '{weekday: 0, start: "09:00:00", end: "10:00:00"}',
+    "EnrollmentInput": '{role: "mentee"}',
+    "BookingInput": '{startsAt: "2030-01-07T09:00:00Z", endsAt: "2030-01-07T10:00:00Z", '
+    'timeZone: "UTC"}',
+    "GoalInput": '{title: "a goal"}',
+    "GoalChange": "{}",
+    "MilestoneInput": '{title: "a step"}',
+    "ActionItemInput": f'{{what: "a task", ownerId: {NIL}}}',
+    "NoteInput": '{body: "a note"}',
+    "FeedbackInput": "{rating: 5, gotWhatNeeded: true}",
+    "CheckinInput": "{satisfaction: 5, progress: 3}",
 }
 
 
@@ -171,3 +186,24 @@ async def test_the_logs_keep_no_text_of_a_document(
     logged = caplog.text + capsys.readouterr().out
     assert "The matching service did not answer" in logged
     assert secret not in logged
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "gw.not-base64!",
+        "gw." + base64.urlsafe_b64encode(b"[null, 101]").decode(),  # more than a page to skip
+        "gw." + base64.urlsafe_b64encode(b"[7, 1]").decode(),  # a service cursor is text
+    ],
+)
+async def test_a_cursor_the_gateway_did_not_give_out_is_refused_before_any_service_is_asked(
+    gateway: httpx.AsyncClient, downstream: Downstream, token_issuer: TokenIssuer, cursor: str
+) -> None:
+    token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT])
+
+    body = await _query(
+        gateway, f'{{ me {{ goals(after: "{cursor}") {{ nodes {{ id }} }} }} }}', token
+    )
+
+    assert body["errors"][0]["message"] == "The cursor is not one this API gave out."  # type: ignore[index]
+    assert downstream.calls == []

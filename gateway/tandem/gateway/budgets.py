@@ -15,6 +15,7 @@ selection set (execution merges repeats too), nothing below the depth limit is e
 walk stops once it has met more fields and spreads than the cost budget.
 """
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -76,8 +77,10 @@ def extensions(settings: GatewaySettings) -> list[Callable[[], SchemaExtension]]
     return rules
 
 
+@functools.cache
 def measure(limits: Limits) -> type[ValidationRule]:
-    """A validation rule refusing each operation over a limit of depth, aliases or cost."""
+    """A validation rule refusing each operation over a limit of depth, aliases or cost (one
+    class per limits, so that a validation kept for a document is found again)."""
 
     class Measure(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:

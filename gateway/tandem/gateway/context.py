@@ -4,6 +4,7 @@ from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
 from tandem.gateway.clients import Clients
+from tandem.gateway.loaders import Loaders
 from tandem.gateway.settings import GatewaySettings
 from tandem.gateway.types.health import HealthCheck
 from tandem.kit.auth import Principal, TokenVerifier
@@ -17,6 +18,7 @@ class Context(BaseContext):
     clients: Clients
     health: HealthCheck
     principal: Principal | None
+    loaders: Loaders
 
     def require_principal(self) -> Principal:
         if self.principal is None:
@@ -34,6 +36,10 @@ async def build_context(request: HTTPConnection) -> Context:
     principal = verifier.verify(token) if scheme.lower() == "bearer" and token else None
     if principal is None and settings.production and request.scope["type"] == "http":
         raise Unauthorized()
+    clients: Clients = request.app.state.clients
     return Context(
-        clients=request.app.state.clients, health=request.app.state.health, principal=principal
+        clients=clients,
+        health=request.app.state.health,
+        principal=principal,
+        loaders=Loaders(clients, principal),
     )

@@ -5,7 +5,7 @@ from uuid import UUID
 import strawberry
 import structlog
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
@@ -26,15 +26,21 @@ from tandem.gateway.types.matching import (
     my_mentorships,
     my_proposals,
 )
+from tandem.gateway.types.me import MemberQuery
+from tandem.gateway.types.member_mutations import MemberMutation
 from tandem.gateway.types.notifications import Notification, my_notifications
 from tandem.gateway.types.sessions import Session, SessionPage, change_session, my_sessions
 from tandem.kit.errors import AppError
 
 log = structlog.get_logger()
 
+DOCUMENTS_KEPT = 256
+"""Documents whose parse and validation (budgets included) are kept for the next request that
+sends the same text: a screen sends the same few documents again and again."""
+
 
 @strawberry.type
-class Query(AdminQueries, SurveyQueries):
+class Query(MemberQuery, AdminQueries, SurveyQueries):
     @strawberry.field(
         permission_classes=[IsAuthenticated],
         metadata=ASKS_A_SERVICE,
@@ -80,7 +86,7 @@ class Query(AdminQueries, SurveyQueries):
 
 
 @strawberry.type
-class Mutation(AdminMutations, SurveyMutations):
+class Mutation(MemberMutation, AdminMutations, SurveyMutations):
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         metadata=ASKS_A_SERVICE,
@@ -180,6 +186,8 @@ def build_schema(settings: GatewaySettings) -> strawberry.Schema:
         config=StrawberryConfig(disable_field_suggestions=settings.production),
         extensions=[
             *budgets.extensions(settings),
+            lambda: ParserCache(maxsize=DOCUMENTS_KEPT),
+            lambda: ValidationCache(maxsize=DOCUMENTS_KEPT),
             lambda: MaskErrors(should_mask_error=_is_unexpected),
         ],
     )

@@ -147,6 +147,27 @@ async def test_a_read_is_tried_again_while_the_service_is_silent_a_write_is_not(
     assert seen == ["GET", "GET", "POST"]
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+async def test_a_put_or_patch_is_sent_once_with_its_body_and_headers(method: str) -> None:
+    seen: list[httpx.Request] = []
+
+    def silent(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(503, json={"status": "down"})
+
+    with pytest.raises(Unavailable):
+        await client(httpx.MockTransport(silent)).write(
+            method, "/goals/1", "t0k", Answered, {"title": "x"}, {"If-Match": '"2"'}
+        )
+
+    (request,) = seen
+    assert (request.method, request.content, request.headers["If-Match"]) == (
+        method,
+        b'{"title":"x"}',
+        '"2"',
+    )
+
+
 async def test_a_service_that_keeps_failing_is_not_asked_for_a_while() -> None:
     seen: list[httpx.Request] = []
 

@@ -9,13 +9,18 @@ from factories import Org
 
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.profiles import (
+    AvailabilityRead,
     EnrolleeSnapshot,
     EnrollmentRead,
     EnrollmentRole,
+    EnrollmentStatus,
     ImportResult,
     PersonPublicRead,
+    PersonRead,
     PersonSchedule,
     PersonSchedulesQuery,
+    PersonSkillsRead,
+    PersonStatus,
     ProgramKind,
     ProgramRead,
     ProgramSnapshot,
@@ -140,3 +145,32 @@ async def test_the_gateway_reads_people_enrollments_and_an_import_as_the_contrac
     (enrollment,) = enrollments.items
     assert (enrollment.person_id, enrollment.status) == (uuid.UUID(ada["id"]), "active")
     assert (imported.created, [error.row for error in imported.errors]) == (1, [2])
+
+
+async def test_the_gateway_reads_a_members_screen_and_their_colleagues_as_the_contract_says(
+    client_for: ClientFactory,
+) -> None:
+    org = Org(client_for)
+    ada, bob = await org.person(), await org.person(department="Research")
+    elsewhere = await Org(client_for).person()
+    await org.enroll(await org.program(), ada, goals="Learn Rust")
+    window = {"weekday": 0, "start": "09:00:00", "end": "12:00:00"}
+    await org.admin.put(f"/people/{ada['id']}/availability", json={"windows": [window]})
+    member = org.as_person(ada)
+    profiles, token = consumer(member)
+    asked = {"ids": [bob["id"], elsewhere["id"], ada["id"]]}
+
+    me = await profiles.get("/me", token, PersonRead)
+    enrollments = await profiles.get("/me/enrollments", token, list[EnrollmentRead])
+    availability = await profiles.get(f"/people/{ada['id']}/availability", token, AvailabilityRead)
+    skills = await profiles.get(f"/people/{ada['id']}/skills", token, PersonSkillsRead)
+    colleagues = await profiles.post("/people/batch", token, list[PersonPublicRead], asked)
+
+    assert set((await member.get("/me")).json()) == set(PersonRead.model_fields)
+    assert (str(me.id), me.status) == (ada["id"], PersonStatus.ACTIVE)
+    assert [enrollment.goals for enrollment in enrollments] == ["Learn Rust"]
+    assert enrollments[0].status is EnrollmentStatus.ACTIVE
+    assert (availability.weekly_minutes, skills.offered) == (180, [])
+    # Another organization's person is left out; the others come in the order asked.
+    assert [str(person.id) for person in colleagues] == [bob["id"], ada["id"]]
+    assert colleagues[0].department == "Research"

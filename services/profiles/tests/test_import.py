@@ -10,9 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Role, Scope
+from tandem.kit.contracts.profiles import PersonStatus
 from tandem.kit.models import OutboxEvent
 from tandem.kit.testing.plugin import ClientFactory
-from tandem.profiles.models import Person, PersonStatus
+from tandem.profiles.models import (
+    Person,
+)
 
 CREATED = "tandem.profiles.person.created"
 UPDATED = "tandem.profiles.person.updated"

@@ -5,9 +5,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.sessions import SessionStatus
 from tandem.kit.events import Envelope, Event
@@ -110,3 +112,10 @@ async def emitted(session: AsyncSession, organization_id: uuid.UUID) -> list[dic
         .order_by(OutboxEvent.position)
     )
     return [{"type": event.subject} | event.envelope["payload"] for event in found]
+
+
+def as_consumer(member: httpx.AsyncClient) -> tuple[ServiceClient, str]:
+    """A member's client as another service or the gateway reads sessions (kit's
+    `ServiceClient`, answers parsed as their contracts), and the token it carries."""
+    token = member.headers["Authorization"].removeprefix("Bearer ")
+    return ServiceClient("sessions", str(member.base_url), member), token

@@ -2,10 +2,9 @@
 kit's `ServiceClient`, against the real app."""
 
 import httpx
-from factories import MONDAY, booked_id
+from factories import MONDAY, as_consumer, booked_id
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.sessions import SessionRead
 from tandem.kit.pagination import Page
@@ -18,8 +17,7 @@ async def test_the_gateway_reads_a_members_sessions_and_changes_one_as_the_contr
 ) -> None:
     session_id = await booked_id(db_session, started.mentorship_id, MONDAY)
     member = members[0]
-    token = member.headers["Authorization"].removeprefix("Bearer ")
-    sessions = ServiceClient("sessions", str(member.base_url), member)
+    sessions, token = as_consumer(member)
 
     page = await sessions.get("/me/sessions", token, Page[SessionRead])
     (seen,) = page.items

@@ -1,8 +1,9 @@
 """Proposals and mentorships as their members see them: the caller's own, nobody else's (the
 matching service checks that again)."""
 
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import strawberry
@@ -10,7 +11,12 @@ from strawberry.types import Info
 
 from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
+from tandem.gateway.types.people import Colleague
+from tandem.gateway.types.reads import shown
+from tandem.gateway.types.selections import asked_of_items
+from tandem.gateway.types.sessions import Session
 from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
+from tandem.kit.contracts.sessions import SessionRead
 
 
 @strawberry.type(description="One criterion of a pair's score: why the pair was proposed.")
@@ -35,21 +41,11 @@ class Proposal:
 
     @classmethod
     def of(cls, read: ProposalRead) -> "Proposal":
-        return cls(
-            id=read.id,
-            program_id=read.program_id,
-            member_ids=read.member_ids,
-            mentor_id=read.mentor_id,
-            mentee_id=read.mentee_id,
-            accepted_by=read.accepted_by,
-            score=read.score,
-            why=[
-                ScorePart(criterion=name, normalized=part.normalized, points=part.points)
-                for name, part in read.explanation.criteria.items()
-            ],
-            status=read.status.value,
-            expires_at=read.expires_at,
-        )
+        why = [
+            shown(ScorePart, part, criterion=name)
+            for name, part in read.explanation.criteria.items()
+        ]
+        return shown(cls, read, why=why)
 
 
 @strawberry.type(description="An accepted pair or circle.")
@@ -63,18 +59,66 @@ class Mentorship:
     started_at: datetime
     ended_at: datetime | None
 
+    read_members: strawberry.Private[list[Colleague] | None] = None
+    read_next_session: strawberry.Private[SessionRead | Literal["unread"] | None] = "unread"
+
+    @strawberry.field(
+        graphql_type=list[Colleague],
+        description="Its members' public profiles (one call to profiles for every mentorship "
+        "of the request).",
+    )
+    def members(self, info: Info[Context, Any]) -> list[Colleague] | Awaitable[list[Colleague]]:
+        """Read with the page it came in (`prime`), else awaited through the DataLoader."""
+        if self.read_members is not None:
+            return self.read_members
+        return self._load_members(info)
+
+    @strawberry.field(
+        graphql_type=Session | None,
+        description="Its next proposed or scheduled session that has not ended; null if none, "
+        "or for a caller who is not a member (one call to sessions for every mentorship of the "
+        "request).",
+    )
+    def next_session(self, info: Info[Context, Any]) -> Session | Awaitable[Session | None] | None:
+        """Read with the page it came in (`prime`), else awaited through the DataLoader."""
+        if self.read_next_session != "unread":
+            return None if self.read_next_session is None else Session.of(self.read_next_session)
+        return self._load_next_session(info)
+
+    async def _load_members(self, info: Info[Context, Any]) -> list[Colleague]:
+        found = await info.context.loaders.people.load_many(self.member_ids)
+        return [Colleague.from_pydantic(person) for person in found if person is not None]
+
+    async def _load_next_session(self, info: Info[Context, Any]) -> Session | None:
+        found = await info.context.loaders.next_sessions.load(self.id)
+        return None if found is None else Session.of(found)
+
+    @staticmethod
+    async def prime(info: Info[Context, Any], mentorships: list["Mentorship"]) -> None:
+        """Reads what the query asks of a page of mentorships, members and next sessions, for
+        the whole page at once (the same batch calls through the DataLoaders), so that no
+        mentorship awaits its own: an awaited field costs the executor far more than a read
+        one."""
+        asked, loaders = asked_of_items(info), info.context.loaders
+        if "members" in asked:
+            ids = list(
+                dict.fromkeys(i for mentorship in mentorships for i in mentorship.member_ids)
+            )
+            people = dict(zip(ids, await loaders.people.load_many(ids), strict=True))
+            for mentorship in mentorships:
+                found = (people[person_id] for person_id in mentorship.member_ids)
+                mentorship.read_members = [
+                    Colleague.from_pydantic(person) for person in found if person
+                ]
+        if "nextSession" in asked:
+            ids = [mentorship.id for mentorship in mentorships]
+            sessions = await loaders.next_sessions.load_many(ids)
+            for mentorship, session in zip(mentorships, sessions, strict=True):
+                mentorship.read_next_session = session
+
     @classmethod
     def of(cls, read: MentorshipRead) -> "Mentorship":
-        return cls(
-            id=read.id,
-            program_id=read.program_id,
-            member_ids=read.member_ids,
-            mentor_id=read.mentor_id,
-            mentee_id=read.mentee_id,
-            status=read.status.value,
-            started_at=read.started_at,
-            ended_at=read.ended_at,
-        )
+        return shown(cls, read)
 
 
 @strawberry.type
@@ -100,9 +144,9 @@ async def my_proposals(info: Info[Context, Any], first: int, after: str | None) 
 async def my_mentorships(info: Info[Context, Any], first: int, after: str | None) -> MentorshipPage:
     token = info.context.require_principal().token
     page = await info.context.clients.matching.my_mentorships(token, page_size(first), after)
-    return MentorshipPage(
-        items=[Mentorship.of(item) for item in page.items], next_cursor=page.next_cursor
-    )
+    items = [Mentorship.of(item) for item in page.items]
+    await Mentorship.prime(info, items)
+    return MentorshipPage(items=items, next_cursor=page.next_cursor)
 
 
 async def answer_proposal(info: Info[Context, Any], proposal_id: UUID, yes: bool) -> Proposal:

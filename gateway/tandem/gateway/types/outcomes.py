@@ -2,9 +2,15 @@
 (404, 403, 409, 412, 400/422) named as a type a screen can switch on. Anything else is an error
 (masked when unexpected)."""
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import strawberry
 
 from tandem.kit import errors
+
+Read = TypeVar("Read")
+Success = TypeVar("Success")
 
 
 @strawberry.type(description="No such object in the caller's organization (another's is none).")
@@ -50,3 +56,11 @@ def refusal(error: errors.AppError) -> Refusal:
         if isinstance(error, raised):
             return refused(message=str(error))
     raise error
+
+
+async def outcome(change: Awaitable[Read], convert: Callable[[Read], Success]) -> Success | Refusal:
+    """The change's result as `convert` shows it, or the refusal its service answered."""
+    try:
+        return convert(await change)
+    except errors.AppError as error:
+        return refusal(error)

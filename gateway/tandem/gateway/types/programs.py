@@ -18,6 +18,7 @@ from tandem.gateway.context import Context
 from tandem.gateway.types.connections import Connection, connection
 from tandem.gateway.types.insights import AtRiskMentorship, ProgramDashboard, ReportLinks
 from tandem.gateway.types.matching import Mentorship
+from tandem.gateway.types.people import Enrollment
 from tandem.gateway.types.runs import MatchRun
 from tandem.gateway.types.surveys import ProgramFeedback
 from tandem.kit.contracts.feedback import Period
@@ -25,7 +26,6 @@ from tandem.kit.contracts.profiles import (
     Cadence,
     ConflictPolicy,
     DepartmentPolicy,
-    EnrollmentRead,
     EnrollmentRole,
     EnrollmentStatus,
     ImportResult,
@@ -107,16 +107,6 @@ def body_of(fields: dict[str, Any]) -> dict[str, Any]:
     }
     body: dict[str, Any] = to_jsonable_python(given)
     return body
-
-
-@pydantic.type(
-    model=EnrollmentRead,
-    all_fields=True,
-    name="Enrollment",
-    description="A person in a program, with their role and goals.",
-)
-class Enrollment:
-    pass
 
 
 @pydantic.type(

@@ -2,7 +2,7 @@
 one (the sessions service checks again who may)."""
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -10,7 +10,12 @@ from strawberry.types import Info
 
 from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
+from tandem.gateway.types.people import Colleague
+from tandem.gateway.types.reads import shown
 from tandem.kit.contracts.sessions import SessionRead
+
+if TYPE_CHECKING:
+    from tandem.gateway.types.matching import Mentorship
 
 
 @strawberry.type(description="A meeting of a mentorship's members.")
@@ -29,23 +34,28 @@ class Session:
     proposed_by: UUID | None
     version: int = strawberry.field(description="pass it back to change the session")
 
+    @strawberry.field(
+        description="Its members' public profiles (one call to profiles for every session and "
+        "mentorship of the request)."
+    )
+    async def members(self, info: Info[Context, Any]) -> list[Colleague]:
+        found = await info.context.loaders.people.load_many(self.member_ids)
+        return [Colleague.from_pydantic(person) for person in found if person is not None]
+
+    @strawberry.field(
+        description="Its mentorship (one call to matching for every session of the request)."
+    )
+    async def mentorship(
+        self, info: Info[Context, Any]
+    ) -> Annotated["Mentorship", strawberry.lazy("tandem.gateway.types.matching")] | None:
+        from tandem.gateway.types.matching import Mentorship
+
+        found = await info.context.loaders.mentorships.load(self.mentorship_id)
+        return None if found is None else Mentorship.of(found)
+
     @classmethod
     def of(cls, read: SessionRead) -> "Session":
-        return cls(
-            id=read.id,
-            mentorship_id=read.mentorship_id,
-            program_id=read.program_id,
-            series_id=read.series_id,
-            member_ids=read.member_ids,
-            starts_at=read.starts_at,
-            ends_at=read.ends_at,
-            time_zone=read.time_zone,
-            status=read.status.value,
-            location=read.location,
-            meeting_link=read.meeting_link,
-            proposed_by=read.proposed_by,
-            version=read.version,
-        )
+        return shown(cls, read)
 
 
 @strawberry.type

@@ -14,14 +14,13 @@ from strawberry.types import Info
 from tandem.gateway.budgets import ASKS_A_SERVICE, page_size
 from tandem.gateway.context import Context
 from tandem.gateway.types.connections import Connection, connection
+from tandem.gateway.types.feedback import Checkin, SessionFeedback
 from tandem.gateway.types.insights import NetPromoterScoreType
 from tandem.kit.contracts.feedback import (
-    CheckinRead,
     OptionCount,
     ProgramFeedbackSettingsRead,
     QuestionKind,
     QuestionResults,
-    SessionFeedbackRead,
     SurveyAnswer,
     SurveyQuestion,
     SurveyRead,
@@ -118,28 +117,6 @@ class Survey:
         except NotFound:
             return None
         return SurveyResponse.from_pydantic(read)
-
-
-@pydantic.type(
-    model=SessionFeedbackRead,
-    all_fields=True,
-    name="SessionFeedback",
-    description="A member's feedback on a held session (its comment null where the program "
-    "keeps free text from its admins).",
-)
-class SessionFeedback:
-    pass
-
-
-@pydantic.type(
-    model=CheckinRead,
-    all_fields=True,
-    name="Checkin",
-    description="A member's periodic check-in (its concern null where the program keeps free "
-    "text from its admins).",
-)
-class Checkin:
-    pass
 
 
 @strawberry.type

@@ -111,7 +111,19 @@ class ServiceClient:
     ) -> Answer:
         """`headers` for what the request carries besides who asks (`If-Match`,
         `Idempotency-Key`)."""
-        response = await self._send("POST", path, token, json=body, headers=headers)
+        return await self.write("POST", path, token, model, body, headers)
+
+    async def write(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        model: type[Answer],
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        """A POST, PUT or PATCH (sent once: never retried), its answer validated as `model`."""
+        response = await self._send(method, path, token, json=body, headers=headers)
         answer: Answer = _adapter(model).validate_python(response.json())
         return answer
 

@@ -3,14 +3,17 @@
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator
 
 
 def _written_as_text(value: Any) -> Any:
-    """JSON carries a date as ISO text; pydantic alone would also read a number (Unix time)."""
+    """JSON carries a date or time as ISO text; pydantic alone would also read a number (Unix
+    time)."""
     if isinstance(value, int | float):
-        raise ValueError("a date is written as text, e.g. 2027-01-04")
+        raise ValueError("a date or time is written as text, e.g. 2027-01-04 or 2027-01-04T09:00Z")
     return value
 
 
 Day = Annotated[date, BeforeValidator(_written_as_text)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_written_as_text)]
+"""A date and time with its offset."""

@@ -277,6 +277,14 @@ class MentorshipRepository(Repository[Mentorship]):
         query = newest_first(query, Mentorship.started_at, Mentorship.id, after)
         return list(await self.session.scalars(query.limit(limit)))
 
+    async def in_organization(
+        self, organization_id: UUID, mentorship_ids: list[UUID]
+    ) -> list[Mentorship]:
+        query = select(Mentorship).where(
+            Mentorship.organization_id == organization_id, Mentorship.id.in_(mentorship_ids)
+        )
+        return list(await self.session.scalars(query))
+
     async def in_program(
         self, program_id: UUID, statuses: tuple[MentorshipStatus, ...]
     ) -> list[Mentorship]:

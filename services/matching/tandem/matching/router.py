@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.matching import (
     MentorshipRead,
+    MentorshipsQuery,
     ProposalRead,
     RunRead,
     WhatIfComparison,
@@ -230,7 +231,18 @@ async def flagged_mentorships(
     )
 
 
-@mentorships.get("/mentorships/{mentorship_id}", response_model=MentorshipRead)
+@mentorships.post("/mentorships/batch", response_model=list[MentorshipRead])
+async def get_mentorships(
+    query: MentorshipsQuery, session: SessionDep, principal: PrincipalDep, directory: DirectoryDep
+) -> list[Mentorship]:
+    """Many mentorships at once (for DataLoaders), in the order asked: those the caller is a
+    member of, and those of the programs they administer now. Others, and unknown ids, are left
+    out."""
+    return await service.get_mentorships(session, principal, directory, query)
+
+
+# `:uuid` keeps `/mentorships/batch` from reading as a mentorship's id.
+@mentorships.get("/mentorships/{mentorship_id:uuid}", response_model=MentorshipRead)
 async def get_mentorship(
     mentorship_id: UUID,
     session: SessionDep,

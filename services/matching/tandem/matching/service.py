@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit.auth import Principal, Role, ServiceCredentials
 from tandem.kit.contracts import matching as events
 from tandem.kit.contracts.matching import (
+    MentorshipsQuery,
     MentorshipStatus,
     Objective,
     Outcome,
@@ -1099,6 +1100,36 @@ async def get_mentorship(
     session: AsyncSession, principal: Principal, directory: Directory, mentorship_id: UUID
 ) -> Mentorship:
     return await _mentorship_for(session, principal, directory, mentorship_id)
+
+
+async def get_mentorships(
+    session: AsyncSession, principal: Principal, directory: Directory, query: MentorshipsQuery
+) -> list[Mentorship]:
+    """Those of the mentorships asked for that the caller may read, in the order asked: their
+    members', and all of a program for its admins now (one check per program)."""
+    asked = list(dict.fromkeys(query.ids))
+    found = await MentorshipRepository(session).in_organization(principal.organization_id, asked)
+    by_id = {mentorship.id: mentorship for mentorship in found}
+    administers: dict[UUID, bool] = {}
+
+    async def may_read(mentorship: Mentorship) -> bool:
+        if _is_member(principal, mentorship.member_ids):
+            return True
+        program_id = mentorship.program_id
+        if program_id not in administers:
+            administers[program_id] = await _administers(principal, directory, program_id)
+        return administers[program_id]
+
+    ordered = [by_id[mentorship_id] for mentorship_id in asked if mentorship_id in by_id]
+    return [mentorship for mentorship in ordered if await may_read(mentorship)]
+
+
+async def _administers(principal: Principal, directory: Directory, program_id: UUID) -> bool:
+    try:
+        await _require_admin(principal, directory, program_id)
+    except NotProgramAdmin:
+        return False
+    return True
 
 
 async def end_mentorship(

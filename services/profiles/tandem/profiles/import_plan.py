@@ -7,12 +7,10 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from tandem.kit.contracts.profiles import ImportRowError
+from tandem.kit.contracts.profiles import ImportRowError, PersonStatus
 from tandem.profiles.errors import MassDepartureRefused
-from tandem.profiles.models import Person, PersonStatus
-from tandem.profiles.schemas import (
-    HrisRow,
-)
+from tandem.profiles.models import Person
+from tandem.profiles.schemas import HrisRow
 
 
 def erased_key(organization_id: UUID, external_id: str) -> str:

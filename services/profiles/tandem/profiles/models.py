@@ -1,6 +1,5 @@
 """The profiles tables: people and their skills and time, programs, enrollments, conflicts."""
 
-import enum
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -24,17 +23,11 @@ from tandem.kit.contracts.profiles import (
     Cadence,
     EnrollmentRole,
     EnrollmentStatus,
+    PersonStatus,
     ProgramKind,
     ProgramStatus,
 )
 from tandem.kit.db import Base, enum_type
-
-
-class PersonStatus(enum.StrEnum):
-    ACTIVE = "active"
-    ON_LEAVE = "on_leave"
-    LEFT = "left"
-    ERASED = "erased"
 
 
 class Person(Base):

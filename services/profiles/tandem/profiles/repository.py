@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime
 from sqlalchemy import Select, Uuid, any_, delete, func, literal, or_, select
 
-from tandem.kit.contracts.profiles import EnrollmentStatus
+from tandem.kit.contracts.profiles import EnrollmentStatus, PersonStatus
 from tandem.kit.db import among
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
@@ -28,7 +28,6 @@ from tandem.profiles.models import (
     Enrollment,
     OfferedSkill,
     Person,
-    PersonStatus,
     Program,
     Skill,
     SkillName,

@@ -9,14 +9,18 @@ from fastapi import APIRouter, Body, Query, Response, status
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.profiles import (
     AbsenceRead,
+    AvailabilityRead,
     EnrollmentGoals,
     EnrollmentGoalsQuery,
     EnrollmentRead,
     ForbiddenPair,
     ImportResult,
     PersonPublicRead,
+    PersonRead,
     PersonSchedule,
     PersonSchedulesQuery,
+    PersonSkillsRead,
+    PersonStatus,
     ProgramRead,
     ProgramSnapshot,
 )
@@ -30,7 +34,6 @@ from tandem.profiles.models import (
     DeclaredConflict,
     Enrollment,
     Person,
-    PersonStatus,
     Program,
     Skill,
 )
@@ -38,7 +41,6 @@ from tandem.profiles.repository import PeopleFilter
 from tandem.profiles.schemas import (
     AbsenceCreate,
     Availability,
-    AvailabilityRead,
     ConflictCreate,
     ConflictRead,
     EnrollmentCreate,
@@ -47,9 +49,7 @@ from tandem.profiles.schemas import (
     PeopleBatch,
     PersonCreate,
     PersonExport,
-    PersonRead,
     PersonSkills,
-    PersonSkillsRead,
     PersonUpdate,
     ProgramCreate,
     ProgramTransition,

@@ -22,12 +22,15 @@ from pydantic import (
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
 from tandem.kit.contracts.profiles import (
     AbsenceRead,
+    AvailabilityRead,
     Cadence,
     EnrollmentRead,
     EnrollmentRole,
     MatchingWeights,
     OfferedSkillItem,
-    PersonPublicRead,
+    PersonRead,
+    PersonSkillsRead,
+    PersonStatus,
     ProgramKind,
     ProgramRules,
     ProgramStatus,
@@ -37,7 +40,6 @@ from tandem.kit.contracts.profiles import (
 from tandem.kit.fields import Day
 from tandem.kit.patches import Patch
 from tandem.profiles.errors import ImportTooLarge, UnreadableImport
-from tandem.profiles.models import PersonStatus
 
 
 def _time_zone(name: str) -> str:
@@ -137,21 +139,6 @@ class PersonUpdate(SelfServiceFields):
     status: PersonStatus | None = None
 
 
-class PersonRead(PersonPublicRead):
-    """The whole profile: for the person themselves and for admins."""
-
-    organization_id: UUID
-    external_id: str | None
-    email: str
-    job_level: int
-    manager_id: UUID | None
-    hire_date: date | None
-    status: PersonStatus
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
 class PeopleBatch(Model):
     ids: list[UUID] = Field(min_length=1, max_length=500)
 
@@ -196,11 +183,6 @@ class PersonSkills(Model):
         return self
 
 
-class PersonSkillsRead(ReadModel):
-    offered: list[OfferedSkillItem]
-    wanted: list[WantedSkillItem]
-
-
 # Availability ----------------------------------------------------------------------------------
 
 
@@ -208,12 +190,6 @@ class Availability(Model):
     """Weekly windows in the person's own time zone; overlapping ones are merged."""
 
     windows: list[WindowItem] = Field(default_factory=list, max_length=100)
-
-
-class AvailabilityRead(ReadModel):
-    time_zone: str
-    windows: list[WindowItem]
-    weekly_minutes: int
 
 
 class AbsenceCreate(Model):

@@ -11,11 +11,15 @@ from tandem.kit import availability as weekly
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts import profiles as events
 from tandem.kit.contracts.profiles import (
+    AvailabilityRead,
     EnrollmentRead,
     EnrollmentRole,
     EnrollmentStatus,
     ImportResult,
     OfferedSkillItem,
+    PersonRead,
+    PersonSkillsRead,
+    PersonStatus,
     ProgramKind,
     ProgramStatus,
     WantedSkillItem,
@@ -61,7 +65,6 @@ from tandem.profiles.models import (
     Enrollment,
     OfferedSkill,
     Person,
-    PersonStatus,
     Program,
     Skill,
     WantedSkill,
@@ -89,7 +92,6 @@ from tandem.profiles.repository import (
 from tandem.profiles.schemas import (
     AbsenceCreate,
     Availability,
-    AvailabilityRead,
     ConflictCreate,
     ConflictRead,
     EnrollmentCreate,
@@ -99,9 +101,7 @@ from tandem.profiles.schemas import (
     HrisRow,
     PersonCreate,
     PersonExport,
-    PersonRead,
     PersonSkills,
-    PersonSkillsRead,
     PersonUpdate,
     ProgramCreate,
     ProgramUpdate,

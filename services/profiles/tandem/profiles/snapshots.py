@@ -20,6 +20,7 @@ from tandem.kit.contracts.profiles import (
     OfferedSkillItem,
     PersonSchedule,
     PersonSchedulesQuery,
+    PersonStatus,
     ProgramRead,
     ProgramRules,
     ProgramSnapshot,
@@ -32,7 +33,6 @@ from tandem.profiles.models import (
     AvailabilityWindow,
     Enrollment,
     Person,
-    PersonStatus,
     Program,
 )
 from tandem.profiles.permissions import require_program_admin

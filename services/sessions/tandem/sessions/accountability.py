@@ -17,12 +17,16 @@ from tandem.kit.contracts.sessions import (
     ActionItemCompleted,
     ActionItemCreated,
     ActionItemOverdue,
+    ActionItemRead,
     GoalAchieved,
     GoalCreated,
     GoalDropped,
+    GoalRead,
     GoalStatus,
     MilestoneCompleted,
     MilestoneOverdue,
+    MilestoneRead,
+    Visibility,
 )
 from tandem.kit.idempotency import forget_answers_about
 from tandem.kit.outbox import emit
@@ -46,7 +50,6 @@ from tandem.sessions.models import (
     Goal,
     Milestone,
     Session,
-    Visibility,
     WorkspaceStatus,
 )
 from tandem.sessions.repository import (
@@ -64,17 +67,14 @@ from tandem.sessions.schemas import (
     MAX_TITLE,
     MAX_TOPICS,
     ActionItemCreate,
-    ActionItemRead,
     ActionItemUpdate,
     AgendaActionItem,
     AgendaMilestone,
     AgendaRead,
     AgendaTopicRead,
     GoalCreate,
-    GoalRead,
     GoalUpdate,
     MilestoneCreate,
-    MilestoneRead,
     MilestoneUpdate,
     TopicCreate,
 )
@@ -235,7 +235,14 @@ async def mentorship_goals(
     found = await GoalRepository(session).readable_in(
         mentorship_id, own_id(principal), after, limit + 1
     )
-    page = page_of(found, limit, lambda goal: Latest(goal.created_at, goal.id))
+    return await _page_with_milestones(session, page_of(found, limit, _latest))
+
+
+def _latest(found: Goal | ActionItem) -> Latest:
+    return Latest(found.created_at, found.id)
+
+
+async def _page_with_milestones(session: AsyncSession, page: Page[Goal]) -> Page[GoalRead]:
     milestones = await MilestoneRepository(session).of_goals(goal.id for goal in page.items)
     return Page(
         items=[
@@ -243,6 +250,17 @@ async def mentorship_goals(
         ],
         next_cursor=page.next_cursor,
     )
+
+
+async def my_open_goals(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int
+) -> Page[GoalRead]:
+    """The caller's open goals in all their mentorships, newest first, with milestones."""
+    after = typed_cursor(cursor, Latest)
+    found = await GoalRepository(session).open_of_owner(
+        principal.organization_id, own_id(principal), after, limit + 1
+    )
+    return await _page_with_milestones(session, page_of(found, limit, _latest))
 
 
 async def update_goal(
@@ -473,7 +491,19 @@ async def mentorship_action_items(
     found = await ActionItemRepository(session).of_mentorship(
         mentorship_id, open_only, after, limit + 1
     )
-    return page_of(found, limit, lambda item: Latest(item.created_at, item.id))
+    return page_of(found, limit, _latest)
+
+
+async def my_open_action_items(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int
+) -> Page[ActionItem]:
+    """The action items the caller owns and has not done, in all their mentorships, newest
+    first."""
+    after = typed_cursor(cursor, Latest)
+    found = await ActionItemRepository(session).open_of_owner(
+        principal.organization_id, own_id(principal), after, limit + 1
+    )
+    return page_of(found, limit, _latest)
 
 
 # Agendas ---------------------------------------------------------------------------------------

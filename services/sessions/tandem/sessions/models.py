@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, INT8RANGE, ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tandem.kit.contracts.profiles import Cadence
-from tandem.kit.contracts.sessions import GoalStatus, SessionStatus
+from tandem.kit.contracts.sessions import GoalStatus, SessionStatus, Visibility
 from tandem.kit.db import Base, enum_type
 from tandem.kit.timers import Timer as Timer
 
@@ -264,14 +264,6 @@ class Timetable(Base):
     report: Mapped[dict[str, Any]]
     """`schemas.TimetableReport` as JSON."""
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-
-
-class Visibility(enum.StrEnum):
-    """Who reads a note or a goal besides its author: nobody, or the mentorship's members (who
-    do not change it)."""
-
-    PRIVATE = "private"
-    SHARED = "shared"
 
 
 class NoteKey(Base):

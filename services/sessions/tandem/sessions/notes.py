@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal
+from tandem.kit.contracts.sessions import NoteRead, Visibility
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.versioning import check_version
 from tandem.sessions.errors import (
@@ -18,7 +19,10 @@ from tandem.sessions.errors import (
     NotNoteAuthor,
     SessionNotFound,
 )
-from tandem.sessions.models import Note, NoteKey, Visibility
+from tandem.sessions.models import (
+    Note,
+    NoteKey,
+)
 from tandem.sessions.repository import (
     Latest,
     MentorshipRepository,
@@ -26,7 +30,10 @@ from tandem.sessions.repository import (
     NoteRepository,
     SessionsRepository,
 )
-from tandem.sessions.schemas import NoteCreate, NoteRead, NoteUpdate
+from tandem.sessions.schemas import (
+    NoteCreate,
+    NoteUpdate,
+)
 from tandem.sessions.sealing import Keyring, SealBroken, WrappedKey, new_key, seal, unseal
 from tandem.sessions.service import is_member, own_id
 from tandem.sessions.settings import SessionsSettings

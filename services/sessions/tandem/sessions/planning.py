@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit.auth import Principal
 from tandem.kit.contracts.matching import RunSettled
 from tandem.kit.contracts.profiles import Cadence
-from tandem.kit.contracts.sessions import SessionRead
+from tandem.kit.contracts.sessions import ReasonRead, SessionRead, SlotRead, SlotsRead
 from tandem.kit.db import advisory_lock
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.sessions import service
@@ -69,12 +69,9 @@ from tandem.sessions.scheduling.cohort import (
 from tandem.sessions.scheduling.series import best_series
 from tandem.sessions.schemas import (
     OccurrenceRead,
-    ReasonRead,
     SeriesBooked,
     SeriesPlanRead,
     SeriesRead,
-    SlotRead,
-    SlotsRead,
     TimetablePlaced,
     TimetableReport,
     TimetableUnplaced,

@@ -8,7 +8,7 @@ from uuid import UUID
 import httpx
 from pydantic import AwareDatetime
 from sqlalchemy import Select, any_, delete, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.profiles import (
@@ -19,7 +19,7 @@ from tandem.kit.contracts.profiles import (
     ProgramRead,
     ProgramStanding,
 )
-from tandem.kit.contracts.sessions import SessionStatus
+from tandem.kit.contracts.sessions import GoalStatus, SessionStatus, Visibility
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
 from tandem.sessions.errors import (
@@ -49,7 +49,6 @@ from tandem.sessions.models import (
     Series,
     Session,
     Timetable,
-    Visibility,
     WorkspaceStatus,
 )
 from tandem.sessions.models import PersonSchedule as StoredSchedule
@@ -99,6 +98,17 @@ class MentorshipRepository(Repository[Mentorship]):
         if found is None:
             raise MentorshipNotFound()
         return found
+
+    async def ids_with_member(
+        self, organization_id: UUID, mentorship_ids: list[UUID], person_id: UUID
+    ) -> list[UUID]:
+        """Those of `mentorship_ids` in the organization that `person_id` is a member of."""
+        query = select(Mentorship.id).where(
+            Mentorship.organization_id == organization_id,
+            Mentorship.id.in_(mentorship_ids),
+            Mentorship.member_ids.contains([person_id]),
+        )
+        return list(await self.session.scalars(query))
 
 
 class SessionsRepository(Repository[Session]):
@@ -203,11 +213,33 @@ class SessionsRepository(Repository[Session]):
         )
         return list(await self.session.scalars(soonest_first(query, after).limit(limit)))
 
+    async def held_of_person(
+        self, organization_id: UUID, person_id: UUID, before: Soonest | None, limit: int
+    ) -> list[Session]:
+        """The person's held sessions, latest first."""
+        query = select(Session).where(
+            Session.organization_id == organization_id,
+            Session.status == SessionStatus.HELD,
+            Session.id.in_(select(Attendance.session_id).where(Attendance.person_id == person_id)),
+        )
+        order = (Session.starts_at.desc(), Session.id.desc())
+        return list(await self.session.scalars(keyset(query, order, before).limit(limit)))
+
     async def of_mentorship(
         self, mentorship_id: UUID, after: Soonest | None, limit: int
     ) -> list[Session]:
         query = select(Session).where(Session.mentorship_id == mentorship_id)
         return list(await self.session.scalars(soonest_first(query, after).limit(limit)))
+
+    async def next_of_mentorships(self, mentorship_ids: list[UUID], now: datetime) -> list[Session]:
+        """Each mentorship's soonest live session that has not ended (one per mentorship)."""
+        query = (
+            select(Session)
+            .where(Session.mentorship_id.in_(mentorship_ids), Session.live, Session.ends_at > now)
+            .order_by(Session.mentorship_id, Session.starts_at, Session.id)
+            .ext(distinct_on(Session.mentorship_id))
+        )
+        return list(await self.session.scalars(query))
 
     async def of_program(
         self, organization_id: UUID, program_id: UUID, after: Soonest | None, limit: int
@@ -573,6 +605,18 @@ class GoalRepository(Repository[Goal]):
         order = (Goal.created_at.desc(), Goal.id.desc())
         return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
 
+    async def open_of_owner(
+        self, organization_id: UUID, owner_id: UUID, after: Latest | None, limit: int
+    ) -> list[Goal]:
+        """The owner's open goals in every mentorship, newest first."""
+        query = select(Goal).where(
+            Goal.organization_id == organization_id,
+            Goal.owner_id == owner_id,
+            Goal.status == GoalStatus.OPEN,
+        )
+        order = (Goal.created_at.desc(), Goal.id.desc())
+        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
     async def of_owner(self, organization_id: UUID, owner_id: UUID) -> list[Goal]:
         query = select(Goal).where(
             Goal.organization_id == organization_id, Goal.owner_id == owner_id
@@ -655,6 +699,18 @@ class ActionItemRepository(Repository[ActionItem]):
         query = select(ActionItem).where(ActionItem.mentorship_id == mentorship_id)
         if open_only:
             query = query.where(ActionItem.done_at.is_(None))
+        order = (ActionItem.created_at.desc(), ActionItem.id.desc())
+        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
+    async def open_of_owner(
+        self, organization_id: UUID, owner_id: UUID, after: Latest | None, limit: int
+    ) -> list[ActionItem]:
+        """The owner's action items not done yet, in every mentorship, newest first."""
+        query = select(ActionItem).where(
+            ActionItem.organization_id == organization_id,
+            ActionItem.owner_id == owner_id,
+            ActionItem.done_at.is_(None),
+        )
         order = (ActionItem.created_at.desc(), ActionItem.id.desc())
         return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
 

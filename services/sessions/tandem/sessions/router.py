@@ -9,7 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AwareDatetime
 
 from tandem.kit.auth import PrincipalDep
-from tandem.kit.contracts.sessions import SessionRead, SessionTimes
+from tandem.kit.contracts.sessions import (
+    NextSession,
+    NextSessionsQuery,
+    SessionRead,
+    SessionTimes,
+    SlotsRead,
+)
 from tandem.kit.db import SessionDep
 from tandem.kit.errors import PROBLEM_JSON, PROBLEM_SCHEMA_REF
 from tandem.kit.idempotency import IdempotentRoute
@@ -32,7 +38,6 @@ from tandem.sessions.schemas import (
     SessionCancel,
     SessionCreate,
     SessionReschedule,
-    SlotsRead,
     TimetableRead,
 )
 from tandem.sessions.service import Dependencies
@@ -196,12 +201,30 @@ async def mentorship_sessions(
     return await service.mentorship_sessions(session, principal, mentorship_id, cursor, limit)
 
 
+@sessions.post("/mentorships/next-sessions", response_model=list[NextSession])
+async def next_sessions(
+    query: NextSessionsQuery, session: SessionDep, principal: PrincipalDep
+) -> list[NextSession]:
+    """The next proposed or scheduled session that has not ended of each mentorship asked for
+    (for DataLoaders: a dashboard's page in one call), in the order asked. Mentorships the
+    caller is no member of, or that are not known here, are left out."""
+    return await service.next_sessions(session, principal, query)
+
+
 @sessions.get("/me/sessions", response_model=Page[SessionRead])
 async def my_sessions(
     session: SessionDep, principal: PrincipalDep, cursor: Cursor = None, limit: Limit = 50
 ) -> Page[Session]:
     """The caller's proposed and scheduled sessions that have not ended, soonest first."""
     return await service.my_sessions(session, principal, cursor, limit)
+
+
+@sessions.get("/me/held-sessions", response_model=Page[SessionRead])
+async def my_held_sessions(
+    session: SessionDep, principal: PrincipalDep, cursor: Cursor = None, limit: Limit = 50
+) -> Page[Session]:
+    """The caller's held sessions, latest first: those they may give feedback on."""
+    return await service.my_held_sessions(session, principal, cursor, limit)
 
 
 @sessions.get("/programs/{program_id}/sessions", response_model=Page[SessionTimes])

@@ -18,9 +18,17 @@ from pydantic import (
 
 from tandem.kit.availability import InvalidAvailability, validate_time_zone
 from tandem.kit.contracts.profiles import Cadence
-from tandem.kit.contracts.sessions import GoalStatus, SessionRead
-from tandem.kit.fields import Day
-from tandem.sessions.models import Visibility
+from tandem.kit.contracts.sessions import (
+    ActionItemRead,
+    GoalRead,
+    GoalStatus,
+    MilestoneRead,
+    NoteRead,
+    ReasonRead,
+    SessionRead,
+    Visibility,
+)
+from tandem.kit.fields import Day, Moment
 
 MAX_SESSION = timedelta(hours=8)
 MAX_BUSY_RANGE = timedelta(days=366)
@@ -98,7 +106,7 @@ class SessionCancel(BaseModel):
 class SeriesCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    starting_at: AwareDatetime | None = Field(
+    starting_at: Moment | None = Field(
         default=None, description="cancel the occurrences from this time on; default now"
     )
     reason: Reason = Field(description="kept for the members only; never leaves this service")
@@ -161,33 +169,6 @@ class CalendarFeedCreated(BaseModel):
 
 
 # Planning --------------------------------------------------------------------------------------
-
-
-class ReasonRead(BaseModel):
-    """Why: a code, a sentence made of codes, times and zones only, and whom it concerns."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    code: str
-    text: str
-    person_ids: list[UUID]
-
-
-class SlotRead(BaseModel):
-    starts_at: datetime
-    ends_at: datetime
-    rank: int = Field(description="1 is the best")
-    score: int = Field(description="2 for the series' weekly time, plus 1 in working hours")
-    reasons: list[ReasonRead]
-
-
-class SlotsRead(BaseModel):
-    mentorship_id: UUID
-    starts_at: datetime
-    ends_at: datetime
-    minutes: int
-    buffer_minutes: int
-    slots: list[SlotRead]
 
 
 class OccurrenceRead(BaseModel):
@@ -272,20 +253,6 @@ class NoteUpdate(BaseModel):
     visibility: Visibility | None = None
 
 
-class NoteRead(BaseModel):
-    """A note in clear, for its author and (shared) the mentorship's members only."""
-
-    id: UUID
-    mentorship_id: UUID
-    session_id: UUID | None
-    author_id: UUID
-    visibility: Visibility
-    body: str
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-
 MAX_TITLE = 200
 Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE)]
 Percent = Annotated[StrictInt, Field(ge=0, le=100)]
@@ -328,36 +295,6 @@ class MilestoneUpdate(BaseModel):
     done: StrictBool | None = None
 
 
-class MilestoneRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    goal_id: UUID
-    title: str
-    due_date: Day | None
-    completed_at: datetime | None
-    version: int
-
-
-class GoalRead(BaseModel):
-    """A goal for its owner and, when shared, the mentorship's members."""
-
-    id: UUID
-    mentorship_id: UUID
-    owner_id: UUID
-    visibility: Visibility
-    title: str
-    success_criteria: str | None
-    target_date: Day | None
-    status: GoalStatus
-    progress: Percent = Field(description="percent: as set by hand, else of milestones done")
-    progress_set_by_hand: bool
-    milestones: list[MilestoneRead]
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-
 What = Annotated[str, Field(min_length=1, max_length=500)]
 MAX_TOPICS = 50
 
@@ -373,21 +310,6 @@ class ActionItemUpdate(BaseModel):
     owner_id: UUID | None = None
     due_date: Day | None = None
     done: StrictBool | None = None
-
-
-class ActionItemRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    mentorship_id: UUID
-    session_id: UUID | None
-    what: str
-    owner_id: UUID
-    created_by: UUID
-    due_date: date | None
-    done_at: datetime | None
-    created_at: datetime
-    version: int
 
 
 class TopicCreate(BaseModel):

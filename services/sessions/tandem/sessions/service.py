@@ -18,11 +18,14 @@ from tandem.kit.availability import WeeklyWindow, free_intervals
 from tandem.kit.contracts.matching import MentorshipPaused, MentorshipResumed, MentorshipStarted
 from tandem.kit.contracts.profiles import Cadence, PersonSchedule
 from tandem.kit.contracts.sessions import (
+    NextSession,
+    NextSessionsQuery,
     SessionCancelled,
     SessionHeld,
     SessionNoLongerFits,
     SessionNoShow,
     SessionProposed,
+    SessionRead,
     SessionReminderDue,
     SessionRescheduled,
     SessionScheduled,
@@ -761,6 +764,44 @@ async def my_sessions(
         principal.organization_id, person_id, _now(), after, limit + 1
     )
     return _page(found, limit)
+
+
+async def my_held_sessions(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int
+) -> Page[Session]:
+    """The caller's held sessions, latest first (those they may give feedback on)."""
+    person_id = own_id(principal)
+    before = typed_cursor(cursor, Soonest)
+    found = await SessionsRepository(session).held_of_person(
+        principal.organization_id, person_id, before, limit + 1
+    )
+    return _page(found, limit)
+
+
+async def next_sessions(
+    session: AsyncSession, principal: Principal, query: NextSessionsQuery
+) -> list[NextSession]:
+    """The next session of each mentorship asked for that the caller is a member of, in the
+    order asked; the others (someone else's, another organization's, unknown) are left out."""
+    mentorships = MentorshipRepository(session)
+    asked = list(dict.fromkeys(query.mentorship_ids))
+    mine = set(
+        await mentorships.ids_with_member(principal.organization_id, asked, own_id(principal))
+    )
+    readable = [mentorship_id for mentorship_id in asked if mentorship_id in mine]
+    found = (
+        await SessionsRepository(session).next_of_mentorships(readable, _now()) if readable else []
+    )
+    by_mentorship = {meeting.mentorship_id: meeting for meeting in found}
+    return [
+        NextSession(
+            mentorship_id=mentorship_id,
+            session=SessionRead.model_validate(by_mentorship[mentorship_id])
+            if mentorship_id in by_mentorship
+            else None,
+        )
+        for mentorship_id in readable
+    ]
 
 
 async def program_sessions(

@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from tandem.kit.auth import PrincipalDep
+from tandem.kit.contracts.sessions import ActionItemRead, GoalRead, NoteRead
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
@@ -19,16 +20,13 @@ from tandem.sessions import accountability, notes
 from tandem.sessions.models import ActionItem, AgendaEntryKind
 from tandem.sessions.schemas import (
     ActionItemCreate,
-    ActionItemRead,
     ActionItemUpdate,
     AgendaRead,
     GoalCreate,
-    GoalRead,
     GoalUpdate,
     MilestoneCreate,
     MilestoneUpdate,
     NoteCreate,
-    NoteRead,
     NoteUpdate,
     PersonWorkspaceExport,
     TopicCreate,
@@ -171,6 +169,15 @@ async def mentorship_goals(
     return await accountability.mentorship_goals(session, principal, mentorship_id, cursor, limit)
 
 
+@goals.get("/me/goals", response_model=Page[GoalRead], summary="Read my open goals")
+async def my_open_goals(
+    session: SessionDep, principal: PrincipalDep, cursor: Cursor = None, limit: Limit = 50
+) -> Page[GoalRead]:
+    """The caller's open goals in all their mentorships, newest first, each with its
+    milestones."""
+    return await accountability.my_open_goals(session, principal, cursor, limit)
+
+
 @goals.get("/goals/{goal_id}", response_model=GoalRead, summary="Read a goal")
 async def get_goal(
     goal_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
@@ -290,6 +297,19 @@ async def mentorship_action_items(
     return await accountability.mentorship_action_items(
         session, principal, mentorship_id, open_only, cursor, limit
     )
+
+
+@follow_ups.get(
+    "/me/action-items",
+    response_model=Page[ActionItemRead],
+    summary="Read my open action items",
+)
+async def my_open_action_items(
+    session: SessionDep, principal: PrincipalDep, cursor: Cursor = None, limit: Limit = 50
+) -> Page[ActionItem]:
+    """The action items the caller owns and has not done, in all their mentorships, newest
+    first."""
+    return await accountability.my_open_action_items(session, principal, cursor, limit)
 
 
 @follow_ups.get(

@@ -190,6 +190,14 @@ class WhatIfComparison(BaseModel):
     removed: list[PairRef]
 
 
+class MentorshipsQuery(BaseModel):
+    """Which mentorships to read (`POST /mentorships/batch`): at most 100, a page of a screen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[UUID] = Field(min_length=1, max_length=100)
+
+
 # Events ----------------------------------------------------------------------------------------
 
 

@@ -51,6 +51,13 @@ class EnrollmentRole(StrEnum):
     MEMBER = "member"
 
 
+class PersonStatus(StrEnum):
+    ACTIVE = "active"
+    ON_LEAVE = "on_leave"
+    LEFT = "left"
+    ERASED = "erased"
+
+
 class EnrollmentStatus(StrEnum):
     ACTIVE = "active"
     WITHDRAWN = "withdrawn"
@@ -230,6 +237,74 @@ class AbsenceRead(BaseModel):
     end_date: date
 
 
+class PersonPublicRead(BaseModel):
+    """What any colleague of the organization may see (`POST /people/batch`, `GET /people`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    full_name: str
+    department: str | None
+    title: str | None
+    location: str | None
+    time_zone: str
+    languages: list[str]
+    interests: list[str]
+    bio: str | None
+
+
+class PersonRead(PersonPublicRead):
+    """The whole profile: for the person themselves and for admins (`GET /me`)."""
+
+    organization_id: UUID
+    external_id: str | None
+    email: str
+    job_level: int
+    manager_id: UUID | None
+    hire_date: date | None
+    status: PersonStatus
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class PersonSkillsRead(BaseModel):
+    """`GET /people/{id}/skills`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    offered: list[OfferedSkillItem]
+    wanted: list[WantedSkillItem]
+
+
+class AvailabilityRead(BaseModel):
+    """`GET /people/{id}/availability`: weekly windows in the person's own time zone."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    time_zone: str
+    windows: list[WindowItem]
+    weekly_minutes: int
+
+
+class EnrollmentRead(BaseModel):
+    """`GET /me/enrollments`, `GET /programs/{id}/enrollments`, `POST
+    /programs/{id}/enrollments`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    program_id: UUID
+    person_id: UUID
+    role: EnrollmentRole
+    capacity: int
+    goals: str | None
+    wanted_skill_ids: list[UUID]
+    status: EnrollmentStatus
+    created_at: datetime
+    withdrawn_at: datetime | None
+
+
 class ForbiddenPair(BaseModel):
     person_ids: tuple[UUID, UUID]
     reasons: list[str] = Field(description="declared, reporting_chain, same_manager")
@@ -290,39 +365,6 @@ class PersonSchedulesQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     person_ids: list[UUID] = Field(min_length=1, max_length=500)
-
-
-class PersonPublicRead(BaseModel):
-    """What any colleague of the organization may see (`GET /people`, `POST /people/batch`)."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    full_name: str
-    department: str | None
-    title: str | None
-    location: str | None
-    time_zone: str
-    languages: list[str]
-    interests: list[str]
-    bio: str | None
-
-
-class EnrollmentRead(BaseModel):
-    """`GET /programs/{id}/enrollments`, `POST /programs/{id}/enrollments`."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    program_id: UUID
-    person_id: UUID
-    role: EnrollmentRole
-    capacity: int
-    goals: str | None
-    wanted_skill_ids: list[UUID]
-    status: EnrollmentStatus
-    created_at: datetime
-    withdrawn_at: datetime | None
 
 
 class ImportRowError(BaseModel):

@@ -21,6 +21,14 @@ class SessionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Visibility(StrEnum):
+    """Who reads a note or a goal besides its author: nobody, or the mentorship's members (who
+    do not change it)."""
+
+    PRIVATE = "private"
+    SHARED = "shared"
+
+
 class GoalStatus(StrEnum):
     OPEN = "open"
     ACHIEVED = "achieved"
@@ -60,6 +68,117 @@ class SessionRead(SessionTimes):
     )
     ics_sequence: int
     version: int
+
+
+class NoteRead(BaseModel):
+    """A note in clear, for its author and (shared) the mentorship's members only (free text:
+    read only over HTTP by its readers, never in events)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    session_id: UUID | None
+    author_id: UUID
+    visibility: Visibility
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class MilestoneRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    goal_id: UUID
+    title: str
+    due_date: date | None
+    completed_at: datetime | None
+    version: int
+
+
+class GoalRead(BaseModel):
+    """A goal for its owner and, when shared, the mentorship's members."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    owner_id: UUID
+    visibility: Visibility
+    title: str
+    success_criteria: str | None
+    target_date: date | None
+    status: GoalStatus
+    progress: int = Field(
+        ge=0, le=100, description="percent: as set by hand, else of milestones done"
+    )
+    progress_set_by_hand: bool
+    milestones: list[MilestoneRead]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ActionItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    session_id: UUID | None
+    what: str
+    owner_id: UUID
+    created_by: UUID
+    due_date: date | None
+    done_at: datetime | None
+    created_at: datetime
+    version: int
+
+
+class ReasonRead(BaseModel):
+    """Why: a code, a sentence made of codes, times and zones only, and whom it concerns."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    text: str
+    person_ids: list[UUID]
+
+
+class SlotRead(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+    rank: int = Field(description="1 is the best")
+    score: int = Field(description="2 for the series' weekly time, plus 1 in working hours")
+    reasons: list[ReasonRead]
+
+
+class SlotsRead(BaseModel):
+    """`GET /mentorships/{id}/slots`: the best times for the mentorship's next meeting."""
+
+    mentorship_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+    minutes: int
+    buffer_minutes: int
+    slots: list[SlotRead]
+
+
+class NextSessionsQuery(BaseModel):
+    """Whose next session to read (`POST /mentorships/next-sessions`): at most 100
+    mentorships, a dashboard's page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mentorship_ids: list[UUID] = Field(min_length=1, max_length=100)
+
+
+class NextSession(BaseModel):
+    """A mentorship's next proposed or scheduled session that has not ended; null if none."""
+
+    mentorship_id: UUID
+    session: SessionRead | None
 
 
 # Events ----------------------------------------------------------------------------------------

@@ -1,0 +1,57 @@
+"""DataLoaders, made afresh for each request (nothing is shared between callers): the fields of
+every item a query lists that ask the same service are gathered into one batch call, so a
+page of 50 mentorships with their members and next sessions costs the services one call per
+kind, not one per mentorship (so such a field costs as an ordinary one in the budget, not as
+a service call). Each service checks the caller on every object of a batch and leaves out
+those they may not see."""
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from strawberry.dataloader import DataLoader
+
+from tandem.gateway.clients import Clients
+from tandem.kit.auth import Principal
+from tandem.kit.contracts.matching import MentorshipRead
+from tandem.kit.contracts.profiles import PersonPublicRead
+from tandem.kit.contracts.sessions import SessionRead
+from tandem.kit.errors import Unauthorized
+
+PEOPLE_PER_CALL = 500
+"""What profiles' `POST /people/batch` takes at most."""
+MENTORSHIPS_PER_CALL = 100
+"""What sessions' `POST /mentorships/next-sessions` and matching's `POST /mentorships/batch`
+take at most."""
+
+
+class Loaders:
+    def __init__(self, clients: Clients, principal: Principal | None) -> None:
+        self._clients = clients
+        self._principal = principal
+        self.people = DataLoader(load_fn=self._people, max_batch_size=PEOPLE_PER_CALL)
+        self.next_sessions = DataLoader(
+            load_fn=self._next_sessions, max_batch_size=MENTORSHIPS_PER_CALL
+        )
+        self.mentorships = DataLoader(
+            load_fn=self._mentorships, max_batch_size=MENTORSHIPS_PER_CALL
+        )
+
+    def _token(self) -> str:
+        if self._principal is None:
+            raise Unauthorized()
+        return self._principal.token
+
+    async def _people(self, person_ids: Sequence[UUID]) -> list[PersonPublicRead | None]:
+        found = await self._clients.profiles.people(self._token(), list(person_ids))
+        by_id = {person.id: person for person in found}
+        return [by_id.get(person_id) for person_id in person_ids]
+
+    async def _next_sessions(self, mentorship_ids: Sequence[UUID]) -> list[SessionRead | None]:
+        found = await self._clients.sessions.next_sessions(self._token(), list(mentorship_ids))
+        by_id = {next.mentorship_id: next.session for next in found}
+        return [by_id.get(mentorship_id) for mentorship_id in mentorship_ids]
+
+    async def _mentorships(self, mentorship_ids: Sequence[UUID]) -> list[MentorshipRead | None]:
+        found = await self._clients.matching.mentorships(self._token(), list(mentorship_ids))
+        by_id = {mentorship.id: mentorship for mentorship in found}
+        return [by_id.get(mentorship_id) for mentorship_id in mentorship_ids]
