@@ -58,6 +58,10 @@ async def stack(
             # One HR admin's token asks thousands of times (schemathesis through the gateway);
             # the rate limit has tests of its own (gateway/tests/test_resilience.py).
             "GATEWAY_RATE_LIMIT": "100000/minute",
+            # Reading every field of a root field at once (test_matching_end_to_end.py) takes
+            # more lexical tokens than a screen; budgets have tests of their own
+            # (gateway/tests/test_budgets.py).
+            "GATEWAY_MAX_TOKENS": "10000",
             "SESSIONS_NOTES_MASTER_KEYS": json.dumps(
                 {"test": base64.b64encode(os.urandom(32)).decode()}
             ),
