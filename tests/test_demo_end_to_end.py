@@ -23,6 +23,7 @@ from tandem.launcher.demo import (
     put_under_way,
 )
 from tandem.launcher.demo.first_meetings import PAIRS, RATINGS
+from tandem.launcher.demo.survey import NPS_SCORES, DemoSurvey, survey_the_program
 from tandem.launcher.demo.workspace import GOAL
 from tandem.launcher.stack import Stack
 
@@ -57,7 +58,8 @@ async def test_the_demo_loads_puts_one_program_under_way_and_every_other_program
     assert await _mentorships_of(stack, token_issuer, program) == mentorships
     assert await _runs_of(stack, program) == 1
     await _a_planned_workspace_is_filled_once(stack, token_issuer, program)
-    await _first_meetings_are_held_rated_and_counted_once(stack, token_issuer, program)
+    members = await _first_meetings_are_held_rated_and_counted_once(stack, token_issuer, program)
+    await _the_survey_is_sent_and_answered_once(stack, token_issuer, program, members)
 
     headers = {"Authorization": f"Bearer {token}"}
     profiles = httpx.AsyncClient(base_url=profiles_url, headers=headers)
@@ -132,7 +134,8 @@ async def _a_planned_workspace_is_filled_once(
 
 async def _first_meetings_are_held_rated_and_counted_once(
     stack: Stack, issuer: TokenIssuer, program: EnrolledProgram
-) -> None:
+) -> list[str]:
+    """Those who met."""
     urls = {s: stack.config.service_url(s) for s in ("matching", "sessions", "feedback")}
     held = await hold_first_meetings(urls, issuer, program.id)
     again = await hold_first_meetings(urls, issuer, program.id)
@@ -167,6 +170,26 @@ async def _first_meetings_are_held_rated_and_counted_once(
     # two people said "not a good fit": too few to show, and so is the other answer, which
     # would give them away (12 responders minus 10)
     assert (fit["not_a_good_fit"]["people"], fit["good_fit"]["people"]) == (None, None)
+    assert len(held.members) == 2 * PAIRS
+    return list(held.members)
+
+
+async def _the_survey_is_sent_and_answered_once(
+    stack: Stack, issuer: TokenIssuer, program: EnrolledProgram, members: list[str]
+) -> None:
+    feedback_url = stack.config.service_url("feedback")
+    survey = await survey_the_program(feedback_url, issuer, program.id, members)
+    again = await survey_the_program(feedback_url, issuer, program.id, members)
+
+    assert survey is not None
+    assert (survey.answered_now, again) == (len(members), DemoSurvey(survey.id, 0))
+    admin = {"Authorization": f"Bearer {demo_admin_token(issuer)}"}
+    async with httpx.AsyncClient(base_url=feedback_url, headers=admin) as feedback:
+        results = (await feedback.get(f"/surveys/{survey.id}/results")).json()
+    assert results["respondents"] == len(members)
+    nps = results["questions"][0]["nps"]
+    promoters, passives = sum(s >= 9 for s in NPS_SCORES), sum(7 <= s <= 8 for s in NPS_SCORES)
+    assert (nps["promoters"], nps["passives"], nps["detractors"]) == (promoters, passives, 0)
 
 
 def _as_member(issuer: TokenIssuer, person_id: str) -> dict[str, str]:

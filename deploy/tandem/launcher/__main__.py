@@ -15,6 +15,7 @@ from tandem.kit.logs import configure_logging
 from tandem.launcher import running
 from tandem.launcher.demo import (
     DEMO_ORGANIZATION_ID,
+    DemoSurvey,
     EnrolledProgram,
     FirstMeetings,
     ProgramUnderWay,
@@ -25,6 +26,7 @@ from tandem.launcher.demo import (
     load_demo,
     planned_mentorship,
     put_under_way,
+    survey_the_program,
 )
 from tandem.launcher.keys import load_or_create_keys, load_or_create_notes_master_keys
 from tandem.launcher.stack import SERVICES, Stack, StackConfig
@@ -140,7 +142,8 @@ async def _up(arguments: argparse.Namespace) -> None:
         under_way = [await _put_under_way(stack, issuer, program) for program in demo.under_way]
         workspaces = [await _fill_workspace(stack, issuer, *done) for done in under_way]
         meetings = [await _hold_first_meetings(stack, issuer, *done) for done in under_way]
-        _announce(stack, token, demo.created, under_way, workspaces, meetings, state_dir)
+        surveys = [await _survey(stack, issuer, *held) for held in meetings if held]
+        _announce(stack, token, demo.created, under_way, workspaces, meetings, surveys, state_dir)
         await _supervise_until_signalled(stack)
     finally:
         running.forget(state_dir)
@@ -209,6 +212,15 @@ async def _hold_first_meetings(
     return program, held
 
 
+async def _survey(
+    stack: Stack, issuer: TokenIssuer, program: EnrolledProgram, meetings: FirstMeetings
+) -> DemoSurvey | None:
+    """The program's survey, answered by those who held a first meeting."""
+    _say(f"Sending a survey to the participants of {program.name!r} and answering it")
+    feedback_url = stack.config.service_url("feedback")
+    return await survey_the_program(feedback_url, issuer, program.id, list(meetings.members))
+
+
 def _announce(
     stack: Stack,
     token: str,
@@ -216,6 +228,7 @@ def _announce(
     under_way: list[tuple[EnrolledProgram, ProgramUnderWay]],
     workspaces: list[Workspace | None],
     meetings: list[tuple[EnrolledProgram, FirstMeetings] | None],
+    surveys: list[DemoSurvey | None],
     state_dir: Path,
 ) -> None:
     lines = [
@@ -238,6 +251,12 @@ def _announce(
             for line in _workspace_lines(stack, workspace)
         ),
         *(line for held in meetings if held for line in _first_meetings_lines(stack, *held)),
+        *(
+            f"    its survey's results: GET {stack.config.service_url('feedback')}"
+            f"/surveys/{survey.id}/results"
+            for survey in surveys
+            if survey
+        ),
         f"  logs: {state_dir / 'logs'}",
         "",
         "Send this header (an HR admin of the demo organization, valid 12 hours):",

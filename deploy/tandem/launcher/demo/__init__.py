@@ -3,8 +3,8 @@
 `model` is what the generator makes, `world` the data it draws from, `generate` the generator,
 `load` the loader that talks to the profiles API, `under_way` what puts a program under way
 through the matching API, `workspace` what a mentorship's members write in the sessions API,
-`first_meetings` what a few pairs say of their first meeting in the feedback service, `http`
-what they share.
+`first_meetings` what a few pairs say of their first meeting in the feedback service, `survey`
+the program's survey they answer, `http` what they share.
 """
 
 from tandem.launcher.demo.first_meetings import FirstMeetings, hold_first_meetings
@@ -20,6 +20,7 @@ from tandem.launcher.demo.model import (
     Person,
     Program,
 )
+from tandem.launcher.demo.survey import DemoSurvey, survey_the_program
 from tandem.launcher.demo.under_way import ProgramUnderWay, put_under_way
 from tandem.launcher.demo.workspace import Workspace, fill_workspace, planned_mentorship
 
@@ -30,6 +31,7 @@ __all__ = [
     "MIN_PEOPLE",
     "RECENT_HIRE_DAYS",
     "DemoOrganization",
+    "DemoSurvey",
     "EnrolledProgram",
     "FirstMeetings",
     "LoadedDemo",
@@ -44,4 +46,5 @@ __all__ = [
     "load_demo",
     "planned_mentorship",
     "put_under_way",
+    "survey_the_program",
 ]

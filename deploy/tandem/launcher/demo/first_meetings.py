@@ -41,6 +41,7 @@ class FirstMeetings:
     held: int  # held first meetings of the program, by this start-up or an earlier one
     rated_now: int  # of those, how many this start-up's members rated
     not_a_good_fit: str | None  # the mentee who said so now, whom matching offers a rematch
+    members: tuple[str, ...]  # of the pairs that met now
 
 
 async def hold_first_meetings(
@@ -54,7 +55,7 @@ async def hold_first_meetings(
         sessions = await all_items(client, path, PAGE)
         already = {s["mentorship_id"] for s in sessions if s["status"] == "held"}
         if already:
-            return FirstMeetings(held=len(already), rated_now=0, not_a_good_fit=None)
+            return FirstMeetings(held=len(already), rated_now=0, not_a_good_fit=None, members=())
         planned = list(dict.fromkeys(s["mentorship_id"] for s in sessions))
         mentorships = _apart(
             [
@@ -71,7 +72,8 @@ async def hold_first_meetings(
     held = [(pair, meeting) for pair, meeting in zip(pairs, meetings, strict=True) if meeting]
     await for_each(held, lambda done: done[0].hold_and_rate(*done[1]))
     unfit = next((pair.mentee_id for pair, _ in held if not pair.good_fit), None)
-    return FirstMeetings(held=len(held), rated_now=len(held), not_a_good_fit=unfit)
+    members = tuple(person for pair, _ in held for person in (pair.mentor_id, pair.mentee_id))
+    return FirstMeetings(len(held), rated_now=len(held), not_a_good_fit=unfit, members=members)
 
 
 def _apart(mentorships: list[Json]) -> list[Json]:
