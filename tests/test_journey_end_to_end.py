@@ -64,6 +64,9 @@ PUBLISH = """mutation($id: UUID!) {
 }"""
 ACCEPT = "mutation($id: UUID!) { acceptProposal(proposalId: $id) { status } }"
 MENTORSHIPS = "{ me { mentorships { nodes { id memberIds status } } } }"
+SLOTS = """query($mentorship: UUID!) {
+  slots(mentorshipId: $mentorship, first: 1) { __typename }
+}"""
 UPCOMING = """{ me { upcomingSessions(first: 50) {
   nodes { id mentorshipId seriesId status version startsAt endsAt } } } }"""
 RESCHEDULE = """mutation($id: UUID!, $version: Int!, $startsAt: DateTime!, $endsAt: DateTime!) {
@@ -176,9 +179,9 @@ async def test_a_program_goes_from_creation_to_its_report_through_the_gateway_an
         await _signed_up(journey, created["id"], skill.json()["id"], mentors, mentees)
         proposals = await _matched_and_published(journey, created["id"])
         mentorships = await _accepted(journey, proposals)
+        meetings = await _booked_and_confirmed(journey, mentorships)
         planned = await _planned(journey, listener, mentorships)
         await _one_rescheduled_and_one_cancelled(journey, listener, planned)
-        meetings = await _booked_and_confirmed(journey, mentorships)
         await _held_with_action_items(journey, meetings, listener)
         await _rated_and_checked_in(journey, meetings, listener)
         await _seen_by_the_admin(journey, created["id"], meetings[listener])
@@ -290,14 +293,17 @@ async def _planned(
     journey: Journey, member: str, mentorships: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Once the run settles, the sessions service plans each mentorship's series of
-    meetings; the member's."""
+    meetings; the member's, soonest first."""
+
+    async def series() -> list[dict[str, Any]]:
+        return [s for s in await _upcoming(journey, member) if s["seriesId"]]
 
     async def planned() -> bool:
-        """the cohort's sessions are planned (the member's mentorship has a scheduled series)"""
-        return any(s["seriesId"] for s in await _upcoming(journey, member))
+        """the cohort's sessions are planned (the member's mentorship has a series)"""
+        return bool(await series())
 
     await eventually(planned, timeout=90)
-    sessions = await _upcoming(journey, member)
+    sessions = await series()
     assert {s["mentorshipId"] for s in sessions} == {mentorships[member]}
     assert {s["status"] for s in sessions} == {"scheduled"}
     return sorted(sessions, key=lambda s: s["startsAt"])
@@ -322,8 +328,19 @@ async def _one_rescheduled_and_one_cancelled(
 
 
 async def _booked_and_confirmed(journey: Journey, mentorships: dict[str, str]) -> dict[str, Any]:
-    """Each mentee books a one-off meeting starting at the next whole minute but one, and
-    their mentor confirms it; the meetings, by mentee."""
+    """Once the sessions service knows each mentorship, each mentee books a one-off meeting
+    starting at the next whole minute but one, and their mentor confirms it; the meetings, by
+    mentee."""
+
+    async def known() -> bool:
+        """the sessions service heard of every mentorship's start"""
+        for mentee, mentorship in mentorships.items():
+            found = await journey.as_member(mentee, SLOTS, mentorship=mentorship)
+            if found["slots"]["__typename"] != "Slots":
+                return False
+        return True
+
+    await eventually(known, timeout=60)
     start = (datetime.now(UTC) + timedelta(seconds=75)).replace(second=0, microsecond=0)
     booking = {
         "startsAt": start.isoformat(),
