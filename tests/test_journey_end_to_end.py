@@ -154,7 +154,7 @@ class Journey:
             return await http.request(method, path, json=body)
 
 
-async def test_a_program_goes_from_creation_to_its_report_through_the_gateway_and_its_member_hears_each_step(  # noqa: E501
+async def test_a_program_from_creation_to_report_through_the_gateway_tells_its_member_each_step(
     stack: Stack, organization: Organization, token_issuer: TokenIssuer
 ) -> None:
     journey = Journey(stack, organization, token_issuer)
@@ -175,6 +175,7 @@ async def test_a_program_goes_from_creation_to_its_report_through_the_gateway_an
     )
     assert skill.status_code == 201, skill.text
     listener = mentees[0]
+    # Subscribed before the sign-up: the gateway joins the feed long before the publication.
     async with Notifications(stack, journey.token_of(listener)) as notifications:
         await _signed_up(journey, created["id"], skill.json()["id"], mentors, mentees)
         proposals = await _matched_and_published(journey, created["id"])
