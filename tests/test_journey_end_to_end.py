@@ -102,7 +102,9 @@ CHECK_IN = """mutation($mentorship: UUID!) {
     __typename
   }
 }"""
-MY_WORK = "{ me { openActionItems { nodes { id } } pendingFeedback { id } } }"
+MY_WORK = """{ me {
+  openActionItems { nodes { id } } pendingFeedback { id } checkIns { nodes { satisfaction } }
+} }"""
 ADMIN_VIEW = """query($id: UUID!) {
   program(id: $id) {
     dashboard {
@@ -408,7 +410,8 @@ async def _rated_and_checked_in(journey: Journey, meetings: dict[str, Any], list
         listener, CHECK_IN, mentorship=meetings[listener]["mentorship"]
     )
     assert checked_in["checkIn"]["__typename"] == "Checkin", checked_in
-    assert (await journey.as_member(listener, MY_WORK))["me"]["pendingFeedback"] == []
+    mine = (await journey.as_member(listener, MY_WORK))["me"]
+    assert (mine["pendingFeedback"], mine["checkIns"]["nodes"]) == ([], [{"satisfaction": 2}])
 
 
 async def _given(

@@ -44,16 +44,20 @@ def own_id(info: Info[Context, Any]) -> UUID:
 PageReader = Callable[[Clients, str, int, str | None], Awaitable[Page[Any]]]
 
 
-def listed(node: Any, read: PageReader, description: str) -> Any:
+def listed(
+    node: Any, read: PageReader, description: str, made: Callable[[Any], Any] | None = None
+) -> Any:
     """A list of `me` as a connection of `node`s: `read(clients, token, limit, cursor)` reads
-    the service's page; a node type with `prime` reads for the page what it is asked."""
+    the service's page, each item made a node by `made` (by default the node type's `of`); a
+    node type with `prime` reads for the page what it is asked."""
+    make = made or node.of
 
     async def resolve(
         info: Info[Context, Any], first: int = 20, after: str | None = None
     ) -> Connection[Any]:
         clients, token = info.context.clients, token_of(info)
         found = await paged(
-            lambda limit, start: read(clients, token, limit, start), node.of, first, after
+            lambda limit, start: read(clients, token, limit, start), make, first, after
         )
         if hasattr(node, "prime"):
             await node.prime(info, found.nodes)
@@ -117,6 +121,7 @@ class Me:
         Checkin,
         lambda clients, *page: clients.feedback.my_checkins(*page),
         "The caller's periodic check-ins, newest first.",
+        made=Checkin.from_pydantic,  # a type made from the contract, which keeps no `of`
     )
 
     @strawberry.field(
