@@ -1,11 +1,16 @@
 """The people of a journey through the real processes: the HR admin arranging programs in
-profiles, and matching as the admin and as each member see it."""
+profiles, matching as the admin and as each member see it, and a person's notifications
+subscription at the gateway."""
 
+import asyncio
+import json
 import uuid
 from typing import Any
 
 import httpx
 from conftest import Organization, eventually
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from tandem.kit.auth import Role, TokenIssuer
 from tandem.launcher.stack import Stack
@@ -158,3 +163,49 @@ class Gateway:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+
+NOTIFICATIONS = """subscription {
+  notifications { cursor kind programId mentorshipId proposalId sessionId actionItemId }
+}"""
+
+
+class Notifications:
+    """A person's notifications subscription at the gateway (graphql-transport-ws, the token in
+    `connection_init`), read as they come until closed."""
+
+    def __init__(self, stack: Stack, token: str) -> None:
+        self.url = stack.config.gateway_url.replace("http", "ws", 1) + "/graphql"
+        self.token = token
+        self.messages: list[dict[str, Any]] = []
+        self._reading: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> "Notifications":
+        self._socket = await connect(self.url, subprotocols=[Subprotocol("graphql-transport-ws")])
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}}
+        await self._socket.send(json.dumps(init))
+        assert json.loads(await self._socket.recv()) == {"type": "connection_ack"}
+        subscribe = {"id": "1", "type": "subscribe", "payload": {"query": NOTIFICATIONS}}
+        await self._socket.send(json.dumps(subscribe))
+        self._reading = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self) -> None:
+        async for raw in self._socket:
+            self.messages.append(json.loads(raw))
+
+    @property
+    def received(self) -> list[dict[str, Any]]:
+        """The notifications received; any other message (an error, the end) fails."""
+        for message in self.messages:
+            assert message["type"] == "next", message
+            assert "errors" not in message["payload"], message
+        return [message["payload"]["data"]["notifications"] for message in self.messages]
+
+    def kinds(self) -> set[str]:
+        return {notification["kind"] for notification in self.received}
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._reading is not None
+        self._reading.cancel()
+        await self._socket.close()
