@@ -47,7 +47,7 @@ from tandem.feedback.kpis.participation import Enrollee, GoalTally, ProposalTall
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP, TOTAL, People
 from tandem.feedback.models import (
     ActionItem,
-    CompletedMilestone,
+    Milestone,
     EnrollmentFact,
     FitCheckin,
     FitFact,
@@ -93,7 +93,7 @@ from tandem.kit.contracts.sessions import (
     ActionItemFact,
     GoalFact,
     GoalStatus,
-    MilestoneCompleted,
+    MilestoneFact,
     SessionFact,
     SessionStatus,
 )
@@ -379,9 +379,15 @@ class ParticipationFactRepository(SessionRepository):
             )
         )
 
-    async def milestone_completed(self, event: MilestoneCompleted) -> None:
-        statement = insert(CompletedMilestone).values(**_row(event, CompletedMilestone))
-        await self.session.execute(statement.on_conflict_do_nothing())
+    async def milestone(self, event: MilestoneFact, *, completed: bool) -> None:
+        """Sets the milestone, completed or not; once completed it stays so."""
+        statement = insert(Milestone).values(**_row(event, Milestone, completed=completed))
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Milestone.milestone_id],
+                set_={"completed": Milestone.completed | statement.excluded.completed},
+            )
+        )
 
     async def action_item(
         self, event: ActionItemFact, *, overdue: bool = False, completed: bool = False
@@ -673,7 +679,7 @@ class ParticipationRepository(SessionRepository):
         self.program_id = program_id
 
     def _of(
-        self, model: type[EnrollmentFact | Goal | CompletedMilestone | ProposalFact | Mentorship]
+        self, model: type[EnrollmentFact | Goal | Milestone | ProposalFact | Mentorship]
     ) -> list[ColumnElement[bool]]:
         """The rows of the organization and, given one, the program."""
         found = [model.organization_id == self.organization_id]
@@ -712,7 +718,7 @@ class ParticipationRepository(SessionRepository):
         return [Enrollee(*row) for row in rows]
 
     async def goal_tallies(self) -> list[GoalTally]:
-        """Each person's goals and completed milestones in the program."""
+        """Each person's goals and milestones (set and completed) in the program."""
         goals = (
             select(
                 Goal.owner_id.label("owner"),
@@ -725,9 +731,13 @@ class ParticipationRepository(SessionRepository):
             .subquery()
         )
         milestones = (
-            select(CompletedMilestone.owner_id.label("owner"), func.count().label("completed"))
-            .where(*self._of(CompletedMilestone))
-            .group_by(CompletedMilestone.owner_id)
+            select(
+                Milestone.owner_id.label("owner"),
+                func.count().label("set"),
+                func.count().filter(Milestone.completed).label("completed"),
+            )
+            .where(*self._of(Milestone))
+            .group_by(Milestone.owner_id)
             .subquery()
         )
         rows = await self.session.execute(
@@ -736,6 +746,7 @@ class ParticipationRepository(SessionRepository):
                 func.coalesce(goals.c.goals_set, 0),
                 func.coalesce(goals.c.achieved, 0),
                 func.coalesce(goals.c.dropped, 0),
+                func.coalesce(milestones.c.set, 0),
                 func.coalesce(milestones.c.completed, 0),
             ).select_from(goals.join(milestones, goals.c.owner == milestones.c.owner, full=True))
         )

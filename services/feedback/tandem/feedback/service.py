@@ -107,7 +107,7 @@ from tandem.kit.contracts.sessions import (
     ActionItemFact,
     GoalFact,
     GoalStatus,
-    MilestoneCompleted,
+    MilestoneFact,
     SessionFact,
     SessionStatus,
 )
@@ -261,8 +261,10 @@ async def record_goal(session: AsyncSession, event: GoalFact, status: GoalStatus
     await ParticipationFactRepository(session).goal(event, status)
 
 
-async def record_milestone(session: AsyncSession, event: MilestoneCompleted) -> None:
-    await ParticipationFactRepository(session).milestone_completed(event)
+async def record_milestone(
+    session: AsyncSession, event: MilestoneFact, *, completed: bool
+) -> None:
+    await ParticipationFactRepository(session).milestone(event, completed=completed)
 
 
 async def record_action_item(

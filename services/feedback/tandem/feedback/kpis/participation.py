@@ -41,6 +41,7 @@ class GoalTally:
     goals_set: int
     goals_achieved: int
     goals_dropped: int
+    milestones_set: int
     milestones_completed: int
 
 
@@ -139,6 +140,8 @@ def _counts(
     matched = [e for e in enrollees if e.matched_at is not None]
     goals_set = sum(tally.goals_set for tally in goals)
     achieved = sum(tally.goals_achieved for tally in goals)
+    milestones_set = sum(tally.milestones_set for tally in goals)
+    completed = sum(tally.milestones_completed for tally in goals)
     return ParticipationCounts(
         suppressed=False,
         enrolled=len(enrollees),
@@ -149,7 +152,9 @@ def _counts(
         goals_achieved=achieved,
         goals_dropped=sum(tally.goals_dropped for tally in goals),
         goal_completion_share=_share(achieved, goals_set),
-        milestones_completed=sum(tally.milestones_completed for tally in goals),
+        milestones_set=milestones_set,
+        milestones_completed=completed,
+        milestone_completion_share=_share(completed, milestones_set),
         cross_department_share=_cross_department_share(mentorship_departments),
     )
 

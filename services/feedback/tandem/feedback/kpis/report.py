@@ -48,7 +48,9 @@ def render_report(program_name: str, board: ProgramDashboardRead, generated_at: 
         ("Proposals accepted", _share(proposals.acceptance_share)),
         ("Goals set", _figure(taking_part.goals_set)),
         ("Goals achieved", _share(taking_part.goal_completion_share)),
+        ("Milestones set", _figure(taking_part.milestones_set)),
         ("Milestones completed", _figure(taking_part.milestones_completed)),
+        ("Milestones completed of those set", _share(taking_part.milestone_completion_share)),
         ("Mentorships across departments", _share(taking_part.cross_department_share)),
         ("Sessions held per mentorship and month", _figure(board.sessions_per_mentorship_month)),
     ]
@@ -136,7 +138,14 @@ def _bars(periods: Sequence[SessionCounts]) -> str:
     )
 
 
-DEPARTMENT_COLUMNS = ["Department", "Enrolled", "Matched", "Goals achieved", "Across departments"]
+DEPARTMENT_COLUMNS = [
+    "Department",
+    "Enrolled",
+    "Matched",
+    "Goals achieved",
+    "Milestones completed",
+    "Across departments",
+]
 
 
 def _departments(departments: Sequence[DepartmentCounts]) -> str:
@@ -148,12 +157,13 @@ def _departments(departments: Sequence[DepartmentCounts]) -> str:
     for row in departments:
         name = f"<th>{_department_name(row)}</th>"
         if row.suppressed:
-            rows.append(f'{name}<td colspan="4">{_figure(None)}</td>')
+            rows.append(f'{name}<td colspan="{len(DEPARTMENT_COLUMNS) - 1}">{_figure(None)}</td>')
             continue
         cells = [
             _figure(row.enrolled),
             _share(row.matched_share),
             _share(row.goal_completion_share),
+            _share(row.milestone_completion_share),
             _share(row.cross_department_share),
         ]
         rows.append(name + "".join(f"<td>{cell}</td>" for cell in cells))

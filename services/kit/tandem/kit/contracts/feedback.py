@@ -179,7 +179,11 @@ class ParticipationCounts(BaseModel):
     goals_achieved: int | None
     goals_dropped: int | None
     goal_completion_share: float | None = Field(description="goals achieved of goals set")
+    milestones_set: int | None
     milestones_completed: int | None
+    milestone_completion_share: float | None = Field(
+        description="milestones completed of milestones set"
+    )
     cross_department_share: float | None = Field(
         description="of started mentorships whose members' departments are all known, the "
         "share joining more than one department"
