@@ -47,7 +47,6 @@ from tandem.feedback.kpis.participation import Enrollee, GoalTally, ProposalTall
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP, TOTAL, People
 from tandem.feedback.models import (
     ActionItem,
-    Milestone,
     EnrollmentFact,
     FitCheckin,
     FitFact,
@@ -56,6 +55,7 @@ from tandem.feedback.models import (
     Headcount,
     MentoringSession,
     Mentorship,
+    Milestone,
     Person,
     ProgramFeedbackSettings,
     ProgressCheckin,

@@ -261,9 +261,7 @@ async def record_goal(session: AsyncSession, event: GoalFact, status: GoalStatus
     await ParticipationFactRepository(session).goal(event, status)
 
 
-async def record_milestone(
-    session: AsyncSession, event: MilestoneFact, *, completed: bool
-) -> None:
+async def record_milestone(session: AsyncSession, event: MilestoneFact, *, completed: bool) -> None:
     await ParticipationFactRepository(session).milestone(event, completed=completed)
 
 
