@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, Insert, aggregate_order_by, in
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from tandem.feedback.errors import (
     FeedbackNotFound,
@@ -42,7 +43,12 @@ from tandem.feedback.errors import (
     SurveyResponseNotFound,
 )
 from tandem.feedback.kpis.at_risk import MentorshipHistory
-from tandem.feedback.kpis.dashboard import RatingFigures, SessionFigures
+from tandem.feedback.kpis.dashboard import (
+    DepartmentRatingFigures,
+    DepartmentSessionFigures,
+    RatingFigures,
+    SessionFigures,
+)
 from tandem.feedback.kpis.participation import Enrollee, GoalTally, ProposalTally
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP, TOTAL, People
 from tandem.feedback.models import (
@@ -475,23 +481,46 @@ class KpiRepository(SessionRepository):
 
     async def session_figures(self, period: Period) -> list[SessionFigures]:
         bucket = _bucket(period, MentoringSession.start)
-        counted = [
-            func.count().filter(MentoringSession.status.in_(statuses))
-            for statuses in SESSION_COLUMNS.values()
-        ]
-        held_seconds = func.extract("epoch", MentoringSession.end - MentoringSession.start)
-        held_hours = (
-            func.coalesce(
-                func.sum(held_seconds).filter(MentoringSession.status == SessionStatus.HELD), 0
-            )
-            / 3600
-        )
         rows = await self.session.execute(
-            select(bucket, *counted, cast(held_hours, Float))
+            select(bucket, *_session_counts(MentoringSession.__table__.c))
             .where(*self._sessions())
             .group_by(bucket)
         )
         return [SessionFigures._make(row) for row in rows]
+
+    async def department_session_figures(self) -> list[DepartmentSessionFigures]:
+        """Each department's sessions (see `_department_sessions`), counted as a period's are."""
+        sessions = self._department_sessions()
+        placed = (
+            select(sessions.c.department, *(sessions.c[name] for name in COUNTED_COLUMNS))
+            .distinct()
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(placed.c.department, *_session_counts(placed.c)).group_by(placed.c.department)
+        )
+        return [DepartmentSessionFigures._make(row) for row in rows]
+
+    async def department_session_people(self) -> People:
+        """How many of each department's people its sessions involve, and who, for the
+        smallest."""
+        sessions = self._department_sessions()
+        return await self._people(
+            select(sessions.c.department.label("bucket"), sessions.c.person).subquery()
+        )
+
+    def _department_sessions(self) -> Subquery:
+        """Each session once per member, with the member's department as feedback knows it."""
+        member = select(
+            *(MentoringSession.__table__.c[name] for name in COUNTED_COLUMNS),
+            func.unnest(MentoringSession.member_ids).label("person"),
+        ).where(*self._sessions())
+        members = member.subquery()
+        return (
+            select(members, Person.department)
+            .outerjoin(Person, Person.id == members.c.person)
+            .subquery()
+        )
 
     async def session_people(self, period: Period) -> People:
         """How many members each period's sessions involve, and who, for the smallest."""
@@ -508,16 +537,20 @@ class KpiRepository(SessionRepository):
     async def rating_figures(self, period: Period) -> list[RatingFigures]:
         bucket = _bucket(period, RatingFact.session_start)
         rows = await self.session.execute(
-            select(
-                bucket,
-                func.count(),
-                func.sum(RatingFact.rating),
-                func.count().filter(RatingFact.got_what_needed),
-            )
-            .where(*self._ratings())
-            .group_by(bucket)
+            select(bucket, *_rating_counts()).where(*self._ratings()).group_by(bucket)
         )
         return [RatingFigures._make(row) for row in rows]
+
+    async def department_rating_figures(self) -> list[DepartmentRatingFigures]:
+        """The ratings by their author's department."""
+        rows = await self.session.execute(
+            select(Person.department, *_rating_counts())
+            .select_from(RatingFact)
+            .outerjoin(Person, Person.id == RatingFact.author_id)
+            .where(*self._ratings())
+            .group_by(Person.department)
+        )
+        return [DepartmentRatingFigures._make(row) for row in rows]
 
     async def raters(self, period: Period) -> People:
         """How many people rated each period's sessions, and who, for the smallest."""
@@ -531,22 +564,35 @@ class KpiRepository(SessionRepository):
         )
         return await self._people(raters)
 
+    async def department_raters(self) -> People:
+        raters = (
+            select(Person.department.label("bucket"), RatingFact.author_id.label("person"))
+            .select_from(RatingFact)
+            .outerjoin(Person, Person.id == RatingFact.author_id)
+            .where(*self._ratings())
+            .subquery()
+        )
+        return await self._people(raters)
+
     async def _people(self, rows: Subquery) -> People:
         """`rows` (a bucket and a person each) counted per bucket and in total (both in one
-        scan, by grouping sets); the people named only of the buckets under the minimum (a
-        total under it hides everything, so its people are never needed)."""
+        scan, by grouping sets; a null bucket, such as people without a department, is a bucket
+        too); the people named only of the buckets under the minimum (a total under it hides
+        everything, so its people are never needed)."""
         counted = await self.session.execute(
-            select(rows.c.bucket, func.count(distinct(rows.c.person))).group_by(
-                func.grouping_sets(tuple_(rows.c.bucket), tuple_())
-            )
+            select(
+                rows.c.bucket, func.grouping(rows.c.bucket), func.count(distinct(rows.c.person))
+            ).group_by(func.grouping_sets(tuple_(rows.c.bucket), tuple_()))
         )
-        sizes = {TOTAL if bucket is None else bucket: size for bucket, size in counted}
+        sizes = {TOTAL if total else bucket: size for bucket, total, size in counted}
         sizes.setdefault(TOTAL, 0)
         small = [key for key, size in sizes.items() if size < MINIMUM_GROUP and key != TOTAL]
         groups: dict[Any, set[UUID]] = {bucket: set() for bucket in small}
         if small:
             named = await self.session.execute(
-                select(rows.c.bucket, rows.c.person).where(among(rows.c.bucket, small)).distinct()
+                select(rows.c.bucket, rows.c.person)
+                .where(_among_or_null(rows.c.bucket, small))
+                .distinct()
             )
             for bucket, person in named:
                 groups[bucket].add(person)
@@ -828,6 +874,35 @@ SESSION_COLUMNS = {
     "cancelled": (SessionStatus.CANCELLED,),
     "no_show": (SessionStatus.NO_SHOW,),
 }
+
+
+COUNTED_COLUMNS = ("id", "status", "start", "end")
+"""The columns of a session its counts read."""
+
+
+def _session_counts(sessions: ReadOnlyColumnCollection[str, Any]) -> list[ColumnElement[Any]]:
+    """Of the sessions with `COUNTED_COLUMNS`: those of each status of `SESSION_COLUMNS`,
+    then the hours held."""
+    counted = [
+        func.count().filter(sessions.status.in_(statuses)) for statuses in SESSION_COLUMNS.values()
+    ]
+    held_seconds = func.extract("epoch", sessions.end - sessions.start)
+    held = func.sum(held_seconds).filter(sessions.status == SessionStatus.HELD)
+    return [*counted, cast(func.coalesce(held, 0) / 3600, Float)]
+
+
+def _rating_counts() -> list[ColumnElement[Any]]:
+    return [
+        func.count(),
+        func.sum(RatingFact.rating),
+        func.count().filter(RatingFact.got_what_needed),
+    ]
+
+
+def _among_or_null(column: ColumnElement[Any], values: list[Any]) -> ColumnElement[bool]:
+    """`column` among the values, where a null value finds the nulls."""
+    found = among(column, [value for value in values if value is not None])
+    return or_(found, column.is_(None)) if None in values else found
 
 
 def _bucket(period: Period, moment: InstrumentedAttribute[datetime]) -> ColumnElement[date]:

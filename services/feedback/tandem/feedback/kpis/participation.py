@@ -71,7 +71,7 @@ class Participation:
 def participation(figures: ParticipationFigures) -> Participation:
     department_of = {enrollee.person_id: enrollee.department for enrollee in figures.enrollees}
     people = People.of((e.department, e.person_id) for e in figures.enrollees)
-    departments = sorted({e.department for e in figures.enrollees}, key=_department_order)
+    departments = sorted({e.department for e in figures.enrollees}, key=department_order)
     hidden = suppressed_with_total(people, [departments])
     goals_by: dict[str | None, list[GoalTally]] = defaultdict(list)
     for tally in figures.goals:
@@ -122,7 +122,7 @@ def proposal_counts(tally: ProposalTally) -> ProposalCounts:
     )
 
 
-def _department_order(department: str | None) -> tuple[bool, str]:
+def department_order(department: str | None) -> tuple[bool, str]:
     """Named departments by name, people without one last."""
     return (department is None, department or "")
 

@@ -8,6 +8,7 @@ from html import escape
 from tandem.kit.contracts.feedback import (
     CohortCounts,
     DepartmentCounts,
+    DepartmentSessionCounts,
     ProgramDashboardRead,
     SessionCounts,
     SurveyKpis,
@@ -75,6 +76,8 @@ away.</p>
 <h2>By department</h2>
 {_departments(board.departments)}
 {_matched_bars(board.departments)}
+<h2>Sessions by department</h2>
+{_department_sessions(board.department_sessions)}
 {_surveys(board.surveys)}
 </body></html>
 """
@@ -171,7 +174,45 @@ def _departments(departments: Sequence[DepartmentCounts]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _department_name(row: DepartmentCounts) -> str:
+SESSION_COLUMNS = [
+    "Department",
+    "People",
+    "Sessions held",
+    "Hours held",
+    "Planned",
+    "Cancelled",
+    "No-shows",
+    "Average rating",
+]
+
+
+def _department_sessions(departments: Sequence[DepartmentSessionCounts]) -> str:
+    """One row per department; a suppressed one says so instead of its figures (a department
+    whose ratings alone are suppressed shows its sessions)."""
+    if not departments:
+        return "<p>No sessions yet.</p>"
+    head = "".join(f"<th>{name}</th>" for name in SESSION_COLUMNS)
+    rows = []
+    for row in departments:
+        name = f"<th>{_department_name(row)}</th>"
+        if row.suppressed:
+            rows.append(f'{name}<td colspan="{len(SESSION_COLUMNS) - 1}">{_figure(None)}</td>')
+            continue
+        cells = [
+            row.people,
+            row.held,
+            row.held_hours,
+            row.planned,
+            row.cancelled,
+            row.no_show,
+            row.average_rating,
+        ]
+        rows.append(name + "".join(f"<td>{_figure(cell)}</td>" for cell in cells))
+    body = "".join(f"<tr>{row}</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _department_name(row: DepartmentCounts | DepartmentSessionCounts) -> str:
     return "No department" if row.department is None else escape(row.department)
 
 
