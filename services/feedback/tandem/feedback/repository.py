@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Float,
+    Integer,
     Select,
     SmallInteger,
     Table,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
     update,
 )
@@ -34,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from tandem.feedback.errors import (
     FeedbackNotFound,
@@ -489,49 +492,75 @@ class KpiRepository(SessionRepository):
         return [SessionFigures._make(row) for row in rows]
 
     async def department_session_figures(self) -> list[DepartmentSessionFigures]:
-        """Each department's sessions (see `_department_sessions`), counted as a period's are."""
-        sessions = self._department_sessions()
-        placed = (
-            select(sessions.c.department, *(sessions.c[name] for name in COUNTED_COLUMNS))
-            .distinct()
-            .subquery()
+        """Each department's sessions, counted as a period's are: those of each group of
+        members (see `_member_groups`) once for each department among the members'."""
+        groups = self._member_groups()
+        member = _members_of(groups.c.member_ids)
+        departments = (
+            select(func.array_agg(distinct(Person.department)))
+            .select_from(member)
+            .outerjoin(Person, Person.id == member.c.person)
+            .scalar_subquery()
         )
+        figures = [groups.c[name] for name in DepartmentSessionFigures._fields[1:]]
+        placed = select(func.unnest(departments).label("department"), *figures).subquery()
+        summed = [
+            cast(func.sum(placed.c[name]), Float if name == "held_hours" else Integer)
+            for name in DepartmentSessionFigures._fields[1:]
+        ]
         rows = await self.session.execute(
-            select(placed.c.department, *_session_counts(placed.c)).group_by(placed.c.department)
+            select(placed.c.department, *summed).group_by(placed.c.department)
         )
         return [DepartmentSessionFigures._make(row) for row in rows]
 
     async def department_session_people(self) -> People:
         """How many of each department's people its sessions involve, and who, for the
         smallest."""
-        sessions = self._department_sessions()
-        return await self._people(
-            select(sessions.c.department.label("bucket"), sessions.c.person).subquery()
+        groups = self._member_groups()
+        member = _members_of(groups.c.member_ids)
+        people = (
+            select(Person.department.label("bucket"), member.c.person)
+            .select_from(groups)
+            .join(member, true())
+            .outerjoin(Person, Person.id == member.c.person)
+            .subquery()
         )
+        return await self._people(people)
 
-    def _department_sessions(self) -> Subquery:
-        """Each session once per member, with the member's department as feedback knows it."""
-        member = select(
-            *(MentoringSession.__table__.c[name] for name in COUNTED_COLUMNS),
-            func.unnest(MentoringSession.member_ids).label("person"),
-        ).where(*self._sessions())
-        members = member.subquery()
+    def _member_groups(self) -> Subquery:
+        """The program's sessions counted per set of members (a mentorship's, mostly): a few
+        hundred rows to place in departments, where the sessions' members are tens of
+        thousands."""
+        counts = _session_counts(MentoringSession.__table__.c)
         return (
-            select(members, Person.department)
-            .outerjoin(Person, Person.id == members.c.person)
+            select(
+                MentoringSession.member_ids,
+                *(
+                    count.label(name)
+                    for count, name in zip(
+                        counts, DepartmentSessionFigures._fields[1:], strict=True
+                    )
+                ),
+            )
+            .where(*self._sessions())
+            .group_by(MentoringSession.member_ids)
             .subquery()
         )
 
     async def session_people(self, period: Period) -> People:
-        """How many members each period's sessions involve, and who, for the smallest."""
-        members = (
+        """How many members each period's sessions involve, and who, for the smallest (each
+        period's sets of members found first, then their members)."""
+        groups = (
             select(
-                _bucket(period, MentoringSession.start).label("bucket"),
-                func.unnest(MentoringSession.member_ids).label("person"),
+                _bucket(period, MentoringSession.start).label("bucket"), MentoringSession.member_ids
             )
             .where(*self._sessions())
+            .distinct()
             .subquery()
         )
+        members = select(
+            groups.c.bucket, func.unnest(groups.c.member_ids).label("person")
+        ).subquery()
         return await self._people(members)
 
     async def rating_figures(self, period: Period) -> list[RatingFigures]:
@@ -876,13 +905,9 @@ SESSION_COLUMNS = {
 }
 
 
-COUNTED_COLUMNS = ("id", "status", "start", "end")
-"""The columns of a session its counts read."""
-
-
 def _session_counts(sessions: ReadOnlyColumnCollection[str, Any]) -> list[ColumnElement[Any]]:
-    """Of the sessions with `COUNTED_COLUMNS`: those of each status of `SESSION_COLUMNS`,
-    then the hours held."""
+    """Of the sessions (their status, start and end columns): those of each status of
+    `SESSION_COLUMNS`, then the hours held."""
     counted = [
         func.count().filter(sessions.status.in_(statuses)) for statuses in SESSION_COLUMNS.values()
     ]
@@ -897,6 +922,10 @@ def _rating_counts() -> list[ColumnElement[Any]]:
         func.sum(RatingFact.rating),
         func.count().filter(RatingFact.got_what_needed),
     ]
+
+
+def _members_of(member_ids: ColumnElement[list[UUID]]) -> TableValuedAlias:
+    return func.unnest(member_ids).table_valued("person").render_derived(name="member")
 
 
 def _among_or_null(column: ColumnElement[Any], values: list[Any]) -> ColumnElement[bool]:
