@@ -6,8 +6,11 @@ import csv
 import io
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
+import httpx
+import pytest
 from conftest import FakeProfiles
 from factories import MONDAY, Pair, deliver, fit, rating, told_in_order_and_jumbled
 from factories import program_admin as _admin
@@ -30,6 +33,7 @@ from tandem.kit.events import Event
 from tandem.kit.testing.plugin import ClientFactory
 
 MARCH_3 = MONDAY + timedelta(days=1)
+Read = Callable[[str], Awaitable[httpx.Response]]
 
 
 def _pairs(organization: uuid.UUID, program: uuid.UUID, count: int, seed: str) -> list[Pair]:
@@ -334,17 +338,28 @@ def _department_story(organization: uuid.UUID, program: uuid.UUID) -> list[Event
     return events
 
 
-async def test_sessions_and_ratings_are_counted_per_department_of_their_members(
+@pytest.fixture
+async def departments_told(
     client_for: ClientFactory,
     db_session: AsyncSession,
     app: FastAPI,
     profiles: FakeProfiles,
     organization: uuid.UUID,
-) -> None:
+) -> Read:
+    """What the admin of a program reads under `/programs/{id}/`, its department story told."""
     admin, program = _admin(client_for, profiles, organization)
     await deliver(db_session, app, *_department_story(organization, program))
 
-    board = (await admin.get(f"/programs/{program}/dashboard")).json()
+    async def get(path: str) -> httpx.Response:
+        return await admin.get(f"/programs/{program}/{path}")
+
+    return get
+
+
+async def test_sessions_and_ratings_are_counted_per_department_of_their_members(
+    departments_told: Read,
+) -> None:
+    board = (await departments_told("dashboard")).json()
 
     departments = {row.pop("department"): row for row in board["department_sessions"]}
     assert list(departments) == ["Legal", "Ops", "Research", "Sales"]
@@ -376,16 +391,9 @@ async def test_sessions_and_ratings_are_counted_per_department_of_their_members(
 
 
 async def test_a_small_department_cannot_be_recovered_by_subtracting_the_others(
-    client_for: ClientFactory,
-    db_session: AsyncSession,
-    app: FastAPI,
-    profiles: FakeProfiles,
-    organization: uuid.UUID,
+    departments_told: Read,
 ) -> None:
-    admin, program = _admin(client_for, profiles, organization)
-    await deliver(db_session, app, *_department_story(organization, program))
-
-    board = (await admin.get(f"/programs/{program}/dashboard")).json()
+    board = (await departments_told("dashboard")).json()
 
     rows = board["department_sessions"]
     for figure in ("held", "ratings"):
@@ -395,7 +403,7 @@ async def test_a_small_department_cannot_be_recovered_by_subtracting_the_others(
         # The total less the departments shown: more than the smallest hidden one's own.
         assert board["total"][figure] - shown not in (0, 1), figure
     assert all(row["people"] is None or row["people"] >= 5 for row in rows)
-    page = (await admin.get(f"/programs/{program}/report")).text
+    page = (await departments_told("report")).text
     assert "<h2>Sessions by department</h2>" in page
     assert "<tr><th>Research</th><td>9</td><td>9</td><td>9.0</td>" in page
     assert '<tr><th>Legal</th><td colspan="7">not shown (too few people)</td></tr>' in page

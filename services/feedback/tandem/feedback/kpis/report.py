@@ -152,26 +152,22 @@ DEPARTMENT_COLUMNS = [
 
 
 def _departments(departments: Sequence[DepartmentCounts]) -> str:
-    """One row per department; a suppressed one says so instead of its figures."""
     if not departments:
         return "<p>Nobody enrolled yet.</p>"
-    head = "".join(f"<th>{name}</th>" for name in DEPARTMENT_COLUMNS)
-    rows = []
-    for row in departments:
-        name = f"<th>{_department_name(row)}</th>"
-        if row.suppressed:
-            rows.append(f'{name}<td colspan="{len(DEPARTMENT_COLUMNS) - 1}">{_figure(None)}</td>')
-            continue
-        cells = [
-            _figure(row.enrolled),
-            _share(row.matched_share),
-            _share(row.goal_completion_share),
-            _share(row.milestone_completion_share),
-            _share(row.cross_department_share),
-        ]
-        rows.append(name + "".join(f"<td>{cell}</td>" for cell in cells))
-    body = "".join(f"<tr>{row}</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    rows = [
+        (
+            row,
+            [
+                _figure(row.enrolled),
+                _share(row.matched_share),
+                _share(row.goal_completion_share),
+                _share(row.milestone_completion_share),
+                _share(row.cross_department_share),
+            ],
+        )
+        for row in departments
+    ]
+    return _department_table(DEPARTMENT_COLUMNS, rows)
 
 
 SESSION_COLUMNS = [
@@ -187,28 +183,43 @@ SESSION_COLUMNS = [
 
 
 def _department_sessions(departments: Sequence[DepartmentSessionCounts]) -> str:
-    """One row per department; a suppressed one says so instead of its figures (a department
-    whose ratings alone are suppressed shows its sessions)."""
+    """A department whose ratings alone are suppressed shows its sessions."""
     if not departments:
         return "<p>No sessions yet.</p>"
-    head = "".join(f"<th>{name}</th>" for name in SESSION_COLUMNS)
-    rows = []
-    for row in departments:
+    rows = [
+        (
+            row,
+            [
+                _figure(figure)
+                for figure in (
+                    row.people,
+                    row.held,
+                    row.held_hours,
+                    row.planned,
+                    row.cancelled,
+                    row.no_show,
+                    row.average_rating,
+                )
+            ],
+        )
+        for row in departments
+    ]
+    return _department_table(SESSION_COLUMNS, rows)
+
+
+def _department_table(
+    columns: list[str], rows: Sequence[tuple[DepartmentCounts | DepartmentSessionCounts, list[str]]]
+) -> str:
+    """One row per department with its cells; a suppressed one says so instead."""
+    head = "".join(f"<th>{name}</th>" for name in columns)
+    lines = []
+    for row, cells in rows:
         name = f"<th>{_department_name(row)}</th>"
         if row.suppressed:
-            rows.append(f'{name}<td colspan="{len(SESSION_COLUMNS) - 1}">{_figure(None)}</td>')
-            continue
-        cells = [
-            row.people,
-            row.held,
-            row.held_hours,
-            row.planned,
-            row.cancelled,
-            row.no_show,
-            row.average_rating,
-        ]
-        rows.append(name + "".join(f"<td>{_figure(cell)}</td>" for cell in cells))
-    body = "".join(f"<tr>{row}</tr>" for row in rows)
+            lines.append(f'{name}<td colspan="{len(columns) - 1}">{_figure(None)}</td>')
+        else:
+            lines.append(name + "".join(f"<td>{cell}</td>" for cell in cells))
+    body = "".join(f"<tr>{line}</tr>" for line in lines)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
