@@ -6,13 +6,20 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-import httpx
 import pytest
 from conftest import FakeProfiles
-from factories import MONDAY, Pair, deliver, fit, rating, told_in_order_and_jumbled
+from factories import (
+    MONDAY,
+    Pair,
+    Read,
+    deliver,
+    fit,
+    rating,
+    told_in_order_and_jumbled,
+    told_to_admin,
+)
 from factories import program_admin as _admin
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +40,6 @@ from tandem.kit.events import Event
 from tandem.kit.testing.plugin import ClientFactory
 
 MARCH_3 = MONDAY + timedelta(days=1)
-Read = Callable[[str], Awaitable[httpx.Response]]
 
 
 def _pairs(organization: uuid.UUID, program: uuid.UUID, count: int, seed: str) -> list[Pair]:
@@ -346,14 +352,9 @@ async def departments_told(
     profiles: FakeProfiles,
     organization: uuid.UUID,
 ) -> Read:
-    """What the admin of a program reads under `/programs/{id}/`, its department story told."""
-    admin, program = _admin(client_for, profiles, organization)
-    await deliver(db_session, app, *_department_story(organization, program))
-
-    async def get(path: str) -> httpx.Response:
-        return await admin.get(f"/programs/{program}/{path}")
-
-    return get
+    return await told_to_admin(
+        db_session, app, client_for, profiles, organization, _department_story
+    )
 
 
 async def test_sessions_and_ratings_are_counted_per_department_of_their_members(

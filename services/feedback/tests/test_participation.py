@@ -8,7 +8,6 @@ import asyncio
 import csv
 import io
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,10 +17,12 @@ from conftest import FakeProfiles
 from factories import (
     MONDAY,
     Pair,
+    Read,
     deliver,
     happened_at,
     program_admin,
     told_in_order_and_jumbled,
+    told_to_admin,
 )
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -228,9 +229,6 @@ class Story:
         return events
 
 
-Read = Callable[[str], Awaitable[httpx.Response]]
-
-
 @pytest.fixture
 async def read(
     client_for: ClientFactory,
@@ -239,14 +237,10 @@ async def read(
     profiles: FakeProfiles,
     organization: uuid.UUID,
 ) -> Read:
-    """What the admin of a program reads under `/programs/{id}/`, once its story was told."""
-    admin, program = program_admin(client_for, profiles, organization)
-    await deliver(db_session, app, *Story(organization, program).events())
-
-    async def get(path: str) -> httpx.Response:
-        return await admin.get(f"/programs/{program}/{path}")
-
-    return get
+    """What the admin of a program reads, once its story was told."""
+    return await told_to_admin(
+        db_session, app, client_for, profiles, organization, lambda o, p: Story(o, p).events()
+    )
 
 
 Untold = tuple[httpx.AsyncClient, Story]
