@@ -3,7 +3,7 @@ worker applies it."""
 
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -173,3 +173,25 @@ async def told_in_order_and_jumbled(
     random.Random(seed).shuffle(jumbled)  # noqa: S311 - a fixed order, not a secret
     await deliver(session, app, *jumbled, *reversed(jumbled))
     return first, second
+
+
+Read = Callable[[str], Awaitable[httpx.Response]]
+"""What the admin of a program reads under `/programs/{id}/`."""
+
+
+async def told_to_admin(
+    session: AsyncSession,
+    app: FastAPI,
+    client_for: ClientFactory,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+    story: Callable[[uuid.UUID, uuid.UUID], list[Event]],
+) -> Read:
+    """A new program of the organization told its story; what its admin reads of it."""
+    admin, program = program_admin(client_for, profiles, organization)
+    await deliver(session, app, *story(organization, program))
+
+    async def get(path: str) -> httpx.Response:
+        return await admin.get(f"/programs/{program}/{path}")
+
+    return get

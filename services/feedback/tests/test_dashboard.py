@@ -1,6 +1,6 @@
-"""A program's dashboard: figures built only from events, the same whatever the order and
-however often they arrive; small groups suppressed, also against subtracting breakdowns; for
-its admins only."""
+"""A program's dashboard: figures built only from events, in total, per period and per
+department, the same whatever the order and however often they arrive; small groups
+suppressed, also against subtracting breakdowns; for its admins only."""
 
 import csv
 import io
@@ -8,8 +8,18 @@ import re
 import uuid
 from datetime import date, datetime, timedelta
 
+import pytest
 from conftest import FakeProfiles
-from factories import MONDAY, Pair, deliver, fit, rating, told_in_order_and_jumbled
+from factories import (
+    MONDAY,
+    Pair,
+    Read,
+    deliver,
+    fit,
+    rating,
+    told_in_order_and_jumbled,
+    told_to_admin,
+)
 from factories import program_admin as _admin
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +28,7 @@ from tandem.feedback.kpis.suppression import suppressed
 from tandem.kit.auth import Role
 from tandem.kit.contracts.feedback import FitAnswer
 from tandem.kit.contracts.matching import MentorshipEnded
+from tandem.kit.contracts.profiles import PersonCreated
 from tandem.kit.contracts.sessions import (
     SessionCancelled,
     SessionHeld,
@@ -267,10 +278,152 @@ async def test_the_dashboard_exports_as_csv_with_suppressed_figures_left_empty(
     assert exported.status_code == 200, exported.text
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(exported.text)))
-    assert [row["period_start"] for row in rows] == [
-        "total",
-        "2026-03-01",
-        "2026-04-01",
-        "2026-05-01",
+    assert [(row["department"], row["period_start"]) for row in rows] == [
+        ("", "total"),
+        ("", "2026-03-01"),
+        ("", "2026-04-01"),
+        ("", "2026-05-01"),
+        ("(none)", "total"),
     ]
-    assert [row["held"] for row in rows] == [str(board["total"]["held"]), "4", "0", "0"]
+    assert [row["held"] for row in rows] == [str(board["total"]["held"]), "4", "0", "0", "4"]
+    assert rows[0]["surveys_sent"] == "0"
+
+
+# Sales 7, Research 9, Ops 5, Legal 1 (with sessions); (s6, r8) and (o4, l0) across departments.
+DEPARTMENT_PAIRS = {
+    ("s0", "s1"): 1,
+    ("s2", "s3"): 1,
+    ("s4", "s5"): 1,
+    ("r0", "r1"): 2,
+    ("r2", "r3"): 2,
+    ("r4", "r5"): 2,
+    ("r6", "r7"): 2,
+    ("s6", "r8"): 1,
+    ("o0", "o1"): 1,
+    ("o2", "o3"): 1,
+    ("o4", "l0"): 1,
+}
+DEPARTMENT_NAMES = {"s": "Sales", "r": "Research", "o": "Ops", "l": "Legal"}
+
+
+def _department_story(organization: uuid.UUID, program: uuid.UUID) -> list[Event]:
+    """Held sessions of pairs within and across departments, one cancelled across; ratings
+    from Research (8 people), Ops (5) and Sales (1)."""
+    person = {key: uuid.uuid5(program, key) for pair in DEPARTMENT_PAIRS for key in pair}
+    events: list[Event] = [
+        PersonCreated(
+            organization_id=organization,
+            person_id=person_id,
+            department=DEPARTMENT_NAMES[key[0]],
+            revision=1,
+        )
+        for key, person_id in person.items()
+    ]
+    for (first, second), held in DEPARTMENT_PAIRS.items():
+        pair = Pair(
+            organization,
+            program,
+            uuid.uuid5(program, f"{first}-{second}"),
+            [person[first], person[second]],
+        )
+        events.append(pair.started())
+        for week in range(held):
+            start = MARCH_3 + timedelta(days=7 * week)
+            events += _held(pair, start, f"week {week}")
+        first_session = uuid.uuid5(pair.mentorship_id, "week 0")
+        if first[0] in "ro" or first == "s0":
+            events.append(rating(pair, first_session, MARCH_3, 0, 4))
+        if first[0] in "ro" and second[0] == first[0]:
+            events.append(rating(pair, first_session, MARCH_3, 1, 2))
+        if first == "s6":
+            cancelled = uuid.uuid5(pair.mentorship_id, "cancelled")
+            events += [
+                pair.fact(SessionScheduled, cancelled, MARCH_3),
+                pair.fact(SessionCancelled, cancelled, MARCH_3, cause="member"),
+            ]
+    return events
+
+
+@pytest.fixture
+async def departments_told(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> Read:
+    return await told_to_admin(
+        db_session, app, client_for, profiles, organization, _department_story
+    )
+
+
+async def test_sessions_and_ratings_are_counted_per_department_of_their_members(
+    departments_told: Read,
+) -> None:
+    board = (await departments_told("dashboard")).json()
+
+    departments = {row.pop("department"): row for row in board["department_sessions"]}
+    assert list(departments) == ["Legal", "Ops", "Research", "Sales"]
+    # Research: its four pairs twice each, and (s6, r8) once held and once cancelled; the
+    # ratings its eight people gave.
+    assert departments["Research"] == {
+        "period_start": None,
+        "suppressed": False,
+        "people": 9,
+        "planned": 0,
+        "held": 9,
+        "cancelled": 1,
+        "no_show": 0,
+        "held_hours": 9.0,
+        "ratings": 8,
+        "average_rating": 3.0,
+        "got_what_needed_share": 0.5,
+    }
+    sales = departments["Sales"]
+    assert (sales["people"], sales["held"], sales["cancelled"]) == (7, 4, 1)
+    # One rater in Sales: its ratings hidden, and Ops' (the smallest shown) with them.
+    assert sales["ratings"] is sales["average_rating"] is None
+    assert departments["Ops"]["ratings"] is None
+    # Legal's one person hides Legal, and Ops (the smallest shown) with it.
+    for hidden in ("Legal", "Ops"):
+        assert departments[hidden]["suppressed"]
+        assert departments[hidden]["held"] is departments[hidden]["people"] is None
+    assert board["total"]["held"] == 15  # a session across departments counts once in total
+
+
+async def test_a_small_department_cannot_be_recovered_by_subtracting_the_others(
+    departments_told: Read,
+) -> None:
+    board = (await departments_told("dashboard")).json()
+
+    rows = board["department_sessions"]
+    for figure in ("held", "ratings"):
+        hidden = [row for row in rows if row[figure] is None]
+        shown = sum(row[figure] for row in rows if row[figure] is not None)
+        assert len(hidden) != 1, figure
+        # The total less the departments shown: more than the smallest hidden one's own.
+        assert board["total"][figure] - shown not in (0, 1), figure
+    assert all(row["people"] is None or row["people"] >= 5 for row in rows)
+    page = (await departments_told("report")).text
+    assert "<h2>Sessions by department</h2>" in page
+    assert "<tr><th>Research</th><td>9</td><td>9</td><td>9.0</td>" in page
+    assert '<tr><th>Legal</th><td colspan="7">not shown (too few people)</td></tr>' in page
+
+
+async def test_department_sessions_are_the_same_whatever_the_order_of_events(
+    client_for: ClientFactory, db_session: AsyncSession, app: FastAPI, profiles: FakeProfiles
+) -> None:
+    (admin, program), (other_admin, other_program) = await told_in_order_and_jumbled(
+        db_session, app, client_for, profiles, _department_story, seed=7
+    )
+
+    in_order = (await admin.get(f"/programs/{program}/dashboard")).json()
+    jumbled = (await other_admin.get(f"/programs/{other_program}/dashboard")).json()
+
+    assert in_order["department_sessions"] == jumbled["department_sessions"]
+    assert [row["suppressed"] for row in in_order["department_sessions"]] == [
+        True,
+        True,
+        False,
+        False,
+    ]

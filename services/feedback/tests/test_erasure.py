@@ -204,7 +204,7 @@ async def _figures(story: Story) -> dict[str, Any]:
     person's department is forgotten: they count among people without one) and the survey's
     texts (they are words)."""
     board = (await story.admin.get(f"/programs/{story.program}/dashboard")).json()
-    del board["departments"]
+    del board["departments"], board["department_sessions"]
     results = (await story.admin.get(f"/surveys/{story.survey_id}/results")).json()
     texts = results["questions"][1].pop("texts")
     assert texts is not None

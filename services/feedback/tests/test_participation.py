@@ -8,7 +8,6 @@ import asyncio
 import csv
 import io
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,10 +17,12 @@ from conftest import FakeProfiles
 from factories import (
     MONDAY,
     Pair,
+    Read,
     deliver,
     happened_at,
     program_admin,
     told_in_order_and_jumbled,
+    told_to_admin,
 )
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -50,6 +51,7 @@ from tandem.kit.contracts.sessions import (
     GoalFact,
     GoalStatus,
     MilestoneCompleted,
+    MilestoneCreated,
     SessionHeld,
     SessionScheduled,
 )
@@ -178,18 +180,24 @@ class Story:
                 "target_date": None,
             }
             events += [kind(**fact) for kind in [GoalCreated, *outcomes]]
-        for milestone, goal, owner in [("m1", "g1", "s0"), ("m2", "g4", "r0"), ("m3", "g4", "r0")]:
-            events.append(
-                MilestoneCompleted(
-                    organization_id=self.organization,
-                    milestone_id=self.id(milestone),
-                    goal_id=self.id(goal),
-                    mentorship_id=self.pair("s0", "r0").mentorship_id,
-                    program_id=self.program,
-                    owner_id=self.ids[owner],
-                    due_date=None,
-                )
-            )
+        # Milestones: m1 to m3 completed (m3's creation told after its completion), m4 only set.
+        told = [
+            ("m1", "g1", "s0", [MilestoneCreated, MilestoneCompleted]),
+            ("m2", "g4", "r0", [MilestoneCreated, MilestoneCompleted]),
+            ("m3", "g4", "r0", [MilestoneCompleted, MilestoneCreated]),
+            ("m4", "g4", "r0", [MilestoneCreated]),
+        ]
+        for milestone, goal, owner, kinds in told:
+            fact = {
+                "organization_id": self.organization,
+                "milestone_id": self.id(milestone),
+                "goal_id": self.id(goal),
+                "mentorship_id": self.pair("s0", "r0").mentorship_id,
+                "program_id": self.program,
+                "owner_id": self.ids[owner],
+                "due_date": None,
+            }
+            events += [kind(**fact) for kind in kinds]
         return events
 
     def sessions(self) -> list[Event]:
@@ -221,9 +229,6 @@ class Story:
         return events
 
 
-Read = Callable[[str], Awaitable[httpx.Response]]
-
-
 @pytest.fixture
 async def read(
     client_for: ClientFactory,
@@ -232,14 +237,10 @@ async def read(
     profiles: FakeProfiles,
     organization: uuid.UUID,
 ) -> Read:
-    """What the admin of a program reads under `/programs/{id}/`, once its story was told."""
-    admin, program = program_admin(client_for, profiles, organization)
-    await deliver(db_session, app, *Story(organization, program).events())
-
-    async def get(path: str) -> httpx.Response:
-        return await admin.get(f"/programs/{program}/{path}")
-
-    return get
+    """What the admin of a program reads, once its story was told."""
+    return await told_to_admin(
+        db_session, app, client_for, profiles, organization, lambda o, p: Story(o, p).events()
+    )
 
 
 Untold = tuple[httpx.AsyncClient, Story]
@@ -271,7 +272,9 @@ async def test_participation_is_counted_from_events_in_total_and_by_department(r
         "goals_achieved": 3,
         "goals_dropped": 1,
         "goal_completion_share": 0.6,
+        "milestones_set": 4,
         "milestones_completed": 3,
+        "milestone_completion_share": 0.75,
         # (s0, r0), (s1, r1), (o0, l0), (s4, o1) of six
         "cross_department_share": 0.67,
     }
@@ -287,7 +290,9 @@ async def test_participation_is_counted_from_events_in_total_and_by_department(r
         "goals_achieved": 1,
         "goals_dropped": 0,
         "goal_completion_share": 0.5,
+        "milestones_set": 3,
         "milestones_completed": 2,
+        "milestone_completion_share": 0.67,
         "cross_department_share": 0.67,
     }
     assert departments["Sales"] == {
@@ -300,7 +305,9 @@ async def test_participation_is_counted_from_events_in_total_and_by_department(r
         "goals_achieved": 2,
         "goals_dropped": 1,
         "goal_completion_share": 0.67,
+        "milestones_set": 1,
         "milestones_completed": 1,
+        "milestone_completion_share": 1.0,
         "cross_department_share": 0.75,
     }
     assert board["proposals"] == {
@@ -429,6 +436,10 @@ async def test_participation_exports_as_csv_with_suppressed_departments_left_emp
         "0.75",
     )
     assert rows["total"]["sessions_per_mentorship_month"] == "1.25"
+    assert (rows["total"]["milestones_set"], rows["total"]["milestone_completion_share"]) == (
+        "4",
+        "0.75",
+    )
     assert (rows["Research"]["enrolled"], rows["Research"]["matched_share"]) == ("7", "0.57")
     assert rows["Research"]["proposals_accepted"] == ""
     assert (rows[""]["period_start"], rows[""]["enrolled"]) == (
@@ -448,8 +459,11 @@ async def test_the_report_shows_departments_and_leaves_small_ones_out(read: Read
     assert "20 enrolled, 60% matched" in page
     assert "<th>People enrolled</th><td>20</td>" in page
     assert "<th>Proposals accepted</th><td>75%</td>" in page
-    assert "<tr><th>Research</th><td>7</td><td>57%</td><td>50%</td><td>67%</td></tr>" in page
-    assert '<tr><th>Legal</th><td colspan="4">not shown (too few people)</td></tr>' in page
+    assert "<th>Milestones set</th><td>4</td>" in page
+    assert "<th>Milestones completed of those set</th><td>75%</td>" in page
+    research = "<td>7</td><td>57%</td><td>50%</td><td>67%</td><td>67%</td>"
+    assert f"<tr><th>Research</th>{research}</tr>" in page
+    assert '<tr><th>Legal</th><td colspan="5">not shown (too few people)</td></tr>' in page
     assert "57% matched" in page  # Research's bar
     assert "Legal</text>" not in page
 

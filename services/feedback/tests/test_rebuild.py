@@ -46,6 +46,7 @@ from tandem.kit.contracts.sessions import (
     GoalAchieved,
     GoalCreated,
     MilestoneCompleted,
+    MilestoneCreated,
     SessionCancelled,
     SessionHeld,
     SessionNoShow,
@@ -198,6 +199,7 @@ def _participation(organization: uuid.UUID, program: uuid.UUID, pair: Pair) -> l
         GoalCreated(**goal_fact),
         GoalAchieved(**goal_fact),
         MilestoneCompleted(**mentorship, milestone_id=uuid.uuid4(), goal_id=goal, due_date=None),
+        MilestoneCreated(**mentorship, milestone_id=uuid.uuid4(), goal_id=goal, due_date=None),
         ActionItemOverdue(**item_fact),
         ActionItemCompleted(**item_fact),
         CheckinFlagged(

@@ -1,9 +1,12 @@
 """Program surveys: written by the program's admins, sent once at their point to the program's
 participants, answered once by each (their answers theirs alone), results in aggregate with
 small groups suppressed and text only where the program allows it, reminders dropped for those
-who answered; and the program's NPS and response rate on its dashboard, built from facts."""
+who answered; and the program's NPS and response rate on its dashboard and in its CSV, built
+from facts."""
 
 import asyncio
+import csv
+import io
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -528,6 +531,11 @@ async def test_the_dashboard_counts_nps_and_response_rate_once_whatever_the_orde
     assert "<h2>Surveys</h2>" in report
     assert "<th>Answered</th><td>75%</td>" in report
     assert "<th>Net promoter score (-100 to 100)</th><td>not shown (too few people)" in report
+    exported = (await hr.get(f"/programs/{program}/dashboard.csv")).text
+    total = next(csv.DictReader(io.StringIO(exported)))
+    assert total["period_start"] == "total"
+    figures = ("surveys_sent", "survey_response_rate", "nps", "nps_responses")
+    assert [total[name] for name in figures] == ["1", "0.75", "", "6"]
 
 
 def test_nps_counts_promoters_passives_and_detractors_and_hides_a_small_one_with_the_score() -> (

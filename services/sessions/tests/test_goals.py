@@ -145,6 +145,7 @@ async def test_achieving_dropping_and_completing_are_told_once_without_text(
         for event in await emitted(db_session, organization)
     ]
     assert told[2:] == [
+        (["milestone", "created"], reached),
         (["milestone", "completed"], reached),
         (["goal", "achieved"], reached),
         (["goal", "dropped"], given_up),

@@ -11,6 +11,7 @@ from tandem.kit.contracts.feedback import (
     AtRiskMentorshipRead,
     CohortCounts,
     DepartmentCounts,
+    DepartmentSessionCounts,
     Difference,
     FitAnswer,
     FitCount,
@@ -59,6 +60,17 @@ class ParticipationCountsType:
     description="One department's people: their enrollments, goals and mentorships.",
 )
 class DepartmentCountsType:
+    pass
+
+
+@pydantic.type(
+    model=DepartmentSessionCounts,
+    all_fields=True,
+    name="DepartmentSessionCounts",
+    description="One department's sessions (those its people took part in) and ratings (those "
+    "its people gave) over the whole program.",
+)
+class DepartmentSessionCountsType:
     pass
 
 
@@ -135,6 +147,7 @@ class ProgramDashboard:
     participation: strawberry.auto
     departments: strawberry.auto
     enrollment_periods: strawberry.auto
+    department_sessions: strawberry.auto
     proposals: strawberry.auto
     sessions_per_mentorship_month: strawberry.auto
     surveys: strawberry.auto

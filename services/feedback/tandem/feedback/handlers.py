@@ -53,6 +53,7 @@ from tandem.kit.contracts.sessions import (
     GoalFact,
     GoalStatus,
     MilestoneCompleted,
+    MilestoneCreated,
     SessionCancelled,
     SessionHeld,
     SessionNoShow,
@@ -259,10 +260,16 @@ def _goal_moved(status: GoalStatus) -> EventHandler[Dependencies]:
     return on_goal
 
 
+async def on_milestone_created(
+    session: AsyncSession, event: MilestoneCreated, _: Dependencies
+) -> None:
+    await service.record_milestone(session, event, completed=False)
+
+
 async def on_milestone_completed(
     session: AsyncSession, event: MilestoneCompleted, _: Dependencies
 ) -> None:
-    await service.record_milestone(session, event)
+    await service.record_milestone(session, event, completed=True)
 
 
 async def on_action_item_overdue(
@@ -312,6 +319,7 @@ WIRING: Wiring[FeedbackSettings, Dependencies] = Wiring(
         GoalCreated: _goal_moved(GoalStatus.OPEN),
         GoalAchieved: _goal_moved(GoalStatus.ACHIEVED),
         GoalDropped: _goal_moved(GoalStatus.DROPPED),
+        MilestoneCreated: on_milestone_created,
         MilestoneCompleted: on_milestone_completed,
         ActionItemOverdue: on_action_item_overdue,
         ActionItemCompleted: on_action_item_completed,

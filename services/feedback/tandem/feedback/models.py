@@ -390,14 +390,17 @@ class Goal(OfProgram, Base):
     stage: Mapped[int] = mapped_column(SmallInteger)
 
 
-class CompletedMilestone(OfProgram, Base):
-    """A milestone completed (its id, never its title)."""
+class Milestone(OfProgram, Base):
+    """A milestone set (its id, never its title) and whether it was completed (a flag only ever
+    set, so created and completed may arrive in any order). A completion heard of without its
+    creation counts as set too."""
 
-    __tablename__ = "completed_milestone"
+    __tablename__ = "milestone"
 
     milestone_id: Mapped[UUID] = mapped_column(primary_key=True)
     goal_id: Mapped[UUID]
     owner_id: Mapped[UUID]
+    completed: Mapped[bool] = mapped_column(server_default=false())
 
 
 class ActionItem(Base):
@@ -437,7 +440,7 @@ READ_MODEL = [
         EnrollmentFact,
         ProposalFact,
         Goal,
-        CompletedMilestone,
+        Milestone,
         ActionItem,
         FlagFact,
     )

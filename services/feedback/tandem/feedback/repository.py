@@ -10,6 +10,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Float,
+    Integer,
     Select,
     SmallInteger,
     Table,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
     update,
 )
@@ -33,6 +35,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, Insert, aggregate_order_by, in
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from tandem.feedback.errors import (
     FeedbackNotFound,
@@ -42,12 +46,16 @@ from tandem.feedback.errors import (
     SurveyResponseNotFound,
 )
 from tandem.feedback.kpis.at_risk import MentorshipHistory
-from tandem.feedback.kpis.dashboard import RatingFigures, SessionFigures
+from tandem.feedback.kpis.dashboard import (
+    DepartmentRatingFigures,
+    DepartmentSessionFigures,
+    RatingFigures,
+    SessionFigures,
+)
 from tandem.feedback.kpis.participation import Enrollee, GoalTally, ProposalTally
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP, TOTAL, People
 from tandem.feedback.models import (
     ActionItem,
-    CompletedMilestone,
     EnrollmentFact,
     FitCheckin,
     FitFact,
@@ -56,6 +64,7 @@ from tandem.feedback.models import (
     Headcount,
     MentoringSession,
     Mentorship,
+    Milestone,
     Person,
     ProgramFeedbackSettings,
     ProgressCheckin,
@@ -93,7 +102,7 @@ from tandem.kit.contracts.sessions import (
     ActionItemFact,
     GoalFact,
     GoalStatus,
-    MilestoneCompleted,
+    MilestoneFact,
     SessionFact,
     SessionStatus,
 )
@@ -379,9 +388,15 @@ class ParticipationFactRepository(SessionRepository):
             )
         )
 
-    async def milestone_completed(self, event: MilestoneCompleted) -> None:
-        statement = insert(CompletedMilestone).values(**_row(event, CompletedMilestone))
-        await self.session.execute(statement.on_conflict_do_nothing())
+    async def milestone(self, event: MilestoneFact, *, completed: bool) -> None:
+        """Sets the milestone, completed or not; once completed it stays so."""
+        statement = insert(Milestone).values(**_row(event, Milestone, completed=completed))
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[Milestone.milestone_id],
+                set_={"completed": Milestone.completed | statement.excluded.completed},
+            )
+        )
 
     async def action_item(
         self, event: ActionItemFact, *, overdue: bool = False, completed: bool = False
@@ -469,49 +484,102 @@ class KpiRepository(SessionRepository):
 
     async def session_figures(self, period: Period) -> list[SessionFigures]:
         bucket = _bucket(period, MentoringSession.start)
-        counted = [
-            func.count().filter(MentoringSession.status.in_(statuses))
-            for statuses in SESSION_COLUMNS.values()
-        ]
-        held_seconds = func.extract("epoch", MentoringSession.end - MentoringSession.start)
-        held_hours = (
-            func.coalesce(
-                func.sum(held_seconds).filter(MentoringSession.status == SessionStatus.HELD), 0
-            )
-            / 3600
-        )
         rows = await self.session.execute(
-            select(bucket, *counted, cast(held_hours, Float))
+            select(bucket, *_session_counts(MentoringSession.__table__.c))
             .where(*self._sessions())
             .group_by(bucket)
         )
         return [SessionFigures._make(row) for row in rows]
 
-    async def session_people(self, period: Period) -> People:
-        """How many members each period's sessions involve, and who, for the smallest."""
-        members = (
-            select(
-                _bucket(period, MentoringSession.start).label("bucket"),
-                func.unnest(MentoringSession.member_ids).label("person"),
-            )
-            .where(*self._sessions())
+    async def department_session_figures(self) -> list[DepartmentSessionFigures]:
+        """Each department's sessions, counted as a period's are: those of each group of
+        members (see `_member_groups`) once for each department among the members'."""
+        groups = self._member_groups()
+        member = _members_of(groups.c.member_ids)
+        departments = (
+            select(func.array_agg(distinct(Person.department)))
+            .select_from(member)
+            .outerjoin(Person, Person.id == member.c.person)
+            .scalar_subquery()
+        )
+        figures = [groups.c[name] for name in DepartmentSessionFigures._fields[1:]]
+        placed = select(func.unnest(departments).label("department"), *figures).subquery()
+        summed = [
+            cast(func.sum(placed.c[name]), Float if name == "held_hours" else Integer)
+            for name in DepartmentSessionFigures._fields[1:]
+        ]
+        rows = await self.session.execute(
+            select(placed.c.department, *summed).group_by(placed.c.department)
+        )
+        return [DepartmentSessionFigures._make(row) for row in rows]
+
+    async def department_session_people(self) -> People:
+        """How many of each department's people its sessions involve, and who, for the
+        smallest."""
+        groups = self._member_groups()
+        member = _members_of(groups.c.member_ids)
+        people = (
+            select(Person.department.label("bucket"), member.c.person)
+            .select_from(groups)
+            .join(member, true())
+            .outerjoin(Person, Person.id == member.c.person)
             .subquery()
         )
+        return await self._people(people)
+
+    def _member_groups(self) -> Subquery:
+        """The program's sessions counted per set of members (a mentorship's, mostly): a few
+        hundred rows to place in departments, where the sessions' members are tens of
+        thousands."""
+        counts = _session_counts(MentoringSession.__table__.c)
+        return (
+            select(
+                MentoringSession.member_ids,
+                *(
+                    count.label(name)
+                    for count, name in zip(
+                        counts, DepartmentSessionFigures._fields[1:], strict=True
+                    )
+                ),
+            )
+            .where(*self._sessions())
+            .group_by(MentoringSession.member_ids)
+            .subquery()
+        )
+
+    async def session_people(self, period: Period) -> People:
+        """How many members each period's sessions involve, and who, for the smallest (each
+        period's sets of members found first, then their members)."""
+        groups = (
+            select(
+                _bucket(period, MentoringSession.start).label("bucket"), MentoringSession.member_ids
+            )
+            .where(*self._sessions())
+            .distinct()
+            .subquery()
+        )
+        members = select(
+            groups.c.bucket, func.unnest(groups.c.member_ids).label("person")
+        ).subquery()
         return await self._people(members)
 
     async def rating_figures(self, period: Period) -> list[RatingFigures]:
         bucket = _bucket(period, RatingFact.session_start)
         rows = await self.session.execute(
-            select(
-                bucket,
-                func.count(),
-                func.sum(RatingFact.rating),
-                func.count().filter(RatingFact.got_what_needed),
-            )
-            .where(*self._ratings())
-            .group_by(bucket)
+            select(bucket, *_rating_counts()).where(*self._ratings()).group_by(bucket)
         )
         return [RatingFigures._make(row) for row in rows]
+
+    async def department_rating_figures(self) -> list[DepartmentRatingFigures]:
+        """The ratings by their author's department."""
+        rows = await self.session.execute(
+            select(Person.department, *_rating_counts())
+            .select_from(RatingFact)
+            .outerjoin(Person, Person.id == RatingFact.author_id)
+            .where(*self._ratings())
+            .group_by(Person.department)
+        )
+        return [DepartmentRatingFigures._make(row) for row in rows]
 
     async def raters(self, period: Period) -> People:
         """How many people rated each period's sessions, and who, for the smallest."""
@@ -525,22 +593,35 @@ class KpiRepository(SessionRepository):
         )
         return await self._people(raters)
 
+    async def department_raters(self) -> People:
+        raters = (
+            select(Person.department.label("bucket"), RatingFact.author_id.label("person"))
+            .select_from(RatingFact)
+            .outerjoin(Person, Person.id == RatingFact.author_id)
+            .where(*self._ratings())
+            .subquery()
+        )
+        return await self._people(raters)
+
     async def _people(self, rows: Subquery) -> People:
         """`rows` (a bucket and a person each) counted per bucket and in total (both in one
-        scan, by grouping sets); the people named only of the buckets under the minimum (a
-        total under it hides everything, so its people are never needed)."""
+        scan, by grouping sets; a null bucket, such as people without a department, is a bucket
+        too); the people named only of the buckets under the minimum (a total under it hides
+        everything, so its people are never needed)."""
         counted = await self.session.execute(
-            select(rows.c.bucket, func.count(distinct(rows.c.person))).group_by(
-                func.grouping_sets(tuple_(rows.c.bucket), tuple_())
-            )
+            select(
+                rows.c.bucket, func.grouping(rows.c.bucket), func.count(distinct(rows.c.person))
+            ).group_by(func.grouping_sets(tuple_(rows.c.bucket), tuple_()))
         )
-        sizes = {TOTAL if bucket is None else bucket: size for bucket, size in counted}
+        sizes = {TOTAL if total else bucket: size for bucket, total, size in counted}
         sizes.setdefault(TOTAL, 0)
         small = [key for key, size in sizes.items() if size < MINIMUM_GROUP and key != TOTAL]
         groups: dict[Any, set[UUID]] = {bucket: set() for bucket in small}
         if small:
             named = await self.session.execute(
-                select(rows.c.bucket, rows.c.person).where(among(rows.c.bucket, small)).distinct()
+                select(rows.c.bucket, rows.c.person)
+                .where(_among_or_null(rows.c.bucket, small))
+                .distinct()
             )
             for bucket, person in named:
                 groups[bucket].add(person)
@@ -673,7 +754,7 @@ class ParticipationRepository(SessionRepository):
         self.program_id = program_id
 
     def _of(
-        self, model: type[EnrollmentFact | Goal | CompletedMilestone | ProposalFact | Mentorship]
+        self, model: type[EnrollmentFact | Goal | Milestone | ProposalFact | Mentorship]
     ) -> list[ColumnElement[bool]]:
         """The rows of the organization and, given one, the program."""
         found = [model.organization_id == self.organization_id]
@@ -712,7 +793,7 @@ class ParticipationRepository(SessionRepository):
         return [Enrollee(*row) for row in rows]
 
     async def goal_tallies(self) -> list[GoalTally]:
-        """Each person's goals and completed milestones in the program."""
+        """Each person's goals and milestones (set and completed) in the program."""
         goals = (
             select(
                 Goal.owner_id.label("owner"),
@@ -725,9 +806,13 @@ class ParticipationRepository(SessionRepository):
             .subquery()
         )
         milestones = (
-            select(CompletedMilestone.owner_id.label("owner"), func.count().label("completed"))
-            .where(*self._of(CompletedMilestone))
-            .group_by(CompletedMilestone.owner_id)
+            select(
+                Milestone.owner_id.label("owner"),
+                func.count().label("set"),
+                func.count().filter(Milestone.completed).label("completed"),
+            )
+            .where(*self._of(Milestone))
+            .group_by(Milestone.owner_id)
             .subquery()
         )
         rows = await self.session.execute(
@@ -736,6 +821,7 @@ class ParticipationRepository(SessionRepository):
                 func.coalesce(goals.c.goals_set, 0),
                 func.coalesce(goals.c.achieved, 0),
                 func.coalesce(goals.c.dropped, 0),
+                func.coalesce(milestones.c.set, 0),
                 func.coalesce(milestones.c.completed, 0),
             ).select_from(goals.join(milestones, goals.c.owner == milestones.c.owner, full=True))
         )
@@ -817,6 +903,35 @@ SESSION_COLUMNS = {
     "cancelled": (SessionStatus.CANCELLED,),
     "no_show": (SessionStatus.NO_SHOW,),
 }
+
+
+def _session_counts(sessions: ReadOnlyColumnCollection[str, Any]) -> list[ColumnElement[Any]]:
+    """Of the sessions (their status, start and end columns): those of each status of
+    `SESSION_COLUMNS`, then the hours held."""
+    counted = [
+        func.count().filter(sessions.status.in_(statuses)) for statuses in SESSION_COLUMNS.values()
+    ]
+    held_seconds = func.extract("epoch", sessions.end - sessions.start)
+    held = func.sum(held_seconds).filter(sessions.status == SessionStatus.HELD)
+    return [*counted, cast(func.coalesce(held, 0) / 3600, Float)]
+
+
+def _rating_counts() -> list[ColumnElement[Any]]:
+    return [
+        func.count(),
+        func.sum(RatingFact.rating),
+        func.count().filter(RatingFact.got_what_needed),
+    ]
+
+
+def _members_of(member_ids: ColumnElement[list[UUID]]) -> TableValuedAlias:
+    return func.unnest(member_ids).table_valued("person").render_derived(name="member")
+
+
+def _among_or_null(column: ColumnElement[Any], values: list[Any]) -> ColumnElement[bool]:
+    """`column` among the values, where a null value finds the nulls."""
+    found = among(column, [value for value in values if value is not None])
+    return or_(found, column.is_(None)) if None in values else found
 
 
 def _bucket(period: Period, moment: InstrumentedAttribute[datetime]) -> ColumnElement[date]:

@@ -107,7 +107,7 @@ from tandem.kit.contracts.sessions import (
     ActionItemFact,
     GoalFact,
     GoalStatus,
-    MilestoneCompleted,
+    MilestoneFact,
     SessionFact,
     SessionStatus,
 )
@@ -261,8 +261,8 @@ async def record_goal(session: AsyncSession, event: GoalFact, status: GoalStatus
     await ParticipationFactRepository(session).goal(event, status)
 
 
-async def record_milestone(session: AsyncSession, event: MilestoneCompleted) -> None:
-    await ParticipationFactRepository(session).milestone_completed(event)
+async def record_milestone(session: AsyncSession, event: MilestoneFact, *, completed: bool) -> None:
+    await ParticipationFactRepository(session).milestone(event, completed=completed)
 
 
 async def record_action_item(
@@ -647,6 +647,10 @@ async def _dashboard(
         participation=await _participation_figures(taking_part),
         proposals=await taking_part.proposal_tally(),
         mentorship_months=await taking_part.mentorship_months(),
+        department_sessions=await kpis.department_session_figures(),
+        department_session_people=await kpis.department_session_people(),
+        department_ratings=await kpis.department_rating_figures(),
+        department_raters=await kpis.department_raters(),
     )
     surveys = await SurveyFactRepository(session).program_figures(organization_id, program_id)
     return dashboard(figures).model_copy(update={"surveys": survey_kpis(*surveys)})

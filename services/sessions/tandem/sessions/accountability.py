@@ -24,6 +24,7 @@ from tandem.kit.contracts.sessions import (
     GoalRead,
     GoalStatus,
     MilestoneCompleted,
+    MilestoneCreated,
     MilestoneOverdue,
     MilestoneRead,
     Visibility,
@@ -293,8 +294,8 @@ async def update_goal(
 async def add_milestone(
     session: AsyncSession, principal: Principal, goal_id: UUID, data: MilestoneCreate
 ) -> GoalRead:
-    """Its owner adds a step to a goal (at most 50; the goal's lock makes concurrent additions
-    count in turn)."""
+    """Its owner adds a step to a goal (`milestone.created`; at most 50, the goal's lock makes
+    concurrent additions count in turn)."""
     goal = await _owned_goal(session, principal, goal_id, None)
     milestones = MilestoneRepository(session)
     if await milestones.count_of(goal.id) >= MAX_MILESTONES:
@@ -304,6 +305,7 @@ async def add_milestone(
     )
     session.add(milestone)
     await session.flush()
+    emit(session, MilestoneCreated(**_milestone_fact(milestone, goal)))
     await _watch_milestone(session, milestone, goal)
     return await _with_milestones(session, goal)
 

@@ -1,12 +1,21 @@
-"""A program's dashboard from its figures: sessions and ratings per period and in total, fit
-answers and active mentorships, participation (see `participation`) in total, per department
-and per period of enrollment, every group too small to show suppressed (see `suppression`)."""
+"""A program's dashboard from its figures: sessions and ratings per period, per department and
+in total, fit answers and active mentorships, participation (see `participation`) in total, per
+department and per period of enrollment, every group too small to show suppressed (see
+`suppression`).
+
+A session counts for each department among its members' (as feedback's replica of profiles
+last placed them; null: not known), once per department, and a rating for its author's: a
+department's sessions are those its people took part in, and its ratings those its people
+gave. The people of a department's sessions are its own members in them, so departments
+partition the people as they do for participation, and a department too small to show hides
+as many others as it takes. (A session across two departments counts in both, so departments'
+sessions add up to more than the total.)"""
 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 from uuid import UUID
 
 from tandem.feedback.kpis.participation import (
@@ -14,6 +23,7 @@ from tandem.feedback.kpis.participation import (
     ParticipationFigures,
     ProposalTally,
     cohort_counts,
+    department_order,
     participation,
     proposal_counts,
 )
@@ -25,6 +35,7 @@ from tandem.feedback.kpis.suppression import (
 )
 from tandem.kit.contracts.feedback import (
     CohortCounts,
+    DepartmentSessionCounts,
     FitAnswer,
     FitCount,
     Period,
@@ -49,6 +60,26 @@ class RatingFigures(NamedTuple):
     got_what_needed: int
 
 
+class DepartmentSessionFigures(NamedTuple):
+    department: str | None
+    planned: int
+    held: int
+    cancelled: int
+    no_show: int
+    held_hours: float
+
+
+class DepartmentRatingFigures(NamedTuple):
+    department: str | None
+    ratings: int
+    rating_sum: int
+    got_what_needed: int
+
+
+NO_SESSIONS = SessionFigures(TOTAL, 0, 0, 0, 0, 0.0)
+NO_RATINGS = RatingFigures(TOTAL, 0, 0, 0)
+
+
 F = TypeVar("F", SessionFigures, RatingFigures)
 
 
@@ -69,6 +100,10 @@ class ProgramFigures:
     mentorship_months: int
     """Summed over the program's mentorships, from the month of each's first session to that of
     its last (to this month while it lasts)."""
+    department_sessions: list[DepartmentSessionFigures]
+    department_session_people: People
+    department_ratings: list[DepartmentRatingFigures]
+    department_raters: People
 
 
 def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
@@ -81,7 +116,14 @@ def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
     sessions = _with_total({row.bucket: row for row in figures.sessions}, SessionFigures)
     ratings = _with_total({row.bucket: row for row in figures.ratings}, RatingFigures)
     cells = [
-        _counts(key, sessions, ratings, members, hidden_sessions, hidden_ratings)
+        _counts(
+            None if key == TOTAL else key,
+            sessions.get(key, NO_SESSIONS),
+            ratings.get(key, NO_RATINGS),
+            members.sizes.get(key, 0),
+            key in hidden_sessions,
+            key in hidden_ratings,
+        )
         for key in [TOTAL, *buckets]
     ]
     active_members = {person for member_ids in figures.active_mentorships for person in member_ids}
@@ -110,9 +152,33 @@ def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
         participation=taking_part.total,
         departments=taking_part.departments,
         enrollment_periods=_enrollment_periods(figures.participation.enrollees, figures.period),
+        department_sessions=_department_sessions(figures),
         proposals=proposal_counts(figures.proposals),
         sessions_per_mentorship_month=_per_mentorship_month(cells[0], figures.mentorship_months),
     )
+
+
+def _department_sessions(figures: ProgramFigures) -> list[DepartmentSessionCounts]:
+    sessions = {row.department: row for row in figures.department_sessions}
+    ratings = {row.department: row for row in figures.department_ratings}
+    departments = sorted(sessions.keys() | ratings.keys(), key=department_order)
+    people, raters = figures.department_session_people, figures.department_raters
+    hidden_sessions = suppressed_with_total(people, [departments])
+    hidden_ratings = suppressed_with_total(raters, [departments])
+    return [
+        DepartmentSessionCounts(
+            department=department,
+            **_counts(
+                None,
+                sessions.get(department, NO_SESSIONS),
+                ratings.get(department, NO_RATINGS),
+                people.sizes.get(department, 0),
+                department in hidden_sessions,
+                department in hidden_ratings,
+            ).model_dump(),
+        )
+        for department in departments
+    ]
 
 
 def _enrollment_periods(enrollees: list[Enrollee], period: Period) -> list[CohortCounts]:
@@ -170,20 +236,17 @@ def _with_total(rows: dict[date, F], kind: type[F]) -> dict[date, F]:
 
 
 def _counts(
-    key: date,
-    sessions: dict[date, SessionFigures],
-    ratings: dict[date, RatingFigures],
-    members: People,
-    hidden_sessions: set[Any],
-    hidden_ratings: set[Any],
+    period_start: date | None,
+    counted: SessionFigures | DepartmentSessionFigures,
+    rated: RatingFigures | DepartmentRatingFigures,
+    people: int,
+    hide: bool,
+    hide_ratings: bool,
 ) -> SessionCounts:
-    counted = sessions.get(key, SessionFigures(key, 0, 0, 0, 0, 0.0))
-    rated = ratings.get(key, RatingFigures(key, 0, 0, 0))
-    hide, hide_ratings = key in hidden_sessions, key in hidden_ratings
     return SessionCounts(
-        period_start=None if key == TOTAL else key,
+        period_start=period_start,
         suppressed=hide,
-        people=None if hide else members.sizes.get(key, 0),
+        people=None if hide else people,
         planned=None if hide else counted.planned,
         held=None if hide else counted.held,
         cancelled=None if hide else counted.cancelled,

@@ -1,6 +1,6 @@
-"""A program's dashboard as CSV: one row per period and one for the whole program; participation,
-one row for the whole program, one per department and one per period of enrollment. A
-suppressed figure is an empty cell."""
+"""A program's dashboard as CSV: one row for the whole program (with its surveys' figures), one
+per period and one per department; participation, one row for the whole program, one per
+department and one per period of enrollment. A suppressed figure is an empty cell."""
 
 import csv
 import io
@@ -10,9 +10,11 @@ from tandem.kit.contracts.feedback import (
     ProgramDashboardRead,
     ProposalCounts,
     SessionCounts,
+    SurveyKpis,
 )
 
-COLUMNS = list(SessionCounts.model_fields)
+SURVEY_COLUMNS = ["surveys_sent", "survey_response_rate", "nps", "nps_responses"]
+COLUMNS = ["department", *SessionCounts.model_fields, *SURVEY_COLUMNS]
 PROPOSAL_COLUMNS = [name for name in ProposalCounts.model_fields if name != "suppressed"]
 PARTICIPATION_COLUMNS = [
     "department",
@@ -24,13 +26,35 @@ PARTICIPATION_COLUMNS = [
 
 
 def dashboard_csv(board: ProgramDashboardRead) -> str:
+    """The whole program (`period_start` `total`, with its surveys: NPS and response rate),
+    each period, then each department over the whole program (`department`; `(none)`: members
+    without one)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for counts in [board.total, *board.periods]:
-        row = counts.model_dump(mode="json")
-        writer.writerow({**row, "period_start": row["period_start"] or "total"})
+    writer.writerow({**_period_row(board.total), **_survey_row(board.surveys)})
+    for counts in board.periods:
+        writer.writerow(_period_row(counts))
+    for row in board.department_sessions:
+        figures = row.model_dump(mode="json")
+        writer.writerow(_period_row(row) | {"department": figures["department"] or "(none)"})
     return out.getvalue()
+
+
+def _period_row(counts: SessionCounts) -> dict[str, object]:
+    row = counts.model_dump(mode="json", include=set(SessionCounts.model_fields))
+    return {**row, "period_start": row["period_start"] or "total"}
+
+
+def _survey_row(surveys: SurveyKpis | None) -> dict[str, object]:
+    if surveys is None:
+        return {"surveys_sent": 0}
+    return {
+        "surveys_sent": surveys.surveys_sent,
+        "survey_response_rate": surveys.response_rate,
+        "nps": surveys.nps.score,
+        "nps_responses": surveys.nps_responses,
+    }
 
 
 def participation_csv(board: ProgramDashboardRead) -> str:

@@ -41,6 +41,7 @@ class GoalTally:
     goals_set: int
     goals_achieved: int
     goals_dropped: int
+    milestones_set: int
     milestones_completed: int
 
 
@@ -70,7 +71,7 @@ class Participation:
 def participation(figures: ParticipationFigures) -> Participation:
     department_of = {enrollee.person_id: enrollee.department for enrollee in figures.enrollees}
     people = People.of((e.department, e.person_id) for e in figures.enrollees)
-    departments = sorted({e.department for e in figures.enrollees}, key=_department_order)
+    departments = sorted({e.department for e in figures.enrollees}, key=department_order)
     hidden = suppressed_with_total(people, [departments])
     goals_by: dict[str | None, list[GoalTally]] = defaultdict(list)
     for tally in figures.goals:
@@ -121,7 +122,7 @@ def proposal_counts(tally: ProposalTally) -> ProposalCounts:
     )
 
 
-def _department_order(department: str | None) -> tuple[bool, str]:
+def department_order(department: str | None) -> tuple[bool, str]:
     """Named departments by name, people without one last."""
     return (department is None, department or "")
 
@@ -139,6 +140,8 @@ def _counts(
     matched = [e for e in enrollees if e.matched_at is not None]
     goals_set = sum(tally.goals_set for tally in goals)
     achieved = sum(tally.goals_achieved for tally in goals)
+    milestones_set = sum(tally.milestones_set for tally in goals)
+    completed = sum(tally.milestones_completed for tally in goals)
     return ParticipationCounts(
         suppressed=False,
         enrolled=len(enrollees),
@@ -149,7 +152,9 @@ def _counts(
         goals_achieved=achieved,
         goals_dropped=sum(tally.goals_dropped for tally in goals),
         goal_completion_share=_share(achieved, goals_set),
-        milestones_completed=sum(tally.milestones_completed for tally in goals),
+        milestones_set=milestones_set,
+        milestones_completed=completed,
+        milestone_completion_share=_share(completed, milestones_set),
         cross_department_share=_cross_department_share(mentorship_departments),
     )
 

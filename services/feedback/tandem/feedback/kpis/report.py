@@ -8,6 +8,7 @@ from html import escape
 from tandem.kit.contracts.feedback import (
     CohortCounts,
     DepartmentCounts,
+    DepartmentSessionCounts,
     ProgramDashboardRead,
     SessionCounts,
     SurveyKpis,
@@ -48,7 +49,9 @@ def render_report(program_name: str, board: ProgramDashboardRead, generated_at: 
         ("Proposals accepted", _share(proposals.acceptance_share)),
         ("Goals set", _figure(taking_part.goals_set)),
         ("Goals achieved", _share(taking_part.goal_completion_share)),
+        ("Milestones set", _figure(taking_part.milestones_set)),
         ("Milestones completed", _figure(taking_part.milestones_completed)),
+        ("Milestones completed of those set", _share(taking_part.milestone_completion_share)),
         ("Mentorships across departments", _share(taking_part.cross_department_share)),
         ("Sessions held per mentorship and month", _figure(board.sessions_per_mentorship_month)),
     ]
@@ -73,6 +76,8 @@ away.</p>
 <h2>By department</h2>
 {_departments(board.departments)}
 {_matched_bars(board.departments)}
+<h2>Sessions by department</h2>
+{_department_sessions(board.department_sessions)}
 {_surveys(board.surveys)}
 </body></html>
 """
@@ -136,32 +141,89 @@ def _bars(periods: Sequence[SessionCounts]) -> str:
     )
 
 
-DEPARTMENT_COLUMNS = ["Department", "Enrolled", "Matched", "Goals achieved", "Across departments"]
+DEPARTMENT_COLUMNS = [
+    "Department",
+    "Enrolled",
+    "Matched",
+    "Goals achieved",
+    "Milestones completed",
+    "Across departments",
+]
 
 
 def _departments(departments: Sequence[DepartmentCounts]) -> str:
-    """One row per department; a suppressed one says so instead of its figures."""
     if not departments:
         return "<p>Nobody enrolled yet.</p>"
-    head = "".join(f"<th>{name}</th>" for name in DEPARTMENT_COLUMNS)
-    rows = []
-    for row in departments:
+    rows = [
+        (
+            row,
+            [
+                _figure(row.enrolled),
+                _share(row.matched_share),
+                _share(row.goal_completion_share),
+                _share(row.milestone_completion_share),
+                _share(row.cross_department_share),
+            ],
+        )
+        for row in departments
+    ]
+    return _department_table(DEPARTMENT_COLUMNS, rows)
+
+
+SESSION_COLUMNS = [
+    "Department",
+    "People",
+    "Sessions held",
+    "Hours held",
+    "Planned",
+    "Cancelled",
+    "No-shows",
+    "Average rating",
+]
+
+
+def _department_sessions(departments: Sequence[DepartmentSessionCounts]) -> str:
+    """A department whose ratings alone are suppressed shows its sessions."""
+    if not departments:
+        return "<p>No sessions yet.</p>"
+    rows = [
+        (
+            row,
+            [
+                _figure(figure)
+                for figure in (
+                    row.people,
+                    row.held,
+                    row.held_hours,
+                    row.planned,
+                    row.cancelled,
+                    row.no_show,
+                    row.average_rating,
+                )
+            ],
+        )
+        for row in departments
+    ]
+    return _department_table(SESSION_COLUMNS, rows)
+
+
+def _department_table(
+    columns: list[str], rows: Sequence[tuple[DepartmentCounts | DepartmentSessionCounts, list[str]]]
+) -> str:
+    """One row per department with its cells; a suppressed one says so instead."""
+    head = "".join(f"<th>{name}</th>" for name in columns)
+    lines = []
+    for row, cells in rows:
         name = f"<th>{_department_name(row)}</th>"
         if row.suppressed:
-            rows.append(f'{name}<td colspan="4">{_figure(None)}</td>')
-            continue
-        cells = [
-            _figure(row.enrolled),
-            _share(row.matched_share),
-            _share(row.goal_completion_share),
-            _share(row.cross_department_share),
-        ]
-        rows.append(name + "".join(f"<td>{cell}</td>" for cell in cells))
-    body = "".join(f"<tr>{row}</tr>" for row in rows)
+            lines.append(f'{name}<td colspan="{len(columns) - 1}">{_figure(None)}</td>')
+        else:
+            lines.append(name + "".join(f"<td>{cell}</td>" for cell in cells))
+    body = "".join(f"<tr>{line}</tr>" for line in lines)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _department_name(row: DepartmentCounts) -> str:
+def _department_name(row: DepartmentCounts | DepartmentSessionCounts) -> str:
     return "No department" if row.department is None else escape(row.department)
 
 

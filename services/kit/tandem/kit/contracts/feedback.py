@@ -133,6 +133,15 @@ class SessionCounts(BaseModel):
     got_what_needed_share: float | None
 
 
+class DepartmentSessionCounts(SessionCounts):
+    """One department's sessions and ratings over the whole program (`period_start` null): a
+    session counts once for each department among its members' (as profiles last told; null:
+    members without one), so a session across two departments counts in both; a rating counts
+    for its author's department. `people`: the department's members the sessions involve."""
+
+    department: str | None = Field(description="null: members without a department")
+
+
 class FitCount(BaseModel):
     answer: FitAnswer
     suppressed: bool
@@ -179,7 +188,11 @@ class ParticipationCounts(BaseModel):
     goals_achieved: int | None
     goals_dropped: int | None
     goal_completion_share: float | None = Field(description="goals achieved of goals set")
+    milestones_set: int | None
     milestones_completed: int | None
+    milestone_completion_share: float | None = Field(
+        description="milestones completed of milestones set"
+    )
     cross_department_share: float | None = Field(
         description="of started mentorships whose members' departments are all known, the "
         "share joining more than one department"
@@ -239,6 +252,12 @@ class ProgramDashboardRead(BaseModel):
     enrollment_periods: list[CohortCounts] = Field(
         description="the people by the period of their first enrollment, suppressed as the "
         "periods of sessions are"
+    )
+    department_sessions: list[DepartmentSessionCounts] = Field(
+        default_factory=list,
+        description="the program's sessions and ratings by department; a department whose "
+        "sessions involve fewer than `minimum_group` of its people (or whose ratings come from "
+        "fewer) is suppressed, with as many others as it takes",
     )
     proposals: ProposalCounts
     sessions_per_mentorship_month: float | None = Field(

@@ -283,6 +283,12 @@ class MilestoneFact(Event):
     due_date: date | None
 
 
+class MilestoneCreated(MilestoneFact):
+    """A step added to a goal (its ids and due date, never its title)."""
+
+    type: ClassVar[str] = "tandem.sessions.milestone.created"
+
+
 class MilestoneCompleted(MilestoneFact):
     type: ClassVar[str] = "tandem.sessions.milestone.completed"
 
