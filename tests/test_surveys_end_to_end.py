@@ -31,9 +31,7 @@ TEXTS = "query($id: UUID!) { survey(id: $id) { results { questions { texts texts
 CREATE = """mutation($id: UUID!, $survey: SurveyInput!) {
   createSurvey(programId: $id, survey: $survey) { ... on Survey { id status } REFUSALS }
 }""".replace("REFUSALS", REFUSALS)
-SURVEYS = """query($id: UUID!) {
-  program(id: $id) { surveys(first: 5) { edges { node { id status recipients } } } }
-}"""
+ONE_SURVEY = "query($id: UUID!) { survey(id: $id) { status recipients } }"
 ANSWER = """mutation($id: UUID!, $answers: [SurveyAnswerInput!]!) {
   answerSurvey(surveyId: $id, answers: $answers) { ... on SurveyResponse { respondentId } REFUSALS }
 }""".replace("REFUSALS", REFUSALS)
@@ -117,9 +115,8 @@ class Cohort:
 
         async def sent() -> bool:
             """the survey went out to the cohort's six members"""
-            page = (await self.admin.ask(SURVEYS, id=self.program_id))["program"]["surveys"]
-            node = next(e["node"] for e in page["edges"] if e["node"]["id"] == created["id"])
-            return (node["status"], node["recipients"]) == ("SENT", 6)
+            survey = (await self.admin.ask(ONE_SURVEY, id=created["id"]))["survey"]
+            return (survey["status"], survey["recipients"]) == ("SENT", 6)
 
         await eventually(sent)
         return str(created["id"])

@@ -100,6 +100,7 @@ async def rebuild_read_model(
         while await progress.pending():
             async with sessionmaker() as session, session.begin():
                 await progress.apply_next(session)
+        await _analyze(engine, shadow_tables)
         await _swap(sessionmaker, progress, shadow_tables)
     finally:
         await progress.stop()
@@ -191,6 +192,14 @@ class _Progress:
         except Exception as error:
             self.skipped += 1
             log.warning("rebuild_skipped_event", error=repr(error))
+
+
+async def _analyze(engine: AsyncEngine, tables: Sequence[Table]) -> None:
+    """Statistics for the planner before the tables go live: new tables have none until
+    autovacuum comes by, and meanwhile it plans for a handful of rows where there are many."""
+    async with engine.begin() as connection:
+        for table in tables:
+            await connection.execute(text(f"ANALYZE {SHADOW_SCHEMA}.{table.name}"))
 
 
 async def _swap(
