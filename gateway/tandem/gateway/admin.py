@@ -36,10 +36,6 @@ Answer = TypeVar("Answer")
 Arguments = ParamSpec("Arguments")
 
 
-def _token(info: Info[Context, Any]) -> str:
-    return info.context.require_principal().token
-
-
 def refusable(
     resolver: Callable[Arguments, Awaitable[Answer]],
 ) -> Callable[Arguments, Awaitable[Answer | Refusal]]:
@@ -91,23 +87,27 @@ class AdminQueries:
             "level": level,
         }
         profiles = info.context.clients.profiles
-        page = await profiles.search_people(_token(info), page_size(first), after, where)
+        page = await profiles.search_people(info.context.token, page_size(first), after, where)
         return connection(page, Colleague.from_pydantic, after)
 
     @strawberry.field(**ADMIN, description="The organization's programs, newest first.")
     async def programs(
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
     ) -> Connection[Program]:
-        page = await info.context.clients.profiles.programs(_token(info), page_size(first), after)
+        page = await info.context.clients.profiles.programs(
+            info.context.token, page_size(first), after
+        )
         return connection(page, Program.from_pydantic, after)
 
     @strawberry.field(**ADMIN, description="One program of the organization.")
     async def program(self, info: Info[Context, Any], id: UUID) -> Program | None:
-        return Program.from_pydantic(await info.context.clients.profiles.program(_token(info), id))
+        return Program.from_pydantic(
+            await info.context.clients.profiles.program(info.context.token, id)
+        )
 
     @strawberry.field(**ADMIN, description="One match run (its program's admins).")
     async def match_run(self, info: Info[Context, Any], id: UUID) -> MatchRun | None:
-        return MatchRun.of(await info.context.clients.matching.run(_token(info), id))
+        return MatchRun.of(await info.context.clients.matching.run(info.context.token, id))
 
 
 @strawberry.type
@@ -118,14 +118,14 @@ class AdminMutations:
         self, info: Info[Context, Any], program: ProgramInput
     ) -> ProgramResult:
         body = body_of(vars(program))
-        read = await info.context.clients.profiles.create_program(_token(info), body)
+        read = await info.context.clients.profiles.create_program(info.context.token, body)
         return Program.from_pydantic(read)
 
     @strawberry.mutation(**ADMIN, description="Open a draft program for enrollment.")
     @refusable
     async def open_program(self, info: Info[Context, Any], program_id: UUID) -> ProgramResult:
         profiles = info.context.clients.profiles
-        read = await profiles.move_program(_token(info), program_id, ProgramStatus.ENROLLING)
+        read = await profiles.move_program(info.context.token, program_id, ProgramStatus.ENROLLING)
         return Program.from_pydantic(read)
 
     @strawberry.mutation(
@@ -144,7 +144,7 @@ class AdminMutations:
     ) -> ProgramResult:
         change = body_of({"rules": rules, "weights": weights})
         profiles = info.context.clients.profiles
-        read = await profiles.change_program(_token(info), program_id, version, change)
+        read = await profiles.change_program(info.context.token, program_id, version, change)
         return Program.from_pydantic(read)
 
     @strawberry.mutation(
@@ -166,7 +166,7 @@ class AdminMutations:
             "full_sync": full_sync,
             "allow_mass_departure": allow_mass_departure,
         }
-        read = await info.context.clients.profiles.import_people(_token(info), body)
+        read = await info.context.clients.profiles.import_people(info.context.token, body)
         return ImportReport.from_pydantic(read)
 
     @strawberry.mutation(
@@ -184,7 +184,7 @@ class AdminMutations:
     ) -> MatchRunResult:
         request = body_of({"objective": objective, "weights": weights})
         matching = info.context.clients.matching
-        return MatchRun.of(await matching.start_run(_token(info), program_id, request))
+        return MatchRun.of(await matching.start_run(info.context.token, program_id, request))
 
     @strawberry.mutation(
         **ADMIN,
@@ -201,7 +201,9 @@ class AdminMutations:
     ) -> CompareRunResult:
         variant = body_of({"weights": weights, "objective": objective})
         matching = info.context.clients.matching
-        return RunComparison.from_pydantic(await matching.what_if(_token(info), run_id, variant))
+        return RunComparison.from_pydantic(
+            await matching.what_if(info.context.token, run_id, variant)
+        )
 
     @strawberry.mutation(
         **ADMIN,
@@ -210,5 +212,5 @@ class AdminMutations:
     )
     @refusable
     async def publish_match_run(self, info: Info[Context, Any], run_id: UUID) -> PublishRunResult:
-        proposals = await info.context.clients.matching.publish_run(_token(info), run_id)
+        proposals = await info.context.clients.matching.publish_run(info.context.token, run_id)
         return PublishedRun(run_id=run_id, proposals=[Proposal.of(p) for p in proposals])

@@ -25,6 +25,11 @@ class Context(BaseContext):
             raise Unauthorized()
         return self.principal
 
+    @property
+    def token(self) -> str:
+        """The caller's token, passed on to the services, which check it again."""
+        return self.require_principal().token
+
 
 async def build_context(request: HTTPConnection) -> Context:
     """In production a request without a token is refused here, before its document is read;

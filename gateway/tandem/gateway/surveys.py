@@ -23,7 +23,6 @@ from tandem.gateway.types.surveys import (
     SurveyAnswerInput,
     SurveyInput,
     SurveyResponse,
-    caller_token,
 )
 
 MEMBER = ADMIN  # the same checks: who asks is known; feedback decides the rest
@@ -42,7 +41,7 @@ class SurveyQueries:
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
     ) -> Connection[Survey]:
         feedback = info.context.clients.feedback
-        page = await feedback.my_surveys(caller_token(info), page_size(first), after)
+        page = await feedback.my_surveys(info.context.token, page_size(first), after)
         return connection(page, Survey.from_pydantic, after)
 
     @strawberry.field(
@@ -50,7 +49,7 @@ class SurveyQueries:
     )
     async def survey(self, info: Info[Context, Any], id: UUID) -> Survey | None:
         feedback = info.context.clients.feedback
-        return Survey.from_pydantic(await feedback.survey(caller_token(info), id))
+        return Survey.from_pydantic(await feedback.survey(info.context.token, id))
 
 
 @strawberry.type
@@ -70,7 +69,7 @@ class SurveyMutations:
     ) -> FeedbackSettingsResult:
         change, feedback = body_of(vars(settings)), info.context.clients.feedback
         read = await feedback.change_program_settings(
-            caller_token(info), program_id, version, change
+            info.context.token, program_id, version, change
         )
         return ProgramFeedbackSettings.from_pydantic(read)
 
@@ -92,7 +91,7 @@ class SurveyMutations:
             }
         )
         feedback = info.context.clients.feedback
-        read = await feedback.create_survey(caller_token(info), program_id, body)
+        read = await feedback.create_survey(info.context.token, program_id, body)
         return Survey.from_pydantic(read)
 
     @strawberry.mutation(
@@ -106,5 +105,5 @@ class SurveyMutations:
     ) -> AnswerSurveyResult:
         given = to_jsonable_python([checked(answer) for answer in answers], exclude_none=True)
         feedback = info.context.clients.feedback
-        read = await feedback.answer_survey(caller_token(info), survey_id, given)
+        read = await feedback.answer_survey(info.context.token, survey_id, given)
         return SurveyResponse.from_pydantic(read)

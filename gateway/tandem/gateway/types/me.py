@@ -30,10 +30,6 @@ PENDING_FEEDBACK_WINDOW = 20
 """Pending feedback is looked for among this many of the caller's latest held sessions."""
 
 
-def token_of(info: Info[Context, Any]) -> str:
-    return info.context.require_principal().token
-
-
 def own_id(info: Info[Context, Any]) -> UUID:
     person_id = info.context.require_principal().person_id
     if person_id is None:
@@ -55,7 +51,7 @@ def listed(
     async def resolve(
         info: Info[Context, Any], first: int = 20, after: str | None = None
     ) -> Connection[Any]:
-        clients, token = info.context.clients, token_of(info)
+        clients, token = info.context.clients, info.context.token
         found = await paged(
             lambda limit, start: read(clients, token, limit, start), make, first, after
         )
@@ -75,20 +71,22 @@ def listed(
 class Me:
     @strawberry.field(metadata=ASKS_A_SERVICE, description="The caller's whole profile.")
     async def profile(self, info: Info[Context, Any]) -> Profile:
-        return Profile.of_whole(await info.context.clients.profiles.me(token_of(info)))
+        return Profile.of_whole(await info.context.clients.profiles.me(info.context.token))
 
     @strawberry.field(metadata=ASKS_A_SERVICE, description="Weekly windows, in their zone.")
     async def availability(self, info: Info[Context, Any]) -> Availability:
         profiles = info.context.clients.profiles
-        return Availability.of(await profiles.availability(token_of(info), own_id(info)))
+        return Availability.of(await profiles.availability(info.context.token, own_id(info)))
 
     @strawberry.field(metadata=ASKS_A_SERVICE, description="Skills offered and wanted.")
     async def skills(self, info: Info[Context, Any]) -> Skills:
-        return Skills.of(await info.context.clients.profiles.skills(token_of(info), own_id(info)))
+        return Skills.of(
+            await info.context.clients.profiles.skills(info.context.token, own_id(info))
+        )
 
     @strawberry.field(metadata=ASKS_A_SERVICE, description="The programs the caller is in.")
     async def enrollments(self, info: Info[Context, Any]) -> list[Enrollment]:
-        found = await info.context.clients.profiles.my_enrollments(token_of(info))
+        found = await info.context.clients.profiles.my_enrollments(info.context.token)
         return [Enrollment.from_pydantic(enrollment) for enrollment in found]
 
     proposals = listed(
@@ -130,7 +128,7 @@ class Me:
         f"{PENDING_FEEDBACK_WINDOW} latest held sessions).",
     )
     async def pending_feedback(self, info: Info[Context, Any]) -> list[Session]:
-        token, clients = token_of(info), info.context.clients
+        token, clients = info.context.token, info.context.clients
         held, given = await asyncio.gather(
             clients.sessions.my_held_sessions(token, PENDING_FEEDBACK_WINDOW, None),
             clients.feedback.my_feedback(token, MAX_PAGE, None),
@@ -159,5 +157,5 @@ class MemberQuery:
         self, info: Info[Context, Any], mentorship_id: UUID, first: int = 10
     ) -> SlotsResult:
         sessions = info.context.clients.sessions
-        found = sessions.slots(token_of(info), mentorship_id, {"limit": min(max(first, 1), 50)})
+        found = sessions.slots(info.context.token, mentorship_id, {"limit": min(max(first, 1), 50)})
         return await outcome(found, Slots.of)

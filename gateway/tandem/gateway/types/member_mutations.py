@@ -23,7 +23,7 @@ from tandem.gateway.types.feedback import (
     SessionFeedback,
 )
 from tandem.gateway.types.inputs import given, sent
-from tandem.gateway.types.me import own_id, token_of
+from tandem.gateway.types.me import own_id
 from tandem.gateway.types.outcomes import (
     outcome,
 )
@@ -74,7 +74,7 @@ class MemberMutation:
     @change_by_member("Change the caller's own profile fields.")
     async def edit_profile(self, info: Info[Context, Any], change: ProfileChange) -> ProfileResult:
         profiles = info.context.clients.profiles
-        return await outcome(profiles.update_me(token_of(info), sent(change)), Profile.of_whole)
+        return await outcome(profiles.update_me(info.context.token, sent(change)), Profile.of_whole)
 
     @change_by_member("Replace the skills the caller offers and wants.")
     async def set_skills(
@@ -88,7 +88,7 @@ class MemberMutation:
             "wanted": [sent(s) for s in wanted or []],
         }
         profiles = info.context.clients.profiles
-        change = profiles.set_skills(token_of(info), own_id(info), body)
+        change = profiles.set_skills(info.context.token, own_id(info), body)
         return await outcome(change, Skills.of)
 
     @change_by_member("Replace the caller's weekly windows.")
@@ -97,7 +97,7 @@ class MemberMutation:
     ) -> AvailabilityResult:
         body = {"windows": [sent(window) for window in windows]}
         profiles = info.context.clients.profiles
-        change = profiles.set_availability(token_of(info), own_id(info), body)
+        change = profiles.set_availability(info.context.token, own_id(info), body)
         return await outcome(change, Availability.of)
 
     @change_by_member("Enroll in a program while it is enrolling.")
@@ -105,7 +105,7 @@ class MemberMutation:
         self, info: Info[Context, Any], program_id: UUID, enrollment: EnrollmentInput
     ) -> EnrollmentResult:
         profiles = info.context.clients.profiles
-        change = profiles.enroll(token_of(info), program_id, sent(enrollment))
+        change = profiles.enroll(info.context.token, program_id, sent(enrollment))
         return await outcome(change, Enrollment.from_pydantic)
 
     # Sessions ------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ class MemberMutation:
         self, info: Info[Context, Any], mentorship_id: UUID, booking: BookingInput
     ) -> SessionResult:
         sessions = info.context.clients.sessions
-        change = sessions.book(token_of(info), mentorship_id, sent(booking))
+        change = sessions.book(info.context.token, mentorship_id, sent(booking))
         return await outcome(change, Session.of)
 
     @change_by_member(
@@ -133,7 +133,7 @@ class MemberMutation:
     ) -> SessionResult:
         body = given(starts_at=starts_at, ends_at=ends_at, reason=reason)
         sessions = info.context.clients.sessions
-        change = sessions.change(token_of(info), session_id, version, "reschedule", body)
+        change = sessions.change(info.context.token, session_id, version, "reschedule", body)
         return await outcome(change, Session.of)
 
     # Goals, action items, notes ------------------------------------------------------------
@@ -143,7 +143,7 @@ class MemberMutation:
         self, info: Info[Context, Any], mentorship_id: UUID, goal: GoalInput
     ) -> GoalResult:
         sessions = info.context.clients.sessions
-        change = sessions.create_goal(token_of(info), mentorship_id, sent(goal))
+        change = sessions.create_goal(info.context.token, mentorship_id, sent(goal))
         return await outcome(change, Goal.of)
 
     @change_by_member("Change a goal of the caller's; refused if changed since `version`.")
@@ -151,7 +151,7 @@ class MemberMutation:
         self, info: Info[Context, Any], goal_id: UUID, version: int, change: GoalChange
     ) -> GoalResult:
         sessions = info.context.clients.sessions
-        made = sessions.update_goal(token_of(info), goal_id, version, sent(change))
+        made = sessions.update_goal(info.context.token, goal_id, version, sent(change))
         return await outcome(made, Goal.of)
 
     @change_by_member("Add a step to a goal of the caller's.")
@@ -159,7 +159,7 @@ class MemberMutation:
         self, info: Info[Context, Any], goal_id: UUID, milestone: MilestoneInput
     ) -> GoalResult:
         sessions = info.context.clients.sessions
-        change = sessions.add_milestone(token_of(info), goal_id, sent(milestone))
+        change = sessions.add_milestone(info.context.token, goal_id, sent(milestone))
         return await outcome(change, Goal.of)
 
     @change_by_member(
@@ -169,7 +169,9 @@ class MemberMutation:
         self, info: Info[Context, Any], milestone_id: UUID, version: int, done: bool = True
     ) -> GoalResult:
         sessions = info.context.clients.sessions
-        change = sessions.update_milestone(token_of(info), milestone_id, version, {"done": done})
+        change = sessions.update_milestone(
+            info.context.token, milestone_id, version, {"done": done}
+        )
         return await outcome(change, Goal.of)
 
     @change_by_member("Note an action item agreed in a session.")
@@ -177,7 +179,7 @@ class MemberMutation:
         self, info: Info[Context, Any], session_id: UUID, item: ActionItemInput
     ) -> ActionItemResult:
         sessions = info.context.clients.sessions
-        change = sessions.create_action_item(token_of(info), session_id, sent(item))
+        change = sessions.create_action_item(info.context.token, session_id, sent(item))
         return await outcome(change, ActionItem.of)
 
     @change_by_member(
@@ -187,7 +189,7 @@ class MemberMutation:
         self, info: Info[Context, Any], action_item_id: UUID, version: int, done: bool = True
     ) -> ActionItemResult:
         sessions = info.context.clients.sessions
-        token = token_of(info)
+        token = info.context.token
         change = sessions.update_action_item(token, action_item_id, version, {"done": done})
         return await outcome(change, ActionItem.of)
 
@@ -196,7 +198,7 @@ class MemberMutation:
         self, info: Info[Context, Any], mentorship_id: UUID, note: NoteInput
     ) -> NoteResult:
         sessions = info.context.clients.sessions
-        change = sessions.write_note(token_of(info), mentorship_id, sent(note))
+        change = sessions.write_note(info.context.token, mentorship_id, sent(note))
         return await outcome(change, Note.of)
 
     @change_by_member("Change a note of the caller's; refused if changed since `version`.")
@@ -210,7 +212,7 @@ class MemberMutation:
     ) -> NoteResult:
         sessions = info.context.clients.sessions
         change = given(body=body, visibility=visibility)
-        made = sessions.edit_note(token_of(info), note_id, version, change)
+        made = sessions.edit_note(info.context.token, note_id, version, change)
         return await outcome(made, Note.of)
 
     # Feedback ------------------------------------------------------------------------------
@@ -220,7 +222,7 @@ class MemberMutation:
         self, info: Info[Context, Any], session_id: UUID, feedback: FeedbackInput
     ) -> FeedbackResult:
         given = info.context.clients.feedback.give_feedback(
-            token_of(info), session_id, sent(feedback)
+            info.context.token, session_id, sent(feedback)
         )
         return await outcome(given, SessionFeedback.from_pydantic)
 
@@ -232,7 +234,7 @@ class MemberMutation:
         self, info: Info[Context, Any], mentorship_id: UUID, answer: str
     ) -> FitCheckinResult:
         feedback = info.context.clients.feedback
-        given = feedback.check_in_fit(token_of(info), mentorship_id, {"answer": answer})
+        given = feedback.check_in_fit(info.context.token, mentorship_id, {"answer": answer})
         return await outcome(given, FitCheckin.of)
 
     @change_by_member("Check in on a mentorship, once per period.")
@@ -240,5 +242,5 @@ class MemberMutation:
         self, info: Info[Context, Any], mentorship_id: UUID, checkin: CheckinInput
     ) -> CheckinResult:
         feedback = info.context.clients.feedback
-        given = feedback.check_in(token_of(info), mentorship_id, sent(checkin))
+        given = feedback.check_in(info.context.token, mentorship_id, sent(checkin))
         return await outcome(given, Checkin.from_pydantic)

@@ -34,11 +34,6 @@ strawberry.enum(QuestionKind)
 strawberry.enum(SurveyStatus)
 
 
-def caller_token(info: Info[Context, Any]) -> str:
-    """The caller's token, passed on: feedback checks it again and decides what they see."""
-    return info.context.require_principal().token
-
-
 @pydantic.type(
     model=ProgramFeedbackSettingsRead,
     all_fields=True,
@@ -103,7 +98,7 @@ class Survey:
         metadata=ASKS_A_SERVICE, description="Its results (the program's admins only)."
     )
     async def results(self, info: Info[Context, Any]) -> SurveyResults | None:
-        read = await info.context.clients.feedback.survey_results(caller_token(info), self.id)
+        read = await info.context.clients.feedback.survey_results(info.context.token, self.id)
         return SurveyResults.from_pydantic(read)
 
     @strawberry.field(
@@ -112,7 +107,7 @@ class Survey:
     async def my_response(self, info: Info[Context, Any]) -> SurveyResponse | None:
         try:
             read = await info.context.clients.feedback.my_survey_response(
-                caller_token(info), self.id
+                info.context.token, self.id
             )
         except NotFound:
             return None
@@ -127,7 +122,7 @@ class ProgramFeedback:
 
     @strawberry.field(metadata=ASKS_A_SERVICE, description="How feedback treats it.")
     async def feedback_settings(self, info: Info[Context, Any]) -> ProgramFeedbackSettings | None:
-        read = await info.context.clients.feedback.program_settings(caller_token(info), self.id)
+        read = await info.context.clients.feedback.program_settings(info.context.token, self.id)
         return ProgramFeedbackSettings.from_pydantic(read)
 
     @strawberry.field(metadata=ASKS_A_SERVICE, description="Its surveys, latest sending first.")
@@ -135,7 +130,7 @@ class ProgramFeedback:
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
     ) -> Connection[Survey] | None:
         feedback = info.context.clients.feedback
-        page = await feedback.program_surveys(caller_token(info), self.id, page_size(first), after)
+        page = await feedback.program_surveys(info.context.token, self.id, page_size(first), after)
         return connection(page, Survey.from_pydantic, after)
 
     @strawberry.field(
@@ -145,7 +140,7 @@ class ProgramFeedback:
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
     ) -> Connection[SessionFeedback] | None:
         feedback = info.context.clients.feedback
-        page = await feedback.program_feedback(caller_token(info), self.id, page_size(first), after)
+        page = await feedback.program_feedback(info.context.token, self.id, page_size(first), after)
         return connection(page, SessionFeedback.from_pydantic, after)
 
     @strawberry.field(
@@ -155,7 +150,7 @@ class ProgramFeedback:
         self, info: Info[Context, Any], first: int = 20, after: str | None = None
     ) -> Connection[Checkin] | None:
         feedback = info.context.clients.feedback
-        page = await feedback.flagged_checkins(caller_token(info), self.id, page_size(first), after)
+        page = await feedback.flagged_checkins(info.context.token, self.id, page_size(first), after)
         return connection(page, Checkin.from_pydantic, after)
 
 
