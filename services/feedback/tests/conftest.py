@@ -10,7 +10,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 from nats.js import JetStreamContext
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tandem.feedback.handlers import WIRING
 from tandem.feedback.main import app
@@ -27,10 +27,9 @@ from tandem.kit.contracts.profiles import (
     ProgramRules,
     ProgramStatus,
 )
-from tandem.kit.db import create_engine
 from tandem.kit.inbox import Consumer, Handlers
 from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint, StartProcess
-from tandem.kit.testing.workers import running, until, worker_environment
+from tandem.kit.testing.workers import StartWorker, running, until, worker_environment
 
 
 @pytest.fixture(scope="session")
@@ -107,16 +106,6 @@ def organization() -> uuid.UUID:
 
 
 @pytest.fixture
-async def own_engine(own_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(own_database_url)
-    yield engine
-    await engine.dispose()
-
-
-StartWorker = Callable[[], subprocess.Popen[bytes]]
-
-
-@pytest.fixture
 def start_worker(
     start_process: StartProcess,
     own_database_url: str,
@@ -150,18 +139,6 @@ async def kill_twice_while_working(
 
 async def _more(done: Callable[[], Awaitable[int]], before: int) -> bool:
     return await done() > before
-
-
-@pytest.fixture
-async def js(
-    nats_endpoint: NatsEndpoint, own_event_namespace: EventNamespace
-) -> AsyncIterator[JetStreamContext]:
-    """JetStream, with the test's own stream made."""
-    connection = await bus.connect(nats_endpoint.url, "feedback-test")
-    stream = connection.jetstream()
-    await bus.ensure_stream(stream, own_event_namespace.stream, own_event_namespace.subject_prefix)
-    yield stream
-    await connection.close()
 
 
 def subjects(namespace: EventNamespace) -> list[str]:

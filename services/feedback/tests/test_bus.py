@@ -38,7 +38,7 @@ def _relay(app: FastAPI, js: JetStreamContext, namespace: EventNamespace) -> Out
 
 async def test_submissions_travel_through_the_stream_into_the_kpi_facts(
     app: FastAPI,
-    js: JetStreamContext,
+    own_js: JetStreamContext,
     own_event_namespace: EventNamespace,
     committing_client_for: ClientFactory,
 ) -> None:
@@ -48,13 +48,13 @@ async def test_submissions_travel_through_the_stream_into_the_kpi_facts(
     held = Envelope.wrap(pair.fact(SessionHeld, session_id, MONDAY), "sessions")
     scheduled = Envelope.wrap(pair.fact(SessionScheduled, session_id, MONDAY), "sessions")
     for envelope in (Envelope.wrap(pair.started(), "matching"), held, held, scheduled):
-        await _publish(js, own_event_namespace, envelope)
+        await _publish(own_js, own_event_namespace, envelope)
     member = committing_client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=pair.member_ids[0]
     )
-    relay = _relay(app, js, own_event_namespace)
+    relay = _relay(app, own_js, own_event_namespace)
 
-    async with consuming(app.state.sessionmaker, app.state.handlers, js, own_event_namespace):
+    async with consuming(app.state.sessionmaker, app.state.handlers, own_js, own_event_namespace):
 
         async def feedback_given() -> bool:
             answer = await member.post(
@@ -79,7 +79,7 @@ async def test_submissions_travel_through_the_stream_into_the_kpi_facts(
 
         await until(facts_arrived, timeout=20)
 
-    reported = await js.pull_subscribe(
+    reported = await own_js.pull_subscribe(
         own_event_namespace.subject_prefix + "tandem.feedback.fit.not_good",
         stream=own_event_namespace.stream,
     )
@@ -90,7 +90,7 @@ async def test_submissions_travel_through_the_stream_into_the_kpi_facts(
 
 async def test_a_concern_and_a_move_travel_through_the_stream_into_at_risk_and_departments(
     app: FastAPI,
-    js: JetStreamContext,
+    own_js: JetStreamContext,
     own_event_namespace: EventNamespace,
     committing_client_for: ClientFactory,
     profiles: FakeProfiles,
@@ -116,14 +116,14 @@ async def test_a_concern_and_a_move_travel_through_the_stream_into_at_risk_and_d
         for department, revision in [("Research", 3), ("Sales", 2)]
     ]
     for envelope in (Envelope.wrap(pair.started(), "matching"), *moves, moves[0]):
-        await _publish(js, own_event_namespace, envelope)
+        await _publish(own_js, own_event_namespace, envelope)
     member = committing_client_for(
         Role.PARTICIPANT, organization_id=organization, person_id=pair.member_ids[1]
     )
     hr = committing_client_for(Role.HR_ADMIN, organization_id=organization)
-    relay = _relay(app, js, own_event_namespace)
+    relay = _relay(app, own_js, own_event_namespace)
 
-    async with consuming(app.state.sessionmaker, app.state.handlers, js, own_event_namespace):
+    async with consuming(app.state.sessionmaker, app.state.handlers, own_js, own_event_namespace):
 
         async def checked_in() -> bool:
             answer = await member.post(

@@ -7,7 +7,7 @@ import functools
 import uuid
 from datetime import datetime, timedelta
 
-from conftest import FakeProfiles, StartWorker, kill_twice_while_working
+from conftest import FakeProfiles, kill_twice_while_working
 from factories import Pair, deliver, started_pair
 from fastapi import FastAPI
 from nats.js import JetStreamContext
@@ -20,7 +20,7 @@ from tandem.kit.contracts.feedback import CheckinDue
 from tandem.kit.contracts.matching import MentorshipEnded, MentorshipPaused, MentorshipResumed
 from tandem.kit.db import create_sessionmaker
 from tandem.kit.testing.plugin import ClientFactory, EventNamespace
-from tandem.kit.testing.workers import assert_each_once, stream_envelopes, until
+from tandem.kit.testing.workers import StartWorker, assert_each_once, stream_envelopes, until
 from tandem.kit.timers import Timer
 
 MONTH = timedelta(days=30)
@@ -165,7 +165,7 @@ async def test_a_worker_killed_mid_batch_and_restarted_tells_each_due_checkin_on
     own_engine: AsyncEngine,
     app: FastAPI,
     start_worker: StartWorker,
-    js: JetStreamContext,
+    own_js: JetStreamContext,
     own_event_namespace: EventNamespace,
 ) -> None:
     """Mentorships whose first check-ins fell due while no worker ran (their timers moved to
@@ -180,7 +180,7 @@ async def test_a_worker_killed_mid_batch_and_restarted_tells_each_due_checkin_on
     await kill_twice_while_working(start_worker, functools.partial(_told, own_engine), DUE)
     await until(functools.partial(_all_told_and_the_next_armed, own_engine), timeout=120)
 
-    envelopes = await stream_envelopes(js, own_event_namespace, CheckinDue.type)
+    envelopes = await stream_envelopes(own_js, own_event_namespace, CheckinDue.type)
     members = {person for pair in pairs for person in pair.member_ids}
     assert_each_once(envelopes, members, "person_id")
     told = {

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FakeProfiles, StartWorker
+from conftest import FakeProfiles
 from factories import (
     MONDAY,
     Pair,
@@ -39,7 +39,7 @@ from tandem.kit.contracts.profiles import PersonCreated, PersonErased, PersonUpd
 from tandem.kit.db import create_sessionmaker
 from tandem.kit.events import Envelope
 from tandem.kit.testing.plugin import ClientFactory, EventNamespace
-from tandem.kit.testing.workers import until
+from tandem.kit.testing.workers import StartWorker, until
 from tandem.kit.timers import Timer
 
 SURVEY = {
@@ -400,7 +400,7 @@ async def test_an_erasure_published_on_the_stream_is_applied_by_the_worker(
     own_engine: AsyncEngine,
     app: FastAPI,
     start_worker: StartWorker,
-    js: JetStreamContext,
+    own_js: JetStreamContext,
     own_event_namespace: EventNamespace,
 ) -> None:
     """Ada's feedback and person row in the worker's own database; her erasure published
@@ -429,7 +429,7 @@ async def test_an_erasure_published_on_the_stream_is_applied_by_the_worker(
         await session.commit()
     erasure = Envelope.wrap(_erased(organization, ada), "profiles")
     for _ in range(2):
-        await js.publish(
+        await own_js.publish(
             own_event_namespace.subject_prefix + erasure.type,
             erasure.model_dump_json().encode(),
             headers={"Nats-Msg-Id": uuid.uuid4().hex},

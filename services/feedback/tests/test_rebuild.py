@@ -116,10 +116,13 @@ class Stage:
 
 @pytest.fixture
 async def stage(
-    app: FastAPI, js: JetStreamContext, own_event_namespace: EventNamespace, own_database_url: str
+    app: FastAPI,
+    own_js: JetStreamContext,
+    own_event_namespace: EventNamespace,
+    own_database_url: str,
 ) -> AsyncIterator[Stage]:
     engine = create_engine(own_database_url)
-    yield Stage(app, js, own_event_namespace, engine)
+    yield Stage(app, own_js, own_event_namespace, engine)
     await engine.dispose()
 
 

@@ -6,7 +6,7 @@ import functools
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from conftest import StartWorker, kill_twice_while_working
+from conftest import kill_twice_while_working
 from factories import started_pair
 from fastapi import FastAPI
 from nats.js import JetStreamContext
@@ -21,6 +21,7 @@ from tandem.kit.contracts.feedback import SurveyReminderDue, SurveyStatus
 from tandem.kit.db import create_sessionmaker
 from tandem.kit.testing.plugin import EventNamespace
 from tandem.kit.testing.workers import (
+    StartWorker,
     all_fired_and_published,
     assert_each_once,
     fired_timers,
@@ -39,7 +40,7 @@ async def test_a_worker_killed_mid_batch_and_restarted_reminds_each_who_did_not_
     own_engine: AsyncEngine,
     app: FastAPI,
     start_worker: StartWorker,
-    js: JetStreamContext,
+    own_js: JetStreamContext,
     own_event_namespace: EventNamespace,
 ) -> None:
     """A survey sent to 60 members, 10 of whom answer; the others' reminders fell due while no
@@ -77,7 +78,7 @@ async def test_a_worker_killed_mid_batch_and_restarted_reminds_each_who_did_not_
     )
     await until(lambda: all_fired_and_published(own_engine, REMINDED), timeout=120)
 
-    envelopes = await stream_envelopes(js, own_event_namespace, SurveyReminderDue.type)
+    envelopes = await stream_envelopes(own_js, own_event_namespace, SurveyReminderDue.type)
     assert_each_once(envelopes, set(members[ANSWERING:]), "person_id")
     assert {envelope["payload"]["survey_id"] for envelope in envelopes} == {str(survey.id)}
 

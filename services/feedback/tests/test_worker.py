@@ -26,14 +26,14 @@ async def test_a_worker_killed_in_the_middle_of_a_batch_loses_no_event_and_doubl
     nats_endpoint: NatsEndpoint,
     own_event_namespace: EventNamespace,
     signing_keys: KeyPair,
-    js: JetStreamContext,
+    own_js: JetStreamContext,
 ) -> None:
     organization = uuid.uuid4()
     people = [
         Envelope.wrap(PersonCreated(organization_id=organization, person_id=uuid.uuid4()), "p")
         for _ in range(PEOPLE)
     ]
-    await publish_copies(js, own_event_namespace, *people, *people[:500])  # and some copies
+    await publish_copies(own_js, own_event_namespace, *people, *people[:500])  # and some copies
     environment = worker_environment(
         "feedback", own_database_url, nats_endpoint, own_event_namespace, signing_keys
     )

@@ -6,9 +6,8 @@ import asyncio
 import dataclasses
 import functools
 import math
-import subprocess
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,22 +15,21 @@ import pytest
 from conftest import Profiles
 from factories import HOUR, MONDAY, booked, deliver, proposal, slot, started_mentorship
 from fastapi import FastAPI
-from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tandem.kit import bus
 from tandem.kit.auth import KeyPair, Principal, Role
 from tandem.kit.contracts.matching import MentorshipEnded, MentorshipPaused, MentorshipStarted
 from tandem.kit.contracts.profiles import Cadence, PersonErased
 from tandem.kit.contracts.sessions import SessionFact, SessionReminderDue, SessionStatus
-from tandem.kit.db import create_engine, create_sessionmaker
+from tandem.kit.db import create_sessionmaker
 from tandem.kit.events import Event
 from tandem.kit.testing.plugin import ClientFactory, EventNamespace, NatsEndpoint, StartProcess
 from tandem.kit.testing.workers import (
+    StartWorker,
     all_fired_and_published,
     assert_each_once,
     fired_timers,
@@ -381,30 +379,8 @@ async def _agrees_with_its_reminder(app: FastAPI, member: httpx.AsyncClient, pat
 
 
 @pytest.fixture
-async def own_engine(own_database_url: str) -> AsyncIterator[AsyncEngine]:
-    """The database of this test alone, which its workers fire and publish from."""
-    engine = create_engine(own_database_url)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
 def own_sessions(own_engine: AsyncEngine) -> Sessions:
     return create_sessionmaker(own_engine, "sessions")
-
-
-@pytest.fixture
-async def own_js(
-    nats_endpoint: NatsEndpoint, own_event_namespace: EventNamespace
-) -> AsyncIterator[JetStreamContext]:
-    connection: NatsClient = await bus.connect(nats_endpoint.url, "sessions-test")
-    js = connection.jetstream()
-    await bus.ensure_stream(js, own_event_namespace.stream, own_event_namespace.subject_prefix)
-    yield js
-    await connection.close()
-
-
-StartWorker = Callable[[], subprocess.Popen[bytes]]
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ run its own JetStream stream and subject prefix.
 
 A service's `tests/conftest.py` provides one fixture, `service_app` (its FastAPI app), and gets
 `app` (started, on a database migrated to head), `db_session` and `client_for` (and
-`own_database_url` and `own_event_namespace` for tests whose writes must stay apart, and
-`start_process` for tests of a worker's real process).
+`own_database_url`, `own_engine`, `own_event_namespace` and `own_js` for tests whose writes must
+stay apart, and `start_process` for tests of a worker's real process).
 """
 
 import contextlib
@@ -23,12 +23,13 @@ import httpx
 import nats
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
+from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from tandem.kit import infra
+from tandem.kit import bus, infra
 from tandem.kit.auth import KeyPair, Role, Scope, TokenIssuer, generate_key_pair
 from tandem.kit.contracts.profiles import PersonCreated
-from tandem.kit.db import PRODUCER_KEY
+from tandem.kit.db import PRODUCER_KEY, create_engine
 from tandem.kit.events import Envelope, Event
 from tandem.kit.migrations import alembic_ini, upgrade
 from tandem.kit.models import DeadLetter
@@ -204,6 +205,26 @@ async def own_database_url(
     for name, value in service_environment(service, database_url=url).items():
         monkeypatch.setenv(name, value)
     return url
+
+
+@pytest.fixture
+async def own_engine(own_database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on this test's own database, which its worker processes write to."""
+    engine = create_engine(own_database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def own_js(
+    nats_endpoint: NatsEndpoint, own_event_namespace: EventNamespace
+) -> AsyncIterator[JetStreamContext]:
+    """JetStream, with this test's own stream made."""
+    connection = await bus.connect(nats_endpoint.url, "test")
+    js = connection.jetstream()
+    await bus.ensure_stream(js, own_event_namespace.stream, own_event_namespace.subject_prefix)
+    yield js
+    await connection.close()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ when the test ends; `worker_environment` configures a worker on the test servers
 import asyncio
 import contextlib
 import json
+import subprocess
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -23,6 +24,8 @@ from tandem.kit.auth import KeyPair
 from tandem.kit.events import Envelope
 from tandem.kit.settings import service_environment
 from tandem.kit.testing.plugin import EventNamespace, NatsEndpoint
+
+StartWorker = Callable[[], subprocess.Popen[bytes]]
 
 
 def worker_environment(
