@@ -18,6 +18,11 @@ from tandem.kit.contracts.sessions import (
     ActionItemCreated,
     ActionItemOverdue,
     ActionItemRead,
+    AgendaActionItem,
+    AgendaMilestone,
+    AgendaRead,
+    AgendasQuery,
+    AgendaTopicRead,
     GoalAchieved,
     GoalCreated,
     GoalDropped,
@@ -69,10 +74,6 @@ from tandem.sessions.schemas import (
     MAX_TOPICS,
     ActionItemCreate,
     ActionItemUpdate,
-    AgendaActionItem,
-    AgendaMilestone,
-    AgendaRead,
-    AgendaTopicRead,
     GoalCreate,
     GoalUpdate,
     MilestoneCreate,
@@ -514,7 +515,27 @@ async def my_open_action_items(
 async def agenda(session: AsyncSession, principal: Principal, session_id: UUID) -> AgendaRead:
     """The session's agenda as its member reading it sees it (their own private goals' steps
     too, never the other members')."""
-    meeting = await get_session(session, principal, session_id)
+    return await _agenda_of(session, principal, await get_session(session, principal, session_id))
+
+
+async def agendas(
+    session: AsyncSession, principal: Principal, query: AgendasQuery
+) -> list[AgendaRead]:
+    """The agenda of each session asked for that the caller is a member of, in the order asked;
+    the others (someone else's, another organization's, unknown) are left out."""
+    asked = list(dict.fromkeys(query.session_ids))
+    found = await SessionsRepository(session).of_member(
+        principal.organization_id, asked, own_id(principal)
+    )
+    by_id = {meeting.id: meeting for meeting in found}
+    return [
+        await _agenda_of(session, principal, by_id[session_id])
+        for session_id in asked
+        if session_id in by_id
+    ]
+
+
+async def _agenda_of(session: AsyncSession, principal: Principal, meeting: Session) -> AgendaRead:
     agendas = AgendaRepository(session)
     following = await agendas.following(meeting)
     horizon = following.starts_at if following else meeting.starts_at + AGENDA_HORIZON

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal
-from tandem.kit.contracts.sessions import NoteRead, Visibility
+from tandem.kit.contracts.sessions import MentorshipNotes, NoteRead, NotesQuery, Visibility
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.versioning import check_version
 from tandem.sessions.errors import (
@@ -166,7 +166,47 @@ async def mentorship_notes(
     mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
     if not is_member(principal, mentorship.member_ids):
         raise NoteNotFound("Only the members of a mentorship read its notes.")
+    return await _readable_page(session, keyring, mentorship_id, own_id(principal), cursor, limit)
+
+
+async def notes_of_mentorships(
+    session: AsyncSession, principal: Principal, keyring: Keyring, query: NotesQuery
+) -> list[MentorshipNotes]:
+    """A page of notes of each mentorship asked for that the caller is a member of, in the order
+    asked; the others (someone else's, another organization's, unknown) are left out."""
     reader_id = own_id(principal)
+    asked = list(dict.fromkeys(page.mentorship_id for page in query.pages))
+    mine = set(
+        await MentorshipRepository(session).ids_with_member(
+            principal.organization_id, asked, reader_id
+        )
+    )
+    answers = []
+    for wanted in query.pages:
+        if wanted.mentorship_id not in mine:
+            continue
+        page = await _readable_page(
+            session, keyring, wanted.mentorship_id, reader_id, wanted.cursor, query.limit
+        )
+        answers.append(
+            MentorshipNotes(
+                mentorship_id=wanted.mentorship_id,
+                cursor=wanted.cursor,
+                notes=page.items,
+                next_cursor=page.next_cursor,
+            )
+        )
+    return answers
+
+
+async def _readable_page(
+    session: AsyncSession,
+    keyring: Keyring,
+    mentorship_id: UUID,
+    reader_id: UUID,
+    cursor: str | None,
+    limit: int,
+) -> Page[NoteRead]:
     after = typed_cursor(cursor, Latest)
     found = await NoteRepository(session).readable_in(mentorship_id, reader_id, after, limit + 1)
     page = page_of(found, limit, lambda note: Latest(note.created_at, note.id))

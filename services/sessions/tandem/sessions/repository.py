@@ -115,6 +115,17 @@ class SessionsRepository(Repository[Session]):
     model = Session
     not_found = SessionNotFound
 
+    async def of_member(
+        self, organization_id: UUID, session_ids: list[UUID], person_id: UUID
+    ) -> list[Session]:
+        """Those of `session_ids` in the organization that `person_id` is a member of."""
+        query = select(Session).where(
+            Session.organization_id == organization_id,
+            Session.id.in_(session_ids),
+            Session.member_ids.contains([person_id]),
+        )
+        return list(await self.session.scalars(query))
+
     def locked(self, query: Select[Session]) -> Select[Session]:
         # What another transaction committed before the lock counts.
         return query.with_for_update().execution_options(populate_existing=True)
