@@ -124,7 +124,7 @@ async def test_someone_elses_and_another_organizations_notes_are_left_out(
 
 async def test_a_notes_batch_is_bounded(members: list[httpx.AsyncClient]) -> None:
     too_many = _pages(*(uuid.uuid4() for _ in range(101)))
-    too_long = _pages(uuid.uuid4(), limit=101)
+    too_long = _pages(uuid.uuid4(), limit=201)
 
     refused = [
         await members[0].post("/mentorships/notes", json=body)

@@ -195,7 +195,9 @@ class NotesQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pages: list[NotesPageAsked] = Field(min_length=1, max_length=100)
-    limit: int = Field(ge=1, le=100, description="notes per mentorship")
+    limit: int = Field(
+        ge=1, le=200, description="notes per mentorship (a gateway's page and those it skips)"
+    )
 
 
 class MentorshipNotes(BaseModel):
