@@ -24,6 +24,9 @@ UPCOMING = """{ me { upcomingSessions(first: 50) {
 NOTEBOOK = """{ me { mentorships(first: 50) {
   nodes { id notes(first: 5) { nodes { body visibility } pageInfo { hasNextPage } } } } } }"""
 
+TWO_SIZES = """{ me { mentorships(first: 50) { nodes {
+  latest: notes(first: 1) { nodes { body } } more: notes(first: 5) { nodes { body } } } } } }"""
+
 AGENDAS = """{ me { upcomingSessions(first: 50) {
   nodes { id agenda { sessionId actionItems { carriedOver } topics { title } } } } } }"""
 
@@ -56,6 +59,9 @@ async def test_a_dashboard_costs_one_call_per_service_whether_of_one_mentorship_
             for mentor in (busy, calm)
         ]
         agendas = await gateway.calls_for(_token(token_issuer, organization, busy), AGENDAS)
+        _, two_sizes_calls = await gateway.calls_for(
+            _token(token_issuer, organization, busy), TWO_SIZES
+        )
         answers = [
             await gateway.calls_for(_token(token_issuer, organization, mentor), DASHBOARD)
             for mentor in (busy, calm)
@@ -95,6 +101,8 @@ async def test_a_dashboard_costs_one_call_per_service_whether_of_one_mentorship_
     noted = [m["notes"]["nodes"] for m in busy_notes["me"]["mentorships"]["nodes"]]
     assert noted == [[{"body": "Ask about the offsite", "visibility": "private"}]] * 3
     assert len(calm_notes["me"]["mentorships"]["nodes"][0]["notes"]["nodes"]) == 1
+    # Pages of two sizes: one batch each.
+    assert two_sizes_calls == Counter({"matching": 1, "sessions": 2})
     agenda_sessions, agenda_calls = agendas
     read = agenda_sessions["me"]["upcomingSessions"]["nodes"]
     assert all(session["agenda"]["sessionId"] == session["id"] for session in read)
