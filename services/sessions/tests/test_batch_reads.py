@@ -85,6 +85,36 @@ async def test_notes_page_on_from_the_cursor_given(
     assert rest[0].next_cursor is None
 
 
+async def test_one_mentorship_asked_at_two_cursors_gets_both_pages(
+    started: MentorshipStarted, members: list[httpx.AsyncClient]
+) -> None:
+    for _ in range(3):
+        await _note(members[0], started.mentorship_id, "private")
+    sessions, token = as_consumer(members[0])
+    (first,) = await sessions.post(
+        "/mentorships/notes", token, list[MentorshipNotes], _pages(started.mentorship_id, limit=1)
+    )
+    both = {
+        "pages": [
+            {"mentorship_id": str(started.mentorship_id)},
+            {"mentorship_id": str(started.mentorship_id), "cursor": first.next_cursor},
+        ],
+        "limit": 1,
+    }
+    forged = {"pages": [{"mentorship_id": str(started.mentorship_id), "cursor": "bm9wZQ=="}]}
+
+    found = await sessions.post("/mentorships/notes", token, list[MentorshipNotes], both)
+    refused = await members[0].post("/mentorships/notes", json=forged | {"limit": 1})
+
+    assert [(page.cursor, len(page.notes)) for page in found] == [
+        (None, 1),
+        (first.next_cursor, 1),
+    ]
+    assert found[0].notes == first.notes
+    assert found[1].notes[0].id != first.notes[0].id
+    assert refused.status_code == 400
+
+
 async def test_someone_elses_and_another_organizations_notes_are_left_out(
     client_for: ClientFactory,
     db_session: AsyncSession,

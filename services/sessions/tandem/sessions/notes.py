@@ -181,22 +181,34 @@ async def notes_of_mentorships(
             principal.organization_id, asked, reader_id
         )
     )
+    wanted = [page for page in query.pages if page.mentorship_id in mine]
+    keys = [(page.mentorship_id, typed_cursor(page.cursor, Latest)) for page in wanted]
+    found = await NoteRepository(session).readable_pages(keys, reader_id, query.limit + 1)
+    key = await _organization_key_of(session, keyring, found)
     answers = []
-    for wanted in query.pages:
-        if wanted.mentorship_id not in mine:
-            continue
-        page = await _readable_page(
-            session, keyring, wanted.mentorship_id, reader_id, wanted.cursor, query.limit
-        )
+    for page, notes in zip(wanted, found, strict=True):
+        kept = page_of(notes, query.limit, _latest)
         answers.append(
             MentorshipNotes(
-                mentorship_id=wanted.mentorship_id,
-                cursor=wanted.cursor,
-                notes=page.items,
-                next_cursor=page.next_cursor,
+                mentorship_id=page.mentorship_id,
+                cursor=page.cursor,
+                notes=[_in_clear(note, key) for note in kept.items],
+                next_cursor=kept.next_cursor,
             )
         )
     return answers
+
+
+async def _organization_key_of(
+    session: AsyncSession, keyring: Keyring, found: list[list[Note]]
+) -> bytes:
+    """The key of the notes found: all of an organization's share one."""
+    first = next((notes[0] for notes in found if notes), None)
+    return b"" if first is None else await _key_of(session, keyring, first)
+
+
+def _latest(note: Note) -> Latest:
+    return Latest(note.created_at, note.id)
 
 
 async def _readable_page(
@@ -209,7 +221,7 @@ async def _readable_page(
 ) -> Page[NoteRead]:
     after = typed_cursor(cursor, Latest)
     found = await NoteRepository(session).readable_in(mentorship_id, reader_id, after, limit + 1)
-    page = page_of(found, limit, lambda note: Latest(note.created_at, note.id))
+    page = page_of(found, limit, _latest)
     key = await _key_of(session, keyring, found[0]) if found else b""
     return Page(items=[_in_clear(note, key) for note in page.items], next_cursor=page.next_cursor)
 

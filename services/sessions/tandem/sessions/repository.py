@@ -1,13 +1,29 @@
 """Every query of the sessions service: its own tables, and the profiles service it reads."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
 import httpx
 from pydantic import AwareDatetime
-from sqlalchemy import Select, any_, delete, func, or_, select, text, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Select,
+    Uuid,
+    any_,
+    cast,
+    column,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+    values,
+)
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from tandem.kit.clients import ServiceClient
@@ -588,6 +604,57 @@ class NoteRepository(Repository[Note]):
         )
         order = (Note.created_at.desc(), Note.id.desc())
         return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+
+    async def readable_pages(
+        self, pages: Sequence[tuple[UUID, Latest | None]], reader_id: UUID, limit: int
+    ) -> list[list[Note]]:
+        """For each (mentorship, after) asked, up to `limit` of the mentorship's notes the reader
+        wrote or its members share, newest first, after that key: in one query."""
+        if not pages:
+            return []
+        asked = values(
+            column("page", Integer),
+            column("mentorship_id", Uuid),
+            column("at", DateTime(timezone=True)),
+            column("id", Uuid),
+            name="asked",
+        ).data(
+            [
+                (page, mentorship_id, *(after or (None, None)))
+                for page, (mentorship_id, after) in enumerate(pages)
+            ]
+        )
+        newest_first = (Note.created_at.desc(), Note.id.desc())
+        ranked = (
+            select(
+                Note.id,
+                asked.c.page,
+                func.row_number()
+                .over(partition_by=asked.c.page, order_by=newest_first)
+                .label("rank"),
+            )
+            .join(asked, Note.mentorship_id == asked.c.mentorship_id)
+            .where(
+                _own_or_shared(Note.author_id, reader_id, Note.visibility),
+                or_(
+                    asked.c.at.is_(None),
+                    # A column of first pages only holds untyped nulls.
+                    tuple_(Note.created_at, Note.id)
+                    < tuple_(cast(asked.c.at, DateTime(timezone=True)), cast(asked.c.id, Uuid)),
+                ),
+            )
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(Note, ranked.c.page)
+            .join(ranked, Note.id == ranked.c.id)
+            .where(ranked.c.rank <= limit)
+            .order_by(ranked.c.page, ranked.c.rank)
+        )
+        found: list[list[Note]] = [[] for _ in pages]
+        for note, page in rows:
+            found[page].append(note)
+        return found
 
     async def of_author(self, organization_id: UUID, author_id: UUID) -> list[Note]:
         query = select(Note).where(
