@@ -159,8 +159,9 @@ class MemberQuery:
         permission_classes=[IsAuthenticated],
         metadata=ASKS_A_SERVICE,
         description="One mentorship, for its members and its program's admins: its members, "
-        "next session and notes (the caller's own and those shared) in one query. NotFound for "
-        "anyone else, and for another organization's id.",
+        "next session and notes (the caller's own and those shared) in one query. Forbidden for "
+        "a colleague it is not theirs; NotFound for an id unknown in the caller's organization "
+        "(another organization's included).",
     )
     async def mentorship(self, info: Info[Context, Any], id: UUID) -> MentorshipResult:
         found = info.context.clients.matching.mentorship(info.context.token, id)
