@@ -415,12 +415,14 @@ async def _held_with_action_items(
         {"item": {"what": what, "ownerId": listener}, "carriedOver": False, "covered": False}
         for what in ("Draft the service map", "Read the style guide")
     ]
-    await _noted(journey, meetings[listener], listener)
+    await _noted(journey, meetings, listener)
 
 
-async def _noted(journey: Journey, meeting: dict[str, Any], listener: str) -> None:
+async def _noted(journey: Journey, meetings: dict[str, Any], listener: str) -> None:
     """The listener keeps a private note on the mentorship and their mentor shares one; each
-    reads their own and the shared one."""
+    reads their own and the shared one. Another pair's member is refused the mentorship, and
+    another organization finds none."""
+    meeting = meetings[listener]
     mentorship, mentor = meeting["mentorship"], meeting["mentor"]
     for author, body, visibility in (
         (listener, "Ask about the on-call rota", "private"),
@@ -440,6 +442,13 @@ async def _noted(journey: Journey, meeting: dict[str, Any], listener: str) -> No
     assert read[mentor]["notes"]["nodes"] == [
         {"body": "Links to the service map", "visibility": "shared", "authorId": mentor}
     ]
+    other_mentee = next(mentee for mentee in meetings if mentee != listener)
+    elsewhere = Gateway(journey.stack, Organization(journey.stack, journey.issuer), journey.issuer)
+    refused = [
+        (await journey.as_member(other_mentee, NOTES, id=mentorship))["mentorship"],
+        (await elsewhere.ask({"id": listener}, NOTES, id=mentorship))["data"]["mentorship"],
+    ]
+    assert [answer["__typename"] for answer in refused] == ["Forbidden", "NotFound"]
 
 
 async def _rated_and_checked_in(journey: Journey, meetings: dict[str, Any], listener: str) -> None:
