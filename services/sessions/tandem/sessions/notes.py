@@ -166,7 +166,9 @@ async def mentorship_notes(
     mentorship = await MentorshipRepository(session).get(principal.organization_id, mentorship_id)
     if not is_member(principal, mentorship.member_ids):
         raise NoteNotFound("Only the members of a mentorship read its notes.")
-    return await _readable_page(session, keyring, mentorship_id, own_id(principal), cursor, limit)
+    reader_id = own_id(principal)
+    (page,) = await _readable_pages(session, keyring, reader_id, [(mentorship_id, cursor)], limit)
+    return page
 
 
 async def notes_of_mentorships(
@@ -182,21 +184,36 @@ async def notes_of_mentorships(
         )
     )
     wanted = [page for page in query.pages if page.mentorship_id in mine]
-    keys = [(page.mentorship_id, typed_cursor(page.cursor, Latest)) for page in wanted]
-    found = await NoteRepository(session).readable_pages(keys, reader_id, query.limit + 1)
-    key = await _organization_key_of(session, keyring, found)
-    answers = []
-    for page, notes in zip(wanted, found, strict=True):
-        kept = page_of(notes, query.limit, _latest)
-        answers.append(
-            MentorshipNotes(
-                mentorship_id=page.mentorship_id,
-                cursor=page.cursor,
-                notes=[_in_clear(note, key) for note in kept.items],
-                next_cursor=kept.next_cursor,
-            )
+    asked_pages = [(page.mentorship_id, page.cursor) for page in wanted]
+    found = await _readable_pages(session, keyring, reader_id, asked_pages, query.limit)
+    return [
+        MentorshipNotes(
+            mentorship_id=page.mentorship_id,
+            cursor=page.cursor,
+            notes=notes.items,
+            next_cursor=notes.next_cursor,
         )
-    return answers
+        for page, notes in zip(wanted, found, strict=True)
+    ]
+
+
+async def _readable_pages(
+    session: AsyncSession,
+    keyring: Keyring,
+    reader_id: UUID,
+    pages: list[tuple[UUID, str | None]],
+    limit: int,
+) -> list[Page[NoteRead]]:
+    """A page of each mentorship's notes the reader wrote or its members share, after each
+    cursor: in one query."""
+    keys = [(mentorship_id, typed_cursor(cursor, Latest)) for mentorship_id, cursor in pages]
+    found = await NoteRepository(session).readable_pages(keys, reader_id, limit + 1)
+    key = await _organization_key_of(session, keyring, found)
+    kept = [page_of(notes, limit, _latest) for notes in found]
+    return [
+        Page(items=[_in_clear(note, key) for note in page.items], next_cursor=page.next_cursor)
+        for page in kept
+    ]
 
 
 async def _organization_key_of(
@@ -209,21 +226,6 @@ async def _organization_key_of(
 
 def _latest(note: Note) -> Latest:
     return Latest(note.created_at, note.id)
-
-
-async def _readable_page(
-    session: AsyncSession,
-    keyring: Keyring,
-    mentorship_id: UUID,
-    reader_id: UUID,
-    cursor: str | None,
-    limit: int,
-) -> Page[NoteRead]:
-    after = typed_cursor(cursor, Latest)
-    found = await NoteRepository(session).readable_in(mentorship_id, reader_id, after, limit + 1)
-    page = page_of(found, limit, _latest)
-    key = await _key_of(session, keyring, found[0]) if found else b""
-    return Page(items=[_in_clear(note, key) for note in page.items], next_cursor=page.next_cursor)
 
 
 async def _authored(

@@ -594,17 +594,6 @@ class NoteRepository(Repository[Note]):
     model = Note
     not_found = NoteNotFound
 
-    async def readable_in(
-        self, mentorship_id: UUID, reader_id: UUID, after: Latest | None, limit: int
-    ) -> list[Note]:
-        """The mentorship's notes the reader wrote or its members share, newest first."""
-        query = select(Note).where(
-            Note.mentorship_id == mentorship_id,
-            _own_or_shared(Note.author_id, reader_id, Note.visibility),
-        )
-        order = (Note.created_at.desc(), Note.id.desc())
-        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
-
     async def readable_pages(
         self, pages: Sequence[tuple[UUID, Latest | None]], reader_id: UUID, limit: int
     ) -> list[list[Note]]:
