@@ -20,6 +20,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     tuple_,
     update,
     values,
@@ -614,16 +615,11 @@ class NoteRepository(Repository[Note]):
             ]
         )
         newest_first = (Note.created_at.desc(), Note.id.desc())
-        ranked = (
-            select(
-                Note.id,
-                asked.c.page,
-                func.row_number()
-                .over(partition_by=asked.c.page, order_by=newest_first)
-                .label("rank"),
-            )
-            .join(asked, Note.mentorship_id == asked.c.mentorship_id)
+        # Each page its own index scan, stopped at its limit.
+        paged = (
+            select(Note.id)
             .where(
+                Note.mentorship_id == asked.c.mentorship_id,
                 _own_or_shared(Note.author_id, reader_id, Note.visibility),
                 or_(
                     asked.c.at.is_(None),
@@ -632,13 +628,17 @@ class NoteRepository(Repository[Note]):
                     < tuple_(cast(asked.c.at, DateTime(timezone=True)), cast(asked.c.id, Uuid)),
                 ),
             )
-            .subquery()
+            .order_by(*newest_first)
+            .limit(limit)
+            .correlate(asked)
+            .lateral("page")
         )
         rows = await self.session.execute(
-            select(Note, ranked.c.page)
-            .join(ranked, Note.id == ranked.c.id)
-            .where(ranked.c.rank <= limit)
-            .order_by(ranked.c.page, ranked.c.rank)
+            select(Note, asked.c.page)
+            .select_from(asked)
+            .join(paged, true())
+            .join(Note, Note.id == paged.c.id)
+            .order_by(asked.c.page, *newest_first)
         )
         found: list[list[Note]] = [[] for _ in pages]
         for note, page in rows:
