@@ -184,18 +184,26 @@ async def test_each_session_gets_its_agenda_as_its_reader_sees_it(
     held = await booked_id(db_session, started.mentorship_id, _an_hour_ago())
     upcoming = await booked_id(db_session, started.mentorship_id, MONDAY)
     await other.post(f"/sessions/{upcoming}/agenda/topics", json={"title": "Career paths"})
+    item = await owner.post(
+        f"/sessions/{held}/action-items",
+        json={"what": "Read the RFC", "owner_id": str(started.member_ids[1])},
+    )
+    assert item.status_code == 201, item.text
     asked = {"session_ids": [str(upcoming), str(held)]}
     owners, others = (as_consumer(member) for member in members)
 
     owners_view = await owners[0].post("/agendas/batch", owners[1], list[AgendaRead], asked)
     others_view = await others[0].post("/agendas/batch", others[1], list[AgendaRead], asked)
-    one_by_one = await owner.get(f"/sessions/{held}/agenda")
+    one_by_one = [(await owner.get(f"/sessions/{each}/agenda")).json() for each in (upcoming, held)]
 
     assert [agenda.session_id for agenda in owners_view] == [upcoming, held]
     assert [topic.title for topic in owners_view[0].topics] == ["Career paths"]
     assert [entry.goal_id for entry in owners_view[1].milestones] == [uuid.UUID(goal.json()["id"])]
     assert others_view[1].milestones == [], "the owner's private goal stays theirs"
-    assert owners_view[1].model_dump(mode="json") == one_by_one.json()
+    assert [entry.carried_over for entry in owners_view[0].action_items] == [True]
+    assert [entry.carried_over for entry in owners_view[1].action_items] == [False]
+    assert owners_view[1].following_session_id == upcoming
+    assert [agenda.model_dump(mode="json") for agenda in owners_view] == one_by_one
 
 
 async def test_someone_elses_and_another_organizations_agendas_are_left_out(
