@@ -21,6 +21,15 @@ DASHBOARD = """{ me { mentorships(first: 50) {
 UPCOMING = """{ me { upcomingSessions(first: 50) {
   nodes { id startsAt members { fullName } mentorship { id menteeId } } } } }"""
 
+NOTEBOOK = """{ me { mentorships(first: 50) {
+  nodes { id notes(first: 5) { nodes { body visibility } pageInfo { hasNextPage } } } } } }"""
+
+TWO_SIZES = """{ me { mentorships(first: 50) { nodes {
+  latest: notes(first: 1) { nodes { body } } more: notes(first: 5) { nodes { body } } } } } }"""
+
+AGENDAS = """{ me { upcomingSessions(first: 50) {
+  nodes { id agenda { sessionId actionItems { carriedOver } topics { title } } } } } }"""
+
 HOME = """{ me {
   profile { fullName email version } availability { weeklyMinutes } skills { offered { skillId } }
   enrollments { programId role }
@@ -41,7 +50,18 @@ async def test_a_dashboard_costs_one_call_per_service_whether_of_one_mentorship_
     for mentor in (busy, calm):
         await sessions_know(stack, organization, token_issuer, mentor)
 
+    for mentor in (busy, calm):
+        await _a_note_on_each_mentorship(stack, organization, token_issuer, mentor)
+
     async with counting_gateway(stack, signing_keys) as gateway:
+        notebooks = [
+            await gateway.calls_for(_token(token_issuer, organization, mentor), NOTEBOOK)
+            for mentor in (busy, calm)
+        ]
+        agendas = await gateway.calls_for(_token(token_issuer, organization, busy), AGENDAS)
+        _, two_sizes_calls = await gateway.calls_for(
+            _token(token_issuer, organization, busy), TWO_SIZES
+        )
         answers = [
             await gateway.calls_for(_token(token_issuer, organization, mentor), DASHBOARD)
             for mentor in (busy, calm)
@@ -75,11 +95,33 @@ async def test_a_dashboard_costs_one_call_per_service_whether_of_one_mentorship_
     }
     assert all(len(session["members"]) == 2 for session in sessions)
     assert upcoming_calls == (one_each if sessions else Counter({"sessions": 1}))
+    # Every mentorship's notes, and every upcoming session's agenda: one batch of each.
+    (busy_notes, busy_notes_calls), (calm_notes, calm_notes_calls) = notebooks
+    assert busy_notes_calls == calm_notes_calls == Counter({"matching": 1, "sessions": 1})
+    noted = [m["notes"]["nodes"] for m in busy_notes["me"]["mentorships"]["nodes"]]
+    assert noted == [[{"body": "Ask about the offsite", "visibility": "private"}]] * 3
+    assert len(calm_notes["me"]["mentorships"]["nodes"][0]["notes"]["nodes"]) == 1
+    # Pages of two sizes: one batch each.
+    assert two_sizes_calls == Counter({"matching": 1, "sessions": 2})
+    agenda_sessions, agenda_calls = agendas
+    read = agenda_sessions["me"]["upcomingSessions"]["nodes"]
+    assert all(session["agenda"]["sessionId"] == session["id"] for session in read)
+    assert agenda_calls == Counter({"sessions": 2 if read else 1})
     all_three = [edge["node"]["id"] for edge in busy_edges]
     first_two, the_rest, after_the_first = pages
     assert first_two == (all_three[:2], True)
     assert the_rest == (all_three[2:], False)
     assert after_the_first == (all_three[1:], False)
+
+
+async def _a_note_on_each_mentorship(
+    stack: Stack, organization: Organization, issuer: TokenIssuer, member: dict[str, Any]
+) -> None:
+    gateway = Gateway(stack, organization, issuer)
+    mine = (await gateway.ask(member, MINE))["data"]["me"]["mentorships"]["nodes"]
+    for mentorship in mine:
+        written = await gateway.ask(member, WRITE_NOTE, mentorship=mentorship["id"])
+        assert written["data"]["writeNote"]["__typename"] == "Note", written
 
 
 PAGE = """query($after: String) { me { mentorships(first: 2, after: $after) {
@@ -121,13 +163,15 @@ CANCEL = """mutation($session: UUID!) {
 CREATE_ACTION_ITEM = """mutation($session: UUID!, $owner: UUID!) {
   createActionItem(sessionId: $session, item: {what: "Draft the RFC", ownerId: $owner}) {
     __typename } }"""
+NOTES = """query($mentorship: UUID!) { mentorship(id: $mentorship) {
+  __typename ... on Mentorship { notes { nodes { id body } } } } }"""
 MINE = """{ me { goals { nodes { id } } mentorships { nodes { id nextSession { id } } } } }"""
 
 
 async def test_members_change_their_own_workspace_and_never_another_pairs_or_organizations(
     stack: Stack, organization: Organization, token_issuer: TokenIssuer
 ) -> None:
-    mentor, _ = await mentor_with_mentees(stack, organization, token_issuer, "Ann", 1)
+    mentor, (mentee,) = await mentor_with_mentees(stack, organization, token_issuer, "Ann", 1)
     other, (other_mentee,) = await mentor_with_mentees(stack, organization, token_issuer, "Bo", 1)
     await sessions_know(stack, organization, token_issuer, mentor)
     gateway = Gateway(stack, organization, token_issuer)
@@ -152,6 +196,13 @@ async def test_members_change_their_own_workspace_and_never_another_pairs_or_org
         await elsewhere.ask(mentor, CREATE_GOAL, **ids),
     ]
     foreign_sees = (await elsewhere.ask(mentor, MINE))["data"]["me"]
+    notes_read = {
+        "author": await gateway.ask(mentor, NOTES, **ids),
+        "partner": await gateway.ask(mentee, NOTES, **ids),
+        "admin": await gateway.ask(other, NOTES, roles=(Role.HR_ADMIN,), **ids),
+        "outsider": await gateway.ask(other, NOTES, **ids),
+        "foreign": await elsewhere.ask(mentor, NOTES, **ids),
+    }
     mine = (await gateway.ask(mentor, MINE))["data"]["me"]
 
     assert (goal["__typename"], note["__typename"]) == ("Goal", "Note")
@@ -165,6 +216,17 @@ async def test_members_change_their_own_workspace_and_never_another_pairs_or_org
     assert mentorship["id"] not in [m["id"] for m in outsider_sees["mentorships"]["nodes"]]
     assert foreign_sees == {"goals": {"nodes": []}, "mentorships": {"nodes": []}}
     assert [found["id"] for found in mine["goals"]["nodes"]] == [goal["id"]]
+    # The note is private: its author reads it; their partner and an HR admin find the
+    # mentorship without it; matching tells a colleague the mentorship is not theirs, another
+    # organization nothing.
+    assert {reader: _notes(answer) for reader, answer in notes_read.items()} == {
+        "author": [note["id"]],
+        "partner": [],
+        "admin": [],
+        "outsider": "Forbidden",
+        "foreign": "NotFound",
+    }
+    assert all("offsite" not in str(answer) for answer in list(notes_read.values())[1:])
     next_session = await _planned(gateway, mentor)
     item = {"session": next_session, "owner": mentor["id"]}
     outsiders_item = await gateway.ask(other, CREATE_ACTION_ITEM, **item)
@@ -190,6 +252,14 @@ async def _planned(gateway: Gateway, member: dict[str, Any]) -> str:
 
     await eventually(planned, timeout=90)
     return found[0]
+
+
+def _notes(answer: dict[str, Any]) -> list[str] | str:
+    """The ids of the notes read, or the refusal's name."""
+    found = answer["data"]["mentorship"]
+    if found["__typename"] != "Mentorship":
+        return str(found["__typename"])
+    return [note["id"] for note in found["notes"]["nodes"]]
 
 
 def _outcome(answer: dict[str, Any]) -> str:

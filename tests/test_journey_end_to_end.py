@@ -2,9 +2,10 @@
 PostgreSQL and NATS: an HR admin creates and opens a program; the HRIS import brings its people;
 each sets skills and availability and enrolls; the admin runs matching, reads its explanations,
 compares a what-if and publishes; the members accept; the sessions service plans the cohort's
-meetings; a one-off meeting is booked, confirmed and held, with action items; its members rate
-it and say how the pairing fits; the admin's dashboard, at-risk list, report and KPIs show it;
-and one member's subscription, open from before the publication, was told each step.
+meetings; a one-off meeting is booked, confirmed and held, with action items on its agenda and
+notes on the mentorship; its members rate it and say how the pairing fits, which they owed; the
+admin's dashboard, at-risk list, report and KPIs show it; and one member's subscription, open
+from before the publication, was told each step.
 
 The gateway host's REST door is used twice, as a partner or admin would: to add a skill to the
 catalogue (no GraphQL mutation does) and to fetch the report."""
@@ -105,6 +106,17 @@ CHECK_IN = """mutation($mentorship: UUID!) {
 MY_WORK = """{ me {
   openActionItems { nodes { id } } pendingFeedback { id } checkIns { nodes { satisfaction } }
 } }"""
+HELD_AGENDA = """{ me { pendingFeedback { id agenda {
+  actionItems { item { what ownerId } carriedOver covered }
+  milestones { goalTitle } topics { title }
+} } } }"""
+WRITE_NOTE = """mutation($mentorship: UUID!, $note: NoteInput!) {
+  writeNote(mentorshipId: $mentorship, note: $note) { __typename }
+}"""
+NOTES = """query($id: UUID!) { mentorship(id: $id) {
+  __typename ... on Mentorship { notes(first: 10) { nodes { body visibility authorId } } }
+} }"""
+OWED = "{ me { pendingCheckIns { nodes { kind mentorshipId periodStart } } } }"
 ADMIN_VIEW = """query($id: UUID!) {
   program(id: $id) {
     dashboard {
@@ -397,11 +409,63 @@ async def _held_with_action_items(
         assert created["createActionItem"]["__typename"] == "ActionItem", created
     mine = (await journey.as_member(listener, MY_WORK))["me"]
     assert len(mine["openActionItems"]["nodes"]) == 2
+    (unrated,) = (await journey.as_member(listener, HELD_AGENDA))["me"]["pendingFeedback"]
+    assert unrated["id"] == meetings[listener]["id"]
+    assert unrated["agenda"]["actionItems"] == [
+        {"item": {"what": what, "ownerId": listener}, "carriedOver": False, "covered": False}
+        for what in ("Draft the service map", "Read the style guide")
+    ]
+    await _noted(journey, meetings, listener)
+
+
+async def _noted(journey: Journey, meetings: dict[str, Any], listener: str) -> None:
+    """The listener keeps a private note on the mentorship and their mentor shares one; each
+    reads their own and the shared one. Another pair's member is refused the mentorship, and
+    another organization finds none."""
+    meeting = meetings[listener]
+    mentorship, mentor = meeting["mentorship"], meeting["mentor"]
+    for author, body, visibility in (
+        (listener, "Ask about the on-call rota", "private"),
+        (mentor, "Links to the service map", "shared"),
+    ):
+        note = {"body": body, "visibility": visibility, "sessionId": meeting["id"]}
+        written = await journey.as_member(author, WRITE_NOTE, mentorship=mentorship, note=note)
+        assert written["writeNote"]["__typename"] == "Note", written
+    read = {
+        reader: (await journey.as_member(reader, NOTES, id=mentorship))["mentorship"]
+        for reader in (listener, mentor)
+    }
+    assert sorted(note["body"] for note in read[listener]["notes"]["nodes"]) == [
+        "Ask about the on-call rota",
+        "Links to the service map",
+    ]
+    assert read[mentor]["notes"]["nodes"] == [
+        {"body": "Links to the service map", "visibility": "shared", "authorId": mentor}
+    ]
+    other_mentee = next(mentee for mentee in meetings if mentee != listener)
+    elsewhere = Gateway(journey.stack, Organization(journey.stack, journey.issuer), journey.issuer)
+    refused = [
+        (await journey.as_member(other_mentee, NOTES, id=mentorship))["mentorship"],
+        (await elsewhere.ask({"id": listener}, NOTES, id=mentorship))["data"]["mentorship"],
+    ]
+    assert [answer["__typename"] for answer in refused] == ["Forbidden", "NotFound"]
 
 
 async def _rated_and_checked_in(journey: Journey, meetings: dict[str, Any], listener: str) -> None:
     """Both members of each pair rate their meeting and find the pairing a good fit (each once
-    feedback has heard the meeting was held); the listener checks in with a concern."""
+    feedback has heard the meeting was held), which the listener owed until then; the listener
+    checks in with a concern."""
+    fit_owed = {
+        "kind": "fit",
+        "mentorshipId": meetings[listener]["mentorship"],
+        "periodStart": None,
+    }
+
+    async def owed() -> bool:
+        """feedback heard the listener's meeting was held: they owe the fit check-in"""
+        return fit_owed in await _owed(journey, listener)
+
+    await eventually(owed, timeout=60)
     for mentee, meeting in meetings.items():
         for member in (mentee, meeting["mentor"]):
             await _given(journey, member, FEEDBACK, "SessionFeedback", session=meeting["id"])
@@ -412,6 +476,13 @@ async def _rated_and_checked_in(journey: Journey, meetings: dict[str, Any], list
     assert checked_in["checkIn"]["__typename"] == "Checkin", checked_in
     mine = (await journey.as_member(listener, MY_WORK))["me"]
     assert (mine["pendingFeedback"], mine["checkIns"]["nodes"]) == ([], [{"satisfaction": 2}])
+    assert await _owed(journey, listener) == []
+
+
+async def _owed(journey: Journey, member: str) -> list[dict[str, Any]]:
+    data = await journey.as_member(member, OWED)
+    nodes: list[dict[str, Any]] = data["me"]["pendingCheckIns"]["nodes"]
+    return nodes
 
 
 async def _given(

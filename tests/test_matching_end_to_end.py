@@ -349,6 +349,7 @@ async def test_every_field_of_every_type_answers_through_the_gateway(
         "Query.matchRun": {"id": f'"{proposal["run_id"]}"'},
         "Query.survey": {"id": f'"{created["data"]["createSurvey"]["id"]}"'},
         "Query.slots": {"mentorshipId": f'"{mentorship["id"]}"'},
+        "Query.mentorship": {"id": f'"{mentorship["id"]}"'},
         "Kpis.retention": {"since": '"2026-01-01"'},
     }
     everything = _selections(schema.query_type, covered, arguments)  # type: ignore[arg-type]
@@ -383,7 +384,6 @@ ONLY_FROM_MUTATIONS = {
     "RunOutcome",
     "Pairing",
     "PublishedRun",
-    "Note",
     "FitCheckin",
     "NotFound",
     "Forbidden",

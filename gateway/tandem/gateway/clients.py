@@ -11,6 +11,7 @@ import httpx
 from tandem.kit.clients import Resilience, ServiceClient
 from tandem.kit.contracts.feedback import (
     AtRiskMentorshipRead,
+    CheckinDueRead,
     CheckinRead,
     FitCheckinRead,
     HeadcountRead,
@@ -42,7 +43,9 @@ from tandem.kit.contracts.profiles import (
 )
 from tandem.kit.contracts.sessions import (
     ActionItemRead,
+    AgendaRead,
     GoalRead,
+    MentorshipNotes,
     NextSession,
     NoteRead,
     SessionRead,
@@ -198,6 +201,10 @@ class FeedbackClient(ServiceClient):
     async def my_checkins(self, token: str, first: int, after: str | None) -> Page[CheckinRead]:
         return await self.get("/me/checkins", token, Page[CheckinRead], _page(first, after))
 
+    async def checkins_due(self, token: str, first: int, after: str | None) -> Page[CheckinDueRead]:
+        path = "/me/checkins-due"
+        return await self.get(path, token, Page[CheckinDueRead], _page(first, after))
+
     async def give_feedback(self, token: str, session_id: UUID, body: Any) -> SessionFeedbackRead:
         return await self.post(f"/sessions/{session_id}/feedback", token, SessionFeedbackRead, body)
 
@@ -222,6 +229,9 @@ class MatchingClient(ServiceClient):
         """At most 100; those the caller may not read are left out."""
         body = {"ids": [str(mentorship_id) for mentorship_id in mentorship_ids]}
         return await self.post("/mentorships/batch", token, list[MentorshipRead], body)
+
+    async def mentorship(self, token: str, mentorship_id: UUID) -> MentorshipRead:
+        return await self.get(f"/mentorships/{mentorship_id}", token, MentorshipRead)
 
     async def answer_proposal(self, token: str, proposal_id: UUID, yes: bool) -> ProposalRead:
         answer = "acceptance" if yes else "declination"
@@ -274,6 +284,20 @@ class SessionsClient(ServiceClient):
         """At most 100 mentorships; those the caller is no member of are left out."""
         body = {"mentorship_ids": [str(mentorship_id) for mentorship_id in mentorship_ids]}
         return await self.post("/mentorships/next-sessions", token, list[NextSession], body)
+
+    async def notes(
+        self, token: str, pages: list[tuple[UUID, str | None]], limit: int
+    ) -> list[MentorshipNotes]:
+        """`limit` notes of each mentorship (at most 100), after its cursor; those the caller
+        is no member of are left out."""
+        asked = [{"mentorship_id": str(mentorship_id), "cursor": at} for mentorship_id, at in pages]
+        body = {"pages": asked, "limit": limit}
+        return await self.post("/mentorships/notes", token, list[MentorshipNotes], body)
+
+    async def agendas(self, token: str, session_ids: list[UUID]) -> list[AgendaRead]:
+        """At most 100 sessions; those the caller is no member of are left out."""
+        body = {"session_ids": [str(session_id) for session_id in session_ids]}
+        return await self.post("/agendas/batch", token, list[AgendaRead], body)
 
     async def my_held_sessions(
         self, token: str, first: int, after: str | None

@@ -1,16 +1,24 @@
 """What a member says after meeting: feedback on a held session, whether the mentorship is a
 good fit, and periodic check-ins."""
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
 from strawberry.experimental import pydantic
+from strawberry.types import Info
 
+from tandem.gateway.context import Context
+from tandem.gateway.types.matching import Mentorship
 from tandem.gateway.types.outcomes import Refusal
 from tandem.gateway.types.reads import shown
-from tandem.kit.contracts.feedback import CheckinRead, FitCheckinRead, SessionFeedbackRead
+from tandem.kit.contracts.feedback import (
+    CheckinDueRead,
+    CheckinRead,
+    FitCheckinRead,
+    SessionFeedbackRead,
+)
 
 
 @pydantic.type(
@@ -45,6 +53,32 @@ class FitCheckin:
 )
 class Checkin:
     pass
+
+
+@strawberry.type(description="A check-in the caller still owes.")
+class CheckinDue:
+    kind: str = strawberry.field(
+        description="fit (answer checkInFit) or progress (answer checkIn), once each is due"
+    )
+    mentorship_id: UUID
+    program_id: UUID
+    due_since: datetime = strawberry.field(
+        description="fit: when their first held session ended; progress: when the period began"
+    )
+    period_start: date | None = strawberry.field(
+        description="progress: the first day of the period it answers; null for fit"
+    )
+
+    @strawberry.field(
+        description="Its mentorship (one call to matching for every check-in of the request)."
+    )
+    async def mentorship(self, info: Info[Context, Any]) -> Mentorship | None:
+        found = await info.context.loaders.mentorships.load(self.mentorship_id)
+        return None if found is None else Mentorship.of(found)
+
+    @classmethod
+    def of(cls, read: CheckinDueRead) -> "CheckinDue":
+        return shown(cls, read)
 
 
 @strawberry.input

@@ -3,7 +3,7 @@ matching service checks that again)."""
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import strawberry
@@ -11,10 +11,13 @@ from strawberry.types import Info
 
 from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
+from tandem.gateway.types.connections import Connection, paged
+from tandem.gateway.types.outcomes import Refusal
 from tandem.gateway.types.people import Colleague
 from tandem.gateway.types.reads import shown
 from tandem.gateway.types.selections import asked_of_items
 from tandem.gateway.types.sessions import Session
+from tandem.gateway.types.workspace import Note
 from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
 from tandem.kit.contracts.sessions import SessionRead
 
@@ -85,6 +88,19 @@ class Mentorship:
             return None if self.read_next_session is None else Session.of(self.read_next_session)
         return self._load_next_session(info)
 
+    @strawberry.field(
+        description="The notes the caller wrote or the members share, newest first; none for a "
+        "caller who is not a member, whatever their role (one call to sessions for every "
+        "mentorship of the request)."
+    )
+    async def notes(
+        self, info: Info[Context, Any], first: int = 10, after: str | None = None
+    ) -> Connection[Note]:
+        loader = info.context.loaders.notes
+        return await paged(
+            lambda limit, start: loader.load((self.id, limit, start)), Note.of, first, after
+        )
+
     async def _load_members(self, info: Info[Context, Any]) -> list[Colleague]:
         found = await info.context.loaders.people.load_many(self.member_ids)
         return [Colleague.from_pydantic(person) for person in found if person is not None]
@@ -119,6 +135,9 @@ class Mentorship:
     @classmethod
     def of(cls, read: MentorshipRead) -> "Mentorship":
         return shown(cls, read)
+
+
+MentorshipResult = Annotated[Mentorship | Refusal, strawberry.union("MentorshipResult")]
 
 
 @strawberry.type

@@ -17,8 +17,8 @@ from tandem.gateway.clients import Clients
 from tandem.gateway.context import Context
 from tandem.gateway.permissions import IsAuthenticated
 from tandem.gateway.types.connections import Connection, paged
-from tandem.gateway.types.feedback import Checkin
-from tandem.gateway.types.matching import Mentorship, Proposal
+from tandem.gateway.types.feedback import Checkin, CheckinDue
+from tandem.gateway.types.matching import Mentorship, MentorshipResult, Proposal
 from tandem.gateway.types.outcomes import outcome
 from tandem.gateway.types.people import Availability, Enrollment, Profile, Skills
 from tandem.gateway.types.sessions import Session
@@ -121,6 +121,13 @@ class Me:
         "The caller's periodic check-ins, newest first.",
         made=Checkin.from_pydantic,  # a type made from the contract, which keeps no `of`
     )
+    pending_check_ins = listed(
+        CheckinDue,
+        lambda clients, *page: clients.feedback.checkins_due(*page),
+        "The check-ins the caller still owes, longest owed first: a mentorship's fit check-in "
+        "once a session was held with them, and its periodic check-in once its period fell due, "
+        "each until given.",
+    )
 
     @strawberry.field(
         metadata={"cost": 2 * ASKS_A_SERVICE["cost"]},
@@ -143,10 +150,22 @@ class MemberQuery:
         permission_classes=[IsAuthenticated],
         description="The caller's home screen: profile, availability, enrollments, proposals, "
         "mentorships with their members and next session, upcoming sessions, goals, open action "
-        "items, pending feedback and check-ins, in one query.",
+        "items, pending feedback and check-ins, and the check-ins they owe, in one query.",
     )
     def me(self) -> Me:
         return Me()
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        metadata=ASKS_A_SERVICE,
+        description="One mentorship, for its members and its program's admins: its members, "
+        "next session and notes (the caller's own and those shared) in one query. Forbidden for "
+        "a colleague it is not theirs; NotFound for an id unknown in the caller's organization "
+        "(another organization's included).",
+    )
+    async def mentorship(self, info: Info[Context, Any], id: UUID) -> MentorshipResult:
+        found = info.context.clients.matching.mentorship(info.context.token, id)
+        return await outcome(found, Mentorship.of)
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],

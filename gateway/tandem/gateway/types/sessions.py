@@ -16,6 +16,7 @@ from tandem.kit.contracts.sessions import SessionRead
 
 if TYPE_CHECKING:
     from tandem.gateway.types.matching import Mentorship
+    from tandem.gateway.types.workspace import Agenda
 
 
 @strawberry.type(description="A meeting of a mentorship's members.")
@@ -52,6 +53,18 @@ class Session:
 
         found = await info.context.loaders.mentorships.load(self.mentorship_id)
         return None if found is None else Mentorship.of(found)
+
+    @strawberry.field(
+        description="What it is for, as the caller sees it; null for a caller who is not a "
+        "member (one call to sessions for every session of the request)."
+    )
+    async def agenda(
+        self, info: Info[Context, Any]
+    ) -> Annotated["Agenda", strawberry.lazy("tandem.gateway.types.workspace")] | None:
+        from tandem.gateway.types.workspace import Agenda
+
+        found = await info.context.loaders.agendas.load(self.id)
+        return None if found is None else Agenda.of(found)
 
     @classmethod
     def of(cls, read: SessionRead) -> "Session":

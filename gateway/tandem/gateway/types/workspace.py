@@ -12,6 +12,7 @@ from tandem.gateway.types.reads import shown
 from tandem.gateway.types.sessions import Session
 from tandem.kit.contracts.sessions import (
     ActionItemRead,
+    AgendaRead,
     GoalRead,
     MilestoneRead,
     NoteRead,
@@ -84,6 +85,61 @@ class Note:
     @classmethod
     def of(cls, read: NoteRead) -> "Note":
         return shown(cls, read)
+
+
+@strawberry.type(description="An open action item on a session's agenda.")
+class AgendaActionItem:
+    item: ActionItem
+    carried_over: bool = strawberry.field(description="agreed in an earlier session")
+    covered: bool
+
+
+@strawberry.type(description="A milestone due before the following session, with its goal.")
+class AgendaMilestone:
+    milestone: Milestone
+    goal_id: UUID
+    goal_title: str
+    owner_id: UUID
+    covered: bool
+
+
+@strawberry.type(description="A topic a member put on a session's agenda.")
+class AgendaTopic:
+    id: UUID
+    title: str
+    added_by: UUID
+    covered: bool
+
+
+@strawberry.type(
+    description="What a session is for, as its member reading it sees it: the open action items "
+    "(carried over and agreed in it), the milestones due before the following session (of "
+    "shared goals, and the reader's own private ones) and the topics members added, each marked "
+    "covered or not."
+)
+class Agenda:
+    session_id: UUID
+    following_session_id: UUID | None
+    milestones_due_before: date
+    action_items: list[AgendaActionItem]
+    milestones: list[AgendaMilestone]
+    topics: list[AgendaTopic]
+
+    @classmethod
+    def of(cls, read: AgendaRead) -> "Agenda":
+        return shown(
+            cls,
+            read,
+            action_items=[
+                shown(AgendaActionItem, entry, item=ActionItem.of(entry.item))
+                for entry in read.action_items
+            ],
+            milestones=[
+                shown(AgendaMilestone, entry, milestone=Milestone.of(entry.milestone))
+                for entry in read.milestones
+            ],
+            topics=[shown(AgendaTopic, topic) for topic in read.topics],
+        )
 
 
 @strawberry.type(description="A time all members could meet, and why it ranks where it does.")

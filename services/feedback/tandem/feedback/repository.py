@@ -465,10 +465,44 @@ class SessionFeedbackRepository(SessionRepository):
         return list(await self.session.scalars(query.limit(limit + 1)))
 
 
+class MemberStanding(NamedTuple):
+    """A member's live mentorship as check-ins see it: when their first session in it was held
+    (if one was), and whether they gave their fit answer."""
+
+    mentorship: Mentorship
+    first_held_end: datetime | None
+    answered_fit: bool
+
+
 class FitCheckinRepository(SessionRepository):
     async def add(self, checkin: FitCheckin) -> None:
         self.session.add(checkin)
         await self.session.flush()
+
+    async def standings(self, organization_id: UUID, person_id: UUID) -> list[MemberStanding]:
+        """The person's started live mentorships, with their first held session and fit answer."""
+        member = literal(person_id, Uuid)
+        first_held_end = (
+            select(func.min(MentoringSession.end))
+            .where(
+                MentoringSession.mentorship_id == Mentorship.id,
+                MentoringSession.status == SessionStatus.HELD,
+                member == any_(MentoringSession.member_ids),
+            )
+            .scalar_subquery()
+        )
+        answered_fit = exists().where(
+            FitCheckin.mentorship_id == Mentorship.id, FitCheckin.author_id == person_id
+        )
+        rows = await self.session.execute(
+            select(Mentorship, first_held_end, answered_fit).where(
+                Mentorship.organization_id == organization_id,
+                member == any_(Mentorship.member_ids),
+                Mentorship.status.in_(LIVE),
+                Mentorship.started_at.is_not(None),
+            )
+        )
+        return [MemberStanding._make(row) for row in rows]
 
 
 # KPIs ------------------------------------------------------------------------------------------
@@ -1028,6 +1062,21 @@ class ProgressCheckinRepository(SessionRepository):
     async def add(self, checkin: ProgressCheckin) -> None:
         self.session.add(checkin)
         await self.session.flush()
+
+    async def latest_periods(self, author_id: UUID, mentorship_ids: list[UUID]) -> dict[UUID, date]:
+        """The latest period the author checked in for, in each of the mentorships they did."""
+        rows = await self.session.execute(
+            select(
+                ProgressCheckin.mentorship_id,
+                func.max(ProgressCheckin.period_start).label("latest"),
+            )
+            .where(
+                ProgressCheckin.author_id == author_id,
+                ProgressCheckin.mentorship_id.in_(mentorship_ids),
+            )
+            .group_by(ProgressCheckin.mentorship_id)
+        )
+        return {row.mentorship_id: row.latest for row in rows}
 
     async def page_of_author(
         self, organization_id: UUID, author_id: UUID, limit: int, after: CheckinKey | None

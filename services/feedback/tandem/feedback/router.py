@@ -22,6 +22,7 @@ from tandem.feedback.service import Dependencies
 from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.feedback import (
     AtRiskMentorshipRead,
+    CheckinDueRead,
     CheckinRead,
     FeedbackExport,
     FitCheckinRead,
@@ -150,6 +151,22 @@ async def check_in(
     period of the mentorship (409 the second time), and may raise a confidential concern, which
     the program's admins see. Honours `Idempotency-Key`."""
     return await service.check_in(session, dependencies.settings, principal, mentorship_id, data)
+
+
+@feedback.get(
+    "/me/checkins-due", response_model=Page[CheckinDueRead], summary="List the check-ins you owe"
+)
+async def list_checkins_due(
+    session: SessionDep,
+    principal: PrincipalDep,
+    dependencies: DependenciesDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[CheckinDueRead]:
+    """The check-ins the caller still owes, longest owed first: a mentorship's fit check-in
+    once a session was held with them, and its periodic check-in once the period under way
+    fell due (`checkin.due`), each until given."""
+    return await service.checkins_due(session, dependencies.settings, principal, limit, cursor)
 
 
 @feedback.get("/me/checkins", response_model=Page[CheckinRead], summary="List your check-ins")

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback.checkins import period_began_at
-from tandem.feedback.erasure import refuse_if_erased
+from tandem.feedback.erasure import erased, refuse_if_erased
 from tandem.feedback.errors import (
     CheckinAlreadyGiven,
     FeedbackAlreadyGiven,
@@ -43,6 +43,7 @@ from tandem.feedback.models import (
     FEEDBACK_ONCE_PER_MEMBER,
     PROGRESS_ONCE_PER_PERIOD,
     FitCheckin,
+    Mentorship,
     ProgressCheckin,
     SessionFeedback,
 )
@@ -82,7 +83,9 @@ from tandem.feedback.settings import FeedbackSettings
 from tandem.kit.auth import Principal, Role, Scope
 from tandem.kit.contracts.feedback import (
     AtRiskMentorshipRead,
+    CheckinDueRead,
     CheckinFlagged,
+    CheckinKind,
     CheckinRead,
     FitAnswer,
     FitCheckedIn,
@@ -483,6 +486,89 @@ async def list_own_checkins(
         principal.organization_id, own_person_id(principal), limit, typed_cursor(cursor, CheckinKey)
     )
     return page_of(items, limit, lambda checkin: (checkin.created_at, checkin.id))
+
+
+class DueKey(NamedTuple):
+    due_since: datetime
+    mentorship_id: UUID
+    kind: CheckinKind
+
+
+def _due_key(due: CheckinDueRead) -> DueKey:
+    return DueKey(due.due_since, due.mentorship_id, due.kind)
+
+
+async def checkins_due(
+    session: AsyncSession,
+    settings: FeedbackSettings,
+    principal: Principal,
+    limit: int,
+    cursor: str | None,
+) -> Page[CheckinDueRead]:
+    """The check-ins the caller still owes, longest owed first: in each live mentorship, the fit
+    check-in once a session was held with them, until they answer; in each active one, the
+    periodic check-in of the period under way once one fell due, until they give it. A member's
+    live mentorships are few: all are weighed, and the page is cut from them."""
+    person_id = own_person_id(principal)
+    after = typed_cursor(cursor, DueKey)
+    owed = await _owed(session, settings, principal.organization_id, person_id, _now())
+    following = [due for due in owed if after is None or _due_key(due) > after]
+    return page_of(following[: limit + 1], limit, _due_key)
+
+
+async def _owed(
+    session: AsyncSession,
+    settings: FeedbackSettings,
+    organization_id: UUID,
+    person_id: UUID,
+    now: datetime,
+) -> list[CheckinDueRead]:
+    if await erased(session, organization_id, person_id):
+        return []
+    standings = await FitCheckinRepository(session).standings(organization_id, person_id)
+    latest = await ProgressCheckinRepository(session).latest_periods(
+        person_id, [standing.mentorship.id for standing in standings]
+    )
+    owed = [
+        CheckinDueRead(
+            kind=CheckinKind.FIT,
+            mentorship_id=standing.mentorship.id,
+            program_id=standing.mentorship.program_id,
+            due_since=standing.first_held_end,
+            period_start=None,
+        )
+        for standing in standings
+        if standing.first_held_end is not None and not standing.answered_fit
+    ]
+    for standing in standings:
+        mentorship = standing.mentorship
+        began = await _period_due(session, settings, mentorship, now)
+        if began is not None and latest.get(mentorship.id) != began.date():
+            owed.append(
+                CheckinDueRead(
+                    kind=CheckinKind.PROGRESS,
+                    mentorship_id=mentorship.id,
+                    program_id=mentorship.program_id,
+                    due_since=began,
+                    period_start=began.date(),
+                )
+            )
+    return sorted(owed, key=_due_key)
+
+
+async def _period_due(
+    session: AsyncSession, settings: FeedbackSettings, mentorship: Mentorship, now: datetime
+) -> datetime | None:
+    """When the period under way began, if a check-in fell due then (the first period's
+    start is the mentorship's: none falls due before one period has passed)."""
+    started_at = mentorship.started_at
+    if mentorship.status is not MentorshipStatus.ACTIVE or started_at is None:
+        return None
+    interval = await checkin_interval(
+        session, settings, mentorship.organization_id, mentorship.program_id
+    )
+    began = period_began_at(started_at, now, interval)
+    return began if began > started_at else None
 
 
 async def list_flagged_checkins(

@@ -18,6 +18,11 @@ from tandem.kit.contracts.sessions import (
     ActionItemCreated,
     ActionItemOverdue,
     ActionItemRead,
+    AgendaActionItem,
+    AgendaMilestone,
+    AgendaRead,
+    AgendasQuery,
+    AgendaTopicRead,
     GoalAchieved,
     GoalCreated,
     GoalDropped,
@@ -69,10 +74,6 @@ from tandem.sessions.schemas import (
     MAX_TOPICS,
     ActionItemCreate,
     ActionItemUpdate,
-    AgendaActionItem,
-    AgendaMilestone,
-    AgendaRead,
-    AgendaTopicRead,
     GoalCreate,
     GoalUpdate,
     MilestoneCreate,
@@ -515,13 +516,63 @@ async def agenda(session: AsyncSession, principal: Principal, session_id: UUID) 
     """The session's agenda as its member reading it sees it (their own private goals' steps
     too, never the other members')."""
     meeting = await get_session(session, principal, session_id)
+    (read,) = await _agendas_of(session, principal, [meeting])
+    return read
+
+
+async def agendas(
+    session: AsyncSession, principal: Principal, query: AgendasQuery
+) -> list[AgendaRead]:
+    """The agenda of each session asked for that the caller is a member of, in the order asked;
+    the others (someone else's, another organization's, unknown) are left out."""
+    asked = list(dict.fromkeys(query.session_ids))
+    found = await SessionsRepository(session).of_member(
+        principal.organization_id, asked, own_id(principal)
+    )
+    by_id = {meeting.id: meeting for meeting in found}
+    meetings = [by_id[session_id] for session_id in asked if session_id in by_id]
+    return await _agendas_of(session, principal, meetings) if meetings else []
+
+
+async def _agendas_of(
+    session: AsyncSession, principal: Principal, meetings: list[Session]
+) -> list[AgendaRead]:
+    """Each meeting's agenda, read for all of them at once (a handful of queries, whatever
+    their number)."""
     agendas = AgendaRepository(session)
-    following = await agendas.following(meeting)
+    ids = [meeting.id for meeting in meetings]
+    following = await agendas.following(meetings)
+    befores = [
+        _milestones_due_before(meeting, after)
+        for meeting, after in zip(meetings, following, strict=True)
+    ]
+    covered = await agendas.covered(ids)
+    items = await ActionItemRepository(session).on_agendas(meetings)
+    milestones = await agendas.milestones_due(meetings, befores, own_id(principal))
+    topics = await agendas.topics(ids)
+    return [
+        _agenda(meeting, after, before, on_agenda, due, covered[meeting.id], topics[meeting.id])
+        for meeting, after, before, on_agenda, due in zip(
+            meetings, following, befores, items, milestones, strict=True
+        )
+    ]
+
+
+def _milestones_due_before(meeting: Session, following: Session | None) -> date:
+    """The day, in the meeting's zone, of the following session, or of the horizon."""
     horizon = following.starts_at if following else meeting.starts_at + AGENDA_HORIZON
-    before = horizon.astimezone(ZoneInfo(meeting.time_zone)).date()
-    covered = await agendas.covered(meeting.id)
-    items = await ActionItemRepository(session).on_agenda(meeting)
-    milestones = await agendas.milestones_due(meeting, own_id(principal), before)
+    return horizon.astimezone(ZoneInfo(meeting.time_zone)).date()
+
+
+def _agenda(
+    meeting: Session,
+    following: Session | None,
+    before: date,
+    items: list[ActionItem],
+    milestones: list[tuple[Milestone, Goal]],
+    covered: set[tuple[AgendaEntryKind, UUID]],
+    topics: list[AgendaTopic],
+) -> AgendaRead:
     return AgendaRead(
         session_id=meeting.id,
         following_session_id=following.id if following else None,
@@ -551,7 +602,7 @@ async def agenda(session: AsyncSession, principal: Principal, session_id: UUID) 
                 added_by=topic.added_by,
                 covered=(AgendaEntryKind.TOPIC, topic.id) in covered,
             )
-            for topic in await agendas.topics(meeting.id)
+            for topic in topics
         ],
     )
 

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.kit.auth import Principal
-from tandem.kit.contracts.sessions import NoteRead, Visibility
+from tandem.kit.contracts.sessions import MentorshipNotes, NoteRead, NotesQuery, Visibility
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.kit.versioning import check_version
 from tandem.sessions.errors import (
@@ -167,11 +167,65 @@ async def mentorship_notes(
     if not is_member(principal, mentorship.member_ids):
         raise NoteNotFound("Only the members of a mentorship read its notes.")
     reader_id = own_id(principal)
-    after = typed_cursor(cursor, Latest)
-    found = await NoteRepository(session).readable_in(mentorship_id, reader_id, after, limit + 1)
-    page = page_of(found, limit, lambda note: Latest(note.created_at, note.id))
-    key = await _key_of(session, keyring, found[0]) if found else b""
-    return Page(items=[_in_clear(note, key) for note in page.items], next_cursor=page.next_cursor)
+    (page,) = await _readable_pages(session, keyring, reader_id, [(mentorship_id, cursor)], limit)
+    return page
+
+
+async def notes_of_mentorships(
+    session: AsyncSession, principal: Principal, keyring: Keyring, query: NotesQuery
+) -> list[MentorshipNotes]:
+    """A page of notes of each mentorship asked for that the caller is a member of, in the order
+    asked; the others (someone else's, another organization's, unknown) are left out."""
+    reader_id = own_id(principal)
+    asked = list(dict.fromkeys(page.mentorship_id for page in query.pages))
+    mine = set(
+        await MentorshipRepository(session).ids_with_member(
+            principal.organization_id, asked, reader_id
+        )
+    )
+    wanted = [page for page in query.pages if page.mentorship_id in mine]
+    asked_pages = [(page.mentorship_id, page.cursor) for page in wanted]
+    found = await _readable_pages(session, keyring, reader_id, asked_pages, query.limit)
+    return [
+        MentorshipNotes(
+            mentorship_id=page.mentorship_id,
+            cursor=page.cursor,
+            notes=notes.items,
+            next_cursor=notes.next_cursor,
+        )
+        for page, notes in zip(wanted, found, strict=True)
+    ]
+
+
+async def _readable_pages(
+    session: AsyncSession,
+    keyring: Keyring,
+    reader_id: UUID,
+    pages: list[tuple[UUID, str | None]],
+    limit: int,
+) -> list[Page[NoteRead]]:
+    """A page of each mentorship's notes the reader wrote or its members share, after each
+    cursor: in one query."""
+    keys = [(mentorship_id, typed_cursor(cursor, Latest)) for mentorship_id, cursor in pages]
+    found = await NoteRepository(session).readable_pages(keys, reader_id, limit + 1)
+    key = await _organization_key_of(session, keyring, found)
+    kept = [page_of(notes, limit, _latest) for notes in found]
+    return [
+        Page(items=[_in_clear(note, key) for note in page.items], next_cursor=page.next_cursor)
+        for page in kept
+    ]
+
+
+async def _organization_key_of(
+    session: AsyncSession, keyring: Keyring, found: list[list[Note]]
+) -> bytes:
+    """The key of the notes found: all of an organization's share one."""
+    first = next((notes[0] for notes in found if notes), None)
+    return b"" if first is None else await _key_of(session, keyring, first)
+
+
+def _latest(note: Note) -> Latest:
+    return Latest(note.created_at, note.id)
 
 
 async def _authored(

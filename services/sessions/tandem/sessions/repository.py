@@ -1,14 +1,33 @@
 """Every query of the sessions service: its own tables, and the profiles service it reads."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
 import httpx
 from pydantic import AwareDatetime
-from sqlalchemy import Select, any_, delete, func, or_, select, text, update
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    Uuid,
+    any_,
+    cast,
+    column,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+    update,
+    values,
+)
 from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.orm import aliased
 
 from tandem.kit.clients import ServiceClient
 from tandem.kit.contracts.profiles import (
@@ -114,6 +133,17 @@ class MentorshipRepository(Repository[Mentorship]):
 class SessionsRepository(Repository[Session]):
     model = Session
     not_found = SessionNotFound
+
+    async def of_member(
+        self, organization_id: UUID, session_ids: list[UUID], person_id: UUID
+    ) -> list[Session]:
+        """Those of `session_ids` in the organization that `person_id` is a member of."""
+        query = select(Session).where(
+            Session.organization_id == organization_id,
+            Session.id.in_(session_ids),
+            Session.member_ids.contains([person_id]),
+        )
+        return list(await self.session.scalars(query))
 
     def locked(self, query: Select[Session]) -> Select[Session]:
         # What another transaction committed before the lock counts.
@@ -567,16 +597,55 @@ class NoteRepository(Repository[Note]):
     model = Note
     not_found = NoteNotFound
 
-    async def readable_in(
-        self, mentorship_id: UUID, reader_id: UUID, after: Latest | None, limit: int
-    ) -> list[Note]:
-        """The mentorship's notes the reader wrote or its members share, newest first."""
-        query = select(Note).where(
-            Note.mentorship_id == mentorship_id,
-            _own_or_shared(Note.author_id, reader_id, Note.visibility),
+    async def readable_pages(
+        self, pages: Sequence[tuple[UUID, Latest | None]], reader_id: UUID, limit: int
+    ) -> list[list[Note]]:
+        """For each (mentorship, after) asked, up to `limit` of the mentorship's notes the reader
+        wrote or its members share, newest first, after that key: in one query."""
+        if not pages:
+            return []
+        asked = values(
+            column("page", Integer),
+            column("mentorship_id", Uuid),
+            column("at", DateTime(timezone=True)),
+            column("id", Uuid),
+            name="asked",
+        ).data(
+            [
+                (page, mentorship_id, *(after or (None, None)))
+                for page, (mentorship_id, after) in enumerate(pages)
+            ]
         )
-        order = (Note.created_at.desc(), Note.id.desc())
-        return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
+        newest_first = (Note.created_at.desc(), Note.id.desc())
+        # Each page its own index scan, stopped at its limit.
+        paged = (
+            select(Note.id)
+            .where(
+                Note.mentorship_id == asked.c.mentorship_id,
+                _own_or_shared(Note.author_id, reader_id, Note.visibility),
+                or_(
+                    asked.c.at.is_(None),
+                    # A column of first pages only holds untyped nulls.
+                    tuple_(Note.created_at, Note.id)
+                    < tuple_(cast(asked.c.at, DateTime(timezone=True)), cast(asked.c.id, Uuid)),
+                ),
+            )
+            .order_by(*newest_first)
+            .limit(limit)
+            .correlate(asked)
+            .lateral("page")
+        )
+        rows = await self.session.execute(
+            select(Note, asked.c.page)
+            .select_from(asked)
+            .join(paged, true())
+            .join(Note, Note.id == paged.c.id)
+            .order_by(asked.c.page, *newest_first)
+        )
+        found: list[list[Note]] = [[] for _ in pages]
+        for note, page in rows:
+            found[page].append(note)
+        return found
 
     async def of_author(self, organization_id: UUID, author_id: UUID) -> list[Note]:
         query = select(Note).where(
@@ -714,20 +783,33 @@ class ActionItemRepository(Repository[ActionItem]):
         order = (ActionItem.created_at.desc(), ActionItem.id.desc())
         return list(await self.session.scalars(keyset(query, order, after).limit(limit)))
 
-    async def on_agenda(self, meeting: Session) -> list[ActionItem]:
-        """The mentorship's items agreed in this session or an earlier one and not done before
-        it started: those agreed in it, and those it carries over."""
-        query = (
-            select(ActionItem)
-            .join(Session, ActionItem.session_id == Session.id)
-            .where(
-                ActionItem.mentorship_id == meeting.mentorship_id,
-                Session.starts_at <= meeting.starts_at,
-                or_(ActionItem.done_at.is_(None), ActionItem.done_at >= meeting.starts_at),
-            )
-        )
+    async def on_agendas(self, meetings: Sequence[Session]) -> list[list[ActionItem]]:
+        """For each meeting, its mentorship's items agreed in it or an earlier session and not
+        done before it started: those agreed in it, and those it carries over."""
+        asked = _meetings(meetings)
+        agreed_in = aliased(Session)
         order = (ActionItem.due_date.asc().nulls_last(), ActionItem.created_at, ActionItem.id)
-        return list(await self.session.scalars(query.order_by(*order).limit(MAX_AGENDA_ENTRIES)))
+        on_agenda = (
+            select(ActionItem.id)
+            .join(agreed_in, ActionItem.session_id == agreed_in.id)
+            .where(
+                ActionItem.mentorship_id == asked.c.mentorship_id,
+                agreed_in.starts_at <= asked.c.starts_at,
+                or_(ActionItem.done_at.is_(None), ActionItem.done_at >= asked.c.starts_at),
+            )
+            .order_by(*order)
+            .limit(MAX_AGENDA_ENTRIES)
+            .correlate(asked)
+            .lateral("on_agenda")
+        )
+        rows = await self.session.execute(
+            select(asked.c.n, ActionItem)
+            .select_from(asked)
+            .join(on_agenda, true())
+            .join(ActionItem, ActionItem.id == on_agenda.c.id)
+            .order_by(asked.c.n, *order)
+        )
+        return _by_meeting(meetings, rows)
 
     async def of_person(self, organization_id: UUID, person_id: UUID) -> list[ActionItem]:
         """The items the person owns or noted."""
@@ -753,45 +835,95 @@ class ActionItemRepository(Repository[ActionItem]):
 MAX_AGENDA_ENTRIES = 200
 
 
+def _meetings(meetings: Sequence[Session], befores: Sequence[date] | None = None) -> Any:
+    """The meetings as a VALUES list: `n`, their place; `mentorship_id`; `starts_at`; and
+    `before`, each one's date in `befores` when given."""
+    columns = [
+        column("n", Integer),
+        column("mentorship_id", Uuid),
+        column("starts_at", DateTime(timezone=True)),
+    ]
+    rows: list[tuple[Any, ...]] = [
+        (n, meeting.mentorship_id, meeting.starts_at) for n, meeting in enumerate(meetings)
+    ]
+    if befores is not None:
+        columns.append(column("before", Date))
+        rows = [(*row, before) for row, before in zip(rows, befores, strict=True)]
+    return values(*columns, name="asked").data(rows)
+
+
+def _by_meeting(meetings: Sequence[Session], rows: Iterable[Any]) -> list[Any]:
+    """Rows of (n, found...) in each meeting's list, in the order the rows came."""
+    found: list[list[Any]] = [[] for _ in meetings]
+    for n, *row in rows:
+        found[n].append(row[0] if len(row) == 1 else tuple(row))
+    return found
+
+
 class AgendaRepository(SessionRepository):
-    async def following(self, meeting: Session) -> Session | None:
-        """The mentorship's next session after this one, proposed, scheduled or held."""
-        query = (
-            select(Session)
+    async def following(self, meetings: Sequence[Session]) -> list[Session | None]:
+        """Each meeting's next session of its mentorship, proposed, scheduled or held."""
+        asked = _meetings(meetings)
+        following = (
+            select(Session.id)
             .where(
-                Session.mentorship_id == meeting.mentorship_id,
-                Session.starts_at > meeting.starts_at,
+                Session.mentorship_id == asked.c.mentorship_id,
+                Session.starts_at > asked.c.starts_at,
                 Session.status.in_(
                     [SessionStatus.PROPOSED, SessionStatus.SCHEDULED, SessionStatus.HELD]
                 ),
             )
             .order_by(Session.starts_at)
             .limit(1)
+            .correlate(asked)
+            .lateral("following")
         )
-        return await self.session.scalar(query)
+        rows = await self.session.execute(
+            select(asked.c.n, Session)
+            .select_from(asked)
+            .join(following, true())
+            .join(Session, Session.id == following.c.id)
+        )
+        return [next(iter(found), None) for found in _by_meeting(meetings, rows)]
 
     async def milestones_due(
-        self, meeting: Session, reader_id: UUID, before: date
-    ) -> list[tuple[Milestone, Goal]]:
-        """The milestones, of the reader's goals and those shared in the mentorship, due
-        before `before` and not done before the session started, soonest due first."""
-        query = (
-            select(Milestone, Goal)
+        self, meetings: Sequence[Session], befores: Sequence[date], reader_id: UUID
+    ) -> list[list[tuple[Milestone, Goal]]]:
+        """For each meeting, the milestones of the reader's goals and those shared in its
+        mentorship, due before its date in `befores` and not done before it started, soonest
+        due first."""
+        asked = _meetings(meetings, befores)
+        order = (Milestone.due_date, Milestone.id)
+        due = (
+            select(Milestone.id)
             .join(Goal, Milestone.goal_id == Goal.id)
             .where(
-                Goal.mentorship_id == meeting.mentorship_id,
+                Goal.mentorship_id == asked.c.mentorship_id,
                 _own_or_shared(Goal.owner_id, reader_id, Goal.visibility),
-                Milestone.due_date < before,
-                or_(Milestone.completed_at.is_(None), Milestone.completed_at >= meeting.starts_at),
+                Milestone.due_date < asked.c.before,
+                or_(Milestone.completed_at.is_(None), Milestone.completed_at >= asked.c.starts_at),
             )
-            .order_by(Milestone.due_date, Milestone.id)
+            .order_by(*order)
             .limit(MAX_AGENDA_ENTRIES)
+            .correlate(asked)
+            .lateral("due")
         )
-        return [(milestone, goal) for milestone, goal in await self.session.execute(query)]
+        rows = await self.session.execute(
+            select(asked.c.n, Milestone, Goal)
+            .select_from(asked)
+            .join(due, true())
+            .join(Milestone, Milestone.id == due.c.id)
+            .join(Goal, Goal.id == Milestone.goal_id)
+            .order_by(asked.c.n, *order)
+        )
+        return _by_meeting(meetings, rows)
 
-    async def topics(self, session_id: UUID) -> list[AgendaTopic]:
-        query = select(AgendaTopic).where(AgendaTopic.session_id == session_id)
-        return list(await self.session.scalars(query.order_by(AgendaTopic.created_at)))
+    async def topics(self, session_ids: Sequence[UUID]) -> dict[UUID, list[AgendaTopic]]:
+        query = select(AgendaTopic).where(AgendaTopic.session_id.in_(session_ids))
+        found: dict[UUID, list[AgendaTopic]] = {session_id: [] for session_id in session_ids}
+        for topic in await self.session.scalars(query.order_by(AgendaTopic.created_at)):
+            found[topic.session_id].append(topic)
+        return found
 
     async def topic_count(self, session_id: UUID) -> int:
         query = select(func.count()).select_from(AgendaTopic)
@@ -804,11 +936,18 @@ class AgendaRepository(SessionRepository):
             )
         )
 
-    async def covered(self, session_id: UUID) -> set[tuple[AgendaEntryKind, UUID]]:
-        query = select(CoveredEntry.kind, CoveredEntry.entry_id).where(
-            CoveredEntry.session_id == session_id
+    async def covered(
+        self, session_ids: Sequence[UUID]
+    ) -> dict[UUID, set[tuple[AgendaEntryKind, UUID]]]:
+        query = select(CoveredEntry.session_id, CoveredEntry.kind, CoveredEntry.entry_id).where(
+            CoveredEntry.session_id.in_(session_ids)
         )
-        return {(kind, entry_id) for kind, entry_id in await self.session.execute(query)}
+        found: dict[UUID, set[tuple[AgendaEntryKind, UUID]]] = {
+            session_id: set() for session_id in session_ids
+        }
+        for session_id, kind, entry_id in await self.session.execute(query):
+            found[session_id].add((kind, entry_id))
+        return found
 
     async def cover(
         self, session_id: UUID, kind: AgendaEntryKind, entry_id: UUID, person_id: UUID

@@ -22,7 +22,6 @@ from tandem.kit.contracts.sessions import (
     ActionItemRead,
     GoalRead,
     GoalStatus,
-    MilestoneRead,
     NoteRead,
     ReasonRead,
     SessionRead,
@@ -314,40 +313,6 @@ class ActionItemUpdate(BaseModel):
 
 class TopicCreate(BaseModel):
     title: Title
-
-
-class AgendaActionItem(BaseModel):
-    item: ActionItemRead
-    carried_over: bool = Field(description="agreed in an earlier session")
-    covered: bool
-
-
-class AgendaMilestone(BaseModel):
-    milestone: MilestoneRead
-    goal_id: UUID
-    goal_title: str
-    owner_id: UUID
-    covered: bool
-
-
-class AgendaTopicRead(BaseModel):
-    id: UUID
-    title: str
-    added_by: UUID
-    covered: bool
-
-
-class AgendaRead(BaseModel):
-    """What a session is for: open action items (carried over and agreed in it), milestones due
-    before the following session, and topics members added; each marked covered or not. Both
-    members' entries: a mutual or reverse mentorship's agenda shows both directions."""
-
-    session_id: UUID
-    following_session_id: UUID | None
-    milestones_due_before: date
-    action_items: list[AgendaActionItem]
-    milestones: list[AgendaMilestone]
-    topics: list[AgendaTopicRead]
 
 
 class PersonWorkspaceExport(BaseModel):

@@ -11,7 +11,15 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from tandem.kit.auth import PrincipalDep
-from tandem.kit.contracts.sessions import ActionItemRead, GoalRead, NoteRead
+from tandem.kit.contracts.sessions import (
+    ActionItemRead,
+    AgendaRead,
+    AgendasQuery,
+    GoalRead,
+    MentorshipNotes,
+    NoteRead,
+    NotesQuery,
+)
 from tandem.kit.db import SessionDep
 from tandem.kit.idempotency import IdempotentRoute
 from tandem.kit.pagination import Cursor, Limit, Page
@@ -21,7 +29,6 @@ from tandem.sessions.models import ActionItem, AgendaEntryKind
 from tandem.sessions.schemas import (
     ActionItemCreate,
     ActionItemUpdate,
-    AgendaRead,
     GoalCreate,
     GoalUpdate,
     MilestoneCreate,
@@ -88,6 +95,20 @@ async def mentorship_notes(
     """The notes of the mentorship the caller wrote or the members share, newest first (its
     members; 404 for anyone else)."""
     return await notes.mentorship_notes(session, principal, keyring, mentorship_id, cursor, limit)
+
+
+@notes_router.post(
+    "/mentorships/notes",
+    response_model=list[MentorshipNotes],
+    summary="Read the notes of several mentorships",
+)
+async def notes_of_mentorships(
+    query: NotesQuery, session: SessionDep, principal: PrincipalDep, keyring: KeyringDep
+) -> list[MentorshipNotes]:
+    """A page each of the notes of the mentorships asked for that the caller wrote or the
+    members share, newest first (for DataLoaders: a dashboard's page in one call), in the order
+    asked. Mentorships the caller is no member of, or that are not known here, are left out."""
+    return await notes.notes_of_mentorships(session, principal, keyring, query)
 
 
 @notes_router.get("/notes/{note_id}", response_model=NoteRead, summary="Read a note")
@@ -320,6 +341,18 @@ async def agenda(session_id: UUID, session: SessionDep, principal: PrincipalDep)
     it; the milestones due before the following session (of shared goals, and the reader's own
     private ones); and topics members added; each marked covered or not."""
     return await accountability.agenda(session, principal, session_id)
+
+
+@follow_ups.post(
+    "/agendas/batch", response_model=list[AgendaRead], summary="Read several sessions' agendas"
+)
+async def agendas(
+    query: AgendasQuery, session: SessionDep, principal: PrincipalDep
+) -> list[AgendaRead]:
+    """The agendas of the sessions asked for, as `GET /sessions/{id}/agenda` answers each (for
+    DataLoaders: a screen's list in one call), in the order asked. Sessions the caller is no
+    member of, or that are not known here, are left out."""
+    return await accountability.agendas(session, principal, query)
 
 
 @follow_ups.post(

@@ -19,6 +19,13 @@ class FitAnswer(StrEnum):
     NOT_A_GOOD_FIT = "not_a_good_fit"
 
 
+class CheckinKind(StrEnum):
+    FIT = "fit"
+    """Is the mentorship a good fit? Once, after a first held session."""
+    PROGRESS = "progress"
+    """How satisfied and how far: once per check-in period."""
+
+
 class Period(StrEnum):
     DAY = "day"
     WEEK = "week"
@@ -97,6 +104,22 @@ class FitCheckinRead(BaseModel):
     author_id: UUID
     answer: FitAnswer
     created_at: datetime
+
+
+class CheckinDueRead(BaseModel):
+    """A check-in its member still owes (`GET /me/checkins-due`): the fit check-in once a
+    session of the mentorship was held with them, and the periodic check-in of the period under
+    way once one fell due (`checkin.due`)."""
+
+    kind: CheckinKind
+    mentorship_id: UUID
+    program_id: UUID
+    due_since: datetime = Field(
+        description="fit: when their first held session ended; progress: when the period began"
+    )
+    period_start: date | None = Field(
+        description="progress: the first day of the period it answers; null for fit"
+    )
 
 
 class CheckinRead(BaseModel):

@@ -181,6 +181,78 @@ class NextSession(BaseModel):
     session: SessionRead | None
 
 
+class NotesPageAsked(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mentorship_id: UUID
+    cursor: str | None = Field(default=None, description="null for the first page")
+
+
+class NotesQuery(BaseModel):
+    """Whose notes to read (`POST /mentorships/notes`): a page each of at most 100
+    mentorships, a dashboard's page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pages: list[NotesPageAsked] = Field(min_length=1, max_length=100)
+    limit: int = Field(
+        ge=1, le=200, description="notes per mentorship (a gateway's page and those it skips)"
+    )
+
+
+class MentorshipNotes(BaseModel):
+    """A page of the notes of a mentorship that its reader wrote or its members share, newest
+    first."""
+
+    mentorship_id: UUID
+    cursor: str | None = Field(description="the cursor asked for")
+    notes: list[NoteRead]
+    next_cursor: str | None
+
+
+class AgendaActionItem(BaseModel):
+    item: ActionItemRead
+    carried_over: bool = Field(description="agreed in an earlier session")
+    covered: bool
+
+
+class AgendaMilestone(BaseModel):
+    milestone: MilestoneRead
+    goal_id: UUID
+    goal_title: str
+    owner_id: UUID
+    covered: bool
+
+
+class AgendaTopicRead(BaseModel):
+    id: UUID
+    title: str
+    added_by: UUID
+    covered: bool
+
+
+class AgendaRead(BaseModel):
+    """What a session is for: open action items (carried over and agreed in it), milestones due
+    before the following session, and topics members added; each marked covered or not. Both
+    members' entries: a mutual or reverse mentorship's agenda shows both directions."""
+
+    session_id: UUID
+    following_session_id: UUID | None
+    milestones_due_before: date
+    action_items: list[AgendaActionItem]
+    milestones: list[AgendaMilestone]
+    topics: list[AgendaTopicRead]
+
+
+class AgendasQuery(BaseModel):
+    """Whose agendas to read (`POST /agendas/batch`): at most 100 sessions, a screen's
+    list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_ids: list[UUID] = Field(min_length=1, max_length=100)
+
+
 # Events ----------------------------------------------------------------------------------------
 
 
