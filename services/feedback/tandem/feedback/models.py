@@ -49,6 +49,7 @@ class Mentorship(Base):
     __tablename__ = "mentorship"
     __table_args__ = (
         Index("ix_mentorship_organization_id_program_id", "organization_id", "program_id"),
+        Index("ix_mentorship_member_ids", "member_ids", postgresql_using="gin"),
     )
 
     id: Mapped[UUID] = mapped_column(primary_key=True)

@@ -497,7 +497,7 @@ class FitCheckinRepository(SessionRepository):
         rows = await self.session.execute(
             select(Mentorship, first_held_end, answered_fit).where(
                 Mentorship.organization_id == organization_id,
-                member == any_(Mentorship.member_ids),
+                Mentorship.member_ids.contains([person_id]),
                 Mentorship.status.in_(LIVE),
                 Mentorship.started_at.is_not(None),
             )
