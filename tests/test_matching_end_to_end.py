@@ -292,7 +292,8 @@ async def test_members_answer_their_proposal_through_the_gateway_and_only_they_c
     program = await directory.program_of("traditional", (mentor, "mentor"), (mentee, "mentee"))
     (proposal,) = await Matching(stack, organization, token_issuer).published_run(program)
     gateway = Gateway(stack, organization, token_issuer)
-    accept = "mutation($id: UUID!) { acceptProposal(proposalId: $id) { status acceptedBy } }"
+    accept = """mutation($id: UUID!) { acceptProposal(proposalId: $id) {
+      __typename ... on Proposal { status acceptedBy } ... on Forbidden { message } } }"""
 
     mine = await gateway.ask(mentee, "{ myProposals { items { id score why { criterion } } } }")
     stranger = await gateway.ask({"id": str(uuid.uuid4())}, accept, id=proposal["id"])
@@ -303,9 +304,10 @@ async def test_members_answer_their_proposal_through_the_gateway_and_only_they_c
     (item,) = mine["data"]["myProposals"]["items"]
     assert item["id"] == proposal["id"]
     assert {part["criterion"] for part in item["why"]} >= {"skill_fit", "availability"}
-    assert stranger["errors"][0]["message"] == (
-        "Only the people of this proposal or mentorship may do this."
-    )
+    assert stranger["data"]["acceptProposal"] == {
+        "__typename": "Forbidden",
+        "message": "Only the people of this proposal or mentorship may do this.",
+    }
     assert first["data"]["acceptProposal"]["status"] == "pending"
     assert second["data"]["acceptProposal"]["status"] == "accepted"
     assert mentorships["data"]["myMentorships"]["items"] == [
@@ -330,7 +332,7 @@ async def test_every_field_of_every_type_answers_through_the_gateway(
     covered: set[str] = set()
     proposal_type = schema.get_type("Proposal")
     assert isinstance(proposal_type, GraphQLObjectType)
-    accept = "mutation($id: UUID!) { acceptProposal(proposalId: $id) %s }"
+    accept = "mutation($id: UUID!) { acceptProposal(proposalId: $id) { ... on Proposal %s } }"
     accept %= _every_field(proposal_type, covered, {})
 
     answers = [await gateway.ask(person, accept, id=proposal["id"]) for person in (mentee, mentor)]

@@ -128,7 +128,9 @@ async def test_an_accepted_match_is_timetabled_and_its_first_reminder_arrives(
 
 SESSION_CHANGE = """
 mutation($id: UUID!, $version: Int!) {
-  cancelSession(sessionId: $id, version: $version, reason: "a clash") { id status version }
+  cancelSession(sessionId: $id, version: $version, reason: "a clash") {
+    __typename ... on Session { id status version } ... on Forbidden { message }
+  }
 }"""
 
 
@@ -149,9 +151,12 @@ async def _a_member_cancels_one_through_the_gateway(
     stale = await gateway.ask(other, SESSION_CHANGE, id=last["id"], version=version)
     after = await gateway.ask(other, "{ mySessions(first: 100) { items { id } } }")
 
-    assert stranger["errors"][0]["message"] == "Only the members of this mentorship may do this."
+    assert stranger["data"]["cancelSession"] == {
+        "__typename": "Forbidden",
+        "message": "Only the members of this mentorship may do this.",
+    }
     assert cancelled["data"]["cancelSession"]["status"] == "cancelled", cancelled
-    assert "errors" in stale
+    assert stale["data"]["cancelSession"] == {"__typename": "StaleVersion"}
     assert last["id"] not in {item["id"] for item in after["data"]["mySessions"]["items"]}
 
 

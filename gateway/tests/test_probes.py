@@ -11,7 +11,7 @@ from conftest import Downstream
 
 from tandem.kit.auth import Role, TokenIssuer
 
-MUTATION = 'mutation { acceptProposal(proposalId: "00000000-0000-0000-0000-000000000000") { id } }'
+MUTATION = f'mutation {{ acceptProposal(proposalId: "{uuid.UUID(int=0)}") {{ __typename }} }}'
 
 
 @pytest.fixture

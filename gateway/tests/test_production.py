@@ -35,7 +35,7 @@ def _messages(body: dict[str, Any]) -> list[str]:
         "{ health { status } }",
         "{ myProposals { items { id } } }",
         "{ myProposal { id } }",
-        'mutation { declineProposal(proposalId: "00000000-0000-0000-0000-000000000000") { id } }',
+        f'mutation {{ declineProposal(proposalId: "{uuid.UUID(int=0)}") {{ __typename }} }}',
     ],
 )
 async def test_an_anonymous_request_gets_nothing_but_a_clean_401(

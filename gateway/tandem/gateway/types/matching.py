@@ -3,7 +3,7 @@ matching service checks that again)."""
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import strawberry
@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
+from tandem.gateway.types.outcomes import Refusal
 from tandem.gateway.types.people import Colleague
 from tandem.gateway.types.reads import shown
 from tandem.gateway.types.selections import asked_of_items
@@ -149,6 +150,4 @@ async def my_mentorships(info: Info[Context, Any], first: int, after: str | None
     return MentorshipPage(items=items, next_cursor=page.next_cursor)
 
 
-async def answer_proposal(info: Info[Context, Any], proposal_id: UUID, yes: bool) -> Proposal:
-    token = info.context.require_principal().token
-    return Proposal.of(await info.context.clients.matching.answer_proposal(token, proposal_id, yes))
+ProposalResult = Annotated[Proposal | Refusal, strawberry.union("ProposalResult")]

@@ -70,11 +70,3 @@ async def my_sessions(info: Info[Context, Any], first: int, after: str | None) -
     return SessionPage(
         items=[Session.of(item) for item in page.items], next_cursor=page.next_cursor
     )
-
-
-async def change_session(
-    info: Info[Context, Any], session_id: UUID, version: int, change: str, body: Any = None
-) -> Session:
-    token = info.context.require_principal().token
-    sessions = info.context.clients.sessions
-    return Session.of(await sessions.change(token, session_id, version, change, body))
