@@ -9,7 +9,6 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
 from tandem.gateway.types.outcomes import Refusal
 from tandem.gateway.types.people import Colleague
@@ -120,34 +119,6 @@ class Mentorship:
     @classmethod
     def of(cls, read: MentorshipRead) -> "Mentorship":
         return shown(cls, read)
-
-
-@strawberry.type
-class ProposalPage:
-    items: list[Proposal]
-    next_cursor: str | None = strawberry.field(description="pass as `after` for the next page")
-
-
-@strawberry.type
-class MentorshipPage:
-    items: list[Mentorship]
-    next_cursor: str | None
-
-
-async def my_proposals(info: Info[Context, Any], first: int, after: str | None) -> ProposalPage:
-    token = info.context.require_principal().token
-    page = await info.context.clients.matching.my_proposals(token, page_size(first), after)
-    return ProposalPage(
-        items=[Proposal.of(item) for item in page.items], next_cursor=page.next_cursor
-    )
-
-
-async def my_mentorships(info: Info[Context, Any], first: int, after: str | None) -> MentorshipPage:
-    token = info.context.require_principal().token
-    page = await info.context.clients.matching.my_mentorships(token, page_size(first), after)
-    items = [Mentorship.of(item) for item in page.items]
-    await Mentorship.prime(info, items)
-    return MentorshipPage(items=items, next_cursor=page.next_cursor)
 
 
 ProposalResult = Annotated[Proposal | Refusal, strawberry.union("ProposalResult")]

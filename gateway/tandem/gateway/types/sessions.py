@@ -1,5 +1,5 @@
-"""Sessions as their members see them: the caller's upcoming ones, and what a member does with
-one (the sessions service checks again who may)."""
+"""Sessions as their members see them, with their members and mentorship (the sessions service
+checks again who may read one)."""
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -8,7 +8,6 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
 from tandem.gateway.types.people import Colleague
 from tandem.gateway.types.reads import shown
@@ -56,17 +55,3 @@ class Session:
     @classmethod
     def of(cls, read: SessionRead) -> "Session":
         return shown(cls, read)
-
-
-@strawberry.type
-class SessionPage:
-    items: list[Session]
-    next_cursor: str | None = strawberry.field(description="pass as `after` for the next page")
-
-
-async def my_sessions(info: Info[Context, Any], first: int, after: str | None) -> SessionPage:
-    token = info.context.require_principal().token
-    page = await info.context.clients.sessions.my_sessions(token, page_size(first), after)
-    return SessionPage(
-        items=[Session.of(item) for item in page.items], next_cursor=page.next_cursor
-    )
