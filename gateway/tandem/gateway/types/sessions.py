@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from tandem.gateway.context import Context
-from tandem.gateway.types.people import Colleague
+from tandem.gateway.types.people import Colleague, colleague
 from tandem.gateway.types.reads import shown
 from tandem.kit.contracts.sessions import SessionRead
 
@@ -39,7 +39,7 @@ class Session:
     )
     async def members(self, info: Info[Context, Any]) -> list[Colleague]:
         found = await info.context.loaders.people.load_many(self.member_ids)
-        return [Colleague.from_pydantic(person) for person in found if person is not None]
+        return [colleague(person) for person in found if person is not None]
 
     @strawberry.field(
         description="Its mentorship (one call to matching for every session of the request)."
