@@ -4,8 +4,9 @@ have keeps its default."""
 
 import dataclasses
 import functools
+from collections.abc import Hashable
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -13,16 +14,13 @@ Shown = TypeVar("Shown")
 
 
 def shown(cls: type[Shown], read: BaseModel, **given: Any) -> Shown:
-    taken = {
-        name: _plain(getattr(read, name))
-        for name in _shared_fields(cls, type(read))
-        if name not in given
-    }
+    shared = _shared_fields(cast("Hashable", cls), type(read))
+    taken = {name: _plain(getattr(read, name)) for name in shared if name not in given}
     return cls(**taken, **given)
 
 
 @functools.cache
-def _shared_fields(cls: type[Any], read: type[BaseModel]) -> tuple[str, ...]:
+def _shared_fields(cls: Any, read: type[BaseModel]) -> tuple[str, ...]:
     """Found once per pair: a dashboard shows a hundred reads, and pydantic's `model_fields`
     costs more than the copy."""
     return tuple(
