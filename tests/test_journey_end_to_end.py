@@ -63,7 +63,9 @@ PUBLISH = """mutation($id: UUID!) {
     __typename ... on PublishedRun { proposals { id memberIds mentorId menteeId } }
   }
 }"""
-ACCEPT = "mutation($id: UUID!) { acceptProposal(proposalId: $id) { status } }"
+ACCEPT = """mutation($id: UUID!) {
+  acceptProposal(proposalId: $id) { __typename ... on Proposal { status } }
+}"""
 MENTORSHIPS = "{ me { mentorships { nodes { id memberIds status } } } }"
 SLOTS = """query($mentorship: UUID!) {
   slots(mentorshipId: $mentorship, first: 1) { __typename }
@@ -75,7 +77,9 @@ RESCHEDULE = """mutation($id: UUID!, $version: Int!, $startsAt: DateTime!, $ends
     reason: "a clash") { __typename ... on Session { status startsAt } }
 }"""
 CANCEL = """mutation($id: UUID!, $version: Int!) {
-  cancelSession(sessionId: $id, version: $version, reason: "on leave") { status }
+  cancelSession(sessionId: $id, version: $version, reason: "on leave") {
+    __typename ... on Session { status }
+  }
 }"""
 BOOK = """mutation($mentorship: UUID!, $booking: BookingInput!) {
   bookSession(mentorshipId: $mentorship, booking: $booking) {
@@ -83,10 +87,12 @@ BOOK = """mutation($mentorship: UUID!, $booking: BookingInput!) {
   }
 }"""
 CONFIRM = """mutation($id: UUID!, $version: Int!) {
-  confirmSession(sessionId: $id, version: $version) { status version }
+  confirmSession(sessionId: $id, version: $version) {
+    __typename ... on Session { status version }
+  }
 }"""
 HELD = """mutation($id: UUID!, $version: Int!) {
-  markSessionHeld(sessionId: $id, version: $version) { status }
+  markSessionHeld(sessionId: $id, version: $version) { __typename ... on Session { status } }
 }"""
 ACTION_ITEM = """mutation($session: UUID!, $item: ActionItemInput!) {
   createActionItem(sessionId: $session, item: $item) { __typename ... on ActionItem { id } }
@@ -284,7 +290,8 @@ async def _accepted(journey: Journey, proposals: list[dict[str, Any]]) -> dict[s
     """Both members accept each proposal; each mentee's mentorship, by mentee."""
     for proposal in proposals:
         for member in proposal["memberIds"]:
-            await journey.as_member(member, ACCEPT, id=proposal["id"])
+            accepted = await journey.as_member(member, ACCEPT, id=proposal["id"])
+            assert accepted["acceptProposal"]["__typename"] == "Proposal", accepted
     mentorships = {}
     for proposal in proposals:
         mine = (await journey.as_member(proposal["menteeId"], MENTORSHIPS))["me"]["mentorships"]

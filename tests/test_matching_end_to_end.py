@@ -292,23 +292,25 @@ async def test_members_answer_their_proposal_through_the_gateway_and_only_they_c
     program = await directory.program_of("traditional", (mentor, "mentor"), (mentee, "mentee"))
     (proposal,) = await Matching(stack, organization, token_issuer).published_run(program)
     gateway = Gateway(stack, organization, token_issuer)
-    accept = "mutation($id: UUID!) { acceptProposal(proposalId: $id) { status acceptedBy } }"
+    accept = """mutation($id: UUID!) { acceptProposal(proposalId: $id) {
+      __typename ... on Proposal { status acceptedBy } ... on Forbidden { message } } }"""
 
-    mine = await gateway.ask(mentee, "{ myProposals { items { id score why { criterion } } } }")
+    mine = await gateway.ask(mentee, "{ myProposals { nodes { id score why { criterion } } } }")
     stranger = await gateway.ask({"id": str(uuid.uuid4())}, accept, id=proposal["id"])
     first = await gateway.ask(mentee, accept, id=proposal["id"])
     second = await gateway.ask(mentor, accept, id=proposal["id"])
-    mentorships = await gateway.ask(mentor, "{ myMentorships { items { menteeId status } } }")
+    mentorships = await gateway.ask(mentor, "{ myMentorships { nodes { menteeId status } } }")
 
-    (item,) = mine["data"]["myProposals"]["items"]
+    (item,) = mine["data"]["myProposals"]["nodes"]
     assert item["id"] == proposal["id"]
     assert {part["criterion"] for part in item["why"]} >= {"skill_fit", "availability"}
-    assert stranger["errors"][0]["message"] == (
-        "Only the people of this proposal or mentorship may do this."
-    )
+    assert stranger["data"]["acceptProposal"] == {
+        "__typename": "Forbidden",
+        "message": "Only the people of this proposal or mentorship may do this.",
+    }
     assert first["data"]["acceptProposal"]["status"] == "pending"
     assert second["data"]["acceptProposal"]["status"] == "accepted"
-    assert mentorships["data"]["myMentorships"]["items"] == [
+    assert mentorships["data"]["myMentorships"]["nodes"] == [
         {"menteeId": mentee["id"], "status": "active"}
     ]
 
@@ -330,7 +332,7 @@ async def test_every_field_of_every_type_answers_through_the_gateway(
     covered: set[str] = set()
     proposal_type = schema.get_type("Proposal")
     assert isinstance(proposal_type, GraphQLObjectType)
-    accept = "mutation($id: UUID!) { acceptProposal(proposalId: $id) %s }"
+    accept = "mutation($id: UUID!) { acceptProposal(proposalId: $id) { ... on Proposal %s } }"
     accept %= _every_field(proposal_type, covered, {})
 
     answers = [await gateway.ask(person, accept, id=proposal["id"]) for person in (mentee, mentor)]
@@ -363,8 +365,8 @@ async def test_every_field_of_every_type_answers_through_the_gateway(
         assert "errors" not in answer, answer
     assert _object_types(schema) - ONLY_FROM_MUTATIONS - ONLY_FROM_SUBSCRIPTIONS <= covered
     data = {name: value for answer in read for name, value in answer["data"].items()}
-    (proposal_seen,) = data["myProposals"]["items"]
-    (mentorship_seen,) = data["myMentorships"]["items"]
+    (proposal_seen,) = data["myProposals"]["nodes"]
+    (mentorship_seen,) = data["myMentorships"]["nodes"]
     assert proposal_seen["expiresAt"]
     assert proposal_seen["why"]
     assert mentorship_seen["startedAt"]

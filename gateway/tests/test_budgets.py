@@ -36,7 +36,7 @@ async def test_a_hundred_aliases_are_refused_before_any_service_is_asked(
 async def test_a_document_of_too_many_tokens_is_refused_before_any_service_is_asked(
     gateway: httpx.AsyncClient, downstream: Downstream, member_token: str
 ) -> None:
-    query = "{ myProposals { items { " + "id " * 1_000 + "} } }"
+    query = "{ myProposals { nodes { " + "id " * 1_000 + "} } }"
 
     body = await ask(gateway, member_token, query)
 
@@ -49,7 +49,7 @@ async def test_a_document_of_too_many_tokens_is_refused_before_any_service_is_as
 async def test_a_document_nested_deeper_than_the_limit_is_refused_before_any_service_is_asked(
     signing_keys: KeyPair, downstream: Downstream, member_token: str
 ) -> None:
-    query = "{ myProposals { items { why { criterion } } } }"
+    query = "{ myProposals { nodes { why { criterion } } } }"
     async with running(signing_keys, downstream, max_depth=2) as shallow:
         body = await ask(shallow, member_token, query)
     assert _refusals(body) == ["The query nests deeper than 2, the most allowed."]
@@ -64,7 +64,7 @@ async def test_a_document_nested_deeper_than_the_limit_is_refused_before_any_ser
 async def test_a_document_over_the_cost_budget_is_refused_before_any_service_is_asked(
     gateway: httpx.AsyncClient, downstream: Downstream, member_token: str
 ) -> None:
-    page = "myProposals(first: 100) { items { id why { criterion normalized points } } }"
+    page = "myProposals(first: 100) { nodes { id why { criterion normalized points } } }"
     query = "{ " + " ".join(f"p{index}: {page}" for index in range(4)) + " }"
 
     body = await ask(gateway, member_token, query)
@@ -76,10 +76,10 @@ async def test_a_document_over_the_cost_budget_is_refused_before_any_service_is_
 async def test_a_page_size_given_as_a_variable_is_costed_at_its_largest_and_none_at_its_default(
     signing_keys: KeyPair, downstream: Downstream, member_token: str
 ) -> None:
-    query = "query($n: Int!) { myProposals(first: $n) { items { id } } }"
+    query = "query($n: Int!) { myProposals(first: $n) { nodes { id } } }"
     async with running(signing_keys, downstream, max_cost=150) as gateway:
-        small = await ask(gateway, member_token, "{ myProposals(first: 5) { items { id } } }")
-        default = await ask(gateway, member_token, "{ myProposals { items { id } } }")
+        small = await ask(gateway, member_token, "{ myProposals(first: 5) { nodes { id } } }")
+        default = await ask(gateway, member_token, "{ myProposals { nodes { id } } }")
         variable = await ask(gateway, member_token, query, n=5)
 
     for answered in (small, default):
@@ -93,7 +93,7 @@ async def test_fragments_that_each_spread_the_next_twice_are_measured_in_linear_
 ) -> None:
     """Strawberry's depth and alias limits expand every spread anew: 2^40 walks here."""
     fragments = [f"fragment F{i} on Proposal {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40)]
-    query = "{ myProposals { items { ...F0 } } } fragment F40 on Proposal { id } "
+    query = "{ myProposals { nodes { ...F0 } } } fragment F40 on Proposal { id } "
     query += " ".join(fragments)
 
     body = await ask(gateway, member_token, query)
@@ -105,7 +105,7 @@ async def test_fragments_that_each_spread_the_next_twice_are_measured_in_linear_
 async def test_a_document_that_meets_more_fields_than_the_budget_is_refused_without_walking_on(
     signing_keys: KeyPair, downstream: Downstream, member_token: str
 ) -> None:
-    query = "{ myProposals { items { " + " ".join(f"a{i}: id" for i in range(30)) + " } } }"
+    query = "{ myProposals { nodes { " + " ".join(f"a{i}: id" for i in range(30)) + " } } }"
     async with running(signing_keys, downstream, max_cost=20) as gateway:
         body = await ask(gateway, member_token, query)
 
@@ -117,7 +117,7 @@ async def test_fragments_that_spread_each_other_are_refused_not_a_crash(
     gateway: httpx.AsyncClient, downstream: Downstream, member_token: str
 ) -> None:
     query = """
-        { myProposals { items { ...A } } }
+        { myProposals { nodes { ...A } } }
         fragment A on Proposal { why { criterion } ...B }
         fragment B on Proposal { id ...A }
         fragment C on Proposal { ...Missing }
@@ -194,7 +194,7 @@ async def test_a_streamed_body_over_the_size_limit_is_refused_as_it_arrives(
 async def test_an_unknown_fragment_is_named_as_such_not_as_a_crash_of_the_depth_limit(
     gateway: httpx.AsyncClient, downstream: Downstream, member_token: str
 ) -> None:
-    body = await ask(gateway, member_token, "{ myProposals { items { ...Missing } } }")
+    body = await ask(gateway, member_token, "{ myProposals { nodes { ...Missing } } }")
 
     assert _refusals(body) == ["Unknown fragment 'Missing'."]
     assert downstream.calls == []

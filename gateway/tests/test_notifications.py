@@ -362,6 +362,22 @@ async def test_a_connection_without_a_valid_token_is_closed_as_forbidden(
             assert await closed_with(socket_) == (4403, "Forbidden"), token
 
 
+async def test_graphiqls_headers_pane_as_the_connection_payload_subscribes_in_any_case(
+    gateway_url: str, bus: Bus, token_issuer: TokenIssuer
+) -> None:
+    """GraphiQL sends its Headers pane, as the person typed it, as the `connection_init`
+    payload: a header name is the same in any case, as over HTTP."""
+    ada = Person(token_issuer)
+    for name in ("authorization", "AUTHORIZATION"):
+        pane = {name: f"Bearer {ada.token}", "X-Request-Id": "graphiql"}
+        async with connect(gateway_url, subprotocols=[PROTOCOL]) as socket_:
+            await socket_.send(json.dumps({"type": "connection_init", "payload": pane}))
+            await subscribe(socket_, await bus.now())
+            published = await bus.publish(proposal_for(ada))
+
+            assert (await received(socket_))["cursor"] == published, name
+
+
 async def test_a_connection_is_closed_when_its_token_expires(
     gateway_url: str, token_issuer: TokenIssuer
 ) -> None:
@@ -385,7 +401,7 @@ async def test_queries_and_mutations_are_refused_over_the_websocket(
     """They go over HTTP, where each client's rate limit holds."""
     ada = Person(token_issuer)
     refusals = []
-    decline = f'mutation {{ declineProposal(proposalId: "{uuid.uuid4()}") {{ id }} }}'
+    decline = f'mutation {{ declineProposal(proposalId: "{uuid.uuid4()}") {{ __typename }} }}'
     for document in ("{ __typename }", decline):
         async with connected(gateway_url, ada.token) as socket_:
             await subscribe(socket_, None, {"query": document})

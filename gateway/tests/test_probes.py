@@ -11,7 +11,7 @@ from conftest import Downstream
 
 from tandem.kit.auth import Role, TokenIssuer
 
-MUTATION = 'mutation { acceptProposal(proposalId: "00000000-0000-0000-0000-000000000000") { id } }'
+MUTATION = f'mutation {{ acceptProposal(proposalId: "{uuid.UUID(int=0)}") {{ __typename }} }}'
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def member(token_issuer: TokenIssuer) -> dict[str, str]:
 async def test_a_batch_of_operations_is_refused(
     gateway: httpx.AsyncClient, downstream: Downstream, member: dict[str, str]
 ) -> None:
-    batch = [{"query": "{ myProposals { items { id } } }"}] * 50
+    batch = [{"query": "{ myProposals { nodes { id } } }"}] * 50
 
     answer = await gateway.post("/graphql", json=batch, headers=member)
 
@@ -38,7 +38,7 @@ async def test_an_overload_of_directives_is_refused(
 
     answer = await gateway.post(
         "/graphql",
-        json={"query": f"{{ myProposals {directives} {{ items {{ id }} }} }}"},
+        json={"query": f"{{ myProposals {directives} {{ nodes {{ id }} }} }}"},
         headers=member,
     )
 

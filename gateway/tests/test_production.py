@@ -33,9 +33,9 @@ def _messages(body: dict[str, Any]) -> list[str]:
         "{ __typename }",
         INTROSPECTION,
         "{ health { status } }",
-        "{ myProposals { items { id } } }",
+        "{ myProposals { nodes { id } } }",
         "{ myProposal { id } }",
-        'mutation { declineProposal(proposalId: "00000000-0000-0000-0000-000000000000") { id } }',
+        f'mutation {{ declineProposal(proposalId: "{uuid.UUID(int=0)}") {{ __typename }} }}',
     ],
 )
 async def test_an_anonymous_request_gets_nothing_but_a_clean_401(
@@ -75,7 +75,7 @@ async def test_queries_over_get_are_refused_in_production(
     production_gateway: httpx.AsyncClient, headers: dict[str, str], downstream: Downstream
 ) -> None:
     response = await production_gateway.get(
-        "/graphql", params={"query": "{ myProposals { items { id } } }"}, headers=headers
+        "/graphql", params={"query": "{ myProposals { nodes { id } } }"}, headers=headers
     )
 
     assert response.status_code == 400
@@ -87,9 +87,9 @@ async def test_queries_over_get_are_refused_in_production(
     "query",
     [
         "{ myProposal { id } }",
-        "{ myProposals(frist: 1) { nextCursor } }",
-        "{ myProposals { items { statuss } } }",
-        "query($n: Intt) { myProposals(first: $n) { nextCursor } }",
+        "{ myProposals(frist: 1) { nodes { id } } }",
+        "{ myProposals { nodes { statuss } } }",
+        "query($n: Intt) { myProposals(first: $n) { nodes { id } } }",
     ],
 )
 async def test_errors_suggest_no_names_in_production(

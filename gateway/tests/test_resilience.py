@@ -8,7 +8,7 @@ from conftest import Downstream, running
 
 from tandem.kit.auth import KeyPair, Role, TokenIssuer
 
-MY_PROPOSALS = "{ myProposals { items { id } } }"
+MY_PROPOSALS = "{ myProposals { nodes { id } } }"
 
 
 async def test_reads_are_tried_again_then_a_failing_service_is_left_alone_for_a_while(

@@ -87,7 +87,7 @@ def test_only_unexpected_errors_are_masked() -> None:
 async def test_my_proposals_need_a_token_and_say_when_matching_does_not_answer(
     gateway: httpx.AsyncClient, token_issuer: TokenIssuer
 ) -> None:
-    query = "{ myProposals { items { id } nextCursor } }"
+    query = "{ myProposals { nodes { id } pageInfo { endCursor } } }"
     token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT])
 
     anonymous = await _query(gateway, query)
@@ -180,8 +180,9 @@ async def test_the_logs_keep_no_text_of_a_document(
     token = token_issuer.issue(uuid.uuid4(), uuid.uuid4(), [Role.PARTICIPANT])
     secret = "a private note about Alice"
 
-    await _query(gateway, f'{{ myProposals(after: 1, first: "{secret}") {{ nextCursor }} }}', token)
-    await _query(gateway, f'{{ myProposals(after: "{secret}") {{ nextCursor }} }}', token)
+    page = "{ pageInfo { endCursor } }"
+    await _query(gateway, f'{{ myProposals(after: 1, first: "{secret}") {page} }}', token)
+    await _query(gateway, f'{{ myProposals(after: "{secret}") {page} }}', token)
 
     logged = caplog.text + capsys.readouterr().out
     assert "The matching service did not answer" in logged

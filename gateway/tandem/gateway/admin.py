@@ -17,7 +17,7 @@ from tandem.gateway.permissions import IsAuthenticated
 from tandem.gateway.types.connections import Connection, connection
 from tandem.gateway.types.matching import Proposal
 from tandem.gateway.types.outcomes import Refusal, refusal
-from tandem.gateway.types.people import Colleague
+from tandem.gateway.types.people import Colleague, colleague
 from tandem.gateway.types.programs import (
     ImportReport,
     MatchingWeightsInput,
@@ -88,7 +88,7 @@ class AdminQueries:
         }
         profiles = info.context.clients.profiles
         page = await profiles.search_people(info.context.token, page_size(first), after, where)
-        return connection(page, Colleague.from_pydantic, after)
+        return connection(page, colleague, after)
 
     @strawberry.field(**ADMIN, description="The organization's programs, newest first.")
     async def programs(

@@ -275,8 +275,8 @@ class SessionsClient(ServiceClient):
     async def change(
         self, token: str, session_id: UUID, version: int, change: str, body: Any = None
     ) -> SessionRead:
-        """`change` names the session's action (`confirmation`, `cancellation`, `held`), made
-        only if the session is still at `version`."""
+        """`change` names the session's action (`confirmation`, `cancellation`, `held`,
+        `no-show`), made only if the session is still at `version`."""
         path = f"/sessions/{session_id}/{change}"
         return await self.post(path, token, SessionRead, body, _if_match(version))
 

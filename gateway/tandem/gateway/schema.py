@@ -1,6 +1,5 @@
 from collections.abc import AsyncGenerator
 from typing import Any
-from uuid import UUID
 
 import strawberry
 import structlog
@@ -18,18 +17,17 @@ from tandem.gateway.settings import GatewaySettings
 from tandem.gateway.surveys import SurveyMutations, SurveyQueries
 from tandem.gateway.types.health import ServiceHealth
 from tandem.gateway.types.kpis import Kpis
-from tandem.gateway.types.matching import (
-    MentorshipPage,
-    Proposal,
-    ProposalPage,
-    answer_proposal,
-    my_mentorships,
-    my_proposals,
+from tandem.gateway.types.matching import Mentorship, Proposal
+from tandem.gateway.types.me import (
+    MemberQuery,
+    listed,
+    read_mentorships,
+    read_proposals,
+    read_upcoming_sessions,
 )
-from tandem.gateway.types.me import MemberQuery
 from tandem.gateway.types.member_mutations import MemberMutation
 from tandem.gateway.types.notifications import Notification, my_notifications
-from tandem.gateway.types.sessions import Session, SessionPage, change_session, my_sessions
+from tandem.gateway.types.sessions import Session
 from tandem.kit.errors import AppError
 
 log = structlog.get_logger()
@@ -53,87 +51,30 @@ class Query(MemberQuery, AdminQueries, SurveyQueries):
     def kpis(self) -> Kpis:
         return Kpis()
 
-    @strawberry.field(
+    my_proposals = listed(
+        Proposal,
+        read_proposals,
+        "The caller's proposals, newest first (as `me { proposals }`).",
         permission_classes=[IsAuthenticated],
-        metadata=ASKS_A_SERVICE,
-        description="The caller's proposals, newest first.",
     )
-    async def my_proposals(
-        self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> ProposalPage:
-        return await my_proposals(info, first, after)
-
-    @strawberry.field(
+    my_mentorships = listed(
+        Mentorship,
+        read_mentorships,
+        "The caller's mentorships, newest first (as `me { mentorships }`).",
         permission_classes=[IsAuthenticated],
-        metadata=ASKS_A_SERVICE,
-        description="The caller's mentorships, newest first.",
     )
-    async def my_mentorships(
-        self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> MentorshipPage:
-        return await my_mentorships(info, first, after)
-
-    @strawberry.field(
+    my_sessions = listed(
+        Session,
+        read_upcoming_sessions,
+        "The caller's proposed and scheduled sessions that have not ended, soonest first (as "
+        "`me { upcomingSessions }`).",
         permission_classes=[IsAuthenticated],
-        metadata=ASKS_A_SERVICE,
-        description="The caller's proposed and scheduled sessions that have not ended, soonest "
-        "first.",
     )
-    async def my_sessions(
-        self, info: Info[Context, Any], first: int = 20, after: str | None = None
-    ) -> SessionPage:
-        return await my_sessions(info, first, after)
 
 
 @strawberry.type
 class Mutation(MemberMutation, AdminMutations, SurveyMutations):
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        metadata=ASKS_A_SERVICE,
-        description="Say yes to a proposal; with every member's yes the mentorship starts.",
-    )
-    async def accept_proposal(self, info: Info[Context, Any], proposal_id: UUID) -> Proposal:
-        return await answer_proposal(info, proposal_id, yes=True)
-
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        metadata=ASKS_A_SERVICE,
-        description="Say no to a proposal.",
-    )
-    async def decline_proposal(self, info: Info[Context, Any], proposal_id: UUID) -> Proposal:
-        return await answer_proposal(info, proposal_id, yes=False)
-
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        metadata=ASKS_A_SERVICE,
-        description="Confirm a session another member proposed; refused if it changed since "
-        "`version`.",
-    )
-    async def confirm_session(
-        self, info: Info[Context, Any], session_id: UUID, version: int
-    ) -> Session:
-        return await change_session(info, session_id, version, "confirmation")
-
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        metadata=ASKS_A_SERVICE,
-        description="Cancel a proposed or scheduled session, with a reason only its members "
-        "read; refused if it changed since `version`.",
-    )
-    async def cancel_session(
-        self, info: Info[Context, Any], session_id: UUID, version: int, reason: str
-    ) -> Session:
-        return await change_session(info, session_id, version, "cancellation", {"reason": reason})
-
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        metadata=ASKS_A_SERVICE,
-        description="Say a scheduled session took place, once it has started.",
-    )
-    async def mark_session_held(
-        self, info: Info[Context, Any], session_id: UUID, version: int
-    ) -> Session:
-        return await change_session(info, session_id, version, "held")
+    pass
 
 
 @strawberry.type

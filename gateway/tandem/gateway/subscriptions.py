@@ -1,13 +1,14 @@
 """The GraphQL endpoint's WebSocket (graphql-transport-ws): who connects, how many, how long.
 
-The bearer token comes in the `connection_init` payload, `{"Authorization": "Bearer <token>"}`,
-and is checked (signature, expiry...) before the connection is acknowledged: without a valid one
-the connection closes with 4403. It closes with 4403 as well when the token expires while it is
-open; the client connects again with a fresh one and resumes after its last cursor. One person
-(one token subject) holds at most a few connections (over: 1008) and a process a bounded total
-(over: 1013, try again later); each connection runs a few operations at once, subscriptions only
-(queries and mutations go over HTTP, where the rate limit holds). Documents run as over HTTP:
-only trusted ones in production, within the same budgets (schema extensions).
+The bearer token comes in the `connection_init` payload, `{"Authorization": "Bearer <token>"}`
+(GraphiQL sends its Headers pane there), and is checked (signature, expiry...) before the
+connection is acknowledged: without a valid one the connection closes with 4403. It closes
+with 4403 as well when the token expires while it is open; the client connects again with a
+fresh one and resumes after its last cursor. One person (one token subject) holds at most a few
+connections (over: 1008) and a process a bounded total (over: 1013, try again later); each
+connection runs a few operations at once, subscriptions only (queries and mutations go over
+HTTP, where the rate limit holds). Documents run as over HTTP: only trusted ones in
+production, within the same budgets (schema extensions).
 """
 
 import asyncio
@@ -52,7 +53,12 @@ class Sockets:
         self.open: Counter[Holder] = Counter()
 
     def authenticate(self, payload: dict[str, Any]) -> Principal | None:
-        scheme, _, token = str(payload.get("Authorization", "")).partition(" ")
+        """The principal of the payload's `Authorization`, its name in any case: GraphiQL sends
+        its Headers pane as the payload, where `authorization` works for HTTP requests too."""
+        authorization = next(
+            (value for name, value in payload.items() if str(name).lower() == "authorization"), ""
+        )
+        scheme, _, token = str(authorization).partition(" ")
         if scheme.lower() != "bearer" or not token:
             return None
         try:

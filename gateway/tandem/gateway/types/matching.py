@@ -1,6 +1,7 @@
 """Proposals and mentorships as their members see them: the caller's own, nobody else's (the
 matching service checks that again)."""
 
+import asyncio
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -9,11 +10,10 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
 from tandem.gateway.types.connections import Connection, paged
 from tandem.gateway.types.outcomes import Refusal
-from tandem.gateway.types.people import Colleague
+from tandem.gateway.types.people import Colleague, colleague
 from tandem.gateway.types.reads import shown
 from tandem.gateway.types.selections import asked_of_items
 from tandem.gateway.types.sessions import Session
@@ -103,7 +103,7 @@ class Mentorship:
 
     async def _load_members(self, info: Info[Context, Any]) -> list[Colleague]:
         found = await info.context.loaders.people.load_many(self.member_ids)
-        return [Colleague.from_pydantic(person) for person in found if person is not None]
+        return [colleague(person) for person in found if person is not None]
 
     async def _load_next_session(self, info: Info[Context, Any]) -> Session | None:
         found = await info.context.loaders.next_sessions.load(self.id)
@@ -112,25 +112,37 @@ class Mentorship:
     @staticmethod
     async def prime(info: Info[Context, Any], mentorships: list["Mentorship"]) -> None:
         """Reads what the query asks of a page of mentorships, members and next sessions, for
-        the whole page at once (the same batch calls through the DataLoaders), so that no
-        mentorship awaits its own: an awaited field costs the executor far more than a read
-        one."""
-        asked, loaders = asked_of_items(info), info.context.loaders
+        the whole page at once (the same batch calls through the DataLoaders, sent together),
+        so that no mentorship awaits its own: an awaited field costs the executor far more than
+        a read one."""
+        asked = asked_of_items(info)
+        reads = []
         if "members" in asked:
-            ids = list(
-                dict.fromkeys(i for mentorship in mentorships for i in mentorship.member_ids)
-            )
-            people = dict(zip(ids, await loaders.people.load_many(ids), strict=True))
-            for mentorship in mentorships:
-                found = (people[person_id] for person_id in mentorship.member_ids)
-                mentorship.read_members = [
-                    Colleague.from_pydantic(person) for person in found if person
-                ]
+            reads.append(Mentorship._read_members(info, mentorships))
         if "nextSession" in asked:
-            ids = [mentorship.id for mentorship in mentorships]
-            sessions = await loaders.next_sessions.load_many(ids)
-            for mentorship, session in zip(mentorships, sessions, strict=True):
-                mentorship.read_next_session = session
+            reads.append(Mentorship._read_next_sessions(info, mentorships))
+        await asyncio.gather(*reads)
+
+    @staticmethod
+    async def _read_members(info: Info[Context, Any], mentorships: list["Mentorship"]) -> None:
+        ids = list(dict.fromkeys(i for mentorship in mentorships for i in mentorship.member_ids))
+        found = await info.context.loaders.people.load_many(ids)
+        colleagues = {person.id: colleague(person) for person in found if person}
+        for mentorship in mentorships:
+            mentorship.read_members = [
+                colleagues[person_id]
+                for person_id in mentorship.member_ids
+                if person_id in colleagues
+            ]
+
+    @staticmethod
+    async def _read_next_sessions(
+        info: Info[Context, Any], mentorships: list["Mentorship"]
+    ) -> None:
+        ids = [mentorship.id for mentorship in mentorships]
+        sessions = await info.context.loaders.next_sessions.load_many(ids)
+        for mentorship, session in zip(mentorships, sessions, strict=True):
+            mentorship.read_next_session = session
 
     @classmethod
     def of(cls, read: MentorshipRead) -> "Mentorship":
@@ -138,36 +150,4 @@ class Mentorship:
 
 
 MentorshipResult = Annotated[Mentorship | Refusal, strawberry.union("MentorshipResult")]
-
-
-@strawberry.type
-class ProposalPage:
-    items: list[Proposal]
-    next_cursor: str | None = strawberry.field(description="pass as `after` for the next page")
-
-
-@strawberry.type
-class MentorshipPage:
-    items: list[Mentorship]
-    next_cursor: str | None
-
-
-async def my_proposals(info: Info[Context, Any], first: int, after: str | None) -> ProposalPage:
-    token = info.context.require_principal().token
-    page = await info.context.clients.matching.my_proposals(token, page_size(first), after)
-    return ProposalPage(
-        items=[Proposal.of(item) for item in page.items], next_cursor=page.next_cursor
-    )
-
-
-async def my_mentorships(info: Info[Context, Any], first: int, after: str | None) -> MentorshipPage:
-    token = info.context.require_principal().token
-    page = await info.context.clients.matching.my_mentorships(token, page_size(first), after)
-    items = [Mentorship.of(item) for item in page.items]
-    await Mentorship.prime(info, items)
-    return MentorshipPage(items=items, next_cursor=page.next_cursor)
-
-
-async def answer_proposal(info: Info[Context, Any], proposal_id: UUID, yes: bool) -> Proposal:
-    token = info.context.require_principal().token
-    return Proposal.of(await info.context.clients.matching.answer_proposal(token, proposal_id, yes))
+ProposalResult = Annotated[Proposal | Refusal, strawberry.union("ProposalResult")]

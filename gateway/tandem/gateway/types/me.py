@@ -23,6 +23,8 @@ from tandem.gateway.types.outcomes import outcome
 from tandem.gateway.types.people import Availability, Enrollment, Profile, Skills
 from tandem.gateway.types.sessions import Session
 from tandem.gateway.types.workspace import ActionItem, Goal, Slots, SlotsResult
+from tandem.kit.contracts.matching import MentorshipRead, ProposalRead
+from tandem.kit.contracts.sessions import SessionRead
 from tandem.kit.errors import Forbidden
 from tandem.kit.pagination import Page
 
@@ -41,11 +43,16 @@ PageReader = Callable[[Clients, str, int, str | None], Awaitable[Page[Any]]]
 
 
 def listed(
-    node: Any, read: PageReader, description: str, made: Callable[[Any], Any] | None = None
+    node: Any,
+    read: PageReader,
+    description: str,
+    made: Callable[[Any], Any] | None = None,
+    **field: Any,
 ) -> Any:
-    """A list of `me` as a connection of `node`s: `read(clients, token, limit, cursor)` reads
-    the service's page, `made` (default `node.of`) makes a node of each item; a node type with
-    `prime` reads for the page what it is asked."""
+    """A list of the caller's as a connection of `node`s: `read(clients, token, limit, cursor)`
+    reads the service's page, `made` (default `node.of`) makes a node of each item; a node type
+    with `prime` reads for the page what it is asked. `field` goes to `strawberry.field` (a
+    root field's permissions)."""
     make = made or node.of
 
     async def resolve(
@@ -64,7 +71,20 @@ def listed(
         graphql_type=Connection[node],
         metadata=ASKS_A_SERVICE,
         description=description,
+        **field,
     )
+
+
+def read_proposals(clients: Clients, *page: Any) -> Awaitable[Page[ProposalRead]]:
+    return clients.matching.my_proposals(*page)
+
+
+def read_mentorships(clients: Clients, *page: Any) -> Awaitable[Page[MentorshipRead]]:
+    return clients.matching.my_mentorships(*page)
+
+
+def read_upcoming_sessions(clients: Clients, *page: Any) -> Awaitable[Page[SessionRead]]:
+    return clients.sessions.my_sessions(*page)
 
 
 @strawberry.type(description="The caller's home screen: ask for the parts the screen shows.")
@@ -89,20 +109,16 @@ class Me:
         found = await info.context.clients.profiles.my_enrollments(info.context.token)
         return [Enrollment.from_pydantic(enrollment) for enrollment in found]
 
-    proposals = listed(
-        Proposal,
-        lambda clients, *page: clients.matching.my_proposals(*page),
-        "Proposals, newest first, with why.",
-    )
+    proposals = listed(Proposal, read_proposals, "Proposals, newest first, with why.")
     mentorships = listed(
         Mentorship,
-        lambda clients, *page: clients.matching.my_mentorships(*page),
+        read_mentorships,
         "Mentorships, newest first; their members and next sessions are read in one batch per "
         "request.",
     )
     upcoming_sessions = listed(
         Session,
-        lambda clients, *page: clients.sessions.my_sessions(*page),
+        read_upcoming_sessions,
         "Proposed and scheduled sessions that have not ended, soonest first.",
     )
     goals = listed(

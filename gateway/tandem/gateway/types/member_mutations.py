@@ -23,10 +23,9 @@ from tandem.gateway.types.feedback import (
     SessionFeedback,
 )
 from tandem.gateway.types.inputs import given, sent
+from tandem.gateway.types.matching import Proposal, ProposalResult
 from tandem.gateway.types.me import own_id
-from tandem.gateway.types.outcomes import (
-    outcome,
-)
+from tandem.gateway.types.outcomes import outcome
 from tandem.gateway.types.people import (
     Availability,
     AvailabilityResult,
@@ -108,6 +107,20 @@ class MemberMutation:
         change = profiles.enroll(info.context.token, program_id, sent(enrollment))
         return await outcome(change, Enrollment.from_pydantic)
 
+    # Proposals -----------------------------------------------------------------------------
+
+    @change_by_member("Say yes to a proposal; with every member's yes the mentorship starts.")
+    async def accept_proposal(self, info: Info[Context, Any], proposal_id: UUID) -> ProposalResult:
+        matching = info.context.clients.matching
+        answer = matching.answer_proposal(info.context.token, proposal_id, yes=True)
+        return await outcome(answer, Proposal.of)
+
+    @change_by_member("Say no to a proposal.")
+    async def decline_proposal(self, info: Info[Context, Any], proposal_id: UUID) -> ProposalResult:
+        matching = info.context.clients.matching
+        answer = matching.answer_proposal(info.context.token, proposal_id, yes=False)
+        return await outcome(answer, Proposal.of)
+
     # Sessions ------------------------------------------------------------------------------
 
     @change_by_member("Propose a session of a mentorship; another member confirms it.")
@@ -134,6 +147,51 @@ class MemberMutation:
         body = given(starts_at=starts_at, ends_at=ends_at, reason=reason)
         sessions = info.context.clients.sessions
         change = sessions.change(info.context.token, session_id, version, "reschedule", body)
+        return await outcome(change, Session.of)
+
+    @change_by_member(
+        "Confirm a session another member proposed; refused if it changed since `version`."
+    )
+    async def confirm_session(
+        self, info: Info[Context, Any], session_id: UUID, version: int
+    ) -> SessionResult:
+        sessions = info.context.clients.sessions
+        change = sessions.change(info.context.token, session_id, version, "confirmation")
+        return await outcome(change, Session.of)
+
+    @change_by_member(
+        "Cancel a proposed or scheduled session, with a reason only its members read; refused "
+        "if it changed since `version`.",
+    )
+    async def cancel_session(
+        self, info: Info[Context, Any], session_id: UUID, version: int, reason: str
+    ) -> SessionResult:
+        sessions = info.context.clients.sessions
+        body = {"reason": reason}
+        change = sessions.change(info.context.token, session_id, version, "cancellation", body)
+        return await outcome(change, Session.of)
+
+    @change_by_member(
+        "Say a scheduled session took place, once it has started; refused if it changed since "
+        "`version`.",
+    )
+    async def mark_session_held(
+        self, info: Info[Context, Any], session_id: UUID, version: int
+    ) -> SessionResult:
+        sessions = info.context.clients.sessions
+        change = sessions.change(info.context.token, session_id, version, "held")
+        return await outcome(change, Session.of)
+
+    @change_by_member(
+        "Say who of its members missed a scheduled session, once it has started; refused if it "
+        "changed since `version`.",
+    )
+    async def mark_session_no_show(
+        self, info: Info[Context, Any], session_id: UUID, version: int, absent_ids: list[UUID]
+    ) -> SessionResult:
+        sessions = info.context.clients.sessions
+        body = {"absent_ids": [str(person_id) for person_id in absent_ids]}
+        change = sessions.change(info.context.token, session_id, version, "no-show", body)
         return await outcome(change, Session.of)
 
     # Goals, action items, notes ------------------------------------------------------------

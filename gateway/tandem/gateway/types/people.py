@@ -28,6 +28,11 @@ class Colleague:
     pass
 
 
+def colleague(read: PersonPublicRead) -> Colleague:
+    """As `Colleague.from_pydantic`, at a fraction of its cost: a dashboard shows a hundred."""
+    return shown(Colleague, read)
+
+
 @strawberry.type(description="The caller's whole profile.")
 class Profile:
     id: UUID

@@ -7,8 +7,8 @@ from typing import Any
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-ITEMS = (("edges", "node"), ("nodes",), ("items",))
-"""Where a connection or a page holds its items."""
+ITEMS = (("edges", "node"), ("nodes",))
+"""Where a connection holds its items."""
 
 
 def asked_of_items(info: Info[Any, Any]) -> set[str]:

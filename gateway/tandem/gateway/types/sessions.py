@@ -1,5 +1,5 @@
-"""Sessions as their members see them: the caller's upcoming ones, and what a member does with
-one (the sessions service checks again who may)."""
+"""Sessions as their members see them, with their members and mentorship (the sessions service
+checks again who may read one)."""
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -8,9 +8,8 @@ from uuid import UUID
 import strawberry
 from strawberry.types import Info
 
-from tandem.gateway.budgets import page_size
 from tandem.gateway.context import Context
-from tandem.gateway.types.people import Colleague
+from tandem.gateway.types.people import Colleague, colleague
 from tandem.gateway.types.reads import shown
 from tandem.kit.contracts.sessions import SessionRead
 
@@ -41,7 +40,7 @@ class Session:
     )
     async def members(self, info: Info[Context, Any]) -> list[Colleague]:
         found = await info.context.loaders.people.load_many(self.member_ids)
-        return [Colleague.from_pydantic(person) for person in found if person is not None]
+        return [colleague(person) for person in found if person is not None]
 
     @strawberry.field(
         description="Its mentorship (one call to matching for every session of the request)."
@@ -69,25 +68,3 @@ class Session:
     @classmethod
     def of(cls, read: SessionRead) -> "Session":
         return shown(cls, read)
-
-
-@strawberry.type
-class SessionPage:
-    items: list[Session]
-    next_cursor: str | None = strawberry.field(description="pass as `after` for the next page")
-
-
-async def my_sessions(info: Info[Context, Any], first: int, after: str | None) -> SessionPage:
-    token = info.context.require_principal().token
-    page = await info.context.clients.sessions.my_sessions(token, page_size(first), after)
-    return SessionPage(
-        items=[Session.of(item) for item in page.items], next_cursor=page.next_cursor
-    )
-
-
-async def change_session(
-    info: Info[Context, Any], session_id: UUID, version: int, change: str, body: Any = None
-) -> Session:
-    token = info.context.require_principal().token
-    sessions = info.context.clients.sessions
-    return Session.of(await sessions.change(token, session_id, version, change, body))
