@@ -912,7 +912,7 @@ def _part_rows(
         *(summed.c[name] for name in tallies),
     ).select_from(
         counted.outerjoin(
-            summed, and_(counted.c.whole == 0, counted.c.key.is_not_distinct_from(summed.c.key))
+            summed, and_(counted.c.whole == 0, _same_key(counted.c.key, summed.c.key))
         )
     )
     # Typed nulls: a DISTINCT branch would make an untyped one text, which no union matches.
@@ -929,12 +929,22 @@ def _part_rows(
             exists().where(
                 counted.c.whole == 0,
                 counted.c.people < MINIMUM_GROUP,
-                counted.c.key.is_not_distinct_from(people.c.key),
+                _same_key(counted.c.key, people.c.key),
             )
         )
         .distinct()
     )
     return figures, small
+
+
+def _same_key(left: ColumnElement[Any], right: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The same key, a null (no department) matching a null: in a form the planner can hash,
+    where it can only compare each row with each under `IS NOT DISTINCT FROM` (400 days'
+    people with 400 days took 200 ms)."""
+    return and_(
+        func.coalesce(cast(left, Text), "") == func.coalesce(cast(right, Text), ""),
+        left.is_(None) == right.is_(None),
+    )
 
 
 def _sum(tally: ColumnElement[Any]) -> ColumnElement[Any]:
