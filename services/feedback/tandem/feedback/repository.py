@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
@@ -485,42 +486,15 @@ class KpiRepository(SessionRepository):
         and its mentorship-months: summed over its mentorships with sessions, the months from
         that of the first session to that of the last (to this month while the mentorship
         lasts), both counted."""
-        bucket = _bucket(period, MentoringSession.start)
-        month = func.date_trunc("month", MentoringSession.start, "UTC")
-        grouped = (
-            select(
-                bucket.label("bucket"),
-                MentoringSession.member_ids.label("member_ids"),
-                MentoringSession.mentorship_id,
-                func.min(month).label("first_month"),
-                func.max(month).label("last_month"),
-                *_session_counts(MentoringSession),
-            )
-            .where(*self._sessions())
-            .group_by(bucket, MentoringSession.member_ids, MentoringSession.mentorship_id)
-            .cte("grouped")
-        )
-        parts = await self._breakdown_parts(
-            _breakdown_rows(grouped, SessionTally, self._mentorship_months(grouped)), SessionTally
-        )
+        parts = await self._breakdown_parts(_session_breakdown_rows(period), SessionTally)
         return _breakdown(parts, SessionTally), parts[MONTHS].sizes.get(TOTAL, 0)
 
     async def rating_breakdown(self, period: Period) -> Breakdown[RatingTally]:
         """Every figure of the program's ratings from one read of them, their authors as their
         people."""
-        bucket = _bucket(period, RatingFact.session_start)
-        grouped = (
-            select(
-                bucket.label("bucket"),
-                array([RatingFact.author_id]).label("member_ids"),
-                *_rating_counts(),
-            )
-            .where(*self._ratings())
-            .group_by(bucket, RatingFact.author_id)
-            .cte("grouped")
+        return _breakdown(
+            await self._breakdown_parts(_rating_breakdown_rows(period), RatingTally), RatingTally
         )
-        parts = await self._breakdown_parts(_breakdown_rows(grouped, RatingTally), RatingTally)
-        return _breakdown(parts, RatingTally)
 
     async def _breakdown_parts(
         self, rows: CompoundSelect[Any], tally: type[T]
@@ -530,41 +504,11 @@ class KpiRepository(SessionRepository):
             DEPARTMENTS: _BreakdownPart(lambda department: department),
             MONTHS: _BreakdownPart(lambda key: key),
         }
-        for part, key, whole, size, person, *counts in await self.session.execute(rows):
+        program = {"organization_id": self.organization_id, "program_id": self.program_id}
+        for part, key, whole, size, person, *counts in await self.session.execute(rows, program):
             found = TOTAL if whole else parts[part].key_of(key)
             parts[part].add(found, size, person, None if counts[0] is None else tally(*counts))
         return parts
-
-    def _mentorship_months(self, grouped: CTE) -> Select[Any]:
-        """The row of `_breakdown_rows` whose size is the program's mentorship-months (see
-        `session_breakdown`), from the months of `grouped`'s first and last sessions."""
-        last = func.max(grouped.c.last_month)
-        this_month = func.date_trunc("month", func.now(), "UTC")
-        spans = (
-            select(
-                func.min(grouped.c.first_month).label("first"),
-                func.greatest(
-                    last, case((Mentorship.status.in_(LIVE), this_month), else_=last)
-                ).label("last"),
-            )
-            .join(Mentorship, Mentorship.id == grouped.c.mentorship_id)
-            .where(
-                Mentorship.organization_id == self.organization_id,
-                Mentorship.program_id == self.program_id,
-            )
-            .group_by(grouped.c.mentorship_id, Mentorship.status)
-            .subquery()
-        )
-        age = func.age(spans.c.last, spans.c.first)
-        months = func.extract("year", age) * 12 + func.extract("month", age) + 1
-        return select(
-            literal(MONTHS),
-            cast(null(), Text),
-            literal(1),
-            cast(func.coalesce(func.sum(months), 0), Integer),
-            cast(null(), Uuid),
-            *(cast(null(), grouped.c[name].type) for name in SessionTally._fields),
-        )
 
     async def fit_answers(self) -> list[tuple[FitAnswer, UUID]]:
         rows = await self.session.execute(
@@ -835,6 +779,77 @@ def _rating_counts() -> list[ColumnElement[Any]]:
 
 
 PERIODS, DEPARTMENTS, MONTHS = "periods", "departments", "months"
+ORGANIZATION = bindparam("organization_id", type_=Uuid)
+PROGRAM = bindparam("program_id", type_=Uuid)
+
+
+# The breakdowns' statements are built once per period, their program a parameter: built for
+# each call, their few thousand objects would be garbage for the cycle collector every time.
+@cache
+def _session_breakdown_rows(period: Period) -> CompoundSelect[Any]:
+    bucket = _bucket(period, MentoringSession.start)
+    month = func.date_trunc("month", MentoringSession.start, "UTC")
+    grouped = (
+        select(
+            bucket.label("bucket"),
+            MentoringSession.member_ids.label("member_ids"),
+            MentoringSession.mentorship_id,
+            func.min(month).label("first_month"),
+            func.max(month).label("last_month"),
+            *_session_counts(MentoringSession),
+        )
+        .where(MentoringSession.organization_id == ORGANIZATION)
+        .where(MentoringSession.program_id == PROGRAM)
+        .group_by(bucket, MentoringSession.member_ids, MentoringSession.mentorship_id)
+        .cte("grouped")
+    )
+    return _breakdown_rows(grouped, SessionTally, _mentorship_months(grouped))
+
+
+@cache
+def _rating_breakdown_rows(period: Period) -> CompoundSelect[Any]:
+    bucket = _bucket(period, RatingFact.session_start)
+    grouped = (
+        select(
+            bucket.label("bucket"),
+            array([RatingFact.author_id]).label("member_ids"),
+            *_rating_counts(),
+        )
+        .where(RatingFact.organization_id == ORGANIZATION, RatingFact.program_id == PROGRAM)
+        .group_by(bucket, RatingFact.author_id)
+        .cte("grouped")
+    )
+    return _breakdown_rows(grouped, RatingTally)
+
+
+def _mentorship_months(grouped: CTE) -> Select[Any]:
+    """The row of `_breakdown_rows` whose size is the program's mentorship-months (see
+    `KpiRepository.session_breakdown`), from the months of `grouped`'s first and last
+    sessions."""
+    last = func.max(grouped.c.last_month)
+    this_month = func.date_trunc("month", func.now(), "UTC")
+    spans = (
+        select(
+            func.min(grouped.c.first_month).label("first"),
+            func.greatest(last, case((Mentorship.status.in_(LIVE), this_month), else_=last)).label(
+                "last"
+            ),
+        )
+        .join(Mentorship, Mentorship.id == grouped.c.mentorship_id)
+        .where(Mentorship.organization_id == ORGANIZATION, Mentorship.program_id == PROGRAM)
+        .group_by(grouped.c.mentorship_id, Mentorship.status)
+        .subquery()
+    )
+    age = func.age(spans.c.last, spans.c.first)
+    months = func.extract("year", age) * 12 + func.extract("month", age) + 1
+    return select(
+        literal(MONTHS),
+        cast(null(), Text),
+        literal(1),
+        cast(func.coalesce(func.sum(months), 0), Integer),
+        cast(null(), Uuid),
+        *(cast(null(), grouped.c[name].type) for name in SessionTally._fields),
+    )
 
 
 def _breakdown_rows(grouped: CTE, tally: type[T], *more: Select[Any]) -> CompoundSelect[Any]:
