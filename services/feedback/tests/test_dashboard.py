@@ -22,6 +22,8 @@ from factories import (
 )
 from factories import program_admin as _admin
 from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tandem.feedback.kpis.suppression import suppressed
@@ -144,6 +146,34 @@ async def test_the_dashboard_counts_sessions_ratings_fit_and_active_mentorships(
     assert [(c["answer"], c["people"]) for c in board["fit"] if not c["suppressed"]] == [
         ("not_a_good_fit", 0)
     ]
+
+
+async def test_the_dashboard_reads_the_programs_sessions_once_and_its_ratings_once(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    app: FastAPI,
+    profiles: FakeProfiles,
+    organization: uuid.UUID,
+) -> None:
+    """Periods, departments, their people and the mentorship-months all come from one read of
+    the sessions: what a program's dashboard costs grows with one pass over its sessions."""
+    admin, program = _admin(client_for, profiles, organization)
+    await deliver(db_session, app, *_program_story(organization, program))
+    statements: list[str] = []
+
+    def record(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        for period in ("day", "week", "month"):
+            answer = await admin.get(f"/programs/{program}/dashboard", params={"period": period})
+            assert answer.status_code == 200, answer.text
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+    assert sum("FROM mentoring_session" in statement for statement in statements) == 3
+    assert sum("FROM rating_fact" in statement for statement in statements) == 3
 
 
 async def test_duplicate_and_out_of_order_events_leave_the_kpis_unchanged(

@@ -1,19 +1,23 @@
 """Every query of the feedback service, scoped by organization."""
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NamedTuple, TypeVar
+from functools import cache
+from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 import httpx
 from sqlalchemy import (
     ColumnElement,
     Date,
-    Float,
     Integer,
+    Numeric,
     Select,
     SmallInteger,
     Table,
+    Text,
     Uuid,
     and_,
     any_,
@@ -25,18 +29,18 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     or_,
     select,
     true,
     tuple_,
+    union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, Insert, aggregate_order_by, insert
+from sqlalchemy.dialects.postgresql import ARRAY, Insert, aggregate_order_by, array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.sql import Subquery
-from sqlalchemy.sql.base import ReadOnlyColumnCollection
-from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.sql.selectable import CTE, CompoundSelect, Subquery, TableValuedAlias
 
 from tandem.feedback.errors import (
     FeedbackNotFound,
@@ -46,12 +50,7 @@ from tandem.feedback.errors import (
     SurveyResponseNotFound,
 )
 from tandem.feedback.kpis.at_risk import MentorshipHistory
-from tandem.feedback.kpis.dashboard import (
-    DepartmentRatingFigures,
-    DepartmentSessionFigures,
-    RatingFigures,
-    SessionFigures,
-)
+from tandem.feedback.kpis.dashboard import Breakdown, RatingTally, SessionTally, T
 from tandem.feedback.kpis.participation import Enrollee, GoalTally, ProposalTally
 from tandem.feedback.kpis.suppression import MINIMUM_GROUP, TOTAL, People
 from tandem.feedback.models import (
@@ -106,7 +105,7 @@ from tandem.kit.contracts.sessions import (
     SessionFact,
     SessionStatus,
 )
-from tandem.kit.db import Base, among
+from tandem.kit.db import Base
 from tandem.kit.events import Event
 from tandem.kit.pagination import keyset
 from tandem.kit.repository import Repository, SessionRepository
@@ -516,150 +515,34 @@ class KpiRepository(SessionRepository):
         self.organization_id = organization_id
         self.program_id = program_id
 
-    async def session_figures(self, period: Period) -> list[SessionFigures]:
-        bucket = _bucket(period, MentoringSession.start)
-        rows = await self.session.execute(
-            select(bucket, *_session_counts(MentoringSession.__table__.c))
-            .where(*self._sessions())
-            .group_by(bucket)
-        )
-        return [SessionFigures._make(row) for row in rows]
+    async def session_breakdown(self, period: Period) -> tuple[Breakdown[SessionTally], int]:
+        """Every figure of the program's sessions from one read of them (see `_breakdown_rows`),
+        and its mentorship-months: summed over its mentorships with sessions, the months from
+        that of the first session to that of the last (to this month while the mentorship
+        lasts), both counted."""
+        parts = await self._breakdown_parts(_session_breakdown_rows(period), SessionTally)
+        return _breakdown(parts, SessionTally), parts[MONTHS].sizes.get(TOTAL, 0)
 
-    async def department_session_figures(self) -> list[DepartmentSessionFigures]:
-        """Each department's sessions, counted as a period's are: those of each group of
-        members (see `_member_groups`) once for each department among the members'."""
-        groups = self._member_groups()
-        member = _members_of(groups.c.member_ids)
-        departments = (
-            select(func.array_agg(distinct(Person.department)))
-            .select_from(member)
-            .outerjoin(Person, Person.id == member.c.person)
-            .scalar_subquery()
-        )
-        figures = [groups.c[name] for name in DepartmentSessionFigures._fields[1:]]
-        placed = select(func.unnest(departments).label("department"), *figures).subquery()
-        summed = [
-            cast(func.sum(placed.c[name]), Float if name == "held_hours" else Integer)
-            for name in DepartmentSessionFigures._fields[1:]
-        ]
-        rows = await self.session.execute(
-            select(placed.c.department, *summed).group_by(placed.c.department)
-        )
-        return [DepartmentSessionFigures._make(row) for row in rows]
-
-    async def department_session_people(self) -> People:
-        """How many of each department's people its sessions involve, and who, for the
-        smallest."""
-        groups = self._member_groups()
-        member = _members_of(groups.c.member_ids)
-        people = (
-            select(Person.department.label("bucket"), member.c.person)
-            .select_from(groups)
-            .join(member, true())
-            .outerjoin(Person, Person.id == member.c.person)
-            .subquery()
-        )
-        return await self._people(people)
-
-    def _member_groups(self) -> Subquery:
-        """The program's sessions counted per set of members (a mentorship's, mostly): a few
-        hundred rows to place in departments, where the sessions' members are tens of
-        thousands."""
-        counts = _session_counts(MentoringSession.__table__.c)
-        return (
-            select(
-                MentoringSession.member_ids,
-                *(
-                    count.label(name)
-                    for count, name in zip(
-                        counts, DepartmentSessionFigures._fields[1:], strict=True
-                    )
-                ),
-            )
-            .where(*self._sessions())
-            .group_by(MentoringSession.member_ids)
-            .subquery()
+    async def rating_breakdown(self, period: Period) -> Breakdown[RatingTally]:
+        """Every figure of the program's ratings from one read of them, their authors as their
+        people."""
+        return _breakdown(
+            await self._breakdown_parts(_rating_breakdown_rows(period), RatingTally), RatingTally
         )
 
-    async def session_people(self, period: Period) -> People:
-        """How many members each period's sessions involve, and who, for the smallest (each
-        period's sets of members found first, then their members)."""
-        groups = (
-            select(
-                _bucket(period, MentoringSession.start).label("bucket"), MentoringSession.member_ids
-            )
-            .where(*self._sessions())
-            .distinct()
-            .subquery()
-        )
-        members = select(
-            groups.c.bucket, func.unnest(groups.c.member_ids).label("person")
-        ).subquery()
-        return await self._people(members)
-
-    async def rating_figures(self, period: Period) -> list[RatingFigures]:
-        bucket = _bucket(period, RatingFact.session_start)
-        rows = await self.session.execute(
-            select(bucket, *_rating_counts()).where(*self._ratings()).group_by(bucket)
-        )
-        return [RatingFigures._make(row) for row in rows]
-
-    async def department_rating_figures(self) -> list[DepartmentRatingFigures]:
-        """The ratings by their author's department."""
-        rows = await self.session.execute(
-            select(Person.department, *_rating_counts())
-            .select_from(RatingFact)
-            .outerjoin(Person, Person.id == RatingFact.author_id)
-            .where(*self._ratings())
-            .group_by(Person.department)
-        )
-        return [DepartmentRatingFigures._make(row) for row in rows]
-
-    async def raters(self, period: Period) -> People:
-        """How many people rated each period's sessions, and who, for the smallest."""
-        raters = (
-            select(
-                _bucket(period, RatingFact.session_start).label("bucket"),
-                RatingFact.author_id.label("person"),
-            )
-            .where(*self._ratings())
-            .subquery()
-        )
-        return await self._people(raters)
-
-    async def department_raters(self) -> People:
-        raters = (
-            select(Person.department.label("bucket"), RatingFact.author_id.label("person"))
-            .select_from(RatingFact)
-            .outerjoin(Person, Person.id == RatingFact.author_id)
-            .where(*self._ratings())
-            .subquery()
-        )
-        return await self._people(raters)
-
-    async def _people(self, rows: Subquery) -> People:
-        """`rows` (a bucket and a person each) counted per bucket and in total (both in one
-        scan, by grouping sets; a null bucket, such as people without a department, is a bucket
-        too); the people named only of the buckets under the minimum (a total under it hides
-        everything, so its people are never needed)."""
-        counted = await self.session.execute(
-            select(
-                rows.c.bucket, func.grouping(rows.c.bucket), func.count(distinct(rows.c.person))
-            ).group_by(func.grouping_sets(tuple_(rows.c.bucket), tuple_()))
-        )
-        sizes = {TOTAL if total else bucket: size for bucket, total, size in counted}
-        sizes.setdefault(TOTAL, 0)
-        small = [key for key, size in sizes.items() if size < MINIMUM_GROUP and key != TOTAL]
-        groups: dict[Any, set[UUID]] = {bucket: set() for bucket in small}
-        if small:
-            named = await self.session.execute(
-                select(rows.c.bucket, rows.c.person)
-                .where(_among_or_null(rows.c.bucket, small))
-                .distinct()
-            )
-            for bucket, person in named:
-                groups[bucket].add(person)
-        return People(sizes=sizes, of_small_groups=groups)
+    async def _breakdown_parts(
+        self, rows: CompoundSelect[Any], tally: type[T]
+    ) -> dict[str, "_BreakdownPart[T]"]:
+        parts: dict[str, _BreakdownPart[T]] = {
+            PERIODS: _BreakdownPart(date.fromisoformat),
+            DEPARTMENTS: _BreakdownPart(lambda department: department),
+            MONTHS: _BreakdownPart(lambda key: key),
+        }
+        program = {"organization_id": self.organization_id, "program_id": self.program_id}
+        for part, key, whole, size, person, *counts in await self.session.execute(rows, program):
+            found = TOTAL if whole else parts[part].key_of(key)
+            parts[part].add(found, size, person, None if counts[0] is None else tally(*counts))
+        return parts
 
     async def fit_answers(self) -> list[tuple[FitAnswer, UUID]]:
         rows = await self.session.execute(
@@ -894,43 +777,12 @@ class ParticipationRepository(SessionRepository):
         )
         return ProposalTally(counts[0], counts[1], counts[2], people=people or 0)
 
-    async def mentorship_months(self) -> int:
-        """Summed over the program's mentorships with sessions: the months from that of the
-        first session to that of the last (to this month while the mentorship lasts), both
-        counted."""
-        month = func.date_trunc("month", MentoringSession.start, "UTC")
-        spans = (
-            select(
-                func.min(month).label("first"),
-                func.greatest(
-                    func.max(month),
-                    case(
-                        (
-                            Mentorship.status.in_(LIVE),
-                            func.date_trunc("month", func.now(), "UTC"),
-                        ),
-                        else_=func.max(month),
-                    ),
-                ).label("last"),
-            )
-            .join(Mentorship, Mentorship.id == MentoringSession.mentorship_id)
-            .where(*self._of(Mentorship))
-            .group_by(MentoringSession.mentorship_id, Mentorship.status)
-            .subquery()
-        )
-        months = (
-            func.extract("year", func.age(spans.c.last, spans.c.first)) * 12
-            + func.extract("month", func.age(spans.c.last, spans.c.first))
-            + 1
-        )
-        return int(await self.session.scalar(select(func.coalesce(func.sum(months), 0))) or 0)
-
     def _started(self) -> list[ColumnElement[bool]]:
         return [*self._of(Mentorship), Mentorship.started_at.is_not(None)]
 
 
 BOOKED = (SessionStatus.PROPOSED, SessionStatus.SCHEDULED)
-# In the order of `SessionFigures`.
+# In the order of `SessionTally`.
 SESSION_COLUMNS = {
     "planned": BOOKED,
     "held": (SessionStatus.HELD,),
@@ -939,33 +791,256 @@ SESSION_COLUMNS = {
 }
 
 
-def _session_counts(sessions: ReadOnlyColumnCollection[str, Any]) -> list[ColumnElement[Any]]:
-    """Of the sessions (their status, start and end columns): those of each status of
-    `SESSION_COLUMNS`, then the hours held."""
+def _session_counts(sessions: type[MentoringSession]) -> list[ColumnElement[Any]]:
+    """Of the sessions, as `SessionTally` counts them: those of each status of
+    `SESSION_COLUMNS`, then the seconds held."""
     counted = [
-        func.count().filter(sessions.status.in_(statuses)) for statuses in SESSION_COLUMNS.values()
+        func.count().filter(sessions.status.in_(statuses)).label(name)
+        for name, statuses in SESSION_COLUMNS.items()
     ]
     held_seconds = func.extract("epoch", sessions.end - sessions.start)
     held = func.sum(held_seconds).filter(sessions.status == SessionStatus.HELD)
-    return [*counted, cast(func.coalesce(held, 0) / 3600, Float)]
+    return [*counted, cast(func.coalesce(held, 0), Numeric).label("held_seconds")]
 
 
 def _rating_counts() -> list[ColumnElement[Any]]:
+    """Of the ratings, as `RatingTally` counts them."""
     return [
-        func.count(),
-        func.sum(RatingFact.rating),
-        func.count().filter(RatingFact.got_what_needed),
+        func.count().label("ratings"),
+        cast(func.sum(RatingFact.rating), Integer).label("rating_sum"),
+        func.count().filter(RatingFact.got_what_needed).label("got_what_needed"),
     ]
+
+
+PERIODS, DEPARTMENTS, MONTHS = "periods", "departments", "months"
+ORGANIZATION = bindparam("organization_id", type_=Uuid)
+PROGRAM = bindparam("program_id", type_=Uuid)
+
+
+# The breakdowns' statements are built once per period, their program a parameter: built for
+# each call, their few thousand objects would be garbage for the cycle collector every time.
+@cache
+def _session_breakdown_rows(period: Period) -> CompoundSelect[Any]:
+    bucket = _bucket(period, MentoringSession.start)
+    month = func.date_trunc("month", MentoringSession.start, "UTC")
+    grouped = (
+        select(
+            bucket.label("bucket"),
+            MentoringSession.member_ids.label("member_ids"),
+            MentoringSession.mentorship_id,
+            func.min(month).label("first_month"),
+            func.max(month).label("last_month"),
+            *_session_counts(MentoringSession),
+        )
+        .where(MentoringSession.organization_id == ORGANIZATION)
+        .where(MentoringSession.program_id == PROGRAM)
+        .group_by(bucket, MentoringSession.member_ids, MentoringSession.mentorship_id)
+        .cte("grouped")
+    )
+    return _breakdown_rows(grouped, SessionTally, _mentorship_months(grouped))
+
+
+@cache
+def _rating_breakdown_rows(period: Period) -> CompoundSelect[Any]:
+    bucket = _bucket(period, RatingFact.session_start)
+    grouped = (
+        select(
+            bucket.label("bucket"),
+            array([RatingFact.author_id]).label("member_ids"),
+            *_rating_counts(),
+        )
+        .where(RatingFact.organization_id == ORGANIZATION, RatingFact.program_id == PROGRAM)
+        .group_by(bucket, RatingFact.author_id)
+        .cte("grouped")
+    )
+    return _breakdown_rows(grouped, RatingTally)
+
+
+def _mentorship_months(grouped: CTE) -> Select[Any]:
+    """The row of `_breakdown_rows` whose size is the program's mentorship-months (see
+    `KpiRepository.session_breakdown`), from the months of `grouped`'s first and last
+    sessions."""
+    last = func.max(grouped.c.last_month)
+    this_month = func.date_trunc("month", func.now(), "UTC")
+    spans = (
+        select(
+            func.min(grouped.c.first_month).label("first"),
+            func.greatest(last, case((Mentorship.status.in_(LIVE), this_month), else_=last)).label(
+                "last"
+            ),
+        )
+        .join(Mentorship, Mentorship.id == grouped.c.mentorship_id)
+        .where(Mentorship.organization_id == ORGANIZATION, Mentorship.program_id == PROGRAM)
+        .group_by(grouped.c.mentorship_id, Mentorship.status)
+        .subquery()
+    )
+    age = func.age(spans.c.last, spans.c.first)
+    months = func.extract("year", age) * 12 + func.extract("month", age) + 1
+    return select(
+        literal(MONTHS),
+        cast(null(), Text),
+        literal(1),
+        cast(func.coalesce(func.sum(months), 0), Integer),
+        cast(null(), Uuid),
+        *(cast(null(), grouped.c[name].type) for name in SessionTally._fields),
+    )
+
+
+def _breakdown_rows(grouped: CTE, tally: type[T], *more: Select[Any]) -> CompoundSelect[Any]:
+    """Of `grouped` (a bucket, a set of members and `tally`'s counts of each), in one
+    statement: the counts per period and per department (each set counted once for each
+    department among its members', as feedback's replica of profiles placed them; null: not
+    known), how many people each period and department has and all of them have (`whole`),
+    and who the people of the periods and departments under the minimum are. A row is `(part,
+    key, whole, size, person, *counts)`: a group's counts and its number of people with
+    `person` null, or one person of a small group; then `more` rows alike. Departments are
+    found for the distinct sets of members (a few hundred, a mentorship's mostly), not for
+    every member of every session."""
+    tallies = list(tally._fields)
+    members = _members_of(grouped.c.member_ids)
+    period_people = (
+        select(grouped.c.bucket.label("key"), members.c.person)
+        .select_from(grouped)
+        .join(members, true())
+        .cte("period_people")
+    )
+    sets = (
+        select(grouped.c.member_ids, *(_sum(grouped.c[name]) for name in tallies))
+        .group_by(grouped.c.member_ids)
+        .cte("sets")
+    )
+    set_members = _members_of(sets.c.member_ids)
+    placed = (
+        select(sets.c.member_ids, Person.department.label("key"), set_members.c.person)
+        .select_from(sets)
+        .join(set_members, true())
+        .outerjoin(Person, Person.id == set_members.c.person)
+        .cte("placed")
+    )
+    set_departments = select(placed.c.member_ids, placed.c.key).distinct().subquery()
+    per_department = (
+        select(set_departments.c.key, *(sets.c[name] for name in tallies))
+        .select_from(sets)
+        .join(set_departments, set_departments.c.member_ids == sets.c.member_ids)
+        .subquery()
+    )
+    per_period = select(grouped.c.bucket.label("key"), *(grouped.c[name] for name in tallies))
+    return union_all(
+        *_part_rows(PERIODS, per_period.subquery(), period_people, tallies),
+        *_part_rows(DEPARTMENTS, per_department, placed, tallies),
+        *more,
+    )
+
+
+def _part_rows(
+    part: str, tallied: Subquery, people: CTE, tallies: list[str]
+) -> tuple[Select[Any], Select[Any]]:
+    """The rows of one part of `_breakdown_rows`: `tallied`'s tallies summed per key with the
+    number of `people` (a key and a person each) of each key and of all keys; and the people of
+    the keys under the minimum."""
+    counted = (
+        select(
+            people.c.key,
+            func.grouping(people.c.key).label("whole"),
+            func.count(distinct(people.c.person)).label("people"),
+        )
+        .group_by(func.grouping_sets(tuple_(people.c.key), tuple_()))
+        .cte(f"{part}_counted")
+    )
+    summed = (
+        select(tallied.c.key, *(_sum(tallied.c[name]) for name in tallies))
+        .group_by(tallied.c.key)
+        .subquery()
+    )
+    figures = select(
+        literal(part),
+        cast(counted.c.key, Text),
+        counted.c.whole,
+        counted.c.people,
+        cast(null(), Uuid),
+        *(summed.c[name] for name in tallies),
+    ).select_from(
+        counted.outerjoin(
+            summed, and_(counted.c.whole == 0, _same_key(counted.c.key, summed.c.key))
+        )
+    )
+    # Typed nulls: a DISTINCT branch would make an untyped one text, which no union matches.
+    small = (
+        select(
+            literal(part),
+            cast(people.c.key, Text),
+            literal(0),
+            cast(null(), Integer),
+            people.c.person,
+            *(cast(null(), summed.c[name].type) for name in tallies),
+        )
+        .where(
+            exists().where(
+                counted.c.whole == 0,
+                counted.c.people < MINIMUM_GROUP,
+                _same_key(counted.c.key, people.c.key),
+            )
+        )
+        .distinct()
+    )
+    return figures, small
+
+
+def _same_key(left: ColumnElement[Any], right: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The same key, a null (no department) matching a null: in a form the planner can hash,
+    where it can only compare each row with each under `IS NOT DISTINCT FROM` (400 days'
+    people with 400 days took 200 ms)."""
+    return and_(
+        func.coalesce(cast(left, Text), "") == func.coalesce(cast(right, Text), ""),
+        left.is_(None) == right.is_(None),
+    )
+
+
+def _sum(tally: ColumnElement[Any]) -> ColumnElement[Any]:
+    return cast(func.sum(tally), tally.type).label(tally.name)
+
+
+@dataclass
+class _BreakdownPart(Generic[T]):
+    """What `_breakdown_rows` tells of one part, read row by row."""
+
+    key_of: Callable[[Any], Any]
+    """The key of a group from its text."""
+    tallies: dict[Any, T] = field(default_factory=dict)
+    sizes: dict[Any, int] = field(default_factory=dict)
+    small: dict[Any, set[UUID]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, key: Any, size: int | None, person: UUID | None, tally: T | None) -> None:
+        if person is not None:
+            self.small[key].add(person)
+            return
+        self.sizes[key] = size or 0
+        if tally is not None:
+            self.tallies[key] = tally
+
+    def people(self) -> People:
+        return People(sizes=self.sizes, of_small_groups=dict(self.small))
+
+
+def _breakdown(parts: dict[str, _BreakdownPart[T]], tally: type[T]) -> Breakdown[T]:
+    periods, departments = parts[PERIODS], parts[DEPARTMENTS]
+    return Breakdown(
+        periods=_with_total(periods.tallies, tally),
+        period_people=periods.people(),
+        departments=departments.tallies,
+        department_people=departments.people(),
+    )
+
+
+def _with_total(periods: dict[date, T], tally: type[T]) -> dict[date, T]:
+    """The periods' tallies and, under `TOTAL`, their sums (none without periods)."""
+    if not periods:
+        return periods
+    return periods | {TOTAL: tally._make(map(sum, zip(*periods.values(), strict=True)))}
 
 
 def _members_of(member_ids: ColumnElement[list[UUID]]) -> TableValuedAlias:
     return func.unnest(member_ids).table_valued("person").render_derived(name="member")
-
-
-def _among_or_null(column: ColumnElement[Any], values: list[Any]) -> ColumnElement[bool]:
-    """`column` among the values, where a null value finds the nulls."""
-    found = among(column, [value for value in values if value is not None])
-    return or_(found, column.is_(None)) if None in values else found
 
 
 def _bucket(period: Period, moment: InstrumentedAttribute[datetime]) -> ColumnElement[date]:

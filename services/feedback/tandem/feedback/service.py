@@ -721,22 +721,17 @@ async def _dashboard(
 ) -> ProgramDashboardRead:
     kpis = KpiRepository(session, organization_id, program_id)
     taking_part = ParticipationRepository(session, organization_id, program_id)
+    sessions, mentorship_months = await kpis.session_breakdown(period)
     figures = ProgramFigures(
         program_id=program_id,
         period=period,
-        sessions=await kpis.session_figures(period),
-        session_people=await kpis.session_people(period),
-        ratings=await kpis.rating_figures(period),
-        raters=await kpis.raters(period),
+        sessions=sessions,
+        ratings=await kpis.rating_breakdown(period),
         fit_answers=await kpis.fit_answers(),
         active_mentorships=await kpis.active_mentorships(),
         participation=await _participation_figures(taking_part),
         proposals=await taking_part.proposal_tally(),
-        mentorship_months=await taking_part.mentorship_months(),
-        department_sessions=await kpis.department_session_figures(),
-        department_session_people=await kpis.department_session_people(),
-        department_ratings=await kpis.department_rating_figures(),
-        department_raters=await kpis.department_raters(),
+        mentorship_months=mentorship_months,
     )
     surveys = await SurveyFactRepository(session).program_figures(organization_id, program_id)
     return dashboard(figures).model_copy(update={"surveys": survey_kpis(*surveys)})

@@ -9,13 +9,17 @@ department's sessions are those its people took part in, and its ratings those i
 gave. The people of a department's sessions are its own members in them, so departments
 partition the people as they do for participation, and a department too small to show hides
 as many others as it takes. (A session across two departments counts in both, so departments'
-sessions add up to more than the total.)"""
+sessions add up to more than the total.)
+
+Every figure of sessions comes from one read of the program's sessions, and every figure of
+ratings from one of its ratings (see `Breakdown`)."""
 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple, TypeVar
+from decimal import Decimal
+from typing import Generic, NamedTuple, TypeVar
 from uuid import UUID
 
 from tandem.feedback.kpis.participation import (
@@ -43,44 +47,37 @@ from tandem.kit.contracts.feedback import (
     SessionCounts,
 )
 
-
-class SessionFigures(NamedTuple):
-    bucket: date
-    planned: int
-    held: int
-    cancelled: int
-    no_show: int
-    held_hours: float
+HOUR_SECONDS = 3600
 
 
-class RatingFigures(NamedTuple):
-    bucket: date
-    ratings: int
-    rating_sum: int
-    got_what_needed: int
+class SessionTally(NamedTuple):
+    """Sessions counted by status, and the seconds of those held."""
+
+    planned: int = 0
+    held: int = 0
+    cancelled: int = 0
+    no_show: int = 0
+    held_seconds: Decimal = Decimal(0)
 
 
-class DepartmentSessionFigures(NamedTuple):
-    department: str | None
-    planned: int
-    held: int
-    cancelled: int
-    no_show: int
-    held_hours: float
+class RatingTally(NamedTuple):
+    ratings: int = 0
+    rating_sum: int = 0
+    got_what_needed: int = 0
 
 
-class DepartmentRatingFigures(NamedTuple):
-    department: str | None
-    ratings: int
-    rating_sum: int
-    got_what_needed: int
+T = TypeVar("T", SessionTally, RatingTally)
 
 
-NO_SESSIONS = SessionFigures(TOTAL, 0, 0, 0, 0, 0.0)
-NO_RATINGS = RatingFigures(TOTAL, 0, 0, 0)
+@dataclass(frozen=True)
+class Breakdown(Generic[T]):
+    """Sessions or ratings counted per period (and in total, under `TOTAL`) and per department,
+    with the people of each: a session's members, a rating's author."""
 
-
-F = TypeVar("F", SessionFigures, RatingFigures)
+    periods: dict[date, T]
+    period_people: People
+    departments: dict[str | None, T]
+    department_people: People
 
 
 @dataclass(frozen=True)
@@ -89,10 +86,8 @@ class ProgramFigures:
 
     program_id: UUID
     period: Period
-    sessions: list[SessionFigures]
-    session_people: People
-    ratings: list[RatingFigures]
-    raters: People
+    sessions: Breakdown[SessionTally]
+    ratings: Breakdown[RatingTally]
     fit_answers: list[tuple[FitAnswer, UUID]]
     active_mentorships: list[list[UUID]]
     participation: ParticipationFigures
@@ -100,26 +95,19 @@ class ProgramFigures:
     mentorship_months: int
     """Summed over the program's mentorships, from the month of each's first session to that of
     its last (to this month while it lasts)."""
-    department_sessions: list[DepartmentSessionFigures]
-    department_session_people: People
-    department_ratings: list[DepartmentRatingFigures]
-    department_raters: People
 
 
 def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
-    buckets = sorted(
-        {row.bucket for row in figures.sessions} | {row.bucket for row in figures.ratings}
-    )
-    members, raters = figures.session_people, figures.raters
+    sessions, ratings = figures.sessions.periods, figures.ratings.periods
+    buckets = sorted((sessions.keys() | ratings.keys()) - {TOTAL})
+    members, raters = figures.sessions.period_people, figures.ratings.period_people
     hidden_sessions = suppressed_with_total(members, _partitions(figures.period, buckets))
     hidden_ratings = suppressed_with_total(raters, _partitions(figures.period, buckets))
-    sessions = _with_total({row.bucket: row for row in figures.sessions}, SessionFigures)
-    ratings = _with_total({row.bucket: row for row in figures.ratings}, RatingFigures)
     cells = [
         _counts(
             None if key == TOTAL else key,
-            sessions.get(key, NO_SESSIONS),
-            ratings.get(key, NO_RATINGS),
+            sessions.get(key, SessionTally()),
+            ratings.get(key, RatingTally()),
             members.sizes.get(key, 0),
             key in hidden_sessions,
             key in hidden_ratings,
@@ -159,10 +147,9 @@ def dashboard(figures: ProgramFigures) -> ProgramDashboardRead:
 
 
 def _department_sessions(figures: ProgramFigures) -> list[DepartmentSessionCounts]:
-    sessions = {row.department: row for row in figures.department_sessions}
-    ratings = {row.department: row for row in figures.department_ratings}
+    sessions, ratings = figures.sessions.departments, figures.ratings.departments
     departments = sorted(sessions.keys() | ratings.keys(), key=department_order)
-    people, raters = figures.department_session_people, figures.department_raters
+    people, raters = figures.sessions.department_people, figures.ratings.department_people
     hidden_sessions = suppressed_with_total(people, [departments])
     hidden_ratings = suppressed_with_total(raters, [departments])
     return [
@@ -170,8 +157,8 @@ def _department_sessions(figures: ProgramFigures) -> list[DepartmentSessionCount
             department=department,
             **_counts(
                 None,
-                sessions.get(department, NO_SESSIONS),
-                ratings.get(department, NO_RATINGS),
+                sessions.get(department, SessionTally()),
+                ratings.get(department, RatingTally()),
                 people.sizes.get(department, 0),
                 department in hidden_sessions,
                 department in hidden_ratings,
@@ -228,17 +215,10 @@ def _grouped(buckets: list[date], enclosing: Callable[[date], date]) -> list[lis
     return list(groups.values())
 
 
-def _with_total(rows: dict[date, F], kind: type[F]) -> dict[date, F]:
-    if not rows:
-        return rows
-    columns = list(zip(*rows.values(), strict=True))[1:]
-    return rows | {TOTAL: kind(TOTAL, *(sum(column) for column in columns))}
-
-
 def _counts(
     period_start: date | None,
-    counted: SessionFigures | DepartmentSessionFigures,
-    rated: RatingFigures | DepartmentRatingFigures,
+    counted: SessionTally,
+    rated: RatingTally,
     people: int,
     hide: bool,
     hide_ratings: bool,
@@ -251,7 +231,7 @@ def _counts(
         held=None if hide else counted.held,
         cancelled=None if hide else counted.cancelled,
         no_show=None if hide else counted.no_show,
-        held_hours=None if hide else round(counted.held_hours, 2),
+        held_hours=None if hide else round(float(counted.held_seconds / HOUR_SECONDS), 2),
         ratings=None if hide_ratings else rated.ratings,
         average_rating=None
         if hide_ratings or not rated.ratings
