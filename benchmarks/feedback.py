@@ -26,8 +26,9 @@ Logging is at WARNING (at INFO kit logs one line per applied event).
   and the at-risk list, `--queries` times each over the `--programs` programs, p50 and p99,
   on a fresh engine after the stream's events are let go (they are the benchmark's, and each
   full garbage collection would walk them), with the cyclic collector's thresholds the API
-  sets at start-up (`tune_garbage_collector`; the API serves the dashboard), then again with
-  Python's defaults (as this benchmark measured before). Each kind's first call (the
+  sets at start-up (`tune_garbage_collector`, and `freeze_start_up_objects` once it is up; the
+  API serves the dashboard), then again with Python's defaults (as this benchmark measured
+  before). Each kind's first call (the
   statements compiled and prepared on the connection) is timed and recorded apart, and the
   full garbage collections of the measured calls are counted with their pauses.
 
@@ -64,7 +65,7 @@ from tandem.feedback.repository import Profiles
 from tandem.feedback.service import Dependencies
 from tandem.feedback.settings import FeedbackSettings
 from tandem.kit import bus, infra
-from tandem.kit.app import tune_garbage_collector
+from tandem.kit.app import freeze_start_up_objects, tune_garbage_collector
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts.feedback import FitAnswer, FitCheckedIn, Period, SessionFeedbackSubmitted
 from tandem.kit.contracts.matching import (
@@ -551,7 +552,9 @@ async def main(arguments: argparse.Namespace) -> None:
     load_before_queries = os.getloadavg()
     default_thresholds = gc.get_threshold()
     tune_garbage_collector()  # as the API's lifespan does: the API serves the dashboard
+    freeze_start_up_objects()
     queries = await query_latencies(url, organization, programs, arguments.queries)
+    gc.unfreeze()
     gc.set_threshold(*default_thresholds)
     queries_default_gc = await query_latencies(url, organization, programs, arguments.queries)
     for name in (ONE, PREFIX, WHOLE):

@@ -102,6 +102,7 @@ def _lifespan(settings_type: type[SettingsT], wiring: Wiring[SettingsT, Any]) ->
         async with wiring.dependencies(settings) as dependencies:
             use_dependencies(app, dependencies)
             async with _serving(app, settings):
+                freeze_start_up_objects()
                 yield
 
     return lifespan
@@ -140,6 +141,14 @@ def tune_garbage_collector() -> None:
     thresholds the cyclic collector ran about ten full passes per 5,000-enrollee snapshot, two
     thirds of its time (benchmarks/README.md). Collecting less often trades a little memory."""
     gc.set_threshold(50_000, 20, 10)
+
+
+def freeze_start_up_objects() -> None:
+    """Take what start-up made (modules, routes, models: some 150,000 objects) out of the
+    collector's sight; each full collection walked them all, 70-220 ms that landed on whichever
+    request was unlucky (benchmarks/README.md, feedback)."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _connect_nats(app: FastAPI, settings: ServiceSettings) -> None:
