@@ -40,6 +40,7 @@ from tandem.matching.engine import (
     score,
     scoring,
 )
+from tandem.matching.engine.checks import engine_order
 from tandem.matching.engine.flow import (
     Network,
     best_per_owner,
@@ -866,6 +867,30 @@ def test_an_absence_that_ends_before_it_starts_is_refused() -> None:
 
     with pytest.raises(InvalidMatchInput, match="absence ends before it starts"):
         match([backwards], Rules(), Weights(), PERIOD)
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"role": "member"}, "role 'member' is not one of"),
+        ({"capacity": -1}, "capacity cannot be negative"),
+        ({"time_zone": "Mars/Olympus"}, "'Mars/Olympus' is not a known IANA time zone"),
+        ({"offered": {UUID(int=900): 6}}, "offered proficiencies run from 1 to 5"),
+        ({"wanted": {UUID(int=900): 0}}, "wanted priorities run from 1 to 3"),
+    ],
+)
+def test_the_first_unusable_participant_of_a_pool_is_named(
+    changes: dict[str, object], problem: str
+) -> None:
+    """The pool's values are checked at once, and person by person only once one fails, to
+    name the first: the engine's order (ids shuffled by the seed) decides which that is."""
+    pool = [person(number, "mentor" if number % 3 else "mentee") for number in range(1, 40)]
+    pool[17] = replace(pool[17], **changes)  # type: ignore[arg-type]
+    pool[23] = replace(pool[23], **changes)  # type: ignore[arg-type]
+    first = next(p for p in engine_order(pool, 5) if p in (pool[17], pool[23]))
+
+    with pytest.raises(InvalidMatchInput, match=f"{first.person_id}: {problem}"):
+        match(pool, Rules(), Weights(), PERIOD, seed=5)
 
 
 def test_a_window_off_the_grid_is_refused_naming_the_person() -> None:

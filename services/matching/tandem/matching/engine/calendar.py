@@ -251,7 +251,17 @@ class Windows:
     @classmethod
     def of(cls, windows: Sequence[Sequence[WeeklyWindow]]) -> Windows:
         owner = np.repeat(np.arange(len(windows)), [len(own) for own in windows])
-        spans = [(w.weekday, *w.day_minutes) for own in windows for w in own]
+        # Most people share windows: each distinct one (found by its fields, which hash
+        # faster than the window) is read once.
+        known: dict[tuple[int, time, time], tuple[int, int, int]] = {}
+        spans = []
+        for own in windows:
+            for w in own:
+                key = (w.weekday, w.start, w.end)
+                span = known.get(key)
+                if span is None:
+                    span = known[key] = (w.weekday, *w.day_minutes)
+                spans.append(span)
         return cls(windows, owner, np.array(spans, dtype=np.int64).reshape(-1, 3))
 
     def of_people(self, people: Ints) -> Windows:

@@ -351,14 +351,12 @@ def _arranged(
         col_of_person=col_of_person,
     )
     index = {person_id: position for position, person_id in enumerate(features.ids)}
+    # Each person of a pair looked up once (-1 outside the pool): a UUID hashes in Python.
     pairs = np.array(
-        [
-            [index[person] for person in pair]
-            for pair in forbidden
-            if len(pair) == 2 and all(person in index for person in pair)
-        ],
+        [index.get(person, -1) for pair in forbidden if len(pair) == 2 for person in pair],
         dtype=np.int64,
     ).reshape(-1, 2)
+    pairs = pairs[(pairs >= 0).all(axis=1)]
     both_ways = np.concatenate([pairs, pairs[:, ::-1]])
     rows, cols = pool.row_of_person[both_ways[:, 0]], pool.col_of_person[both_ways[:, 1]]
     codes = rows * pool.cols + cols
