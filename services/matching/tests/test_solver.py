@@ -596,6 +596,33 @@ def test_skipping_tiles_the_cheap_rules_remove_keeps_every_feasible_pair(
     assert np.array_equal(everything.weakest_week[i, j], weakest_week(*week_slots(pool, i, j)))
 
 
+def test_weeks_a_clock_change_moves_for_everyone_are_counted_once() -> None:
+    # Amsterdam's summer weeks are its winter weeks an hour earlier in UTC, for everyone
+    # (and nobody is free on the Sunday its clocks change): one plan counts them all.
+    people = [
+        person(
+            n,
+            "mentor" if n % 3 == 0 else "mentee",
+            windows=(
+                WeeklyWindow(0, quarter(32 + n), quarter(44 + n)),
+                WeeklyWindow(n % 5, quarter(40 + 3 * n), quarter(48 + 3 * n)),
+            ),
+            zone="Europe/Amsterdam",
+        )
+        for n in range(1, 13)
+    ]
+    pool = build_pool(people, Rules(min_weekly_overlap_minutes=15), Weights(), PERIOD, [])
+    rows = np.arange(pool.rows)
+
+    verdict = evaluate_block(pool, rows)
+
+    assert len(pool.week_members) == 3
+    assert len(pool.weekly_plans(0, 0)) == 1
+    i, j = (k.ravel() for k in np.indices(verdict.candidate.shape))
+    assert np.array_equal(verdict.weakest_week[i, j], weakest_week(*week_slots(pool, i, j)))
+    assert verdict.weakest_week.any()
+
+
 @settings(max_examples=20, deadline=None)
 @given(data=st.data(), rules=rule_sets(), weights=weight_sets, seed=st.integers(0, 99))
 def test_the_answer_depends_on_the_seed_not_on_the_input_order(

@@ -186,7 +186,8 @@ class Pool:
 
     def weekly_plans(self, row_group: int, col_group: int) -> list[WeekPlan]:
         """How to count the common slots of two zone groups per program week class; classes
-        equal for everyone in both groups are counted once."""
+        equal for everyone in both groups are counted once, and so are classes whose common
+        slots are the same for every pair (see `WeekPlan.slot_content`)."""
         if (row_group, col_group) not in self.week_plans:
             left = self._labels("mentee", row_group, weekly=True)
             right = self._labels("mentor", col_group, weekly=True)
@@ -194,7 +195,9 @@ class Pool:
             for k in range(len(self.week_members)):
                 seen = (*left.week_class(k).labels.tolist(), *right.week_class(k).labels.tolist())
                 same.setdefault(seen, []).append(k)
-            mentors = self.mentor_person[self.people.zone_group[self.mentor_person] == col_group]
+            zone_group = self.people.zone_group
+            mentees = self.mentee_person[zone_group[self.mentee_person] == row_group]
+            mentors = self.mentor_person[zone_group[self.mentor_person] == col_group]
             plans = []
             for classes in same.values():
                 k = classes[0]
@@ -204,7 +207,9 @@ class Pool:
                 weeks = np.bitwise_or.reduce(self.week_members[classes])
                 bits = self.people.weekly[mentors, k : k + 1]
                 plans.append(WeekPlan(k, weeks, plan, plan.weighted(bits)))
-            self.week_plans[row_group, col_group] = plans
+            self.week_plans[row_group, col_group] = _alike_merged(
+                plans, self.people.weekly[mentees]
+            )
         return self.week_plans[row_group, col_group]
 
     def prepare_overlaps(self) -> None:
@@ -259,6 +264,33 @@ class WeekPlan:
     weeks: np.uint64
     plan: OverlapPlan
     mentors: Floats
+
+    def slot_content(self, mentees: NDArray[np.uint64]) -> NDArray[np.void]:
+        """The plan's slots, each as its column of the `mentees`' flags (their weekly bits)
+        and its row of the mentors' weighted flags, sorted. Two plans of the same content
+        count the same common slots for every pair, whatever the order of their slots: the
+        summer weeks of two zones that change clocks together are their winter weeks moved by
+        an hour, for instance."""
+        left = self.plan.flags(mentees[:, self.week_class : self.week_class + 1])
+        both = np.ascontiguousarray(np.concatenate([left.T, self.mentors], axis=1))
+        slots = both.view(np.dtype((np.void, both.shape[1] * both.itemsize))).ravel()
+        return np.sort(slots)
+
+
+def _alike_merged(plans: Sequence[WeekPlan], mentees: NDArray[np.uint64]) -> list[WeekPlan]:
+    """The plans, the weeks of each joined to the first one of the same `slot_content` for the
+    `mentees`' weekly bits: both count the same common slots for every pair."""
+    merged: list[WeekPlan] = []
+    contents: list[NDArray[np.void]] = []
+    for plan in plans:
+        content = plan.slot_content(mentees)
+        alike = [k for k, seen in enumerate(contents) if np.array_equal(seen, content)]
+        if alike:
+            merged[alike[0]] = replace(merged[alike[0]], weeks=merged[alike[0]].weeks | plan.weeks)
+        else:
+            merged.append(plan)
+            contents.append(content)
+    return merged
 
 
 def build_pool(
