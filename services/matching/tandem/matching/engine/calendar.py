@@ -416,8 +416,9 @@ class OverlapPlan:
     (people by slots), one multiply-add a slot and pair in BLAS, where the and, the popcount
     and the sum of bitsets take three numpy passes a word. Of the (class, word) columns of
     the bitsets, only those with a slot free on both sides are read, and columns equal for
-    everyone in both groups once; of their slots, only those someone on each side has free.
-    `weeks` is how many weeks each of those slots stands for.
+    everyone in both groups once; of their slots, only those someone on each side has free
+    (and, see `alike_merged`, those free for the same people once). `weeks` is how many weeks
+    each of those slots stands for.
 
     Every product and sum is a whole number below 2**24 (a program has at most 54 grid weeks
     of 672 slots), which float32 holds exactly in any order of summing."""
@@ -440,6 +441,19 @@ class OverlapPlan:
         """People's (people, classes, words) bitsets as (people, slots) of 0 and 1."""
         flags = _unpacked(bits.reshape(len(bits), -1)[:, self.columns])[:, self.slots]
         return flags.astype(np.float32)
+
+    def alike_merged(self, bits: NDArray[np.uint64]) -> OverlapPlan:
+        """The plan with the slots free for the same people of `bits` (everyone of both
+        groups) counted once, for all their weeks: the summer weeks of zones that change
+        clocks together hold their winter slots an hour earlier, in other columns."""
+        if len(bits) == 0:
+            return self
+        free = np.packbits(_unpacked(bits.reshape(len(bits), -1)[:, self.columns]).T, axis=1)
+        whose = np.ascontiguousarray(free[self.slots])
+        rows = whose.view(np.dtype((np.void, whose.shape[1]))).ravel()
+        _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        weeks = np.bincount(inverse.ravel(), weights=self.weeks, minlength=len(first))
+        return OverlapPlan(self.columns, self.slots[first], weeks.astype(np.float32))
 
     def weighted(self, bits: NDArray[np.uint64]) -> Floats:
         """As `flags`, transposed to (slots, people), each slot counted for its weeks."""

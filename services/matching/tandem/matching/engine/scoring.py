@@ -167,11 +167,19 @@ class Pool:
 
     def plan(self, row_group: int, col_group: int) -> OverlapPlan:
         if (row_group, col_group) not in self.plans:
-            self.plans[row_group, col_group] = OverlapPlan.of(
+            plan = OverlapPlan.of(
                 self._labels("mentee", row_group),
                 self._labels("mentor", col_group),
                 self.class_counts,
             )
+            zone_group = self.people.zone_group
+            people = np.concatenate(
+                [
+                    self.mentee_person[zone_group[self.mentee_person] == row_group],
+                    self.mentor_person[zone_group[self.mentor_person] == col_group],
+                ]
+            )
+            self.plans[row_group, col_group] = plan.alike_merged(self.people.availability[people])
         return self.plans[row_group, col_group]
 
     def mentors(self, row_group: int, col_group: int) -> Floats:
