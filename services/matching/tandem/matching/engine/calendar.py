@@ -448,12 +448,17 @@ class OverlapPlan:
         clocks together hold their winter slots an hour earlier, in other columns."""
         if len(bits) == 0:
             return self
-        free = np.packbits(_unpacked(bits.reshape(len(bits), -1)[:, self.columns]).T, axis=1)
-        whose = np.ascontiguousarray(free[self.slots])
-        rows = whose.view(np.dtype((np.void, whose.shape[1]))).ravel()
+        owners = self.slot_owners(bits)
+        rows = owners.view(np.dtype((np.void, owners.shape[1]))).ravel()
         _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
         weeks = np.bincount(inverse.ravel(), weights=self.weeks, minlength=len(first))
         return OverlapPlan(self.columns, self.slots[first], weeks.astype(np.float32))
+
+    def slot_owners(self, bits: NDArray[np.uint64]) -> NDArray[np.uint8]:
+        """Who of the people of `bits` has each slot of the plan free, as (slots, people)
+        flags packed eight to an octet."""
+        flags = _unpacked(bits.reshape(len(bits), -1)[:, self.columns])[:, self.slots]
+        return np.ascontiguousarray(np.packbits(flags, axis=0).T)
 
     def weighted(self, bits: NDArray[np.uint64]) -> Floats:
         """As `flags`, transposed to (slots, people), each slot counted for its weeks."""

@@ -216,7 +216,7 @@ class Pool:
                 bits = self.people.weekly[mentors, k : k + 1]
                 plans.append(WeekPlan(k, weeks, plan, plan.weighted(bits)))
             self.week_plans[row_group, col_group] = _alike_merged(
-                plans, self.people.weekly[mentees]
+                plans, self.people.weekly[mentees], self.people.weekly[mentors]
             )
         return self.week_plans[row_group, col_group]
 
@@ -273,25 +273,37 @@ class WeekPlan:
     plan: OverlapPlan
     mentors: Floats
 
-    def slot_content(self, mentees: NDArray[np.uint64]) -> NDArray[np.void]:
-        """The plan's slots, each as its column of the `mentees`' flags (their weekly bits)
-        and its row of the mentors' weighted flags, sorted. Two plans of the same content
-        count the same common slots for every pair, whatever the order of their slots: the
-        summer weeks of two zones that change clocks together are their winter weeks moved by
-        an hour, for instance."""
-        left = self.plan.flags(mentees[:, self.week_class : self.week_class + 1])
-        both = np.ascontiguousarray(np.concatenate([left.T, self.mentors], axis=1))
-        slots = both.view(np.dtype((np.void, both.shape[1] * both.itemsize))).ravel()
+    def slot_content(
+        self, mentees: NDArray[np.uint64], mentors: NDArray[np.uint64]
+    ) -> NDArray[np.void]:
+        """The plan's slots, each as who of the mentees and of the mentors (their weekly
+        bits) has it free and how many weeks it stands for, sorted. Two plans of the same
+        content count the same common slots for every pair, whatever the order of their
+        slots: the summer weeks of two zones that change clocks together are their winter
+        weeks moved by an hour, for instance."""
+        week = slice(self.week_class, self.week_class + 1)
+        content = np.concatenate(
+            [
+                self.plan.slot_owners(mentees[:, week]),
+                self.plan.slot_owners(mentors[:, week]),
+                self.plan.weeks.view(np.uint8).reshape(-1, self.plan.weeks.itemsize),
+            ],
+            axis=1,
+        )
+        slots = content.view(np.dtype((np.void, content.shape[1]))).ravel()
         return np.sort(slots)
 
 
-def _alike_merged(plans: Sequence[WeekPlan], mentees: NDArray[np.uint64]) -> list[WeekPlan]:
+def _alike_merged(
+    plans: Sequence[WeekPlan], mentees: NDArray[np.uint64], mentors: NDArray[np.uint64]
+) -> list[WeekPlan]:
     """The plans, the weeks of each joined to the first one of the same `slot_content` for the
-    `mentees`' weekly bits: both count the same common slots for every pair."""
+    weekly bits of the `mentees` and `mentors`: both count the same common slots for every
+    pair."""
     merged: list[WeekPlan] = []
     contents: list[NDArray[np.void]] = []
     for plan in plans:
-        content = plan.slot_content(mentees)
+        content = plan.slot_content(mentees, mentors)
         alike = [k for k, seen in enumerate(contents) if np.array_equal(seen, content)]
         if alike:
             merged[alike[0]] = replace(merged[alike[0]], weeks=merged[alike[0]].weeks | plan.weeks)
