@@ -56,8 +56,10 @@ class Edges:
         return len(self.rows)
 
     def where(self, keep: Flags | Ints) -> "Edges":
-        """The edges where `keep` holds, or at the positions it lists."""
-        return Edges(self.rows[keep], self.cols[keep], self.scores[keep])
+        """The edges where `keep` holds, or at the positions it lists. Flags become positions
+        first: each mask would be counted and read again for every array."""
+        at = np.flatnonzero(keep) if keep.dtype == np.bool_ else keep
+        return Edges(self.rows[at], self.cols[at], self.scores[at])
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,8 @@ def best_per_owner(
     in_band = np.empty(len(owner), dtype=bool)
     for part in _chunks(len(owner)):
         in_band[part] = scores[part] // SCORE_BAND == band[owner[part]]
-    inside = _histogram(owner[in_band], scores[in_band] % SCORE_BAND, owners, SCORE_BAND)
+    at = np.flatnonzero(in_band)
+    inside = _histogram(owner[at], scores[at] % SCORE_BAND, owners, SCORE_BAND)
     offset, _ = _highest_reaching(inside, keep - above)
     cut = np.where(fewer, 0, np.minimum(band * SCORE_BAND + offset, MAX_SCORE))
     cut = cut.astype(scores.dtype)
