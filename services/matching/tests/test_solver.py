@@ -40,6 +40,7 @@ from tandem.matching.engine import (
     score,
     scoring,
 )
+from tandem.matching.engine.checks import engine_order
 from tandem.matching.engine.flow import (
     Network,
     best_per_owner,
@@ -595,6 +596,33 @@ def test_skipping_tiles_the_cheap_rules_remove_keeps_every_feasible_pair(
     assert np.array_equal(everything.weakest_week[i, j], weakest_week(*week_slots(pool, i, j)))
 
 
+def test_weeks_a_clock_change_moves_for_everyone_are_counted_once() -> None:
+    # Amsterdam's summer weeks are its winter weeks an hour earlier in UTC, for everyone
+    # (and nobody is free on the Sunday its clocks change): one plan counts them all.
+    people = [
+        person(
+            n,
+            "mentor" if n % 3 == 0 else "mentee",
+            windows=(
+                WeeklyWindow(0, quarter(32 + n), quarter(44 + n)),
+                WeeklyWindow(n % 5, quarter(40 + 3 * n), quarter(48 + 3 * n)),
+            ),
+            zone="Europe/Amsterdam",
+        )
+        for n in range(1, 13)
+    ]
+    pool = build_pool(people, Rules(min_weekly_overlap_minutes=15), Weights(), PERIOD, [])
+    rows = np.arange(pool.rows)
+
+    verdict = evaluate_block(pool, rows)
+
+    assert len(pool.week_members) == 3
+    assert len(pool.weekly_plans(0, 0)) == 1
+    i, j = (k.ravel() for k in np.indices(verdict.candidate.shape))
+    assert np.array_equal(verdict.weakest_week[i, j], weakest_week(*week_slots(pool, i, j)))
+    assert verdict.weakest_week.any()
+
+
 @settings(max_examples=20, deadline=None)
 @given(data=st.data(), rules=rule_sets(), weights=weight_sets, seed=st.integers(0, 99))
 def test_the_answer_depends_on_the_seed_not_on_the_input_order(
@@ -866,6 +894,30 @@ def test_an_absence_that_ends_before_it_starts_is_refused() -> None:
 
     with pytest.raises(InvalidMatchInput, match="absence ends before it starts"):
         match([backwards], Rules(), Weights(), PERIOD)
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"role": "member"}, "role 'member' is not one of"),
+        ({"capacity": -1}, "capacity cannot be negative"),
+        ({"time_zone": "Mars/Olympus"}, "'Mars/Olympus' is not a known IANA time zone"),
+        ({"offered": {UUID(int=900): 6}}, "offered proficiencies run from 1 to 5"),
+        ({"wanted": {UUID(int=900): 0}}, "wanted priorities run from 1 to 3"),
+    ],
+)
+def test_the_first_unusable_participant_of_a_pool_is_named(
+    changes: dict[str, object], problem: str
+) -> None:
+    """The pool's values are checked at once, and person by person only once one fails, to
+    name the first: the engine's order (ids shuffled by the seed) decides which that is."""
+    pool = [person(number, "mentor" if number % 3 else "mentee") for number in range(1, 40)]
+    pool[17] = replace(pool[17], **changes)  # type: ignore[arg-type]
+    pool[23] = replace(pool[23], **changes)  # type: ignore[arg-type]
+    first = next(p for p in engine_order(pool, 5) if p in (pool[17], pool[23]))
+
+    with pytest.raises(InvalidMatchInput, match=f"{first.person_id}: {problem}"):
+        match(pool, Rules(), Weights(), PERIOD, seed=5)
 
 
 def test_a_window_off_the_grid_is_refused_naming_the_person() -> None:

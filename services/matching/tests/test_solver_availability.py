@@ -426,15 +426,18 @@ def bitsets(people: int, classes: int) -> st.SearchStrategy[np.ndarray]:
     mentees=st.integers(1, 6),
     mentors=st.integers(1, 6),
     classes=st.integers(1, 4),
+    merged=st.booleans(),
 )
 def test_an_overlap_plan_counts_what_the_bitsets_have_in_common_week_by_week(
-    data: st.DataObject, mentees: int, mentors: int, classes: int
+    data: st.DataObject, mentees: int, mentors: int, classes: int, merged: bool
 ) -> None:
     left = data.draw(bitsets(mentees, classes))
     right = data.draw(bitsets(mentors, classes))
     # Up to 54 weeks a class: the most a program's grid has, where float32 is still exact.
     counts = np.array(data.draw(st.lists(st.integers(1, 54), min_size=classes, max_size=classes)))
     plan = OverlapPlan.of(ColumnLabels.of(left), ColumnLabels.of(right), counts)
+    if merged:  # slots free for the same people counted once, for all their weeks
+        plan = plan.alike_merged(np.concatenate([left, right]))
 
     found = OverlapPlan.common_slots(plan.flags(left), plan.weighted(right))
 

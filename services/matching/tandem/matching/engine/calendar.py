@@ -251,7 +251,17 @@ class Windows:
     @classmethod
     def of(cls, windows: Sequence[Sequence[WeeklyWindow]]) -> Windows:
         owner = np.repeat(np.arange(len(windows)), [len(own) for own in windows])
-        spans = [(w.weekday, *w.day_minutes) for own in windows for w in own]
+        # Most people share windows: each distinct one (found by its fields, which hash
+        # faster than the window) is read once.
+        known: dict[tuple[int, time, time], tuple[int, int, int]] = {}
+        spans = []
+        for own in windows:
+            for w in own:
+                key = (w.weekday, w.start, w.end)
+                span = known.get(key)
+                if span is None:
+                    span = known[key] = (w.weekday, *w.day_minutes)
+                spans.append(span)
         return cls(windows, owner, np.array(spans, dtype=np.int64).reshape(-1, 3))
 
     def of_people(self, people: Ints) -> Windows:
@@ -406,8 +416,9 @@ class OverlapPlan:
     (people by slots), one multiply-add a slot and pair in BLAS, where the and, the popcount
     and the sum of bitsets take three numpy passes a word. Of the (class, word) columns of
     the bitsets, only those with a slot free on both sides are read, and columns equal for
-    everyone in both groups once; of their slots, only those someone on each side has free.
-    `weeks` is how many weeks each of those slots stands for.
+    everyone in both groups once; of their slots, only those someone on each side has free
+    (and, see `alike_merged`, those free for the same people once). `weeks` is how many weeks
+    each of those slots stands for.
 
     Every product and sum is a whole number below 2**24 (a program has at most 54 grid weeks
     of 672 slots), which float32 holds exactly in any order of summing."""
@@ -430,6 +441,24 @@ class OverlapPlan:
         """People's (people, classes, words) bitsets as (people, slots) of 0 and 1."""
         flags = _unpacked(bits.reshape(len(bits), -1)[:, self.columns])[:, self.slots]
         return flags.astype(np.float32)
+
+    def alike_merged(self, bits: NDArray[np.uint64]) -> OverlapPlan:
+        """The plan with the slots free for the same people of `bits` (everyone of both
+        groups) counted once, for all their weeks: the summer weeks of zones that change
+        clocks together hold their winter slots an hour earlier, in other columns."""
+        if len(bits) == 0:
+            return self
+        owners = self.slot_owners(bits)
+        rows = owners.view(np.dtype((np.void, owners.shape[1]))).ravel()
+        _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        weeks = np.bincount(inverse.ravel(), weights=self.weeks, minlength=len(first))
+        return OverlapPlan(self.columns, self.slots[first], weeks.astype(np.float32))
+
+    def slot_owners(self, bits: NDArray[np.uint64]) -> NDArray[np.uint8]:
+        """Who of the people of `bits` has each slot of the plan free, as (slots, people)
+        flags packed eight to an octet."""
+        flags = _unpacked(bits.reshape(len(bits), -1)[:, self.columns])[:, self.slots]
+        return np.ascontiguousarray(np.packbits(flags, axis=0).T)
 
     def weighted(self, bits: NDArray[np.uint64]) -> Floats:
         """As `flags`, transposed to (slots, people), each slot counted for its weeks."""

@@ -34,6 +34,9 @@ from tandem.matching.engine.types import (
 _PAIR_KINDS = ("traditional", "reverse", "peer", "onboarding")
 _PROFICIENCIES = range(1, 6)
 _PRIORITIES = range(1, 4)
+_PROFICIENCY_SET = frozenset(_PROFICIENCIES)
+_PRIORITY_SET = frozenset(_PRIORITIES)
+_ROLES = get_args(Role)
 
 
 def checked_pool(
@@ -93,9 +96,28 @@ def _check_participants(people: Sequence[Participant]) -> None:
     one is invalid are they checked person by person, to name the first one with it."""
     distinct = {(w.weekday, w.start, w.end): w for person in people for w in person.windows}
     windows_valid = all(_valid_window(window) for window in distinct.values())
+    if windows_valid and _all_valid(people):
+        return
     checked: set[WeeklyWindow] = set()
     for person in people:
         _check_participant(person, None if windows_valid else checked)
+
+
+def _all_valid(people: Sequence[Participant]) -> bool:
+    """Whether every participant passes `_check_participant` but for their windows: each
+    check once over the values of the whole pool, instead of a dozen calls per person."""
+    for zone in {person.time_zone for person in people}:
+        try:
+            validate_time_zone(zone)
+        except InvalidAvailability:
+            return False
+    return (
+        {person.role for person in people} <= set(_ROLES)
+        and min((person.capacity for person in people), default=0) >= 0
+        and all(first <= last for person in people for first, last in person.absences)
+        and {level for person in people for level in person.offered.values()} <= _PROFICIENCY_SET
+        and {rank for person in people for rank in person.wanted.values()} <= _PRIORITY_SET
+    )
 
 
 def _check_participant(person: Participant, checked: set[WeeklyWindow] | None) -> None:
@@ -123,8 +145,8 @@ def _valid_window(window: WeeklyWindow) -> bool:
 
 
 def _problem(person: Participant) -> str | None:
-    if person.role not in get_args(Role):
-        return f"role {person.role!r} is not one of {get_args(Role)}."
+    if person.role not in _ROLES:
+        return f"role {person.role!r} is not one of {_ROLES}."
     if person.capacity < 0:
         return "capacity cannot be negative."
     if any(last < first for first, last in person.absences):

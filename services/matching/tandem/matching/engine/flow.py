@@ -45,10 +45,10 @@ class FlowFailed(RuntimeError):
 @dataclass(frozen=True)
 class Edges:
     """Candidate mentee (row) → mentor (column) edges and their scores, 0 to `MAX_SCORE`.
-    A pool of 50,000 mentees has some 140 million: columns and scores are stored compactly,
-    rows as int64 for the counts per mentee (`np.bincount` copies narrower indices first)."""
+    A pool of 50,000 mentees has some 140 million: rows and columns are stored as int32 (the
+    node numbers OR-Tools takes), scores as int16."""
 
-    rows: Ints
+    rows: NDArray[np.int32]
     cols: NDArray[np.int32]
     scores: NDArray[np.int16]
 
@@ -56,8 +56,10 @@ class Edges:
         return len(self.rows)
 
     def where(self, keep: Flags | Ints) -> "Edges":
-        """The edges where `keep` holds, or at the positions it lists."""
-        return Edges(self.rows[keep], self.cols[keep], self.scores[keep])
+        """The edges where `keep` holds, or at the positions it lists. Flags become positions
+        first: each mask would be counted and read again for every array."""
+        at = np.flatnonzero(keep) if keep.dtype == np.bool_ else keep
+        return Edges(self.rows[at], self.cols[at], self.scores[at])
 
 
 @dataclass(frozen=True)
@@ -77,13 +79,17 @@ class Network:
 
     def arcs(self, edges: Edges) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int64]]:
         """Tails, heads and capacities: the mentees' arcs, then the edges, then the mentors'."""
-        mentors = np.arange(len(self.capacity))
-        tails = np.concatenate([np.full(self.rows, self.source), edges.rows, self.rows + mentors])
+        mentors = np.arange(self.rows, self.source, dtype=np.int32)
+        tails = np.concatenate([np.full(self.rows, self.source, np.int32), edges.rows, mentors])
         heads = np.concatenate(
-            [np.arange(self.rows), self.rows + edges.cols, np.full(len(mentors), self.sink)]
+            [
+                np.arange(self.rows, dtype=np.int32),
+                edges.cols + np.int32(self.rows),
+                np.full(len(mentors), self.sink, np.int32),
+            ]
         )
         capacities = np.concatenate([np.ones(self.rows + len(edges), np.int64), self.capacity])
-        return tails.astype(np.int32), heads.astype(np.int32), capacities
+        return tails, heads, capacities
 
     def edge_arcs(self, edges: Edges) -> NDArray[np.int32]:
         return np.arange(self.rows, self.rows + len(edges), dtype=np.int32)
@@ -165,7 +171,9 @@ def _judge(pool: Pool, rows: Ints, keep: int | None) -> _Judged:
     stopwatch = Stopwatch()
     found = evaluate_block(pool, rows, cheap_failures_counted=0, stopwatch=stopwatch)
     with stopwatch.phase("filtering"):
-        edges = Edges(rows[found.i], found.j.astype(np.int32), found.score.astype(np.int16))
+        edges = Edges(
+            rows.astype(np.int32)[found.i], found.j.astype(np.int32), found.score.astype(np.int16)
+        )
         return _Judged(
             edges,
             best_per_owner(found.i, edges.scores, len(rows), keep),
@@ -219,7 +227,7 @@ class _EdgeBuffer:
 
 def _empty_edges(capacity: int) -> Edges:
     return Edges(
-        np.empty(capacity, dtype=np.int64),
+        np.empty(capacity, dtype=np.int32),
         np.empty(capacity, dtype=np.int32),
         np.empty(capacity, dtype=np.int16),
     )
@@ -244,7 +252,8 @@ def best_per_owner(
     in_band = np.empty(len(owner), dtype=bool)
     for part in _chunks(len(owner)):
         in_band[part] = scores[part] // SCORE_BAND == band[owner[part]]
-    inside = _histogram(owner[in_band], scores[in_band] % SCORE_BAND, owners, SCORE_BAND)
+    at = np.flatnonzero(in_band)
+    inside = _histogram(owner[at], scores[at] % SCORE_BAND, owners, SCORE_BAND)
     offset, _ = _highest_reaching(inside, keep - above)
     cut = np.where(fewer, 0, np.minimum(band * SCORE_BAND + offset, MAX_SCORE))
     cut = cut.astype(scores.dtype)

@@ -173,7 +173,7 @@ def _with_bonus(
 
 
 def _codes_of(pool: Pool, edges: Edges) -> NDArray[np.int64]:
-    codes: NDArray[np.int64] = edges.rows * pool.cols + edges.cols
+    codes: NDArray[np.int64] = edges.rows.astype(np.int64) * pool.cols + edges.cols
     return codes
 
 

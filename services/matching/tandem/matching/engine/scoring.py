@@ -167,11 +167,19 @@ class Pool:
 
     def plan(self, row_group: int, col_group: int) -> OverlapPlan:
         if (row_group, col_group) not in self.plans:
-            self.plans[row_group, col_group] = OverlapPlan.of(
+            plan = OverlapPlan.of(
                 self._labels("mentee", row_group),
                 self._labels("mentor", col_group),
                 self.class_counts,
             )
+            zone_group = self.people.zone_group
+            people = np.concatenate(
+                [
+                    self.mentee_person[zone_group[self.mentee_person] == row_group],
+                    self.mentor_person[zone_group[self.mentor_person] == col_group],
+                ]
+            )
+            self.plans[row_group, col_group] = plan.alike_merged(self.people.availability[people])
         return self.plans[row_group, col_group]
 
     def mentors(self, row_group: int, col_group: int) -> Floats:
@@ -186,7 +194,8 @@ class Pool:
 
     def weekly_plans(self, row_group: int, col_group: int) -> list[WeekPlan]:
         """How to count the common slots of two zone groups per program week class; classes
-        equal for everyone in both groups are counted once."""
+        equal for everyone in both groups are counted once, and so are classes whose common
+        slots are the same for every pair (see `WeekPlan.slot_content`)."""
         if (row_group, col_group) not in self.week_plans:
             left = self._labels("mentee", row_group, weekly=True)
             right = self._labels("mentor", col_group, weekly=True)
@@ -194,7 +203,9 @@ class Pool:
             for k in range(len(self.week_members)):
                 seen = (*left.week_class(k).labels.tolist(), *right.week_class(k).labels.tolist())
                 same.setdefault(seen, []).append(k)
-            mentors = self.mentor_person[self.people.zone_group[self.mentor_person] == col_group]
+            zone_group = self.people.zone_group
+            mentees = self.mentee_person[zone_group[self.mentee_person] == row_group]
+            mentors = self.mentor_person[zone_group[self.mentor_person] == col_group]
             plans = []
             for classes in same.values():
                 k = classes[0]
@@ -204,7 +215,9 @@ class Pool:
                 weeks = np.bitwise_or.reduce(self.week_members[classes])
                 bits = self.people.weekly[mentors, k : k + 1]
                 plans.append(WeekPlan(k, weeks, plan, plan.weighted(bits)))
-            self.week_plans[row_group, col_group] = plans
+            self.week_plans[row_group, col_group] = _alike_merged(
+                plans, self.people.weekly[mentees], self.people.weekly[mentors]
+            )
         return self.week_plans[row_group, col_group]
 
     def prepare_overlaps(self) -> None:
@@ -259,6 +272,45 @@ class WeekPlan:
     weeks: np.uint64
     plan: OverlapPlan
     mentors: Floats
+
+    def slot_content(
+        self, mentees: NDArray[np.uint64], mentors: NDArray[np.uint64]
+    ) -> NDArray[np.void]:
+        """The plan's slots, each as who of the mentees and of the mentors (their weekly
+        bits) has it free and how many weeks it stands for, sorted. Two plans of the same
+        content count the same common slots for every pair, whatever the order of their
+        slots: the summer weeks of two zones that change clocks together are their winter
+        weeks moved by an hour, for instance."""
+        week = slice(self.week_class, self.week_class + 1)
+        content = np.concatenate(
+            [
+                self.plan.slot_owners(mentees[:, week]),
+                self.plan.slot_owners(mentors[:, week]),
+                self.plan.weeks.view(np.uint8).reshape(-1, self.plan.weeks.itemsize),
+            ],
+            axis=1,
+        )
+        slots = content.view(np.dtype((np.void, content.shape[1]))).ravel()
+        return np.sort(slots)
+
+
+def _alike_merged(
+    plans: Sequence[WeekPlan], mentees: NDArray[np.uint64], mentors: NDArray[np.uint64]
+) -> list[WeekPlan]:
+    """The plans, the weeks of each joined to the first one of the same `slot_content` for the
+    weekly bits of the `mentees` and `mentors`: both count the same common slots for every
+    pair."""
+    merged: list[WeekPlan] = []
+    contents: list[NDArray[np.void]] = []
+    for plan in plans:
+        content = plan.slot_content(mentees, mentors)
+        alike = [k for k, seen in enumerate(contents) if np.array_equal(seen, content)]
+        if alike:
+            merged[alike[0]] = replace(merged[alike[0]], weeks=merged[alike[0]].weeks | plan.weeks)
+        else:
+            merged.append(plan)
+            contents.append(content)
+    return merged
 
 
 def build_pool(
@@ -351,14 +403,12 @@ def _arranged(
         col_of_person=col_of_person,
     )
     index = {person_id: position for position, person_id in enumerate(features.ids)}
+    # Each person of a pair looked up once (-1 outside the pool): a UUID hashes in Python.
     pairs = np.array(
-        [
-            [index[person] for person in pair]
-            for pair in forbidden
-            if len(pair) == 2 and all(person in index for person in pair)
-        ],
+        [index.get(person, -1) for pair in forbidden if len(pair) == 2 for person in pair],
         dtype=np.int64,
     ).reshape(-1, 2)
+    pairs = pairs[(pairs >= 0).all(axis=1)]
     both_ways = np.concatenate([pairs, pairs[:, ::-1]])
     rows, cols = pool.row_of_person[both_ways[:, 0]], pool.col_of_person[both_ways[:, 1]]
     codes = rows * pool.cols + cols
