@@ -1,4 +1,5 @@
 import base64
+import functools
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -10,10 +11,10 @@ import jwt
 import pytest
 from factories import started_mentorship
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tandem.kit.app import use_dependencies
-from tandem.kit.auth import Role, Scope, ServiceCredentials, TokenIssuer
+from tandem.kit.auth import KeyPair, Role, Scope, ServiceCredentials, TokenIssuer
 from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.profiles import (
     Cadence,
@@ -25,7 +26,9 @@ from tandem.kit.contracts.profiles import (
     ProgramStatus,
     WindowItem,
 )
-from tandem.kit.testing.plugin import ClientFactory
+from tandem.kit.db import create_sessionmaker
+from tandem.kit.testing.plugin import ClientFactory, EventNamespace, NatsEndpoint, StartProcess
+from tandem.kit.testing.workers import StartWorker, worker_environment
 from tandem.sessions.main import app
 from tandem.sessions.repository import Directory
 from tandem.sessions.service import Dependencies
@@ -193,3 +196,31 @@ def members(
         client_for(Role.PARTICIPANT, organization_id=organization, person_id=member)
         for member in started.member_ids
     ]
+
+
+# The worker's real process, on a database and stream of the test's own --------------------------
+
+
+@pytest.fixture
+def own_sessions(own_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(own_engine, "sessions")
+
+
+@pytest.fixture
+def start_worker(
+    start_process: StartProcess,
+    own_database_url: str,
+    nats_endpoint: NatsEndpoint,
+    own_event_namespace: EventNamespace,
+    signing_keys: KeyPair,
+) -> StartWorker:
+    """`python -m tandem.sessions.worker`, as deployed, on this test's database and stream."""
+    environment = worker_environment(
+        "sessions",
+        own_database_url,
+        nats_endpoint,
+        own_event_namespace,
+        signing_keys,
+        service_signing_key=signing_keys.private_pem,
+    )
+    return functools.partial(start_process, ["-m", "tandem.sessions.worker"], environment)

@@ -10,19 +10,13 @@ from conftest import Profiles
 from factories import booked_id, started_mentorship
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine
-from test_reminders import (  # the worker on a database and stream of this test alone
-    Sessions,
-    StartWorker,
-    own_engine,  # noqa: F401
-    own_js,  # noqa: F401
-    own_sessions,  # noqa: F401
-    start_worker,  # noqa: F401
-)
+from test_reminders import Sessions
 
 from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts.sessions import ActionItemOverdue, MilestoneOverdue
 from tandem.kit.testing.plugin import EventNamespace
 from tandem.kit.testing.workers import (
+    StartWorker,
     all_fired_and_published,
     assert_each_once,
     fired_timers,
@@ -89,12 +83,12 @@ async def _overdue_follow_ups(
 
 
 async def test_a_worker_killed_and_restarted_tells_each_overdue_follow_up_once(
-    own_sessions: Sessions,  # noqa: F811
-    own_engine: AsyncEngine,  # noqa: F811
+    own_sessions: Sessions,
+    own_engine: AsyncEngine,
     dependencies: Dependencies,
     profiles: Profiles,
-    start_worker: StartWorker,  # noqa: F811
-    own_js: JetStreamContext,  # noqa: F811
+    start_worker: StartWorker,
+    own_js: JetStreamContext,
     own_event_namespace: EventNamespace,
 ) -> None:
     items, milestones = await _overdue_follow_ups(own_sessions, dependencies, profiles)

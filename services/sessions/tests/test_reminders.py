@@ -21,13 +21,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from tandem.kit.auth import KeyPair, Principal, Role
+from tandem.kit.auth import Principal, Role
 from tandem.kit.contracts.matching import MentorshipEnded, MentorshipPaused, MentorshipStarted
 from tandem.kit.contracts.profiles import Cadence, PersonErased
 from tandem.kit.contracts.sessions import SessionFact, SessionReminderDue, SessionStatus
-from tandem.kit.db import create_sessionmaker
 from tandem.kit.events import Event
-from tandem.kit.testing.plugin import ClientFactory, EventNamespace, NatsEndpoint, StartProcess
+from tandem.kit.testing.plugin import ClientFactory, EventNamespace
 from tandem.kit.testing.workers import (
     StartWorker,
     all_fired_and_published,
@@ -35,7 +34,6 @@ from tandem.kit.testing.workers import (
     fired_timers,
     stream_envelopes,
     until,
-    worker_environment,
 )
 from tandem.kit.timers import Timer, set_timer
 from tandem.sessions import service
@@ -376,31 +374,6 @@ async def _agrees_with_its_reminder(app: FastAPI, member: httpx.AsyncClient, pat
 
 
 # On the real stream, from the sessions worker's own processes ---------------------------------
-
-
-@pytest.fixture
-def own_sessions(own_engine: AsyncEngine) -> Sessions:
-    return create_sessionmaker(own_engine, "sessions")
-
-
-@pytest.fixture
-def start_worker(
-    start_process: StartProcess,
-    own_database_url: str,
-    nats_endpoint: NatsEndpoint,
-    own_event_namespace: EventNamespace,
-    signing_keys: KeyPair,
-) -> StartWorker:
-    """`python -m tandem.sessions.worker`, as deployed, on this test's database and stream."""
-    environment = worker_environment(
-        "sessions",
-        own_database_url,
-        nats_endpoint,
-        own_event_namespace,
-        signing_keys,
-        service_signing_key=signing_keys.private_pem,
-    )
-    return functools.partial(start_process, ["-m", "tandem.sessions.worker"], environment)
 
 
 def _as_member(started: MentorshipStarted, index: int) -> Principal:
