@@ -375,6 +375,56 @@ async def test_planning_reads_each_members_schedule_busy_times_and_sessions(
     assert calendars[started.member_ids[1]].taken == []
 
 
+async def test_a_series_is_read_by_its_members_only_with_its_version(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    organization: uuid.UUID,
+    started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
+) -> None:
+    plan = SeriesPlan(
+        cadence=Cadence.WEEKLY,
+        time_zone="Europe/Amsterdam",
+        weekday=0,
+        local_time=time(10, 0),
+        minutes=60,
+        first_date=MONDAY.date(),
+        last_date=MONDAY.date() + timedelta(weeks=1),
+    )
+    weeks = [(MONDAY + timedelta(weeks=n), MONDAY + timedelta(weeks=n) + HOUR) for n in range(2)]
+    series, _ = await book_series(
+        db_session, dependencies, organization, started.mentorship_id, plan, weeks
+    )
+    series_id = series.id
+    await db_session.commit()
+    colleague = client_for(Role.PARTICIPANT, organization_id=organization)
+    elsewhere = client_for(
+        Role.PARTICIPANT, organization_id=uuid.uuid4(), person_id=started.member_ids[1]
+    )
+
+    read = await members[0].get(f"/series/{series_id}")
+
+    assert read.status_code == 200, read.text
+    assert read.headers["ETag"] == '"1"'
+    assert read.json() | {"id": None} == {
+        "id": None,
+        "mentorship_id": str(started.mentorship_id),
+        "cadence": "weekly",
+        "time_zone": "Europe/Amsterdam",
+        "weekday": 0,
+        "local_time": "10:00:00",
+        "minutes": 60,
+        "first_date": MONDAY.date().isoformat(),
+        "last_date": (MONDAY.date() + timedelta(weeks=1)).isoformat(),
+        "ics_sequence": 0,
+        "version": 1,
+    }
+    assert (await colleague.get(f"/series/{series_id}")).status_code == 403
+    assert (await elsewhere.get(f"/series/{series_id}")).status_code == 404
+    assert (await members[1].get(f"/series/{uuid.uuid4()}")).status_code == 404
+
+
 async def test_a_member_cancels_the_rest_of_a_series(
     client_for: ClientFactory,
     db_session: AsyncSession,

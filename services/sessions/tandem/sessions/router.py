@@ -12,6 +12,8 @@ from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.sessions import (
     NextSession,
     NextSessionsQuery,
+    SeriesCancel,
+    SeriesRead,
     SessionRead,
     SessionTimes,
     SlotsRead,
@@ -32,9 +34,7 @@ from tandem.sessions.schemas import (
     CalendarFeedCreated,
     NoShowReport,
     SeriesBooked,
-    SeriesCancel,
     SeriesPlanRead,
-    SeriesRead,
     SessionCancel,
     SessionCreate,
     SessionReschedule,
@@ -172,6 +172,15 @@ async def mark_no_show(
     """Say who of the members did not come (a member, once the session has started)."""
     meeting = await service.mark_no_show(session, principal, session_id, data, expected_version)
     return tagged(response, meeting)
+
+
+@sessions.get("/series/{series_id}", response_model=SeriesRead)
+async def get_series(
+    series_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
+) -> Series:
+    """A series, with its version as the `ETag` (its mentorship's members)."""
+    series = await service.get_series(session, principal, series_id)
+    return tagged(response, series)
 
 
 @sessions.post("/series/{series_id}/cancellation", response_model=SeriesRead)

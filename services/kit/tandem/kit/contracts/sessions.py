@@ -3,12 +3,14 @@ gateway), and the facts it emits (ids and times, never free text)."""
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem.kit.contracts.profiles import Cadence
 from tandem.kit.events import Event
+from tandem.kit.fields import Moment, WallClock
 
 # Vocabulary ------------------------------------------------------------------------------------
 
@@ -33,6 +35,10 @@ class GoalStatus(StrEnum):
     OPEN = "open"
     ACHIEVED = "achieved"
     DROPPED = "dropped"
+
+
+MAX_REASON = 1_000
+Reason = Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
 
 
 # Reads -----------------------------------------------------------------------------------------
@@ -66,6 +72,24 @@ class SessionRead(SessionTimes):
     cancel_cause: str | None = Field(
         description="member, mentorship_ended, mentorship_paused or person_erased"
     )
+    ics_sequence: int
+    version: int
+
+
+class SeriesRead(BaseModel):
+    """A mentorship's weekly series of sessions, as its members see it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    cadence: Cadence
+    time_zone: str
+    weekday: int = Field(description="0 = Monday … 6 = Sunday, in time_zone")
+    local_time: WallClock
+    minutes: int
+    first_date: date
+    last_date: date
     ics_sequence: int
     version: int
 
@@ -251,6 +275,20 @@ class AgendasQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     session_ids: list[UUID] = Field(min_length=1, max_length=100)
+
+
+# Writes others ask for -------------------------------------------------------------------------
+
+
+class SeriesCancel(BaseModel):
+    """Cancel the rest of a series (the gateway sends it for a member)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    starting_at: Moment | None = Field(
+        default=None, description="cancel the occurrences from this time on; default now"
+    )
+    reason: Reason = Field(description="kept for the members only; never leaves this service")
 
 
 # Events ----------------------------------------------------------------------------------------
