@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit.auth import Role
 from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.profiles import Cadence
+from tandem.kit.contracts.sessions import SeriesRead
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions.errors import OccurrenceTaken
 from tandem.sessions.service import (
@@ -375,14 +376,12 @@ async def test_planning_reads_each_members_schedule_busy_times_and_sessions(
     assert calendars[started.member_ids[1]].taken == []
 
 
-async def test_a_series_is_read_by_its_members_only_with_its_version(
-    client_for: ClientFactory,
+async def _two_week_series(
     db_session: AsyncSession,
     dependencies: Dependencies,
     organization: uuid.UUID,
-    started: MentorshipStarted,
-    members: list[httpx.AsyncClient],
-) -> None:
+    mentorship_id: uuid.UUID,
+) -> uuid.UUID:
     plan = SeriesPlan(
         cadence=Cadence.WEEKLY,
         time_zone="Europe/Amsterdam",
@@ -394,10 +393,24 @@ async def test_a_series_is_read_by_its_members_only_with_its_version(
     )
     weeks = [(MONDAY + timedelta(weeks=n), MONDAY + timedelta(weeks=n) + HOUR) for n in range(2)]
     series, _ = await book_series(
-        db_session, dependencies, organization, started.mentorship_id, plan, weeks
+        db_session, dependencies, organization, mentorship_id, plan, weeks
     )
     series_id = series.id
     await db_session.commit()
+    return series_id
+
+
+async def test_a_series_is_read_by_its_members_only_with_its_version(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    organization: uuid.UUID,
+    started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
+) -> None:
+    series_id = await _two_week_series(
+        db_session, dependencies, organization, started.mentorship_id
+    )
     colleague = client_for(Role.PARTICIPANT, organization_id=organization)
     elsewhere = client_for(
         Role.PARTICIPANT, organization_id=uuid.uuid4(), person_id=started.member_ids[1]
@@ -407,8 +420,8 @@ async def test_a_series_is_read_by_its_members_only_with_its_version(
 
     assert read.status_code == 200, read.text
     assert read.headers["ETag"] == '"1"'
-    assert read.json() | {"id": None} == {
-        "id": None,
+    assert read.json() == {
+        "id": str(series_id),
         "mentorship_id": str(started.mentorship_id),
         "cadence": "weekly",
         "time_zone": "Europe/Amsterdam",
@@ -423,6 +436,36 @@ async def test_a_series_is_read_by_its_members_only_with_its_version(
     assert (await colleague.get(f"/series/{series_id}")).status_code == 403
     assert (await elsewhere.get(f"/series/{series_id}")).status_code == 404
     assert (await members[1].get(f"/series/{uuid.uuid4()}")).status_code == 404
+
+
+async def test_a_series_batch_answers_the_callers_own_series_in_the_order_asked(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+    started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
+) -> None:
+    theirs = await started_mentorship(db_session, dependencies, profiles, organization)
+    mine_id = await _two_week_series(db_session, dependencies, organization, started.mentorship_id)
+    theirs_id = await _two_week_series(db_session, dependencies, organization, theirs.mentorship_id)
+    elsewhere = client_for(
+        Role.PARTICIPANT, organization_id=uuid.uuid4(), person_id=started.member_ids[0]
+    )
+    asked = {"series_ids": [str(uuid.uuid4()), str(theirs_id), str(mine_id), str(mine_id)]}
+
+    answer = await members[0].post("/series/batch", json=asked)
+    foreign = await elsewhere.post("/series/batch", json=asked)
+    too_many = await members[0].post(
+        "/series/batch", json={"series_ids": [str(uuid.uuid4()) for _ in range(101)]}
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert [SeriesRead.model_validate(each).id for each in answer.json()] == [mine_id]
+    assert answer.json()[0] == (await members[0].get(f"/series/{mine_id}")).json()
+    assert foreign.json() == []
+    assert too_many.status_code == 422
 
 
 async def test_a_member_cancels_the_rest_of_a_series(

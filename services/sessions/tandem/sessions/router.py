@@ -13,6 +13,7 @@ from tandem.kit.contracts.sessions import (
     NextSession,
     NextSessionsQuery,
     SeriesCancel,
+    SeriesQuery,
     SeriesRead,
     SessionRead,
     SessionTimes,
@@ -174,7 +175,18 @@ async def mark_no_show(
     return tagged(response, meeting)
 
 
-@sessions.get("/series/{series_id}", response_model=SeriesRead)
+@sessions.post("/series/batch", response_model=list[SeriesRead], summary="Read several series")
+async def series_batch(
+    query: SeriesQuery, session: SessionDep, principal: PrincipalDep
+) -> list[Series]:
+    """The series asked for, as `GET /series/{id}` answers each (for DataLoaders: a screen's
+    sessions in one call), in the order asked. Series whose mentorship the caller is no member
+    of, or that are not known here, are left out."""
+    return await service.series_batch(session, principal, query)
+
+
+# `:uuid` keeps `/series/batch` from reading as a series id.
+@sessions.get("/series/{series_id:uuid}", response_model=SeriesRead)
 async def get_series(
     series_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> Series:

@@ -21,6 +21,7 @@ from tandem.kit.contracts.sessions import (
     NextSession,
     NextSessionsQuery,
     SeriesCancel,
+    SeriesQuery,
     SessionCancelled,
     SessionHeld,
     SessionNoLongerFits,
@@ -742,6 +743,22 @@ async def get_series(session: AsyncSession, principal: Principal, series_id: UUI
     )
     require_member(principal, mentorship.member_ids)
     return series
+
+
+async def series_batch(
+    session: AsyncSession, principal: Principal, query: SeriesQuery
+) -> list[Series]:
+    """Each series asked for whose mentorship the caller is a member of, in the order asked;
+    the others (someone else's, another organization's, unknown) are left out."""
+    asked = list(dict.fromkeys(query.series_ids))
+    found = await SeriesRepository(session).of_organization(principal.organization_id, asked)
+    mine = set(
+        await MentorshipRepository(session).ids_with_member(
+            principal.organization_id, [series.mentorship_id for series in found], own_id(principal)
+        )
+    )
+    readable = {series.id: series for series in found if series.mentorship_id in mine}
+    return [readable[series_id] for series_id in asked if series_id in readable]
 
 
 def _page(meetings: list[Session], limit: int) -> Page[Session]:

@@ -268,6 +268,14 @@ class AgendaRead(BaseModel):
     topics: list[AgendaTopicRead]
 
 
+class SeriesQuery(BaseModel):
+    """Which series to read (`POST /series/batch`): at most 100, a screen's list of sessions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    series_ids: list[UUID] = Field(min_length=1, max_length=100)
+
+
 class AgendasQuery(BaseModel):
     """Whose agendas to read (`POST /agendas/batch`): at most 100 sessions, a screen's
     list."""
