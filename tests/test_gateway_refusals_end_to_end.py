@@ -6,14 +6,15 @@ made."""
 
 import asyncio
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conftest import Organization, eventually
 from journey import Gateway
-from screens import mentor_with_mentees, sessions_know
+from screens import counting_gateway, mentor_with_mentees, sessions_know
 
-from tandem.kit.auth import TokenIssuer
+from tandem.kit.auth import KeyPair, Role, TokenIssuer
 from tandem.launcher.stack import Stack
 
 REFUSALS = " ".join(
@@ -135,25 +136,30 @@ async def test_a_members_answers_to_proposals_answer_each_refusal_as_a_type(
 
 
 async def test_a_member_reads_a_sessions_series_and_cancels_its_rest_and_others_are_refused(
-    stack: Stack, organization: Organization, token_issuer: TokenIssuer
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer, signing_keys: KeyPair
 ) -> None:
-    mentor, (mentee,) = await mentor_with_mentees(stack, organization, token_issuer, "Gus", 1)
+    mentor, mentees = await mentor_with_mentees(stack, organization, token_issuer, "Gus", 2)
+    mentee = mentees[0]
     outsider, _ = await mentor_with_mentees(stack, organization, token_issuer, "Hal", 1)
     gateway = Gateway(stack, organization, token_issuer)
     elsewhere = Gateway(stack, Organization(stack, token_issuer), token_issuer)
 
-    async def occurrences() -> list[dict[str, Any]]:
-        answer = await gateway.ask(mentee, SERIES_SESSIONS)
+    async def occurrences(person: dict[str, Any]) -> list[dict[str, Any]]:
+        answer = await gateway.ask(person, SERIES_SESSIONS)
         assert "errors" not in answer, answer
         nodes = answer["data"]["mySessions"]["nodes"]
         return sorted((n for n in nodes if n["seriesId"]), key=lambda n: str(n["startsAt"]))
 
     async def planned() -> bool:
-        """the cohort's timetable gave the mentee's mentorship a series"""
-        return len(await occurrences()) >= 2
+        """the cohort's timetable gave each of the mentor's mentorships a series"""
+        return len({n["seriesId"] for n in await occurrences(mentor)}) == len(mentees)
 
     await eventually(planned, timeout=90)
-    before = await occurrences()
+    async with counting_gateway(stack, signing_keys) as counting:
+        mentors, calls = await counting.calls_for(
+            token_issuer.issue(mentor["id"], organization.id, [Role.PARTICIPANT]), SERIES_SESSIONS
+        )
+    before = await occurrences(mentee)
     (series,) = {n["seriesId"]: n["series"] for n in before}.values()
     (mentorship,) = (await gateway.ask(mentee, MINE))["data"]["me"]["mentorships"]["nodes"]
     cancel = {"id": series["id"], "version": series["version"], "from": before[1]["startsAt"]}
@@ -174,8 +180,13 @@ async def test_a_member_reads_a_sessions_series_and_cancels_its_rest_and_others_
         _change(gateway, mentee, CANCEL_SERIES, **cancel, reason="moving teams"),
         _change(gateway, mentor, CANCEL_SERIES, **cancel, reason="a new role"),
     )
-    after = await occurrences()
+    after = await occurrences(mentee)
 
+    # Every session of both series, and their series, in two calls: the sessions, then the series.
+    assert calls == Counter({"sessions": 2})
+    assert {n["series"]["id"] for n in mentors["mySessions"]["nodes"]} == {
+        n["seriesId"] for n in mentors["mySessions"]["nodes"]
+    }
     assert series["id"] == before[0]["seriesId"]
     assert series["mentorshipId"] == mentorship["id"]
     assert series["minutes"] > 0
