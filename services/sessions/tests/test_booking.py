@@ -468,6 +468,35 @@ async def test_a_series_batch_answers_the_callers_own_series_in_the_order_asked(
     assert too_many.status_code == 422
 
 
+async def test_concurrent_cancellations_of_one_series_version_make_exactly_one(
+    committing_client_for: ClientFactory, app: FastAPI, profiles: Profiles
+) -> None:
+    organization = uuid.uuid4()
+    dependencies: Dependencies = app.state.dependencies
+    async with app.state.sessionmaker() as session:
+        started = await started_mentorship(session, dependencies, profiles, organization)
+        series_id = await _two_week_series(
+            session, dependencies, organization, started.mentorship_id
+        )
+    members = [
+        committing_client_for(Role.PARTICIPANT, organization_id=organization, person_id=person_id)
+        for person_id in started.member_ids
+    ]
+    path = f"/series/{series_id}/cancellation"
+    body = {"starting_at": MONDAY.isoformat(), "reason": "moving teams"}
+
+    answers = await asyncio.gather(
+        *(member.post(path, json=body, headers={"If-Match": '"1"'}) for member in members * 5)
+    )
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] + [412] * 9, [a.text for a in answers if a.status_code >= 500]
+    read = await members[0].get(f"/series/{series_id}")
+    assert (read.json()["version"], read.json()["ics_sequence"]) == (2, 1)
+    sessions = (await members[0].get(f"/mentorships/{started.mentorship_id}/sessions")).json()
+    assert {meeting["status"] for meeting in sessions["items"]} == {"cancelled"}
+
+
 async def test_a_member_cancels_the_rest_of_a_series(
     client_for: ClientFactory,
     db_session: AsyncSession,
