@@ -77,7 +77,8 @@ class SessionRead(SessionTimes):
 
 
 class SeriesRead(BaseModel):
-    """A mentorship's weekly series of sessions, as its members see it."""
+    """A mentorship's series: its sessions at one weekly time, at the program's cadence, as
+    its members see it (`GET /series/{id}`, `POST /series/batch`)."""
 
     model_config = ConfigDict(from_attributes=True)
 
