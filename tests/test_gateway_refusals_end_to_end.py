@@ -1,18 +1,20 @@
-"""A member's answers to proposals and changes of a session through the gateway, against every
-service as a real process: each refusal the owning service answers comes back as a typed member
-of the mutation's result (`NotFound`, `Forbidden`, `Conflict`, `StaleVersion`, `Invalid`), never
-as an error, and of two concurrent changes of one version exactly one is made."""
+"""A member's answers to proposals and changes of a session or a series through the gateway,
+against every service as a real process: each refusal the owning service answers comes back as
+a typed member of the mutation's result (`NotFound`, `Forbidden`, `Conflict`, `StaleVersion`,
+`Invalid`), never as an error, and of two concurrent changes of one version exactly one is
+made."""
 
 import asyncio
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conftest import Organization
+from conftest import Organization, eventually
 from journey import Gateway
-from screens import mentor_with_mentees, sessions_know
+from screens import counting_gateway, mentor_with_mentees, sessions_know
 
-from tandem.kit.auth import TokenIssuer
+from tandem.kit.auth import KeyPair, Role, TokenIssuer
 from tandem.launcher.stack import Stack
 
 REFUSALS = " ".join(
@@ -33,6 +35,13 @@ NO_SHOW = """mutation($id: UUID!, $version: Int!, $absent: [UUID!]!) {
   markSessionNoShow(sessionId: $id, version: $version, absentIds: $absent) { SESSION } }"""
 ACCEPT = """mutation($id: UUID!) { acceptProposal(proposalId: $id) { PROPOSAL } }"""
 DECLINE = """mutation($id: UUID!) { declineProposal(proposalId: $id) { PROPOSAL } }"""
+SERIES = "__typename ... on Series { id version } " + REFUSALS
+CANCEL_SERIES = """mutation($id: UUID!, $version: Int!, $from: DateTime, $reason: String!) {
+  cancelSeries(seriesId: $id, version: $version, startingAt: $from, reason: $reason) { SERIES }
+}"""
+SERIES_SESSIONS = """{ mySessions(first: 100) { nodes { id startsAt seriesId
+  series { id mentorshipId cadence timeZone weekday localTime minutes firstDate lastDate version }
+} } }"""
 MINE = """{ me { proposals { nodes { id status } } mentorships { nodes { id } } } }"""
 
 
@@ -126,11 +135,83 @@ async def test_a_members_answers_to_proposals_answer_each_refusal_as_a_type(
     ]
 
 
+async def test_a_member_reads_a_sessions_series_and_cancels_its_rest_and_others_are_refused(
+    stack: Stack, organization: Organization, token_issuer: TokenIssuer, signing_keys: KeyPair
+) -> None:
+    mentor, mentees = await mentor_with_mentees(stack, organization, token_issuer, "Gus", 2)
+    mentee = mentees[0]
+    outsider, _ = await mentor_with_mentees(stack, organization, token_issuer, "Hal", 1)
+    gateway = Gateway(stack, organization, token_issuer)
+    elsewhere = Gateway(stack, Organization(stack, token_issuer), token_issuer)
+
+    async def occurrences(person: dict[str, Any]) -> list[dict[str, Any]]:
+        answer = await gateway.ask(person, SERIES_SESSIONS)
+        assert "errors" not in answer, answer
+        nodes = answer["data"]["mySessions"]["nodes"]
+        return sorted((n for n in nodes if n["seriesId"]), key=lambda n: str(n["startsAt"]))
+
+    async def planned() -> bool:
+        """the cohort's timetable gave each of the mentor's mentorships a series"""
+        return len({n["seriesId"] for n in await occurrences(mentor)}) == len(mentees)
+
+    await eventually(planned, timeout=90)
+    async with counting_gateway(stack, signing_keys) as counting:
+        mentors, calls = await counting.calls_for(
+            token_issuer.issue(mentor["id"], organization.id, [Role.PARTICIPANT]), SERIES_SESSIONS
+        )
+    before = await occurrences(mentee)
+    (series,) = {n["seriesId"]: n["series"] for n in before}.values()
+    (mentorship,) = (await gateway.ask(mentee, MINE))["data"]["me"]["mentorships"]["nodes"]
+    cancel = {"id": series["id"], "version": series["version"], "from": before[1]["startsAt"]}
+
+    refused = [
+        await _change(gateway, outsider, CANCEL_SERIES, **cancel, reason="moving teams"),
+        await _change(elsewhere, mentee, CANCEL_SERIES, **cancel, reason="moving teams"),
+        await _change(
+            gateway,
+            mentee,
+            CANCEL_SERIES,
+            **cancel | {"id": str(uuid.uuid4())},
+            reason="moving teams",
+        ),
+        await _change(gateway, mentee, CANCEL_SERIES, **cancel, reason=""),
+    ]
+    cancellations = await asyncio.gather(
+        _change(gateway, mentee, CANCEL_SERIES, **cancel, reason="moving teams"),
+        _change(gateway, mentor, CANCEL_SERIES, **cancel, reason="a new role"),
+    )
+    after = await occurrences(mentee)
+
+    # Every session of both series, and their series, in two calls: the sessions, then the series.
+    assert calls == Counter({"sessions": 2})
+    assert {n["series"]["id"] for n in mentors["mySessions"]["nodes"]} == {
+        n["seriesId"] for n in mentors["mySessions"]["nodes"]
+    }
+    assert series["id"] == before[0]["seriesId"]
+    assert series["mentorshipId"] == mentorship["id"]
+    assert series["minutes"] > 0
+    assert series["firstDate"] <= before[0]["startsAt"][:10] <= series["lastDate"]
+    assert [answer["__typename"] for answer in refused] == [
+        "Forbidden",  # a colleague who is no member
+        "NotFound",  # another organization
+        "NotFound",  # no such series
+        "Invalid",  # a cancellation gives a reason
+    ]
+    assert all(answer["message"] for answer in refused)
+    assert sorted(answer["__typename"] for answer in cancellations) == ["Series", "StaleVersion"]
+    (made,) = [answer for answer in cancellations if answer["__typename"] == "Series"]
+    assert made["id"] == series["id"]
+    assert made["version"] > series["version"]
+    assert [n["id"] for n in after] == [before[0]["id"]]  # the rest no longer comes
+
+
 async def _change(
     gateway: Gateway, person: dict[str, Any], mutation: str, **variables: Any
 ) -> dict[str, Any]:
-    """The mutation's result: a session, a proposal or a refusal with its message."""
-    document = mutation.replace("SESSION", SESSION).replace("PROPOSAL", PROPOSAL)
+    """The mutation's result: a session, a series, a proposal or a refusal with its message."""
+    document = (
+        mutation.replace("SESSION", SESSION).replace("SERIES", SERIES).replace("PROPOSAL", PROPOSAL)
+    )
     answer = await gateway.ask(person, document, **variables)
     assert "errors" not in answer, answer
     (result,) = answer["data"].values()

@@ -48,6 +48,9 @@ from tandem.kit.contracts.sessions import (
     MentorshipNotes,
     NextSession,
     NoteRead,
+    SeriesCancel,
+    SeriesQuery,
+    SeriesRead,
     SessionRead,
     SlotsRead,
 )
@@ -279,6 +282,20 @@ class SessionsClient(ServiceClient):
         `no-show`), made only if the session is still at `version`."""
         path = f"/sessions/{session_id}/{change}"
         return await self.post(path, token, SessionRead, body, _if_match(version))
+
+    async def series(self, token: str, series_ids: list[UUID]) -> list[SeriesRead]:
+        """At most 100 series; those the caller is no member of are left out."""
+        body = SeriesQuery(series_ids=series_ids).model_dump(mode="json")
+        return await self.post("/series/batch", token, list[SeriesRead], body)
+
+    async def cancel_series(
+        self, token: str, series_id: UUID, version: int, cancel: SeriesCancel
+    ) -> SeriesRead:
+        """Cancel the series' occurrences from `starting_at` on, only if it is still at
+        `version`."""
+        path = f"/series/{series_id}/cancellation"
+        body = cancel.model_dump(mode="json", exclude_none=True)
+        return await self.post(path, token, SeriesRead, body, _if_match(version))
 
     async def next_sessions(self, token: str, mentorship_ids: list[UUID]) -> list[NextSession]:
         """At most 100 mentorships; those the caller is no member of are left out."""

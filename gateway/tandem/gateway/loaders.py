@@ -16,7 +16,7 @@ from tandem.gateway.clients import Clients
 from tandem.kit.auth import Principal
 from tandem.kit.contracts.matching import MentorshipRead
 from tandem.kit.contracts.profiles import PersonPublicRead
-from tandem.kit.contracts.sessions import AgendaRead, NoteRead, SessionRead
+from tandem.kit.contracts.sessions import AgendaRead, NoteRead, SeriesRead, SessionRead
 from tandem.kit.errors import Unauthorized
 from tandem.kit.pagination import Page
 
@@ -27,6 +27,8 @@ MENTORSHIPS_PER_CALL = 100
 matching's `POST /mentorships/batch` take at most."""
 SESSIONS_PER_CALL = 100
 """What sessions' `POST /agendas/batch` takes at most."""
+SERIES_PER_CALL = 100
+"""What sessions' `POST /series/batch` takes at most."""
 
 NotesAsked = tuple[UUID, int, str | None]
 """A page of a mentorship's notes: the mentorship, how many notes, after which of sessions'
@@ -46,6 +48,7 @@ class Loaders:
         )
         self.notes = DataLoader(load_fn=self._notes, max_batch_size=MENTORSHIPS_PER_CALL)
         self.agendas = DataLoader(load_fn=self._agendas, max_batch_size=SESSIONS_PER_CALL)
+        self.series = DataLoader(load_fn=self._series, max_batch_size=SERIES_PER_CALL)
 
     def _token(self) -> str:
         if self._principal is None:
@@ -95,3 +98,8 @@ class Loaders:
         found = await self._clients.sessions.agendas(self._token(), list(session_ids))
         by_id = {agenda.session_id: agenda for agenda in found}
         return [by_id.get(session_id) for session_id in session_ids]
+
+    async def _series(self, series_ids: Sequence[UUID]) -> list[SeriesRead | None]:
+        found = await self._clients.sessions.series(self._token(), list(series_ids))
+        by_id = {series.id: series for series in found}
+        return [by_id.get(series_id) for series_id in series_ids]

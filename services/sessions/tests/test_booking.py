@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit.auth import Role
 from tandem.kit.contracts.matching import MentorshipStarted
 from tandem.kit.contracts.profiles import Cadence
+from tandem.kit.contracts.sessions import SeriesRead
 from tandem.kit.testing.plugin import ClientFactory
 from tandem.sessions.errors import OccurrenceTaken
 from tandem.sessions.service import (
@@ -373,6 +374,127 @@ async def test_planning_reads_each_members_schedule_busy_times_and_sessions(
     assert calendars[mentor].busy == [(MONDAY + HOUR, MONDAY + 2 * HOUR)]
     assert calendars[mentor].taken == [(MONDAY, MONDAY + HOUR)]
     assert calendars[started.member_ids[1]].taken == []
+
+
+async def _two_week_series(
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    organization: uuid.UUID,
+    mentorship_id: uuid.UUID,
+) -> uuid.UUID:
+    plan = SeriesPlan(
+        cadence=Cadence.WEEKLY,
+        time_zone="Europe/Amsterdam",
+        weekday=0,
+        local_time=time(10, 0),
+        minutes=60,
+        first_date=MONDAY.date(),
+        last_date=MONDAY.date() + timedelta(weeks=1),
+    )
+    weeks = [(MONDAY + timedelta(weeks=n), MONDAY + timedelta(weeks=n) + HOUR) for n in range(2)]
+    series, _ = await book_series(
+        db_session, dependencies, organization, mentorship_id, plan, weeks
+    )
+    series_id = series.id
+    await db_session.commit()
+    return series_id
+
+
+async def test_a_series_is_read_by_its_members_only_with_its_version(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    organization: uuid.UUID,
+    started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
+) -> None:
+    series_id = await _two_week_series(
+        db_session, dependencies, organization, started.mentorship_id
+    )
+    colleague = client_for(Role.PARTICIPANT, organization_id=organization)
+    elsewhere = client_for(
+        Role.PARTICIPANT, organization_id=uuid.uuid4(), person_id=started.member_ids[1]
+    )
+
+    read = await members[0].get(f"/series/{series_id}")
+
+    assert read.status_code == 200, read.text
+    assert read.headers["ETag"] == '"1"'
+    assert read.json() == {
+        "id": str(series_id),
+        "mentorship_id": str(started.mentorship_id),
+        "cadence": "weekly",
+        "time_zone": "Europe/Amsterdam",
+        "weekday": 0,
+        "local_time": "10:00:00",
+        "minutes": 60,
+        "first_date": MONDAY.date().isoformat(),
+        "last_date": (MONDAY.date() + timedelta(weeks=1)).isoformat(),
+        "ics_sequence": 0,
+        "version": 1,
+    }
+    assert (await colleague.get(f"/series/{series_id}")).status_code == 403
+    assert (await elsewhere.get(f"/series/{series_id}")).status_code == 404
+    assert (await members[1].get(f"/series/{uuid.uuid4()}")).status_code == 404
+
+
+async def test_a_series_batch_answers_the_callers_own_series_in_the_order_asked(
+    client_for: ClientFactory,
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    profiles: Profiles,
+    organization: uuid.UUID,
+    started: MentorshipStarted,
+    members: list[httpx.AsyncClient],
+) -> None:
+    theirs = await started_mentorship(db_session, dependencies, profiles, organization)
+    mine_id = await _two_week_series(db_session, dependencies, organization, started.mentorship_id)
+    theirs_id = await _two_week_series(db_session, dependencies, organization, theirs.mentorship_id)
+    elsewhere = client_for(
+        Role.PARTICIPANT, organization_id=uuid.uuid4(), person_id=started.member_ids[0]
+    )
+    asked = {"series_ids": [str(uuid.uuid4()), str(theirs_id), str(mine_id), str(mine_id)]}
+
+    answer = await members[0].post("/series/batch", json=asked)
+    foreign = await elsewhere.post("/series/batch", json=asked)
+    too_many = await members[0].post(
+        "/series/batch", json={"series_ids": [str(uuid.uuid4()) for _ in range(101)]}
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert [SeriesRead.model_validate(each).id for each in answer.json()] == [mine_id]
+    assert answer.json()[0] == (await members[0].get(f"/series/{mine_id}")).json()
+    assert foreign.json() == []
+    assert too_many.status_code == 422
+
+
+async def test_concurrent_cancellations_of_one_series_version_make_exactly_one(
+    committing_client_for: ClientFactory, app: FastAPI, profiles: Profiles
+) -> None:
+    organization = uuid.uuid4()
+    dependencies: Dependencies = app.state.dependencies
+    async with app.state.sessionmaker() as session:
+        started = await started_mentorship(session, dependencies, profiles, organization)
+        series_id = await _two_week_series(
+            session, dependencies, organization, started.mentorship_id
+        )
+    members = [
+        committing_client_for(Role.PARTICIPANT, organization_id=organization, person_id=person_id)
+        for person_id in started.member_ids
+    ]
+    path = f"/series/{series_id}/cancellation"
+    body = {"starting_at": MONDAY.isoformat(), "reason": "moving teams"}
+
+    answers = await asyncio.gather(
+        *(member.post(path, json=body, headers={"If-Match": '"1"'}) for member in members * 5)
+    )
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] + [412] * 9, [a.text for a in answers if a.status_code >= 500]
+    read = await members[0].get(f"/series/{series_id}")
+    assert (read.json()["version"], read.json()["ics_sequence"]) == (2, 1)
+    sessions = (await members[0].get(f"/mentorships/{started.mentorship_id}/sessions")).json()
+    assert {meeting["status"] for meeting in sessions["items"]} == {"cancelled"}
 
 
 async def test_a_member_cancels_the_rest_of_a_series(

@@ -5,6 +5,7 @@ import dataclasses
 from typing import Any
 
 import strawberry
+from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
 
@@ -28,3 +29,12 @@ def _value(value: Any) -> Any:
     if isinstance(value, list):
         return [_value(item) for item in value]
     return sent(value) if dataclasses.is_dataclass(value) else value
+
+
+def unsent(refused: ValidationError) -> str:
+    """Why a service's contract refuses the input before it is sent, field by field (never
+    the value given: it may be free text)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in each['loc'])}: {each['msg']}"
+        for each in refused.errors(include_input=False, include_url=False)
+    )

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
+from pydantic import ValidationError
 from strawberry.types import Info
 
 from tandem.gateway.budgets import ASKS_A_SERVICE
@@ -22,10 +23,10 @@ from tandem.gateway.types.feedback import (
     FitCheckinResult,
     SessionFeedback,
 )
-from tandem.gateway.types.inputs import given, sent
+from tandem.gateway.types.inputs import given, sent, unsent
 from tandem.gateway.types.matching import Proposal, ProposalResult
 from tandem.gateway.types.me import own_id
-from tandem.gateway.types.outcomes import outcome
+from tandem.gateway.types.outcomes import Invalid, outcome
 from tandem.gateway.types.people import (
     Availability,
     AvailabilityResult,
@@ -41,7 +42,7 @@ from tandem.gateway.types.people import (
     WantedSkillInput,
     WindowInput,
 )
-from tandem.gateway.types.sessions import Session
+from tandem.gateway.types.sessions import Series, SeriesResult, Session
 from tandem.gateway.types.workspace import (
     ActionItem,
     ActionItemInput,
@@ -57,6 +58,7 @@ from tandem.gateway.types.workspace import (
     NoteResult,
     SessionResult,
 )
+from tandem.kit.contracts.sessions import SeriesCancel
 
 
 def change_by_member(description: str) -> Any:
@@ -193,6 +195,27 @@ class MemberMutation:
         body = {"absent_ids": [str(person_id) for person_id in absent_ids]}
         change = sessions.change(info.context.token, session_id, version, "no-show", body)
         return await outcome(change, Session.of)
+
+    @change_by_member(
+        "Cancel the rest of a series: its proposed and scheduled sessions from `startingAt` "
+        "(default now) on, with a reason only its members read; refused if it changed since "
+        "`version`.",
+    )
+    async def cancel_series(
+        self,
+        info: Info[Context, Any],
+        series_id: UUID,
+        version: int,
+        reason: str,
+        starting_at: datetime | None = None,
+    ) -> SeriesResult:
+        try:
+            cancel = SeriesCancel(starting_at=starting_at, reason=reason)
+        except ValidationError as error:
+            return Invalid(message=unsent(error))
+        sessions = info.context.clients.sessions
+        change = sessions.cancel_series(info.context.token, series_id, version, cancel)
+        return await outcome(change, Series.of)
 
     # Goals, action items, notes ------------------------------------------------------------
 

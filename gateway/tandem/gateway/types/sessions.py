@@ -1,7 +1,7 @@
 """Sessions as their members see them, with their members and mentorship (the sessions service
 checks again who may read one)."""
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
@@ -9,13 +9,35 @@ import strawberry
 from strawberry.types import Info
 
 from tandem.gateway.context import Context
+from tandem.gateway.types.outcomes import Refusal
 from tandem.gateway.types.people import Colleague, colleague
 from tandem.gateway.types.reads import shown
-from tandem.kit.contracts.sessions import SessionRead
+from tandem.kit.contracts.sessions import SeriesRead, SessionRead
 
 if TYPE_CHECKING:
     from tandem.gateway.types.matching import Mentorship
     from tandem.gateway.types.workspace import Agenda
+
+
+@strawberry.type(description="A mentorship's regular meeting: one weekly time, at a cadence.")
+class Series:
+    id: UUID
+    mentorship_id: UUID
+    cadence: str = strawberry.field(description="weekly, biweekly or monthly")
+    time_zone: str = strawberry.field(description="the zone its weekly time is kept in")
+    weekday: int = strawberry.field(description="0 = Monday … 6 = Sunday, in time_zone")
+    local_time: time = strawberry.field(description="its weekly time, in time_zone")
+    minutes: int
+    first_date: date
+    last_date: date
+    version: int = strawberry.field(description="pass it back to cancel the rest of it")
+
+    @classmethod
+    def of(cls, read: SeriesRead) -> "Series":
+        return shown(cls, read)
+
+
+SeriesResult = Annotated[Series | Refusal, strawberry.union("SeriesResult")]
 
 
 @strawberry.type(description="A meeting of a mentorship's members.")
@@ -64,6 +86,16 @@ class Session:
 
         found = await info.context.loaders.agendas.load(self.id)
         return None if found is None else Agenda.of(found)
+
+    @strawberry.field(
+        description="The series it is an occurrence of; null for a one-off session (one call "
+        "to sessions for every session of the request)."
+    )
+    async def series(self, info: Info[Context, Any]) -> Series | None:
+        if self.series_id is None:
+            return None
+        found = await info.context.loaders.series.load(self.series_id)
+        return None if found is None else Series.of(found)
 
     @classmethod
     def of(cls, read: SessionRead) -> "Session":

@@ -1,9 +1,9 @@
 """Field types the services' schemas share."""
 
-from datetime import date
+from datetime import date, time
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema
 
 
 def _written_as_text(value: Any) -> Any:
@@ -17,3 +17,10 @@ def _written_as_text(value: Any) -> Any:
 Day = Annotated[date, BeforeValidator(_written_as_text)]
 Moment = Annotated[AwareDatetime, BeforeValidator(_written_as_text)]
 """A date and time with its offset."""
+# JSON Schema's "time" format requires an offset; a series' weekly time is a wall-clock time.
+WallClock = Annotated[
+    time,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "description": "local HH:MM:SS"}
+    ),
+]

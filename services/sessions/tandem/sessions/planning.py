@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tandem.kit.auth import Principal
 from tandem.kit.contracts.matching import RunSettled
 from tandem.kit.contracts.profiles import Cadence
-from tandem.kit.contracts.sessions import ReasonRead, SessionRead, SlotRead, SlotsRead
+from tandem.kit.contracts.sessions import ReasonRead, SeriesRead, SessionRead, SlotRead, SlotsRead
 from tandem.kit.db import advisory_lock
 from tandem.kit.pagination import Page, page_of, typed_cursor
 from tandem.sessions import service
@@ -71,7 +71,6 @@ from tandem.sessions.schemas import (
     OccurrenceRead,
     SeriesBooked,
     SeriesPlanRead,
-    SeriesRead,
     TimetablePlaced,
     TimetableReport,
     TimetableUnplaced,

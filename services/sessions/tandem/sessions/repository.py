@@ -305,6 +305,12 @@ class SeriesRepository(Repository[Series]):
     model = Series
     not_found = SeriesNotFound
 
+    async def of_organization(self, organization_id: UUID, series_ids: list[UUID]) -> list[Series]:
+        query = select(Series).where(
+            Series.organization_id == organization_id, Series.id.in_(series_ids)
+        )
+        return list(await self.session.scalars(query))
+
     async def many(self, series_ids: Iterable[UUID]) -> list[Series]:
         query = select(Series).where(Series.id.in_(list(series_ids)))
         return list(await self.session.scalars(query.order_by(Series.first_date, Series.id)))

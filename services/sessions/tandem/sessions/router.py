@@ -12,6 +12,9 @@ from tandem.kit.auth import PrincipalDep
 from tandem.kit.contracts.sessions import (
     NextSession,
     NextSessionsQuery,
+    SeriesCancel,
+    SeriesQuery,
+    SeriesRead,
     SessionRead,
     SessionTimes,
     SlotsRead,
@@ -32,9 +35,7 @@ from tandem.sessions.schemas import (
     CalendarFeedCreated,
     NoShowReport,
     SeriesBooked,
-    SeriesCancel,
     SeriesPlanRead,
-    SeriesRead,
     SessionCancel,
     SessionCreate,
     SessionReschedule,
@@ -172,6 +173,26 @@ async def mark_no_show(
     """Say who of the members did not come (a member, once the session has started)."""
     meeting = await service.mark_no_show(session, principal, session_id, data, expected_version)
     return tagged(response, meeting)
+
+
+@sessions.post("/series/batch", response_model=list[SeriesRead], summary="Read several series")
+async def series_batch(
+    query: SeriesQuery, session: SessionDep, principal: PrincipalDep
+) -> list[Series]:
+    """The series asked for, as `GET /series/{id}` answers each (for DataLoaders: a screen's
+    sessions in one call), in the order asked. Series whose mentorship the caller is no member
+    of, or that are not known here, are left out."""
+    return await service.series_batch(session, principal, query)
+
+
+# `:uuid` keeps `/series/batch` from reading as a series id.
+@sessions.get("/series/{series_id:uuid}", response_model=SeriesRead)
+async def get_series(
+    series_id: UUID, session: SessionDep, principal: PrincipalDep, response: Response
+) -> Series:
+    """A series, with its version as the `ETag` (its mentorship's members)."""
+    series = await service.get_series(session, principal, series_id)
+    return tagged(response, series)
 
 
 @sessions.post("/series/{series_id}/cancellation", response_model=SeriesRead)

@@ -1,6 +1,6 @@
 """What the sessions API reads and writes."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Self
 from uuid import UUID
 
@@ -12,7 +12,6 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
-    WithJsonSchema,
     model_validator,
 )
 
@@ -23,16 +22,17 @@ from tandem.kit.contracts.sessions import (
     GoalRead,
     GoalStatus,
     NoteRead,
+    Reason,
     ReasonRead,
+    SeriesRead,
     SessionRead,
     Visibility,
 )
-from tandem.kit.fields import Day, Moment
+from tandem.kit.fields import Day, WallClock
 
 MAX_SESSION = timedelta(hours=8)
 MAX_BUSY_RANGE = timedelta(days=366)
 MAX_BUSY_BLOCKS = 2_000
-MAX_REASON = 1_000
 
 
 def _whole_minute(moment: datetime) -> datetime:
@@ -50,14 +50,6 @@ def _time_zone(name: str) -> str:
 
 Minute = Annotated[AwareDatetime, AfterValidator(_whole_minute)]
 TimeZone = Annotated[str, AfterValidator(_time_zone)]
-Reason = Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
-# JSON Schema's "time" format requires an offset; a series' weekly time is a wall-clock time.
-WallClock = Annotated[
-    time,
-    WithJsonSchema(
-        {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "description": "local HH:MM:SS"}
-    ),
-]
 
 
 class Span(BaseModel):
@@ -100,31 +92,6 @@ class SessionCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Reason = Field(description="kept for the members only; never leaves this service")
-
-
-class SeriesCancel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    starting_at: Moment | None = Field(
-        default=None, description="cancel the occurrences from this time on; default now"
-    )
-    reason: Reason = Field(description="kept for the members only; never leaves this service")
-
-
-class SeriesRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: UUID
-    mentorship_id: UUID
-    cadence: Cadence
-    time_zone: str
-    weekday: int = Field(description="0 = Monday … 6 = Sunday, in time_zone")
-    local_time: WallClock
-    minutes: int
-    first_date: date
-    last_date: date
-    ics_sequence: int
-    version: int
 
 
 class NoShowReport(BaseModel):

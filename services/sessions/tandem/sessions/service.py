@@ -20,6 +20,8 @@ from tandem.kit.contracts.profiles import Cadence, PersonSchedule
 from tandem.kit.contracts.sessions import (
     NextSession,
     NextSessionsQuery,
+    SeriesCancel,
+    SeriesQuery,
     SessionCancelled,
     SessionHeld,
     SessionNoLongerFits,
@@ -77,7 +79,6 @@ from tandem.sessions.schemas import (
     BusyBlocksRead,
     BusyBlocksReplace,
     NoShowReport,
-    SeriesCancel,
     SessionCancel,
     SessionCreate,
     SessionReschedule,
@@ -544,11 +545,10 @@ async def cancel_series(
 ) -> Series:
     """A member cancels the rest of a series: its proposed and scheduled occurrences from
     `starting_at` (default now) on, each with its own event."""
-    series = await SeriesRepository(session).get(principal.organization_id, series_id)
+    series = await get_series(session, principal, series_id)
     mentorship = await MentorshipRepository(session).get_shared(
         principal.organization_id, series.mentorship_id
     )
-    require_member(principal, mentorship.member_ids)
     series = await SeriesRepository(session).get(
         principal.organization_id, series_id, for_update=True
     )
@@ -733,6 +733,32 @@ async def get_session(session: AsyncSession, principal: Principal, session_id: U
     meeting = await SessionsRepository(session).get(principal.organization_id, session_id)
     require_member(principal, meeting.member_ids)
     return meeting
+
+
+async def get_series(session: AsyncSession, principal: Principal, series_id: UUID) -> Series:
+    """The series, for its mentorship's members."""
+    series = await SeriesRepository(session).get(principal.organization_id, series_id)
+    mentorship = await MentorshipRepository(session).get(
+        principal.organization_id, series.mentorship_id
+    )
+    require_member(principal, mentorship.member_ids)
+    return series
+
+
+async def series_batch(
+    session: AsyncSession, principal: Principal, query: SeriesQuery
+) -> list[Series]:
+    """Each series asked for whose mentorship the caller is a member of, in the order asked;
+    the others (someone else's, another organization's, unknown) are left out."""
+    asked = list(dict.fromkeys(query.series_ids))
+    found = await SeriesRepository(session).of_organization(principal.organization_id, asked)
+    mine = set(
+        await MentorshipRepository(session).ids_with_member(
+            principal.organization_id, [series.mentorship_id for series in found], own_id(principal)
+        )
+    )
+    readable = {series.id: series for series in found if series.mentorship_id in mine}
+    return [readable[series_id] for series_id in asked if series_id in readable]
 
 
 def _page(meetings: list[Session], limit: int) -> Page[Session]:

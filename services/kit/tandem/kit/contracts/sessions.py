@@ -3,12 +3,14 @@ gateway), and the facts it emits (ids and times, never free text)."""
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tandem.kit.contracts.profiles import Cadence
 from tandem.kit.events import Event
+from tandem.kit.fields import Moment, WallClock
 
 # Vocabulary ------------------------------------------------------------------------------------
 
@@ -33,6 +35,10 @@ class GoalStatus(StrEnum):
     OPEN = "open"
     ACHIEVED = "achieved"
     DROPPED = "dropped"
+
+
+MAX_REASON = 1_000
+Reason = Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
 
 
 # Reads -----------------------------------------------------------------------------------------
@@ -66,6 +72,25 @@ class SessionRead(SessionTimes):
     cancel_cause: str | None = Field(
         description="member, mentorship_ended, mentorship_paused or person_erased"
     )
+    ics_sequence: int
+    version: int
+
+
+class SeriesRead(BaseModel):
+    """A mentorship's series: its sessions at one weekly time, at the program's cadence, as
+    its members see it (`GET /series/{id}`, `POST /series/batch`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    mentorship_id: UUID
+    cadence: Cadence
+    time_zone: str
+    weekday: int = Field(description="0 = Monday … 6 = Sunday, in time_zone")
+    local_time: WallClock
+    minutes: int
+    first_date: date
+    last_date: date
     ics_sequence: int
     version: int
 
@@ -244,6 +269,14 @@ class AgendaRead(BaseModel):
     topics: list[AgendaTopicRead]
 
 
+class SeriesQuery(BaseModel):
+    """Which series to read (`POST /series/batch`): at most 100, a screen's list of sessions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    series_ids: list[UUID] = Field(min_length=1, max_length=100)
+
+
 class AgendasQuery(BaseModel):
     """Whose agendas to read (`POST /agendas/batch`): at most 100 sessions, a screen's
     list."""
@@ -251,6 +284,20 @@ class AgendasQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     session_ids: list[UUID] = Field(min_length=1, max_length=100)
+
+
+# Writes others ask for -------------------------------------------------------------------------
+
+
+class SeriesCancel(BaseModel):
+    """Cancel the rest of a series (the gateway sends it for a member)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    starting_at: Moment | None = Field(
+        default=None, description="cancel the occurrences from this time on; default now"
+    )
+    reason: Reason = Field(description="kept for the members only; never leaves this service")
 
 
 # Events ----------------------------------------------------------------------------------------
