@@ -590,7 +590,11 @@ async def main(arguments: argparse.Namespace) -> None:
             "identical_to_the_worker_s": not differing,
             "tables_differing": differing,
         },
-        "queries": {"runs_each": arguments.queries, "gc_thresholds": "the API's", **queries},
+        "queries": {
+            "runs_each": arguments.queries,
+            "gc": "as the API runs (its thresholds, start-up objects frozen)",
+            **queries,
+        },
         "queries_python_default_gc": {
             "runs_each": arguments.queries,
             "gc_thresholds": list(default_thresholds),
