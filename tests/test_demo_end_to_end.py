@@ -22,7 +22,7 @@ from tandem.launcher.demo import (
     planned_mentorship,
     put_under_way,
 )
-from tandem.launcher.demo.first_meetings import PAIRS, RATINGS
+from tandem.launcher.demo.first_meetings import FIT_ANSWERS, PAIRS, RATINGS
 from tandem.launcher.demo.survey import NPS_SCORES, DemoSurvey, survey_the_program
 from tandem.launcher.demo.workspace import GOAL
 from tandem.launcher.stack import Stack
@@ -143,6 +143,7 @@ async def _first_meetings_are_held_rated_and_counted_once(
     assert (held.held, held.rated_now) == (PAIRS, PAIRS)
     assert (again.held, again.rated_now, again.not_a_good_fit) == (PAIRS, 0, None)
     assert held.not_a_good_fit is not None
+    assert held.owes_fit_checkin is not None
     admin = {"Authorization": f"Bearer {demo_admin_token(issuer)}"}
     dashboard: dict[str, Any] = {}
 
@@ -151,7 +152,10 @@ async def _first_meetings_are_held_rated_and_counted_once(
         async with httpx.AsyncClient(base_url=urls["feedback"], headers=admin) as feedback:
             answer = await feedback.get(f"/programs/{program.id}/dashboard")
         dashboard.update(answer.json())
-        return bool(dashboard["total"]["ratings"] == 2 * PAIRS and dashboard["fit_responders"])
+        return bool(
+            dashboard["total"]["ratings"] == 2 * PAIRS
+            and dashboard["fit_responders"] == FIT_ANSWERS
+        )
 
     async def rematch_offered() -> bool:
         """matching took the "not a good fit" from the bus and offers its mentee a rematch"""
@@ -165,13 +169,26 @@ async def _first_meetings_are_held_rated_and_counted_once(
     await eventually(rematch_offered, timeout=60)
     assert dashboard["total"]["held"] == PAIRS
     assert dashboard["total"]["average_rating"] == round(sum(RATINGS) / PAIRS, 2)
-    assert dashboard["fit_responders"] == 2 * PAIRS
+    assert dashboard["fit_responders"] == FIT_ANSWERS
     fit = {count["answer"]: count for count in dashboard["fit"]}
     # two people said "not a good fit": too few to show, and so is the other answer, which
-    # would give them away (12 responders minus 10)
+    # would give them away (11 responders minus 9)
     assert (fit["not_a_good_fit"]["people"], fit["good_fit"]["people"]) == (None, None)
     assert len(held.members) == 2 * PAIRS
+    await _the_fit_checkin_is_owed(stack, issuer, str(held.owes_fit_checkin))
     return list(held.members)
+
+
+async def _the_fit_checkin_is_owed(stack: Stack, issuer: TokenIssuer, mentor_id: str) -> None:
+    """The mentor who has not answered sees the fit check-in among what they owe, through the
+    gateway."""
+    query = "{ me { pendingCheckIns { nodes { kind } } } }"
+    async with httpx.AsyncClient(base_url=stack.config.gateway_url) as gateway:
+        answer = await gateway.post(
+            "/graphql", json={"query": query}, headers=_as_member(issuer, mentor_id)
+        )
+    owed = answer.json()["data"]["me"]["pendingCheckIns"]["nodes"]
+    assert [each["kind"] for each in owed] == ["fit"]
 
 
 async def _the_survey_is_sent_and_answered_once(

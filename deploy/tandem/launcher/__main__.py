@@ -306,6 +306,11 @@ def _first_meetings_lines(
             f"    {meetings.not_a_good_fit} found their pair not a good fit; as them:",
             f"    GET {stack.config.service_url('matching')}/me/rematch-offers",
         ]
+    if meetings.owes_fit_checkin is not None:
+        lines += [
+            f"    {meetings.owes_fit_checkin} still owes the fit check-in; as them, in GraphQL:",
+            "    { me { pendingCheckIns { nodes { kind mentorshipId dueSince } } } }",
+        ]
     return lines
 
 
