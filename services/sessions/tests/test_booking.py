@@ -376,12 +376,8 @@ async def test_planning_reads_each_members_schedule_busy_times_and_sessions(
     assert calendars[started.member_ids[1]].taken == []
 
 
-async def _two_week_series(
-    db_session: AsyncSession,
-    dependencies: Dependencies,
-    organization: uuid.UUID,
-    mentorship_id: uuid.UUID,
-) -> uuid.UUID:
+def _mondays_at_ten(count: int) -> tuple[SeriesPlan, list[tuple[datetime, datetime]]]:
+    """A weekly hour on Mondays at ten in Amsterdam, `count` weeks from MONDAY, and its times."""
     plan = SeriesPlan(
         cadence=Cadence.WEEKLY,
         time_zone="Europe/Amsterdam",
@@ -389,9 +385,21 @@ async def _two_week_series(
         local_time=time(10, 0),
         minutes=60,
         first_date=MONDAY.date(),
-        last_date=MONDAY.date() + timedelta(weeks=1),
+        last_date=MONDAY.date() + timedelta(weeks=count - 1),
     )
-    weeks = [(MONDAY + timedelta(weeks=n), MONDAY + timedelta(weeks=n) + HOUR) for n in range(2)]
+    weeks = [
+        (MONDAY + timedelta(weeks=n), MONDAY + timedelta(weeks=n) + HOUR) for n in range(count)
+    ]
+    return plan, weeks
+
+
+async def _two_week_series(
+    db_session: AsyncSession,
+    dependencies: Dependencies,
+    organization: uuid.UUID,
+    mentorship_id: uuid.UUID,
+) -> uuid.UUID:
+    plan, weeks = _mondays_at_ten(2)
     series, _ = await book_series(
         db_session, dependencies, organization, mentorship_id, plan, weeks
     )
@@ -505,16 +513,7 @@ async def test_a_member_cancels_the_rest_of_a_series(
     started: MentorshipStarted,
     members: list[httpx.AsyncClient],
 ) -> None:
-    plan = SeriesPlan(
-        cadence=Cadence.WEEKLY,
-        time_zone="Europe/Amsterdam",
-        weekday=0,
-        local_time=time(10, 0),
-        minutes=60,
-        first_date=MONDAY.date(),
-        last_date=MONDAY.date() + timedelta(weeks=3),
-    )
-    weeks = [(MONDAY + timedelta(weeks=n), MONDAY + timedelta(weeks=n) + HOUR) for n in range(4)]
+    plan, weeks = _mondays_at_ten(4)
     series, meetings = await book_series(
         db_session, dependencies, organization, started.mentorship_id, plan, weeks
     )
